@@ -1,0 +1,224 @@
+/**
+ * The object passed to every callout. It carries a hook point's arguments, the next step status
+ * shared along the callouts of that hook, and each library's per-request context.
+ *
+ * One handle follows one request (one packet) through all its hook points: arguments and status
+ * are per hook point, context lives until the request ends (release()).
+ *
+ * The kind rule (the TypeScript form of Kea's "the type must match exactly"): argument and context
+ * types are checked at compile time per hook point (HookArguments). At run time, setArgument() or
+ * setContext() that REPLACES an existing value must keep its kind: the same `typeof` for
+ * primitives; for objects, an array stays an array and any other object must share the old
+ * value's prototype (an instance of the same class or of a subclass). An object reference may be
+ * replaced by null/undefined (a "null pointer"), and a null/undefined may be replaced by anything.
+ * A violation throws ArgumentTypeError and leaves the old value in place.
+ */
+import { InvalidOperation } from "../util/errors.ts";
+import { ArgumentTypeError, NoSuchArgument, NoSuchCalloutContext } from "./errors.ts";
+import { NextStep } from "./next-step.ts";
+import type { ParkingLotHandle } from "./parking-lot.ts";
+import type { CalloutManager } from "./callout-manager.ts";
+import type { LibraryHandle } from "./library-handle.ts";
+import type { ArgumentsOf } from "./types.ts";
+
+type ArgName<K extends string> = keyof ArgumentsOf<K> & string;
+
+export class CalloutHandle<K extends string = string> {
+  /** The library generation this request started with; it keeps it to the end. */
+  readonly manager: CalloutManager;
+  private readonly args = new Map<string, unknown>();
+  private status: number = NextStep.CONTINUE;
+  private contexts: Map<number, Map<string, unknown>> | null = null;
+  /** Index of the library whose callout is running; -1 outside callouts. */
+  currentLibrary = -1;
+  /** Index of the hook being called; -1 outside callouts. */
+  currentHook = -1;
+  /** Set while context_create callouts are still running asynchronously. */
+  pending: Promise<void> | null = null;
+  released = false;
+
+  constructor(manager: CalloutManager) {
+    this.manager = manager;
+  }
+
+  // ---- arguments -------------------------------------------------------------------------
+
+  setArgument<N extends ArgName<K>>(name: N, value: ArgumentsOf<K>[N]): this;
+  setArgument(name: string, value: unknown): this;
+  setArgument(name: string, value: unknown): this {
+    if (this.args.has(name)) checkKind(name, this.args.get(name), value);
+    this.args.set(name, value);
+    return this;
+  }
+
+  getArgument<N extends ArgName<K>>(name: N): ArgumentsOf<K>[N];
+  getArgument<T = unknown>(name: string): T;
+  getArgument(name: string): unknown {
+    const value = this.args.get(name);
+    if (value === undefined && !this.args.has(name)) throw new NoSuchArgument(name);
+    return value;
+  }
+
+  getArgumentNames(): string[] {
+    return [...this.args.keys()];
+  }
+
+  /** Removes an argument; as in Kea, removing an absent name is not an error. */
+  deleteArgument(name: string): void {
+    this.args.delete(name);
+  }
+
+  deleteAllArguments(): void {
+    this.args.clear();
+  }
+
+  /**
+   * Clears the arguments and the status before the server sets up a hook point (Kea's
+   * ScopedCalloutHandleState); context is kept.
+   */
+  prepare(): this {
+    this.args.clear();
+    this.status = NextStep.CONTINUE;
+    return this;
+  }
+
+  // ---- next step status ------------------------------------------------------------------
+
+  getStatus(): NextStep {
+    return this.status as NextStep;
+  }
+
+  setStatus(status: NextStep): void {
+    this.status = status;
+  }
+
+  /** @deprecated Kea 0.9.2's flag: true sets SKIP, false sets CONTINUE. */
+  setSkip(skip: boolean): void {
+    this.status = skip ? NextStep.SKIP : NextStep.CONTINUE;
+  }
+
+  /** @deprecated true when the status is SKIP. */
+  getSkip(): boolean {
+    return this.status === NextStep.SKIP;
+  }
+
+  // ---- per-library, per-request context --------------------------------------------------
+
+  setContext(name: string, value: unknown): void {
+    const ctx = this.contextOf(this.currentLibrary, true);
+    if (ctx.has(name)) checkKind(name, ctx.get(name), value);
+    ctx.set(name, value);
+  }
+
+  getContext<T = unknown>(name: string): T {
+    const ctx = this.contextOf(this.currentLibrary, false);
+    if (ctx === undefined || !ctx.has(name)) throw new NoSuchCalloutContext(name);
+    return ctx.get(name) as T;
+  }
+
+  /** The item, or undefined when the current library has not set it (Kea 3's optional form). */
+  getOptionalContext<T = unknown>(name: string): T | undefined {
+    return this.contextOf(this.currentLibrary, false)?.get(name) as T | undefined;
+  }
+
+  getContextNames(): string[] {
+    const ctx = this.contextOf(this.currentLibrary, false);
+    return ctx === undefined ? [] : [...ctx.keys()];
+  }
+
+  deleteContext(name: string): void {
+    this.contextOf(this.currentLibrary, false)?.delete(name);
+  }
+
+  deleteAllContext(): void {
+    this.contextOf(this.currentLibrary, false)?.clear();
+  }
+
+  private contextOf(library: number, create: true): Map<string, unknown>;
+  private contextOf(library: number, create: false): Map<string, unknown> | undefined;
+  private contextOf(library: number, create: boolean): Map<string, unknown> | undefined {
+    if (this.contexts === null) {
+      if (!create) return undefined;
+      this.contexts = new Map();
+    }
+    let ctx = this.contexts.get(library);
+    if (ctx === undefined && create) {
+      ctx = new Map();
+      this.contexts.set(library, ctx);
+    }
+    return ctx;
+  }
+
+  // ---- where am I -----------------------------------------------------------------------
+
+  /** The name of the hook being called, "" outside callouts. */
+  getHookName(): string {
+    return this.currentHook < 0 ? "" : this.manager.serverHooks.getName(this.currentHook);
+  }
+
+  getCurrentLibrary(): number {
+    return this.currentLibrary;
+  }
+
+  /** The LibraryHandle of the library whose callout is running. */
+  getLibraryHandle(): LibraryHandle {
+    if (this.currentLibrary < 0) {
+      throw new InvalidOperation("getLibraryHandle() may only be called from inside a callout");
+    }
+    return this.manager.getLibraryHandle(this.currentLibrary);
+  }
+
+  /** The parking lot of the hook being called (Kea's getParkingLotHandlePtr). */
+  getParkingLotHandle(): ParkingLotHandle {
+    if (this.currentHook < 0) {
+      throw new InvalidOperation("getParkingLotHandle() may only be called from inside a callout");
+    }
+    return this.manager.getParkingLotHandle(this.currentHook);
+  }
+
+  // ---- end of request ---------------------------------------------------------------------
+
+  /**
+   * Ends the request: runs the context_destroy callouts, then forgets every library's context.
+   * Returns a Promise only when a context_destroy callout is asynchronous.
+   */
+  release(): void | Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    return this.manager.releaseHandle(this);
+  }
+
+  /** Called by the manager once context_destroy has run. */
+  clearAll(): void {
+    this.args.clear();
+    this.contexts = null;
+    this.status = NextStep.CONTINUE;
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  const t = typeof value;
+  if (t !== "object") return t;
+  if (Array.isArray(value)) return "array";
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  return proto?.constructor?.name ?? "object";
+}
+
+function checkKind(name: string, old: unknown, next: unknown): void {
+  if (old === null || old === undefined) return;
+  if (next === null || next === undefined) {
+    if (typeof old === "object" || typeof old === "function") return;
+    throw new ArgumentTypeError(name, kindOf(old), kindOf(next));
+  }
+  if (typeof old !== typeof next) throw new ArgumentTypeError(name, kindOf(old), kindOf(next));
+  if (typeof old !== "object") return;
+  const a = Array.isArray(old);
+  if (a !== Array.isArray(next)) throw new ArgumentTypeError(name, kindOf(old), kindOf(next));
+  if (a) return;
+  const proto = Object.getPrototypeOf(old) as object | null;
+  const nextProto = Object.getPrototypeOf(next) as object | null;
+  if (proto === nextProto) return;
+  if (proto !== null && proto.isPrototypeOf(next)) return;
+  throw new ArgumentTypeError(name, kindOf(old), kindOf(next));
+}

@@ -1,0 +1,370 @@
+/**
+ * One generation of loaded libraries and their callouts. A configuration (re)load builds a new
+ * CalloutManager; requests already running keep the one they started with (their handle holds
+ * it), new requests get the new one. That is how "a request that started before an unload
+ * finishes with the libraries it started with" holds without locks.
+ *
+ * Callouts live in one array per hook index, ordered by library index (0 = the server's own
+ * "pre" callouts, 1..n = libraries in configuration order, POST_LIBRARY_INDEX = the server's
+ * "post" callouts) and by registration order within a library. A (de)registration builds a new
+ * array, so a loop already iterating the old one is never disturbed and no call copies anything.
+ */
+import { InvalidOperation } from "../util/errors.ts";
+import type { Logger } from "../log/logger.ts";
+import { CalloutHandle } from "./callout-handle.ts";
+import { CalloutTimeout, NoSuchHook } from "./errors.ts";
+import type { LibraryHandle } from "./library-handle.ts";
+import { NextStep } from "./next-step.ts";
+import { ParkingLot, ParkingLotHandle } from "./parking-lot.ts";
+import { CONTEXT_CREATE, CONTEXT_DESTROY, ServerHooks } from "./server-hooks.ts";
+import type { Callout, CalloutResult } from "./types.ts";
+
+export const PRE_LIBRARY_INDEX = 0;
+export const POST_LIBRARY_INDEX = 2_147_483_647;
+
+export interface CalloutEntry {
+  readonly libraryIndex: number;
+  readonly fn: Callout;
+  /** For logs: the export name or the function's name. */
+  readonly name: string;
+}
+
+export interface CalloutManagerOptions {
+  serverHooks: ServerHooks;
+  generation: number;
+  /** Logger for callout errors and timing (Kea's `<root>.callouts`). */
+  logger: Logger;
+  /** An asynchronous callout that has not settled after this long is abandoned (0 = never). */
+  calloutTimeoutMs: number;
+  /** Names of the libraries, by index - 1, for log messages. */
+  libraryName: (index: number) => string;
+  /** The LibraryHandle of a library index (for getLibraryHandle() inside callouts). */
+  libraryHandle: (index: number) => LibraryHandle;
+}
+
+type Thenable = PromiseLike<CalloutResult>;
+
+function isThenable(r: unknown): r is Thenable {
+  return (
+    typeof r === "object" && r !== null && typeof (r as { then?: unknown }).then === "function"
+  );
+}
+
+export class CalloutManager {
+  readonly serverHooks: ServerHooks;
+  readonly generation: number;
+  private readonly logger: Logger;
+  private readonly calloutTimeoutMs: number;
+  private readonly libraryName: (index: number) => string;
+  private readonly libraryHandleOf: (index: number) => LibraryHandle;
+  /** Callouts by hook index; null (or a hole) when the hook has none. */
+  private lists: (readonly CalloutEntry[] | null)[] = [];
+  private readonly parkingLots = new Map<number, ParkingLot>();
+  /** Handles created and not yet released. */
+  activeHandles = 0;
+  private drained: (() => void) | null = null;
+  retired = false;
+
+  constructor(options: CalloutManagerOptions) {
+    this.serverHooks = options.serverHooks;
+    this.generation = options.generation;
+    this.logger = options.logger;
+    this.calloutTimeoutMs = options.calloutTimeoutMs;
+    this.libraryName = options.libraryName;
+    this.libraryHandleOf = options.libraryHandle;
+  }
+
+  // ---- registration ----------------------------------------------------------------------
+
+  registerCallout(libraryIndex: number, hookName: string, fn: Callout, name = fn.name): void {
+    if (typeof fn !== "function") {
+      throw new InvalidOperation(`callout registered on ${hookName} is not a function`);
+    }
+    const index = this.serverHooks.getIndex(hookName);
+    const old = this.lists[index] ?? [];
+    let at = old.length;
+    while (at > 0 && old[at - 1]!.libraryIndex > libraryIndex) at--;
+    const entry: CalloutEntry = { libraryIndex, fn, name: name === "" ? "(anonymous)" : name };
+    this.setList(index, [...old.slice(0, at), entry, ...old.slice(at)]);
+  }
+
+  /** Removes every registration of fn on the hook by this library; true if any was removed. */
+  deregisterCallout(libraryIndex: number, hookName: string, fn: Callout): boolean {
+    const index = this.serverHooks.getIndex(hookName);
+    return this.filter(index, (e) => !(e.libraryIndex === libraryIndex && e.fn === fn));
+  }
+
+  /** Removes all of this library's callouts on the hook; true if any was removed. */
+  deregisterAllCallouts(libraryIndex: number, hookName: string): boolean {
+    const index = this.serverHooks.getIndex(hookName);
+    return this.filter(index, (e) => e.libraryIndex !== libraryIndex);
+  }
+
+  /** Removes every callout of every library (used when a generation is retired). */
+  removeAll(): void {
+    this.lists = [];
+  }
+
+  private filter(index: number, keep: (e: CalloutEntry) => boolean): boolean {
+    const old = this.lists[index];
+    if (old === null || old === undefined) return false;
+    const next = old.filter(keep);
+    if (next.length === old.length) return false;
+    this.setList(index, next);
+    return true;
+  }
+
+  private setList(index: number, list: readonly CalloutEntry[]): void {
+    while (this.lists.length <= index) this.lists.push(null);
+    this.lists[index] = list.length === 0 ? null : list;
+  }
+
+  /** The callouts on a hook, in call order (a snapshot). */
+  getCallouts(index: number): readonly CalloutEntry[] {
+    return this.lists[index] ?? [];
+  }
+
+  // ---- calling ---------------------------------------------------------------------------
+
+  /** Cheap check a server makes before building a hook point's arguments. */
+  calloutsPresent(index: number): boolean {
+    const list = this.lists[index];
+    return list !== undefined && list !== null;
+  }
+
+  commandHandlersPresent(command: string): boolean {
+    const index = this.serverHooks.findIndex(ServerHooks.commandToHookName(command));
+    return index >= 0 && this.calloutsPresent(index);
+  }
+
+  /**
+   * A new handle bound to this generation; runs the context_create callouts. If one of those is
+   * asynchronous the first callCallouts() waits for it.
+   */
+  createCalloutHandle<K extends string = string>(): CalloutHandle<K> {
+    const handle = new CalloutHandle<K>(this);
+    this.activeHandles++;
+    const list = this.lists[CONTEXT_CREATE];
+    if (list !== undefined && list !== null) {
+      const p = this.run(CONTEXT_CREATE, list, handle, 0);
+      if (p !== undefined) handle.pending = p;
+    }
+    return handle;
+  }
+
+  /**
+   * Calls every callout on the hook, in order, with the same handle; the status starts at
+   * CONTINUE and is read by the server after all callouts ran. Returns nothing when every
+   * callout was synchronous, a Promise when one of them returned one.
+   */
+  callCallouts(index: number, handle: CalloutHandle): void | Promise<void> {
+    if (handle.pending !== null) {
+      const wait = handle.pending;
+      handle.pending = null;
+      return wait.then(() => this.callCallouts(index, handle));
+    }
+    handle.setStatus(NextStep.CONTINUE);
+    const list = this.lists[index];
+    if (list === undefined || list === null) return;
+    return this.run(index, list, handle, 0);
+  }
+
+  /** Calls the handlers of a command; each sees (and may replace) the previous "response". */
+  callCommandHandlers(command: string, handle: CalloutHandle): void | Promise<void> {
+    const index = this.serverHooks.findIndex(ServerHooks.commandToHookName(command));
+    if (index < 0) throw new NoSuchHook(ServerHooks.commandToHookName(command));
+    return this.callCallouts(index, handle);
+  }
+
+  private run(
+    index: number,
+    list: readonly CalloutEntry[],
+    handle: CalloutHandle,
+    from: number,
+  ): void | Promise<void> {
+    const timed = this.logger.isEnabled("DEBUG", 55);
+    handle.currentHook = index;
+    for (let i = from; i < list.length; i++) {
+      const entry = list[i]!;
+      handle.currentLibrary = entry.libraryIndex;
+      const start = timed ? performance.now() : 0;
+      let r: unknown;
+      try {
+        r = entry.fn(handle);
+      } catch (err) {
+        this.calloutThrew(index, entry, handle, err);
+        continue;
+      }
+      if (isThenable(r)) return this.resume(index, list, handle, i, r);
+      if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
+      if (timed) this.calloutTimed(index, entry, start);
+    }
+    handle.currentLibrary = -1;
+    handle.currentHook = -1;
+  }
+
+  private async resume(
+    index: number,
+    list: readonly CalloutEntry[],
+    handle: CalloutHandle,
+    i: number,
+    pending: Thenable,
+  ): Promise<void> {
+    const entry = list[i]!;
+    const start = performance.now();
+    try {
+      const r = await this.bounded(pending, index, entry);
+      if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
+      if (this.logger.isEnabled("DEBUG", 55)) this.calloutTimed(index, entry, start);
+    } catch (err) {
+      handle.currentLibrary = entry.libraryIndex;
+      this.calloutThrew(index, entry, handle, err);
+    }
+    const rest = this.run(index, list, handle, i + 1);
+    if (rest !== undefined) await rest;
+  }
+
+  private bounded(pending: Thenable, index: number, entry: CalloutEntry): Promise<CalloutResult> {
+    const ms = this.calloutTimeoutMs;
+    if (ms <= 0) return Promise.resolve(pending);
+    return new Promise<CalloutResult>((resolve, reject) => {
+      const timer = setTimeout(
+        onCalloutTimeout,
+        ms,
+        reject,
+        new CalloutTimeout(this.hookName(index), this.libraryName(entry.libraryIndex), ms),
+      );
+      timer.unref();
+      pending.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /**
+   * A callout that throws (or whose Promise rejects or times out) is logged with hook, library
+   * and callout; the request is dropped (status DROP, as Kea 3 does: a broken policy library
+   * must not let packets through) and the next callouts still run.
+   */
+  private calloutThrew(index: number, entry: CalloutEntry, handle: CalloutHandle, err: unknown) {
+    handle.setStatus(NextStep.DROP);
+    const what = err instanceof Error ? err.message : String(err);
+    this.logger.error(
+      "HOOKS_CALLOUT_EXCEPTION",
+      entry.name,
+      this.hookName(index),
+      this.libraryName(entry.libraryIndex),
+      what,
+    );
+  }
+
+  /** A non-zero return: logged, status untouched, next callout runs (Kea's rule). */
+  private calloutFailed(index: number, entry: CalloutEntry, result: unknown): void {
+    this.logger.error(
+      "HOOKS_CALLOUT_ERROR",
+      entry.name,
+      this.hookName(index),
+      this.libraryName(entry.libraryIndex),
+      String(result),
+    );
+  }
+
+  private calloutTimed(index: number, entry: CalloutEntry, start: number): void {
+    this.logger.debug(
+      55,
+      "HOOKS_CALLOUT_CALLED",
+      entry.name,
+      this.hookName(index),
+      this.libraryName(entry.libraryIndex),
+      (performance.now() - start).toFixed(3),
+    );
+  }
+
+  private hookName(index: number): string {
+    return this.serverHooks.getName(index);
+  }
+
+  // ---- end of requests and of the generation ----------------------------------------------
+
+  releaseHandle(handle: CalloutHandle): void | Promise<void> {
+    const list = this.lists[CONTEXT_DESTROY];
+    if (handle.pending !== null || (list !== undefined && list !== null)) {
+      return this.destroyAsync(handle);
+    }
+    this.finishHandle(handle);
+  }
+
+  private async destroyAsync(handle: CalloutHandle): Promise<void> {
+    try {
+      if (handle.pending !== null) await handle.pending.catch(() => undefined);
+      handle.pending = null;
+      const list = this.lists[CONTEXT_DESTROY];
+      if (list !== undefined && list !== null) {
+        const p = this.run(CONTEXT_DESTROY, list, handle, 0);
+        if (p !== undefined) await p;
+      }
+    } finally {
+      this.finishHandle(handle);
+    }
+  }
+
+  private finishHandle(handle: CalloutHandle): void {
+    handle.clearAll();
+    this.activeHandles--;
+    if (this.activeHandles === 0 && this.drained !== null) this.drained();
+  }
+
+  /**
+   * Resolves once every handle of this generation has been released, or after timeoutMs,
+   * whichever comes first. Returns true when drained.
+   */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.activeHandles === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.drained = null;
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.drained = () => {
+        clearTimeout(timer);
+        this.drained = null;
+        resolve(true);
+      };
+    });
+  }
+
+  // ---- library handles and parking ---------------------------------------------------------
+
+  getLibraryHandle(index: number): LibraryHandle {
+    return this.libraryHandleOf(index);
+  }
+
+  getParkingLot(hookIndex: number): ParkingLot {
+    let lot = this.parkingLots.get(hookIndex);
+    if (lot === undefined) {
+      lot = new ParkingLot();
+      this.parkingLots.set(hookIndex, lot);
+    }
+    return lot;
+  }
+
+  getParkingLotHandle(hookIndex: number): ParkingLotHandle {
+    return new ParkingLotHandle(this.getParkingLot(hookIndex));
+  }
+
+  clearParkingLots(): void {
+    for (const lot of this.parkingLots.values()) lot.clear();
+  }
+}
+
+function onCalloutTimeout(reject: (e: unknown) => void, err: CalloutTimeout): void {
+  reject(err);
+}

@@ -1,0 +1,302 @@
+/**
+ * The server's entry point into the hooks framework: loads the configured library set, answers
+ * "are there callouts on this hook?", calls them, reloads and unloads. Not a singleton: a server
+ * (or a test) builds its own and passes it where it is needed.
+ *
+ * Loading is all or nothing and never disturbs the running set: the new set is built as a new
+ * generation while the old one keeps serving; only when every library loaded does the new
+ * generation take over. The old one is then retired: once the requests that started with it have
+ * finished (bounded by drainTimeoutMs) its libraries' unload() run in reverse order and all their
+ * registrations are removed.
+ */
+import { defaultLogManager, defineMessages, type LogManager, type Logger } from "../log/logger.ts";
+import type { CalloutHandle } from "./callout-handle.ts";
+import { CalloutManager, POST_LIBRARY_INDEX, PRE_LIBRARY_INDEX } from "./callout-manager.ts";
+import type { HookLibraryConfig } from "./config.ts";
+import { LibraryLoadError } from "./errors.ts";
+import { LibraryHandle } from "./library-handle.ts";
+import {
+  callLoad,
+  callUnload,
+  checkVersion,
+  importLibrary,
+  readMultiThreading,
+  registerStandardCallouts,
+  type LoadedLibrary,
+} from "./library-loader.ts";
+import { ServerHooks } from "./server-hooks.ts";
+import type { JsonObject } from "./types.ts";
+
+defineMessages({
+  HOOKS_LIBRARY_LOADED: "hooks library %1 successfully loaded",
+  HOOKS_LIBRARY_LOAD_FAILED: "%1",
+  HOOKS_LIBRARY_UNLOADED: "hooks library %1 successfully unloaded",
+  HOOKS_LIBRARIES_DRAIN_TIMEOUT:
+    "%1 requests still held libraries of generation %2 after %3 ms; unloading them anyway",
+  HOOKS_UNLOAD_ERROR: "error unloading hooks library %1: %2",
+  HOOKS_UNLOAD_EXCEPTION: "unload() of hooks library %1 threw: %2",
+  HOOKS_STD_CALLOUT_REGISTERED: "hooks library %1 registered standard callout for hook %2",
+  HOOKS_CALLOUT_ERROR: "callout %1 on hook %2 of library %3 returned %4 (error)",
+  HOOKS_CALLOUT_EXCEPTION: "callout %1 on hook %2 of library %3 threw: %4 (request dropped)",
+  HOOKS_CALLOUT_CALLED: "callout %1 on hook %2 of library %3 took %4 ms",
+});
+
+export interface HooksManagerOptions {
+  /** The hook registry the server declared its hook points in (one is made when absent). */
+  serverHooks?: ServerHooks;
+  logManager?: LogManager;
+  /** An asynchronous callout that has not settled after this long is treated as a throw. */
+  calloutTimeoutMs?: number;
+  /** How long load() / unload() may take. */
+  loadTimeoutMs?: number;
+  /** How long a retired generation waits for its requests before unloading anyway. */
+  drainTimeoutMs?: number;
+}
+
+export interface LoadOptions {
+  /** When true, a library whose multi_threading_compatible() is 0 is refused. */
+  multiThreading?: boolean;
+}
+
+export interface LibraryInfo {
+  library: string;
+  path: string;
+  index: number;
+  parameters: JsonObject | undefined;
+  multiThreadingCompatible: boolean;
+}
+
+export class HooksManager {
+  readonly serverHooks: ServerHooks;
+  readonly logManager: LogManager;
+  private readonly hooksLogger: Logger;
+  private readonly calloutsLogger: Logger;
+  private readonly calloutTimeoutMs: number;
+  private readonly loadTimeoutMs: number;
+  private readonly drainTimeoutMs: number;
+  private generations = 0;
+  private current: CalloutManager;
+  private libraries: readonly LoadedLibrary[] = [];
+  /** Serialises load/unload so two reloads never interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: HooksManagerOptions = {}) {
+    this.serverHooks = options.serverHooks ?? new ServerHooks();
+    this.logManager = options.logManager ?? defaultLogManager;
+    this.hooksLogger = this.logManager.getLogger("hooks");
+    this.calloutsLogger = this.logManager.getLogger("callouts");
+    this.calloutTimeoutMs = options.calloutTimeoutMs ?? 30_000;
+    this.loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    this.current = this.newGeneration([]).manager;
+  }
+
+  /**
+   * The generation new requests use. A server reads it once per request and makes every
+   * hook call of that request through it (or through the request's CalloutHandle).
+   */
+  get callouts(): CalloutManager {
+    return this.current;
+  }
+
+  calloutsPresent(index: number): boolean {
+    return this.current.calloutsPresent(index);
+  }
+
+  createCalloutHandle<K extends string = string>(): CalloutHandle<K> {
+    return this.current.createCalloutHandle<K>();
+  }
+
+  /** Calls the hook's callouts in the generation the handle belongs to. */
+  callCallouts(index: number, handle: CalloutHandle): void | Promise<void> {
+    return handle.manager.callCallouts(index, handle);
+  }
+
+  commandHandlersPresent(command: string): boolean {
+    return this.current.commandHandlersPresent(command);
+  }
+
+  callCommandHandlers(command: string, handle: CalloutHandle): void | Promise<void> {
+    return handle.manager.callCommandHandlers(command, handle);
+  }
+
+  /** Registers server callouts that run before every library's (valid until the next load). */
+  preCalloutsLibraryHandle(): LibraryHandle {
+    return this.serverHandle(this.current, PRE_LIBRARY_INDEX);
+  }
+
+  /** Registers server callouts that run after every library's (valid until the next load). */
+  postCalloutsLibraryHandle(): LibraryHandle {
+    return this.serverHandle(this.current, POST_LIBRARY_INDEX);
+  }
+
+  getLibraryNames(): string[] {
+    return this.libraries.map((l) => l.config.library);
+  }
+
+  getLibraryInfo(): LibraryInfo[] {
+    return this.libraries.map((l) => ({
+      library: l.config.library,
+      path: l.config.path,
+      index: l.index,
+      parameters: l.config.parameters,
+      multiThreadingCompatible: l.multiThreadingCompatible,
+    }));
+  }
+
+  /** The configuration the current set was loaded from. */
+  getLibraryConfigs(): HookLibraryConfig[] {
+    return this.libraries.map((l) => l.config);
+  }
+
+  /**
+   * Loads the list as a new generation, in list order. If any library fails (import error,
+   * missing or wrong version(), load() non-zero or throwing), the libraries of the new set that
+   * did load are unloaded again and the error is thrown: the running set stays as it was.
+   */
+  loadLibraries(configs: readonly HookLibraryConfig[], options: LoadOptions = {}): Promise<void> {
+    return this.serialise(() => this.loadInternal(configs, options));
+  }
+
+  /** Unloads the current set (unload() in reverse order, registrations removed). */
+  unloadLibraries(): Promise<void> {
+    return this.serialise(() => this.swap(this.newGeneration([]).manager, []));
+  }
+
+  /** Loads the same list again from disk: each module is imported afresh. */
+  reloadLibraries(options: LoadOptions = {}): Promise<void> {
+    return this.loadLibraries(
+      this.libraries.map((l) => l.config),
+      options,
+    );
+  }
+
+  /**
+   * Checks a list without loading it: each library is imported (a fresh instance), its
+   * version() checked and, with multi-threading, its compatibility. load() is not called.
+   * Returns one message per failing library (empty when all are fine). Used by config-test.
+   */
+  async validateLibraries(
+    configs: readonly HookLibraryConfig[],
+    options: LoadOptions = {},
+  ): Promise<string[]> {
+    const errors: string[] = [];
+    const generation = ++this.generations;
+    for (const [i, config] of configs.entries()) {
+      try {
+        const mod = await importLibrary(config, generation, i + 1);
+        checkVersion(config, mod);
+        if (options.multiThreading === true && !readMultiThreading(config, mod)) {
+          throw new LibraryLoadError(config.library, "it is not multi-threading compatible");
+        }
+      } catch (err) {
+        errors.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    return errors;
+  }
+
+  private serialise(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private newGeneration(libraries: LoadedLibrary[]): {
+    manager: CalloutManager;
+    libraries: LoadedLibrary[];
+  } {
+    const generation = ++this.generations;
+    const manager: CalloutManager = new CalloutManager({
+      serverHooks: this.serverHooks,
+      generation,
+      logger: this.calloutsLogger,
+      calloutTimeoutMs: this.calloutTimeoutMs,
+      libraryName: (index) => {
+        if (index === PRE_LIBRARY_INDEX || index === POST_LIBRARY_INDEX) return "(server)";
+        return libraries[index - 1]?.config.library ?? `#${index}`;
+      },
+      libraryHandle: (index) => {
+        const lib = libraries[index - 1];
+        return lib !== undefined ? lib.handle : this.serverHandle(manager, index);
+      },
+    });
+    return { manager, libraries };
+  }
+
+  private serverHandle(manager: CalloutManager, index: number): LibraryHandle {
+    return new LibraryHandle(manager, index, "(server)", undefined, (name) =>
+      this.logManager.getLogger(name),
+    );
+  }
+
+  private async loadInternal(
+    configs: readonly HookLibraryConfig[],
+    options: LoadOptions,
+  ): Promise<void> {
+    const { manager, libraries } = this.newGeneration([]);
+    try {
+      for (const [i, config] of configs.entries()) {
+        const index = i + 1;
+        const mod = await importLibrary(config, manager.generation, index);
+        checkVersion(config, mod);
+        const mt = readMultiThreading(config, mod);
+        if (options.multiThreading === true && !mt) {
+          throw new LibraryLoadError(config.library, "it is not multi-threading compatible");
+        }
+        const handle = new LibraryHandle(manager, index, config.path, config.parameters, (name) =>
+          this.logManager.getLogger(name),
+        );
+        const lib: LoadedLibrary = {
+          config,
+          index,
+          module: mod,
+          handle,
+          multiThreadingCompatible: mt,
+        };
+        registerStandardCallouts(manager, index, mod, this.hooksLogger, config.library);
+        libraries.push(lib);
+        await callLoad(config, mod, handle, this.loadTimeoutMs);
+        this.hooksLogger.info("HOOKS_LIBRARY_LOADED", config.library);
+      }
+    } catch (err) {
+      this.hooksLogger.error(
+        "HOOKS_LIBRARY_LOAD_FAILED",
+        err instanceof Error ? err.message : String(err),
+      );
+      await this.unloadSet(manager, libraries);
+      throw err;
+    }
+    await this.swap(manager, libraries);
+  }
+
+  /** Makes `next` current and retires the previous generation. */
+  private async swap(next: CalloutManager, libraries: LoadedLibrary[]): Promise<void> {
+    const old = this.current;
+    const oldLibraries = this.libraries;
+    this.current = next;
+    this.libraries = libraries;
+    old.retired = true;
+    const drained = await old.drain(this.drainTimeoutMs);
+    if (!drained) {
+      this.hooksLogger.warn(
+        "HOOKS_LIBRARIES_DRAIN_TIMEOUT",
+        old.activeHandles,
+        old.generation,
+        this.drainTimeoutMs,
+      );
+    }
+    await this.unloadSet(old, oldLibraries);
+  }
+
+  /** unload() of each library in reverse order, then every registration removed. */
+  private async unloadSet(manager: CalloutManager, libraries: readonly LoadedLibrary[]) {
+    for (let i = libraries.length - 1; i >= 0; i--) {
+      const lib = libraries[i]!;
+      await callUnload(lib, this.hooksLogger, this.loadTimeoutMs);
+      this.hooksLogger.info("HOOKS_LIBRARY_UNLOADED", lib.config.library);
+    }
+    manager.removeAll();
+    manager.clearParkingLots();
+  }
+}
