@@ -19,11 +19,27 @@ import { NextStep } from "./next-step.ts";
 import type { ParkingLotHandle } from "./parking-lot.ts";
 import type { CalloutManager } from "./callout-manager.ts";
 import type { LibraryHandle } from "./library-handle.ts";
-import type { ArgumentsOf } from "./types.ts";
+import type { HookArguments } from "./types.ts";
 
-type ArgName<K extends string> = keyof ArgumentsOf<K> & string;
+// Resolved eagerly to unknown when K is not a declared hook, so that a handle typed for one hook
+// point is still a CalloutHandle (of string) for the framework's own code.
+type ArgValue<K extends string, N extends string> = K extends keyof HookArguments
+  ? N extends keyof HookArguments[K]
+    ? HookArguments[K][N]
+    : unknown
+  : unknown;
 
-export class CalloutHandle<K extends string = string> {
+// An argument the types declare has its declared type; otherwise the caller's type parameter
+// (`getArgument<string>("$mine")`), or unknown.
+type ArgResult<K extends string, N extends string, T> =
+  unknown extends ArgValue<K, N> ? ([T] extends [never] ? unknown : T) : ArgValue<K, N>;
+
+// K is declared covariant so that a handle typed for one hook point (CalloutHandle<"pkt4_receive">)
+// is accepted wherever any handle is (the framework's own code). Only setArgument's value type is
+// not strictly covariant in K; a method parameter is bivariant in TypeScript anyway, which is the
+// behaviour wanted here, so the compiler's strict variance check is silenced on this line.
+// @ts-expect-error TS2636: see above
+export class CalloutHandle<out K extends string = string> {
   /** The library generation this request started with; it keeps it to the end. */
   readonly manager: CalloutManager;
   private readonly args = new Map<string, unknown>();
@@ -43,16 +59,17 @@ export class CalloutHandle<K extends string = string> {
 
   // ---- arguments -------------------------------------------------------------------------
 
-  setArgument<N extends ArgName<K>>(name: N, value: ArgumentsOf<K>[N]): this;
-  setArgument(name: string, value: unknown): this;
-  setArgument(name: string, value: unknown): this {
+  setArgument<N extends string>(name: N, value: ArgValue<K, N>): this {
     if (this.args.has(name)) checkKind(name, this.args.get(name), value);
     this.args.set(name, value);
     return this;
   }
 
-  getArgument<N extends ArgName<K>>(name: N): ArgumentsOf<K>[N];
-  getArgument<T = unknown>(name: string): T;
+  /**
+   * The argument's value; typed from HookArguments for a known hook point, or as the explicit
+   * type parameter (`getArgument<string>("result")`) for arguments the types do not know.
+   */
+  getArgument<T = never, N extends string = string>(name: N): ArgResult<K, N, T>;
   getArgument(name: string): unknown {
     const value = this.args.get(name);
     if (value === undefined && !this.args.has(name)) throw new NoSuchArgument(name);
@@ -219,6 +236,6 @@ function checkKind(name: string, old: unknown, next: unknown): void {
   const proto = Object.getPrototypeOf(old) as object | null;
   const nextProto = Object.getPrototypeOf(next) as object | null;
   if (proto === nextProto) return;
-  if (proto !== null && proto.isPrototypeOf(next)) return;
+  if (proto !== null && Object.prototype.isPrototypeOf.call(proto, next)) return;
   throw new ArgumentTypeError(name, kindOf(old), kindOf(next));
 }

@@ -5,9 +5,9 @@
  *
  * Loading is all or nothing and never disturbs the running set: the new set is built as a new
  * generation while the old one keeps serving; only when every library loaded does the new
- * generation take over. The old one is then retired: once the requests that started with it have
- * finished (bounded by drainTimeoutMs) its libraries' unload() run in reverse order and all their
- * registrations are removed.
+ * generation take over; loadLibraries() resolves then. The old one is retired in the background:
+ * once the requests that started with it have finished (bounded by drainTimeoutMs) its
+ * libraries' unload() run in reverse order and all their registrations are removed.
  */
 import { defaultLogManager, defineMessages, type LogManager, type Logger } from "../log/logger.ts";
 import type { CalloutHandle } from "./callout-handle.ts";
@@ -79,6 +79,7 @@ export class HooksManager {
   private libraries: readonly LoadedLibrary[] = [];
   /** Serialises load/unload so two reloads never interleave. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(options: HooksManagerOptions = {}) {
     this.serverHooks = options.serverHooks ?? new ServerHooks();
@@ -158,9 +159,16 @@ export class HooksManager {
     return this.serialise(() => this.loadInternal(configs, options));
   }
 
-  /** Unloads the current set (unload() in reverse order, registrations removed). */
+  /**
+   * Unloads the current set: new requests see no callouts at once; unload() runs in reverse
+   * order once the requests that started with the set have finished, then every registration
+   * is removed. Resolves when that is done.
+   */
   unloadLibraries(): Promise<void> {
-    return this.serialise(() => this.swap(this.newGeneration([]).manager, []));
+    return this.serialise(async () => {
+      this.swap(this.newGeneration([]).manager, []);
+      await this.whenRetired();
+    });
   }
 
   /** Loads the same list again from disk: each module is imported afresh. */
@@ -267,16 +275,25 @@ export class HooksManager {
       await this.unloadSet(manager, libraries);
       throw err;
     }
-    await this.swap(manager, libraries);
+    this.swap(manager, libraries);
   }
 
-  /** Makes `next` current and retires the previous generation. */
-  private async swap(next: CalloutManager, libraries: LoadedLibrary[]): Promise<void> {
+  /**
+   * Makes `next` current and retires the previous generation in the background: its unload()
+   * calls wait until the requests that started with it are finished (see whenRetired()).
+   */
+  private swap(next: CalloutManager, libraries: LoadedLibrary[]): void {
     const old = this.current;
     const oldLibraries = this.libraries;
     this.current = next;
     this.libraries = libraries;
     old.retired = true;
+    const retirement = this.retire(old, oldLibraries);
+    this.retiring.add(retirement);
+    void retirement.finally(() => this.retiring.delete(retirement));
+  }
+
+  private async retire(old: CalloutManager, libraries: readonly LoadedLibrary[]): Promise<void> {
     const drained = await old.drain(this.drainTimeoutMs);
     if (!drained) {
       this.hooksLogger.warn(
@@ -286,7 +303,12 @@ export class HooksManager {
         this.drainTimeoutMs,
       );
     }
-    await this.unloadSet(old, oldLibraries);
+    await this.unloadSet(old, libraries);
+  }
+
+  /** Resolves when every replaced generation has been unloaded. */
+  async whenRetired(): Promise<void> {
+    while (this.retiring.size > 0) await Promise.all([...this.retiring]);
   }
 
   /** unload() of each library in reverse order, then every registration removed. */
