@@ -16,6 +16,7 @@ import { CalloutTimeout, NoSuchHook } from "./errors.ts";
 import type { LibraryHandle } from "./library-handle.ts";
 import { NextStep } from "./next-step.ts";
 import { ParkingLot, ParkingLotHandle } from "./parking-lot.ts";
+import { CalloutWatchdog } from "./watchdog.ts";
 import { CONTEXT_CREATE, CONTEXT_DESTROY, ServerHooks } from "./server-hooks.ts";
 import type { Callout, CalloutResult } from "./types.ts";
 
@@ -55,6 +56,7 @@ export class CalloutManager {
   readonly generation: number;
   private readonly logger: Logger;
   private readonly calloutTimeoutMs: number;
+  private readonly watchdog: CalloutWatchdog;
   private readonly libraryName: (index: number) => string;
   private readonly libraryHandleOf: (index: number) => LibraryHandle;
   /** Callouts by hook index; null (or a hole) when the hook has none. */
@@ -70,6 +72,7 @@ export class CalloutManager {
     this.generation = options.generation;
     this.logger = options.logger;
     this.calloutTimeoutMs = options.calloutTimeoutMs;
+    this.watchdog = new CalloutWatchdog(options.calloutTimeoutMs);
     this.libraryName = options.libraryName;
     this.libraryHandleOf = options.libraryHandle;
   }
@@ -225,27 +228,15 @@ export class CalloutManager {
   }
 
   private bounded(pending: Thenable, index: number, entry: CalloutEntry): Promise<CalloutResult> {
-    const ms = this.calloutTimeoutMs;
-    if (ms <= 0) return Promise.resolve(pending);
-    return new Promise<CalloutResult>((resolve, reject) => {
-      const timer = setTimeout(
-        onCalloutTimeout,
-        ms,
-        reject,
-        new CalloutTimeout(this.hookName(index), this.libraryName(entry.libraryIndex), ms),
-      );
-      timer.unref();
-      pending.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (e: unknown) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
-    });
+    return this.watchdog.watch(
+      pending,
+      () =>
+        new CalloutTimeout(
+          this.hookName(index),
+          this.libraryName(entry.libraryIndex),
+          this.calloutTimeoutMs,
+        ),
+    );
   }
 
   /**
@@ -363,8 +354,4 @@ export class CalloutManager {
   clearParkingLots(): void {
     for (const lot of this.parkingLots.values()) lot.clear();
   }
-}
-
-function onCalloutTimeout(reject: (e: unknown) => void, err: CalloutTimeout): void {
-  reject(err);
 }
