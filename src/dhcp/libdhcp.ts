@@ -1,0 +1,103 @@
+/**
+ * Parsing of option lists (Kea's LibDHCP::unpackOptions4/6). Offsets in errors are absolute
+ * positions in the buffer being parsed, so the packet parser can report them as they are.
+ */
+import { PacketParseError } from "./errors.ts";
+import { Option } from "./option.ts";
+import type { UniverseValue } from "./option.ts";
+import { OptionVendor } from "./option-vendor.ts";
+import type { OptionDefLookup } from "./option-definition.ts";
+
+/** Sub-options nested deeper than this are refused (bounds recursion on hostile input). */
+export const MAX_OPTION_DEPTH = 32;
+
+export const DHCP4_OPTION_SPACE = "dhcp4";
+export const DHCP6_OPTION_SPACE = "dhcp6";
+export const VENDOR_ENCAPSULATED_OPTION_SPACE = "vendor-encapsulated-options-space";
+
+/** Space of the sub-options of a vendor option with this enterprise number. */
+export function vendorSpace(enterpriseId: number): string {
+  return `vendor-${enterpriseId}`;
+}
+
+/**
+ * Parses the options in buf[start..end) of an option space. In "dhcp4" (and, as Kea does, in
+ * the space of option 43) code 0 is PAD and code 255 is END, after which parsing stops.
+ */
+export function unpackOptions(
+  universe: UniverseValue,
+  space: string,
+  buf: Buffer,
+  start: number,
+  end: number,
+  defs: OptionDefLookup,
+  depth: number,
+): Option[] {
+  if (depth > MAX_OPTION_DEPTH) {
+    throw new PacketParseError(start, `options nested deeper than ${MAX_OPTION_DEPTH} levels`);
+  }
+  const out: Option[] = [];
+  let p = start;
+  if (universe === 6) {
+    while (p < end) {
+      if (end - p < 4) {
+        throw new PacketParseError(p, `truncated option header (${end - p} bytes left)`);
+      }
+      const code = (buf[p]! << 8) | buf[p + 1]!;
+      const len = (buf[p + 2]! << 8) | buf[p + 3]!;
+      if (p + 4 + len > end) {
+        throw new PacketParseError(p, `option ${code} length ${len} runs past ${where(depth)}`);
+      }
+      createOption(6, space, code, buf, p + 4, p + 4 + len, defs, depth, out);
+      p += 4 + len;
+    }
+    return out;
+  }
+  const padEnd = space === DHCP4_OPTION_SPACE || space === VENDOR_ENCAPSULATED_OPTION_SPACE;
+  while (p < end) {
+    const code = buf[p]!;
+    if (padEnd && code === 0) {
+      p++;
+      continue;
+    }
+    if (padEnd && code === 255) break;
+    if (end - p < 2) throw new PacketParseError(p, `option ${code} has no length byte`);
+    const len = buf[p + 1]!;
+    if (p + 2 + len > end) {
+      throw new PacketParseError(p, `option ${code} length ${len} runs past ${where(depth)}`);
+    }
+    createOption(4, space, code, buf, p + 2, p + 2 + len, defs, depth, out);
+    p += 2 + len;
+  }
+  return out;
+}
+
+function where(depth: number): string {
+  return depth === 0 ? "end of buffer" : "end of enclosing option";
+}
+
+/** Builds the option(s) for one TLV and appends to `out`. */
+export function createOption(
+  universe: UniverseValue,
+  space: string,
+  code: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+  defs: OptionDefLookup,
+  depth: number,
+  out: Option[],
+): void {
+  const def = defs.get(space, code);
+  if (def === undefined) {
+    out.push(new Option(universe, code, buf.subarray(start, end)));
+    return;
+  }
+  if (universe === 4 && def.isVendor()) {
+    // RFC 3925: one option 125 may carry several enterprise blocks; one object per block.
+    if (OptionVendor.splitV4(def, buf, start, end, defs, depth, out)) return;
+    out.push(new Option(4, code, buf.subarray(start, end)));
+    return;
+  }
+  out.push(def.optionFactory(buf, start, end, defs, depth));
+}

@@ -1,0 +1,151 @@
+/** DHCPv6 identity associations (IA_NA, IA_TA, IA_PD) and the addresses and prefixes inside. */
+import { BadValue } from "./errors.ts";
+import { ipv6ToString, readU32, tryParseIPv6, writeU32 } from "./ioaddress.ts";
+import { OptionCustom } from "./option-custom.ts";
+import type { OptionDefinition } from "./option-definition.ts";
+
+/** Base for the fixed-layout v6 options: setters rewrite bytes in a private copy. */
+abstract class FixedOption6 extends OptionCustom {
+  constructor(def: OptionDefinition, data: Uint8Array) {
+    super(def, 6, data);
+  }
+
+  protected u32At(off: number): number {
+    return readU32(this.data, off);
+  }
+
+  protected setU32At(off: number, v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw new BadValue(`${v} is not a valid uint32 value`);
+    }
+    const d = Buffer.from(this.data);
+    writeU32(d, off, v);
+    this.data = d;
+  }
+
+  protected setAddressAt(off: number, text: string): void {
+    const d = Buffer.from(this.data);
+    if (!tryParseIPv6(text, d, off)) throw new BadValue(`'${text}' is not a valid IPv6 address`);
+    this.data = d;
+  }
+}
+
+/** IA_NA (3), IA_TA (4) and IA_PD (25): IAID, T1 and T2 (IA_TA has only the IAID). */
+export class Option6IA extends FixedOption6 {
+  getIAID(): number {
+    return this.u32At(0);
+  }
+
+  setIAID(v: number): void {
+    this.setU32At(0, v);
+  }
+
+  getT1(): number {
+    this.needTimers();
+    return this.u32At(4);
+  }
+
+  setT1(v: number): void {
+    this.needTimers();
+    this.setU32At(4, v);
+  }
+
+  getT2(): number {
+    this.needTimers();
+    return this.u32At(8);
+  }
+
+  setT2(v: number): void {
+    this.needTimers();
+    this.setU32At(8, v);
+  }
+
+  private needTimers(): void {
+    if (this.type === 4) throw new BadValue("IA_TA has no T1/T2");
+  }
+
+  override clone(): Option6IA {
+    const c = new Option6IA(this.def, Buffer.from(this.data));
+    this.copySubOptionsTo(c);
+    return c;
+  }
+}
+
+/** IAADDR (5): address, preferred and valid lifetimes. */
+export class Option6IAAddr extends FixedOption6 {
+  getAddress(): string {
+    return ipv6ToString(this.data, 0);
+  }
+
+  setAddress(addr: string): void {
+    this.setAddressAt(0, addr);
+  }
+
+  getPreferred(): number {
+    return this.u32At(16);
+  }
+
+  setPreferred(v: number): void {
+    this.setU32At(16, v);
+  }
+
+  getValid(): number {
+    return this.u32At(20);
+  }
+
+  setValid(v: number): void {
+    this.setU32At(20, v);
+  }
+
+  override clone(): Option6IAAddr {
+    const c = new Option6IAAddr(this.def, Buffer.from(this.data));
+    this.copySubOptionsTo(c);
+    return c;
+  }
+}
+
+/** IAPREFIX (26): preferred and valid lifetimes, prefix length and prefix. */
+export class Option6IAPrefix extends FixedOption6 {
+  getPreferred(): number {
+    return this.u32At(0);
+  }
+
+  setPreferred(v: number): void {
+    this.setU32At(0, v);
+  }
+
+  getValid(): number {
+    return this.u32At(4);
+  }
+
+  setValid(v: number): void {
+    this.setU32At(4, v);
+  }
+
+  getLength(): number {
+    return this.data[8]!;
+  }
+
+  setLength(len: number): void {
+    if (!Number.isInteger(len) || len < 0 || len > 128) {
+      throw new BadValue(`prefix length ${len} is out of range 0..128`);
+    }
+    const d = Buffer.from(this.data);
+    d[8] = len;
+    this.data = d;
+  }
+
+  getAddress(): string {
+    return ipv6ToString(this.data, 9);
+  }
+
+  setAddress(addr: string): void {
+    this.setAddressAt(9, addr);
+  }
+
+  override clone(): Option6IAPrefix {
+    const c = new Option6IAPrefix(this.def, Buffer.from(this.data));
+    this.copySubOptionsTo(c);
+    return c;
+  }
+}

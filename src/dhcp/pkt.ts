@@ -1,0 +1,217 @@
+/**
+ * What DHCPv4 and DHCPv6 packets share (Kea's Pkt): raw input, packed output, the option list,
+ * transport details and copy-on-retrieve of options for callouts.
+ */
+import { BadValue } from "./errors.ts";
+import type { Option } from "./option.ts";
+import type { OptionDefLookup } from "./option-definition.ts";
+import { toBuffer } from "./option.ts";
+
+export abstract class Pkt {
+  /** Raw bytes as received (what unpack() parses); hooks in buffer*_receive may replace them. */
+  data: Buffer;
+  /** Transaction id: 32 bits in DHCPv4, 24 bits in DHCPv6. */
+  transid: number;
+  /** Local (server side) and remote addresses and ports, filled in by the socket layer. */
+  localAddr: string;
+  remoteAddr: string;
+  localPort: number;
+  remotePort: number;
+  /** Interface the packet came in on or goes out of. */
+  iface: string;
+  ifindex: number;
+  /** Receive time in milliseconds since the epoch, set by the socket layer (0 when unset). */
+  timestamp: number;
+  /** Definitions used by unpack(); the standard ones unless the server passes its own. */
+  optionDefs: OptionDefLookup;
+  /** Client classes the packet belongs to, in the order they were added. */
+  readonly classes: Set<string>;
+  /** Slot for the server's per-packet callout handle (created on first use by the server). */
+  calloutHandle: unknown;
+  protected options: Option[];
+  protected bufferOut: Buffer;
+  protected copyRetrievedOptions: boolean;
+
+  protected constructor(data: Uint8Array, transid: number, defs: OptionDefLookup) {
+    this.data = toBuffer(data);
+    this.transid = transid;
+    this.localAddr = "";
+    this.remoteAddr = "";
+    this.localPort = 0;
+    this.remotePort = 0;
+    this.iface = "";
+    this.ifindex = -1;
+    this.timestamp = 0;
+    this.optionDefs = defs;
+    this.classes = new Set();
+    this.calloutHandle = null;
+    this.options = [];
+    this.bufferOut = EMPTY_OUT;
+    this.copyRetrievedOptions = false;
+  }
+
+  /** Parses `data`, replacing the header fields and options. Throws PacketParseError. */
+  abstract unpack(): void;
+
+  /** Builds the wire form, stores it (see getBuffer) and returns it. */
+  abstract pack(): Buffer;
+
+  abstract toText(): string;
+
+  getTransid(): number {
+    return this.transid;
+  }
+
+  setTransid(transid: number): void {
+    this.transid = transid;
+  }
+
+  /** The packed output (empty before pack()); hooks in buffer*_send may replace it. */
+  getBuffer(): Buffer {
+    return this.bufferOut;
+  }
+
+  setBuffer(buf: Uint8Array): void {
+    this.bufferOut = toBuffer(buf);
+  }
+
+  /**
+   * When on, getOption/getOptions (and the relay getters of Pkt6) return a deep copy of the
+   * option and put the copy into the packet in place of the original, so a callout that
+   * changes what it got can never change an option instance shared with the configuration.
+   * The server turns it on around callouts; it is off by default.
+   */
+  setCopyRetrievedOptions(copy: boolean): void {
+    this.copyRetrievedOptions = copy;
+  }
+
+  isCopyRetrievedOptions(): boolean {
+    return this.copyRetrievedOptions;
+  }
+
+  /** First option with this code, or undefined. */
+  getOption(code: number): Option | undefined {
+    return retrieve(this.options, code, this.copyRetrievedOptions);
+  }
+
+  /** All options (or all with one code), in wire order. Copies them when copying is on. */
+  getOptions(code?: number): Option[] {
+    return retrieveAll(this.options, code, this.copyRetrievedOptions);
+  }
+
+  /** Adds an option at the end; DHCPv4 packs options in the order they were added. */
+  addOption(opt: Option): void {
+    this.options.push(opt);
+  }
+
+  /** Removes the first option with this code; returns whether one was removed. */
+  delOption(code: number): boolean {
+    const opts = this.options;
+    for (let i = 0; i < opts.length; i++) {
+      if (opts[i]!.type === code) {
+        opts.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Removes every option with this code; returns how many were removed. */
+  delAllOptions(code: number): number {
+    const before = this.options.length;
+    this.options = this.options.filter((o) => o.type !== code);
+    return before - this.options.length;
+  }
+
+  addClass(name: string): void {
+    this.classes.add(name);
+  }
+
+  inClass(name: string): boolean {
+    return this.classes.has(name);
+  }
+
+  getClasses(): string[] {
+    return [...this.classes];
+  }
+
+  /** Sets the receive time to now. */
+  updateTimestamp(): void {
+    this.timestamp = Date.now();
+  }
+
+  toString(): string {
+    return this.toText();
+  }
+
+  protected optionsToText(): string {
+    if (this.options.length === 0) return "";
+    return "\noptions:\n" + this.options.map((o) => o.toText(2)).join("\n");
+  }
+}
+
+const EMPTY_OUT = Buffer.alloc(0);
+
+/** Finds an option; with `copy`, swaps a deep copy into the list and returns it. */
+export function retrieve(list: Option[], code: number, copy: boolean): Option | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i]!;
+    if (o.type !== code) continue;
+    if (!copy) return o;
+    const c = o.clone();
+    list[i] = c;
+    return c;
+  }
+  return undefined;
+}
+
+export function retrieveAll(list: Option[], code: number | undefined, copy: boolean): Option[] {
+  const out: Option[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i]!;
+    if (code !== undefined && o.type !== code) continue;
+    if (copy) {
+      const c = o.clone();
+      list[i] = c;
+      out.push(c);
+    } else {
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+/**
+ * Turns copy-on-retrieve on for a packet while a block runs and restores the previous
+ * setting afterwards (Kea's ScopedEnableOptionsCopy), also when the block throws.
+ */
+export function withOptionsCopy<T>(pkts: readonly (Pkt | null | undefined)[], fn: () => T): T {
+  const scope = new ScopedEnableOptionsCopy(pkts);
+  try {
+    return fn();
+  } finally {
+    scope.restore();
+  }
+}
+
+/** Explicit-scope form: construct to enable copying, call restore() when the callouts end. */
+export class ScopedEnableOptionsCopy {
+  private readonly pkts: readonly (Pkt | null | undefined)[];
+  private readonly previous: boolean[];
+
+  constructor(pkts: readonly (Pkt | null | undefined)[]) {
+    this.pkts = pkts;
+    this.previous = pkts.map((p) => p?.isCopyRetrievedOptions() ?? false);
+    for (const p of pkts) p?.setCopyRetrievedOptions(true);
+  }
+
+  restore(): void {
+    this.pkts.forEach((p, i) => p?.setCopyRetrievedOptions(this.previous[i]!));
+  }
+}
+
+export function checkUint(v: number, bits: 8 | 16 | 24 | 32, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > 2 ** bits - 1) {
+    throw new BadValue(`${what} ${v} is out of range 0..${2 ** bits - 1}`);
+  }
+}
