@@ -132,7 +132,6 @@ export function tryParseIPv6(s: string, out: Uint8Array, off = 0): boolean {
       const v4 = tryParseIPv4(rest);
       if (v4 < 0) return false;
       groups.push(v4 >>> 16, v4 & 0xffff);
-      i = s.length;
       break;
     }
     let v = 0;

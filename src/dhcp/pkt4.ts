@@ -540,7 +540,13 @@ function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): 
         createOption(4, "dhcp4", code, b, start, start + len, defs, 0, out);
       } else if (seen[code] !== 0) {
         const joined = joinInstances(b, code, i);
-        createOption(4, "dhcp4", code, joined, 0, joined.length, defs, 0, out);
+        try {
+          createOption(4, "dhcp4", code, joined, 0, joined.length, defs, 0, out);
+        } catch (e) {
+          // Offsets inside the joined copy mean nothing to the sender: point at the first part.
+          if (!(e instanceof PacketParseError)) throw e;
+          throw new PacketParseError(start - 2, `in option ${code} joined from parts: ${e.reason}`);
+        }
         seen[code] = 0; // later instances were consumed by the join
       }
     }
