@@ -9,11 +9,21 @@ import type { Option } from "./option.ts";
 import { OptionCustom } from "./option-custom.ts";
 import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
 import { unpackOptions, vendorSpace } from "./libdhcp.ts";
+import { getStdOptionDefs } from "./std-option-defs.ts";
 
 export class OptionVendor extends OptionCustom {
   constructor(def: OptionDefinition, data: Uint8Array) {
     super(def, def.universe, data);
     this.encapsulatedSpace = vendorSpace(this.getVendorId());
+  }
+
+  /** A new vendor option (v4 125 or v6 17) for an enterprise number, without sub-options. */
+  static create(universe: 4 | 6, vendorId: number): OptionVendor {
+    const def =
+      universe === 4 ? getStdOptionDefs().get("dhcp4", 125)! : getStdOptionDefs().get("dhcp6", 17)!;
+    const v = new OptionVendor(def, Buffer.alloc(4));
+    v.setVendorId(vendorId);
+    return v;
   }
 
   getVendorId(): number {

@@ -3,6 +3,15 @@ import { BadValue } from "./errors.ts";
 import { ipv6ToString, readU32, tryParseIPv6, writeU32 } from "./ioaddress.ts";
 import { OptionCustom } from "./option-custom.ts";
 import type { OptionDefinition } from "./option-definition.ts";
+import { getStdOptionDefs } from "./std-option-defs.ts";
+
+function stdDef6(code: number): OptionDefinition {
+  return getStdOptionDefs().get("dhcp6", code)!;
+}
+
+function u32(v: number): number[] {
+  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+}
 
 /** Base for the fixed-layout v6 options: setters rewrite bytes in a private copy. */
 abstract class FixedOption6 extends OptionCustom {
@@ -32,6 +41,17 @@ abstract class FixedOption6 extends OptionCustom {
 
 /** IA_NA (3), IA_TA (4) and IA_PD (25): IAID, T1 and T2 (IA_TA has only the IAID). */
 export class Option6IA extends FixedOption6 {
+  /** A new IA_NA (3), IA_TA (4) or IA_PD (25). */
+  static create(code: 3 | 4 | 25, iaid: number, t1 = 0, t2 = 0): Option6IA {
+    const ia = new Option6IA(stdDef6(code), Buffer.alloc(code === 4 ? 4 : 12));
+    ia.setIAID(iaid);
+    if (code !== 4) {
+      ia.setT1(t1);
+      ia.setT2(t2);
+    }
+    return ia;
+  }
+
   getIAID(): number {
     return this.u32At(0);
   }
@@ -73,6 +93,17 @@ export class Option6IA extends FixedOption6 {
 
 /** IAADDR (5): address, preferred and valid lifetimes. */
 export class Option6IAAddr extends FixedOption6 {
+  static create(address: string, preferred: number, valid: number): Option6IAAddr {
+    const a = new Option6IAAddr(
+      stdDef6(5),
+      Buffer.from([...new Array<number>(16).fill(0), ...u32(0), ...u32(0)]),
+    );
+    a.setAddress(address);
+    a.setPreferred(preferred);
+    a.setValid(valid);
+    return a;
+  }
+
   getAddress(): string {
     return ipv6ToString(this.data, 0);
   }
@@ -106,6 +137,15 @@ export class Option6IAAddr extends FixedOption6 {
 
 /** IAPREFIX (26): preferred and valid lifetimes, prefix length and prefix. */
 export class Option6IAPrefix extends FixedOption6 {
+  static create(prefix: string, length: number, preferred: number, valid: number): Option6IAPrefix {
+    const a = new Option6IAPrefix(stdDef6(26), Buffer.alloc(25));
+    a.setAddress(prefix);
+    a.setLength(length);
+    a.setPreferred(preferred);
+    a.setValid(valid);
+    return a;
+  }
+
   getPreferred(): number {
     return this.u32At(0);
   }

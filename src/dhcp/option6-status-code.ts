@@ -2,6 +2,7 @@
 import { BadValue } from "./errors.ts";
 import { OptionCustom } from "./option-custom.ts";
 import type { OptionDefinition } from "./option-definition.ts";
+import { getStdOptionDefs } from "./std-option-defs.ts";
 
 /** Status codes of RFC 8415 section 21.13 and RFC 5007/5460. */
 export const StatusCode = {
@@ -22,6 +23,13 @@ export const StatusCode = {
 export class Option6StatusCode extends OptionCustom {
   constructor(def: OptionDefinition, data: Uint8Array) {
     super(def, 6, data);
+  }
+
+  static create(code: number, message = ""): Option6StatusCode {
+    const st = new Option6StatusCode(getStdOptionDefs().get("dhcp6", 13)!, Buffer.alloc(2));
+    st.setStatusCode(code);
+    st.setStatusMessage(message);
+    return st;
   }
 
   getStatusCode(): number {
