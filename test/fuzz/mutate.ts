@@ -144,6 +144,8 @@ const truncate: Mutator = (buf, spans, rng) => {
 const lengthTweak: Mutator = (buf, spans, rng) => {
   if (spans.length === 0) return byteChange(buf, spans, rng);
   const s = rng.pick(spans);
+  // An earlier step may have cut the packet short of this option.
+  if (s.lenAt + s.lenSize > buf.length) return byteChange(buf, spans, rng);
   const out = Buffer.from(buf);
   const max = s.lenSize === 1 ? 0xff : 0xffff;
   const old = s.lenSize === 1 ? out[s.lenAt]! : out.readUInt16BE(s.lenAt);
