@@ -128,7 +128,7 @@ export function tryParseIPv6(s: string, out: Uint8Array, off = 0): boolean {
   while (i < s.length) {
     // An embedded IPv4 tail ("::ffff:192.0.2.1") takes two groups.
     const rest = s.slice(i);
-    if (rest.includes(".")) {
+    if (rest.includes(".") && !rest.includes(":")) {
       const v4 = tryParseIPv4(rest);
       if (v4 < 0) return false;
       groups.push(v4 >>> 16, v4 & 0xffff);

@@ -139,7 +139,10 @@ export class Pkt4 extends Pkt {
     }
     const cookie = readU32(b, COOKIE_OFF);
     if (cookie !== DHCP_OPTIONS_COOKIE) {
-      throw new PacketParseError(COOKIE_OFF, `invalid magic cookie 0x${cookie.toString(16)}`);
+      throw new PacketParseError(
+        COOKIE_OFF,
+        `invalid magic cookie 0x${cookie.toString(16).padStart(8, "0")}`,
+      );
     }
     scanCount = 0;
     scanOptions(b, OPTIONS_OFF, n, true, "end of buffer");
