@@ -1,0 +1,19 @@
+#include <napi.h>
+
+#include "interfaces.h"
+#include "udp_socket.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("UdpSocket", nestor::UdpSocket::Define(env));
+  exports.Set("interfaces", Napi::Function::New(env, nestor::Interfaces, "interfaces"));
+  exports.Set("nameToIndex", Napi::Function::New(env, nestor::NameToIndex, "nameToIndex"));
+  exports.Set("indexToName", Napi::Function::New(env, nestor::IndexToName, "indexToName"));
+  exports.Set("META_WORDS", Napi::Number::New(env, nestor::kMetaWords));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nestor_net, Init)
