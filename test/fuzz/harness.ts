@@ -53,8 +53,7 @@ export interface FuzzOptions {
 
 // Messages from the worker.
 export type WorkerMessage =
-  | { type: "failure"; failure: Failure }
-  | { type: "done"; reasons: [string, number][] };
+  { type: "failure"; failure: Failure } | { type: "done"; reasons: [string, number][] };
 
 export function describeFailure(seed: number, f: Failure): string {
   return [
