@@ -262,47 +262,64 @@ export function measureFields(
   toEnd: boolean,
 ): number[] | null {
   const out: number[] = [];
+  return scanFields(def, buf, start, end, universe, toEnd, out) < 0 ? null : out;
+}
+
+/**
+ * Walks the fields like measureFields and returns where they end (relative to `start`), or -1.
+ * With `out` null nothing is allocated: the packet parser only checks, reads come later.
+ */
+export function scanFields(
+  def: OptionDefinition,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  universe: UniverseValue,
+  toEnd: boolean,
+  out: number[] | null,
+): number {
   const partial = def.isClientFqdn;
   let p = start;
-  if (def.type === "empty") return out;
-  if (def.type === "internal") {
-    if (def.code === 121 && def.space === "dhcp4" && routesLength(buf, start, end) < 0) return null;
-    out.push(0, end - start);
-    return out;
+  const type = def.type;
+  if (type === "empty") return 0;
+  if (type === "internal") {
+    if (def.code === 121 && def.space === "dhcp4" && routesLength(buf, start, end) < 0) return -1;
+    out?.push(0, end - start);
+    return end - start;
   }
-  if (def.type !== "record") {
+  if (type !== "record") {
     if (!def.array) {
-      const n = fieldLength(def.type, buf, p, end, universe, toEnd, partial);
-      if (n < 0) return null;
-      out.push(0, n);
-      return out;
+      const n = fieldLength(type, buf, p, end, universe, toEnd, partial);
+      if (n < 0) return -1;
+      out?.push(0, n);
+      return n;
     }
     while (p < end) {
-      const n = fieldLength(def.type, buf, p, end, universe, false);
-      if (n <= 0) return null;
-      out.push(p - start, n);
+      const n = fieldLength(type, buf, p, end, universe, false);
+      if (n <= 0) return -1;
+      out?.push(p - start, n);
       p += n;
     }
-    return out;
+    return p - start;
   }
   const rf = def.recordFields;
   for (let i = 0; i < rf.length; i++) {
     let t = rf[i]!;
-    if (t === "fqdn" && def.isClientFqdn4 && p > start && (buf[start]! & 4) === 0) t = "string";
+    if (t === "fqdn" && def.isClientFqdn4 && (buf[start]! & 4) === 0) t = "string";
     const last = toEnd && i === rf.length - 1 && !def.array;
     const n = fieldLength(t, buf, p, end, universe, last, partial && i === rf.length - 1);
-    if (n < 0) return null;
-    out.push(p - start, n);
+    if (n < 0) return -1;
+    out?.push(p - start, n);
     p += n;
   }
   if (def.array) {
     const t = rf[rf.length - 1]!;
     while (p < end) {
       const n = fieldLength(t, buf, p, end, universe, false);
-      if (n <= 0) return null;
-      out.push(p - start, n);
+      if (n <= 0) return -1;
+      out?.push(p - start, n);
       p += n;
     }
   }
-  return out;
+  return p - start;
 }

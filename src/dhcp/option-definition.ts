@@ -6,7 +6,7 @@
 import { BadValue, OptionDataError } from "./errors.ts";
 import { Option } from "./option.ts";
 import type { UniverseValue } from "./option.ts";
-import { OptionCustom, measureFields } from "./option-custom.ts";
+import { OptionCustom, scanFields } from "./option-custom.ts";
 import { ByteWriter, isOptionDataType, writeFieldText } from "./option-data-types.ts";
 import type { OptionDataTypeName } from "./option-data-types.ts";
 import { Option6IA, Option6IAAddr, Option6IAPrefix } from "./option6-ia.ts";
@@ -145,9 +145,9 @@ export class OptionDefinition {
     const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     if (this.isVendor()) return OptionVendor.fromWire(this, b, start, end, defs, depth);
     const encaps = this.encapsulate !== "";
-    const f = measureFields(this, b, start, end, this.universe, !encaps);
-    if (f === null) return null;
-    const fend = f.length === 0 ? start : start + f[f.length - 2]! + f[f.length - 1]!;
+    const flen = scanFields(this, b, start, end, this.universe, !encaps, null);
+    if (flen < 0) return null;
+    const fend = start + flen;
     if (!encaps && fend !== end) return null;
     const opt = this.instantiate(b.subarray(start, fend));
     if (encaps && defs !== undefined) {

@@ -179,7 +179,8 @@ export class Pkt4 extends Pkt {
     const opts = this.options;
     for (let i = 0; i < opts.length; i++) optLen += opts[i]!.len();
     const total = Math.max(OPTIONS_OFF + optLen, minSize);
-    const out = Buffer.alloc(total);
+    // Pooled and not zeroed (Buffer.alloc costs ~10x more); every byte is written below.
+    const out = Buffer.allocUnsafe(total);
     out[0] = this.op;
     out[1] = this.htype;
     out[2] = this.hlen;
@@ -200,6 +201,7 @@ export class Pkt4 extends Pkt {
     let off = OPTIONS_OFF;
     for (let i = 0; i < opts.length; i++) off = opts[i]!.packInto(out, off);
     out[off] = DHO.END;
+    if (off + 1 < total) out.fill(0, off + 1);
     this.bufferOut = out;
     return out;
   }

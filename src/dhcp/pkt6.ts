@@ -11,7 +11,8 @@
  */
 import { BadValue, PacketParseError } from "./errors.ts";
 import { DUID } from "./duid.ts";
-import { ipv6FromString, ipv6ToString, tryParseIPv6 } from "./ioaddress.ts";
+import { ipv6FromString, ipv6ToString } from "./ioaddress.ts";
+import { copyBytes } from "./option.ts";
 import type { Option } from "./option.ts";
 import { createOption, unpackOptions } from "./libdhcp.ts";
 import type { OptionDefLookup } from "./option-definition.ts";
@@ -36,29 +37,62 @@ export type RelaySearchOrderValue = (typeof RelaySearchOrder)[keyof typeof Relay
 export class RelayInfo {
   msgType: number;
   hopCount: number;
-  /** Link address and peer address as IPv6 text. */
-  linkAddr: string;
-  peerAddr: string;
   /** Length of the relay-msg payload as received (0 for relay info built locally). */
   relayMsgLen: number;
   /** The relay's options other than relay-msg. */
   options: Option[];
   /** Index in `options` before which relay-msg goes; -1 means after all of them. */
   relayMsgIndex: number;
+  // Addresses stay as 16 bytes (a view into the packet when parsed) until read as text.
+  private linkBytes: Buffer;
+  private peerBytes: Buffer;
 
   constructor(
     msgType: number = DHCPv6MessageType.DHCPV6_RELAY_FORW,
     hopCount = 0,
-    linkAddr = "::",
-    peerAddr = "::",
+    linkAddr: string | Buffer = "::",
+    peerAddr: string | Buffer = "::",
   ) {
     this.msgType = msgType;
     this.hopCount = hopCount;
-    this.linkAddr = linkAddr;
-    this.peerAddr = peerAddr;
     this.relayMsgLen = 0;
     this.options = [];
     this.relayMsgIndex = -1;
+    this.linkBytes = typeof linkAddr === "string" ? ipv6FromString(linkAddr) : linkAddr;
+    this.peerBytes = typeof peerAddr === "string" ? ipv6FromString(peerAddr) : peerAddr;
+  }
+
+  /** Link address as IPv6 text. */
+  get linkAddr(): string {
+    return ipv6ToString(this.linkBytes);
+  }
+  set linkAddr(a: string) {
+    this.linkBytes = ipv6FromString(a);
+  }
+
+  /** Peer address as IPv6 text. */
+  get peerAddr(): string {
+    return ipv6ToString(this.peerBytes);
+  }
+  set peerAddr(a: string) {
+    this.peerBytes = ipv6FromString(a);
+  }
+
+  /** The 16 address bytes (do not modify in place). */
+  getLinkAddrBytes(): Buffer {
+    return this.linkBytes;
+  }
+
+  getPeerAddrBytes(): Buffer {
+    return this.peerBytes;
+  }
+
+  /** Writes the 34-byte relay header at `off`. */
+  packHeader(out: Buffer, off: number): void {
+    out[off] = this.msgType;
+    out[off + 1] = this.hopCount;
+    copyBytes(this.linkBytes, out, off + 2);
+    copyBytes(this.peerBytes, out, off + 18);
   }
 
   getOption(code: number): Option | undefined {
@@ -131,7 +165,12 @@ export class Pkt6 extends Pkt {
       if (end - p < 34) {
         throw new PacketParseError(p, `truncated relay header: ${end - p} bytes, 34 needed`);
       }
-      const relay = new RelayInfo(type, b[p + 1]!, ipv6ToString(b, p + 2), ipv6ToString(b, p + 18));
+      const relay = new RelayInfo(
+        type,
+        b[p + 1]!,
+        b.subarray(p + 2, p + 18),
+        b.subarray(p + 18, p + 34),
+      );
       let q = p + 34;
       let msgStart = -1;
       let msgEnd = -1;
@@ -192,10 +231,7 @@ export class Pkt6 extends Pkt {
       return off;
     }
     const r = this.relayInfo[level]!;
-    out[off] = r.msgType;
-    out[off + 1] = r.hopCount;
-    writeAddr(out, off + 2, r.linkAddr);
-    writeAddr(out, off + 18, r.peerAddr);
+    r.packHeader(out, off);
     off += 34;
     const at = r.relayMsgIndex < 0 ? r.options.length : Math.min(r.relayMsgIndex, r.options.length);
     for (let i = 0; i < at; i++) off = r.options[i]!.packInto(out, off);
@@ -303,8 +339,8 @@ export class Pkt6 extends Pkt {
       const c = new RelayInfo(
         DHCPv6MessageType.DHCPV6_RELAY_REPL,
         r.hopCount,
-        r.linkAddr,
-        r.peerAddr,
+        r.getLinkAddrBytes(),
+        r.getPeerAddrBytes(),
       );
       for (const o of r.options) {
         if (o.type === D6O.INTERFACE_ID || o.type === D6O.RELAY_SOURCE_PORT)
@@ -328,8 +364,4 @@ export class Pkt6 extends Pkt {
     }
     return s;
   }
-}
-
-function writeAddr(out: Buffer, off: number, text: string): void {
-  if (!tryParseIPv6(text, out, off)) ipv6FromString(text); // throws BadValue naming the text
 }
