@@ -19,7 +19,7 @@ import type {
   PrefixValue,
   PsidValue,
 } from "./option-data-types.ts";
-import { routesLength, routesToText } from "./static-routes.ts";
+import { routesLength, routesToText, writeRoutesText } from "./static-routes.ts";
 import type { OptionDefinition } from "./option-definition.ts";
 
 export class OptionCustom extends Option {
@@ -173,6 +173,11 @@ export class OptionCustom extends Option {
   /** Rewrites the payload from a list of values laid out by the definition. */
   setValues(values: readonly OptionValue[]): void {
     const w = new ByteWriter();
+    if (this.def.type === "internal" && this.def.code === 121 && this.def.space === "dhcp4") {
+      writeRoutesText(values.map((v) => String(v)).join(","), w);
+      this.setData(w.toBuffer());
+      return;
+    }
     for (let i = 0; i < values.length; i++) {
       writeFieldValue(
         this.fieldTypeFor(i, values),

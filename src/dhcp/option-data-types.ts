@@ -192,8 +192,12 @@ export function readField(
       return ipv4ToString(readU32(buf, off));
     case "ipv6-address":
       return ipv6ToString(buf, off);
-    case "string":
-      return Buffer.from(buf.buffer, buf.byteOffset + off, len).toString("latin1");
+    case "string": {
+      // Trailing NULs (some clients send C strings) are not part of the value, as in Kea.
+      let n = len;
+      while (n > 0 && buf[off + n - 1] === 0) n--;
+      return Buffer.from(buf.buffer, buf.byteOffset + off, n).toString("latin1");
+    }
     case "tuple": {
       const h = universe === 4 ? 1 : 2;
       return Buffer.from(buf.buffer, buf.byteOffset + off + h, len - h).toString("latin1");

@@ -58,6 +58,47 @@ export abstract class Pkt {
 
   abstract toText(): string;
 
+  // Kea-style accessors for the transport details.
+  getLocalAddr(): string {
+    return this.localAddr;
+  }
+  setLocalAddr(a: string): void {
+    this.localAddr = a;
+  }
+  getRemoteAddr(): string {
+    return this.remoteAddr;
+  }
+  setRemoteAddr(a: string): void {
+    this.remoteAddr = a;
+  }
+  getLocalPort(): number {
+    return this.localPort;
+  }
+  setLocalPort(p: number): void {
+    this.localPort = p;
+  }
+  getRemotePort(): number {
+    return this.remotePort;
+  }
+  setRemotePort(p: number): void {
+    this.remotePort = p;
+  }
+  getIface(): string {
+    return this.iface;
+  }
+  setIface(name: string): void {
+    this.iface = name;
+  }
+  getIndex(): number {
+    return this.ifindex;
+  }
+  setIndex(index: number): void {
+    this.ifindex = index;
+  }
+  getTimestamp(): number {
+    return this.timestamp;
+  }
+
   getTransid(): number {
     return this.transid;
   }

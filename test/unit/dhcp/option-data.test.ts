@@ -186,6 +186,13 @@ test("classless static routes use Kea's 'prefix - router' text", () => {
   );
 });
 
+test("classless static routes can be rewritten by value", () => {
+  const o = optionFromConfig({ name: "classless-static-route", data: "0.0.0.0/0 - 10.0.0.1" }, V4)
+    .option as OptionCustom;
+  o.setValues(["192.168.0.0/16 - 10.0.0.2"]);
+  assert.equal(optionToConfig(o).data, "192.168.0.0/16 - 10.0.0.2");
+});
+
 test("vendor options by config: enterprise number as data, sub-options in vendor-<id>", () => {
   const v = optionFromConfig({ name: "vivso-suboptions", data: "4491" }, V4).option as OptionVendor;
   assert.ok(v instanceof OptionVendor);

@@ -268,7 +268,7 @@ test("the client FQDN option (81) reads partial names and ASCII-encoded names", 
   const wire = Pkt4.parse(dhcp4([53, 1, 3, 81, 8, 5, 0, 0, 4, 0x68, 0x6f, 0x73, 0x74, 255]));
   assert.equal((wire.getOption(81) as OptionCustom).readFqdn(3), "host");
   const ascii = Pkt4.parse(dhcp4([53, 1, 3, 81, 9, 0, 0, 0, 0x61, 0x2e, 0x63, 0x6f, 0x6d, 0, 255]));
-  assert.equal((ascii.getOption(81) as OptionCustom).readString(3), "a.com\u0000");
+  assert.equal((ascii.getOption(81) as OptionCustom).readString(3), "a.com");
 });
 
 test("copy-on-retrieve is off by default: getOption returns the instance in the packet", () => {
@@ -335,4 +335,37 @@ test("toText names the message type, transaction and options for logs", () => {
 
 test("the client identifier comes from option 61", () => {
   assert.equal(Pkt4.parse(DISCOVER).getClientId()!.toText(), "01:00:11:22:33:44:55");
+});
+
+test("a string option read by a hook drops the trailing NULs some clients send; the bytes stay", () => {
+  const raw = dhcp4([53, 1, 1, 12, 4, 0x66, 0x6f, 0x6f, 0, 255]);
+  const p = Pkt4.parse(raw);
+  assert.equal((p.getOption(12) as OptionCustom).readString(), "foo");
+  assert.deepEqual(p.pack(), raw);
+});
+
+test("transport details are plain fields with Kea-style accessors", () => {
+  const p = new Pkt4(DISCOVER);
+  p.setRemoteAddr("192.0.2.9");
+  p.setRemotePort(68);
+  p.setLocalAddr("192.0.2.1");
+  p.setLocalPort(67);
+  p.setIface("eth0");
+  p.setIndex(2);
+  p.updateTimestamp();
+  assert.deepEqual(
+    [p.remoteAddr, p.getRemotePort(), p.localAddr, p.getLocalPort(), p.getIface(), p.getIndex()],
+    ["192.0.2.9", 68, "192.0.2.1", 67, "eth0", 2],
+  );
+  assert.ok(Math.abs(p.getTimestamp() - Date.now()) < 1000);
+  assert.match(p.toText(), /^local_address=192\.0\.2\.1:67, remote_address=192\.0\.2\.9:68/);
+});
+
+test("client classes are kept per packet", () => {
+  const p = new Pkt4(DISCOVER);
+  p.addClass("KNOWN");
+  p.addClass("BOOTP");
+  assert.equal(p.inClass("KNOWN"), true);
+  assert.equal(p.inClass("other"), false);
+  assert.deepEqual(p.getClasses(), ["KNOWN", "BOOTP"]);
 });
