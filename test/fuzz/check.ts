@@ -3,6 +3,8 @@
 // (another exception type, a hang, an offset outside the data) is a parser bug. A packet that
 // parsed must also pack into bytes that parse again and pack to the same bytes: what Nestor
 // sends after accepting a packet is something it (and so a peer) can read back unchanged.
+// Finally, round trips are exact where the parser promises it: every DHCPv6 packet, and every
+// DHCPv4 packet that has none of the forms the parser canonicalizes (see exactV4).
 import { PacketParseError, Pkt4, Pkt6 } from "../../src/dhcp/index.ts";
 
 export type Verdict =
@@ -48,5 +50,29 @@ export function check(data: Buffer, family: 4 | 6): Verdict {
       error: `pack() wrote ${packed.toString("hex")}, which does not parse: ${describe(e)}`,
     };
   }
+  const exact =
+    family === 6 ? packed : exactV4(data) ? Buffer.from(packet.pack(data.length)) : null;
+  if (exact !== null && !exact.equals(data)) {
+    return { kind: "bug", error: `round trip not exact: packs as ${exact.toString("hex")}` };
+  }
   return { kind: "parsed" };
+}
+
+/**
+ * Whether a DHCPv4 packet must pack back byte for byte (with pack(its length), which restores
+ * zero padding after END): it has options ending with END, and no PAD (dropped), no repeated
+ * option code (joined, RFC 3396) and no option 52 (overload: sname/file options are moved into
+ * the options field).
+ */
+function exactV4(d: Buffer): boolean {
+  const seen = new Set<number>();
+  let off = 240;
+  while (off < d.length) {
+    const code = d[off]!;
+    if (code === 255) return true;
+    if (code === 0 || code === 52 || seen.has(code) || off + 1 >= d.length) return false;
+    seen.add(code);
+    off += 2 + d[off + 1]!;
+  }
+  return false;
 }

@@ -182,7 +182,29 @@ const duplicateOption: Mutator = (buf, spans, rng) => {
   return [out, `dup-option@${s.start}(${s.end - s.start}B)->${where}`];
 };
 
+/**
+ * Gives an option another code, keeping its payload: the bytes of, say, a client-id are then
+ * parsed by the definition of a record, FQDN, vendor or encapsulating option.
+ */
+const recode: Mutator = (buf, spans, rng) => {
+  if (spans.length === 0) return byteChange(buf, spans, rng);
+  const s = rng.pick(spans);
+  if (s.lenAt > buf.length) return byteChange(buf, spans, rng);
+  const out = Buffer.from(buf);
+  let code: number;
+  if (s.lenSize === 1) {
+    code = 1 + rng.int(254);
+    out[s.start] = code;
+  } else {
+    code = 1 + rng.int(rng.next() < 0.8 ? 150 : 65535);
+    out.writeUInt16BE(code, s.start);
+  }
+  return [out, `recode@${s.start}=${code}`];
+};
+
 const MUTATORS: readonly Mutator[] = [
+  recode,
+  recode,
   bitFlip,
   bitFlip,
   byteChange,
