@@ -1,0 +1,107 @@
+/**
+ * Loads the native socket addon (native/, built by node-gyp at install time). It sits at the same
+ * depth from src/ and from dist/, so one relative path serves both. NESTOR_NATIVE_ADDON names
+ * another build; NESTOR_NO_NATIVE=1 pretends it is missing (tests of the fallback).
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+/** The addon's socket class, as native/src/udp_socket.cc defines it. */
+export interface NativeUdpSocket {
+  setReuseAddr(on: boolean): void;
+  setBroadcast(on: boolean): void;
+  bindToDevice(name: string): void;
+  setRecvBufferSize(bytes: number): void;
+  bind(address: string, port: number): void;
+  localAddress(): { address: string; port: number };
+  joinGroup(group: string, ifindex: number): void;
+  /** Calls back once per readable event with the count, one Buffer of all payloads, and fills
+   *  `meta` (META_WORDS Int32 per datagram); on a receive error count is 0 and error is set. */
+  start(
+    callback: (count: number, data: Buffer | undefined, error?: Error) => void,
+    meta: Int32Array,
+  ): void;
+  stop(): void;
+  ref(): void;
+  unref(): void;
+  send(
+    data: Uint8Array,
+    dstAddr: string,
+    dstPort: number,
+    srcAddr?: string,
+    ifindex?: number,
+  ): number;
+  sendBatch(
+    packets: readonly {
+      data: Uint8Array;
+      dstAddr: string;
+      dstPort: number;
+      srcAddr?: string | undefined;
+      ifindex?: number | undefined;
+    }[],
+  ): { index: number; error: Error }[] | null;
+  close(): void;
+}
+
+export interface NativeInterface {
+  name: string;
+  index: number;
+  up: boolean;
+  running: boolean;
+  loopback: boolean;
+  broadcast: boolean;
+  multicast: boolean;
+  mac: string;
+  addresses: { family: 4 | 6; address: string; prefixlen: number }[];
+}
+
+export interface NativeBinding {
+  UdpSocket: new (family: 4 | 6, batch: number, slot: number) => NativeUdpSocket;
+  interfaces(): NativeInterface[];
+  nameToIndex(name: string): number;
+  indexToName(index: number): string;
+  META_WORDS: number;
+}
+
+/** Layout of one datagram's metadata (native/src/udp_socket.h). */
+export const META = {
+  words: 16,
+  offset: 0,
+  length: 1,
+  srcPort: 2,
+  ifindex: 3,
+  flags: 4,
+  scope: 5,
+  srcAddr: 8,
+  dstAddr: 12,
+} as const;
+
+export const META_FLAG_TRUNCATED = 1;
+export const META_FLAG_NO_PKTINFO = 2;
+
+const DEFAULT_PATH = fileURLToPath(
+  new URL("../../../native/build/Release/nestor_net.node", import.meta.url),
+);
+
+let loaded: { binding: NativeBinding | null; reason: string } | undefined;
+
+/** The addon, or null with the reason it could not be loaded. Loaded once per process. */
+export function loadNative(): { binding: NativeBinding | null; reason: string } {
+  if (loaded !== undefined) return loaded;
+  if (process.env.NESTOR_NO_NATIVE === "1") {
+    loaded = { binding: null, reason: "disabled by NESTOR_NO_NATIVE=1" };
+  } else if (process.platform !== "linux") {
+    loaded = { binding: null, reason: `not supported on ${process.platform}` };
+  } else {
+    const path = process.env.NESTOR_NATIVE_ADDON ?? DEFAULT_PATH;
+    try {
+      const binding = createRequire(import.meta.url)(path) as NativeBinding;
+      if (binding.META_WORDS !== META.words) throw new Error("addon metadata layout differs");
+      loaded = { binding, reason: "" };
+    } catch (e) {
+      const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+      loaded = { binding: null, reason: `${path}: ${why}` };
+    }
+  }
+  return loaded;
+}
