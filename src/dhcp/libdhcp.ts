@@ -88,7 +88,7 @@ export function createOption(
   depth: number,
   out: Option[],
 ): void {
-  const def = defs.get(space, code);
+  const def = defs.get(space, code, universe);
   if (def === undefined) {
     out.push(new Option(universe, code, buf.subarray(start, end)));
     return;

@@ -81,10 +81,11 @@ function findDef(
   name: string | undefined,
   code: number | undefined,
   defs: OptionDefLookup,
+  u: UniverseValue,
 ): OptionDefinition | undefined {
   const lr = getLastResortOptionDefs();
-  if (name !== undefined) return defs.getByName(space, name) ?? lr.getByName(space, name);
-  if (code !== undefined) return defs.get(space, code) ?? lr.get(space, code);
+  if (name !== undefined) return defs.getByName(space, name, u) ?? lr.getByName(space, name, u);
+  if (code !== undefined) return defs.get(space, code, u) ?? lr.get(space, code, u);
   return undefined;
 }
 
@@ -111,7 +112,7 @@ export function optionFromConfig(
     }
     if (u === 6 && space === "dhcp6" && entry.code === 0) fail("code 0 is reserved");
   }
-  const def = findDef(space, entry.name, entry.code, defs);
+  const def = findDef(space, entry.name, entry.code, defs, u);
   if (entry.name !== undefined && def === undefined) {
     fail(`no definition for option '${entry.name}' in space '${space}'`);
   }
@@ -164,7 +165,8 @@ export function optionToConfig(
   space: string = opt.universe === 4 ? "dhcp4" : "dhcp6",
   defs: OptionDefLookup = getStdOptionDefs(),
 ): OptionDataConfig {
-  const def = opt instanceof OptionCustom ? opt.def : findDef(space, undefined, opt.type, defs);
+  const def =
+    opt instanceof OptionCustom ? opt.def : findDef(space, undefined, opt.type, defs, opt.universe);
   if (opt instanceof OptionCustom) {
     return { name: def!.name, code: opt.type, space, "csv-format": true, data: opt.toCsv() };
   }

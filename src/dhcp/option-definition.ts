@@ -17,8 +17,12 @@ import { writeRoutesText } from "./static-routes.ts";
 
 /** Finds definitions by space and code or name; the server layers custom ones over standard. */
 export interface OptionDefLookup {
-  get(space: string, code: number): OptionDefinition | undefined;
-  getByName(space: string, name: string): OptionDefinition | undefined;
+  /**
+   * `universe` tells DHCPv4 from DHCPv6 definitions in a space both use ("vendor-4491");
+   * without it, "dhcp4" means 4, "dhcp6" means 6, and other spaces try 4 then 6.
+   */
+  get(space: string, code: number, universe?: UniverseValue): OptionDefinition | undefined;
+  getByName(space: string, name: string, universe?: UniverseValue): OptionDefinition | undefined;
 }
 
 export interface OptionDefParams {

@@ -256,6 +256,25 @@ const V6: readonly Row[] = [
   ["v6-dnr", 144, "record", false, "uint16, uint16, fqdn, binary"],
 ];
 
+/** CableLabs (enterprise 4491) vendor options, DOCSIS 3 (Kea's docsis3_option_defs.h). */
+export const VENDOR_ID_CABLE_LABS = 4491;
+const DOCSIS3_V4: readonly Row[] = [
+  ["oro", 1, "uint8", true],
+  ["tftp-servers", 2, A4, true],
+];
+const DOCSIS3_V6: readonly Row[] = [
+  ["oro", 1, "uint16", true],
+  ["device-type", 2, "string"],
+  ["vendor-type", 10, "string"],
+  ["tftp-servers", 32, A6, true],
+  ["config-file", 33, "string"],
+  ["syslog-servers", 34, A6, true],
+  ["device-id", 36, "binary"],
+  ["time-servers", 37, A6, true],
+  ["time-offset", 38, "int32"],
+  ["cmts-cm-mac", 1026, "binary"],
+];
+
 const S46_RULE = "uint8, uint8, uint8, ipv4-address, ipv6-prefix";
 
 const V6_SUBSPACES: readonly (readonly [string, readonly Row[]])[] = [
@@ -307,11 +326,12 @@ function build(space: string, universe: UniverseValue, row: Row): OptionDefiniti
 }
 
 /**
- * A set of option definitions by space, code and name, optionally layered over a parent
- * (custom definitions from option-def over the standard ones). The parent wins for a code
- * or name it knows, as Kea looks up standard definitions first.
+ * A set of option definitions by universe, space, code and name, optionally layered over a
+ * parent (custom definitions from option-def over the standard ones). The parent wins for a
+ * code or name it knows, as Kea looks up standard definitions first.
  */
 export class OptionDefinitions implements OptionDefLookup {
+  // Keyed by "<universe>/<space>": a vendor space such as "vendor-4491" exists in both.
   private readonly byCode = new Map<string, Map<number, OptionDefinition>>();
   private readonly byName = new Map<string, Map<string, OptionDefinition>>();
   private readonly parent: OptionDefLookup | undefined;
@@ -323,25 +343,27 @@ export class OptionDefinitions implements OptionDefLookup {
   /** Adds a definition; refuses a second one for the same space and code or name. */
   add(def: OptionDefinition): void {
     const label = def.name;
-    if (this.parent?.get(def.space, def.code) !== undefined) {
+    const u = def.universe;
+    if (this.parent?.get(def.space, def.code, u) !== undefined) {
       throw new OptionDataError(
         label,
         `code ${def.code} in space '${def.space}' is a standard option`,
       );
     }
-    if (this.parent?.getByName(def.space, def.name) !== undefined) {
+    if (this.parent?.getByName(def.space, def.name, u) !== undefined) {
       throw new OptionDataError(
         label,
         `name '${def.name}' in space '${def.space}' is a standard option`,
       );
     }
-    let codes = this.byCode.get(def.space);
-    let names = this.byName.get(def.space);
+    const key = `${u}/${def.space}`;
+    let codes = this.byCode.get(key);
+    let names = this.byName.get(key);
     if (codes === undefined || names === undefined) {
       codes = new Map();
       names = new Map();
-      this.byCode.set(def.space, codes);
-      this.byName.set(def.space, names);
+      this.byCode.set(key, codes);
+      this.byName.set(key, names);
     }
     if (codes.has(def.code)) {
       throw new OptionDataError(
@@ -356,23 +378,39 @@ export class OptionDefinitions implements OptionDefLookup {
     names.set(def.name, def);
   }
 
-  get(space: string, code: number): OptionDefinition | undefined {
-    return this.parent?.get(space, code) ?? this.byCode.get(space)?.get(code);
+  get(space: string, code: number, universe?: UniverseValue): OptionDefinition | undefined {
+    const p = this.parent?.get(space, code, universe);
+    if (p !== undefined) return p;
+    const u = universe ?? universeOf(space);
+    if (u !== 0) return this.byCode.get(`${u}/${space}`)?.get(code);
+    return this.byCode.get(`4/${space}`)?.get(code) ?? this.byCode.get(`6/${space}`)?.get(code);
   }
 
-  getByName(space: string, name: string): OptionDefinition | undefined {
-    return this.parent?.getByName(space, name) ?? this.byName.get(space)?.get(name);
+  getByName(space: string, name: string, universe?: UniverseValue): OptionDefinition | undefined {
+    const p = this.parent?.getByName(space, name, universe);
+    if (p !== undefined) return p;
+    const u = universe ?? universeOf(space);
+    if (u !== 0) return this.byName.get(`${u}/${space}`)?.get(name);
+    return this.byName.get(`4/${space}`)?.get(name) ?? this.byName.get(`6/${space}`)?.get(name);
   }
 
   /** The definitions added to this set (not the parent's) for one space, by code. */
-  getAll(space: string): OptionDefinition[] {
-    return [...(this.byCode.get(space)?.values() ?? [])].sort((a, b) => a.code - b.code);
+  getAll(space: string, universe?: UniverseValue): OptionDefinition[] {
+    const out: OptionDefinition[] = [];
+    for (const u of universe === undefined ? [4, 6] : [universe]) {
+      out.push(...(this.byCode.get(`${u}/${space}`)?.values() ?? []));
+    }
+    return out.sort((a, b) => a.code - b.code);
   }
 
   /** The spaces this set (not the parent) has definitions for. */
   spaces(): string[] {
-    return [...this.byCode.keys()];
+    return [...new Set([...this.byCode.keys()].map((k) => k.slice(2)))];
   }
+}
+
+function universeOf(space: string): UniverseValue | 0 {
+  return space === "dhcp4" ? 4 : space === "dhcp6" ? 6 : 0;
 }
 
 let std: OptionDefinitions | null = null;
@@ -386,6 +424,9 @@ export function getStdOptionDefs(): OptionDefinitions {
     for (const r of AGENT) s.add(build(DHCP_AGENT_OPTION_SPACE, 4, r));
     for (const r of V6) s.add(build("dhcp6", 6, r));
     for (const [space, rows] of V6_SUBSPACES) for (const r of rows) s.add(build(space, 6, r));
+    const docsis = `vendor-${VENDOR_ID_CABLE_LABS}`;
+    for (const r of DOCSIS3_V4) s.add(build(docsis, 4, r));
+    for (const r of DOCSIS3_V6) s.add(build(docsis, 6, r));
     std = s;
   }
   return std;
@@ -407,6 +448,7 @@ export function getLastResortOptionDefs(): OptionDefinitions {
 
 /** The standard option spaces, each with its universe. */
 export function getStdOptionSpaces(): ReadonlyMap<string, UniverseValue> {
+  // "vendor-4491" exists in both universes and is not listed.
   const m = new Map<string, UniverseValue>([
     ["dhcp4", 4],
     [DHCP_AGENT_OPTION_SPACE, 4],

@@ -13,6 +13,7 @@ import { OptionCustom } from "../../../src/dhcp/option-custom.ts";
 import { OptionVendor } from "../../../src/dhcp/option-vendor.ts";
 import { Option } from "../../../src/dhcp/option.ts";
 import { Pkt4 } from "../../../src/dhcp/pkt4.ts";
+import { unpackOptions } from "../../../src/dhcp/libdhcp.ts";
 
 const V4 = { universe: 4 } as const;
 const V6 = { universe: 6 } as const;
@@ -196,15 +197,42 @@ test("classless static routes can be rewritten by value", () => {
 test("vendor options by config: enterprise number as data, sub-options in vendor-<id>", () => {
   const v = optionFromConfig({ name: "vivso-suboptions", data: "4491" }, V4).option as OptionVendor;
   assert.ok(v instanceof OptionVendor);
-  v.addOption(new Option(4, 2, Buffer.from("abc")));
-  assert.deepEqual([...v.pack()], [125, 10, 0, 0, 0x11, 0x8b, 5, 2, 3, 0x61, 0x62, 0x63]);
+  v.addOption(new Option(4, 200, Buffer.from("abc")));
+  assert.deepEqual([...v.pack()], [125, 10, 0, 0, 0x11, 0x8b, 5, 200, 3, 0x61, 0x62, 0x63]);
   assert.deepEqual(
     optionToConfigList(v).map((e) => [e.space, e.name ?? e.code, e.data]),
     [
       ["dhcp4", "vivso-suboptions", "4491"],
-      ["vendor-4491", 2, "616263"],
+      ["vendor-4491", 200, "616263"],
     ],
   );
+});
+
+test("DOCSIS 3 (vendor 4491) sub-options have Kea's definitions in each universe", () => {
+  const v4 = optionFromConfig(
+    { name: "tftp-servers", space: "vendor-4491", data: "10.0.0.1" },
+    V4,
+  ).option;
+  assert.deepEqual([...v4.pack()], [2, 4, 10, 0, 0, 1]);
+  const v6 = optionFromConfig(
+    { name: "tftp-servers", space: "vendor-4491", data: "2001:db8::1" },
+    V6,
+  ).option;
+  assert.equal(v6.type, 32);
+  const vendor = OptionVendor.create(6, 4491);
+  vendor.addOption(
+    optionFromConfig({ name: "config-file", space: "vendor-4491", data: "cm.cfg" }, V6).option,
+  );
+  const back = unpackOptions(
+    6,
+    "dhcp6",
+    vendor.pack(),
+    0,
+    vendor.pack().length,
+    getStdOptionDefs(),
+    0,
+  );
+  assert.equal(((back[0] as OptionVendor).getOption(33) as OptionCustom).readString(), "cm.cfg");
 });
 
 test("option 82 with sub-options converts to one entry per option in its space", () => {
