@@ -1,0 +1,447 @@
+/**
+ * Kea's memfile lease database for DHCPv4: every lease in memory, indexed for the server's
+ * lookups, and an append-only CSV lease file in Kea's format (csv-lease-file4.ts) that Kea 2.2
+ * and Nestor can each load from the other.
+ *
+ * Configuration (Kea's `lease-database` map with `"type": "memfile"`):
+ *   name            lease file path (default /var/lib/nestor/kea-leases4.csv)
+ *   persist         false keeps leases in memory only (default true)
+ *   lfc-interval    seconds between lease file cleanups, 0 = never (default 3600)
+ *   max-row-errors  bad rows tolerated per file when loading, 0 = no limit (default 0)
+ *
+ * Loading at open replays the files in Kea's order (lease-files4.ts). A file whose header is not
+ * Kea 2.2's (an older Kea, or Kea 3's `pool_id`) is converted by a cleanup at start-up, as Kea
+ * does; Nestor never appends its rows below another header. Writes are group-committed (see
+ * lease-store.ts): `flush()` appends everything queued with one write.
+ */
+import fs from "node:fs";
+import type { HWAddr } from "../dhcp/hwaddr.ts";
+import { toHex, tryParseIPv4 } from "../dhcp/ioaddress.ts";
+import { InvalidOperation } from "../util/errors.ts";
+import { formatLease4Row } from "./csv-lease-file4.ts";
+import { Lease4, LeaseState } from "./lease.ts";
+import { type LeaseFileSet, leaseFileSet, loadLeaseFiles4 } from "./lease-files4.ts";
+import {
+  LeaseFileFormatError,
+  LeaseFileWriteError,
+  type LeaseStatsRow,
+  type LeaseStore4,
+  NoSuchLease,
+} from "./lease-store.ts";
+import {
+  type LfcResult,
+  cleanupInProgress,
+  createLeaseFile,
+  rotateLeaseFile,
+  runLeaseFileCleanup,
+  startCleanupWorker,
+} from "./lfc.ts";
+
+export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
+export const DEFAULT_LFC_INTERVAL = 3600;
+
+/** Kea's memfile keys of `lease-database`. */
+export interface MemfileConfig {
+  name?: string;
+  persist?: boolean;
+  "lfc-interval"?: number;
+  "max-row-errors"?: number;
+}
+
+/** What the server (and tests) plug in. */
+export interface MemfileHooks {
+  /** Replaces fs.writeSync for the lease file appends (tests count or fail writes). */
+  writeSync?: (fd: number, buf: Uint8Array, offset: number, length: number) => number;
+  /** Told about each bad row skipped while loading. */
+  onRowError?: (file: string, line: number, reason: string) => void;
+  /** Told when a background cleanup ends, with its result or its error. */
+  onCleanupDone?: (result: LfcResult | Error) => void;
+}
+
+/** The store's record of a lease: the lease and the index keys it was filed under. */
+class Entry {
+  lease: Lease4;
+  hwKey: string;
+  cidKey: string;
+  subnetId: number;
+  state: number;
+
+  constructor(lease: Lease4) {
+    this.lease = lease;
+    this.hwKey = hwKeyOf(lease);
+    this.cidKey = cidKeyOf(lease);
+    this.subnetId = lease.subnetId;
+    this.state = lease.state;
+  }
+}
+
+type Bucket = Entry | Entry[];
+
+function hwKeyOf(lease: Lease4): string {
+  const hw = lease.hwaddr;
+  return hw === null || hw.hwaddr.length === 0 ? "" : `${toHex(hw.hwaddr)}/${lease.subnetId}`;
+}
+
+function cidKeyOf(lease: Lease4): string {
+  return lease.clientId === null ? "" : `${toHex(lease.clientId)}/${lease.subnetId}`;
+}
+
+function bucketAdd(map: Map<string, Bucket>, key: string, e: Entry): void {
+  if (key === "") return;
+  const cur = map.get(key);
+  if (cur === undefined) map.set(key, e);
+  else if (cur instanceof Entry) map.set(key, [cur, e]);
+  else cur.push(e);
+}
+
+function bucketRemove(map: Map<string, Bucket>, key: string, e: Entry): void {
+  if (key === "") return;
+  const cur = map.get(key);
+  if (cur === e) {
+    map.delete(key);
+  } else if (Array.isArray(cur)) {
+    const i = cur.indexOf(e);
+    if (i >= 0) cur.splice(i, 1);
+    if (cur.length === 1) map.set(key, cur[0]!);
+  }
+}
+
+function bucketFirst(b: Bucket | undefined): Lease4 | null {
+  if (b === undefined) return null;
+  return b instanceof Entry ? b.lease : b[0]!.lease;
+}
+
+function bucketAll(b: Bucket | undefined): Lease4[] {
+  if (b === undefined) return [];
+  return b instanceof Entry ? [b.lease] : b.map((e) => e.lease);
+}
+
+function addressKey(address: string | number): number {
+  return typeof address === "number" ? address : tryParseIPv4(address);
+}
+
+export class MemfileLeaseStore4 implements LeaseStore4 {
+  readonly persist: boolean;
+  /** The lease file ("" when not persistent). */
+  readonly file: string;
+  readonly lfcInterval: number;
+  readonly maxRowErrors: number;
+  /** Bad rows skipped while loading, over all files. */
+  readonly loadRowErrors: number;
+  /** The last background cleanup's result (null before the first one ends). */
+  lastCleanup: LfcResult | Error | null = null;
+
+  private readonly files: LeaseFileSet | null;
+  private readonly hooks: MemfileHooks;
+  private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
+  private readonly byAddress = new Map<number, Entry>();
+  private readonly byHwAddr = new Map<string, Bucket>();
+  private readonly byClientId = new Map<string, Bucket>();
+  private readonly bySubnet = new Map<number, Set<Entry>>();
+  private readonly counts = new Map<number, number[]>();
+  private fd = -1;
+  private queue: string[] = [];
+  private queuedRows = 0;
+  /** Bytes of a failed flush that did not reach the file, written first by the next one. */
+  private unwritten: Buffer | null = null;
+  private cleanup: Promise<LfcResult> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(config: MemfileConfig, hooks: MemfileHooks) {
+    this.persist = config.persist ?? true;
+    this.file = this.persist ? (config.name ?? DEFAULT_LEASE_FILE4) : "";
+    this.lfcInterval = config["lfc-interval"] ?? DEFAULT_LFC_INTERVAL;
+    this.maxRowErrors = config["max-row-errors"] ?? 0;
+    this.files = this.persist ? leaseFileSet(this.file) : null;
+    this.hooks = hooks;
+    this.writer = hooks.writeSync ?? fs.writeSync;
+    this.loadRowErrors = this.files === null ? 0 : this.load(this.files);
+  }
+
+  /**
+   * Opens the lease database: loads the files (throws LeaseFileFormatError when a header is bad,
+   * a file has more than `max-row-errors` bad rows, or a cleanup process holds `<name>.pid`),
+   * prepares the main file for appends and starts the cleanup timer.
+   */
+  static open(config: MemfileConfig = {}, hooks: MemfileHooks = {}): MemfileLeaseStore4 {
+    return new MemfileLeaseStore4(config, hooks);
+  }
+
+  private load(set: LeaseFileSet): number {
+    if (cleanupInProgress(set)) {
+      throw new LeaseFileFormatError(set.main, "lease file cleanup is in progress");
+    }
+    const { leases, reports } = loadLeaseFiles4(set, {
+      maxRowErrors: this.maxRowErrors,
+      ...(this.hooks.onRowError === undefined ? {} : { onRowError: this.hooks.onRowError }),
+    });
+    for (const lease of leases.values()) this.insert(new Entry(lease));
+    const main = reports.find((r) => r.file === set.main);
+    const convert = reports.some((r) => r.needsConversion);
+    if (main === undefined || fs.statSync(set.main).size === 0) {
+      createLeaseFile(set.main);
+    } else if (main.needsConversion) {
+      // Rows in Kea 2.2's layout must not go below another header: move the file away now.
+      // If a dead cleanup left .1 or .completed, finish it first (the server is not serving).
+      if (!rotateLeaseFile(set)) {
+        runLeaseFileCleanup(set, this.maxRowErrors);
+        rotateLeaseFile(set);
+      }
+    } else if (!main.endsWithNewline) {
+      // A row cut short by a crash stays one bad row instead of swallowing the next append.
+      fs.appendFileSync(set.main, "\n");
+    }
+    this.fd = fs.openSync(set.main, "a");
+    if (convert) this.startCleanupInBackground();
+    if (this.lfcInterval > 0) {
+      // A tick while the previous cleanup still runs does nothing; the next one tries again.
+      this.timer = setInterval(() => this.startCleanupInBackground(), this.lfcInterval * 1000);
+      this.timer.unref();
+    }
+    return reports.reduce((n, r) => n + r.rowErrors, 0);
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  get size(): number {
+    return this.byAddress.size;
+  }
+
+  getLease4(address: string | number): Lease4 | null {
+    return this.byAddress.get(addressKey(address))?.lease ?? null;
+  }
+
+  getLease4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4 | null {
+    return bucketFirst(this.byHwAddr.get(hwKey(hwaddr, subnetId)));
+  }
+
+  getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4[] {
+    return bucketAll(this.byHwAddr.get(hwKey(hwaddr, subnetId)));
+  }
+
+  getLease4ByClientId(clientId: Uint8Array, subnetId: number): Lease4 | null {
+    return bucketFirst(this.byClientId.get(`${toHex(clientId)}/${subnetId}`));
+  }
+
+  getLeases4ByClientId(clientId: Uint8Array, subnetId: number): Lease4[] {
+    return bucketAll(this.byClientId.get(`${toHex(clientId)}/${subnetId}`));
+  }
+
+  getLeases4BySubnet(subnetId: number): Lease4[] {
+    const set = this.bySubnet.get(subnetId);
+    return set === undefined ? [] : Array.from(set, (e) => e.lease);
+  }
+
+  getAllLeases4(): Lease4[] {
+    return Array.from(this.byAddress.values(), (e) => e.lease);
+  }
+
+  getExpiredLeases4(now: number, max: number): Lease4[] {
+    // A scan: about 1 ms per 100,000 leases, once per reclamation cycle (10 s by default).
+    const out: Lease4[] = [];
+    for (const e of this.byAddress.values()) {
+      if (e.state !== LeaseState.EXPIRED_RECLAIMED && e.lease.isExpired(now)) out.push(e.lease);
+    }
+    out.sort((a, b) => a.expire - b.expire);
+    if (max > 0 && out.length > max) out.length = max;
+    return out;
+  }
+
+  countLeases4(subnetId: number, state: number): number {
+    return this.counts.get(subnetId)?.[state] ?? 0;
+  }
+
+  leaseStats4(): LeaseStatsRow[] {
+    const rows: LeaseStatsRow[] = [];
+    for (const [subnetId, perState] of this.counts) {
+      perState.forEach((count, state) => {
+        if (count > 0) rows.push({ subnetId, state, count });
+      });
+    }
+    return rows.sort((a, b) => a.subnetId - b.subnetId || a.state - b.state);
+  }
+
+  // ---- changes -------------------------------------------------------------------------------
+
+  addLease4(lease: Lease4): boolean {
+    const key = checkLease(lease);
+    if (this.byAddress.has(key)) return false;
+    const stored = lease.clone();
+    this.insert(new Entry(stored));
+    this.append(formatLease4Row(stored));
+    return true;
+  }
+
+  updateLease4(lease: Lease4): void {
+    const key = checkLease(lease);
+    const e = this.byAddress.get(key);
+    if (e === undefined) throw new NoSuchLease(lease.address);
+    const stored = lease.clone();
+    const hw = hwKeyOf(stored);
+    const cid = cidKeyOf(stored);
+    if (hw === e.hwKey && cid === e.cidKey && stored.subnetId === e.subnetId) {
+      // A renewal: same client, same subnet; only the state count may move.
+      this.count(e.subnetId, e.state, -1);
+      e.lease = stored;
+      e.state = stored.state;
+      this.count(e.subnetId, e.state, 1);
+    } else {
+      this.remove(e);
+      this.insert(new Entry(stored));
+    }
+    this.append(formatLease4Row(stored));
+  }
+
+  deleteLease4(lease: Lease4): boolean {
+    const e = this.byAddress.get(addressKey(lease.address));
+    if (e === undefined) return false;
+    this.remove(e);
+    this.append(formatLease4Row(e.lease, 0));
+    return true;
+  }
+
+  deleteExpiredReclaimedLeases4(now: number, secs: number): number {
+    const doomed: Entry[] = [];
+    for (const e of this.byAddress.values()) {
+      if (e.state === LeaseState.EXPIRED_RECLAIMED && e.lease.expire < now - secs) doomed.push(e);
+    }
+    for (const e of doomed) {
+      this.remove(e);
+      this.append(formatLease4Row(e.lease, 0));
+    }
+    return doomed.length;
+  }
+
+  private insert(e: Entry): void {
+    this.byAddress.set(tryParseIPv4(e.lease.address), e);
+    bucketAdd(this.byHwAddr, e.hwKey, e);
+    bucketAdd(this.byClientId, e.cidKey, e);
+    let set = this.bySubnet.get(e.subnetId);
+    if (set === undefined) this.bySubnet.set(e.subnetId, (set = new Set()));
+    set.add(e);
+    this.count(e.subnetId, e.state, 1);
+  }
+
+  private remove(e: Entry): void {
+    this.byAddress.delete(tryParseIPv4(e.lease.address));
+    bucketRemove(this.byHwAddr, e.hwKey, e);
+    bucketRemove(this.byClientId, e.cidKey, e);
+    this.bySubnet.get(e.subnetId)?.delete(e);
+    this.count(e.subnetId, e.state, -1);
+  }
+
+  private count(subnetId: number, state: number, delta: number): void {
+    let perState = this.counts.get(subnetId);
+    if (perState === undefined) this.counts.set(subnetId, (perState = []));
+    perState[state] = (perState[state] ?? 0) + delta;
+  }
+
+  // ---- group commit --------------------------------------------------------------------------
+
+  private append(row: string): void {
+    if (!this.persist) return;
+    if (this.closed) throw new InvalidOperation("the lease store is closed");
+    this.queue.push(row);
+    this.queuedRows++;
+  }
+
+  get pendingWrites(): number {
+    return this.queuedRows;
+  }
+
+  flush(): void {
+    if (this.queuedRows === 0) return;
+    let buf = Buffer.from(this.queue.join(""), "utf8");
+    this.queue = [];
+    if (this.unwritten !== null) buf = Buffer.concat([this.unwritten, buf]);
+    let off = 0;
+    try {
+      while (off < buf.length) off += this.writer(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      this.unwritten = buf.subarray(off);
+      throw new LeaseFileWriteError(this.file, buf.length - off, { cause: err });
+    }
+    this.unwritten = null;
+    this.queuedRows = 0;
+  }
+
+  // ---- lease file cleanup --------------------------------------------------------------------
+
+  /**
+   * Starts a lease file cleanup now (the timer calls this every `lfc-interval` seconds): flushes,
+   * rotates the main file on the event loop (two renames), and compacts in a worker thread.
+   * Returns the running cleanup, or null when not persistent, closed, or already running.
+   */
+  runCleanup(): Promise<LfcResult> | null {
+    if (this.files === null || this.closed || this.cleanup !== null) return null;
+    this.flush();
+    fs.closeSync(this.fd);
+    try {
+      rotateLeaseFile(this.files);
+    } finally {
+      this.fd = fs.openSync(this.files.main, "a");
+    }
+    const done = (r: LfcResult | Error): void => {
+      this.cleanup = null;
+      this.lastCleanup = r;
+      this.hooks.onCleanupDone?.(r);
+    };
+    this.cleanup = startCleanupWorker(this.files, this.maxRowErrors).then(
+      (r) => {
+        done(r);
+        return r;
+      },
+      (err: Error) => {
+        done(err);
+        throw err;
+      },
+    );
+    return this.cleanup;
+  }
+
+  /** A cleanup whose failure is reported through `onCleanupDone`, never thrown. */
+  private startCleanupInBackground(): void {
+    try {
+      this.runCleanup()?.catch(() => {});
+    } catch (err) {
+      this.lastCleanup = err as Error;
+      this.hooks.onCleanupDone?.(err as Error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== null) clearInterval(this.timer);
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      await this.cleanup?.catch(() => {});
+      if (this.fd >= 0) fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+function hwKey(hwaddr: HWAddr | Uint8Array, subnetId: number): string {
+  const bytes = hwaddr instanceof Uint8Array ? hwaddr : hwaddr.hwaddr;
+  return `${toHex(bytes)}/${subnetId}`;
+}
+
+/** Refuses leases a lease file could not hold; returns the address key. */
+function checkLease(lease: Lease4): number {
+  const key = tryParseIPv4(lease.address);
+  if (key < 0) throw new InvalidOperation(`'${lease.address}' is not an IPv4 address`);
+  if (lease.validLifetime <= 0) {
+    // In the lease file a row with valid_lifetime 0 deletes the lease.
+    throw new InvalidOperation(`lease ${lease.address} has no valid lifetime`);
+  }
+  const noHw = lease.hwaddr === null || lease.hwaddr.hwaddr.length === 0;
+  if (noHw && lease.clientId === null && lease.state !== LeaseState.DECLINED) {
+    throw new InvalidOperation(
+      `lease ${lease.address} has neither hardware address nor client id and is not declined`,
+    );
+  }
+  return key;
+}
