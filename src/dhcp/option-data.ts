@@ -3,14 +3,16 @@
  *
  * Rules, as Kea's OptionDataParser:
  * - `space` defaults to "dhcp4" or "dhcp6"; `csv-format` defaults to true.
- * - With `name` only, the definition is found by name (standard, then custom, then Kea's
- *   last-resort v4 option 43); with `code` only, by code; with both they must agree.
+ * - The definition is found by `code` when given, else by `name` (standard, then custom, then
+ *   Kea's last-resort v4 option 43); a name given with the code must match the definition.
  * - csv-format true: `data` is split on commas ("\," is a literal comma, "\\" a backslash),
  *   each value trimmed; a single-value option uses the first value; a record needs one value
  *   per field, and an array record repeats its last field for extra values.
  * - csv-format false: `data` is hex: "0x0a0b", "0a0b", "0a:0b" or "0a 0b" (odd digit counts
- *   get a leading zero). An option without a definition needs hex: when csv-format is not
- *   given it is taken as false; when given as true it is an error.
+ *   get a leading zero), or a single-quoted string whose characters are the bytes. An option
+ *   without a definition needs this form: when csv-format is not given it is taken as false;
+ *   when given as true it is an error. A name without a definition is an error unless a code
+ *   is given too.
  * - Errors are OptionDataError naming the option and the reason.
  */
 import { NestorError } from "../util/errors.ts";
@@ -40,6 +42,8 @@ export interface OptionDescriptor {
   option: Option;
   /** The definition used, or undefined for an option kept as bytes. */
   def: OptionDefinition | undefined;
+  /** The CSV `data` exactly as configured ("" for hex data), as Kea keeps it for config-get. */
+  formattedValue: string;
   space: string;
   /** Definition name, or "" without a definition. */
   name: string;
@@ -56,7 +60,11 @@ export interface OptionDataContext {
   defs?: OptionDefLookup;
 }
 
-/** Splits option-data CSV on unescaped commas; "\," and "\\" are unescaped. */
+/**
+ * Splits option-data CSV as Kea's tokenizer does: on unescaped commas, "\," is a literal
+ * comma and "\\" a backslash (a backslash before anything else stays), empty values are
+ * dropped ("a,,b" is two values). Values are not trimmed here.
+ */
 export function splitCsv(data: string): string[] {
   const out: string[] = [];
   let cur = "";
@@ -65,15 +73,14 @@ export function splitCsv(data: string): string[] {
     if (c === "\\" && i + 1 < data.length && (data[i + 1] === "," || data[i + 1] === "\\")) {
       cur += data[++i];
     } else if (c === ",") {
-      out.push(cur);
+      if (cur !== "") out.push(cur);
       cur = "";
     } else {
       cur += c;
     }
   }
-  out.push(cur);
-  // A data string of only blanks has no values at all.
-  return out.length === 1 && out[0]!.trim() === "" ? [] : out;
+  if (cur !== "") out.push(cur);
+  return out;
 }
 
 function findDef(
@@ -87,6 +94,17 @@ function findDef(
   if (name !== undefined) return defs.getByName(space, name, u) ?? lr.getByName(space, name, u);
   if (code !== undefined) return defs.get(space, code, u) ?? lr.get(space, code, u);
   return undefined;
+}
+
+/**
+ * The bytes of csv-format false data: a single-quoted string gives its characters
+ * ("'PXEClient'"), anything else is hex. Null when neither.
+ */
+function binaryData(data: string): Buffer | null {
+  const t = data.trim();
+  if (t.length > 2 && t.startsWith("'") && t.endsWith("'"))
+    return Buffer.from(t.slice(1, -1), "latin1");
+  return t === "" ? Buffer.alloc(0) : decodeFormattedHex(t);
 }
 
 /** Converts one option-data entry into an option. Throws OptionDataError. */
@@ -112,12 +130,19 @@ export function optionFromConfig(
     }
     if (u === 6 && space === "dhcp6" && entry.code === 0) fail("code 0 is reserved");
   }
-  const def = findDef(space, entry.name, entry.code, defs, u);
-  if (entry.name !== undefined && def === undefined) {
+  // As Kea: the code (when given) finds the definition, and the name must then match it.
+  const def = findDef(
+    space,
+    entry.code === undefined ? entry.name : undefined,
+    entry.code,
+    defs,
+    u,
+  );
+  if (entry.code === undefined && def === undefined) {
     fail(`no definition for option '${entry.name}' in space '${space}'`);
   }
-  if (def !== undefined && entry.code !== undefined && def.code !== entry.code) {
-    fail(`name '${def.name}' has code ${def.code}, not ${entry.code}`);
+  if (def !== undefined && entry.name !== undefined && def.name !== entry.name) {
+    fail(`name does not match the definition '${space}.${def.name}' of code ${def.code}`);
   }
   const code = def?.code ?? entry.code!;
   const data = entry.data ?? "";
@@ -132,7 +157,7 @@ export function optionFromConfig(
     if (csv) {
       option = def!.optionFactoryFromText(splitCsv(data));
     } else {
-      const bytes = data.trim() === "" ? Buffer.alloc(0) : decodeFormattedHex(data.trim());
+      const bytes = binaryData(data);
       if (bytes === null) throw new BadValue(`'${data}' is not valid hexadecimal data`);
       option = def === undefined ? new Option(u, code, bytes) : def.optionFactoryFromBytes(bytes);
       csv = false;
@@ -146,6 +171,7 @@ export function optionFromConfig(
   return {
     option,
     def,
+    formattedValue: csv ? data : "",
     space,
     name: def?.name ?? "",
     code,

@@ -58,7 +58,7 @@ test("an entry by code finds the standard definition; name and code must agree",
   assert.match(
     optionDataError(() => optionFromConfig({ name: "routers", code: 4, data: "10.0.0.1" }, V4))
       .message,
-    /name 'routers' has code 3, not 4/,
+    /name does not match the definition 'dhcp4.time-servers' of code 4/,
   );
 });
 
@@ -87,8 +87,30 @@ test("an option without a definition needs hex data and is kept as bytes", () =>
   );
 });
 
+test("csv-format false also takes a single-quoted string as its bytes", () => {
+  const d = optionFromConfig({ code: 60, "csv-format": false, data: "'PXEClient'" }, V4);
+  assert.equal((d.option as OptionCustom).readString(), "PXEClient");
+  const raw = optionFromConfig({ code: 224, data: "'abc'" }, V4);
+  assert.deepEqual([...raw.option.getData()], [0x61, 0x62, 0x63]);
+});
+
+test("the CSV text is kept exactly as configured for config-get", () => {
+  const d = optionFromConfig({ name: "routers", data: "10.0.0.1,10.0.0.2" }, V4);
+  assert.equal(d.formattedValue, "10.0.0.1,10.0.0.2");
+  assert.equal(
+    optionToConfig(d.option).data,
+    "10.0.0.1, 10.0.0.2",
+    "canonical text from the option",
+  );
+});
+
+test("a name and a code without a definition give an option kept as bytes (as Kea)", () => {
+  const d = optionFromConfig({ name: "my-opt", code: 224, data: "01" }, V4);
+  assert.deepEqual([...d.option.pack()], [224, 1, 1]);
+});
+
 test("commas inside a string are escaped with a backslash", () => {
-  assert.deepEqual(splitCsv("a\\,b, c\\\\d"), ["a,b", " c\\d"]);
+  assert.deepEqual(splitCsv("a\\,b, c\\\\d,,e\\x"), ["a,b", " c\\d", "e\\x"]);
   const d = optionFromConfig({ name: "new-posix-timezone", data: "EST5EDT4\\,M3.2.0/02:00" }, V6);
   assert.equal((d.option as OptionCustom).readString(), "EST5EDT4,M3.2.0/02:00");
   assert.equal(optionToConfig(d.option).data, "EST5EDT4\\,M3.2.0/02:00");
