@@ -284,10 +284,13 @@ export class CalloutManager {
 
   // ---- end of requests and of the generation ----------------------------------------------
 
+  /** Runs context_destroy; a Promise only when a context_destroy callout is asynchronous. */
   releaseHandle(handle: CalloutHandle): void | Promise<void> {
+    if (handle.pending !== null) return this.destroyAsync(handle);
     const list = this.lists[CONTEXT_DESTROY];
-    if (handle.pending !== null || (list !== undefined && list !== null)) {
-      return this.destroyAsync(handle);
+    if (list !== undefined && list !== null) {
+      const p = this.run(CONTEXT_DESTROY, list, handle, 0);
+      if (p !== undefined) return p.finally(() => this.finishHandle(handle));
     }
     this.finishHandle(handle);
   }

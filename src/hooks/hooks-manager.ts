@@ -100,8 +100,12 @@ export class HooksManager {
     return this.current;
   }
 
-  calloutsPresent(index: number): boolean {
-    return this.current.calloutsPresent(index);
+  /**
+   * True when the hook has callouts: in the generation of `handle` when given (a request keeps
+   * the libraries it started with), else in the current one.
+   */
+  calloutsPresent(index: number, handle?: CalloutHandle): boolean {
+    return (handle?.manager ?? this.current).calloutsPresent(index);
   }
 
   createCalloutHandle<K extends string = string>(): CalloutHandle<K> {
@@ -113,8 +117,8 @@ export class HooksManager {
     return handle.manager.callCallouts(index, handle);
   }
 
-  commandHandlersPresent(command: string): boolean {
-    return this.current.commandHandlersPresent(command);
+  commandHandlersPresent(command: string, handle?: CalloutHandle): boolean {
+    return (handle?.manager ?? this.current).commandHandlersPresent(command);
   }
 
   callCommandHandlers(command: string, handle: CalloutHandle): void | Promise<void> {

@@ -120,3 +120,23 @@ test("a rejected async callout is contained like a throw", async () => {
   await h.release();
   await bed.manager.unloadLibraries();
 });
+
+test("releasing a request whose context_destroy callouts are synchronous costs no Promise", async () => {
+  const bed = testBed();
+  await bed.manager.loadLibraries([fixture("context.ts", { value: "v", tag: "S" })]);
+  const h = bed.manager.createCalloutHandle();
+  assert.equal(h.release(), undefined);
+  await bed.manager.unloadLibraries();
+});
+
+test("calloutsPresent with a handle answers for the generation that request started with", async () => {
+  const bed = testBed();
+  await bed.manager.loadLibraries([fixture("digit.ts", { std: "1" })]);
+  const old = bed.manager.createCalloutHandle();
+  const unloading = bed.manager.unloadLibraries();
+  await new Promise((resolve) => setImmediate(resolve)); // the swap happens, the drain waits
+  assert.equal(bed.manager.calloutsPresent(bed.hooks.alpha), false);
+  assert.equal(bed.manager.calloutsPresent(bed.hooks.alpha, old), true);
+  await old.release();
+  await unloading;
+});
