@@ -29,13 +29,16 @@ function parse6(name: string): Pkt6 {
 /**
  * The one canonical-form rule the captures need: these senders pad a DHCPv4 packet with zero
  * bytes after END up to 300 bytes, the minimum BOOTP message RFC 1542 section 2.1 asks clients
- * for (ISC dhclient always; udhcpc and dhcpcd for their RELEASE only). pack() ends right after
+ * for (ISC dhclient always; udhcpc whenever its options are short; dhcpcd for its RELEASE). pack() ends right after
  * END, so the canonical form is the captured bytes cut after END, whose length is given here;
  * pack(300) restores the sender's padding exactly. Kea, perfdhcp and every DHCPv6 sender need no
  * rule: their packets pack back byte for byte.
  */
 const PADDED_TO_300 = new Map<string, number>([
   ["udhcpc-07-release", 259],
+  ["udhcpc-decline-01-discover", 280],
+  ["udhcpc-decline-03-request", 292],
+  ["udhcpc-decline-05-decline", 265],
   ["dhclient4-init-01-discover", 283],
   ["dhclient4-init-03-request", 295],
   ["dhclient4-reboot-01-request", 289],
@@ -47,17 +50,17 @@ const PADDED_TO_300 = new Map<string, number>([
 ]);
 
 describe("captured packets survive unpack and pack", () => {
-  test("the fixtures hold every sender, 77 packets in all", () => {
+  test("the fixtures hold every sender, 86 packets in all", () => {
     const perSource = new Map<string, number>();
     for (const v of VECTORS) perSource.set(v.source, (perSource.get(v.source) ?? 0) + 1);
     assert.deepEqual(Object.fromEntries(perSource), {
-      udhcpc: 4,
+      udhcpc: 7,
       dhclient4: 7,
       dhclient6: 5,
       dhcpcd: 6,
-      perfdhcp4: 6,
+      perfdhcp4: 8,
       perfdhcp6: 12,
-      kea4: 17,
+      kea4: 21,
       kea6: 20,
     });
   });
@@ -101,6 +104,7 @@ const V4_TYPES: Record<string, number> = {
   discover: 1,
   offer: 2,
   request: 3,
+  decline: 4,
   ack: 5,
   nak: 6,
   release: 7,
@@ -144,11 +148,11 @@ describe("what the parsed packets say", () => {
   });
 
   test("transaction ids are read from the header", () => {
-    assert.equal(parse4("udhcpc-01-discover").transid, 0x6634df1e);
-    assert.equal(parse4("dhclient4-reboot-01-request").transid, 0x9810553e);
+    assert.equal(parse4("udhcpc-01-discover").transid, 0x1a41433c);
+    assert.equal(parse4("dhclient4-reboot-01-request").transid, 0x6d2eff35);
     assert.equal(parse4("perfdhcp4-05-discover").transid, 1);
-    assert.equal(parse6("dhclient6-init-01-solicit").transid, 0xcac429);
-    assert.equal(parse6("dhcpcd-03-request").transid, 0x0250ec);
+    assert.equal(parse6("dhclient6-init-01-solicit").transid, 0x92dc80);
+    assert.equal(parse6("dhcpcd-03-request").transid, 0x732918);
     // A relayed message's transaction id is the inner client message's.
     assert.equal(parse6("perfdhcp6-relay-03-relay-forw-request").transid, 1);
   });
@@ -156,7 +160,7 @@ describe("what the parsed packets say", () => {
   test("each of Kea's replies carries the transaction id of the request it answers", () => {
     const byName = new Map(VECTORS.map((v) => [v.name, v]));
     const replies = VECTORS.filter((v) => v.direction === "server-to-client");
-    assert.equal(replies.length, 37);
+    assert.equal(replies.length, 41);
     for (const reply of replies) {
       const { step, frame } = nameParts(reply.name);
       const prefix = `${step}-${String(frame - 1).padStart(2, "0")}-`;
@@ -169,8 +173,9 @@ describe("what the parsed packets say", () => {
 
 // The client each DHCPv4 capture step talks for: hardware address and client-id, as the client
 // sends them and as Kea echoes them (chaddr always, client-id per RFC 6842).
-const DHCPCD_DUID = "00:01:00:01:32:97:ef:a7:02:4e:53:54:00:04";
+const DHCPCD_DUID = "00:01:00:01:32:97:f0:d7:02:4e:53:54:00:04";
 const V4_CLIENTS: [step: RegExp, mac: string, clientId: string][] = [
+  [/^udhcpc-decline-/, "02:4e:53:54:00:09", "01:02:4e:53:54:00:09"],
   [/^udhcpc-/, "02:4e:53:54:00:01", "01:02:4e:53:54:00:01"],
   [/^dhclient4-/, "02:4e:53:54:00:02", "01:02:4e:53:54:00:02"],
   [/^dhcpcd-/, "02:4e:53:54:00:04", `ff:53:54:00:04:${DHCPCD_DUID}`],
@@ -189,7 +194,7 @@ describe("DHCPv4 client identity", () => {
       assert.equal(p.getClientId()?.toText(), client[2], v.name);
       checked++;
     }
-    assert.equal(checked, 4 + 3 + 7 + 6 + 3 + 2);
+    assert.equal(checked, 7 + 5 + 13 + 5);
   });
 
   test("dhcpcd's client-id is 0xff, an IAID and the DUID it uses for DHCPv6 (RFC 4361)", () => {
@@ -226,6 +231,27 @@ describe("DHCPv4 client identity", () => {
     assert.equal(ack.yiaddr, "198.51.100.100");
   });
 
+  test("udhcpc -a DECLINEs the reserved address another host answers ARP for", () => {
+    const ack = parse4("udhcpc-decline-04-ack");
+    assert.equal(ack.yiaddr, "198.51.100.50");
+    const decline = parse4("udhcpc-decline-05-decline");
+    assert.equal(decline.getType(), 4);
+    assert.equal(decline.ciaddr, "0.0.0.0");
+    assert.equal(decline.getOption(50)?.getData().toString("hex"), "c6336432"); // 198.51.100.50
+    assert.equal(decline.getOption(54)?.getData().toString("hex"), "c6336401"); // 198.51.100.1
+  });
+
+  test("relay agent information (option 82) parses into circuit-id and remote-id; Kea echoes it", () => {
+    const discover = parse4("perfdhcp4-rai-01-discover");
+    const rai = discover.getOption(82);
+    assert.ok(rai);
+    assert.equal(rai.getOption(1)?.getData().toString("latin1"), "port-7");
+    assert.equal(rai.getOption(2)?.getData().toString("hex"), "024e53540008");
+    assert.equal(rai.getOptions().length, 2);
+    const ack = parse4("perfdhcp4-rai-04-ack");
+    assert.equal(ack.getOption(82)?.getData().toString("hex"), rai.getData().toString("hex"));
+  });
+
   test("an INIT-REBOOT for an address never leased is NAKed with no address", () => {
     const request = parse4("dhclient4-nak-01-request");
     assert.equal(request.getOption(50)?.getData().toString("hex"), "c63364fa"); // 198.51.100.250
@@ -238,7 +264,9 @@ describe("DHCPv4 client identity", () => {
 });
 
 function perfdhcp4Names(): string[] {
-  return VECTORS.filter((v) => v.source === "perfdhcp4").map((v) => v.name);
+  return VECTORS.filter((v) => v.source === "perfdhcp4" && /^perfdhcp4-\d\d-/.test(v.name)).map(
+    (v) => v.name,
+  );
 }
 
 describe("DHCPv6 identities, leases and relays", () => {

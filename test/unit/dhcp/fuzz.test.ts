@@ -13,7 +13,7 @@ import { optionSpans } from "../../fuzz/mutate.ts";
 
 const VECTORS = allVectors();
 const SEED = Number(process.env.NESTOR_FUZZ_SEED ?? DEFAULT_SEED) >>> 0;
-const PER_VECTOR = 52; // 77 vectors x 52 = 4004 mutated packets
+const PER_VECTOR = 52; // 86 vectors x 52 = 4472 mutated packets
 
 test(`${PER_VECTOR} random mutations of every captured packet parse or are refused with PacketParseError (seed ${SEED})`, async (t) => {
   const iterations = VECTORS.length * PER_VECTOR;
