@@ -45,8 +45,13 @@ export class OptionCustom extends Option {
 
   private fields(): number[] {
     if (this.layout === null) {
-      // Checked when the option was built, so this cannot fail.
-      this.layout = measureFields(this.def, this.data, 0, this.data.length, this.universe, true)!;
+      // Parsers check the bytes before building the option; only a caller of the constructor
+      // can hand in bytes that do not fit.
+      const f = measureFields(this.def, this.data, 0, this.data.length, this.universe, true);
+      if (f === null || fieldsEnd(f) !== this.data.length) {
+        throw new BadValue(`data does not match the format of option '${this.def.name}'`);
+      }
+      this.layout = f;
     }
     return this.layout;
   }

@@ -52,6 +52,8 @@ export class OptionDefinition {
   /** v4 option 81 / v6 option 39: the name may be partial (no root label). */
   readonly isClientFqdn: boolean;
   readonly isClientFqdn4: boolean;
+  /** Which dedicated option class (if any) this definition's options get. */
+  private readonly special: number;
 
   /** Throws OptionDataError when the parameters do not make a valid definition. */
   constructor(p: OptionDefParams) {
@@ -115,6 +117,7 @@ export class OptionDefinition {
     this.isClientFqdn =
       (p.space === "dhcp4" && p.code === 81) || (p.space === "dhcp6" && p.code === 39);
     this.isClientFqdn4 = p.space === "dhcp4" && p.code === 81;
+    this.special = specialKind(this);
   }
 
   /** Kea's "record-types" text: "uint8, fqdn". */
@@ -147,21 +150,18 @@ export class OptionDefinition {
     depth = 0,
   ): Option | null {
     const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    if (this.isVendor()) return OptionVendor.fromWire(this, b, start, end, defs, depth);
+    // Without definitions (bytes from configuration) sub-options are kept as bytes.
+    const d = defs ?? EMPTY_DEFS;
+    if (this.special === SPECIAL_VENDOR)
+      return OptionVendor.fromWire(this, b, start, end, d, depth);
     const encaps = this.encapsulate !== "";
     const flen = scanFields(this, b, start, end, this.universe, !encaps, null);
     if (flen < 0) return null;
     const fend = start + flen;
     if (!encaps && fend !== end) return null;
     const opt = this.instantiate(b.subarray(start, fend));
-    if (encaps && defs !== undefined) {
-      opt.adoptOptions(
-        unpackOptions(this.universe, this.encapsulate, b, fend, end, defs, depth + 1),
-      );
-    } else if (encaps && fend !== end) {
-      opt.adoptOptions(
-        unpackOptions(this.universe, this.encapsulate, b, fend, end, EMPTY_DEFS, depth + 1),
-      );
+    if (encaps && fend < end) {
+      opt.adoptOptions(unpackOptions(this.universe, this.encapsulate, b, fend, end, d, depth + 1));
     }
     return opt;
   }
@@ -172,29 +172,25 @@ export class OptionDefinition {
 
   /** v4 option 125 and v6 option 17 carry an enterprise number and vendor sub-options. */
   isVendor(): boolean {
-    return (
-      (this.space === "dhcp4" && this.code === 125) || (this.space === "dhcp6" && this.code === 17)
-    );
+    return this.special === SPECIAL_VENDOR;
   }
 
   /** The option class for this definition, built around already-checked field bytes. */
   instantiate(data: Buffer): OptionCustom {
-    if (this.space === "dhcp6") {
-      switch (this.code) {
-        case 3:
-        case 4:
-        case 25:
-          return new Option6IA(this, data);
-        case 5:
-          return new Option6IAAddr(this, data);
-        case 26:
-          return new Option6IAPrefix(this, data);
-        case 13:
-          return new Option6StatusCode(this, data);
-      }
+    switch (this.special) {
+      case SPECIAL_IA:
+        return new Option6IA(this, data);
+      case SPECIAL_IAADDR:
+        return new Option6IAAddr(this, data);
+      case SPECIAL_IAPREFIX:
+        return new Option6IAPrefix(this, data);
+      case SPECIAL_STATUS:
+        return new Option6StatusCode(this, data);
+      case SPECIAL_VENDOR:
+        return new OptionVendor(this, data);
+      default:
+        return new OptionCustom(this, this.universe, data);
     }
-    if (this.isVendor()) return new OptionVendor(this, data);
-    return new OptionCustom(this, this.universe, data);
   }
 
   /**
@@ -288,3 +284,27 @@ const EMPTY_DEFS: OptionDefLookup = {
   get: () => undefined,
   getByName: () => undefined,
 };
+
+const SPECIAL_NONE = 0;
+const SPECIAL_IA = 1;
+const SPECIAL_IAADDR = 2;
+const SPECIAL_IAPREFIX = 3;
+const SPECIAL_STATUS = 4;
+const SPECIAL_VENDOR = 5;
+
+/** The dedicated class for a standard layout (checked by layout, not only by code). */
+function specialKind(d: OptionDefinition): number {
+  const rt = d.recordFields.join(",");
+  if (d.space === "dhcp6") {
+    if ((d.code === 3 || d.code === 25) && rt === "uint32,uint32,uint32") return SPECIAL_IA;
+    if (d.code === 4 && d.type === "uint32") return SPECIAL_IA;
+    if (d.code === 5 && rt === "ipv6-address,uint32,uint32") return SPECIAL_IAADDR;
+    if (d.code === 26 && rt === "uint32,uint32,uint8,ipv6-address") return SPECIAL_IAPREFIX;
+    if (d.code === 13 && rt === "uint16,string") return SPECIAL_STATUS;
+    if (d.code === 17 && d.type === "uint32" && !d.array) return SPECIAL_VENDOR;
+  }
+  if (d.space === "dhcp4" && d.code === 125 && d.type === "uint32" && !d.array) {
+    return SPECIAL_VENDOR;
+  }
+  return SPECIAL_NONE;
+}

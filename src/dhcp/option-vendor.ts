@@ -40,6 +40,11 @@ export class OptionVendor extends OptionCustom {
     this.encapsulatedSpace = vendorSpace(id);
   }
 
+  override setData(data: Uint8Array): void {
+    super.setData(data);
+    this.encapsulatedSpace = vendorSpace(this.getVendorId());
+  }
+
   override payloadLen(): number {
     return super.payloadLen() + (this.universe === 4 ? 1 : 0);
   }
@@ -71,7 +76,7 @@ export class OptionVendor extends OptionCustom {
     buf: Buffer,
     start: number,
     end: number,
-    defs: OptionDefLookup | undefined,
+    defs: OptionDefLookup,
     depth: number,
   ): OptionVendor | null {
     if (def.universe === 4) {
@@ -85,13 +90,7 @@ export class OptionVendor extends OptionCustom {
     }
     if (end - start < 4) return null;
     const opt = new OptionVendor(def, buf.subarray(start, start + 4));
-    if (defs !== undefined) {
-      opt.adoptOptions(
-        unpackOptions(6, opt.encapsulatedSpace, buf, start + 4, end, defs, depth + 1),
-      );
-    } else if (end > start + 4) {
-      return null;
-    }
+    opt.adoptOptions(unpackOptions(6, opt.encapsulatedSpace, buf, start + 4, end, defs, depth + 1));
     return opt;
   }
 
@@ -104,7 +103,7 @@ export class OptionVendor extends OptionCustom {
     buf: Buffer,
     start: number,
     end: number,
-    defs: OptionDefLookup | undefined,
+    defs: OptionDefLookup,
     depth: number,
     out: Option[],
   ): boolean {
@@ -117,13 +116,9 @@ export class OptionVendor extends OptionCustom {
     for (p = start; p < end; p += 5 + buf[p + 4]!) {
       const opt = new OptionVendor(def, buf.subarray(p, p + 4));
       const subEnd = p + 5 + buf[p + 4]!;
-      if (defs !== undefined) {
-        opt.adoptOptions(
-          unpackOptions(4, opt.encapsulatedSpace, buf, p + 5, subEnd, defs, depth + 1),
-        );
-      } else if (subEnd > p + 5) {
-        return false;
-      }
+      opt.adoptOptions(
+        unpackOptions(4, opt.encapsulatedSpace, buf, p + 5, subEnd, defs, depth + 1),
+      );
       out.push(opt);
     }
     return true;

@@ -349,3 +349,24 @@ test("a definition prints back as its option-def entry", () => {
     encapsulate: "dhcp6",
   });
 });
+
+test("a vendor option given as hex keeps its sub-options (as bytes)", () => {
+  const d = optionFromConfig(
+    { name: "vendor-opts", "csv-format": false, data: "0000118b 0020 0002 0102".replace(/ /g, "") },
+    V6,
+  );
+  const v = d.option as OptionVendor;
+  assert.equal(v.getVendorId(), 4491);
+  assert.deepEqual([...v.getOption(32)!.getData()], [1, 2]);
+});
+
+test("a custom space may reuse IA codes without getting the IA classes", () => {
+  const defs = new OptionDefinitions(getStdOptionDefs());
+  defs.add(optionDefFromConfig({ name: "three", code: 3, type: "uint8", space: "my-space" }, 6));
+  const o = optionFromConfig(
+    { name: "three", space: "my-space", data: "7" },
+    { universe: 6, defs },
+  );
+  assert.equal(o.option.constructor, OptionCustom);
+  assert.equal((o.option as OptionCustom).readInteger(), 7);
+});

@@ -115,3 +115,9 @@ test("the v6 client FQDN writes a partial name without the root label", () => {
   const full = optionFromConfig({ name: "client-fqdn", data: "1, host.example." }, { universe: 6 });
   assert.equal((full.option as OptionCustom).readFqdn(1), "host.example.");
 });
+
+test("an OptionCustom built directly from bytes that do not fit refuses to read them", () => {
+  const o = new OptionCustom(def("dhcp4", "routers"), 4, Buffer.from([1, 2, 3]));
+  assert.throws(() => o.getValues(), /does not match the format of option 'routers'/);
+  assert.deepEqual([...o.pack()], [3, 3, 1, 2, 3], "the bytes still go out as given");
+});
