@@ -140,6 +140,15 @@ export abstract class Pkt {
     return retrieveAll(this.options, code, this.copyRetrievedOptions);
   }
 
+  /** The option in the packet itself, never a copy (for the server's own reads). */
+  getNonCopiedOption(code: number): Option | undefined {
+    return retrieve(this.options, code, false);
+  }
+
+  getNonCopiedOptions(code?: number): Option[] {
+    return retrieveAll(this.options, code, false);
+  }
+
   /** Adds an option at the end; DHCPv4 packs options in the order they were added. */
   addOption(opt: Option): void {
     this.options.push(opt);

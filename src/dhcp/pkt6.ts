@@ -295,11 +295,27 @@ export class Pkt6 extends Pkt {
     return retrieve(this.relayAt(level).options, code, this.copyRetrievedOptions);
   }
 
+  /** The relay option in the packet itself, never a copy. */
+  getNonCopiedRelayOption(code: number, level: number): Option | undefined {
+    return retrieve(this.relayAt(level).options, code, false);
+  }
+
   /** An option from any relay, searched in the given order (Kea's getAnyRelayOption). */
   getAnyRelayOption(code: number, order: RelaySearchOrderValue): Option | undefined {
+    return this.anyRelayOption(code, order, this.copyRetrievedOptions);
+  }
+
+  getNonCopiedAnyRelayOption(code: number, order: RelaySearchOrderValue): Option | undefined {
+    return this.anyRelayOption(code, order, false);
+  }
+
+  private anyRelayOption(
+    code: number,
+    order: RelaySearchOrderValue,
+    copy: boolean,
+  ): Option | undefined {
     const n = this.relayInfo.length;
     if (n === 0) return undefined;
-    const copy = this.copyRetrievedOptions;
     switch (order) {
       case RelaySearchOrder.RELAY_SEARCH_FROM_CLIENT:
         for (let i = n - 1; i >= 0; i--) {

@@ -240,6 +240,16 @@ test("copy-on-retrieve covers relay options too", () => {
   assert.deepEqual([...p.getRelayOption(18, 0)!.getData()], [9], "the packet carries the change");
 });
 
+test("the server's own reads (getNonCopied*) never copy, even while callouts run", () => {
+  const p = Pkt6.parse(relayForw(SOLICIT, 0, opt6(18, [1, 2])));
+  p.setCopyRetrievedOptions(true);
+  const a = p.getNonCopiedOption(1);
+  assert.equal(p.getNonCopiedOption(1), a);
+  assert.equal(p.getNonCopiedOptions(3)[0], p.getNonCopiedOptions(3)[0]);
+  const r = p.getNonCopiedRelayOption(18, 0);
+  assert.equal(p.getNonCopiedAnyRelayOption(18, RelaySearchOrder.RELAY_GET_LAST), r);
+});
+
 test("ScopedEnableOptionsCopy restores each packet's previous setting", () => {
   const q = Pkt6.parse(SOLICIT);
   const r = Pkt6.create(7, 1);
