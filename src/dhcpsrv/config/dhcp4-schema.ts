@@ -1,0 +1,123 @@
+/**
+ * The Dhcp4 map: every key of Kea 2.2's Dhcp4 grammar (`dhcp4_parser.yy`), typed, with its range
+ * and Kea's default (`simple_parser4.cc`), plus `control-sockets` and `output-options` of later
+ * versions. Keys Nestor does not implement are declared too, so that they are refused as "not
+ * supported by Nestor yet" rather than as unknown (see docs/configuration.md).
+ */
+
+import {
+  bool,
+  classKeys,
+  ddnsKeys,
+  globalExtras,
+  list,
+  map,
+  networkExtras,
+  oneOfStrings,
+  optionData,
+  optionDef,
+  relay,
+  reservationModeKeys,
+  str,
+  strings,
+  timers,
+  triplet,
+  uint32,
+  unsupported,
+  type Schema,
+} from "./schema-common.ts";
+
+const option4 = optionData("dhcp4", 255);
+
+const NO_4O6 = { allowed: "", hint: "DHCPv4-over-DHCPv6 is not implemented" };
+
+/** Keys shared by the global level and a subnet (without defaults at subnet level). */
+function bootKeys(withDefaults: boolean): Record<string, Schema> {
+  return {
+    "match-client-id": bool(withDefaults ? true : undefined),
+    authoritative: bool(withDefaults ? false : undefined),
+    "next-server": str(withDefaults ? "0.0.0.0" : undefined),
+    "server-hostname": str(withDefaults ? "" : undefined),
+    "boot-file-name": str(withDefaults ? "" : undefined),
+  };
+}
+
+const pool4 = map(
+  { pool: str(), "option-data": list(option4, []), ...classKeys },
+  { required: ["pool"] },
+);
+
+const reservation4 = map({
+  "hw-address": str(),
+  "client-id": str(),
+  duid: str(),
+  "circuit-id": str(),
+  "flex-id": unsupported({ hint: "the flex_id hook library is not available" }),
+  "ip-address": str(),
+  hostname: str(""),
+  "next-server": str(),
+  "server-hostname": str(),
+  "boot-file-name": str(),
+  "option-data": list(option4, []),
+  "client-classes": unsupported({
+    allowed: [],
+    hint: "client classification comes with a later version",
+  }),
+});
+
+const subnet4 = map(
+  {
+    id: uint32(),
+    subnet: str(),
+    pools: list(pool4, []),
+    "option-data": list(option4, []),
+    reservations: list(reservation4, []),
+    interface: str(),
+    relay: relay(),
+    ...triplet("valid-lifetime"),
+    ...timers(false, 0.875, false),
+    ...bootKeys(false),
+    ...reservationModeKeys,
+    ...classKeys,
+    "4o6-interface": unsupported(NO_4O6),
+    "4o6-interface-id": unsupported(NO_4O6),
+    "4o6-subnet": unsupported(NO_4O6),
+    ...networkExtras,
+    ...ddnsKeys,
+  },
+  { required: ["subnet"] },
+);
+
+const interfacesConfig4 = map(
+  {
+    interfaces: list({ type: "string" }, []),
+    "dhcp-socket-type": oneOfStrings(["raw", "udp"], "raw"),
+    "outbound-interface": oneOfStrings(["same-as-inbound", "use-routing"], "same-as-inbound"),
+    "re-detect": bool(true),
+    "service-sockets-require-all": bool(false),
+    "service-sockets-retry-wait-time": uint32(5000),
+    "service-sockets-max-retries": uint32(0),
+  },
+  { default: {} },
+);
+
+export const dhcp4Schema: Schema = map(
+  {
+    ...globalExtras,
+    "interfaces-config": interfacesConfig4,
+    ...triplet("valid-lifetime", 7200),
+    ...timers(false, 0.875, true),
+    ...bootKeys(true),
+    "echo-client-id": bool(true),
+    "option-data": list(option4, []),
+    "option-def": list(optionDef("dhcp4", 254), []),
+    subnet4: list(subnet4, []),
+    reservations: list(reservation4, []),
+    "host-reservation-identifiers": {
+      ...strings,
+      items: oneOfStrings(["hw-address", "duid", "circuit-id", "client-id", "flex-id"]),
+      default: ["hw-address", "duid", "circuit-id", "client-id"],
+    },
+  },
+  {},
+);

@@ -1,0 +1,379 @@
+/**
+ * Building blocks of the Dhcp4 and Dhcp6 JSON schemas (validated with ajv): typed scalars with
+ * their range and Kea's default, closed maps (unknown keys refused, `user-context` and `comment`
+ * accepted where Kea's grammar accepts them), and two keywords of Nestor's own:
+ *
+ * - `x-unsupported`: a key Kea knows that Nestor does not implement yet. Refused, unless its value
+ *   is the one given as `allowed` (Kea's default, or an empty list), which changes nothing.
+ * - `x-ignored`: a key accepted and ignored with a warning when it differs from Kea's default,
+ *   for settings that do not change which address or prefix a client gets (DDNS hostnames).
+ */
+
+import type { JsonValue } from "./kea-json.ts";
+
+export type Schema = { [keyword: string]: unknown };
+
+export interface UnsupportedSpec {
+  /** The one value accepted (it leaves Nestor's behaviour as Kea's default would). */
+  readonly allowed?: JsonValue;
+  /** What to do instead, appended to the message. */
+  readonly hint?: string;
+}
+
+export interface IgnoredSpec {
+  readonly reason: string;
+  /** Kea's default: no warning when the value equals it. */
+  readonly default?: JsonValue;
+}
+
+export const UINT16_MAX = 65535;
+export const UINT32_MAX = 4294967295;
+
+function withDefault(schema: Schema, def: JsonValue | undefined): Schema {
+  return def === undefined ? schema : { ...schema, default: def };
+}
+
+export function int(min: number, max: number, def?: number): Schema {
+  return withDefault({ type: "integer", minimum: min, maximum: max }, def);
+}
+
+export function uint32(def?: number): Schema {
+  return int(0, UINT32_MAX, def);
+}
+
+export function bool(def?: boolean): Schema {
+  return withDefault({ type: "boolean" }, def);
+}
+
+export function str(def?: string): Schema {
+  return withDefault({ type: "string" }, def);
+}
+
+export function oneOfStrings(values: readonly string[], def?: string): Schema {
+  return withDefault({ type: "string", enum: values }, def);
+}
+
+/** A fraction strictly between 0 and 1, as Kea's t1-percent and t2-percent. */
+export function fraction(def?: number): Schema {
+  return withDefault({ type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 }, def);
+}
+
+export function list(items: Schema, def?: JsonValue[]): Schema {
+  return withDefault({ type: "array", items }, def);
+}
+
+export const strings: Schema = { type: "array", items: { type: "string" } };
+
+/** Free-form map (user-context, hook library parameters). */
+export const anyMap: Schema = { type: "object" };
+
+export interface MapOptions {
+  readonly required?: readonly string[];
+  /** Kea accepts `user-context` and `comment` in most maps; false where its grammar does not. */
+  readonly context?: boolean;
+  readonly default?: JsonValue;
+}
+
+/** A closed map: only the listed keys. */
+export function map(properties: Record<string, Schema>, options: MapOptions = {}): Schema {
+  const props: Record<string, Schema> =
+    options.context === false
+      ? properties
+      : { ...properties, "user-context": anyMap, comment: { type: "string" } };
+  const schema: Schema = { type: "object", properties: props, additionalProperties: false };
+  if (options.required !== undefined && options.required.length > 0) {
+    schema["required"] = options.required;
+  }
+  return withDefault(schema, options.default);
+}
+
+export function unsupported(spec: UnsupportedSpec = {}): Schema {
+  return { "x-unsupported": spec };
+}
+
+export function ignored(schema: Schema, reason: string, def?: JsonValue): Schema {
+  const spec: IgnoredSpec = def === undefined ? { reason } : { reason, default: def };
+  return { ...schema, "x-ignored": spec };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pieces shared by both families
+
+const NO_DDNS = "Nestor does not do DNS updates yet";
+
+/** DDNS and hostname sanitising keys: global, per shared network and per subnet in Kea 2.2. */
+export const ddnsKeys: Record<string, Schema> = {
+  "ddns-send-updates": ignored(bool(), NO_DDNS, true),
+  "ddns-override-no-update": ignored(bool(), NO_DDNS, false),
+  "ddns-override-client-update": ignored(bool(), NO_DDNS, false),
+  "ddns-replace-client-name": ignored(
+    oneOfStrings(["when-present", "never", "always", "when-not-present", "true", "false"]),
+    NO_DDNS,
+    "never",
+  ),
+  "ddns-generated-prefix": ignored(str(), NO_DDNS, "myhost"),
+  "ddns-qualifying-suffix": ignored(str(), NO_DDNS, ""),
+  "ddns-update-on-renew": ignored(bool(), NO_DDNS, false),
+  "ddns-use-conflict-resolution": ignored(bool(), NO_DDNS, true),
+  "hostname-char-set": ignored(str(), "Nestor does not sanitise host names yet", "[^A-Za-z0-9.-]"),
+  "hostname-char-replacement": ignored(str(), "Nestor does not sanitise host names yet", ""),
+};
+
+const CLASSES_HINT = "client classification comes with a later version";
+
+/** Keys of subnets, pools and reservations that Nestor refuses unless they change nothing. */
+export const classKeys = {
+  "client-class": unsupported({ hint: CLASSES_HINT }),
+  "require-client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
+};
+
+export const reservationModeKeys: Record<string, Schema> = {
+  "reservations-global": bool(),
+  "reservations-in-subnet": bool(),
+  "reservations-out-of-pool": bool(),
+  "reservation-mode": unsupported({
+    hint: "use reservations-global, reservations-in-subnet and reservations-out-of-pool",
+  }),
+};
+
+/** Per-network keys that change lease lifetimes or stored data, refused unless at default. */
+export const networkExtras: Record<string, Schema> = {
+  "cache-threshold": unsupported({ hint: "lease caching is not implemented" }),
+  "cache-max-age": unsupported({ hint: "lease caching is not implemented" }),
+  "store-extended-info": unsupported({ allowed: false }),
+};
+
+export function optionData(space: string, maxCode: number): Schema {
+  return map({
+    name: str(),
+    code: int(0, maxCode),
+    data: str(),
+    space: str(space),
+    "csv-format": bool(true),
+    "always-send": bool(false),
+  });
+}
+
+export const OPTION_TYPES = [
+  "binary",
+  "boolean",
+  "empty",
+  "fqdn",
+  "int8",
+  "int16",
+  "int32",
+  "ipv4-address",
+  "ipv6-address",
+  "ipv6-prefix",
+  "psid",
+  "record",
+  "string",
+  "tuple",
+  "uint8",
+  "uint16",
+  "uint32",
+];
+
+export function optionDef(space: string, maxCode: number): Schema {
+  return map(
+    {
+      name: str(),
+      code: int(0, maxCode),
+      type: oneOfStrings(OPTION_TYPES),
+      "record-types": str(""),
+      space: str(space),
+      encapsulate: str(""),
+      array: bool(false),
+    },
+    { required: ["name", "code", "type"] },
+  );
+}
+
+const SQL_HINT = "only the memfile lease database is implemented";
+
+export const leaseDatabase: Schema = map(
+  {
+    type: str(),
+    name: str(),
+    persist: bool(true),
+    "lfc-interval": uint32(3600),
+    "max-row-errors": uint32(0),
+    ...Object.fromEntries(
+      [
+        "user",
+        "password",
+        "host",
+        "port",
+        "readonly",
+        "connect-timeout",
+        "max-reconnect-tries",
+        "reconnect-wait-time",
+        "on-fail",
+        "trust-anchor",
+        "cert-file",
+        "key-file",
+        "cipher-list",
+      ].map((k) => [k, unsupported({ hint: SQL_HINT })]),
+    ),
+  },
+  { required: ["type"], context: false, default: { type: "memfile" } },
+);
+
+export const expiredLeasesProcessing: Schema = map(
+  {
+    "reclaim-timer-wait-time": uint32(10),
+    "flush-reclaimed-timer-wait-time": uint32(25),
+    "hold-reclaimed-time": uint32(3600),
+    "max-reclaim-leases": uint32(100),
+    "max-reclaim-time": uint32(250),
+    "unwarned-reclaim-cycles": uint32(5),
+  },
+  { context: false, default: {} },
+);
+
+export const hooksLibrary: Schema = map(
+  { library: str(), parameters: anyMap },
+  { required: ["library"], context: false },
+);
+
+const outputOptions: Schema = list(
+  map(
+    {
+      output: str(),
+      flush: bool(true),
+      maxsize: int(0, Number.MAX_SAFE_INTEGER, 10240000),
+      maxver: int(0, 2147483647, 1),
+      pattern: str(""),
+    },
+    { required: ["output"], context: false },
+  ),
+);
+
+export const logger: Schema = map(
+  {
+    name: str(),
+    severity: str(),
+    debuglevel: int(0, 99, 0),
+    output_options: outputOptions,
+    "output-options": outputOptions,
+  },
+  { required: ["name"] },
+);
+
+export const controlSocket: Schema = map(
+  {
+    "socket-type": oneOfStrings(["unix", "http", "https"]),
+    "socket-name": str(),
+    "socket-address": str(),
+    "socket-port": int(0, UINT16_MAX),
+    authentication: map({
+      type: oneOfStrings(["basic"]),
+      realm: str(),
+      directory: str(),
+      clients: list(
+        map({ user: str(), password: str(), "user-file": str(), "password-file": str() }),
+      ),
+    }),
+    "trust-anchor": str(),
+    "cert-file": str(),
+    "key-file": str(),
+    "cert-required": bool(),
+  },
+  { required: ["socket-type"] },
+);
+
+export const multiThreading: Schema = map(
+  {
+    "enable-multi-threading": bool(false),
+    "thread-pool-size": uint32(0),
+    "packet-queue-size": uint32(64),
+  },
+  { default: {} },
+);
+
+export const sanityChecks: Schema = map(
+  { "lease-checks": oneOfStrings(["none", "warn", "fix", "fix-del", "del"], "warn") },
+  { context: false, default: {} },
+);
+
+const NOT_YET = "not implemented";
+
+/** Global keys that both families refuse (or accept only at a value that changes nothing). */
+export const globalExtras: Record<string, Schema> = {
+  "shared-networks": unsupported({
+    allowed: [],
+    hint: "put the subnets in the top-level subnet list",
+  }),
+  "client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
+  "hosts-database": unsupported({ hint: "reservations are read from the configuration only" }),
+  "hosts-databases": unsupported({
+    allowed: [],
+    hint: "reservations are read from the configuration only",
+  }),
+  "config-control": unsupported({ hint: "the configuration backend is " + NOT_YET }),
+  "dhcp4o6-port": unsupported({ allowed: 0, hint: "DHCPv4-over-DHCPv6 is " + NOT_YET }),
+  "dhcp-queue-control": {
+    type: "object",
+    properties: {
+      "enable-queue": unsupported({ allowed: false, hint: "packet queueing is " + NOT_YET }),
+    },
+  },
+  "dhcp-ddns": {
+    type: "object",
+    properties: {
+      "enable-updates": unsupported({ allowed: false, hint: "DNS updates are " + NOT_YET }),
+    },
+  },
+  compatibility: map(
+    { "lenient-option-parsing": unsupported({ allowed: false }) },
+    { context: true },
+  ),
+  "server-tag": str(""),
+  "statistic-default-sample-count": uint32(20),
+  "statistic-default-sample-age": uint32(0),
+  "early-global-reservations-lookup": unsupported({ allowed: false }),
+  "ip-reservations-unique": unsupported({ allowed: true }),
+  "reservations-lookup-first": unsupported({ allowed: false }),
+  "parked-packet-limit": uint32(256),
+  "decline-probation-period": uint32(86400),
+  "expired-leases-processing": expiredLeasesProcessing,
+  "hooks-libraries": list(hooksLibrary, []),
+  loggers: list(logger, []),
+  "control-socket": controlSocket,
+  "control-sockets": list(controlSocket),
+  "multi-threading": multiThreading,
+  "sanity-checks": sanityChecks,
+  "lease-database": leaseDatabase,
+  "reservations-global": bool(false),
+  "reservations-in-subnet": bool(true),
+  "reservations-out-of-pool": bool(false),
+  "reservation-mode": reservationModeKeys["reservation-mode"]!,
+  ...networkExtras,
+  ...ddnsKeys,
+};
+
+/** Lifetime triplet keys (`valid-lifetime`, `min-valid-lifetime`, `max-valid-lifetime`). */
+export function triplet(name: string, def?: number): Record<string, Schema> {
+  return { [name]: uint32(def), [`min-${name}`]: uint32(), [`max-${name}`]: uint32() };
+}
+
+export function timers(
+  calculate: boolean,
+  t2: number,
+  withDefaults: boolean,
+): Record<string, Schema> {
+  return {
+    "renew-timer": uint32(),
+    "rebind-timer": uint32(),
+    "calculate-tee-times": bool(withDefaults ? calculate : undefined),
+    "t1-percent": fraction(withDefaults ? 0.5 : undefined),
+    "t2-percent": fraction(withDefaults ? t2 : undefined),
+  };
+}
+
+export function relay(): Schema {
+  return map(
+    { "ip-addresses": list({ type: "string" }, []), "ip-address": str() },
+    { context: false },
+  );
+}

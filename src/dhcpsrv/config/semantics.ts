@@ -1,0 +1,637 @@
+/**
+ * The rules a schema cannot say, checked after ajv (so every value has its type): address and
+ * prefix syntax, pools inside their subnet and apart from each other, subnet ids, lifetimes and
+ * timers in order, one identifier per reservation, interface names, and the normalisations the
+ * servers rely on (subnet ids assigned, min/max lifetimes filled, logger output lists merged).
+ * Messages follow Kea 2.2's where Kea has one.
+ */
+
+import {
+  checkInterfaceName,
+  checkInterfaceSpec,
+  contains,
+  familyName,
+  overlaps,
+  parseAddress,
+  parseIdentifier,
+  parsePool,
+  parsePrefix,
+  prefixRange,
+  type Range,
+} from "./addresses.ts";
+import type { JsonMap, JsonValue, KeyPath } from "./kea-json.ts";
+import type { Family } from "./types.ts";
+import type { Reporter } from "./validate.ts";
+
+type Obj = { [key: string]: JsonValue | undefined };
+
+function num(o: Obj, key: string): number | undefined {
+  const v = o[key];
+  return typeof v === "number" ? v : undefined;
+}
+
+function text(o: Obj, key: string): string | undefined {
+  const v = o[key];
+  return typeof v === "string" ? v : undefined;
+}
+
+function flag(o: Obj, key: string): boolean | undefined {
+  const v = o[key];
+  return typeof v === "boolean" ? v : undefined;
+}
+
+function maps(o: Obj, key: string): Obj[] {
+  const v = o[key];
+  return Array.isArray(v) ? (v as Obj[]) : [];
+}
+
+function strs(o: Obj, key: string): string[] {
+  const v = o[key];
+  return Array.isArray(v) ? (v as string[]) : [];
+}
+
+export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: Reporter): void {
+  const g = body as Obj;
+  checkInterfaces(g, family, [...top, "interfaces-config"], r);
+  checkLeaseDatabase(g, [...top, "lease-database"], r);
+  const globals = checkNetworkLevel(g, undefined, family, top, r, true);
+  if (family === 4) checkBootFields(g, top, r);
+  checkOptionDefs(g, family, top, r);
+  checkOptionData(g, family, top, r);
+  checkHostIdentifiers(g, top, r);
+  checkSubnets(g, family, top, globals, r);
+  checkReservations(g, family, [...top, "reservations"], undefined, r);
+  checkHooks(g, top, r);
+  checkLoggers(g, top, r);
+  checkControlSockets(g, top, r);
+  if (family === 6) checkServerId(g, [...top, "server-id"], r);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function checkInterfaces(g: Obj, family: Family, path: KeyPath, r: Reporter): void {
+  const cfg = g["interfaces-config"] as Obj;
+  strs(cfg, "interfaces").forEach((spec, i) => {
+    const problem = checkInterfaceSpec(spec, family);
+    if (problem !== undefined) r.fail(problem, [...path, "interfaces", i]);
+  });
+  if (cfg["outbound-interface"] === "use-routing" && cfg["dhcp-socket-type"] !== "udp") {
+    r.fail('"use-routing" requires "dhcp-socket-type": "udp"', [...path, "outbound-interface"]);
+  }
+}
+
+function checkLeaseDatabase(g: Obj, path: KeyPath, r: Reporter): void {
+  const db = g["lease-database"] as Obj;
+  const type = text(db, "type");
+  if (type !== "memfile") {
+    const known = ["mysql", "postgresql", "cql"].includes(type ?? "");
+    r.fail(
+      known
+        ? `lease database type "${type}" is not supported by Nestor yet (only "memfile")`
+        : `unknown lease database type "${type}" (Nestor supports "memfile")`,
+      [...path, "type"],
+    );
+  }
+  if (text(db, "name") === "") r.fail("the lease file name must not be empty", [...path, "name"]);
+}
+
+interface Effective {
+  readonly valid: number;
+  readonly renew: number | undefined;
+  readonly rebind: number | undefined;
+  readonly calculate: boolean;
+  readonly t1: number;
+  readonly t2: number;
+  readonly preferred: number | undefined;
+}
+
+/**
+ * Lifetimes (Kea's triplet rules, level by level), T1/T2 order with values inherited from the
+ * global level, and the t1/t2 percentages. At the global level min/max are filled from the
+ * default, as Kea does.
+ */
+function checkNetworkLevel(
+  o: Obj,
+  inherited: Effective | undefined,
+  family: Family,
+  path: KeyPath,
+  r: Reporter,
+  global: boolean,
+): Effective {
+  const valid = checkTriplet(o, "valid-lifetime", path, r, global);
+  const preferred =
+    family === 6 ? checkTriplet(o, "preferred-lifetime", path, r, global) : undefined;
+  const eff: Effective = {
+    valid: valid ?? inherited?.valid ?? 7200,
+    renew: num(o, "renew-timer") ?? inherited?.renew,
+    rebind: num(o, "rebind-timer") ?? inherited?.rebind,
+    calculate: flag(o, "calculate-tee-times") ?? inherited?.calculate ?? family === 6,
+    t1: num(o, "t1-percent") ?? inherited?.t1 ?? 0.5,
+    t2: num(o, "t2-percent") ?? inherited?.t2 ?? (family === 4 ? 0.875 : 0.8),
+    preferred: preferred ?? inherited?.preferred,
+  };
+  const here = (key: string): KeyPath => [...path, key];
+  if (eff.renew !== undefined && eff.rebind !== undefined && eff.renew > eff.rebind) {
+    const key = o["renew-timer"] !== undefined ? "renew-timer" : "rebind-timer";
+    r.fail(
+      `the value of renew-timer (${eff.renew}) is greater than the value of rebind-timer (${eff.rebind})`,
+      here(key),
+    );
+  }
+  if (global || o["rebind-timer"] !== undefined || o["valid-lifetime"] !== undefined) {
+    if (eff.rebind !== undefined && eff.rebind >= eff.valid) {
+      r.warn(
+        `rebind-timer (${eff.rebind}) is not less than valid-lifetime (${eff.valid}); clients will not be sent T2`,
+        here(o["rebind-timer"] !== undefined ? "rebind-timer" : "valid-lifetime"),
+      );
+    }
+  }
+  if (eff.calculate && eff.t1 >= eff.t2) {
+    r.fail(
+      `t1-percent: ${eff.t1} is invalid, it must be less than t2-percent: ${eff.t2}`,
+      here(o["t1-percent"] !== undefined ? "t1-percent" : "t2-percent"),
+    );
+  }
+  if (family === 6 && eff.preferred !== undefined && eff.preferred > eff.valid) {
+    if (global || o["preferred-lifetime"] !== undefined) {
+      r.warn(
+        `preferred-lifetime (${eff.preferred}) is greater than valid-lifetime (${eff.valid}); RFC 8415 requires preferred <= valid`,
+        here("preferred-lifetime"),
+      );
+    }
+  }
+  return eff;
+}
+
+/** Kea's `parseIntTriplet`: fills the missing bounds, then min <= default <= max. */
+function checkTriplet(
+  o: Obj,
+  name: string,
+  path: KeyPath,
+  r: Reporter,
+  fill: boolean,
+): number | undefined {
+  const minKey = `min-${name}`;
+  const maxKey = `max-${name}`;
+  let value = num(o, name);
+  let min = num(o, minKey);
+  let max = num(o, maxKey);
+  if (value === undefined && min === undefined && max === undefined) return undefined;
+  if (value === undefined) {
+    if (min !== undefined && max !== undefined) {
+      r.fail(`have ${minKey} and ${maxKey} but no default ${name}`, [...path, minKey]);
+    }
+    value = min ?? max;
+  }
+  min ??= value;
+  max ??= value;
+  if (min! > value!) {
+    r.fail(`the value of ${minKey} (${min}) is not less than (default) ${name} (${value})`, [
+      ...path,
+      minKey,
+    ]);
+  }
+  if (value! > max!) {
+    r.fail(`the value of (default) ${name} (${value}) is not less than ${maxKey} (${max})`, [
+      ...path,
+      maxKey,
+    ]);
+  }
+  if (fill) {
+    o[minKey] = min!;
+    o[maxKey] = max!;
+  }
+  return value;
+}
+
+function checkBootFields(o: Obj, path: KeyPath, r: Reporter): void {
+  const next = text(o, "next-server");
+  if (next !== undefined && parseAddress(next, 4) === undefined) {
+    r.fail(`"${next}" is not an IPv4 address`, [...path, "next-server"]);
+  }
+  const sname = text(o, "server-hostname");
+  if (sname !== undefined && Buffer.byteLength(sname) > 63) {
+    r.fail("server-hostname must be at most 63 bytes (the sname field is 64)", [
+      ...path,
+      "server-hostname",
+    ]);
+  }
+  const file = text(o, "boot-file-name");
+  if (file !== undefined && Buffer.byteLength(file) > 127) {
+    r.fail("boot-file-name must be at most 127 bytes (the file field is 128)", [
+      ...path,
+      "boot-file-name",
+    ]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const OPTION_NAME = /^[A-Za-z0-9_-]+$/;
+
+function maxCode(space: string, family: Family): number {
+  if (space === "dhcp4") return 254;
+  if (space === "dhcp6") return 65535;
+  return family === 4 ? 255 : 65535;
+}
+
+function checkOptionDefs(g: Obj, family: Family, top: KeyPath, r: Reporter): void {
+  const seen = new Map<string, number>();
+  maps(g, "option-def").forEach((def, i) => {
+    const path = [...top, "option-def", i];
+    const name = text(def, "name")!;
+    const space = text(def, "space")!;
+    const code = num(def, "code")!;
+    if (!OPTION_NAME.test(name)) {
+      r.fail(`invalid option name "${name}": letters, digits, "-" and "_" only`, [...path, "name"]);
+    }
+    if (!OPTION_NAME.test(space))
+      r.fail(`invalid option space name "${space}"`, [...path, "space"]);
+    const max = maxCode(space, family);
+    if (code < 1 || code > max) {
+      r.fail(`option code ${code} is out of range for space "${space}" (1 to ${max})`, [
+        ...path,
+        "code",
+      ]);
+    }
+    if (def["type"] === "record" && text(def, "record-types") === "") {
+      r.fail('an option of type "record" needs "record-types"', [...path, "record-types"]);
+    }
+    for (const k of [`${space}/code/${code}`, `${space}/name/${name}`]) {
+      const prev = seen.get(k);
+      if (prev !== undefined) {
+        r.fail(
+          `option definition ${name} (code ${code}) in space "${space}" is already defined by option-def[${prev}]`,
+          path,
+        );
+      }
+      seen.set(k, i);
+    }
+  });
+}
+
+function checkOptionData(o: Obj, family: Family, path: KeyPath, r: Reporter): void {
+  maps(o, "option-data").forEach((opt, i) => {
+    const p = [...path, "option-data", i];
+    const name = text(opt, "name");
+    const code = num(opt, "code");
+    const space = text(opt, "space")!;
+    if (name === undefined && code === undefined) {
+      r.fail("option data configuration requires one of 'code' or 'name' parameters", p);
+    }
+    if (name !== undefined && !OPTION_NAME.test(name)) {
+      r.fail(`invalid option name "${name}"`, [...p, "name"]);
+    }
+    if (!OPTION_NAME.test(space)) r.fail(`invalid option space name "${space}"`, [...p, "space"]);
+    const max = maxCode(space, family);
+    if (code !== undefined && (code < 1 || code > max)) {
+      r.fail(`option code ${code} is out of range for space "${space}" (1 to ${max})`, [
+        ...p,
+        "code",
+      ]);
+    }
+    if (opt["csv-format"] === false) {
+      const data = (text(opt, "data") ?? "").replace(/[\s:]/g, "").replace(/^0x/i, "");
+      if (!/^[0-9a-fA-F]*$/.test(data)) {
+        r.fail("with csv-format false the data must be hexadecimal", [...p, "data"]);
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subnets, pools, reservations
+
+function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, r: Reporter): void {
+  const key = family === 4 ? "subnet4" : "subnet6";
+  const subnets = maps(g, key);
+  const byId = new Map<number, number>();
+  const byPrefix = new Map<string, number>();
+  let nextAuto = 1;
+  subnets.forEach((s, i) => {
+    const path = [...top, key, i];
+    const prefix = parsePrefix(text(s, "subnet")!, family);
+    if (typeof prefix === "string") r.fail(`invalid subnet: ${prefix}`, [...path, "subnet"]);
+    const range = prefixRange(prefix, family);
+    if (range.first !== prefix.address) {
+      r.warn(`the subnet address has bits set beyond its /${prefix.length} prefix`, [
+        ...path,
+        "subnet",
+      ]);
+    }
+    const canonical = `${range.first}/${prefix.length}`;
+    const dupPrefix = byPrefix.get(canonical);
+    if (dupPrefix !== undefined) {
+      r.fail(
+        `subnet with the prefix of '${text(s, "subnet")}' already exists (${key}[${dupPrefix}])`,
+        [...path, "subnet"],
+      );
+    }
+    byPrefix.set(canonical, i);
+
+    let id = num(s, "id") ?? 0;
+    const auto = id === 0;
+    if (auto) {
+      // Kea 2.2 numbers subnets without an id in order, 1, 2, ..., whatever ids others have.
+      id = nextAuto++;
+      s["id"] = id;
+    }
+    const dupId = byId.get(id);
+    if (dupId !== undefined) {
+      r.fail(
+        `ID of the new ${familyName(family)} subnet '${id}' is already in use by ${key}[${dupId}]` +
+          (auto ? " (this subnet has no id and was numbered automatically: give it one)" : ""),
+        auto ? path : [...path, "id"],
+      );
+    }
+    byId.set(id, i);
+
+    checkNetworkLevel(s, globals, family, path, r, false);
+    if (family === 4) checkBootFields(s, path, r);
+    checkOptionData(s, family, path, r);
+    const iface = text(s, "interface");
+    if (iface !== undefined) {
+      const problem = checkInterfaceName(iface);
+      if (problem !== undefined) r.fail(problem, [...path, "interface"]);
+    }
+    if (family === 6 && iface !== undefined && s["interface-id"] !== undefined) {
+      r.fail(
+        "interface (defined for locally reachable subnets) and interface-id (defined for subnets reachable via relays) cannot be defined at the same time",
+        [...path, "interface-id"],
+      );
+    }
+    checkRelay(s, family, [...path, "relay"], r);
+    checkPools(s, family, range, path, r);
+    if (family === 6) checkPdPools(s, path, r);
+    checkReservations(s, family, [...path, "reservations"], range, r);
+  });
+}
+
+function checkRelay(s: Obj, family: Family, path: KeyPath, r: Reporter): void {
+  const relay = s["relay"] as Obj | undefined;
+  if (relay === undefined) return;
+  const single = text(relay, "ip-address");
+  if (single !== undefined) {
+    if (strs(relay, "ip-addresses").length > 0 && r.written([...path, "ip-addresses"])) {
+      r.fail('use either "ip-address" or "ip-addresses", not both', [...path, "ip-address"]);
+    }
+    // Kea 2.2's older single-address form, folded into the list.
+    relay["ip-addresses"] = [single];
+    delete relay["ip-address"];
+    if (parseAddress(single, family) === undefined) {
+      r.fail(`"${single}" is not an ${familyName(family)} address`, [...path, "ip-address"]);
+    }
+  }
+  strs(relay, "ip-addresses").forEach((a, i) => {
+    if (parseAddress(a, family) === undefined) {
+      r.fail(`"${a}" is not an ${familyName(family)} address`, [...path, "ip-addresses", i]);
+    }
+  });
+}
+
+function checkPools(s: Obj, family: Family, subnet: Range, path: KeyPath, r: Reporter): void {
+  const seen: Range[] = [];
+  maps(s, "pools").forEach((pool, i) => {
+    const p = [...path, "pools", i];
+    const written = text(pool, "pool")!;
+    const range = parsePool(written, family);
+    if (typeof range === "string") r.fail(`invalid pool "${written}": ${range}`, [...p, "pool"]);
+    if (!contains(subnet, range)) {
+      r.fail(`pool ${written} is not inside its subnet ${text(s, "subnet")}`, [...p, "pool"]);
+    }
+    const clash = seen.findIndex((other) => overlaps(other, range));
+    if (clash !== -1) {
+      r.fail(`pool ${written} overlaps pools[${clash}] of the same subnet`, [...p, "pool"]);
+    }
+    seen.push(range);
+    checkOptionData(pool, family, p, r);
+  });
+}
+
+function checkPdPools(s: Obj, path: KeyPath, r: Reporter): void {
+  const seen: Range[] = [];
+  maps(s, "pd-pools").forEach((pool, i) => {
+    const p = [...path, "pd-pools", i];
+    const prefixText = text(pool, "prefix")!;
+    const address = parseAddress(prefixText, 6);
+    if (address === undefined) r.fail(`"${prefixText}" is not an IPv6 address`, [...p, "prefix"]);
+    const len = num(pool, "prefix-len")!;
+    const delegated = num(pool, "delegated-len")!;
+    if (delegated < len) {
+      r.fail(
+        `Delegated length (${delegated}) must be longer than or equal to prefix length (${len})`,
+        [...p, "delegated-len"],
+      );
+    }
+    const range = prefixRange({ address, length: len }, 6);
+    if (range.first !== address) {
+      r.fail(`prefix ${prefixText} has bits set beyond its /${len} length`, [...p, "prefix"]);
+    }
+    const excluded = text(pool, "excluded-prefix");
+    const excludedLen = num(pool, "excluded-prefix-len");
+    if ((excluded === undefined) !== (excludedLen === undefined || excludedLen === 0)) {
+      r.fail('"excluded-prefix" and "excluded-prefix-len" go together', p);
+    }
+    if (excluded !== undefined && excludedLen !== undefined) {
+      if (parseAddress(excluded, 6) === undefined) {
+        r.fail(`"${excluded}" is not an IPv6 address`, [...p, "excluded-prefix"]);
+      }
+      if (excludedLen <= delegated) {
+        r.fail(
+          `excluded prefix length (${excludedLen}) must be longer than the delegated prefix length (${delegated})`,
+          [...p, "excluded-prefix-len"],
+        );
+      }
+    }
+    const clash = seen.findIndex((other) => overlaps(other, range));
+    if (clash !== -1) {
+      r.fail(`pd-pool ${prefixText}/${len} overlaps pd-pools[${clash}] of the same subnet`, p);
+    }
+    seen.push(range);
+    checkOptionData(pool, 6, p, r);
+  });
+}
+
+const IDENTIFIERS: Record<Family, readonly string[]> = {
+  4: ["hw-address", "duid", "circuit-id", "client-id", "flex-id"],
+  6: ["duid", "hw-address", "flex-id"],
+};
+
+function checkHostIdentifiers(g: Obj, top: KeyPath, r: Reporter): void {
+  const path = [...top, "host-reservation-identifiers"];
+  const ids = strs(g, "host-reservation-identifiers");
+  ids.forEach((id, i) => {
+    if (id === "flex-id") {
+      r.fail(
+        '"flex-id" is not supported by Nestor yet: the flex_id hook library is not available',
+        [...path, i],
+      );
+    }
+    if (ids.indexOf(id) !== i)
+      r.fail(`duplicate host reservation identifier "${id}"`, [...path, i]);
+  });
+}
+
+/**
+ * One identifier per reservation, well formed; addresses of the family and inside the subnet
+ * (for subnet reservations); no identifier or address reserved twice in the same scope.
+ */
+function checkReservations(
+  o: Obj,
+  family: Family,
+  path: KeyPath,
+  subnet: Range | undefined,
+  r: Reporter,
+): void {
+  const list = maps(o, "reservations");
+  const byIdentifier = new Map<string, number>();
+  const byAddress = new Map<string, number>();
+  list.forEach((h, i) => {
+    const p = [...path, i];
+    const present = IDENTIFIERS[family].filter((k) => h[k] !== undefined);
+    if (present.length === 0) {
+      r.fail(
+        `one of the supported identifiers must be specified for host reservation: ${IDENTIFIERS[family].join(", ")}`,
+        p,
+      );
+    }
+    if (present.length > 1) {
+      r.fail(`the '${present[0]}' and '${present[1]}' are mutually exclusive`, [...p, present[1]!]);
+    }
+    const kind = present[0]!;
+    const value = text(h, kind)!;
+    const length = parseIdentifier(value, kind !== "hw-address");
+    if (length === undefined || (kind === "hw-address" && length > 20)) {
+      r.fail(`invalid host identifier value '${value}'`, [...p, kind]);
+    }
+    const idKey = `${kind}=${value.toLowerCase().replace(/[:\s]|^0x/g, "")}`;
+    const prev = byIdentifier.get(idKey);
+    if (prev !== undefined) {
+      r.fail(`the ${kind} '${value}' is already reserved by reservations[${prev}] of this scope`, [
+        ...p,
+        kind,
+      ]);
+    }
+    byIdentifier.set(idKey, i);
+
+    const addresses =
+      family === 4
+        ? text(h, "ip-address") === undefined
+          ? []
+          : [["ip-address", text(h, "ip-address")!] as const]
+        : strs(h, "ip-addresses").map((a, k) => [k, a] as const);
+    for (const [where, a] of addresses) {
+      const ap = family === 4 ? [...p, where] : [...p, "ip-addresses", where];
+      const v = parseAddress(a, family);
+      if (v === undefined) r.fail(`"${a}" is not an ${familyName(family)} address`, ap);
+      if (subnet !== undefined && (v < subnet.first || v > subnet.last)) {
+        r.fail(
+          `specified reservation '${a}' is not within the ${familyName(family)} subnet '${text(o, "subnet")}'`,
+          ap,
+        );
+      }
+      const dup = byAddress.get(v.toString());
+      if (dup !== undefined) {
+        r.fail(`there is already a reservation for ${a} (reservations[${dup}])`, ap);
+      }
+      byAddress.set(v.toString(), i);
+    }
+    if (family === 6) {
+      strs(h, "prefixes").forEach((pre, k) => {
+        const parsed = parsePrefix(pre, 6);
+        if (typeof parsed === "string")
+          r.fail(`invalid prefix "${pre}": ${parsed}`, [...p, "prefixes", k]);
+      });
+    }
+    if (family === 4) checkBootFields(h, p, r);
+    checkOptionData(h, family, p, r);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hooks, loggers, control sockets, server id
+
+function checkHooks(g: Obj, top: KeyPath, r: Reporter): void {
+  maps(g, "hooks-libraries").forEach((lib, i) => {
+    if (text(lib, "library")!.trim() === "") {
+      r.fail("the library path must not be empty", [...top, "hooks-libraries", i, "library"]);
+    }
+  });
+}
+
+const SEVERITIES = ["FATAL", "ERROR", "WARN", "INFO", "DEBUG", "NONE"];
+
+function checkLoggers(g: Obj, top: KeyPath, r: Reporter): void {
+  maps(g, "loggers").forEach((logger, i) => {
+    const p = [...top, "loggers", i];
+    if (text(logger, "name")!.trim() === "")
+      r.fail("the logger name must not be empty", [...p, "name"]);
+    const severity = text(logger, "severity");
+    if (severity !== undefined) {
+      const upper = severity.toUpperCase();
+      if (!SEVERITIES.includes(upper)) {
+        r.fail(`unknown severity "${severity}", expected one of ${SEVERITIES.join(", ")}`, [
+          ...p,
+          "severity",
+        ]);
+      }
+      logger["severity"] = upper;
+    }
+    const old = logger["output_options"];
+    if (old !== undefined && logger["output-options"] !== undefined) {
+      r.fail('use either "output_options" (Kea 2.2) or "output-options", not both', [
+        ...p,
+        "output_options",
+      ]);
+    }
+    logger["output-options"] = logger["output-options"] ?? old ?? [];
+    delete logger["output_options"];
+    maps(logger, "output-options").forEach((out, k) => {
+      if (text(out, "output")!.trim() === "") {
+        r.fail("the output must not be empty", [...p, "output-options", k, "output"]);
+      }
+    });
+  });
+}
+
+function checkControlSockets(g: Obj, top: KeyPath, r: Reporter): void {
+  if (g["control-socket"] !== undefined && g["control-sockets"] !== undefined) {
+    r.fail('use either "control-socket" or "control-sockets", not both', [
+      ...top,
+      "control-sockets",
+    ]);
+  }
+  const sockets: [Obj, KeyPath][] = [];
+  if (g["control-socket"] !== undefined)
+    sockets.push([g["control-socket"] as Obj, [...top, "control-socket"]]);
+  maps(g, "control-sockets").forEach((s, i) => sockets.push([s, [...top, "control-sockets", i]]));
+  for (const [s, p] of sockets) {
+    if (s["socket-type"] === "unix") {
+      const name = text(s, "socket-name");
+      if (name === undefined || name === "") {
+        r.fail("Mandatory 'socket-name' parameter missing for a unix control socket", p);
+      }
+    } else {
+      const address = text(s, "socket-address");
+      if (
+        address !== undefined &&
+        parseAddress(address, 4) === undefined &&
+        parseAddress(address, 6) === undefined
+      ) {
+        r.fail(`"${address}" is not an IP address`, [...p, "socket-address"]);
+      }
+    }
+  }
+}
+
+function checkServerId(g: Obj, path: KeyPath, r: Reporter): void {
+  const sid = g["server-id"] as Obj;
+  const id = text(sid, "identifier")!;
+  if (id !== "" && parseIdentifier(id, false) === undefined) {
+    r.fail(`invalid server identifier "${id}": expected hexadecimal bytes`, [
+      ...path,
+      "identifier",
+    ]);
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The validated configuration as plain data: Kea's keys and values, with Kea's defaults filled
+ * in. Not the server's runtime model (no subnet objects, option-data still as written): the
+ * servers build that from here.
+ *
+ * A subnet-level value that is absent (`undefined`) inherits the global one, as in Kea; global
+ * values always have their default. Keys Nestor refuses unless at their neutral value
+ * (docs/configuration.md) are typed `unknown` where they can only hold that value.
+ */
+
+import type { JsonMap, JsonValue } from "./kea-json.ts";
+
+export type Family = 4 | 6;
+
+/** `user-context` and `comment`, accepted in most maps. */
+export interface Annotated {
+  "user-context"?: JsonMap;
+  comment?: string;
+}
+
+export interface OptionData extends Annotated {
+  /** At least one of name and code. */
+  name?: string;
+  code?: number;
+  data?: string;
+  space: string;
+  "csv-format": boolean;
+  "always-send": boolean;
+}
+
+export interface OptionDef extends Annotated {
+  name: string;
+  code: number;
+  type: string;
+  "record-types": string;
+  space: string;
+  encapsulate: string;
+  array: boolean;
+}
+
+export interface LeaseDatabase {
+  type: "memfile";
+  /** Lease file; absent = the server's default in its data directory. */
+  name?: string;
+  persist: boolean;
+  "lfc-interval": number;
+  "max-row-errors": number;
+}
+
+export interface ExpiredLeasesProcessing {
+  "reclaim-timer-wait-time": number;
+  "flush-reclaimed-timer-wait-time": number;
+  "hold-reclaimed-time": number;
+  "max-reclaim-leases": number;
+  "max-reclaim-time": number;
+  "unwarned-reclaim-cycles": number;
+}
+
+export interface HooksLibrary {
+  library: string;
+  parameters?: JsonMap;
+}
+
+export interface LoggerOutput {
+  output: string;
+  flush: boolean;
+  maxsize: number;
+  maxver: number;
+  pattern: string;
+}
+
+export interface LoggerConfig extends Annotated {
+  name: string;
+  /** Upper case; absent = inherited from the parent logger. */
+  severity?: "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "NONE";
+  debuglevel: number;
+  /** Kea 2.2 spells it `output_options`; both spellings land here. */
+  "output-options": LoggerOutput[];
+}
+
+export interface ControlSocket extends Annotated {
+  "socket-type": "unix" | "http" | "https";
+  "socket-name"?: string;
+  "socket-address"?: string;
+  "socket-port"?: number;
+  authentication?: {
+    type?: "basic";
+    realm?: string;
+    directory?: string;
+    clients?: {
+      user?: string;
+      password?: string;
+      "user-file"?: string;
+      "password-file"?: string;
+    }[];
+  } & Annotated;
+  "trust-anchor"?: string;
+  "cert-file"?: string;
+  "key-file"?: string;
+  "cert-required"?: boolean;
+}
+
+export interface MultiThreading extends Annotated {
+  "enable-multi-threading": boolean;
+  "thread-pool-size": number;
+  "packet-queue-size": number;
+}
+
+export interface Relay {
+  "ip-addresses": string[];
+}
+
+export interface LifetimeTriplet {
+  "valid-lifetime"?: number;
+  "min-valid-lifetime"?: number;
+  "max-valid-lifetime"?: number;
+}
+
+export interface Timers {
+  "renew-timer"?: number;
+  "rebind-timer"?: number;
+  "calculate-tee-times"?: boolean;
+  "t1-percent"?: number;
+  "t2-percent"?: number;
+}
+
+export interface ReservationModes {
+  "reservations-global"?: boolean;
+  "reservations-in-subnet"?: boolean;
+  "reservations-out-of-pool"?: boolean;
+}
+
+/** Keys both servers read the same way. */
+export interface CommonGlobals extends Annotated {
+  "lease-database": LeaseDatabase;
+  "valid-lifetime": number;
+  "min-valid-lifetime": number;
+  "max-valid-lifetime": number;
+  "renew-timer"?: number;
+  "rebind-timer"?: number;
+  "calculate-tee-times": boolean;
+  "t1-percent": number;
+  "t2-percent": number;
+  "decline-probation-period": number;
+  "expired-leases-processing": ExpiredLeasesProcessing;
+  "hooks-libraries": HooksLibrary[];
+  loggers: LoggerConfig[];
+  /** Kea 2.2's single socket. */
+  "control-socket"?: ControlSocket;
+  /** Later Kea's list; the servers should serve both. */
+  "control-sockets"?: ControlSocket[];
+  "multi-threading": MultiThreading;
+  "sanity-checks": { "lease-checks": "none" | "warn" | "fix" | "fix-del" | "del" };
+  "parked-packet-limit": number;
+  "option-def": OptionDef[];
+  "option-data": OptionData[];
+  "reservations-global": boolean;
+  "reservations-in-subnet": boolean;
+  "reservations-out-of-pool": boolean;
+  "server-tag": string;
+  "statistic-default-sample-count": number;
+  "statistic-default-sample-age": number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DHCPv4
+
+export interface InterfacesConfig4 extends Annotated {
+  /** `"eth0"`, `"eth0/192.0.2.1"` or `"*"`. */
+  interfaces: string[];
+  "dhcp-socket-type": "raw" | "udp";
+  "outbound-interface": "same-as-inbound" | "use-routing";
+  "re-detect": boolean;
+  "service-sockets-require-all": boolean;
+  "service-sockets-retry-wait-time": number;
+  "service-sockets-max-retries": number;
+}
+
+export interface Pool4 extends Annotated {
+  /** As written: `"192.0.2.10 - 192.0.2.20"` or `"192.0.2.64/26"`. */
+  pool: string;
+  "option-data": OptionData[];
+}
+
+export interface Reservation4 extends Annotated {
+  /** Exactly one identifier. */
+  "hw-address"?: string;
+  "client-id"?: string;
+  duid?: string;
+  "circuit-id"?: string;
+  "ip-address"?: string;
+  hostname: string;
+  "next-server"?: string;
+  "server-hostname"?: string;
+  "boot-file-name"?: string;
+  "option-data": OptionData[];
+}
+
+export interface Subnet4 extends Annotated, LifetimeTriplet, Timers, ReservationModes {
+  /** Written or assigned (Kea 2.2 numbers subnets without an id 1, 2, ... in order). */
+  id: number;
+  subnet: string;
+  pools: Pool4[];
+  "option-data": OptionData[];
+  reservations: Reservation4[];
+  interface?: string;
+  relay?: Relay;
+  "match-client-id"?: boolean;
+  authoritative?: boolean;
+  "next-server"?: string;
+  "server-hostname"?: string;
+  "boot-file-name"?: string;
+}
+
+export interface Dhcp4Config extends CommonGlobals {
+  "interfaces-config": InterfacesConfig4;
+  "match-client-id": boolean;
+  authoritative: boolean;
+  "echo-client-id": boolean;
+  "next-server": string;
+  "server-hostname": string;
+  "boot-file-name": string;
+  subnet4: Subnet4[];
+  reservations: Reservation4[];
+  "host-reservation-identifiers": ("hw-address" | "duid" | "circuit-id" | "client-id")[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// DHCPv6
+
+export interface InterfacesConfig6 extends Annotated {
+  /** `"eth0"`, `"eth0/2001:db8::1"` (unicast address) or `"*"`. */
+  interfaces: string[];
+  "re-detect": boolean;
+  "service-sockets-require-all": boolean;
+  "service-sockets-retry-wait-time": number;
+  "service-sockets-max-retries": number;
+}
+
+export interface Pool6 extends Annotated {
+  pool: string;
+  "option-data": OptionData[];
+}
+
+export interface PdPool6 extends Annotated {
+  prefix: string;
+  "prefix-len": number;
+  "delegated-len": number;
+  "excluded-prefix"?: string;
+  "excluded-prefix-len"?: number;
+  "option-data": OptionData[];
+}
+
+export interface Reservation6 extends Annotated {
+  /** Exactly one identifier. */
+  duid?: string;
+  "hw-address"?: string;
+  "ip-addresses": string[];
+  /** `"2001:db8:1::/64"` each. */
+  prefixes: string[];
+  hostname: string;
+  "option-data": OptionData[];
+}
+
+export interface PreferredTriplet {
+  "preferred-lifetime"?: number;
+  "min-preferred-lifetime"?: number;
+  "max-preferred-lifetime"?: number;
+}
+
+export interface Subnet6
+  extends Annotated, LifetimeTriplet, PreferredTriplet, Timers, ReservationModes {
+  id: number;
+  subnet: string;
+  pools: Pool6[];
+  "pd-pools": PdPool6[];
+  "option-data": OptionData[];
+  reservations: Reservation6[];
+  interface?: string;
+  "interface-id"?: string;
+  relay?: Relay;
+  "rapid-commit"?: boolean;
+}
+
+export interface ServerId extends Annotated {
+  type: "LLT" | "EN" | "LL";
+  identifier: string;
+  time: number;
+  htype: number;
+  "enterprise-id": number;
+  persist: boolean;
+}
+
+export interface Dhcp6Config extends CommonGlobals {
+  "interfaces-config": InterfacesConfig6;
+  "data-directory"?: string;
+  "preferred-lifetime": number;
+  "min-preferred-lifetime": number;
+  "max-preferred-lifetime": number;
+  "rapid-commit": boolean;
+  "server-id": ServerId;
+  "mac-sources": string[];
+  "relay-supplied-options": string[];
+  subnet6: Subnet6[];
+  reservations: Reservation6[];
+  "host-reservation-identifiers": ("hw-address" | "duid")[];
+}
+
+export type ConfigOf<F extends Family> = F extends 4 ? Dhcp4Config : Dhcp6Config;
+
+/** A JSON value known to be a map (helper for the validator's walks). */
+export type Untyped = { [key: string]: JsonValue | undefined };
