@@ -22,6 +22,7 @@ export { OptionCustom } from "./option-custom.ts";
 export { Option6IA, Option6IAAddr, Option6IAPrefix } from "./option6-ia.ts";
 export { Option6StatusCode, StatusCode } from "./option6-status-code.ts";
 export { OptionVendor } from "./option-vendor.ts";
+export { OptionClientFqdn, FqdnFlag } from "./option-client-fqdn.ts";
 export { OptionDataType, isOptionDataType } from "./option-data-types.ts";
 export type {
   OptionDataTypeName,

@@ -12,6 +12,7 @@ import type { OptionDataTypeName } from "./option-data-types.ts";
 import { Option6IA, Option6IAAddr, Option6IAPrefix } from "./option6-ia.ts";
 import { Option6StatusCode } from "./option6-status-code.ts";
 import { OptionVendor } from "./option-vendor.ts";
+import { OptionClientFqdn } from "./option-client-fqdn.ts";
 import { unpackOptions } from "./libdhcp.ts";
 import { writeRoutesText } from "./static-routes.ts";
 
@@ -188,6 +189,8 @@ export class OptionDefinition {
         return new Option6StatusCode(this, data);
       case SPECIAL_VENDOR:
         return new OptionVendor(this, data);
+      case SPECIAL_FQDN:
+        return new OptionClientFqdn(this, this.universe, data);
       default:
         return new OptionCustom(this, this.universe, data);
     }
@@ -291,6 +294,7 @@ const SPECIAL_IAADDR = 2;
 const SPECIAL_IAPREFIX = 3;
 const SPECIAL_STATUS = 4;
 const SPECIAL_VENDOR = 5;
+const SPECIAL_FQDN = 6;
 
 /** The dedicated class for a standard layout (checked by layout, not only by code). */
 function specialKind(d: OptionDefinition): number {
@@ -302,7 +306,9 @@ function specialKind(d: OptionDefinition): number {
     if (d.code === 26 && rt === "uint32,uint32,uint8,ipv6-address") return SPECIAL_IAPREFIX;
     if (d.code === 13 && rt === "uint16,string") return SPECIAL_STATUS;
     if (d.code === 17 && d.type === "uint32" && !d.array) return SPECIAL_VENDOR;
+    if (d.code === 39 && rt === "uint8,fqdn") return SPECIAL_FQDN;
   }
+  if (d.space === "dhcp4" && d.code === 81 && rt === "uint8,uint8,uint8,fqdn") return SPECIAL_FQDN;
   if (d.space === "dhcp4" && d.code === 125 && d.type === "uint32" && !d.array) {
     return SPECIAL_VENDOR;
   }

@@ -5,6 +5,7 @@ import { OptionCustom } from "../../../src/dhcp/option-custom.ts";
 import { getStdOptionDefs } from "../../../src/dhcp/std-option-defs.ts";
 import { optionFromConfig } from "../../../src/dhcp/option-data.ts";
 import { BadValue } from "../../../src/dhcp/errors.ts";
+import { FqdnFlag, OptionClientFqdn } from "../../../src/dhcp/option-client-fqdn.ts";
 
 const def = (space: string, name: string) => getStdOptionDefs().getByName(space, name)!;
 
@@ -120,4 +121,32 @@ test("an OptionCustom built directly from bytes that do not fit refuses to read 
   const o = new OptionCustom(def("dhcp4", "routers"), 4, Buffer.from([1, 2, 3]));
   assert.throws(() => o.getValues(), /does not match the format of option 'routers'/);
   assert.deepEqual([...o.pack()], [3, 3, 1, 2, 3], "the bytes still go out as given");
+});
+
+test("client FQDN options expose flags and the name, full or partial (v4 81, v6 39)", () => {
+  const v4 = optionFromConfig({ name: "fqdn", data: "5, 0, 0, host" }, { universe: 4 })
+    .option as OptionClientFqdn;
+  assert.ok(v4 instanceof OptionClientFqdn);
+  assert.equal(v4.getFlag(FqdnFlag.S), true);
+  assert.equal(v4.getFlag(FqdnFlag.E), true);
+  assert.equal(v4.getDomainName(), "host");
+  assert.equal(v4.getDomainNameType(), "partial");
+  v4.setDomainName("host.example.com.");
+  v4.setFlag(v4.flagN(), true);
+  assert.deepEqual([...v4.getData().subarray(0, 4)], [13, 0, 0, 4]);
+  assert.equal(v4.getDomainNameType(), "full");
+  const v6 = optionFromConfig({ name: "client-fqdn", data: "1, host.example." }, { universe: 6 })
+    .option as OptionClientFqdn;
+  v6.setFlag(FqdnFlag.S, false);
+  v6.setFlag(FqdnFlag.O, true);
+  assert.equal(v6.getFlags(), 2);
+  assert.equal(v6.getDomainName(), "host.example.");
+});
+
+test("the v4 client FQDN name switches encoding with the E flag", () => {
+  const o = optionFromConfig({ name: "fqdn", data: "4, 0, 0, a.b." }, { universe: 4 })
+    .option as OptionClientFqdn;
+  assert.deepEqual([...o.getData()], [4, 0, 0, 1, 0x61, 1, 0x62, 0]);
+  o.setFlag(FqdnFlag.E, false);
+  assert.deepEqual([...o.getData()], [0, 0, 0, ...Buffer.from("a.b.")]);
 });
