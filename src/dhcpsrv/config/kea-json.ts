@@ -180,6 +180,19 @@ class CombinedText {
 
 const INCLUDE = /<\?include\s*"([^"]*)"\s*\?>/y;
 
+/** A number as Kea's lexer reads it: optional sign, digits with an optional point, exponent. */
+const NUMBER = /[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?/y;
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$/;
+
+function toJsonNumber(token: string): string {
+  if (JSON_NUMBER.test(token)) return token;
+  const m = /^([-+]?)([0-9]*)(?:\.([0-9]*))?([eE][-+]?[0-9]+)?$/.exec(token)!;
+  const sign = m[1] === "-" ? "-" : "";
+  const whole = (m[2] ?? "").replace(/^0+(?=[0-9])/, "") || "0";
+  const fraction = m[3] === undefined || m[3] === "" ? "" : `.${m[3]}`;
+  return `${sign}${whole}${fraction}${m[4] ?? ""}`;
+}
+
 /**
  * Blanks `#` comments, checks that block comments are closed and splices included files. Strings
  * and comments are skipped so that a `#` or an include inside them is left alone.
@@ -242,6 +255,21 @@ function expand(
       out.append(" ", file, i);
       i += m[0].length;
       emitted = i;
+    } else if (/[-+.0-9]/.test(c!)) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text);
+      if (m === null) {
+        i++;
+        continue;
+      }
+      const json = toJsonNumber(m[0]);
+      if (json !== m[0]) {
+        // Kea's lexer takes numbers JSON does not (.5, 5., +5, 0100): write them as JSON.
+        flush(i);
+        out.append(json, file, i);
+        emitted = i + m[0].length;
+      }
+      i += m[0].length;
     } else {
       i++;
     }
@@ -379,7 +407,8 @@ function buildDocument(combined: CombinedText): KeaDocument {
       onError(error: ParseErrorCode, offset, length) {
         const name = printParseErrorCode(error);
         const near = text.slice(offset, offset + Math.min(length, 40)).trim();
-        const found = offset >= text.length || near === "" ? "end of file" : `"${near}"`;
+        const quoted = near.startsWith('"') ? near : `"${near}"`;
+        const found = offset >= text.length || near === "" ? "end of file" : quoted;
         throw new ConfigFileError(
           `syntax error, ${REASONS[name] ?? name}, found ${found}`,
           "",
