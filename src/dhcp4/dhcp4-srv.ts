@@ -1,0 +1,877 @@
+/**
+ * DHCPv4 message processing: one received datagram in, at most one reply out, with every v4
+ * hook point at its place (Kea's order, ../docs/hooks/dhcp4-hook-points.md):
+ *
+ *   buffer4_receive -> unpack -> pkt4_receive -> subnet4_select -> reservations ->
+ *   lease4_select | lease4_renew (DISCOVER, REQUEST), lease4_release, lease4_decline ->
+ *   lease store -> lease4_offer (DISCOVER) | leases4_committed (REQUEST, RELEASE, DECLINE) ->
+ *   pkt4_send -> pack -> buffer4_send -> reply
+ *
+ * The path is synchronous as long as no callout returns a Promise: processQuery() then returns
+ * the reply (or null) directly, and only a query whose callout awaits something becomes a
+ * Promise, while the others go on. Lease changes go to the store's write queue; the caller
+ * flushes it before sending the replies (src/dhcp4/server.ts).
+ */
+import { DHCPMessageType, DHO, RAI, BOOTREPLY } from "../dhcp/constants.ts";
+import { PacketParseError } from "../dhcp/errors.ts";
+import { ipv4FromString, ipv4ToString, tryParseIPv4 } from "../dhcp/ioaddress.ts";
+import { Option } from "../dhcp/option.ts";
+import type { OptionDescriptor } from "../dhcp/option-data.ts";
+import { Pkt4 } from "../dhcp/pkt4.ts";
+import type { CalloutHandle } from "../hooks/callout-handle.ts";
+import type { HooksManager } from "../hooks/hooks-manager.ts";
+import { NextStep } from "../hooks/next-step.ts";
+import { defineMessages, type LogManager, type Logger } from "../log/logger.ts";
+import {
+  AllocEngine4,
+  PickKind,
+  belongsToClient,
+  type ClientContext4,
+} from "../dhcpsrv/alloc-engine4.ts";
+import type { CfgOption } from "../dhcpsrv/cfg-option.ts";
+import type { Dhcp4Model } from "../dhcpsrv/cfg4.ts";
+import { IdentifierType } from "../dhcpsrv/host.ts";
+import { LeaseState, type Lease4 } from "../dhcpsrv/lease.ts";
+import type { LeaseStore4 } from "../dhcpsrv/lease-store.ts";
+import type { Subnet4 } from "../dhcpsrv/subnet4.ts";
+import type { StatsManager } from "../stats/stats-manager.ts";
+import { Exchange4, type Received4, type Reply4 } from "./exchange.ts";
+import type { Dhcp4Hooks } from "./hook-points.ts";
+import { Dhcp4Stats } from "./stats4.ts";
+
+defineMessages({
+  DHCP4_PACKET_DROP_0001: "%1: failed to parse packet from %2 to %3: %4",
+  DHCP4_PACKET_DROP_0002: "%1: packet dropped: %2",
+  DHCP4_HOOK_DROP: "%1: %2 callout set status %3: packet dropped",
+  DHCP4_SUBNET_SELECTION_FAILED: "%1: failed to select subnet for the client",
+  DHCP4_ALLOC_FAIL: "%1: no address available in subnet %2 (all pools exhausted or in use)",
+  DHCP4_LEASE_ALLOC: "%1: lease %2 has been allocated for %3 seconds",
+  DHCP4_LEASE_OFFER: "%1: lease %2 will be offered",
+  DHCP4_NAK: "%1: NAK: %2",
+  DHCP4_RELEASE: "%1: address %2 was released properly",
+  DHCP4_RELEASE_FAIL: "%1: failed to release lease for address %2: %3",
+  DHCP4_DECLINE_LEASE: "%1: lease %2 was declined and set aside for %3 seconds",
+  DHCP4_DECLINE_FAIL: "%1: failed to process decline of %2: %3",
+  DHCP4_PACKET_PROCESSING_FAILED: "%1: processing failed: %2",
+  DHCP4_RESPONSE_DATA: "%1: responding with %2 to %3:%4 on %5",
+});
+
+export interface Dhcp4SrvDeps {
+  model: Dhcp4Model;
+  leases: LeaseStore4;
+  hooks: HooksManager;
+  hookIdx: Dhcp4Hooks;
+  stats: StatsManager;
+  logs: LogManager;
+  /** Relays are answered on this port (67, or -p). */
+  serverPort: number;
+  /** Clients are answered on this port (68, or -P). */
+  clientPort: number;
+  /** The IPv4 addresses of an interface, first one used as server identifier. */
+  ifaceAddresses: (iface: string) => readonly string[];
+}
+
+type Step = (ex: Exchange4) => void | Promise<void>;
+
+const {
+  DHCPDISCOVER,
+  DHCPOFFER,
+  DHCPREQUEST,
+  DHCPDECLINE,
+  DHCPACK,
+  DHCPNAK,
+  DHCPRELEASE,
+  DHCPINFORM,
+} = DHCPMessageType;
+const BROADCAST = "255.255.255.255";
+
+export class Dhcp4Srv {
+  private model: Dhcp4Model;
+  private readonly leases: LeaseStore4;
+  private readonly hooks: HooksManager;
+  private readonly H: Dhcp4Hooks;
+  readonly stats4: Dhcp4Stats;
+  private readonly engine: AllocEngine4;
+  private readonly serverPort: number;
+  private readonly clientPort: number;
+  private readonly ifaceAddresses: (iface: string) => readonly string[];
+  private readonly log: Logger;
+  private readonly badLog: Logger;
+  private readonly leaseLog: Logger;
+  private readonly steps: Step[];
+
+  constructor(deps: Dhcp4SrvDeps) {
+    this.model = deps.model;
+    this.leases = deps.leases;
+    this.hooks = deps.hooks;
+    this.H = deps.hookIdx;
+    this.stats4 = new Dhcp4Stats(deps.stats);
+    this.engine = new AllocEngine4(deps.leases, deps.model.hosts);
+    this.serverPort = deps.serverPort;
+    this.clientPort = deps.clientPort;
+    this.ifaceAddresses = deps.ifaceAddresses;
+    this.log = deps.logs.getLogger("packets");
+    this.badLog = deps.logs.getLogger("bad-packets");
+    this.leaseLog = deps.logs.getLogger("leases");
+    this.stats4.configure(deps.model, deps.leases);
+    this.steps = [
+      this.buffer4Receive,
+      this.unpack,
+      this.accept,
+      this.pkt4Receive,
+      this.selectSubnet,
+      this.findHost,
+      this.allocate,
+      this.releaseOrDecline,
+      this.buildResponse,
+      this.committed,
+      this.pkt4Send,
+      this.buffer4Send,
+    ].map((f) => f.bind(this));
+  }
+
+  /** Installs a new configuration model (after a successful reload). */
+  setModel(model: Dhcp4Model): void {
+    this.model = model;
+    this.engine.setHosts(model.hosts);
+    this.stats4.configure(model, this.leases);
+  }
+
+  getModel(): Dhcp4Model {
+    return this.model;
+  }
+
+  /** Processes one datagram; a Promise only when a callout of this query is asynchronous. */
+  processQuery(rx: Received4): Reply4 | null | Promise<Reply4 | null> {
+    const query = new Pkt4(rx.data, this.model.optionDefs);
+    query.remoteAddr = rx.srcAddr;
+    query.remotePort = rx.srcPort;
+    query.localAddr = rx.dstAddr;
+    query.localPort = this.serverPort;
+    query.iface = rx.iface;
+    query.ifindex = rx.ifindex;
+    query.timestamp = rx.receivedAt;
+    const serverId = this.ifaceAddresses(rx.iface)[0] ?? rx.dstAddr;
+    const ex = new Exchange4(
+      query,
+      this.hooks.callouts,
+      serverId,
+      Math.floor(rx.receivedAt / 1000),
+    );
+    return this.run(ex, 0);
+  }
+
+  private run(ex: Exchange4, from: number): Reply4 | null | Promise<Reply4 | null> {
+    const steps = this.steps;
+    for (let i = from; i < steps.length && !ex.dropped; i++) {
+      let r: void | Promise<void>;
+      try {
+        r = steps[i]!(ex);
+      } catch (err) {
+        this.failed(ex, err);
+        break;
+      }
+      if (r !== undefined) {
+        return r.then(
+          () => this.run(ex, i + 1),
+          (err: unknown) => {
+            this.failed(ex, err);
+            return this.finish(ex);
+          },
+        );
+      }
+    }
+    return this.finish(ex);
+  }
+
+  private failed(ex: Exchange4, err: unknown): void {
+    ex.dropped = true;
+    this.stats4.receiveDrop.add(1);
+    this.log.error(
+      "DHCP4_PACKET_PROCESSING_FAILED",
+      ex.query.getLabel(),
+      err instanceof Error ? err.message : String(err),
+    );
+  }
+
+  /** Ends the request (context_destroy) and returns the reply, if any. */
+  private finish(ex: Exchange4): Reply4 | null | Promise<Reply4 | null> {
+    const reply = ex.dropped ? null : this.destination(ex);
+    if (reply !== null) this.stats4.countSent(ex.response!.getType());
+    const done = ex.handle?.release();
+    if (done !== undefined) return done.then(() => reply);
+    return reply;
+  }
+
+  // ---- hook plumbing ---------------------------------------------------------------------
+
+  /**
+   * Calls a hook point if it has callouts: arguments set by `setup`, packets copy options they
+   * hand out while in callouts, `after` gets the status (CONTINUE when nothing was called).
+   */
+  private hook(
+    ex: Exchange4,
+    index: number,
+    setup: (h: CalloutHandle, ex: Exchange4) => void,
+    after: (ex: Exchange4, status: number) => void,
+  ): void | Promise<void> {
+    if (!ex.gen.calloutsPresent(index)) {
+      after(ex, NextStep.CONTINUE);
+      return;
+    }
+    const h = (ex.handle ??= ex.gen.createCalloutHandle());
+    h.prepare();
+    setup(h, ex);
+    ex.query.setCopyRetrievedOptions(true);
+    ex.response?.setCopyRetrievedOptions(true);
+    const p = ex.gen.callCallouts(index, h);
+    if (p === undefined) {
+      this.hookDone(ex);
+      after(ex, h.getStatus());
+      return;
+    }
+    return p.then(() => {
+      this.hookDone(ex);
+      after(ex, h.getStatus());
+    });
+  }
+
+  private hookDone(ex: Exchange4): void {
+    ex.query.setCopyRetrievedOptions(false);
+    ex.response?.setCopyRetrievedOptions(false);
+  }
+
+  private drop(ex: Exchange4, reason: string): void {
+    ex.dropped = true;
+    this.stats4.receiveDrop.add(1);
+    this.log.debug(15, "DHCP4_PACKET_DROP_0002", ex.query.getLabel(), reason);
+  }
+
+  private hookDrop(ex: Exchange4, hook: string, status: number): void {
+    ex.dropped = true;
+    this.log.debug(40, "DHCP4_HOOK_DROP", ex.query.getLabel(), hook, statusName(status));
+  }
+
+  // ---- steps -----------------------------------------------------------------------------
+
+  // buffer4_receive: SKIP = the callout parsed the packet; DROP = drop it.
+  private buffer4Receive(ex: Exchange4): void | Promise<void> {
+    return this.hook(ex, this.H.buffer4_receive, setQuery, (e, status) => {
+      if (status === NextStep.DROP) this.hookDrop(e, "buffer4_receive", status);
+      else if (status === NextStep.SKIP) e.skipUnpack = true;
+    });
+  }
+
+  private unpack(ex: Exchange4): void {
+    const q = ex.query;
+    if (ex.skipUnpack) return;
+    try {
+      q.unpack();
+    } catch (err) {
+      if (!(err instanceof PacketParseError)) throw err;
+      ex.dropped = true;
+      this.stats4.parseFailed.add(1);
+      this.stats4.receiveDrop.add(1);
+      this.badLog.debug(
+        15,
+        "DHCP4_PACKET_DROP_0001",
+        q.iface,
+        q.remoteAddr,
+        q.localAddr,
+        err.message,
+      );
+    }
+  }
+
+  /** Counts the query and drops what this server does not answer (Kea's accept()). */
+  private accept(ex: Exchange4): void {
+    const q = ex.query;
+    const type = q.getType();
+    this.stats4.countReceived(type);
+    if (type === 0)
+      return this.drop(ex, "no DHCP message type (BOOTP needs the bootp hook library)");
+    if (
+      type !== DHCPDISCOVER &&
+      type !== DHCPREQUEST &&
+      type !== DHCPRELEASE &&
+      type !== DHCPDECLINE &&
+      type !== DHCPINFORM
+    ) {
+      return this.drop(ex, `message type ${q.getName()} is not handled by a server`);
+    }
+    if (q.hlen === 0 && q.getClientId() === null) {
+      return this.drop(ex, "no hardware address and no client identifier");
+    }
+    const sid = q.getOption(DHO.DHCP_SERVER_IDENTIFIER);
+    if (sid !== undefined && type !== DHCPDISCOVER && type !== DHCPINFORM) {
+      const d = sid.getData();
+      const text = d.length === 4 ? ipv4ToString(d.readUInt32BE(0)) : "";
+      if (text !== ex.serverId && !this.isOurAddress(text)) {
+        return this.drop(
+          ex,
+          `server identifier ${text} is not ours (the client chose another server)`,
+        );
+      }
+    }
+  }
+
+  private isOurAddress(addr: string): boolean {
+    return addr !== "" && this.ifaceAddresses("").includes(addr);
+  }
+
+  // pkt4_receive: SKIP or DROP = drop the packet.
+  private pkt4Receive(ex: Exchange4): void | Promise<void> {
+    return this.hook(ex, this.H.pkt4_receive, setQuery, (e, status) => {
+      if (status === NextStep.DROP || status === NextStep.SKIP)
+        this.hookDrop(e, "pkt4_receive", status);
+    });
+  }
+
+  private selectSubnet(ex: Exchange4): void | Promise<void> {
+    ex.subnet = this.findSubnet(ex.query);
+    // subnet4_select: SKIP = no subnet; DROP = drop the packet.
+    return this.hook(
+      ex,
+      this.H.subnet4_select,
+      (h, e) => {
+        h.setArgument("query4", e.query);
+        h.setArgument("subnet4", e.subnet);
+        h.setArgument("subnet4collection", this.model.subnets);
+      },
+      (e, status) => {
+        if (status === NextStep.DROP) return this.hookDrop(e, "subnet4_select", status);
+        if (status === NextStep.SKIP) {
+          e.subnet = null;
+          return;
+        }
+        if (e.handle !== null && e.gen.calloutsPresent(this.H.subnet4_select)) {
+          const chosen = e.handle.getArgument("subnet4") as Subnet4 | null;
+          e.subnet =
+            chosen !== null && this.model.subnets.includes(chosen)
+              ? chosen
+              : chosen === null
+                ? null
+                : e.subnet;
+        }
+      },
+    );
+  }
+
+  /** Kea's selectSubnet4: by relay (giaddr), by ciaddr of a unicast query, by interface. */
+  findSubnet(q: Pkt4): Subnet4 | null {
+    const subnets = this.model.subnets;
+    const giaddr = q.giaddrInt;
+    if (giaddr !== 0) {
+      for (const s of subnets) if (s.relayAddresses.includes(giaddr)) return s;
+      for (const s of subnets) if (s.inRange(giaddr)) return s;
+      return null;
+    }
+    const ciaddr = q.ciaddrInt;
+    if (ciaddr !== 0 && q.localAddr !== BROADCAST) {
+      for (const s of subnets) if (s.inRange(ciaddr)) return s;
+    }
+    for (const s of subnets) if (s.interface !== "" && s.interface === q.iface) return s;
+    for (const a of this.ifaceAddresses(q.iface)) {
+      const n = tryParseIPv4(a);
+      for (const s of subnets) if (n >= 0 && s.inRange(n)) return s;
+    }
+    return null;
+  }
+
+  /** The client's reservation, identifiers tried in host-reservation-identifiers order. */
+  private findHost(ex: Exchange4): void {
+    const s = ex.subnet;
+    const model = this.model;
+    if (model.hosts.size === 0) return;
+    const ids = model.hostReservationIdentifiers;
+    const scopes: number[] = [];
+    if (s !== null && model.reservationsInSubnet) scopes.push(s.id);
+    if (model.hasGlobalHosts && (model.reservationsGlobal || s === null)) scopes.push(0);
+    for (const scope of scopes) {
+      for (const type of ids) {
+        const id = identifierOf(ex.query, type);
+        if (id === null) continue;
+        const host = model.hosts.find(scope, type, id);
+        if (host !== undefined) {
+          ex.host = host;
+          return;
+        }
+      }
+    }
+  }
+
+  private clientContext(ex: Exchange4, subnet: Subnet4, fake: boolean): ClientContext4 {
+    const q = ex.query;
+    const cid = subnet.matchClientId ? q.getClientId() : null;
+    const hostname = ex.host?.hostname ?? "";
+    return {
+      subnet,
+      hwaddr: q.hlen > 0 ? q.getHWAddr() : null,
+      clientId: cid === null ? null : cid.clientId,
+      requestedAddress: requestedAddress(q),
+      fakeAllocation: fake,
+      host: ex.host,
+      requestedLifetime: uint32Option(q, DHO.DHCP_LEASE_TIME),
+      hostname,
+      now: ex.now,
+    };
+  }
+
+  /** DISCOVER and REQUEST: choose the lease, let lease4_select / lease4_renew see it, store it. */
+  private allocate(ex: Exchange4): void | Promise<void> {
+    const type = ex.query.getType();
+    if (type !== DHCPDISCOVER && type !== DHCPREQUEST) return;
+    const subnet = ex.subnet;
+    if (subnet === null) {
+      this.log.debug(15, "DHCP4_SUBNET_SELECTION_FAILED", ex.query.getLabel());
+      if (type === DHCPDISCOVER || !this.model.config.authoritative)
+        return this.drop(ex, "no subnet for the client");
+      return this.nak(ex, "no subnet for the client and the server is authoritative");
+    }
+    const ctx = this.clientContext(ex, subnet, type === DHCPDISCOVER);
+    const pick = this.engine.pick(ctx);
+    if (pick === null) {
+      if (type === DHCPDISCOVER) {
+        this.stats4.allocationFailed(subnet.id);
+        this.leaseLog.warn("DHCP4_ALLOC_FAIL", ex.query.getLabel(), subnet.toText());
+        return this.drop(ex, "no address available");
+      }
+      return this.requestRefused(ex, ctx);
+    }
+    ex.pick = pick;
+    const renew = pick.kind === PickKind.RENEW;
+    // lease4_renew (the client's lease extended) or lease4_select (a new lease):
+    // SKIP = for select, no lease at all; for renew, the store keeps the old values.
+    return this.hook(
+      ex,
+      renew ? this.H.lease4_renew : this.H.lease4_select,
+      (h, e) => {
+        h.setArgument("query4", e.query);
+        h.setArgument("subnet4", subnet);
+        if (renew) {
+          h.setArgument("clientid", ctx.clientId);
+          h.setArgument("hwaddr", ctx.hwaddr);
+        } else {
+          h.setArgument("fake_allocation", ctx.fakeAllocation);
+          h.setArgument("offer_lft", 0);
+        }
+        h.setArgument("lease4", pick.lease);
+      },
+      (e, status) => {
+        if (status === NextStep.SKIP) {
+          if (!renew) return this.noLease(e, "lease4_select callout set SKIP");
+          if (!ctx.fakeAllocation) this.keepOldLease(e);
+          return;
+        }
+        if (!ctx.fakeAllocation) this.commit(e);
+      },
+    );
+  }
+
+  private noLease(ex: Exchange4, why: string): void {
+    ex.pick = null;
+    if (ex.query.getType() === DHCPDISCOVER) this.drop(ex, why);
+    else this.nak(ex, why);
+  }
+
+  /** lease4_renew SKIP on REQUEST: acknowledge the lease as the store has it. */
+  private keepOldLease(ex: Exchange4): void {
+    const stored = this.leases.getLease4(ex.pick!.lease.address);
+    if (stored !== null) ex.pick!.lease = stored.clone();
+  }
+
+  private commit(ex: Exchange4): void {
+    const pick = ex.pick!;
+    const wasNew = pick.kind === PickKind.NEW;
+    const prev = pick.previous;
+    this.engine.commit(pick);
+    ex.leases.push(pick.lease);
+    if (prev !== null) ex.deleted.push(prev);
+    if (pick.replaced !== null) ex.deleted.push(pick.replaced);
+    if (wasNew) this.stats4.leaseAssigned(pick.lease, prev, pick.replaced);
+    this.leaseLog.debug(
+      50,
+      "DHCP4_LEASE_ALLOC",
+      ex.query.getLabel(),
+      pick.lease.address,
+      pick.lease.validLifetime,
+    );
+  }
+
+  /** REQUEST that cannot be granted: NAK, or silence for an unknown INIT-REBOOT client. */
+  private requestRefused(ex: Exchange4, ctx: ClientContext4): void {
+    const q = ex.query;
+    const initReboot = q.getOption(DHO.DHCP_SERVER_IDENTIFIER) === undefined && q.ciaddrInt === 0;
+    if (initReboot && !ctx.subnet.authoritative && this.engine.findClientLease(ctx) === null) {
+      return this.drop(ex, "INIT-REBOOT client unknown to this non-authoritative server");
+    }
+    this.nak(ex, `address ${ipv4ToString(ctx.requestedAddress)} cannot be given to this client`);
+  }
+
+  private nak(ex: Exchange4, why: string): void {
+    ex.pick = null;
+    ex.response = this.makeResponse(ex, DHCPNAK);
+    this.log.debug(40, "DHCP4_NAK", ex.query.getLabel(), why);
+  }
+
+  private releaseOrDecline(ex: Exchange4): void | Promise<void> {
+    const type = ex.query.getType();
+    if (type === DHCPRELEASE) return this.release(ex);
+    if (type === DHCPDECLINE) return this.decline(ex);
+  }
+
+  private release(ex: Exchange4): void | Promise<void> {
+    const q = ex.query;
+    const addr = q.ciaddr;
+    const lease = this.leases.getLease4(addr);
+    if (lease === null || !this.ownedBy(lease, ex)) {
+      this.leaseLog.debug(40, "DHCP4_RELEASE_FAIL", q.getLabel(), addr, "no lease of this client");
+      ex.dropped = true;
+      return;
+    }
+    // lease4_release: SKIP or DROP = the lease is kept (it expires normally).
+    return this.hook(
+      ex,
+      this.H.lease4_release,
+      (h, e) => {
+        h.setArgument("query4", e.query);
+        h.setArgument("lease4", lease);
+      },
+      (e, status) => {
+        if (status === NextStep.SKIP || status === NextStep.DROP) return;
+        if (this.leases.deleteLease4(lease)) {
+          e.deleted.push(lease);
+          this.stats4.leaseReleased(lease);
+          this.leaseLog.debug(40, "DHCP4_RELEASE", e.query.getLabel(), lease.address);
+        }
+      },
+    );
+  }
+
+  private decline(ex: Exchange4): void | Promise<void> {
+    const q = ex.query;
+    const addr = requestedAddress(q);
+    const lease = addr === 0 ? null : this.leases.getLease4(addr);
+    if (lease === null || lease.state === LeaseState.DECLINED || !this.ownedBy(lease, ex)) {
+      this.leaseLog.debug(
+        40,
+        "DHCP4_DECLINE_FAIL",
+        q.getLabel(),
+        ipv4ToString(addr),
+        "no lease of this client",
+      );
+      ex.dropped = true;
+      return;
+    }
+    // lease4_decline: SKIP or DROP = the lease is not declined.
+    return this.hook(
+      ex,
+      this.H.lease4_decline,
+      (h, e) => {
+        h.setArgument("query4", e.query);
+        h.setArgument("lease4", lease);
+      },
+      (e, status) => {
+        if (status === NextStep.SKIP || status === NextStep.DROP) return;
+        const declined = lease.clone();
+        const period = this.model.declineProbationPeriod;
+        declined.decline(period, e.now);
+        this.leases.updateLease4(declined);
+        e.leases.push(declined);
+        this.stats4.leaseDeclined(declined);
+        this.leaseLog.info("DHCP4_DECLINE_LEASE", e.query.getLabel(), declined.address, period);
+      },
+    );
+  }
+
+  private ownedBy(lease: Lease4, ex: Exchange4): boolean {
+    const subnet = this.model.subnetsById.get(lease.subnetId);
+    const matchCid = subnet?.matchClientId ?? true;
+    const q = ex.query;
+    const cid = matchCid ? q.getClientId() : null;
+    return belongsToClient(lease, {
+      hwaddr: q.hlen > 0 ? q.getHWAddr() : null,
+      clientId: cid === null ? null : cid.clientId,
+    } as ClientContext4);
+  }
+
+  // ---- the response ----------------------------------------------------------------------
+
+  private buildResponse(ex: Exchange4): void {
+    if (ex.response !== null) return; // a NAK is already built
+    const type = ex.query.getType();
+    if (type === DHCPDISCOVER || type === DHCPREQUEST) {
+      if (ex.pick === null) return;
+      const resp = this.makeResponse(ex, type === DHCPDISCOVER ? DHCPOFFER : DHCPACK);
+      this.appendLeaseOptions(ex, resp, ex.pick.lease);
+      ex.response = resp;
+    } else if (type === DHCPINFORM) {
+      const resp = this.makeResponse(ex, DHCPACK);
+      resp.ciaddr = ex.query.ciaddr;
+      this.appendConfiguredOptions(ex, resp);
+      ex.response = resp;
+    }
+  }
+
+  private makeResponse(ex: Exchange4, type: number): Pkt4 {
+    const q = ex.query;
+    const r = Pkt4.create(type, q.transid, this.model.optionDefs);
+    r.setOp(BOOTREPLY);
+    r.setHWAddr(q.getHWAddr());
+    r.setFlags(q.getFlags());
+    r.giaddr = q.giaddr;
+    r.setHops(q.getHops());
+    r.iface = q.iface;
+    r.ifindex = q.ifindex;
+    r.addOption(addressOption(DHO.DHCP_SERVER_IDENTIFIER, ex.serverId));
+    if (this.model.echoClientId) {
+      const cid = q.getOption(DHO.DHCP_CLIENT_IDENTIFIER);
+      if (cid !== undefined) r.addOption(cid);
+    }
+    const rai = q.getOption(DHO.DHCP_AGENT_OPTIONS);
+    if (rai !== undefined && q.giaddrInt !== 0) r.addOption(rai);
+    return r;
+  }
+
+  private appendLeaseOptions(ex: Exchange4, r: Pkt4, lease: Lease4): void {
+    const subnet = ex.subnet!;
+    r.yiaddr = lease.address;
+    if (ex.query.getType() === DHCPREQUEST && ex.query.ciaddrInt !== 0) r.ciaddr = ex.query.ciaddr;
+    const host = ex.host;
+    const next = host !== undefined && host.nextServer !== 0 ? host.nextServer : subnet.nextServer;
+    if (next !== 0) r.siaddrInt = next;
+    const sname = host?.serverHostname || subnet.serverHostname;
+    if (sname !== "") r.sname = sname;
+    const file = host?.bootFileName || subnet.bootFileName;
+    if (file !== "") r.file = file;
+    r.addOption(uint32Option(DHO.DHCP_LEASE_TIME, lease.validLifetime));
+    const [t1, t2] = teeTimes(subnet, lease.validLifetime);
+    if (t1 > 0) r.addOption(uint32Option(DHO.DHCP_RENEWAL_TIME, t1));
+    if (t2 > 0) r.addOption(uint32Option(DHO.DHCP_REBINDING_TIME, t2));
+    r.addOption(addressOption(DHO.SUBNET_MASK, ipv4ToString(subnet.mask)));
+    this.appendConfiguredOptions(ex, r);
+  }
+
+  /**
+   * The options the client asked for (parameter request list) plus always-send ones, each from
+   * the most specific level that has it: reservation, pool, subnet, global.
+   */
+  private appendConfiguredOptions(ex: Exchange4, r: Pkt4): void {
+    const levels = this.optionLevels(ex);
+    const prl = ex.query.getOption(DHO.DHCP_PARAMETER_REQUEST_LIST);
+    const requested = prl === undefined ? EMPTY : prl.getData();
+    for (let i = 0; i < requested.length; i++) {
+      const code = requested[i]!;
+      if (r.getOption(code) !== undefined) continue;
+      const d = findOption(levels, code);
+      if (d !== undefined && !d.neverSend) r.addOption(d.option);
+    }
+    for (const level of levels) {
+      for (const d of level.alwaysSend) {
+        if (r.getOption(d.code) === undefined && !d.neverSend) r.addOption(d.option);
+      }
+    }
+  }
+
+  private optionLevels(ex: Exchange4): CfgOption[] {
+    const levels: CfgOption[] = [];
+    if (ex.host !== undefined) levels.push(ex.host.options);
+    const s = ex.subnet;
+    if (s !== null) {
+      const lease = ex.pick?.lease;
+      const pool = lease === undefined ? undefined : s.poolFor(ipv4FromString(lease.address));
+      if (pool !== undefined) levels.push(pool.options);
+      levels.push(s.options);
+    }
+    levels.push(this.model.globalOptions);
+    return levels;
+  }
+
+  // lease4_offer (DISCOVER): DROP = the offer is not sent.
+  // leases4_committed (REQUEST, RELEASE, DECLINE): DROP = the response is not sent.
+  private committed(ex: Exchange4): void | Promise<void> {
+    const type = ex.query.getType();
+    if (type === DHCPDISCOVER) {
+      if (ex.response === null || ex.pick === null) return;
+      return this.hook(
+        ex,
+        this.H.lease4_offer,
+        (h, e) => {
+          h.setArgument("query4", e.query);
+          h.setArgument("response4", e.response!);
+          h.setArgument("leases4", [e.pick!.lease]);
+          h.setArgument("offer_lifetime", 0);
+          h.setArgument("old_lease", e.pick!.previous);
+          h.setArgument("host", e.host ?? null);
+        },
+        (e, status) => {
+          if (status === NextStep.DROP) this.hookDrop(e, "lease4_offer", status);
+        },
+      );
+    }
+    if (type !== DHCPREQUEST && type !== DHCPRELEASE && type !== DHCPDECLINE) return;
+    return this.hook(
+      ex,
+      this.H.leases4_committed,
+      (h, e) => {
+        h.setArgument("query4", e.query);
+        h.setArgument("response4", e.response);
+        h.setArgument("leases4", e.leases);
+        h.setArgument("deleted_leases4", e.deleted);
+      },
+      (e, status) => {
+        if (status === NextStep.DROP) this.hookDrop(e, "leases4_committed", status);
+      },
+    );
+  }
+
+  // pkt4_send: SKIP = the callout packed the response itself; DROP = not sent.
+  private pkt4Send(ex: Exchange4): void | Promise<void> {
+    if (ex.response === null) {
+      ex.dropped = true; // nothing to send (RELEASE, DECLINE, or no answer)
+      return;
+    }
+    return this.hook(
+      ex,
+      this.H.pkt4_send,
+      (h, e) => {
+        h.setArgument("query4", e.query);
+        h.setArgument("response4", e.response!);
+        h.setArgument("subnet4", e.subnet);
+      },
+      (e, status) => {
+        if (status === NextStep.DROP) return this.hookDrop(e, "pkt4_send", status);
+        if (status !== NextStep.SKIP) e.response!.pack();
+      },
+    );
+  }
+
+  // buffer4_send: SKIP or DROP = the response is not sent.
+  private buffer4Send(ex: Exchange4): void | Promise<void> {
+    return this.hook(
+      ex,
+      this.H.buffer4_send,
+      (h, e) => h.setArgument("response4", e.response!),
+      (e, status) => {
+        if (status === NextStep.SKIP || status === NextStep.DROP)
+          this.hookDrop(e, "buffer4_send", status);
+      },
+    );
+  }
+
+  /** RFC 2131 section 4.1: relay, ciaddr, or broadcast (no raw socket for yiaddr unicast). */
+  private destination(ex: Exchange4): Reply4 | null {
+    const q = ex.query;
+    const r = ex.response;
+    if (r === null) return null;
+    const data = r.getBuffer();
+    if (data.length === 0) return null;
+    let address: string;
+    let port = this.clientPort;
+    if (q.giaddrInt !== 0) {
+      address = q.giaddr;
+      port = this.serverPort;
+    } else if (q.ciaddrInt !== 0 && r.getType() !== DHCPNAK) {
+      address = q.ciaddr;
+    } else {
+      address = BROADCAST;
+    }
+    r.remoteAddr = address;
+    r.remotePort = port;
+    r.localAddr = ex.serverId;
+    this.log.debug(45, "DHCP4_RESPONSE_DATA", q.getLabel(), r.getName(), address, port, q.iface);
+    return {
+      data,
+      address,
+      port,
+      iface: q.iface,
+      ifindex: q.ifindex,
+      source: ex.serverId,
+      broadcast: address === BROADCAST,
+    };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function setQuery(h: CalloutHandle, ex: Exchange4): void {
+  h.setArgument("query4", ex.query);
+}
+
+function statusName(s: number): string {
+  return s === NextStep.SKIP
+    ? "SKIP"
+    : s === NextStep.DROP
+      ? "DROP"
+      : s === NextStep.PARK
+        ? "PARK"
+        : String(s);
+}
+
+/** Option 50, else ciaddr; 0 when neither. */
+function requestedAddress(q: Pkt4): number {
+  const o = q.getOption(DHO.DHCP_REQUESTED_ADDRESS);
+  if (o !== undefined) {
+    const d = o.getData();
+    if (d.length === 4) return d.readUInt32BE(0);
+  }
+  return q.ciaddrInt;
+}
+
+function uint32Option(q: Pkt4, code: number): number;
+function uint32Option(code: number, value: number): Option;
+function uint32Option(a: Pkt4 | number, b: number): number | Option {
+  if (typeof a === "number") {
+    const d = Buffer.allocUnsafe(4);
+    d.writeUInt32BE(b >>> 0, 0);
+    return new Option(4, a, d);
+  }
+  const o = a.getOption(b);
+  const d = o?.getData();
+  return d !== undefined && d.length === 4 ? d.readUInt32BE(0) : 0;
+}
+
+function addressOption(code: number, addr: string): Option {
+  const d = Buffer.allocUnsafe(4);
+  d.writeUInt32BE(addr === "" ? 0 : ipv4FromString(addr), 0);
+  return new Option(4, code, d);
+}
+
+function findOption(levels: CfgOption[], code: number): OptionDescriptor | undefined {
+  for (const level of levels) {
+    const d = level.get(code);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+/** T1/T2: configured timers when below the lifetime, else calculated when enabled (Kea v4). */
+export function teeTimes(s: Subnet4, valid: number): [number, number] {
+  let t2 = 0;
+  let t1 = 0;
+  if (s.rebindTimer !== undefined) t2 = s.rebindTimer;
+  else if (s.calculateTeeTimes) t2 = Math.floor(valid * s.t2Percent);
+  if (s.renewTimer !== undefined) t1 = s.renewTimer;
+  else if (s.calculateTeeTimes) t1 = Math.floor(valid * s.t1Percent);
+  if (t2 >= valid) t2 = 0;
+  if (t1 >= (t2 > 0 ? t2 : valid)) t1 = 0;
+  return [t1, t2];
+}
+
+/** The bytes of one reservation identifier in the query, or null. */
+function identifierOf(q: Pkt4, type: IdentifierType): Uint8Array | null {
+  switch (type) {
+    case IdentifierType.HW_ADDRESS:
+      return q.hlen > 0 ? q.getHWAddr().hwaddr : null;
+    case IdentifierType.CLIENT_ID:
+      return q.getClientId()?.clientId ?? null;
+    case IdentifierType.DUID:
+      return q.getClientId()?.getDuid()?.duid ?? null;
+    case IdentifierType.CIRCUIT_ID: {
+      const rai = q.getOption(DHO.DHCP_AGENT_OPTIONS);
+      return rai?.getOption(RAI.AGENT_CIRCUIT_ID)?.getData() ?? null;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Host reservations (Kea's `reservations`), global (subnet id 0) or per subnet, found by
+ * identifier (hw-address, client-id, duid, circuit-id, flex-id) or by reserved address.
+ */
+import { toHex } from "../dhcp/ioaddress.ts";
+import { CfgOption } from "./cfg-option.ts";
+
+export const IdentifierType = {
+  HW_ADDRESS: "hw-address",
+  DUID: "duid",
+  CIRCUIT_ID: "circuit-id",
+  CLIENT_ID: "client-id",
+  FLEX_ID: "flex-id",
+} as const;
+export type IdentifierType = (typeof IdentifierType)[keyof typeof IdentifierType];
+
+export interface Host4Params {
+  identifierType: IdentifierType;
+  identifier: Uint8Array;
+  /** 0 for a global reservation. */
+  subnetId: number;
+  /** Reserved address as a number; 0 when none. */
+  ipv4?: number;
+  hostname?: string;
+  nextServer?: number;
+  serverHostname?: string;
+  bootFileName?: string;
+  options?: CfgOption;
+}
+
+export class Host4 {
+  readonly identifierType: IdentifierType;
+  readonly identifier: Buffer;
+  readonly subnetId: number;
+  readonly ipv4: number;
+  readonly hostname: string;
+  readonly nextServer: number;
+  readonly serverHostname: string;
+  readonly bootFileName: string;
+  readonly options: CfgOption;
+
+  constructor(p: Host4Params) {
+    this.identifierType = p.identifierType;
+    this.identifier = Buffer.from(p.identifier);
+    this.subnetId = p.subnetId;
+    this.ipv4 = (p.ipv4 ?? 0) >>> 0;
+    this.hostname = p.hostname ?? "";
+    this.nextServer = p.nextServer ?? 0;
+    this.serverHostname = p.serverHostname ?? "";
+    this.bootFileName = p.bootFileName ?? "";
+    this.options = p.options ?? CfgOption.EMPTY4;
+  }
+
+  get key(): string {
+    return hostKey(this.subnetId, this.identifierType, this.identifier);
+  }
+}
+
+function hostKey(subnetId: number, type: IdentifierType, id: Uint8Array): string {
+  return `${subnetId}/${type}/${toHex(id)}`;
+}
+
+export class HostStore4 {
+  private readonly byId = new Map<string, Host4>();
+  private readonly byAddress = new Map<string, Host4>();
+
+  add(host: Host4): void {
+    this.byId.set(host.key, host);
+    if (host.ipv4 !== 0) this.byAddress.set(`${host.subnetId}/${host.ipv4}`, host);
+  }
+
+  /** The reservation of a client identifier in a subnet (0 = global), or undefined. */
+  find(subnetId: number, type: IdentifierType, id: Uint8Array): Host4 | undefined {
+    return this.byId.get(hostKey(subnetId, type, id));
+  }
+
+  /** The reservation holding this address in the subnet, or undefined. */
+  findByAddress(subnetId: number, addr: number): Host4 | undefined {
+    return this.byAddress.get(`${subnetId}/${addr >>> 0}`);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  all(): IterableIterator<Host4> {
+    return this.byId.values();
+  }
+}
