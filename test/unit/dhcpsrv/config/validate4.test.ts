@@ -1,0 +1,587 @@
+// Dhcp4 validation: the top level, types and ranges, Kea's defaults, unknown and unsupported
+// keys, and the semantic rules, each refusal checked for its file position, key path and reason.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigFileError } from "../../../../src/dhcpsrv/config/errors.ts";
+import { parseConfigText } from "../../../../src/dhcpsrv/config/validate.ts";
+
+function load(dhcp4: string) {
+  return parseConfigText(`{ "Dhcp4": ${dhcp4} }`, 4, "kea.conf");
+}
+
+/** The refusal of a Dhcp4 body, as `file:line:column: path: reason`. */
+function refusal(dhcp4: string): ConfigFileError {
+  try {
+    load(dhcp4);
+  } catch (err) {
+    assert.ok(err instanceof ConfigFileError, `expected a ConfigFileError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail("expected the configuration to be refused");
+}
+
+function reason(dhcp4: string): string {
+  return refusal(dhcp4).reason;
+}
+
+const subnet = (extra = "") => `{ "subnet4": [ { "subnet": "192.0.2.0/24"${extra} } ] }`;
+
+describe("top level", () => {
+  test("must be a map holding Dhcp4", () => {
+    assert.throws(
+      () => parseConfigText("[1]", 4, "kea.conf"),
+      /must be a map with one entry "Dhcp4"/,
+    );
+  });
+
+  test("another top-level entry is refused by name", () => {
+    assert.throws(
+      () => parseConfigText('{ "Dhcp4": {}, "Dhcp6": {} }', 4, "kea.conf"),
+      (err: ConfigFileError) =>
+        err.path === "Dhcp6" && err.column === 16 && /holds only "Dhcp4"/.test(err.reason),
+    );
+  });
+
+  test("a Dhcp6 file given to the DHCPv4 server is refused", () => {
+    assert.throws(
+      () => parseConfigText('{ "Dhcp6": {} }', 4, "kea.conf"),
+      /unexpected top-level entry "Dhcp6"/,
+    );
+  });
+
+  test("an empty Dhcp4 map is valid and gets Kea's defaults", () => {
+    const { config, warnings } = load("{}");
+    assert.deepEqual(warnings, []);
+    assert.equal(config["valid-lifetime"], 7200);
+    assert.equal(config["min-valid-lifetime"], 7200);
+    assert.equal(config["max-valid-lifetime"], 7200);
+    assert.equal(config["renew-timer"], undefined);
+    assert.equal(config["calculate-tee-times"], false);
+    assert.equal(config["t1-percent"], 0.5);
+    assert.equal(config["t2-percent"], 0.875);
+    assert.equal(config["match-client-id"], true);
+    assert.equal(config.authoritative, false);
+    assert.equal(config["echo-client-id"], true);
+    assert.equal(config["next-server"], "0.0.0.0");
+    assert.equal(config["server-hostname"], "");
+    assert.equal(config["boot-file-name"], "");
+    assert.equal(config["decline-probation-period"], 86400);
+    assert.equal(config["parked-packet-limit"], 256);
+    assert.deepEqual(config["host-reservation-identifiers"], [
+      "hw-address",
+      "duid",
+      "circuit-id",
+      "client-id",
+    ]);
+    assert.deepEqual(config["interfaces-config"], {
+      interfaces: [],
+      "dhcp-socket-type": "raw",
+      "outbound-interface": "same-as-inbound",
+      "re-detect": true,
+      "service-sockets-require-all": false,
+      "service-sockets-retry-wait-time": 5000,
+      "service-sockets-max-retries": 0,
+    });
+    assert.deepEqual(config["lease-database"], {
+      type: "memfile",
+      persist: true,
+      "lfc-interval": 3600,
+      "max-row-errors": 0,
+    });
+    assert.deepEqual(config["expired-leases-processing"], {
+      "reclaim-timer-wait-time": 10,
+      "flush-reclaimed-timer-wait-time": 25,
+      "hold-reclaimed-time": 3600,
+      "max-reclaim-leases": 100,
+      "max-reclaim-time": 250,
+      "unwarned-reclaim-cycles": 5,
+    });
+    assert.deepEqual(config["multi-threading"], {
+      "enable-multi-threading": false,
+      "thread-pool-size": 0,
+      "packet-queue-size": 64,
+    });
+    assert.deepEqual(config["sanity-checks"], { "lease-checks": "warn" });
+    assert.deepEqual(config.subnet4, []);
+    assert.deepEqual(config["hooks-libraries"], []);
+    assert.deepEqual(config.loggers, []);
+  });
+});
+
+describe("types, ranges and keys", () => {
+  test("a string where an integer belongs", () => {
+    const err = refusal('{ "valid-lifetime": "x" }');
+    assert.equal(
+      err.message,
+      'kea.conf:1:32: Dhcp4.valid-lifetime: expected an integer, found the string "x"',
+    );
+  });
+
+  test("a negative lifetime is out of range", () => {
+    assert.equal(
+      reason('{ "valid-lifetime": -1 }'),
+      "-1 is out of range, it must be between 0 and 4294967295",
+    );
+  });
+
+  test("a lifetime above 32 bits is out of range", () => {
+    assert.match(reason('{ "valid-lifetime": 4294967296 }'), /out of range/);
+  });
+
+  test("a percentage outside (0, 1)", () => {
+    assert.equal(
+      reason('{ "t1-percent": 1.5 }'),
+      "the number 1.5 is invalid, it must be greater than 0 and less than 1",
+    );
+  });
+
+  test("a value outside its enumeration", () => {
+    const err = refusal('{ "interfaces-config": { "dhcp-socket-type": "tcp" } }');
+    assert.equal(err.path, "Dhcp4.interfaces-config.dhcp-socket-type");
+    assert.equal(err.reason, 'the string "tcp" is not allowed, expected one of "raw", "udp"');
+  });
+
+  test("an unknown key names the key and the map, at the key", () => {
+    const err = refusal(
+      '{ "subnet4": [ { "subnet": "192.0.2.0/24", "pools": [ { "pool": "192.0.2.1 - 192.0.2.9", "foo": 1 } ] } ] }',
+    );
+    assert.equal(err.path, "Dhcp4.subnet4[0].pools[0].foo");
+    assert.equal(err.reason, 'unknown keyword "foo" in pools map');
+    assert.equal(err.column, 101);
+  });
+
+  test("a missing mandatory key", () => {
+    const err = refusal('{ "subnet4": [ { "pools": [] } ] }');
+    assert.equal(err.path, "Dhcp4.subnet4[0]");
+    assert.equal(err.reason, '"subnet" is required in each subnet4 entry');
+  });
+
+  test("user-context and comment are accepted in maps", () => {
+    const { config } = load(
+      subnet(', "user-context": { "site": "lab", "n": [1, null] }, "comment": "lab net"'),
+    );
+    assert.deepEqual(config.subnet4[0]!["user-context"], { site: "lab", n: [1, null] });
+    assert.equal(config.subnet4[0]!.comment, "lab net");
+  });
+
+  test("user-context must be a map", () => {
+    assert.equal(reason('{ "user-context": "x" }'), 'expected a map, found the string "x"');
+  });
+
+  test("several errors: the first in the file is reported", () => {
+    const err = refusal('{ "renew-timer": "a", "rebind-timer": "b" }');
+    assert.equal(err.path, "Dhcp4.renew-timer");
+  });
+});
+
+describe("unsupported and ignored keys", () => {
+  test("shared-networks is refused as not supported yet", () => {
+    const err = refusal('{ "shared-networks": [ { "name": "n" } ] }');
+    assert.equal(
+      err.message,
+      'kea.conf:1:14: Dhcp4.shared-networks: "shared-networks" is not supported by Nestor yet (only [] is accepted): put the subnets in the top-level subnet list',
+    );
+  });
+
+  test("an empty shared-networks list changes nothing and is accepted", () => {
+    assert.doesNotThrow(() => load('{ "shared-networks": [] }'));
+  });
+
+  test("client classes in a subnet are refused", () => {
+    assert.match(
+      reason(subnet(', "client-class": "foo"')),
+      /"client-class" is not supported by Nestor yet/,
+    );
+  });
+
+  test("a hosts database is refused", () => {
+    assert.match(
+      reason('{ "hosts-database": { "type": "mysql" } }'),
+      /not supported by Nestor yet/,
+    );
+  });
+
+  test("dhcp-ddns with updates disabled is accepted, enabled is refused", () => {
+    assert.doesNotThrow(() =>
+      load('{ "dhcp-ddns": { "enable-updates": false, "server-ip": "127.0.0.1" } }'),
+    );
+    const err = refusal('{ "dhcp-ddns": { "enable-updates": true } }');
+    assert.equal(err.path, "Dhcp4.dhcp-ddns.enable-updates");
+  });
+
+  test("a SQL lease database is refused", () => {
+    const err = refusal('{ "lease-database": { "type": "mysql", "name": "kea" } }');
+    assert.equal(err.path, "Dhcp4.lease-database.type");
+    assert.equal(
+      err.reason,
+      'lease database type "mysql" is not supported by Nestor yet (only "memfile")',
+    );
+  });
+
+  test("DDNS keys are accepted with a warning when not at Kea's default", () => {
+    const { warnings } = load(
+      '{ "ddns-send-updates": true, "ddns-qualifying-suffix": "example.org" }',
+    );
+    assert.deepEqual(
+      warnings.map((w) => w.text),
+      [
+        'kea.conf:1:67: Dhcp4.ddns-qualifying-suffix: "ddns-qualifying-suffix" is accepted but ignored: Nestor does not do DNS updates yet',
+      ],
+    );
+  });
+});
+
+describe("lifetimes and timers", () => {
+  test("min-valid-lifetime above valid-lifetime", () => {
+    const err = refusal('{ "valid-lifetime": 10, "min-valid-lifetime": 20 }');
+    assert.equal(err.path, "Dhcp4.min-valid-lifetime");
+    assert.equal(
+      err.reason,
+      "the value of min-valid-lifetime (20) is not less than (default) valid-lifetime (10)",
+    );
+  });
+
+  test("valid-lifetime above max-valid-lifetime in a subnet", () => {
+    const err = refusal(subnet(', "valid-lifetime": 10, "max-valid-lifetime": 5'));
+    assert.equal(err.path, "Dhcp4.subnet4[0].max-valid-lifetime");
+    assert.equal(
+      err.reason,
+      "the value of (default) valid-lifetime (10) is not less than max-valid-lifetime (5)",
+    );
+  });
+
+  test("min and max without a default in a subnet", () => {
+    assert.equal(
+      reason(subnet(', "min-valid-lifetime": 10, "max-valid-lifetime": 50')),
+      "have min-valid-lifetime and max-valid-lifetime but no default valid-lifetime",
+    );
+  });
+
+  test("min and max default to valid-lifetime at the global level", () => {
+    const { config } = load('{ "valid-lifetime": 4000, "max-valid-lifetime": 5000 }');
+    assert.equal(config["min-valid-lifetime"], 4000);
+    assert.equal(config["max-valid-lifetime"], 5000);
+  });
+
+  test("renew-timer above rebind-timer, with the rebind timer inherited", () => {
+    const err = refusal(`{ "rebind-timer": 40, ${subnet(', "renew-timer": 50').slice(1)}`);
+    assert.equal(err.path, "Dhcp4.subnet4[0].renew-timer");
+    assert.equal(
+      err.reason,
+      "the value of renew-timer (50) is greater than the value of rebind-timer (40)",
+    );
+  });
+
+  test("rebind-timer not below valid-lifetime is a warning, as Kea accepts it", () => {
+    const { warnings } = load('{ "valid-lifetime": 100, "renew-timer": 50, "rebind-timer": 400 }');
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!.reason,
+      /rebind-timer \(400\) is not less than valid-lifetime \(100\)/,
+    );
+  });
+
+  test("t1-percent must be below t2-percent when T1/T2 are calculated", () => {
+    const err = refusal(
+      subnet(', "calculate-tee-times": true, "t1-percent": 0.9, "t2-percent": 0.8'),
+    );
+    assert.equal(err.reason, "t1-percent: 0.9 is invalid, it must be less than t2-percent: 0.8");
+  });
+});
+
+describe("subnets and pools", () => {
+  test("a subnet prefix must be address/length", () => {
+    const err = refusal(subnet().replace("192.0.2.0/24", "192.0.2.0"));
+    assert.equal(err.path, "Dhcp4.subnet4[0].subnet");
+    assert.equal(err.reason, "invalid subnet: expected an IPv4 prefix like 192.0.2.0/24");
+  });
+
+  test("a prefix length above 32", () => {
+    assert.equal(
+      reason(subnet().replace("/24", "/33")),
+      'invalid subnet: invalid prefix length "33" (0 to 32)',
+    );
+  });
+
+  test("an IPv6 prefix in subnet4", () => {
+    assert.match(
+      reason(subnet().replace("192.0.2.0/24", "2001:db8::/64")),
+      /is not an IPv4 address/,
+    );
+  });
+
+  test("a pool outside its subnet", () => {
+    const err = refusal(subnet(', "pools": [ { "pool": "198.51.100.1 - 198.51.100.9" } ]'));
+    assert.equal(err.path, "Dhcp4.subnet4[0].pools[0].pool");
+    assert.equal(
+      err.reason,
+      "pool 198.51.100.1 - 198.51.100.9 is not inside its subnet 192.0.2.0/24",
+    );
+  });
+
+  test("a pool whose start is after its end", () => {
+    assert.equal(
+      reason(subnet(', "pools": [ { "pool": "192.0.2.9-192.0.2.5" } ]')),
+      'invalid pool "192.0.2.9-192.0.2.5": the first address 192.0.2.9 is after the last address 192.0.2.5',
+    );
+  });
+
+  test("overlapping pools", () => {
+    const err = refusal(
+      subnet(', "pools": [ { "pool": "192.0.2.0/26" }, { "pool": "192.0.2.60 - 192.0.2.70" } ]'),
+    );
+    assert.equal(err.path, "Dhcp4.subnet4[0].pools[1].pool");
+    assert.match(err.reason, /overlaps pools\[0\]/);
+  });
+
+  test("pools as ranges and as prefixes are accepted", () => {
+    const { config } = load(
+      subnet(', "pools": [ { "pool": "192.0.2.0/26" }, { "pool": "192.0.2.100-192.0.2.110" } ]'),
+    );
+    assert.deepEqual(
+      config.subnet4[0]!.pools.map((p) => p.pool),
+      ["192.0.2.0/26", "192.0.2.100-192.0.2.110"],
+    );
+    assert.deepEqual(config.subnet4[0]!.pools[0]!["option-data"], []);
+  });
+
+  test("duplicate subnet ids", () => {
+    const err = refusal(
+      '{ "subnet4": [ { "id": 7, "subnet": "192.0.2.0/24" }, { "id": 7, "subnet": "198.51.100.0/24" } ] }',
+    );
+    assert.equal(err.path, "Dhcp4.subnet4[1].id");
+    assert.equal(err.reason, "ID of the new IPv4 subnet '7' is already in use by subnet4[0]");
+  });
+
+  test("subnets without id are numbered 1, 2, ... as Kea 2.2 does", () => {
+    const { config } = load(
+      '{ "subnet4": [ { "subnet": "192.0.2.0/24" }, { "id": 10, "subnet": "198.51.100.0/24" }, { "subnet": "203.0.113.0/24" } ] }',
+    );
+    assert.deepEqual(
+      config.subnet4.map((s) => s.id),
+      [1, 10, 2],
+    );
+  });
+
+  test("an automatic id colliding with a written one is refused with advice", () => {
+    assert.match(
+      reason(
+        '{ "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24" }, { "subnet": "198.51.100.0/24" } ] }',
+      ),
+      /numbered automatically: give it one/,
+    );
+  });
+
+  test("the same prefix twice", () => {
+    assert.match(
+      reason('{ "subnet4": [ { "subnet": "192.0.2.0/24" }, { "subnet": "192.0.2.0/24" } ] }'),
+      /subnet with the prefix of '192.0.2.0\/24' already exists/,
+    );
+  });
+
+  test("relay addresses must be IPv4; the 2.2 single form is folded into the list", () => {
+    assert.match(
+      reason(subnet(', "relay": { "ip-addresses": [ "10.0.0.1", "x" ] }')),
+      /"x" is not an IPv4/,
+    );
+    const { config } = load(subnet(', "relay": { "ip-address": "10.0.0.1" }'));
+    assert.deepEqual(config.subnet4[0]!.relay, { "ip-addresses": ["10.0.0.1"] });
+  });
+
+  test("next-server must be an IPv4 address", () => {
+    assert.equal(reason(subnet(', "next-server": "tftp"')), '"tftp" is not an IPv4 address');
+  });
+});
+
+describe("reservations", () => {
+  const host = (fields: string) => subnet(`, "reservations": [ { ${fields} } ]`);
+
+  test("a reservation needs an identifier", () => {
+    const err = refusal(host('"ip-address": "192.0.2.5"'));
+    assert.equal(err.path, "Dhcp4.subnet4[0].reservations[0]");
+    assert.equal(
+      err.reason,
+      "one of the supported identifiers must be specified for host reservation: hw-address, duid, circuit-id, client-id, flex-id",
+    );
+  });
+
+  test("a reservation has only one identifier", () => {
+    const err = refusal(host('"hw-address": "aa:bb:cc:dd:ee:ff", "client-id": "01:02"'));
+    assert.equal(err.path, "Dhcp4.subnet4[0].reservations[0].client-id");
+    assert.equal(err.reason, "the 'hw-address' and 'client-id' are mutually exclusive");
+  });
+
+  test("a malformed hardware address", () => {
+    assert.equal(reason(host('"hw-address": "zz"')), "invalid host identifier value 'zz'");
+  });
+
+  test("a quoted-string circuit-id is accepted", () => {
+    const { config } = load(host(`"circuit-id": "'port-7'", "ip-address": "192.0.2.7"`));
+    assert.equal(config.subnet4[0]!.reservations[0]!["circuit-id"], "'port-7'");
+    assert.equal(config.subnet4[0]!.reservations[0]!.hostname, "");
+  });
+
+  test("a reserved address outside the subnet", () => {
+    assert.equal(
+      reason(host('"hw-address": "01:02:03:04:05:06", "ip-address": "10.0.0.1"')),
+      "specified reservation '10.0.0.1' is not within the IPv4 subnet '192.0.2.0/24'",
+    );
+  });
+
+  test("the same address reserved twice", () => {
+    const err = refusal(
+      subnet(
+        ', "reservations": [ { "hw-address": "01:02:03:04:05:06", "ip-address": "192.0.2.5" }, { "hw-address": "01:02:03:04:05:07", "ip-address": "192.0.2.5" } ]',
+      ),
+    );
+    assert.equal(err.path, "Dhcp4.subnet4[0].reservations[1].ip-address");
+  });
+
+  test("the same identifier reserved twice", () => {
+    assert.match(
+      reason(
+        subnet(
+          ', "reservations": [ { "hw-address": "01:02:03:04:05:06" }, { "hw-address": "01:02:03:04:05:06" } ]',
+        ),
+      ),
+      /the hw-address '01:02:03:04:05:06' is already reserved by reservations\[0\]/,
+    );
+  });
+
+  test("flex-id is refused as not supported", () => {
+    assert.match(reason(host(`"flex-id": "'x'"`)), /"flex-id" is not supported by Nestor yet/);
+  });
+
+  test("global reservations are checked without a subnet", () => {
+    const { config } = load(
+      '{ "reservations": [ { "client-id": "01:aa:bb", "ip-address": "10.9.9.9", "option-data": [ { "name": "routers", "data": "10.9.9.1" } ] } ] }',
+    );
+    assert.deepEqual(config.reservations[0]!["option-data"][0], {
+      name: "routers",
+      data: "10.9.9.1",
+      space: "dhcp4",
+      "csv-format": true,
+      "always-send": false,
+    });
+  });
+});
+
+describe("options, interfaces, loggers, sockets", () => {
+  test("option-data needs a name or a code", () => {
+    const err = refusal('{ "option-data": [ { "data": "1" } ] }');
+    assert.equal(err.path, "Dhcp4.option-data[0]");
+    assert.match(err.reason, /requires one of 'code' or 'name'/);
+  });
+
+  test("an option code out of the dhcp4 space", () => {
+    assert.match(
+      reason('{ "option-data": [ { "code": 255, "data": "1" } ] }'),
+      /out of range for space "dhcp4"/,
+    );
+  });
+
+  test("option-def gets its defaults and refuses duplicates", () => {
+    const { config } = load(
+      '{ "option-def": [ { "name": "foo", "code": 222, "type": "uint8" } ] }',
+    );
+    assert.deepEqual(config["option-def"][0], {
+      name: "foo",
+      code: 222,
+      type: "uint8",
+      "record-types": "",
+      space: "dhcp4",
+      encapsulate: "",
+      array: false,
+    });
+    assert.match(
+      reason(
+        '{ "option-def": [ { "name": "foo", "code": 222, "type": "uint8" }, { "name": "bar", "code": 222, "type": "uint8" } ] }',
+      ),
+      /already defined/,
+    );
+  });
+
+  test("interface names: name, name/address and * are accepted", () => {
+    const { config } = load(
+      '{ "interfaces-config": { "interfaces": [ "eth0", "eth1/192.0.2.1", "*" ] } }',
+    );
+    assert.deepEqual(config["interfaces-config"].interfaces, ["eth0", "eth1/192.0.2.1", "*"]);
+  });
+
+  test("an interface name with a space", () => {
+    const err = refusal('{ "interfaces-config": { "interfaces": [ "eth 0" ] } }');
+    assert.equal(err.path, "Dhcp4.interfaces-config.interfaces[0]");
+    assert.equal(err.reason, '"eth 0" is not a valid interface name');
+  });
+
+  test("an interface address that is not IPv4", () => {
+    assert.match(
+      reason('{ "interfaces-config": { "interfaces": [ "eth0/fe80::1" ] } }'),
+      /not an IPv4 address/,
+    );
+  });
+
+  test("a subnet interface name longer than 15 characters", () => {
+    assert.match(reason(subnet(', "interface": "averyveryverylongname"')), /longer than 15/);
+  });
+
+  test("loggers: Kea 2.2's output_options becomes output-options with defaults, severity upper-cased", () => {
+    const { config } = load(
+      '{ "loggers": [ { "name": "kea-dhcp4", "severity": "debug", "debuglevel": 50, "output_options": [ { "output": "stdout" } ] } ] }',
+    );
+    assert.deepEqual(config.loggers[0], {
+      name: "kea-dhcp4",
+      severity: "DEBUG",
+      debuglevel: 50,
+      "output-options": [
+        { output: "stdout", flush: true, maxsize: 10240000, maxver: 1, pattern: "" },
+      ],
+    });
+  });
+
+  test("a debuglevel above 99", () => {
+    assert.match(
+      reason('{ "loggers": [ { "name": "kea-dhcp4", "debuglevel": 100 } ] }'),
+      /between 0 and 99/,
+    );
+  });
+
+  test("an unknown severity", () => {
+    assert.match(
+      reason('{ "loggers": [ { "name": "kea-dhcp4", "severity": "LOUD" } ] }'),
+      /unknown severity "LOUD"/,
+    );
+  });
+
+  test("a unix control socket needs a socket-name", () => {
+    assert.match(reason('{ "control-socket": { "socket-type": "unix" } }'), /socket-name/);
+  });
+
+  test("control-socket and control-sockets are both accepted, not together", () => {
+    assert.doesNotThrow(() =>
+      load('{ "control-socket": { "socket-type": "unix", "socket-name": "/tmp/k4" } }'),
+    );
+    assert.doesNotThrow(() =>
+      load(
+        '{ "control-sockets": [ { "socket-type": "http", "socket-address": "127.0.0.1", "socket-port": 8004 } ] }',
+      ),
+    );
+    assert.match(
+      reason(
+        '{ "control-socket": { "socket-type": "unix", "socket-name": "/a" }, "control-sockets": [] }',
+      ),
+      /either "control-socket" or "control-sockets"/,
+    );
+  });
+
+  test("hooks-libraries need a library path; parameters are free", () => {
+    const { config } = load(
+      '{ "hooks-libraries": [ { "library": "/x/lib.ts", "parameters": { "a": [1] } } ] }',
+    );
+    assert.deepEqual(config["hooks-libraries"], [{ library: "/x/lib.ts", parameters: { a: [1] } }]);
+    assert.match(
+      reason('{ "hooks-libraries": [ { "parameters": {} } ] }'),
+      /"library" is required/,
+    );
+  });
+});
