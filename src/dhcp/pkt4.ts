@@ -23,7 +23,11 @@
  * - Option 53 must be exactly one byte.
  * - An option whose payload does not fit its definition is kept as a plain Option with the
  *   same bytes (Kea drops such packets or skips the option); nothing received is lost.
- * - pack() writes options in list order (parsed order, then added order) and END.
+ * - pack() writes the options in list order, then END, so a parsed packet packs back byte for
+ *   byte. Kea instead packs option 53 first and option 82 last; here addOption() keeps option
+ *   82 at the end of the list (RFC 3046) and create()/setType() put option 53 first, which
+ *   gives the same order for the packets a server builds. (Reordering in pack() would change
+ *   received packets: dhcpcd sends option 50 before 53.)
  */
 import { BadValue, PacketParseError } from "./errors.ts";
 import { HWAddr } from "./hwaddr.ts";
@@ -234,12 +238,22 @@ export class Pkt4 extends Pkt {
     return dhcp4TypeName(this.getType());
   }
 
+  /** Adds an option at the end, but before option 82, which stays last (RFC 3046). */
   override addOption(opt: Option): void {
     if (opt.universe !== 4) throw new BadValue("cannot add a DHCPv6 option to a DHCPv4 packet");
     if (opt.type === 0 || opt.type === 255) {
       throw new BadValue(`option code ${opt.type} is PAD/END and cannot be added`);
     }
-    super.addOption(opt);
+    const opts = this.options;
+    if (opt.type !== DHO.DHCP_AGENT_OPTIONS) {
+      for (let i = 0; i < opts.length; i++) {
+        if (opts[i]!.type === DHO.DHCP_AGENT_OPTIONS) {
+          opts.splice(i, 0, opt);
+          return;
+        }
+      }
+    }
+    opts.push(opt);
   }
 
   // --- header addresses -------------------------------------------------------------------

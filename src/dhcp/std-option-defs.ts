@@ -331,13 +331,21 @@ function build(space: string, universe: UniverseValue, row: Row): OptionDefiniti
  * code or name it knows, as Kea looks up standard definitions first.
  */
 export class OptionDefinitions implements OptionDefLookup {
-  // Keyed by "<universe>/<space>": a vendor space such as "vendor-4491" exists in both.
-  private readonly byCode = new Map<string, Map<number, OptionDefinition>>();
-  private readonly byName = new Map<string, Map<string, OptionDefinition>>();
+  // One table per universe: a vendor space such as "vendor-4491" exists in both.
+  private readonly byCode: readonly [
+    Map<string, Map<number, OptionDefinition>>,
+    Map<string, Map<number, OptionDefinition>>,
+  ];
+  private readonly byName: readonly [
+    Map<string, Map<string, OptionDefinition>>,
+    Map<string, Map<string, OptionDefinition>>,
+  ];
   private readonly parent: OptionDefLookup | undefined;
 
   constructor(parent?: OptionDefLookup) {
     this.parent = parent;
+    this.byCode = [new Map(), new Map()];
+    this.byName = [new Map(), new Map()];
   }
 
   /** Adds a definition; refuses a second one for the same space and code or name. */
@@ -356,14 +364,14 @@ export class OptionDefinitions implements OptionDefLookup {
         `name '${def.name}' in space '${def.space}' is a standard option`,
       );
     }
-    const key = `${u}/${def.space}`;
-    let codes = this.byCode.get(key);
-    let names = this.byName.get(key);
+    const i = u === 4 ? 0 : 1;
+    let codes = this.byCode[i].get(def.space);
+    let names = this.byName[i].get(def.space);
     if (codes === undefined || names === undefined) {
       codes = new Map();
       names = new Map();
-      this.byCode.set(key, codes);
-      this.byName.set(key, names);
+      this.byCode[i].set(def.space, codes);
+      this.byName[i].set(def.space, names);
     }
     if (codes.has(def.code)) {
       throw new OptionDataError(
@@ -379,33 +387,38 @@ export class OptionDefinitions implements OptionDefLookup {
   }
 
   get(space: string, code: number, universe?: UniverseValue): OptionDefinition | undefined {
-    const p = this.parent?.get(space, code, universe);
-    if (p !== undefined) return p;
+    if (this.parent !== undefined) {
+      const p = this.parent.get(space, code, universe);
+      if (p !== undefined) return p;
+    }
     const u = universe ?? universeOf(space);
-    if (u !== 0) return this.byCode.get(`${u}/${space}`)?.get(code);
-    return this.byCode.get(`4/${space}`)?.get(code) ?? this.byCode.get(`6/${space}`)?.get(code);
+    if (u === 4) return this.byCode[0].get(space)?.get(code);
+    if (u === 6) return this.byCode[1].get(space)?.get(code);
+    return this.byCode[0].get(space)?.get(code) ?? this.byCode[1].get(space)?.get(code);
   }
 
   getByName(space: string, name: string, universe?: UniverseValue): OptionDefinition | undefined {
-    const p = this.parent?.getByName(space, name, universe);
-    if (p !== undefined) return p;
+    if (this.parent !== undefined) {
+      const p = this.parent.getByName(space, name, universe);
+      if (p !== undefined) return p;
+    }
     const u = universe ?? universeOf(space);
-    if (u !== 0) return this.byName.get(`${u}/${space}`)?.get(name);
-    return this.byName.get(`4/${space}`)?.get(name) ?? this.byName.get(`6/${space}`)?.get(name);
+    if (u === 4) return this.byName[0].get(space)?.get(name);
+    if (u === 6) return this.byName[1].get(space)?.get(name);
+    return this.byName[0].get(space)?.get(name) ?? this.byName[1].get(space)?.get(name);
   }
 
   /** The definitions added to this set (not the parent's) for one space, by code. */
   getAll(space: string, universe?: UniverseValue): OptionDefinition[] {
     const out: OptionDefinition[] = [];
-    for (const u of universe === undefined ? [4, 6] : [universe]) {
-      out.push(...(this.byCode.get(`${u}/${space}`)?.values() ?? []));
-    }
+    if (universe !== 6) out.push(...(this.byCode[0].get(space)?.values() ?? []));
+    if (universe !== 4) out.push(...(this.byCode[1].get(space)?.values() ?? []));
     return out.sort((a, b) => a.code - b.code);
   }
 
   /** The spaces this set (not the parent) has definitions for. */
   spaces(): string[] {
-    return [...new Set([...this.byCode.keys()].map((k) => k.slice(2)))];
+    return [...new Set([...this.byCode[0].keys(), ...this.byCode[1].keys()])];
   }
 }
 

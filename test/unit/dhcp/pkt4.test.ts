@@ -319,6 +319,19 @@ test("delOption removes an option; addOption refuses PAD, END and DHCPv6 options
   assert.throws(() => p.addOption(new Option(6, 1)), /DHCPv6/);
 });
 
+test("options added after option 82 go before it, so 82 stays last (RFC 3046)", () => {
+  const q = Pkt4.parse(dhcp4([53, 1, 1, 82, 3, 1, 1, 9, 255]));
+  const r = Pkt4.create(DHCPMessageType.DHCPOFFER, q.getTransid());
+  r.addOption(q.getOption(82)!);
+  r.addOption(optionFromConfig({ name: "routers", data: "10.0.0.1" }, { universe: 4 }).option);
+  assert.deepEqual([...r.pack().subarray(240)], [53, 1, 2, 3, 4, 10, 0, 0, 1, 82, 3, 1, 1, 9, 255]);
+});
+
+test("a parsed packet keeps its option order: option 50 before 53 or 82 not last packs as sent", () => {
+  const raw = dhcp4([50, 4, 10, 0, 0, 5, 53, 1, 3, 82, 3, 1, 1, 9, 12, 1, 0x78, 255]);
+  assert.deepEqual(Pkt4.parse(raw).pack(), raw);
+});
+
 test("setType replaces option 53 in place", () => {
   const p = Pkt4.parse(DISCOVER);
   p.setType(3);
