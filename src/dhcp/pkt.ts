@@ -8,7 +8,11 @@ import type { OptionDefLookup } from "./option-definition.ts";
 import { toBuffer } from "./option.ts";
 
 export abstract class Pkt {
-  /** Raw bytes as received (what unpack() parses); hooks in buffer*_receive may replace them. */
+  /**
+   * Raw bytes as received (what unpack() parses); hooks in buffer*_receive may replace them.
+   * Parsed options are views into these bytes, not copies: a socket layer that recycles its
+   * receive buffers must hand over a copy.
+   */
   data: Buffer;
   /** Transaction id: 32 bits in DHCPv4, 24 bits in DHCPv6. */
   transid: number;
