@@ -61,8 +61,8 @@ export function check(data: Buffer, family: 4 | 6): Verdict {
 /**
  * Whether a DHCPv4 packet must pack back byte for byte (with pack(its length), which restores
  * zero padding after END): it has options ending with END, and no PAD (dropped), no repeated
- * option code (joined, RFC 3396) and no option 52 (overload: sname/file options are moved into
- * the options field).
+ * option code (joined, RFC 3396), no option 52 (overload: sname/file options are moved into
+ * the options field), and option 82, if any, last (pack() moves it there, RFC 3046).
  */
 function exactV4(d: Buffer): boolean {
   const seen = new Set<number>();
@@ -70,7 +70,9 @@ function exactV4(d: Buffer): boolean {
   while (off < d.length) {
     const code = d[off]!;
     if (code === 255) return true;
-    if (code === 0 || code === 52 || seen.has(code) || off + 1 >= d.length) return false;
+    if (code === 0 || code === 52 || seen.has(code) || seen.has(82) || off + 1 >= d.length) {
+      return false;
+    }
     seen.add(code);
     off += 2 + d[off + 1]!;
   }

@@ -202,6 +202,66 @@ const recode: Mutator = (buf, spans, rng) => {
   return [out, `recode@${s.start}=${code}`];
 };
 
+const SNAME = { at: 44, size: 64 };
+const FILE = { at: 108, size: 128 };
+
+/**
+ * DHCPv4 only: adds option 52 (overload) and writes copies of the packet's own options into
+ * the file and/or sname header fields, sometimes without END or running past the field.
+ */
+const overload: Mutator = (buf, spans, rng) => {
+  if (buf.length < V4_OPTIONS_START || spans.length === 0) return duplicateOption(buf, spans, rng);
+  const value = rng.next() < 0.9 ? 1 + rng.int(3) : rng.int(256);
+  const out = Buffer.concat([
+    buf.subarray(0, V4_OPTIONS_START),
+    Buffer.from([52, 1, value]),
+    buf.subarray(V4_OPTIONS_START),
+  ]);
+  const fields = value === 1 ? [FILE] : value === 2 ? [SNAME] : [FILE, SNAME];
+  for (const field of fields) {
+    const tlvs: Buffer[] = [];
+    let used = 0;
+    for (let n = 1 + rng.int(4); n > 0; n--) {
+      const s = rng.pick(spans);
+      if (s.end > buf.length) continue;
+      tlvs.push(buf.subarray(s.start, s.end));
+      used += s.end - s.start;
+    }
+    if (used < field.size && rng.next() < 0.8) tlvs.push(Buffer.from([255]));
+    // Option 52 went in after the header, so the sname and file fields have not moved.
+    Buffer.concat(tlvs).copy(out, field.at, 0, field.size);
+  }
+  return [out, `overload=${value}`];
+};
+
+/**
+ * DHCPv6 only: wraps the message in relay layers (RELAY-FORW or RELAY-REPL), from one up to a
+ * few past the 32 that RFC 8415 allows, some with an interface-id before or after relay-msg.
+ */
+const relayWrap: Mutator = (buf, _spans, rng) => {
+  const levels = rng.pick([1, 1, 2, 3, 31, 32, 33, 1 + rng.int(40)]);
+  let inner = buf;
+  for (let i = 0; i < levels && inner.length + 64 <= 0xffff; i++) {
+    const header = Buffer.alloc(34);
+    header[0] = rng.next() < 0.8 ? 12 : 13;
+    header[1] = levels - 1 - i;
+    header.writeUInt32BE(0x20010db8, 2); // link-address 2001:db8::<i>
+    header[17] = i;
+    header.writeUInt16BE(0xfe80, 18); // peer-address fe80::<random>
+    header[33] = rng.int(256);
+    const relayMsg = Buffer.alloc(4);
+    relayMsg.writeUInt16BE(9, 0);
+    relayMsg.writeUInt16BE(inner.length, 2);
+    const parts = [header, relayMsg, inner];
+    if (rng.next() < 0.3) {
+      const id = Buffer.from([0, 18, 0, 4, 0x70, 0x6f, 0x72, 0x74]); // interface-id "port"
+      parts.splice(rng.next() < 0.5 ? 1 : 3, 0, id);
+    }
+    inner = Buffer.concat(parts);
+  }
+  return [inner, `relay-wrap x${levels}`];
+};
+
 const MUTATORS: readonly Mutator[] = [
   recode,
   recode,
@@ -227,8 +287,10 @@ export function mutate(original: Buffer, family: 4 | 6, seed: number): Mutated {
   let data = original;
   const steps: string[] = [];
   const count = 1 + rng.int(3);
+  const structural = family === 4 ? overload : relayWrap;
   for (let i = 0; i < count; i++) {
-    const [next, step] = rng.pick(MUTATORS)(data, spans, rng);
+    const mutator = rng.next() < 0.1 ? structural : rng.pick(MUTATORS);
+    const [next, step] = mutator(data, spans, rng);
     data = next;
     steps.push(step);
   }
