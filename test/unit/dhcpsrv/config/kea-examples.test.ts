@@ -1,0 +1,141 @@
+// Kea 2.2's own example configurations (test/fixtures/config/kea-2.2, MPL-2.0): those using only
+// keys Nestor supports are accepted unmodified; the others are refused at their first
+// unsupported key with "not supported by Nestor yet".
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { describe, test } from "node:test";
+import { ConfigFileError } from "../../../../src/dhcpsrv/config/errors.ts";
+import { loadConfigFile } from "../../../../src/dhcpsrv/config/validate.ts";
+
+const root = fileURLToPath(new URL("../../../fixtures/config/kea-2.2/", import.meta.url));
+
+const ACCEPTED: Record<4 | 6, string[]> = {
+  4: [
+    "single-subnet",
+    "several-subnets",
+    "advanced",
+    "all-options",
+    "backends",
+    "hooks",
+    "leases-expiration",
+    "multiple-options",
+  ],
+  6: [
+    "simple",
+    "several-subnets",
+    "advanced",
+    "all-options",
+    "duid",
+    "leases-expiration",
+    "softwire46",
+    "stateless",
+    "tee-times",
+  ],
+};
+
+/** File, then the key path and the start of the reason expected for its refusal. */
+const REFUSED: [4 | 6, string, string, RegExp][] = [
+  [
+    4,
+    "shared-network",
+    "Dhcp4.shared-networks",
+    /^"shared-networks" is not supported by Nestor yet/,
+  ],
+  [4, "classify", "Dhcp4.client-classes", /^"client-classes" is not supported by Nestor yet/],
+  [
+    4,
+    "with-ddns",
+    "Dhcp4.dhcp-ddns.enable-updates",
+    /^"enable-updates" is not supported by Nestor yet/,
+  ],
+  [
+    4,
+    "mysql-reservations",
+    "Dhcp4.hosts-database",
+    /^"hosts-database" is not supported by Nestor yet/,
+  ],
+  [4, "reservations", "Dhcp4.subnet4[0].reservations[5].flex-id", /^"flex-id" is not supported/],
+  [4, "all-keys", "Dhcp4.client-classes", /^"client-classes" is not supported by Nestor yet/],
+  [
+    6,
+    "shared-network",
+    "Dhcp6.shared-networks",
+    /^"shared-networks" is not supported by Nestor yet/,
+  ],
+  [6, "config-backend", "Dhcp6.config-control", /^"config-control" is not supported by Nestor yet/],
+  [6, "dhcpv4-over-dhcpv6", "Dhcp6.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
+  [
+    6,
+    "reservations",
+    "Dhcp6.subnet6[0].reservations[1].client-classes",
+    /not supported by Nestor yet/,
+  ],
+];
+
+const file = (family: 4 | 6, name: string) => `${root}kea${family}/${name}.json`;
+
+describe("Kea 2.2 examples Nestor accepts", () => {
+  for (const family of [4, 6] as const) {
+    for (const name of ACCEPTED[family]) {
+      test(`kea${family}/${name}.json is accepted without warnings`, () => {
+        const { config, warnings } = loadConfigFile(file(family, name), family);
+        assert.deepEqual(warnings, []);
+        assert.equal(typeof config["valid-lifetime"], "number");
+      });
+    }
+  }
+
+  test("single-subnet.json reads as written, with defaults around it", () => {
+    const { config } = loadConfigFile(file(4, "single-subnet"), 4);
+    assert.deepEqual(config["interfaces-config"].interfaces, ["eth0"]);
+    assert.equal(config["valid-lifetime"], 4000);
+    assert.equal(config["renew-timer"], undefined);
+    assert.deepEqual(config["lease-database"], {
+      type: "memfile",
+      "lfc-interval": 3600,
+      persist: true,
+      "max-row-errors": 0,
+    });
+    assert.equal(config.subnet4.length, 1);
+    assert.equal(config.subnet4[0]!.subnet, "192.0.2.0/24");
+    assert.equal(config.subnet4[0]!.id, 1);
+    assert.deepEqual(
+      config.subnet4[0]!.pools.map((p) => p.pool),
+      ["192.0.2.1 - 192.0.2.200"],
+    );
+    assert.equal(config.loggers[0]!.name, "kea-dhcp4");
+    assert.equal(config.subnet4[0]!.interface, "eth0");
+    assert.equal(config.loggers[0]!["output-options"][0]!.output, "stdout");
+    assert.equal(config.loggers[0]!.severity, "INFO");
+    assert.equal(config["decline-probation-period"], 86400);
+  });
+
+  test("tee-times.json reads the .5-style percentages Kea's lexer takes", () => {
+    const { config } = loadConfigFile(file(6, "tee-times"), 6);
+    assert.ok(config.subnet6.some((s) => s["t1-percent"] === 0.45));
+  });
+
+  test("a subnet6 with pd-pools from advanced.json", () => {
+    const { config } = loadConfigFile(file(6, "advanced"), 6);
+    assert.ok(config.subnet6.length > 0);
+    assert.ok(config.subnet6.every((s) => Number.isInteger(s.id) && s.id > 0));
+  });
+});
+
+describe("Kea 2.2 examples Nestor refuses, with a clear message", () => {
+  for (const [family, name, path, reason] of REFUSED) {
+    test(`kea${family}/${name}.json is refused at ${path}`, () => {
+      assert.throws(
+        () => loadConfigFile(file(family, name), family),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigFileError);
+          assert.equal(err.path, path);
+          assert.match(err.reason, reason);
+          assert.equal(err.file, file(family, name));
+          assert.ok(err.line !== undefined && err.line > 1);
+          return true;
+        },
+      );
+    });
+  }
+});

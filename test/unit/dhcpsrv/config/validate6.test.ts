@@ -1,0 +1,270 @@
+// Dhcp6 validation: defaults, the preferred-lifetime family, server-id, subnet6 with pools,
+// pd-pools and reservations of addresses and prefixes.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigFileError } from "../../../../src/dhcpsrv/config/errors.ts";
+import { parseConfigText } from "../../../../src/dhcpsrv/config/validate.ts";
+
+function load(dhcp6: string) {
+  return parseConfigText(`{ "Dhcp6": ${dhcp6} }`, 6, "kea6.conf");
+}
+
+function refusal(dhcp6: string): ConfigFileError {
+  try {
+    load(dhcp6);
+  } catch (err) {
+    assert.ok(err instanceof ConfigFileError, `expected a ConfigFileError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail("expected the configuration to be refused");
+}
+
+const subnet = (extra = "") => `{ "subnet6": [ { "subnet": "2001:db8:1::/48"${extra} } ] }`;
+
+describe("Dhcp6 defaults", () => {
+  test("an empty Dhcp6 map gets Kea's defaults", () => {
+    const { config, warnings } = load("{}");
+    assert.deepEqual(warnings, []);
+    assert.equal(config["preferred-lifetime"], 3600);
+    assert.equal(config["min-preferred-lifetime"], 3600);
+    assert.equal(config["max-preferred-lifetime"], 3600);
+    assert.equal(config["valid-lifetime"], 7200);
+    assert.equal(config["calculate-tee-times"], true);
+    assert.equal(config["t1-percent"], 0.5);
+    assert.equal(config["t2-percent"], 0.8);
+    assert.equal(config["rapid-commit"], false);
+    assert.deepEqual(config["server-id"], {
+      type: "LLT",
+      identifier: "",
+      time: 0,
+      htype: 0,
+      "enterprise-id": 0,
+      persist: true,
+    });
+    assert.deepEqual(config["host-reservation-identifiers"], ["hw-address", "duid"]);
+    assert.deepEqual(config["mac-sources"], ["any"]);
+    assert.deepEqual(config["relay-supplied-options"], ["65"]);
+    assert.deepEqual(config["interfaces-config"], {
+      interfaces: [],
+      "re-detect": true,
+      "service-sockets-require-all": false,
+      "service-sockets-retry-wait-time": 5000,
+      "service-sockets-max-retries": 0,
+    });
+    assert.equal(config["data-directory"], undefined);
+  });
+
+  test("v4-only keys are unknown in Dhcp6", () => {
+    assert.equal(
+      refusal('{ "match-client-id": true }').reason,
+      'unknown keyword "match-client-id" in Dhcp6 map',
+    );
+    assert.equal(
+      refusal('{ "interfaces-config": { "dhcp-socket-type": "raw" } }').reason,
+      'unknown keyword "dhcp-socket-type" in interfaces-config map',
+    );
+  });
+
+  test("a subnet gets its lists and keeps inherited values absent", () => {
+    const { config } = load(subnet());
+    const s = config.subnet6[0]!;
+    assert.equal(s.id, 1);
+    assert.deepEqual(s.pools, []);
+    assert.deepEqual(s["pd-pools"], []);
+    assert.deepEqual(s.reservations, []);
+    assert.equal(s["preferred-lifetime"], undefined);
+    assert.equal(s["rapid-commit"], undefined);
+  });
+});
+
+describe("Dhcp6 lifetimes", () => {
+  test("min-preferred-lifetime above preferred-lifetime", () => {
+    const err = refusal('{ "preferred-lifetime": 100, "min-preferred-lifetime": 200 }');
+    assert.equal(err.path, "Dhcp6.min-preferred-lifetime");
+    assert.equal(
+      err.reason,
+      "the value of min-preferred-lifetime (200) is not less than (default) preferred-lifetime (100)",
+    );
+  });
+
+  test("preferred above valid is a warning", () => {
+    const { warnings } = load('{ "preferred-lifetime": 8000, "valid-lifetime": 7000 }');
+    assert.match(
+      warnings[0]!.reason,
+      /preferred-lifetime \(8000\) is greater than valid-lifetime \(7000\)/,
+    );
+  });
+
+  test("t1-percent not below t2-percent with calculated timers (on by default in v6)", () => {
+    assert.equal(
+      refusal('{ "t1-percent": 0.8 }').reason,
+      "t1-percent: 0.8 is invalid, it must be less than t2-percent: 0.8",
+    );
+  });
+});
+
+describe("subnet6, pools and pd-pools", () => {
+  test("an IPv4 prefix in subnet6", () => {
+    assert.match(
+      refusal(subnet().replace("2001:db8:1::/48", "192.0.2.0/24")).reason,
+      /not an IPv6 address/,
+    );
+  });
+
+  test("a prefix length above 128", () => {
+    assert.match(refusal(subnet().replace("/48", "/129")).reason, /invalid prefix length "129"/);
+  });
+
+  test("pools as ranges and prefixes inside the subnet", () => {
+    const { config } = load(
+      subnet(
+        ', "pools": [ { "pool": "2001:db8:1::10 - 2001:db8:1::ff" }, { "pool": "2001:db8:1:1::/64" } ]',
+      ),
+    );
+    assert.equal(config.subnet6[0]!.pools.length, 2);
+  });
+
+  test("a pool outside the subnet", () => {
+    const err = refusal(subnet(', "pools": [ { "pool": "2001:db8:2::/64" } ]'));
+    assert.equal(err.path, "Dhcp6.subnet6[0].pools[0].pool");
+    assert.equal(err.reason, "pool 2001:db8:2::/64 is not inside its subnet 2001:db8:1::/48");
+  });
+
+  test("a pd-pool with its lengths", () => {
+    const { config } = load(
+      subnet(', "pd-pools": [ { "prefix": "3000:1::", "prefix-len": 48, "delegated-len": 64 } ]'),
+    );
+    assert.deepEqual(config.subnet6[0]!["pd-pools"][0], {
+      prefix: "3000:1::",
+      "prefix-len": 48,
+      "delegated-len": 64,
+      "option-data": [],
+    });
+  });
+
+  test("a delegated length shorter than the prefix length", () => {
+    const err = refusal(
+      subnet(', "pd-pools": [ { "prefix": "3000::", "prefix-len": 64, "delegated-len": 48 } ]'),
+    );
+    assert.equal(err.path, "Dhcp6.subnet6[0].pd-pools[0].delegated-len");
+    assert.equal(
+      err.reason,
+      "Delegated length (48) must be longer than or equal to prefix length (64)",
+    );
+  });
+
+  test("a pd-pool missing its delegated length", () => {
+    assert.equal(
+      refusal(subnet(', "pd-pools": [ { "prefix": "3000::", "prefix-len": 48 } ]')).reason,
+      '"delegated-len" is required in each pd-pools entry',
+    );
+  });
+
+  test("an excluded prefix must be longer than the delegated length", () => {
+    const err = refusal(
+      subnet(
+        ', "pd-pools": [ { "prefix": "3000::", "prefix-len": 48, "delegated-len": 56, "excluded-prefix": "3000::", "excluded-prefix-len": 56 } ]',
+      ),
+    );
+    assert.equal(err.path, "Dhcp6.subnet6[0].pd-pools[0].excluded-prefix-len");
+  });
+
+  test("overlapping pd-pools", () => {
+    assert.match(
+      refusal(
+        subnet(
+          ', "pd-pools": [ { "prefix": "3000::", "prefix-len": 48, "delegated-len": 64 }, { "prefix": "3000::", "prefix-len": 56, "delegated-len": 64 } ]',
+        ),
+      ).reason,
+      /overlaps pd-pools\[0\]/,
+    );
+  });
+
+  test("interface and interface-id together", () => {
+    assert.match(
+      refusal(subnet(', "interface": "eth0", "interface-id": "relay1"')).reason,
+      /cannot be defined at the same time/,
+    );
+  });
+
+  test("an interface with its unicast address", () => {
+    const { config } = load('{ "interfaces-config": { "interfaces": [ "eth0/2001:db8::1" ] } }');
+    assert.deepEqual(config["interfaces-config"].interfaces, ["eth0/2001:db8::1"]);
+  });
+});
+
+describe("Dhcp6 reservations and server-id", () => {
+  const host = (fields: string) => subnet(`, "reservations": [ { ${fields} } ]`);
+
+  test("a reservation with addresses and prefixes", () => {
+    const { config } = load(
+      host(
+        '"duid": "01:02:03:04", "ip-addresses": [ "2001:db8:1::5" ], "prefixes": [ "3000:9::/64" ], "hostname": "h"',
+      ),
+    );
+    assert.deepEqual(config.subnet6[0]!.reservations[0], {
+      duid: "01:02:03:04",
+      "ip-addresses": ["2001:db8:1::5"],
+      prefixes: ["3000:9::/64"],
+      hostname: "h",
+      "option-data": [],
+    });
+  });
+
+  test("client-id is not a v6 identifier", () => {
+    assert.equal(
+      refusal(host('"client-id": "01:02"')).reason,
+      'unknown keyword "client-id" in reservations map',
+    );
+  });
+
+  test("duid and hw-address together", () => {
+    assert.equal(
+      refusal(host('"duid": "01:02", "hw-address": "aa:bb:cc:dd:ee:ff"')).reason,
+      "the 'duid' and 'hw-address' are mutually exclusive",
+    );
+  });
+
+  test("a reserved address outside the subnet", () => {
+    assert.equal(
+      refusal(host('"duid": "01:02:03", "ip-addresses": [ "3000::1" ]')).reason,
+      "specified reservation '3000::1' is not within the IPv6 subnet '2001:db8:1::/48'",
+    );
+  });
+
+  test("a malformed reserved prefix", () => {
+    const err = refusal(host('"duid": "01:02:03", "prefixes": [ "3000::" ]'));
+    assert.equal(err.path, "Dhcp6.subnet6[0].reservations[0].prefixes[0]");
+  });
+
+  test("server-id types and a hexadecimal identifier", () => {
+    const { config } = load(
+      '{ "server-id": { "type": "EN", "enterprise-id": 2495, "identifier": "0102ab", "persist": false } }',
+    );
+    assert.equal(config["server-id"].type, "EN");
+    assert.equal(config["server-id"].persist, false);
+    assert.match(
+      refusal('{ "server-id": { "type": "XX" } }').reason,
+      /expected one of "LLT", "EN", "LL"/,
+    );
+    assert.match(
+      refusal('{ "server-id": { "identifier": "hello" } }').reason,
+      /expected hexadecimal bytes/,
+    );
+  });
+
+  test("data-directory and a global rapid-commit are accepted", () => {
+    const { config } = load('{ "data-directory": "/var/lib/nestor", "rapid-commit": true }');
+    assert.equal(config["data-directory"], "/var/lib/nestor");
+    assert.equal(config["rapid-commit"], true);
+  });
+
+  test("option-data in the dhcp6 space takes 16-bit codes", () => {
+    const { config } = load('{ "option-data": [ { "code": 23, "data": "2001:db8::1" } ] }');
+    assert.equal(config["option-data"][0]!.space, "dhcp6");
+    assert.match(
+      refusal('{ "option-data": [ { "code": 70000, "data": "1" } ] }').reason,
+      /out of range/,
+    );
+  });
+});
