@@ -37,7 +37,7 @@ import { Option, toBuffer } from "./option.ts";
 import { createOption } from "./libdhcp.ts";
 import type { OptionDefLookup } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
-import { Pkt, checkUint } from "./pkt.ts";
+import { Pkt, checkUint, retrieve } from "./pkt.ts";
 import {
   BOOTP_BROADCAST,
   BOOTREPLY,
@@ -226,7 +226,7 @@ export class Pkt4 extends Pkt {
   /** Sets option 53 (added first if missing). */
   setType(type: number): void {
     checkUint(type, 8, "message type");
-    const existing = this.options.find((o) => o.type === DHO.DHCP_MESSAGE_TYPE);
+    const existing = retrieve(this.options, DHO.DHCP_MESSAGE_TYPE, false);
     const def = getStdOptionDefs().get("dhcp4", DHO.DHCP_MESSAGE_TYPE)!;
     const opt = def.optionFactory(Buffer.from([type]));
     if (existing === undefined) this.options.unshift(opt);
@@ -445,7 +445,7 @@ export class Pkt4 extends Pkt {
 
   /** Client identifier from option 61, or null when absent or shorter than 2 bytes. */
   getClientId(): ClientId | null {
-    const o = this.options.find((x) => x.type === DHO.DHCP_CLIENT_IDENTIFIER);
+    const o = retrieve(this.options, DHO.DHCP_CLIENT_IDENTIFIER, false);
     if (o === undefined) return null;
     const d = o.getData();
     return d.length >= 2 && d.length <= 255 ? new ClientId(d) : null;

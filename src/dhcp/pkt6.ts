@@ -266,7 +266,7 @@ export class Pkt6 extends Pkt {
 
   /** The client DUID from option 1, or null when absent or malformed. */
   getClientId(): DUID | null {
-    const o = this.options.find((x) => x.type === D6O.CLIENTID);
+    const o = retrieve(this.options, D6O.CLIENTID, false);
     if (o === undefined) return null;
     const d = o.getData();
     return d.length >= 3 && d.length <= 130 ? new DUID(d) : null;

@@ -218,6 +218,22 @@ test("option overload only in file leaves sname as it was", () => {
   assert.equal(p.sname, "server.example");
 });
 
+test("an option overrunning the overloaded file field is refused; bytes after END there are ignored", () => {
+  const h = bootpHeader();
+  h.fill(0, 108, 236);
+  h[234] = 12;
+  h[235] = 9; // host-name claiming 9 bytes in the last 2 bytes of file
+  const e = parseError(() => Pkt4.parse(dhcp4([53, 1, 1, 52, 1, 1, 255], h)));
+  assert.equal(e.offset, 234);
+  assert.match(e.reason, /runs past end of file field/);
+  h.fill(0, 108, 236);
+  Buffer.from([12, 1, 0x78, 255, 0x42, 0x42]).copy(h, 108);
+  assert.equal(
+    (Pkt4.parse(dhcp4([53, 1, 1, 52, 1, 1, 255], h)).getOption(12) as OptionCustom).readString(),
+    "x",
+  );
+});
+
 test("an unknown option code is kept as bytes and packs back identical", () => {
   const raw = dhcp4([53, 1, 1, 224, 3, 9, 8, 7, 255]);
   const p = Pkt4.parse(raw);
