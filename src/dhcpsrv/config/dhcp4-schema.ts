@@ -7,6 +7,7 @@
 
 import {
   bool,
+  int,
   classKeys,
   ddnsKeys,
   globalExtras,
@@ -67,7 +68,8 @@ const reservation4 = map({
 
 const subnet4 = map(
   {
-    id: uint32(),
+    // 0 = numbered automatically (Kea 2.2); 4294967295 is Kea's "unused" id.
+    id: int(0, 4294967294),
     subnet: str(),
     pools: list(pool4, []),
     "option-data": list(option4, []),

@@ -79,7 +79,8 @@ const reservation6 = map({
 
 const subnet6 = map(
   {
-    id: uint32(),
+    // 0 = numbered automatically (Kea 2.2); 4294967295 is Kea's "unused" id.
+    id: int(0, 4294967294),
     subnet: str(),
     pools: list(pool6, []),
     "pd-pools": list(pdPool, []),

@@ -43,6 +43,8 @@ export function formatKeyPath(path: KeyPath): string {
 interface Located {
   readonly value: SourcePosition;
   readonly key: SourcePosition | undefined;
+  /** A number written with a point or an exponent: Kea's lexer makes it a float, never an integer. */
+  readonly float?: boolean;
 }
 
 /** The source position of every value (and of its key, in a map), by key path. */
@@ -62,6 +64,11 @@ export class SourcePositions {
   keyAt(path: KeyPath): SourcePosition | undefined {
     const found = this.#nearest(path);
     return found?.key ?? found?.value;
+  }
+
+  /** Whether the number at `path` was written as a float (`10.0`, `1e2`). */
+  writtenAsFloat(path: KeyPath): boolean {
+    return this.#byPath.get(JSON.stringify(path))?.float === true;
   }
 
   /** Whether the value at exactly `path` was written in the source (not a default). */
@@ -189,7 +196,9 @@ function toJsonNumber(token: string): string {
   const m = /^([-+]?)([0-9]*)(?:\.([0-9]*))?([eE][-+]?[0-9]+)?$/.exec(token)!;
   const sign = m[1] === "-" ? "-" : "";
   const whole = (m[2] ?? "").replace(/^0+(?=[0-9])/, "") || "0";
-  const fraction = m[3] === undefined || m[3] === "" ? "" : `.${m[3]}`;
+  // Kea's lexer reads "+5" and "5." as floats: keep them floats.
+  const point = m[3] !== undefined || (m[1] === "+" && m[4] === undefined);
+  const fraction = !point ? "" : m[3] === undefined || m[3] === "" ? ".0" : `.${m[3]}`;
   return `${sign}${whole}${fraction}${m[4] ?? ""}`;
 }
 
@@ -328,25 +337,25 @@ function buildDocument(combined: CombinedText): KeaDocument {
 
   const pos = (offset: number): SourcePosition => combined.position(offset);
 
-  const add = (value: JsonValue, offset: number): KeyPath => {
+  const add = (value: JsonValue, offset: number, float = false): KeyPath => {
     pendingComma = undefined;
     const top = stack[stack.length - 1];
     if (top === undefined) {
       root = value;
       hasRoot = true;
-      positions.set([], { value: pos(offset), key: undefined });
+      positions.set([], { value: pos(offset), key: undefined, float });
       return [];
     }
     if (top.kind === "list") {
       const path = [...top.path, top.value.length];
       top.value.push(value);
-      positions.set(path, { value: pos(offset), key: undefined });
+      positions.set(path, { value: pos(offset), key: undefined, float });
       return path;
     }
     const key = top.pending ?? "";
     const path = [...top.path, key];
     setEntry(top.value, key, value);
-    positions.set(path, { value: pos(offset), key: pos(top.keys.get(key) ?? offset) });
+    positions.set(path, { value: pos(offset), key: pos(top.keys.get(key) ?? offset), float });
     return path;
   };
 
@@ -398,8 +407,10 @@ function buildDocument(combined: CombinedText): KeaDocument {
         top.keys.set(property, offset);
         top.pending = property;
       },
-      onLiteralValue(value: JsonValue, offset) {
-        add(value, offset);
+      onLiteralValue(value: JsonValue, offset, length) {
+        const float =
+          typeof value === "number" && /[.eE]/.test(text.slice(offset, offset + length));
+        add(value, offset, float);
       },
       onSeparator(character, offset) {
         if (character === ",") pendingComma = offset;

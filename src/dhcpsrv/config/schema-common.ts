@@ -33,8 +33,9 @@ function withDefault(schema: Schema, def: JsonValue | undefined): Schema {
   return def === undefined ? schema : { ...schema, default: def };
 }
 
+/** An integer; `x-integer` also refuses one written as a float (`10.0`), as Kea's grammar does. */
 export function int(min: number, max: number, def?: number): Schema {
-  return withDefault({ type: "integer", minimum: min, maximum: max }, def);
+  return withDefault({ type: "integer", minimum: min, maximum: max, "x-integer": true }, def);
 }
 
 export function uint32(def?: number): Schema {

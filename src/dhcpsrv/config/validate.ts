@@ -117,6 +117,8 @@ function isMap(v: JsonValue | undefined): v is JsonMap {
 
 /** Paths of `x-ignored` keys seen during the current (synchronous) validation run. */
 let ignoredSeen: { pointer: string; spec: IgnoredSpec }[] = [];
+/** The document being validated, for keywords that look at how a value was written. */
+let current: { doc: KeaDocument; body: JsonValue; prefix: KeyPath } | undefined;
 
 function deepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -149,6 +151,20 @@ function validatorFor(family: Family): ValidateFunction {
         return true;
       },
     });
+    ajv.addKeyword({
+      keyword: "x-integer",
+      schemaType: "boolean",
+      validate: (
+        _on: boolean,
+        _data: unknown,
+        _parent: unknown,
+        cxt?: { instancePath: string },
+      ) => {
+        if (current === undefined || cxt === undefined) return true;
+        const path = [...current.prefix, ...pointerToPath(current.body, cxt.instancePath)];
+        return !current.doc.positions.writtenAsFloat(path);
+      },
+    });
     v = ajv.compile(family === 4 ? dhcp4Schema : dhcp6Schema);
     validators.set(family, v);
   }
@@ -164,7 +180,13 @@ function runSchema(
 ): void {
   const validate = validatorFor(family);
   ignoredSeen = [];
-  const ok = validate(body);
+  current = { doc, body, prefix };
+  let ok: boolean;
+  try {
+    ok = validate(body) as boolean;
+  } finally {
+    current = undefined;
+  }
   const seen = ignoredSeen;
   ignoredSeen = [];
   if (!ok) {
@@ -300,6 +322,12 @@ function translate(e: ErrorObject, body: JsonValue, prefix: KeyPath, doc: KeaDoc
         position: at(path),
       };
     }
+    case "x-integer":
+      return {
+        reason: `expected an integer, found a floating point number (${String(e.data)}, written with a point or an exponent)`,
+        path,
+        position: at(path),
+      };
     case "x-unsupported": {
       const spec = e.schema as UnsupportedSpec;
       let reason = `"${key}" is not supported by Nestor yet`;

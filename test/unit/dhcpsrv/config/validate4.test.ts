@@ -117,6 +117,20 @@ describe("types, ranges and keys", () => {
     );
   });
 
+  test("an integer written as a float is refused, as in Kea's grammar", () => {
+    assert.equal(
+      reason('{ "valid-lifetime": 4000.0 }'),
+      "expected an integer, found a floating point number (4000, written with a point or an exponent)",
+    );
+    assert.match(reason('{ "decline-probation-period": 1e3 }'), /floating point/);
+  });
+
+  test("Kea's number forms are read: leading zeros for integers, .5 for fractions", () => {
+    const { config } = load('{ "valid-lifetime": 0100, "t1-percent": .25 }');
+    assert.equal(config["valid-lifetime"], 100);
+    assert.equal(config["t1-percent"], 0.25);
+  });
+
   test("a negative lifetime is out of range", () => {
     assert.equal(
       reason('{ "valid-lifetime": -1 }'),
