@@ -139,15 +139,16 @@ const V4_NAMES: Record<number, string> = {};
 for (const [k, v] of Object.entries(DHCPMessageType)) V4_NAMES[v] = k;
 const V6_NAMES: Record<number, string> = {};
 for (const [k, v] of Object.entries(DHCPv6MessageType)) V6_NAMES[v] = k.replace("DHCPV6_", "");
-V6_NAMES[DHCPv6MessageType.DHCPV6_RELAY_FORW] = "RELAY_FORWARD";
-V6_NAMES[DHCPv6MessageType.DHCPV6_RELAY_REPL] = "RELAY_REPLY";
+// Kea has no names for these two.
+delete V6_NAMES[DHCPv6MessageType.DHCPV6_RECONFIGURE_REQUEST];
+delete V6_NAMES[DHCPv6MessageType.DHCPV6_RECONFIGURE_REPLY];
 
-/** "DHCPDISCOVER" for 1, "UNKNOWN" for a type with no name (Kea's Pkt4::getName). */
+/** "DHCPDISCOVER" for 1, "UNKNOWN" for a type with no name, 0 included (Kea's getName). */
 export function dhcp4TypeName(type: number): string {
-  return type === 0 ? "BOOTP" : (V4_NAMES[type] ?? "UNKNOWN");
+  return type === 0 ? "UNKNOWN" : (V4_NAMES[type] ?? "UNKNOWN");
 }
 
-/** "SOLICIT" for 1, "UNKNOWN" otherwise (Kea's Pkt6::getName). */
+/** "SOLICIT" for 1, "RELAY_FORW" for 12, "UNKNOWN" otherwise (Kea's Pkt6::getName). */
 export function dhcp6TypeName(type: number): string {
   return V6_NAMES[type] ?? "UNKNOWN";
 }

@@ -238,13 +238,22 @@ export class Pkt4 extends Pkt {
     return dhcp4TypeName(this.getType());
   }
 
-  /** Adds an option at the end, but before option 82, which stays last (RFC 3046). */
+  /**
+   * Adds an option at the end, but before option 82, which stays last (RFC 3046). As in Kea,
+   * DHCPv4 options are unique: adding a code already present throws BadValue (delOption
+   * first), except the vendor options 124 and 125, which take one instance per enterprise.
+   */
   override addOption(opt: Option): void {
     if (opt.universe !== 4) throw new BadValue("cannot add a DHCPv6 option to a DHCPv4 packet");
     if (opt.type === 0 || opt.type === 255) {
       throw new BadValue(`option code ${opt.type} is PAD/END and cannot be added`);
     }
     const opts = this.options;
+    if (opt.type !== DHO.VIVCO_SUBOPTIONS && opt.type !== DHO.VIVSO_SUBOPTIONS) {
+      if (retrieve(opts, opt.type, false) !== undefined) {
+        throw new BadValue(`option ${opt.type} is already present in this message`);
+      }
+    }
     if (opt.type !== DHO.DHCP_AGENT_OPTIONS) {
       for (let i = 0; i < opts.length; i++) {
         if (opts[i]!.type === DHO.DHCP_AGENT_OPTIONS) {
@@ -375,9 +384,9 @@ export class Pkt4 extends Pkt {
     this.flags = on ? this.flags | BOOTP_BROADCAST : this.flags & ~BOOTP_BROADCAST & 0xffff;
   }
 
-  /** Relayed when giaddr is set (Kea's isRelayed()). */
+  /** Relayed when giaddr is set and not broadcast (Kea's isRelayed()). */
   isRelayed(): boolean {
-    return this.giaddrN !== 0;
+    return this.giaddrN !== 0 && this.giaddrN !== 0xffffffff;
   }
 
   // --- chaddr, sname, file ----------------------------------------------------------------

@@ -80,6 +80,9 @@ test("every header field written by setters is where a client reads it", () => {
   assert.deepEqual([...b.subarray(240)], [53, 1, 2, 255], "option 53 first, then END");
   p.setBroadcast(false);
   assert.equal(p.flags, 0);
+  assert.equal(p.isRelayed(), true);
+  p.giaddr = "255.255.255.255";
+  assert.equal(p.isRelayed(), false, "a broadcast giaddr is not a relay (as Kea)");
 });
 
 test("pack pads with zeros to a minimum size (300 bytes for BOOTP) after END", () => {
@@ -95,7 +98,7 @@ test("a packet of exactly 236 bytes is BOOTP without options", () => {
   const p = Pkt4.parse(bootpHeader());
   assert.equal(p.getOptions().length, 0);
   assert.equal(p.getType(), DHCPMessageType.DHCP_NOTYPE);
-  assert.equal(p.getName(), "BOOTP");
+  assert.equal(p.getName(), "UNKNOWN", "Kea's name for a packet without option 53");
 });
 
 test("a DHCP packet without option 53 reports DHCP_NOTYPE (BOOTP)", () => {
@@ -346,6 +349,14 @@ test("options added after option 82 go before it, so 82 stays last (RFC 3046)", 
 test("a parsed packet keeps its option order: option 50 before 53 or 82 not last packs as sent", () => {
   const raw = dhcp4([50, 4, 10, 0, 0, 5, 53, 1, 3, 82, 3, 1, 1, 9, 12, 1, 0x78, 255]);
   assert.deepEqual(Pkt4.parse(raw).pack(), raw);
+});
+
+test("DHCPv4 options are unique: adding a code twice throws, except vendor options", () => {
+  const p = Pkt4.parse(DISCOVER);
+  assert.throws(() => p.addOption(new Option(4, 12, Buffer.from("x"))), /already present/);
+  p.addOption(OptionVendor.create(4, 9));
+  p.addOption(OptionVendor.create(4, 4491));
+  assert.equal(p.getOptions(125).length, 2);
 });
 
 test("setType replaces option 53 in place", () => {

@@ -282,5 +282,5 @@ test("addRelayInfo wraps a message built locally", () => {
 test("toText shows the type, the options and the relays for logs", () => {
   const t = Pkt6.parse(relayForw(SOLICIT, 0, opt6(18, [1]))).toText();
   assert.match(t, /msgtype=1\(SOLICIT\), transid=0x123456/);
-  assert.match(t, /1 relay\(s\):\nmsg-type=12\(RELAY_FORWARD\), hop-count=0/);
+  assert.match(t, /1 relay\(s\):\nmsg-type=12\(RELAY_FORW\), hop-count=0/);
 });
