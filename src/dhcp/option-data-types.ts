@@ -12,7 +12,6 @@ import {
   toHex,
   tryParseIPv4,
   tryParseIPv6,
-  writeU32,
 } from "./ioaddress.ts";
 
 export const OptionDataType = {
@@ -67,10 +66,6 @@ const INT_RANGES: Record<string, readonly [number, number, number]> = {
   uint16: [0, 65535, 2],
   uint32: [0, 4294967295, 4],
 };
-
-export function isIntegerType(t: string): boolean {
-  return INT_RANGES[t] !== undefined;
-}
 
 /** Wire size of a fixed-size type, or -1 for variable-size ones. */
 export function fixedSize(t: OptionDataTypeName): number {
@@ -462,7 +457,7 @@ export function writeFieldValue(
     if (t !== "boolean") throw new BadValue(`a boolean is not a valid ${t} value`);
     w.u8(v ? 1 : 0);
   } else if (typeof v === "string") {
-    writeFieldText(t, t === "string" || t === "tuple" ? v : v, w, universe, partialFqdn);
+    writeFieldText(t, v, w, universe, partialFqdn);
   } else if (Buffer.isBuffer(v)) {
     if (t !== "binary" && t !== "internal") throw new BadValue(`bytes are not a valid ${t} value`);
     w.put(v);
@@ -471,11 +466,4 @@ export function writeFieldValue(
   } else {
     writeFieldText("psid", `${v.psid}/${v.psidLen}`, w, universe);
   }
-}
-
-/** Writes a 32-bit number into a fresh 4-byte buffer. */
-export function u32Bytes(v: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  writeU32(b, 0, v);
-  return b;
 }
