@@ -68,7 +68,7 @@ export interface FileLoadReport {
 }
 
 /**
- * Replays one file into `storage` (address number -> lease). Returns null when the file does not
+ * Replays one file into `storage` (address as a signed 32-bit number -> lease). Returns null when the file does not
  * exist. An empty file holds no leases (Kea recreates it). Throws LeaseFileFormatError.
  */
 export function replayLeaseFile4(
@@ -117,7 +117,7 @@ export function replayLeaseFile4(
       }
       continue;
     }
-    const key = tryParseIPv4(lease.address);
+    const key = tryParseIPv4(lease.address) | 0; // the store's key: see memfile-lease-store4.ts
     if (lease.validLifetime === 0) storage.delete(key);
     else storage.set(key, lease);
   }

@@ -141,7 +141,7 @@ export function runLeaseFileCleanup(
 
 /** Writes a whole lease file (header, then leases by address, as Kea's LFC does); fsyncs it. */
 export function writeLeaseFile(file: string, leases: Map<number, Lease4>): number {
-  const keys = [...leases.keys()].sort((a, b) => a - b);
+  const keys = [...leases.keys()].sort((a, b) => (a >>> 0) - (b >>> 0));
   const fd = fs.openSync(file, "w");
   try {
     let chunk = `${LEASE4_HEADER_2_2}\n`;

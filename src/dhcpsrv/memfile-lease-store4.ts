@@ -16,7 +16,7 @@
  */
 import fs from "node:fs";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
-import { toHex, tryParseIPv4 } from "../dhcp/ioaddress.ts";
+import { tryParseIPv4 } from "../dhcp/ioaddress.ts";
 import { InvalidOperation } from "../util/errors.ts";
 import { formatLease4Row } from "./csv-lease-file4.ts";
 import { Lease4, LeaseState } from "./lease.ts";
@@ -61,15 +61,20 @@ export interface MemfileHooks {
 /** The store's record of a lease: the lease and the index keys it was filed under. */
 class Entry {
   lease: Lease4;
+  /** addressKey() of the lease's address. */
+  readonly key: number;
+  /** Hex of the hardware address, "" when none. */
   hwKey: string;
+  /** Hex of the client identifier, "" when none. */
   cidKey: string;
   subnetId: number;
   state: number;
 
-  constructor(lease: Lease4) {
+  constructor(lease: Lease4, key: number) {
     this.lease = lease;
+    this.key = key;
     this.hwKey = hwKeyOf(lease);
-    this.cidKey = cidKeyOf(lease);
+    this.cidKey = lease.clientId === null ? "" : lease.clientId.toString("hex");
     this.subnetId = lease.subnetId;
     this.state = lease.state;
   }
@@ -77,33 +82,48 @@ class Entry {
 
 type Bucket = Entry | Entry[];
 
+/**
+ * An index keyed by subnet id then by the hex of an identifier (hardware address or client id):
+ * flat strings from Buffer#toString, no concatenated key to hash on every lookup.
+ */
+type SubnetIndex = Map<number, Map<string, Bucket>>;
+
 function hwKeyOf(lease: Lease4): string {
   const hw = lease.hwaddr;
-  return hw === null || hw.hwaddr.length === 0 ? "" : `${toHex(hw.hwaddr)}/${lease.subnetId}`;
+  return hw === null || hw.hwaddr.length === 0 ? "" : hw.hwaddr.toString("hex");
 }
 
-function cidKeyOf(lease: Lease4): string {
-  return lease.clientId === null ? "" : `${toHex(lease.clientId)}/${lease.subnetId}`;
+function hexOf(bytes: Uint8Array): string {
+  return (
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  ).toString("hex");
 }
 
-function bucketAdd(map: Map<string, Bucket>, key: string, e: Entry): void {
+function bucketAdd(index: SubnetIndex, subnetId: number, key: string, e: Entry): void {
   if (key === "") return;
+  let map = index.get(subnetId);
+  if (map === undefined) index.set(subnetId, (map = new Map()));
   const cur = map.get(key);
   if (cur === undefined) map.set(key, e);
   else if (cur instanceof Entry) map.set(key, [cur, e]);
   else cur.push(e);
 }
 
-function bucketRemove(map: Map<string, Bucket>, key: string, e: Entry): void {
+function bucketRemove(index: SubnetIndex, subnetId: number, key: string, e: Entry): void {
   if (key === "") return;
-  const cur = map.get(key);
+  const map = index.get(subnetId);
+  const cur = map?.get(key);
   if (cur === e) {
-    map.delete(key);
+    map!.delete(key);
   } else if (Array.isArray(cur)) {
     const i = cur.indexOf(e);
     if (i >= 0) cur.splice(i, 1);
-    if (cur.length === 1) map.set(key, cur[0]!);
+    if (cur.length === 1) map!.set(key, cur[0]!);
   }
+}
+
+function bucketOf(index: SubnetIndex, subnetId: number, bytes: Uint8Array): Bucket | undefined {
+  return index.get(subnetId)?.get(hexOf(bytes));
 }
 
 function bucketFirst(b: Bucket | undefined): Lease4 | null {
@@ -116,8 +136,14 @@ function bucketAll(b: Bucket | undefined): Lease4[] {
   return b instanceof Entry ? [b.lease] : b.map((e) => e.lease);
 }
 
+/**
+ * The address as a signed 32-bit number: a small integer to V8, which a Map hashes faster than
+ * an unsigned number above 2^31. NaN (never a key) for text that is not an address.
+ */
 function addressKey(address: string | number): number {
-  return typeof address === "number" ? address : tryParseIPv4(address);
+  if (typeof address === "number") return address | 0;
+  const n = tryParseIPv4(address);
+  return n < 0 ? Number.NaN : n | 0;
 }
 
 export class MemfileLeaseStore4 implements LeaseStore4 {
@@ -135,8 +161,8 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
   private readonly hooks: MemfileHooks;
   private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
   private readonly byAddress = new Map<number, Entry>();
-  private readonly byHwAddr = new Map<string, Bucket>();
-  private readonly byClientId = new Map<string, Bucket>();
+  private readonly byHwAddr: SubnetIndex = new Map();
+  private readonly byClientId: SubnetIndex = new Map();
   private readonly bySubnet = new Map<number, Set<Entry>>();
   private readonly counts = new Map<number, number[]>();
   private fd = -1;
@@ -176,7 +202,7 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
       maxRowErrors: this.maxRowErrors,
       ...(this.hooks.onRowError === undefined ? {} : { onRowError: this.hooks.onRowError }),
     });
-    for (const lease of leases.values()) this.insert(new Entry(lease));
+    for (const [key, lease] of leases) this.insert(new Entry(lease, key));
     const main = reports.find((r) => r.file === set.main);
     const convert = reports.some((r) => r.needsConversion);
     if (main === undefined || fs.statSync(set.main).size === 0) {
@@ -213,19 +239,19 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
   }
 
   getLease4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4 | null {
-    return bucketFirst(this.byHwAddr.get(hwKey(hwaddr, subnetId)));
+    return bucketFirst(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
   }
 
   getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4[] {
-    return bucketAll(this.byHwAddr.get(hwKey(hwaddr, subnetId)));
+    return bucketAll(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
   }
 
   getLease4ByClientId(clientId: Uint8Array, subnetId: number): Lease4 | null {
-    return bucketFirst(this.byClientId.get(`${toHex(clientId)}/${subnetId}`));
+    return bucketFirst(bucketOf(this.byClientId, subnetId, clientId));
   }
 
   getLeases4ByClientId(clientId: Uint8Array, subnetId: number): Lease4[] {
-    return bucketAll(this.byClientId.get(`${toHex(clientId)}/${subnetId}`));
+    return bucketAll(bucketOf(this.byClientId, subnetId, clientId));
   }
 
   getLeases4BySubnet(subnetId: number): Lease4[] {
@@ -268,7 +294,7 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
     const key = checkLease(lease);
     if (this.byAddress.has(key)) return false;
     const stored = lease.clone();
-    this.insert(new Entry(stored));
+    this.insert(new Entry(stored, key));
     this.append(formatLease4Row(stored));
     return true;
   }
@@ -279,7 +305,7 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
     if (e === undefined) throw new NoSuchLease(lease.address);
     const stored = lease.clone();
     const hw = hwKeyOf(stored);
-    const cid = cidKeyOf(stored);
+    const cid = stored.clientId === null ? "" : stored.clientId.toString("hex");
     if (hw === e.hwKey && cid === e.cidKey && stored.subnetId === e.subnetId) {
       // A renewal: same client, same subnet; only the state count may move.
       this.count(e.subnetId, e.state, -1);
@@ -288,7 +314,7 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
       this.count(e.subnetId, e.state, 1);
     } else {
       this.remove(e);
-      this.insert(new Entry(stored));
+      this.insert(new Entry(stored, key));
     }
     this.append(formatLease4Row(stored));
   }
@@ -314,9 +340,9 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
   }
 
   private insert(e: Entry): void {
-    this.byAddress.set(tryParseIPv4(e.lease.address), e);
-    bucketAdd(this.byHwAddr, e.hwKey, e);
-    bucketAdd(this.byClientId, e.cidKey, e);
+    this.byAddress.set(e.key, e);
+    bucketAdd(this.byHwAddr, e.subnetId, e.hwKey, e);
+    bucketAdd(this.byClientId, e.subnetId, e.cidKey, e);
     let set = this.bySubnet.get(e.subnetId);
     if (set === undefined) this.bySubnet.set(e.subnetId, (set = new Set()));
     set.add(e);
@@ -324,9 +350,9 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
   }
 
   private remove(e: Entry): void {
-    this.byAddress.delete(tryParseIPv4(e.lease.address));
-    bucketRemove(this.byHwAddr, e.hwKey, e);
-    bucketRemove(this.byClientId, e.cidKey, e);
+    this.byAddress.delete(e.key);
+    bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
+    bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
     this.bySubnet.get(e.subnetId)?.delete(e);
     this.count(e.subnetId, e.state, -1);
   }
@@ -424,15 +450,14 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
   }
 }
 
-function hwKey(hwaddr: HWAddr | Uint8Array, subnetId: number): string {
-  const bytes = hwaddr instanceof Uint8Array ? hwaddr : hwaddr.hwaddr;
-  return `${toHex(bytes)}/${subnetId}`;
+function hwBytes(hwaddr: HWAddr | Uint8Array): Uint8Array {
+  return hwaddr instanceof Uint8Array ? hwaddr : hwaddr.hwaddr;
 }
 
 /** Refuses leases a lease file could not hold; returns the address key. */
 function checkLease(lease: Lease4): number {
-  const key = tryParseIPv4(lease.address);
-  if (key < 0) throw new InvalidOperation(`'${lease.address}' is not an IPv4 address`);
+  const key = addressKey(lease.address);
+  if (Number.isNaN(key)) throw new InvalidOperation(`'${lease.address}' is not an IPv4 address`);
   if (lease.validLifetime <= 0) {
     // In the lease file a row with valid_lifetime 0 deletes the lease.
     throw new InvalidOperation(`lease ${lease.address} has no valid lifetime`);
