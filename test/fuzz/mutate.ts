@@ -42,11 +42,13 @@ export function caseSeed(seed: number, index: number): number {
 }
 
 /** Where an option's length field is and how wide it is, found on the unmutated vector. */
-interface OptionSpan {
+export interface OptionSpan {
   start: number; // first byte of the option (its code)
   end: number; // one past its last byte
   lenAt: number; // offset of the length field
   lenSize: 1 | 2;
+  /** One past the last byte of what encloses the option: the packet or the parent option. */
+  limit: number;
 }
 
 const V4_OPTIONS_START = 240;
@@ -63,7 +65,7 @@ function v4Options(buf: Buffer): OptionSpan[] {
     }
     const end = off + 2 + buf[off + 1]!;
     if (end > buf.length) break;
-    spans.push({ start: off, end, lenAt: off + 1, lenSize: 1 });
+    spans.push({ start: off, end, lenAt: off + 1, lenSize: 1, limit: buf.length });
     off = end;
   }
   return spans;
@@ -91,7 +93,7 @@ function v6Options(buf: Buffer, off: number, end: number, out: OptionSpan[], dep
     const code = buf.readUInt16BE(off);
     const optEnd = off + 4 + buf.readUInt16BE(off + 2);
     if (optEnd > end) return;
-    out.push({ start: off, end: optEnd, lenAt: off + 2, lenSize: 2 });
+    out.push({ start: off, end: optEnd, lenAt: off + 2, lenSize: 2, limit: end });
     const header = V6_CONTAINERS.get(code);
     if (header !== undefined) v6Options(buf, off + 4 + header, optEnd, out, depth + 1);
     if (code === V6_RELAY_MSG && optEnd > off + 4) v6Message(buf, off + 4, optEnd, out, depth + 1);
