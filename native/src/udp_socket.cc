@@ -80,6 +80,10 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
     throw;
   }
 
+  // A worker's environment can go away while the socket is open: close it then.
+  napi_add_env_cleanup_hook(env, &UdpSocket::OnEnvCleanup, this);
+  cleanupHook_ = true;
+
   slab_.resize(static_cast<size_t>(batch_) * slot_);
   msgs_.resize(batch_);
   iovs_.resize(batch_);
@@ -99,7 +103,16 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
   }
 }
 
-UdpSocket::~UdpSocket() { ReleaseHandle(); }
+UdpSocket::~UdpSocket() {
+  if (cleanupHook_) napi_remove_env_cleanup_hook(Env(), &UdpSocket::OnEnvCleanup, this);
+  ReleaseHandle();
+}
+
+void UdpSocket::OnEnvCleanup(void* arg) {
+  auto* self = static_cast<UdpSocket*>(arg);
+  self->cleanupHook_ = false;
+  self->ReleaseHandle();
+}
 
 void UdpSocket::CheckOpen(Napi::Env env) const {
   if (fd_ < 0) throw ErrnoError(env, EBADF, "socket", "socket is closed");
@@ -303,26 +316,68 @@ Napi::Value UdpSocket::JsUnref(const Napi::CallbackInfo& info) {
 void UdpSocket::OnPoll(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<UdpSocket*>(handle->data);
   if (self == nullptr || self->fd_ < 0) return;
-  Napi::Env env = self->Env();
-  Napi::HandleScope scope(env);
-  try {
-    if (status < 0) {
-      Napi::Error error = ErrnoError(env, -status, "uv_poll");
-      self->callback_.MakeCallback(self->Value(), {Napi::Number::New(env, 0), env.Undefined(),
-                                                   error.Value()},
-                                   *self->asyncContext_);
+  napi_env env = self->Env();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (status < 0) {
+    self->DeliverError(-status, "uv_poll");
+  } else {
+    self->Drain();
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+// Calls the JavaScript handler; never throws into libuv. An exception from the handler goes to
+// 'uncaughtException', as from any event callback. When JavaScript cannot run any more (worker
+// terminated, process exiting) the socket stops reading instead of aborting the process.
+void UdpSocket::Deliver(size_t argc, const napi_value* argv) {
+  napi_env env = Env();
+  napi_value recv;
+  napi_value fn;
+  napi_value result;
+  napi_status status = napi_get_reference_value(env, callback_, &fn);
+  napi_ref self = *static_cast<Napi::Reference<Napi::Object>*>(this);
+  if (status == napi_ok) status = napi_get_reference_value(env, self, &recv);
+  if (status == napi_ok && fn != nullptr && recv != nullptr) {
+    status = napi_make_callback(env, *asyncContext_, recv, fn, argc, argv, &result);
+    if (status == napi_ok) return;
+  }
+  bool pending = false;
+  napi_value exception;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &exception) == napi_ok) {
+    napi_valuetype type;
+    if (napi_typeof(env, exception, &type) == napi_ok && type != napi_undefined) {
+      napi_fatal_exception(env, exception);
       return;
     }
-    self->Drain();
-  } catch (const Napi::Error& e) {
-    // The handler threw: the same as an exception in a dgram 'message' listener.
-    napi_fatal_exception(env, e.Value());
   }
+  StopPolling();
+}
+
+void UdpSocket::DeliverError(int err, const char* syscall) {
+  napi_env env = Env();
+  napi_value argv[3];
+  try {
+    argv[2] = ErrnoError(Env(), err, syscall).Value();
+  } catch (const Napi::Error&) {
+    StopPolling();
+    return;
+  }
+  if (napi_create_uint32(env, 0, &argv[0]) != napi_ok || napi_get_undefined(env, &argv[1]) != napi_ok) {
+    StopPolling();
+    return;
+  }
+  Deliver(3, argv);
+}
+
+void UdpSocket::StopPolling() {
+  if (poll_ != nullptr) uv_poll_stop(poll_);
 }
 
 // One recvmmsg() of up to batch_ datagrams, then one call into JavaScript.
 void UdpSocket::Drain() {
-  Napi::Env env = Env();
+  napi_env env = Env();
   int n;
   int retries = 0;
   do {
@@ -330,18 +385,28 @@ void UdpSocket::Drain() {
   } while (n < 0 && errno == EINTR && ++retries < kMaxEintrRetries);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-    Napi::Error error = ErrnoError(env, errno, "recvmmsg");
-    callback_.MakeCallback(Value(), {Napi::Number::New(env, 0), env.Undefined(), error.Value()},
-                           *asyncContext_);
+    DeliverError(errno, "recvmmsg");
     return;
   }
   if (n == 0) return;
 
   size_t total = 0;
   for (int i = 0; i < n; i++) total += msgs_[i].msg_len;
-  Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, total);
-  uint8_t* out = data.Data();
-  int32_t* meta = metaRef_.Value().Data();
+  napi_value data;
+  void* outData = nullptr;
+  napi_value metaValue;
+  void* metaData = nullptr;
+  napi_value count;
+  if (napi_create_buffer(env, total, &outData, &data) != napi_ok ||
+      napi_get_reference_value(env, metaRef_, &metaValue) != napi_ok || metaValue == nullptr ||
+      napi_get_typedarray_info(env, metaValue, nullptr, nullptr, &metaData, nullptr, nullptr) !=
+          napi_ok ||
+      napi_create_uint32(env, static_cast<uint32_t>(n), &count) != napi_ok) {
+    StopPolling();
+    return;
+  }
+  auto* out = static_cast<uint8_t*>(outData);
+  auto* meta = static_cast<int32_t*>(metaData);
   size_t offset = 0;
   for (int i = 0; i < n; i++) {
     msghdr& h = msgs_[i].msg_hdr;
@@ -387,7 +452,8 @@ void UdpSocket::Drain() {
     h.msg_controllen = kControlSize;
     h.msg_flags = 0;
   }
-  callback_.MakeCallback(Value(), {Napi::Number::New(env, n), data}, *asyncContext_);
+  napi_value argv[2] = {count, data};
+  Deliver(2, argv);
 }
 
 size_t UdpSocket::BuildPktinfo(Napi::Env env, const Napi::Value& src, unsigned ifindex,

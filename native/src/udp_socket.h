@@ -49,8 +49,12 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   Napi::Value SendBatch(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
+  static void OnEnvCleanup(void* arg);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   void Drain();
+  void Deliver(size_t argc, const napi_value* argv);
+  void DeliverError(int err, const char* syscall);
+  void StopPolling();
   void CheckOpen(Napi::Env env) const;
   void SetIntOption(Napi::Env env, int level, int name, int value, const char* what);
   // Fills addr from a textual address; returns its length. Throws on a bad address.
@@ -66,6 +70,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   int slot_ = 0;
   bool polling_ = false;
   bool referenced_ = true;
+  bool cleanupHook_ = false;
   uv_poll_t* poll_ = nullptr;
   Napi::FunctionReference callback_;
   Napi::Reference<Napi::Int32Array> metaRef_;

@@ -83,6 +83,11 @@ const DEFAULT_PATH = fileURLToPath(
   new URL("../../../native/build/Release/nestor_net.node", import.meta.url),
 );
 
+/** Where the addon is loaded from. */
+export function nativeAddonPath(): string {
+  return process.env.NESTOR_NATIVE_ADDON ?? DEFAULT_PATH;
+}
+
 let loaded: { binding: NativeBinding | null; reason: string } | undefined;
 
 /** The addon, or null with the reason it could not be loaded. Loaded once per process. */
@@ -93,7 +98,7 @@ export function loadNative(): { binding: NativeBinding | null; reason: string } 
   } else if (process.platform !== "linux") {
     loaded = { binding: null, reason: `not supported on ${process.platform}` };
   } else {
-    const path = process.env.NESTOR_NATIVE_ADDON ?? DEFAULT_PATH;
+    const path = nativeAddonPath();
     try {
       const binding = createRequire(import.meta.url)(path) as NativeBinding;
       if (binding.META_WORDS !== META.words) throw new Error("addon metadata layout differs");

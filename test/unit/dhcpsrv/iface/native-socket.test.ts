@@ -233,3 +233,25 @@ test("interfaces() lists lo with its index, flags and addresses", () => {
   );
   assert.throws(() => binding.nameToIndex("nosuchdev0"), { code: "ENODEV" });
 });
+
+test("terminating a worker whose socket is being flooded neither crashes nor hangs the process", async () => {
+  const { Worker } = await import("node:worker_threads");
+  const { nativeAddonPath } = await import("../../../../src/dhcpsrv/iface/native.ts");
+  const worker = new Worker(
+    `const { parentPort, workerData } = require("node:worker_threads");
+     const addon = require(workerData);
+     const s = new addon.UdpSocket(4, 64, 2048);
+     s.bind("127.0.0.1", 0);
+     s.start(() => { const end = Date.now() + 2; while (Date.now() < end); }, new Int32Array(64 * 16));
+     parentPort.postMessage(s.localAddress().port);`,
+    { eval: true, workerData: nativeAddonPath() },
+  );
+  const port = await new Promise<number>((resolve) => worker.once("message", resolve));
+  const client = await bound();
+  const burst = payloads(64).map((d) => ({ data: d, dstAddr: "127.0.0.1", dstPort: port }));
+  const flood = setInterval(() => client.sendBatch(burst), 1);
+  await settle(100);
+  await worker.terminate();
+  clearInterval(flood);
+  await settle(50);
+});
