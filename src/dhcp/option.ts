@@ -4,7 +4,7 @@
  * client sends is lost and it packs back byte for byte.
  */
 import { BadValue } from "./errors.ts";
-import { toColonHex } from "./ioaddress.ts";
+import { readU32, toColonHex, toHex, writeU32 } from "./ioaddress.ts";
 
 export const Universe = { V4: 4, V6: 6 } as const;
 export type UniverseValue = (typeof Universe)[keyof typeof Universe];
@@ -48,6 +48,50 @@ export class Option {
 
   setData(data: Uint8Array): void {
     this.data = toBuffer(data);
+  }
+
+  /** The first byte of the payload (Kea's getUint8); BadValue when the payload is shorter. */
+  getUint8(): number {
+    this.needData(1);
+    return this.data[0]!;
+  }
+
+  getUint16(): number {
+    this.needData(2);
+    return (this.data[0]! << 8) | this.data[1]!;
+  }
+
+  getUint32(): number {
+    this.needData(4);
+    return readU32(this.data, 0);
+  }
+
+  /** Replaces the payload with one byte (Kea's setUint8). */
+  setUint8(v: number): void {
+    this.setData(Buffer.from([v & 255]));
+  }
+
+  setUint16(v: number): void {
+    this.setData(Buffer.from([(v >>> 8) & 255, v & 255]));
+  }
+
+  setUint32(v: number): void {
+    const b = Buffer.allocUnsafe(4);
+    writeU32(b, 0, v >>> 0);
+    this.setData(b);
+  }
+
+  private needData(n: number): void {
+    if (this.data.length < n) {
+      throw new BadValue(`option ${this.type} has ${this.data.length} bytes of data, ${n} needed`);
+    }
+  }
+
+  /** "0x0A0B..." of the wire form, with or without the header (Kea's toHexString). */
+  toHexString(includeHeader = false): string {
+    const b = this.pack();
+    const from = includeHeader ? 0 : this.getHeaderLen();
+    return from >= b.length ? "" : "0x" + toHex(b, from).toUpperCase();
   }
 
   /** 2 for DHCPv4, 4 for DHCPv6. */

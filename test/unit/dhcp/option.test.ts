@@ -150,3 +150,16 @@ test("the v4 client FQDN name switches encoding with the E flag", () => {
   o.setFlag(FqdnFlag.E, false);
   assert.deepEqual([...o.getData()], [0, 0, 0, ...Buffer.from("a.b.")]);
 });
+
+test("Kea's integer accessors read and write the start of a plain option's payload", () => {
+  const o = new Option(4, 224);
+  o.setUint32(0x01020304);
+  assert.equal(o.getUint32(), 0x01020304);
+  assert.equal(o.getUint16(), 0x0102);
+  assert.equal(o.getUint8(), 1);
+  o.setUint16(0xabcd);
+  assert.equal(o.toHexString(), "0xABCD");
+  assert.equal(o.toHexString(true), "0xE002ABCD");
+  o.setUint8(7);
+  assert.throws(() => o.getUint16(), /1 bytes of data, 2 needed/);
+});
