@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { ConfigFileError } from "../../../../src/dhcpsrv/config/errors.ts";
-import { loadConfigFile } from "../../../../src/dhcpsrv/config/validate.ts";
+import { loadConfigFile, parseConfigText } from "../../../../src/dhcpsrv/config/validate.ts";
 
 const root = fileURLToPath(new URL("../../../fixtures/config/kea-2.2/", import.meta.url));
 
@@ -119,6 +119,67 @@ describe("Kea 2.2 examples Nestor accepts", () => {
     const { config } = loadConfigFile(file(6, "advanced"), 6);
     assert.ok(config.subnet6.length > 0);
     assert.ok(config.subnet6.every((s) => Number.isInteger(s.id) && s.id > 0));
+  });
+});
+
+describe("Kea 2.2's config-get output, every default written out", () => {
+  for (const family of [4, 6] as const) {
+    test(`config-get-dhcp${family}.json is accepted without warnings`, () => {
+      const { config, warnings } = loadConfigFile(`${root}config-get-dhcp${family}.json`, family);
+      assert.deepEqual(warnings, []);
+      assert.equal(config["valid-lifetime"], 7200);
+      assert.equal(config.loggers[0]!["output-options"][0]!.output, "stdout");
+    });
+  }
+
+  const COMMON = [
+    "valid-lifetime",
+    "calculate-tee-times",
+    "t1-percent",
+    "t2-percent",
+    "decline-probation-period",
+    "parked-packet-limit",
+    "expired-leases-processing",
+    "host-reservation-identifiers",
+    "multi-threading",
+    "sanity-checks",
+    "reservations-global",
+    "reservations-in-subnet",
+    "reservations-out-of-pool",
+    "server-tag",
+    "statistic-default-sample-count",
+    "statistic-default-sample-age",
+  ] as const;
+
+  test("Nestor's Dhcp4 defaults are the values Kea 2.2 reports", () => {
+    const mine = parseConfigText('{ "Dhcp4": {} }', 4).config;
+    const kea = loadConfigFile(`${root}config-get-dhcp4.json`, 4).config;
+    for (const key of [
+      ...COMMON,
+      "echo-client-id",
+      "match-client-id",
+      "authoritative",
+      "next-server",
+      "server-hostname",
+      "boot-file-name",
+    ] as const) {
+      assert.deepEqual(mine[key], kea[key], key);
+    }
+  });
+
+  test("Nestor's Dhcp6 defaults are the values Kea 2.2 reports", () => {
+    const mine = parseConfigText('{ "Dhcp6": {} }', 6).config;
+    const kea = loadConfigFile(`${root}config-get-dhcp6.json`, 6).config;
+    for (const key of [
+      ...COMMON,
+      "preferred-lifetime",
+      "mac-sources",
+      "relay-supplied-options",
+    ] as const) {
+      assert.deepEqual(mine[key], kea[key], key);
+    }
+    // The Kea run set persist to false; the rest of server-id is Kea's default.
+    assert.deepEqual({ ...mine["server-id"], persist: false }, kea["server-id"]);
   });
 });
 
