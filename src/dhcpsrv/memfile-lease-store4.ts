@@ -29,6 +29,7 @@ import {
   NoSuchLease,
 } from "./lease-store.ts";
 import {
+  type BeforeStep,
   type LfcResult,
   cleanupInProgress,
   createLeaseFile,
@@ -56,6 +57,8 @@ export interface MemfileHooks {
   onRowError?: (file: string, line: number, reason: string) => void;
   /** Told when a background cleanup ends, with its result or its error. */
   onCleanupDone?: (result: LfcResult | Error) => void;
+  /** Test seam: called before each rotation step on the event loop (throwing fails it). */
+  beforeRotationStep?: BeforeStep;
 }
 
 /** The store's record of a lease: the lease and the index keys it was filed under. */
@@ -403,10 +406,13 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
     if (this.files === null || this.closed || this.cleanup !== null) return null;
     this.flush();
     fs.closeSync(this.fd);
+    this.fd = -1;
     try {
-      rotateLeaseFile(this.files);
+      rotateLeaseFile(this.files, this.hooks.beforeRotationStep);
     } finally {
-      this.fd = fs.openSync(this.files.main, "a");
+      // Whatever happened, appends go to a main file that starts with the header; if even that
+      // cannot be made, flushes fail (LeaseFileWriteError) until a cleanup succeeds.
+      this.reopenMain(this.files.main);
     }
     const done = (r: LfcResult | Error): void => {
       this.cleanup = null;
@@ -424,6 +430,17 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
       },
     );
     return this.cleanup;
+  }
+
+  private reopenMain(file: string): void {
+    let size = -1;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      // missing: created below
+    }
+    if (size <= 0) createLeaseFile(file);
+    this.fd = fs.openSync(file, "a");
   }
 
   /** A cleanup whose failure is reported through `onCleanupDone`, never thrown. */

@@ -203,6 +203,22 @@ describe("lease file cleanup in the running server", () => {
     assert.match(bad.stderr, /only DHCPv4/);
   });
 
+  it("a rotation that fails half-way leaves the server appending to a valid file", async (t) => {
+    const file = path.join(tempDir(t), "leases4.csv");
+    const store = MemfileLeaseStore4.open(
+      { name: file, "lfc-interval": 0 },
+      { beforeRotationStep: stopBefore("create-main") },
+    );
+    store.addLease4(lease(1));
+    assert.throws(() => store.runCleanup(), Crash);
+    assert.equal(fs.readFileSync(file, "utf8"), `${HEADER_2_2}\n`);
+    store.addLease4(lease(2));
+    store.flush();
+    await store.close();
+    assert.equal(loaded(file), leaseSetText(store.getAllLeases4()));
+    assert.equal(store.getAllLeases4().length, 2);
+  });
+
   it("a cleanup that fails (unreadable .1) keeps every file for the next one", async (t) => {
     const file = path.join(tempDir(t), "leases4.csv");
     const store = MemfileLeaseStore4.open({ name: file, "lfc-interval": 0, "max-row-errors": 1 });
