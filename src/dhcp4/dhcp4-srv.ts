@@ -63,10 +63,10 @@ export interface Dhcp4SrvDeps {
   hookIdx: Dhcp4Hooks;
   stats: StatsManager;
   logs: LogManager;
-  /** Relays are answered on this port (67, or -p). */
+  /** The port the server listens on (67, or -p). */
   serverPort: number;
-  /** Clients are answered on this port (68, or -P). */
-  clientPort: number;
+  /** -P: every reply goes to this port; undefined = 68 for clients, 67 for relays (Kea). */
+  clientPort: number | undefined;
   /** The IPv4 addresses of an interface, first one used as server identifier. */
   ifaceAddresses: (iface: string) => readonly string[];
 }
@@ -84,6 +84,11 @@ const {
   DHCPINFORM,
 } = DHCPMessageType;
 const BROADCAST = "255.255.255.255";
+const ZERO = "0.0.0.0";
+const DHCP4_CLIENT_PORT = 68;
+const DHCP4_SERVER_PORT = 67;
+/** Options Kea adds to every lease response when configured, asked for or not. */
+const BASIC_OPTIONS = [DHO.ROUTERS, DHO.DOMAIN_NAME_SERVERS, DHO.DOMAIN_NAME];
 
 export class Dhcp4Srv {
   private model: Dhcp4Model;
@@ -93,7 +98,7 @@ export class Dhcp4Srv {
   readonly stats4: Dhcp4Stats;
   private readonly engine: AllocEngine4;
   private readonly serverPort: number;
-  private readonly clientPort: number;
+  private readonly clientPort: number | undefined;
   private readonly ifaceAddresses: (iface: string) => readonly string[];
   private readonly log: Logger;
   private readonly badLog: Logger;
@@ -650,6 +655,12 @@ export class Dhcp4Srv {
     if (t2 > 0) r.addOption(uint32Option(DHO.DHCP_REBINDING_TIME, t2));
     r.addOption(addressOption(DHO.SUBNET_MASK, ipv4ToString(subnet.mask)));
     this.appendConfiguredOptions(ex, r);
+    const levels = this.optionLevels(ex);
+    for (const code of BASIC_OPTIONS) {
+      if (r.getOption(code) !== undefined) continue;
+      const d = findOption(levels, code);
+      if (d !== undefined && !d.neverSend) r.addOption(d.option);
+    }
   }
 
   /**
@@ -759,23 +770,34 @@ export class Dhcp4Srv {
     );
   }
 
-  /** RFC 2131 section 4.1: relay, ciaddr, or broadcast (no raw socket for yiaddr unicast). */
+  /**
+   * RFC 2131 section 4.1 as Kea applies it (adjustRemoteAddr, adjustIfaceData): INFORM to ciaddr,
+   * else via the relay, else the source; others to the relay, else ciaddr, else broadcast (NAK,
+   * and new addresses: UDP sockets cannot unicast to a client that has no address yet).
+   * Port: -P when given; the client port for direct clients; 67 for relays.
+   */
   private destination(ex: Exchange4): Reply4 | null {
     const q = ex.query;
     const r = ex.response;
     if (r === null) return null;
     const data = r.getBuffer();
     if (data.length === 0) return null;
+    const relayed = q.giaddrInt !== 0;
+    const inform = q.getType() === DHCPINFORM;
     let address: string;
-    let port = this.clientPort;
-    if (q.giaddrInt !== 0) {
+    if (inform) {
+      address = q.ciaddrInt !== 0 ? q.ciaddr : relayed ? q.giaddr : q.remoteAddr;
+    } else if (relayed) {
       address = q.giaddr;
-      port = this.serverPort;
-    } else if (q.ciaddrInt !== 0 && r.getType() !== DHCPNAK) {
+    } else if (q.ciaddrInt !== 0) {
       address = q.ciaddr;
-    } else {
+    } else if (r.getType() === DHCPNAK || r.yiaddrInt !== 0) {
       address = BROADCAST;
+    } else {
+      address = q.remoteAddr;
     }
+    const direct = inform ? q.ciaddrInt !== 0 || (!relayed && q.remoteAddr !== ZERO) : !relayed;
+    const port = this.clientPort ?? (direct ? DHCP4_CLIENT_PORT : DHCP4_SERVER_PORT);
     r.remoteAddr = address;
     r.remotePort = port;
     r.localAddr = ex.serverId;

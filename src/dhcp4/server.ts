@@ -1,0 +1,342 @@
+/**
+ * nestor-dhcp4 at run time: reads the configuration, opens the lease store, loads the hook
+ * libraries, opens the sockets, and serves. Packets arrive in batches; the batch's lease changes
+ * are written with one append (group commit) before any of its replies leaves. A query whose
+ * callout is asynchronous finishes later on its own, with its own flush before its reply.
+ *
+ * Reload (SIGHUP, config-reload): the new file is read, validated and turned into a model
+ * first; if any of that fails, or its hook libraries fail to load, the running configuration
+ * stays and the reason is logged.
+ */
+import os from "node:os";
+import { dirname, resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { parseHooksLibraries } from "../hooks/config.ts";
+import { HooksManager } from "../hooks/hooks-manager.ts";
+import { ServerHooks } from "../hooks/server-hooks.ts";
+import { defineMessages, LogManager, type LoggerSpec, type Logger } from "../log/logger.ts";
+import { StatsManager } from "../stats/stats-manager.ts";
+import { buildDhcp4Model, type Dhcp4Model } from "../dhcpsrv/cfg4.ts";
+import { loadConfigFile } from "../dhcpsrv/config/index.ts";
+import type { Dhcp4Config, LoggerConfig } from "../dhcpsrv/config/types.ts";
+import { IfaceManager } from "../dhcpsrv/iface/iface-manager.ts";
+import type { OutgoingPacket, ReceivedPacket } from "../dhcpsrv/iface/packet-socket.ts";
+import { MemfileLeaseStore4 } from "../dhcpsrv/memfile-lease-store4.ts";
+import { Dhcp4Srv } from "./dhcp4-srv.ts";
+import type { Reply4 } from "./exchange.ts";
+import { registerDhcp4Hooks, type Dhcp4Hooks } from "./hook-points.ts";
+import { Reclaimer4 } from "./reclaimer.ts";
+
+defineMessages({
+  DHCP4_STARTED: "Nestor DHCPv4 server version %1 started",
+  DHCP4_CONFIG_LOADED: "configuration %1 loaded: %2 subnets, %3 hook libraries",
+  DHCP4_CONFIG_WARNING: "%1",
+  DHCP4_RELOAD_FAIL: "configuration reload failed, the running configuration stays: %1",
+  DHCP4_LEASE_WRITE_FAILED: "lease file write failed, %1 replies not sent: %2",
+  DHCP4_SEND_FAILED: "sending a reply to %1 failed: %2",
+  DHCP4_SHUTDOWN: "shutting down",
+  DHCP4_SRV_CONFIGURED_FAIL: "dhcp4_srv_configured callout rejected the configuration: %1",
+});
+
+export const VERSION = "0.1.0";
+export const DEFAULT_DATA_DIR = "/var/lib/nestor";
+
+export interface Dhcp4ServerOptions {
+  configFile: string;
+  /** -p: server port (67); 0 picks a free one (tests). */
+  serverPort?: number;
+  /** -P: client port (68). */
+  clientPort?: number;
+  /** -d: debug logging everywhere. */
+  debug?: boolean;
+  logs?: LogManager;
+  /** Socket backend (tests force "dgram"). */
+  backend?: "auto" | "native" | "dgram";
+}
+
+export class Dhcp4Server {
+  readonly logs: LogManager;
+  readonly stats = new StatsManager();
+  readonly hooks: HooksManager;
+  readonly hookIdx: Dhcp4Hooks;
+  readonly iface: IfaceManager;
+  private readonly options: Dhcp4ServerOptions;
+  private readonly log: Logger;
+  private leases!: MemfileLeaseStore4;
+  private srv!: Dhcp4Srv;
+  private reclaimer!: Reclaimer4;
+  private config!: Dhcp4Config;
+  private leaseDbKey = "";
+  private ifaceKey = "";
+  private addressesByIface = new Map<string, string[]>();
+  private allAddresses: string[] = [];
+  private pendingAsync = new Set<Promise<unknown>>();
+
+  private constructor(options: Dhcp4ServerOptions) {
+    this.options = options;
+    this.logs = options.logs ?? new LogManager("nestor-dhcp4");
+    this.log = this.logs.getLogger("dhcp4");
+    const serverHooks = new ServerHooks();
+    this.hookIdx = registerDhcp4Hooks(serverHooks);
+    this.hooks = new HooksManager({ serverHooks, logManager: this.logs });
+    this.iface = new IfaceManager({
+      family: 4,
+      port: options.serverPort ?? 67,
+      backend: options.backend ?? "auto",
+      logger: this.logs.getLogger("dhcpsrv"),
+      file: options.configFile,
+    });
+  }
+
+  /** Reads the configuration and starts serving; throws (ConfigError...) when it cannot. */
+  static async start(options: Dhcp4ServerOptions): Promise<Dhcp4Server> {
+    const server = new Dhcp4Server(options);
+    try {
+      await server.configure(true);
+    } catch (e) {
+      await server.stop().catch(() => {});
+      throw e;
+    }
+    server.log.info("DHCP4_STARTED", VERSION);
+    return server;
+  }
+
+  get port(): number {
+    return this.iface.port;
+  }
+
+  get leaseStore(): MemfileLeaseStore4 {
+    return this.leases;
+  }
+
+  /** The running configuration, with Kea's defaults filled in. */
+  get configuration(): Dhcp4Config {
+    return this.config;
+  }
+
+  get model(): Dhcp4Model {
+    return this.srv.getModel();
+  }
+
+  /** Re-reads the configuration file; on any error the running configuration stays. */
+  async reload(): Promise<void> {
+    try {
+      await this.configure(false);
+    } catch (e) {
+      this.log.error("DHCP4_RELOAD_FAIL", e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  private async configure(initial: boolean): Promise<void> {
+    const file = this.options.configFile;
+    const { config, warnings } = loadConfigFile(file, 4);
+    const model = buildDhcp4Model(config, file);
+    const libraries = parseHooksLibraries(config["hooks-libraries"], "Dhcp4.hooks-libraries", file);
+    this.logs.configure(loggerSpecs(config.loggers, file), {
+      forceDebug: this.options.debug === true,
+    });
+    for (const w of warnings) this.log.warn("DHCP4_CONFIG_WARNING", w.text);
+    const leaseDbKey = JSON.stringify(config["lease-database"]);
+    let newLeases: MemfileLeaseStore4 | null = null;
+    if (initial || leaseDbKey !== this.leaseDbKey) newLeases = this.openLeases(config, file);
+    try {
+      await this.hooks.loadLibraries(libraries, {
+        multiThreading: config["multi-threading"]["enable-multi-threading"],
+      });
+    } catch (e) {
+      await newLeases?.close();
+      throw e;
+    }
+    if (newLeases !== null) {
+      const old = initial ? null : this.leases;
+      this.leases = newLeases;
+      await old?.close();
+    }
+    this.config = config;
+    if (initial || newLeases !== null) {
+      this.srv = new Dhcp4Srv({
+        model,
+        leases: this.leases,
+        hooks: this.hooks,
+        hookIdx: this.hookIdx,
+        stats: this.stats,
+        logs: this.logs,
+        serverPort: this.options.serverPort ?? 67,
+        clientPort: this.options.clientPort,
+        ifaceAddresses: (name) =>
+          name === "" ? this.allAddresses : (this.addressesByIface.get(name) ?? []),
+      });
+      this.reclaimer?.stop();
+      this.reclaimer = new Reclaimer4(
+        this.leases,
+        this.hooks,
+        this.hookIdx,
+        this.srv.stats4,
+        this.logs.getLogger("alloc-engine"),
+        config["expired-leases-processing"],
+      );
+    } else {
+      this.srv.setModel(model);
+    }
+    this.reclaimer.start(config["expired-leases-processing"]);
+    await this.srvConfigured(config);
+    const ifaceKey = JSON.stringify(config["interfaces-config"]);
+    if (initial || ifaceKey !== this.ifaceKey) {
+      await this.iface.open(config["interfaces-config"]);
+      this.iface.onBatch((packets) => this.onBatch(packets));
+      this.ifaceKey = ifaceKey;
+      this.learnAddresses();
+    }
+    this.leaseDbKey = leaseDbKey;
+    this.log.info("DHCP4_CONFIG_LOADED", file, model.subnets.length, libraries.length);
+  }
+
+  // dhcp4_srv_configured: a callout may reject the configuration by setting "error" and DROP.
+  private async srvConfigured(config: Dhcp4Config): Promise<void> {
+    const gen = this.hooks.callouts;
+    if (!gen.calloutsPresent(this.hookIdx.dhcp4_srv_configured)) return;
+    const h = gen.createCalloutHandle();
+    h.setArgument("json_config", config);
+    h.setArgument("server_config", this.srv.getModel());
+    await gen.callCallouts(this.hookIdx.dhcp4_srv_configured, h);
+    const status = h.getStatus();
+    const error = h.getArgumentNames().includes("error") ? String(h.getArgument("error")) : "";
+    await h.release();
+    if (status === 2 || error !== "") {
+      const why = error === "" ? "unknown error" : error;
+      this.log.error("DHCP4_SRV_CONFIGURED_FAIL", why);
+      throw new Error(`dhcp4_srv_configured: ${why}`);
+    }
+  }
+
+  private openLeases(config: Dhcp4Config, file: string): MemfileLeaseStore4 {
+    const db = config["lease-database"];
+    const name = db.name === undefined ? undefined : resolve(dirname(file), db.name);
+    const path = name ?? `${DEFAULT_DATA_DIR}/kea-leases4.csv`;
+    if (db.persist) mkdirSync(dirname(path), { recursive: true });
+    return MemfileLeaseStore4.open({ ...db, name: path });
+  }
+
+  private learnAddresses(): void {
+    this.addressesByIface.clear();
+    const all = new Set<string>();
+    for (const s of this.iface.interfaces()) {
+      const list = s.only.length > 0 ? [...s.only] : s.addresses.map((a) => a.address);
+      this.addressesByIface.set(s.name, list);
+      for (const a of list) all.add(a);
+    }
+    for (const list of Object.values(os.networkInterfaces())) {
+      for (const a of list ?? []) if (a.family === "IPv4") all.add(a.address);
+    }
+    this.allAddresses = [...all];
+  }
+
+  /** One batch: process every query, one lease append, then every reply. */
+  private onBatch(packets: readonly ReceivedPacket[]): void {
+    const out: OutgoingPacket[] = [];
+    for (const p of packets) {
+      const r = this.srv.processQuery({
+        data: p.data,
+        srcAddr: p.srcAddr,
+        srcPort: p.srcPort,
+        dstAddr: p.dstAddr,
+        iface: p.ifname,
+        ifindex: p.ifindex,
+        receivedAt: p.receivedAt,
+      });
+      if (r === null) continue;
+      if (r instanceof Promise) {
+        this.track(r.then((reply) => this.sendLater(reply)));
+        continue;
+      }
+      out.push(outgoing(r));
+    }
+    if (!this.flushed(out.length)) return;
+    if (out.length === 0) return;
+    const failures = this.iface.sendBatch(out);
+    if (failures !== null) {
+      for (const f of failures)
+        this.log.warn("DHCP4_SEND_FAILED", out[f.index]!.dstAddr, f.error.message);
+    }
+  }
+
+  private flushed(replies: number): boolean {
+    if (this.leases.pendingWrites === 0) return true;
+    try {
+      this.leases.flush();
+      return true;
+    } catch (e) {
+      this.log.error(
+        "DHCP4_LEASE_WRITE_FAILED",
+        replies,
+        e instanceof Error ? e.message : String(e),
+      );
+      return false;
+    }
+  }
+
+  private sendLater(reply: Reply4 | null): void {
+    if (reply === null || !this.flushed(1)) return;
+    try {
+      this.iface.send(outgoing(reply));
+    } catch (e) {
+      this.log.warn("DHCP4_SEND_FAILED", reply.address, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.catch((e: unknown) => this.log.error("DHCP4_SEND_FAILED", "?", String(e)));
+    this.pendingAsync.add(t);
+    void t.finally(() => this.pendingAsync.delete(t));
+  }
+
+  /** Runs one reclamation cycle now (leases-reclaim). */
+  reclaimNow(remove?: boolean): Promise<number> {
+    return this.reclaimer.reclaimOnce(remove === undefined ? {} : { remove });
+  }
+
+  /** Stops receiving, lets asynchronous queries finish, unloads libraries, closes the leases. */
+  async stop(): Promise<void> {
+    this.log.info("DHCP4_SHUTDOWN");
+    this.iface.close();
+    this.reclaimer?.stop();
+    await Promise.all([...this.pendingAsync]);
+    await this.hooks.unloadLibraries();
+    await this.leases?.close();
+  }
+}
+
+function outgoing(r: Reply4): OutgoingPacket {
+  return {
+    data: r.data,
+    dstAddr: r.address,
+    dstPort: r.port,
+    srcAddr: r.source,
+    ifindex: r.ifindex > 0 ? r.ifindex : undefined,
+  };
+}
+
+/**
+ * Kea's `loggers` as Nestor's: a name under `kea-dhcp4` is read as `nestor-dhcp4` so that a Kea
+ * configuration keeps working; outputs stdout, stderr or a file (relative to the configuration
+ * file); syslog is not supported yet and goes to stderr.
+ */
+export function loggerSpecs(loggers: readonly LoggerConfig[], file: string): LoggerSpec[] {
+  return loggers.map((l) => {
+    const spec: LoggerSpec = {
+      name: l.name.replace(/^kea-dhcp4(?=$|\.)/, "nestor-dhcp4"),
+      debuglevel: l.debuglevel,
+      outputs: l["output-options"].map((o) =>
+        o.output === "stdout" || o.output === "stderr"
+          ? o.output
+          : o.output.startsWith("syslog")
+            ? "stderr"
+            : resolve(dirname(file), o.output),
+      ),
+    };
+    if (l.severity !== undefined) spec.severity = l.severity;
+    if (spec.outputs!.length === 0) delete spec.outputs;
+    return spec;
+  });
+}
