@@ -29,10 +29,10 @@ function parse6(name: string): Pkt6 {
 /**
  * The one canonical-form rule the captures need: these senders pad a DHCPv4 packet with zero
  * bytes after END up to 300 bytes, the minimum BOOTP message RFC 1542 section 2.1 asks clients
- * for (ISC dhclient always; udhcpc whenever its options are short; dhcpcd for its RELEASE). pack() ends right after
- * END, so the canonical form is the captured bytes cut after END, whose length is given here;
- * pack(300) restores the sender's padding exactly. Kea, perfdhcp and every DHCPv6 sender need no
- * rule: their packets pack back byte for byte.
+ * for (ISC dhclient always; udhcpc whenever its options are short; dhcpcd for its RELEASE).
+ * pack() ends right after END, so the canonical form is the captured bytes cut after END, whose
+ * length is given here; pack(300) restores the sender's padding exactly. Kea, perfdhcp and every
+ * DHCPv6 sender need no rule: their packets pack back byte for byte.
  */
 const PADDED_TO_300 = new Map<string, number>([
   ["udhcpc-07-release", 259],
