@@ -2,17 +2,19 @@
  * Datagrams per second received and echoed on loopback by one event loop, with:
  *   - node:dgram ('message' per datagram, send per datagram),
  *   - the native socket read one datagram per event (batch 1, send per datagram),
- *   - the native socket read in batches (recvmmsg up to 64, one sendmmsg per batch).
+ *   - the native socket read in batches (recvmmsg up to 64, one sendmmsg per batch),
+ *   - the same on the bare addon, to show what the PacketSocket layer's objects cost.
  * A worker thread is the client: it keeps a window of datagrams in flight and counts the echoes.
  * Each run is bounded in count and time. Also prints the server thread's CPU per datagram.
  *
- *   npm run bench:socket [-- --seconds 3 --count 300000 --window 256 --size 300]
+ *   npm run bench:socket [-- --seconds 3 --count 300000 --window 64 --size 300]
  */
 import dgram from "node:dgram";
 import { parseArgs } from "node:util";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 
-import { loadNative, type NativeBinding } from "../src/dhcpsrv/iface/native.ts";
+import { ipv4Text } from "../src/dhcpsrv/iface/address-text.ts";
+import { META, loadNative, type NativeBinding } from "../src/dhcpsrv/iface/native.ts";
 import { NativePacketSocket } from "../src/dhcpsrv/iface/native-socket.ts";
 import type { OutgoingPacket } from "../src/dhcpsrv/iface/packet-socket.ts";
 
@@ -119,6 +121,30 @@ async function nativeServer(batchSize: number): Promise<Server> {
   return { port: s.localPort(), close: () => s.close() };
 }
 
+/** The addon without the PacketSocket layer: what building ReceivedPacket objects costs. */
+async function rawServer(): Promise<Server> {
+  const s = new (requireBinding().UdpSocket)(4, 64, 4096);
+  s.setRecvBufferSize(RCVBUF);
+  s.bind("127.0.0.1", 0);
+  const meta = new Int32Array(64 * META.words);
+  const bytes = new Uint8Array(meta.buffer);
+  s.start((count, data) => {
+    if (data === undefined) return;
+    const out = new Array<OutgoingPacket>(count);
+    for (let i = 0; i < count; i++) {
+      const m = i * META.words;
+      const offset = meta[m + META.offset];
+      out[i] = {
+        data: data.subarray(offset, offset + meta[m + META.length]),
+        dstAddr: ipv4Text(bytes, (m + META.srcAddr) * 4, meta[m + META.srcAddr]),
+        dstPort: meta[m + META.srcPort],
+      };
+    }
+    s.sendBatch(out);
+  }, meta);
+  return { port: s.localAddress().port, close: () => s.close() };
+}
+
 async function measure(name: string, server: Server, job: Omit<ClientJob, "port">) {
   const cpu0 = process.threadCpuUsage();
   const worker = new Worker(new URL(import.meta.url), {
@@ -147,7 +173,7 @@ async function main(): Promise<void> {
     options: {
       seconds: { type: "string", default: "3" },
       count: { type: "string", default: "300000" },
-      window: { type: "string", default: "256" },
+      window: { type: "string", default: "64" },
       size: { type: "string", default: "300" },
     },
   });
@@ -165,6 +191,7 @@ async function main(): Promise<void> {
     await measure("node:dgram", await dgramServer(), job),
     await measure("native, batch 1", await nativeServer(1), job),
     await measure("native, batch 64 (recvmmsg/sendmmsg)", await nativeServer(64), job),
+    await measure("  same, addon alone (no PacketSocket)", await rawServer(), job),
   ];
   const base = rows[0].rate;
   for (const r of rows) {

@@ -242,3 +242,25 @@ test("close releases the server port", async () => {
   await again.open({ interfaces: ["lo"] });
   assert.equal(again.port, port);
 });
+
+test("without the addon the manager warns why and falls back to node:dgram", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const manager = new URL("../../../../src/dhcpsrv/iface/iface-manager.ts", import.meta.url).href;
+  const script = `
+    import { IfaceManager } from ${JSON.stringify(manager)};
+    const m = new IfaceManager({ family: 4, port: 0 });
+    await m.open({ interfaces: ["lo"] });
+    console.log("kind=" + m.kind);
+    m.close();`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...process.env, NESTOR_NO_NATIVE: "1" },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /WARN .*DHCPSRV_IFACE_NATIVE_UNAVAILABLE native sockets unavailable \(disabled/,
+  );
+  assert.match(r.stdout, /kind=dgram/);
+});

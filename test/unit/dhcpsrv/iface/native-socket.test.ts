@@ -255,3 +255,23 @@ test("terminating a worker whose socket is being flooded neither crashes nor han
   clearInterval(flood);
   await settle(50);
 });
+
+test("an exception thrown by the batch handler is an uncaught exception of its thread, not a crash", async () => {
+  const { Worker } = await import("node:worker_threads");
+  const { nativeAddonPath } = await import("../../../../src/dhcpsrv/iface/native.ts");
+  const worker = new Worker(
+    `const { parentPort, workerData } = require("node:worker_threads");
+     const addon = require(workerData);
+     const s = new addon.UdpSocket(4, 64, 2048);
+     s.bind("127.0.0.1", 0);
+     s.start(() => { throw new Error("handler failed"); }, new Int32Array(64 * 16));
+     parentPort.postMessage(s.localAddress().port);`,
+    { eval: true, workerData: nativeAddonPath() },
+  );
+  const port = await new Promise<number>((resolve) => worker.once("message", resolve));
+  const failed = new Promise<Error>((resolve) => worker.once("error", resolve));
+  const client = await bound();
+  client.send({ data: Buffer.from("x"), dstAddr: "127.0.0.1", dstPort: port });
+  assert.equal((await failed).message, "handler failed");
+  await worker.terminate();
+});
