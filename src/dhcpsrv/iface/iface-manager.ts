@@ -14,6 +14,10 @@
  *   dropped here;
  * - node:dgram, one shared, when the addon is unavailable: the arrival interface is the configured
  *   one when exactly one is served, unknown otherwise (warned at open).
+ *
+ * `dhcp-socket-type` "raw" (Kea's default for v4) is served with these UDP sockets too: a reply to
+ * a client that has no address yet goes out as a broadcast on its interface, as Kea does with
+ * "udp"; unicasting it to yiaddr needs a raw AF_PACKET socket, which this layer does not have yet.
  */
 import { defaultLogManager, defineMessages, type Logger } from "../../log/logger.ts";
 import { ConfigError } from "../../util/errors.ts";
@@ -109,6 +113,8 @@ export class IfaceManager {
   private handler: IfaceBatchHandler = ignore;
   private kindUsed: SocketKind | undefined;
   private perDevice = false;
+  /** Some interface is served as `iface/address`: replies may need that source. */
+  private restricted = false;
 
   constructor(options: IfaceManagerOptions) {
     this.family = options.family;
@@ -159,6 +165,7 @@ export class IfaceManager {
       this.close();
       throw e;
     }
+    this.restricted = this.served.some((s) => s.only.length > 0);
     for (const s of this.served) {
       this.log.info("DHCPSRV_IFACE_LISTEN", s.name, s.index, this.port, this.kindUsed);
     }
@@ -180,7 +187,7 @@ export class IfaceManager {
   /** Sends a batch with one sendmmsg per socket; failures carry indexes into `packets`. */
   sendBatch(packets: readonly OutgoingPacket[]): SendFailure[] | null {
     if (packets.length === 0) return null;
-    if (this.sockets.length === 1 && !this.served.some((s) => s.only.length > 0)) {
+    if (this.sockets.length === 1 && !this.restricted) {
       return this.sockets[0].sendBatch(packets);
     }
     const groups = new Map<PacketSocket, { packets: OutgoingPacket[]; indexes: number[] }>();
@@ -215,6 +222,7 @@ export class IfaceManager {
     this.byIndex = new Map();
     this.kindUsed = undefined;
     this.perDevice = false;
+    this.restricted = false;
   }
 
   private withSource(packet: OutgoingPacket): OutgoingPacket {

@@ -16,6 +16,7 @@ export type SocketKind = "native" | "dgram";
 export interface ReceivedPacket {
   /** The payload; a view into the batch's own buffer, which is never reused, so it may be kept. */
   readonly data: Buffer;
+  /** The sender; an IPv6 link-local address comes without its zone, which is `ifindex`. */
   readonly srcAddr: string;
   readonly srcPort: number;
   /** The destination address of the IP header (255.255.255.255, ff02::1:2, a unicast address);
