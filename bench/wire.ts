@@ -1,9 +1,10 @@
 // Wire codec throughput: unpack + pack of captured packets (test/fixtures/wire), in operations
 // per second. Each case is warmed up, then timed over several rounds; the median round is shown
-// with the spread of all rounds.
+// with the spread of all rounds. Each case runs in a worker thread of its own.
 //
 //   npm run bench:wire [-- --rounds 7 --round-ms 400]
 import { parseArgs } from "node:util";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { Pkt4, Pkt6 } from "../src/dhcp/index.ts";
 import { bytes, vector } from "../test/fixtures/wire/vectors.ts";
 
@@ -54,7 +55,34 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function main(): void {
+interface Job {
+  index: number;
+  rounds: number;
+  roundMs: number;
+}
+
+/** One case, alone in its worker thread: warm-up, then `rounds` timed rounds. */
+function measure(job: Job): number[] {
+  const c = CASES[job.index]!;
+  const data = bytes(vector(c.vector));
+  round(c.run, data, 300); // warm-up: let the JIT settle
+  const results: number[] = [];
+  for (let r = 0; r < job.rounds; r++) results.push(round(c.run, data, job.roundMs));
+  if (sink === -1) console.log(sink); // keeps the work observable
+  return results;
+}
+
+// Each case runs in its own worker thread (its own V8 isolate), so that what the JIT learned
+// from one case cannot slow down or speed up the next.
+function runCase(job: Job): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: job });
+    worker.once("message", (results: number[]) => resolve(results));
+    worker.once("error", reject);
+  });
+}
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { rounds: { type: "string" }, "round-ms": { type: "string" } },
   });
@@ -64,19 +92,18 @@ function main(): void {
   console.log(
     `${"case".padEnd(40)} ${"bytes".padStart(5)} ${"ops/s".padStart(10)} ${"us/op".padStart(7)}  min..max ops/s`,
   );
-  for (const c of CASES) {
-    const data = bytes(vector(c.vector));
-    round(c.run, data, 300); // warm-up: let the JIT settle
-    const results: number[] = [];
-    for (let r = 0; r < rounds; r++) results.push(round(c.run, data, roundMs));
+  for (let index = 0; index < CASES.length; index++) {
+    const c = CASES[index]!;
+    const results = await runCase({ index, rounds, roundMs });
     const med = median(results);
+    const size = bytes(vector(c.vector)).length;
     const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
     console.log(
-      `${c.label.padEnd(40)} ${String(data.length).padStart(5)} ${fmt(med).padStart(10)} ` +
+      `${c.label.padEnd(40)} ${String(size).padStart(5)} ${fmt(med).padStart(10)} ` +
         `${(1e6 / med).toFixed(2).padStart(7)}  ${fmt(Math.min(...results))}..${fmt(Math.max(...results))}`,
     );
   }
-  if (sink === -1) console.log(sink); // keeps the work observable
 }
 
-main();
+if (isMainThread) await main();
+else parentPort!.postMessage(measure(workerData as Job));
