@@ -17,6 +17,7 @@
 import fs from "node:fs";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
 import { tryParseIPv4 } from "../dhcp/ioaddress.ts";
+import { defineMessages, type Logger } from "../log/logger.ts";
 import { InvalidOperation } from "../util/errors.ts";
 import { formatLease4Row } from "./csv-lease-file4.ts";
 import { Lease4, LeaseState } from "./lease.ts";
@@ -38,6 +39,19 @@ import {
   startCleanupWorker,
 } from "./lfc.ts";
 
+// Kea's message IDs (src/lib/dhcpsrv/dhcpsrv_messages.mes) where Kea has one.
+defineMessages({
+  DHCPSRV_MEMFILE_DB: "opening memory file lease database: %1",
+  DHCPSRV_MEMFILE_LEASE_FILE_LOAD: "loading leases from file %1: %2 rows, %3 discarded",
+  DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR: "discarding row %1 of %2, error: %3",
+  DHCPSRV_MEMFILE_NEEDS_CONVERSION:
+    "lease file %1 is not in Kea 2.2's layout; it is converted by a lease file cleanup now",
+  DHCPSRV_MEMFILE_LFC_SETUP: "setting up the Lease File Cleanup interval to %1 sec",
+  DHCPSRV_MEMFILE_LFC_START: "starting Lease File Cleanup of %1",
+  DHCPSRV_MEMFILE_LFC_COMPLETE: "Lease File Cleanup of %1 done: %2 leases written in %3 ms",
+  DHCPSRV_MEMFILE_LFC_FAIL: "Lease File Cleanup of %1 failed: %2",
+});
+
 export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
 export const DEFAULT_LFC_INTERVAL = 3600;
 
@@ -57,6 +71,8 @@ export interface MemfileHooks {
   onRowError?: (file: string, line: number, reason: string) => void;
   /** Told when a background cleanup ends, with its result or its error. */
   onCleanupDone?: (result: LfcResult | Error) => void;
+  /** Where the store logs (Kea's message IDs); nothing is logged without one. */
+  logger?: Logger;
   /** Test seam: called before each rotation step on the event loop (throwing fails it). */
   beforeRotationStep?: BeforeStep;
 }
@@ -198,13 +214,26 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
   }
 
   private load(set: LeaseFileSet): number {
+    const log = this.hooks.logger;
+    log?.info(
+      "DHCPSRV_MEMFILE_DB",
+      `lfc-interval=${this.lfcInterval} max-row-errors=${this.maxRowErrors} name=${set.main} persist=true type=memfile universe=4`,
+    );
     if (cleanupInProgress(set)) {
       throw new LeaseFileFormatError(set.main, "lease file cleanup is in progress");
     }
+    const onRowError = this.hooks.onRowError;
     const { leases, reports } = loadLeaseFiles4(set, {
       maxRowErrors: this.maxRowErrors,
-      ...(this.hooks.onRowError === undefined ? {} : { onRowError: this.hooks.onRowError }),
+      onRowError: (file, line, reason) => {
+        log?.error("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR", line, file, reason);
+        onRowError?.(file, line, reason);
+      },
     });
+    for (const r of reports) {
+      log?.info("DHCPSRV_MEMFILE_LEASE_FILE_LOAD", r.file, r.rows, r.rowErrors);
+      if (r.needsConversion) log?.warn("DHCPSRV_MEMFILE_NEEDS_CONVERSION", r.file);
+    }
     for (const [key, lease] of leases) this.insert(new Entry(lease, key));
     const main = reports.find((r) => r.file === set.main);
     const convert = reports.some((r) => r.needsConversion);
@@ -224,6 +253,7 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
     this.fd = fs.openSync(set.main, "a");
     if (convert) this.startCleanupInBackground();
     if (this.lfcInterval > 0) {
+      log?.info("DHCPSRV_MEMFILE_LFC_SETUP", this.lfcInterval);
       // A tick while the previous cleanup still runs does nothing; the next one tries again.
       this.timer = setInterval(() => this.startCleanupInBackground(), this.lfcInterval * 1000);
       this.timer.unref();
@@ -414,9 +444,14 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
       // cannot be made, flushes fail (LeaseFileWriteError) until a cleanup succeeds.
       this.reopenMain(this.files.main);
     }
+    const log = this.hooks.logger;
+    const main = this.files.main;
+    log?.info("DHCPSRV_MEMFILE_LFC_START", main);
     const done = (r: LfcResult | Error): void => {
       this.cleanup = null;
       this.lastCleanup = r;
+      if (r instanceof Error) log?.error("DHCPSRV_MEMFILE_LFC_FAIL", main, r.message);
+      else log?.info("DHCPSRV_MEMFILE_LFC_COMPLETE", main, r.leases, Math.round(r.durationMs));
       this.hooks.onCleanupDone?.(r);
     };
     this.cleanup = startCleanupWorker(this.files, this.maxRowErrors).then(
@@ -449,6 +484,7 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
       this.runCleanup()?.catch(() => {});
     } catch (err) {
       this.lastCleanup = err as Error;
+      this.hooks.logger?.error("DHCPSRV_MEMFILE_LFC_FAIL", this.file, (err as Error).message);
       this.hooks.onCleanupDone?.(err as Error);
     }
   }

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { HWAddr } from "../../../src/dhcp/hwaddr.ts";
+import { LogManager } from "../../../src/log/logger.ts";
 import { LeaseState } from "../../../src/dhcpsrv/lease.ts";
 import {
   LeaseFileFormatError,
@@ -80,6 +81,21 @@ describe("memfile: loading replays the lease file", () => {
     assert.equal(store.size, 2);
     assert.equal(store.loadRowErrors, 2);
     assert.deepEqual(seen, ["3", "5"]);
+  });
+
+  it("each bad row is logged with Kea's message ID, its file and its line", (t) => {
+    const file = path.join(tempDir(t), "leases4.csv");
+    writeLines(file, [HEADER_2_2, row(1), "198.51.100.2,zz,,3600,1,1,0,0,,0,"]);
+    const lines: string[] = [];
+    const logs = new LogManager("nestor-dhcp4");
+    logs.configure([{ name: "nestor-dhcp4", severity: "INFO", outputs: [(l) => lines.push(l)] }]);
+    open(t, file, { logger: logs.getLogger("dhcpsrv") });
+    const rowError = lines.find((l) => l.includes("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR"));
+    assert.match(
+      rowError ?? "",
+      /ERROR.*discarding row 3 of .*leases4\.csv, error: 'zz' is not a hardware address/,
+    );
+    assert.ok(lines.some((l) => /DHCPSRV_MEMFILE_LEASE_FILE_LOAD .*: 2 rows, 1 discarded/.test(l)));
   });
 
   it("more bad rows than max-row-errors refuse the load", (t) => {
