@@ -76,6 +76,20 @@ export class SourcePositions {
     return this.#byPath.has(JSON.stringify(path));
   }
 
+  /** Re-files the positions under `from` (the value and everything in it) under `to`. */
+  move(from: KeyPath, to: KeyPath): void {
+    const prefix = JSON.stringify(from).slice(0, -1);
+    for (const [key, located] of [...this.#byPath]) {
+      if (key === `${prefix}]` || key.startsWith(`${prefix},`)) {
+        const rest =
+          key === `${prefix}]`
+            ? []
+            : (JSON.parse(`[${key.slice(prefix.length + 1)}`) as PathSegment[]);
+        this.#byPath.set(JSON.stringify([...to, ...rest]), located);
+      }
+    }
+  }
+
   #nearest(path: KeyPath): Located | undefined {
     for (let n = path.length; n >= 0; n--) {
       const found = this.#byPath.get(JSON.stringify(path.slice(0, n)));

@@ -21,7 +21,7 @@ import {
 } from "./addresses.ts";
 import type { JsonMap, JsonValue, KeyPath } from "./kea-json.ts";
 import type { Family } from "./types.ts";
-import type { Reporter } from "./validate.ts";
+import type { Reporter } from "./source.ts";
 
 type Obj = { [key: string]: JsonValue | undefined };
 
@@ -376,12 +376,13 @@ function checkRelay(s: Obj, family: Family, path: KeyPath, r: Reporter): void {
     if (strs(relay, "ip-addresses").length > 0 && r.written([...path, "ip-addresses"])) {
       r.fail('use either "ip-address" or "ip-addresses", not both', [...path, "ip-address"]);
     }
-    // Kea 2.2's older single-address form, folded into the list.
-    relay["ip-addresses"] = [single];
-    delete relay["ip-address"];
     if (parseAddress(single, family) === undefined) {
       r.fail(`"${single}" is not an ${familyName(family)} address`, [...path, "ip-address"]);
     }
+    // Kea 2.2's older single-address form, folded into the list.
+    relay["ip-addresses"] = [single];
+    delete relay["ip-address"];
+    r.source.moved([...path, "ip-address"], [...path, "ip-addresses", 0]);
   }
   strs(relay, "ip-addresses").forEach((a, i) => {
     if (parseAddress(a, family) === undefined) {
@@ -585,8 +586,12 @@ function checkLoggers(g: Obj, top: KeyPath, r: Reporter): void {
         "output_options",
       ]);
     }
-    logger["output-options"] = logger["output-options"] ?? old ?? [];
-    delete logger["output_options"];
+    if (old !== undefined) {
+      logger["output-options"] = old;
+      delete logger["output_options"];
+      r.source.moved([...p, "output_options"], [...p, "output-options"]);
+    }
+    logger["output-options"] ??= [];
     maps(logger, "output-options").forEach((out, k) => {
       if (text(out, "output")!.trim() === "") {
         r.fail("the output must not be empty", [...p, "output-options", k, "output"]);

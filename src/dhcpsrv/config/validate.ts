@@ -23,11 +23,14 @@ import {
 } from "./kea-json.ts";
 import type { IgnoredSpec, Schema, UnsupportedSpec } from "./schema-common.ts";
 import { checkSemantics } from "./semantics.ts";
+import { ConfigSource, Reporter } from "./source.ts";
 import type { ConfigOf, Family } from "./types.ts";
 
 export interface LoadedConfig<F extends Family> {
   readonly config: ConfigOf<F>;
   readonly warnings: ConfigWarning[];
+  /** Where each value was written, for the servers' own refusals (`source.error(...)`). */
+  readonly source: ConfigSource;
 }
 
 /** Reads, parses and validates a Kea configuration file for the DHCPv4 (4) or DHCPv6 (6) server. */
@@ -71,41 +74,9 @@ export function validateDocument<F extends Family>(doc: KeaDocument, family: F):
   }
   const warnings = [...doc.warnings];
   runSchema(body, [top], family, doc, warnings);
-  const report = new Reporter(doc, warnings);
-  checkSemantics(body as JsonMap, family, [top], report);
-  return { config: body as unknown as ConfigOf<F>, warnings };
-}
-
-/** Hands semantic checks a way to fail or warn at a key path, with its source position. */
-export class Reporter {
-  readonly #doc: KeaDocument;
-  readonly #warnings: ConfigWarning[];
-
-  constructor(doc: KeaDocument, warnings: ConfigWarning[]) {
-    this.#doc = doc;
-    this.#warnings = warnings;
-  }
-
-  position(path: KeyPath): SourcePosition | undefined {
-    return this.#doc.positions.valueAt(path);
-  }
-
-  /** Whether the key at `path` was written in the file (rather than filled with a default). */
-  written(path: KeyPath): boolean {
-    return this.#doc.positions.has(path);
-  }
-
-  fail(reason: string, path: KeyPath): never {
-    throw new ConfigFileError(reason, formatKeyPath(path), this.#where(path));
-  }
-
-  warn(reason: string, path: KeyPath): void {
-    this.#warnings.push(makeWarning(reason, formatKeyPath(path), this.position(path)));
-  }
-
-  #where(path: KeyPath): SourcePosition | { file: string } {
-    return this.position(path) ?? { file: this.#doc.files[0] ?? "" };
-  }
+  const source = new ConfigSource(doc);
+  checkSemantics(body as JsonMap, family, [top], new Reporter(source, warnings));
+  return { config: body as unknown as ConfigOf<F>, warnings, source };
 }
 
 function isMap(v: JsonValue | undefined): v is JsonMap {

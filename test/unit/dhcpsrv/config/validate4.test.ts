@@ -407,6 +407,33 @@ describe("subnets and pools", () => {
   });
 });
 
+describe("the source of a loaded configuration", () => {
+  test("gives the servers refusals at a value's position", () => {
+    const { source } = parseConfigText(
+      '{ "Dhcp4": {\n  "option-data": [ { "name": "routers", "data": "not-an-address" } ] } }',
+      4,
+      "kea.conf",
+    );
+    const err = source.error("cannot convert the data", ["Dhcp4", "option-data", 0, "data"]);
+    assert.ok(err instanceof ConfigFileError);
+    assert.equal(err.message, "kea.conf:2:49: Dhcp4.option-data[0].data: cannot convert the data");
+  });
+
+  test("a default value is placed at its nearest written ancestor", () => {
+    const { source } = parseConfigText(
+      '{ "Dhcp4": {\n "subnet4": [ { "subnet": "192.0.2.0/24" } ] } }',
+      4,
+      "k",
+    );
+    assert.equal(source.written(["Dhcp4", "subnet4", 0, "pools"]), false);
+    assert.deepEqual(source.position(["Dhcp4", "subnet4", 0, "pools"]), {
+      file: "k",
+      line: 2,
+      column: 15,
+    });
+  });
+});
+
 describe("reservations", () => {
   const host = (fields: string) => subnet(`, "reservations": [ { ${fields} } ]`);
 
@@ -550,6 +577,19 @@ describe("options, interfaces, loggers, sockets", () => {
       "output-options": [
         { output: "stdout", flush: true, maxsize: 10240000, maxver: 1, pattern: "" },
       ],
+    });
+  });
+
+  test("positions follow output_options into output-options", () => {
+    const { source } = parseConfigText(
+      '{ "Dhcp4": {\n "loggers": [ { "name": "kea-dhcp4",\n "output_options": [ { "output": "stdout" } ] } ] } }',
+      4,
+      "kea.conf",
+    );
+    assert.deepEqual(source.position(["Dhcp4", "loggers", 0, "output-options", 0, "output"]), {
+      file: "kea.conf",
+      line: 3,
+      column: 34,
     });
   });
 
