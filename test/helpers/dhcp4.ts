@@ -74,7 +74,7 @@ export async function server4(
     stats,
     logs,
     serverPort: 67,
-    clientPort: 68,
+    clientPort: undefined,
     ifaceAddresses: () => [SERVER_ADDR],
   });
   return { srv, leases, stats, hooks, lines };
