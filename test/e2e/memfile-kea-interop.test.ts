@@ -231,8 +231,21 @@ function asKea(l: Lease4): JsonObject {
   return out;
 }
 
+/**
+ * Kea's strings are bytes, and its JSON printer writes each byte >= 0x80 as its own \u00XX
+ * escape: a UTF-8 "é" comes back from Kea as "Ã©". Nestor's text is mapped the same way.
+ */
+function keaBytes(v: JsonValue): JsonValue {
+  if (typeof v === "string") return Buffer.from(v, "utf8").toString("latin1");
+  if (Array.isArray(v)) return v.map(keaBytes);
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [keaBytes(k), keaBytes(x)]));
+  }
+  return v;
+}
+
 function nestorAsKea(leases: Lease4[]): JsonObject[] {
-  return sortByAddress(leases.map(asKea));
+  return sortByAddress(leases.map((l) => keaBytes(asKea(l)) as JsonObject));
 }
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -250,7 +263,7 @@ function nestorLeases(): Lease4[] {
     fqdnFwd: true,
     fqdnRev: true,
     hostname: "Laptop,Kitchen&Garden.example.org",
-    userContext: { comment: "a,b & c", n: 7, nested: { list: [1, "x,y"], ok: true } },
+    userContext: { comment: "a,b & c", n: 7, nested: { list: [1, "x,y"], ok: true }, owner: "Zoë" },
   });
   const plain = new Lease4({
     address: "198.51.100.11",
@@ -286,6 +299,7 @@ function nestorLeases(): Lease4[] {
     address: "198.51.100.14",
     hwaddr: hw(14),
     validLifetime: INFINITY_LFT, // expire passes 2^32: Kea 2.2 reads it as a 64-bit number
+    hostname: "café.example.org",
     cltt: NOW,
     subnetId: 1,
   });
@@ -373,7 +387,13 @@ describe("memfile lease file interop with Kea 2.2", () => {
       "fqdn-fwd": true,
       "fqdn-rev": false,
       hostname: "printer,2nd-floor&co.example.org",
-      "user-context": { site: "hq,annex", rack: 4, tags: ["a", "b,c"], deep: { x: null } },
+      "user-context": {
+        site: "hq,annex",
+        rack: 4,
+        tags: ["a", "b,c"],
+        deep: { x: null },
+        owner: "Zoë",
+      },
     });
     await add({ "ip-address": "198.51.100.21", "hw-address": "02:42:c6:33:64:21", "subnet-id": 1 });
     await add({
@@ -387,6 +407,7 @@ describe("memfile lease file interop with Kea 2.2", () => {
       "ip-address": "203.0.113.30",
       "hw-address": "",
       "client-id": "ab:cd:ef",
+      hostname: "münchen.example",
       "subnet-id": 2,
       state: 2,
     });
@@ -413,6 +434,7 @@ describe("memfile lease file interop with Kea 2.2", () => {
       rack: 4,
       tags: ["a", "b,c"],
       deep: { x: null },
+      owner: "Zoë",
     });
 
     // Nestor serves on: one renewal, one release; then a cleanup compacts into .2.
