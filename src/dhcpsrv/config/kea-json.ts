@@ -230,6 +230,8 @@ function expand(
   const file = new SourceFile(name, text);
   out.files.push(name);
   const chars = text.split("");
+  // A byte order mark is not JSON; blank it rather than refuse an editor's habit.
+  if (chars[0] === "\uFEFF") chars[0] = " ";
   let emitted = 0;
   let i = 0;
   const flush = (end: number): void => {

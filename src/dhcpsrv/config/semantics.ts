@@ -138,12 +138,20 @@ function checkNetworkLevel(
       here(key),
     );
   }
-  if (global || o["rebind-timer"] !== undefined || o["valid-lifetime"] !== undefined) {
-    if (eff.rebind !== undefined && eff.rebind >= eff.valid) {
-      r.warn(
-        `rebind-timer (${eff.rebind}) is not less than valid-lifetime (${eff.valid}); clients will not be sent T2`,
-        here(o["rebind-timer"] !== undefined ? "rebind-timer" : "valid-lifetime"),
-      );
+  // Kea accepts timers not below the lifetime and then leaves them out of its replies.
+  const timersHere = ["renew-timer", "rebind-timer", "valid-lifetime"].some((k) => k in o);
+  if (global || timersHere) {
+    for (const [name, value] of [
+      ["rebind-timer", eff.rebind],
+      ["renew-timer", eff.renew],
+    ] as const) {
+      if (value !== undefined && value >= eff.valid) {
+        r.warn(
+          `${name} (${value}) is not less than valid-lifetime (${eff.valid}); clients will not be sent ${name === "renew-timer" ? "T1" : "T2"}`,
+          here(o[name] !== undefined ? name : "valid-lifetime"),
+        );
+        break;
+      }
     }
   }
   if (eff.calculate && eff.t1 >= eff.t2) {

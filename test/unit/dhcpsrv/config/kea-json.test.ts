@@ -259,6 +259,10 @@ describe("files", () => {
     assert.equal(doc.positions.valueAt(["Dhcp4"])?.file, "main.json");
   });
 
+  test("a byte order mark at the start is ignored", () => {
+    assert.deepEqual(parse('\uFEFF{ "a": 1 }').value, { a: 1 });
+  });
+
   test("a missing configuration file is a ConfigFileError", () => {
     const err = refusal(() => readKeaFile("nowhere.json", inDir));
     assert.equal(err.message, "nowhere.json: cannot read the configuration file (ENOENT)");

@@ -639,3 +639,175 @@ describe("options, interfaces, loggers, sockets", () => {
     );
   });
 });
+
+describe("every other rule, with its path and reason", () => {
+  const s = (extra: string) => subnet(extra);
+  const cases: [string, string, string, RegExp][] = [
+    [
+      "outbound use-routing needs udp sockets",
+      '{ "interfaces-config": { "outbound-interface": "use-routing" } }',
+      "Dhcp4.interfaces-config.outbound-interface",
+      /"use-routing" requires "dhcp-socket-type": "udp"/,
+    ],
+    [
+      "an empty lease file name",
+      '{ "lease-database": { "type": "memfile", "name": "" } }',
+      "Dhcp4.lease-database.name",
+      /must not be empty/,
+    ],
+    [
+      "an unknown lease database type",
+      '{ "lease-database": { "type": "csv" } }',
+      "Dhcp4.lease-database.type",
+      /unknown lease database type "csv"/,
+    ],
+    [
+      "a lease database without type",
+      '{ "lease-database": { "persist": false } }',
+      "Dhcp4.lease-database",
+      /"type" is required in lease-database/,
+    ],
+    [
+      "a record option without record-types",
+      '{ "option-def": [ { "name": "r", "code": 200, "type": "record" } ] }',
+      "Dhcp4.option-def[0].record-types",
+      /needs "record-types"/,
+    ],
+    [
+      "an option definition with an unknown type",
+      '{ "option-def": [ { "name": "r", "code": 200, "type": "uint64" } ] }',
+      "Dhcp4.option-def[0].type",
+      /expected one of "binary"/,
+    ],
+    [
+      "an option name with a space",
+      '{ "option-data": [ { "name": "my option", "data": "1" } ] }',
+      "Dhcp4.option-data[0].name",
+      /invalid option name "my option"/,
+    ],
+    [
+      "hex data that is not hex",
+      '{ "option-data": [ { "code": 200, "csv-format": false, "data": "xyz" } ] }',
+      "Dhcp4.option-data[0].data",
+      /must be hexadecimal/,
+    ],
+    [
+      "a server-hostname longer than the sname field",
+      `{ "server-hostname": "${"a".repeat(64)}" }`,
+      "Dhcp4.server-hostname",
+      /at most 63 bytes/,
+    ],
+    [
+      "a boot-file-name longer than the file field",
+      `{ "boot-file-name": "${"a".repeat(128)}" }`,
+      "Dhcp4.boot-file-name",
+      /at most 127 bytes/,
+    ],
+    [
+      "an empty hook library path",
+      '{ "hooks-libraries": [ { "library": " " } ] }',
+      "Dhcp4.hooks-libraries[0].library",
+      /must not be empty/,
+    ],
+    [
+      "an empty logger output",
+      '{ "loggers": [ { "name": "kea-dhcp4", "output-options": [ { "output": "" } ] } ] }',
+      "Dhcp4.loggers[0].output-options[0].output",
+      /must not be empty/,
+    ],
+    [
+      "both logger output spellings",
+      '{ "loggers": [ { "name": "kea-dhcp4", "output-options": [], "output_options": [] } ] }',
+      "Dhcp4.loggers[0].output_options",
+      /either "output_options" \(Kea 2.2\) or "output-options"/,
+    ],
+    [
+      "an http control socket on a host name",
+      '{ "control-socket": { "socket-type": "http", "socket-address": "localhost" } }',
+      "Dhcp4.control-socket.socket-address",
+      /"localhost" is not an IP address/,
+    ],
+    [
+      "an unknown control socket type",
+      '{ "control-socket": { "socket-type": "tcp" } }',
+      "Dhcp4.control-socket.socket-type",
+      /expected one of "unix", "http", "https"/,
+    ],
+    [
+      "relay ip-address and ip-addresses together",
+      s(', "relay": { "ip-address": "10.0.0.1", "ip-addresses": [ "10.0.0.2" ] }'),
+      "Dhcp4.subnet4[0].relay.ip-address",
+      /either "ip-address" or "ip-addresses"/,
+    ],
+    [
+      "a duplicate host reservation identifier",
+      '{ "host-reservation-identifiers": [ "hw-address", "hw-address" ] }',
+      "Dhcp4.host-reservation-identifiers[1]",
+      /duplicate host reservation identifier "hw-address"/,
+    ],
+    [
+      "flex-id in host-reservation-identifiers",
+      '{ "host-reservation-identifiers": [ "hw-address", "flex-id" ] }',
+      "Dhcp4.host-reservation-identifiers[1]",
+      /"flex-id" is not supported by Nestor yet/,
+    ],
+    [
+      "an unknown identifier type",
+      '{ "host-reservation-identifiers": [ "mac" ] }',
+      "Dhcp4.host-reservation-identifiers[0]",
+      /expected one of "hw-address"/,
+    ],
+    [
+      "reservation-mode",
+      '{ "reservation-mode": "all" }',
+      "Dhcp4.reservation-mode",
+      /use reservations-global, reservations-in-subnet and reservations-out-of-pool/,
+    ],
+    [
+      "a subnet id of 4294967295",
+      s(', "id": 4294967295'),
+      "Dhcp4.subnet4[0].id",
+      /between 0 and 4294967294/,
+    ],
+    [
+      "a 4o6 subnet",
+      s(', "4o6-subnet": "2001:db8::/64"'),
+      "Dhcp4.subnet4[0].4o6-subnet",
+      /"4o6-subnet" is not supported by Nestor yet \(only "" is accepted\)/,
+    ],
+    [
+      "a hardware address longer than 20 bytes",
+      s(`, "reservations": [ { "hw-address": "${Array(21).fill("aa").join(":")}" } ]`),
+      "Dhcp4.subnet4[0].reservations[0].hw-address",
+      /invalid host identifier value/,
+    ],
+    [
+      "a reserved address that is not IPv4",
+      '{ "reservations": [ { "hw-address": "01:02:03:04:05:06", "ip-address": "2001:db8::1" } ] }',
+      "Dhcp4.reservations[0].ip-address",
+      /"2001:db8::1" is not an IPv4 address/,
+    ],
+  ];
+  for (const [name, body, path, expected] of cases) {
+    test(name, () => {
+      const err = refusal(body);
+      assert.equal(err.path, path);
+      assert.match(err.reason, expected);
+      assert.equal(err.file, "kea.conf");
+      assert.equal(err.line, 1);
+    });
+  }
+
+  test("a subnet address with host bits is a warning, as Kea accepts it", () => {
+    const { warnings } = load('{ "subnet4": [ { "subnet": "192.0.2.1/24" } ] }');
+    assert.match(warnings[0]!.text, /Dhcp4\.subnet4\[0\]\.subnet: the subnet address has bits set/);
+  });
+
+  test("a renew-timer not below valid-lifetime is a warning", () => {
+    const { warnings } = load('{ "valid-lifetime": 100, "renew-timer": 100 }');
+    assert.match(
+      warnings[0]!.reason,
+      /renew-timer \(100\) is not less than valid-lifetime \(100\); clients will not be sent T1/,
+    );
+  });
+});

@@ -268,3 +268,59 @@ describe("Dhcp6 reservations and server-id", () => {
     );
   });
 });
+
+describe("other Dhcp6 rules, with path and reason", () => {
+  const cases: [string, string, string, RegExp][] = [
+    [
+      "a pd-pool prefix with bits beyond its length",
+      subnet(', "pd-pools": [ { "prefix": "3000::1:0", "prefix-len": 64, "delegated-len": 96 } ]'),
+      "Dhcp6.subnet6[0].pd-pools[0].prefix",
+      /has bits set beyond its \/64 length/,
+    ],
+    [
+      "an excluded prefix without its length",
+      subnet(
+        ', "pd-pools": [ { "prefix": "3000::", "prefix-len": 48, "delegated-len": 56, "excluded-prefix": "3000::" } ]',
+      ),
+      "Dhcp6.subnet6[0].pd-pools[0]",
+      /"excluded-prefix" and "excluded-prefix-len" go together/,
+    ],
+    [
+      "a pd-pool prefix that is not an address",
+      subnet(', "pd-pools": [ { "prefix": "3000::/48", "prefix-len": 48, "delegated-len": 56 } ]'),
+      "Dhcp6.subnet6[0].pd-pools[0].prefix",
+      /"3000::\/48" is not an IPv6 address/,
+    ],
+    [
+      "a relay address that is IPv4",
+      subnet(', "relay": { "ip-addresses": [ "192.0.2.1" ] }'),
+      "Dhcp6.subnet6[0].relay.ip-addresses[0]",
+      /not an IPv6 address/,
+    ],
+    [
+      "an unknown mac source",
+      '{ "mac-sources": [ "arp" ] }',
+      "Dhcp6.mac-sources[0]",
+      /expected one of "any"/,
+    ],
+    [
+      "circuit-id in host-reservation-identifiers",
+      '{ "host-reservation-identifiers": [ "circuit-id" ] }',
+      "Dhcp6.host-reservation-identifiers[0]",
+      /expected one of "hw-address", "duid", "flex-id"/,
+    ],
+    [
+      "an interface address that is not IPv6",
+      '{ "interfaces-config": { "interfaces": [ "eth0/192.0.2.1" ] } }',
+      "Dhcp6.interfaces-config.interfaces[0]",
+      /not an IPv6 address/,
+    ],
+  ];
+  for (const [name, body, path, expected] of cases) {
+    test(name, () => {
+      const err = refusal(body);
+      assert.equal(err.path, path);
+      assert.match(err.reason, expected);
+    });
+  }
+});
