@@ -21,7 +21,12 @@ import { defineMessages, type Logger } from "../log/logger.ts";
 import { InvalidOperation } from "../util/errors.ts";
 import { formatLease4Row } from "./csv-lease-file4.ts";
 import { Lease4, LeaseState } from "./lease.ts";
-import { type LeaseFileSet, leaseFileSet, loadLeaseFiles4 } from "./lease-files4.ts";
+import {
+  type FileLoadReport,
+  type LeaseFileSet,
+  leaseFileSet,
+  loadLeaseFiles4,
+} from "./lease-files4.ts";
 import {
   LeaseFileFormatError,
   LeaseFileWriteError,
@@ -237,6 +242,24 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
     for (const [key, lease] of leases) this.insert(new Entry(lease, key));
     const main = reports.find((r) => r.file === set.main);
     const convert = reports.some((r) => r.needsConversion);
+    try {
+      this.prepareMain(set, main);
+    } catch (err) {
+      if (err instanceof LeaseFileFormatError) throw err;
+      const why = `cannot prepare for appends: ${(err as Error).message}`;
+      throw new LeaseFileFormatError(set.main, why, { cause: err });
+    }
+    if (convert) this.startCleanupInBackground();
+    if (this.lfcInterval > 0) {
+      log?.info("DHCPSRV_MEMFILE_LFC_SETUP", this.lfcInterval);
+      // A tick while the previous cleanup still runs does nothing; the next one tries again.
+      this.timer = setInterval(() => this.startCleanupInBackground(), this.lfcInterval * 1000);
+      this.timer.unref();
+    }
+    return reports.reduce((n, r) => n + r.rowErrors, 0);
+  }
+
+  private prepareMain(set: LeaseFileSet, main: FileLoadReport | undefined): void {
     if (main === undefined || fs.statSync(set.main).size === 0) {
       createLeaseFile(set.main);
     } else if (main.needsConversion) {
@@ -251,14 +274,6 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
       fs.appendFileSync(set.main, "\n");
     }
     this.fd = fs.openSync(set.main, "a");
-    if (convert) this.startCleanupInBackground();
-    if (this.lfcInterval > 0) {
-      log?.info("DHCPSRV_MEMFILE_LFC_SETUP", this.lfcInterval);
-      // A tick while the previous cleanup still runs does nothing; the next one tries again.
-      this.timer = setInterval(() => this.startCleanupInBackground(), this.lfcInterval * 1000);
-      this.timer.unref();
-    }
-    return reports.reduce((n, r) => n + r.rowErrors, 0);
   }
 
   // ---- lookups -------------------------------------------------------------------------------

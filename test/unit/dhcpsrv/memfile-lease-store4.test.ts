@@ -119,6 +119,14 @@ describe("memfile: loading replays the lease file", () => {
     assert.throws(() => MemfileLeaseStore4.open({ name: file }), LeaseFileFormatError);
   });
 
+  it("a lease file in a missing directory is refused with a typed error naming it", (t) => {
+    const file = path.join(tempDir(t), "no-such-dir", "leases4.csv");
+    assert.throws(
+      () => MemfileLeaseStore4.open({ name: file }),
+      (err: unknown) => err instanceof LeaseFileFormatError && err.file === file,
+    );
+  });
+
   it("a missing or empty lease file is created with Kea 2.2's header", (t) => {
     const dir = tempDir(t);
     const missing = path.join(dir, "a.csv");
