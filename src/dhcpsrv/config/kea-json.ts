@@ -199,6 +199,8 @@ class CombinedText {
   }
 }
 
+const EXTRA_COMMA = "extraneous comma; a piece of configuration may have been omitted";
+
 const INCLUDE = /<\?include\s*"([^"]*)"\s*\?>/y;
 
 /** A number as Kea's lexer reads it: optional sign, digits with an optional point, exponent. */
@@ -302,6 +304,49 @@ function expand(
   flush(text.length);
 }
 
+/**
+ * Kea's parser takes a comma repeated after a value (`5,, 6`, also when an included file between
+ * them holds only comments) as one comma, with a warning. Blanks the repeats in place.
+ */
+function collapseCommas(combined: CombinedText): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const { text } = combined;
+  let out: string[] | undefined;
+  let comma = -1;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "/" && text[i + 1] === "/") {
+      const end = text.indexOf("\n", i);
+      i = end === -1 ? text.length : end;
+      continue;
+    }
+    if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end === -1 ? text.length : end + 2;
+      continue;
+    }
+    if (c === ",") {
+      if (comma !== -1) {
+        out ??= text.split("");
+        out[i] = " ";
+        warnings.push(makeWarning(EXTRA_COMMA, "", combined.position(comma)));
+      } else {
+        comma = i;
+      }
+    } else if (c === '"') {
+      comma = -1;
+      i++;
+      while (i < text.length && text[i] !== '"' && text[i] !== "\n") i += text[i] === "\\" ? 2 : 1;
+    } else if (!/\s/.test(c)) {
+      comma = -1;
+    }
+    i++;
+  }
+  if (out !== undefined) combined.text = out.join("");
+  return warnings;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Building values with their positions
 
@@ -343,9 +388,9 @@ function setEntry(map: JsonMap, key: string, value: JsonValue): void {
 }
 
 function buildDocument(combined: CombinedText): KeaDocument {
+  const warnings = collapseCommas(combined);
   const { text } = combined;
   const positions = new SourcePositions();
-  const warnings: ConfigWarning[] = [];
   const stack: Frame[] = [];
   let root: JsonValue | undefined;
   let hasRoot = false;
@@ -379,13 +424,7 @@ function buildDocument(combined: CombinedText): KeaDocument {
     if (pendingComma !== undefined) {
       const top = stack[stack.length - 1];
       const path = top === undefined ? [] : top.path;
-      warnings.push(
-        makeWarning(
-          "extraneous comma; a piece of configuration may have been omitted",
-          formatKeyPath(path),
-          pos(pendingComma),
-        ),
-      );
+      warnings.push(makeWarning(EXTRA_COMMA, formatKeyPath(path), pos(pendingComma)));
       pendingComma = undefined;
     }
     stack.pop();

@@ -180,6 +180,26 @@ describe("trailing commas and duplicates", () => {
     assert.equal(doc.warnings[0]!.path, "l");
   });
 
+  test("a repeated comma counts as one, with a warning, as in Kea", () => {
+    const doc = parse('{ "a": 5,, "b": [1,, 2] }');
+    assert.deepEqual(doc.value, { a: 5, b: [1, 2] });
+    assert.deepEqual(
+      doc.warnings.map((w) => w.position?.column),
+      [9, 19],
+    );
+  });
+
+  test("an included file of comments only between two commas is one comma", () => {
+    write("comments-only.json", "# nothing here\n");
+    const doc = parse('{ "a": 5, <?include "comments-only.json"?>, "b": 1 }');
+    assert.deepEqual(doc.value, { a: 5, b: 1 });
+    assert.equal(doc.warnings.length, 1);
+  });
+
+  test("a comma before the first entry is still an error", () => {
+    assert.match(refusal(() => parse('{ , "a": 1 }')).reason, /syntax error/);
+  });
+
   test("a duplicate key is refused naming both positions", () => {
     const err = refusal(() => parse('{"Dhcp4":{"valid-lifetime":10,"valid-lifetime":20}}'));
     assert.equal(
