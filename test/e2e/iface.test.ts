@@ -174,9 +174,13 @@ class Role {
     }
   }
 
-  stop(): void {
+  /** Ends the process and waits (bounded) until it is gone, so the next test starts clean. */
+  async stop(): Promise<void> {
     this.child.stdin?.end();
-    if (this.child.exitCode === null) this.child.kill();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    this.child.kill();
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
   }
 }
 
@@ -283,6 +287,11 @@ async function linkLocalReady(ns: string, dev: string): Promise<void> {
 function registerTests(): void {
   describe("interface and socket layer in network namespaces", () => {
     const roles: Role[] = [];
+    // Every process of a test ends with it: a client left listening on the same port could
+    // take the next test's unicast reply.
+    const stopAll = async () => {
+      await Promise.all(roles.map((r) => r.stop()));
+    };
     const role = (ns: string, env: Record<string, string>) => {
       const r = new Role(ns, env);
       roles.push(r);
@@ -293,6 +302,12 @@ function registerTests(): void {
       const missing = missingPrerequisite();
       if (missing !== null) throw new Error(`e2e prerequisite missing: ${missing}`);
       process.once("exit", removeNamespaces);
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+          removeNamespaces();
+          process.exit(1);
+        });
+      }
       buildBed();
       await Promise.all([
         linkLocalReady(NS.server, "srv1"),
@@ -302,8 +317,8 @@ function registerTests(): void {
       ]);
     });
 
-    after(() => {
-      for (const r of roles) r.stop();
+    after(async () => {
+      await stopAll();
       removeNamespaces();
     });
 
@@ -362,7 +377,7 @@ function registerTests(): void {
           assert.equal(r2.data, "REPLY:DISCOVER-2:srv2");
           assert.equal(r2.srcAddr, "203.0.113.1");
         } finally {
-          server.stop();
+          await stopAll();
         }
       });
 
@@ -396,7 +411,7 @@ function registerTests(): void {
             assert.match(String(r.srcAddr), /^fe80:/);
           }
         } finally {
-          server.stop();
+          await stopAll();
         }
       });
     }
