@@ -275,3 +275,46 @@ test("an exception thrown by the batch handler is an uncaught exception of its t
   assert.equal((await failed).message, "handler failed");
   await worker.terminate();
 });
+
+test("the addon refuses arguments it cannot use with TypeErrors, and never crashes on them", () => {
+  const binding = requireNative();
+  const Ctor = binding.UdpSocket as unknown as new (
+    ...args: unknown[]
+  ) => Record<string, (...a: unknown[]) => unknown>;
+  for (const args of [[], [5, 64, 2048], [4, 0, 2048], [4, 64, 100], ["4", 64, 2048]]) {
+    assert.throws(() => new Ctor(...args), { code: "ERR_INVALID_ARG_VALUE" }, JSON.stringify(args));
+  }
+  const s = new Ctor(4, 8, 2048);
+  const garbage: unknown[][] = [
+    [],
+    [null],
+    [undefined, "x"],
+    [{}, 1, 2],
+    [Buffer.from("x"), 1, 2, 3, 4],
+  ];
+  for (const method of [
+    "bind",
+    "bindToDevice",
+    "joinGroup",
+    "start",
+    "send",
+    "sendBatch",
+    "setRecvBufferSize",
+  ]) {
+    for (const args of garbage) {
+      assert.throws(() => s[method](...args), Error, `${method}(${args.map(String).join(", ")})`);
+    }
+  }
+  assert.throws(
+    () => s.sendBatch([{ data: new Uint16Array(2), dstAddr: "127.0.0.1", dstPort: 99999 }]),
+    {
+      code: "ERR_INVALID_ARG_VALUE",
+    },
+  );
+  assert.throws(() => s.sendBatch([42]), { code: "ERR_INVALID_ARG_VALUE" });
+  assert.throws(() => s.bindToDevice("x".repeat(40)), { code: "ERR_INVALID_ARG_VALUE" });
+  s.close();
+  for (const method of ["bind", "send", "sendBatch", "localAddress", "start"]) {
+    assert.throws(() => s[method]("127.0.0.1", 0), { code: "EBADF" }, method);
+  }
+});
