@@ -3,11 +3,14 @@
  * group commit to durable storage.
  *
  * Group commit: every change (add, update, delete) takes effect in memory at once and queues
- * its record; `flush()` makes every queued record durable with one write. The server processes
- * a batch of packets, calls `flush()` once, and sends the batch's replies only if it returned:
- * a lease is on disk before the reply that grants it leaves. If `flush()` throws
+ * its record; `flush()` writes every queued record with one write(2). The server processes a
+ * batch of packets, calls `flush()` once, and sends the batch's replies only if it returned: a
+ * lease is on disk before the reply that grants it leaves. If `flush()` throws
  * (LeaseFileWriteError) the replies are not sent; the records stay queued, in order, and the
  * next `flush()` writes them (after the bytes that did reach the file, never twice).
+ *
+ * Written means in the file: it survives the process dying at any instant. Like Kea's memfile,
+ * appends are not fsynced, so a power loss may lose the last ones (cleanup files are fsynced).
  *
  * Leases returned by the getters are the store's own objects: read them, never change them.
  * To change a lease, `clone()` it, change the copy and `updateLease4()` it.
@@ -62,7 +65,7 @@ export interface LeaseStore4 {
 
   /** Number of changes queued since the last successful `flush()`. */
   readonly pendingWrites: number;
-  /** Makes every queued change durable with one write; throws LeaseFileWriteError. */
+  /** Writes every queued change to the lease file with one write; throws LeaseFileWriteError. */
   flush(): void;
   /** Flushes, stops timers and releases files. The store must not be used afterwards. */
   close(): Promise<void>;
