@@ -117,6 +117,7 @@ export const dhcp4Schema: Schema = map(
     reservations: list(reservation4, []),
     "host-reservation-identifiers": {
       ...strings,
+      minItems: 1,
       items: oneOfStrings(["hw-address", "duid", "circuit-id", "client-id", "flex-id"]),
       default: ["hw-address", "duid", "circuit-id", "client-id"],
     },

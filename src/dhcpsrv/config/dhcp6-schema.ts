@@ -142,6 +142,7 @@ export const dhcp6Schema: Schema = map(
     reservations: list(reservation6, []),
     "host-reservation-identifiers": {
       ...strings,
+      minItems: 1,
       items: oneOfStrings(["hw-address", "duid", "flex-id"]),
       default: ["hw-address", "duid"],
     },

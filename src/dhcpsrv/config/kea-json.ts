@@ -463,6 +463,13 @@ function buildDocument(combined: CombinedText): KeaDocument {
         top.pending = property;
       },
       onLiteralValue(value: JsonValue, offset, length) {
+        if (typeof value === "number" && !Number.isFinite(value)) {
+          throw new ConfigFileError(
+            `number out of range: ${text.slice(offset, offset + length)}`,
+            "",
+            pos(offset),
+          );
+        }
         const float =
           typeof value === "number" && /[.eE]/.test(text.slice(offset, offset + length));
         add(value, offset, float);

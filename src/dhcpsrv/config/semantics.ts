@@ -19,6 +19,7 @@ import {
   prefixRange,
   type Range,
 } from "./addresses.ts";
+import { getStdOptionDefs } from "../../dhcp/index.ts";
 import type { JsonMap, JsonValue, KeyPath } from "./kea-json.ts";
 import type { Family } from "./types.ts";
 import type { Reporter } from "./source.ts";
@@ -71,9 +72,13 @@ export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: R
 
 function checkInterfaces(g: Obj, family: Family, path: KeyPath, r: Reporter): void {
   const cfg = g["interfaces-config"] as Obj;
-  strs(cfg, "interfaces").forEach((spec, i) => {
+  const specs = strs(cfg, "interfaces");
+  specs.forEach((spec, i) => {
     const problem = checkInterfaceSpec(spec, family);
     if (problem !== undefined) r.fail(problem, [...path, "interfaces", i]);
+    if (spec === "*" && specs.indexOf("*") !== i) {
+      r.fail("the wildcard interface '*' can only be specified once", [...path, "interfaces", i]);
+    }
   });
   if (cfg["outbound-interface"] === "use-routing" && cfg["dhcp-socket-type"] !== "udp") {
     r.fail('"use-routing" requires "dhcp-socket-type": "udp"', [...path, "outbound-interface"]);
@@ -92,7 +97,8 @@ function checkLeaseDatabase(g: Obj, path: KeyPath, r: Reporter): void {
       [...path, "type"],
     );
   }
-  if (text(db, "name") === "") r.fail("the lease file name must not be empty", [...path, "name"]);
+  // Kea takes an empty name as no name: the default lease file.
+  if (text(db, "name") === "") delete db["name"];
 }
 
 interface Effective {
@@ -214,7 +220,8 @@ function checkTriplet(
 
 function checkBootFields(o: Obj, path: KeyPath, r: Reporter): void {
   const next = text(o, "next-server");
-  if (next !== undefined && parseAddress(next, 4) === undefined) {
+  // Kea reads "" as 0.0.0.0 (no next server).
+  if (next !== undefined && next !== "" && parseAddress(next, 4) === undefined) {
     r.fail(`"${next}" is not an IPv4 address`, [...path, "next-server"]);
   }
   const sname = text(o, "server-hostname");
@@ -262,6 +269,16 @@ function checkOptionDefs(g: Obj, family: Family, top: KeyPath, r: Reporter): voi
         ...path,
         "code",
       ]);
+    }
+    const std = getStdOptionDefs();
+    if (std.get(space, code, family) !== undefined) {
+      r.fail(
+        `unable to override definition of option '${code}' in standard option space '${space}'`,
+        [...path, "code"],
+      );
+    }
+    if (std.getByName(space, name, family) !== undefined) {
+      r.fail(`option name '${name}' is a standard option of space '${space}'`, [...path, "name"]);
     }
     if (def["type"] === "record" && text(def, "record-types") === "") {
       r.fail('an option of type "record" needs "record-types"', [...path, "record-types"]);
@@ -545,6 +562,18 @@ function checkReservations(
         r.fail(`there is already a reservation for ${a} (reservations[${dup}])`, ap);
       }
       byAddress.set(v.toString(), i);
+    }
+    const resources =
+      text(h, "hostname") !== "" ||
+      addresses.length > 0 ||
+      strs(h, "prefixes").length > 0 ||
+      maps(h, "option-data").length > 0 ||
+      ["next-server", "server-hostname", "boot-file-name"].some((k) => h[k] !== undefined);
+    if (!resources) {
+      r.fail(
+        `specified reservation for ${kind} '${value}' must include at least one resource, i.e. hostname, ${familyName(family)} address${family === 6 ? "/prefix" : ""}, options${family === 4 ? " or boot fields" : ""}`,
+        p,
+      );
     }
     if (family === 6) {
       strs(h, "prefixes").forEach((pre, k) => {

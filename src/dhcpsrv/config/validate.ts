@@ -285,6 +285,8 @@ function translate(e: ErrorObject, body: JsonValue, prefix: KeyPath, doc: KeaDoc
         position: at(path),
       };
     }
+    case "minItems":
+      return { reason: `the ${key} list must not be empty`, path, position: at(path) };
     case "enum": {
       const allowed = (e.schema as unknown[]).map(fmt).join(", ");
       return {

@@ -265,6 +265,13 @@ describe("syntax errors", () => {
     assert.deepEqual(doc.value, { a: 0.5, b: 5, c: 5, d: 100, e: -0.25, f: 100 });
   });
 
+  test("a number too large for a double is refused", () => {
+    assert.equal(
+      refusal(() => parse('{"a": 1e400}')).message,
+      "kea.conf:1:7: number out of range: 1e400",
+    );
+  });
+
   test("positions after a rewritten number stay exact", () => {
     const doc = parse('{"a": .5, "b": 1}');
     assert.equal(doc.positions.valueAt(["b"])?.column, 16);

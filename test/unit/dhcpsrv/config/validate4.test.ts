@@ -482,7 +482,7 @@ describe("reservations", () => {
     assert.match(
       reason(
         subnet(
-          ', "reservations": [ { "hw-address": "01:02:03:04:05:06" }, { "hw-address": "01:02:03:04:05:06" } ]',
+          ', "reservations": [ { "hw-address": "01:02:03:04:05:06", "hostname": "a" }, { "hw-address": "01:02:03:04:05:06", "hostname": "b" } ]',
         ),
       ),
       /the hw-address '01:02:03:04:05:06' is already reserved by reservations\[0\]/,
@@ -650,12 +650,6 @@ describe("every other rule, with its path and reason", () => {
       /"use-routing" requires "dhcp-socket-type": "udp"/,
     ],
     [
-      "an empty lease file name",
-      '{ "lease-database": { "type": "memfile", "name": "" } }',
-      "Dhcp4.lease-database.name",
-      /must not be empty/,
-    ],
-    [
       "an unknown lease database type",
       '{ "lease-database": { "type": "csv" } }',
       "Dhcp4.lease-database.type",
@@ -758,6 +752,36 @@ describe("every other rule, with its path and reason", () => {
       /expected one of "hw-address"/,
     ],
     [
+      "a reservation that reserves nothing",
+      s(', "reservations": [ { "hw-address": "01:02:03:04:05:06", "hostname": "" } ]'),
+      "Dhcp4.subnet4[0].reservations[0]",
+      /must include at least one resource, i.e. hostname, IPv4 address, options or boot fields/,
+    ],
+    [
+      "the wildcard interface twice",
+      '{ "interfaces-config": { "interfaces": [ "*", "eth0", "*" ] } }',
+      "Dhcp4.interfaces-config.interfaces[2]",
+      /the wildcard interface '\*' can only be specified once/,
+    ],
+    [
+      "an empty host-reservation-identifiers list",
+      '{ "host-reservation-identifiers": [] }',
+      "Dhcp4.host-reservation-identifiers",
+      /the host-reservation-identifiers list must not be empty/,
+    ],
+    [
+      "an option definition that redefines a standard option",
+      '{ "option-def": [ { "name": "my-routers", "code": 3, "type": "ipv4-address" } ] }',
+      "Dhcp4.option-def[0].code",
+      /unable to override definition of option '3' in standard option space 'dhcp4'/,
+    ],
+    [
+      "an option definition named like a standard option",
+      '{ "option-def": [ { "name": "routers", "code": 224, "type": "ipv4-address" } ] }',
+      "Dhcp4.option-def[0].name",
+      /option name 'routers' is a standard option of space 'dhcp4'/,
+    ],
+    [
       "reservation-mode",
       '{ "reservation-mode": "all" }',
       "Dhcp4.reservation-mode",
@@ -797,6 +821,23 @@ describe("every other rule, with its path and reason", () => {
       assert.equal(err.line, 1);
     });
   }
+
+  test("an empty lease file name means the default file, as in Kea", () => {
+    const { config } = load('{ "lease-database": { "type": "memfile", "name": "" } }');
+    assert.equal(config["lease-database"].name, undefined);
+  });
+
+  test('next-server "" means no next server, as in Kea', () => {
+    assert.equal(load('{ "next-server": "" }').config["next-server"], "");
+  });
+
+  test("a reservation with only boot fields is a reservation", () => {
+    assert.doesNotThrow(() =>
+      load(
+        '{ "reservations": [ { "hw-address": "01:02:03:04:05:06", "boot-file-name": "pxe" } ] }',
+      ),
+    );
+  });
 
   test("a subnet address with host bits is a warning, as Kea accepts it", () => {
     const { warnings } = load('{ "subnet4": [ { "subnet": "192.0.2.1/24" } ] }');

@@ -298,6 +298,18 @@ describe("other Dhcp6 rules, with path and reason", () => {
       /not an IPv6 address/,
     ],
     [
+      "a v6 reservation that reserves nothing",
+      subnet(', "reservations": [ { "duid": "01:02:03" } ]'),
+      "Dhcp6.subnet6[0].reservations[0]",
+      /must include at least one resource, i.e. hostname, IPv6 address\/prefix, options$/,
+    ],
+    [
+      "an option definition that redefines a standard v6 option",
+      '{ "option-def": [ { "name": "my-dns", "code": 23, "type": "ipv6-address", "array": true } ] }',
+      "Dhcp6.option-def[0].code",
+      /standard option space 'dhcp6'/,
+    ],
+    [
       "an unknown mac source",
       '{ "mac-sources": [ "arp" ] }',
       "Dhcp6.mac-sources[0]",
