@@ -16,8 +16,11 @@ import { registerHooks } from "node:module";
 // Public entries, relative to this file; the extension follows this file's own (".ts" when the
 // server runs from source, ".js" from dist/), so libraries get the instance the server loaded.
 const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+// The hooks layer names the later layers' entries by path only; it imports none of them.
 const PUBLIC = new Map<string, string>([
   ["nestor/hooks", new URL(`./index${EXT}`, import.meta.url).href],
+  ["nestor/dhcp", new URL(`../dhcp/index${EXT}`, import.meta.url).href],
+  ["nestor/dhcp4", new URL(`../dhcp4/public${EXT}`, import.meta.url).href],
 ]);
 export const GENERATION_PARAM = "nestor-generation";
 let installed = false;

@@ -195,3 +195,25 @@ test("a status set by a library is seen by the server after the hook", async () 
   await handle.release();
   await bed.manager.unloadLibraries();
 });
+
+test("a standalone library imports nestor/dhcp and nestor/dhcp4 and gets the server's own packet and lease classes", async () => {
+  const dir = scratchDir();
+  const lib = writeLibrary(
+    dir,
+    "typed.ts",
+    `import { HOOKS_VERSION, type CalloutHandle } from "nestor/hooks";
+     import { Pkt4 } from "nestor/dhcp";
+     import { Lease4 } from "nestor/dhcp4";
+     export const version = (): number => HOOKS_VERSION;
+     export function alpha(h: CalloutHandle): number { h.setArgument("classes", [Pkt4, Lease4]); return 0; }`,
+  );
+  const bed = testBed();
+  await bed.manager.loadLibraries([lib]);
+  const h = bed.manager.createCalloutHandle();
+  bed.manager.callCallouts(bed.hooks.alpha, h);
+  const { Pkt4 } = await import("../../../src/dhcp/pkt4.ts");
+  const { Lease4 } = await import("../../../src/dhcpsrv/lease.ts");
+  assert.deepEqual(h.getArgument("classes"), [Pkt4, Lease4]);
+  await h.release();
+  await bed.manager.unloadLibraries();
+});

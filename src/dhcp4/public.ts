@@ -1,0 +1,11 @@
+/**
+ * `nestor/dhcp4`: what a hook library for nestor-dhcp4 needs beyond `nestor/hooks`: the lease
+ * and subnet types its callouts receive, and (by importing this module, even type-only) the
+ * argument types of every v4 hook point, so `CalloutHandle<"pkt4_receive">` is fully typed.
+ */
+import "./hook-points.ts";
+
+export { DHCP4_HOOK_NAMES, type Dhcp4HookName } from "./hook-points.ts";
+export { Lease4, LeaseState, INFINITY_LFT } from "../dhcpsrv/lease.ts";
+export { Subnet4, Pool4 } from "../dhcpsrv/subnet4.ts";
+export { Host4, IdentifierType } from "../dhcpsrv/host.ts";
