@@ -2,6 +2,7 @@
 // pack back to the bytes the sender put on the wire, or to a canonical form stated here per
 // packet, and what the parsed packet says must be what the sender meant.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import {
   DuidType,
@@ -12,6 +13,7 @@ import {
   Pkt6,
   type Pkt,
 } from "../../../src/dhcp/index.ts";
+import { readPcap } from "../../fixtures/wire/extract.ts";
 import { allVectors, bytes, vector, type WireVector } from "../../fixtures/wire/vectors.ts";
 
 const VECTORS = allVectors();
@@ -63,6 +65,29 @@ describe("captured packets survive unpack and pack", () => {
       kea4: 21,
       kea6: 20,
     });
+  });
+
+  test("every vector is, byte for byte, the UDP payload of the pcap frame its note names", () => {
+    const pcaps = new Map<string, Map<number, string>>();
+    for (const v of VECTORS) {
+      const m = /frame (\d+) of (pcap\/[\w-]+\.pcap)$/.exec(v.note);
+      assert.ok(m, `${v.name} names its frame`);
+      const file = m[2]!;
+      let frames = pcaps.get(file);
+      if (!frames) {
+        const data = readFileSync(new URL(`../../fixtures/wire/${file}`, import.meta.url));
+        frames = new Map(
+          readPcap(data, "02:4e:53:54:00:fe").map((d) => [d.frame, d.payload.toString("hex")]),
+        );
+        pcaps.set(file, frames);
+      }
+      assert.equal(frames.get(Number(m[1])), v.hex, v.name);
+    }
+    // And no pcap, and no DHCP payload in one, is missing from the vectors.
+    const files = readdirSync(new URL("../../fixtures/wire/pcap/", import.meta.url));
+    assert.deepEqual([...pcaps.keys()].sort(), files.map((f) => `pcap/${f}`).sort());
+    const captured = [...pcaps.values()].reduce((n, frames) => n + frames.size, 0);
+    assert.equal(captured, VECTORS.length);
   });
 
   for (const v of VECTORS) {
