@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { HWAddr } from "../../../src/dhcp/hwaddr.ts";
 import { LogManager } from "../../../src/log/logger.ts";
-import { LeaseState } from "../../../src/dhcpsrv/lease.ts";
+import { INFINITY_LFT, LeaseState } from "../../../src/dhcpsrv/lease.ts";
 import {
   LeaseFileFormatError,
   LeaseFileWriteError,
@@ -440,6 +440,46 @@ describe("memfile: lookups and changes", () => {
       ["198.51.100.2", "198.51.100.5", "198.51.100.1"],
     );
     assert.equal(s.getExpiredLeases4(2000, 2).length, 2);
+  });
+
+  it("the expired-lease index agrees with a full scan through 20,000 random changes", () => {
+    const s = mem();
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const scan = (now: number) =>
+      s
+        .getAllLeases4()
+        .filter((l) => l.state !== LeaseState.EXPIRED_RECLAIMED && l.isExpired(now))
+        .map((l) => `${l.expire}/${l.address}`)
+        .sort();
+    for (let step = 0; step < 20_000; step++) {
+      const n = 1 + rand(250);
+      const cur = s.getLease4(`198.51.100.${n}`);
+      const fields = {
+        cltt: 1000 + rand(1000),
+        validLifetime: rand(20) === 0 ? INFINITY_LFT : 1 + rand(500),
+        state: rand(4),
+      };
+      if (cur === null) s.addLease4(lease(n, fields));
+      else if (rand(5) === 0) s.deleteLease4(cur);
+      else s.updateLease4(lease(n, { ...fields, subnetId: 1 + rand(2) }));
+      if (step % 500 === 0) {
+        const now = 1000 + rand(1500);
+        const got = s.getExpiredLeases4(now, 0);
+        assert.deepEqual(got.map((l) => `${l.expire}/${l.address}`).sort(), scan(now));
+        for (let i = 1; i < got.length; i++) assert.ok(got[i - 1]!.expire <= got[i]!.expire);
+        const few = s.getExpiredLeases4(now, 5);
+        const soonest = got.slice(0, few.length).map((l) => l.expire);
+        assert.deepEqual(
+          few.map((l) => l.expire),
+          soonest,
+        );
+        assert.equal(few.length, Math.min(5, got.length));
+      }
+    }
   });
 
   it("reclaimed leases are deleted once held long enough, with deletion rows", (t) => {
