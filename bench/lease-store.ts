@@ -143,6 +143,7 @@ async function loadAndCleanup(): Promise<{
     await store.close();
   }
   const store = MemfileLeaseStore4.open({ name: file, "lfc-interval": 0 });
+  await new Promise((r) => setTimeout(r, 1000)); // let the loads' garbage be collected first
   // How long the event loop is held while the cleanup runs (rotation on it, compaction off it).
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
