@@ -134,7 +134,7 @@ export const dhcp6Schema: Schema = map(
     ...timers(true, 0.8, true),
     "rapid-commit": bool(false),
     "server-id": serverId,
-    "mac-sources": list(oneOfStrings(MAC_SOURCES), ["any"]),
+    "mac-sources": { ...list(oneOfStrings(MAC_SOURCES), ["any"]), minItems: 1 },
     "relay-supplied-options": { ...strings, default: ["65"] },
     "option-data": list(option6, []),
     "option-def": list(optionDef("dhcp6", UINT16_MAX), []),

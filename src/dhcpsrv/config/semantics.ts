@@ -65,7 +65,35 @@ export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: R
   checkHooks(g, top, r);
   checkLoggers(g, top, r);
   checkControlSockets(g, top, r);
-  if (family === 6) checkServerId(g, [...top, "server-id"], r);
+  if (family === 6) {
+    checkServerId(g, [...top, "server-id"], r);
+    checkV6Lists(g, top, r);
+  }
+}
+
+function checkV6Lists(g: Obj, top: KeyPath, r: Reporter): void {
+  const sources = strs(g, "mac-sources");
+  sources.forEach((src, i) => {
+    if (sources.indexOf(src) !== i) {
+      r.fail(`The mac-sources value '${src}' was specified twice`, [...top, "mac-sources", i]);
+    }
+  });
+  const std = getStdOptionDefs();
+  strs(g, "relay-supplied-options").forEach((opt, i) => {
+    const code = /^\d+$/.test(opt) ? Number(opt) : undefined;
+    const known =
+      code !== undefined ? code > 0 && code <= 65535 : std.getByName("dhcp6", opt, 6) !== undefined;
+    if (!known) {
+      r.fail(`unable to find option code for the specified option name '${opt}'`, [
+        ...top,
+        "relay-supplied-options",
+        i,
+      ]);
+    }
+  });
+  if (text(g, "data-directory") === "") {
+    r.fail("the data directory must not be empty", [...top, "data-directory"]);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,8 +415,8 @@ function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, 
       );
     }
     checkRelay(s, family, [...path, "relay"], r);
-    checkPools(s, family, range, path, r);
-    if (family === 6) checkPdPools(s, path, r);
+    const addressPools = checkPools(s, family, range, path, r);
+    if (family === 6) checkPdPools(s, path, addressPools, r);
     checkReservations(s, family, [...path, "reservations"], range, r);
   });
 }
@@ -416,7 +444,7 @@ function checkRelay(s: Obj, family: Family, path: KeyPath, r: Reporter): void {
   });
 }
 
-function checkPools(s: Obj, family: Family, subnet: Range, path: KeyPath, r: Reporter): void {
+function checkPools(s: Obj, family: Family, subnet: Range, path: KeyPath, r: Reporter): Range[] {
   const seen: Range[] = [];
   maps(s, "pools").forEach((pool, i) => {
     const p = [...path, "pools", i];
@@ -433,9 +461,11 @@ function checkPools(s: Obj, family: Family, subnet: Range, path: KeyPath, r: Rep
     seen.push(range);
     checkOptionData(pool, family, p, r);
   });
+  return seen;
 }
 
-function checkPdPools(s: Obj, path: KeyPath, r: Reporter): void {
+/** Prefix pools; Kea also refuses one overlapping an address pool of the subnet. */
+function checkPdPools(s: Obj, path: KeyPath, addressPools: Range[], r: Reporter): void {
   const seen: Range[] = [];
   maps(s, "pd-pools").forEach((pool, i) => {
     const p = [...path, "pd-pools", i];
@@ -469,6 +499,22 @@ function checkPdPools(s: Obj, path: KeyPath, r: Reporter): void {
           [...p, "excluded-prefix-len"],
         );
       }
+      const first = prefixRange({ address, length: delegated }, 6).first;
+      if (
+        prefixRange({ address: parseAddress(excluded, 6)!, length: delegated }, 6).first !== first
+      ) {
+        r.fail(
+          `excluded prefix ${excluded}/${excludedLen} must have the same common prefix part of ${delegated} as the delegated prefix ${prefixText}/${delegated}`,
+          [...p, "excluded-prefix"],
+        );
+      }
+    }
+    const onAddresses = addressPools.findIndex((other) => overlaps(other, range));
+    if (onAddresses !== -1) {
+      r.fail(
+        `pd-pool ${prefixText}/${len} overlaps the address pool pools[${onAddresses}] of the same subnet`,
+        p,
+      );
     }
     const clash = seen.findIndex((other) => overlaps(other, range));
     if (clash !== -1) {

@@ -196,6 +196,21 @@ describe("subnet6, pools and pd-pools", () => {
 describe("Dhcp6 reservations and server-id", () => {
   const host = (fields: string) => subnet(`, "reservations": [ { ${fields} } ]`);
 
+  test("an excluded prefix inside the first delegated prefix is accepted", () => {
+    assert.doesNotThrow(() =>
+      load(
+        subnet(
+          ', "pd-pools": [ { "prefix": "3000::", "prefix-len": 48, "delegated-len": 64, "excluded-prefix": "3000:0:0:0:5::", "excluded-prefix-len": 72 } ]',
+        ),
+      ),
+    );
+  });
+
+  test("relay-supplied-options by code or by name", () => {
+    const { config } = load('{ "relay-supplied-options": [ "65", "dns-servers" ] }');
+    assert.deepEqual(config["relay-supplied-options"], ["65", "dns-servers"]);
+  });
+
   test("a reservation with addresses and prefixes", () => {
     const { config } = load(
       host(
@@ -308,6 +323,46 @@ describe("other Dhcp6 rules, with path and reason", () => {
       '{ "option-def": [ { "name": "my-dns", "code": 23, "type": "ipv6-address", "array": true } ] }',
       "Dhcp6.option-def[0].code",
       /standard option space 'dhcp6'/,
+    ],
+    [
+      "an excluded prefix outside the first delegated prefix",
+      subnet(
+        ', "pd-pools": [ { "prefix": "3000::", "prefix-len": 48, "delegated-len": 64, "excluded-prefix": "3000:0:0:5::", "excluded-prefix-len": 72 } ]',
+      ),
+      "Dhcp6.subnet6[0].pd-pools[0].excluded-prefix",
+      /must have the same common prefix part of 64 as the delegated prefix 3000::\/64/,
+    ],
+    [
+      "a pd-pool overlapping an address pool",
+      subnet(
+        ', "pools": [ { "pool": "2001:db8:1::1 - 2001:db8:1::5" } ], "pd-pools": [ { "prefix": "2001:db8:1::", "prefix-len": 64, "delegated-len": 80 } ]',
+      ),
+      "Dhcp6.subnet6[0].pd-pools[0]",
+      /overlaps the address pool pools\[0\]/,
+    ],
+    [
+      "an empty mac-sources list",
+      '{ "mac-sources": [] }',
+      "Dhcp6.mac-sources",
+      /the mac-sources list must not be empty/,
+    ],
+    [
+      "a mac source twice",
+      '{ "mac-sources": [ "any", "any" ] }',
+      "Dhcp6.mac-sources[1]",
+      /The mac-sources value 'any' was specified twice/,
+    ],
+    [
+      "an unknown relay-supplied option",
+      '{ "relay-supplied-options": [ "65", "foo" ] }',
+      "Dhcp6.relay-supplied-options[1]",
+      /unable to find option code for the specified option name 'foo'/,
+    ],
+    [
+      "an empty data directory",
+      '{ "data-directory": "" }',
+      "Dhcp6.data-directory",
+      /must not be empty/,
     ],
     [
       "an unknown mac source",
