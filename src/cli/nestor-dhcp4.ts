@@ -101,6 +101,14 @@ async function main(): Promise<void> {
   process.stdout.write(
     `nestor-dhcp4 ${VERSION}: serving ${server.model.subnets.length} subnet(s) on ${listening.join(", ") || "no interface"}, port ${server.port}\n`,
   );
+  const ifaces = server.iface.interfaces();
+  if (ifaces.length > 0 && ifaces.every((i) => i.name === "lo")) {
+    process.stdout.write(
+      `loopback only: from this project, try it with a relay on 127.0.0.1 asking for a lease:\n` +
+        `  npm run try:dhcp4 -- --server-port ${server.port} --client-port ${args.P ?? 68}\n` +
+        `stop with Ctrl-C (SIGINT) or SIGTERM; SIGHUP reloads ${args.c}\n`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
