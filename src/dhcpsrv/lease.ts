@@ -50,7 +50,10 @@ export class Lease4 {
   poolId: number;
   fqdnFwd: boolean;
   fqdnRev: boolean;
-  /** Lower-cased, as Kea's Lease constructor does (DNS names are case-insensitive). */
+  /**
+   * ASCII letters lower-cased, as Kea's Lease constructor does (DNS names are case-insensitive;
+   * Kea lowers bytes in the C locale, so other letters keep their case).
+   */
   hostname: string;
   state: number;
   /** A JSON map, or null. */
@@ -69,7 +72,7 @@ export class Lease4 {
     this.poolId = init.poolId ?? 0;
     this.fqdnFwd = init.fqdnFwd ?? false;
     this.fqdnRev = init.fqdnRev ?? false;
-    this.hostname = init.hostname === undefined ? "" : init.hostname.toLowerCase();
+    this.hostname = init.hostname === undefined ? "" : asciiLower(init.hostname);
     this.state = init.state ?? LeaseState.DEFAULT;
     this.userContext = init.userContext ?? null;
   }
@@ -119,4 +122,10 @@ export class Lease4 {
     this.validLifetime = probationPeriod;
     this.state = LeaseState.DECLINED;
   }
+}
+
+const UPPER = /[A-Z]/;
+
+function asciiLower(s: string): string {
+  return UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
 }

@@ -299,7 +299,7 @@ function nestorLeases(): Lease4[] {
     address: "198.51.100.14",
     hwaddr: hw(14),
     validLifetime: INFINITY_LFT, // expire passes 2^32: Kea 2.2 reads it as a 64-bit number
-    hostname: "café.example.org",
+    hostname: "CAFÉ.Example.org", // Kea lowers ASCII letters only: "cafÉ.example.org"
     cltt: NOW,
     subnetId: 1,
   });
@@ -407,7 +407,7 @@ describe("memfile lease file interop with Kea 2.2", () => {
       "ip-address": "203.0.113.30",
       "hw-address": "",
       "client-id": "ab:cd:ef",
-      hostname: "münchen.example",
+      hostname: "MÜNCHEN.Example",
       "subnet-id": 2,
       state: 2,
     });

@@ -190,6 +190,8 @@ describe("lease file columns", () => {
 
   it("hostnames are lower-cased, as Kea's Lease constructor does", () => {
     assert.equal(lease(5, { hostname: "Host.Example" }).hostname, "host.example");
+    // Kea lowers bytes in the C locale: letters outside ASCII keep their case.
+    assert.equal(lease(5, { hostname: "MÜNCHEN" }).hostname, "mÜnchen");
   });
 });
 
