@@ -52,6 +52,7 @@ export interface Server4Bed {
 export async function server4(
   configText: string,
   libraries: JsonObject[] = [],
+  severity: "DEBUG" | "INFO" = "DEBUG",
 ): Promise<Server4Bed> {
   const { config } = parseConfigText(configText, 4, "test.json");
   const model = buildDhcp4Model(config, "test.json");
@@ -60,7 +61,7 @@ export async function server4(
   const lines: string[] = [];
   const logs = new LogManager("nestor-dhcp4");
   logs.configure([
-    { name: "nestor-dhcp4", severity: "DEBUG", debuglevel: 99, outputs: [(l) => lines.push(l)] },
+    { name: "nestor-dhcp4", severity, debuglevel: 99, outputs: [(l) => lines.push(l)] },
   ]);
   const serverHooks = new ServerHooks();
   const hookIdx = registerDhcp4Hooks(serverHooks);
