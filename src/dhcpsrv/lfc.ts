@@ -36,10 +36,16 @@
  *     written and fsynced before the rename made it visible.
  *   - After delete-previous, delete-input: .completed still exists, so .2/.1 are not read.
  *   - After rename-completed: .2 = compact(old .2, .1), no .1, no .completed: replay(.2, f) = L.
+ * A restart in any of these states loads L (plus what was served since), and serving goes on:
+ * a missing <f> is created, a leftover .tmp is ignored. The `.pid` file holds the server's
+ * process id while its worker runs, so a Kea started on the same files meanwhile refuses to
+ * load, as it would during its own kea-lfc; a stale one (dead process) is ignored.
  * A cleanup that died is finished by the next one: rotation is skipped while .1 or .completed
  * exists (so a not yet compacted .1 is never overwritten), and the worker skips straight to the
  * renames when .completed exists. Expired leases are kept (they are not the cleanup's to drop:
- * the server reclaims them and writes that down), so compaction never changes L.
+ * the server reclaims them and writes that down) and bad rows, which the loader skips too, are
+ * dropped, so compaction never changes L. A compaction that fails (too many bad rows, a full
+ * disk) has changed nothing that a loader reads.
  * test/unit/dhcpsrv/lfc.test.ts stops the sequence before each step, in process and by SIGKILL
  * of a child process, and checks that loading yields exactly L, before and after recovery.
  */
