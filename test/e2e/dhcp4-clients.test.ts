@@ -152,3 +152,92 @@ describe("real clients on a direct link get, renew and release a lease", () => {
   test("dhcpcd: DISCOVER/REQUEST, rebind with dhcpcd -n, release with dhcpcd -k", () =>
     getRenewRelease("dhcpcd", "02:4e:00:00:01:03", (d) => new Dhcpcd(d.bed, d.clientNs, d.clientIf)));
 });
+
+/**
+ *   client ns [c] ---- [203.0.113.1/24] relay ns: dhcrelay [198.18.0.2/24] ---- [198.18.0.1/24] server ns
+ *
+ * The server serves only its own link; the relay's giaddr is 203.0.113.1, and the server reaches
+ * it through a route via the relay.
+ */
+async function relayed(
+  title: string,
+  mac: string,
+  subnets: ServerSpec["subnets"],
+  expect: { prefix: string; subnetId: number },
+): Promise<void> {
+  requirePrerequisites([IPROUTE, RELAY, CLIENT_PREREQUISITES[0]!]);
+  const bed = new TestBed(title);
+  try {
+    const serverNs = bed.namespace("srv");
+    const relayNs = bed.namespace("rly");
+    const clientNs = bed.namespace("cli");
+    const upstream = bed.link(
+      { ns: serverNs, role: "s", address: "198.18.0.1/24" },
+      { ns: relayNs, role: "u", address: "198.18.0.2/24" },
+    );
+    const downstream = bed.link(
+      { ns: relayNs, role: "d", address: "203.0.113.1/24" },
+      { ns: clientNs, role: "c", mac },
+    );
+    bed.exec(serverNs, "ip", ["route", "add", "203.0.113.0/24", "via", "198.18.0.2"]);
+    const config = new ServerConfig(bed.dir, { interfaces: [upstream.a], subnets });
+    const server = await startServer(bed, serverNs, config);
+    // -d foreground, -id/-iu downstream/upstream interfaces, -pf a PID file of the test's own.
+    const relay = bed.spawn("dhcrelay", relayNs, "dhcrelay", [
+      "-4",
+      "-d",
+      "-pf",
+      `${bed.dir}/dhcrelay.pid`,
+      "-id",
+      downstream.a,
+      "-iu",
+      upstream.b,
+      "198.18.0.1",
+    ]);
+    await relay.waitForOutput(/Sending on\s+Socket\/fallback|Listening on/, 10_000);
+    new Udhcpc(bed, clientNs, downstream.b);
+
+    const address = await addressOn(bed, clientNs, downstream.b, expect.prefix);
+    const row = await leaseRow(bed, config.leaseFile, "the relayed client's lease", (r) => r.hwaddr === mac);
+    assert.equal(row.address, address);
+    assert.equal(row.subnetId, expect.subnetId);
+    // The exchange went through the relay both ways.
+    assert.match(relay.output, /Forwarded BOOTREQUEST for .* to 198\.18\.0\.1/);
+    assert.match(relay.output, /Forwarded BOOTREPLY for .* to /);
+    assert.ok(server.running);
+  } finally {
+    await bed.close();
+  }
+}
+
+const RELAY: Prerequisite = { program: "dhcrelay", debianPackage: "isc-dhcp-relay" };
+
+describe("a client behind a relay (ISC dhcrelay in its own namespace)", () => {
+  test("gets an address from the subnet that contains the relay's giaddr", () =>
+    relayed(
+      "relay-giaddr",
+      "02:4e:00:00:02:01",
+      [
+        { id: 1, subnet: "198.18.0.0/24", pool: "198.18.0.100 - 198.18.0.150" },
+        { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
+      ],
+      { prefix: "203.0.113.", subnetId: 2 },
+    ));
+
+  test("gets an address from the subnet whose relay.ip-addresses lists the relay, before giaddr's subnet", () =>
+    relayed(
+      "relay-ip-addresses",
+      "02:4e:00:00:02:02",
+      [
+        { id: 1, subnet: "198.18.0.0/24", pool: "198.18.0.100 - 198.18.0.150" },
+        { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
+        {
+          id: 3,
+          subnet: "198.51.100.0/24",
+          pool: "198.51.100.10 - 198.51.100.50",
+          relay: ["203.0.113.1"],
+        },
+      ],
+      { prefix: "198.51.100.", subnetId: 3 },
+    ));
+});

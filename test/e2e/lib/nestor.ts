@@ -29,7 +29,7 @@ export interface ServerSpec {
   subnets: SubnetSpec[];
   /** Other Dhcp4 keys (valid-lifetime, hooks-libraries...). */
   global?: Record<string, unknown>;
-  /** Debug logging (-d). */
+  /** Debug logging (-d); also on when NESTOR_E2E_DEBUG is set. */
   debug?: boolean;
 }
 
@@ -86,7 +86,7 @@ export class ServerConfig {
 /** Starts nestor-dhcp4 in `ns` and waits until it says it is serving. */
 export async function startServer(bed: TestBed, ns: string, config: ServerConfig): Promise<Proc> {
   const args = [CLI, "-c", config.file];
-  if (config.spec.debug === true) args.push("-d");
+  if (config.spec.debug === true || process.env.NESTOR_E2E_DEBUG !== undefined) args.push("-d");
   const server = bed.spawn("nestor-dhcp4", ns, process.execPath, args);
   await server.waitForOutput(/nestor-dhcp4 \S+: serving \d+ subnet/, 20_000);
   return server;

@@ -246,6 +246,10 @@ export class TestBed {
   /** Stops the bed's processes (by PID), deletes its namespaces and its directory. */
   async close(): Promise<void> {
     await Promise.all(this.procs.map((p) => p.stop()));
+    // NESTOR_E2E_DEBUG=1 prints what every process said, for a test that passes but looks odd.
+    if (process.env.NESTOR_E2E_DEBUG !== undefined) {
+      process.stderr.write(`=== ${this.title}\n${this.describe()}\n`);
+    }
     for (const ns of this.namespaces.reverse()) {
       spawnSync("ip", ["netns", "del", ns], { timeout: 10_000 });
     }
