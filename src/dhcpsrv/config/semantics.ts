@@ -547,7 +547,7 @@ function checkHostIdentifiers(g: Obj, top: KeyPath, r: Reporter): void {
 
 /**
  * One identifier per reservation, well formed; addresses of the family and inside the subnet
- * (for subnet reservations); no identifier or address reserved twice in the same scope.
+ * (for subnet reservations); something reserved; no identifier or address twice in a scope.
  */
 function checkReservations(
   o: Obj,
@@ -556,27 +556,11 @@ function checkReservations(
   subnet: Range | undefined,
   r: Reporter,
 ): void {
-  const list = maps(o, "reservations");
   const byIdentifier = new Map<string, number>();
-  const byAddress = new Map<string, number>();
-  list.forEach((h, i) => {
+  const byAddress = new Map<bigint, number>();
+  maps(o, "reservations").forEach((h, i) => {
     const p = [...path, i];
-    const present = IDENTIFIERS[family].filter((k) => h[k] !== undefined);
-    if (present.length === 0) {
-      r.fail(
-        `one of the supported identifiers must be specified for host reservation: ${IDENTIFIERS[family].join(", ")}`,
-        p,
-      );
-    }
-    if (present.length > 1) {
-      r.fail(`the '${present[0]}' and '${present[1]}' are mutually exclusive`, [...p, present[1]!]);
-    }
-    const kind = present[0]!;
-    const value = text(h, kind)!;
-    const length = parseIdentifier(value, kind !== "hw-address");
-    if (length === undefined || (kind === "hw-address" && length > 20)) {
-      r.fail(`invalid host identifier value '${value}'`, [...p, kind]);
-    }
+    const [kind, value] = checkIdentifier(h, family, p, r);
     const idKey = `${kind}=${value.toLowerCase().replace(/[:\s]|^0x/g, "")}`;
     const prev = byIdentifier.get(idKey);
     if (prev !== undefined) {
@@ -586,15 +570,8 @@ function checkReservations(
       ]);
     }
     byIdentifier.set(idKey, i);
-
-    const addresses =
-      family === 4
-        ? text(h, "ip-address") === undefined
-          ? []
-          : [["ip-address", text(h, "ip-address")!] as const]
-        : strs(h, "ip-addresses").map((a, k) => [k, a] as const);
-    for (const [where, a] of addresses) {
-      const ap = family === 4 ? [...p, where] : [...p, "ip-addresses", where];
+    const addresses = reservedAddresses(h, family, p);
+    for (const [a, ap] of addresses) {
       const v = parseAddress(a, family);
       if (v === undefined) r.fail(`"${a}" is not an ${familyName(family)} address`, ap);
       if (subnet !== undefined && (v < subnet.first || v > subnet.last)) {
@@ -603,34 +580,70 @@ function checkReservations(
           ap,
         );
       }
-      const dup = byAddress.get(v.toString());
+      const dup = byAddress.get(v);
       if (dup !== undefined) {
         r.fail(`there is already a reservation for ${a} (reservations[${dup}])`, ap);
       }
-      byAddress.set(v.toString(), i);
+      byAddress.set(v, i);
     }
-    const resources =
-      text(h, "hostname") !== "" ||
-      addresses.length > 0 ||
-      strs(h, "prefixes").length > 0 ||
-      maps(h, "option-data").length > 0 ||
-      ["next-server", "server-hostname", "boot-file-name"].some((k) => h[k] !== undefined);
-    if (!resources) {
+    strs(h, "prefixes").forEach((pre, k) => {
+      const parsed = parsePrefix(pre, 6);
+      if (typeof parsed === "string") {
+        r.fail(`invalid prefix "${pre}": ${parsed}`, [...p, "prefixes", k]);
+      }
+    });
+    if (!reservesSomething(h, addresses.length)) {
       r.fail(
-        `specified reservation for ${kind} '${value}' must include at least one resource, i.e. hostname, ${familyName(family)} address${family === 6 ? "/prefix" : ""}, options${family === 4 ? " or boot fields" : ""}`,
+        `specified reservation for ${kind} '${value}' must include at least one resource, i.e. ` +
+          (family === 4
+            ? "hostname, IPv4 address, options or boot fields"
+            : "hostname, IPv6 address/prefix, options"),
         p,
       );
-    }
-    if (family === 6) {
-      strs(h, "prefixes").forEach((pre, k) => {
-        const parsed = parsePrefix(pre, 6);
-        if (typeof parsed === "string")
-          r.fail(`invalid prefix "${pre}": ${parsed}`, [...p, "prefixes", k]);
-      });
     }
     if (family === 4) checkBootFields(h, p, r);
     checkOptionData(h, family, p, r);
   });
+}
+
+/** The reservation's one identifier, as [kind, value]; Kea's messages when there is not one. */
+function checkIdentifier(h: Obj, family: Family, p: KeyPath, r: Reporter): [string, string] {
+  const present = IDENTIFIERS[family].filter((k) => h[k] !== undefined);
+  if (present.length === 0) {
+    r.fail(
+      `one of the supported identifiers must be specified for host reservation: ${IDENTIFIERS[family].join(", ")}`,
+      p,
+    );
+  }
+  if (present.length > 1) {
+    r.fail(`the '${present[0]}' and '${present[1]}' are mutually exclusive`, [...p, present[1]!]);
+  }
+  const kind = present[0]!;
+  const value = text(h, kind)!;
+  const length = parseIdentifier(value, kind !== "hw-address");
+  if (length === undefined || (kind === "hw-address" && length > 20)) {
+    r.fail(`invalid host identifier value '${value}'`, [...p, kind]);
+  }
+  return [kind, value];
+}
+
+function reservedAddresses(h: Obj, family: Family, p: KeyPath): [string, KeyPath][] {
+  if (family === 6) {
+    return strs(h, "ip-addresses").map((a, k) => [a, [...p, "ip-addresses", k]]);
+  }
+  const a = text(h, "ip-address");
+  return a === undefined ? [] : [[a, [...p, "ip-address"]]];
+}
+
+/** Kea refuses a reservation that gives the client nothing. */
+function reservesSomething(h: Obj, addresses: number): boolean {
+  return (
+    text(h, "hostname") !== "" ||
+    addresses > 0 ||
+    strs(h, "prefixes").length > 0 ||
+    maps(h, "option-data").length > 0 ||
+    ["next-server", "server-hostname", "boot-file-name"].some((k) => h[k] !== undefined)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
