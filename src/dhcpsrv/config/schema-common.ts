@@ -232,9 +232,10 @@ export const expiredLeasesProcessing: Schema = map(
   { context: false, default: {} },
 );
 
+// Kea 2.2's grammar has no user-context/comment here; src/hooks accepts them, and so does this.
 export const hooksLibrary: Schema = map(
   { library: str(), parameters: anyMap },
-  { required: ["library"], context: false },
+  { required: ["library"] },
 );
 
 const outputOptions: Schema = list(
