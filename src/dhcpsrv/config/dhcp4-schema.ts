@@ -30,6 +30,8 @@ import {
 
 const option4 = optionData("dhcp4", 255);
 
+const NO_OFFER = { allowed: 0, hint: "leases are not stored on DISCOVER" };
+
 const NO_4O6 = { allowed: "", hint: "DHCPv4-over-DHCPv6 is not implemented" };
 
 /** Keys shared by the global level and a subnet (without defaults at subnet level). */
@@ -44,7 +46,7 @@ function bootKeys(withDefaults: boolean): Record<string, Schema> {
 }
 
 const pool4 = map(
-  { pool: str(), "option-data": list(option4, []), ...classKeys },
+  { pool: str(), "pool-id": uint32(), "option-data": list(option4, []), ...classKeys },
   { required: ["pool"] },
 );
 
@@ -81,6 +83,7 @@ const subnet4 = map(
     ...bootKeys(false),
     ...reservationModeKeys,
     ...classKeys,
+    "offer-lifetime": unsupported(NO_OFFER),
     "4o6-interface": unsupported(NO_4O6),
     "4o6-interface-id": unsupported(NO_4O6),
     "4o6-subnet": unsupported(NO_4O6),
@@ -111,6 +114,8 @@ export const dhcp4Schema: Schema = map(
     ...timers(false, 0.875, true),
     ...bootKeys(true),
     "echo-client-id": bool(true),
+    "offer-lifetime": unsupported(NO_OFFER),
+    "stash-agent-options": unsupported({ allowed: false }),
     "option-data": list(option4, []),
     "option-def": list(optionDef("dhcp4", 254), []),
     subnet4: list(subnet4, []),

@@ -43,10 +43,12 @@ const MAC_SOURCES = [
   "docsis-modem",
 ];
 
+const PD_ALLOCATOR = unsupported({ allowed: "iterative", hint: "Nestor allocates iteratively" });
+
 const option6 = optionData("dhcp6", UINT16_MAX);
 
 const pool6 = map(
-  { pool: str(), "option-data": list(option6, []), ...classKeys },
+  { pool: str(), "pool-id": uint32(), "option-data": list(option6, []), ...classKeys },
   { required: ["pool"] },
 );
 
@@ -57,6 +59,7 @@ const pdPool = map(
     "delegated-len": int(1, 128),
     "excluded-prefix": str(),
     "excluded-prefix-len": int(0, 128),
+    "pool-id": uint32(),
     "option-data": list(option6, []),
     ...classKeys,
   },
@@ -69,6 +72,7 @@ const reservation6 = map({
   "flex-id": unsupported({ hint: "the flex_id hook library is not available" }),
   "ip-addresses": list({ type: "string" }, []),
   prefixes: list({ type: "string" }, []),
+  "excluded-prefixes": unsupported({ allowed: [] }),
   hostname: str(""),
   "option-data": list(option6, []),
   "client-classes": unsupported({
@@ -90,6 +94,7 @@ const subnet6 = map(
     "interface-id": str(),
     relay: relay(),
     "rapid-commit": bool(),
+    "pd-allocator": PD_ALLOCATOR,
     ...triplet("preferred-lifetime"),
     ...triplet("valid-lifetime"),
     ...timers(true, 0.8, false),
@@ -133,6 +138,8 @@ export const dhcp6Schema: Schema = map(
     ...triplet("valid-lifetime", 7200),
     ...timers(true, 0.8, true),
     "rapid-commit": bool(false),
+    "pd-allocator": PD_ALLOCATOR,
+    "allow-address-registration": unsupported({ allowed: true }),
     "server-id": serverId,
     "mac-sources": { ...list(oneOfStrings(MAC_SOURCES), ["any"]), minItems: 1 },
     "relay-supplied-options": { ...strings, default: ["65"] },

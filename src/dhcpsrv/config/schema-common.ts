@@ -116,6 +116,21 @@ export const ddnsKeys: Record<string, Schema> = {
   "ddns-qualifying-suffix": ignored(str(), NO_DDNS, ""),
   "ddns-update-on-renew": ignored(bool(), NO_DDNS, false),
   "ddns-use-conflict-resolution": ignored(bool(), NO_DDNS, true),
+  // Later Kea versions.
+  "ddns-ttl-percent": ignored({ type: "number" }, NO_DDNS),
+  "ddns-ttl": ignored(uint32(), NO_DDNS),
+  "ddns-ttl-min": ignored(uint32(), NO_DDNS),
+  "ddns-ttl-max": ignored(uint32(), NO_DDNS),
+  "ddns-conflict-resolution-mode": ignored(
+    oneOfStrings([
+      "check-with-dhcid",
+      "no-check-with-dhcid",
+      "check-exists-with-dhcid",
+      "no-check-without-dhcid",
+    ]),
+    NO_DDNS,
+    "check-with-dhcid",
+  ),
   "hostname-char-set": ignored(str(), "Nestor does not sanitise host names yet", "[^A-Za-z0-9.-]"),
   "hostname-char-replacement": ignored(str(), "Nestor does not sanitise host names yet", ""),
 };
@@ -126,6 +141,9 @@ const CLASSES_HINT = "client classification comes with a later version";
 export const classKeys = {
   "client-class": unsupported({ hint: CLASSES_HINT }),
   "require-client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
+  // Later Kea versions' names for the two above.
+  "client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
+  "evaluate-additional-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
 };
 
 export const reservationModeKeys: Record<string, Schema> = {
@@ -142,6 +160,11 @@ export const networkExtras: Record<string, Schema> = {
   "cache-threshold": unsupported({ hint: "lease caching is not implemented" }),
   "cache-max-age": unsupported({ hint: "lease caching is not implemented" }),
   "store-extended-info": unsupported({ allowed: false }),
+  // Later Kea versions: Nestor's allocator is Kea's default, the iterative one.
+  allocator: unsupported({ allowed: "iterative", hint: "Nestor allocates iteratively" }),
+  "adaptive-lease-time-threshold": unsupported({
+    hint: "adaptive lease times are not implemented",
+  }),
 };
 
 export function optionData(space: string, maxCode: number): Schema {
@@ -152,6 +175,9 @@ export function optionData(space: string, maxCode: number): Schema {
     space: str(space),
     "csv-format": bool(true),
     "always-send": bool(false),
+    // Later Kea versions.
+    "never-send": unsupported({ allowed: false }),
+    "client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
   });
 }
 
@@ -294,7 +320,15 @@ export const multiThreading: Schema = map(
 );
 
 export const sanityChecks: Schema = map(
-  { "lease-checks": oneOfStrings(["none", "warn", "fix", "fix-del", "del"], "warn") },
+  {
+    "lease-checks": oneOfStrings(["none", "warn", "fix", "fix-del", "del"], "warn"),
+    // Later Kea versions; Nestor stores no extended info, so there is nothing to check.
+    "extended-info-checks": ignored(
+      oneOfStrings(["none", "fix", "strict", "pedantic"]),
+      "Nestor stores no extended lease info",
+      "fix",
+    ),
+  },
   { context: false, default: {} },
 );
 

@@ -245,6 +245,49 @@ describe("unsupported and ignored keys", () => {
   });
 });
 
+describe("keys of later Kea versions", () => {
+  test('allocator "iterative" is what Nestor does; another allocator is refused', () => {
+    assert.doesNotThrow(() => load('{ "allocator": "iterative" }'));
+    assert.equal(
+      reason(subnet(', "allocator": "random"')),
+      '"allocator" is not supported by Nestor yet (only "iterative" is accepted): Nestor allocates iteratively',
+    );
+  });
+
+  test("offer-lifetime is refused unless 0", () => {
+    assert.doesNotThrow(() => load('{ "offer-lifetime": 0 }'));
+    assert.match(reason('{ "offer-lifetime": 60 }'), /leases are not stored on DISCOVER/);
+  });
+
+  test("the later client-classes lists and never-send are accepted only when neutral", () => {
+    assert.doesNotThrow(() =>
+      load(
+        subnet(
+          ', "client-classes": [], "pools": [ { "pool": "192.0.2.0/28", "pool-id": 7, "evaluate-additional-classes": [] } ]',
+        ),
+      ),
+    );
+    assert.match(
+      reason(subnet(', "client-classes": [ "lab" ]')),
+      /"client-classes" is not supported by Nestor yet/,
+    );
+    assert.match(
+      reason(
+        '{ "option-data": [ { "name": "routers", "data": "192.0.2.1", "never-send": true } ] }',
+      ),
+      /"never-send" is not supported by Nestor yet \(only false is accepted\)/,
+    );
+  });
+
+  test("later DDNS keys are accepted and ignored", () => {
+    const { warnings } = load(
+      '{ "ddns-ttl-percent": 0.5, "ddns-conflict-resolution-mode": "check-with-dhcid" }',
+    );
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.text, /ddns-ttl-percent/);
+  });
+});
+
 describe("lifetimes and timers", () => {
   test("min-valid-lifetime above valid-lifetime", () => {
     const err = refusal('{ "valid-lifetime": 10, "min-valid-lifetime": 20 }');
