@@ -1,0 +1,461 @@
+/**
+ * nestor-dhcp4 against Kea 2.2's kea-dhcp4 under perfdhcp -4, as root, in two network namespaces
+ * this script creates (prefix n4b) and removes at the end, even on failure:
+ *
+ *   n4b-cli [n4b-c0 198.19.255.2/24] perfdhcp ---veth--- [n4b-s0 198.19.255.1/24] server n4b-srv
+ *
+ * Both servers read the very same configuration file: memfile with persist true and lfc-interval
+ * 0, the lease file in a temporary directory, no hook libraries, loggers at WARN, one subnet
+ * 198.18.0.0/15 chosen by perfdhcp's giaddr with a pool of ~130,000 addresses, and
+ * `dhcp-socket-type` "udp" (perfdhcp -4 acts as a relay and is answered by unicast, so neither
+ * server needs raw sockets; this keeps the two comparable). Kea runs single-threaded (its 2.2
+ * default). Nestor runs from dist/ (built first) with its native batched sockets when built.
+ *
+ * Each measurement starts the server afresh with an empty lease file, waits until it answers,
+ * warms it up for 1 s, then runs perfdhcp at a fixed rate for a few seconds with ~1e6 simulated
+ * clients (nearly every exchange allocates a new lease). One server runs at a time.
+ *
+ *   1. Highest rate with under 1 % loss (exchanges started by perfdhcp without an ACK, and
+ *      perfdhcp must have kept up with the asked rate): a few doubling steps up from
+ *      --start-rate, then bisection; repeated --repeats times per server, alternating servers.
+ *   2. CPU seconds of the server process (utime + stime of all its threads, /proc/<pid>/stat)
+ *      per 1,000 completed exchanges (DORA) at a fixed rate both sustain (--fixed-rate, or lower
+ *      if one cannot), --cpu-repeats times each.
+ *   3. With --profile (or by default when Nestor's rate is below Kea's): one fixed-rate run of
+ *      Nestor under `node --cpu-prof`, and its hot functions.
+ *
+ * Above ~10,000 exchanges/s perfdhcp itself saturates a 2-core machine; the machine's busy CPU
+ * during each run is printed so that noise from other work shows.
+ *
+ *   npm run bench:dhcp4 [-- --seconds 4 --repeats 2 --fixed-rate 4000 --cpu-seconds 8
+ *                           --cpu-repeats 3 --profile --no-build]
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+
+import { summariseProfile } from "./lib/cpuprofile.ts";
+import { TestBed } from "./lib/netns.ts";
+import { lossOf, runPerfdhcp, type PerfdhcpResult } from "./lib/perfdhcp.ts";
+import {
+  Processes,
+  cpuSeconds,
+  machineBusySeconds,
+  onPath,
+  run,
+  sleep,
+  type Started,
+} from "./lib/processes.ts";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const NESTOR_CLI = join(ROOT, "dist/cli/nestor-dhcp4.js");
+const POOL_SIZE = 65_536 * 2 - 256 - 2; // 198.18.0.1 - 198.19.254.254
+const MAX_LOSS = 0.01;
+const CLIENTS = 1_000_000;
+const WARMUP_RATE = 2000;
+
+type ServerName = "Nestor" | "Kea";
+
+interface Options {
+  seconds: number;
+  repeats: number;
+  startRate: number;
+  maxRate: number;
+  bisectSteps: number;
+  fixedRate: number;
+  cpuSeconds: number;
+  cpuRepeats: number;
+  profile: "auto" | "yes" | "no";
+  build: boolean;
+  budgetSeconds: number;
+}
+
+interface Step {
+  rate: number;
+  result: PerfdhcpResult;
+  loss: number;
+  pass: boolean;
+  cpu: number;
+  elapsed: number;
+  machineBusy: number;
+}
+
+class Bench {
+  readonly procs = new Processes();
+  readonly bed = new TestBed({
+    prefix: "n4b",
+    serverAddress: "198.19.255.1",
+    clientAddress: "198.19.255.2",
+    prefixLength: 24,
+  });
+  readonly dir = mkdtempSync(join(tmpdir(), "n4b-"));
+  readonly config = join(this.dir, "dhcp4.json");
+  readonly leaseFile = join(this.dir, "leases4.csv");
+  private readonly started = Date.now();
+  private seed = 1;
+
+  readonly o: Options;
+
+  constructor(o: Options) {
+    this.o = o;
+  }
+
+  elapsed(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+
+  overBudget(): boolean {
+    return this.elapsed() > this.o.budgetSeconds;
+  }
+
+  writeConfig(): void {
+    const config = {
+      Dhcp4: {
+        "interfaces-config": { interfaces: [this.bed.serverIface], "dhcp-socket-type": "udp" },
+        "lease-database": {
+          type: "memfile",
+          persist: true,
+          name: this.leaseFile,
+          "lfc-interval": 0,
+        },
+        "valid-lifetime": 4000,
+        "renew-timer": 1000,
+        "rebind-timer": 2000,
+        subnet4: [
+          { id: 1, subnet: "198.18.0.0/15", pools: [{ pool: "198.18.0.1 - 198.19.254.254" }] },
+        ],
+        loggers: [{ name: "kea-dhcp4", severity: "WARN", output_options: [{ output: "stderr" }] }],
+      },
+    };
+    writeFileSync(this.config, `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  private startServer(name: ServerName, profileDir?: string): Started {
+    rmSync(this.leaseFile, { force: true });
+    rmSync(`${this.leaseFile}.2`, { force: true });
+    if (name === "Kea") {
+      const [cmd, args] = this.bed.exec(this.bed.serverNs, "kea-dhcp4", ["-c", this.config]);
+      return this.procs.start(cmd, args, {
+        env: { ...process.env, KEA_PIDFILE_DIR: this.dir, KEA_LOCKFILE_DIR: this.dir },
+      });
+    }
+    const prof = profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profileDir];
+    const [cmd, args] = this.bed.exec(this.bed.serverNs, process.execPath, [
+      ...prof,
+      NESTOR_CLI,
+      "-c",
+      this.config,
+    ]);
+    return this.procs.start(cmd, args);
+  }
+
+  /** Waits until the server completes one exchange (at most ~10 s). */
+  private async ready(name: ServerName, server: Started): Promise<void> {
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    for (let i = 0; i < 20 && !exited; i++) {
+      const probe = await runPerfdhcp(this.bed, this.procs, {
+        rate: 20,
+        seconds: 1,
+        clients: 1000,
+        seed: 7,
+      });
+      if (probe.acksReceived > 0) return;
+      await sleep(100);
+    }
+    await this.procs.stop(server);
+    throw new Error(`${name} did not start or never answered:\n${server.output().slice(-3000)}`);
+  }
+
+  /** One measurement on a fresh server; `profileDir` runs Nestor under --cpu-prof. */
+  async step(name: ServerName, rate: number, seconds: number, profileDir?: string): Promise<Step> {
+    const server = this.startServer(name, profileDir);
+    try {
+      await this.ready(name, server);
+      const seed = this.seed++;
+      await runPerfdhcp(this.bed, this.procs, {
+        rate: Math.min(rate, WARMUP_RATE),
+        seconds: 1,
+        clients: CLIENTS,
+        seed: seed + 100_000,
+      });
+      const cpu0 = cpuSeconds(server.pid);
+      const busy0 = machineBusySeconds();
+      const t0 = performance.now();
+      const result = await runPerfdhcp(this.bed, this.procs, {
+        rate,
+        seconds,
+        clients: CLIENTS,
+        seed,
+      });
+      const elapsed = (performance.now() - t0) / 1000;
+      const cpu = cpuSeconds(server.pid) - cpu0;
+      const machineBusy = (machineBusySeconds() - busy0) / elapsed;
+      const loss = lossOf(result);
+      const keptUp = result.discoversSent >= 0.97 * rate * seconds;
+      return { rate, result, loss, pass: loss < MAX_LOSS && keptUp, cpu, elapsed, machineBusy };
+    } finally {
+      const code = await this.procs.stop(server);
+      if (code !== 0 && code !== 143) {
+        console.log(`  (${name} exited with ${code}: ${server.output().slice(-500).trim()})`);
+      }
+    }
+  }
+
+  printStep(name: ServerName, s: Step, note = ""): void {
+    const r = s.result;
+    const verdict = s.pass
+      ? "pass"
+      : r.discoversSent < 0.97 * s.rate * this.o.seconds
+        ? "FAIL*"
+        : "FAIL";
+    console.log(
+      `  ${name.padEnd(6)} ${String(s.rate).padStart(6)}/s  DISCOVER ${String(r.discoversSent).padStart(6)}` +
+        `  ACK ${String(r.acksReceived).padStart(6)}  loss ${(s.loss * 100).toFixed(2).padStart(6)} %` +
+        `  ${verdict.padEnd(5)}  server CPU ${(s.cpu / s.elapsed).toFixed(2)}` +
+        `  machine busy ${s.machineBusy.toFixed(2)}/${cpus().length}${note}`,
+    );
+  }
+
+  /** Highest rate with under 1 % loss: doubling steps up, then bisection; bounded. */
+  async maxRate(name: ServerName): Promise<number> {
+    const { seconds, startRate, maxRate, bisectSteps } = this.o;
+    let lo = 0;
+    let hi = Infinity;
+    let rate = startRate;
+    for (let i = 0; i < 6; i++) {
+      const s = await this.step(name, rate, seconds);
+      this.printStep(name, s);
+      if (s.pass) {
+        lo = rate;
+        if (rate >= maxRate) return lo;
+        rate = Math.min(rate * 2, maxRate);
+      } else {
+        hi = rate;
+        if (lo > 0) break;
+        rate = round100(rate / 2);
+        if (rate < 200) return 0;
+      }
+    }
+    for (let i = 0; i < bisectSteps && hi - lo > Math.max(100, 0.05 * lo); i++) {
+      if (this.overBudget()) break;
+      const mid = round100((lo + hi) / 2);
+      if (mid <= lo || mid >= hi) break;
+      const s = await this.step(name, mid, seconds);
+      this.printStep(name, s);
+      if (s.pass) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+function round100(x: number): number {
+  return Math.max(100, Math.round(x / 100) * 100);
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function spread(xs: readonly number[], digits = 0): string {
+  if (xs.length === 0) return "-";
+  const f = (x: number) => x.toFixed(digits);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const pct = median(xs) === 0 ? 0 : ((hi - lo) / median(xs)) * 100;
+  return `median ${f(median(xs))} (${xs.map(f).join(", ")}; range ${pct.toFixed(0)} %)`;
+}
+
+function preflight(o: Options): void {
+  if (process.getuid?.() !== 0) throw new Error("bench:dhcp4 needs root (network namespaces)");
+  for (const cmd of ["ip", "perfdhcp", "kea-dhcp4"]) {
+    if (!onPath(cmd)) {
+      throw new Error(`${cmd} not found: install iproute2, kea-admin and kea-dhcp4-server`);
+    }
+  }
+  if (o.build) {
+    console.log("building dist/ (tsc -p tsconfig.build.json)");
+    run(process.execPath, [
+      join(ROOT, "node_modules/typescript/bin/tsc"),
+      "-p",
+      join(ROOT, "tsconfig.build.json"),
+    ]);
+  }
+  if (!existsSync(NESTOR_CLI)) throw new Error("dist/cli/nestor-dhcp4.js missing: npm run build");
+  if (!existsSync(join(ROOT, "native/build/Release/nestor_net.node"))) {
+    console.log("WARNING: native addon not built; Nestor falls back to node:dgram sockets");
+  }
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "4" },
+      repeats: { type: "string", default: "2" },
+      "start-rate": { type: "string", default: "2000" },
+      "max-rate": { type: "string", default: "24000" },
+      "bisect-steps": { type: "string", default: "4" },
+      "fixed-rate": { type: "string", default: "4000" },
+      "cpu-seconds": { type: "string", default: "8" },
+      "cpu-repeats": { type: "string", default: "3" },
+      profile: { type: "boolean" },
+      "no-profile": { type: "boolean" },
+      "no-build": { type: "boolean" },
+      budget: { type: "string", default: "840" },
+    },
+  });
+  const int = (v: string, lo: number, hi: number) =>
+    Math.min(Math.max(Math.round(Number(v)), lo), hi);
+  const seconds = int(values.seconds, 1, 30);
+  return {
+    seconds,
+    repeats: int(values.repeats, 1, 5),
+    startRate: int(values["start-rate"], 200, 50_000),
+    // Every step must fit in the pool: warm-up plus the measured run.
+    maxRate: Math.min(
+      int(values["max-rate"], 200, 50_000),
+      round100((POOL_SIZE * 0.9) / (seconds + 1)),
+    ),
+    bisectSteps: int(values["bisect-steps"], 0, 8),
+    fixedRate: int(values["fixed-rate"], 200, 20_000),
+    cpuSeconds: int(values["cpu-seconds"], 2, 30),
+    cpuRepeats: int(values["cpu-repeats"], 1, 5),
+    profile: values.profile === true ? "yes" : values["no-profile"] === true ? "no" : "auto",
+    build: values["no-build"] !== true,
+    budgetSeconds: int(values.budget, 60, 3600),
+  };
+}
+
+async function main(): Promise<number> {
+  const o = parseOptions();
+  preflight(o);
+  const bench = new Bench(o);
+  const cleanUp = () => {
+    bench.procs.killAllNow();
+    bench.bed.destroy();
+    rmSync(bench.dir, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    cleanUp();
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    bench.bed.create();
+    bench.writeConfig();
+    console.log(
+      `perfdhcp -4 from ${bench.bed.clientNs} against each server in ${bench.bed.serverNs}; ` +
+        `same configuration (memfile persist, lfc-interval 0, udp sockets, no hooks, WARN logs)`,
+    );
+    console.log(
+      `steps of ${o.seconds} s after 1 s warm-up, fresh server and empty lease file each; ` +
+        `pass = under ${MAX_LOSS * 100} % loss and perfdhcp kept up (FAIL* = it did not)`,
+    );
+
+    // 1. Highest rate with under 1 % loss, servers alternating.
+    const max: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
+    for (let r = 0; r < o.repeats; r++) {
+      const order: ServerName[] = r % 2 === 0 ? ["Kea", "Nestor"] : ["Nestor", "Kea"];
+      for (const name of order) {
+        if (r > 0 && bench.overBudget()) break;
+        console.log(`\nmax rate, ${name}, round ${r + 1}`);
+        const m = await bench.maxRate(name);
+        max[name].push(m);
+        console.log(`  => ${name}: ${m}/s`);
+      }
+    }
+    const maxN = median(max.Nestor);
+    const maxK = median(max.Kea);
+
+    // 2. CPU per 1,000 exchanges at a rate both sustain.
+    const both = Math.min(maxN, maxK);
+    const fixed =
+      both >= o.fixedRate
+        ? o.fixedRate
+        : Math.max(200, Math.floor((both * 0.9) / 500) * 500 || 200);
+    const cpu: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
+    const cpuLoss: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
+    console.log(`\nCPU at ${fixed}/s for ${o.cpuSeconds} s`);
+    for (let r = 0; r < o.cpuRepeats; r++) {
+      const order: ServerName[] = r % 2 === 0 ? ["Kea", "Nestor"] : ["Nestor", "Kea"];
+      for (const name of order) {
+        if (r > 0 && bench.overBudget()) break;
+        const s = await bench.step(name, fixed, o.cpuSeconds);
+        const per1000 = s.cpu / (s.result.acksReceived / 1000);
+        bench.printStep(name, s, `  => ${per1000.toFixed(3)} CPU s / 1,000`);
+        cpu[name].push(per1000);
+        cpuLoss[name].push(s.loss);
+      }
+    }
+
+    // 3. Profile of Nestor at the fixed rate.
+    const profile = o.profile === "yes" || (o.profile === "auto" && maxN < maxK);
+    let profileText = "";
+    if (profile) {
+      const dir = join(bench.dir, "profile");
+      console.log(`\nprofiling Nestor (node --cpu-prof) at ${fixed}/s for ${o.cpuSeconds} s`);
+      const s = await bench.step("Nestor", fixed, o.cpuSeconds, dir);
+      bench.printStep("Nestor", s, "  (under the profiler)");
+      const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+      if (file === undefined) profileText = "  no .cpuprofile written\n";
+      else profileText = formatProfile(join(dir, file));
+    }
+
+    // Summary.
+    const line = "-".repeat(96);
+    console.log(`\n${line}`);
+    console.log(`highest rate with under 1 % loss (exchanges/s), ${o.repeats} round(s) each:`);
+    console.log(`  Kea 2.2  ${spread(max.Kea)}`);
+    console.log(`  Nestor   ${spread(max.Nestor)}`);
+    const rateRatios = max.Nestor.map((n, i) => n / (max.Kea[i] ?? NaN)).filter(Number.isFinite);
+    console.log(
+      `  ratio Nestor/Kea ${(maxN / maxK).toFixed(2)} (per round: ${rateRatios.map((x) => x.toFixed(2)).join(", ")})`,
+    );
+    console.log(`CPU seconds per 1,000 exchanges at ${fixed}/s:`);
+    console.log(`  Kea 2.2  ${spread(cpu.Kea, 3)}  loss ${fmtLoss(cpuLoss.Kea)}`);
+    console.log(`  Nestor   ${spread(cpu.Nestor, 3)}  loss ${fmtLoss(cpuLoss.Nestor)}`);
+    const cpuRatios = cpu.Nestor.map((n, i) => n / (cpu.Kea[i] ?? NaN)).filter(Number.isFinite);
+    console.log(
+      `  ratio Nestor/Kea ${(median(cpu.Nestor) / median(cpu.Kea)).toFixed(2)} (per round: ${cpuRatios.map((x) => x.toFixed(2)).join(", ")})`,
+    );
+    if (profileText !== "") console.log(`Nestor's hot functions at ${fixed}/s:\n${profileText}`);
+    console.log(`${line}\ntotal ${bench.elapsed().toFixed(0)} s`);
+    return 0;
+  } finally {
+    await bench.procs.stopAll();
+    cleanUp();
+  }
+}
+
+function fmtLoss(xs: readonly number[]): string {
+  return xs.map((x) => `${(x * 100).toFixed(2)} %`).join(", ");
+}
+
+function formatProfile(file: string): string {
+  const p = summariseProfile(file, ROOT);
+  const row = (f: { name: string; where: string; self: number; total: number }) =>
+    `    ${(f.self * 100).toFixed(1).padStart(5)} %  ${(f.total * 100).toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`;
+  const bySelf = [...p.functions].sort((a, b) => b.self - a.self).slice(0, 15);
+  const ours = p.functions
+    .filter((f) => f.where.startsWith("dist/") || f.where.startsWith("src/"))
+    .sort((a, b) => b.total - a.total)
+    .slice(0, 15);
+  return [
+    `  ${p.busySamples} busy samples, idle ${(p.idleShare * 100).toFixed(0)} % of all; shares of busy samples`,
+    "  by self time:   self    total",
+    ...bySelf.map(row),
+    "  Nestor's own functions by total time:   self    total",
+    ...ours.map(row),
+  ].join("\n");
+}
+
+process.exitCode = await main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  return 1;
+});

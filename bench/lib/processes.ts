@@ -1,0 +1,113 @@
+/**
+ * Child processes a benchmark starts, and only those: each is remembered by its PID until it is
+ * reaped, so clean-up never signals a PID the kernel may have handed to someone else.
+ */
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+export interface Started {
+  child: ChildProcess;
+  pid: number;
+  /** stdout and stderr so far (the last 64 KiB of each). */
+  output(): string;
+  /** Resolves with the exit code (or 128 + signal number) once the process is reaped. */
+  exited: Promise<number>;
+}
+
+const KEEP = 64 * 1024;
+
+export class Processes {
+  private readonly live = new Map<number, Started>();
+
+  start(command: string, args: readonly string[], options: SpawnOptions = {}): Started {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+    if (child.pid === undefined) throw new Error(`cannot start ${command}`);
+    const pid = child.pid;
+    let out = "";
+    const keep = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.length > 2 * KEEP) out = out.slice(-KEEP);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    const exited = new Promise<number>((resolve) => {
+      child.once("close", (code, signal) => {
+        this.live.delete(pid);
+        resolve(code ?? 128 + (signal === null ? 0 : signalNumber(signal)));
+      });
+      child.once("error", () => {
+        this.live.delete(pid);
+        resolve(127);
+      });
+    });
+    const started: Started = { child, pid, output: () => out, exited };
+    this.live.set(pid, started);
+    return started;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is reaped. */
+  async stop(p: Started, graceMs = 5000): Promise<number> {
+    if (!this.live.has(p.pid)) return p.exited;
+    p.child.kill("SIGTERM");
+    const timer = setTimeout(() => {
+      if (this.live.has(p.pid)) p.child.kill("SIGKILL");
+    }, graceMs);
+    const code = await p.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  /** Kills every process still running that this object started (clean-up on failure). */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.live.values()].map((p) => this.stop(p, 2000)));
+  }
+
+  /** Synchronous last resort for an exit handler: SIGKILL to each live PID we started. */
+  killAllNow(): void {
+    for (const p of this.live.values()) p.child.kill("SIGKILL");
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return signal === "SIGKILL" ? 9 : signal === "SIGTERM" ? 15 : signal === "SIGINT" ? 2 : 0;
+}
+
+/** Runs a short command to completion; throws with its output when it fails. */
+export function run(command: string, args: readonly string[], allowFail = false): string {
+  const r = spawnSync(command, args, { encoding: "utf8", timeout: 20_000 });
+  if (!allowFail && (r.status !== 0 || r.error !== undefined)) {
+    const why = r.error?.message ?? `${r.stderr}${r.stdout}`.trim();
+    throw new Error(`${command} ${args.join(" ")}: ${why}`);
+  }
+  return r.stdout ?? "";
+}
+
+/** Whether `command` is on PATH. */
+export function onPath(command: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).status === 0;
+}
+
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** User + system CPU seconds of a process (all its threads), from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name is in parentheses and may hold spaces: fields count from after it.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return (utime + stime) / CLK_TCK;
+}
+
+/** Seconds the whole machine's CPUs were busy (not idle or waiting), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = v[3]! + v[4]!;
+  return (total - idle) / CLK_TCK;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
