@@ -215,7 +215,8 @@ export class Dhcp4Server {
     const name = db.name === undefined ? undefined : resolve(dirname(file), db.name);
     const path = name ?? `${DEFAULT_DATA_DIR}/kea-leases4.csv`;
     if (db.persist) mkdirSync(dirname(path), { recursive: true });
-    return MemfileLeaseStore4.open({ ...db, name: path });
+    // The store logs its loading (rows read and discarded) and its cleanups with Kea's IDs.
+    return MemfileLeaseStore4.open({ ...db, name: path }, { logger: this.logs.getLogger("dhcpsrv") });
   }
 
   private learnAddresses(): void {

@@ -17,6 +17,7 @@ import { describe, test } from "node:test";
 
 import { CLIENT_PREREQUISITES, Dhclient, Dhcpcd, Udhcpc, type Dhcp4Client } from "./lib/clients.ts";
 import { requirePrerequisites, TestBed, waitFor, type Prerequisite } from "./lib/netns.ts";
+import { readDhcp4Pcap, startCapture, stopCapture, type Dhcp4Seen } from "./lib/pcap.ts";
 import {
   leaseSet,
   readLeaseRows,
@@ -240,4 +241,146 @@ describe("a client behind a relay (ISC dhcrelay in its own namespace)", () => {
       ],
       { prefix: "198.51.100.", subnetId: 3 },
     ));
+});
+
+const PERFDHCP: Prerequisite = { program: "perfdhcp", debianPackage: "kea-admin" };
+const TCPDUMP: Prerequisite = { program: "tcpdump", debianPackage: "tcpdump" };
+const DHCPACK = 5;
+
+interface PerfdhcpStats {
+  exchange: string;
+  sent: number;
+  received: number;
+  drops: number;
+}
+
+/** The per-exchange statistics perfdhcp prints at the end ("***Statistics for: ...***"). */
+function perfdhcpStats(output: string): PerfdhcpStats[] {
+  const stats: PerfdhcpStats[] = [];
+  for (const block of output.split("***Statistics for: ").slice(1)) {
+    const num = (label: string): number => {
+      const m = block.match(new RegExp(`^${label}: (\\d+)$`, "m"));
+      if (m === null) throw new Error(`perfdhcp printed no "${label}":\n${output}`);
+      return Number(m[1]);
+    };
+    stats.push({
+      exchange: block.slice(0, block.indexOf("***")),
+      sent: num("sent packets"),
+      received: num("received packets"),
+      drops: num("drops"),
+    });
+  }
+  if (stats.length === 0) throw new Error(`perfdhcp printed no statistics:\n${output}`);
+  return stats;
+}
+
+/**
+ * perfdhcp in the client namespace for `seconds` at `rate` DORA/s, with tcpdump recording what it
+ * received. perfdhcp acts as a relay (giaddr = its address, replies to port 67); -s makes its
+ * choice of client MAC addresses repeatable, -W waits 1 s for late replies.
+ */
+async function perfdhcpRun(
+  bed: TestBed,
+  ns: string,
+  ifname: string,
+  opts: { rate: number; seconds: number; clients: number; seed: number; capture: string },
+): Promise<{ stats: PerfdhcpStats[]; acks: Dhcp4Seen[] }> {
+  const tcpdump = await startCapture(bed, ns, ifname, opts.capture);
+  const perf = bed.spawn(`perfdhcp (${opts.capture})`, ns, "perfdhcp", [
+    "-4",
+    "-l",
+    ifname,
+    "-r",
+    String(opts.rate),
+    "-p",
+    String(opts.seconds),
+    "-R",
+    String(opts.clients),
+    "-s",
+    String(opts.seed),
+    "-W",
+    "1000000",
+    "all",
+  ]);
+  const exited = await perf.waitExit((opts.seconds + 20) * 1000);
+  await new Promise((r) => setTimeout(r, 300));
+  await stopCapture(tcpdump);
+  assert.ok(exited, `perfdhcp did not finish in time:\n${perf.output}`);
+  assert.equal(perf.exitCode, 0, `perfdhcp failed:\n${perf.output}`);
+  const acks = readDhcp4Pcap(opts.capture).filter((m) => m.type === DHCPACK);
+  return { stats: perfdhcpStats(perf.output), acks };
+}
+
+test("perfdhcp at 200 DORA/s for 10 s: no drops, every ACKed lease in the lease file, and a restart keeps them all", async () => {
+  requirePrerequisites([IPROUTE, PERFDHCP, TCPDUMP]);
+  const bed = new TestBed("perfdhcp");
+  try {
+    const serverNs = bed.namespace("srv");
+    const clientNs = bed.namespace("perf");
+    const link = bed.link(
+      { ns: serverNs, role: "s", address: "198.18.0.1/16" },
+      { ns: clientNs, role: "p", address: "198.18.0.2/16" },
+    );
+    const config = new ServerConfig(bed.dir, {
+      interfaces: [link.a],
+      subnets: [{ id: 1, subnet: "198.18.0.0/16", pool: "198.18.1.0 - 198.18.20.255" }],
+      global: { "valid-lifetime": 3600, "renew-timer": 1800, "rebind-timer": 3000 },
+    });
+    let server = await startServer(bed, serverNs, config);
+    const run = { rate: 200, seconds: 10, clients: 2000, seed: 4242 };
+    const first = await perfdhcpRun(bed, clientNs, link.b, { ...run, capture: `${bed.dir}/1.pcap` });
+
+    // No drops: every DISCOVER got its OFFER and every REQUEST its ACK.
+    for (const s of first.stats) {
+      assert.equal(s.drops, 0, `${s.exchange}: ${s.drops} drops`);
+      assert.equal(s.received, s.sent, `${s.exchange}: sent ${s.sent}, received ${s.received}`);
+    }
+    const exchanges = first.stats.find((s) => s.exchange.startsWith("REQUEST-ACK"))!.received;
+    assert.ok(exchanges >= 1500, `only ${exchanges} exchanges in 10 s at 200/s`);
+    assert.equal(first.acks.length, exchanges, "tcpdump saw one ACK per exchange");
+
+    // Every ACKed address is a lease of the client it was ACKed to, and there is nothing else.
+    const acked = new Map(first.acks.map((a) => [a.yiaddr, a.chaddr]));
+    let leases = leaseSet(readLeaseRows(config.leaseFile));
+    for (const [address, chaddr] of acked) {
+      assert.equal(leases.get(address)?.hwaddr, chaddr, `ACKed lease ${address} for ${chaddr}`);
+    }
+    assert.equal(leases.size, acked.size, "the lease file holds exactly the ACKed leases");
+
+    // Restart: the server loads every row without discarding any...
+    const rows = readLeaseRows(config.leaseFile).length;
+    await server.stop();
+    assert.equal(server.exitCode, 0, `nestor-dhcp4 stopped cleanly:\n${server.output}`);
+    server = await startServer(bed, serverNs, config);
+    assert.match(
+      server.output,
+      new RegExp(`DHCPSRV_MEMFILE_LEASE_FILE_LOAD .*leases4\\.csv: ${rows} rows, 0 discarded`),
+    );
+    // ...and knows them: the same clients again (same seed) get exactly their addresses back,
+    // and no address leased before the restart goes to anyone else.
+    const again = await perfdhcpRun(bed, clientNs, link.b, {
+      ...run,
+      seconds: 3,
+      capture: `${bed.dir}/2.pcap`,
+    });
+    for (const s of again.stats) assert.equal(s.drops, 0, `after restart, ${s.exchange}: drops`);
+    const before = new Map(first.acks.map((a) => [a.chaddr, a.yiaddr]));
+    let returning = 0;
+    for (const ack of again.acks) {
+      const previous = before.get(ack.chaddr);
+      if (previous !== undefined) {
+        returning += 1;
+        assert.equal(ack.yiaddr, previous, `${ack.chaddr} got its address back`);
+      } else {
+        assert.ok(!acked.has(ack.yiaddr), `${ack.yiaddr} went to ${ack.chaddr}, not its holder`);
+      }
+    }
+    // perfdhcp's -s replays the same client MAC addresses, so all of them are returning clients.
+    assert.equal(returning, again.acks.length, "every client of the second run was in the first");
+    leases = leaseSet(readLeaseRows(config.leaseFile));
+    for (const [address, chaddr] of acked) assert.equal(leases.get(address)?.hwaddr, chaddr);
+    assert.ok(server.running);
+  } finally {
+    await bed.close();
+  }
 });
