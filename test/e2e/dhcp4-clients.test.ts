@@ -13,6 +13,7 @@
  * to install. Everything a test creates is removed afterwards, even when it fails.
  */
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
 import { CLIENT_PREREQUISITES, Dhclient, Dhcpcd, Udhcpc, type Dhcp4Client } from "./lib/clients.ts";
@@ -23,6 +24,7 @@ import {
   readLeaseRows,
   ServerConfig,
   startServer,
+  TUTORIAL,
   type LeaseRow,
   type ServerSpec,
 } from "./lib/nestor.ts";
@@ -379,6 +381,96 @@ test("perfdhcp at 200 DORA/s for 10 s: no drops, every ACKed lease in the lease 
     assert.equal(returning, again.acks.length, "every client of the second run was in the first");
     leases = leaseSet(readLeaseRows(config.leaseFile));
     for (const [address, chaddr] of acked) assert.equal(leases.get(address)?.hwaddr, chaddr);
+    assert.ok(server.running);
+  } finally {
+    await bed.close();
+  }
+});
+
+function macSum(mac: string): number {
+  return mac.split(":").reduce((sum, byte) => sum + parseInt(byte, 16), 0);
+}
+
+test("the tutorial hook library, loaded from the configuration, logs a real client whose MAC bytes sum to a multiple of 4, and not another", async () => {
+  requirePrerequisites([IPROUTE, CLIENT_PREREQUISITES[0]!]);
+  const interesting = "02:4e:00:00:04:04";
+  const boring = "02:4e:00:00:04:05";
+  assert.equal(macSum(interesting) % 4, 0);
+  assert.notEqual(macSum(boring) % 4, 0);
+  const d = directLink("tutorial", interesting);
+  const log = `${d.bed.dir}/interesting.log`;
+  d.config.spec.global = {
+    "hooks-libraries": [{ library: TUTORIAL, parameters: { "log-file": log } }],
+  };
+  d.config.write();
+  try {
+    const server = await startServer(d.bed, d.serverNs, d.config);
+    assert.match(server.output, /TUTORIAL_OPENED logging interesting clients to .*interesting\.log/);
+
+    // The interesting client: one udhcpc run to a lease, stopped without releasing.
+    let client = new Udhcpc(d.bed, d.clientNs, d.clientIf);
+    const first = await addressOn(d.bed, d.clientNs, d.clientIf, "198.51.100.");
+    await client.proc.stop();
+
+    // The same link with the other MAC address, a fresh udhcpc.
+    d.bed.exec(d.clientNs, "ip", ["-4", "addr", "flush", "dev", d.clientIf]);
+    d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "down"]);
+    d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "address", boring]);
+    d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "up"]);
+    client = new Udhcpc(d.bed, d.clientNs, d.clientIf);
+    const second = await addressOn(d.bed, d.clientNs, d.clientIf, "198.51.100.");
+    await client.proc.stop();
+    assert.notEqual(second, first);
+    assert.equal(leaseSet(readLeaseRows(d.config.leaseFile)).get(second)?.hwaddr, boring);
+
+    // One line per reply to the interesting client (OFFER and ACK): its MAC and its address.
+    assert.ok(existsSync(log), "the library created its log file");
+    const lines = readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+    assert.ok(lines.length >= 2, `a line for the OFFER and one for the ACK: ${lines.join(" | ")}`);
+    for (const line of lines) assert.equal(line, `hwtype=1 ${interesting} ${first}`);
+    assert.ok(server.running);
+  } finally {
+    await d.bed.close();
+  }
+});
+
+test("two interfaces at once, each with its own subnet: each link's client gets an address of its own link's subnet", async () => {
+  requirePrerequisites([IPROUTE, CLIENT_PREREQUISITES[0]!]);
+  const bed = new TestBed("two-interfaces");
+  try {
+    const serverNs = bed.namespace("srv");
+    const clientA = bed.namespace("cla");
+    const clientB = bed.namespace("clb");
+    const a = bed.link(
+      { ns: serverNs, role: "s", address: "198.51.100.1/24" },
+      { ns: clientA, role: "a", mac: "02:4e:00:00:05:0a" },
+    );
+    const b = bed.link(
+      { ns: serverNs, role: "s", address: "203.0.113.1/24" },
+      { ns: clientB, role: "b", mac: "02:4e:00:00:05:0b" },
+    );
+    const config = new ServerConfig(bed.dir, {
+      interfaces: [a.a, b.a],
+      subnets: [
+        { id: 1, subnet: "198.51.100.0/24", pool: "198.51.100.10 - 198.51.100.50" },
+        { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
+      ],
+    });
+    const server = await startServer(bed, serverNs, config);
+    assert.match(server.output, new RegExp(`serving 2 subnet\\(s\\) on ${a.a} .*${b.a} `));
+    // Both clients at the same time: their broadcasts reach the server on different interfaces.
+    new Udhcpc(bed, clientA, a.b);
+    new Udhcpc(bed, clientB, b.b);
+    const [addressA, addressB] = await Promise.all([
+      addressOn(bed, clientA, a.b, "198.51.100."),
+      addressOn(bed, clientB, b.b, "203.0.113."),
+    ]);
+    const leases = leaseSet(readLeaseRows(config.leaseFile));
+    assert.equal(leases.get(addressA)?.hwaddr, "02:4e:00:00:05:0a");
+    assert.equal(leases.get(addressA)?.subnetId, 1);
+    assert.equal(leases.get(addressB)?.hwaddr, "02:4e:00:00:05:0b");
+    assert.equal(leases.get(addressB)?.subnetId, 2);
+    assert.equal(leases.size, 2);
     assert.ok(server.running);
   } finally {
     await bed.close();
