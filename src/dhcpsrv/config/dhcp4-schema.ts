@@ -10,7 +10,7 @@ import {
   int,
   classKeys,
   ddnsKeys,
-  globalExtras,
+  commonGlobals,
   list,
   map,
   networkExtras,
@@ -108,7 +108,7 @@ const interfacesConfig4 = map(
 
 export const dhcp4Schema: Schema = map(
   {
-    ...globalExtras,
+    ...commonGlobals,
     "interfaces-config": interfacesConfig4,
     ...triplet("valid-lifetime", 7200),
     ...timers(false, 0.875, true),

@@ -8,7 +8,7 @@ import {
   bool,
   classKeys,
   ddnsKeys,
-  globalExtras,
+  commonGlobals,
   int,
   list,
   map,
@@ -131,7 +131,7 @@ const serverId = map(
 
 export const dhcp6Schema: Schema = map(
   {
-    ...globalExtras,
+    ...commonGlobals,
     "data-directory": str(),
     "interfaces-config": interfacesConfig6,
     ...triplet("preferred-lifetime", 3600),

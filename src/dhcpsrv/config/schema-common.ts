@@ -334,8 +334,11 @@ export const sanityChecks: Schema = map(
 
 const NOT_YET = "not implemented";
 
-/** Global keys that both families refuse (or accept only at a value that changes nothing). */
-export const globalExtras: Record<string, Schema> = {
+/**
+ * Global keys both families share: the supported ones with their defaults, and the ones Nestor
+ * refuses (or accepts only at a value that changes nothing).
+ */
+export const commonGlobals: Record<string, Schema> = {
   "shared-networks": unsupported({
     allowed: [],
     hint: "put the subnets in the top-level subnet list",
@@ -360,10 +363,7 @@ export const globalExtras: Record<string, Schema> = {
       "enable-updates": unsupported({ allowed: false, hint: "DNS updates are " + NOT_YET }),
     },
   },
-  compatibility: map(
-    { "lenient-option-parsing": unsupported({ allowed: false }) },
-    { context: true },
-  ),
+  compatibility: map({ "lenient-option-parsing": unsupported({ allowed: false }) }),
   "server-tag": str(""),
   "statistic-default-sample-count": uint32(20),
   "statistic-default-sample-age": uint32(0),
