@@ -52,6 +52,10 @@ export function parseConfigText<F extends Family>(
   return validateDocument(parseKeaText(text, fileName, options), family);
 }
 
+/**
+ * Validates a parsed document for one family. Works in place: defaults and normalisations go into
+ * `doc.value`, which becomes the returned `config`, so a document is validated once.
+ */
 export function validateDocument<F extends Family>(doc: KeaDocument, family: F): LoadedConfig<F> {
   const top = `Dhcp${family}`;
   const root = doc.value;
