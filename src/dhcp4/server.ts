@@ -216,7 +216,10 @@ export class Dhcp4Server {
     const path = name ?? `${DEFAULT_DATA_DIR}/kea-leases4.csv`;
     if (db.persist) mkdirSync(dirname(path), { recursive: true });
     // The store logs its loading (rows read and discarded) and its cleanups with Kea's IDs.
-    return MemfileLeaseStore4.open({ ...db, name: path }, { logger: this.logs.getLogger("dhcpsrv") });
+    return MemfileLeaseStore4.open(
+      { ...db, name: path },
+      { logger: this.logs.getLogger("dhcpsrv") },
+    );
   }
 
   private learnAddresses(): void {

@@ -32,10 +32,19 @@ import {
 const IPROUTE: Prerequisite = { program: "ip", debianPackage: "iproute2" };
 
 /** The address on the client's interface inside `prefix` (e.g. "198.51.100."), once it is there. */
-async function addressOn(bed: TestBed, ns: string, ifname: string, prefix: string): Promise<string> {
+async function addressOn(
+  bed: TestBed,
+  ns: string,
+  ifname: string,
+  prefix: string,
+): Promise<string> {
   return waitFor(
     `an address in ${prefix}* on ${ifname}`,
-    () => bed.addresses(ns, ifname).find((a) => a.startsWith(prefix))?.split("/")[0],
+    () =>
+      bed
+        .addresses(ns, ifname)
+        .find((a) => a.startsWith(prefix))
+        ?.split("/")[0],
     30_000,
     () => bed.describe(),
   );
@@ -52,7 +61,10 @@ async function leaseRow(
     what,
     () => readLeaseRows(file).findLast(pred),
     20_000,
-    () => `lease file:\n${readLeaseRows(file).map((r) => JSON.stringify(r)).join("\n")}\n${bed.describe()}`,
+    () =>
+      `lease file:\n${readLeaseRows(file)
+        .map((r) => JSON.stringify(r))
+        .join("\n")}\n${bed.describe()}`,
   );
 }
 
@@ -142,7 +154,11 @@ async function getRenewRelease(
 
 describe("real clients on a direct link get, renew and release a lease", () => {
   test("udhcpc (busybox): DISCOVER/REQUEST, renew on SIGUSR1, release on SIGUSR2", () =>
-    getRenewRelease("udhcpc", "02:4e:00:00:01:01", (d) => new Udhcpc(d.bed, d.clientNs, d.clientIf)));
+    getRenewRelease(
+      "udhcpc",
+      "02:4e:00:00:01:01",
+      (d) => new Udhcpc(d.bed, d.clientNs, d.clientIf),
+    ));
 
   test("dhclient (ISC): DISCOVER/REQUEST, renew at T1 by unicast, release with dhclient -r", () =>
     getRenewRelease(
@@ -153,7 +169,11 @@ describe("real clients on a direct link get, renew and release a lease", () => {
     ));
 
   test("dhcpcd: DISCOVER/REQUEST, rebind with dhcpcd -n, release with dhcpcd -k", () =>
-    getRenewRelease("dhcpcd", "02:4e:00:00:01:03", (d) => new Dhcpcd(d.bed, d.clientNs, d.clientIf)));
+    getRenewRelease(
+      "dhcpcd",
+      "02:4e:00:00:01:03",
+      (d) => new Dhcpcd(d.bed, d.clientNs, d.clientIf),
+    ));
 });
 
 /**
@@ -201,7 +221,12 @@ async function relayed(
     new Udhcpc(bed, clientNs, downstream.b);
 
     const address = await addressOn(bed, clientNs, downstream.b, expect.prefix);
-    const row = await leaseRow(bed, config.leaseFile, "the relayed client's lease", (r) => r.hwaddr === mac);
+    const row = await leaseRow(
+      bed,
+      config.leaseFile,
+      "the relayed client's lease",
+      (r) => r.hwaddr === mac,
+    );
     assert.equal(row.address, address);
     assert.equal(row.subnetId, expect.subnetId);
     // The exchange went through the relay both ways.
@@ -330,7 +355,10 @@ test("perfdhcp at 200 DORA/s for 10 s: no drops, every ACKed lease in the lease 
     });
     let server = await startServer(bed, serverNs, config);
     const run = { rate: 200, seconds: 10, clients: 2000, seed: 4242 };
-    const first = await perfdhcpRun(bed, clientNs, link.b, { ...run, capture: `${bed.dir}/1.pcap` });
+    const first = await perfdhcpRun(bed, clientNs, link.b, {
+      ...run,
+      capture: `${bed.dir}/1.pcap`,
+    });
 
     // No drops: every DISCOVER got its OFFER and every REQUEST its ACK.
     for (const s of first.stats) {
@@ -405,7 +433,10 @@ test("the tutorial hook library, loaded from the configuration, logs a real clie
   d.config.write();
   try {
     const server = await startServer(d.bed, d.serverNs, d.config);
-    assert.match(server.output, /TUTORIAL_OPENED logging interesting clients to .*interesting\.log/);
+    assert.match(
+      server.output,
+      /TUTORIAL_OPENED logging interesting clients to .*interesting\.log/,
+    );
 
     // The interesting client: one udhcpc run to a lease, stopped without releasing.
     let client = new Udhcpc(d.bed, d.clientNs, d.clientIf);
@@ -425,7 +456,9 @@ test("the tutorial hook library, loaded from the configuration, logs a real clie
 
     // One line per reply to the interesting client (OFFER and ACK): its MAC and its address.
     assert.ok(existsSync(log), "the library created its log file");
-    const lines = readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+    const lines = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
     assert.ok(lines.length >= 2, `a line for the OFFER and one for the ACK: ${lines.join(" | ")}`);
     for (const line of lines) assert.equal(line, `hwtype=1 ${interesting} ${first}`);
     assert.ok(server.running);

@@ -78,7 +78,9 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() >= deadline) {
       const state = describeState();
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `\n${state}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${state ? `\n${state}` : ""}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -128,7 +130,9 @@ export class Proc {
         const m = this.output.match(pattern);
         if (m !== null) return m;
         if (!this.running) {
-          throw new Error(`${this.label} exited (${this.exitCode ?? this.exitSignal}):\n${this.output}`);
+          throw new Error(
+            `${this.label} exited (${this.exitCode ?? this.exitSignal}):\n${this.output}`,
+          );
         }
         return undefined;
       },
@@ -199,7 +203,20 @@ export class TestBed {
   link(a: LinkEnd, b: LinkEnd): { a: string; b: string } {
     const an = this.ifname(a.role);
     const bn = this.ifname(b.role);
-    run("ip", ["link", "add", an, "netns", a.ns, "type", "veth", "peer", "name", bn, "netns", b.ns]);
+    run("ip", [
+      "link",
+      "add",
+      an,
+      "netns",
+      a.ns,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      bn,
+      "netns",
+      b.ns,
+    ]);
     for (const [end, name] of [
       [a, an],
       [b, bn],

@@ -55,7 +55,7 @@ function parseFrame(frame: Buffer): Dhcp4Seen | null {
   if (dhcp.length < 240 || dhcp.readUInt32BE(236) !== 0x63825363) return null;
   const hlen = Math.min(dhcp[2]!, 16);
   let type = 0;
-  for (let i = 240; i < dhcp.length; ) {
+  for (let i = 240; i < dhcp.length;) {
     const code = dhcp[i]!;
     if (code === 0) {
       i += 1;

@@ -49,5 +49,8 @@ test("at start the server logs the lease file it loads with its rows and discard
     log,
     /INFO +\[nestor-dhcp4\.dhcpsrv\/\d+\] DHCPSRV_MEMFILE_LEASE_FILE_LOAD .*leases4\.csv: 4 rows, 1 discarded/,
   );
-  assert.match(log, /ERROR .*DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR discarding row 5 of .*leases4\.csv/);
+  assert.match(
+    log,
+    /ERROR .*DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR discarding row 5 of .*leases4\.csv/,
+  );
 });
