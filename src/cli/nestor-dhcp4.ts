@@ -34,8 +34,8 @@ function port(text: string | undefined, name: string): number | undefined {
 
 async function check(file: string): Promise<number> {
   try {
-    const { config, warnings } = loadConfigFile(file, 4);
-    buildDhcp4Model(config, file);
+    const { config, warnings, source } = loadConfigFile(file, 4);
+    buildDhcp4Model(config, file, source);
     for (const w of warnings) process.stdout.write(`warning: ${w.text}\n`);
     const libs = parseHooksLibraries(config["hooks-libraries"], "Dhcp4.hooks-libraries", file);
     const errors = await new HooksManager().validateLibraries(libs, {

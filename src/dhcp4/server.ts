@@ -130,8 +130,8 @@ export class Dhcp4Server {
 
   private async configure(initial: boolean): Promise<void> {
     const file = this.options.configFile;
-    const { config, warnings } = loadConfigFile(file, 4);
-    const model = buildDhcp4Model(config, file);
+    const { config, warnings, source } = loadConfigFile(file, 4);
+    const model = buildDhcp4Model(config, file, source);
     const libraries = parseHooksLibraries(config["hooks-libraries"], "Dhcp4.hooks-libraries", file);
     this.logs.configure(loggerSpecs(config.loggers, file), {
       forceDebug: this.options.debug === true,

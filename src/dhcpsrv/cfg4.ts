@@ -12,6 +12,8 @@ import { OptionDefinitions, getStdOptionDefs } from "../dhcp/std-option-defs.ts"
 import { NestorError, ConfigError } from "../util/errors.ts";
 import { CfgOption } from "./cfg-option.ts";
 import type { Dhcp4Config, OptionData, Reservation4 } from "./config/types.ts";
+import type { ConfigSource } from "./config/source.ts";
+import type { KeyPath } from "./config/kea-json.ts";
 import { Host4, HostStore4, IdentifierType } from "./host.ts";
 import { Pool4, Subnet4 } from "./subnet4.ts";
 
@@ -31,8 +33,19 @@ export interface Dhcp4Model {
   config: Dhcp4Config;
 }
 
-export function buildDhcp4Model(config: Dhcp4Config, file?: string): Dhcp4Model {
-  const at = (path: string, reason: string) => new ConfigError(reason, `Dhcp4.${path}`, file);
+/**
+ * Builds the model; `source` (from loadConfigFile) lets a refusal cite the file position of the
+ * value, as the validator's own errors do.
+ */
+export function buildDhcp4Model(
+  config: Dhcp4Config,
+  file?: string,
+  source?: ConfigSource,
+): Dhcp4Model {
+  const at = (path: string, reason: string): ConfigError =>
+    source !== undefined
+      ? source.error(reason, keyPath(`Dhcp4.${path}`))
+      : new ConfigError(reason, `Dhcp4.${path}`, file);
   const defs = buildOptionDefs(config, at);
   const options = (list: OptionData[], path: string): CfgOption =>
     list.length === 0
@@ -110,6 +123,22 @@ export function buildDhcp4Model(config: Dhcp4Config, file?: string): Dhcp4Model 
 }
 
 type At = (path: string, reason: string) => ConfigError;
+
+/** "Dhcp4.subnet4[0].pools[1]" -> ["Dhcp4", "subnet4", 0, "pools", 1] */
+function keyPath(path: string): KeyPath {
+  const out: (string | number)[] = [];
+  for (const part of path.split(".")) {
+    if (part === "") continue;
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (m === null) {
+      out.push(part);
+      continue;
+    }
+    if (m[1] !== "") out.push(m[1]!);
+    for (const i of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(i[1]));
+  }
+  return out;
+}
 
 function buildOptionDefs(config: Dhcp4Config, at: At): OptionDefLookup {
   if (config["option-def"].length === 0) return getStdOptionDefs();
