@@ -29,6 +29,10 @@ import {
   type ServerSpec,
 } from "./lib/nestor.ts";
 
+/** Every test ends in bounded time, even if a client or the server hangs. */
+const BOUNDED = { timeout: 90_000 };
+const LONG = { timeout: 180_000 };
+
 const IPROUTE: Prerequisite = { program: "ip", debianPackage: "iproute2" };
 
 /** The address on the client's interface inside `prefix` (e.g. "198.51.100."), once it is there. */
@@ -153,27 +157,33 @@ async function getRenewRelease(
 }
 
 describe("real clients on a direct link get, renew and release a lease", () => {
-  test("udhcpc (busybox): DISCOVER/REQUEST, renew on SIGUSR1, release on SIGUSR2", () =>
+  test("udhcpc (busybox): DISCOVER/REQUEST, renew on SIGUSR1, release on SIGUSR2", BOUNDED, () =>
     getRenewRelease(
       "udhcpc",
       "02:4e:00:00:01:01",
       (d) => new Udhcpc(d.bed, d.clientNs, d.clientIf),
-    ));
+    ),
+  );
 
-  test("dhclient (ISC): DISCOVER/REQUEST, renew at T1 by unicast, release with dhclient -r", () =>
-    getRenewRelease(
-      "dhclient",
-      "02:4e:00:00:01:02",
-      (d) => new Dhclient(d.bed, d.clientNs, d.clientIf),
-      { "valid-lifetime": 120, "renew-timer": 3, "rebind-timer": 100 },
-    ));
+  test(
+    "dhclient (ISC): DISCOVER/REQUEST, renew at T1 by unicast, release with dhclient -r",
+    BOUNDED,
+    () =>
+      getRenewRelease(
+        "dhclient",
+        "02:4e:00:00:01:02",
+        (d) => new Dhclient(d.bed, d.clientNs, d.clientIf),
+        { "valid-lifetime": 120, "renew-timer": 3, "rebind-timer": 100 },
+      ),
+  );
 
-  test("dhcpcd: DISCOVER/REQUEST, rebind with dhcpcd -n, release with dhcpcd -k", () =>
+  test("dhcpcd: DISCOVER/REQUEST, rebind with dhcpcd -n, release with dhcpcd -k", BOUNDED, () =>
     getRenewRelease(
       "dhcpcd",
       "02:4e:00:00:01:03",
       (d) => new Dhcpcd(d.bed, d.clientNs, d.clientIf),
-    ));
+    ),
+  );
 });
 
 /**
@@ -241,7 +251,7 @@ async function relayed(
 const RELAY: Prerequisite = { program: "dhcrelay", debianPackage: "isc-dhcp-relay" };
 
 describe("a client behind a relay (ISC dhcrelay in its own namespace)", () => {
-  test("gets an address from the subnet that contains the relay's giaddr", () =>
+  test("gets an address from the subnet that contains the relay's giaddr", BOUNDED, () =>
     relayed(
       "relay-giaddr",
       "02:4e:00:00:02:01",
@@ -250,24 +260,29 @@ describe("a client behind a relay (ISC dhcrelay in its own namespace)", () => {
         { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
       ],
       { prefix: "203.0.113.", subnetId: 2 },
-    ));
+    ),
+  );
 
-  test("gets an address from the subnet whose relay.ip-addresses lists the relay, before giaddr's subnet", () =>
-    relayed(
-      "relay-ip-addresses",
-      "02:4e:00:00:02:02",
-      [
-        { id: 1, subnet: "198.18.0.0/24", pool: "198.18.0.100 - 198.18.0.150" },
-        { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
-        {
-          id: 3,
-          subnet: "198.51.100.0/24",
-          pool: "198.51.100.10 - 198.51.100.50",
-          relay: ["203.0.113.1"],
-        },
-      ],
-      { prefix: "198.51.100.", subnetId: 3 },
-    ));
+  test(
+    "gets an address from the subnet whose relay.ip-addresses lists the relay, before giaddr's subnet",
+    BOUNDED,
+    () =>
+      relayed(
+        "relay-ip-addresses",
+        "02:4e:00:00:02:02",
+        [
+          { id: 1, subnet: "198.18.0.0/24", pool: "198.18.0.100 - 198.18.0.150" },
+          { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
+          {
+            id: 3,
+            subnet: "198.51.100.0/24",
+            pool: "198.51.100.10 - 198.51.100.50",
+            relay: ["203.0.113.1"],
+          },
+        ],
+        { prefix: "198.51.100.", subnetId: 3 },
+      ),
+  );
 });
 
 const PERFDHCP: Prerequisite = { program: "perfdhcp", debianPackage: "kea-admin" };
@@ -338,174 +353,189 @@ async function perfdhcpRun(
   return { stats: perfdhcpStats(perf.output), acks };
 }
 
-test("perfdhcp at 200 DORA/s for 10 s: no drops, every ACKed lease in the lease file, and a restart keeps them all", async () => {
-  requirePrerequisites([IPROUTE, PERFDHCP, TCPDUMP]);
-  const bed = new TestBed("perfdhcp");
-  try {
-    const serverNs = bed.namespace("srv");
-    const clientNs = bed.namespace("perf");
-    const link = bed.link(
-      { ns: serverNs, role: "s", address: "198.18.0.1/16" },
-      { ns: clientNs, role: "p", address: "198.18.0.2/16" },
-    );
-    const config = new ServerConfig(bed.dir, {
-      interfaces: [link.a],
-      subnets: [{ id: 1, subnet: "198.18.0.0/16", pool: "198.18.1.0 - 198.18.20.255" }],
-      global: { "valid-lifetime": 3600, "renew-timer": 1800, "rebind-timer": 3000 },
-    });
-    let server = await startServer(bed, serverNs, config);
-    const run = { rate: 200, seconds: 10, clients: 2000, seed: 4242 };
-    const first = await perfdhcpRun(bed, clientNs, link.b, {
-      ...run,
-      capture: `${bed.dir}/1.pcap`,
-    });
+test(
+  "perfdhcp at 200 DORA/s for 10 s: no drops, every ACKed lease in the lease file, and a restart keeps them all",
+  LONG,
+  async () => {
+    requirePrerequisites([IPROUTE, PERFDHCP, TCPDUMP]);
+    const bed = new TestBed("perfdhcp");
+    try {
+      const serverNs = bed.namespace("srv");
+      const clientNs = bed.namespace("perf");
+      const link = bed.link(
+        { ns: serverNs, role: "s", address: "198.18.0.1/16" },
+        { ns: clientNs, role: "p", address: "198.18.0.2/16" },
+      );
+      const config = new ServerConfig(bed.dir, {
+        interfaces: [link.a],
+        subnets: [{ id: 1, subnet: "198.18.0.0/16", pool: "198.18.1.0 - 198.18.20.255" }],
+        global: { "valid-lifetime": 3600, "renew-timer": 1800, "rebind-timer": 3000 },
+      });
+      let server = await startServer(bed, serverNs, config);
+      const run = { rate: 200, seconds: 10, clients: 2000, seed: 4242 };
+      const first = await perfdhcpRun(bed, clientNs, link.b, {
+        ...run,
+        capture: `${bed.dir}/1.pcap`,
+      });
 
-    // No drops: every DISCOVER got its OFFER and every REQUEST its ACK.
-    for (const s of first.stats) {
-      assert.equal(s.drops, 0, `${s.exchange}: ${s.drops} drops`);
-      assert.equal(s.received, s.sent, `${s.exchange}: sent ${s.sent}, received ${s.received}`);
-    }
-    const exchanges = first.stats.find((s) => s.exchange.startsWith("REQUEST-ACK"))!.received;
-    assert.ok(exchanges >= 1500, `only ${exchanges} exchanges in 10 s at 200/s`);
-    assert.equal(first.acks.length, exchanges, "tcpdump saw one ACK per exchange");
-
-    // Every ACKed address is a lease of the client it was ACKed to, and there is nothing else.
-    const acked = new Map(first.acks.map((a) => [a.yiaddr, a.chaddr]));
-    let leases = leaseSet(readLeaseRows(config.leaseFile));
-    for (const [address, chaddr] of acked) {
-      assert.equal(leases.get(address)?.hwaddr, chaddr, `ACKed lease ${address} for ${chaddr}`);
-    }
-    assert.equal(leases.size, acked.size, "the lease file holds exactly the ACKed leases");
-
-    // Restart: the server loads every row without discarding any...
-    const rows = readLeaseRows(config.leaseFile).length;
-    await server.stop();
-    assert.equal(server.exitCode, 0, `nestor-dhcp4 stopped cleanly:\n${server.output}`);
-    server = await startServer(bed, serverNs, config);
-    assert.match(
-      server.output,
-      new RegExp(`DHCPSRV_MEMFILE_LEASE_FILE_LOAD .*leases4\\.csv: ${rows} rows, 0 discarded`),
-    );
-    // ...and knows them: the same clients again (same seed) get exactly their addresses back,
-    // and no address leased before the restart goes to anyone else.
-    const again = await perfdhcpRun(bed, clientNs, link.b, {
-      ...run,
-      seconds: 3,
-      capture: `${bed.dir}/2.pcap`,
-    });
-    for (const s of again.stats) assert.equal(s.drops, 0, `after restart, ${s.exchange}: drops`);
-    const before = new Map(first.acks.map((a) => [a.chaddr, a.yiaddr]));
-    let returning = 0;
-    for (const ack of again.acks) {
-      const previous = before.get(ack.chaddr);
-      if (previous !== undefined) {
-        returning += 1;
-        assert.equal(ack.yiaddr, previous, `${ack.chaddr} got its address back`);
-      } else {
-        assert.ok(!acked.has(ack.yiaddr), `${ack.yiaddr} went to ${ack.chaddr}, not its holder`);
+      // No drops: every DISCOVER got its OFFER and every REQUEST its ACK.
+      for (const s of first.stats) {
+        assert.equal(s.drops, 0, `${s.exchange}: ${s.drops} drops`);
+        assert.equal(s.received, s.sent, `${s.exchange}: sent ${s.sent}, received ${s.received}`);
       }
+      const exchanges = first.stats.find((s) => s.exchange.startsWith("REQUEST-ACK"))!.received;
+      assert.ok(exchanges >= 1500, `only ${exchanges} exchanges in 10 s at 200/s`);
+      assert.equal(first.acks.length, exchanges, "tcpdump saw one ACK per exchange");
+
+      // Every ACKed address is a lease of the client it was ACKed to, and there is nothing else.
+      const acked = new Map(first.acks.map((a) => [a.yiaddr, a.chaddr]));
+      let leases = leaseSet(readLeaseRows(config.leaseFile));
+      for (const [address, chaddr] of acked) {
+        assert.equal(leases.get(address)?.hwaddr, chaddr, `ACKed lease ${address} for ${chaddr}`);
+      }
+      assert.equal(leases.size, acked.size, "the lease file holds exactly the ACKed leases");
+
+      // Restart: the server loads every row without discarding any...
+      const rows = readLeaseRows(config.leaseFile).length;
+      await server.stop();
+      assert.equal(server.exitCode, 0, `nestor-dhcp4 stopped cleanly:\n${server.output}`);
+      server = await startServer(bed, serverNs, config);
+      assert.match(
+        server.output,
+        new RegExp(`DHCPSRV_MEMFILE_LEASE_FILE_LOAD .*leases4\\.csv: ${rows} rows, 0 discarded`),
+      );
+      // ...and knows them: the same clients again (same seed) get exactly their addresses back,
+      // and no address leased before the restart goes to anyone else.
+      const again = await perfdhcpRun(bed, clientNs, link.b, {
+        ...run,
+        seconds: 3,
+        capture: `${bed.dir}/2.pcap`,
+      });
+      for (const s of again.stats) assert.equal(s.drops, 0, `after restart, ${s.exchange}: drops`);
+      const before = new Map(first.acks.map((a) => [a.chaddr, a.yiaddr]));
+      let returning = 0;
+      for (const ack of again.acks) {
+        const previous = before.get(ack.chaddr);
+        if (previous !== undefined) {
+          returning += 1;
+          assert.equal(ack.yiaddr, previous, `${ack.chaddr} got its address back`);
+        } else {
+          assert.ok(!acked.has(ack.yiaddr), `${ack.yiaddr} went to ${ack.chaddr}, not its holder`);
+        }
+      }
+      // perfdhcp's -s replays the same client MAC addresses, so all of them are returning clients.
+      assert.equal(returning, again.acks.length, "every client of the second run was in the first");
+      leases = leaseSet(readLeaseRows(config.leaseFile));
+      for (const [address, chaddr] of acked) assert.equal(leases.get(address)?.hwaddr, chaddr);
+      assert.ok(server.running);
+    } finally {
+      await bed.close();
     }
-    // perfdhcp's -s replays the same client MAC addresses, so all of them are returning clients.
-    assert.equal(returning, again.acks.length, "every client of the second run was in the first");
-    leases = leaseSet(readLeaseRows(config.leaseFile));
-    for (const [address, chaddr] of acked) assert.equal(leases.get(address)?.hwaddr, chaddr);
-    assert.ok(server.running);
-  } finally {
-    await bed.close();
-  }
-});
+  },
+);
 
 function macSum(mac: string): number {
   return mac.split(":").reduce((sum, byte) => sum + parseInt(byte, 16), 0);
 }
 
-test("the tutorial hook library, loaded from the configuration, logs a real client whose MAC bytes sum to a multiple of 4, and not another", async () => {
-  requirePrerequisites([IPROUTE, CLIENT_PREREQUISITES[0]!]);
-  const interesting = "02:4e:00:00:04:04";
-  const boring = "02:4e:00:00:04:05";
-  assert.equal(macSum(interesting) % 4, 0);
-  assert.notEqual(macSum(boring) % 4, 0);
-  const d = directLink("tutorial", interesting);
-  const log = `${d.bed.dir}/interesting.log`;
-  d.config.spec.global = {
-    "hooks-libraries": [{ library: TUTORIAL, parameters: { "log-file": log } }],
-  };
-  d.config.write();
-  try {
-    const server = await startServer(d.bed, d.serverNs, d.config);
-    assert.match(
-      server.output,
-      /TUTORIAL_OPENED logging interesting clients to .*interesting\.log/,
-    );
+test(
+  "the tutorial hook library, loaded from the configuration, logs a real client whose MAC bytes sum to a multiple of 4, and not another",
+  BOUNDED,
+  async () => {
+    requirePrerequisites([IPROUTE, CLIENT_PREREQUISITES[0]!]);
+    const interesting = "02:4e:00:00:04:04";
+    const boring = "02:4e:00:00:04:05";
+    assert.equal(macSum(interesting) % 4, 0);
+    assert.notEqual(macSum(boring) % 4, 0);
+    const d = directLink("tutorial", interesting);
+    const log = `${d.bed.dir}/interesting.log`;
+    d.config.spec.global = {
+      "hooks-libraries": [{ library: TUTORIAL, parameters: { "log-file": log } }],
+    };
+    d.config.write();
+    try {
+      const server = await startServer(d.bed, d.serverNs, d.config);
+      assert.match(
+        server.output,
+        /TUTORIAL_OPENED logging interesting clients to .*interesting\.log/,
+      );
 
-    // The interesting client: one udhcpc run to a lease, stopped without releasing.
-    let client = new Udhcpc(d.bed, d.clientNs, d.clientIf);
-    const first = await addressOn(d.bed, d.clientNs, d.clientIf, "198.51.100.");
-    await client.proc.stop();
+      // The interesting client: one udhcpc run to a lease, stopped without releasing.
+      let client = new Udhcpc(d.bed, d.clientNs, d.clientIf);
+      const first = await addressOn(d.bed, d.clientNs, d.clientIf, "198.51.100.");
+      await client.proc.stop();
 
-    // The same link with the other MAC address, a fresh udhcpc.
-    d.bed.exec(d.clientNs, "ip", ["-4", "addr", "flush", "dev", d.clientIf]);
-    d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "down"]);
-    d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "address", boring]);
-    d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "up"]);
-    client = new Udhcpc(d.bed, d.clientNs, d.clientIf);
-    const second = await addressOn(d.bed, d.clientNs, d.clientIf, "198.51.100.");
-    await client.proc.stop();
-    assert.notEqual(second, first);
-    assert.equal(leaseSet(readLeaseRows(d.config.leaseFile)).get(second)?.hwaddr, boring);
+      // The same link with the other MAC address, a fresh udhcpc.
+      d.bed.exec(d.clientNs, "ip", ["-4", "addr", "flush", "dev", d.clientIf]);
+      d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "down"]);
+      d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "address", boring]);
+      d.bed.exec(d.clientNs, "ip", ["link", "set", d.clientIf, "up"]);
+      client = new Udhcpc(d.bed, d.clientNs, d.clientIf);
+      const second = await addressOn(d.bed, d.clientNs, d.clientIf, "198.51.100.");
+      await client.proc.stop();
+      assert.notEqual(second, first);
+      assert.equal(leaseSet(readLeaseRows(d.config.leaseFile)).get(second)?.hwaddr, boring);
 
-    // One line per reply to the interesting client (OFFER and ACK): its MAC and its address.
-    assert.ok(existsSync(log), "the library created its log file");
-    const lines = readFileSync(log, "utf8")
-      .split("\n")
-      .filter((l) => l !== "");
-    assert.ok(lines.length >= 2, `a line for the OFFER and one for the ACK: ${lines.join(" | ")}`);
-    for (const line of lines) assert.equal(line, `hwtype=1 ${interesting} ${first}`);
-    assert.ok(server.running);
-  } finally {
-    await d.bed.close();
-  }
-});
+      // One line per reply to the interesting client (OFFER and ACK): its MAC and its address.
+      assert.ok(existsSync(log), "the library created its log file");
+      const lines = readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l !== "");
+      assert.ok(
+        lines.length >= 2,
+        `a line for the OFFER and one for the ACK: ${lines.join(" | ")}`,
+      );
+      for (const line of lines) assert.equal(line, `hwtype=1 ${interesting} ${first}`);
+      assert.ok(server.running);
+    } finally {
+      await d.bed.close();
+    }
+  },
+);
 
-test("two interfaces at once, each with its own subnet: each link's client gets an address of its own link's subnet", async () => {
-  requirePrerequisites([IPROUTE, CLIENT_PREREQUISITES[0]!]);
-  const bed = new TestBed("two-interfaces");
-  try {
-    const serverNs = bed.namespace("srv");
-    const clientA = bed.namespace("cla");
-    const clientB = bed.namespace("clb");
-    const a = bed.link(
-      { ns: serverNs, role: "s", address: "198.51.100.1/24" },
-      { ns: clientA, role: "a", mac: "02:4e:00:00:05:0a" },
-    );
-    const b = bed.link(
-      { ns: serverNs, role: "s", address: "203.0.113.1/24" },
-      { ns: clientB, role: "b", mac: "02:4e:00:00:05:0b" },
-    );
-    const config = new ServerConfig(bed.dir, {
-      interfaces: [a.a, b.a],
-      subnets: [
-        { id: 1, subnet: "198.51.100.0/24", pool: "198.51.100.10 - 198.51.100.50" },
-        { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
-      ],
-    });
-    const server = await startServer(bed, serverNs, config);
-    assert.match(server.output, new RegExp(`serving 2 subnet\\(s\\) on ${a.a} .*${b.a} `));
-    // Both clients at the same time: their broadcasts reach the server on different interfaces.
-    new Udhcpc(bed, clientA, a.b);
-    new Udhcpc(bed, clientB, b.b);
-    const [addressA, addressB] = await Promise.all([
-      addressOn(bed, clientA, a.b, "198.51.100."),
-      addressOn(bed, clientB, b.b, "203.0.113."),
-    ]);
-    const leases = leaseSet(readLeaseRows(config.leaseFile));
-    assert.equal(leases.get(addressA)?.hwaddr, "02:4e:00:00:05:0a");
-    assert.equal(leases.get(addressA)?.subnetId, 1);
-    assert.equal(leases.get(addressB)?.hwaddr, "02:4e:00:00:05:0b");
-    assert.equal(leases.get(addressB)?.subnetId, 2);
-    assert.equal(leases.size, 2);
-    assert.ok(server.running);
-  } finally {
-    await bed.close();
-  }
-});
+test(
+  "two interfaces at once, each with its own subnet: each link's client gets an address of its own link's subnet",
+  BOUNDED,
+  async () => {
+    requirePrerequisites([IPROUTE, CLIENT_PREREQUISITES[0]!]);
+    const bed = new TestBed("two-interfaces");
+    try {
+      const serverNs = bed.namespace("srv");
+      const clientA = bed.namespace("cla");
+      const clientB = bed.namespace("clb");
+      const a = bed.link(
+        { ns: serverNs, role: "s", address: "198.51.100.1/24" },
+        { ns: clientA, role: "a", mac: "02:4e:00:00:05:0a" },
+      );
+      const b = bed.link(
+        { ns: serverNs, role: "s", address: "203.0.113.1/24" },
+        { ns: clientB, role: "b", mac: "02:4e:00:00:05:0b" },
+      );
+      const config = new ServerConfig(bed.dir, {
+        interfaces: [a.a, b.a],
+        subnets: [
+          { id: 1, subnet: "198.51.100.0/24", pool: "198.51.100.10 - 198.51.100.50" },
+          { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
+        ],
+      });
+      const server = await startServer(bed, serverNs, config);
+      assert.match(server.output, new RegExp(`serving 2 subnet\\(s\\) on ${a.a} .*${b.a} `));
+      // Both clients at the same time: their broadcasts reach the server on different interfaces.
+      new Udhcpc(bed, clientA, a.b);
+      new Udhcpc(bed, clientB, b.b);
+      const [addressA, addressB] = await Promise.all([
+        addressOn(bed, clientA, a.b, "198.51.100."),
+        addressOn(bed, clientB, b.b, "203.0.113."),
+      ]);
+      const leases = leaseSet(readLeaseRows(config.leaseFile));
+      assert.equal(leases.get(addressA)?.hwaddr, "02:4e:00:00:05:0a");
+      assert.equal(leases.get(addressA)?.subnetId, 1);
+      assert.equal(leases.get(addressB)?.hwaddr, "02:4e:00:00:05:0b");
+      assert.equal(leases.get(addressB)?.subnetId, 2);
+      assert.equal(leases.size, 2);
+      assert.ok(server.running);
+    } finally {
+      await bed.close();
+    }
+  },
+);

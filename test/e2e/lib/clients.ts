@@ -5,7 +5,7 @@
  * directory that only configures the address on the interface (instead of their default scripts,
  * which rewrite /etc/resolv.conf), dhcpcd runs with an empty configuration and no hook script.
  */
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { type Proc, type TestBed } from "./netns.ts";
@@ -146,6 +146,8 @@ export class Dhcpcd implements Dhcp4Client {
     this.ifname = ifname;
     // -4 IPv4 only, -A no ARP probe, -L no IPv4LL, -f no configuration, -c no hook script.
     this.common = ["-4", "-f", "/dev/null", "-c", "/bin/true"];
+    // dhcpcd keeps its lease in its own directory, named after the (unique) interface.
+    bed.onClose(() => rmSync(`/var/lib/dhcpcd/${ifname}.lease`, { force: true }));
     this.proc = bed.spawn(`dhcpcd ${ifname}`, ns, "dhcpcd", [
       ...this.common,
       "-B",

@@ -6,7 +6,9 @@
  * of other suites running at the same time never meet. Interfaces are created directly inside
  * their namespaces, so the host's namespace never sees them. `close()` stops every process the
  * bed started (by PID, SIGTERM then SIGKILL) and deletes its namespaces, which removes the veth
- * pairs with them; it is meant for a `finally` or `after`, and never throws.
+ * pairs with them; it is meant for a `finally` or `after`, and never throws. Should the test
+ * process itself be interrupted (SIGINT, SIGTERM) or exit with beds still open, the same clean-up
+ * runs synchronously before it goes.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
@@ -162,6 +164,43 @@ export class Proc {
 }
 
 let bedCount = 0;
+const openBeds = new Set<TestBed>();
+let exitHandlersInstalled = false;
+
+/** Clean-up of whatever beds are still open when the test process exits or is interrupted. */
+function installExitHandlers(): void {
+  if (exitHandlersInstalled) return;
+  exitHandlersInstalled = true;
+  const closeAll = () => {
+    for (const bed of openBeds) bed.closeSync();
+  };
+  process.once("exit", closeAll);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      closeAll();
+      process.exit(sig === "SIGINT" ? 130 : 143);
+    });
+  }
+}
+
+/** The PIDs of the processes inside a namespace (`ip netns pids`). */
+function pidsIn(ns: string): number[] {
+  const r = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8", timeout: 5000 });
+  if (r.status !== 0) return [];
+  return r.stdout
+    .split("\n")
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
+}
+
+function killQuietly(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
 
 /** One test's namespaces, links, temporary directory and processes. */
 export class TestBed {
@@ -169,6 +208,7 @@ export class TestBed {
   private readonly id: string;
   private readonly namespaces: string[] = [];
   private readonly procs: Proc[] = [];
+  private readonly closers: (() => void)[] = [];
   private ifCount = 0;
   readonly title: string;
 
@@ -177,6 +217,13 @@ export class TestBed {
     bedCount += 1;
     this.id = `${process.pid}-${bedCount}`;
     this.dir = mkdtempSync(join(tmpdir(), `n4e-${this.id}-`));
+    installExitHandlers();
+    openBeds.add(this);
+  }
+
+  /** Something else to undo at close (a file a client left outside the test's directory). */
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
   }
 
   /** Creates a namespace with its loopback up; returns its name. */
@@ -267,8 +314,28 @@ export class TestBed {
     if (process.env.NESTOR_E2E_DEBUG !== undefined) {
       process.stderr.write(`=== ${this.title}\n${this.describe()}\n`);
     }
-    for (const ns of this.namespaces.reverse()) {
+    this.closeSync();
+  }
+
+  /**
+   * The synchronous part of close(), also run on exit: SIGKILL to any of the bed's processes
+   * still there, then to what they left running inside the bed's own namespaces (helpers a
+   * client forked: these namespaces exist only for this test, so everything in them is the
+   * test's), then the namespaces, the extra clean-ups and the directory go.
+   */
+  closeSync(): void {
+    if (!openBeds.delete(this)) return;
+    for (const p of this.procs) p.signal("SIGKILL");
+    for (const ns of this.namespaces) for (const pid of pidsIn(ns)) killQuietly(pid, "SIGKILL");
+    for (const ns of [...this.namespaces].reverse()) {
       spawnSync("ip", ["netns", "del", ns], { timeout: 10_000 });
+    }
+    for (const fn of this.closers) {
+      try {
+        fn();
+      } catch {
+        // best effort
+      }
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
