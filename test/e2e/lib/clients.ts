@@ -8,7 +8,7 @@
 import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { type Proc, type TestBed } from "./netns.ts";
+import { bin, type Proc, type TestBed } from "./netns.ts";
 
 export const CLIENT_PREREQUISITES = [
   { program: "udhcpc", debianPackage: "udhcpc" },
@@ -16,7 +16,7 @@ export const CLIENT_PREREQUISITES = [
   { program: "dhcpcd", debianPackage: "dhcpcd-base" },
 ];
 
-const IP = "/usr/sbin/ip";
+const IP = bin("ip");
 
 /** udhcpc's script: $1 is the event; $interface, $ip and $mask (prefix length) describe it. */
 const UDHCPC_SCRIPT = `#!/bin/sh

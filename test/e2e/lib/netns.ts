@@ -37,6 +37,11 @@ export function findProgram(name: string): string | null {
   return null;
 }
 
+/** A program by its absolute path when it can be found (PATH may lack the sbin directories). */
+export function bin(name: string): string {
+  return findProgram(name) ?? name;
+}
+
 /**
  * Throws an Error naming every missing prerequisite and how to install it: the suite fails, it
  * never skips.
@@ -59,7 +64,7 @@ export function requirePrerequisites(programs: readonly Prerequisite[]): void {
 
 /** Runs a command to completion (bounded by `timeoutMs`); throws with its output on failure. */
 export function run(cmd: string, args: readonly string[], timeoutMs = 10_000): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs });
+  const r = spawnSync(bin(cmd), args, { encoding: "utf8", timeout: timeoutMs });
   if (r.error !== undefined) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);
   if (r.status !== 0) {
     throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status}: ${r.stderr}${r.stdout}`);
@@ -185,7 +190,7 @@ function installExitHandlers(): void {
 
 /** The PIDs of the processes inside a namespace (`ip netns pids`). */
 function pidsIn(ns: string): number[] {
-  const r = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8", timeout: 5000 });
+  const r = spawnSync(bin("ip"), ["netns", "pids", ns], { encoding: "utf8", timeout: 5000 });
   if (r.status !== 0) return [];
   return r.stdout
     .split("\n")
@@ -279,7 +284,7 @@ export class TestBed {
 
   /** Runs a command in a namespace to completion. */
   exec(ns: string, cmd: string, args: readonly string[], timeoutMs = 10_000): string {
-    return run("ip", ["netns", "exec", ns, cmd, ...args], timeoutMs);
+    return run("ip", ["netns", "exec", ns, bin(cmd), ...args], timeoutMs);
   }
 
   /**
@@ -287,7 +292,7 @@ export class TestBed {
    * is the program's own.
    */
   spawn(label: string, ns: string, cmd: string, args: readonly string[]): Proc {
-    const child = spawn("ip", ["netns", "exec", ns, cmd, ...args], {
+    const child = spawn(bin("ip"), ["netns", "exec", ns, bin(cmd), ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       cwd: this.dir,
     });
@@ -328,7 +333,7 @@ export class TestBed {
     for (const p of this.procs) p.signal("SIGKILL");
     for (const ns of this.namespaces) for (const pid of pidsIn(ns)) killQuietly(pid, "SIGKILL");
     for (const ns of [...this.namespaces].reverse()) {
-      spawnSync("ip", ["netns", "del", ns], { timeout: 10_000 });
+      spawnSync(bin("ip"), ["netns", "del", ns], { timeout: 10_000 });
     }
     for (const fn of this.closers) {
       try {
