@@ -250,6 +250,47 @@ async function relayed(
 
 const RELAY: Prerequisite = { program: "dhcrelay", debianPackage: "isc-dhcp-relay" };
 
+test(
+  "dhclient restarted after a server restart comes back in INIT-REBOOT and gets its address again",
+  BOUNDED,
+  async () => {
+    requirePrerequisites([IPROUTE, CLIENT_PREREQUISITES[1]!]);
+    const mac = "02:4e:00:00:01:04";
+    const d = directLink("dhclient-reboot", mac);
+    try {
+      let server = await startServer(d.bed, d.serverNs, d.config);
+      const first = new Dhclient(d.bed, d.clientNs, d.clientIf);
+      const address = await addressOn(d.bed, d.clientNs, d.clientIf, "198.51.100.");
+      const granted = await leaseRow(
+        d.bed,
+        d.config.leaseFile,
+        "dhclient's lease",
+        (r) => r.hwaddr === mac,
+      );
+      await first.stopKeepingLease();
+      assert.deepEqual(d.bed.addresses(d.clientNs, d.clientIf), []);
+
+      await server.stop();
+      assert.equal(server.exitCode, 0);
+      server = await startServer(d.bed, d.serverNs, d.config);
+      await new Promise((r) => setTimeout(r, 1100));
+      new Dhclient(d.bed, d.clientNs, d.clientIf);
+      assert.equal(await addressOn(d.bed, d.clientNs, d.clientIf, "198.51.100."), address);
+      await leaseRow(
+        d.bed,
+        d.config.leaseFile,
+        "the lease extended by the INIT-REBOOT",
+        (r) => r.hwaddr === mac && r.address === address && r.expire > granted.expire,
+      );
+      const events = readFileSync(`${d.bed.dir}/events.log`, "utf8");
+      assert.match(events, new RegExp(`^dhclient REBOOT ${address.replaceAll(".", "\\.")}$`, "m"));
+      assert.ok(server.running);
+    } finally {
+      await d.bed.close();
+    }
+  },
+);
+
 describe("a client behind a relay (ISC dhcrelay in its own namespace)", () => {
   test("gets an address from the subnet that contains the relay's giaddr", BOUNDED, () =>
     relayed(

@@ -125,6 +125,12 @@ export class Dhclient implements Dhcp4Client {
   /** dhclient has no command to renew now: it renews at T1, which the test configures short. */
   async renew(): Promise<void> {}
 
+  /** `dhclient -x` stops the running dhclient without releasing: its lease file remembers. */
+  async stopKeepingLease(): Promise<void> {
+    this.bed.exec(this.ns, "dhclient", ["-x", "-v", ...this.args], 20_000);
+    if (!(await this.proc.waitExit(10_000))) throw new Error("dhclient -x did not stop dhclient");
+  }
+
   /** `dhclient -r` stops the running dhclient (the PID in its PID file) and sends DHCPRELEASE. */
   async release(): Promise<void> {
     this.bed.exec(this.ns, "dhclient", ["-r", "-v", ...this.args], 20_000);
