@@ -494,13 +494,16 @@ export class Dhcp4Srv {
     if (prev !== null) ex.deleted.push(prev);
     if (pick.replaced !== null) ex.deleted.push(pick.replaced);
     if (wasNew) this.stats4.leaseAssigned(pick.lease, prev, pick.replaced);
-    this.leaseLog.debug(
-      50,
-      "DHCP4_LEASE_ALLOC",
-      ex.query.getLabel(),
-      pick.lease.address,
-      pick.lease.validLifetime,
-    );
+    // Every commit passes here: build the label only when the line is written.
+    if (this.leaseLog.isEnabled("DEBUG", 50)) {
+      this.leaseLog.debug(
+        50,
+        "DHCP4_LEASE_ALLOC",
+        ex.query.getLabel(),
+        pick.lease.address,
+        pick.lease.validLifetime,
+      );
+    }
   }
 
   /** REQUEST that cannot be granted: NAK, or silence for an unknown INIT-REBOOT client. */
@@ -801,7 +804,9 @@ export class Dhcp4Srv {
     r.remoteAddr = address;
     r.remotePort = port;
     r.localAddr = ex.serverId;
-    this.log.debug(45, "DHCP4_RESPONSE_DATA", q.getLabel(), r.getName(), address, port, q.iface);
+    // Every reply passes here: build the label only when the line is written.
+    if (this.log.isEnabled("DEBUG", 45))
+      this.log.debug(45, "DHCP4_RESPONSE_DATA", q.getLabel(), r.getName(), address, port, q.iface);
     return {
       data,
       address,
