@@ -29,14 +29,15 @@
  *
  *   npm run bench:dhcp4 [-- --seconds 4 --repeats 2 --fixed-rate 4000 --cpu-seconds 8
  *                           --cpu-repeats 3 --profile --no-build]
+ *   npm run bench:dhcp4 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 
-import { summariseProfile } from "./lib/cpuprofile.ts";
+import { summariseProfile, type TimeWindow } from "./lib/cpuprofile.ts";
 import { TestBed } from "./lib/netns.ts";
 import { lossOf, runPerfdhcp, type PerfdhcpResult } from "./lib/perfdhcp.ts";
 import {
@@ -67,7 +68,9 @@ interface Options {
   fixedRate: number;
   cpuSeconds: number;
   cpuRepeats: number;
-  profile: "auto" | "yes" | "no";
+  profile: "auto" | "yes" | "no" | "only";
+  /** Where to copy the .cpuprofile (for Chrome DevTools); it is deleted with the temp dir otherwise. */
+  profileOut: string | undefined;
   build: boolean;
   budgetSeconds: number;
 }
@@ -80,6 +83,8 @@ interface Step {
   cpu: number;
   elapsed: number;
   machineBusy: number;
+  /** The measured run on CLOCK_MONOTONIC, to cut a profile to it. */
+  window: TimeWindow;
 }
 
 class Bench {
@@ -184,18 +189,21 @@ class Bench {
       const cpu0 = cpuSeconds(server.pid);
       const busy0 = machineBusySeconds();
       const t0 = performance.now();
+      const fromUs = monotonicUs();
       const result = await runPerfdhcp(this.bed, this.procs, {
         rate,
         seconds,
         clients: CLIENTS,
         seed,
       });
+      const window = { fromUs, toUs: monotonicUs() };
       const elapsed = (performance.now() - t0) / 1000;
       const cpu = cpuSeconds(server.pid) - cpu0;
       const machineBusy = (machineBusySeconds() - busy0) / elapsed;
       const loss = lossOf(result);
       const keptUp = result.discoversSent >= 0.97 * rate * seconds;
-      return { rate, result, loss, pass: loss < MAX_LOSS && keptUp, cpu, elapsed, machineBusy };
+      const pass = loss < MAX_LOSS && keptUp;
+      return { rate, result, loss, pass, cpu, elapsed, machineBusy, window };
     } finally {
       const code = await this.procs.stop(server);
       if (code !== 0 && code !== 143) {
@@ -252,6 +260,10 @@ class Bench {
   }
 }
 
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 function round100(x: number): number {
   return Math.max(100, Math.round(x / 100) * 100);
 }
@@ -305,6 +317,8 @@ function parseOptions(): Options {
       "cpu-repeats": { type: "string", default: "3" },
       profile: { type: "boolean" },
       "no-profile": { type: "boolean" },
+      "profile-only": { type: "boolean" },
+      "profile-out": { type: "string" },
       "no-build": { type: "boolean" },
       budget: { type: "string", default: "840" },
     },
@@ -325,7 +339,15 @@ function parseOptions(): Options {
     fixedRate: int(values["fixed-rate"], 200, 20_000),
     cpuSeconds: int(values["cpu-seconds"], 2, 30),
     cpuRepeats: int(values["cpu-repeats"], 1, 5),
-    profile: values.profile === true ? "yes" : values["no-profile"] === true ? "no" : "auto",
+    profile:
+      values["profile-only"] === true
+        ? "only"
+        : values.profile === true
+          ? "yes"
+          : values["no-profile"] === true
+            ? "no"
+            : "auto",
+    profileOut: values["profile-out"],
     build: values["no-build"] !== true,
     budgetSeconds: int(values.budget, 60, 3600),
   };
@@ -360,7 +382,8 @@ async function main(): Promise<number> {
 
     // 1. Highest rate with under 1 % loss, servers alternating.
     const max: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
-    for (let r = 0; r < o.repeats; r++) {
+    const rounds = o.profile === "only" ? 0 : o.repeats;
+    for (let r = 0; r < rounds; r++) {
       const order: ServerName[] = r % 2 === 0 ? ["Kea", "Nestor"] : ["Nestor", "Kea"];
       for (const name of order) {
         if (r > 0 && bench.overBudget()) break;
@@ -376,13 +399,14 @@ async function main(): Promise<number> {
     // 2. CPU per 1,000 exchanges at a rate both sustain.
     const both = Math.min(maxN, maxK);
     const fixed =
-      both >= o.fixedRate
+      o.profile === "only" || both >= o.fixedRate
         ? o.fixedRate
         : Math.max(200, Math.floor((both * 0.9) / 500) * 500 || 200);
     const cpu: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
     const cpuLoss: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
-    console.log(`\nCPU at ${fixed}/s for ${o.cpuSeconds} s`);
-    for (let r = 0; r < o.cpuRepeats; r++) {
+    const cpuRounds = o.profile === "only" ? 0 : o.cpuRepeats;
+    if (cpuRounds > 0) console.log(`\nCPU at ${fixed}/s for ${o.cpuSeconds} s`);
+    for (let r = 0; r < cpuRounds; r++) {
       const order: ServerName[] = r % 2 === 0 ? ["Kea", "Nestor"] : ["Nestor", "Kea"];
       for (const name of order) {
         if (r > 0 && bench.overBudget()) break;
@@ -395,7 +419,8 @@ async function main(): Promise<number> {
     }
 
     // 3. Profile of Nestor at the fixed rate.
-    const profile = o.profile === "yes" || (o.profile === "auto" && maxN < maxK);
+    const profile =
+      o.profile === "yes" || o.profile === "only" || (o.profile === "auto" && maxN < maxK);
     let profileText = "";
     if (profile) {
       const dir = join(bench.dir, "profile");
@@ -404,12 +429,19 @@ async function main(): Promise<number> {
       bench.printStep("Nestor", s, "  (under the profiler)");
       const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
       if (file === undefined) profileText = "  no .cpuprofile written\n";
-      else profileText = formatProfile(join(dir, file));
+      else {
+        profileText = formatProfile(join(dir, file), s.window);
+        if (o.profileOut !== undefined) copyFileSync(join(dir, file), o.profileOut);
+      }
     }
 
     // Summary.
     const line = "-".repeat(96);
     console.log(`\n${line}`);
+    if (o.profile === "only") {
+      console.log(`Nestor's hot functions at ${fixed}/s:\n${profileText}`);
+      return 0;
+    }
     console.log(`highest rate with under 1 % loss (exchanges/s), ${o.repeats} round(s) each:`);
     console.log(`  Kea 2.2  ${spread(max.Kea)}`);
     console.log(`  Nestor   ${spread(max.Nestor)}`);
@@ -437,8 +469,8 @@ function fmtLoss(xs: readonly number[]): string {
   return xs.map((x) => `${(x * 100).toFixed(2)} %`).join(", ");
 }
 
-function formatProfile(file: string): string {
-  const p = summariseProfile(file, ROOT);
+function formatProfile(file: string, window: TimeWindow): string {
+  const p = summariseProfile(file, ROOT, window);
   const row = (f: { name: string; where: string; self: number; total: number }) =>
     `    ${(f.self * 100).toFixed(1).padStart(5)} %  ${(f.total * 100).toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`;
   const bySelf = [...p.functions].sort((a, b) => b.self - a.self).slice(0, 15);
@@ -447,7 +479,7 @@ function formatProfile(file: string): string {
     .sort((a, b) => b.total - a.total)
     .slice(0, 15);
   return [
-    `  ${p.busySamples} busy samples, idle ${(p.idleShare * 100).toFixed(0)} % of all; shares of busy samples`,
+    `  ${p.busySamples} busy samples, idle ${(p.idleShare * 100).toFixed(0)} % of all, during the measured run; shares of busy samples`,
     "  by self time:   self    total",
     ...bySelf.map(row),
     "  Nestor's own functions by total time:   self    total",

@@ -21,7 +21,15 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** A span of CLOCK_MONOTONIC in microseconds (process.hrtime.bigint() / 1000 in any process). */
+export interface TimeWindow {
+  fromUs: number;
+  toUs: number;
 }
 
 export interface HotFunction {
@@ -38,7 +46,8 @@ export interface ProfileSummary {
   functions: HotFunction[];
 }
 
-export function summariseProfile(file: string, root: string): ProfileSummary {
+/** Only the samples taken inside `window` count when it is given (V8 stamps them monotonically). */
+export function summariseProfile(file: string, root: string, window?: TimeWindow): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -47,8 +56,15 @@ export function summariseProfile(file: string, root: string): ProfileSummary {
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
   const hits = new Map<number, number>();
-  if (profile.samples !== undefined && profile.samples.length > 0) {
-    for (const s of profile.samples) hits.set(s, (hits.get(s) ?? 0) + 1);
+  const samples = profile.samples ?? [];
+  if (samples.length > 0) {
+    const deltas = profile.timeDeltas ?? [];
+    let t = profile.startTime;
+    for (let i = 0; i < samples.length; i++) {
+      t += deltas[i] ?? 0;
+      if (window !== undefined && (t < window.fromUs || t > window.toUs)) continue;
+      hits.set(samples[i]!, (hits.get(samples[i]!) ?? 0) + 1);
+    }
   } else {
     for (const n of profile.nodes) hits.set(n.id, n.hitCount ?? 0);
   }
