@@ -17,7 +17,8 @@
  *
  *   1. Highest rate with under 1 % loss (exchanges started by perfdhcp without an ACK, and
  *      perfdhcp must have kept up with the asked rate): a few doubling steps up from
- *      --start-rate, then bisection; repeated --repeats times per server, alternating servers.
+ *      --start-rate, then bisection; a near miss (under 5 % loss) is run once more and the
+ *      better run counts; repeated --repeats times per server, alternating servers.
  *   2. CPU seconds of the server process (utime + stime of all its threads, /proc/<pid>/stat)
  *      per 1,000 completed exchanges (DORA) at a fixed rate both sustain (--fixed-rate, or lower
  *      if one cannot), --cpu-repeats times each.
@@ -27,7 +28,7 @@
  * Above ~10,000 exchanges/s perfdhcp itself saturates a 2-core machine; the machine's busy CPU
  * during each run is printed so that noise from other work shows.
  *
- *   npm run bench:dhcp4 [-- --seconds 4 --repeats 2 --fixed-rate 4000 --cpu-seconds 8
+ *   npm run bench:dhcp4 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 8
  *                           --cpu-repeats 3 --profile --no-build]
  *   npm run bench:dhcp4 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
  */
@@ -54,6 +55,7 @@ const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const NESTOR_CLI = join(ROOT, "dist/cli/nestor-dhcp4.js");
 const POOL_SIZE = 65_536 * 2 - 256 - 2; // 198.18.0.1 - 198.19.254.254
 const MAX_LOSS = 0.01;
+const RETRY_BELOW_LOSS = 0.05;
 const CLIENTS = 1_000_000;
 const WARMUP_RATE = 2000;
 
@@ -227,16 +229,27 @@ class Bench {
     );
   }
 
+  /**
+   * Whether `name` sustains `rate`. A near miss (under 5 % loss) is run once more and the better
+   * of the two counts: on a shared 2-core machine a burst of someone else's work can sink one run.
+   */
+  private async sustains(name: ServerName, rate: number): Promise<boolean> {
+    const s = await this.step(name, rate, this.o.seconds);
+    this.printStep(name, s);
+    if (s.pass || s.loss >= RETRY_BELOW_LOSS || this.overBudget()) return s.pass;
+    const again = await this.step(name, rate, this.o.seconds);
+    this.printStep(name, again, "  (again)");
+    return again.pass;
+  }
+
   /** Highest rate with under 1 % loss: doubling steps up, then bisection; bounded. */
   async maxRate(name: ServerName): Promise<number> {
-    const { seconds, startRate, maxRate, bisectSteps } = this.o;
+    const { startRate, maxRate, bisectSteps } = this.o;
     let lo = 0;
     let hi = Infinity;
     let rate = startRate;
     for (let i = 0; i < 6; i++) {
-      const s = await this.step(name, rate, seconds);
-      this.printStep(name, s);
-      if (s.pass) {
+      if (await this.sustains(name, rate)) {
         lo = rate;
         if (rate >= maxRate) return lo;
         rate = Math.min(rate * 2, maxRate);
@@ -251,9 +264,7 @@ class Bench {
       if (this.overBudget()) break;
       const mid = round100((lo + hi) / 2);
       if (mid <= lo || mid >= hi) break;
-      const s = await this.step(name, mid, seconds);
-      this.printStep(name, s);
-      if (s.pass) lo = mid;
+      if (await this.sustains(name, mid)) lo = mid;
       else hi = mid;
     }
     return lo;
@@ -308,8 +319,8 @@ function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       seconds: { type: "string", default: "4" },
-      repeats: { type: "string", default: "2" },
-      "start-rate": { type: "string", default: "2000" },
+      repeats: { type: "string", default: "3" },
+      "start-rate": { type: "string", default: "4000" },
       "max-rate": { type: "string", default: "24000" },
       "bisect-steps": { type: "string", default: "4" },
       "fixed-rate": { type: "string", default: "4000" },
