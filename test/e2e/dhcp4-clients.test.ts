@@ -291,6 +291,59 @@ test(
   },
 );
 
+test(
+  "dhcpcd finds its address taken (ARP), declines it: the server sets it aside and leases another",
+  BOUNDED,
+  async () => {
+    requirePrerequisites([IPROUTE, CLIENT_PREREQUISITES[2]!]);
+    const mac = "02:4e:00:00:01:05";
+    const bed = new TestBed("decline");
+    try {
+      // One LAN (a bridge) with the server, the client, and a host already using 198.51.100.10,
+      // the first address of the pool, without the server knowing.
+      const serverNs = bed.namespace("srv");
+      const lanNs = bed.namespace("lan");
+      const clientNs = bed.namespace("cli");
+      const hostNs = bed.namespace("host");
+      const br = bed.bridge(lanNs);
+      const server = bed.link(
+        { ns: serverNs, role: "s", address: "198.51.100.1/24" },
+        { ns: lanNs, role: "l", master: br },
+      );
+      const client = bed.link(
+        { ns: clientNs, role: "c", mac },
+        { ns: lanNs, role: "l", master: br },
+      );
+      bed.link(
+        { ns: hostNs, role: "h", address: "198.51.100.10/24" },
+        { ns: lanNs, role: "l", master: br },
+      );
+      const config = new ServerConfig(bed.dir, {
+        interfaces: [server.a],
+        subnets: [{ id: 1, subnet: "198.51.100.0/24", pool: "198.51.100.10 - 198.51.100.50" }],
+        global: { "decline-probation-period": 3600 },
+      });
+      const nestor = await startServer(bed, serverNs, config);
+      new Dhcpcd(bed, clientNs, client.a, { arp: true });
+
+      const address = await addressOn(bed, clientNs, client.a, "198.51.100.");
+      assert.notEqual(address, "198.51.100.10");
+      const leases = leaseSet(readLeaseRows(config.leaseFile));
+      assert.equal(leases.get(address)?.hwaddr, mac);
+      // Kea's declined lease: no client, state 1 (declined), the probation period as lifetime.
+      const declined = leases.get("198.51.100.10");
+      assert.ok(declined, "the declined address is still a lease (set aside)");
+      assert.equal(declined.state, 1);
+      assert.equal(declined.hwaddr, "");
+      assert.equal(declined.clientId, "");
+      assert.equal(declined.validLifetime, 3600);
+      assert.match(nestor.output, /DHCP4_DECLINE_LEASE .*lease 198\.51\.100\.10 was declined/);
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
 describe("a client behind a relay (ISC dhcrelay in its own namespace)", () => {
   test("gets an address from the subnet that contains the relay's giaddr", BOUNDED, () =>
     relayed(

@@ -146,7 +146,8 @@ export class Dhcpcd implements Dhcp4Client {
   private readonly ns: string;
   private readonly ifname: string;
 
-  constructor(bed: TestBed, ns: string, ifname: string) {
+  /** `arp`: probe the address before using it (RFC 5227) and decline it when it is taken. */
+  constructor(bed: TestBed, ns: string, ifname: string, options: { arp?: boolean } = {}) {
     this.bed = bed;
     this.ns = ns;
     this.ifname = ifname;
@@ -158,7 +159,7 @@ export class Dhcpcd implements Dhcp4Client {
       ...this.common,
       "-B",
       "-d",
-      "-A",
+      ...(options.arp === true ? [] : ["-A"]),
       "-L",
       "-t",
       "30",

@@ -274,12 +274,23 @@ export class TestBed {
       [b, bn],
     ] as const) {
       if (end.mac !== undefined) run("ip", ["-n", end.ns, "link", "set", name, "address", end.mac]);
+      if (end.master !== undefined) {
+        run("ip", ["-n", end.ns, "link", "set", name, "master", end.master]);
+      }
       if (end.address !== undefined) {
         run("ip", ["-n", end.ns, "addr", "add", end.address, "dev", name]);
       }
       run("ip", ["-n", end.ns, "link", "set", name, "up"]);
     }
     return { a: an, b: bn };
+  }
+
+  /** A bridge (a switch) in `ns`, up; links join it with `master`. */
+  bridge(ns: string): string {
+    const name = this.ifname("br");
+    run("ip", ["-n", ns, "link", "add", name, "type", "bridge"]);
+    run("ip", ["-n", ns, "link", "set", name, "up"]);
+    return name;
   }
 
   /** Runs a command in a namespace to completion. */
@@ -352,4 +363,6 @@ export interface LinkEnd {
   role: string;
   address?: string;
   mac?: string;
+  /** A bridge (in the same namespace) this end joins. */
+  master?: string;
 }
