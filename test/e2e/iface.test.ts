@@ -7,7 +7,8 @@
  * socket modes (one socket per interface with SO_BINDTODEVICE, one shared socket sorted by
  * IP_PKTINFO). Checked: a broadcast to 255.255.255.255:67 arrives with its interface; the reply
  * broadcast to 255.255.255.255:68 leaves through that interface only; a DHCPv6 message to
- * ff02::1:2 arrives with its interface and the reply reaches the client's link-local address.
+ * ff02::1:2 arrives with its interface and the reply reaches the client's link-local address; a
+ * reply sent to a hardware address leaves through the raw sender and needs no ARP.
  *
  * The processes in the namespaces run this same file with NESTOR_E2E_IFACE_ROLE set. Without root,
  * without `ip` or without the native addon the suite fails (never skips) and says why. The
@@ -22,7 +23,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { IfaceManager } from "../../src/dhcpsrv/iface/iface-manager.ts";
-import { loadNative } from "../../src/dhcpsrv/iface/native.ts";
+import { loadNative, type NativeBinding } from "../../src/dhcpsrv/iface/native.ts";
 import { NativePacketSocket } from "../../src/dhcpsrv/iface/native-socket.ts";
 import type { ReceivedPacket } from "../../src/dhcpsrv/iface/packet-socket.ts";
 
@@ -61,14 +62,26 @@ async function runServer(): Promise<void> {
     for (const p of packets) {
       emit({ event: "packet", ...describePacket(p) });
       const reply = Buffer.from(`REPLY:${p.data.toString()}:${p.ifname}`);
-      if (family === 4) {
+      const raw = /^RAW:(.+)\|(.+)$/.exec(p.data.toString());
+      if (raw !== null) {
+        // To the client's hardware address without ARP, then the same by plain UDP as a control.
+        const [, hwaddr, yiaddr] = raw;
+        const to = { dstAddr: yiaddr, dstPort: 68, ifindex: p.ifindex };
+        manager.send({ data: Buffer.from("REPLY-RAW"), hwaddr, ...to });
+        manager.send({ data: Buffer.from("REPLY-UDP"), ...to });
+      } else if (family === 4) {
         manager.send({ data: reply, dstAddr: "255.255.255.255", dstPort: 68, ifindex: p.ifindex });
       } else {
         manager.send({ data: reply, dstAddr: p.srcAddr, dstPort: p.srcPort, ifindex: p.ifindex });
       }
     }
   });
-  emit({ event: "ready", kind: manager.kind, perInterface: manager.socketPerInterface });
+  emit({
+    event: "ready",
+    kind: manager.kind,
+    perInterface: manager.socketPerInterface,
+    raw: manager.canSendToHwaddr,
+  });
   const stop = () => {
     manager.close();
     process.exit(0);
@@ -95,7 +108,7 @@ async function runClient(): Promise<void> {
   const message = process.env.NESTOR_E2E_SEND;
   if (message !== undefined) {
     socket.send({
-      data: Buffer.from(message),
+      data: Buffer.from(message.replace("{MAC}", cli0Mac(binding))),
       dstAddr: family === 4 ? "255.255.255.255" : "ff02::1:2",
       dstPort: family === 4 ? 67 : 547,
       ifindex: binding.nameToIndex("cli0"),
@@ -109,6 +122,10 @@ async function runClient(): Promise<void> {
     },
     Number(process.env.NESTOR_E2E_LISTEN_MS ?? "1000"),
   );
+}
+
+function cli0Mac(binding: NativeBinding): string {
+  return binding.interfaces().find((i) => i.name === "cli0")?.mac ?? "";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,6 +432,44 @@ function registerTests(): void {
         }
       });
     }
+
+    test("v4: a reply to a hardware address goes out raw, with no ARP, to a client that answers none", async () => {
+      // The client holds the address the reply is for, but answers no ARP: only a reply sent
+      // straight to its MAC can reach it; the same reply by plain UDP waits for ARP in vain.
+      ip("-n", NS.c1, "addr", "add", "198.51.100.50/24", "dev", "cli0");
+      // arp_ignore 8: answer no ARP request at all ("arp off" would also misaddress broadcasts).
+      sysctl(NS.c1, "net.ipv4.conf.cli0.arp_ignore=8");
+      const server = role(NS.server, {
+        NESTOR_E2E_IFACE_ROLE: "server",
+        NESTOR_E2E_FAMILY: "4",
+        NESTOR_E2E_IFACES: "srv1,srv2",
+      });
+      try {
+        const ready = await server.waitFor((e) => e.event === "ready", "server ready");
+        assert.equal(ready.raw, true, "root has CAP_NET_RAW: the raw sender must be open");
+        const client = role(NS.c1, {
+          NESTOR_E2E_IFACE_ROLE: "client",
+          NESTOR_E2E_SEND: "RAW:{MAC}|198.51.100.50",
+          NESTOR_E2E_LISTEN_MS: "1500",
+        });
+        await client.waitFor((e) => e.event === "sent", "RAW request sent");
+        await server.waitFor((e) => String(e.data).startsWith("RAW:"), "RAW request at the server");
+        const r = await client.waitFor((e) => e.data === "REPLY-RAW", "raw reply at the client");
+        assert.equal(r.srcAddr, "198.51.100.1");
+        assert.equal(r.srcPort, 67);
+        assert.equal(r.dstAddr, "198.51.100.50");
+        await client.waitFor((e) => e.event === "done", "end of the client");
+        assert.equal(
+          client.events.some((e) => e.data === "REPLY-UDP"),
+          false,
+          "plain UDP needs ARP, which the client does not answer",
+        );
+      } finally {
+        await stopAll();
+        sysctl(NS.c1, "net.ipv4.conf.cli0.arp_ignore=0");
+        ip("-n", NS.c1, "addr", "del", "198.51.100.50/24", "dev", "cli0");
+      }
+    });
   });
 
   // The suite must fail, not skip, where it cannot run. Checked from a root run only (a child

@@ -15,15 +15,16 @@
  * - node:dgram, one shared, when the addon is unavailable: the arrival interface is the configured
  *   one when exactly one is served, unknown otherwise (warned at open).
  *
- * `dhcp-socket-type` "raw" (Kea's default for v4) is served with these UDP sockets too: a reply to
- * a client that has no address yet goes out as a broadcast on its interface, as Kea does with
- * "udp"; unicasting it to yiaddr needs a raw AF_PACKET socket, which this layer does not have yet.
+ * Receiving is always through these UDP sockets, whatever `dhcp-socket-type` says. For v4 with
+ * the addon and CAP_NET_RAW, an AF_PACKET sender also unicasts replies to a client's hardware
+ * address without ARP (`OutgoingPacket.hwaddr`), as Kea's "raw" socket type does; without it
+ * (`canSendToHwaddr` false) the server broadcasts such replies, as Kea does with "udp".
  */
 import { defaultLogManager, defineMessages, type Logger } from "../../log/logger.ts";
 import { ConfigError } from "../../util/errors.ts";
 import { DgramPacketSocket } from "./dgram-socket.ts";
 import { listInterfaces, type InterfaceAddress, type NetInterface } from "./interfaces.ts";
-import { loadNative, type NativeBinding } from "./native.ts";
+import { loadNative, type NativeBinding, type NativeRawSender4 } from "./native.ts";
 import { NativePacketSocket } from "./native-socket.ts";
 import {
   isSystemError,
@@ -49,6 +50,8 @@ defineMessages({
   DHCPSRV_IFACE_DROP_ADDRESS: "dropped a packet to %1 on %2, which serves only %3",
   DHCPSRV_IFACE_RECEIVE_ERROR: "receive error on socket for %1: %2",
   DHCPSRV_IFACE_NONE: "no interface configured: no socket opened",
+  DHCPSRV_IFACE_NO_RAW:
+    "no raw socket (%1): replies to clients without an address must be broadcast",
 });
 
 export const DHCP4_SERVER_PORT = 67;
@@ -115,6 +118,7 @@ export class IfaceManager {
   private perDevice = false;
   /** Some interface is served as `iface/address`: replies may need that source. */
   private restricted = false;
+  private raw: NativeRawSender4 | null = null;
 
   constructor(options: IfaceManagerOptions) {
     this.family = options.family;
@@ -130,6 +134,11 @@ export class IfaceManager {
   /** "native" or "dgram" once open. */
   get kind(): SocketKind | undefined {
     return this.kindUsed;
+  }
+
+  /** Whether `send` can deliver an IPv4 reply to a hardware address without ARP. */
+  get canSendToHwaddr(): boolean {
+    return this.raw !== null;
   }
 
   /** Whether each interface has its own socket (SO_BINDTODEVICE). */
@@ -179,19 +188,47 @@ export class IfaceManager {
     return this.sockets[0];
   }
 
-  /** Sends through the arrival interface's socket; the source defaults to an `iface/address`. */
+  /** Sends through the arrival interface's socket; the source defaults to an `iface/address`.
+   *  With `hwaddr` (and a raw socket) the datagram goes straight to that link-layer address. */
   send(packet: OutgoingPacket): void {
+    if (packet.hwaddr !== undefined && this.raw !== null && this.sendRaw(packet)) return;
     this.socketFor(packet.ifindex).send(this.withSource(packet));
+  }
+
+  /** False when the packet cannot go raw (no interface or source address): send it as usual. */
+  private sendRaw(packet: OutgoingPacket): boolean {
+    const served = packet.ifindex === undefined ? undefined : this.byIndex.get(packet.ifindex);
+    const source = packet.srcAddr ?? served?.only[0] ?? served?.addresses[0]?.address;
+    if (served === undefined || source === undefined || this.raw === null) return false;
+    this.raw.send(
+      packet.data,
+      served.index,
+      packet.hwaddr ?? "",
+      source,
+      packet.dstAddr,
+      this.port,
+      packet.dstPort,
+    );
+    return true;
   }
 
   /** Sends a batch with one sendmmsg per socket; failures carry indexes into `packets`. */
   sendBatch(packets: readonly OutgoingPacket[]): SendFailure[] | null {
     if (packets.length === 0) return null;
-    if (this.sockets.length === 1 && !this.restricted) {
+    if (this.sockets.length === 1 && !this.restricted && !packets.some(hasHwaddr)) {
       return this.sockets[0].sendBatch(packets);
     }
+    let failures: SendFailure[] | null = null;
     const groups = new Map<PacketSocket, { packets: OutgoingPacket[]; indexes: number[] }>();
     for (let i = 0; i < packets.length; i++) {
+      if (packets[i].hwaddr !== undefined && this.raw !== null) {
+        try {
+          if (this.sendRaw(packets[i])) continue;
+        } catch (e) {
+          (failures ??= []).push({ index: i, error: e as Error });
+          continue;
+        }
+      }
       const socket = this.socketFor(packets[i].ifindex);
       let group = groups.get(socket);
       if (group === undefined) {
@@ -201,7 +238,6 @@ export class IfaceManager {
       group.packets.push(this.withSource(packets[i]));
       group.indexes.push(i);
     }
-    let failures: SendFailure[] | null = null;
     for (const [socket, group] of groups) {
       const failed = socket.sendBatch(group.packets);
       if (failed === null) continue;
@@ -216,6 +252,8 @@ export class IfaceManager {
   }
 
   close(): void {
+    this.raw?.close();
+    this.raw = null;
     for (const s of this.sockets) s.close();
     this.sockets = [];
     this.served = [];
@@ -309,6 +347,7 @@ export class IfaceManager {
     const make = () =>
       new NativePacketSocket(this.family, binding, { batchSize: this.options.batchSize });
     const bindToDevice = this.options.bindToDevice ?? "auto";
+    if (this.family === 4) this.raw = this.openRaw(binding);
     if (bindToDevice !== false) {
       const sockets: NativePacketSocket[] = [];
       try {
@@ -350,6 +389,15 @@ export class IfaceManager {
     socket.onBatch(this.onSharedBatch);
     socket.onError(this.onError);
     this.kindUsed = "native";
+  }
+
+  private openRaw(binding: NativeBinding): NativeRawSender4 | null {
+    try {
+      return new binding.RawSender4();
+    } catch (e) {
+      this.log.info("DHCPSRV_IFACE_NO_RAW", (e as Error).message);
+      return null;
+    }
   }
 
   private async openDgram(selections: Selection[]): Promise<void> {
@@ -436,4 +484,8 @@ export class IfaceManager {
   private readonly onError = (error: Error, socket: PacketSocket): void => {
     this.log.error("DHCPSRV_IFACE_RECEIVE_ERROR", socket.device ?? "all interfaces", error.message);
   };
+}
+
+function hasHwaddr(p: OutgoingPacket): boolean {
+  return p.hwaddr !== undefined;
 }

@@ -55,8 +55,23 @@ export interface NativeInterface {
   addresses: { family: 4 | 6; address: string; prefixlen: number }[];
 }
 
+/** IPv4/UDP through AF_PACKET to a link-layer address, without ARP (needs CAP_NET_RAW). */
+export interface NativeRawSender4 {
+  send(
+    data: Uint8Array,
+    ifindex: number,
+    dstMac: string,
+    srcAddr: string,
+    dstAddr: string,
+    srcPort: number,
+    dstPort: number,
+  ): number;
+  close(): void;
+}
+
 export interface NativeBinding {
   UdpSocket: new (family: 4 | 6, batch: number, slot: number) => NativeUdpSocket;
+  RawSender4: new () => NativeRawSender4;
   interfaces(): NativeInterface[];
   nameToIndex(name: string): number;
   indexToName(index: number): string;

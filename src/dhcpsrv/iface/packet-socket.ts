@@ -39,6 +39,10 @@ export interface OutgoingPacket {
   srcAddr?: string | undefined;
   /** Outgoing interface (also the scope of a link-local destination); by routing when absent. */
   ifindex?: number | undefined;
+  /** IPv4, IfaceManager only: deliver to this link-layer address ("aa:bb:cc:dd:ee:ff") without
+   *  ARP, as RFC 2131 4.1 unicasts to a client that has no address yet. Needs `ifindex` and a
+   *  raw socket (`IfaceManager.canSendToHwaddr`); without one the datagram goes out as usual. */
+  hwaddr?: string | undefined;
 }
 
 /** A datagram of a batch that could not be sent; the others of the batch were. */

@@ -264,3 +264,18 @@ test("without the addon the manager warns why and falls back to node:dgram", asy
   );
   assert.match(r.stdout, /kind=dgram/);
 });
+
+test("as root the v4 manager can send to a hardware address; a packet without an interface goes out as usual", async () => {
+  const m = manager();
+  await m.open({ interfaces: ["lo"] });
+  assert.equal(m.canSendToHwaddr, process.getuid?.() === 0);
+  const c = await client();
+  const got = collect((h) => c.onBatch(h), 1);
+  m.send({
+    data: Buffer.from("ack"),
+    dstAddr: "127.0.0.1",
+    dstPort: c.localPort(),
+    hwaddr: "02:00:00:00:00:01",
+  });
+  assert.equal((await got).packets[0].data.toString(), "ack");
+});

@@ -318,3 +318,28 @@ test("the addon refuses arguments it cannot use with TypeErrors, and never crash
     assert.throws(() => s[method]("127.0.0.1", 0), { code: "EBADF" }, method);
   }
 });
+
+test("the raw IPv4 sender checks its arguments and names kernel errors (no such interface: ENXIO)", () => {
+  const raw = new (requireNative().RawSender4)();
+  const data = Buffer.from("offer");
+  assert.throws(() => raw.send(data, 1, "not-a-mac", "127.0.0.1", "127.0.0.1", 67, 68), {
+    code: "ERR_INVALID_ARG_VALUE",
+  });
+  assert.throws(() => raw.send(data, 1, "02:00:00:00:00:01", "::1", "127.0.0.1", 67, 68), {
+    code: "ERR_INVALID_ARG_VALUE",
+  });
+  assert.throws(() => raw.send(data, 1, "02:00:00:00:00:01", "127.0.0.1", "127.0.0.1", 67, 70000), {
+    code: "ERR_INVALID_ARG_VALUE",
+  });
+  assert.throws(
+    () => raw.send(data, 987654, "02:00:00:00:00:01", "127.0.0.1", "127.0.0.1", 67, 68),
+    {
+      code: "ENXIO",
+      syscall: "sendto",
+    },
+  );
+  raw.close();
+  assert.throws(() => raw.send(data, 1, "02:00:00:00:00:01", "127.0.0.1", "127.0.0.1", 67, 68), {
+    code: "EBADF",
+  });
+});
