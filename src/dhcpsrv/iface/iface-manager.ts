@@ -73,6 +73,8 @@ export interface IfaceManagerOptions {
   /** "auto" (default): one socket per interface when SO_BINDTODEVICE is permitted. */
   bindToDevice?: "auto" | boolean;
   batchSize?: number;
+  /** SO_RCVBUF per socket, so a burst outlasts a slow event-loop turn (a lease write, a GC);
+   *  the kernel caps it at net.core.rmem_max. Default 1 MiB; 0 keeps the kernel's default. */
   recvBufferSize?: number;
   logger?: Logger;
   /** The configuration file, for error messages. */
@@ -101,6 +103,7 @@ interface Selection {
 }
 
 const LOG_DEBUG_DETAIL = 50;
+const DEFAULT_RECV_BUFFER = 1 << 20;
 
 function ignore(): void {}
 
@@ -333,6 +336,11 @@ export class IfaceManager {
     return [...chosen.values()];
   }
 
+  private recvBufferSize(): number | undefined {
+    const size = this.options.recvBufferSize ?? DEFAULT_RECV_BUFFER;
+    return size > 0 ? size : undefined;
+  }
+
   private wildcard(): string {
     return this.family === 4 ? "0.0.0.0" : "::";
   }
@@ -359,7 +367,7 @@ export class IfaceManager {
             port: boundPort,
             device: s.iface.name,
             memberships: this.membership(s.iface),
-            recvBufferSize: this.options.recvBufferSize,
+            recvBufferSize: this.recvBufferSize(),
           });
           sockets.push(socket);
           // With port 0 (tests) every interface's socket shares the first one's port.
@@ -382,7 +390,7 @@ export class IfaceManager {
       address: this.wildcard(),
       port,
       memberships: selections.flatMap((s) => this.membership(s.iface)),
-      recvBufferSize: this.options.recvBufferSize,
+      recvBufferSize: this.recvBufferSize(),
     });
     for (const s of selections) this.adopt(s, socket, false);
     this.sockets = [socket];
@@ -412,7 +420,7 @@ export class IfaceManager {
       address: this.wildcard(),
       port,
       memberships: selections.flatMap((s) => this.membership(s.iface)),
-      recvBufferSize: this.options.recvBufferSize,
+      recvBufferSize: this.recvBufferSize(),
     });
     for (const s of selections) this.adopt(s, socket, false);
     this.sockets = [socket];
