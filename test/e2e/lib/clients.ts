@@ -5,7 +5,7 @@
  * directory that only configures the address on the interface (instead of their default scripts,
  * which rewrite /etc/resolv.conf), dhcpcd runs with an empty configuration and no hook script.
  */
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { bin, type Proc, type TestBed } from "./netns.ts";
@@ -153,8 +153,15 @@ export class Dhcpcd implements Dhcp4Client {
     this.ifname = ifname;
     // -4 IPv4 only, -A no ARP probe, -L no IPv4LL, -f no configuration, -c no hook script.
     this.common = ["-4", "-f", "/dev/null", "-c", "/bin/true"];
-    // dhcpcd keeps its lease in its own directory, named after the (unique) interface.
-    bed.onClose(() => rmSync(`/var/lib/dhcpcd/${ifname}.lease`, { force: true }));
+    // dhcpcd keeps its lease, PID file and control sockets in its own directories, named after
+    // the interface (unique to this test); a dhcpcd that had to be killed leaves them behind.
+    bed.onClose(() => {
+      for (const dir of ["/var/lib/dhcpcd", "/run/dhcpcd"]) {
+        for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+          if (f.startsWith(`${ifname}.`) || f.startsWith(`${ifname}-`)) rmSync(join(dir, f));
+        }
+      }
+    });
     this.proc = bed.spawn(`dhcpcd ${ifname}`, ns, "dhcpcd", [
       ...this.common,
       "-B",
