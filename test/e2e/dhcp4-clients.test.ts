@@ -8,6 +8,12 @@
  * stdout. What is checked is what an operator looks at: the address the client configured on its
  * interface, the rows of the lease file, the server's log and the hook library's log file.
  *
+ * Other beds: a relay namespace running ISC dhcrelay between the client's link and the server's;
+ * a bridge joining the server, a client and a host already using a pool address (for DECLINE);
+ * perfdhcp with tcpdump beside it, whose capture says which leases the clients were given; two
+ * client links on one server. Names are unique per process and test (`n4e-<pid>-<n>-<role>`).
+ * NESTOR_E2E_DEBUG=1 runs the server with -d and prints every process's output at the end.
+ *
  * Needs root, iproute2 and the clients (Debian packages udhcpc, isc-dhcp-client, dhcpcd-base,
  * isc-dhcp-relay, kea-admin for perfdhcp, tcpdump); a missing one fails the test and says what
  * to install. Everything a test creates is removed afterwards, even when it fails.
