@@ -613,7 +613,8 @@ test(
         { ns: clientB, role: "b", mac: "02:4e:00:00:05:0b" },
       );
       const config = new ServerConfig(bed.dir, {
-        interfaces: [a.a, b.a],
+        // The second interface in the `iface/address` form, as Kea allows.
+        interfaces: [a.a, `${b.a}/203.0.113.1`],
         subnets: [
           { id: 1, subnet: "198.51.100.0/24", pool: "198.51.100.10 - 198.51.100.50" },
           { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
