@@ -320,6 +320,8 @@ void UdpSocket::OnPoll(uv_poll_t* handle, int status, int events) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   if (status < 0) {
+    // The descriptor itself failed (EBADF...): report once, do not spin on it.
+    self->StopPolling();
     self->DeliverError(-status, "uv_poll");
   } else {
     self->Drain();
