@@ -202,7 +202,7 @@ async function relayed(
   title: string,
   mac: string,
   subnets: ServerSpec["subnets"],
-  expect: { prefix: string; subnetId: number },
+  expect: { prefix: string; subnetId: number; renew?: boolean },
 ): Promise<void> {
   requirePrerequisites([IPROUTE, RELAY, CLIENT_PREREQUISITES[0]!]);
   const bed = new TestBed(title);
@@ -234,7 +234,7 @@ async function relayed(
       "198.18.0.1",
     ]);
     await relay.waitForOutput(/Sending on\s+Socket\/fallback|Listening on/, 10_000);
-    new Udhcpc(bed, clientNs, downstream.b);
+    const client = new Udhcpc(bed, clientNs, downstream.b);
 
     const address = await addressOn(bed, clientNs, downstream.b, expect.prefix);
     const row = await leaseRow(
@@ -248,6 +248,37 @@ async function relayed(
     // The exchange went through the relay both ways.
     assert.match(relay.output, /Forwarded BOOTREQUEST for .* to 198\.18\.0\.1/);
     assert.match(relay.output, /Forwarded BOOTREPLY for .* to /);
+
+    if (expect.renew === true) {
+      // RENEWING: the client unicasts to the server through the relay's router (the routers
+      // option); the server finds the subnet by ciaddr and answers ciaddr, routed back.
+      bed.exec(relayNs, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
+      await waitFor(
+        "the client's default route via the relay",
+        () =>
+          /default via 203\.0\.113\.1/.test(bed.exec(clientNs, "ip", ["route"])) ? true : undefined,
+        5000,
+      );
+      await new Promise((r) => setTimeout(r, 1100));
+      client.proc.signal("SIGUSR1");
+      await leaseRow(
+        bed,
+        config.leaseFile,
+        "the relayed client's renewal",
+        (r) => r.hwaddr === mac && r.address === address && r.expire > row.expire,
+      );
+      // The client took the ACK (ISC dhcrelay sees the unicast on its link and relays a copy
+      // too, which the server answers through the relay, as Kea does).
+      await waitFor(
+        "udhcpc to take the renewal's ACK",
+        () =>
+          /^udhcpc renew 203\.0\.113\./m.test(readFileSync(`${bed.dir}/events.log`, "utf8"))
+            ? true
+            : undefined,
+        5000,
+      );
+      assert.deepEqual(bed.addresses(clientNs, downstream.b), [`${address}/24`]);
+    }
     assert.ok(server.running);
   } finally {
     await bed.close();
@@ -351,16 +382,24 @@ test(
 );
 
 describe("a client behind a relay (ISC dhcrelay in its own namespace)", () => {
-  test("gets an address from the subnet that contains the relay's giaddr", BOUNDED, () =>
-    relayed(
-      "relay-giaddr",
-      "02:4e:00:00:02:01",
-      [
-        { id: 1, subnet: "198.18.0.0/24", pool: "198.18.0.100 - 198.18.0.150" },
-        { id: 2, subnet: "203.0.113.0/24", pool: "203.0.113.10 - 203.0.113.50" },
-      ],
-      { prefix: "203.0.113.", subnetId: 2 },
-    ),
+  test(
+    "gets an address from the subnet that contains the relay's giaddr, and renews it by unicast to the server",
+    BOUNDED,
+    () =>
+      relayed(
+        "relay-giaddr",
+        "02:4e:00:00:02:01",
+        [
+          { id: 1, subnet: "198.18.0.0/24", pool: "198.18.0.100 - 198.18.0.150" },
+          {
+            id: 2,
+            subnet: "203.0.113.0/24",
+            pool: "203.0.113.10 - 203.0.113.50",
+            extra: { "option-data": [{ name: "routers", data: "203.0.113.1" }] },
+          },
+        ],
+        { prefix: "203.0.113.", subnetId: 2, renew: true },
+      ),
   );
 
   test(

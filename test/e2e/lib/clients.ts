@@ -23,7 +23,9 @@ const UDHCPC_SCRIPT = `#!/bin/sh
 echo "udhcpc $1 \${ip:-}" >> "$(dirname "$0")/events.log"
 case "$1" in
   deconfig) ${IP} -4 addr flush dev "$interface" ;;
-  bound|renew) ${IP} addr replace "$ip/$mask" dev "$interface" ;;
+  bound|renew)
+    ${IP} addr replace "$ip/$mask" dev "$interface"
+    if [ -n "$router" ]; then ${IP} route replace default via "\${router%% *}" dev "$interface"; fi ;;
 esac
 exit 0
 `;
