@@ -279,3 +279,23 @@ test("as root the v4 manager can send to a hardware address; a packet without an
   });
   assert.equal((await got).packets[0].data.toString(), "ack");
 });
+
+test("without the addon, interfaces come from /sys/class/net with their real index and flags", async () => {
+  const { listInterfaces } = await import("../../../../src/dhcpsrv/iface/interfaces.ts");
+  const binding = requireNative();
+  const viaSys = listInterfaces(null);
+  const viaAddon = listInterfaces(binding);
+  for (const name of ["lo"]) {
+    const a = viaSys.find((i) => i.name === name);
+    const b = viaAddon.find((i) => i.name === name);
+    assert.ok(a !== undefined && b !== undefined);
+    assert.deepEqual(
+      { index: a.index, up: a.up, loopback: a.loopback, multicast: a.multicast },
+      { index: b.index, up: b.up, loopback: b.loopback, multicast: b.multicast },
+    );
+    assert.ok(
+      a.addresses.some((x) => x.family === 4 && x.address === "127.0.0.1" && x.prefixlen === 8),
+    );
+  }
+  assert.deepEqual(viaSys.map((i) => i.name).sort(), viaAddon.map((i) => i.name).sort());
+});
