@@ -69,6 +69,11 @@ export interface Dhcp4SrvDeps {
   clientPort: number | undefined;
   /** The IPv4 addresses of an interface, first one used as server identifier. */
   ifaceAddresses: (iface: string) => readonly string[];
+  /**
+   * True when a reply can go to a client's hardware address without ARP (Kea's "raw" socket
+   * type with a raw sender): new addresses are then unicast to yiaddr, else broadcast.
+   */
+  directResponse?: () => boolean;
 }
 
 type Step = (ex: Exchange4) => void | Promise<void>;
@@ -100,6 +105,7 @@ export class Dhcp4Srv {
   private readonly serverPort: number;
   private readonly clientPort: number | undefined;
   private readonly ifaceAddresses: (iface: string) => readonly string[];
+  private readonly directResponse: () => boolean;
   private readonly log: Logger;
   private readonly badLog: Logger;
   private readonly leaseLog: Logger;
@@ -115,6 +121,7 @@ export class Dhcp4Srv {
     this.serverPort = deps.serverPort;
     this.clientPort = deps.clientPort;
     this.ifaceAddresses = deps.ifaceAddresses;
+    this.directResponse = deps.directResponse ?? never;
     this.log = deps.logs.getLogger("packets");
     this.badLog = deps.logs.getLogger("bad-packets");
     this.leaseLog = deps.logs.getLogger("leases");
@@ -788,14 +795,23 @@ export class Dhcp4Srv {
     const relayed = q.giaddrInt !== 0;
     const inform = q.getType() === DHCPINFORM;
     let address: string;
+    let hwaddr: string | undefined;
     if (inform) {
       address = q.ciaddrInt !== 0 ? q.ciaddr : relayed ? q.giaddr : q.remoteAddr;
     } else if (relayed) {
       address = q.giaddr;
     } else if (q.ciaddrInt !== 0) {
       address = q.ciaddr;
-    } else if (r.getType() === DHCPNAK || r.yiaddrInt !== 0) {
+    } else if (r.getType() === DHCPNAK) {
       address = BROADCAST;
+    } else if (r.yiaddrInt !== 0) {
+      // The client has no address yet: unicast to its hardware address when we can, as asked.
+      if (!q.isBroadcast() && q.hlen > 0 && this.directResponse()) {
+        address = r.yiaddr;
+        hwaddr = q.getHWAddr().toText(false);
+      } else {
+        address = BROADCAST;
+      }
     } else {
       address = q.remoteAddr;
     }
@@ -815,11 +831,16 @@ export class Dhcp4Srv {
       ifindex: q.ifindex,
       source: ex.serverId,
       broadcast: address === BROADCAST,
+      hwaddr,
     };
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function never(): boolean {
+  return false;
+}
 
 function setQuery(h: CalloutHandle, ex: Exchange4): void {
   h.setArgument("query4", ex.query);

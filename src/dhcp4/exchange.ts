@@ -22,6 +22,8 @@ export interface Reply4 {
   source: string;
   /** True when the destination is the limited broadcast address. */
   broadcast: boolean;
+  /** The client's hardware address, when the reply goes straight to it (no ARP). */
+  hwaddr: string | undefined;
 }
 
 /** A received datagram with what the socket layer knows of it. */

@@ -164,6 +164,9 @@ export class Dhcp4Server {
         logs: this.logs,
         serverPort: this.options.serverPort ?? 67,
         clientPort: this.options.clientPort,
+        directResponse: () =>
+          this.config["interfaces-config"]["dhcp-socket-type"] === "raw" &&
+          this.iface.canSendToHwaddr,
         ifaceAddresses: (name) =>
           name === "" ? this.allAddresses : (this.addressesByIface.get(name) ?? []),
       });
@@ -313,6 +316,7 @@ export class Dhcp4Server {
 
 function outgoing(r: Reply4): OutgoingPacket {
   return {
+    hwaddr: r.hwaddr,
     data: r.data,
     dstAddr: r.address,
     dstPort: r.port,

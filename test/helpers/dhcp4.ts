@@ -53,6 +53,7 @@ export async function server4(
   configText: string,
   libraries: JsonObject[] = [],
   severity: "DEBUG" | "INFO" = "DEBUG",
+  directResponse = false,
 ): Promise<Server4Bed> {
   const { config } = parseConfigText(configText, 4, "test.json");
   const model = buildDhcp4Model(config, "test.json");
@@ -77,6 +78,7 @@ export async function server4(
     serverPort: 67,
     clientPort: undefined,
     ifaceAddresses: () => [SERVER_ADDR],
+    directResponse: () => directResponse,
   });
   return { srv, leases, stats, hooks, lines };
 }

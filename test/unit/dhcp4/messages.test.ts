@@ -211,3 +211,13 @@ test("the client's requested lease time is honoured within min and max", async (
   );
   assert.equal(ack!.pkt.getOption(DHO.DHCP_LEASE_TIME)!.getData().readUInt32BE(0), 4000);
 });
+
+test("with a raw sender a new address is unicast to the client's hardware address, unless it asked for broadcast", async () => {
+  const bed = await server4(config4(), [], "INFO", true);
+  const direct = await exchange(bed, query4(T.DHCPDISCOVER));
+  assert.equal(direct!.reply.address, "198.51.100.10");
+  assert.equal(direct!.reply.hwaddr, "02:00:00:00:00:01");
+  const asked = await exchange(bed, query4(T.DHCPDISCOVER, { broadcast: true }));
+  assert.equal(asked!.reply.address, "255.255.255.255");
+  assert.equal(asked!.reply.hwaddr, undefined);
+});
