@@ -7,7 +7,7 @@
  * A worker thread is the client: it keeps a window of datagrams in flight and counts the echoes.
  * Each run is bounded in count and time. Also prints the server thread's CPU per datagram.
  *
- *   npm run bench:socket [-- --seconds 3 --count 300000 --window 64 --size 300]
+ *   npm run bench:socket [-- --seconds 3 --count 300000 --window 64 --size 300 --rounds 2]
  */
 import dgram from "node:dgram";
 import { parseArgs } from "node:util";
@@ -175,6 +175,7 @@ async function main(): Promise<void> {
       count: { type: "string", default: "300000" },
       window: { type: "string", default: "64" },
       size: { type: "string", default: "300" },
+      rounds: { type: "string", default: "2" },
     },
   });
   const job = {
@@ -183,16 +184,27 @@ async function main(): Promise<void> {
     window: Number(values.window),
     size: Number(values.size),
   };
+  const rounds = Math.max(1, Math.min(Number(values.rounds), 5));
   console.log(
-    `echo on 127.0.0.1, ${job.size}-byte datagrams, window ${job.window}, ` +
+    `best of ${rounds} rounds; echo on 127.0.0.1, ${job.size}-byte datagrams, window ${job.window}, ` +
       `at most ${job.count} datagrams or ${job.seconds} s per run`,
   );
-  const rows = [
-    await measure("node:dgram", await dgramServer(), job),
-    await measure("native, batch 1", await nativeServer(1), job),
-    await measure("native, batch 64 (recvmmsg/sendmmsg)", await nativeServer(64), job),
-    await measure("  same, addon alone (no PacketSocket)", await rawServer(), job),
+  const modes: [string, () => Promise<Server>][] = [
+    ["node:dgram", dgramServer],
+    ["native, batch 1", () => nativeServer(1)],
+    ["native, batch 64 (recvmmsg/sendmmsg)", () => nativeServer(64)],
+    ["  same, addon alone (no PacketSocket)", rawServer],
   ];
+  // Best of the rounds: on a 2-core machine any other process makes a run slower, never faster.
+  const rows: Awaited<ReturnType<typeof measure>>[] = [];
+  for (const [name, start] of modes) {
+    let best: Awaited<ReturnType<typeof measure>> | undefined;
+    for (let round = 0; round < rounds; round++) {
+      const row = await measure(name, await start(), job);
+      if (best === undefined || row.rate > best.rate) best = row;
+    }
+    if (best !== undefined) rows.push(best);
+  }
   const base = rows[0].rate;
   for (const r of rows) {
     console.log(
