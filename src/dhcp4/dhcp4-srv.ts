@@ -46,7 +46,7 @@ defineMessages({
   DHCP4_SUBNET_SELECTION_FAILED: "%1: failed to select subnet for the client",
   DHCP4_ALLOC_FAIL: "%1: no address available in subnet %2 (all pools exhausted or in use)",
   DHCP4_LEASE_ALLOC: "%1: lease %2 has been allocated for %3 seconds",
-  DHCP4_LEASE_OFFER: "%1: lease %2 will be offered",
+  DHCP4_LEASE_ADVERT: "%1: lease %2 will be advertised",
   DHCP4_NAK: "%1: NAK: %2",
   DHCP4_RELEASE: "%1: address %2 was released properly",
   DHCP4_RELEASE_FAIL: "%1: failed to release lease for address %2: %3",
@@ -501,16 +501,6 @@ export class Dhcp4Srv {
     if (prev !== null) ex.deleted.push(prev);
     if (pick.replaced !== null) ex.deleted.push(pick.replaced);
     if (wasNew) this.stats4.leaseAssigned(pick.lease, prev, pick.replaced);
-    // Every commit passes here: build the label only when the line is written.
-    if (this.leaseLog.isEnabled("DEBUG", 50)) {
-      this.leaseLog.debug(
-        50,
-        "DHCP4_LEASE_ALLOC",
-        ex.query.getLabel(),
-        pick.lease.address,
-        pick.lease.validLifetime,
-      );
-    }
   }
 
   /** REQUEST that cannot be granted: NAK, or silence for an unknown INIT-REBOOT client. */
@@ -557,7 +547,7 @@ export class Dhcp4Srv {
         if (this.leases.deleteLease4(lease)) {
           e.deleted.push(lease);
           this.stats4.leaseReleased(lease);
-          this.leaseLog.debug(40, "DHCP4_RELEASE", e.query.getLabel(), lease.address);
+          this.leaseLog.info("DHCP4_RELEASE", e.query.getLabel(), lease.address);
         }
       },
     );
@@ -618,8 +608,14 @@ export class Dhcp4Srv {
     if (type === DHCPDISCOVER || type === DHCPREQUEST) {
       if (ex.pick === null) return;
       const resp = this.makeResponse(ex, type === DHCPDISCOVER ? DHCPOFFER : DHCPACK);
-      this.appendLeaseOptions(ex, resp, ex.pick.lease);
+      const lease = ex.pick.lease;
+      this.appendLeaseOptions(ex, resp, lease);
       ex.response = resp;
+      // At INFO, as Kea: one line per lease offered or given (the label is built only if written).
+      if (this.leaseLog.isEnabled("INFO")) {
+        const id = type === DHCPDISCOVER ? "DHCP4_LEASE_ADVERT" : "DHCP4_LEASE_ALLOC";
+        this.leaseLog.info(id, ex.query.getLabel(), lease.address, lease.validLifetime);
+      }
     } else if (type === DHCPINFORM) {
       const resp = this.makeResponse(ex, DHCPACK);
       resp.ciaddr = ex.query.ciaddr;

@@ -221,3 +221,13 @@ test("with a raw sender a new address is unicast to the client's hardware addres
   assert.equal(asked!.reply.address, "255.255.255.255");
   assert.equal(asked!.reply.hwaddr, undefined);
 });
+
+test("every lease given, offered and released is logged at INFO, as Kea does", async () => {
+  const bed = await server4(config4(), [], "INFO");
+  const ack = await dora(bed);
+  await exchange(bed, query4(T.DHCPRELEASE, { ciaddr: ack.yiaddr }));
+  const info = bed.lines
+    .filter((l) => / INFO {2}\[nestor-dhcp4\.leases\//.test(l))
+    .map((l) => l.split("] ")[1]!.split(" ")[0]);
+  assert.deepEqual(info, ["DHCP4_LEASE_ADVERT", "DHCP4_LEASE_ALLOC", "DHCP4_RELEASE"]);
+});
