@@ -76,6 +76,8 @@ export class HostStore4 {
 
   /** The reservation holding this address in the subnet, or undefined. */
   findByAddress(subnetId: number, addr: number): Host4 | undefined {
+    // Asked for every candidate address: without address reservations, no key to build.
+    if (this.byAddress.size === 0) return undefined;
     return this.byAddress.get(`${subnetId}/${addr >>> 0}`);
   }
 
