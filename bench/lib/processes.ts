@@ -89,14 +89,17 @@ export function onPath(command: string): boolean {
 
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
-/** User + system CPU seconds of a process (all its threads), from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
+export interface CpuTimes {
+  user: number;
+  system: number;
+}
+
+/** User and system CPU seconds of a process (all its threads), from /proc/<pid>/stat. */
+export function cpuTimes(pid: number): CpuTimes {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name is in parentheses and may hold spaces: fields count from after it.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / CLK_TCK;
+  return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK };
 }
 
 /** Seconds the whole machine's CPUs were busy (not idle or waiting), from /proc/stat. */
