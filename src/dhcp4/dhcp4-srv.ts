@@ -340,6 +340,10 @@ export class Dhcp4Srv {
   }
 
   private selectSubnet(ex: Exchange4): void | Promise<void> {
+    // As Kea: only DISCOVER, REQUEST and INFORM select a subnet; RELEASE and DECLINE use the
+    // lease's.
+    const type = ex.query.getType();
+    if (type === DHCPRELEASE || type === DHCPDECLINE) return;
     ex.subnet = this.findSubnet(ex.query);
     // subnet4_select: SKIP = no subnet; DROP = drop the packet.
     return this.hook(

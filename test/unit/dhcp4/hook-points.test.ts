@@ -268,3 +268,12 @@ test("lease4_recover SKIP keeps a declined lease after its probation", async () 
   assert.deepEqual(takeTrace(), ["lease4_recover lease4"]);
   assert.equal(bed.leases.getLease4("198.51.100.11")!.state, LeaseState.DECLINED);
 });
+
+test("subnet4_select is not called for RELEASE and DECLINE, as in Kea", async () => {
+  const bed = await server4(config4(), [lib("subnet4_select", CONTINUE)]);
+  await exchange(bed, REQUEST());
+  reset();
+  await exchange(bed, query4(T.DHCPRELEASE, { ciaddr: "198.51.100.10" }));
+  await exchange(bed, query4(T.DHCPDECLINE, { requested: "198.51.100.10" }));
+  assert.deepEqual(takeTrace(), []);
+});
