@@ -27,7 +27,8 @@ const SENT: Record<number, string> = {
   [DHCPMessageType.DHCPNAK]: "pkt4-nak-sent",
 };
 
-const GLOBAL = [
+/** Statistics kept both globally and per subnet. */
+const BOTH = [
   "cumulative-assigned-addresses",
   "declined-addresses",
   "reclaimed-declined-addresses",
@@ -38,26 +39,17 @@ const GLOBAL = [
   "v4-allocation-fail-no-pools",
   "v4-allocation-fail-classes",
   "v4-reservation-conflicts",
+];
+
+const GLOBAL = [
+  ...BOTH,
   "pkt4-lease-query-received",
   "pkt4-lease-query-response-unassigned-sent",
   "pkt4-lease-query-response-unknown-sent",
   "pkt4-lease-query-response-active-sent",
 ];
 
-const PER_SUBNET = [
-  "total-addresses",
-  "assigned-addresses",
-  "cumulative-assigned-addresses",
-  "declined-addresses",
-  "reclaimed-declined-addresses",
-  "reclaimed-leases",
-  "v4-allocation-fail",
-  "v4-allocation-fail-shared-network",
-  "v4-allocation-fail-subnet",
-  "v4-allocation-fail-no-pools",
-  "v4-allocation-fail-classes",
-  "v4-reservation-conflicts",
-];
+const PER_SUBNET = ["total-addresses", "assigned-addresses", ...BOTH];
 
 export class Dhcp4Stats {
   readonly stats: StatsManager;
