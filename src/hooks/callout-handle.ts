@@ -49,6 +49,8 @@ export class CalloutHandle<out K extends string = string> {
   currentLibrary = -1;
   /** Index of the hook being called; -1 outside callouts. */
   currentHook = -1;
+  /** Set when a callout of this request timed out: the request stays DROPped whatever runs later. */
+  private poisoned = false;
   /** Set while context_create callouts are still running asynchronously. */
   pending: Promise<void> | null = null;
   released = false;
@@ -102,7 +104,15 @@ export class CalloutHandle<out K extends string = string> {
   // ---- next step status ------------------------------------------------------------------
 
   getStatus(): NextStep {
-    return this.status as NextStep;
+    return this.poisoned ? NextStep.DROP : (this.status as NextStep);
+  }
+
+  /**
+   * The framework abandoned one of this request's callouts (timeout). It cannot be stopped, so
+   * the request is dropped for good: a later setStatus() from it, or anyone, cannot undo that.
+   */
+  poison(): void {
+    this.poisoned = true;
   }
 
   setStatus(status: NextStep): void {

@@ -246,6 +246,8 @@ export class CalloutManager {
    */
   private calloutThrew(index: number, entry: CalloutEntry, handle: CalloutHandle, err: unknown) {
     handle.setStatus(NextStep.DROP);
+    // An abandoned callout may still wake up later and call setStatus(): it must not undo this.
+    if (err instanceof CalloutTimeout) handle.poison();
     const what = err instanceof Error ? err.message : String(err);
     this.logger.error(
       "HOOKS_CALLOUT_EXCEPTION",

@@ -121,3 +121,27 @@ test("Kea-style parking: a callout references the parked query and sets PARK; th
   await h.release();
   await bed.manager.unloadLibraries();
 });
+
+test("a timed-out callout that wakes up later cannot undo the DROP of its request", async () => {
+  const dir = scratchDir();
+  const lib = writeLibrary(
+    dir,
+    "late.mjs",
+    `import { HOOKS_VERSION, NextStep } from "nestor/hooks";
+     export const version = () => HOOKS_VERSION;
+     export async function alpha(h) {
+       await new Promise((r) => setTimeout(r, 120));
+       h.setStatus(NextStep.CONTINUE); // far too late
+       return 0;
+     }`,
+  );
+  const bed = testBed({ calloutTimeoutMs: 30 });
+  await bed.manager.loadLibraries([lib]);
+  const h = bed.manager.createCalloutHandle();
+  await bed.manager.callCallouts(bed.hooks.alpha, h);
+  assert.equal(h.getStatus(), NextStep.DROP);
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(h.getStatus(), NextStep.DROP);
+  await h.release();
+  await bed.manager.unloadLibraries();
+});
