@@ -14,7 +14,7 @@
  */
 import fs from "node:fs";
 import { tryParseIPv4 } from "../dhcp/ioaddress.ts";
-import { parseLease4Header, parseLease4Row } from "./csv-lease-file4.ts";
+import { type Lease4FileLayout, parseLease4Header, parseLease4Row } from "./csv-lease-file4.ts";
 import type { Lease4 } from "./lease.ts";
 import { LeaseFileFormatError } from "./lease-store.ts";
 
@@ -68,6 +68,26 @@ export interface FileLoadReport {
 }
 
 /**
+ * What replaying needs to know of one lease file format (v4 or v6): its header and row parsers
+ * and the key rows are applied under (the lease's address).
+ */
+export interface LeaseRowCodec<K, L, Layout extends { readonly needsConversion: boolean }> {
+  parseHeader(line: string, file: string): Layout;
+  /** Throws (a LeaseRowError) when the row is bad. */
+  parseRow(row: string, layout: Layout): L;
+  keyOf(lease: L): K;
+  /** True for a row that deletes the lease of its key (valid_lifetime 0). */
+  isDeletion(lease: L): boolean;
+}
+
+const LEASE4_CODEC: LeaseRowCodec<number, Lease4, Lease4FileLayout> = {
+  parseHeader: parseLease4Header,
+  parseRow: parseLease4Row,
+  keyOf: (lease) => tryParseIPv4(lease.address) | 0, // the store's key: see memfile-lease-store4.ts
+  isDeletion: (lease) => lease.validLifetime === 0,
+};
+
+/**
  * Replays one file into `storage` (address as a signed 32-bit number -> lease). Returns null when the file does not
  * exist. An empty file holds no leases (Kea recreates it). Throws LeaseFileFormatError.
  */
@@ -75,6 +95,16 @@ export function replayLeaseFile4(
   file: string,
   storage: Map<number, Lease4>,
   options: LoadOptions,
+): FileLoadReport | null {
+  return replayLeaseFile(file, storage, options, LEASE4_CODEC);
+}
+
+/** Replays one file of any format into `storage` (key -> lease); see replayLeaseFile4. */
+export function replayLeaseFile<K, L, Layout extends { readonly needsConversion: boolean }>(
+  file: string,
+  storage: Map<K, L>,
+  options: LoadOptions,
+  codec: LeaseRowCodec<K, L, Layout>,
 ): FileLoadReport | null {
   let text: string;
   try {
@@ -92,7 +122,7 @@ export function replayLeaseFile4(
   };
   if (text.length === 0) return report;
   let eol = text.indexOf("\n");
-  const layout = parseLease4Header(eol < 0 ? text : text.slice(0, eol), file);
+  const layout = codec.parseHeader(eol < 0 ? text : text.slice(0, eol), file);
   report.needsConversion = layout.needsConversion;
   let line = 1;
   const max = options.maxRowErrors > 0 ? options.maxRowErrors : Infinity;
@@ -103,9 +133,9 @@ export function replayLeaseFile4(
     line++;
     if (row === "" || row === "\r") continue; // Kea skips blank lines
     report.rows++;
-    let lease: Lease4;
+    let lease: L;
     try {
-      lease = parseLease4Row(row, layout);
+      lease = codec.parseRow(row, layout);
     } catch (err) {
       report.rowErrors++;
       options.onRowError?.(file, line, (err as Error).message);
@@ -117,8 +147,8 @@ export function replayLeaseFile4(
       }
       continue;
     }
-    const key = tryParseIPv4(lease.address) | 0; // the store's key: see memfile-lease-store4.ts
-    if (lease.validLifetime === 0) storage.delete(key);
+    const key = codec.keyOf(lease);
+    if (codec.isDeletion(lease)) storage.delete(key);
     else storage.set(key, lease);
   }
   return report;

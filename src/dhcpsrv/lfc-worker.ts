@@ -12,6 +12,7 @@
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import {
+  type LeaseUniverse,
   type LfcResult,
   type LfcWorkerData,
   type LfcWorkerReply,
@@ -19,9 +20,13 @@ import {
 } from "./lfc.ts";
 import type { LeaseFileSet } from "./lease-files4.ts";
 
-function compact(set: LeaseFileSet, maxRowErrors: number): LfcWorkerReply {
+function compact(
+  set: LeaseFileSet,
+  maxRowErrors: number,
+  universe: LeaseUniverse = 4,
+): LfcWorkerReply {
   try {
-    const result: LfcResult = runLeaseFileCleanup(set, maxRowErrors);
+    const result: LfcResult = runLeaseFileCleanup(set, maxRowErrors, undefined, universe);
     return { ok: true, ...result };
   } catch (err) {
     return { ok: false, message: (err as Error).message };
@@ -59,7 +64,7 @@ export function parseLfcArguments(argv: string[]): LeaseFileSet {
 
 if (!isMainThread && parentPort !== null) {
   const data = workerData as LfcWorkerData;
-  parentPort.postMessage(compact(data.set, data.maxRowErrors));
+  parentPort.postMessage(compact(data.set, data.maxRowErrors, data.universe ?? 4));
 } else if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   let reply: LfcWorkerReply;
   try {

@@ -47,14 +47,29 @@
  * dropped, so compaction never changes L. A compaction that fails (too many bad rows, a full
  * disk) has changed nothing that a loader reads.
  * test/unit/dhcpsrv/lfc.test.ts stops the sequence before each step, in process and by SIGKILL
- * of a child process, and checks that loading yields exactly L, before and after recovery.
+ * of a child process, and checks that loading yields exactly L, before and after recovery
+ * (lfc6.test.ts does the same for v6 files).
+ *
+ * Both lease file formats use this one protocol: the functions take the universe (4 or 6, as
+ * kea-lfc's -4/-6), which picks the header, the row codec and the key; 4 is the default.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { LEASE4_HEADER_2_2, formatLease4Row } from "./csv-lease-file4.ts";
+import { LEASE6_HEADER_2_2, formatLease6Row } from "./csv-lease-file6.ts";
+import { ipv6FromString } from "../dhcp/ioaddress.ts";
 import type { Lease4 } from "./lease.ts";
+import type { Lease6 } from "./lease6.ts";
 import { type LeaseFileSet, replayLeaseFile4 } from "./lease-files4.ts";
+import { replayLeaseFile6 } from "./lease-files6.ts";
+
+/** Which lease file format: DHCPv4 or DHCPv6 (kea-lfc's -4 and -6). */
+export type LeaseUniverse = 4 | 6;
+
+function headerOf(universe: LeaseUniverse): string {
+  return universe === 6 ? LEASE6_HEADER_2_2 : LEASE4_HEADER_2_2;
+}
 
 export const LFC_STEPS = [
   "rotate-main",
@@ -87,7 +102,11 @@ export interface LfcResult {
  * unless a previous cleanup left `.1` or `.completed` (then only the worker must run). The
  * caller has closed its descriptor of the main file and flushed everything queued.
  */
-export function rotateLeaseFile(set: LeaseFileSet, beforeStep?: BeforeStep): boolean {
+export function rotateLeaseFile(
+  set: LeaseFileSet,
+  beforeStep?: BeforeStep,
+  universe: LeaseUniverse = 4,
+): boolean {
   if (fs.existsSync(set.finish) || fs.existsSync(set.input)) return false;
   beforeStep?.("rotate-main");
   let rotated = true;
@@ -98,14 +117,14 @@ export function rotateLeaseFile(set: LeaseFileSet, beforeStep?: BeforeStep): boo
     rotated = false;
   }
   beforeStep?.("create-main");
-  createLeaseFile(set.main);
+  createLeaseFile(set.main, universe);
   return rotated;
 }
 
 /** Creates (or replaces) a lease file holding only the header, atomically. */
-export function createLeaseFile(file: string): void {
+export function createLeaseFile(file: string, universe: LeaseUniverse = 4): void {
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, `${LEASE4_HEADER_2_2}\n`);
+  fs.writeFileSync(tmp, `${headerOf(universe)}\n`);
   fs.renameSync(tmp, file);
 }
 
@@ -114,6 +133,7 @@ export function runLeaseFileCleanup(
   set: LeaseFileSet,
   maxRowErrors: number,
   beforeStep?: BeforeStep,
+  universe: LeaseUniverse = 4,
 ): LfcResult {
   const started = performance.now();
   beforeStep?.("write-pid");
@@ -122,13 +142,21 @@ export function runLeaseFileCleanup(
   let rowErrors = 0;
   const compacted = !fs.existsSync(set.finish);
   if (compacted) {
-    const storage = new Map<number, Lease4>();
-    for (const file of [set.previous, set.input]) {
-      const report = replayLeaseFile4(file, storage, { maxRowErrors });
-      if (report !== null) rowErrors += report.rowErrors;
+    const files = [set.previous, set.input];
+    let write: () => number;
+    if (universe === 6) {
+      const storage = new Map<string, Lease6>();
+      for (const file of files)
+        rowErrors += replayLeaseFile6(file, storage, { maxRowErrors })?.rowErrors ?? 0;
+      write = () => writeLeaseFile6(set.output, storage);
+    } else {
+      const storage = new Map<number, Lease4>();
+      for (const file of files)
+        rowErrors += replayLeaseFile4(file, storage, { maxRowErrors })?.rowErrors ?? 0;
+      write = () => writeLeaseFile(set.output, storage);
     }
     beforeStep?.("write-output");
-    leases = writeLeaseFile(set.output, storage);
+    leases = write();
     beforeStep?.("rename-output");
     fs.renameSync(set.output, set.finish);
     fsyncDirectory(set.finish);
@@ -148,11 +176,24 @@ export function runLeaseFileCleanup(
 /** Writes a whole lease file (header, then leases by address, as Kea's LFC does); fsyncs it. */
 export function writeLeaseFile(file: string, leases: Map<number, Lease4>): number {
   const keys = [...leases.keys()].sort((a, b) => (a >>> 0) - (b >>> 0));
+  return writeRows(file, LEASE4_HEADER_2_2, keys, (key) => formatLease4Row(leases.get(key)!));
+}
+
+/** Writes a whole v6 lease file (header, then leases by address bytes, as Kea); fsyncs it. */
+export function writeLeaseFile6(file: string, leases: Map<string, Lease6>): number {
+  const keys = [...leases.keys()]
+    .map((k) => ({ k, bytes: ipv6FromString(k) }))
+    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+    .map((e) => e.k);
+  return writeRows(file, LEASE6_HEADER_2_2, keys, (key) => formatLease6Row(leases.get(key)!));
+}
+
+function writeRows<K>(file: string, header: string, keys: K[], row: (key: K) => string): number {
   const fd = fs.openSync(file, "w");
   try {
-    let chunk = `${LEASE4_HEADER_2_2}\n`;
+    let chunk = `${header}\n`;
     for (const key of keys) {
-      chunk += formatLease4Row(leases.get(key)!);
+      chunk += row(key);
       if (chunk.length >= 1 << 16) {
         writeAll(fd, Buffer.from(chunk, "utf8"));
         chunk = "";
@@ -207,6 +248,8 @@ export type LfcWorkerReply = ({ ok: true } & LfcResult) | { ok: false; message: 
 export interface LfcWorkerData {
   set: LeaseFileSet;
   maxRowErrors: number;
+  /** Absent: 4. */
+  universe?: LeaseUniverse;
 }
 
 // The worker's module sits next to this one, as .ts in the source tree and .js in dist/.
@@ -216,9 +259,13 @@ const WORKER_URL = new URL(
 );
 
 /** Runs the compaction in a worker thread, so the event loop keeps serving meanwhile. */
-export function startCleanupWorker(set: LeaseFileSet, maxRowErrors: number): Promise<LfcResult> {
+export function startCleanupWorker(
+  set: LeaseFileSet,
+  maxRowErrors: number,
+  universe: LeaseUniverse = 4,
+): Promise<LfcResult> {
   return new Promise((resolve, reject) => {
-    const data: LfcWorkerData = { set, maxRowErrors };
+    const data: LfcWorkerData = { set, maxRowErrors, universe };
     const worker = new Worker(WORKER_URL, { workerData: data });
     let reply: LfcWorkerReply | null = null;
     worker.on("message", (m: LfcWorkerReply) => {
