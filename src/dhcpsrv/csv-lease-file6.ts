@@ -188,9 +188,9 @@ function readAddress(text: string): string {
 }
 
 function readDuid(text: string): Buffer {
-  const bytes = text === "" ? null : decodeHex(text);
-  if (bytes === null) throw new LeaseRowError(`'${text}' is not a DUID`);
-  if (bytes.length === 0) throw new LeaseRowError("empty DUIDs are not allowed");
+  if (text === "") throw new LeaseRowError("empty DUIDs are not allowed");
+  const bytes = decodeHex(text);
+  if (bytes === null || bytes.length === 0) throw new LeaseRowError(`'${text}' is not a DUID`);
   if (bytes.length > MAX_DUID_LEN) {
     throw new LeaseRowError(`DUID of ${bytes.length} bytes is longer than ${MAX_DUID_LEN}`);
   }

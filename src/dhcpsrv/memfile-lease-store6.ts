@@ -1,0 +1,488 @@
+/**
+ * Kea's memfile lease database for DHCPv6: every address and prefix lease in memory, indexed for
+ * the server's lookups, and an append-only CSV lease file in Kea's v6 format
+ * (csv-lease-file6.ts) that Kea 2.2's kea-dhcp6 and Nestor can each load from the other.
+ *
+ * Configuration, loading, conversion of older headers at start-up, group commit and lease file
+ * cleanup are those of the v4 store (memfile-lease-store4.ts): the same `lease-database` keys
+ * (default file /var/lib/nestor/kea-leases6.csv), the same replay order (lease-files6.ts), the
+ * same crash-safe cleanup protocol (lfc.ts, universe 6).
+ *
+ * Indexes: by canonical address (unique, as in Kea: an address has one lease whatever its
+ * type), by DUID (hex; the IA lookups filter a client's few leases by type and IAID), by subnet,
+ * counts per subnet, type and state, and the expiry queue for reclamation.
+ */
+import fs from "node:fs";
+import { ipv6ToString, tryParseIPv6 } from "../dhcp/ioaddress.ts";
+import { InvalidOperation } from "../util/errors.ts";
+import { formatLease6Row } from "./csv-lease-file6.ts";
+import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
+import { type FileLoadReport, type LeaseFileSet, leaseFileSet } from "./lease-files4.ts";
+import { loadLeaseFiles6 } from "./lease-files6.ts";
+import { LeaseFileFormatError, LeaseFileWriteError, NoSuchLease } from "./lease-store.ts";
+import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
+import { INFINITY_LFT, type Lease6, LeaseState } from "./lease6.ts";
+import {
+  type LfcResult,
+  cleanupInProgress,
+  createLeaseFile,
+  rotateLeaseFile,
+  runLeaseFileCleanup,
+  startCleanupWorker,
+} from "./lfc.ts";
+import {
+  DEFAULT_LFC_INTERVAL,
+  type MemfileConfig,
+  type MemfileHooks,
+} from "./memfile-lease-store4.ts";
+
+export type { MemfileConfig, MemfileHooks };
+
+// Log messages: Kea's DHCPSRV_MEMFILE_* IDs, defined by the v4 store's module imported above.
+
+export const DEFAULT_LEASE_FILE6 = "/var/lib/nestor/kea-leases6.csv";
+
+/** The store's record of a lease: the lease and the index keys it was filed under. */
+class Entry {
+  lease: Lease6;
+  /** Canonical address. */
+  readonly key: string;
+  /** Hex of the DUID. */
+  duidKey: string;
+  subnetId: number;
+  type: number;
+  state: number;
+  /** Bumped on every change and on removal: older expiry queue entries become stale. */
+  version = 0;
+
+  constructor(lease: Lease6, key: string) {
+    this.lease = lease;
+    this.key = key;
+    this.duidKey = lease.duid.toString("hex");
+    this.subnetId = lease.subnetId;
+    this.type = lease.type;
+    this.state = lease.state;
+  }
+}
+
+/** When a lease is due for reclamation; null when never (infinite, or already reclaimed). */
+function expiryOf(e: Entry): number | null {
+  if (e.state === LeaseState.EXPIRED_RECLAIMED) return null;
+  return e.lease.validLifetime === INFINITY_LFT ? null : e.lease.expire;
+}
+
+const SCRATCH16 = new Uint8Array(16);
+
+/** The canonical (RFC 5952) text of an address, or null when it is not an IPv6 address. */
+function addressKey(address: string): string | null {
+  return tryParseIPv6(address, SCRATCH16) ? ipv6ToString(SCRATCH16) : null;
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return (
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  ).toString("hex");
+}
+
+export class MemfileLeaseStore6 implements LeaseStore6 {
+  readonly persist: boolean;
+  /** The lease file ("" when not persistent). */
+  readonly file: string;
+  readonly lfcInterval: number;
+  readonly maxRowErrors: number;
+  /** Bad rows skipped while loading, over all files. */
+  readonly loadRowErrors: number;
+  /** The last background cleanup's result (null before the first one ends). */
+  lastCleanup: LfcResult | Error | null = null;
+
+  private readonly files: LeaseFileSet | null;
+  private readonly hooks: MemfileHooks;
+  private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
+  private readonly byAddress = new Map<string, Entry>();
+  private readonly byDuid = new Map<string, Set<Entry>>();
+  private readonly bySubnet = new Map<number, Set<Entry>>();
+  /** subnet id -> lease type -> state -> count */
+  private readonly counts = new Map<number, number[][]>();
+  private readonly expiry = new LeaseExpiryQueue<Entry>();
+  private fd = -1;
+  private queue: string[] = [];
+  private queuedRows = 0;
+  /** Bytes of a failed flush that did not reach the file, written first by the next one. */
+  private unwritten: Buffer | null = null;
+  private cleanup: Promise<LfcResult> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(config: MemfileConfig, hooks: MemfileHooks) {
+    this.persist = config.persist ?? true;
+    this.file = this.persist ? (config.name ?? DEFAULT_LEASE_FILE6) : "";
+    this.lfcInterval = config["lfc-interval"] ?? DEFAULT_LFC_INTERVAL;
+    this.maxRowErrors = config["max-row-errors"] ?? 0;
+    this.files = this.persist ? leaseFileSet(this.file) : null;
+    this.hooks = hooks;
+    this.writer = hooks.writeSync ?? fs.writeSync;
+    this.loadRowErrors = this.files === null ? 0 : this.load(this.files);
+  }
+
+  /**
+   * Opens the lease database: loads the files (throws LeaseFileFormatError when a header is bad,
+   * a file has more than `max-row-errors` bad rows, or a cleanup process holds `<name>.pid`),
+   * prepares the main file for appends and starts the cleanup timer.
+   */
+  static open(config: MemfileConfig = {}, hooks: MemfileHooks = {}): MemfileLeaseStore6 {
+    return new MemfileLeaseStore6(config, hooks);
+  }
+
+  private load(set: LeaseFileSet): number {
+    const log = this.hooks.logger;
+    log?.info(
+      "DHCPSRV_MEMFILE_DB",
+      `lfc-interval=${this.lfcInterval} max-row-errors=${this.maxRowErrors} name=${set.main} persist=true type=memfile universe=6`,
+    );
+    if (cleanupInProgress(set)) {
+      throw new LeaseFileFormatError(set.main, "lease file cleanup is in progress");
+    }
+    const onRowError = this.hooks.onRowError;
+    const { leases, reports } = loadLeaseFiles6(set, {
+      maxRowErrors: this.maxRowErrors,
+      onRowError: (file, line, reason) => {
+        log?.error("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR", line, file, reason);
+        onRowError?.(file, line, reason);
+      },
+    });
+    for (const r of reports) {
+      log?.info("DHCPSRV_MEMFILE_LEASE_FILE_LOAD", r.file, r.rows, r.rowErrors);
+      if (r.needsConversion) log?.warn("DHCPSRV_MEMFILE_NEEDS_CONVERSION", r.file);
+    }
+    for (const [key, lease] of leases) this.insert(new Entry(lease, key));
+    this.expiry.rebuild(this.byAddress.values(), expiryOf);
+    const main = reports.find((r) => r.file === set.main);
+    const convert = reports.some((r) => r.needsConversion);
+    try {
+      this.prepareMain(set, main);
+    } catch (err) {
+      if (err instanceof LeaseFileFormatError) throw err;
+      const why = `cannot prepare for appends: ${(err as Error).message}`;
+      throw new LeaseFileFormatError(set.main, why, { cause: err });
+    }
+    if (convert) this.startCleanupInBackground();
+    if (this.lfcInterval > 0) {
+      log?.info("DHCPSRV_MEMFILE_LFC_SETUP", this.lfcInterval);
+      this.timer = setInterval(() => this.startCleanupInBackground(), this.lfcInterval * 1000);
+      this.timer.unref();
+    }
+    return reports.reduce((n, r) => n + r.rowErrors, 0);
+  }
+
+  private prepareMain(set: LeaseFileSet, main: FileLoadReport | undefined): void {
+    if (main === undefined || fs.statSync(set.main).size === 0) {
+      createLeaseFile(set.main, 6);
+    } else if (main.needsConversion) {
+      // Rows in Kea 2.2's layout must not go below another header: move the file away now.
+      if (!rotateLeaseFile(set, undefined, 6)) {
+        runLeaseFileCleanup(set, this.maxRowErrors, undefined, 6);
+        rotateLeaseFile(set, undefined, 6);
+      }
+    } else if (!main.endsWithNewline) {
+      // A row cut short by a crash stays one bad row instead of swallowing the next append.
+      fs.appendFileSync(set.main, "\n");
+    }
+    this.fd = fs.openSync(set.main, "a");
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  get size(): number {
+    return this.byAddress.size;
+  }
+
+  getLease6(type: number, address: string): Lease6 | null {
+    const key = addressKey(address);
+    const e = key === null ? undefined : this.byAddress.get(key);
+    return e !== undefined && e.type === type ? e.lease : null;
+  }
+
+  getLeases6ByDuidIaid(type: number, duid: Uint8Array, iaid: number): Lease6[] {
+    const out: Lease6[] = [];
+    const set = this.byDuid.get(hexOf(duid));
+    if (set === undefined) return out;
+    for (const e of set) if (e.type === type && e.lease.iaid === iaid) out.push(e.lease);
+    return out;
+  }
+
+  getLeases6ByDuidIaidSubnet(
+    type: number,
+    duid: Uint8Array,
+    iaid: number,
+    subnetId: number,
+  ): Lease6[] {
+    const out: Lease6[] = [];
+    const set = this.byDuid.get(hexOf(duid));
+    if (set === undefined) return out;
+    for (const e of set) {
+      if (e.type === type && e.lease.iaid === iaid && e.subnetId === subnetId) out.push(e.lease);
+    }
+    return out;
+  }
+
+  getLeases6ByDuid(duid: Uint8Array): Lease6[] {
+    const set = this.byDuid.get(hexOf(duid));
+    return set === undefined ? [] : Array.from(set, (e) => e.lease);
+  }
+
+  getLeases6BySubnet(subnetId: number): Lease6[] {
+    const set = this.bySubnet.get(subnetId);
+    return set === undefined ? [] : Array.from(set, (e) => e.lease);
+  }
+
+  getAllLeases6(): Lease6[] {
+    return Array.from(this.byAddress.values(), (e) => e.lease);
+  }
+
+  getExpiredLeases6(now: number, max: number): Lease6[] {
+    if (this.expiry.length > 2 * this.byAddress.size + 1024) {
+      this.expiry.rebuild(this.byAddress.values(), expiryOf); // drop the stale entries
+    }
+    return this.expiry.expired(now, max).map((e) => e.lease);
+  }
+
+  countLeases6(subnetId: number, type: number, state: number): number {
+    return this.counts.get(subnetId)?.[type]?.[state] ?? 0;
+  }
+
+  leaseStats6(): LeaseStats6Row[] {
+    const rows: LeaseStats6Row[] = [];
+    for (const [subnetId, perType] of this.counts) {
+      perType.forEach((perState, type) => {
+        perState.forEach((count, state) => {
+          if (count > 0) rows.push({ subnetId, type, state, count });
+        });
+      });
+    }
+    return rows.sort((a, b) => a.subnetId - b.subnetId || a.type - b.type || a.state - b.state);
+  }
+
+  // ---- changes -------------------------------------------------------------------------------
+
+  addLease6(lease: Lease6): boolean {
+    const key = checkLease(lease);
+    if (this.byAddress.has(key)) return false;
+    const stored = lease.clone();
+    stored.address = key;
+    const e = new Entry(stored, key);
+    this.insert(e);
+    this.fileExpiry(e);
+    this.append(formatLease6Row(stored));
+    return true;
+  }
+
+  updateLease6(lease: Lease6): void {
+    const key = checkLease(lease);
+    const e = this.byAddress.get(key);
+    if (e === undefined) throw new NoSuchLease(lease.address);
+    const stored = lease.clone();
+    stored.address = key;
+    const duidKey = stored.duid.toString("hex");
+    if (duidKey === e.duidKey && stored.subnetId === e.subnetId && stored.type === e.type) {
+      // A renewal: same client, subnet and type; only the state count may move.
+      this.count(e, -1);
+      e.lease = stored;
+      e.state = stored.state;
+      e.version++;
+      this.count(e, 1);
+      this.fileExpiry(e);
+    } else {
+      this.remove(e);
+      const moved = new Entry(stored, key);
+      this.insert(moved);
+      this.fileExpiry(moved);
+    }
+    this.append(formatLease6Row(stored));
+  }
+
+  deleteLease6(lease: Lease6): boolean {
+    const key = addressKey(lease.address);
+    const e = key === null ? undefined : this.byAddress.get(key);
+    if (e === undefined) return false;
+    this.remove(e);
+    this.append(formatLease6Row(e.lease, true));
+    return true;
+  }
+
+  deleteExpiredReclaimedLeases6(now: number, secs: number): number {
+    const doomed: Entry[] = [];
+    for (const e of this.byAddress.values()) {
+      if (e.state === LeaseState.EXPIRED_RECLAIMED && e.lease.expire < now - secs) doomed.push(e);
+    }
+    for (const e of doomed) {
+      this.remove(e);
+      this.append(formatLease6Row(e.lease, true));
+    }
+    return doomed.length;
+  }
+
+  private insert(e: Entry): void {
+    this.byAddress.set(e.key, e);
+    let client = this.byDuid.get(e.duidKey);
+    if (client === undefined) this.byDuid.set(e.duidKey, (client = new Set()));
+    client.add(e);
+    let subnet = this.bySubnet.get(e.subnetId);
+    if (subnet === undefined) this.bySubnet.set(e.subnetId, (subnet = new Set()));
+    subnet.add(e);
+    this.count(e, 1);
+  }
+
+  private remove(e: Entry): void {
+    e.version++;
+    this.byAddress.delete(e.key);
+    const client = this.byDuid.get(e.duidKey);
+    if (client !== undefined) {
+      client.delete(e);
+      if (client.size === 0) this.byDuid.delete(e.duidKey);
+    }
+    this.bySubnet.get(e.subnetId)?.delete(e);
+    this.count(e, -1);
+  }
+
+  private fileExpiry(e: Entry): void {
+    const expire = expiryOf(e);
+    if (expire !== null) this.expiry.push(expire, e);
+    // Without reclamation queries stale entries would pile up: bound them here too.
+    if (this.expiry.length > 4 * this.byAddress.size + 4096) {
+      this.expiry.rebuild(this.byAddress.values(), expiryOf);
+    }
+  }
+
+  private count(e: Entry, delta: number): void {
+    let perType = this.counts.get(e.subnetId);
+    if (perType === undefined) this.counts.set(e.subnetId, (perType = []));
+    const perState = (perType[e.type] ??= []);
+    perState[e.state] = (perState[e.state] ?? 0) + delta;
+  }
+
+  // ---- group commit --------------------------------------------------------------------------
+
+  private append(row: string): void {
+    if (!this.persist) return;
+    if (this.closed) throw new InvalidOperation("the lease store is closed");
+    this.queue.push(row);
+    this.queuedRows++;
+  }
+
+  get pendingWrites(): number {
+    return this.queuedRows;
+  }
+
+  flush(): void {
+    if (this.queuedRows === 0) return;
+    let buf = Buffer.from(this.queue.join(""), "utf8");
+    this.queue = [];
+    if (this.unwritten !== null) buf = Buffer.concat([this.unwritten, buf]);
+    let off = 0;
+    try {
+      while (off < buf.length) off += this.writer(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      this.unwritten = buf.subarray(off);
+      throw new LeaseFileWriteError(this.file, buf.length - off, { cause: err });
+    }
+    this.unwritten = null;
+    this.queuedRows = 0;
+  }
+
+  // ---- lease file cleanup --------------------------------------------------------------------
+
+  /**
+   * Starts a lease file cleanup now (the timer calls this every `lfc-interval` seconds): flushes,
+   * rotates the main file on the event loop, and compacts in a worker thread. Returns the running
+   * cleanup, or null when not persistent, closed, or already running.
+   */
+  runCleanup(): Promise<LfcResult> | null {
+    if (this.files === null || this.closed || this.cleanup !== null) return null;
+    this.flush();
+    fs.closeSync(this.fd);
+    this.fd = -1;
+    try {
+      rotateLeaseFile(this.files, this.hooks.beforeRotationStep, 6);
+    } finally {
+      // Whatever happened, appends go to a main file that starts with the header.
+      this.reopenMain(this.files.main);
+    }
+    const log = this.hooks.logger;
+    const main = this.files.main;
+    log?.info("DHCPSRV_MEMFILE_LFC_START", main);
+    const done = (r: LfcResult | Error): void => {
+      this.cleanup = null;
+      this.lastCleanup = r;
+      if (r instanceof Error) log?.error("DHCPSRV_MEMFILE_LFC_FAIL", main, r.message);
+      else log?.info("DHCPSRV_MEMFILE_LFC_COMPLETE", main, r.leases, Math.round(r.durationMs));
+      this.hooks.onCleanupDone?.(r);
+    };
+    this.cleanup = startCleanupWorker(this.files, this.maxRowErrors, 6).then(
+      (r) => {
+        done(r);
+        return r;
+      },
+      (err: Error) => {
+        done(err);
+        throw err;
+      },
+    );
+    return this.cleanup;
+  }
+
+  private reopenMain(file: string): void {
+    let size = -1;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      // missing: created below
+    }
+    if (size <= 0) createLeaseFile(file, 6);
+    this.fd = fs.openSync(file, "a");
+  }
+
+  /** A cleanup whose failure is reported through `onCleanupDone`, never thrown. */
+  private startCleanupInBackground(): void {
+    try {
+      this.runCleanup()?.catch(() => {});
+    } catch (err) {
+      this.lastCleanup = err as Error;
+      this.hooks.logger?.error("DHCPSRV_MEMFILE_LFC_FAIL", this.file, (err as Error).message);
+      this.hooks.onCleanupDone?.(err as Error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== null) clearInterval(this.timer);
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      await this.cleanup?.catch(() => {});
+      if (this.fd >= 0) fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+/** Refuses leases a lease file could not hold; returns the canonical address. */
+function checkLease(lease: Lease6): string {
+  const key = addressKey(lease.address);
+  if (key === null) throw new InvalidOperation(`'${lease.address}' is not an IPv6 address`);
+  if (lease.validLifetime <= 0) {
+    // In the lease file a row with valid_lifetime 0 deletes the lease.
+    throw new InvalidOperation(`lease ${key} has no valid lifetime`);
+  }
+  if (lease.type !== 0 && lease.type !== 1 && lease.type !== 2) {
+    throw new InvalidOperation(`lease ${key} has an unknown type ${lease.type}`);
+  }
+  if (!Number.isInteger(lease.prefixLen) || lease.prefixLen < 0 || lease.prefixLen > 128) {
+    throw new InvalidOperation(`lease ${key} has a bad prefix length ${lease.prefixLen}`);
+  }
+  if (lease.duid.length === 0) throw new InvalidOperation(`lease ${key} has no DUID`);
+  if (lease.hasEmptyDuid() && lease.state !== LeaseState.DECLINED) {
+    throw new InvalidOperation(`lease ${key} has the empty DUID and is not declined`);
+  }
+  return key;
+}
