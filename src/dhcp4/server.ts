@@ -4,9 +4,14 @@
  * are written with one append (group commit) before any of its replies leaves. A query whose
  * callout is asynchronous finishes later on its own, with its own flush before its reply.
  *
- * Reload (SIGHUP, config-reload): the new file is read, validated and turned into a model
- * first; if any of that fails, or its hook libraries fail to load, the running configuration
- * stays and the reason is logged.
+ * Reload (SIGHUP, config-reload) and config-set: the new configuration (a file, or a document
+ * from the control channel) is read, validated, turned into a model and its hook libraries
+ * checked first; if any of that fails, or its hook libraries fail to load, the running
+ * configuration stays and the reason is logged. Reconfigurations run one at a time.
+ *
+ * The control channel (src/control/) drives the server through the members it needs
+ * (ControlledServer: testConfig, setConfig, reloadLibraries, setServiceEnabled...); this module
+ * does not import it, the layers go the other way.
  */
 import os from "node:os";
 import { dirname, resolve } from "node:path";
@@ -15,10 +20,13 @@ import { parseHooksLibraries } from "../hooks/config.ts";
 import { HooksManager } from "../hooks/hooks-manager.ts";
 import { ServerHooks } from "../hooks/server-hooks.ts";
 import { defineMessages, LogManager, type LoggerSpec, type Logger } from "../log/logger.ts";
+import type { Observation } from "../stats/observation.ts";
 import { StatsManager } from "../stats/stats-manager.ts";
 import { buildDhcp4Model, type Dhcp4Model } from "../dhcpsrv/cfg4.ts";
-import { loadConfigFile } from "../dhcpsrv/config/index.ts";
+import { loadConfigFile, parseConfigText, type LoadedConfig } from "../dhcpsrv/config/index.ts";
 import type { Dhcp4Config, LoggerConfig } from "../dhcpsrv/config/types.ts";
+import type { HookLibraryConfig } from "../hooks/config.ts";
+import type { JsonObject } from "../hooks/types.ts";
 import { IfaceManager } from "../dhcpsrv/iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { MemfileLeaseStore4 } from "../dhcpsrv/memfile-lease-store4.ts";
@@ -36,7 +44,15 @@ defineMessages({
   DHCP4_SEND_FAILED: "sending a reply to %1 failed: %2",
   DHCP4_SHUTDOWN: "shutting down",
   DHCP4_SRV_CONFIGURED_FAIL: "dhcp4_srv_configured callout rejected the configuration: %1",
+  DHCP4_CONFIG_SET_FAIL: "new configuration refused, the running configuration stays: %1",
+  DHCP4_LIBRELOAD_FAIL: "hook libraries reload failed, the running libraries stay: %1",
+  DHCP4_SERVICE_DISABLED: "DHCPv4 service disabled: queries are dropped",
+  DHCP4_SERVICE_ENABLED: "DHCPv4 service enabled",
 });
+
+/** The control channel's hook (src/control/hook-points.ts), declared here too so that hook
+ * libraries loaded at start-up, before the channel exists, may use it. */
+const COMMAND_PROCESSED_HOOK = "command_processed";
 
 export const VERSION = "0.1.0";
 export const DEFAULT_DATA_DIR = "/var/lib/nestor";
@@ -55,6 +71,12 @@ export interface Dhcp4ServerOptions {
 }
 
 export class Dhcp4Server {
+  readonly serviceName = "dhcp4";
+  readonly configKey = "Dhcp4";
+  readonly version = VERSION;
+  readonly startedAt = Date.now();
+  /** Date.now() at the last successful (re)configuration. */
+  configuredAt = Date.now();
   readonly logs: LogManager;
   readonly stats = new StatsManager();
   readonly hooks: HooksManager;
@@ -71,6 +93,11 @@ export class Dhcp4Server {
   private addressesByIface = new Map<string, string[]>();
   private allAddresses: string[] = [];
   private pendingAsync = new Set<Promise<unknown>>();
+  /** False while dhcp-disable holds: received queries are dropped unanswered. */
+  private serviceEnabled = true;
+  private serviceDisabledDrops: Observation | null = null;
+  /** Reconfigurations (reload, config-set, libreload) run one after the other. */
+  private configuring: Promise<unknown> = Promise.resolve();
 
   private constructor(options: Dhcp4ServerOptions) {
     this.options = options;
@@ -78,6 +105,7 @@ export class Dhcp4Server {
     this.log = this.logs.getLogger("dhcp4");
     const serverHooks = new ServerHooks();
     this.hookIdx = registerDhcp4Hooks(serverHooks);
+    serverHooks.ensureHook(COMMAND_PROCESSED_HOOK);
     this.hooks = new HooksManager({ serverHooks, logManager: this.logs });
     this.iface = new IfaceManager({
       family: 4,
@@ -92,7 +120,7 @@ export class Dhcp4Server {
   static async start(options: Dhcp4ServerOptions): Promise<Dhcp4Server> {
     const server = new Dhcp4Server(options);
     try {
-      await server.configure(true);
+      await server.configure(true, loadConfigFile(options.configFile, 4));
     } catch (e) {
       await server.stop().catch(() => {});
       throw e;
@@ -118,21 +146,95 @@ export class Dhcp4Server {
     return this.srv.getModel();
   }
 
+  /** The file the server was started with (-c). */
+  get configFile(): string {
+    return this.options.configFile;
+  }
+
   /** Re-reads the configuration file; on any error the running configuration stays. */
   async reload(): Promise<void> {
     try {
-      await this.configure(false);
+      await this.serialise(() => this.configure(false, loadConfigFile(this.configFile, 4)));
     } catch (e) {
       this.log.error("DHCP4_RELOAD_FAIL", e instanceof Error ? e.message : String(e));
       throw e;
     }
   }
 
-  private async configure(initial: boolean): Promise<void> {
-    const file = this.options.configFile;
-    const { config, warnings, source } = loadConfigFile(file, 4);
+  /**
+   * Applies a configuration document `{ "Dhcp4": {...} }` (config-set); relative paths in it are
+   * taken from the configuration file's directory. On any error the running configuration stays.
+   */
+  async setConfig(document: JsonObject): Promise<void> {
+    try {
+      await this.serialise(() => this.configure(false, parseDocument(document)));
+    } catch (e) {
+      this.log.error("DHCP4_CONFIG_SET_FAIL", e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  /** Checks a document as setConfig would, hook libraries included, and changes nothing. */
+  async testConfig(document: JsonObject): Promise<void> {
+    await this.check(parseDocument(document));
+  }
+
+  /** Imports the running hook libraries afresh (a file edited on disk takes effect). */
+  async reloadLibraries(): Promise<void> {
+    try {
+      await this.serialise(async () => {
+        const configs = this.hooks.getLibraryConfigs();
+        const options = { multiThreading: this.multiThreading(this.config) };
+        await this.validateLibraries(configs, options.multiThreading);
+        await this.hooks.loadLibraries(configs, options);
+      });
+    } catch (e) {
+      this.log.error("DHCP4_LIBRELOAD_FAIL", e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  /** dhcp-disable / dhcp-enable: while disabled, every received query is dropped unanswered. */
+  setServiceEnabled(enabled: boolean): void {
+    if (enabled === this.serviceEnabled) return;
+    this.serviceEnabled = enabled;
+    if (!enabled) this.serviceDisabledDrops ??= this.stats.observe("pkt4-service-disabled");
+    if (enabled) this.log.info("DHCP4_SERVICE_ENABLED");
+    else this.log.info("DHCP4_SERVICE_DISABLED");
+  }
+
+  private serialise(task: () => Promise<void>): Promise<void> {
+    const run = this.configuring.then(task, task);
+    this.configuring = run.catch(() => undefined);
+    return run;
+  }
+
+  private multiThreading(config: Dhcp4Config): boolean {
+    return config["multi-threading"]["enable-multi-threading"];
+  }
+
+  private async validateLibraries(
+    libraries: readonly HookLibraryConfig[],
+    multiThreading: boolean,
+  ): Promise<void> {
+    const errors = await this.hooks.validateLibraries(libraries, { multiThreading });
+    if (errors.length > 0) throw new Error(errors.join("; "));
+  }
+
+  /** Everything that can be checked before changing anything: model, libraries. */
+  private async check(loaded: LoadedConfig<4>) {
+    const file = this.configFile;
+    const { config, source } = loaded;
     const model = buildDhcp4Model(config, file, source);
     const libraries = parseHooksLibraries(config["hooks-libraries"], "Dhcp4.hooks-libraries", file);
+    await this.validateLibraries(libraries, this.multiThreading(config));
+    return { model, libraries };
+  }
+
+  private async configure(initial: boolean, loaded: LoadedConfig<4>): Promise<void> {
+    const file = this.configFile;
+    const { config, warnings } = loaded;
+    const { model, libraries } = await this.check(loaded);
     this.logs.configure(loggerSpecs(config.loggers, file), {
       forceDebug: this.options.debug === true,
     });
@@ -141,9 +243,7 @@ export class Dhcp4Server {
     let newLeases: MemfileLeaseStore4 | null = null;
     if (initial || leaseDbKey !== this.leaseDbKey) newLeases = this.openLeases(config, file);
     try {
-      await this.hooks.loadLibraries(libraries, {
-        multiThreading: config["multi-threading"]["enable-multi-threading"],
-      });
+      await this.hooks.loadLibraries(libraries, { multiThreading: this.multiThreading(config) });
     } catch (e) {
       await newLeases?.close();
       throw e;
@@ -192,6 +292,7 @@ export class Dhcp4Server {
       this.learnAddresses();
     }
     this.leaseDbKey = leaseDbKey;
+    this.configuredAt = Date.now();
     this.log.info("DHCP4_CONFIG_LOADED", file, model.subnets.length, libraries.length);
   }
 
@@ -241,6 +342,10 @@ export class Dhcp4Server {
 
   /** One batch: process every query, one lease append, then every reply. */
   private onBatch(packets: readonly ReceivedPacket[]): void {
+    if (!this.serviceEnabled) {
+      this.serviceDisabledDrops?.add(packets.length);
+      return;
+    }
     const out: OutgoingPacket[] = [];
     for (const p of packets) {
       const r = this.srv.processQuery({
@@ -312,6 +417,11 @@ export class Dhcp4Server {
     await this.hooks.unloadLibraries();
     await this.leases?.close();
   }
+}
+
+/** A document from the control channel, through the same reader as a file. */
+function parseDocument(document: JsonObject): LoadedConfig<4> {
+  return parseConfigText(JSON.stringify(document, null, 2), 4, "<config-set>");
 }
 
 function outgoing(r: Reply4): OutgoingPacket {
