@@ -1,0 +1,15 @@
+/** Bounds every control connection lives within, whatever its transport. */
+export interface ChannelLimits {
+  /** A command larger than this is refused (result 1 on unix, HTTP 413) and the connection closed. */
+  maxRequestBytes: number;
+  /** A connection that sends nothing for this long is answered (unix) or closed. Kea: 10 s. */
+  idleTimeoutMs: number;
+  /** Connections accepted at once per listener; more are refused by closing them. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: ChannelLimits = {
+  maxRequestBytes: 16 * 1024 * 1024,
+  idleTimeoutMs: 10_000,
+  maxConnections: 128,
+};
