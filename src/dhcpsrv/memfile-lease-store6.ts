@@ -99,7 +99,8 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
   private readonly hooks: MemfileHooks;
   private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
   private readonly byAddress = new Map<string, Entry>();
-  private readonly byDuid = new Map<string, Set<Entry>>();
+  /** A client's one lease, or a Set of its leases (most clients hold one or two). */
+  private readonly byDuid = new Map<string, Entry | Set<Entry>>();
   private readonly bySubnet = new Map<number, Set<Entry>>();
   /** subnet id -> lease type -> state -> count */
   private readonly counts = new Map<number, number[][]>();
@@ -197,16 +198,26 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
   }
 
   getLease6(type: number, address: string): Lease6 | null {
-    const key = addressKey(address);
-    const e = key === null ? undefined : this.byAddress.get(key);
+    const e = this.entryOf(address);
     return e !== undefined && e.type === type ? e.lease : null;
+  }
+
+  /** The entry of an address; canonical text (what the server has) needs no parsing. */
+  private entryOf(address: string): Entry | undefined {
+    const e = this.byAddress.get(address);
+    if (e !== undefined) return e;
+    const key = addressKey(address);
+    return key === null || key === address ? undefined : this.byAddress.get(key);
   }
 
   getLeases6ByDuidIaid(type: number, duid: Uint8Array, iaid: number): Lease6[] {
     const out: Lease6[] = [];
-    const set = this.byDuid.get(hexOf(duid));
-    if (set === undefined) return out;
-    for (const e of set) if (e.type === type && e.lease.iaid === iaid) out.push(e.lease);
+    const b = this.byDuid.get(hexOf(duid));
+    if (b instanceof Entry) {
+      if (b.type === type && b.lease.iaid === iaid) out.push(b.lease);
+    } else if (b !== undefined) {
+      for (const e of b) if (e.type === type && e.lease.iaid === iaid) out.push(e.lease);
+    }
     return out;
   }
 
@@ -217,17 +228,16 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
     subnetId: number,
   ): Lease6[] {
     const out: Lease6[] = [];
-    const set = this.byDuid.get(hexOf(duid));
-    if (set === undefined) return out;
-    for (const e of set) {
-      if (e.type === type && e.lease.iaid === iaid && e.subnetId === subnetId) out.push(e.lease);
+    for (const l of this.getLeases6ByDuidIaid(type, duid, iaid)) {
+      if (l.subnetId === subnetId) out.push(l);
     }
     return out;
   }
 
   getLeases6ByDuid(duid: Uint8Array): Lease6[] {
-    const set = this.byDuid.get(hexOf(duid));
-    return set === undefined ? [] : Array.from(set, (e) => e.lease);
+    const b = this.byDuid.get(hexOf(duid));
+    if (b === undefined) return [];
+    return b instanceof Entry ? [b.lease] : Array.from(b, (e) => e.lease);
   }
 
   getLeases6BySubnet(subnetId: number): Lease6[] {
@@ -277,9 +287,9 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
   }
 
   updateLease6(lease: Lease6): void {
-    const key = checkLease(lease);
-    const e = this.byAddress.get(key);
+    const e = this.entryOf(lease.address);
     if (e === undefined) throw new NoSuchLease(lease.address);
+    const key = checkLease(lease, e.key);
     const stored = lease.clone();
     stored.address = key;
     const duidKey = stored.duid.toString("hex");
@@ -301,8 +311,7 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
   }
 
   deleteLease6(lease: Lease6): boolean {
-    const key = addressKey(lease.address);
-    const e = key === null ? undefined : this.byAddress.get(key);
+    const e = this.entryOf(lease.address);
     if (e === undefined) return false;
     this.remove(e);
     this.append(formatLease6Row(e.lease, true));
@@ -323,9 +332,10 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
 
   private insert(e: Entry): void {
     this.byAddress.set(e.key, e);
-    let client = this.byDuid.get(e.duidKey);
-    if (client === undefined) this.byDuid.set(e.duidKey, (client = new Set()));
-    client.add(e);
+    const client = this.byDuid.get(e.duidKey);
+    if (client === undefined) this.byDuid.set(e.duidKey, e);
+    else if (client instanceof Entry) this.byDuid.set(e.duidKey, new Set([client, e]));
+    else client.add(e);
     let subnet = this.bySubnet.get(e.subnetId);
     if (subnet === undefined) this.bySubnet.set(e.subnetId, (subnet = new Set()));
     subnet.add(e);
@@ -336,9 +346,11 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
     e.version++;
     this.byAddress.delete(e.key);
     const client = this.byDuid.get(e.duidKey);
-    if (client !== undefined) {
+    if (client === e) {
+      this.byDuid.delete(e.duidKey);
+    } else if (client instanceof Set) {
       client.delete(e);
-      if (client.size === 0) this.byDuid.delete(e.duidKey);
+      if (client.size === 1) this.byDuid.set(e.duidKey, client.values().next().value!);
     }
     this.bySubnet.get(e.subnetId)?.delete(e);
     this.count(e, -1);
@@ -466,9 +478,12 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
   }
 }
 
-/** Refuses leases a lease file could not hold; returns the canonical address. */
-function checkLease(lease: Lease6): string {
-  const key = addressKey(lease.address);
+/**
+ * Refuses leases a lease file could not hold; returns the canonical address (`known` when the
+ * caller has already found it).
+ */
+function checkLease(lease: Lease6, known: string | null = null): string {
+  const key = known ?? addressKey(lease.address);
   if (key === null) throw new InvalidOperation(`'${lease.address}' is not an IPv6 address`);
   if (lease.validLifetime <= 0) {
     // In the lease file a row with valid_lifetime 0 deletes the lease.
