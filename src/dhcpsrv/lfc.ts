@@ -48,7 +48,7 @@
  * disk) has changed nothing that a loader reads.
  * test/unit/dhcpsrv/lfc.test.ts stops the sequence before each step, in process and by SIGKILL
  * of a child process, and checks that loading yields exactly L, before and after recovery
- * (lfc6.test.ts does the same for v6 files).
+ * (lease6-lfc.test.ts does the same for v6 files).
  *
  * Both lease file formats use this one protocol: the functions take the universe (4 or 6, as
  * kea-lfc's -4/-6), which picks the header, the row codec and the key; 4 is the default.
