@@ -2,8 +2,9 @@
  * The lease file cleanup's compaction, run off the server's event loop.
  *
  * As a worker thread (lfc.ts `startCleanupWorker`): compacts the file set in `workerData` (v4 or
- * v6 lease files, as its `universe` says) and posts an LfcWorkerReply. As a program, with kea-lfc's arguments, so an operator can run a
- * cleanup by hand while no server runs:
+ * v6 lease files, as its `universe` says) and posts an LfcWorkerReply. As a program, with
+ * kea-lfc's arguments (v4 files only, so far), so an operator can run a cleanup by hand while no
+ * server runs:
  *
  *   node lfc-worker.ts -4 -x <f>.2 -i <f>.1 -o <f>.output -f <f>.completed -p <f>.pid [-c any]
  *
