@@ -159,7 +159,11 @@ class Bench {
         env: { ...process.env, KEA_PIDFILE_DIR: this.dir, KEA_LOCKFILE_DIR: this.dir },
       });
     }
-    const prof = profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profileDir];
+    // One sample per 250 us (V8's default is 1 ms): ~4 times the samples for a steadier top list.
+    const prof =
+      profileDir === undefined
+        ? []
+        : ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", "250"];
     const [cmd, args] = this.bed.exec(this.bed.serverNs, process.execPath, [
       ...prof,
       NESTOR_CLI,
