@@ -94,6 +94,11 @@ interface Step {
   cpuSystem: number;
   elapsed: number;
   machineBusy: number;
+  /**
+   * Datagrams dropped by the kernel for a full receive buffer during the run: at the server's
+   * socket (queries it never saw) and at perfdhcp's (replies it never saw).
+   */
+  rcvbufDrops: { server: number; client: number };
   /** The measured run on CLOCK_MONOTONIC, to cut a profile to it. */
   window: TimeWindow;
 }
@@ -225,6 +230,8 @@ class Bench {
         clients: CLIENTS,
         seed: seed + 100_000,
       });
+      const srvDrops0 = this.bed.udpRcvbufErrors(this.bed.serverNs);
+      const cliDrops0 = this.bed.udpRcvbufErrors(this.bed.clientNs);
       const cpu0 = cpuTimes(server.pid);
       const busy0 = machineBusySeconds();
       const t0 = performance.now();
@@ -241,10 +248,17 @@ class Bench {
       const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
       const cpuSystem = cpu1.system - cpu0.system;
       const machineBusy = (machineBusySeconds() - busy0) / elapsed;
+      const rcvbufDrops = {
+        server: this.bed.udpRcvbufErrors(this.bed.serverNs) - srvDrops0,
+        client: this.bed.udpRcvbufErrors(this.bed.clientNs) - cliDrops0,
+      };
       const loss = lossOf(result);
       const keptUp = result.discoversSent >= 0.97 * rate * seconds;
       const pass = loss < MAX_LOSS && keptUp;
-      return { rate, result, loss, pass, keptUp, cpu, cpuSystem, elapsed, machineBusy, window };
+      return {
+        ...{ rate, result, loss, pass, keptUp, cpu, cpuSystem, elapsed, machineBusy, window },
+        rcvbufDrops,
+      };
     } finally {
       const code = await this.procs.stop(server);
       if (code !== 0 && code !== 143) {
@@ -263,7 +277,8 @@ class Bench {
         `  ${verdict.padEnd(5)}  server CPU ${(s.cpu / s.elapsed).toFixed(2)}` +
         ` (${usPerExchange.toFixed(0).padStart(3)} us/exchange,` +
         ` ${((s.cpuSystem / Math.max(s.cpu, 1e-9)) * 100).toFixed(0).padStart(2)} % kernel)` +
-        `  machine busy ${s.machineBusy.toFixed(2)}/${cpus().length}${note}`,
+        `  machine busy ${s.machineBusy.toFixed(2)}/${cpus().length}` +
+        `  rcvbuf drops ${s.rcvbufDrops.server}/${s.rcvbufDrops.client}${note}`,
     );
   }
 
@@ -344,7 +359,7 @@ function preflight(o: Options): void {
     console.log("building dist/ (tsc -p tsconfig.build.json)");
     const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
     try {
-      run(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json")]);
+      run(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json")], false, 300_000);
     } catch (e) {
       // tsc still emits on type errors; a half-finished file elsewhere should not stop a run.
       const why = e instanceof Error ? e.message.split("\n").slice(0, 4).join("\n") : String(e);
@@ -430,7 +445,8 @@ async function main(): Promise<number> {
     );
     console.log(
       `steps of ${o.seconds} s after 1 s warm-up, fresh server and empty lease file each; ` +
-        `pass = under ${MAX_LOSS * 100} % loss and perfdhcp kept up (FAIL* = it did not)`,
+        `pass = under ${MAX_LOSS * 100} % loss and perfdhcp kept up (FAIL* = it did not); ` +
+        `rcvbuf drops = datagrams the kernel dropped at a full receive buffer, server/perfdhcp`,
     );
 
     // 1. Highest rate with under 1 % loss, servers alternating.

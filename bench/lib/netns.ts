@@ -79,6 +79,17 @@ export class TestBed {
     }
   }
 
+  /** UDP datagrams the kernel of a namespace dropped because a socket's receive buffer was full. */
+  udpRcvbufErrors(ns: string): number {
+    const lines = run("ip", ["netns", "exec", ns, "cat", "/proc/net/snmp"], true)
+      .split("\n")
+      .filter((l) => l.startsWith("Udp:"));
+    if (lines.length < 2) return 0;
+    const names = lines[0]!.trim().split(/\s+/);
+    const values = lines[1]!.trim().split(/\s+/);
+    return Number(values[names.indexOf("RcvbufErrors")] ?? 0);
+  }
+
   /** The argument vector that runs `command` inside a namespace (`ip netns exec` execs it). */
   exec(ns: string, command: string, args: readonly string[]): [string, string[]] {
     return ["ip", ["netns", "exec", ns, command, ...args]];

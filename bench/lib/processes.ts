@@ -73,8 +73,13 @@ function signalNumber(signal: NodeJS.Signals): number {
 }
 
 /** Runs a short command to completion; throws with its output when it fails. */
-export function run(command: string, args: readonly string[], allowFail = false): string {
-  const r = spawnSync(command, args, { encoding: "utf8", timeout: 20_000 });
+export function run(
+  command: string,
+  args: readonly string[],
+  allowFail = false,
+  timeoutMs = 20_000,
+): string {
+  const r = spawnSync(command, args, { encoding: "utf8", timeout: timeoutMs });
   if (!allowFail && (r.status !== 0 || r.error !== undefined)) {
     const why = r.error?.message ?? `${r.stderr}${r.stdout}`.trim();
     throw new Error(`${command} ${args.join(" ")}: ${why}`);
