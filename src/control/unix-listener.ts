@@ -114,11 +114,11 @@ function serve(socket: Socket, mgr: CommandMgr, limits: ChannelLimits, log: Logg
   socket.setTimeout(limits.idleTimeoutMs);
   socket.on("data", (chunk: Buffer) => {
     if (answered) return;
-    if (feed.push(chunk)) run();
-    else if (feed.bytes > limits.maxRequestBytes) {
+    const complete = feed.push(chunk);
+    if (feed.bytes > limits.maxRequestBytes) {
       refuse(`command too large: more than ${limits.maxRequestBytes} bytes`);
       socket.destroySoon();
-    }
+    } else if (complete) run();
   });
   socket.on("end", () => {
     if (answered) return;

@@ -261,7 +261,6 @@ test("config-set moves the control sockets: the new socket answers, the old one 
     const moved = body4({
       "control-socket": { "socket-type": "unix", "socket-name": "moved.sock" },
     });
-    delete moved["control-sockets"];
     const a = await unixCommand(bed.socketPath, {
       command: "config-set",
       arguments: { Dhcp4: moved },

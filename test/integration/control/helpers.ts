@@ -21,7 +21,7 @@ export const FIXTURES = fileURLToPath(new URL("../../fixtures/control-hooks/", i
 
 /** The Dhcp4 body of the test configuration; `extra` entries are merged in. */
 export function body4(extra: JsonObject = {}, pool = "198.51.100.10 - 198.51.100.250"): JsonObject {
-  return {
+  const body: JsonObject = {
     "interfaces-config": { interfaces: ["lo"] },
     "lease-database": { type: "memfile", persist: false },
     "valid-lifetime": 4000,
@@ -40,6 +40,9 @@ export function body4(extra: JsonObject = {}, pool = "198.51.100.10 - 198.51.100
     loggers: [{ name: "kea-dhcp4", severity: "FATAL" }],
     ...extra,
   };
+  // Kea 2.2's single control-socket replaces the list (the reader refuses both).
+  if (extra["control-socket"] !== undefined) delete body["control-sockets"];
+  return body;
 }
 
 export interface Bed {
@@ -63,12 +66,18 @@ export async function startBed(
   writeFileSync(file, JSON.stringify({ Dhcp4: body4(extra) }, null, 2));
   const relay = await Relay4.open();
   const logs = new LogManager("nestor-dhcp4");
-  const server = await Dhcp4Server.start({
-    configFile: file,
-    serverPort: 0,
-    clientPort: relay.port,
-    logs,
-  });
+  let server: Dhcp4Server;
+  try {
+    server = await Dhcp4Server.start({
+      configFile: file,
+      serverPort: 0,
+      clientPort: relay.port,
+      logs,
+    });
+  } catch (e) {
+    relay.close();
+    throw e;
+  }
   const shutdowns: number[] = [];
   const channel = await ControlChannel.start(server, {
     onShutdown: (v) => shutdowns.push(v),
