@@ -35,12 +35,15 @@ export class NetworkState {
     if (this.enabled) this.apply(true);
   }
 
-  /** status-get's `dhcp-state`. */
-  toJSON(): { "globally-disabled": boolean; "disabled-by-user": boolean; origins: string[] } {
+  /** status-get's `dhcp-state`, in Kea 3's shape (HA partners' origins as remote commands). */
+  toJSON(): Record<string, boolean | string[]> {
+    const remote = [...this.disabledBy].filter((o) => o !== "user");
     return {
-      "globally-disabled": !this.enabled,
+      "disabled-by-db-connection": false,
+      "disabled-by-local-command": [],
+      "disabled-by-remote-command": remote,
       "disabled-by-user": this.disabledBy.has("user"),
-      origins: [...this.disabledBy],
+      "globally-disabled": !this.enabled,
     };
   }
 
