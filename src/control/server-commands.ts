@@ -48,15 +48,11 @@ export function registerServerCommands(
   add("build-report", () => createAnswer(0, buildReport(server.version)));
   add("status-get", () => {
     const now = Date.now();
-    const mt = (
-      server.configuration as { "multi-threading"?: { "enable-multi-threading"?: boolean } }
-    )["multi-threading"];
     return createAnswer(0, undefined, {
       pid: process.pid,
       uptime: Math.floor((now - server.startedAt) / 1000),
       reload: Math.floor((now - server.configuredAt) / 1000),
       "multi-threading-enabled": false,
-      "multi-threading-requested": mt?.["enable-multi-threading"] === true,
       sockets: { status: "ready" },
       "dhcp-state": state.toJSON(),
     });
