@@ -235,10 +235,9 @@ export class Dhcp4Server {
     const file = this.configFile;
     const { config, warnings } = loaded;
     const { model, libraries } = await this.check(loaded);
-    this.logs.configure(loggerSpecs(config.loggers, file), {
-      forceDebug: this.options.debug === true,
-    });
-    for (const w of warnings) this.log.warn("DHCP4_CONFIG_WARNING", w.text);
+    // At start-up the configured logging applies at once (the lease file and library loading log
+    // through it); on a reconfiguration only once the new libraries are in (nothing to undo).
+    if (initial) this.applyLogging(config, warnings);
     const leaseDbKey = JSON.stringify(config["lease-database"]);
     let newLeases: MemfileLeaseStore4 | null = null;
     if (initial || leaseDbKey !== this.leaseDbKey) newLeases = this.openLeases(config, file);
@@ -248,6 +247,7 @@ export class Dhcp4Server {
       await newLeases?.close();
       throw e;
     }
+    if (!initial) this.applyLogging(config, warnings);
     if (newLeases !== null) {
       const old = initial ? null : this.leases;
       this.leases = newLeases;
@@ -294,6 +294,13 @@ export class Dhcp4Server {
     this.leaseDbKey = leaseDbKey;
     this.configuredAt = Date.now();
     this.log.info("DHCP4_CONFIG_LOADED", file, model.subnets.length, libraries.length);
+  }
+
+  private applyLogging(config: Dhcp4Config, warnings: LoadedConfig<4>["warnings"]): void {
+    this.logs.configure(loggerSpecs(config.loggers, this.configFile), {
+      forceDebug: this.options.debug === true,
+    });
+    for (const w of warnings) this.log.warn("DHCP4_CONFIG_WARNING", w.text);
   }
 
   // dhcp4_srv_configured: a callout may reject the configuration by setting "error" and DROP.
