@@ -20,7 +20,7 @@ import type { Logger } from "../log/logger.ts";
 import { CONTROL_RESULT_ERROR, createAnswer } from "./answer.ts";
 import type { CommandMgr } from "./command-mgr.ts";
 import { JsonFeed } from "./json-feed.ts";
-import type { ChannelLimits } from "./limits.ts";
+import { CLOSE_GRACE_MS, type ChannelLimits } from "./limits.ts";
 
 export const DEFAULT_HTTP_ADDRESS = "127.0.0.1";
 export const DEFAULT_HTTP_PORT = 8000;
@@ -146,10 +146,16 @@ export class HttpListener {
 
   /** Stops accepting; requests in progress get their answer, idle connections are closed. */
   async close(): Promise<void> {
-    const server = this.server as Server & { closeIdleConnections?: () => void };
+    const server = this.server as Server & {
+      closeIdleConnections?: () => void;
+      closeAllConnections?: () => void;
+    };
     const closed = new Promise<void>((done) => server.close(() => done()));
     server.closeIdleConnections?.();
+    // A client that holds its connection without finishing a request does not hold us up.
+    const grace = setTimeout(() => server.closeAllConnections?.(), CLOSE_GRACE_MS);
     await closed;
+    clearTimeout(grace);
   }
 }
 

@@ -13,3 +13,6 @@ export const DEFAULT_LIMITS: ChannelLimits = {
   idleTimeoutMs: 10_000,
   maxConnections: 128,
 };
+
+/** On close, how long a connection in progress may take to get its answer before it is cut. */
+export const CLOSE_GRACE_MS = 2000;

@@ -10,7 +10,7 @@ import { defineMessages, type Logger } from "../log/logger.ts";
 import { CONTROL_RESULT_ERROR, createAnswer } from "./answer.ts";
 import type { CommandMgr } from "./command-mgr.ts";
 import { JsonFeed } from "./json-feed.ts";
-import type { ChannelLimits } from "./limits.ts";
+import { CLOSE_GRACE_MS, type ChannelLimits } from "./limits.ts";
 
 defineMessages({
   COMMAND_SOCKET_ERROR: "control socket %1: %2",
@@ -20,10 +20,12 @@ defineMessages({
 export class UnixListener {
   readonly path: string;
   private readonly server: Server;
+  private readonly connections: Set<Socket>;
 
-  private constructor(path: string, server: Server) {
+  private constructor(path: string, server: Server, connections: Set<Socket>) {
     this.path = path;
     this.server = server;
+    this.connections = connections;
   }
 
   static async open(
@@ -33,9 +35,12 @@ export class UnixListener {
     log: Logger,
   ): Promise<UnixListener> {
     await removeStale(path);
-    const server = createServer({ allowHalfOpen: true }, (socket) =>
-      serve(socket, mgr, limits, log),
-    );
+    const connections = new Set<Socket>();
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      connections.add(socket);
+      socket.once("close", () => connections.delete(socket));
+      serve(socket, mgr, limits, log);
+    });
     server.maxConnections = limits.maxConnections;
     // Owner-only from the start: the file is made by bind(), inside listen(), under this umask.
     const umask = process.umask(0o177);
@@ -52,10 +57,13 @@ export class UnixListener {
     }
     chmodSync(path, 0o600);
     server.on("error", (e) => log.error("COMMAND_SOCKET_ERROR", path, e.message));
-    return new UnixListener(path, server);
+    return new UnixListener(path, server, connections);
   }
 
-  /** Stops accepting; connections in progress get their answer. Removes the socket file. */
+  /**
+   * Stops accepting and removes the socket file; connections in progress get their answer, for
+   * up to CLOSE_GRACE_MS, then are cut.
+   */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     try {
@@ -63,7 +71,11 @@ export class UnixListener {
     } catch {
       // already gone
     }
+    const grace = setTimeout(() => {
+      for (const s of this.connections) s.destroy();
+    }, CLOSE_GRACE_MS);
     await closed;
+    clearTimeout(grace);
   }
 }
 
