@@ -39,12 +39,26 @@ export class Observation {
   private maxCount: number;
   /** Age limit in milliseconds; 0 = the count limit applies. */
   private maxAgeMs: number;
+  /**
+   * Set when the statistic was removed (statistic-remove) while the server still holds this
+   * object: the next update brings it back from its neutral value, as Kea re-adds a removed
+   * statistic when it next records it.
+   */
+  detached = false;
+  private readonly revive: ((o: Observation) => void) | null;
 
-  constructor(name: string, type: StatType, maxCount = 20, maxAgeMs = 0) {
+  constructor(
+    name: string,
+    type: StatType,
+    maxCount = 20,
+    maxAgeMs = 0,
+    revive: ((o: Observation) => void) | null = null,
+  ) {
     this.name = name;
     this.type = type;
     this.maxCount = Math.max(1, maxCount);
     this.maxAgeMs = maxAgeMs;
+    this.revive = revive;
     this.values = new Array<StatValue>(this.maxCount);
     this.times = new Array<number>(this.maxCount).fill(0);
     this.head = -1;
@@ -58,6 +72,7 @@ export class Observation {
   }
 
   add(delta: number | bigint): void {
+    if (this.detached) this.reattach();
     const v = this.value;
     if (typeof v === "bigint") this.record(v + BigInt(delta));
     else if (typeof v === "number") this.record(v + Number(delta));
@@ -65,7 +80,14 @@ export class Observation {
   }
 
   set(value: StatValue): void {
+    if (this.detached) this.reattach();
     this.record(this.type === StatType.BIG_INTEGER ? BigInt(value) : value);
+  }
+
+  private reattach(): void {
+    this.detached = false;
+    this.reset();
+    this.revive?.(this);
   }
 
   /** Back to the neutral value (0, 0.0, 0 duration, ""), with one sample. */

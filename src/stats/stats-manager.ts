@@ -9,12 +9,16 @@ export class StatsManager {
   private readonly observations = new Map<string, Observation>();
   private defaultMaxCount = 20;
   private defaultMaxAgeMs = 0;
+  /** A removed statistic that is updated again comes back under its name. */
+  private readonly revive = (o: Observation): void => {
+    if (!this.observations.has(o.name)) this.observations.set(o.name, o);
+  };
 
   /** The named statistic, created with its neutral value when absent. */
   observe(name: string, type: StatType = StatType.INTEGER): Observation {
     let o = this.observations.get(name);
     if (o === undefined) {
-      o = new Observation(name, type, this.defaultMaxCount, this.defaultMaxAgeMs);
+      o = new Observation(name, type, this.defaultMaxCount, this.defaultMaxAgeMs, this.revive);
       this.observations.set(name, o);
     }
     return o;
@@ -52,17 +56,21 @@ export class StatsManager {
   }
 
   remove(name: string): boolean {
+    const o = this.observations.get(name);
+    if (o === undefined) return false;
+    o.detached = true;
     return this.observations.delete(name);
   }
 
   removeAll(): void {
+    for (const o of this.observations.values()) o.detached = true;
     this.observations.clear();
   }
 
   /** Removes every statistic whose name starts with the prefix (e.g. "subnet[3]."). */
   removeByPrefix(prefix: string): void {
     for (const name of [...this.observations.keys()]) {
-      if (name.startsWith(prefix)) this.observations.delete(name);
+      if (name.startsWith(prefix)) this.remove(name);
     }
   }
 

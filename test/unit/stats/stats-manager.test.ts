@@ -84,3 +84,17 @@ test("subnet and pool statistics use Kea's scoped names and can be removed per s
   assert.deepEqual(stats.names(), ["subnet[2].total-addresses"]);
   assert.deepEqual(Object.keys(stats.allSamples((n) => !n.startsWith("subnet["))), []);
 });
+
+test("a removed statistic that the server updates again comes back from zero, as in Kea", () => {
+  const stats = new StatsManager();
+  const received = stats.observe("pkt4-received"); // the server keeps this object
+  received.add(5);
+  assert.equal(stats.remove("pkt4-received"), true);
+  assert.deepEqual(stats.sampleMap("pkt4-received"), {});
+  received.add(1);
+  assert.equal(stats.get("pkt4-received")!.value, 1);
+  assert.deepEqual(stats.names(), ["pkt4-received"]);
+  stats.removeAll();
+  received.add(2);
+  assert.equal(stats.get("pkt4-received")!.value, 2);
+});
