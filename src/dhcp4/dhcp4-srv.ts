@@ -30,6 +30,7 @@ import {
 } from "../dhcpsrv/alloc-engine4.ts";
 import type { CfgOption } from "../dhcpsrv/cfg-option.ts";
 import type { Dhcp4Model } from "../dhcpsrv/cfg4.ts";
+import { callHook, statusName, type HookAfter, type HookSetup } from "../dhcpsrv/hook-call.ts";
 import { IdentifierType } from "../dhcpsrv/host.ts";
 import { LeaseState, type Lease4 } from "../dhcpsrv/lease.ts";
 import type { LeaseStore4 } from "../dhcpsrv/lease-store.ts";
@@ -217,40 +218,14 @@ export class Dhcp4Srv {
 
   // ---- hook plumbing ---------------------------------------------------------------------
 
-  /**
-   * Calls a hook point if it has callouts: arguments set by `setup`, packets copy options they
-   * hand out while in callouts, `after` gets the status (CONTINUE when nothing was called).
-   */
+  /** Calls a hook point if it has callouts (src/dhcpsrv/hook-call.ts). */
   private hook(
     ex: Exchange4,
     index: number,
-    setup: (h: CalloutHandle, ex: Exchange4) => void,
-    after: (ex: Exchange4, status: number) => void,
+    setup: HookSetup<Exchange4>,
+    after: HookAfter<Exchange4>,
   ): void | Promise<void> {
-    if (!ex.gen.calloutsPresent(index)) {
-      after(ex, NextStep.CONTINUE);
-      return;
-    }
-    const h = (ex.handle ??= ex.gen.createCalloutHandle());
-    h.prepare();
-    setup(h, ex);
-    ex.query.setCopyRetrievedOptions(true);
-    ex.response?.setCopyRetrievedOptions(true);
-    const p = ex.gen.callCallouts(index, h);
-    if (p === undefined) {
-      this.hookDone(ex);
-      after(ex, h.getStatus());
-      return;
-    }
-    return p.then(() => {
-      this.hookDone(ex);
-      after(ex, h.getStatus());
-    });
-  }
-
-  private hookDone(ex: Exchange4): void {
-    ex.query.setCopyRetrievedOptions(false);
-    ex.response?.setCopyRetrievedOptions(false);
+    return callHook(ex, index, setup, after);
   }
 
   private drop(ex: Exchange4, reason: string): void {
@@ -844,16 +819,6 @@ function never(): boolean {
 
 function setQuery(h: CalloutHandle, ex: Exchange4): void {
   h.setArgument("query4", ex.query);
-}
-
-function statusName(s: number): string {
-  return s === NextStep.SKIP
-    ? "SKIP"
-    : s === NextStep.DROP
-      ? "DROP"
-      : s === NextStep.PARK
-        ? "PARK"
-        : String(s);
 }
 
 /** Option 50, else ciaddr; 0 when neither. */

@@ -30,4 +30,5 @@ export class CfgOption {
   }
 
   static readonly EMPTY4 = new CfgOption([], "dhcp4");
+  static readonly EMPTY6 = new CfgOption([], "dhcp6");
 }

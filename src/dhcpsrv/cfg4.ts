@@ -122,10 +122,10 @@ export function buildDhcp4Model(
   };
 }
 
-type At = (path: string, reason: string) => ConfigError;
+export type At = (path: string, reason: string) => ConfigError;
 
 /** "Dhcp4.subnet4[0].pools[1]" -> ["Dhcp4", "subnet4", 0, "pools", 1] */
-function keyPath(path: string): KeyPath {
+export function keyPath(path: string): KeyPath {
   const out: (string | number)[] = [];
   for (const part of path.split(".")) {
     if (part === "") continue;
@@ -140,12 +140,17 @@ function keyPath(path: string): KeyPath {
   return out;
 }
 
-function buildOptionDefs(config: Dhcp4Config, at: At): OptionDefLookup {
+/** The standard option definitions, with the configuration's `option-def` layered over them. */
+export function buildOptionDefs(
+  config: Pick<Dhcp4Config, "option-def">,
+  at: At,
+  universe: 4 | 6 = 4,
+): OptionDefLookup {
   if (config["option-def"].length === 0) return getStdOptionDefs();
   const defs = new OptionDefinitions(getStdOptionDefs());
   config["option-def"].forEach((d, i) => {
     try {
-      defs.add(optionDefFromConfig(d, 4));
+      defs.add(optionDefFromConfig(d, universe));
     } catch (e) {
       throw at(`option-def[${i}]`, e instanceof Error ? e.message : String(e));
     }
@@ -153,15 +158,17 @@ function buildOptionDefs(config: Dhcp4Config, at: At): OptionDefLookup {
   return defs;
 }
 
-function convertOptions(
+/** Turns `option-data` entries into options; a refusal names the entry's key path. */
+export function convertOptions(
   list: OptionData[],
   path: string,
   defs: OptionDefLookup,
   at: At,
+  universe: 4 | 6 = 4,
 ): OptionDescriptor[] {
   return list.map((entry, i) => {
     try {
-      return optionFromConfig(entry, { universe: 4, defs });
+      return optionFromConfig(entry, { universe, defs });
     } catch (e) {
       if (e instanceof NestorError) {
         throw at(`${path === "" ? "" : path + "."}option-data[${i}]`, e.message);
