@@ -29,7 +29,7 @@ import type { CfgOption } from "../dhcpsrv/cfg-option.ts";
 import type { Dhcp6Model } from "../dhcpsrv/cfg6.ts";
 import { callHook, statusName, type HookAfter, type HookSetup } from "../dhcpsrv/hook-call.ts";
 import { IdentifierType } from "../dhcpsrv/host.ts";
-import { LeaseState, LeaseType6, type Lease6 } from "../dhcpsrv/lease6.ts";
+import { HWAddrSource, LeaseState, LeaseType6, type Lease6 } from "../dhcpsrv/lease6.ts";
 import type { LeaseStore6 } from "../dhcpsrv/lease-store6.ts";
 import { type Subnet6, ipv6ToBig } from "../dhcpsrv/subnet6.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
@@ -341,7 +341,13 @@ export class Dhcp6Srv {
       if (MULTICAST_ONLY_DROP.has(type)) return this.drop(ex, `${q.getName()} received by unicast`);
       if (MULTICAST_ONLY_REPLY.has(type)) ex.useMulticast = true;
     }
-    ex.hwaddr = hwaddrOf(q, ex.duid);
+    // The client's hardware address: from its DUID (LLT, LL), else from a relay (RFC 6939).
+    ex.hwaddr = hwaddrFromDuid(ex.duid);
+    if (ex.hwaddr !== null) ex.hwaddrSource = HWAddrSource.DUID;
+    else {
+      ex.hwaddr = hwaddrFromRelay(q);
+      if (ex.hwaddr !== null) ex.hwaddrSource = HWAddrSource.CLIENT_ADDR_RELAY_OPTION;
+    }
     ex.fake = type === M.DHCPV6_SOLICIT;
   }
 
@@ -508,6 +514,7 @@ export class Dhcp6Srv {
       fakeAllocation: ex.fake,
       host: ex.host,
       hwaddr: ex.hwaddr,
+      hwaddrSource: ex.hwaddrSource,
       hostname: ex.host?.hostname ?? "",
       now: ex.now,
     };
@@ -950,14 +957,18 @@ function isUnicast(addr: string): boolean {
   return addr !== "" && addr !== "::" && !addr.toLowerCase().startsWith("ff");
 }
 
-/** The client's hardware address: from its DUID (LLT, LL), else from a relay (RFC 6939). */
-function hwaddrOf(q: Pkt6, duid: Buffer | null): HWAddr | null {
-  if (duid !== null && duid.length >= 4) {
-    const type = (duid[0]! << 8) | duid[1]!;
-    const htype = (duid[2]! << 8) | duid[3]!;
-    if (type === 1 && duid.length > 8) return new HWAddr(duid.subarray(8), htype);
-    if (type === 3 && duid.length > 4) return new HWAddr(duid.subarray(4), htype);
-  }
+/** The link-layer address of a DUID-LLT or DUID-LL, else null. */
+function hwaddrFromDuid(duid: Buffer | null): HWAddr | null {
+  if (duid === null || duid.length < 4) return null;
+  const type = (duid[0]! << 8) | duid[1]!;
+  const htype = (duid[2]! << 8) | duid[3]!;
+  if (type === 1 && duid.length > 8) return new HWAddr(duid.subarray(8), htype);
+  if (type === 3 && duid.length > 4) return new HWAddr(duid.subarray(4), htype);
+  return null;
+}
+
+/** The client link-layer address option (79) of the relay closest to the client, else null. */
+function hwaddrFromRelay(q: Pkt6): HWAddr | null {
   const n = q.relayInfo.length;
   if (n > 0) {
     const o = q.relayInfo[n - 1]!.getOption(D6O.CLIENT_LINKLAYER_ADDR)?.getData();

@@ -72,6 +72,8 @@ export class Exchange6 {
   /** The client's DUID bytes (option 1), null when absent. */
   duid: Buffer | null;
   hwaddr: HWAddr | null;
+  /** HWAddrSource of `hwaddr`. */
+  hwaddrSource: number;
   ias: IaWork[];
   /** The IA being processed (hook arguments of the per-IA points come from it). */
   ia: IaWork | null;
@@ -102,6 +104,7 @@ export class Exchange6 {
     this.host = undefined;
     this.duid = null;
     this.hwaddr = null;
+    this.hwaddrSource = 0;
     this.ias = [];
     this.ia = null;
     this.pick = null;

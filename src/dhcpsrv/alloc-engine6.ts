@@ -40,6 +40,8 @@ export interface ClientContext6 {
   fakeAllocation: boolean;
   host: Host6 | undefined;
   hwaddr: HWAddr | null;
+  /** How `hwaddr` was learnt (HWAddrSource: from the DUID, or from a relay option). */
+  hwaddrSource: number;
   hostname: string;
   /** Now, in seconds since the epoch. */
   now: number;
@@ -112,7 +114,10 @@ export class AllocEngine6 {
     copy.preferredLifetime = preferred;
     copy.validLifetime = valid;
     copy.cltt = ctx.now;
-    copy.hwaddr = ctx.hwaddr ?? copy.hwaddr;
+    if (ctx.hwaddr !== null) {
+      copy.hwaddr = ctx.hwaddr;
+      copy.hwaddrSource = ctx.hwaddrSource;
+    }
     if (ctx.hostname !== "") copy.hostname = ctx.hostname;
     return copy;
   }
@@ -251,6 +256,7 @@ export class AllocEngine6 {
       fqdnFwd: mine?.fqdnFwd ?? false,
       fqdnRev: mine?.fqdnRev ?? false,
       hwaddr: ctx.hwaddr,
+      hwaddrSource: ctx.hwaddr === null ? 0 : ctx.hwaddrSource,
       userContext: mine?.userContext ?? null,
     });
     return {

@@ -193,6 +193,14 @@ test("a hook library from the configuration acts on relayed traffic (lease6_sele
   );
 });
 
+test("dhcp6_srv_configured DROP refuses the configuration: the server does not start", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp6-"));
+  const file = writeConfig(dir, {
+    "hooks-libraries": [{ library: LIB, parameters: { hook: "dhcp6_srv_configured", status: 2 } }],
+  });
+  await assert.rejects(start(file), /dhcp6_srv_configured/);
+});
+
 test("nestor-dhcp6 -t checks a configuration: 0 when good, 1 with the position when bad", () => {
   const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp6-"));
   const good = spawnSync(process.execPath, [CLI, "-t", writeConfig(dir)], { encoding: "utf8" });

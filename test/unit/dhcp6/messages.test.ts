@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { D6O } from "../../../src/dhcp/constants.ts";
 import { Pkt6 } from "../../../src/dhcp/pkt6.ts";
 import { StatusCode } from "../../../src/dhcp/option6-status-code.ts";
-import { LeaseState, LeaseType6 } from "../../../src/dhcpsrv/lease6.ts";
+import { HWAddrSource, LeaseState, LeaseType6 } from "../../../src/dhcpsrv/lease6.ts";
 import {
   CLIENT_DUID,
   M,
@@ -79,6 +79,8 @@ test("REQUEST stores the requested address and sends the configured options aske
   assert.equal(lease.validLifetime, 4000);
   assert.equal(lease.preferredLifetime, 3000);
   assert.equal(lease.subnetId, 1);
+  assert.equal(lease.hwaddr!.toText(false), "02:00:00:00:00:01");
+  assert.equal(lease.hwaddrSource, HWAddrSource.DUID);
   assert.notEqual(r!.pkt.getOption(D6O.NAME_SERVERS), undefined);
 });
 
