@@ -5,7 +5,8 @@
  *   -p PORT  server port (547)                -P PORT  client port (546)
  *   -d       debug logging                    -v / -V  version / extended version
  * SIGHUP reloads the configuration file (a bad one is refused and the running one stays);
- * SIGTERM and SIGINT stop cleanly (libraries unloaded, leases flushed).
+ * SIGTERM and SIGINT stop cleanly (libraries unloaded, leases flushed). The control sockets of
+ * the configuration (`control-socket`, `control-sockets`) take Kea's commands.
  */
 import { parseArgs } from "node:util";
 import { HooksManager } from "../hooks/hooks-manager.ts";
@@ -14,6 +15,7 @@ import { defaultLogManager } from "../log/logger.ts";
 import { buildDhcp6Model } from "../dhcpsrv/cfg6.ts";
 import { loadConfigFile } from "../dhcpsrv/config/index.ts";
 import { Dhcp6Server, VERSION } from "../dhcp6/server.ts";
+import { ControlChannel } from "../control/control-channel.ts";
 
 const USAGE = `Usage: nestor-dhcp6 -c FILE [-p PORT] [-P PORT] [-d]
        nestor-dhcp6 -t FILE
@@ -95,19 +97,28 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
+  let channel: ControlChannel | null = null;
   let stopping = false;
-  const stop = (why: string) => {
+  const stop = (why: string, exitValue = 0) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`nestor-dhcp6: ${why}, stopping\n`);
-    server.stop().then(
-      () => process.exit(0),
+    const done = async () => {
+      await channel?.close();
+      await server.stop();
+    };
+    done().then(
+      () => process.exit(exitValue),
       (e: unknown) => {
         process.stderr.write(`nestor-dhcp6: error while stopping: ${String(e)}\n`);
         process.exit(1);
       },
     );
   };
+  channel = await ControlChannel.start(server, {
+    onShutdown: (exitValue) => stop("shutdown command", exitValue),
+  });
+  const control = channel;
   const listening = server.iface
     .interfaces()
     .map((i) => `${i.name} (${i.addresses.map((a) => a.address).join(", ")})`);
@@ -116,11 +127,17 @@ async function main(): Promise<void> {
   );
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  const { unix, http } = control.endpoints;
+  for (const path of unix) process.stdout.write(`control socket: ${path}\n`);
+  for (const h of http) {
+    process.stdout.write(`control socket: ${h.tls ? "https" : "http"}://${h.address}:${h.port}/\n`);
+  }
+  // SIGHUP is config-reload, as in Kea: the control sockets follow the new file too.
   process.on("SIGHUP", () => {
-    server.reload().then(
-      () => process.stdout.write("nestor-dhcp6: configuration reloaded\n"),
-      () => {}, // logged by the server; the running configuration stays
-    );
+    void control.processCommand({ command: "config-reload" }).then((answer) => {
+      if (answer.result === 0) process.stdout.write("nestor-dhcp6: configuration reloaded\n");
+      // else logged by the server; the running configuration stays
+    });
   });
 }
 

@@ -5,9 +5,11 @@
  * one append (group commit) before any of its replies leaves. A query whose callout is
  * asynchronous finishes later on its own, with its own flush before its reply.
  *
- * Reload (SIGHUP): the new file is read, validated, turned into a model and its hook libraries
- * checked first; if any of that fails the running configuration stays and the reason is logged.
- * Reconfigurations run one at a time.
+ * Reload (SIGHUP, config-reload) and config-set: the new configuration is read, validated,
+ * turned into a model and its hook libraries checked first; if any of that fails the running
+ * configuration stays and the reason is logged. Reconfigurations run one at a time. The control
+ * channel (src/control/) drives the server through the members of its ControlledServer shape;
+ * this module does not import it.
  */
 import os from "node:os";
 import { dirname, resolve } from "node:path";
@@ -16,9 +18,11 @@ import { parseHooksLibraries, type HookLibraryConfig } from "../hooks/config.ts"
 import { HooksManager } from "../hooks/hooks-manager.ts";
 import { ServerHooks } from "../hooks/server-hooks.ts";
 import { defineMessages, LogManager, type Logger } from "../log/logger.ts";
+import type { Observation } from "../stats/observation.ts";
 import { StatsManager } from "../stats/stats-manager.ts";
+import type { JsonObject } from "../hooks/types.ts";
 import { buildDhcp6Model, type Dhcp6Model } from "../dhcpsrv/cfg6.ts";
-import { loadConfigFile, type LoadedConfig } from "../dhcpsrv/config/index.ts";
+import { loadConfigFile, parseConfigText, type LoadedConfig } from "../dhcpsrv/config/index.ts";
 import type { Dhcp6Config } from "../dhcpsrv/config/types.ts";
 import { IfaceManager } from "../dhcpsrv/iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../dhcpsrv/iface/packet-socket.ts";
@@ -40,6 +44,10 @@ defineMessages({
   DHCP6_SHUTDOWN: "shutting down",
   DHCP6_SRV_CONFIGURED_FAIL: "dhcp6_srv_configured callout rejected the configuration: %1",
   DHCP6_SERVERID: "server DUID is %1",
+  DHCP6_CONFIG_SET_FAIL: "new configuration refused, the running configuration stays: %1",
+  DHCP6_LIBRELOAD_FAIL: "hook libraries reload failed, the running libraries stay: %1",
+  DHCP6_SERVICE_DISABLED: "DHCPv6 service disabled: queries are dropped",
+  DHCP6_SERVICE_ENABLED: "DHCPv6 service enabled",
 });
 
 export const VERSION = "0.1.0";
@@ -80,6 +88,9 @@ export class Dhcp6Server {
   private ifaceKey = "";
   private pendingAsync = new Set<Promise<unknown>>();
   private configuring: Promise<unknown> = Promise.resolve();
+  /** False while dhcp-disable holds: received queries are dropped unanswered. */
+  private serviceEnabled = true;
+  private serviceDisabledDrops: Observation | null = null;
   private readonly batchHandler: (packets: readonly ReceivedPacket[]) => void;
 
   private constructor(options: Dhcp6ServerOptions) {
@@ -140,15 +151,66 @@ export class Dhcp6Server {
   /** Re-reads the configuration file; on any error the running configuration stays. */
   async reload(): Promise<void> {
     try {
-      const run = this.configuring.then(() =>
-        this.configure(false, loadConfigFile(this.configFile, 6)),
-      );
-      this.configuring = run.catch(() => undefined);
-      await run;
+      await this.serialise(() => this.configure(false, loadConfigFile(this.configFile, 6)));
     } catch (e) {
       this.log.error("DHCP6_RELOAD_FAIL", e instanceof Error ? e.message : String(e));
       throw e;
     }
+  }
+
+  /**
+   * Applies a configuration document `{ "Dhcp6": {...} }` (config-set); relative paths in it are
+   * taken from the configuration file's directory. On any error the running configuration stays.
+   */
+  async setConfig(document: JsonObject): Promise<void> {
+    try {
+      await this.serialise(() => this.configure(false, parseDocument(document)));
+    } catch (e) {
+      this.log.error("DHCP6_CONFIG_SET_FAIL", e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  /** Checks a document as setConfig would, hook libraries included, and changes nothing. */
+  async testConfig(document: JsonObject): Promise<void> {
+    const { config, source } = parseDocument(document);
+    buildDhcp6Model(config, this.configFile, source);
+    const libraries = parseHooksLibraries(
+      config["hooks-libraries"],
+      "Dhcp6.hooks-libraries",
+      this.configFile,
+    );
+    await this.validateLibraries(libraries, this.multiThreading(config));
+  }
+
+  /** Imports the running hook libraries afresh (a file edited on disk takes effect). */
+  async reloadLibraries(): Promise<void> {
+    try {
+      await this.serialise(async () => {
+        const configs = this.hooks.getLibraryConfigs();
+        const multiThreading = this.multiThreading(this.config);
+        await this.validateLibraries(configs, multiThreading);
+        await this.hooks.loadLibraries(configs, { multiThreading });
+      });
+    } catch (e) {
+      this.log.error("DHCP6_LIBRELOAD_FAIL", e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  /** dhcp-disable / dhcp-enable: while disabled, every received query is dropped unanswered. */
+  setServiceEnabled(enabled: boolean): void {
+    if (enabled === this.serviceEnabled) return;
+    this.serviceEnabled = enabled;
+    if (!enabled) this.serviceDisabledDrops ??= this.stats.observe("pkt6-service-disabled");
+    if (enabled) this.log.info("DHCP6_SERVICE_ENABLED");
+    else this.log.info("DHCP6_SERVICE_DISABLED");
+  }
+
+  private serialise(task: () => Promise<void>): Promise<void> {
+    const run = this.configuring.then(task, task);
+    this.configuring = run.catch(() => undefined);
+    return run;
   }
 
   /** Runs one reclamation cycle now. */
@@ -269,6 +331,10 @@ export class Dhcp6Server {
 
   /** One batch: process every query, one lease append, then every reply. */
   private onBatch(packets: readonly ReceivedPacket[]): void {
+    if (!this.serviceEnabled) {
+      this.serviceDisabledDrops?.add(packets.length);
+      return;
+    }
     const out: OutgoingPacket[] = [];
     for (const p of packets) {
       const r = this.srv.processQuery({
@@ -335,6 +401,11 @@ export class Dhcp6Server {
     await this.hooks.unloadLibraries();
     await this.leases?.close();
   }
+}
+
+/** A document from the control channel, through the same reader as a file. */
+function parseDocument(document: JsonObject): LoadedConfig<6> {
+  return parseConfigText(JSON.stringify(document, null, 2), 6, "<config-set>");
 }
 
 function outgoing(r: Reply6): OutgoingPacket {
