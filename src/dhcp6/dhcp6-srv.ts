@@ -31,7 +31,7 @@ import { callHook, statusName, type HookAfter, type HookSetup } from "../dhcpsrv
 import { IdentifierType } from "../dhcpsrv/host.ts";
 import { HWAddrSource, LeaseState, LeaseType6, type Lease6 } from "../dhcpsrv/lease6.ts";
 import type { LeaseStore6 } from "../dhcpsrv/lease-store6.ts";
-import { type Subnet6, ipv6ToBig } from "../dhcpsrv/subnet6.ts";
+import { type PdPool6, type Pool6, type Subnet6, ipv6ToBig } from "../dhcpsrv/subnet6.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 import { Exchange6, IaWork, type Received6, type Reply6 } from "./exchange.ts";
 import type { Dhcp6Hooks } from "./hook-points.ts";
@@ -720,12 +720,9 @@ export class Dhcp6Srv {
     if (ex.host !== undefined) levels.push(ex.host.options);
     const s = ex.subnet;
     if (s !== null) {
-      const lease = ex.leases[0];
-      if (lease !== undefined) {
-        const a = ipv6ToBig(lease.address);
-        const pool = lease.type === IA_PD ? s.pdPoolFor(a, lease.prefixLen) : s.poolFor(a);
-        if (pool !== undefined) levels.push(pool.options);
-      }
+      // The pool of the first address or prefix given (ADVERTISE included).
+      const pool = firstPool(ex, s);
+      if (pool !== undefined) levels.push(pool.options);
       levels.push(s.options);
     }
     levels.push(this.model.globalOptions);
@@ -942,6 +939,18 @@ function setTeeTimes(ia: Option6IA, s: Subnet6): void {
   else if (s.calculateTeeTimes) t1 = Math.round(preferred * s.t1Percent);
   ia.setT2(t2);
   if (t1 < t2 || t2 === 0) ia.setT1(t1);
+}
+
+function firstPool(ex: Exchange6, s: Subnet6): Pool6 | PdPool6 | undefined {
+  for (const w of ex.ias) {
+    for (const o of w.rsp.getOptions()) {
+      if (o instanceof Option6IAAddr && o.getValid() > 0)
+        return s.poolFor(ipv6ToBig(o.getAddress()));
+      if (o instanceof Option6IAPrefix && o.getValid() > 0)
+        return s.pdPoolFor(ipv6ToBig(o.getAddress()), o.getLength());
+    }
+  }
+  return undefined;
 }
 
 function findOption(levels: CfgOption[], code: number): OptionDescriptor | undefined {

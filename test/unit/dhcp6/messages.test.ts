@@ -84,6 +84,28 @@ test("REQUEST stores the requested address and sends the configured options aske
   assert.notEqual(r!.pkt.getOption(D6O.NAME_SERVERS), undefined);
 });
 
+test("options come from the most specific level: reservation, pool, subnet, global", async () => {
+  const bed = await server6(
+    config6(
+      { "option-data": [{ name: "domain-search", data: "global.example" }] },
+      {
+        pools: [
+          {
+            pool: "2001:db8:1::10 - 2001:db8:1::12",
+            "option-data": [{ name: "dns-servers", data: "2001:db8:1::5" }],
+          },
+        ],
+      },
+    ),
+  );
+  const r = await exchange6(bed, query6(M.DHCPV6_SOLICIT, { oro: [23, 24] }));
+  assert.equal(
+    r!.pkt.getOption(D6O.NAME_SERVERS)!.getData().toString("hex"),
+    "20010db8000100000000000000000005",
+  );
+  assert.notEqual(r!.pkt.getOption(D6O.DOMAIN_SEARCH), undefined);
+});
+
 test("several IA_NA and IA_PD in one REQUEST are each handled on their own", async () => {
   const bed = await server6(config6());
   const r = await exchange6(
