@@ -193,6 +193,72 @@ test("a hook library from the configuration acts on relayed traffic (lease6_sele
   );
 });
 
+function hookLib(hook: string, status: number): object {
+  return { "hooks-libraries": [{ library: LIB, parameters: { hook, status } }] };
+}
+
+for (const [hook, status] of [
+  ["buffer6_receive", 2],
+  ["pkt6_receive", 1],
+  ["pkt6_receive", 2],
+  ["subnet6_select", 2],
+  ["pkt6_send", 2],
+  ["buffer6_send", 1],
+] as const) {
+  test(`over loopback, ${hook} ${status === 1 ? "SKIP" : "DROP"}: the relay gets no answer`, async () => {
+    await withServer(hookLib(hook, status), async (server, relay) => {
+      assert.equal(
+        await relay.ask(server.port, message(M.DHCPV6_SOLICIT, null), undefined, undefined, 300),
+        null,
+      );
+    });
+  });
+}
+
+test("over loopback, leases6_committed DROP: no REPLY, but the lease is on disk", async () => {
+  await withServer(hookLib("leases6_committed", 2), async (server, relay, dir) => {
+    const sid = server.serverId;
+    const r = await relay.ask(
+      server.port,
+      message(M.DHCPV6_REQUEST, sid),
+      undefined,
+      undefined,
+      300,
+    );
+    assert.equal(r, null);
+    assert.match(readFileSync(join(dir, "leases6.csv"), "utf8"), /^2001:db8:1::10,/m);
+  });
+});
+
+test("over loopback, lease6_release SKIP: the REPLY says released, the lease stays on disk", async () => {
+  await withServer(hookLib("lease6_release", 1), async (server, relay) => {
+    const sid = server.serverId;
+    await relay.ask(server.port, message(M.DHCPV6_REQUEST, sid, false, ["2001:db8:1::10"]));
+    const r = await relay.ask(
+      server.port,
+      message(M.DHCPV6_RELEASE, sid, false, ["2001:db8:1::10"]),
+    );
+    assert.equal(statusOf(iasOf(r!)[0]!), StatusCode.Success);
+    assert.equal(server.leaseStore.size, 1);
+  });
+});
+
+test("over loopback, lease6_decline DROP: no REPLY and the lease is not declined", async () => {
+  await withServer(hookLib("lease6_decline", 2), async (server, relay) => {
+    const sid = server.serverId;
+    await relay.ask(server.port, message(M.DHCPV6_REQUEST, sid, false, ["2001:db8:1::10"]));
+    const r = await relay.ask(
+      server.port,
+      message(M.DHCPV6_DECLINE, sid, false, ["2001:db8:1::10"]),
+      undefined,
+      undefined,
+      300,
+    );
+    assert.equal(r, null);
+    assert.equal(server.leaseStore.getAllLeases6()[0]!.state, 0);
+  });
+});
+
 test("dhcp6_srv_configured DROP refuses the configuration: the server does not start", async () => {
   const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp6-"));
   const file = writeConfig(dir, {
