@@ -129,6 +129,20 @@ test("lease6_select on REQUEST has fake_allocation false", async () => {
   assert.equal((seen()[0]!["lease6"] as Lease6).address, ADDR);
 });
 
+test("lease6_select on a SOLICIT with rapid commit has fake_allocation false", async () => {
+  const bed = await server6(config6({ "rapid-commit": true }), [lib("lease6_select", CONTINUE)]);
+  reset();
+  await exchange6(bed, query6(M.DHCPV6_SOLICIT, { rapidCommit: true }));
+  assert.equal(seen()[0]!["fake_allocation"], false);
+  assert.equal(bed.leases.size, 1);
+});
+
+test("lease6_select PARK is not a status of this point: treated as CONTINUE", async () => {
+  const bed = await server6(config6(), [lib("lease6_select", PARK)]);
+  const r = await exchange6(bed, REQUEST());
+  assert.deepEqual(leasesIn(iasOf(r!.pkt)[0]!), [ADDR]);
+});
+
 test("lease6_select SKIP: that lease is not assigned, the client gets the others", async () => {
   const bed = await server6(config6(), [lib("lease6_select", CONTINUE, "skip-pd")]);
   const r = await exchange6(bed, REQUEST());

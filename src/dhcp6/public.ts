@@ -1,0 +1,12 @@
+/**
+ * `nestor/dhcp6` (once package.json `exports` maps it): what a hook library for nestor-dhcp6
+ * needs beyond `nestor/hooks`: the lease and subnet types its callouts receive, and (by
+ * importing this module, even type-only) the argument types of every v6 hook point, so
+ * `CalloutHandle<"lease6_select">` is fully typed.
+ */
+import "./hook-points.ts";
+
+export { DHCP6_HOOK_NAMES, type Dhcp6HookName } from "./hook-points.ts";
+export { Lease6, LeaseType6, LeaseState, INFINITY_LFT } from "../dhcpsrv/lease6.ts";
+export { Subnet6, Pool6, PdPool6 } from "../dhcpsrv/subnet6.ts";
+export { Host6 } from "../dhcpsrv/host6.ts";
