@@ -563,10 +563,10 @@ export class Dhcp6Srv {
     if (own.length === 0) {
       // RFC 8415 18.3.5: on REBIND, addresses that are not appropriate for the link get lifetimes
       // 0; otherwise (and on RENEW, 18.3.4) the IA says NoBinding.
-      const s = ex.subnet;
-      const offLink = w.hints.filter((h) => s === null || !s.inRange(ipv6ToBig(h.address)));
-      if (ex.query.getType() === M.DHCPV6_REBIND && offLink.length > 0) {
-        for (const h of offLink) addZeroed(w, h.address, h.prefixLen);
+      if (ex.query.getType() === M.DHCPV6_REBIND && offLinkHints(w, ex.subnet) > 0) {
+        for (const h of w.hints) {
+          if (!onLink(ex.subnet, h.address)) addZeroed(w, h.address, h.prefixLen);
+        }
         return;
       }
       w.rsp.addOption(
@@ -577,9 +577,7 @@ export class Dhcp6Srv {
       );
       return;
     }
-    for (const h of w.hints) {
-      if (!own.some((l) => l.address === h.address)) addZeroed(w, h.address, h.prefixLen);
-    }
+    for (const h of w.hints) if (!holds(own, h.address)) addZeroed(w, h.address, h.prefixLen);
     return each(ex, own, 0, this.extendOne);
   }
 
@@ -882,6 +880,21 @@ function hintsOf(ia: Option6IA): Hint6[] {
     }
   }
   return out;
+}
+
+function onLink(s: Subnet6 | null, address: string): boolean {
+  return s !== null && s.inRange(ipv6ToBig(address));
+}
+
+function offLinkHints(w: IaWork, s: Subnet6 | null): number {
+  let n = 0;
+  for (const h of w.hints) if (!onLink(s, h.address)) n++;
+  return n;
+}
+
+function holds(leases: readonly Lease6[], address: string): boolean {
+  for (const l of leases) if (l.address === address) return true;
+  return false;
 }
 
 function addLease(w: IaWork, lease: Lease6): void {

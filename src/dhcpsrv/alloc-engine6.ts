@@ -235,7 +235,12 @@ export class AllocEngine6 {
   }
 
   private make(ctx: ClientContext6, address: string, prefixLen: number, own: Lease6[]): Pick6 {
-    const mine = own.find((l) => l.address === address);
+    let mine: Lease6 | undefined;
+    const replaced: Lease6[] = [];
+    for (const l of own) {
+      if (l.address === address) mine = l;
+      else replaced.push(l);
+    }
     const previous = mine === undefined ? this.leases.getLease6(ctx.type, address) : null;
     const [preferred, valid] = this.lifetimes(ctx, address);
     const a = ipv6ToBig(address);
@@ -263,14 +268,15 @@ export class AllocEngine6 {
       kind: mine !== undefined ? PickKind6.RENEW : PickKind6.NEW,
       lease,
       previous,
-      replaced: own.filter((l) => l.address !== address),
+      replaced,
     };
   }
 
   /** The hinted lifetimes within [min, max], else the subnet's defaults; preferred <= valid. */
   private lifetimes(ctx: ClientContext6, address: string): [number, number] {
     const s = ctx.subnet;
-    const h = ctx.hints.find((x) => x.address === address) ?? ctx.hints[0];
+    let h = ctx.hints[0];
+    for (const x of ctx.hints) if (x.address === address) h = x;
     const valid = clamp(h?.valid ?? 0, s.validLifetime);
     const preferred = clamp(h?.preferred ?? 0, s.preferredLifetime);
     return [Math.min(preferred, valid), valid];
