@@ -45,7 +45,7 @@ function solicit(): Pkt6 {
   return p;
 }
 
-test("nestor-dhcp6 serves Kea's commands on its control socket: statistics, dhcp-disable, config-set", async () => {
+test("nestor-dhcp6 serves Kea's commands on its control socket: statistics, dhcp-disable, config-set, config-reload", async () => {
   const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp6-ctl-"));
   const file = writeConfig(dir);
   const server = await Dhcp6Server.start({
@@ -80,6 +80,17 @@ test("nestor-dhcp6 serves Kea's commands on its control socket: statistics, dhcp
     assert.equal(set.result, 0, JSON.stringify(set));
     const adv = await relay.ask(server.port, solicit());
     assert.deepEqual(leasesIn(iasOf(adv!)[0]!), ["2001:db8:1::50"]);
+    // config-reload (SIGHUP) reads the file again.
+    writeConfig(dir, "2001:db8:1::70 - 2001:db8:1::71");
+    assert.equal((await unixCommand(sock, { command: "config-reload" })).result, 0);
+    const again = await relay.ask(server.port, solicit());
+    assert.deepEqual(leasesIn(iasOf(again!)[0]!), ["2001:db8:1::70"]);
+    // A bad file is refused and the running configuration stays.
+    writeFileSync(file, "{ not json");
+    assert.equal((await unixCommand(sock, { command: "config-reload" })).result, 1);
+    const still = await relay.ask(server.port, solicit());
+    // (the iterative allocator moves on between two SOLICITs: either address of the pool)
+    assert.match(leasesIn(iasOf(still!)[0]!)[0]!, /^2001:db8:1::7[01]$/);
   } finally {
     relay.close();
     await channel.close();
