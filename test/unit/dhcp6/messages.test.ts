@@ -379,6 +379,16 @@ test("a relayed SOLICIT is answered with a RELAY-REPL through every relay level,
   assert.deepEqual(leasesIn(iasOf(p)[0]!), ["2001:db8:1::10"]);
 });
 
+test("replies go to port 546 for a direct client, 547 for a relay, and to the -P port when given", async () => {
+  const bed = await server6(config6());
+  assert.equal((await exchange6(bed, query6(M.DHCPV6_SOLICIT)))!.reply.port, 546);
+  const relayed = query6(M.DHCPV6_SOLICIT, { relays: [{ link: "2001:db8:1::1" }] });
+  assert.equal((await exchange6(bed, relayed, RELAY_ADDR, RELAY_ADDR))!.reply.port, 547);
+  const pinned = await server6(config6(), [], 10546);
+  assert.equal((await exchange6(pinned, relayed, RELAY_ADDR, RELAY_ADDR))!.reply.port, 10546);
+  assert.equal((await exchange6(pinned, query6(M.DHCPV6_SOLICIT)))!.reply.port, 10546);
+});
+
 test("a relayed query selects the subnet by the relay's link address or relay.ip-addresses", async () => {
   const bed = await server6(config6({}, { interface: undefined }));
   const byLink = await exchange6(
