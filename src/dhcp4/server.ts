@@ -19,16 +19,17 @@ import { mkdirSync } from "node:fs";
 import { parseHooksLibraries } from "../hooks/config.ts";
 import { HooksManager } from "../hooks/hooks-manager.ts";
 import { ServerHooks } from "../hooks/server-hooks.ts";
-import { defineMessages, LogManager, type LoggerSpec, type Logger } from "../log/logger.ts";
+import { defineMessages, LogManager, type Logger } from "../log/logger.ts";
 import type { Observation } from "../stats/observation.ts";
 import { StatsManager } from "../stats/stats-manager.ts";
 import { buildDhcp4Model, type Dhcp4Model } from "../dhcpsrv/cfg4.ts";
 import { loadConfigFile, parseConfigText, type LoadedConfig } from "../dhcpsrv/config/index.ts";
-import type { Dhcp4Config, LoggerConfig } from "../dhcpsrv/config/types.ts";
+import type { Dhcp4Config } from "../dhcpsrv/config/types.ts";
 import type { HookLibraryConfig } from "../hooks/config.ts";
 import type { JsonObject } from "../hooks/types.ts";
 import { IfaceManager } from "../dhcpsrv/iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../dhcpsrv/iface/packet-socket.ts";
+import { loggerSpecs } from "../dhcpsrv/logger-specs.ts";
 import { MemfileLeaseStore4 } from "../dhcpsrv/memfile-lease-store4.ts";
 import { Dhcp4Srv } from "./dhcp4-srv.ts";
 import type { Reply4 } from "./exchange.ts";
@@ -297,7 +298,7 @@ export class Dhcp4Server {
   }
 
   private applyLogging(config: Dhcp4Config, warnings: LoadedConfig<4>["warnings"]): void {
-    this.logs.configure(loggerSpecs(config.loggers, this.configFile), {
+    this.logs.configure(loggerSpecs(config.loggers, this.configFile, "dhcp4"), {
       forceDebug: this.options.debug === true,
     });
     for (const w of warnings) this.log.warn("DHCP4_CONFIG_WARNING", w.text);
@@ -440,28 +441,4 @@ function outgoing(r: Reply4): OutgoingPacket {
     srcAddr: r.source,
     ifindex: r.ifindex > 0 ? r.ifindex : undefined,
   };
-}
-
-/**
- * Kea's `loggers` as Nestor's: a name under `kea-dhcp4` is read as `nestor-dhcp4` so that a Kea
- * configuration keeps working; outputs stdout, stderr or a file (relative to the configuration
- * file); syslog is not supported yet and goes to stderr.
- */
-export function loggerSpecs(loggers: readonly LoggerConfig[], file: string): LoggerSpec[] {
-  return loggers.map((l) => {
-    const spec: LoggerSpec = {
-      name: l.name.replace(/^kea-dhcp4(?=$|\.)/, "nestor-dhcp4"),
-      debuglevel: l.debuglevel,
-      outputs: l["output-options"].map((o) =>
-        o.output === "stdout" || o.output === "stderr"
-          ? o.output
-          : o.output.startsWith("syslog")
-            ? "stderr"
-            : resolve(dirname(file), o.output),
-      ),
-    };
-    if (l.severity !== undefined) spec.severity = l.severity;
-    if (spec.outputs!.length === 0) delete spec.outputs;
-    return spec;
-  });
 }

@@ -1,5 +1,5 @@
 /**
- * `nestor/dhcp6` (once package.json `exports` maps it): what a hook library for nestor-dhcp6
+ * `nestor/dhcp6`: what a hook library for nestor-dhcp6
  * needs beyond `nestor/hooks`: the lease and subnet types its callouts receive, and (by
  * importing this module, even type-only) the argument types of every v6 hook point, so
  * `CalloutHandle<"lease6_select">` is fully typed.

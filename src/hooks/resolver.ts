@@ -21,6 +21,7 @@ const PUBLIC = new Map<string, string>([
   ["nestor/hooks", new URL(`./index${EXT}`, import.meta.url).href],
   ["nestor/dhcp", new URL(`../dhcp/index${EXT}`, import.meta.url).href],
   ["nestor/dhcp4", new URL(`../dhcp4/public${EXT}`, import.meta.url).href],
+  ["nestor/dhcp6", new URL(`../dhcp6/public${EXT}`, import.meta.url).href],
 ]);
 export const GENERATION_PARAM = "nestor-generation";
 let installed = false;

@@ -196,7 +196,7 @@ test("a status set by a library is seen by the server after the hook", async () 
   await bed.manager.unloadLibraries();
 });
 
-test("a standalone library imports nestor/dhcp and nestor/dhcp4 and gets the server's own packet and lease classes", async () => {
+test("a standalone library imports nestor/dhcp, nestor/dhcp4 and nestor/dhcp6 and gets the server's own packet and lease classes", async () => {
   const dir = scratchDir();
   const lib = writeLibrary(
     dir,
@@ -204,8 +204,9 @@ test("a standalone library imports nestor/dhcp and nestor/dhcp4 and gets the ser
     `import { HOOKS_VERSION, type CalloutHandle } from "nestor/hooks";
      import { Pkt4 } from "nestor/dhcp";
      import { Lease4 } from "nestor/dhcp4";
+     import { Lease6 } from "nestor/dhcp6";
      export const version = (): number => HOOKS_VERSION;
-     export function alpha(h: CalloutHandle): number { h.setArgument("classes", [Pkt4, Lease4]); return 0; }`,
+     export function alpha(h: CalloutHandle): number { h.setArgument("classes", [Pkt4, Lease4, Lease6]); return 0; }`,
   );
   const bed = testBed();
   await bed.manager.loadLibraries([lib]);
@@ -213,7 +214,8 @@ test("a standalone library imports nestor/dhcp and nestor/dhcp4 and gets the ser
   bed.manager.callCallouts(bed.hooks.alpha, h);
   const { Pkt4 } = await import("../../../src/dhcp/pkt4.ts");
   const { Lease4 } = await import("../../../src/dhcpsrv/lease.ts");
-  assert.deepEqual(h.getArgument("classes"), [Pkt4, Lease4]);
+  const { Lease6 } = await import("../../../src/dhcpsrv/lease6.ts");
+  assert.deepEqual(h.getArgument("classes"), [Pkt4, Lease4, Lease6]);
   await h.release();
   await bed.manager.unloadLibraries();
 });
