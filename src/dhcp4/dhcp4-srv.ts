@@ -30,6 +30,7 @@ import {
 } from "../dhcpsrv/alloc-engine4.ts";
 import type { CfgOption } from "../dhcpsrv/cfg-option.ts";
 import type { Dhcp4Model } from "../dhcpsrv/cfg4.ts";
+import { carryCursors } from "../dhcpsrv/allocator-state.ts";
 import { callHook, statusName, type HookAfter, type HookSetup } from "../dhcpsrv/hook-call.ts";
 import { IdentifierType } from "../dhcpsrv/host.ts";
 import { LeaseState, type Lease4 } from "../dhcpsrv/lease.ts";
@@ -145,6 +146,7 @@ export class Dhcp4Srv {
 
   /** Installs a new configuration model (after a successful reload). */
   setModel(model: Dhcp4Model): void {
+    carryCursors(this.model.subnets, model.subnets);
     this.model = model;
     this.engine.setHosts(model.hosts);
     this.stats4.configure(model, this.leases);

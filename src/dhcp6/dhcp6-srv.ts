@@ -12,6 +12,7 @@
  * synchronous as long as no callout returns a Promise; lease changes go to the store's write
  * queue and the caller flushes it before sending the replies (src/dhcp6/server.ts).
  */
+import { carryCursors } from "../dhcpsrv/allocator-state.ts";
 import { DHCPv6MessageType as M, D6O } from "../dhcp/constants.ts";
 import { PacketParseError } from "../dhcp/errors.ts";
 import { HWAddr } from "../dhcp/hwaddr.ts";
@@ -190,6 +191,11 @@ export class Dhcp6Srv {
 
   /** Installs a new configuration model (after a successful reload). */
   setModel(model: Dhcp6Model, serverDuid?: Buffer): void {
+    carryCursors(this.model.subnets, model.subnets);
+    carryCursors(
+      this.model.subnets.map((s) => ({ id: s.id, pools: s.pdPools })),
+      model.subnets.map((s) => ({ id: s.id, pools: s.pdPools })),
+    );
     this.model = model;
     if (serverDuid !== undefined) this.serverDuid = serverDuid;
     this.engine.setHosts(model.hosts);

@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DHO } from "../../../src/dhcp/constants.ts";
 import { LeaseState } from "../../../src/dhcpsrv/lease.ts";
+import { buildDhcp4Model } from "../../../src/dhcpsrv/cfg4.ts";
+import { parseConfigText } from "../../../src/dhcpsrv/config/index.ts";
 import { SERVER_ADDR, T, config4, exchange, query4, server4 } from "../../helpers/dhcp4.ts";
 
 const MAC2 = "02:00:00:00:00:02";
@@ -230,4 +232,14 @@ test("every lease given, offered and released is logged at INFO, as Kea does", a
     .filter((l) => / INFO {2}\[nestor-dhcp4\.leases\//.test(l))
     .map((l) => l.split("] ")[1]!.split(" ")[0]);
   assert.deepEqual(info, ["DHCP4_LEASE_ADVERT", "DHCP4_LEASE_ALLOC", "DHCP4_RELEASE"]);
+});
+
+test("after a reconfiguration allocation goes on where it was: an address just offered is not offered again", async () => {
+  const bed = await server4(config4());
+  const first = await exchange(bed, query4(T.DHCPDISCOVER));
+  const { config } = parseConfigText(config4({ "valid-lifetime": 5000 }), 4, "new.json");
+  bed.srv.setModel(buildDhcp4Model(config, "new.json"));
+  const second = await exchange(bed, query4(T.DHCPDISCOVER, { mac: "02:00:00:00:00:07" }));
+  assert.notEqual(second!.pkt.yiaddr, first!.pkt.yiaddr);
+  assert.equal(second!.pkt.getOption(DHO.DHCP_LEASE_TIME)!.getData().readUInt32BE(0), 5000);
 });

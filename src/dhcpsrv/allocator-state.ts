@@ -1,0 +1,27 @@
+/**
+ * The iterative allocator's position survives a reconfiguration. A new configuration builds new
+ * pool objects; without this, allocation would restart at each pool's first address and hand
+ * out again an address just offered to a client that has not sent its REQUEST yet (seen under
+ * perfdhcp load during config-set: a few NAKs per reconfiguration).
+ */
+interface CursorPool<C> {
+  cursor: C;
+  toText(): string;
+}
+
+/** Copies each pool's cursor to the pool of the same subnet id and range in the new model. */
+export function carryCursors<C, P extends CursorPool<C>>(
+  from: readonly { id: number; pools: readonly P[] }[],
+  to: readonly { id: number; pools: readonly P[] }[],
+): void {
+  const old = new Map(from.map((s) => [s.id, s]));
+  for (const subnet of to) {
+    const before = old.get(subnet.id);
+    if (before === undefined) continue;
+    const byRange = new Map(before.pools.map((p) => [p.toText(), p]));
+    for (const pool of subnet.pools) {
+      const prev = byRange.get(pool.toText());
+      if (prev !== undefined) pool.cursor = prev.cursor;
+    }
+  }
+}
