@@ -2,8 +2,9 @@
  * A test bed of network namespaces joined by veth pairs, and the processes run inside them.
  *
  * Every name is unique to this process and test (`n4e-<pid>-<n>-<role>` for namespaces,
- * `n4e<pid><n><role>` for interfaces, at most 15 characters), so that beds of several tests and
- * of other suites running at the same time never meet. Interfaces are created directly inside
+ * `n4e<pid><n><role>` for interfaces, at most 15 characters; a suite may give its own prefix
+ * instead of `n4e`, as the v6 suite does with `n6e`), so that beds of several tests and of
+ * other suites running at the same time never meet. Interfaces are created directly inside
  * their namespaces, so the host's namespace never sees them. `close()` stops every process the
  * bed started (by PID, SIGTERM then SIGKILL) and deletes its namespaces, which removes the veth
  * pairs with them; it is meant for a `finally` or `after`, and never throws. Should the test
@@ -216,12 +217,15 @@ export class TestBed {
   private readonly closers: (() => void)[] = [];
   private ifCount = 0;
   readonly title: string;
+  /** What every name of the bed starts with: "n4e" (the v4 suite), "n6e" (the v6 suite). */
+  private readonly namePrefix: string;
 
-  constructor(title: string) {
+  constructor(title: string, prefix = "n4e") {
     this.title = title;
+    this.namePrefix = prefix;
     bedCount += 1;
     this.id = `${process.pid}-${bedCount}`;
-    this.dir = mkdtempSync(join(tmpdir(), `n4e-${this.id}-`));
+    this.dir = mkdtempSync(join(tmpdir(), `${prefix}-${this.id}-`));
     installExitHandlers();
     openBeds.add(this);
   }
@@ -233,17 +237,17 @@ export class TestBed {
 
   /** Creates a namespace with its loopback up; returns its name. */
   namespace(role: string): string {
-    const name = `n4e-${this.id}-${role}`;
+    const name = `${this.namePrefix}-${this.id}-${role}`;
     run("ip", ["netns", "add", name]);
     this.namespaces.push(name);
     run("ip", ["-n", name, "link", "set", "lo", "up"]);
     return name;
   }
 
-  /** A fresh interface name, unique on this machine: `n4e<pid><n><role>`. */
+  /** A fresh interface name, unique on this machine: `<prefix><pid><n><role>`. */
   ifname(role: string): string {
     this.ifCount += 1;
-    const name = `n4e${process.pid.toString(36)}${bedCount.toString(36)}${this.ifCount.toString(36)}${role}`;
+    const name = `${this.namePrefix}${process.pid.toString(36)}${bedCount.toString(36)}${this.ifCount.toString(36)}${role}`;
     if (name.length > 15) throw new Error(`interface name too long: ${name}`);
     return name;
   }
@@ -316,6 +320,12 @@ export class TestBed {
   addresses(ns: string, ifname: string): string[] {
     const out = run("ip", ["-n", ns, "-4", "-o", "addr", "show", "dev", ifname]);
     return [...out.matchAll(/\binet (\d+\.\d+\.\d+\.\d+\/\d+)/g)].map((m) => m[1]!);
+  }
+
+  /** The global IPv6 addresses (CIDR) on an interface (link-local ones left out). */
+  addresses6(ns: string, ifname: string): string[] {
+    const out = run("ip", ["-n", ns, "-6", "-o", "addr", "show", "dev", ifname, "scope", "global"]);
+    return [...out.matchAll(/\binet6 ([0-9a-f:]+\/\d+)/g)].map((m) => m[1]!);
   }
 
   /** Everything the bed's processes printed, for failure messages. */

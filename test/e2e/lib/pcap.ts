@@ -74,12 +74,16 @@ function parseFrame(frame: Buffer): Dhcp4Seen | null {
   };
 }
 
-/** tcpdump writing the DHCP traffic of `ifname` to `file`; waits until it listens. */
+/**
+ * tcpdump writing the DHCP traffic of `ifname` to `file` (`filter`: DHCPv4's ports unless told
+ * otherwise); waits until it listens.
+ */
 export async function startCapture(
   bed: TestBed,
   ns: string,
   ifname: string,
   file: string,
+  filter = "udp port 67 or udp port 68",
 ): Promise<Proc> {
   // -U: write each packet as it comes; -Z root: keep the rights to write in the test's directory;
   // -B: a kernel buffer large enough for a few thousand packets a second.
@@ -94,7 +98,7 @@ export async function startCapture(
     "8192",
     "-w",
     file,
-    "udp port 67 or udp port 68",
+    filter,
   ]);
   await proc.waitForOutput(/listening on/, 10_000);
   return proc;

@@ -1,0 +1,191 @@
+/**
+ * nestor-dhcp6 as an operator runs it: a Kea Dhcp6 configuration file, the command line program
+ * started inside a namespace on the real ports 547/546, its log on stdout, and its memfile lease
+ * file read as text. Everything the server writes (leases, its DUID when persisted) stays in the
+ * test's directory: the lease file is named there and `data-directory` is that directory.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import type { Proc, TestBed } from "./netns.ts";
+
+export const CLI6 = fileURLToPath(new URL("../../../src/cli/nestor-dhcp6.ts", import.meta.url));
+
+export interface Subnet6Spec {
+  id: number;
+  subnet: string;
+  /** Address pool ("first - last" or a prefix). */
+  pool: string;
+  /** A prefix delegation pool. */
+  pd?: { prefix: string; prefixLen: number; delegatedLen: number };
+  /** `interface`: the subnet of clients on this link. */
+  interface?: string;
+  /** `relay.ip-addresses` */
+  relay?: string[];
+  extra?: Record<string, unknown>;
+}
+
+export interface Server6Spec {
+  interfaces: string[];
+  subnets: Subnet6Spec[];
+  /** Other Dhcp6 keys. */
+  global?: Record<string, unknown>;
+  debug?: boolean;
+}
+
+/** A nestor-dhcp6 configuration file in `dir`; its lease file is `dir/leases6.csv`. */
+export class Server6Config {
+  readonly file: string;
+  readonly leaseFile: string;
+  readonly dir: string;
+  readonly spec: Server6Spec;
+
+  constructor(dir: string, spec: Server6Spec) {
+    this.dir = dir;
+    this.spec = spec;
+    this.file = join(dir, "nestor-dhcp6.json");
+    this.leaseFile = join(dir, "leases6.csv");
+    this.write();
+  }
+
+  write(): void {
+    const config = {
+      Dhcp6: {
+        "interfaces-config": { interfaces: this.spec.interfaces },
+        "data-directory": this.dir,
+        "server-id": { type: "LLT", persist: false },
+        "lease-database": {
+          type: "memfile",
+          name: this.leaseFile,
+          persist: true,
+          "lfc-interval": 0,
+        },
+        "preferred-lifetime": 3000,
+        "valid-lifetime": 4000,
+        "renew-timer": 1000,
+        "rebind-timer": 2000,
+        ...this.spec.global,
+        subnet6: this.spec.subnets.map((s) => ({
+          id: s.id,
+          subnet: s.subnet,
+          pools: [{ pool: s.pool }],
+          ...(s.pd === undefined
+            ? {}
+            : {
+                "pd-pools": [
+                  {
+                    prefix: s.pd.prefix,
+                    "prefix-len": s.pd.prefixLen,
+                    "delegated-len": s.pd.delegatedLen,
+                  },
+                ],
+              }),
+          ...(s.interface === undefined ? {} : { interface: s.interface }),
+          ...(s.relay === undefined ? {} : { relay: { "ip-addresses": s.relay } }),
+          ...s.extra,
+        })),
+        loggers: [
+          {
+            name: "kea-dhcp6",
+            "output-options": [{ output: "stdout" }],
+            severity: this.spec.debug === true ? "DEBUG" : "INFO",
+            debuglevel: 99,
+          },
+        ],
+      },
+    };
+    writeFileSync(this.file, `${JSON.stringify(config, null, 2)}\n`);
+  }
+}
+
+/** Starts nestor-dhcp6 in `ns` and waits until it says it is serving. */
+export async function startServer6(bed: TestBed, ns: string, config: Server6Config): Promise<Proc> {
+  const args = [CLI6, "-c", config.file];
+  if (config.spec.debug === true || process.env.NESTOR_E2E_DEBUG !== undefined) args.push("-d");
+  const server = bed.spawn("nestor-dhcp6", ns, process.execPath, args);
+  await server.waitForOutput(/nestor-dhcp6 \S+: serving \d+ subnet/, 20_000);
+  return server;
+}
+
+/** Kea's v6 lease types (the lease_type column). */
+export const LEASE_NA = 0;
+export const LEASE_PD = 2;
+
+/** One row of a Kea v6 memfile lease file. */
+export interface Lease6Row {
+  address: string;
+  duid: string;
+  validLifetime: number;
+  expire: number;
+  subnetId: number;
+  prefLifetime: number;
+  leaseType: number;
+  iaid: number;
+  prefixLen: number;
+  state: number;
+}
+
+/** Every row of the lease file, in order (a lease's later rows supersede its earlier ones). */
+export function readLease6Rows(file: string): Lease6Row[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  const [header, ...lines] = text.split("\n").filter((l) => l !== "");
+  if (header === undefined) return [];
+  const cols = header.split(",");
+  const at = (name: string): number => {
+    const i = cols.indexOf(name);
+    if (i < 0) throw new Error(`lease file ${file} has no column ${name}: ${header}`);
+    return i;
+  };
+  const ix = {
+    address: at("address"),
+    duid: at("duid"),
+    valid: at("valid_lifetime"),
+    expire: at("expire"),
+    subnet: at("subnet_id"),
+    pref: at("pref_lifetime"),
+    type: at("lease_type"),
+    iaid: at("iaid"),
+    prefixLen: at("prefix_len"),
+    state: at("state"),
+  };
+  return lines.map((line) => {
+    const f = line.split(",");
+    return {
+      address: f[ix.address]!,
+      duid: f[ix.duid]!.toLowerCase(),
+      validLifetime: Number(f[ix.valid]),
+      expire: Number(f[ix.expire]),
+      subnetId: Number(f[ix.subnet]),
+      prefLifetime: Number(f[ix.pref]),
+      leaseType: Number(f[ix.type]),
+      iaid: Number(f[ix.iaid]),
+      prefixLen: Number(f[ix.prefixLen]),
+      state: Number(f[ix.state]),
+    };
+  });
+}
+
+/** The key of a lease in a lease set: its type and address ("0/2001:db8::10", "2/2001:db8:8::"). */
+export function lease6Key(leaseType: number, address: string): string {
+  return `${leaseType}/${address}`;
+}
+
+/**
+ * The lease set the file describes, as Kea loads it: the last row of each (type, address) wins,
+ * and a row with valid_lifetime 0 deletes the lease.
+ */
+export function lease6Set(rows: readonly Lease6Row[]): Map<string, Lease6Row> {
+  const set = new Map<string, Lease6Row>();
+  for (const row of rows) {
+    const key = lease6Key(row.leaseType, row.address);
+    if (row.validLifetime === 0) set.delete(key);
+    else set.set(key, row);
+  }
+  return set;
+}

@@ -1,0 +1,38 @@
+/** perfdhcp's end-of-run statistics, as the end-to-end suites read them. */
+
+export interface PerfdhcpStats {
+  /** "SOLICIT-ADVERTISE", "REQUEST-REPLY", "DISCOVER-OFFER", "REQUEST-ACK"... */
+  exchange: string;
+  sent: number;
+  received: number;
+  drops: number;
+}
+
+/** The per-exchange statistics perfdhcp prints at the end ("***Statistics for: ...***"). */
+export function perfdhcpStats(output: string): PerfdhcpStats[] {
+  const stats: PerfdhcpStats[] = [];
+  for (const block of output.split("***Statistics for: ").slice(1)) {
+    const num = (label: string): number => {
+      const m = block.match(new RegExp(`^${label}: (\\d+)$`, "m"));
+      if (m === null) throw new Error(`perfdhcp printed no "${label}":\n${output}`);
+      return Number(m[1]);
+    };
+    stats.push({
+      exchange: block.slice(0, block.indexOf("***")),
+      sent: num("sent packets"),
+      received: num("received packets"),
+      drops: num("drops"),
+    });
+  }
+  if (stats.length === 0) throw new Error(`perfdhcp printed no statistics:\n${output}`);
+  return stats;
+}
+
+/** The statistics of one exchange; throws when perfdhcp printed none for it. */
+export function exchangeStats(stats: readonly PerfdhcpStats[], exchange: string): PerfdhcpStats {
+  const s = stats.find((x) => x.exchange.startsWith(exchange));
+  if (s === undefined) {
+    throw new Error(`no ${exchange} statistics in ${stats.map((x) => x.exchange).join(", ")}`);
+  }
+  return s;
+}
