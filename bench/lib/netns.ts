@@ -5,6 +5,10 @@
  *
  * Every name starts with the caller's prefix so that benchmarks and tests running at the same
  * time never touch each other's namespaces. destroy() is safe to call more than once.
+ *
+ * With IPv6 addresses (given by their colon), duplicate address detection is off in both
+ * namespaces, so the link-local and global addresses are usable as soon as the links are up (a
+ * DHCPv6 server cannot bind a tentative link-local address).
  */
 import { run } from "./processes.ts";
 
@@ -39,6 +43,15 @@ export class TestBed {
     this.destroy();
     run("ip", ["netns", "add", this.serverNs]);
     run("ip", ["netns", "add", this.clientNs]);
+    const v6 = this.serverAddress.includes(":");
+    if (v6) {
+      // Before the links move in: a link takes the namespace's "default" settings as it arrives.
+      for (const ns of [this.serverNs, this.clientNs]) {
+        for (const conf of ["all", "default"]) {
+          run("ip", ["netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${conf}.accept_dad=0`]);
+        }
+      }
+    }
     run("ip", ["link", "add", this.serverIface, "type", "veth", "peer", "name", this.clientIface]);
     run("ip", ["link", "set", this.serverIface, "netns", this.serverNs]);
     run("ip", ["link", "set", this.clientIface, "netns", this.clientNs]);
@@ -51,6 +64,7 @@ export class TestBed {
       `${this.serverAddress}/${len}`,
       "dev",
       this.serverIface,
+      ...(v6 ? ["nodad"] : []),
     ]);
     run("ip", [
       "-n",
@@ -60,6 +74,7 @@ export class TestBed {
       `${this.clientAddress}/${len}`,
       "dev",
       this.clientIface,
+      ...(v6 ? ["nodad"] : []),
     ]);
     for (const [ns, dev] of [
       [this.serverNs, this.serverIface],
@@ -79,15 +94,23 @@ export class TestBed {
     }
   }
 
-  /** UDP datagrams the kernel of a namespace dropped because a socket's receive buffer was full. */
+  /**
+   * UDP datagrams (over IPv4 and IPv6) the kernel of a namespace dropped because a socket's
+   * receive buffer was full.
+   */
   udpRcvbufErrors(ns: string): number {
-    const lines = run("ip", ["netns", "exec", ns, "cat", "/proc/net/snmp"], true)
+    let drops = 0;
+    const snmp = run("ip", ["netns", "exec", ns, "cat", "/proc/net/snmp"], true)
       .split("\n")
       .filter((l) => l.startsWith("Udp:"));
-    if (lines.length < 2) return 0;
-    const names = lines[0]!.trim().split(/\s+/);
-    const values = lines[1]!.trim().split(/\s+/);
-    return Number(values[names.indexOf("RcvbufErrors")] ?? 0);
+    if (snmp.length >= 2) {
+      const names = snmp[0]!.trim().split(/\s+/);
+      const values = snmp[1]!.trim().split(/\s+/);
+      drops += Number(values[names.indexOf("RcvbufErrors")] ?? 0);
+    }
+    const snmp6 = run("ip", ["netns", "exec", ns, "cat", "/proc/net/snmp6"], true);
+    drops += Number(/^Udp6RcvbufErrors\s+(\d+)/m.exec(snmp6)?.[1] ?? 0);
+    return drops;
   }
 
   /** The argument vector that runs `command` inside a namespace (`ip netns exec` execs it). */
