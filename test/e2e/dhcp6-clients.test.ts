@@ -405,8 +405,7 @@ test(
         const clientNs = namespace6(bed, "perf");
         const link = bed.link(
           { ns: serverNs, role: "s", address: "2001:db8:1::1/64" },
-          // perfdhcp wants an address of its own on the interface besides the link-local one.
-          { ns: clientNs, role: "p", address: "2001:db8:1::2/64" },
+          { ns: clientNs, role: "p" },
         );
         const config = new Server6Config(bed.dir, {
           interfaces: [link.a],
