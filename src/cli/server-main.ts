@@ -1,0 +1,178 @@
+/**
+ * What nestor-dhcp4 and nestor-dhcp6 share: Kea's flags with Kea's meaning,
+ *   -c FILE  run with this configuration      -t FILE  check it and exit (0 good, 1 bad)
+ *   -p PORT  server port (67 / 547)           -P PORT  client port (68 / 546)
+ *   -d       debug logging                    -v / -V  version / extended version
+ * SIGHUP is config-reload (a bad file is refused and the running configuration stays); SIGTERM
+ * and SIGINT stop cleanly (libraries unloaded, leases flushed); the control sockets of the
+ * configuration take Kea's commands (docs/control-channel.md).
+ */
+import { parseArgs } from "node:util";
+import { ControlChannel } from "../control/control-channel.ts";
+import type { ControlledServer } from "../control/controlled-server.ts";
+import type { LoadedConfig } from "../dhcpsrv/config/index.ts";
+import { loadConfigFile } from "../dhcpsrv/config/index.ts";
+import { parseHooksLibraries } from "../hooks/config.ts";
+import { HooksManager } from "../hooks/hooks-manager.ts";
+import { defaultLogManager, type LogManager } from "../log/logger.ts";
+
+/** The running server as the command line sees it. */
+export interface CliServer extends ControlledServer {
+  readonly port: number;
+  readonly iface: {
+    interfaces(): readonly { name: string; addresses: readonly { address: string }[] }[];
+  };
+  readonly model: { subnets: readonly unknown[] };
+  stop(): Promise<void>;
+}
+
+export interface ServerCliSpec<F extends 4 | 6> {
+  /** "nestor-dhcp4" */
+  name: string;
+  family: F;
+  version: string;
+  defaultPorts: { server: number; client: number };
+  /** Builds the runtime model, so that -t finds what a start would refuse. */
+  buildModel(loaded: LoadedConfig<F>, file: string): void;
+  start(options: {
+    configFile: string;
+    serverPort: number | undefined;
+    clientPort: number | undefined;
+    debug: boolean;
+    logs: LogManager;
+  }): Promise<CliServer>;
+  /** Extra lines printed once serving (how to try a loopback-only server). */
+  hint?(server: CliServer, clientPort: number, configFile: string): string;
+}
+
+export async function runServerCli<F extends 4 | 6>(spec: ServerCliSpec<F>): Promise<void> {
+  const { name } = spec;
+  const usage = `Usage: ${name} -c FILE [-p PORT] [-P PORT] [-d]
+       ${name} -t FILE
+       ${name} -v | -V`;
+  const fail: (message: string) => never = (message) => {
+    process.stderr.write(`${message}\n${usage}\n`);
+    process.exit(1);
+  };
+  const port = (text: string | undefined, flag: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      fail(`${flag} must be a port number, got '${text}'`);
+    return n;
+  };
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        c: { type: "string" },
+        t: { type: "string" },
+        p: { type: "string" },
+        P: { type: "string" },
+        d: { type: "boolean" },
+        v: { type: "boolean" },
+        V: { type: "boolean" },
+        W: { type: "boolean" },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  if (args.v === true) return void process.stdout.write(`${spec.version}\n`);
+  if (args.V === true) {
+    process.stdout.write(
+      `${spec.version}\nNestor DHCPv${spec.family} server, Node.js ${process.version}\n`,
+    );
+    return;
+  }
+  if (args.t !== undefined) process.exit(await check(spec, args.t));
+  if (args.c === undefined) fail("a configuration file is required (-c FILE)");
+  const configFile = args.c;
+  const logs = defaultLogManager;
+  logs.setRootName(name);
+  let server: CliServer;
+  try {
+    server = await spec.start({
+      configFile,
+      serverPort: port(args.p, "-p"),
+      clientPort: port(args.P, "-P"),
+      debug: args.d === true,
+      logs,
+    });
+  } catch (e) {
+    process.stderr.write(`${name}: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+  let channel: ControlChannel | null = null;
+  let stopping = false;
+  const stop = (why: string, exitValue = 0) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${name}: ${why}, stopping\n`);
+    const done = async () => {
+      await channel?.close();
+      await server.stop();
+    };
+    done().then(
+      () => process.exit(exitValue),
+      (e: unknown) => {
+        process.stderr.write(`${name}: error while stopping: ${String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  const control = await ControlChannel.start(server, {
+    onShutdown: (exitValue) => stop("shutdown command", exitValue),
+  });
+  channel = control;
+  const listening = server.iface
+    .interfaces()
+    .map((i) => `${i.name} (${i.addresses.map((a) => a.address).join(", ")})`);
+  process.stdout.write(
+    `${name} ${spec.version}: serving ${server.model.subnets.length} subnet(s) on ` +
+      `${listening.join(", ") || "no interface"}, port ${server.port}\n`,
+  );
+  const clientPort = port(args.P, "-P") ?? spec.defaultPorts.client;
+  if (spec.hint !== undefined) process.stdout.write(spec.hint(server, clientPort, configFile));
+  const { unix, http } = control.endpoints;
+  for (const path of unix) process.stdout.write(`control socket: ${path}\n`);
+  for (const h of http) {
+    process.stdout.write(`control socket: ${h.tls ? "https" : "http"}://${h.address}:${h.port}/\n`);
+  }
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  // SIGHUP is config-reload, as in Kea: the control sockets follow the new file too.
+  process.on("SIGHUP", () => {
+    void control.processCommand({ command: "config-reload" }).then((answer) => {
+      if (answer.result === 0) process.stdout.write(`${name}: configuration reloaded\n`);
+      // else logged by the server; the running configuration stays
+    });
+  });
+}
+
+/** -t: the file, the model built from it, and its hook libraries (imported, version checked). */
+async function check<F extends 4 | 6>(spec: ServerCliSpec<F>, file: string): Promise<number> {
+  try {
+    const loaded = loadConfigFile(file, spec.family);
+    spec.buildModel(loaded, file);
+    for (const w of loaded.warnings) process.stdout.write(`warning: ${w.text}\n`);
+    const config = loaded.config;
+    const libs = parseHooksLibraries(
+      config["hooks-libraries"],
+      `Dhcp${spec.family}.hooks-libraries`,
+      file,
+    );
+    const errors = await new HooksManager().validateLibraries(libs, {
+      multiThreading: config["multi-threading"]["enable-multi-threading"],
+    });
+    if (errors.length > 0) throw new Error(errors.join("\n"));
+    process.stdout.write("Syntax check OK\n");
+    return 0;
+  } catch (e) {
+    process.stderr.write(
+      `Syntax check failed with: ${e instanceof Error ? e.message : String(e)}\n`,
+    );
+    return 1;
+  }
+}
