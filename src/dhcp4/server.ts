@@ -30,6 +30,7 @@ import type { JsonObject } from "../hooks/types.ts";
 import { IfaceManager } from "../dhcpsrv/iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { loggerSpecs } from "../dhcpsrv/logger-specs.ts";
+import { ReplyPipeline, type Query } from "../dhcpsrv/reply-pipeline.ts";
 import { MemfileLeaseStore4 } from "../dhcpsrv/memfile-lease-store4.ts";
 import { Dhcp4Srv } from "./dhcp4-srv.ts";
 import type { Reply4 } from "./exchange.ts";
@@ -93,7 +94,9 @@ export class Dhcp4Server {
   private ifaceKey = "";
   private addressesByIface = new Map<string, string[]>();
   private allAddresses: string[] = [];
-  private pendingAsync = new Set<Promise<unknown>>();
+  private readonly pipeline: ReplyPipeline<Reply4>;
+  private readonly processQuery = (q: Query): Reply4 | null | Promise<Reply4 | null> =>
+    this.srv.processQuery(q);
   /** False while dhcp-disable holds: received queries are dropped unanswered. */
   private serviceEnabled = true;
   private serviceDisabledDrops: Observation | null = null;
@@ -114,6 +117,13 @@ export class Dhcp4Server {
       backend: options.backend ?? "auto",
       logger: this.logs.getLogger("dhcpsrv"),
       file: options.configFile,
+    });
+    this.pipeline = new ReplyPipeline<Reply4>({
+      iface: this.iface,
+      log: this.log,
+      prefix: "DHCP4",
+      leases: () => this.leases,
+      outgoing,
     });
   }
 
@@ -348,67 +358,13 @@ export class Dhcp4Server {
     this.allAddresses = [...all];
   }
 
-  /** One batch: process every query, one lease append, then every reply. */
+  /** One batch (the shared pipeline), unless the service is disabled (dhcp-disable). */
   private onBatch(packets: readonly ReceivedPacket[]): void {
     if (!this.serviceEnabled) {
       this.serviceDisabledDrops?.add(packets.length);
       return;
     }
-    const out: OutgoingPacket[] = [];
-    for (const p of packets) {
-      const r = this.srv.processQuery({
-        data: p.data,
-        srcAddr: p.srcAddr,
-        srcPort: p.srcPort,
-        dstAddr: p.dstAddr,
-        iface: p.ifname,
-        ifindex: p.ifindex,
-        receivedAt: p.receivedAt,
-      });
-      if (r === null) continue;
-      if (r instanceof Promise) {
-        this.track(r.then((reply) => this.sendLater(reply)));
-        continue;
-      }
-      out.push(outgoing(r));
-    }
-    if (!this.flushed(out.length)) return;
-    if (out.length === 0) return;
-    const failures = this.iface.sendBatch(out);
-    if (failures !== null) {
-      for (const f of failures)
-        this.log.warn("DHCP4_SEND_FAILED", out[f.index]!.dstAddr, f.error.message);
-    }
-  }
-
-  private flushed(replies: number): boolean {
-    if (this.leases.pendingWrites === 0) return true;
-    try {
-      this.leases.flush();
-      return true;
-    } catch (e) {
-      this.log.error(
-        "DHCP4_LEASE_WRITE_FAILED",
-        replies,
-        e instanceof Error ? e.message : String(e),
-      );
-      return false;
-    }
-  }
-
-  private sendLater(reply: Reply4 | null): void {
-    if (reply === null || !this.flushed(1)) return;
-    try {
-      this.iface.send(outgoing(reply));
-    } catch (e) {
-      this.log.warn("DHCP4_SEND_FAILED", reply.address, e instanceof Error ? e.message : String(e));
-    }
-  }
-
-  private track(p: Promise<unknown>): void {
-    const t = p.catch((e: unknown) => this.log.error("DHCP4_SEND_FAILED", "?", String(e)));
-    this.pendingAsync.add(t);
-    void t.finally(() => this.pendingAsync.delete(t));
+    this.pipeline.run(packets, this.processQuery);
   }
 
   /** Runs one reclamation cycle now (leases-reclaim). */
@@ -421,7 +377,7 @@ export class Dhcp4Server {
     this.log.info("DHCP4_SHUTDOWN");
     this.iface.close();
     this.reclaimer?.stop();
-    await Promise.all([...this.pendingAsync]);
+    await this.pipeline.drain();
     await this.hooks.unloadLibraries();
     await this.leases?.close();
   }

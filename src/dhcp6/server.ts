@@ -27,6 +27,7 @@ import type { Dhcp6Config } from "../dhcpsrv/config/types.ts";
 import { IfaceManager } from "../dhcpsrv/iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { loggerSpecs } from "../dhcpsrv/logger-specs.ts";
+import { ReplyPipeline, type Query } from "../dhcpsrv/reply-pipeline.ts";
 import { MemfileLeaseStore6 } from "../dhcpsrv/memfile-lease-store6.ts";
 import { Dhcp6Srv } from "./dhcp6-srv.ts";
 import type { Reply6 } from "./exchange.ts";
@@ -86,7 +87,9 @@ export class Dhcp6Server {
   private config!: Dhcp6Config;
   private leaseDbKey = "";
   private ifaceKey = "";
-  private pendingAsync = new Set<Promise<unknown>>();
+  private readonly pipeline: ReplyPipeline<Reply6>;
+  private readonly processQuery = (q: Query): Reply6 | null | Promise<Reply6 | null> =>
+    this.srv.processQuery(q);
   private configuring: Promise<unknown> = Promise.resolve();
   /** False while dhcp-disable holds: received queries are dropped unanswered. */
   private serviceEnabled = true;
@@ -107,6 +110,13 @@ export class Dhcp6Server {
       backend: options.backend ?? "auto",
       logger: this.logs.getLogger("dhcpsrv"),
       file: options.configFile,
+    });
+    this.pipeline = new ReplyPipeline<Reply6>({
+      iface: this.iface,
+      log: this.log,
+      prefix: "DHCP6",
+      leases: () => this.leases,
+      outgoing,
     });
     this.batchHandler = this.onBatch.bind(this);
   }
@@ -329,67 +339,13 @@ export class Dhcp6Server {
     );
   }
 
-  /** One batch: process every query, one lease append, then every reply. */
+  /** One batch (the shared pipeline), unless the service is disabled (dhcp-disable). */
   private onBatch(packets: readonly ReceivedPacket[]): void {
     if (!this.serviceEnabled) {
       this.serviceDisabledDrops?.add(packets.length);
       return;
     }
-    const out: OutgoingPacket[] = [];
-    for (const p of packets) {
-      const r = this.srv.processQuery({
-        data: p.data,
-        srcAddr: p.srcAddr,
-        srcPort: p.srcPort,
-        dstAddr: p.dstAddr,
-        iface: p.ifname,
-        ifindex: p.ifindex,
-        receivedAt: p.receivedAt,
-      });
-      if (r === null) continue;
-      if (r instanceof Promise) {
-        this.track(r.then((reply) => this.sendLater(reply)));
-        continue;
-      }
-      out.push(outgoing(r));
-    }
-    if (!this.flushed(out.length)) return;
-    if (out.length === 0) return;
-    const failures = this.iface.sendBatch(out);
-    if (failures !== null) {
-      for (const f of failures)
-        this.log.warn("DHCP6_SEND_FAILED", out[f.index]!.dstAddr, f.error.message);
-    }
-  }
-
-  private flushed(replies: number): boolean {
-    if (this.leases.pendingWrites === 0) return true;
-    try {
-      this.leases.flush();
-      return true;
-    } catch (e) {
-      this.log.error(
-        "DHCP6_LEASE_WRITE_FAILED",
-        replies,
-        e instanceof Error ? e.message : String(e),
-      );
-      return false;
-    }
-  }
-
-  private sendLater(reply: Reply6 | null): void {
-    if (reply === null || !this.flushed(1)) return;
-    try {
-      this.iface.send(outgoing(reply));
-    } catch (e) {
-      this.log.warn("DHCP6_SEND_FAILED", reply.address, e instanceof Error ? e.message : String(e));
-    }
-  }
-
-  private track(p: Promise<unknown>): void {
-    const t = p.catch((e: unknown) => this.log.error("DHCP6_SEND_FAILED", "?", String(e)));
-    this.pendingAsync.add(t);
-    void t.finally(() => this.pendingAsync.delete(t));
+    this.pipeline.run(packets, this.processQuery);
   }
 
   /** Stops receiving, lets asynchronous queries finish, unloads libraries, closes the leases. */
@@ -397,7 +353,7 @@ export class Dhcp6Server {
     this.log.info("DHCP6_SHUTDOWN");
     this.iface.close();
     this.reclaimer?.stop();
-    await Promise.all([...this.pendingAsync]);
+    await this.pipeline.drain();
     await this.hooks.unloadLibraries();
     await this.leases?.close();
   }
