@@ -8,6 +8,7 @@ import type { Dhcp4Model } from "../dhcpsrv/cfg4.ts";
 import { LeaseState, type Lease4 } from "../dhcpsrv/lease.ts";
 import type { LeaseStore4 } from "../dhcpsrv/lease-store.ts";
 import type { Observation } from "../stats/observation.ts";
+import { PacketStats } from "../stats/packet-stats.ts";
 import { subnetStatName, type StatsManager } from "../stats/stats-manager.ts";
 
 const RECEIVED: Record<number, string> = {
@@ -51,46 +52,15 @@ const GLOBAL = [
 
 const PER_SUBNET = ["total-addresses", "assigned-addresses", ...BOTH];
 
-export class Dhcp4Stats {
-  readonly stats: StatsManager;
-  readonly received: Observation;
-  readonly unknownReceived: Observation;
-  readonly sent: Observation;
-  readonly parseFailed: Observation;
-  readonly receiveDrop: Observation;
-  private readonly receivedByType = new Map<number, Observation>();
-  private readonly sentByType = new Map<number, Observation>();
-  private subnetIds: number[] = [];
-
+export class Dhcp4Stats extends PacketStats {
   constructor(stats: StatsManager) {
-    this.stats = stats;
-    this.received = stats.observe("pkt4-received");
-    this.unknownReceived = stats.observe("pkt4-unknown-received");
-    this.sent = stats.observe("pkt4-sent");
-    this.parseFailed = stats.observe("pkt4-parse-failed");
-    this.receiveDrop = stats.observe("pkt4-receive-drop");
-    for (const [t, name] of Object.entries(RECEIVED))
-      this.receivedByType.set(+t, stats.observe(name));
-    for (const [t, name] of Object.entries(SENT)) this.sentByType.set(+t, stats.observe(name));
-    for (const name of GLOBAL) stats.observe(name);
-  }
-
-  countReceived(type: number): void {
-    this.received.add(1);
-    (this.receivedByType.get(type) ?? this.unknownReceived).add(1);
-  }
-
-  countSent(type: number): void {
-    this.sent.add(1);
-    this.sentByType.get(type)?.add(1);
+    super(stats, "pkt4", RECEIVED, SENT, GLOBAL);
   }
 
   /** Creates the subnets' statistics and recounts their leases from the store. */
   configure(model: Dhcp4Model, leases: LeaseStore4): void {
     const s = this.stats;
-    const keep = new Set(model.subnets.map((x) => x.id));
-    for (const id of this.subnetIds) if (!keep.has(id)) s.removeByPrefix(`subnet[${id}].`);
-    this.subnetIds = [...keep];
+    const keep = this.keepSubnets(model.subnets.map((x) => x.id));
     for (const subnet of model.subnets) {
       for (const name of PER_SUBNET) s.observe(subnetStatName(subnet.id, name));
       s.setValue(subnetStatName(subnet.id, "total-addresses"), subnet.totalAddresses);

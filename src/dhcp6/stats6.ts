@@ -9,6 +9,7 @@ import type { Dhcp6Model } from "../dhcpsrv/cfg6.ts";
 import { LeaseState, LeaseType6, type Lease6 } from "../dhcpsrv/lease6.ts";
 import type { LeaseStore6 } from "../dhcpsrv/lease-store6.ts";
 import { StatType, type Observation } from "../stats/observation.ts";
+import { PacketStats } from "../stats/packet-stats.ts";
 import { subnetStatName, type StatsManager } from "../stats/stats-manager.ts";
 
 const RECEIVED: Record<number, string> = {
@@ -51,46 +52,15 @@ const BOTH = [
 
 const PER_SUBNET = ["assigned-nas", "assigned-pds", ...BOTH];
 
-export class Dhcp6Stats {
-  readonly stats: StatsManager;
-  readonly received: Observation;
-  readonly unknownReceived: Observation;
-  readonly sent: Observation;
-  readonly parseFailed: Observation;
-  readonly receiveDrop: Observation;
-  private readonly receivedByType = new Map<number, Observation>();
-  private readonly sentByType = new Map<number, Observation>();
-  private subnetIds: number[] = [];
-
+export class Dhcp6Stats extends PacketStats {
   constructor(stats: StatsManager) {
-    this.stats = stats;
-    this.received = stats.observe("pkt6-received");
-    this.unknownReceived = stats.observe("pkt6-unknown-received");
-    this.sent = stats.observe("pkt6-sent");
-    this.parseFailed = stats.observe("pkt6-parse-failed");
-    this.receiveDrop = stats.observe("pkt6-receive-drop");
-    for (const [t, name] of Object.entries(RECEIVED))
-      this.receivedByType.set(+t, stats.observe(name));
-    for (const [t, name] of Object.entries(SENT)) this.sentByType.set(+t, stats.observe(name));
-    for (const name of BOTH) stats.observe(name);
-  }
-
-  countReceived(type: number): void {
-    this.received.add(1);
-    (this.receivedByType.get(type) ?? this.unknownReceived).add(1);
-  }
-
-  countSent(type: number): void {
-    this.sent.add(1);
-    this.sentByType.get(type)?.add(1);
+    super(stats, "pkt6", RECEIVED, SENT, BOTH);
   }
 
   /** Creates the subnets' statistics and recounts their leases from the store. */
   configure(model: Dhcp6Model, leases: LeaseStore6): void {
     const s = this.stats;
-    const keep = new Set(model.subnets.map((x) => x.id));
-    for (const id of this.subnetIds) if (!keep.has(id)) s.removeByPrefix(`subnet[${id}].`);
-    this.subnetIds = [...keep];
+    const keep = this.keepSubnets(model.subnets.map((x) => x.id));
     for (const subnet of model.subnets) {
       for (const name of PER_SUBNET) s.observe(subnetStatName(subnet.id, name));
       s.observe(subnetStatName(subnet.id, "total-nas"), StatType.BIG_INTEGER).set(subnet.totalNas);
