@@ -12,6 +12,7 @@
  * Promise, while the others go on. Lease changes go to the store's write queue; the caller
  * flushes it before sending the replies (src/dhcp4/server.ts).
  */
+import { StepRunner, type Step } from "../dhcpsrv/step-runner.ts";
 import { DHCPMessageType, DHO, RAI, BOOTREPLY } from "../dhcp/constants.ts";
 import { PacketParseError } from "../dhcp/errors.ts";
 import { ipv4FromString, ipv4ToString, tryParseIPv4 } from "../dhcp/ioaddress.ts";
@@ -78,8 +79,6 @@ export interface Dhcp4SrvDeps {
   directResponse?: () => boolean;
 }
 
-type Step = (ex: Exchange4) => void | Promise<void>;
-
 const {
   DHCPDISCOVER,
   DHCPOFFER,
@@ -111,7 +110,7 @@ export class Dhcp4Srv {
   private readonly log: Logger;
   private readonly badLog: Logger;
   private readonly leaseLog: Logger;
-  private readonly steps: Step[];
+  private readonly runner: StepRunner<Exchange4, Reply4 | null>;
 
   constructor(deps: Dhcp4SrvDeps) {
     this.model = deps.model;
@@ -128,7 +127,7 @@ export class Dhcp4Srv {
     this.badLog = deps.logs.getLogger("bad-packets");
     this.leaseLog = deps.logs.getLogger("leases");
     this.stats4.configure(deps.model, deps.leases);
-    this.steps = [
+    const steps: Step<Exchange4>[] = [
       this.buffer4Receive,
       this.unpack,
       this.accept,
@@ -142,6 +141,7 @@ export class Dhcp4Srv {
       this.pkt4Send,
       this.buffer4Send,
     ].map((f) => f.bind(this));
+    this.runner = new StepRunner(steps, this.failed.bind(this), this.finish.bind(this));
   }
 
   /** Installs a new configuration model (after a successful reload). */
@@ -173,30 +173,7 @@ export class Dhcp4Srv {
       serverId,
       Math.floor(rx.receivedAt / 1000),
     );
-    return this.run(ex, 0);
-  }
-
-  private run(ex: Exchange4, from: number): Reply4 | null | Promise<Reply4 | null> {
-    const steps = this.steps;
-    for (let i = from; i < steps.length && !ex.dropped; i++) {
-      let r: void | Promise<void>;
-      try {
-        r = steps[i]!(ex);
-      } catch (err) {
-        this.failed(ex, err);
-        break;
-      }
-      if (r !== undefined) {
-        return r.then(
-          () => this.run(ex, i + 1),
-          (err: unknown) => {
-            this.failed(ex, err);
-            return this.finish(ex);
-          },
-        );
-      }
-    }
-    return this.finish(ex);
+    return this.runner.run(ex);
   }
 
   private failed(ex: Exchange4, err: unknown): void {

@@ -12,6 +12,7 @@
  * synchronous as long as no callout returns a Promise; lease changes go to the store's write
  * queue and the caller flushes it before sending the replies (src/dhcp6/server.ts).
  */
+import { StepRunner, type Step } from "../dhcpsrv/step-runner.ts";
 import { carryCursors } from "../dhcpsrv/allocator-state.ts";
 import { DHCPv6MessageType as M, D6O } from "../dhcp/constants.ts";
 import { PacketParseError } from "../dhcp/errors.ts";
@@ -68,8 +69,6 @@ export interface Dhcp6SrvDeps {
   clientPort: number | undefined;
 }
 
-type Step = (ex: Exchange6) => void | Promise<void>;
-
 const DHCP6_CLIENT_PORT = 546;
 const DHCP6_SERVER_PORT = 547;
 const { IA_NA, IA_PD } = LeaseType6;
@@ -125,7 +124,7 @@ export class Dhcp6Srv {
   private readonly log: Logger;
   private readonly badLog: Logger;
   private readonly leaseLog: Logger;
-  private readonly steps: Step[];
+  private readonly runner: StepRunner<Exchange6, Reply6 | null>;
   // Per-IA work and hook continuations, bound once (no closure per packet).
   private readonly processIA: (ex: Exchange6, w: IaWork) => void | Promise<void>;
   private readonly extendOne: (ex: Exchange6, lease: Lease6) => void | Promise<void>;
@@ -157,7 +156,7 @@ export class Dhcp6Srv {
     this.badLog = deps.logs.getLogger("bad-packets");
     this.leaseLog = deps.logs.getLogger("leases");
     this.stats6.configure(deps.model, deps.leases);
-    this.steps = [
+    const steps: Step<Exchange6>[] = [
       this.buffer6Receive,
       this.unpack,
       this.accept,
@@ -172,6 +171,7 @@ export class Dhcp6Srv {
       this.pkt6Send,
       this.buffer6Send,
     ].map((f) => f.bind(this));
+    this.runner = new StepRunner(steps, this.failed.bind(this), this.finish.bind(this));
     this.processIA = this.processIAImpl.bind(this);
     this.extendOne = this.extendOneImpl.bind(this);
     this.releaseOne = this.releaseOneImpl.bind(this);
@@ -221,30 +221,7 @@ export class Dhcp6Srv {
     query.ifindex = rx.ifindex;
     query.timestamp = rx.receivedAt;
     const ex = new Exchange6(query, this.hooks.callouts, Math.floor(rx.receivedAt / 1000));
-    return this.run(ex, 0);
-  }
-
-  private run(ex: Exchange6, from: number): Reply6 | null | Promise<Reply6 | null> {
-    const steps = this.steps;
-    for (let i = from; i < steps.length && !ex.dropped; i++) {
-      let r: void | Promise<void>;
-      try {
-        r = steps[i]!(ex);
-      } catch (err) {
-        this.failed(ex, err);
-        break;
-      }
-      if (r !== undefined) {
-        return r.then(
-          () => this.run(ex, i + 1),
-          (err: unknown) => {
-            this.failed(ex, err);
-            return this.finish(ex);
-          },
-        );
-      }
-    }
-    return this.finish(ex);
+    return this.runner.run(ex);
   }
 
   private failed(ex: Exchange6, err: unknown): void {
