@@ -14,52 +14,20 @@
  * does; Nestor never appends its rows below another header. Writes are group-committed (see
  * lease-store.ts): `flush()` appends everything queued with one write.
  */
-import fs from "node:fs";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
 import { tryParseIPv4 } from "../dhcp/ioaddress.ts";
-import { defineMessages, type Logger } from "../log/logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { InvalidOperation } from "../util/errors.ts";
 import { formatLease4Row } from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
-import {
-  type FileLoadReport,
-  type LeaseFileSet,
-  leaseFileSet,
-  loadLeaseFiles4,
-} from "./lease-files4.ts";
-import {
-  LeaseFileFormatError,
-  LeaseFileWriteError,
-  type LeaseStatsRow,
-  type LeaseStore4,
-  NoSuchLease,
-} from "./lease-store.ts";
-import {
-  type BeforeStep,
-  type LfcResult,
-  cleanupInProgress,
-  createLeaseFile,
-  rotateLeaseFile,
-  runLeaseFileCleanup,
-  startCleanupWorker,
-} from "./lfc.ts";
-
-// Kea's message IDs (src/lib/dhcpsrv/dhcpsrv_messages.mes) where Kea has one.
-defineMessages({
-  DHCPSRV_MEMFILE_DB: "opening memory file lease database: %1",
-  DHCPSRV_MEMFILE_LEASE_FILE_LOAD: "loading leases from file %1: %2 rows, %3 discarded",
-  DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR: "discarding row %1 of %2, error: %3",
-  DHCPSRV_MEMFILE_NEEDS_CONVERSION:
-    "lease file %1 is not in Kea 2.2's layout; it is converted by a lease file cleanup now",
-  DHCPSRV_MEMFILE_LFC_SETUP: "setting up the Lease File Cleanup interval to %1 sec",
-  DHCPSRV_MEMFILE_LFC_START: "starting Lease File Cleanup of %1",
-  DHCPSRV_MEMFILE_LFC_COMPLETE: "Lease File Cleanup of %1 done: %2 leases written in %3 ms",
-  DHCPSRV_MEMFILE_LFC_FAIL: "Lease File Cleanup of %1 failed: %2",
-});
+import { loadLeaseFiles4 } from "./lease-files4.ts";
+import { LeaseJournal } from "./lease-journal.ts";
+import { type LeaseStatsRow, type LeaseStore4, NoSuchLease } from "./lease-store.ts";
+import type { BeforeStep, LfcResult } from "./lfc.ts";
 
 export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
-export const DEFAULT_LFC_INTERVAL = 3600;
+export { DEFAULT_LFC_INTERVAL } from "./lease-journal.ts";
 
 /** Kea's memfile keys of `lease-database`. */
 export interface MemfileConfig {
@@ -180,43 +148,49 @@ function addressKey(address: string | number): number {
 }
 
 export class MemfileLeaseStore4 implements LeaseStore4 {
-  readonly persist: boolean;
-  /** The lease file ("" when not persistent). */
-  readonly file: string;
-  readonly lfcInterval: number;
-  readonly maxRowErrors: number;
-  /** Bad rows skipped while loading, over all files. */
-  readonly loadRowErrors: number;
-  /** The last background cleanup's result (null before the first one ends). */
-  lastCleanup: LfcResult | Error | null = null;
+  /** The lease file, group commit and cleanup (lease-journal.ts). */
+  private readonly journal: LeaseJournal;
 
-  private readonly files: LeaseFileSet | null;
-  private readonly hooks: MemfileHooks;
-  private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
   private readonly byAddress = new Map<number, Entry>();
   private readonly byHwAddr: SubnetIndex = new Map();
   private readonly byClientId: SubnetIndex = new Map();
   private readonly bySubnet = new Map<number, Set<Entry>>();
   private readonly counts = new Map<number, number[]>();
   private readonly expiry = new LeaseExpiryQueue<Entry>();
-  private fd = -1;
-  private queue: string[] = [];
-  private queuedRows = 0;
-  /** Bytes of a failed flush that did not reach the file, written first by the next one. */
-  private unwritten: Buffer | null = null;
-  private cleanup: Promise<LfcResult> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private closed = false;
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
-    this.persist = config.persist ?? true;
-    this.file = this.persist ? (config.name ?? DEFAULT_LEASE_FILE4) : "";
-    this.lfcInterval = config["lfc-interval"] ?? DEFAULT_LFC_INTERVAL;
-    this.maxRowErrors = config["max-row-errors"] ?? 0;
-    this.files = this.persist ? leaseFileSet(this.file) : null;
-    this.hooks = hooks;
-    this.writer = hooks.writeSync ?? fs.writeSync;
-    this.loadRowErrors = this.files === null ? 0 : this.load(this.files);
+    this.journal = new LeaseJournal(config, hooks, 4, DEFAULT_LEASE_FILE4);
+    this.journal.open(loadLeaseFiles4, (leases) => {
+      for (const [key, lease] of leases) this.insert(new Entry(lease, key));
+      this.expiry.rebuild(this.byAddress.values(), expiryOf);
+    });
+  }
+
+  get persist(): boolean {
+    return this.journal.persist;
+  }
+
+  /** The lease file ("" when not persistent). */
+  get file(): string {
+    return this.journal.file;
+  }
+
+  get lfcInterval(): number {
+    return this.journal.lfcInterval;
+  }
+
+  get maxRowErrors(): number {
+    return this.journal.maxRowErrors;
+  }
+
+  /** Bad rows skipped while loading, over all files. */
+  get loadRowErrors(): number {
+    return this.journal.loadRowErrors;
+  }
+
+  /** The last background cleanup's result (null before the first one ends). */
+  get lastCleanup(): LfcResult | Error | null {
+    return this.journal.lastCleanup;
   }
 
   /**
@@ -226,65 +200,6 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
    */
   static open(config: MemfileConfig = {}, hooks: MemfileHooks = {}): MemfileLeaseStore4 {
     return new MemfileLeaseStore4(config, hooks);
-  }
-
-  private load(set: LeaseFileSet): number {
-    const log = this.hooks.logger;
-    log?.info(
-      "DHCPSRV_MEMFILE_DB",
-      `lfc-interval=${this.lfcInterval} max-row-errors=${this.maxRowErrors} name=${set.main} persist=true type=memfile universe=4`,
-    );
-    if (cleanupInProgress(set)) {
-      throw new LeaseFileFormatError(set.main, "lease file cleanup is in progress");
-    }
-    const onRowError = this.hooks.onRowError;
-    const { leases, reports } = loadLeaseFiles4(set, {
-      maxRowErrors: this.maxRowErrors,
-      onRowError: (file, line, reason) => {
-        log?.error("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR", line, file, reason);
-        onRowError?.(file, line, reason);
-      },
-    });
-    for (const r of reports) {
-      log?.info("DHCPSRV_MEMFILE_LEASE_FILE_LOAD", r.file, r.rows, r.rowErrors);
-      if (r.needsConversion) log?.warn("DHCPSRV_MEMFILE_NEEDS_CONVERSION", r.file);
-    }
-    for (const [key, lease] of leases) this.insert(new Entry(lease, key));
-    this.expiry.rebuild(this.byAddress.values(), expiryOf);
-    const main = reports.find((r) => r.file === set.main);
-    const convert = reports.some((r) => r.needsConversion);
-    try {
-      this.prepareMain(set, main);
-    } catch (err) {
-      if (err instanceof LeaseFileFormatError) throw err;
-      const why = `cannot prepare for appends: ${(err as Error).message}`;
-      throw new LeaseFileFormatError(set.main, why, { cause: err });
-    }
-    if (convert) this.startCleanupInBackground();
-    if (this.lfcInterval > 0) {
-      log?.info("DHCPSRV_MEMFILE_LFC_SETUP", this.lfcInterval);
-      // A tick while the previous cleanup still runs does nothing; the next one tries again.
-      this.timer = setInterval(() => this.startCleanupInBackground(), this.lfcInterval * 1000);
-      this.timer.unref();
-    }
-    return reports.reduce((n, r) => n + r.rowErrors, 0);
-  }
-
-  private prepareMain(set: LeaseFileSet, main: FileLoadReport | undefined): void {
-    if (main === undefined || fs.statSync(set.main).size === 0) {
-      createLeaseFile(set.main);
-    } else if (main.needsConversion) {
-      // Rows in Kea 2.2's layout must not go below another header: move the file away now.
-      // If a dead cleanup left .1 or .completed, finish it first (the server is not serving).
-      if (!rotateLeaseFile(set)) {
-        runLeaseFileCleanup(set, this.maxRowErrors);
-        rotateLeaseFile(set);
-      }
-    } else if (!main.endsWithNewline) {
-      // A row cut short by a crash stays one bad row instead of swallowing the next append.
-      fs.appendFileSync(set.main, "\n");
-    }
-    this.fd = fs.openSync(set.main, "a");
   }
 
   // ---- lookups -------------------------------------------------------------------------------
@@ -434,110 +349,27 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
     perState[state] = (perState[state] ?? 0) + delta;
   }
 
-  // ---- group commit --------------------------------------------------------------------------
+  // ---- lease file --------------------------------------------------------------------------
 
   private append(row: string): void {
-    if (!this.persist) return;
-    if (this.closed) throw new InvalidOperation("the lease store is closed");
-    this.queue.push(row);
-    this.queuedRows++;
+    this.journal.append(row);
   }
 
   get pendingWrites(): number {
-    return this.queuedRows;
+    return this.journal.pendingWrites;
   }
 
   flush(): void {
-    if (this.queuedRows === 0) return;
-    let buf = Buffer.from(this.queue.join(""), "utf8");
-    this.queue = [];
-    if (this.unwritten !== null) buf = Buffer.concat([this.unwritten, buf]);
-    let off = 0;
-    try {
-      while (off < buf.length) off += this.writer(this.fd, buf, off, buf.length - off);
-    } catch (err) {
-      this.unwritten = buf.subarray(off);
-      throw new LeaseFileWriteError(this.file, buf.length - off, { cause: err });
-    }
-    this.unwritten = null;
-    this.queuedRows = 0;
+    this.journal.flush();
   }
 
-  // ---- lease file cleanup --------------------------------------------------------------------
-
-  /**
-   * Starts a lease file cleanup now (the timer calls this every `lfc-interval` seconds): flushes,
-   * rotates the main file on the event loop (two renames), and compacts in a worker thread.
-   * Returns the running cleanup, or null when not persistent, closed, or already running.
-   */
+  /** Starts a lease file cleanup now (see LeaseJournal.runCleanup). */
   runCleanup(): Promise<LfcResult> | null {
-    if (this.files === null || this.closed || this.cleanup !== null) return null;
-    this.flush();
-    fs.closeSync(this.fd);
-    this.fd = -1;
-    try {
-      rotateLeaseFile(this.files, this.hooks.beforeRotationStep);
-    } finally {
-      // Whatever happened, appends go to a main file that starts with the header; if even that
-      // cannot be made, flushes fail (LeaseFileWriteError) until a cleanup succeeds.
-      this.reopenMain(this.files.main);
-    }
-    const log = this.hooks.logger;
-    const main = this.files.main;
-    log?.info("DHCPSRV_MEMFILE_LFC_START", main);
-    const done = (r: LfcResult | Error): void => {
-      this.cleanup = null;
-      this.lastCleanup = r;
-      if (r instanceof Error) log?.error("DHCPSRV_MEMFILE_LFC_FAIL", main, r.message);
-      else log?.info("DHCPSRV_MEMFILE_LFC_COMPLETE", main, r.leases, Math.round(r.durationMs));
-      this.hooks.onCleanupDone?.(r);
-    };
-    this.cleanup = startCleanupWorker(this.files, this.maxRowErrors).then(
-      (r) => {
-        done(r);
-        return r;
-      },
-      (err: Error) => {
-        done(err);
-        throw err;
-      },
-    );
-    return this.cleanup;
+    return this.journal.runCleanup();
   }
 
-  private reopenMain(file: string): void {
-    let size = -1;
-    try {
-      size = fs.statSync(file).size;
-    } catch {
-      // missing: created below
-    }
-    if (size <= 0) createLeaseFile(file);
-    this.fd = fs.openSync(file, "a");
-  }
-
-  /** A cleanup whose failure is reported through `onCleanupDone`, never thrown. */
-  private startCleanupInBackground(): void {
-    try {
-      this.runCleanup()?.catch(() => {});
-    } catch (err) {
-      this.lastCleanup = err as Error;
-      this.hooks.logger?.error("DHCPSRV_MEMFILE_LFC_FAIL", this.file, (err as Error).message);
-      this.hooks.onCleanupDone?.(err as Error);
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.timer !== null) clearInterval(this.timer);
-    try {
-      this.flush();
-    } finally {
-      this.closed = true;
-      await this.cleanup?.catch(() => {});
-      if (this.fd >= 0) fs.closeSync(this.fd);
-      this.fd = -1;
-    }
+  close(): Promise<void> {
+    return this.journal.close();
   }
 }
 

@@ -12,29 +12,17 @@
  * type), by DUID (hex; the IA lookups filter a client's few leases by type and IAID), by subnet,
  * counts per subnet, type and state, and the expiry queue for reclamation.
  */
-import fs from "node:fs";
 import { ipv6ToString, tryParseIPv6 } from "../dhcp/ioaddress.ts";
 import { InvalidOperation } from "../util/errors.ts";
 import { formatLease6Row } from "./csv-lease-file6.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
-import { type FileLoadReport, type LeaseFileSet, leaseFileSet } from "./lease-files4.ts";
 import { loadLeaseFiles6 } from "./lease-files6.ts";
-import { LeaseFileFormatError, LeaseFileWriteError, NoSuchLease } from "./lease-store.ts";
+import { LeaseJournal } from "./lease-journal.ts";
+import { NoSuchLease } from "./lease-store.ts";
 import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
 import { INFINITY_LFT, type Lease6, LeaseState } from "./lease6.ts";
-import {
-  type LfcResult,
-  cleanupInProgress,
-  createLeaseFile,
-  rotateLeaseFile,
-  runLeaseFileCleanup,
-  startCleanupWorker,
-} from "./lfc.ts";
-import {
-  DEFAULT_LFC_INTERVAL,
-  type MemfileConfig,
-  type MemfileHooks,
-} from "./memfile-lease-store4.ts";
+import type { LfcResult } from "./lfc.ts";
+import type { MemfileConfig, MemfileHooks } from "./memfile-lease-store4.ts";
 
 export type { MemfileConfig, MemfileHooks };
 
@@ -85,19 +73,9 @@ function hexOf(bytes: Uint8Array): string {
 }
 
 export class MemfileLeaseStore6 implements LeaseStore6 {
-  readonly persist: boolean;
-  /** The lease file ("" when not persistent). */
-  readonly file: string;
-  readonly lfcInterval: number;
-  readonly maxRowErrors: number;
-  /** Bad rows skipped while loading, over all files. */
-  readonly loadRowErrors: number;
-  /** The last background cleanup's result (null before the first one ends). */
-  lastCleanup: LfcResult | Error | null = null;
+  /** The lease file, group commit and cleanup (lease-journal.ts). */
+  private readonly journal: LeaseJournal;
 
-  private readonly files: LeaseFileSet | null;
-  private readonly hooks: MemfileHooks;
-  private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
   private readonly byAddress = new Map<string, Entry>();
   /** A client's one lease, or a Set of its leases (most clients hold one or two). */
   private readonly byDuid = new Map<string, Entry | Set<Entry>>();
@@ -105,24 +83,40 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
   /** subnet id -> lease type -> state -> count */
   private readonly counts = new Map<number, number[][]>();
   private readonly expiry = new LeaseExpiryQueue<Entry>();
-  private fd = -1;
-  private queue: string[] = [];
-  private queuedRows = 0;
-  /** Bytes of a failed flush that did not reach the file, written first by the next one. */
-  private unwritten: Buffer | null = null;
-  private cleanup: Promise<LfcResult> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private closed = false;
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
-    this.persist = config.persist ?? true;
-    this.file = this.persist ? (config.name ?? DEFAULT_LEASE_FILE6) : "";
-    this.lfcInterval = config["lfc-interval"] ?? DEFAULT_LFC_INTERVAL;
-    this.maxRowErrors = config["max-row-errors"] ?? 0;
-    this.files = this.persist ? leaseFileSet(this.file) : null;
-    this.hooks = hooks;
-    this.writer = hooks.writeSync ?? fs.writeSync;
-    this.loadRowErrors = this.files === null ? 0 : this.load(this.files);
+    this.journal = new LeaseJournal(config, hooks, 6, DEFAULT_LEASE_FILE6);
+    this.journal.open(loadLeaseFiles6, (leases) => {
+      for (const [key, lease] of leases) this.insert(new Entry(lease, key));
+      this.expiry.rebuild(this.byAddress.values(), expiryOf);
+    });
+  }
+
+  get persist(): boolean {
+    return this.journal.persist;
+  }
+
+  /** The lease file ("" when not persistent). */
+  get file(): string {
+    return this.journal.file;
+  }
+
+  get lfcInterval(): number {
+    return this.journal.lfcInterval;
+  }
+
+  get maxRowErrors(): number {
+    return this.journal.maxRowErrors;
+  }
+
+  /** Bad rows skipped while loading, over all files. */
+  get loadRowErrors(): number {
+    return this.journal.loadRowErrors;
+  }
+
+  /** The last background cleanup's result (null before the first one ends). */
+  get lastCleanup(): LfcResult | Error | null {
+    return this.journal.lastCleanup;
   }
 
   /**
@@ -132,63 +126,6 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
    */
   static open(config: MemfileConfig = {}, hooks: MemfileHooks = {}): MemfileLeaseStore6 {
     return new MemfileLeaseStore6(config, hooks);
-  }
-
-  private load(set: LeaseFileSet): number {
-    const log = this.hooks.logger;
-    log?.info(
-      "DHCPSRV_MEMFILE_DB",
-      `lfc-interval=${this.lfcInterval} max-row-errors=${this.maxRowErrors} name=${set.main} persist=true type=memfile universe=6`,
-    );
-    if (cleanupInProgress(set)) {
-      throw new LeaseFileFormatError(set.main, "lease file cleanup is in progress");
-    }
-    const onRowError = this.hooks.onRowError;
-    const { leases, reports } = loadLeaseFiles6(set, {
-      maxRowErrors: this.maxRowErrors,
-      onRowError: (file, line, reason) => {
-        log?.error("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR", line, file, reason);
-        onRowError?.(file, line, reason);
-      },
-    });
-    for (const r of reports) {
-      log?.info("DHCPSRV_MEMFILE_LEASE_FILE_LOAD", r.file, r.rows, r.rowErrors);
-      if (r.needsConversion) log?.warn("DHCPSRV_MEMFILE_NEEDS_CONVERSION", r.file);
-    }
-    for (const [key, lease] of leases) this.insert(new Entry(lease, key));
-    this.expiry.rebuild(this.byAddress.values(), expiryOf);
-    const main = reports.find((r) => r.file === set.main);
-    const convert = reports.some((r) => r.needsConversion);
-    try {
-      this.prepareMain(set, main);
-    } catch (err) {
-      if (err instanceof LeaseFileFormatError) throw err;
-      const why = `cannot prepare for appends: ${(err as Error).message}`;
-      throw new LeaseFileFormatError(set.main, why, { cause: err });
-    }
-    if (convert) this.startCleanupInBackground();
-    if (this.lfcInterval > 0) {
-      log?.info("DHCPSRV_MEMFILE_LFC_SETUP", this.lfcInterval);
-      this.timer = setInterval(() => this.startCleanupInBackground(), this.lfcInterval * 1000);
-      this.timer.unref();
-    }
-    return reports.reduce((n, r) => n + r.rowErrors, 0);
-  }
-
-  private prepareMain(set: LeaseFileSet, main: FileLoadReport | undefined): void {
-    if (main === undefined || fs.statSync(set.main).size === 0) {
-      createLeaseFile(set.main, 6);
-    } else if (main.needsConversion) {
-      // Rows in Kea 2.2's layout must not go below another header: move the file away now.
-      if (!rotateLeaseFile(set, undefined, 6)) {
-        runLeaseFileCleanup(set, this.maxRowErrors, undefined, 6);
-        rotateLeaseFile(set, undefined, 6);
-      }
-    } else if (!main.endsWithNewline) {
-      // A row cut short by a crash stays one bad row instead of swallowing the next append.
-      fs.appendFileSync(set.main, "\n");
-    }
-    this.fd = fs.openSync(set.main, "a");
   }
 
   // ---- lookups -------------------------------------------------------------------------------
@@ -372,109 +309,27 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
     perState[e.state] = (perState[e.state] ?? 0) + delta;
   }
 
-  // ---- group commit --------------------------------------------------------------------------
+  // ---- lease file --------------------------------------------------------------------------
 
   private append(row: string): void {
-    if (!this.persist) return;
-    if (this.closed) throw new InvalidOperation("the lease store is closed");
-    this.queue.push(row);
-    this.queuedRows++;
+    this.journal.append(row);
   }
 
   get pendingWrites(): number {
-    return this.queuedRows;
+    return this.journal.pendingWrites;
   }
 
   flush(): void {
-    if (this.queuedRows === 0) return;
-    let buf = Buffer.from(this.queue.join(""), "utf8");
-    this.queue = [];
-    if (this.unwritten !== null) buf = Buffer.concat([this.unwritten, buf]);
-    let off = 0;
-    try {
-      while (off < buf.length) off += this.writer(this.fd, buf, off, buf.length - off);
-    } catch (err) {
-      this.unwritten = buf.subarray(off);
-      throw new LeaseFileWriteError(this.file, buf.length - off, { cause: err });
-    }
-    this.unwritten = null;
-    this.queuedRows = 0;
+    this.journal.flush();
   }
 
-  // ---- lease file cleanup --------------------------------------------------------------------
-
-  /**
-   * Starts a lease file cleanup now (the timer calls this every `lfc-interval` seconds): flushes,
-   * rotates the main file on the event loop, and compacts in a worker thread. Returns the running
-   * cleanup, or null when not persistent, closed, or already running.
-   */
+  /** Starts a lease file cleanup now (see LeaseJournal.runCleanup). */
   runCleanup(): Promise<LfcResult> | null {
-    if (this.files === null || this.closed || this.cleanup !== null) return null;
-    this.flush();
-    fs.closeSync(this.fd);
-    this.fd = -1;
-    try {
-      rotateLeaseFile(this.files, this.hooks.beforeRotationStep, 6);
-    } finally {
-      // Whatever happened, appends go to a main file that starts with the header.
-      this.reopenMain(this.files.main);
-    }
-    const log = this.hooks.logger;
-    const main = this.files.main;
-    log?.info("DHCPSRV_MEMFILE_LFC_START", main);
-    const done = (r: LfcResult | Error): void => {
-      this.cleanup = null;
-      this.lastCleanup = r;
-      if (r instanceof Error) log?.error("DHCPSRV_MEMFILE_LFC_FAIL", main, r.message);
-      else log?.info("DHCPSRV_MEMFILE_LFC_COMPLETE", main, r.leases, Math.round(r.durationMs));
-      this.hooks.onCleanupDone?.(r);
-    };
-    this.cleanup = startCleanupWorker(this.files, this.maxRowErrors, 6).then(
-      (r) => {
-        done(r);
-        return r;
-      },
-      (err: Error) => {
-        done(err);
-        throw err;
-      },
-    );
-    return this.cleanup;
+    return this.journal.runCleanup();
   }
 
-  private reopenMain(file: string): void {
-    let size = -1;
-    try {
-      size = fs.statSync(file).size;
-    } catch {
-      // missing: created below
-    }
-    if (size <= 0) createLeaseFile(file, 6);
-    this.fd = fs.openSync(file, "a");
-  }
-
-  /** A cleanup whose failure is reported through `onCleanupDone`, never thrown. */
-  private startCleanupInBackground(): void {
-    try {
-      this.runCleanup()?.catch(() => {});
-    } catch (err) {
-      this.lastCleanup = err as Error;
-      this.hooks.logger?.error("DHCPSRV_MEMFILE_LFC_FAIL", this.file, (err as Error).message);
-      this.hooks.onCleanupDone?.(err as Error);
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.timer !== null) clearInterval(this.timer);
-    try {
-      this.flush();
-    } finally {
-      this.closed = true;
-      await this.cleanup?.catch(() => {});
-      if (this.fd >= 0) fs.closeSync(this.fd);
-      this.fd = -1;
-    }
+  close(): Promise<void> {
+    return this.journal.close();
   }
 }
 
