@@ -23,10 +23,21 @@
  * - A row with `valid_lifetime` 0 deletes the lease of its address.
  */
 import { HWAddr } from "../dhcp/hwaddr.ts";
-import { decodeFormattedHex, toColonHex, tryParseIPv4 } from "../dhcp/ioaddress.ts";
-import type { JsonObject, JsonValue } from "../hooks/types.ts";
+import { toColonHex, tryParseIPv4 } from "../dhcp/ioaddress.ts";
+import type { JsonValue } from "../hooks/types.ts";
+import {
+  decodeHex,
+  escapeField,
+  readBool,
+  readText,
+  readUint,
+  readUserContext,
+  stripCR,
+} from "./csv-columns.ts";
 import { Lease4, LeaseState } from "./lease.ts";
 import { LeaseFileFormatError, LeaseRowError } from "./lease-store.ts";
+
+export { escapeField, unescapeField } from "./csv-columns.ts";
 
 /** Every v4 column Kea has defined, in file order. */
 export const LEASE4_COLUMNS = [
@@ -159,27 +170,6 @@ export function parseLease4Row(line: string, layout: Lease4FileLayout): Lease4 {
   });
 }
 
-function stripCR(line: string): string {
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
-}
-
-/** Colon hex as Kea writes it ("0a:1b"), on a fast path; any form Kea reads otherwise. */
-function decodeHex(text: string): Buffer | null {
-  const n = text.length;
-  if (n % 3 === 2) {
-    const out = Buffer.allocUnsafe((n + 1) / 3);
-    let i = 0;
-    for (let j = 0; i < n; i += 3, j++) {
-      const hi = hexDigit(text.charCodeAt(i));
-      const lo = hexDigit(text.charCodeAt(i + 1));
-      if (hi < 0 || lo < 0 || (i + 2 < n && text.charCodeAt(i + 2) !== 58)) break;
-      out[j] = hi * 16 + lo;
-    }
-    if (i >= n) return out;
-  }
-  return decodeFormattedHex(text);
-}
-
 function readHWAddr(text: string): HWAddr | null {
   if (text === "") return null;
   const bytes = decodeHex(text);
@@ -200,123 +190,6 @@ function readClientId(text: string): Buffer | null {
     throw new LeaseRowError(`client identifier of ${bytes.length} bytes is too long`);
   }
   return bytes.length === 0 ? null : bytes;
-}
-
-function readUint(text: string, column: string, max: number): number {
-  const len = text.length;
-  if (len === 0 || len > 16) throw new LeaseRowError(`${column} '${text}' is not a number`);
-  let v = 0;
-  for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) throw new LeaseRowError(`${column} '${text}' is not a number`);
-    v = v * 10 + c;
-  }
-  if (v > max) throw new LeaseRowError(`${column} ${text} is out of range`);
-  return v;
-}
-
-function readBool(text: string, column: string): boolean {
-  if (text === "1") return true;
-  if (text === "0") return false;
-  throw new LeaseRowError(`${column} '${text}' is not 0 or 1`);
-}
-
-function readUserContext(text: string): JsonObject | null {
-  if (text === "") return null;
-  const json = unescapeField(text);
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new LeaseRowError(`user context '${json}' is not JSON`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new LeaseRowError(`user context '${json}' is not a JSON map`);
-  }
-  return NON_ASCII.test(json)
-    ? (decodeJsonStrings(value as JsonObject) as JsonObject)
-    : (value as JsonObject);
-}
-
-/** A field's text: escapes decoded, then its bytes read as UTF-8. */
-function readText(field: string): string {
-  return bytesToText(unescapeField(field));
-}
-
-// Bytes 0x80..0xff in a latin1 string, or a JSON \u00XX escape of one.
-const NON_ASCII = /[\x80-\xff]|\\u00[89a-fA-F]/;
-const HIGH_BYTE = /[\x80-\xff]/;
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
-/** A latin1 string holding UTF-8 bytes becomes the text they encode (or stays as it is). */
-function bytesToText(s: string): string {
-  if (!HIGH_BYTE.test(s)) return s;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return s;
-  try {
-    return UTF8.decode(Buffer.from(s, "latin1"));
-  } catch {
-    return s; // not UTF-8: keep one character per byte
-  }
-}
-
-function decodeJsonStrings(v: JsonValue): JsonValue {
-  if (typeof v === "string") return bytesToText(v);
-  if (Array.isArray(v)) return v.map(decodeJsonStrings);
-  if (typeof v === "object" && v !== null) {
-    const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[bytesToText(k)] = decodeJsonStrings(x);
-    return out;
-  }
-  return v;
-}
-
-const ESCAPE_TAG = "&#x";
-const NEEDS_ESCAPE = /[,&\n\r]/;
-
-/** Escapes `,` and `&` (Kea 2.2), plus line breaks, as `&#x` + two lower-case hex digits. */
-export function escapeField(text: string): string {
-  if (!NEEDS_ESCAPE.test(text)) return text;
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x2c || c === 0x26 || c === 0x0a || c === 0x0d) {
-      out += ESCAPE_TAG + (c < 16 ? "0" : "") + c.toString(16);
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-/**
- * Decodes every `&#xHH` (either case) into the byte HH; a tag not followed by two hex digits
- * stays as it is, as in Kea. Works on latin1 strings (one char per byte).
- */
-export function unescapeField(text: string): string {
-  let at = text.indexOf(ESCAPE_TAG);
-  if (at < 0) return text;
-  let out = "";
-  let from = 0;
-  while (at >= 0) {
-    const hi = at + 4 < text.length ? hexDigit(text.charCodeAt(at + 3)) : -1;
-    const lo = hi >= 0 ? hexDigit(text.charCodeAt(at + 4)) : -1;
-    if (lo >= 0) {
-      out += text.slice(from, at) + String.fromCharCode(hi * 16 + lo);
-      from = at + 5;
-    } else {
-      out += text.slice(from, at + 3);
-      from = at + 3;
-    }
-    at = text.indexOf(ESCAPE_TAG, from);
-  }
-  return out + text.slice(from);
 }
 
 /**

@@ -22,9 +22,17 @@
  *   lease, so unlike v4 it is not lower-cased on load.
  */
 import { HType, HWAddr } from "../dhcp/hwaddr.ts";
-import { decodeFormattedHex, ipv6ToString, toColonHex, tryParseIPv6 } from "../dhcp/ioaddress.ts";
-import type { JsonObject, JsonValue } from "../hooks/types.ts";
-import { escapeField, keaJsonText, unescapeField } from "./csv-lease-file4.ts";
+import { ipv6ToString, toColonHex, tryParseIPv6 } from "../dhcp/ioaddress.ts";
+import {
+  decodeHex,
+  escapeField,
+  readBool,
+  readText,
+  readUint,
+  readUserContext,
+  stripCR,
+} from "./csv-columns.ts";
+import { keaJsonText } from "./csv-lease-file4.ts";
 import { LeaseFileFormatError, LeaseRowError } from "./lease-store.ts";
 import { Lease6, LeaseState } from "./lease6.ts";
 
@@ -213,100 +221,4 @@ function readHWAddr(
   } catch {
     return null;
   }
-}
-
-function stripCR(line: string): string {
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
-}
-
-/** Colon hex as Kea writes it ("0a:1b"), on a fast path; any form Kea reads otherwise. */
-function decodeHex(text: string): Buffer | null {
-  const n = text.length;
-  if (n % 3 === 2) {
-    const out = Buffer.allocUnsafe((n + 1) / 3);
-    let i = 0;
-    for (let j = 0; i < n; i += 3, j++) {
-      const hi = hexDigit(text.charCodeAt(i));
-      const lo = hexDigit(text.charCodeAt(i + 1));
-      if (hi < 0 || lo < 0 || (i + 2 < n && text.charCodeAt(i + 2) !== 58)) break;
-      out[j] = hi * 16 + lo;
-    }
-    if (i >= n) return out;
-  }
-  return decodeFormattedHex(text);
-}
-
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-function readUint(text: string, column: string, max: number): number {
-  const len = text.length;
-  if (len === 0 || len > 16) throw new LeaseRowError(`${column} '${text}' is not a number`);
-  let v = 0;
-  for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) throw new LeaseRowError(`${column} '${text}' is not a number`);
-    v = v * 10 + c;
-  }
-  if (v > max) throw new LeaseRowError(`${column} ${text} is out of range`);
-  return v;
-}
-
-function readBool(text: string, column: string): boolean {
-  if (text === "1") return true;
-  if (text === "0") return false;
-  throw new LeaseRowError(`${column} '${text}' is not 0 or 1`);
-}
-
-function readUserContext(text: string): JsonObject | null {
-  if (text === "") return null;
-  const json = unescapeField(text);
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new LeaseRowError(`user context '${json}' is not JSON`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new LeaseRowError(`user context '${json}' is not a JSON map`);
-  }
-  return NON_ASCII.test(json)
-    ? (decodeJsonStrings(value as JsonObject) as JsonObject)
-    : (value as JsonObject);
-}
-
-/** A field's text: escapes decoded, then its bytes read as UTF-8. */
-function readText(field: string): string {
-  return bytesToText(unescapeField(field));
-}
-
-// Bytes 0x80..0xff in a latin1 string, or a JSON \u00XX escape of one.
-const NON_ASCII = /[\x80-\xff]|\\u00[89a-fA-F]/;
-const HIGH_BYTE = /[\x80-\xff]/;
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
-/** A latin1 string holding UTF-8 bytes becomes the text they encode (or stays as it is). */
-function bytesToText(s: string): string {
-  if (!HIGH_BYTE.test(s)) return s;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return s;
-  try {
-    return UTF8.decode(Buffer.from(s, "latin1"));
-  } catch {
-    return s; // not UTF-8: keep one character per byte
-  }
-}
-
-function decodeJsonStrings(v: JsonValue): JsonValue {
-  if (typeof v === "string") return bytesToText(v);
-  if (Array.isArray(v)) return v.map(decodeJsonStrings);
-  if (typeof v === "object" && v !== null) {
-    const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[bytesToText(k)] = decodeJsonStrings(x);
-    return out;
-  }
-  return v;
 }
