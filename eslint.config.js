@@ -13,6 +13,25 @@ export default tseslint.config(
     },
   },
   {
+    // Shipped hook libraries are written exactly as a user's library would be: only the public
+    // entries (nestor/hooks, nestor/dhcp, nestor/dhcp4, nestor/dhcp6), never the server's sources.
+    files: ["hooks/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "(^|/)(src|dist)/",
+              message:
+                "a shipped library imports only nestor/hooks, nestor/dhcp, nestor/dhcp4, nestor/dhcp6",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
