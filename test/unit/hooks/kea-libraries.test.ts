@@ -1,0 +1,74 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { parseHooksLibraries, SHIPPED_LIBRARIES } from "../../../src/hooks/config.ts";
+import { ConfigError } from "../../../src/util/errors.ts";
+
+// A Kea configuration names its hook libraries by their shared objects; Nestor loads its own
+// version of the ones it ships, with the same parameters, so the configuration runs unmodified.
+const HOOKS_DIR = fileURLToPath(new URL("../../../hooks/", import.meta.url));
+
+test("Kea's shared objects under any directory load Nestor's shipped libraries with their parameters", () => {
+  const libs = parseHooksLibraries(
+    [
+      {
+        library: "/opt/kea/lib/kea/hooks/libdhcp_run_script.so",
+        parameters: { name: "/etc/kea/script.sh", sync: false },
+      },
+      { library: "libdhcp_bootp.so" },
+      { library: "/usr/local/lib/kea/hooks/libdhcp_user_chk.so.1" },
+    ],
+    "Dhcp4.hooks-libraries",
+    "/etc/kea/kea-dhcp4.conf",
+  );
+  assert.deepEqual(
+    libs.map((l) => [l.library, l.shipped, l.path]),
+    [
+      [
+        "/opt/kea/lib/kea/hooks/libdhcp_run_script.so",
+        "run_script",
+        `${HOOKS_DIR}run_script/index.ts`,
+      ],
+      ["libdhcp_bootp.so", "bootp", `${HOOKS_DIR}bootp/index.ts`],
+      [
+        "/usr/local/lib/kea/hooks/libdhcp_user_chk.so.1",
+        "user_chk",
+        `${HOOKS_DIR}user_chk/index.ts`,
+      ],
+    ],
+  );
+  assert.deepEqual(libs[0]!.parameters, { name: "/etc/kea/script.sh", sync: false });
+  assert.deepEqual(Object.values(SHIPPED_LIBRARIES).sort(), ["bootp", "run_script", "user_chk"]);
+});
+
+test("any other native library is refused with the file, the key and what Nestor loads instead", () => {
+  for (const library of ["/usr/lib/kea/hooks/libdhcp_lease_cmds.so", "libdhcp_ha.so.0.0.0"]) {
+    assert.throws(
+      () =>
+        parseHooksLibraries(
+          [{ library: "examples/lib.ts" }, { library }],
+          "Dhcp4.hooks-libraries",
+          "/etc/kea/kea-dhcp4.conf",
+        ),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.path, "Dhcp4.hooks-libraries[1].library");
+        assert.equal(err.file, "/etc/kea/kea-dhcp4.conf");
+        assert.match(err.reason, /native \(C\+\+\) hook library/);
+        assert.match(err.reason, /JavaScript or TypeScript/);
+        assert.match(err.reason, /libdhcp_run_script\.so, libdhcp_bootp\.so, libdhcp_user_chk\.so/);
+        return true;
+      },
+    );
+  }
+});
+
+test("a JavaScript or TypeScript library keeps its own path, relative to the configuration file", () => {
+  const [lib] = parseHooksLibraries(
+    [{ library: "hooks/my_lib.so.ts" }],
+    "Dhcp4.hooks-libraries",
+    "/etc/nestor/nestor-dhcp4.json",
+  );
+  assert.equal(lib!.path, "/etc/nestor/hooks/my_lib.so.ts");
+  assert.equal(lib!.shipped, undefined);
+});
