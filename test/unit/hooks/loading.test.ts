@@ -144,8 +144,8 @@ test("a missing file and a non-module extension are refused with the reason", as
   const bed = testBed();
   const dir = scratchDir();
   await assert.rejects(bed.manager.loadLibraries([fixture("does-not-exist.ts")]), /no such file/);
-  const so = writeLibrary(dir, "libdhcp_bootp.so", "\x7fELF");
-  await assert.rejects(bed.manager.loadLibraries([so]), /not an ES module/);
+  const native = writeLibrary(dir, "addon.node", "\x7fELF");
+  await assert.rejects(bed.manager.loadLibraries([native]), /not an ES module/);
 });
 
 test("multi_threading_compatible() defaults to 0; with multi-threading such a library is refused", async () => {
