@@ -93,6 +93,11 @@ const BROADCAST = "255.255.255.255";
 const ZERO = "0.0.0.0";
 const DHCP4_CLIENT_PORT = 68;
 const DHCP4_SERVER_PORT = 67;
+/**
+ * The client class of BOOTP queries (set by the bootp hook library, which turns them into
+ * REQUESTs): their leases never expire and their responses are in the class too.
+ */
+const BOOTP_CLASS = "BOOTP";
 /** Options Kea adds to every lease response when configured, asked for or not. */
 const BASIC_OPTIONS = [DHO.ROUTERS, DHO.DOMAIN_NAME_SERVERS, DHO.DOMAIN_NAME];
 
@@ -384,6 +389,7 @@ export class Dhcp4Srv {
       requestedLifetime: uint32Option(q, DHO.DHCP_LEASE_TIME),
       hostname,
       now: ex.now,
+      bootp: q.inClass(BOOTP_CLASS),
     };
   }
 
@@ -464,7 +470,11 @@ export class Dhcp4Srv {
   /** REQUEST that cannot be granted: NAK, or silence for an unknown INIT-REBOOT client. */
   private requestRefused(ex: Exchange4, ctx: ClientContext4): void {
     const q = ex.query;
-    const initReboot = q.getOption(DHO.DHCP_SERVER_IDENTIFIER) === undefined && q.ciaddrInt === 0;
+    // INIT-REBOOT as Kea tells it: no server identifier and a requested address option (a BOOTP
+    // request has neither, and is NAKed like any REQUEST that cannot be granted).
+    const initReboot =
+      q.getOption(DHO.DHCP_SERVER_IDENTIFIER) === undefined &&
+      q.getOption(DHO.DHCP_REQUESTED_ADDRESS) !== undefined;
     if (initReboot && !ctx.subnet.authoritative && this.engine.findClientLease(ctx) === null) {
       return this.drop(ex, "INIT-REBOOT client unknown to this non-authoritative server");
     }
@@ -561,6 +571,12 @@ export class Dhcp4Srv {
   // ---- the response ----------------------------------------------------------------------
 
   private buildResponse(ex: Exchange4): void {
+    this.buildResponseFor(ex);
+    // As Kea's processRequest: the answer to a BOOTP query (ACK or NAK) is in the BOOTP class.
+    if (ex.response !== null && ex.query.inClass(BOOTP_CLASS)) ex.response.addClass(BOOTP_CLASS);
+  }
+
+  private buildResponseFor(ex: Exchange4): void {
     if (ex.response !== null) return; // a NAK is already built
     const type = ex.query.getType();
     if (type === DHCPDISCOVER || type === DHCPREQUEST) {

@@ -13,13 +13,15 @@
  *  REQUEST:  the requested address (option 50, else ciaddr) must be the reserved one when the
  *            client has a reservation, must not be reserved for or leased to another client, and
  *            must be in a pool or reserved for this client; otherwise null (the server NAKs).
- *            Without a requested address the client's current lease is renewed.
+ *            Without a requested address (a BOOTP request, processed as a REQUEST) the client's
+ *            current lease is renewed, else its reserved address is given, else the next free
+ *            pool address, as Kea's requestLease4 does.
  * A declined address is never handed out before its probation period ended and it was recovered.
  */
 import type { HWAddr } from "../dhcp/hwaddr.ts";
 import { ipv4FromString, ipv4ToString } from "../dhcp/ioaddress.ts";
 import type { Host4, HostStore4 } from "./host.ts";
-import { Lease4, LeaseState } from "./lease.ts";
+import { INFINITY_LFT, Lease4, LeaseState } from "./lease.ts";
 import type { LeaseStore4 } from "./lease-store.ts";
 import type { Pool4, Subnet4 } from "./subnet4.ts";
 
@@ -39,6 +41,11 @@ export interface ClientContext4 {
   hostname: string;
   /** Now, in seconds since the epoch. */
   now: number;
+  /**
+   * The query is in the BOOTP class (the bootp hook library's BOOTP requests): its lease gets an
+   * infinite valid lifetime, as Kea's AllocEngine::getValidLft gives it.
+   */
+  bootp?: boolean;
 }
 
 export const PickKind = {
@@ -116,7 +123,11 @@ export class AllocEngine4 {
     if (req === 0) {
       if (own !== null && this.keepable(ctx, own)) return this.make(ctx, addrOf(own), own);
       req = reserved;
-      if (req === 0) return null;
+      if (req === 0) {
+        // No address named and none reserved: the next free pool address.
+        const free = this.nextFree(ctx, own);
+        return free === 0 ? null : this.make(ctx, free, own);
+      }
     }
     if (reserved !== 0 && req !== reserved) return null;
     if (!ctx.subnet.inRange(req)) return null;
@@ -203,8 +214,9 @@ export class AllocEngine4 {
     };
   }
 
-  /** The client's requested lifetime within [min, max], else the default. */
+  /** Infinite for BOOTP; else the client's requested lifetime within [min, max], else the default. */
   private lifetime(ctx: ClientContext4): number {
+    if (ctx.bootp === true) return INFINITY_LFT;
     const t = ctx.subnet.validLifetime;
     const r = ctx.requestedLifetime;
     if (r === 0) return t.default;
