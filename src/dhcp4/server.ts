@@ -110,7 +110,7 @@ export class Dhcp4Server {
     const serverHooks = new ServerHooks();
     this.hookIdx = registerDhcp4Hooks(serverHooks);
     serverHooks.ensureHook(COMMAND_PROCESSED_HOOK);
-    this.hooks = new HooksManager({ serverHooks, logManager: this.logs });
+    this.hooks = new HooksManager({ serverHooks, logManager: this.logs, statistics: this.stats });
     this.iface = new IfaceManager({
       family: 4,
       port: options.serverPort ?? 67,

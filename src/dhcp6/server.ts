@@ -103,7 +103,7 @@ export class Dhcp6Server {
     const serverHooks = new ServerHooks();
     this.hookIdx = registerDhcp6Hooks(serverHooks);
     serverHooks.ensureHook(COMMAND_PROCESSED_HOOK);
-    this.hooks = new HooksManager({ serverHooks, logManager: this.logs });
+    this.hooks = new HooksManager({ serverHooks, logManager: this.logs, statistics: this.stats });
     this.iface = new IfaceManager({
       family: 6,
       port: options.serverPort ?? 547,

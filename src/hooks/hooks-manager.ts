@@ -10,6 +10,7 @@
  * libraries' unload() run in reverse order and all their registrations are removed.
  */
 import { defaultLogManager, defineMessages, type LogManager, type Logger } from "../log/logger.ts";
+import { StatsManager } from "../stats/stats-manager.ts";
 import type { CalloutHandle } from "./callout-handle.ts";
 import { CalloutManager, POST_LIBRARY_INDEX, PRE_LIBRARY_INDEX } from "./callout-manager.ts";
 import type { HookLibraryConfig } from "./config.ts";
@@ -51,6 +52,8 @@ export interface HooksManagerOptions {
   loadTimeoutMs?: number;
   /** How long a retired generation waits for its requests before unloading anyway. */
   drainTimeoutMs?: number;
+  /** The server's statistics, which libraries reach with LibraryHandle.getStatistics(). */
+  statistics?: StatsManager;
 }
 
 export interface LoadOptions {
@@ -69,6 +72,7 @@ export interface LibraryInfo {
 export class HooksManager {
   readonly serverHooks: ServerHooks;
   readonly logManager: LogManager;
+  readonly statistics: StatsManager;
   private readonly hooksLogger: Logger;
   private readonly calloutsLogger: Logger;
   private readonly calloutTimeoutMs: number;
@@ -84,6 +88,7 @@ export class HooksManager {
   constructor(options: HooksManagerOptions = {}) {
     this.serverHooks = options.serverHooks ?? new ServerHooks();
     this.logManager = options.logManager ?? defaultLogManager;
+    this.statistics = options.statistics ?? new StatsManager();
     this.hooksLogger = this.logManager.getLogger("hooks");
     this.calloutsLogger = this.logManager.getLogger("callouts");
     this.calloutTimeoutMs = options.calloutTimeoutMs ?? 30_000;
@@ -237,8 +242,13 @@ export class HooksManager {
   }
 
   private serverHandle(manager: CalloutManager, index: number): LibraryHandle {
-    return new LibraryHandle(manager, index, "(server)", undefined, (name) =>
-      this.logManager.getLogger(name),
+    return new LibraryHandle(
+      manager,
+      index,
+      "(server)",
+      undefined,
+      (name) => this.logManager.getLogger(name),
+      this.statistics,
     );
   }
 
@@ -256,8 +266,13 @@ export class HooksManager {
         if (options.multiThreading === true && !mt) {
           throw new LibraryLoadError(config.library, "it is not multi-threading compatible");
         }
-        const handle = new LibraryHandle(manager, index, config.path, config.parameters, (name) =>
-          this.logManager.getLogger(name),
+        const handle = new LibraryHandle(
+          manager,
+          index,
+          config.path,
+          config.parameters,
+          (name) => this.logManager.getLogger(name),
+          this.statistics,
         );
         const lib: LoadedLibrary = {
           config,

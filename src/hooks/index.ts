@@ -48,6 +48,7 @@ export type {
 } from "./types.ts";
 export { defineMessages, Logger, LogManager, Severity } from "../log/logger.ts";
 export type { LoggerSpec, LogOutput, SeverityName } from "../log/logger.ts";
+export type { StatsManager, Observation, StatValue } from "../stats/index.ts";
 
 /**
  * A logger named `<server logger>.<name>` (e.g. `nestor-dhcp4.packet-capture`), usable at module

@@ -4,6 +4,7 @@
  * can only (de)register its own callouts.
  */
 import type { Logger } from "../log/logger.ts";
+import type { StatsManager } from "../stats/stats-manager.ts";
 import type { CalloutManager } from "./callout-manager.ts";
 import { ServerHooks } from "./server-hooks.ts";
 import type { Callout, CommandCallout, HookName, JsonObject, JsonValue } from "./types.ts";
@@ -13,6 +14,7 @@ export class LibraryHandle {
   private readonly index: number;
   private readonly parameters: JsonObject | undefined;
   private readonly makeLogger: (name: string) => Logger;
+  private readonly statistics: StatsManager;
   readonly libraryPath: string;
 
   constructor(
@@ -21,12 +23,14 @@ export class LibraryHandle {
     libraryPath: string,
     parameters: JsonObject | undefined,
     makeLogger: (name: string) => Logger,
+    statistics: StatsManager,
   ) {
     this.manager = manager;
     this.index = index;
     this.libraryPath = libraryPath;
     this.parameters = parameters;
     this.makeLogger = makeLogger;
+    this.statistics = statistics;
   }
 
   /** Appends fn after this library's other callouts on the hook; unknown hook: NoSuchHook. */
@@ -80,5 +84,14 @@ export class LibraryHandle {
    */
   createLogger(name: string): Logger {
     return this.makeLogger(name);
+  }
+
+  /**
+   * The server's statistics (Kea's `StatsMgr::instance()`): a library counts with
+   * `addValue("pkt4-receive-drop", 1)`, reads with `get(name)`, as the `statistic-*` commands
+   * show them. A HooksManager made without a server's statistics has a private set.
+   */
+  getStatistics(): StatsManager {
+    return this.statistics;
   }
 }

@@ -66,7 +66,7 @@ export async function server4(
   ]);
   const serverHooks = new ServerHooks();
   const hookIdx = registerDhcp4Hooks(serverHooks);
-  const hooks = new HooksManager({ serverHooks, logManager: logs });
+  const hooks = new HooksManager({ serverHooks, logManager: logs, statistics: stats });
   if (libraries.length > 0) await hooks.loadLibraries(parseHooksLibraries(libraries));
   const srv = new Dhcp4Srv({
     model,

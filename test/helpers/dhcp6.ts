@@ -74,7 +74,7 @@ export async function server6(
   ]);
   const serverHooks = new ServerHooks();
   const hookIdx = registerDhcp6Hooks(serverHooks);
-  const hooks = new HooksManager({ serverHooks, logManager: logs });
+  const hooks = new HooksManager({ serverHooks, logManager: logs, statistics: stats });
   if (libraries.length > 0) await hooks.loadLibraries(parseHooksLibraries(libraries));
   const srv = new Dhcp6Srv({
     model,
