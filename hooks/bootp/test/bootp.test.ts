@@ -1,0 +1,264 @@
+/**
+ * The bootp library in a DHCPv4 server (the server's query processing, in process, with an
+ * in-memory lease store): BOOTP requests built byte by byte go in, replies are taken apart on
+ * the wire.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import {
+  SERVER_ADDR,
+  config4,
+  exchange,
+  query4,
+  server4,
+  T,
+  type Server4Bed,
+} from "../../../test/helpers/dhcp4.ts";
+import { bootpRequest, ipBytes, option, optionCodes, parseWire, type WireReply } from "./wire.ts";
+import type { Seen } from "./fixtures/record.ts";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const BOOTP = here("../index.ts");
+const RECORD = here("./fixtures/record.ts");
+const PACK_FIRST = here("./fixtures/pack-first.ts");
+const UNPACK_FIRST = here("./fixtures/unpack-first.ts");
+const INFINITY = 0xffffffff;
+const DHCP_SPECIFIC = [50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 61];
+
+function recorded(): Seen[] {
+  const g = globalThis as Record<symbol, Seen[] | undefined>;
+  return (g[Symbol.for("bootp-test.record")] ??= []);
+}
+
+async function bed(libraries: string[] = [BOOTP, RECORD], extra = {}, subnet = {}) {
+  recorded().length = 0;
+  return server4(
+    config4(
+      { "option-data": [{ name: "domain-name-servers", data: "198.51.100.53" }], ...extra },
+      subnet,
+    ),
+    libraries.map((library) => ({ library })),
+  );
+}
+
+async function ask(b: Server4Bed, data: Buffer): Promise<{ raw: Buffer; wire: WireReply } | null> {
+  const r = await exchange(b, data);
+  return r === null ? null : { raw: r.reply.data, wire: parseWire(r.reply.data) };
+}
+
+function stat(b: Server4Bed, name: string): unknown {
+  return b.stats.get(name)?.value ?? 0;
+}
+
+test("a BOOTP request gets a 300-octet BOOTREPLY with an address, no DHCP options, and an infinite lease", async () => {
+  const b = await bed();
+  const query = bootpRequest({ xid: 0x01020304, mac: "02:00:00:00:b0:01", secs: 3 });
+  const r = await ask(b, query);
+  assert.ok(r, "no reply");
+  const w = r.wire;
+  assert.equal(w.length, 300);
+  assert.equal(w.op, 2);
+  assert.equal(w.xid, 0x01020304);
+  assert.equal(w.htype, 1);
+  assert.equal(w.hlen, 6);
+  assert.equal(w.chaddr, "02000000b001" + "00".repeat(10));
+  assert.equal(w.yiaddr, "198.51.100.10");
+  assert.equal(w.cookie, 0x63825363);
+  for (const code of DHCP_SPECIFIC) {
+    assert.equal(option(w, code), undefined, `option ${code} must not be in a BOOTP reply`);
+  }
+  // The vendor extensions a BOOTP client can use: mask, routers, name servers, in Kea's order.
+  assert.deepEqual(optionCodes(w), [1, 3, 6]);
+  assert.deepEqual([...option(w, 1)!], [255, 255, 255, 0]);
+  assert.deepEqual([...option(w, 3)!], ipBytes("198.51.100.1"));
+  assert.ok(w.padding.length > 0 && w.padding.every((x) => x === 0), "zero padding after END");
+  assert.equal(r.raw[300 - w.padding.length - 1], 255, "END right before the padding");
+
+  const lease = b.leases.getLease4("198.51.100.10");
+  assert.ok(lease, "the lease is stored");
+  assert.equal(lease.validLifetime, INFINITY);
+  assert.equal(lease.hwaddr?.toText(false), "02:00:00:00:b0:01");
+  assert.equal(lease.clientId, null);
+  assert.equal(lease.isExpired(lease.cltt + 10 * 365 * 86400), false);
+
+  // The server saw a DHCPREQUEST in class BOOTP, and answered in class BOOTP.
+  const seen = recorded();
+  assert.deepEqual(seen[0], { hook: "pkt4_receive", type: T.DHCPREQUEST, classes: ["BOOTP"] });
+  assert.equal(seen[1]!.hook, "leases4_committed");
+  assert.ok(seen[1]!.classes.includes("BOOTP"));
+  // Counted as a REQUEST received; sent without a message type, so only in pkt4-sent (as Kea,
+  // which counts sent packets by type after pkt4_send).
+  assert.equal(stat(b, "pkt4-request-received"), 1);
+  assert.equal(stat(b, "pkt4-sent"), 1);
+  assert.equal(stat(b, "pkt4-ack-sent"), 0);
+});
+
+test("the same BOOTP client asking again keeps its address, still for ever", async () => {
+  const b = await bed();
+  const first = await ask(b, bootpRequest({ mac: "02:00:00:00:b0:02" }));
+  const other = await ask(b, bootpRequest({ mac: "02:00:00:00:b0:03" }));
+  const again = await ask(b, bootpRequest({ mac: "02:00:00:00:b0:02", xid: 7 }));
+  assert.equal(first?.wire.yiaddr, "198.51.100.10");
+  assert.equal(other?.wire.yiaddr, "198.51.100.11");
+  assert.equal(again?.wire.yiaddr, "198.51.100.10");
+  assert.equal(b.leases.getLease4("198.51.100.10")?.validLifetime, INFINITY);
+});
+
+test("a BOOTP client with a reservation by hardware address gets the reserved address and fields", async () => {
+  const b = await bed(
+    [BOOTP],
+    {},
+    {
+      reservations: [
+        {
+          "hw-address": "02:00:00:00:b0:04",
+          "ip-address": "198.51.100.40",
+          "next-server": "198.51.100.2",
+          "boot-file-name": "pxelinux.0",
+        },
+      ],
+    },
+  );
+  const r = await ask(b, bootpRequest({ mac: "02:00:00:00:b0:04" }));
+  assert.equal(r?.wire.yiaddr, "198.51.100.40");
+  assert.equal(r?.wire.siaddr, "198.51.100.2");
+  assert.equal(r?.wire.file, "pxelinux.0");
+  assert.equal(r?.wire.length, 300);
+  assert.equal(b.leases.getLease4("198.51.100.40")?.validLifetime, INFINITY);
+});
+
+test("a relayed BOOTP request is answered through the relay with giaddr and hops kept", async () => {
+  const b = await bed();
+  const r = await exchange(
+    b,
+    bootpRequest({ mac: "02:00:00:00:b0:05", giaddr: "198.51.100.254", hops: 1 }),
+    "198.51.100.254",
+    SERVER_ADDR,
+  );
+  assert.ok(r);
+  assert.equal(r.reply.address, "198.51.100.254");
+  assert.equal(r.reply.port, 67);
+  const w = parseWire(r.reply.data);
+  assert.equal(w.giaddr, "198.51.100.254");
+  assert.equal(w.hops, 1);
+  assert.equal(w.length, 300);
+});
+
+test("DHCP queries are left alone: DORA gets DHCP options and a finite lease", async () => {
+  const b = await bed();
+  const offer = await exchange(b, query4(T.DHCPDISCOVER, { mac: "02:00:00:00:d0:01" }));
+  assert.ok(offer);
+  assert.equal(offer.pkt.getType(), T.DHCPOFFER);
+  const ack = await exchange(
+    b,
+    query4(T.DHCPREQUEST, {
+      mac: "02:00:00:00:d0:01",
+      requested: offer.pkt.yiaddr,
+      serverId: SERVER_ADDR,
+    }),
+  );
+  assert.ok(ack);
+  assert.equal(ack.pkt.getType(), T.DHCPACK);
+  const w = parseWire(ack.reply.data);
+  assert.ok(w.length < 300, `a DHCP reply is not padded (${w.length} octets)`);
+  assert.equal(option(w, 53)?.[0], T.DHCPACK);
+  assert.deepEqual([...option(w, 54)!], ipBytes(SERVER_ADDR));
+  assert.equal(option(w, 51)?.readUInt32BE(0), 4000);
+  assert.equal(b.leases.getLease4(ack.pkt.yiaddr)?.validLifetime, 4000);
+  assert.ok(recorded().every((s) => !s.classes.includes("BOOTP")));
+});
+
+test("a DHCP-specific option sent by a BOOTP client does not come back", async () => {
+  const b = await bed();
+  const r = await ask(
+    b,
+    bootpRequest({
+      mac: "02:00:00:00:b0:06",
+      options: [
+        [61, Buffer.from([1, 2, 0, 0, 0, 0xb0, 6])],
+        [12, Buffer.from("bootp-host")],
+      ],
+    }),
+  );
+  assert.ok(r);
+  assert.equal(option(r.wire, 61), undefined, "client identifier not echoed to a BOOTP client");
+  assert.equal(r.wire.length, 300);
+});
+
+test("a library that packed the response first (SKIP on pkt4_send) makes bootp drop it, logged", async () => {
+  const b = await bed([PACK_FIRST, BOOTP]);
+  const r = await exchange(b, bootpRequest({ mac: "02:00:00:00:b0:07" }));
+  assert.equal(r, null, "no reply");
+  assert.ok(
+    b.lines.some((l) => /HOOKS_CALLOUT_EXCEPTION.*pkt4_send.*packet pack already handled/.test(l)),
+    b.lines.join("\n"),
+  );
+  // DHCP replies are not bootp's business: packed by the other library, sent as they are.
+  const offer = await exchange(b, query4(T.DHCPDISCOVER, { mac: "02:00:00:00:d0:02" }));
+  assert.equal(offer?.pkt.getType(), T.DHCPOFFER);
+});
+
+test("a library that parsed the query first (SKIP on buffer4_receive) does not stop the classification", async () => {
+  const b = await bed([UNPACK_FIRST, BOOTP, RECORD]);
+  const r = await ask(b, bootpRequest({ mac: "02:00:00:00:b0:08" }));
+  assert.equal(r?.wire.length, 300);
+  assert.deepEqual(recorded()[0]?.classes, ["BOOTP"]);
+  const g = globalThis as Record<symbol, number | undefined>;
+  assert.ok((g[Symbol.for("bootp-test.unpacked")] ?? 0) >= 1);
+});
+
+test("a malformed query is dropped by the library and counted as a parse failure", async () => {
+  const b = await bed();
+  const bad = bootpRequest({ options: [[12, Buffer.from("host")]] });
+  bad[241] = 200; // option 12's length now runs past the end of the message
+  assert.equal(await exchange(b, bad), null);
+  const short = Buffer.alloc(100, 1);
+  assert.equal(await exchange(b, short), null);
+  assert.equal(stat(b, "pkt4-parse-failed"), 2);
+  assert.equal(stat(b, "pkt4-receive-drop"), 2);
+  assert.ok(
+    b.lines.some((l) => l.includes("BOOTP_PACKET_UNPACK_FAILED")),
+    b.lines.join("\n"),
+  );
+  // The server still answers the next one.
+  assert.equal((await ask(b, bootpRequest()))?.wire.length, 300);
+});
+
+test("a BOOTREPLY without a message type is not a BOOTP query: the server drops it", async () => {
+  const b = await bed();
+  assert.equal(await exchange(b, bootpRequest({ op: 2 })), null);
+  assert.equal(recorded().length, 0);
+  assert.equal(stat(b, "pkt4-receive-drop"), 1);
+});
+
+test("an RFC 951 request (236 octets, no vendor extensions) is processed as Kea's library does", async () => {
+  const b = await bed();
+  const r = await ask(b, bootpRequest().subarray(0, 236));
+  assert.equal(r?.wire.length, 300);
+  assert.equal(r?.wire.yiaddr, "198.51.100.10");
+});
+
+test("with the pool exhausted a BOOTP client gets a BOOTREPLY without an address (Kea's NAK, stripped)", async () => {
+  const b = await bed();
+  for (const n of [1, 2, 3]) await ask(b, bootpRequest({ mac: `02:00:00:00:b1:0${n}` }));
+  const r = await ask(b, bootpRequest({ mac: "02:00:00:00:b1:09" }));
+  assert.ok(r);
+  assert.equal(r.wire.op, 2);
+  assert.equal(r.wire.yiaddr, "0.0.0.0");
+  assert.equal(r.wire.length, 300);
+  assert.deepEqual(optionCodes(r.wire), []);
+  assert.equal(stat(b, "pkt4-sent"), 4);
+});
+
+test("the library loads under Kea's file name and logs as Kea's does", async () => {
+  const b = await server4(config4(), [
+    { library: "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_bootp.so" },
+  ]);
+  assert.ok(b.lines.some((l) => l.includes("BOOTP_LOAD Bootp hooks library has been loaded")));
+  assert.ok(b.lines.some((l) => /nestor-dhcp4\.bootp-hooks/.test(l)));
+  assert.equal((await ask(b, bootpRequest()))?.wire.length, 300);
+  assert.ok(b.lines.some((l) => l.includes("BOOTP_BOOTP_QUERY recognized a BOOTP query")));
+  await b.hooks.unloadLibraries();
+  assert.ok(b.lines.some((l) => l.includes("BOOTP_UNLOAD")));
+});
