@@ -50,6 +50,7 @@ defineMessages({
   DHCP4_ALLOC_FAIL: "%1: no address available in subnet %2 (all pools exhausted or in use)",
   DHCP4_LEASE_ALLOC: "%1: lease %2 has been allocated for %3 seconds",
   DHCP4_LEASE_ADVERT: "%1: lease %2 will be advertised",
+  DHCP4_LEASE_REUSE: "%1: lease %2 never expires: reused as stored, not written again",
   DHCP4_NAK: "%1: NAK: %2",
   DHCP4_RELEASE: "%1: address %2 was released properly",
   DHCP4_RELEASE_FAIL: "%1: failed to release lease for address %2: %3",
@@ -458,6 +459,13 @@ export class Dhcp4Srv {
 
   private commit(ex: Exchange4): void {
     const pick = ex.pick!;
+    // As Kea: an infinite lease renewed is reused as stored, not written again.
+    const reused = this.engine.reusedLease(pick);
+    if (reused !== null) {
+      pick.lease = reused;
+      this.leaseLog.debug(40, "DHCP4_LEASE_REUSE", ex.query.getLabel(), reused.address);
+      return;
+    }
     const wasNew = pick.kind === PickKind.NEW;
     const prev = pick.previous;
     this.engine.commit(pick);

@@ -224,6 +224,18 @@ export class AllocEngine4 {
   }
 
   /**
+   * Kea's setLeaseReusable for a lease that never expires: a client renewing its infinite lease
+   * (a BOOTP client asking again) keeps the stored lease as it is, nothing written, its cltt
+   * unchanged. Returns that lease, or null when the pick must be stored.
+   */
+  reusedLease(pick: Pick4): Lease4 | null {
+    if (pick.kind !== PickKind.RENEW || pick.lease.validLifetime !== INFINITY_LFT) return null;
+    const stored = this.leases.getLease4(pick.lease.address);
+    if (stored === null || stored.validLifetime !== INFINITY_LFT) return null;
+    return stored.state === LeaseState.DEFAULT ? stored.clone() : null;
+  }
+
+  /**
    * Stores the pick (a new lease, a renewed one, or an expired one taken over) and releases the
    * client's previous lease when it moved. Not for DISCOVER.
    */
