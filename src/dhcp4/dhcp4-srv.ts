@@ -136,10 +136,12 @@ export class Dhcp4Srv {
     const steps: Step<Exchange4>[] = [
       this.buffer4Receive,
       this.unpack,
+      this.classify,
       this.accept,
       this.pkt4Receive,
       this.selectSubnet,
       this.findHost,
+      this.classifyKnown,
       this.allocate,
       this.releaseOrDecline,
       this.buildResponse,
@@ -287,6 +289,25 @@ export class Dhcp4Srv {
     }
   }
 
+  /**
+   * Kea's classifyPacket, after unpacking and before pkt4_receive: ALL, VENDOR_CLASS_<option 60>
+   * and the class tests that do not depend on KNOWN/UNKNOWN. Nothing without classes configured.
+   */
+  private classify(ex: Exchange4): void {
+    const classes = this.model.classes;
+    if (classes === null) return;
+    const q = ex.query;
+    classes.classify(q, vendorClass4(q));
+  }
+
+  /** After the reservation lookup: the host's classes, KNOWN or UNKNOWN, the dependent tests. */
+  private classifyKnown(ex: Exchange4): void {
+    const classes = this.model.classes;
+    if (classes === null) return;
+    const host = ex.host;
+    classes.classifyKnown(ex.query, host !== undefined, host?.classes ?? NO_CLASSES);
+  }
+
   private isOurAddress(addr: string): boolean {
     return addr !== "" && this.ifaceAddresses("").includes(addr);
   }
@@ -302,6 +323,10 @@ export class Dhcp4Srv {
   private selectSubnet(ex: Exchange4): void | Promise<void> {
     // As Kea: only DISCOVER, REQUEST and INFORM select a subnet; RELEASE and DECLINE use the
     // lease's.
+    // The DROP class (from a test or a pkt4_receive callout) drops the query, as in Kea.
+    if (ex.query.classes.size !== 0 && ex.query.inClass("DROP")) {
+      return this.drop(ex, "the query is in the DROP class");
+    }
     const type = ex.query.getType();
     if (type === DHCPRELEASE || type === DHCPDECLINE) return;
     ex.subnet = this.findSubnet(ex.query);
@@ -333,23 +358,29 @@ export class Dhcp4Srv {
     );
   }
 
-  /** Kea's selectSubnet4: by relay (giaddr), by ciaddr of a unicast query, by interface. */
+  /**
+   * Kea's selectSubnet4: by relay (giaddr), by ciaddr of a unicast query, by interface; a subnet
+   * guarded by client classes is skipped for a query in none of them.
+   */
   findSubnet(q: Pkt4): Subnet4 | null {
     const subnets = this.model.subnets;
+    const cls = q.classes;
     const giaddr = q.giaddrInt;
     if (giaddr !== 0) {
-      for (const s of subnets) if (s.relayAddresses.includes(giaddr)) return s;
-      for (const s of subnets) if (s.inRange(giaddr)) return s;
+      for (const s of subnets) if (s.relayAddresses.includes(giaddr) && s.allows(cls)) return s;
+      for (const s of subnets) if (s.inRange(giaddr) && s.allows(cls)) return s;
       return null;
     }
     const ciaddr = q.ciaddrInt;
     if (ciaddr !== 0 && q.localAddr !== BROADCAST) {
-      for (const s of subnets) if (s.inRange(ciaddr)) return s;
+      for (const s of subnets) if (s.inRange(ciaddr) && s.allows(cls)) return s;
     }
-    for (const s of subnets) if (s.interface !== "" && s.interface === q.iface) return s;
+    for (const s of subnets) {
+      if (s.interface !== "" && s.interface === q.iface && s.allows(cls)) return s;
+    }
     for (const a of this.ifaceAddresses(q.iface)) {
       const n = tryParseIPv4(a);
-      for (const s of subnets) if (n >= 0 && s.inRange(n)) return s;
+      for (const s of subnets) if (n >= 0 && s.inRange(n) && s.allows(cls)) return s;
     }
     return null;
   }
@@ -391,6 +422,8 @@ export class Dhcp4Srv {
       hostname,
       now: ex.now,
       bootp: q.inClass(BOOTP_CLASS),
+      classes: q.classes,
+      classLifetime: this.model.classes?.validLifetime(q),
     };
   }
 
@@ -591,6 +624,7 @@ export class Dhcp4Srv {
       if (ex.pick === null) return;
       const resp = this.makeResponse(ex, type === DHCPDISCOVER ? DHCPOFFER : DHCPACK);
       const lease = ex.pick.lease;
+      this.requiredClassify(ex, ipv4FromString(lease.address));
       this.appendLeaseOptions(ex, resp, lease);
       ex.response = resp;
       // At INFO, as Kea: one line per lease offered or given (the label is built only if written).
@@ -601,8 +635,25 @@ export class Dhcp4Srv {
     } else if (type === DHCPINFORM) {
       const resp = this.makeResponse(ex, DHCPACK);
       resp.ciaddr = ex.query.ciaddr;
+      this.requiredClassify(ex, 0);
       this.appendConfiguredOptions(ex, resp);
       ex.response = resp;
+    }
+  }
+
+  /**
+   * Kea's requiredClassify, before the options: the classes the subnet, then the pool of the
+   * address given, require (require-client-classes), tested now.
+   */
+  private requiredClassify(ex: Exchange4, address: number): void {
+    const classes = this.model.classes;
+    const s = ex.subnet;
+    if (classes === null || s === null) return;
+    const q = ex.query;
+    if (s.requiredClasses.length > 0) classes.classifyRequired(q, s.requiredClasses);
+    const pool = address === 0 ? undefined : s.poolFor(address);
+    if (pool !== undefined && pool.requiredClasses.length > 0) {
+      classes.classifyRequired(q, pool.requiredClasses);
     }
   }
 
@@ -631,11 +682,14 @@ export class Dhcp4Srv {
     r.yiaddr = lease.address;
     if (ex.query.getType() === DHCPREQUEST && ex.query.ciaddrInt !== 0) r.ciaddr = ex.query.ciaddr;
     const host = ex.host;
-    const next = host !== undefined && host.nextServer !== 0 ? host.nextServer : subnet.nextServer;
+    // Kea's setFixedFields: the reservation's, else the first class's, else the subnet's.
+    const classes = this.model.classes;
+    const cls = classes !== null && classes.hasBootFields ? classes.bootFields(ex.query) : null;
+    const next = host?.nextServer || cls?.nextServer || subnet.nextServer;
     if (next !== 0) r.siaddrInt = next;
-    const sname = host?.serverHostname || subnet.serverHostname;
+    const sname = host?.serverHostname || cls?.serverHostname || subnet.serverHostname;
     if (sname !== "") r.sname = sname;
-    const file = host?.bootFileName || subnet.bootFileName;
+    const file = host?.bootFileName || cls?.bootFileName || subnet.bootFileName;
     if (file !== "") r.file = file;
     r.addOption(uint32Option(DHO.DHCP_LEASE_TIME, lease.validLifetime));
     const [t1, t2] = teeTimes(subnet, lease.validLifetime);
@@ -682,6 +736,8 @@ export class Dhcp4Srv {
       if (pool !== undefined) levels.push(pool.options);
       levels.push(s.options);
     }
+    // The client's classes, in the order it joined them, between the subnet and the globals.
+    this.model.classes?.optionLevels(ex.query, levels);
     levels.push(this.model.globalOptions);
     return levels;
   }
@@ -815,6 +871,18 @@ export class Dhcp4Srv {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+const NO_CLASSES: readonly string[] = [];
+
+/** Option 60 as text without trailing NULs (Kea's OptionString), for VENDOR_CLASS_; or null. */
+function vendorClass4(q: Pkt4): string | null {
+  const o = q.getNonCopiedOption(DHO.VENDOR_CLASS_IDENTIFIER);
+  if (o === undefined) return null;
+  const d = o.getData();
+  let end = d.length;
+  while (end > 0 && d[end - 1] === 0) end--;
+  return end === 0 ? null : d.toString("utf8", 0, end);
+}
 
 function never(): boolean {
   return false;

@@ -159,10 +159,12 @@ export class Dhcp6Srv {
     const steps: Step<Exchange6>[] = [
       this.buffer6Receive,
       this.unpack,
+      this.classify,
       this.accept,
       this.pkt6Receive,
       this.selectSubnet,
       this.findHost,
+      this.classifyKnown,
       this.buildResponse,
       this.processIAs,
       this.confirm,
@@ -287,6 +289,25 @@ export class Dhcp6Srv {
     }
   }
 
+  /**
+   * Kea's classifyPacket, after unpacking and before pkt6_receive: ALL, VENDOR_CLASS_<option 16>
+   * and the class tests that do not depend on KNOWN/UNKNOWN. Nothing without classes configured.
+   */
+  private classify(ex: Exchange6): void {
+    const classes = this.model.classes;
+    if (classes === null) return;
+    const q = ex.query;
+    classes.classify(q, vendorClass6(q));
+  }
+
+  /** After the reservation lookup: the host's classes, KNOWN or UNKNOWN, the dependent tests. */
+  private classifyKnown(ex: Exchange6): void {
+    const classes = this.model.classes;
+    if (classes === null) return;
+    const host = ex.host;
+    classes.classifyKnown(ex.query, host !== undefined, host?.classes ?? NO_CLASSES);
+  }
+
   /** Counts the query and drops what RFC 8415 section 16 says a server discards (Kea's sanityCheck). */
   private accept(ex: Exchange6): void {
     const q = ex.query;
@@ -348,6 +369,10 @@ export class Dhcp6Srv {
 
   // subnet6_select: SKIP = no subnet; DROP = drop the packet.
   private selectSubnet(ex: Exchange6): void | Promise<void> {
+    // The DROP class (from a test or a pkt6_receive callout) drops the query, as in Kea.
+    if (ex.query.classes.size !== 0 && ex.query.inClass("DROP")) {
+      return this.drop(ex, "the query is in the DROP class");
+    }
     ex.subnet = this.findSubnet(ex.query);
     return callHook(ex, this.H.subnet6_select, this.setupSubnetSelect, this.afterSubnetSelect);
   }
@@ -377,32 +402,37 @@ export class Dhcp6Srv {
   /**
    * Kea's selectSubnet6: a relayed query by the interface-id of the relay closest to the client,
    * then by that relay's link address (relay.ip-addresses first, then the subnet's prefix); a
-   * direct one by its global source address, then by the arrival interface.
+   * direct one by its global source address, then by the arrival interface. A subnet guarded by
+   * client classes is skipped for a query in none of them.
    */
   findSubnet(q: Pkt6): Subnet6 | null {
     const subnets = this.model.subnets;
+    const cls = q.classes;
     const n = q.relayInfo.length;
     if (n > 0) {
       const first = q.relayInfo[n - 1]!;
       const ifaceId = first.getOption(D6O.INTERFACE_ID)?.getData();
       if (ifaceId !== undefined) {
-        for (const s of subnets)
-          if (s.interfaceId !== null && s.interfaceId.equals(ifaceId)) return s;
+        for (const s of subnets) {
+          if (s.interfaceId !== null && s.interfaceId.equals(ifaceId) && s.allows(cls)) return s;
+        }
       }
       const link = first.linkAddr;
       if (link !== "::") {
-        for (const s of subnets) if (s.relayAddresses.includes(link)) return s;
+        for (const s of subnets) if (s.relayAddresses.includes(link) && s.allows(cls)) return s;
         const a = ipv6ToBig(link);
-        for (const s of subnets) if (s.inRange(a)) return s;
+        for (const s of subnets) if (s.inRange(a) && s.allows(cls)) return s;
       }
       return null;
     }
     const src = q.remoteAddr;
     if (src !== "" && !src.toLowerCase().startsWith("fe80")) {
       const a = ipv6ToBig(src);
-      if (a > 0n) for (const s of subnets) if (s.inRange(a)) return s;
+      if (a > 0n) for (const s of subnets) if (s.inRange(a) && s.allows(cls)) return s;
     }
-    for (const s of subnets) if (s.interface !== "" && s.interface === q.iface) return s;
+    for (const s of subnets) {
+      if (s.interface !== "" && s.interface === q.iface && s.allows(cls)) return s;
+    }
     return null;
   }
 
@@ -500,6 +530,9 @@ export class Dhcp6Srv {
       hwaddrSource: ex.hwaddrSource,
       hostname: ex.host?.hostname ?? "",
       now: ex.now,
+      classes: ex.query.classes,
+      classValid: this.model.classes?.validLifetime(ex.query),
+      classPreferred: this.model.classes?.preferredLifetime(ex.query),
     };
   }
 
@@ -692,7 +725,33 @@ export class Dhcp6Srv {
         Option6StatusCode.create(ex.generalStatus, "Summary status for all processed IA_NAs"),
       );
     }
+    this.requiredClassify(ex);
     this.appendRequestedOptions(ex, r);
+  }
+
+  /**
+   * Kea's requiredClassify, before the options: the classes the subnet, then the pools of the
+   * addresses and prefixes given, require (require-client-classes), tested now.
+   */
+  private requiredClassify(ex: Exchange6): void {
+    const classes = this.model.classes;
+    const s = ex.subnet;
+    if (classes === null || s === null) return;
+    const q = ex.query;
+    if (s.requiredClasses.length > 0) classes.classifyRequired(q, s.requiredClasses);
+    for (const w of ex.ias) {
+      for (const o of w.rsp.getOptions()) {
+        let pool: Pool6 | PdPool6 | undefined;
+        if (o instanceof Option6IAAddr && o.getValid() > 0) {
+          pool = s.poolFor(ipv6ToBig(o.getAddress()));
+        } else if (o instanceof Option6IAPrefix && o.getValid() > 0) {
+          pool = s.pdPoolFor(ipv6ToBig(o.getAddress()), o.getLength());
+        }
+        if (pool !== undefined && pool.requiredClasses.length > 0) {
+          classes.classifyRequired(q, pool.requiredClasses);
+        }
+      }
+    }
   }
 
   /** The options the client asked for (ORO) plus always-send ones, most specific level first. */
@@ -706,6 +765,8 @@ export class Dhcp6Srv {
       if (pool !== undefined) levels.push(pool.options);
       levels.push(s.options);
     }
+    // The client's classes, in the order it joined them, between the subnet and the globals.
+    this.model.classes?.optionLevels(ex.query, levels);
     levels.push(this.model.globalOptions);
     const oro = ex.query.getNonCopiedOption(D6O.ORO)?.getData();
     if (oro !== undefined) {
@@ -947,6 +1008,32 @@ function firstPool(ex: Exchange6, s: Subnet6): Pool6 | PdPool6 | undefined {
     }
   }
   return undefined;
+}
+
+const NO_CLASSES: readonly string[] = [];
+const DOCSIS3_CLASS_MODEM = "docsis3.0";
+const DOCSIS3_CLASS_EROUTER = "eRouter1.0";
+
+/**
+ * The text for VENDOR_CLASS_ from option 16 (enterprise number, then length-prefixed tuples), as
+ * Kea's classifyByVendor: a DOCSIS modem or eRouter tuple when present, else the first tuple; null
+ * without a tuple.
+ */
+function vendorClass6(q: Pkt6): string | null {
+  const o = q.getNonCopiedOption(D6O.VENDOR_CLASS);
+  if (o === undefined) return null;
+  const d = o.getData();
+  const tuples: string[] = [];
+  for (let off = 4; off + 2 <= d.length;) {
+    const len = d.readUInt16BE(off);
+    if (off + 2 + len > d.length) break;
+    tuples.push(d.toString("utf8", off + 2, off + 2 + len));
+    off += 2 + len;
+  }
+  if (tuples.length === 0) return null;
+  if (tuples.includes(DOCSIS3_CLASS_MODEM)) return DOCSIS3_CLASS_MODEM;
+  if (tuples.includes(DOCSIS3_CLASS_EROUTER)) return DOCSIS3_CLASS_EROUTER;
+  return tuples[0]!;
 }
 
 function findOption(levels: CfgOption[], code: number): OptionDescriptor | undefined {

@@ -23,7 +23,7 @@ import { ipv4FromString, ipv4ToString } from "../dhcp/ioaddress.ts";
 import type { Host4, HostStore4 } from "./host.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease.ts";
 import type { LeaseStore4 } from "./lease-store.ts";
-import type { Pool4, Subnet4 } from "./subnet4.ts";
+import type { Pool4, Subnet4, Triplet } from "./subnet4.ts";
 
 export interface ClientContext4 {
   subnet: Subnet4;
@@ -41,6 +41,10 @@ export interface ClientContext4 {
   hostname: string;
   /** Now, in seconds since the epoch. */
   now: number;
+  /** The query's client classes: guarded pools serve only their members. */
+  classes: ReadonlySet<string>;
+  /** The valid lifetime of the first of the client's classes that sets one, else undefined. */
+  classLifetime: Triplet | undefined;
   /**
    * The query is in the BOOTP class (the bootp hook library's BOOTP requests): its lease gets an
    * infinite valid lifetime, as Kea's AllocEngine::getValidLft gives it.
@@ -110,7 +114,11 @@ export class AllocEngine4 {
       return this.make(ctx, addrOf(own), own);
     }
     const req = ctx.requestedAddress;
-    if (req !== 0 && ctx.subnet.poolFor(req) !== undefined && this.usableBy(ctx, req, own)) {
+    if (
+      req !== 0 &&
+      ctx.subnet.allowedPoolFor(req, ctx.classes) !== undefined &&
+      this.usableBy(ctx, req, own)
+    ) {
       return this.make(ctx, req, own);
     }
     const free = this.nextFree(ctx, own);
@@ -131,7 +139,7 @@ export class AllocEngine4 {
     }
     if (reserved !== 0 && req !== reserved) return null;
     if (!ctx.subnet.inRange(req)) return null;
-    if (reserved === 0 && ctx.subnet.poolFor(req) === undefined) return null;
+    if (reserved === 0 && ctx.subnet.allowedPoolFor(req, ctx.classes) === undefined) return null;
     if (!this.usableBy(ctx, req, own)) return null;
     return this.make(ctx, req, own);
   }
@@ -143,12 +151,17 @@ export class AllocEngine4 {
     return h.ipv4;
   }
 
-  /** The client may keep its current lease: still in the subnet, not reserved for someone else. */
+  /**
+   * The client may keep its current lease: still in the subnet, not reserved for someone else,
+   * in a pool its classes allow (Kea's inAllowedPool) or reserved for it.
+   */
   private keepable(ctx: ClientContext4, own: Lease4): boolean {
     const a = addrOf(own);
     if (!ctx.subnet.inRange(a) || own.state === LeaseState.DECLINED) return false;
     if (this.reservedForOther(ctx, a)) return false;
-    return ctx.subnet.poolFor(a) !== undefined || this.reservedAddress(ctx) === a;
+    return (
+      ctx.subnet.allowedPoolFor(a, ctx.classes) !== undefined || this.reservedAddress(ctx) === a
+    );
   }
 
   /** Nobody else holds or has reserved the address. */
@@ -175,6 +188,7 @@ export class AllocEngine4 {
   /** The iterative allocator: the next free address after each pool's cursor; 0 when full. */
   private nextFree(ctx: ClientContext4, own: Lease4 | null): number {
     for (const pool of ctx.subnet.pools) {
+      if (!pool.allows(ctx.classes)) continue;
       const cap = pool.capacity;
       let a = pool.cursor;
       for (let tried = 0; tried < cap; tried++) {
@@ -217,7 +231,8 @@ export class AllocEngine4 {
   /** Infinite for BOOTP; else the client's requested lifetime within [min, max], else the default. */
   private lifetime(ctx: ClientContext4): number {
     if (ctx.bootp === true) return INFINITY_LFT;
-    const t = ctx.subnet.validLifetime;
+    // The first of the client's classes that sets a lifetime, else the subnet (Kea's getValidLft).
+    const t = ctx.classLifetime ?? ctx.subnet.validLifetime;
     const r = ctx.requestedLifetime;
     if (r === 0) return t.default;
     return Math.min(Math.max(r, t.min), t.max);

@@ -45,6 +45,11 @@ export interface ClientContext6 {
   hostname: string;
   /** Now, in seconds since the epoch. */
   now: number;
+  /** The query's client classes: guarded pools serve only their members. */
+  classes: ReadonlySet<string>;
+  /** Lifetimes of the first of the client's classes that sets each, else undefined. */
+  classValid: Triplet | undefined;
+  classPreferred: Triplet | undefined;
 }
 
 export const PickKind6 = {
@@ -151,23 +156,31 @@ export class AllocEngine6 {
       : h.addresses.includes(address);
   }
 
-  /** The lease may stay with the client: in a pool of the subnet or reserved for it. */
+  /**
+   * The lease may stay with the client: in a pool of the subnet its classes allow (Kea's
+   * inAllowedPool), or reserved for it.
+   */
   private keepable(ctx: ClientContext6, lease: Lease6): boolean {
     if (lease.state === LeaseState.DECLINED) return false;
     if (this.reservedForOther(ctx, lease.address)) return false;
     if (this.isReservedForClient(ctx, lease.address)) return true;
     const a = ipv6ToBig(lease.address);
-    return ctx.type === LeaseType6.IA_PD
-      ? ctx.subnet.pdPoolFor(a, lease.prefixLen) !== undefined
-      : ctx.subnet.poolFor(a) !== undefined;
+    const pool =
+      ctx.type === LeaseType6.IA_PD
+        ? ctx.subnet.pdPoolFor(a, lease.prefixLen)
+        : ctx.subnet.poolFor(a);
+    return pool !== undefined && pool.allows(ctx.classes);
   }
 
   /** The length the hint can be given with (128 for an address), 0 when it does not fit a pool. */
   private hintFits(ctx: ClientContext6, h: Hint6): number {
     const a = ipv6ToBig(h.address);
     if (a <= 0n) return 0;
-    if (ctx.type !== LeaseType6.IA_PD) return ctx.subnet.poolFor(a) !== undefined ? 128 : 0;
+    if (ctx.type !== LeaseType6.IA_PD) {
+      return ctx.subnet.poolFor(a)?.allows(ctx.classes) === true ? 128 : 0;
+    }
     for (const pool of ctx.subnet.pdPools) {
+      if (!pool.allows(ctx.classes)) continue;
       if (pool.holds(a, h.prefixLen !== 0 ? h.prefixLen : pool.delegatedLen)) {
         return pool.delegatedLen;
       }
@@ -203,12 +216,14 @@ export class AllocEngine6 {
               ...pools.filter((p) => p.delegatedLen !== hinted),
             ];
       for (const pool of ordered) {
+        if (!pool.allows(ctx.classes)) continue;
         const a = this.scan(ctx, pool);
         if (a !== null) return this.make(ctx, a, pool.delegatedLen, own);
       }
       return null;
     }
     for (const pool of ctx.subnet.pools) {
+      if (!pool.allows(ctx.classes)) continue;
       const a = this.scan(ctx, pool);
       if (a !== null) return this.make(ctx, a, 128, own);
     }
@@ -272,13 +287,16 @@ export class AllocEngine6 {
     };
   }
 
-  /** The hinted lifetimes within [min, max], else the subnet's defaults; preferred <= valid. */
+  /**
+   * The hinted lifetimes within [min, max], else the defaults, of the client's class when one
+   * sets them, else of the subnet (Kea's getLifetimes6); preferred <= valid.
+   */
   private lifetimes(ctx: ClientContext6, address: string): [number, number] {
     const s = ctx.subnet;
     let h = ctx.hints[0];
     for (const x of ctx.hints) if (x.address === address) h = x;
-    const valid = clamp(h?.valid ?? 0, s.validLifetime);
-    const preferred = clamp(h?.preferred ?? 0, s.preferredLifetime);
+    const valid = clamp(h?.valid ?? 0, ctx.classValid ?? s.validLifetime);
+    const preferred = clamp(h?.preferred ?? 0, ctx.classPreferred ?? s.preferredLifetime);
     return [Math.min(preferred, valid), valid];
   }
 }

@@ -11,7 +11,9 @@ import type { OptionDefLookup } from "../dhcp/option-definition.ts";
 import { OptionDefinitions, getStdOptionDefs } from "../dhcp/std-option-defs.ts";
 import { NestorError, ConfigError } from "../util/errors.ts";
 import { CfgOption } from "./cfg-option.ts";
-import type { Dhcp4Config, OptionData, Reservation4 } from "./config/types.ts";
+import { buildClientClasses } from "./classify/build.ts";
+import { guardOf, type ClientClasses } from "./classify/client-classes.ts";
+import type { ClassGuardKeys, Dhcp4Config, OptionData, Reservation4 } from "./config/types.ts";
 import type { ConfigSource } from "./config/source.ts";
 import type { KeyPath } from "./config/kea-json.ts";
 import { Host4, HostStore4, IdentifierType } from "./host.ts";
@@ -30,6 +32,8 @@ export interface Dhcp4Model {
   hostReservationIdentifiers: IdentifierType[];
   reservationsGlobal: boolean;
   reservationsInSubnet: boolean;
+  /** The client classes; null when the configuration neither defines nor uses any. */
+  classes: ClientClasses | null;
   config: Dhcp4Config;
 }
 
@@ -65,7 +69,14 @@ export function buildDhcp4Model(
     const pools = s.pools.map((p, j) => {
       const [start, end] = parsePool(p.pool);
       if (start < 0) throw at(`${path}.pools[${j}].pool`, `'${p.pool}' is not a pool`);
-      return new Pool4(start, end, j, options(p["option-data"], `${path}.pools[${j}]`));
+      return new Pool4(
+        start,
+        end,
+        j,
+        options(p["option-data"], `${path}.pools[${j}]`),
+        guardOf(p),
+        requiredOf(p),
+      );
     });
     const valid = s["valid-lifetime"] ?? config["valid-lifetime"];
     const subnet = new Subnet4({
@@ -91,6 +102,8 @@ export function buildDhcp4Model(
       nextServer: ipv4FromString(s["next-server"] ?? config["next-server"]),
       serverHostname: s["server-hostname"] ?? config["server-hostname"],
       bootFileName: s["boot-file-name"] ?? config["boot-file-name"],
+      guard: guardOf(s),
+      requiredClasses: requiredOf(s),
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
@@ -106,6 +119,13 @@ export function buildDhcp4Model(
   config.reservations.forEach((r, j) => {
     hosts.add(buildHost(r, 0, `reservations[${j}]`, options, at));
   });
+  const classes = buildClientClasses(config["client-classes"], {
+    universe: 4,
+    defs,
+    options,
+    at,
+    needed: usesClasses(config.subnet4, config.reservations),
+  });
   return {
     subnets,
     subnetsById,
@@ -118,8 +138,41 @@ export function buildDhcp4Model(
     hostReservationIdentifiers: config["host-reservation-identifiers"] as IdentifierType[],
     reservationsGlobal: config["reservations-global"],
     reservationsInSubnet: config["reservations-in-subnet"],
+    classes,
     config,
   };
+}
+
+/** `require-client-classes` and later Kea's `evaluate-additional-classes`, merged. */
+export function requiredOf(o: ClassGuardKeys): readonly string[] {
+  const a = o["require-client-classes"] ?? [];
+  const b = o["evaluate-additional-classes"] ?? [];
+  if (b.length === 0) return a;
+  return [...a, ...b.filter((c) => !a.includes(c))];
+}
+
+/** Whether a guard, a required class or a reservation's classes needs classification. */
+export function usesClasses(
+  subnets: readonly (ClassGuardKeys & {
+    pools: readonly ClassGuardKeys[];
+    "pd-pools"?: readonly ClassGuardKeys[];
+    reservations: readonly { "client-classes": readonly string[] }[];
+  })[],
+  globalHosts: readonly { "client-classes": readonly string[] }[],
+): boolean {
+  const used = (o: ClassGuardKeys): boolean => guardOf(o) !== null || requiredOf(o).length > 0;
+  const hostClasses = (h: { "client-classes": readonly string[] }): boolean =>
+    h["client-classes"].length > 0;
+  return (
+    globalHosts.some(hostClasses) ||
+    subnets.some(
+      (s) =>
+        used(s) ||
+        s.pools.some(used) ||
+        (s["pd-pools"] ?? []).some(used) ||
+        s.reservations.some(hostClasses),
+    )
+  );
 }
 
 export type At = (path: string, reason: string) => ConfigError;
@@ -225,5 +278,6 @@ function buildHost(
     serverHostname: r["server-hostname"] ?? "",
     bootFileName: r["boot-file-name"] ?? "",
     options: options(r["option-data"], path),
+    classes: r["client-classes"],
   });
 }

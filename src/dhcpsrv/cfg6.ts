@@ -7,8 +7,17 @@
 import { canonicalIPv6, decodeFormattedHex } from "../dhcp/ioaddress.ts";
 import type { OptionDefLookup } from "../dhcp/option-definition.ts";
 import { ConfigError } from "../util/errors.ts";
-import { type At, buildOptionDefs, convertOptions, keyPath } from "./cfg4.ts";
+import {
+  type At,
+  buildOptionDefs,
+  convertOptions,
+  keyPath,
+  requiredOf,
+  usesClasses,
+} from "./cfg4.ts";
 import { CfgOption } from "./cfg-option.ts";
+import { buildClientClasses } from "./classify/build.ts";
+import { guardOf, type ClientClasses } from "./classify/client-classes.ts";
 import type { ConfigSource } from "./config/source.ts";
 import type {
   Dhcp6Config,
@@ -33,6 +42,8 @@ export interface Dhcp6Model {
   reservationsInSubnet: boolean;
   /** Interfaces configured with a unicast address ("eth0/2001:db8::1"): name -> address. */
   unicast: Map<string, string>;
+  /** The client classes; null when the configuration neither defines nor uses any. */
+  classes: ClientClasses | null;
   config: Dhcp6Config;
 }
 
@@ -70,6 +81,13 @@ export function buildDhcp6Model(
     const slash = spec.indexOf("/");
     if (slash > 0) unicast.set(spec.slice(0, slash), canonicalIPv6(spec.slice(slash + 1)));
   }
+  const classes = buildClientClasses(config["client-classes"], {
+    universe: 6,
+    defs,
+    options,
+    at,
+    needed: usesClasses(config.subnet6, config.reservations),
+  });
   return {
     subnets,
     subnetsById,
@@ -82,6 +100,7 @@ export function buildDhcp6Model(
     reservationsGlobal: config["reservations-global"],
     reservationsInSubnet: config["reservations-in-subnet"],
     unicast,
+    classes,
     config,
   };
 }
@@ -102,7 +121,14 @@ function buildSubnet(
   const pools = s.pools.map((p, j) => {
     const [start, end] = parsePool6(p.pool);
     if (start < 0n) throw at(`${path}.pools[${j}].pool`, `'${p.pool}' is not a pool`);
-    return new Pool6(start, end, j, options(p["option-data"], `${path}.pools[${j}]`));
+    return new Pool6(
+      start,
+      end,
+      j,
+      options(p["option-data"], `${path}.pools[${j}]`),
+      guardOf(p),
+      requiredOf(p),
+    );
   });
   const pdPools = s["pd-pools"].map((p, j) => {
     const at6 = ipv6ToBig(p.prefix);
@@ -119,6 +145,8 @@ function buildSubnet(
       p["delegated-len"],
       j,
       options(p["option-data"], `${path}.pd-pools[${j}]`),
+      guardOf(p),
+      requiredOf(p),
     );
   });
   const valid = s["valid-lifetime"] ?? config["valid-lifetime"];
@@ -150,6 +178,8 @@ function buildSubnet(
     t1Percent: s["t1-percent"] ?? config["t1-percent"],
     t2Percent: s["t2-percent"] ?? config["t2-percent"],
     rapidCommit: s["rapid-commit"] ?? config["rapid-commit"],
+    guard: guardOf(s),
+    requiredClasses: requiredOf(s),
   });
   for (const pool of pools) {
     if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
@@ -208,5 +238,6 @@ function buildHost(
     prefixes,
     hostname: r.hostname,
     options: options(r["option-data"], path),
+    classes: r["client-classes"],
   });
 }

@@ -26,6 +26,8 @@ export interface Host4Params {
   serverHostname?: string;
   bootFileName?: string;
   options?: CfgOption;
+  /** Classes the client joins when this reservation is found (`client-classes`). */
+  classes?: readonly string[];
 }
 
 export class Host4 {
@@ -38,6 +40,7 @@ export class Host4 {
   readonly serverHostname: string;
   readonly bootFileName: string;
   readonly options: CfgOption;
+  readonly classes: readonly string[];
 
   constructor(p: Host4Params) {
     this.identifierType = p.identifierType;
@@ -49,6 +52,7 @@ export class Host4 {
     this.serverHostname = p.serverHostname ?? "";
     this.bootFileName = p.bootFileName ?? "";
     this.options = p.options ?? CfgOption.EMPTY4;
+    this.classes = p.classes ?? [];
   }
 
   get key(): string {

@@ -23,6 +23,8 @@ export interface Host6Params {
   prefixes?: ReservedPrefix[];
   hostname?: string;
   options?: CfgOption;
+  /** Classes the client joins when this reservation is found (`client-classes`). */
+  classes?: readonly string[];
 }
 
 export class Host6 {
@@ -33,6 +35,7 @@ export class Host6 {
   readonly prefixes: readonly ReservedPrefix[];
   readonly hostname: string;
   readonly options: CfgOption;
+  readonly classes: readonly string[];
 
   constructor(p: Host6Params) {
     this.identifierType = p.identifierType;
@@ -42,6 +45,7 @@ export class Host6 {
     this.prefixes = p.prefixes ?? [];
     this.hostname = p.hostname ?? "";
     this.options = p.options ?? CfgOption.EMPTY6;
+    this.classes = p.classes ?? [];
   }
 
   get key(): string {

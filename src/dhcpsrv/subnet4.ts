@@ -5,6 +5,7 @@
  */
 import { ipv4ToString } from "../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
+import { guardAllows, type ClassGuard } from "./classify/client-classes.ts";
 
 export interface Triplet {
   min: number;
@@ -17,15 +18,33 @@ export class Pool4 {
   readonly end: number;
   readonly id: number;
   readonly options: CfgOption;
+  /** Only packets in one of these classes get addresses from here; null = everyone. */
+  readonly guard: ClassGuard;
+  /** Classes evaluated for a client given an address from here (require-client-classes). */
+  readonly requiredClasses: readonly string[];
   /** The iterative allocator's position: the last address handed out from this pool. */
   cursor: number;
 
-  constructor(start: number, end: number, id: number, options: CfgOption = CfgOption.EMPTY4) {
+  constructor(
+    start: number,
+    end: number,
+    id: number,
+    options: CfgOption = CfgOption.EMPTY4,
+    guard: ClassGuard = null,
+    requiredClasses: readonly string[] = NONE,
+  ) {
     this.start = start >>> 0;
     this.end = end >>> 0;
     this.id = id;
     this.options = options;
+    this.guard = guard;
+    this.requiredClasses = requiredClasses;
     this.cursor = this.end;
+  }
+
+  /** Whether a client in these classes may get an address from this pool. */
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
   }
 
   inRange(addr: number): boolean {
@@ -60,7 +79,12 @@ export interface Subnet4Params {
   nextServer: number;
   serverHostname: string;
   bootFileName: string;
+  /** Only packets in one of these classes select this subnet; null = everyone. */
+  guard?: ClassGuard;
+  requiredClasses?: readonly string[];
 }
+
+const NONE: readonly string[] = [];
 
 export class Subnet4 {
   readonly id: number;
@@ -82,6 +106,8 @@ export class Subnet4 {
   readonly nextServer: number;
   readonly serverHostname: string;
   readonly bootFileName: string;
+  readonly guard: ClassGuard;
+  readonly requiredClasses: readonly string[];
 
   constructor(p: Subnet4Params) {
     this.id = p.id;
@@ -103,6 +129,13 @@ export class Subnet4 {
     this.nextServer = p.nextServer;
     this.serverHostname = p.serverHostname;
     this.bootFileName = p.bootFileName;
+    this.guard = p.guard ?? null;
+    this.requiredClasses = p.requiredClasses ?? NONE;
+  }
+
+  /** Whether a packet in these classes may select this subnet. */
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
   }
 
   /** True when the address belongs to the subnet's prefix. */
@@ -114,6 +147,12 @@ export class Subnet4 {
   poolFor(addr: number): Pool4 | undefined {
     for (const pool of this.pools) if (pool.inRange(addr)) return pool;
     return undefined;
+  }
+
+  /** The pool holding the address if the client's classes allow it (Kea's inAllowedPool). */
+  allowedPoolFor(addr: number, classes: ReadonlySet<string>): Pool4 | undefined {
+    const pool = this.poolFor(addr);
+    return pool !== undefined && pool.allows(classes) ? pool : undefined;
   }
 
   /** Number of addresses in all pools (the `total-addresses` statistic). */

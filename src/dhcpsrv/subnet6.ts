@@ -5,12 +5,14 @@
  */
 import { ipv6ToString, tryParseIPv6 } from "../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
+import { guardAllows, type ClassGuard } from "./classify/client-classes.ts";
 import { LeaseType6 } from "./lease6.ts";
 import type { Triplet } from "./subnet4.ts";
 
 export type { Triplet };
 
 const SCRATCH = new Uint8Array(16);
+const NONE: readonly string[] = [];
 const ALL_ONES = (1n << 128n) - 1n;
 
 /** The address as a number; -1n when `text` is not an IPv6 address. */
@@ -52,15 +54,31 @@ export class Pool6 {
   readonly end: bigint;
   readonly id: number;
   readonly options: CfgOption;
+  /** Only packets in one of these classes get addresses from here; null = everyone. */
+  readonly guard: ClassGuard;
+  readonly requiredClasses: readonly string[];
   /** The iterative allocator's position: the last address handed out from this pool. */
   cursor: bigint;
 
-  constructor(start: bigint, end: bigint, id: number, options: CfgOption = CfgOption.EMPTY6) {
+  constructor(
+    start: bigint,
+    end: bigint,
+    id: number,
+    options: CfgOption = CfgOption.EMPTY6,
+    guard: ClassGuard = null,
+    requiredClasses: readonly string[] = NONE,
+  ) {
     this.start = start;
     this.end = end;
     this.id = id;
     this.options = options;
+    this.guard = guard;
+    this.requiredClasses = requiredClasses;
     this.cursor = end;
+  }
+
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
   }
 
   inRange(addr: bigint): boolean {
@@ -84,6 +102,8 @@ export class PdPool6 {
   readonly delegatedLen: number;
   readonly id: number;
   readonly options: CfgOption;
+  readonly guard: ClassGuard;
+  readonly requiredClasses: readonly string[];
   /** Distance between two delegated prefixes. */
   readonly step: bigint;
   readonly last: bigint;
@@ -95,7 +115,11 @@ export class PdPool6 {
     delegatedLen: number,
     id: number,
     options: CfgOption = CfgOption.EMPTY6,
+    guard: ClassGuard = null,
+    requiredClasses: readonly string[] = NONE,
   ) {
+    this.guard = guard;
+    this.requiredClasses = requiredClasses;
     this.prefix = prefix & prefixMask(prefixLen);
     this.prefixLen = prefixLen;
     this.delegatedLen = delegatedLen;
@@ -114,6 +138,10 @@ export class PdPool6 {
       (addr & prefixMask(this.prefixLen)) === this.prefix &&
       (addr & prefixMask(len)) === addr
     );
+  }
+
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
   }
 
   /** True when the address is inside the pool's prefix. */
@@ -150,6 +178,8 @@ export interface Subnet6Params {
   t1Percent: number;
   t2Percent: number;
   rapidCommit: boolean;
+  guard?: ClassGuard;
+  requiredClasses?: readonly string[];
 }
 
 export class Subnet6 {
@@ -171,6 +201,8 @@ export class Subnet6 {
   readonly t1Percent: number;
   readonly t2Percent: number;
   readonly rapidCommit: boolean;
+  readonly guard: ClassGuard;
+  readonly requiredClasses: readonly string[];
 
   constructor(p: Subnet6Params) {
     this.id = p.id;
@@ -191,6 +223,12 @@ export class Subnet6 {
     this.t1Percent = p.t1Percent;
     this.t2Percent = p.t2Percent;
     this.rapidCommit = p.rapidCommit;
+    this.guard = p.guard ?? null;
+    this.requiredClasses = p.requiredClasses ?? NONE;
+  }
+
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
   }
 
   /** True when the address belongs to the subnet's prefix. */

@@ -9,6 +9,7 @@ import {
   bool,
   int,
   classKeys,
+  clientClassKeys,
   ddnsKeys,
   commonGlobals,
   list,
@@ -62,11 +63,23 @@ const reservation4 = map({
   "server-hostname": str(),
   "boot-file-name": str(),
   "option-data": list(option4, []),
-  "client-classes": unsupported({
-    allowed: [],
-    hint: "client classification comes with a later version",
-  }),
+  "client-classes": list({ type: "string" }, []),
 });
+
+const clientClass4 = map(
+  {
+    ...clientClassKeys(option4),
+    "next-server": str(),
+    "server-hostname": str(),
+    "boot-file-name": str(),
+    "option-def": unsupported({
+      allowed: [],
+      hint: "define the option in the global option-def list",
+    }),
+    "offer-lifetime": unsupported(NO_OFFER),
+  },
+  { required: ["name"] },
+);
 
 const subnet4 = map(
   {
@@ -118,6 +131,7 @@ export const dhcp4Schema: Schema = map(
     "stash-agent-options": unsupported({ allowed: false }),
     "option-data": list(option4, []),
     "option-def": list(optionDef("dhcp4", 254), []),
+    "client-classes": list(clientClass4, []),
     subnet4: list(subnet4, []),
     reservations: list(reservation4, []),
     "host-reservation-identifiers": {

@@ -7,6 +7,7 @@
 import {
   bool,
   classKeys,
+  clientClassKeys,
   ddnsKeys,
   commonGlobals,
   int,
@@ -75,11 +76,13 @@ const reservation6 = map({
   "excluded-prefixes": unsupported({ allowed: [] }),
   hostname: str(""),
   "option-data": list(option6, []),
-  "client-classes": unsupported({
-    allowed: [],
-    hint: "client classification comes with a later version",
-  }),
+  "client-classes": list({ type: "string" }, []),
 });
+
+const clientClass6 = map(
+  { ...clientClassKeys(option6), ...triplet("preferred-lifetime") },
+  { required: ["name"] },
+);
 
 const subnet6 = map(
   {
@@ -145,6 +148,7 @@ export const dhcp6Schema: Schema = map(
     "relay-supplied-options": { ...strings, default: ["65"] },
     "option-data": list(option6, []),
     "option-def": list(optionDef("dhcp6", UINT16_MAX), []),
+    "client-classes": list(clientClass6, []),
     subnet6: list(subnet6, []),
     reservations: list(reservation6, []),
     "host-reservation-identifiers": {

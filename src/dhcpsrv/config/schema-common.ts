@@ -135,16 +135,31 @@ export const ddnsKeys: Record<string, Schema> = {
   "hostname-char-replacement": ignored(str(), "Nestor does not sanitise host names yet", ""),
 };
 
-const CLASSES_HINT = "client classification comes with a later version";
-
-/** Keys of subnets, pools and reservations that Nestor refuses unless they change nothing. */
-export const classKeys = {
-  "client-class": unsupported({ hint: CLASSES_HINT }),
-  "require-client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
-  // Later Kea versions' names for the two above.
-  "client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
-  "evaluate-additional-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
+/**
+ * Client class guards and required classes of subnets and pools: Kea 2.2's `client-class` (one
+ * name) and `require-client-classes`, and later Kea's `client-classes` (a list, any of) and
+ * `evaluate-additional-classes`. Names need no definition: hook libraries may add the classes.
+ */
+export const classKeys: Record<string, Schema> = {
+  "client-class": str(),
+  "client-classes": strings,
+  "require-client-classes": strings,
+  "evaluate-additional-classes": strings,
 };
+
+/** The keys of a `client-classes` entry both families share. */
+export function clientClassKeys(option: Schema): Record<string, Schema> {
+  return {
+    name: str(),
+    test: str(),
+    "option-data": list(option, []),
+    "only-if-required": bool(),
+    // Later Kea versions' name for only-if-required.
+    "only-in-additional-list": bool(),
+    "template-test": unsupported({ hint: "template classes are not implemented" }),
+    ...triplet("valid-lifetime"),
+  };
+}
 
 export const reservationModeKeys: Record<string, Schema> = {
   "reservations-global": bool(),
@@ -177,7 +192,10 @@ export function optionData(space: string, maxCode: number): Schema {
     "always-send": bool(false),
     // Later Kea versions.
     "never-send": unsupported({ allowed: false }),
-    "client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
+    "client-classes": unsupported({
+      allowed: [],
+      hint: "options are not filtered by class yet: put them in the class's option-data",
+    }),
   });
 }
 
@@ -343,7 +361,6 @@ export const commonGlobals: Record<string, Schema> = {
     allowed: [],
     hint: "put the subnets in the top-level subnet list",
   }),
-  "client-classes": unsupported({ allowed: [], hint: CLASSES_HINT }),
   "hosts-database": unsupported({ hint: "reservations are read from the configuration only" }),
   "hosts-databases": unsupported({
     allowed: [],

@@ -59,6 +59,7 @@ export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: R
   if (family === 4) checkBootFields(g, top, r);
   checkOptionDefs(g, family, top, r);
   checkOptionData(g, family, top, r);
+  checkClientClasses(g, family, top, r);
   checkHostIdentifiers(g, top, r);
   checkSubnets(g, family, top, globals, r);
   checkReservations(g, family, [...top, "reservations"], undefined, r);
@@ -354,6 +355,58 @@ function checkOptionData(o: Obj, family: Family, path: KeyPath, r: Reporter): vo
 }
 
 // ---------------------------------------------------------------------------------------------
+// Client classes
+
+/**
+ * The `client-classes` definitions: a name, not twice (Kea: "Client Class: X has already been
+ * defined"), boot fields, lifetimes and options as at the other levels. The tests are compiled
+ * with the option definitions when the servers build their model (src/dhcpsrv/classify).
+ */
+function checkClientClasses(g: Obj, family: Family, top: KeyPath, r: Reporter): void {
+  const seen = new Map<string, number>();
+  maps(g, "client-classes").forEach((c, i) => {
+    const p = [...top, "client-classes", i];
+    const name = text(c, "name")!;
+    if (name.trim() === "") r.fail("not empty parameter 'name' is required", [...p, "name"]);
+    const prev = seen.get(name);
+    if (prev !== undefined) {
+      r.fail(`Client Class: ${name} has already been defined (client-classes[${prev}])`, [
+        ...p,
+        "name",
+      ]);
+    }
+    seen.set(name, i);
+    const oir = flag(c, "only-if-required");
+    const oial = flag(c, "only-in-additional-list");
+    if (oir !== undefined && oial !== undefined && oir !== oial) {
+      r.fail('"only-if-required" and "only-in-additional-list" say different things', [
+        ...p,
+        "only-in-additional-list",
+      ]);
+    }
+    checkTriplet(c, "valid-lifetime", p, r, false);
+    if (family === 6) checkTriplet(c, "preferred-lifetime", p, r, false);
+    if (family === 4) checkBootFields(c, p, r);
+    checkOptionData(c, family, p, r);
+  });
+}
+
+/** Kea 3 refuses a subnet or pool with both spellings of its guard. */
+function checkGuard(o: Obj, path: KeyPath, r: Reporter): void {
+  if (o["client-class"] !== undefined && strs(o, "client-classes").length > 0) {
+    r.fail(
+      "cannot specify both 'client-class' (Kea 2.2) and 'client-classes': use only the latter",
+      [...path, "client-class"],
+    );
+  }
+  for (const key of ["client-classes", "require-client-classes", "evaluate-additional-classes"]) {
+    strs(o, key).forEach((name, i) => {
+      if (name.trim() === "") r.fail("a client class name must not be empty", [...path, key, i]);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Subnets, pools, reservations
 
 function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, r: Reporter): void {
@@ -415,6 +468,7 @@ function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, 
       );
     }
     checkRelay(s, family, [...path, "relay"], r);
+    checkGuard(s, path, r);
     const addressPools = checkPools(s, family, range, path, r);
     if (family === 6) checkPdPools(s, path, addressPools, r);
     checkReservations(s, family, [...path, "reservations"], range, r);
@@ -460,6 +514,7 @@ function checkPools(s: Obj, family: Family, subnet: Range, path: KeyPath, r: Rep
     }
     seen.push(range);
     checkOptionData(pool, family, p, r);
+    checkGuard(pool, p, r);
   });
   return seen;
 }
@@ -522,6 +577,7 @@ function checkPdPools(s: Obj, path: KeyPath, addressPools: Range[], r: Reporter)
     }
     seen.push(range);
     checkOptionData(pool, 6, p, r);
+    checkGuard(pool, p, r);
   });
 }
 
@@ -642,6 +698,7 @@ function reservesSomething(h: Obj, addresses: number): boolean {
     addresses > 0 ||
     strs(h, "prefixes").length > 0 ||
     maps(h, "option-data").length > 0 ||
+    strs(h, "client-classes").length > 0 ||
     ["next-server", "server-hostname", "boot-file-name"].some((k) => h[k] !== undefined)
   );
 }

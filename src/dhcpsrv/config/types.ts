@@ -124,6 +124,41 @@ export interface Timers {
   "t2-percent"?: number;
 }
 
+/**
+ * Client class guards (a subnet or pool serves only members of one of these classes) and the
+ * classes evaluated for it after allocation. Kea 2.2 spells them `client-class` (one name) and
+ * `require-client-classes`; later Kea `client-classes` and `evaluate-additional-classes`.
+ */
+export interface ClassGuardKeys {
+  "client-class"?: string;
+  "client-classes"?: string[];
+  "require-client-classes"?: string[];
+  "evaluate-additional-classes"?: string[];
+}
+
+/** A `client-classes` entry of either family. */
+export interface ClientClassBase extends Annotated, LifetimeTriplet {
+  name: string;
+  /** The expression; absent = members only by hooks, reservations or built-in rules. */
+  test?: string;
+  "option-data": OptionData[];
+  "only-if-required"?: boolean;
+  /** Later Kea's name for only-if-required. */
+  "only-in-additional-list"?: boolean;
+}
+
+export interface ClientClass4 extends ClientClassBase {
+  "next-server"?: string;
+  "server-hostname"?: string;
+  "boot-file-name"?: string;
+}
+
+export interface ClientClass6 extends ClientClassBase {
+  "preferred-lifetime"?: number;
+  "min-preferred-lifetime"?: number;
+  "max-preferred-lifetime"?: number;
+}
+
 export interface ReservationModes {
   "reservations-global"?: boolean;
   "reservations-in-subnet"?: boolean;
@@ -176,7 +211,7 @@ export interface InterfacesConfig4 extends Annotated {
   "service-sockets-max-retries": number;
 }
 
-export interface Pool4 extends Annotated {
+export interface Pool4 extends Annotated, ClassGuardKeys {
   /** As written: `"192.0.2.10 - 192.0.2.20"` or `"192.0.2.64/26"`. */
   pool: string;
   "option-data": OptionData[];
@@ -194,9 +229,12 @@ export interface Reservation4 extends Annotated {
   "server-hostname"?: string;
   "boot-file-name"?: string;
   "option-data": OptionData[];
+  /** Classes the client is put in when this reservation is found. */
+  "client-classes": string[];
 }
 
-export interface Subnet4 extends Annotated, LifetimeTriplet, Timers, ReservationModes {
+export interface Subnet4
+  extends Annotated, LifetimeTriplet, Timers, ReservationModes, ClassGuardKeys {
   /** Written or assigned (Kea 2.2 numbers subnets without an id 1, 2, ... in order). */
   id: number;
   subnet: string;
@@ -222,6 +260,7 @@ export interface Dhcp4Config extends CommonGlobals {
   "boot-file-name": string;
   subnet4: Subnet4[];
   reservations: Reservation4[];
+  "client-classes": ClientClass4[];
   "host-reservation-identifiers": ("hw-address" | "duid" | "circuit-id" | "client-id")[];
 }
 
@@ -237,12 +276,12 @@ export interface InterfacesConfig6 extends Annotated {
   "service-sockets-max-retries": number;
 }
 
-export interface Pool6 extends Annotated {
+export interface Pool6 extends Annotated, ClassGuardKeys {
   pool: string;
   "option-data": OptionData[];
 }
 
-export interface PdPool6 extends Annotated {
+export interface PdPool6 extends Annotated, ClassGuardKeys {
   prefix: string;
   "prefix-len": number;
   "delegated-len": number;
@@ -260,6 +299,7 @@ export interface Reservation6 extends Annotated {
   prefixes: string[];
   hostname: string;
   "option-data": OptionData[];
+  "client-classes": string[];
 }
 
 export interface PreferredTriplet {
@@ -269,7 +309,7 @@ export interface PreferredTriplet {
 }
 
 export interface Subnet6
-  extends Annotated, LifetimeTriplet, PreferredTriplet, Timers, ReservationModes {
+  extends Annotated, LifetimeTriplet, PreferredTriplet, Timers, ReservationModes, ClassGuardKeys {
   id: number;
   subnet: string;
   pools: Pool6[];
@@ -303,6 +343,7 @@ export interface Dhcp6Config extends CommonGlobals {
   "relay-supplied-options": string[];
   subnet6: Subnet6[];
   reservations: Reservation6[];
+  "client-classes": ClientClass6[];
   "host-reservation-identifiers": ("hw-address" | "duid")[];
 }
 

@@ -41,7 +41,7 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
     "Dhcp4.shared-networks",
     /^"shared-networks" is not supported by Nestor yet/,
   ],
-  [4, "classify", "Dhcp4.client-classes", /^"client-classes" is not supported by Nestor yet/],
+  [4, "classify", "Dhcp4.client-classes[3].option-def", /^"option-def" is not supported/],
   [
     4,
     "with-ddns",
@@ -55,7 +55,12 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
     /^"hosts-database" is not supported by Nestor yet/,
   ],
   [4, "reservations", "Dhcp4.subnet4[0].reservations[5].flex-id", /^"flex-id" is not supported/],
-  [4, "all-keys", "Dhcp4.client-classes", /^"client-classes" is not supported by Nestor yet/],
+  [
+    4,
+    "all-keys",
+    "Dhcp4.compatibility.lenient-option-parsing",
+    /^"lenient-option-parsing" is not supported by Nestor yet/,
+  ],
   [
     6,
     "shared-network",
@@ -64,12 +69,7 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
   ],
   [6, "config-backend", "Dhcp6.config-control", /^"config-control" is not supported by Nestor yet/],
   [6, "dhcpv4-over-dhcpv6", "Dhcp6.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
-  [
-    6,
-    "reservations",
-    "Dhcp6.subnet6[0].reservations[1].client-classes",
-    /not supported by Nestor yet/,
-  ],
+  [6, "reservations", "Dhcp6.subnet6[0].reservations[3].flex-id", /^"flex-id" is not supported/],
 ];
 
 const file = (family: 4 | 6, name: string) => `${root}kea${family}/${name}.json`;

@@ -223,6 +223,7 @@ describe("Dhcp6 reservations and server-id", () => {
       prefixes: ["3000:9::/64"],
       hostname: "h",
       "option-data": [],
+      "client-classes": [],
     });
   });
 

@@ -1,0 +1,212 @@
+/**
+ * Client classes (Kea's ClientClassDictionary and the servers' classification passes): the
+ * classes a configuration defines, in order, with their compiled tests, the options and boot
+ * fields they add to responses and the lifetimes they set; and the guards (`client-class`,
+ * `client-classes`) that keep a subnet or a pool for the members of a class.
+ *
+ * When a configuration has no class and no guard, the servers hold no ClientClasses at all
+ * (null) and classify nothing: packets then carry only the classes hook libraries give them.
+ */
+import type { Pkt } from "../../dhcp/pkt.ts";
+import { CfgOption } from "../cfg-option.ts";
+import type { Triplet } from "../subnet4.ts";
+import type { BoolFn } from "./expression.ts";
+
+/** Classes every server knows without a definition (Kea's isClientClassBuiltIn). */
+export const BUILTIN_CLASSES: ReadonlySet<string> = new Set(["ALL", "KNOWN", "UNKNOWN", "BOOTP"]);
+export const BUILTIN_PREFIXES: readonly string[] = ["VENDOR_CLASS_", "HA_", "AFTER_", "EXTERNAL_"];
+export const VENDOR_CLASS_PREFIX = "VENDOR_CLASS_";
+
+export function isBuiltinClass(name: string): boolean {
+  return BUILTIN_CLASSES.has(name) || BUILTIN_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/**
+ * The classes a subnet or pool is kept for (any of them), or null: everyone. Kea 2.2 has one
+ * (`client-class`), later versions a list (`client-classes`); both land here.
+ */
+export type ClassGuard = readonly string[] | null;
+
+/** Whether a packet with these classes may use what the guard protects. */
+export function guardAllows(guard: ClassGuard, classes: ReadonlySet<string>): boolean {
+  if (guard === null) return true;
+  for (let i = 0; i < guard.length; i++) if (classes.has(guard[i]!)) return true;
+  return false;
+}
+
+/** The guard of a subnet or pool as configured: both spellings, merged, in order. */
+export function guardOf(entry: {
+  "client-class"?: string;
+  "client-classes"?: readonly string[];
+}): ClassGuard {
+  const out: string[] = [];
+  const one = entry["client-class"];
+  if (one !== undefined && one !== "") out.push(one);
+  for (const c of entry["client-classes"] ?? []) if (c !== "" && !out.includes(c)) out.push(c);
+  return out.length === 0 ? null : out;
+}
+
+export interface ClientClassParams {
+  name: string;
+  /** The compiled test; null = no test (members only through hooks, reservations or guards). */
+  test: BoolFn | null;
+  /** The test depends on KNOWN/UNKNOWN: evaluated after the reservation lookup. */
+  dependsOnKnown: boolean;
+  /** Evaluated only when a subnet or pool requires it (`only-if-required`). */
+  onlyIfRequired: boolean;
+  options?: CfgOption;
+  /** v4 boot fields; 0 / "" = not set. */
+  nextServer?: number;
+  serverHostname?: string;
+  bootFileName?: string;
+  validLifetime?: Triplet;
+  preferredLifetime?: Triplet;
+}
+
+export class ClientClassDef {
+  readonly name: string;
+  readonly test: BoolFn | null;
+  readonly dependsOnKnown: boolean;
+  readonly onlyIfRequired: boolean;
+  readonly options: CfgOption;
+  readonly nextServer: number;
+  readonly serverHostname: string;
+  readonly bootFileName: string;
+  readonly validLifetime: Triplet | undefined;
+  readonly preferredLifetime: Triplet | undefined;
+
+  constructor(p: ClientClassParams) {
+    this.name = p.name;
+    this.test = p.test;
+    this.dependsOnKnown = p.dependsOnKnown;
+    this.onlyIfRequired = p.onlyIfRequired;
+    this.options = p.options ?? CfgOption.EMPTY4;
+    this.nextServer = p.nextServer ?? 0;
+    this.serverHostname = p.serverHostname ?? "";
+    this.bootFileName = p.bootFileName ?? "";
+    this.validLifetime = p.validLifetime;
+    this.preferredLifetime = p.preferredLifetime;
+  }
+}
+
+/** Called when a test throws (it should not: the compiled subset cannot fail on a packet). */
+export type ClassErrorSink = (pkt: Pkt, cls: string, err: unknown) => void;
+
+export class ClientClasses {
+  readonly defs: readonly ClientClassDef[];
+  readonly byName: ReadonlyMap<string, ClientClassDef>;
+  /** Tests run right after unpacking (not depending on KNOWN/UNKNOWN). */
+  private readonly early: readonly ClientClassDef[];
+  /** Tests run after the reservation lookup. */
+  private readonly late: readonly ClientClassDef[];
+  /** Some class adds options: responses look the packet's classes up. */
+  readonly hasOptions: boolean;
+  /** Some class sets next-server, server-hostname or boot-file-name. */
+  readonly hasBootFields: boolean;
+  readonly hasValidLifetime: boolean;
+  readonly hasPreferredLifetime: boolean;
+  private readonly onError: ClassErrorSink;
+
+  constructor(defs: readonly ClientClassDef[], onError: ClassErrorSink = () => {}) {
+    this.defs = defs;
+    this.byName = new Map(defs.map((d) => [d.name, d]));
+    this.early = defs.filter((d) => d.test !== null && !d.onlyIfRequired && !d.dependsOnKnown);
+    this.late = defs.filter((d) => d.test !== null && !d.onlyIfRequired && d.dependsOnKnown);
+    this.hasOptions = defs.some((d) => d.options.all.length > 0);
+    this.hasBootFields = defs.some(
+      (d) => d.nextServer !== 0 || d.serverHostname !== "" || d.bootFileName !== "",
+    );
+    this.hasValidLifetime = defs.some((d) => d.validLifetime !== undefined);
+    this.hasPreferredLifetime = defs.some((d) => d.preferredLifetime !== undefined);
+    this.onError = onError;
+  }
+
+  /**
+   * Kea's classifyPacket: ALL, the vendor class (`vendorClass`, already extracted by the server,
+   * or null), then the tests that do not depend on KNOWN/UNKNOWN, in definition order.
+   */
+  classify(pkt: Pkt, vendorClass: string | null): void {
+    pkt.addClass("ALL");
+    if (vendorClass !== null) pkt.addClass(VENDOR_CLASS_PREFIX + vendorClass);
+    this.run(pkt, this.early);
+  }
+
+  /** After the reservation lookup: KNOWN or UNKNOWN, the host's classes, then the late tests. */
+  classifyKnown(pkt: Pkt, known: boolean, hostClasses: readonly string[]): void {
+    for (const c of hostClasses) pkt.addClass(c);
+    pkt.addClass(known ? "KNOWN" : "UNKNOWN");
+    this.run(pkt, this.late);
+  }
+
+  /**
+   * Kea's requiredClassify: the classes a subnet or pool requires (`require-client-classes`),
+   * tested now; a required class without a test, or not defined, adds nothing (Kea 2.2).
+   */
+  classifyRequired(pkt: Pkt, required: readonly string[]): void {
+    for (const name of required) {
+      const def = this.byName.get(name);
+      if (def === undefined || def.test === null || pkt.classes.has(name)) continue;
+      this.test(pkt, def);
+    }
+  }
+
+  private run(pkt: Pkt, list: readonly ClientClassDef[]): void {
+    for (let i = 0; i < list.length; i++) this.test(pkt, list[i]!);
+  }
+
+  private test(pkt: Pkt, def: ClientClassDef): void {
+    try {
+      if (def.test!(pkt)) pkt.addClass(def.name);
+    } catch (err) {
+      this.onError(pkt, def.name, err);
+    }
+  }
+
+  /** The options of the packet's classes, in the order it joined them (for the option levels). */
+  optionLevels(pkt: Pkt, out: CfgOption[]): void {
+    if (!this.hasOptions) return;
+    for (const name of pkt.classes) {
+      const d = this.byName.get(name);
+      if (d !== undefined && d.options.all.length > 0) out.push(d.options);
+    }
+  }
+
+  /** The valid lifetime of the first of the packet's classes that sets one (Kea's getValidLft). */
+  validLifetime(pkt: Pkt): Triplet | undefined {
+    if (!this.hasValidLifetime) return undefined;
+    for (const name of pkt.classes) {
+      const t = this.byName.get(name)?.validLifetime;
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+
+  preferredLifetime(pkt: Pkt): Triplet | undefined {
+    if (!this.hasPreferredLifetime) return undefined;
+    for (const name of pkt.classes) {
+      const t = this.byName.get(name)?.preferredLifetime;
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+
+  /**
+   * Kea's setFixedFields step 2: for each of siaddr, sname and file, the first of the packet's
+   * classes that sets it. Returns the fields found (0 / "" when none).
+   */
+  bootFields(pkt: Pkt): { nextServer: number; serverHostname: string; bootFileName: string } {
+    let nextServer = 0;
+    let serverHostname = "";
+    let bootFileName = "";
+    if (this.hasBootFields) {
+      for (const name of pkt.classes) {
+        const d = this.byName.get(name);
+        if (d === undefined) continue;
+        if (nextServer === 0) nextServer = d.nextServer;
+        if (serverHostname === "") serverHostname = d.serverHostname;
+        if (bootFileName === "") bootFileName = d.bootFileName;
+      }
+    }
+    return { nextServer, serverHostname, bootFileName };
+  }
+}
