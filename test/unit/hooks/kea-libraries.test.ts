@@ -72,3 +72,26 @@ test("a JavaScript or TypeScript library keeps its own path, relative to the con
   assert.equal(lib!.path, "/etc/nestor/hooks/my_lib.so.ts");
   assert.equal(lib!.shipped, undefined);
 });
+
+test("from dist/, Kea's names load the compiled libraries in dist/libraries/", async () => {
+  // The production server runs dist/ (built by `npm ci` and before `npm test`), where the shipped
+  // libraries are compiled JavaScript: Node does not strip types under node_modules.
+  const dist = new URL("../../../dist/hooks/index.js", import.meta.url);
+  type Api = typeof import("../../../src/hooks/index.ts");
+  const api = (await import(dist.href)) as Api;
+  const [bootp] = api.parseHooksLibraries([{ library: "/opt/kea/hooks/libdhcp_bootp.so" }]);
+  assert.equal(
+    bootp!.path,
+    fileURLToPath(new URL("../../../dist/libraries/bootp/index.js", import.meta.url)),
+  );
+  const serverHooks = new api.ServerHooks();
+  const receive = serverHooks.registerHook("buffer4_receive");
+  const send = serverHooks.registerHook("pkt4_send");
+  const logManager = new api.LogManager("nestor-dist");
+  logManager.configure([{ name: "nestor-dist", severity: "WARN", outputs: [() => {}] }]);
+  const manager = new api.HooksManager({ serverHooks, logManager });
+  await manager.loadLibraries([bootp!]);
+  assert.equal(manager.calloutsPresent(receive), true);
+  assert.equal(manager.calloutsPresent(send), true);
+  await manager.unloadLibraries();
+});
