@@ -836,7 +836,9 @@ export class Dhcp4Srv {
       address = q.giaddr;
     } else if (q.ciaddrInt !== 0) {
       address = q.ciaddr;
-    } else if (r.getType() === DHCPNAK) {
+    } else if (r.getType() === DHCPNAK || ex.pick === null) {
+      // A NAK (ex.pick is null: no lease) is broadcast, also when a pkt4_send callout removed
+      // its message type (a BOOTP reply); Kea chooses the destination before pkt4_send.
       address = BROADCAST;
     } else if (r.yiaddrInt !== 0) {
       // The client has no address yet: unicast to its hardware address when we can, as asked.
