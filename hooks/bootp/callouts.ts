@@ -2,7 +2,7 @@
  * The two callouts of the bootp library (Kea's bootp_callouts.cc, behaviour rewritten here):
  *
  * - buffer4_receive: the library parses the query itself (unless an earlier library already did
- *   and set SKIP). A BOOTREQUEST without a DHCP message type is a BOOTP query: it is put in the
+ *   and set SKIP); like Kea's, it refuses a plain RFC 951 request without vendor extensions. A BOOTREQUEST without a DHCP message type is a BOOTP query: it is put in the
  *   BOOTP client class and given the type DHCPREQUEST, so the server processes it as a REQUEST
  *   naming no address (a free pool address, an infinite lifetime). A query that does not parse
  *   is counted (pkt4-parse-failed, pkt4-receive-drop) and dropped. Finally the status is SKIP,
@@ -20,7 +20,7 @@ import {
   type CalloutResult,
   type Logger,
 } from "nestor/hooks";
-import { BOOTREQUEST, DHCPMessageType, DHO } from "nestor/dhcp";
+import { BOOTREQUEST, DHCPMessageType, DHCPV4_PKT_HDR_LEN, DHO } from "nestor/dhcp";
 import type {} from "nestor/dhcp4";
 import { DBGLVL_TRACE_BASIC } from "./messages.ts";
 
@@ -59,6 +59,11 @@ export function buffer4_receive(handle: CalloutHandle<"buffer4_receive">): Callo
   if (status !== NextStep.SKIP) {
     try {
       query.unpack();
+      // As Kea's parser: plain RFC 951 BOOTP (the header alone, no vendor extensions) is
+      // refused. (Nestor's parser accepts it; Kea's library, and so this one, does not.)
+      if (query.data.length === DHCPV4_PKT_HDR_LEN) {
+        throw new Error("Received BOOTP packet without vendor information extensions.");
+      }
     } catch (err) {
       // Any failure, not only a PacketParseError: the packet is dropped and counted, never
       // passed on half parsed.

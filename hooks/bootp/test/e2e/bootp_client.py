@@ -5,8 +5,9 @@ python3-scapy). Run inside the client's network namespace:
     bootp_client.py '{"iface": "veth0", "queries": [{"mac": "02:..", "xid": 1}]}'
 
 For each query it sends one BOOTREQUEST (RFC 951 header, RFC 1497 magic cookie, the given
-vendor options, END, zero padding to 300 octets) from 0.0.0.0:68 to 255.255.255.255:67 as an
-Ethernet broadcast, and captures the first reply to port 68 with that transaction id. It prints
+vendor options, END, zero padding to 300 octets; "op", "truncate" (keep that many octets) and
+"corrupt" ([offset, byte] pairs) make other messages) from 0.0.0.0:68 to 255.255.255.255:67 as
+an Ethernet broadcast, and captures the first reply to port 68 with that transaction id. It prints
 one JSON object: {"replies": [{"xid", "hex" (the UDP payload), "eth_dst", "ip_src", "ip_dst",
 "sport", "dport"} or null per query]}.
 """
@@ -37,6 +38,13 @@ def request(q):
     ) / DHCP(options=options + ["end"])
     payload = raw(bootp)
     payload += b"\x00" * max(0, BOOTP_MIN_SIZE - len(payload))
+    if "truncate" in q:
+        payload = payload[: q["truncate"]]
+    if "corrupt" in q:
+        b = bytearray(payload)
+        for offset, value in q["corrupt"]:
+            b[offset] = value
+        payload = bytes(b)
     return (
         Ether(src=q.get("src", q["mac"]), dst="ff:ff:ff:ff:ff:ff")
         / IP(src="0.0.0.0", dst="255.255.255.255", ttl=64)
