@@ -266,3 +266,37 @@ test("the library loads under Kea's file name and logs as Kea's does", async () 
   await b.hooks.unloadLibraries();
   assert.ok(b.lines.some((l) => l.includes("BOOTP_UNLOAD")));
 });
+
+test("Kea's ARM example: BOOTP clients get the pool guarded by BOOTP, DHCP clients the other", async () => {
+  const b = await bed(
+    [BOOTP, RECORD],
+    { "client-classes": [{ name: "DHCP", test: "not member('BOOTP')" }] },
+    {
+      pools: [
+        { pool: "198.51.100.200 - 198.51.100.201", "client-class": "BOOTP" },
+        { pool: "198.51.100.10 - 198.51.100.12", "client-class": "DHCP" },
+      ],
+    },
+  );
+  const first = await ask(b, bootpRequest({ mac: "02:00:00:00:b2:01" }));
+  assert.equal(first?.wire.yiaddr, "198.51.100.200");
+  assert.equal(recorded()[0]?.classes.includes("DHCP"), false);
+  const offer = await exchange(b, query4(T.DHCPDISCOVER, { mac: "02:00:00:00:d2:01" }));
+  assert.equal(offer?.pkt.yiaddr, "198.51.100.10");
+  const second = await ask(b, bootpRequest({ mac: "02:00:00:00:b2:02" }));
+  assert.equal(second?.wire.yiaddr, "198.51.100.201");
+  // The BOOTP pool is full: the next BOOTP client gets no address, though the DHCP pool has some.
+  const third = await ask(b, bootpRequest({ mac: "02:00:00:00:b2:03" }));
+  assert.equal(third?.wire.yiaddr, "0.0.0.0");
+  assert.equal(b.leases.getLease4("198.51.100.11"), null);
+  // A DHCP client cannot have a BOOTP address.
+  const nak = await exchange(
+    b,
+    query4(T.DHCPREQUEST, {
+      mac: "02:00:00:00:d2:02",
+      requested: "198.51.100.201",
+      serverId: SERVER_ADDR,
+    }),
+  );
+  assert.equal(nak?.pkt.getType(), T.DHCPNAK);
+});

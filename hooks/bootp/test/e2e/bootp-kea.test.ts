@@ -383,14 +383,19 @@ function compareLeases(b: Both): void {
 }
 
 test(
-  "BOOTP requests get the same replies and the same leases from nestor-dhcp4 and Kea 2.2",
+  "BOOTP requests get the same replies and the same leases from nestor-dhcp4 and Kea 2.2, BOOTP and DHCP pools apart",
   { timeout: 240_000 },
   async () => {
     const { library } = prerequisites();
     const bed = new TestBed("bootp: nestor-dhcp4 and kea-dhcp4 answer scapy's BOOTP requests");
     try {
+      // Kea's ARM example: one pool for BOOTP clients, one for the others (class DHCP).
       const scenario: Scenario = {
-        pools: [{ pool: "198.51.100.10 - 198.51.100.50" }],
+        global: { "client-classes": [{ name: "DHCP", test: "not member('BOOTP')" }] },
+        pools: [
+          { pool: "198.51.100.200 - 198.51.100.210", "client-class": "BOOTP" },
+          { pool: "198.51.100.10 - 198.51.100.50", "client-class": "DHCP" },
+        ],
         subnet: {
           "next-server": "198.51.100.2",
           "boot-file-name": "boot/pxelinux.0",
@@ -401,17 +406,18 @@ test(
       const replies = compareRounds(b, QUERIES);
       const yiaddrs = replies.map((w) => w?.yiaddr);
       assert.deepEqual(yiaddrs, [
-        "198.51.100.10",
-        "198.51.100.10",
+        "198.51.100.200",
+        "198.51.100.200",
         "198.51.100.100",
-        "198.51.100.11",
+        "198.51.100.201",
       ]);
       assert.equal(replies[0]?.siaddr, "198.51.100.2");
       assert.equal(replies[0]?.file, "boot/pxelinux.0");
       compareLeases(b);
       assert.equal(b.kea.rows.length, 3, "one row per client: the second request reused the lease");
 
-      // A DHCP client on the same server, library loaded, gets an ordinary lease.
+      // A DHCP client on the same server, library loaded, gets an ordinary lease, from the
+      // DHCP pool.
       const { clientNs, clientIf, leaseFile } = b;
       const udhcpcMac = "02:42:d0:07:00:09";
       bed.exec(clientNs, "ip", ["link", "set", clientIf, "address", udhcpcMac]);
@@ -433,7 +439,7 @@ test(
       );
       assert.equal(row.address, address);
       assert.equal(row.validLifetime, 600);
-      assert.ok(!yiaddrs.includes(address), "not one of the BOOTP clients' addresses");
+      assert.equal(address, "198.51.100.10");
     } finally {
       await bed.close();
     }
