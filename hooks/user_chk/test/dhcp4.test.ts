@@ -242,3 +242,27 @@ test("a missing registry, an outcome file that cannot be opened or a wrong param
   assert.ok(bed.lines.some((l) => /USER_CHK_LOADED .*registry\.txt \(1 users\)/.test(l)));
   await bed.hooks.unloadLibraries();
 });
+
+test("an unregistered client asking for a privileged address is NAKed: the DHCPNAK is left alone and not recorded", async () => {
+  await withServer(
+    entry("00000000", { bootfile: "/pxe/walled-garden.efi" }),
+    (registry, outcome) => [{ library: LIB, parameters: { registry, outcome } }],
+    async (bed) => {
+      const r = await exchange(
+        bed.server,
+        query4(T.DHCPREQUEST, {
+          mac: STRANGER,
+          prl: PRL,
+          requested: "198.51.100.15",
+          serverId: "198.51.100.1",
+        }),
+      );
+      assert.ok(r);
+      const nak = r.pkt as unknown as Pkt4;
+      assert.equal(nak.getType(), T.DHCPNAK);
+      assert.equal(nak.getOption(67), undefined);
+      assert.equal(nak.file, "");
+      assert.equal(readFileSync(bed.outcome, "utf8"), "");
+    },
+  );
+});

@@ -30,6 +30,7 @@ import {
   grantsLease4,
   D6O_BOOTFILE_URL,
 } from "../options.ts";
+import { ErrorThrottle } from "../callouts.ts";
 import { OutcomeWriter, formatOutcome } from "../outcome.ts";
 import { DEFAULT_OUTCOME, DEFAULT_REGISTRY, parseSettings } from "../params.ts";
 import { User, UserId, HW_ADDR, DUID_TYPE } from "../user.ts";
@@ -260,5 +261,21 @@ describe("parameters", () => {
     for (const [params, reason] of bad) {
       assert.throws(() => parseSettings(params as never), reason, JSON.stringify(params));
     }
+  });
+});
+
+describe("database error logging", () => {
+  test("the first failure is logged, then at most one per interval with the number left out", () => {
+    let now = 0;
+    const t = new ErrorThrottle(10_000, () => now);
+    assert.deepEqual(t.take(), { log: true, suppressed: 0 });
+    for (let i = 0; i < 5; i++) {
+      now += 1_000;
+      assert.equal(t.take().log, false);
+    }
+    now = 10_000;
+    assert.deepEqual(t.take(), { log: true, suppressed: 5 });
+    now = 10_001;
+    assert.equal(t.take().log, false);
   });
 });

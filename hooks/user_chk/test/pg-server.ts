@@ -113,6 +113,12 @@ export class PgServer {
       "--no-sync",
     ]);
     const init = spawnSync(initCmd, initArgs, { encoding: "utf8", timeout: 60_000, env, cwd: dir });
+    if (init.error !== undefined) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(
+        `cannot run ${initCmd} (util-linux's setpriv when root): ${init.error.message}`,
+      );
+    }
     if (init.status !== 0) {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(
