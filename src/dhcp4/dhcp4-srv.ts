@@ -56,6 +56,7 @@ defineMessages({
   DHCP4_RELEASE_FAIL: "%1: failed to release lease for address %2: %3",
   DHCP4_DECLINE_LEASE: "%1: lease %2 was declined and set aside for %3 seconds",
   DHCP4_DECLINE_FAIL: "%1: failed to process decline of %2: %3",
+  DHCP4_CLASS_ASSIGNED: "%1: client packet has been assigned to the following class(es): %2",
   DHCP4_PACKET_PROCESSING_FAILED: "%1: processing failed: %2",
   DHCP4_RESPONSE_DATA: "%1: responding with %2 to %3:%4 on %5",
 });
@@ -298,6 +299,13 @@ export class Dhcp4Srv {
     if (classes === null) return;
     const q = ex.query;
     classes.classify(q, vendorClass4(q));
+    this.logClasses(ex);
+  }
+
+  private logClasses(ex: Exchange4): void {
+    if (!this.log.isEnabled("DEBUG", 40)) return;
+    const q = ex.query;
+    this.log.debug(40, "DHCP4_CLASS_ASSIGNED", q.getLabel(), q.getClasses().join(", "));
   }
 
   /** After the reservation lookup: the host's classes, KNOWN or UNKNOWN, the dependent tests. */
@@ -306,6 +314,7 @@ export class Dhcp4Srv {
     if (classes === null) return;
     const host = ex.host;
     classes.classifyKnown(ex.query, host !== undefined, host?.classes ?? NO_CLASSES);
+    this.logClasses(ex);
   }
 
   private isOurAddress(addr: string): boolean {

@@ -50,6 +50,7 @@ defineMessages({
   DHCP6_LEASE_ALLOC_FAIL: "%1: failed to allocate a lease of type %2 for IAID %3",
   DHCP6_RELEASE: "%1: lease %2 was released",
   DHCP6_DECLINE_LEASE: "%1: lease %2 was declined and set aside for %3 seconds",
+  DHCP6_CLASS_ASSIGNED: "%1: client packet has been assigned to the following class(es): %2",
   DHCP6_PACKET_PROCESSING_FAILED: "%1: processing failed: %2",
   DHCP6_RESPONSE_DATA: "%1: responding with %2 to [%3]:%4 on %5",
 });
@@ -298,6 +299,13 @@ export class Dhcp6Srv {
     if (classes === null) return;
     const q = ex.query;
     classes.classify(q, vendorClass6(q));
+    this.logClasses(ex);
+  }
+
+  private logClasses(ex: Exchange6): void {
+    if (!this.log.isEnabled("DEBUG", 40)) return;
+    const q = ex.query;
+    this.log.debug(40, "DHCP6_CLASS_ASSIGNED", ex, q.getClasses().join(", "));
   }
 
   /** After the reservation lookup: the host's classes, KNOWN or UNKNOWN, the dependent tests. */
@@ -306,6 +314,7 @@ export class Dhcp6Srv {
     if (classes === null) return;
     const host = ex.host;
     classes.classifyKnown(ex.query, host !== undefined, host?.classes ?? NO_CLASSES);
+    this.logClasses(ex);
   }
 
   /** Counts the query and drops what RFC 8415 section 16 says a server discards (Kea's sanityCheck). */
@@ -686,7 +695,7 @@ export class Dhcp6Srv {
       const period = this.model.declineProbationPeriod;
       declined.decline(period, ex.now);
       this.leases.updateLease6(declined);
-      ex.deleted.push(declined);
+      ex.leases.push(declined); // Kea 2.2: the declined lease is among the leases written
       this.stats6.leaseDeclined(declined);
       this.leaseLog.info("DHCP6_DECLINE_LEASE", ex, declined.address, period);
     }

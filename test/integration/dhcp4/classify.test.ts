@@ -265,6 +265,14 @@ describe("what classes give", () => {
     );
     assert.equal(modem!.pkt.yiaddr, "198.51.100.10");
     assert.equal(modem!.pkt.getOption(DHO.DOMAIN_NAME)!.getData().toString(), "cable.example");
+    // Logged at debug level 40 as Kea does, after each classification pass.
+    assert.ok(
+      bed.lines.some(
+        (l) =>
+          l.includes("DHCP4_CLASS_ASSIGNED") &&
+          l.includes("class(es): ALL, VENDOR_CLASS_docsis3.0\n"),
+      ),
+    );
     const pc = await exchange(
       bed,
       query(T.DHCPDISCOVER, { mac: OTHER, extra: [vendor("MSFT 5.0")] }),
