@@ -71,6 +71,8 @@ export class FileRegistrySource implements RegistrySource {
   private readonly now: () => number;
   /** How many times the file was read (for tests and debug logs). */
   reads = 0;
+  /** Why the last version could not be used (the previous registry is in force), or null. */
+  problem: string | null = null;
 
   private constructor(path: string, log: Log, now: () => number) {
     this.path = path;
@@ -136,35 +138,40 @@ export class FileRegistrySource implements RegistrySource {
     this.seen = read.version;
     this.racy = this.isRacy(read.version);
     if (unchanged) return;
+    // Remember the text even when it is bad, so that the same bad version is neither parsed
+    // nor logged again.
+    this.text = read.text;
+    let registry: UserRegistry;
     try {
-      this.registry = UserRegistry.parse(read.text);
+      registry = UserRegistry.parse(read.text);
     } catch (err) {
-      if (!(err instanceof RegistryError)) throw err;
-      // Remember the text so that the same bad version is neither parsed nor logged again.
-      this.text = read.text;
-      this.failed = true;
-      this.log.error("USER_CHK_REGISTRY_INVALID", this.path, err.message, this.registry.size);
+      const reason = (err as Error).message;
+      if (reason !== this.problem) {
+        this.log.error("USER_CHK_REGISTRY_INVALID", this.path, reason, this.registry.size);
+      }
+      this.problem = reason;
       return;
     }
-    this.text = read.text;
-    this.failed = false;
+    this.registry = registry;
+    this.problem = null;
     this.log.info("USER_CHK_REGISTRY_RELOADED", this.path, this.registry.size);
   }
 
-  /** Whether the last version read could not be used (the previous registry is in force). */
-  failed = false;
+  /** Whether the last version could not be used (the previous registry is in force). */
+  get failed(): boolean {
+    return this.problem !== null;
+  }
 
   private fail(version: Version | null, reason: string): void {
-    // Log once per failure, not once per packet: a missing file is checked again (cheaply) on
-    // each lookup, an unreadable version is not read again until it changes.
-    const first = !this.failed;
-    this.failed = true;
+    // Logged once, not once per packet: a missing file is checked again (cheaply, by stat) on
+    // each lookup; an unreadable version is not read again until it changes.
+    if (reason !== this.problem) {
+      this.log.error("USER_CHK_REGISTRY_UNREADABLE", this.path, reason, this.registry.size);
+    }
+    this.problem = reason;
     this.seen = version ?? { dev: -1n, ino: -1n, size: -1n, mtimeNs: -1n, ctimeNs: -1n };
     this.racy = false;
     this.text = "\0"; // whatever version comes next is parsed, even the one used before
-    if (first) {
-      this.log.error("USER_CHK_REGISTRY_UNREADABLE", this.path, reason, this.registry.size);
-    }
   }
 
   private isRacy(v: Version): boolean {

@@ -212,6 +212,11 @@ describe("the registry file", () => {
     );
     assert.equal(src.failed, true);
 
+    // Another problem is logged too: the file removed.
+    rmSync(file);
+    assert.equal(src.lookup(mac("0c0e0a01ff04")).user?.getProperty("bootfile"), "good.efi");
+    assert.equal(log.lines.filter((l) => l.includes("USER_CHK_REGISTRY_UNREADABLE")).length, 1);
+
     writeFileSync(file, line("0c0e0a01ff05", "fixed.efi"));
     assert.equal(src.lookup(mac("0c0e0a01ff05")).user?.getProperty("bootfile"), "fixed.efi");
     assert.equal(src.lookup(mac("0c0e0a01ff04")).user, null);
