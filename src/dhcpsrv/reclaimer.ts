@@ -4,9 +4,9 @@
  *
  * - every `reclaim-timer-wait-time` seconds, at most `max-reclaim-leases` expired leases (0 = all)
  *   and at most `max-reclaim-time` milliseconds (0 = unbounded) are reclaimed:
- *   a declined lease whose probation ended goes through lease{4,6}_recover (SKIP: kept as it is);
- *   any other goes through lease{4,6}_expire (SKIP: the callout reclaimed it, the server does
- *   nothing more); then the lease is removed when `flush-reclaimed-timer-wait-time` is 0
+ *   every one goes through lease{4,6}_expire (SKIP: the callout reclaimed it, the server does
+ *   nothing more); a declined lease whose probation ended then goes through lease{4,6}_recover
+ *   (SKIP: kept as it is); then the lease is removed when `flush-reclaimed-timer-wait-time` is 0
  *   (`remove_lease`), else kept in state expired-reclaimed with its name and DNS flags cleared;
  * - every `flush-reclaimed-timer-wait-time` seconds, expired-reclaimed leases older than
  *   `hold-reclaimed-time` are removed;
@@ -145,10 +145,7 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
     try {
       for (const lease of expired) {
         if (maxTime > 0 && performance.now() - started > maxTime) break;
-        const r =
-          lease.state === LeaseState.DECLINED
-            ? this.recover(lease, now, remove)
-            : this.expire(lease, remove, handle);
+        const r = this.expire(lease, now, remove, handle);
         if ((r instanceof Promise ? await r : r) === true) done++;
       }
     } finally {
@@ -174,19 +171,26 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
     return done;
   }
 
-  // lease{4,6}_expire: SKIP = the callout reclaimed the lease; the server does nothing more.
+  // lease{4,6}_expire: SKIP = the callout reclaimed the lease; the server does nothing more. As in
+  // Kea, a declined lease whose probation ended goes through it too, then (unless SKIP) through
+  // lease{4,6}_recover.
   private expire(
     lease: L,
+    now: number,
     remove: boolean,
     handle: ReturnType<HooksManager["createCalloutHandle"]> | null,
   ): boolean | Promise<boolean> {
-    if (handle === null) return this.reclaim(lease, remove, false);
+    const next = (): boolean | Promise<boolean> =>
+      lease.state === LeaseState.DECLINED
+        ? this.recover(lease, now, remove)
+        : this.reclaim(lease, remove, false);
+    if (handle === null) return next();
     handle.prepare();
     handle.setArgument(this.points.leaseArgument, lease);
     handle.setArgument("remove_lease", remove);
     const p = handle.manager.callCallouts(this.points.expire, handle);
-    const after = (): boolean =>
-      handle.getStatus() === NextStep.SKIP ? false : this.reclaim(lease, remove, false);
+    const after = (): boolean | Promise<boolean> =>
+      handle.getStatus() === NextStep.SKIP ? false : next();
     return p === undefined ? after() : p.then(after);
   }
 
