@@ -12,7 +12,7 @@
  * - an absent object (a null argument) gives each of its variables with an empty value.
  */
 import { DHO, RAI, toColonHex } from "nestor/dhcp";
-import type { HWAddr, Option, Option6IA, Pkt4, Pkt6 } from "nestor/dhcp";
+import type { Option, Option6IA, Pkt4, Pkt6 } from "nestor/dhcp";
 import type { Lease4, Subnet4 } from "nestor/dhcp4";
 import type { Lease6 } from "nestor/dhcp6";
 
@@ -24,7 +24,11 @@ function put(env: Env, name: string, value: string | number | boolean): void {
 }
 
 /** `P=aa:bb:..` and `P_TYPE=1`; both empty when there is no hardware address. */
-export function addHWAddr(env: Env, prefix: string, hw: HWAddr | null | undefined): void {
+export function addHWAddr(
+  env: Env,
+  prefix: string,
+  hw: { hwaddr: Uint8Array; htype: number } | null | undefined,
+): void {
   if (hw === null || hw === undefined) {
     put(env, prefix, "");
     put(env, `${prefix}_TYPE`, "");
@@ -91,7 +95,9 @@ export function addLease4(env: Env, prefix: string, lease: Lease4 | null | undef
   put(env, `${prefix}_ADDRESS`, lease.address);
   put(env, `${prefix}_CLTT`, lease.cltt);
   put(env, `${prefix}_HOSTNAME`, lease.hostname);
-  addHWAddr(env, `${prefix}_HWADDR`, lease.hwaddr);
+  // A v4 lease without a hardware address (a declined one) stands for Kea's empty HWAddr, whose
+  // type is Ethernet: Kea prints "" and 1.
+  addHWAddr(env, `${prefix}_HWADDR`, lease.hwaddr ?? { hwaddr: new Uint8Array(0), htype: 1 });
   put(env, `${prefix}_STATE`, leaseStateText(lease.state));
   put(env, `${prefix}_SUBNET_ID`, lease.subnetId);
   put(env, `${prefix}_VALID_LIFETIME`, lease.validLifetime);

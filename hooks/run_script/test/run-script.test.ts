@@ -386,6 +386,8 @@ test("v4 and v6 reclamation: lease4_expire, lease4_recover, lease6_expire, lease
   assert.equal(rec!.env.LEASE4_STATE, "declined");
   assert.equal(rec!.env.LEASE4_CLTT, "1700000100");
   assert.equal(rec!.env.LEASE4_CLIENT_ID, "");
+  assert.equal(rec!.env.LEASE4_HWADDR, "");
+  assert.equal(rec!.env.LEASE4_HWADDR_TYPE, "1", "Kea's empty hardware address is of type 1");
   assert.equal(rec!.env.REMOVE_LEASE, undefined);
 
   const lease6 = new Lease6({

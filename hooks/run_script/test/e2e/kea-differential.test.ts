@@ -1,0 +1,515 @@
+/**
+ * Differential test of run_script against Kea 2.2's own libdhcp_run_script.so: the same
+ * configuration (the very same hooks-libraries entry, naming Kea's shared object, which Nestor
+ * maps to its own library) and the same client exchanges, first against kea-dhcp4/kea-dhcp6,
+ * then against nestor-dhcp4/nestor-dhcp6, on the same interfaces of the same namespaces. The
+ * script records its argument and its environment exactly as it got them (/proc/$$/environ).
+ * For every hook point, Kea's and Nestor's runs are compared in order: same variable names,
+ * same values, except those listed in DIFFERENCES with the reason.
+ *
+ * v4: udhcpc (obtain, renew, release), then a scripted relay agent with option 82 (client A:
+ * DISCOVER/REQUEST, DECLINE; client B: DISCOVER/REQUEST, left to expire); the reclaimer then
+ * expires B's lease and recovers A's declined address after the probation period.
+ * v6: dhclient -6 (obtain, renew at T1, release), then a scripted client (A: SOLICIT/REQUEST,
+ * REBIND, DECLINE; B: an address and a prefix, left to expire).
+ *
+ * Needs root, iproute2, udhcpc, isc-dhcp-client, kea-dhcp4-server, kea-dhcp6-server, kea-common.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, test } from "node:test";
+
+import { Dhclient6 } from "../../../../test/e2e/lib/clients6.ts";
+import {
+  bin,
+  findProgram,
+  requirePrerequisites,
+  TestBed,
+  waitFor,
+  type Proc,
+} from "../../../../test/e2e/lib/netns.ts";
+
+const NESTOR4 = fileURLToPath(new URL("../../../../src/cli/nestor-dhcp4.ts", import.meta.url));
+const NESTOR6 = fileURLToPath(new URL("../../../../src/cli/nestor-dhcp6.ts", import.meta.url));
+const CRAFT = fileURLToPath(new URL("./craft-client.ts", import.meta.url));
+
+const BOUNDED = { timeout: 180_000 };
+
+/** Kea's libdhcp_run_script.so, wherever the Debian package put it. */
+function keaRunScript(): string {
+  const dpkg = spawnSync("dpkg", ["-L", "kea-common"], { encoding: "utf8" });
+  const listed = dpkg.status === 0 ? dpkg.stdout.split("\n") : [];
+  const candidates = [
+    ...listed.filter((l) => l.endsWith("/libdhcp_run_script.so")),
+    ...["x86_64-linux-gnu", "aarch64-linux-gnu"].map(
+      (a) => `/usr/lib/${a}/kea/hooks/libdhcp_run_script.so`,
+    ),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined) {
+    throw new Error("libdhcp_run_script.so not found: apt-get install -y kea-common");
+  }
+  return found;
+}
+
+function prerequisites(family: 4 | 6): { kea: string; so: string } {
+  requirePrerequisites([
+    { program: "ip", debianPackage: "iproute2" },
+    family === 4
+      ? { program: "udhcpc", debianPackage: "udhcpc" }
+      : { program: "dhclient", debianPackage: "isc-dhcp-client" },
+    family === 4
+      ? { program: "kea-dhcp4", debianPackage: "kea-dhcp4-server" }
+      : { program: "kea-dhcp6", debianPackage: "kea-dhcp6-server" },
+  ]);
+  return { kea: findProgram(family === 4 ? "kea-dhcp4" : "kea-dhcp6")!, so: keaRunScript() };
+}
+
+/** The script both servers run: it writes its environment to OUT/<ns time>.<hook>.<argc>. */
+function writeScript(file: string, out: string): void {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(file, `#!/bin/sh\n/bin/cat /proc/$$/environ > "${out}/$(/bin/date +%s%N).$1.$#"\n`);
+  chmodSync(file, 0o755);
+}
+
+interface Run {
+  hook: string;
+  argc: number;
+  env: Record<string, string>;
+}
+
+function readRuns(out: string): Run[] {
+  return readdirSync(out)
+    .sort()
+    .map((n) => {
+      const [, hook, argc] = n.split(".");
+      const env: Record<string, string> = {};
+      for (const kv of readFileSync(join(out, n), "utf8").split("\0")) {
+        if (kv === "") continue;
+        const eq = kv.indexOf("=");
+        env[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+      return { hook: hook!, argc: Number(argc), env };
+    });
+}
+
+function count(out: string, hook: string): number {
+  return readdirSync(out).filter((n) => n.split(".")[1] === hook).length;
+}
+
+async function waitHook(bed: TestBed, out: string, hook: string, n = 1, ms = 30_000) {
+  await waitFor(
+    `${n} run(s) of the script for ${hook}`,
+    () => (count(out, hook) >= n ? true : undefined),
+    ms,
+    () =>
+      `runs: ${readRuns(out)
+        .map((r) => r.hook)
+        .join(" ")}\n${bed.describe()}`,
+  );
+}
+
+/** Starts Kea (its PID and lock files in the bed's directory) or Nestor in `ns`. */
+async function startServer(
+  bed: TestBed,
+  ns: string,
+  who: "kea" | "nestor",
+  family: 4 | 6,
+  program: string,
+  config: string,
+): Promise<Proc> {
+  if (who === "kea") {
+    const proc = bed.spawn(`kea-dhcp${family}`, ns, "/usr/bin/env", [
+      `KEA_PIDFILE_DIR=${bed.dir}`,
+      `KEA_LOCKFILE_DIR=${bed.dir}`,
+      program,
+      "-c",
+      config,
+    ]);
+    await proc.waitForOutput(new RegExp(`DHCP${family}_STARTED`), 20_000);
+    return proc;
+  }
+  const proc = bed.spawn(`nestor-dhcp${family}`, ns, process.execPath, [program, "-c", config]);
+  await proc.waitForOutput(new RegExp(`nestor-dhcp${family} \\S+: serving \\d+ subnet`), 20_000);
+  return proc;
+}
+
+/** Runs the scripted client in the client's namespace. */
+function craft(bed: TestBed, ns: string, spec: object): string {
+  return bed.exec(ns, process.execPath, [CRAFT, JSON.stringify(spec)], 30_000);
+}
+
+/**
+ * A variable whose value may differ between Kea and Nestor, and why. `when` limits it to some
+ * runs (the queries of a real client, whose transaction ids are random).
+ */
+interface Difference {
+  name: RegExp;
+  reason: string;
+  when?: (kea: Run) => boolean;
+}
+
+const RECLAIM_HOOKS = new Set([
+  "lease4_expire",
+  "lease4_recover",
+  "lease6_expire",
+  "lease6_recover",
+]);
+
+function byLease(a: Run, b: Run): number {
+  const key = (r: Run) =>
+    `${r.env.LEASE4_ADDRESS ?? ""}${r.env.LEASE6_TYPE ?? ""}/${r.env.LEASE6_ADDRESS ?? ""}`;
+  return key(a).localeCompare(key(b));
+}
+
+function compare(kea: Run[], nestor: Run[], differences: readonly Difference[]): string[] {
+  const problems: string[] = [];
+  const hooks = new Set([...kea, ...nestor].map((r) => r.hook));
+  for (const hook of [...hooks].sort()) {
+    // Leases reclaimed in one cycle come in the lease store's order, which for equal expiry
+    // times is each server's own: reclamation runs are paired by lease, the others by time.
+    const k = kea.filter((r) => r.hook === hook);
+    const n = nestor.filter((r) => r.hook === hook);
+    if (RECLAIM_HOOKS.has(hook)) {
+      k.sort(byLease);
+      n.sort(byLease);
+    }
+    if (k.length !== n.length) {
+      problems.push(`${hook}: Kea ran the script ${k.length} times, Nestor ${n.length}`);
+      continue;
+    }
+    k.forEach((kr, i) => {
+      const nr = n[i]!;
+      const at = `${hook}[${i}]`;
+      if (kr.argc !== 1 || nr.argc !== 1)
+        problems.push(`${at}: argc Kea ${kr.argc} Nestor ${nr.argc}`);
+      const kn = Object.keys(kr.env).sort();
+      const nn = Object.keys(nr.env).sort();
+      const onlyKea = kn.filter((x) => !(x in nr.env));
+      const onlyNestor = nn.filter((x) => !(x in kr.env));
+      if (onlyKea.length > 0) problems.push(`${at}: only Kea has ${onlyKea.join(", ")}`);
+      if (onlyNestor.length > 0) problems.push(`${at}: only Nestor has ${onlyNestor.join(", ")}`);
+      for (const name of kn) {
+        if (!(name in nr.env) || kr.env[name] === nr.env[name]) continue;
+        const allowed = differences.some(
+          (d) => d.name.test(name) && (d.when === undefined || d.when(kr)),
+        );
+        if (!allowed) {
+          problems.push(`${at}: ${name} Kea '${kr.env[name]}' Nestor '${nr.env[name]}'`);
+        }
+      }
+    });
+  }
+  return problems;
+}
+
+/** The CLTT of a lease is the time of the exchange (or of the reclamation): never the same. */
+const CLTT: Difference = { name: /_CLTT$/, reason: "a time: the runs happen at different times" };
+
+describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts the same environment", () => {
+  test(
+    "DHCPv4: udhcpc, a relay agent with option 82, decline, expiry, recovery",
+    BOUNDED,
+    async () => {
+      const { kea, so } = prerequisites(4);
+      const bed = new TestBed("run_script kea differential v4", "nrs");
+      try {
+        const srvNs = bed.namespace("srv");
+        const cliNs = bed.namespace("cli");
+        const { a: srvIf, b: cliIf } = bed.link(
+          { ns: srvNs, role: "s", address: "198.51.100.1/24", mac: "02:00:5e:00:00:01" },
+          { ns: cliNs, role: "c", address: "198.51.100.254/24", mac: "02:00:5e:00:00:02" },
+        );
+        const script = join(bed.dir, "hook.sh");
+        // udhcpc's script configures the address without flushing the relay's address.
+        const udhcpcScript = join(bed.dir, "udhcpc.sh");
+        writeFileSync(
+          udhcpcScript,
+          `#!/bin/sh\ncase "$1" in bound|renew) ${bin("ip")} addr replace "$ip/$mask" dev "$interface" ;; esac\nexit 0\n`,
+        );
+        chmodSync(udhcpcScript, 0o755);
+
+        const runs: Record<string, Run[]> = {};
+        for (const who of ["kea", "nestor"] as const) {
+          const out = join(bed.dir, `out-${who}4`);
+          writeScript(script, out);
+          const config = join(bed.dir, `${who}-dhcp4.json`);
+          writeFileSync(
+            config,
+            JSON.stringify({
+              Dhcp4: {
+                "interfaces-config": { interfaces: [srvIf] },
+                "lease-database": {
+                  type: "memfile",
+                  name: join(bed.dir, `${who}-leases4.csv`),
+                  "lfc-interval": 0,
+                },
+                "valid-lifetime": 12,
+                "decline-probation-period": 3,
+                "expired-leases-processing": {
+                  "reclaim-timer-wait-time": 1,
+                  "flush-reclaimed-timer-wait-time": 0,
+                  "hold-reclaimed-time": 0,
+                },
+                subnet4: [
+                  {
+                    id: 1,
+                    subnet: "198.51.100.0/24",
+                    pools: [{ pool: "198.51.100.10 - 198.51.100.50" }],
+                    "option-data": [{ name: "routers", data: "198.51.100.1" }],
+                  },
+                ],
+                "hooks-libraries": [{ library: so, parameters: { name: script } }],
+                loggers: [
+                  { name: `kea-dhcp4`, output_options: [{ output: "stdout" }], severity: "INFO" },
+                ],
+              },
+            }),
+          );
+          const server = await startServer(
+            bed,
+            srvNs,
+            who,
+            4,
+            who === "kea" ? kea : NESTOR4,
+            config,
+          );
+          // A real client: obtain, renew (SIGUSR1), release (SIGUSR2).
+          spawnSync(bin("ip"), [
+            "-n",
+            cliNs,
+            "addr",
+            "flush",
+            "dev",
+            cliIf,
+            "to",
+            "198.51.100.0/26",
+          ]);
+          const udhcpc = bed.spawn(`udhcpc (${who})`, cliNs, "udhcpc", [
+            "-f",
+            "-i",
+            cliIf,
+            "-s",
+            udhcpcScript,
+            "-t",
+            "10",
+            "-T",
+            "1",
+            "-A",
+            "1",
+          ]);
+          await waitHook(bed, out, "leases4_committed", 1);
+          udhcpc.signal("SIGUSR1");
+          await waitHook(bed, out, "lease4_renew", 1);
+          udhcpc.signal("SIGUSR2");
+          await waitHook(bed, out, "lease4_release", 1);
+          await udhcpc.stop();
+          // A relay agent with option 82: client A takes an address and declines it, client B
+          // takes one and leaves it to expire.
+          craft(bed, cliNs, {
+            family: 4,
+            relay: "198.51.100.254",
+            server: "198.51.100.1",
+            mac: "02:00:5e:00:00:0a",
+            xid: 0x1000,
+            steps: ["dora", "decline"],
+          });
+          await waitHook(bed, out, "lease4_decline", 1);
+          craft(bed, cliNs, {
+            family: 4,
+            relay: "198.51.100.254",
+            server: "198.51.100.1",
+            mac: "02:00:5e:00:00:0b",
+            xid: 0x2000,
+            steps: ["dora"],
+          });
+          await waitHook(bed, out, "lease4_recover", 1);
+          await waitHook(bed, out, "lease4_expire", 2); // A's declined lease, then B's
+          await new Promise((r) => setTimeout(r, 1500)); // nothing else may follow
+          await server.stop();
+          runs[who] = readRuns(out);
+        }
+        const udhcpcQuery = (r: Run) => r.env.QUERY4_GIADDR === "0.0.0.0";
+        const differences: Difference[] = [
+          CLTT,
+          {
+            name: /^QUERY4_(LOCAL|REMOTE)_HWADDR(_TYPE)?$/,
+            reason:
+              "the Ethernet addresses of the frame: Kea reads raw frames, Nestor UDP datagrams " +
+              "(as Kea with dhcp-socket-type udp), so Nestor leaves them empty (README)",
+          },
+          {
+            name: /^QUERY4_(TXID|SECS)$/,
+            reason: "udhcpc picks a random transaction id and counts seconds per run",
+            when: udhcpcQuery,
+          },
+        ];
+        const hooks = runs.kea!.map((r) => r.hook);
+        for (const h of [
+          "leases4_committed",
+          "lease4_renew",
+          "lease4_release",
+          "lease4_decline",
+          "lease4_expire",
+          "lease4_recover",
+        ]) {
+          assert.ok(hooks.includes(h), `Kea ran the script for ${h}: ${hooks.join(" ")}`);
+        }
+        const problems = compare(runs.kea!, runs.nestor!, differences);
+        assert.deepEqual(problems, [], problems.join("\n"));
+      } finally {
+        await bed.close();
+      }
+    },
+  );
+
+  test(
+    "DHCPv6: dhclient -6, a scripted client with rebind, decline, a prefix, expiry, recovery",
+    BOUNDED,
+    async () => {
+      const { kea, so } = prerequisites(6);
+      const bed = new TestBed("run_script kea differential v6", "nrs");
+      try {
+        const srvNs = bed.namespace("srv");
+        const cliNs = bed.namespace("cli");
+        for (const ns of [srvNs, cliNs]) {
+          bed.exec(ns, "sysctl", [
+            "-q",
+            "-w",
+            "net.ipv6.conf.all.accept_dad=0",
+            "net.ipv6.conf.default.accept_dad=0",
+          ]);
+        }
+        const { a: srvIf, b: cliIf } = bed.link(
+          { ns: srvNs, role: "s", mac: "02:00:5e:00:00:01", address: "2001:db8:1::1/64" },
+          { ns: cliNs, role: "c", mac: "02:00:5e:00:00:02" },
+        );
+        const script = join(bed.dir, "hook.sh");
+        const runs: Record<string, Run[]> = {};
+        for (const who of ["kea", "nestor"] as const) {
+          const out = join(bed.dir, `out-${who}6`);
+          writeScript(script, out);
+          const config = join(bed.dir, `${who}-dhcp6.json`);
+          writeFileSync(
+            config,
+            JSON.stringify({
+              Dhcp6: {
+                "interfaces-config": { interfaces: [srvIf] },
+                "server-id": { type: "LLT", persist: false },
+                "data-directory": bed.dir,
+                "lease-database": {
+                  type: "memfile",
+                  name: join(bed.dir, `${who}-leases6.csv`),
+                  "lfc-interval": 0,
+                },
+                "preferred-lifetime": 8,
+                "valid-lifetime": 12,
+                "renew-timer": 3,
+                "rebind-timer": 6,
+                "decline-probation-period": 3,
+                "expired-leases-processing": {
+                  "reclaim-timer-wait-time": 1,
+                  "flush-reclaimed-timer-wait-time": 0,
+                  "hold-reclaimed-time": 0,
+                },
+                subnet6: [
+                  {
+                    id: 1,
+                    subnet: "2001:db8:1::/64",
+                    interface: srvIf,
+                    pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::50" }],
+                    "pd-pools": [{ prefix: "2001:db8:8::", "prefix-len": 56, "delegated-len": 60 }],
+                  },
+                ],
+                "hooks-libraries": [{ library: so, parameters: { name: script } }],
+                loggers: [
+                  { name: "kea-dhcp6", output_options: [{ output: "stdout" }], severity: "INFO" },
+                ],
+              },
+            }),
+          );
+          const server = await startServer(
+            bed,
+            srvNs,
+            who,
+            6,
+            who === "kea" ? kea : NESTOR6,
+            config,
+          );
+          // A real client: obtain, renew at T1, release.
+          const dh = new Dhclient6(bed, cliNs, cliIf);
+          await waitHook(bed, out, "leases6_committed", 1);
+          await waitHook(bed, out, "lease6_renew", 1, 15_000);
+          await dh.release();
+          await waitHook(bed, out, "lease6_release", 1);
+          spawnSync("rm", ["-f", dh.leaseFile]);
+          // The scripted client A: an address, rebound, declined.
+          craft(bed, cliNs, {
+            family: 6,
+            iface: cliIf,
+            duid: "000300010200005e00a0",
+            xid: 0x3000,
+            steps: ["solicit-request", "rebind", "decline"],
+          });
+          await waitHook(bed, out, "lease6_decline", 1);
+          // B: an address and a prefix, left to expire.
+          craft(bed, cliNs, {
+            family: 6,
+            iface: cliIf,
+            duid: "000300010200005e00b0",
+            xid: 0x4000,
+            pd: true,
+            steps: ["solicit-request"],
+          });
+          await waitHook(bed, out, "lease6_recover", 1);
+          await waitHook(bed, out, "lease6_expire", 2);
+          await new Promise((r) => setTimeout(r, 1500));
+          await server.stop();
+          runs[who] = readRuns(out);
+        }
+        const dhclientQuery = (r: Run) =>
+          r.env.QUERY6_CLIENT_ID?.startsWith("00:03:00:01:02:00:5e:00:00:02") === true;
+        const differences: Difference[] = [
+          CLTT,
+          {
+            name: /^QUERY6_LOCAL_PORT$/,
+            reason:
+              "Kea 2.2 never sets the local port of a received DHCPv6 packet (its UDP socket " +
+              "filter leaves it 0); Nestor gives the port the query came to, 547 (README)",
+          },
+          {
+            name: /^QUERY6_TXID$/,
+            reason: "dhclient picks a random transaction id",
+            when: dhclientQuery,
+          },
+        ];
+        const hooks = runs.kea!.map((r) => r.hook);
+        for (const h of [
+          "leases6_committed",
+          "lease6_renew",
+          "lease6_rebind",
+          "lease6_release",
+          "lease6_decline",
+          "lease6_expire",
+          "lease6_recover",
+        ]) {
+          assert.ok(hooks.includes(h), `Kea ran the script for ${h}: ${hooks.join(" ")}`);
+        }
+        const problems = compare(runs.kea!, runs.nestor!, differences);
+        assert.deepEqual(problems, [], problems.join("\n"));
+      } finally {
+        await bed.close();
+      }
+    },
+  );
+});
