@@ -581,7 +581,12 @@ export class Dhcp6Srv {
     }
   }
 
-  /** RENEW, REBIND: every lease of the IA extended, hints that are not the client's zeroed. */
+  /**
+   * RENEW, REBIND: every lease of the IA extended, hints that are not the client's zeroed. As
+   * Kea's renewLeases6, a lease the client may no longer have (outside the pools its classes
+   * allow and not reserved for it, or reserved for another client) is removed and sent with
+   * lifetimes 0, and an IA left without a lease gets a new one.
+   */
   private extendIA(ex: Exchange6, w: IaWork): void | Promise<void> {
     const ctx = w.ctx;
     const own = ctx === null ? [] : this.engine.iaLeases(ctx);
@@ -603,7 +608,28 @@ export class Dhcp6Srv {
       return;
     }
     for (const h of w.hints) if (!holds(own, h.address)) addZeroed(w, h.address, h.prefixLen);
-    return each(ex, own, 0, this.extendOne);
+    let keepAll = true;
+    for (const l of own) {
+      if (!this.engine.mayKeep(ctx!, l)) {
+        keepAll = false;
+        break;
+      }
+    }
+    if (keepAll) return each(ex, own, 0, this.extendOne);
+    const kept: Lease6[] = [];
+    for (const l of own) {
+      if (this.engine.mayKeep(ctx!, l)) {
+        kept.push(l);
+        continue;
+      }
+      if (this.leases.deleteLease6(l)) {
+        ex.deleted.push(l);
+        this.stats6.leaseReleased(l);
+      }
+      addZeroed(w, l.address, l.prefixLen);
+    }
+    if (kept.length > 0) return each(ex, kept, 0, this.extendOne);
+    return this.assign(ex, w);
   }
 
   // lease6_renew / lease6_rebind: SKIP = the lease is not renewed (the IA keeps its old values).

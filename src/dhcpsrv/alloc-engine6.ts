@@ -99,7 +99,7 @@ export class AllocEngine6 {
       if (this.usableBy(ctx, r.address)) return this.make(ctx, r.address, r.length, own);
     }
     for (const lease of own) {
-      if (this.keepable(ctx, lease)) return this.make(ctx, lease.address, lease.prefixLen, own);
+      if (this.mayKeep(ctx, lease)) return this.make(ctx, lease.address, lease.prefixLen, own);
     }
     for (const h of ctx.hints) {
       const len = this.hintFits(ctx, h);
@@ -113,7 +113,7 @@ export class AllocEngine6 {
    * not be kept in this subnet (out of its pools and not reserved for the client).
    */
   extend(ctx: ClientContext6, lease: Lease6): Lease6 | null {
-    if (!this.keepable(ctx, lease)) return null;
+    if (!this.mayKeep(ctx, lease)) return null;
     const copy = lease.clone();
     const [preferred, valid] = this.lifetimes(ctx, lease.address);
     copy.preferredLifetime = preferred;
@@ -160,7 +160,7 @@ export class AllocEngine6 {
    * The lease may stay with the client: in a pool of the subnet its classes allow (Kea's
    * inAllowedPool), or reserved for it.
    */
-  private keepable(ctx: ClientContext6, lease: Lease6): boolean {
+  mayKeep(ctx: ClientContext6, lease: Lease6): boolean {
     if (lease.state === LeaseState.DECLINED) return false;
     if (this.reservedForOther(ctx, lease.address)) return false;
     if (this.isReservedForClient(ctx, lease.address)) return true;

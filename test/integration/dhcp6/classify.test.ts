@@ -100,10 +100,10 @@ describe("guards", () => {
     assert.deepEqual(none === null ? [] : leasesIn(iasOf(none.pkt)[0]!), []);
   });
 
-  test("RENEW of a lease in a pool the client may no longer use gets lifetimes 0", async () => {
+  test("RENEW of a lease in a pool the client may no longer use: lifetimes 0, removed, and a lease from an allowed pool (Kea's renewLeases6)", async () => {
     const cfg = config6(
       { "client-classes": [{ name: "modems", test: "option[16].exists" }] },
-      { pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::12", "client-class": "modems" }] },
+      guardedPools({ "client-class": "modems" }),
     );
     const bed = await server6(cfg);
     const got = await exchange6(bed, query(M.DHCPV6_REQUEST, { extra: MODEM }));
@@ -116,9 +116,29 @@ describe("guards", () => {
     assert.deepEqual(leasesIn(iasOf(renewed!.pkt)[0]!), [addr]);
     const left = await exchange6(bed, query(M.DHCPV6_RENEW, { ias: [{ hints: [addr!] }] }));
     const ia = iasOf(left!.pkt)[0]!;
-    assert.deepEqual(leasesIn(ia), []);
     const zeroed = ia.getOptions().find((o) => o instanceof Option6IAAddr) as Option6IAAddr;
     assert.equal(zeroed.getAddress(), addr);
+    assert.equal(zeroed.getValid(), 0);
+    assert.deepEqual(leasesIn(ia), ["2001:db8:1::20"]);
+    assert.equal(bed.leases.getLease6(0, addr!), null);
+    assert.equal(bed.leases.getLease6(0, "2001:db8:1::20")!.duid.equals(CLIENT_DUID), true);
+    assert.equal(bed.stats.get("subnet[1].assigned-nas")!.value, 1);
+  });
+
+  test("RENEW with no pool left for the client: lifetimes 0 and no lease", async () => {
+    const cfg = config6(
+      { "client-classes": [{ name: "modems", test: "option[16].exists" }] },
+      { pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::12", "client-class": "modems" }] },
+    );
+    const bed = await server6(cfg);
+    await exchange6(bed, query(M.DHCPV6_REQUEST, { extra: MODEM }));
+    const left = await exchange6(
+      bed,
+      query(M.DHCPV6_RENEW, { ias: [{ hints: ["2001:db8:1::10"] }] }),
+    );
+    const ia = iasOf(left!.pkt)[0]!;
+    assert.deepEqual(leasesIn(ia), []);
+    const zeroed = ia.getOptions().find((o) => o instanceof Option6IAAddr) as Option6IAAddr;
     assert.equal(zeroed.getValid(), 0);
   });
 });
