@@ -17,7 +17,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import net from "node:net";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
@@ -93,6 +94,7 @@ function writeConfig(
   const config = {
     Dhcp4: {
       "interfaces-config": { interfaces: [serverIf] },
+      "control-socket": { "socket-type": "unix", "socket-name": controlSocket(file) },
       "lease-database": { type: "memfile", name: leaseFile, "lfc-interval": 0 },
       "valid-lifetime": 600,
       "renew-timer": 300,
@@ -122,6 +124,75 @@ function writeConfig(
     },
   };
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** The unix control socket of the server running `config` (beside it). */
+function controlSocket(config: string): string {
+  return join(dirname(config), "dhcp4.sock");
+}
+
+/** The packet statistics both servers keep, under Kea's names. */
+const STATS = [
+  "pkt4-received",
+  "pkt4-request-received",
+  "pkt4-unknown-received",
+  "pkt4-parse-failed",
+  "pkt4-receive-drop",
+  "pkt4-sent",
+  "pkt4-ack-sent",
+  "pkt4-nak-sent",
+] as const;
+
+/** One command over a unix control socket (Kea's and Nestor's), its answer parsed. */
+function command(socket: string, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection(socket);
+    let text = "";
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no answer to ${String(cmd.command)} on ${socket}`));
+    }, 10_000);
+    const done = (): boolean => {
+      try {
+        const answer = JSON.parse(text) as Record<string, unknown>;
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(answer);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    sock.on("connect", () => sock.write(JSON.stringify(cmd)));
+    sock.on("data", (d) => {
+      text += d.toString("utf8");
+      done();
+    });
+    sock.on("end", () => {
+      if (!done()) {
+        clearTimeout(timer);
+        reject(new Error(`bad answer: ${text}`));
+      }
+    });
+    sock.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/** The current values of STATS (0 for a statistic the server does not have). */
+async function statistics(config: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of STATS) {
+    const answer = await command(controlSocket(config), {
+      command: "statistic-get",
+      arguments: { name },
+    });
+    const samples = (answer.arguments as Record<string, [number, string][]> | undefined)?.[name];
+    out[name] = samples?.[0]?.[0] ?? 0;
+  }
+  return out;
 }
 
 interface Captured {
@@ -243,6 +314,7 @@ async function startNestor(bed: TestBed, ns: string, config: string): Promise<Pr
 
 interface Run {
   replies: (Captured | null)[];
+  stats: Record<string, number>;
   rows: LeaseRow[];
   /** When the requests were sent, in seconds. */
   start: number;
@@ -284,6 +356,7 @@ async function runBoth(
   const keaReplies = scapyRound(bed, clientNs, clientIf, queries);
   const kea: Run = {
     replies: keaReplies,
+    stats: await statistics(config),
     rows: readLeaseRows(leaseFile),
     start: keaStart,
     output: keaProc.output,
@@ -298,6 +371,7 @@ async function runBoth(
   const nestorReplies = scapyRound(bed, clientNs, clientIf, queries);
   const nestor: Run = {
     replies: nestorReplies,
+    stats: await statistics(config),
     rows: readLeaseRows(leaseFile),
     start: nestorStart,
     output: nestorProc.output,
@@ -414,6 +488,11 @@ test(
       assert.equal(replies[0]?.siaddr, "198.51.100.2");
       assert.equal(replies[0]?.file, "boot/pxelinux.0");
       compareLeases(b);
+      // The same counters: BOOTP queries counted as REQUESTs received; their replies, sent
+      // without a message type, only in pkt4-sent.
+      assert.deepEqual(b.nestor.stats, b.kea.stats);
+      assert.equal(b.kea.stats["pkt4-request-received"], QUERIES.length);
+      assert.equal(b.kea.stats["pkt4-ack-sent"], 0);
       assert.equal(b.kea.rows.length, 3, "one row per client: the second request reused the lease");
 
       // A DHCP client on the same server, library loaded, gets an ordinary lease, from the
@@ -511,6 +590,25 @@ test(
       );
       assert.equal(replies[0]?.sname, "boot-srv");
       compareLeases(b);
+      // The same counters, but for the two requests Nestor refuses (NESTOR_STRICTER): parse
+      // failures and drops for Nestor, REQUESTs received and answered for Kea. And Kea counts
+      // pkt4-received as a datagram arrives, Nestor once it parsed (Nestor's server, for every
+      // query): Nestor's pkt4-received leaves out its parse failures.
+      const k = b.kea.stats;
+      const stricter = NESTOR_STRICTER.size;
+      assert.deepEqual(b.nestor.stats, {
+        ...k,
+        "pkt4-received": k["pkt4-received"]! - k["pkt4-parse-failed"]! - stricter,
+        "pkt4-request-received": k["pkt4-request-received"]! - stricter,
+        "pkt4-parse-failed": k["pkt4-parse-failed"]! + stricter,
+        "pkt4-receive-drop": k["pkt4-receive-drop"]! + stricter,
+        "pkt4-sent": k["pkt4-sent"]! - stricter,
+      });
+      // Kea's library (and Nestor's) counted the bad cookie and the RFC 951 request; the server
+      // dropped the BOOTREPLY.
+      assert.equal(k["pkt4-parse-failed"], 2);
+      assert.equal(k["pkt4-unknown-received"], 1);
+      assert.equal(k["pkt4-receive-drop"], 3);
     } finally {
       await bed.close();
     }
