@@ -34,7 +34,7 @@ import type { Dhcp4Model } from "../dhcpsrv/cfg4.ts";
 import { carryCursors } from "../dhcpsrv/allocator-state.ts";
 import { callHook, statusName, type HookAfter, type HookSetup } from "../dhcpsrv/hook-call.ts";
 import { IdentifierType } from "../dhcpsrv/host.ts";
-import { LeaseState, type Lease4 } from "../dhcpsrv/lease.ts";
+import { INFINITY_LFT, LeaseState, type Lease4 } from "../dhcpsrv/lease.ts";
 import type { LeaseStore4 } from "../dhcpsrv/lease-store.ts";
 import type { Subnet4 } from "../dhcpsrv/subnet4.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
@@ -639,7 +639,9 @@ export class Dhcp4Srv {
       // At INFO, as Kea: one line per lease offered or given (the label is built only if written).
       if (this.leaseLog.isEnabled("INFO")) {
         const id = type === DHCPDISCOVER ? "DHCP4_LEASE_ADVERT" : "DHCP4_LEASE_ALLOC";
-        this.leaseLog.info(id, ex.query.getLabel(), lease.address, lease.validLifetime);
+        // Kea's Lease::lifetimeToText: an infinite lease is "allocated for infinity seconds".
+        const lft = lease.validLifetime === INFINITY_LFT ? "infinity" : lease.validLifetime;
+        this.leaseLog.info(id, ex.query.getLabel(), lease.address, lft);
       }
     } else if (type === DHCPINFORM) {
       const resp = this.makeResponse(ex, DHCPACK);
