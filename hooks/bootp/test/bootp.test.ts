@@ -300,3 +300,15 @@ test("Kea's ARM example: BOOTP clients get the pool guarded by BOOTP, DHCP clien
   );
   assert.equal(nak?.pkt.getType(), T.DHCPNAK);
 });
+
+test("a query another library dropped is left alone: not parsed, not counted; a dropped response is not packed", async () => {
+  const b = await bed([here("./fixtures/drop-first.ts"), BOOTP, RECORD]);
+  const bad = bootpRequest({ xid: 0xd0d0d0d0, options: [[12, Buffer.from("host")]] });
+  bad[241] = 200; // would be a parse failure, were it parsed
+  assert.equal(await exchange(b, bad), null);
+  assert.equal(stat(b, "pkt4-parse-failed"), 0);
+  assert.ok(!b.lines.some((l) => l.includes("BOOTP_PACKET_UNPACK_FAILED")));
+  assert.equal(await exchange(b, bootpRequest({ xid: 0xd1d1d1d1 })), null);
+  assert.ok(!b.lines.some((l) => l.includes("BOOTP_PACKET_PACK ")), "bootp did not pack it");
+  assert.equal(recorded().length, 2, "the second query was processed up to pkt4_send");
+});
