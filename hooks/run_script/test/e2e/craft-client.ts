@@ -20,6 +20,7 @@ import {
   Pkt4,
   Pkt6,
   HWAddr,
+  RelayInfo,
 } from "nestor/dhcp";
 
 interface Spec4 {
@@ -37,6 +38,8 @@ interface Spec6 {
   duid: string;
   xid: number;
   pd?: boolean;
+  /** Sends every message as a relay agent would (RELAY-FORW from port 547), with options 18/37/38. */
+  relay?: { link: string; peer: string };
   steps: ("solicit-request" | "rebind" | "decline")[];
 }
 
@@ -127,8 +130,17 @@ async function v4(s: Spec4): Promise<void> {
 
 async function v6(s: Spec6): Promise<void> {
   const sock = createSocket({ type: "udp6", reuseAddr: true });
-  await new Promise<void>((r) => sock.bind(546, "::", r));
+  await new Promise<void>((r) => sock.bind(s.relay === undefined ? 546 : 547, "::", r));
   const server = `ff02::1:2%${s.iface}`;
+  const relayed = (p: Pkt6): Pkt6 => {
+    if (s.relay === undefined) return p;
+    const info = new RelayInfo(12, 0, s.relay.link, s.relay.peer);
+    info.options.push(new Option(6, 18, Buffer.from("port9")));
+    info.options.push(new Option(6, 37, Buffer.from([0, 0, 0x0d, 0xe9, 0xca, 0xfe])));
+    info.options.push(new Option(6, 38, Buffer.from("subscriber-1")));
+    p.addRelayInfo(info);
+    return p;
+  };
   const duid = Buffer.from(s.duid, "hex");
   let serverId: Buffer | null = null;
   let na = "";
@@ -149,7 +161,7 @@ async function v6(s: Spec6): Promise<void> {
       }
       p.addOption(iapd);
     }
-    return p;
+    return relayed(p);
   };
   const reply = (xid: number) => (b: Buffer) => {
     const p = Pkt6.parse(b);
@@ -182,7 +194,7 @@ async function v6(s: Spec6): Promise<void> {
       const ia = Option6IA.create(3, 1);
       ia.addOption(Option6IAAddr.create(na, 0, 0));
       dec.addOption(ia);
-      await ask(sock, dec.pack(), 547, server, reply(xid));
+      await ask(sock, relayed(dec).pack(), 547, server, reply(xid));
     }
     console.log(JSON.stringify({ step, na, pd }));
     xid += 1;

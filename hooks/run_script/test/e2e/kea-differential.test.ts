@@ -469,6 +469,8 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
             duid: "000300010200005e00b0",
             xid: 0x4000,
             pd: true,
+            // Through a relay agent with interface-id, remote-id and subscriber-id.
+            relay: { link: "2001:db8:1::fe", peer: "fe80::b0" },
             steps: ["solicit-request"],
           });
           await waitHook(bed, out, "lease6_recover", 1);
@@ -504,6 +506,17 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
           "lease6_recover",
         ]) {
           assert.ok(hooks.includes(h), `Kea ran the script for ${h}: ${hooks.join(" ")}`);
+        }
+        // Kea 2.2 exports no relay option of a DHCPv6 query (later versions add 18, 37, 38);
+        // the relayed REQUEST is there, and neither server gives such a variable.
+        const relayedRun = runs.kea!.find((r) => r.env.QUERY6_REMOTE_PORT === "547");
+        assert.ok(relayedRun !== undefined, "Kea ran the script for the relayed REQUEST");
+        for (const r of [...runs.kea!, ...runs.nestor!]) {
+          assert.deepEqual(
+            Object.keys(r.env).filter((k) => k.startsWith("QUERY6_OPTION")),
+            [],
+            r.hook,
+          );
         }
         const problems = compare(runs.kea!, runs.nestor!, differences);
         assert.deepEqual(problems, [], problems.join("\n"));
