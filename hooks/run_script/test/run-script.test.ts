@@ -443,17 +443,21 @@ test("v4 and v6 reclamation: lease4_expire, lease4_recover, lease6_expire, lease
 
 // --- status on entry, sync statuses --------------------------------------------------------
 
-test("DROP or SKIP on entry: the script does not run", async () => {
-  for (const status of [1, 2]) {
+test("DROP or SKIP on entry: the script does not run (CONTINUE: it does)", async () => {
+  for (const status of [0, 1, 2]) {
     const dir = tempDir();
     freshOut(dir);
+    // sync: a run, had there been one, is finished when the exchange is.
     const bed = await server4(config4(), [
       { library: SET_STATUS4, parameters: { hook: "leases4_committed", status } },
-      lib({ name: dumpScript(dir) }),
+      lib({ name: dumpScript(dir), sync: true }),
     ]);
     await dora(bed).catch(() => undefined); // DROP: no ACK
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(runs(dir), [], `status ${status}`);
+    assert.deepEqual(
+      runs(dir).map((r) => r.hook),
+      status === 0 ? ["leases4_committed"] : [],
+      `status ${status}`,
+    );
   }
 });
 
@@ -489,6 +493,25 @@ test("sync: exit 0 CONTINUE, 1 SKIP, 2 DROP act on the packet; 7 is logged and c
     query4(T.DHCPREQUEST, { mac: MAC, requested: offer!.pkt.yiaddr, serverId: SERVER_ADDR }),
   );
   assert.equal(ack, null, "DROP: no response");
+});
+
+test("sync: while one request waits for its script, another is served", async () => {
+  const dir = tempDir();
+  // Slow for one client only: the script sees the query's hardware address.
+  const name = script(
+    dir,
+    "slow-for-one.sh",
+    'case "$QUERY4_HWADDR" in 02:00:00:00:00:01) /bin/sleep 1 ;; esac\nexit 0',
+  );
+  const bed = await server4(config4(), [lib({ name, sync: true })]);
+  const order: string[] = [];
+  const slow = dora(bed, "02:00:00:00:00:01").then(() => order.push("slow"));
+  await new Promise((r) => setTimeout(r, 100)); // the slow one is waiting for its script
+  const t0 = Date.now();
+  await dora(bed, "02:00:00:00:00:02").then(() => order.push("fast"));
+  assert.ok(Date.now() - t0 < 700, "the second client did not wait for the first one's script");
+  await slow;
+  assert.deepEqual(order, ["fast", "slow"]);
 });
 
 test("sync: a script past its timeout is killed, logged, and the packet goes on", async () => {
