@@ -269,6 +269,30 @@ test("lease4_recover SKIP keeps a declined lease after its probation", async () 
   assert.equal(bed.leases.getLease4("198.51.100.11")!.state, LeaseState.DECLINED);
 });
 
+test("an expired declined lease goes through lease4_expire, then lease4_recover (Kea 2.2)", async () => {
+  const { bed, reclaimer } = await reclaimBed(
+    [lib("lease4_expire", CONTINUE), lib("lease4_recover", CONTINUE)],
+    25,
+  );
+  const declined = bed.leases.getLease4("198.51.100.11")!.clone();
+  declined.state = LeaseState.DECLINED;
+  bed.leases.updateLease4(declined);
+  reset();
+  await reclaimer.reclaimOnce();
+  assert.deepEqual(takeTrace(), ["lease4_expire lease4,remove_lease", "lease4_recover lease4"]);
+  // SKIP on lease4_expire: the callout took the lease over, recover is not called.
+  const skipped = await reclaimBed(
+    [lib("lease4_expire", SKIP), lib("lease4_recover", CONTINUE)],
+    25,
+  );
+  const d2 = skipped.bed.leases.getLease4("198.51.100.11")!.clone();
+  d2.state = LeaseState.DECLINED;
+  skipped.bed.leases.updateLease4(d2);
+  reset();
+  await skipped.reclaimer.reclaimOnce();
+  assert.deepEqual(takeTrace(), ["lease4_expire lease4,remove_lease"]);
+});
+
 test("subnet4_select is not called for RELEASE and DECLINE, as in Kea", async () => {
   const bed = await server4(config4(), [lib("subnet4_select", CONTINUE)]);
   await exchange(bed, REQUEST());
