@@ -8,11 +8,15 @@
  * loads hooks/bootp in its place). The same BOOTP requests, built and sent by scapy from
  * 0.0.0.0:68 to 255.255.255.255:67, go to each; the replies captured in the client namespace are
  * compared field by field and option by option, and so are the leases each server wrote to its
- * lease file. Then udhcpc, a DHCP client, gets an ordinary lease from nestor-dhcp4 with the
- * library loaded.
+ * lease file, and the packet statistics (statistic-get over each server's unix control socket).
+ * Scenarios: Kea's ARM layout (a pool for class BOOTP, one for the rest), after which udhcpc, a
+ * DHCP client, gets an ordinary lease from nestor-dhcp4 with the library loaded; edge cases
+ * (DHCP options in a BOOTP request, RFC 951, a BOOTREPLY, malformed requests, an exhausted
+ * pool); BOOTP through ISC dhcrelay.
  *
  * Needs root, iproute2, kea-dhcp4-server (kea-dhcp4 and its hooks directory), python3-scapy
- * (run as /usr/bin/python3) and udhcpc; a missing one fails the test and says what to install.
+ * (run as /usr/bin/python3), udhcpc and isc-dhcp-relay; a missing one fails the test and says
+ * what to install.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -78,6 +82,8 @@ function prerequisites(): { library: string } {
 
 /** Subnet and global settings of one scenario; the rest of the configuration is common. */
 interface Scenario {
+  /** Through ISC dhcrelay (giaddr 203.0.113.1) instead of on the server's link. */
+  relayed?: boolean;
   pools: Record<string, unknown>[];
   subnet?: Record<string, unknown>;
   global?: Record<string, unknown>;
@@ -330,6 +336,57 @@ interface Both {
   nestor: Run;
 }
 
+interface Links {
+  serverNs: string;
+  clientNs: string;
+  serverIf: string;
+  clientIf: string;
+}
+
+/** client ns [c] ---- [198.51.100.1/24] server ns */
+function directLink(bed: TestBed): Links {
+  const serverNs = bed.namespace("srv");
+  const clientNs = bed.namespace("cli");
+  const { a: serverIf, b: clientIf } = bed.link(
+    { ns: serverNs, role: "s", address: "198.51.100.1/24" },
+    { ns: clientNs, role: "c", mac: MAC_CLIENT },
+  );
+  return { serverNs, clientNs, serverIf, clientIf };
+}
+
+/**
+ * client ns [c] ---- [203.0.113.1/24] relay ns: dhcrelay [198.18.0.2/24] ---- [198.18.0.1/24]
+ * server ns, which reaches 203.0.113.0/24 through the relay.
+ */
+async function relayedLinks(bed: TestBed): Promise<Links> {
+  const serverNs = bed.namespace("srv");
+  const relayNs = bed.namespace("rly");
+  const clientNs = bed.namespace("cli");
+  const upstream = bed.link(
+    { ns: serverNs, role: "s", address: "198.18.0.1/24" },
+    { ns: relayNs, role: "u", address: "198.18.0.2/24" },
+  );
+  const downstream = bed.link(
+    { ns: relayNs, role: "d", address: "203.0.113.1/24" },
+    { ns: clientNs, role: "c", mac: MAC_CLIENT },
+  );
+  bed.exec(serverNs, "ip", ["route", "add", "203.0.113.0/24", "via", "198.18.0.2"]);
+  // -d foreground, -id/-iu downstream/upstream interfaces, -pf a PID file of the test's own.
+  const relay = bed.spawn("dhcrelay", relayNs, "dhcrelay", [
+    "-4",
+    "-d",
+    "-pf",
+    join(bed.dir, "dhcrelay.pid"),
+    "-id",
+    downstream.a,
+    "-iu",
+    upstream.b,
+    "198.18.0.1",
+  ]);
+  await relay.waitForOutput(/Sending on\s+Socket\/fallback|Listening on/, 10_000);
+  return { serverNs, clientNs, serverIf: upstream.a, clientIf: downstream.b };
+}
+
 /**
  * Kea then Nestor, each on the same configuration file and a fresh lease file, each sent the
  * same requests by scapy. Nestor is left running (the bed's close() stops it).
@@ -340,12 +397,8 @@ async function runBoth(
   scenario: Scenario,
   queries: readonly Query[],
 ): Promise<Both> {
-  const serverNs = bed.namespace("srv");
-  const clientNs = bed.namespace("cli");
-  const { a: serverIf, b: clientIf } = bed.link(
-    { ns: serverNs, role: "s", address: "198.51.100.1/24" },
-    { ns: clientNs, role: "c", mac: MAC_CLIENT },
-  );
+  const { serverNs, clientNs, serverIf, clientIf } =
+    scenario.relayed === true ? await relayedLinks(bed) : directLink(bed);
   const leaseFile = join(bed.dir, "leases4.csv");
   const config = join(bed.dir, "kea-dhcp4.conf");
   writeConfig(config, serverIf, leaseFile, library, scenario);
@@ -609,6 +662,49 @@ test(
       assert.equal(k["pkt4-parse-failed"], 2);
       assert.equal(k["pkt4-unknown-received"], 1);
       assert.equal(k["pkt4-receive-drop"], 3);
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
+test(
+  "relayed BOOTP requests (ISC dhcrelay) get the same replies and leases from nestor-dhcp4 and Kea 2.2",
+  { timeout: 240_000 },
+  async () => {
+    const { library } = prerequisites();
+    requirePrerequisites([{ program: "dhcrelay", debianPackage: "isc-dhcp-relay" }]);
+    const bed = new TestBed("bootp: relayed BOOTP requests to nestor-dhcp4 and kea-dhcp4");
+    try {
+      const queries: Query[] = [
+        { mac: "02:42:b0:07:02:01", xid: 0x0b027001 },
+        { mac: "02:42:b0:07:02:02", xid: 0x0b027002, secs: 9 },
+        { mac: "02:42:b0:07:02:01", xid: 0x0b027003 },
+      ];
+      const b = await runBoth(
+        bed,
+        library,
+        {
+          relayed: true,
+          pools: [{ pool: "203.0.113.20 - 203.0.113.40" }],
+          subnet: {
+            subnet: "203.0.113.0/24",
+            "option-data": [{ name: "routers", data: "203.0.113.1" }],
+          },
+        },
+        queries,
+      );
+      const replies = compareRounds(b, queries);
+      assert.deepEqual(
+        replies.map((w) => [w?.yiaddr, w?.giaddr, w?.hops]),
+        [
+          ["203.0.113.20", "203.0.113.1", 1],
+          ["203.0.113.21", "203.0.113.1", 1],
+          ["203.0.113.20", "203.0.113.1", 1],
+        ],
+      );
+      compareLeases(b);
+      assert.deepEqual(b.nestor.stats, b.kea.stats);
     } finally {
       await bed.close();
     }
