@@ -172,8 +172,19 @@ function byLease(a: Run, b: Run): number {
   return key(a).localeCompare(key(b));
 }
 
-function compare(kea: Run[], nestor: Run[], differences: readonly Difference[]): string[] {
+interface Comparison {
+  problems: string[];
+  /** Runs paired, values compared equal, values that differ as DIFFERENCES allow (with both). */
+  runs: number;
+  equal: number;
+  allowed: string[];
+}
+
+function compare(kea: Run[], nestor: Run[], differences: readonly Difference[]): Comparison {
   const problems: string[] = [];
+  const allowedSeen: string[] = [];
+  let paired = 0;
+  let equal = 0;
   const hooks = new Set([...kea, ...nestor].map((r) => r.hook));
   for (const hook of [...hooks].sort()) {
     // Leases reclaimed in one cycle come in the lease store's order, which for equal expiry
@@ -191,6 +202,7 @@ function compare(kea: Run[], nestor: Run[], differences: readonly Difference[]):
     k.forEach((kr, i) => {
       const nr = n[i]!;
       const at = `${hook}[${i}]`;
+      paired += 1;
       if (kr.argc !== 1 || nr.argc !== 1)
         problems.push(`${at}: argc Kea ${kr.argc} Nestor ${nr.argc}`);
       const kn = Object.keys(kr.env).sort();
@@ -200,17 +212,21 @@ function compare(kea: Run[], nestor: Run[], differences: readonly Difference[]):
       if (onlyKea.length > 0) problems.push(`${at}: only Kea has ${onlyKea.join(", ")}`);
       if (onlyNestor.length > 0) problems.push(`${at}: only Nestor has ${onlyNestor.join(", ")}`);
       for (const name of kn) {
-        if (!(name in nr.env) || kr.env[name] === nr.env[name]) continue;
+        if (!(name in nr.env)) continue;
+        if (kr.env[name] === nr.env[name]) {
+          equal += 1;
+          continue;
+        }
         const allowed = differences.some(
           (d) => d.name.test(name) && (d.when === undefined || d.when(kr)),
         );
-        if (!allowed) {
-          problems.push(`${at}: ${name} Kea '${kr.env[name]}' Nestor '${nr.env[name]}'`);
-        }
+        const line = `${at}: ${name} Kea '${kr.env[name]}' Nestor '${nr.env[name]}'`;
+        if (allowed) allowedSeen.push(line);
+        else problems.push(line);
       }
     });
   }
-  return problems;
+  return { problems, runs: paired, equal, allowed: allowedSeen };
 }
 
 /** The CLTT of a lease is the time of the exchange (or of the reclamation): never the same. */
@@ -220,7 +236,7 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
   test(
     "DHCPv4: udhcpc, a relay agent with option 82, decline, expiry, recovery",
     BOUNDED,
-    async () => {
+    async (t) => {
       const { kea, so } = prerequisites(4);
       const bed = new TestBed("run_script kea differential v4", "nrs");
       try {
@@ -365,8 +381,12 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
         ]) {
           assert.ok(hooks.includes(h), `Kea ran the script for ${h}: ${hooks.join(" ")}`);
         }
-        const problems = compare(runs.kea!, runs.nestor!, differences);
-        assert.deepEqual(problems, [], problems.join("\n"));
+        const c = compare(runs.kea!, runs.nestor!, differences);
+        t.diagnostic(
+          `${c.runs} runs paired, ${c.equal} values equal, ${c.allowed.length} allowed differences`,
+        );
+        for (const line of c.allowed) t.diagnostic(`allowed: ${line}`);
+        assert.deepEqual(c.problems, [], c.problems.join("\n"));
       } finally {
         await bed.close();
       }
@@ -376,7 +396,7 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
   test(
     "DHCPv6: dhclient -6, a scripted client with rebind, decline, a prefix, expiry, recovery",
     BOUNDED,
-    async () => {
+    async (t) => {
       const { kea, so } = prerequisites(6);
       const bed = new TestBed("run_script kea differential v6", "nrs");
       try {
@@ -518,8 +538,12 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
             r.hook,
           );
         }
-        const problems = compare(runs.kea!, runs.nestor!, differences);
-        assert.deepEqual(problems, [], problems.join("\n"));
+        const c = compare(runs.kea!, runs.nestor!, differences);
+        t.diagnostic(
+          `${c.runs} runs paired, ${c.equal} values equal, ${c.allowed.length} allowed differences`,
+        );
+        for (const line of c.allowed) t.diagnostic(`allowed: ${line}`);
+        assert.deepEqual(c.problems, [], c.problems.join("\n"));
       } finally {
         await bed.close();
       }
