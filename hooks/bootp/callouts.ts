@@ -2,16 +2,18 @@
  * The two callouts of the bootp library (Kea's bootp_callouts.cc, behaviour rewritten here):
  *
  * - buffer4_receive: the library parses the query itself (unless an earlier library already did
- *   and set SKIP); like Kea's, it refuses a plain RFC 951 request without vendor extensions. A BOOTREQUEST without a DHCP message type is a BOOTP query: it is put in the
+ *   and set SKIP). Like Kea's, it refuses a plain RFC 951 request without vendor extensions, and
+ *   reads a BOOTP request with bytes after END or a truncated last option as Kea does
+ *   (lenient.ts). A BOOTREQUEST without a DHCP message type is a BOOTP query: it is put in the
  *   BOOTP client class and given the type DHCPREQUEST, so the server processes it as a REQUEST
  *   naming no address (a free pool address, an infinite lifetime). A query that does not parse
  *   is counted (pkt4-parse-failed, pkt4-receive-drop) and dropped. Finally the status is SKIP,
  *   so the server does not parse the query a second time.
  * - pkt4_send: for a BOOTP query, the DHCP-specific options (50-59, 61) are removed from the
- *   response, which is packed here, with zero padding after END up to the 300 octets of a BOOTP
- *   message; SKIP then tells the server not to pack it again. If another library set SKIP before
- *   (it packed the response itself), the response cannot be made a BOOTP one: the callout throws,
- *   which drops it.
+ *   response, which is packed here (options in Kea's order, by code), with zero padding after
+ *   END up to the 300 octets of a BOOTP message; SKIP then tells the server not to pack it
+ *   again. If another library set SKIP before (it packed the response itself), the response
+ *   cannot be made a BOOTP one: the callout throws, which drops it.
  */
 import {
   InvalidOperation,
@@ -20,8 +22,9 @@ import {
   type CalloutResult,
   type Logger,
 } from "nestor/hooks";
-import { BOOTREQUEST, DHCPMessageType, DHCPV4_PKT_HDR_LEN, DHO } from "nestor/dhcp";
+import { BOOTREQUEST, DHCPMessageType, DHCPV4_PKT_HDR_LEN, DHO, type Pkt4 } from "nestor/dhcp";
 import type {} from "nestor/dhcp4";
+import { reparseAsBootp } from "./lenient.ts";
 import { DBGLVL_TRACE_BASIC } from "./messages.ts";
 
 /** The client class of BOOTP queries, which pools can be guarded by. */
@@ -58,12 +61,12 @@ export function buffer4_receive(handle: CalloutHandle<"buffer4_receive">): Callo
   const query = handle.getArgument("query4");
   if (status !== NextStep.SKIP) {
     try {
-      query.unpack();
       // As Kea's parser: plain RFC 951 BOOTP (the header alone, no vendor extensions) is
       // refused. (Nestor's parser accepts it; Kea's library, and so this one, does not.)
       if (query.data.length === DHCPV4_PKT_HDR_LEN) {
         throw new Error("Received BOOTP packet without vendor information extensions.");
       }
+      unpack(query);
     } catch (err) {
       // Any failure, not only a PacketParseError: the packet is dropped and counted, never
       // passed on half parsed.
@@ -94,6 +97,37 @@ export function buffer4_receive(handle: CalloutHandle<"buffer4_receive">): Callo
   return 0;
 }
 
+/**
+ * Parses the query; when Nestor's parser refuses it, a BOOTP request is read as Kea reads it
+ * (lenient.ts), which Kea logs as options skipped. Throws the parser's error otherwise.
+ */
+function unpack(query: Pkt4): void {
+  try {
+    query.unpack();
+  } catch (err) {
+    if (!reparseAsBootp(query)) throw err;
+    log?.debug(
+      DBGLVL_TRACE_BASIC,
+      "BOOTP_PACKET_OPTIONS_SKIPPED",
+      err instanceof Error ? err.message : String(err),
+    );
+  }
+}
+
+/**
+ * Puts the options in the order Kea's pack() writes them: by code (options with the same code
+ * in the order they were added), relay agent information (82) last. Nestor's server writes them
+ * in the order it added them; the reply a BOOTP client gets is then Kea's, octet for octet.
+ */
+function keaOrder(response: Pkt4): void {
+  const options = response.getNonCopiedOptions();
+  const sorted = options.toSorted((a, b) => a.type - b.type);
+  if (sorted.every((o, i) => o === options[i])) return;
+  for (const o of options) response.delAllOptions(o.type);
+  // addOption keeps option 82 after the others.
+  for (const o of sorted) response.addOption(o);
+}
+
 export function pkt4_send(handle: CalloutHandle<"pkt4_send">): CalloutResult {
   const status = handle.getStatus();
   if (status === NextStep.DROP) return 0;
@@ -108,6 +142,7 @@ export function pkt4_send(handle: CalloutHandle<"pkt4_send">): CalloutResult {
   }
   for (const code of DHCP_SPECIFIC_OPTIONS) response.delAllOptions(code);
   try {
+    keaOrder(response);
     if (log?.isEnabled("DEBUG", DBGLVL_TRACE_BASIC) === true) {
       log.debug(DBGLVL_TRACE_BASIC, "BOOTP_PACKET_PACK", response.getLabel());
     }

@@ -210,19 +210,60 @@ test("a library that parsed the query first (SKIP on buffer4_receive) does not s
 
 test("a malformed query is dropped by the library and counted as a parse failure", async () => {
   const b = await bed();
-  const bad = bootpRequest({ options: [[12, Buffer.from("host")]] });
-  bad[241] = 200; // option 12's length now runs past the end of the message
-  assert.equal(await exchange(b, bad), null);
+  const badCookie = bootpRequest();
+  badCookie[236] = 0x64; // not the magic cookie
+  assert.equal(await exchange(b, badCookie), null);
   const short = Buffer.alloc(100, 1);
   assert.equal(await exchange(b, short), null);
-  assert.equal(stat(b, "pkt4-parse-failed"), 2);
-  assert.equal(stat(b, "pkt4-receive-drop"), 2);
+  // Option 53 must be one octet: refused, BOOTP or not.
+  const badType = bootpRequest({ options: [[53, Buffer.from([3, 3])]] });
+  assert.equal(await exchange(b, badType), null);
+  assert.equal(stat(b, "pkt4-parse-failed"), 3);
+  assert.equal(stat(b, "pkt4-receive-drop"), 3);
   assert.ok(
     b.lines.some((l) => l.includes("BOOTP_PACKET_UNPACK_FAILED")),
     b.lines.join("\n"),
   );
   // The server still answers the next one.
   assert.equal((await ask(b, bootpRequest()))?.wire.length, 300);
+});
+
+test("a BOOTP request with bytes after END or a truncated last option is read as Kea reads it", async () => {
+  const b = await bed();
+  // An uninitialised vendor area: END, then garbage.
+  const garbage = bootpRequest({ mac: "02:00:00:00:b3:01", options: [[12, Buffer.from("h1")]] });
+  garbage.fill(0x5a, 245);
+  const r1 = await ask(b, garbage);
+  assert.equal(r1?.wire.length, 300);
+  assert.equal(r1?.wire.yiaddr, "198.51.100.10");
+  // The last option runs past the end: the options before it are kept.
+  const truncated = bootpRequest({
+    mac: "02:00:00:00:b3:02",
+    options: [
+      [12, Buffer.from("h2")],
+      [15, Buffer.from("x")],
+    ],
+  });
+  truncated[245] = 250; // option 15's length
+  const r2 = await ask(b, truncated);
+  assert.equal(r2?.wire.yiaddr, "198.51.100.11");
+  assert.equal(stat(b, "pkt4-parse-failed"), 0);
+  assert.equal(
+    b.lines.filter((l) => l.includes("BOOTP_PACKET_OPTIONS_SKIPPED")).length,
+    2,
+    b.lines.join("\n"),
+  );
+  assert.ok(recorded().every((s) => s.hook !== "pkt4_receive" || s.classes.includes("BOOTP")));
+});
+
+test("a DHCP query with bytes after END is still refused (Nestor's rule for DHCP)", async () => {
+  const b = await bed();
+  const q = query4(T.DHCPDISCOVER, { mac: "02:00:00:00:d3:01" });
+  const padded = Buffer.alloc(300);
+  q.copy(padded);
+  padded[299] = 0x5a;
+  assert.equal(await exchange(b, padded), null);
+  assert.equal(stat(b, "pkt4-parse-failed"), 1);
 });
 
 test("a BOOTREPLY without a message type is not a BOOTP query: the server drops it", async () => {
@@ -311,4 +352,16 @@ test("a query another library dropped is left alone: not parsed, not counted; a 
   assert.equal(await exchange(b, bootpRequest({ xid: 0xd1d1d1d1 })), null);
   assert.ok(!b.lines.some((l) => l.includes("BOOTP_PACKET_PACK ")), "bootp did not pack it");
   assert.equal(recorded().length, 2, "the second query was processed up to pkt4_send");
+});
+
+test("the reply's options are in Kea's order, by code, whatever order the server added them in", async () => {
+  const b = await bed([BOOTP], {
+    "option-data": [
+      { name: "domain-name-servers", data: "198.51.100.53" },
+      { name: "ntp-servers", data: "198.51.100.123" },
+    ],
+  });
+  // Asked for: NTP servers (42), then the name servers (6); routers (3) come unasked.
+  const r = await ask(b, bootpRequest({ options: [[55, Buffer.from([42, 6])]] }));
+  assert.deepEqual(optionCodes(r!.wire), [1, 3, 6, 42]);
 });
