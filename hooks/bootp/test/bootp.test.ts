@@ -17,6 +17,7 @@ import {
 } from "../../../test/helpers/dhcp4.ts";
 import { bootpRequest, ipBytes, option, optionCodes, parseWire, type WireReply } from "./wire.ts";
 import type { Seen } from "./fixtures/record.ts";
+import { config6, exchange6, M, query6, server6 } from "../../../test/helpers/dhcp6.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const BOOTP = here("../index.ts");
@@ -302,6 +303,9 @@ test("the library loads under Kea's file name and logs as Kea's does", async () 
   ]);
   assert.ok(b.lines.some((l) => l.includes("BOOTP_LOAD Bootp hooks library has been loaded")));
   assert.ok(b.lines.some((l) => /nestor-dhcp4\.bootp-hooks/.test(l)));
+  for (const hook of ["buffer4_receive", "pkt4_send"]) {
+    assert.ok(b.lines.some((l) => l.includes("HOOKS_STD_CALLOUT_REGISTERED") && l.includes(hook)));
+  }
   assert.equal((await ask(b, bootpRequest()))?.wire.length, 300);
   assert.ok(b.lines.some((l) => l.includes("BOOTP_BOOTP_QUERY recognized a BOOTP query")));
   await b.hooks.unloadLibraries();
@@ -364,4 +368,12 @@ test("the reply's options are in Kea's order, by code, whatever order the server
   // Asked for: NTP servers (42), then the name servers (6); routers (3) come unasked.
   const r = await ask(b, bootpRequest({ options: [[55, Buffer.from([42, 6])]] }));
   assert.deepEqual(optionCodes(r!.wire), [1, 3, 6, 42]);
+});
+
+test("loaded by nestor-dhcp6 (a configuration mistake), the library does nothing", async () => {
+  const b = await server6(config6(), [{ library: BOOTP }]);
+  assert.ok(b.lines.some((l) => l.includes("BOOTP_LOAD")));
+  assert.ok(!b.lines.some((l) => l.includes("HOOKS_STD_CALLOUT_REGISTERED")), b.lines.join("\n"));
+  const r = await exchange6(b, query6(M.DHCPV6_SOLICIT));
+  assert.equal(r?.pkt.getType(), M.DHCPV6_ADVERTISE);
 });
