@@ -607,7 +607,6 @@ export class Dhcp6Srv {
       );
       return;
     }
-    for (const h of w.hints) if (!holds(own, h.address)) addZeroed(w, h.address, h.prefixLen);
     let keepAll = true;
     for (const l of own) {
       if (!this.engine.mayKeep(ctx!, l)) {
@@ -615,8 +614,12 @@ export class Dhcp6Srv {
         break;
       }
     }
-    if (keepAll) return each(ex, own, 0, this.extendOne);
+    if (keepAll) {
+      for (const h of w.hints) if (!holds(own, h.address)) addZeroed(w, h.address, h.prefixLen);
+      return each(ex, own, 0, this.extendOne);
+    }
     const kept: Lease6[] = [];
+    const removed: Lease6[] = [];
     for (const l of own) {
       if (this.engine.mayKeep(ctx!, l)) {
         kept.push(l);
@@ -626,10 +629,12 @@ export class Dhcp6Srv {
         ex.deleted.push(l);
         this.stats6.leaseReleased(l);
       }
-      addZeroed(w, l.address, l.prefixLen);
+      removed.push(l);
     }
-    if (kept.length > 0) return each(ex, kept, 0, this.extendOne);
-    return this.assign(ex, w);
+    // As Kea: the leases granted first, then those the client no longer has, lifetimes 0.
+    const done = kept.length > 0 ? each(ex, kept, 0, this.extendOne) : this.assign(ex, w);
+    if (done === undefined) return zeroNotGranted(w, removed);
+    return done.then(() => zeroNotGranted(w, removed));
   }
 
   // lease6_renew / lease6_rebind: SKIP = the lease is not renewed (the IA keeps its old values).
@@ -997,6 +1002,23 @@ function addZeroed(w: IaWork, address: string, prefixLen: number): void {
       ? Option6IAPrefix.create(address, prefixLen === 128 ? 0 : prefixLen, 0, 0)
       : Option6IAAddr.create(address, 0, 0),
   );
+}
+
+/** The hints and removed leases of the IA that its response does not grant, with lifetimes 0. */
+function zeroNotGranted(w: IaWork, removed: readonly Lease6[]): void {
+  const granted = new Set<string>();
+  for (const o of w.rsp.getOptions()) {
+    if ((o instanceof Option6IAAddr || o instanceof Option6IAPrefix) && o.getValid() > 0) {
+      granted.add(o.getAddress());
+    }
+  }
+  for (const h of w.hints) {
+    if (!granted.has(h.address)) {
+      addZeroed(w, h.address, h.prefixLen);
+      granted.add(h.address);
+    }
+  }
+  for (const l of removed) if (!granted.has(l.address)) addZeroed(w, l.address, l.prefixLen);
 }
 
 function noLease(w: IaWork): void {

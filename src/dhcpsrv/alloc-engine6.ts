@@ -115,7 +115,7 @@ export class AllocEngine6 {
   extend(ctx: ClientContext6, lease: Lease6): Lease6 | null {
     if (!this.mayKeep(ctx, lease)) return null;
     const copy = lease.clone();
-    const [preferred, valid] = this.lifetimes(ctx, lease.address);
+    const [preferred, valid] = this.lifetimes(ctx, lease.address, false);
     copy.preferredLifetime = preferred;
     copy.validLifetime = valid;
     copy.cltt = ctx.now;
@@ -257,7 +257,7 @@ export class AllocEngine6 {
       else replaced.push(l);
     }
     const previous = mine === undefined ? this.leases.getLease6(ctx.type, address) : null;
-    const [preferred, valid] = this.lifetimes(ctx, address);
+    const [preferred, valid] = this.lifetimes(ctx, address, mine === undefined);
     const a = ipv6ToBig(address);
     const pool =
       ctx.type === LeaseType6.IA_PD ? ctx.subnet.pdPoolFor(a, prefixLen) : ctx.subnet.poolFor(a);
@@ -288,15 +288,19 @@ export class AllocEngine6 {
   }
 
   /**
-   * The hinted lifetimes within [min, max], else the defaults, of the client's class when one
-   * sets them, else of the subnet (Kea's getLifetimes6); preferred <= valid.
+   * The hinted lifetimes within [min, max], else the defaults; preferred <= valid. For a new
+   * lease, of the client's class when one sets them (Kea's getLifetimes6), else of the subnet;
+   * a lease the client already has keeps the subnet's, as Kea 2.2 extends and updates leases.
    */
-  private lifetimes(ctx: ClientContext6, address: string): [number, number] {
+  private lifetimes(ctx: ClientContext6, address: string, isNew: boolean): [number, number] {
     const s = ctx.subnet;
     let h = ctx.hints[0];
     for (const x of ctx.hints) if (x.address === address) h = x;
-    const valid = clamp(h?.valid ?? 0, ctx.classValid ?? s.validLifetime);
-    const preferred = clamp(h?.preferred ?? 0, ctx.classPreferred ?? s.preferredLifetime);
+    const valid = clamp(h?.valid ?? 0, (isNew ? ctx.classValid : undefined) ?? s.validLifetime);
+    const preferred = clamp(
+      h?.preferred ?? 0,
+      (isNew ? ctx.classPreferred : undefined) ?? s.preferredLifetime,
+    );
     return [Math.min(preferred, valid), valid];
   }
 }

@@ -124,6 +124,13 @@ const QUERIES: Query4[] = [
     mac: "02:00:00:00:00:0a",
     options: [vendor("Aastra 6757i"), requested("198.51.100.10"), serverId, [51, "00002710"], PRL],
   },
+  // The phone renewing (ciaddr, no server identifier): extended with the class's lifetime.
+  {
+    type: REQUEST,
+    mac: "02:00:00:00:00:0a",
+    ciaddr: "198.51.100.10",
+    options: [vendor("Aastra 6757i"), PRL],
+  },
   // The same client renewing without its vendor class: the phones' pool is no longer its (NAK).
   { type: REQUEST, mac: "02:00:00:00:00:0a", ciaddr: "198.51.100.10", options: [PRL] },
   // Another client asking for a phones' address: NAK.
@@ -210,8 +217,10 @@ test(
       assert.equal(k[2]?.yiaddr, "198.51.100.30");
       assert.equal(k[3]?.yiaddr, "198.51.100.20");
       assert.equal(k[5], null);
-      assert.equal(k[7]?.type, 6);
+      assert.equal(k[7]?.options["51"], "00000258", `Kea's renewal: ${JSON.stringify(k[7])}`);
+      assert.equal(k[7]?.type, 5);
       assert.equal(k[8]?.type, 6);
+      assert.equal(k[9]?.type, 6);
 
       QUERIES.forEach((q, i) => {
         assert.deepEqual(

@@ -116,10 +116,12 @@ describe("guards", () => {
     assert.deepEqual(leasesIn(iasOf(renewed!.pkt)[0]!), [addr]);
     const left = await exchange6(bed, query(M.DHCPV6_RENEW, { ias: [{ hints: [addr!] }] }));
     const ia = iasOf(left!.pkt)[0]!;
-    const zeroed = ia.getOptions().find((o) => o instanceof Option6IAAddr) as Option6IAAddr;
-    assert.equal(zeroed.getAddress(), addr);
-    assert.equal(zeroed.getValid(), 0);
-    assert.deepEqual(leasesIn(ia), ["2001:db8:1::20"]);
+    // As Kea: the new lease first, then the old one with lifetimes 0.
+    const addrs = ia.getOptions().filter((o) => o instanceof Option6IAAddr);
+    assert.deepEqual(
+      addrs.map((o) => `${o.getAddress()} ${o.getValid()}`),
+      ["2001:db8:1::20 4000", `${addr} 0`],
+    );
     assert.equal(bed.leases.getLease6(0, addr!), null);
     assert.equal(bed.leases.getLease6(0, "2001:db8:1::20")!.duid.equals(CLIENT_DUID), true);
     assert.equal(bed.stats.get("subnet[1].assigned-nas")!.value, 1);
@@ -170,6 +172,17 @@ describe("what classes give", () => {
       .getOptions()
       .find((o) => o instanceof Option6IAAddr) as Option6IAAddr;
     assert.equal(b.getValid(), 4000);
+    // Kea 2.2 gives class lifetimes to new leases only: a renewed lease gets the subnet's.
+    const got = await exchange6(bed, query(M.DHCPV6_REQUEST, { oro: [24], extra: MODEM }));
+    const [addr] = leasesIn(iasOf(got!.pkt)[0]!);
+    const renewed = await exchange6(
+      bed,
+      query(M.DHCPV6_RENEW, { ias: [{ hints: [addr!] }], oro: [24], extra: MODEM }),
+    );
+    const r = iasOf(renewed!.pkt)[0]!
+      .getOptions()
+      .find((o) => o instanceof Option6IAAddr) as Option6IAAddr;
+    assert.deepEqual([r.getAddress(), r.getPreferred(), r.getValid()], [addr, 3000, 4000]);
   });
 
   test("KNOWN: a client with a reservation gets the KNOWN pool", async () => {
