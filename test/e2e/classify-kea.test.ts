@@ -25,7 +25,7 @@ const GIADDR = "198.51.100.254";
 const SERVER = "198.51.100.1";
 
 const hex = (s: string) => Buffer.from(s).toString("hex");
-const PRL: [number, string] = [55, "0103060f2a2c"];
+const PRL: [number, string] = [55, "0103060f2a2c28"];
 const DISCOVER = 1;
 const REQUEST = 3;
 const vendor = (s: string): [number, string] => [60, hex(s)];
@@ -72,6 +72,8 @@ const CLASSES = [
     "option-data": [{ name: "netbios-name-servers", data: "198.51.100.44" }],
   },
   { name: "DROP", test: "pkt4.mac == 0x02000000000d" },
+  // Joined through a reservation's client-classes only.
+  { name: "vip", "option-data": [{ name: "nis-domain", data: "vip.example" }] },
 ];
 
 function config(leaseFile: string, ifname: string): string {
@@ -96,7 +98,13 @@ function config(leaseFile: string, ifname: string): string {
             { pool: "198.51.100.20 - 198.51.100.29", "client-class": "UNKNOWN" },
             { pool: "198.51.100.30 - 198.51.100.39", "client-class": "KNOWN" },
           ],
-          reservations: [{ "hw-address": "02:00:00:00:00:0b", "boot-file-name": "known.cfg" }],
+          reservations: [
+            {
+              "hw-address": "02:00:00:00:00:0b",
+              "boot-file-name": "known.cfg",
+              "client-classes": ["vip"],
+            },
+          ],
         },
       ],
       loggers: [{ name: "kea-dhcp4", output_options: [{ output: "stdout" }], severity: "INFO" }],
@@ -212,6 +220,7 @@ test(
       assert.equal(k[0]?.siaddr, "198.51.100.5");
       assert.equal(k[0]?.options["44"], "c633642c", "the required class's option");
       assert.equal(k[1]?.file, "known.cfg", "a reservation's boot file over the class's");
+      assert.equal(k[2]?.options["40"], hex("vip.example"), "a reservation's class");
       assert.equal(k[3]?.options["42"], "c633647b", "a class on pkt4.mac");
       assert.equal(k[4]?.options["15"], hex("circuit.example"), "a class on relay4[1]");
       assert.equal(k[2]?.yiaddr, "198.51.100.30");
