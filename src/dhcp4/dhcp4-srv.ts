@@ -450,11 +450,15 @@ export class Dhcp4Srv {
     const ctx = this.clientContext(ex, subnet, type === DHCPDISCOVER);
     const pick = this.engine.pick(ctx);
     if (pick === null) {
-      if (type === DHCPDISCOVER) {
+      // The pools were searched (a DISCOVER, or a REQUEST naming no address and with no
+      // reservation, such as a BOOTP request) and are full: an allocation failure, as in Kea.
+      const reserved = ex.host !== undefined && ex.host.ipv4 !== 0;
+      const searched = type === DHCPDISCOVER || (ctx.requestedAddress === 0 && !reserved);
+      if (searched) {
         this.stats4.allocationFailed(subnet.id);
         this.leaseLog.warn("DHCP4_ALLOC_FAIL", ex.query.getLabel(), subnet.toText());
-        return this.drop(ex, "no address available");
       }
+      if (type === DHCPDISCOVER) return this.drop(ex, "no address available");
       return this.requestRefused(ex, ctx);
     }
     ex.pick = pick;

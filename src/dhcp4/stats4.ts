@@ -119,10 +119,16 @@ export class Dhcp4Stats extends PacketStats {
     }
   }
 
+  /**
+   * The pools are full for a client. Kea 2.2 also counts the failure in -classes whenever the
+   * query has a class, which it always has (ALL).
+   */
   allocationFailed(subnetId: number): void {
     this.stats.observe("v4-allocation-fail").add(1);
     this.stats.observe("v4-allocation-fail-subnet").add(1);
+    this.stats.observe("v4-allocation-fail-classes").add(1);
     this.sub(subnetId, "v4-allocation-fail").add(1);
     this.sub(subnetId, "v4-allocation-fail-subnet").add(1);
+    this.sub(subnetId, "v4-allocation-fail-classes").add(1);
   }
 }
