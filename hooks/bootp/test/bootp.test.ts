@@ -295,6 +295,9 @@ test("with the pool exhausted a BOOTP client gets a BOOTREPLY without an address
   assert.equal(r.wire.length, 300);
   assert.deepEqual(optionCodes(r.wire), []);
   assert.equal(stat(b, "pkt4-sent"), 4);
+  // Counted as an allocation failure, as Kea counts it.
+  assert.equal(stat(b, "v4-allocation-fail"), 1);
+  assert.equal(stat(b, "subnet[1].v4-allocation-fail-classes"), 1);
 });
 
 test("the library loads under Kea's file name and logs as Kea's does", async () => {

@@ -147,6 +147,15 @@ const STATS = [
   "pkt4-sent",
   "pkt4-ack-sent",
   "pkt4-nak-sent",
+  "cumulative-assigned-addresses",
+  "subnet[1].assigned-addresses",
+  "subnet[1].cumulative-assigned-addresses",
+  "v4-allocation-fail",
+  "v4-allocation-fail-subnet",
+  "v4-allocation-fail-classes",
+  "subnet[1].v4-allocation-fail",
+  "subnet[1].v4-allocation-fail-subnet",
+  "subnet[1].v4-allocation-fail-classes",
 ] as const;
 
 /** One command over a unix control socket (Kea's and Nestor's), its answer parsed. */
