@@ -56,6 +56,7 @@ defineMessages({
   DHCP4_RELEASE_FAIL: "%1: failed to release lease for address %2: %3",
   DHCP4_DECLINE_LEASE: "%1: lease %2 was declined and set aside for %3 seconds",
   DHCP4_DECLINE_FAIL: "%1: failed to process decline of %2: %3",
+  DHCP4_CLASS_EVAL_ERROR: "%1: failed to evaluate the test of class %2: %3",
   DHCP4_CLASS_ASSIGNED: "%1: client packet has been assigned to the following class(es): %2",
   DHCP4_PACKET_PROCESSING_FAILED: "%1: processing failed: %2",
   DHCP4_RESPONSE_DATA: "%1: responding with %2 to %3:%4 on %5",
@@ -134,6 +135,7 @@ export class Dhcp4Srv {
     this.badLog = deps.logs.getLogger("bad-packets");
     this.leaseLog = deps.logs.getLogger("leases");
     this.stats4.configure(deps.model, deps.leases);
+    this.reportClassErrors(deps.model);
     const steps: Step<Exchange4>[] = [
       this.buffer4Receive,
       this.unpack,
@@ -159,6 +161,19 @@ export class Dhcp4Srv {
     this.model = model;
     this.engine.setHosts(model.hosts);
     this.stats4.configure(model, this.leases);
+    this.reportClassErrors(model);
+  }
+
+  /** A class test that fails on a packet (a conversion of a value of the wrong size) is logged. */
+  private reportClassErrors(model: Dhcp4Model): void {
+    if (model.classes === null) return;
+    model.classes.onError = (pkt, cls, err) =>
+      this.log.error(
+        "DHCP4_CLASS_EVAL_ERROR",
+        (pkt as Pkt4).getLabel(),
+        cls,
+        err instanceof Error ? err.message : String(err),
+      );
   }
 
   getModel(): Dhcp4Model {

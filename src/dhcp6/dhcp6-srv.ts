@@ -50,6 +50,7 @@ defineMessages({
   DHCP6_LEASE_ALLOC_FAIL: "%1: failed to allocate a lease of type %2 for IAID %3",
   DHCP6_RELEASE: "%1: lease %2 was released",
   DHCP6_DECLINE_LEASE: "%1: lease %2 was declined and set aside for %3 seconds",
+  DHCP6_CLASS_EVAL_ERROR: "%1: failed to evaluate the test of class %2: %3",
   DHCP6_CLASS_ASSIGNED: "%1: client packet has been assigned to the following class(es): %2",
   DHCP6_PACKET_PROCESSING_FAILED: "%1: processing failed: %2",
   DHCP6_RESPONSE_DATA: "%1: responding with %2 to [%3]:%4 on %5",
@@ -157,6 +158,7 @@ export class Dhcp6Srv {
     this.badLog = deps.logs.getLogger("bad-packets");
     this.leaseLog = deps.logs.getLogger("leases");
     this.stats6.configure(deps.model, deps.leases);
+    this.reportClassErrors(deps.model);
     const steps: Step<Exchange6>[] = [
       this.buffer6Receive,
       this.unpack,
@@ -203,6 +205,19 @@ export class Dhcp6Srv {
     if (serverDuid !== undefined) this.serverDuid = serverDuid;
     this.engine.setHosts(model.hosts);
     this.stats6.configure(model, this.leases);
+    this.reportClassErrors(model);
+  }
+
+  /** A class test that fails on a packet (a conversion of a value of the wrong size) is logged. */
+  private reportClassErrors(model: Dhcp6Model): void {
+    if (model.classes === null) return;
+    model.classes.onError = (pkt, cls, err) =>
+      this.log.error(
+        "DHCP6_CLASS_EVAL_ERROR",
+        label6(pkt),
+        cls,
+        err instanceof Error ? err.message : String(err),
+      );
   }
 
   getModel(): Dhcp6Model {
@@ -1068,6 +1083,14 @@ function firstPool(ex: Exchange6, s: Subnet6): Pool6 | PdPool6 | undefined {
 }
 
 const NO_CLASSES: readonly string[] = [];
+
+/** The label Exchange6 logs, for a packet alone. */
+function label6(pkt: { transid: number; getNonCopiedOption(code: number): Option | undefined }) {
+  const d = pkt.getNonCopiedOption(D6O.CLIENTID)?.getData();
+  const duid =
+    d === undefined ? "no info" : [...d].map((b) => b.toString(16).padStart(2, "0")).join(":");
+  return `duid=[${duid}], tid=0x${pkt.transid.toString(16)}`;
+}
 const DOCSIS3_CLASS_MODEM = "docsis3.0";
 const DOCSIS3_CLASS_EROUTER = "eRouter1.0";
 

@@ -105,7 +105,8 @@ export class ClientClasses {
   readonly hasBootFields: boolean;
   readonly hasValidLifetime: boolean;
   readonly hasPreferredLifetime: boolean;
-  private readonly onError: ClassErrorSink;
+  /** Where a test that fails on a packet is reported (the server sets its logger). */
+  onError: ClassErrorSink;
 
   constructor(defs: readonly ClientClassDef[], onError: ClassErrorSink = () => {}) {
     this.defs = defs;

@@ -5,23 +5,24 @@
  * Values are byte strings, as in Kea: literals `'text'`, `0x0102` (an odd number of digits gets a
  * leading zero), integers (4 bytes, network order), IPv4 and IPv6 addresses (4 or 16 bytes);
  * `option[N|name].hex|text|exists`, `relay4[N].hex|text|exists` (sub-options of option 82),
- * `relay6[L].option[N].hex|text|exists`, `pkt.iface|src|dst|len`,
+ * `option[N].option[M].hex|text|exists` (a sub-option), `relay6[L].option[N].hex|text|exists`,
+ * `relay6[L].peeraddr|linkaddr`, `pkt.iface|src|dst|len`,
  * `pkt4.mac|hlen|htype|ciaddr|giaddr|yiaddr|siaddr|msgtype|transid`, `pkt6.msgtype|transid`,
- * `substring(v, start, length|all)`, `concat(a, b)`, `a + b`, `ifelse(cond, a, b)`,
- * `hexstring(v, separator)`. Booleans: `a == b` (byte equality), `member('class')`, `not`, `and`,
- * `or` (and binds tighter than or, not tighter than both) and parentheses.
+ * `substring(v, start, length|all)`, `split(v, delimiters, field)`, `concat(a, b)`, `a + b`,
+ * `ifelse(cond, a, b)`, `hexstring(v, separator)`, `addrtotext(v)`, `int8totext(v)` ...
+ * `uint32totext(v)`, and parentheses. Booleans: `a == b` (byte equality), `member('class')`,
+ * `not`, `and`, `or` (and binds tighter than or, not tighter than both) and parentheses.
  *
  * As Kea's parser does, the whole test must be a boolean; `member()` of a class neither built in
  * nor defined earlier is refused; `pkt4`/`relay4` only in DHCPv4, `pkt6`/`relay6` only in DHCPv6.
- * Anything else (vendor[], vendor-class[], split, the *totext functions, ...) is refused with
- * the position where it starts.
+ * Anything else (vendor[], vendor-class[], ...) is refused with the position where it starts.
  */
 import type { Pkt } from "../../dhcp/pkt.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import type { Pkt6 } from "../../dhcp/pkt6.ts";
 import type { Option } from "../../dhcp/option.ts";
 import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
-import { ipv6FromString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
+import { ipv4ToString, ipv6FromString, ipv6ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 
 /** A compiled string (byte) expression. */
 export type StringFn = (pkt: Pkt) => Buffer;
@@ -226,6 +227,46 @@ export function substring(v: Buffer, start: number, length: number | "all"): Buf
   return v.subarray(pos, Math.min(n, pos + len));
 }
 
+/** Kea's TokenSplit: the 1-based field of `v` cut at any of the delimiter bytes. */
+export function split(v: Buffer, delims: Buffer, field: number): Buffer {
+  if (v.length === 0) return EMPTY;
+  if (delims.length === 0) return v;
+  let n = 1;
+  let start = 0;
+  for (let i = 0; i <= v.length; i++) {
+    if (i < v.length && !delims.includes(v[i]!)) continue;
+    if (n === field) return v.subarray(start, i);
+    n++;
+    start = i + 1;
+  }
+  return EMPTY;
+}
+
+/** Thrown at evaluation, as Kea's EvalTypeError: the class is not assigned. */
+export class EvalTypeError extends Error {}
+
+type Converter = (v: Buffer) => string;
+
+/** Kea's *totext tokens: an empty value stays empty, a value of the wrong size is an error. */
+const CONVERTERS: Record<string, Converter> = {
+  addrtotext: (v) => {
+    if (v.length === 4) return ipv4ToString(v.readUInt32BE(0));
+    if (v.length === 16) return ipv6ToString(v);
+    throw new EvalTypeError("Can not convert to valid address.");
+  },
+  int8totext: (v) => String(sized(v, 1, "int8").readInt8(0)),
+  int16totext: (v) => String(sized(v, 2, "int16").readInt16BE(0)),
+  int32totext: (v) => String(sized(v, 4, "int32").readInt32BE(0)),
+  uint8totext: (v) => String(sized(v, 1, "uint8").readUInt8(0)),
+  uint16totext: (v) => String(sized(v, 2, "uint16").readUInt16BE(0)),
+  uint32totext: (v) => String(sized(v, 4, "uint32").readUInt32BE(0)),
+};
+
+function sized(v: Buffer, n: number, what: string): Buffer {
+  if (v.length !== n) throw new EvalTypeError(`Can not convert to valid ${what}.`);
+  return v;
+}
+
 function hexstring(v: Buffer, sep: Buffer): Buffer {
   if (v.length === 0) return EMPTY;
   const sepText = sep.toString("latin1");
@@ -255,23 +296,7 @@ const PKT6_FIELDS = ["msgtype", "transid"] as const;
 const PKT_FIELDS = ["iface", "src", "dst", "len"] as const;
 
 /** Names Kea's grammar knows that Nestor does not evaluate: refused as unsupported. */
-const UNSUPPORTED_WORDS = new Set([
-  "vendor",
-  "vendor-class",
-  "split",
-  "addrtotext",
-  "int8totext",
-  "int16totext",
-  "int32totext",
-  "uint8totext",
-  "uint16totext",
-  "uint32totext",
-  "lcase",
-  "ucase",
-  "match",
-  "sub-option",
-  "option6",
-]);
+const UNSUPPORTED_WORDS = new Set(["vendor", "vendor-class", "lcase", "ucase", "match"]);
 
 class Parser {
   private readonly toks: Token[];
@@ -359,10 +384,26 @@ class Parser {
   private boolPrimary(): BoolFn {
     const t = this.peek();
     if (t.kind === T.LPAREN) {
-      this.next();
-      const f = this.orExpr();
-      this.expect(T.RPAREN);
-      return f;
+      // A boolean in parentheses, or a comparison starting with a string in parentheses: the
+      // reading that parses; when neither does, the error found further in.
+      const pos = this.pos;
+      const members = this.members.length;
+      try {
+        this.next();
+        const f = this.orExpr();
+        this.expect(T.RPAREN);
+        return f;
+      } catch (asBool) {
+        if (!(asBool instanceof ExpressionError)) throw asBool;
+        this.pos = pos;
+        this.members.length = members;
+        try {
+          return this.comparison();
+        } catch (asString) {
+          if (!(asString instanceof ExpressionError)) throw asString;
+          throw asString.offset > asBool.offset ? asString : asBool;
+        }
+      }
     }
     if (t.kind === T.WORD && t.text === "member") {
       this.next();
@@ -379,6 +420,10 @@ class Parser {
     // option[...].exists, relay4[...].exists, relay6[...].option[...].exists
     const exists = this.tryOptionExists();
     if (exists !== null) return exists;
+    return this.comparison();
+  }
+
+  private comparison(): BoolFn {
     const left = this.stringExpr();
     const eq = this.peek();
     if (eq.kind !== T.EQUAL) this.unexpected(eq, '"==" or "+"');
@@ -392,6 +437,7 @@ class Parser {
     const start = this.pos;
     const t = this.peek();
     if (t.kind !== T.WORD || !["option", "relay4", "relay6"].includes(t.text)) return null;
+    if (t.text === "relay6" && this.isRelay6Field()) return null;
     const ref = this.optionRef();
     if (ref.repr !== "exists") {
       this.pos = start;
@@ -409,11 +455,24 @@ class Parser {
     let code: number;
     let stringType: boolean;
     if (head.text === "option") {
-      [code, stringType] = this.optionCode(universe === 4 ? "dhcp4" : "dhcp6");
+      const space = universe === 4 ? "dhcp4" : "dhcp6";
+      [code, stringType] = this.optionCode(space, true);
       get = (p) => p.getNonCopiedOption(code);
+      if (this.peek().kind === T.DOT && this.isWord("option", 1)) {
+        // option[N].option[M]: a sub-option, as Kea's TokenSubOption.
+        this.next();
+        this.next();
+        const parentDef = this.o.defs.get(space, code, universe);
+        const subSpace = parentDef?.encapsulate ?? "";
+        const parent = code;
+        let sub: number;
+        [sub, stringType] = this.optionCode(subSpace, false);
+        get = (p) => p.getNonCopiedOption(parent)?.getOption(sub);
+      }
     } else if (head.text === "relay4") {
       if (universe !== 4) throw new ExpressionError("relay4 can only be used in DHCPv4.", head.at);
-      [code, stringType] = this.optionCode("dhcp-agent-options-space");
+      // Kea takes codes only here, not names.
+      [code, stringType] = this.optionCode("dhcp-agent-options-space", false);
       get = (p) => p.getNonCopiedOption(82)?.getOption(code);
     } else {
       if (universe !== 6) throw new ExpressionError("relay6 can only be used in DHCPv6.", head.at);
@@ -429,7 +488,8 @@ class Parser {
       this.expect(T.RBRACKET);
       this.expect(T.DOT);
       this.expectWord("option");
-      [code, stringType] = this.optionCode("dhcp6");
+      // Kea takes codes only here, not names.
+      [code, stringType] = this.optionCode("dhcp6", false);
       get = (p) => {
         const relays = (p as Pkt6).relayInfo;
         const i = level >= 0 ? level : relays.length + level;
@@ -444,8 +504,18 @@ class Parser {
     return { get, repr: r.text, stringType };
   }
 
+  /** `relay6[L].peeraddr` or `.linkaddr` ahead (not an option of the relay). */
+  private isRelay6Field(): boolean {
+    const t = this.peek(5);
+    return (
+      this.peek(4).kind === T.DOT &&
+      t.kind === T.WORD &&
+      (t.text === "peeraddr" || t.text === "linkaddr")
+    );
+  }
+
   /** `[code]` or `[name]`: the code, and whether the option's definition is a string. */
-  private optionCode(space: string): [number, boolean] {
+  private optionCode(space: string, names: boolean): [number, boolean] {
     const universe = this.o.universe;
     this.expect(T.LBRACKET);
     const t = this.next();
@@ -459,14 +529,14 @@ class Parser {
           t.at,
         );
       }
-    } else if (t.kind === T.WORD) {
+    } else if (t.kind === T.WORD && names) {
       const def = this.o.defs.getByName(space, t.text, universe);
       if (def === undefined) {
         throw new ExpressionError(`option '${t.text}' is not defined`, t.at);
       }
       code = def.code;
     } else {
-      this.unexpected(t, "an option code or name");
+      this.unexpected(t, names ? "an option code or name" : "an integer");
     }
     this.expect(T.RBRACKET);
     const def = this.o.defs.get(space, code, universe);
@@ -530,6 +600,12 @@ class Parser {
       }
       case T.WORD:
         return this.wordTerm(t);
+      case T.LPAREN: {
+        this.next();
+        const f = this.stringExpr();
+        this.expect(T.RPAREN);
+        return f;
+      }
       default:
         return this.unexpected(t, "a string expression");
     }
@@ -537,26 +613,12 @@ class Parser {
 
   private wordTerm(t: Token): StringFn {
     switch (t.text) {
+      case "relay6":
+        if (this.isRelay6Field()) return this.relay6Field();
+        return this.optionValue();
       case "option":
       case "relay4":
-      case "relay6": {
-        const ref = this.optionRef();
-        const get = ref.get;
-        if (ref.repr === "exists") {
-          return (p) => (get(p) !== undefined ? TRUE_ : FALSE_);
-        }
-        if (ref.repr === "hex") {
-          return (p) => {
-            const o = get(p);
-            return o === undefined ? EMPTY : optionHex(o);
-          };
-        }
-        const st = ref.stringType;
-        return (p) => {
-          const o = get(p);
-          return o === undefined ? EMPTY : optionText(o, st);
-        };
-      }
+        return this.optionValue();
       case "pkt4":
         return this.pktField("pkt4", PKT4_FIELDS, 4);
       case "pkt6":
@@ -602,6 +664,18 @@ class Parser {
         this.expect(T.RPAREN);
         return (p) => (c(p) ? a(p) : b(p));
       }
+      case "split": {
+        this.next();
+        this.expect(T.LPAREN);
+        const v = this.stringExpr();
+        this.expect(T.COMMA);
+        const delims = this.stringExpr();
+        this.expect(T.COMMA);
+        const fieldTok = this.expect(T.INTEGER, "an integer");
+        this.expect(T.RPAREN);
+        const field = Number(fieldTok.text);
+        return (p) => split(v(p), delims(p), field);
+      }
       case "hexstring": {
         this.next();
         this.expect(T.LPAREN);
@@ -611,7 +685,18 @@ class Parser {
         this.expect(T.RPAREN);
         return (p) => hexstring(v(p), sep(p));
       }
-      default:
+      default: {
+        const convert = CONVERTERS[t.text];
+        if (convert !== undefined) {
+          this.next();
+          this.expect(T.LPAREN);
+          const v = this.stringExpr();
+          this.expect(T.RPAREN);
+          return (p) => {
+            const b = v(p);
+            return b.length === 0 ? EMPTY : Buffer.from(convert(b));
+          };
+        }
         if (UNSUPPORTED_WORDS.has(t.text)) {
           throw new ExpressionError(`"${t.text}" is not supported by Nestor yet`, t.at);
         }
@@ -619,7 +704,55 @@ class Parser {
           return this.unexpected(t, "a string expression");
         }
         throw new ExpressionError(`unknown name "${t.text}"`, t.at);
+      }
     }
+  }
+
+  /** `option[..]`, `relay4[..]` or `relay6[..].option[..]` as a value: hex, text or exists. */
+  private optionValue(): StringFn {
+    const ref = this.optionRef();
+    const get = ref.get;
+    if (ref.repr === "exists") {
+      return (p) => (get(p) !== undefined ? TRUE_ : FALSE_);
+    }
+    if (ref.repr === "hex") {
+      return (p) => {
+        const o = get(p);
+        return o === undefined ? EMPTY : optionHex(o);
+      };
+    }
+    const st = ref.stringType;
+    return (p) => {
+      const o = get(p);
+      return o === undefined ? EMPTY : optionText(o, st);
+    };
+  }
+
+  /** `relay6[L].peeraddr` / `.linkaddr` (Kea's TokenRelay6Field): "" when there is no such relay. */
+  private relay6Field(): StringFn {
+    const head = this.next();
+    if (this.o.universe !== 6) {
+      throw new ExpressionError("relay6 can only be used in DHCPv6.", head.at);
+    }
+    this.expect(T.LBRACKET);
+    const levelTok = this.expect(T.INTEGER, "a nesting level");
+    const level = Number(levelTok.text);
+    if (level < -32 || level > 31) {
+      throw new ExpressionError(
+        `Nest level has invalid value in ${levelTok.text}. Allowed range: -32..31`,
+        levelTok.at,
+      );
+    }
+    this.expect(T.RBRACKET);
+    this.expect(T.DOT);
+    const field = this.next().text;
+    return (p) => {
+      const relays = (p as Pkt6).relayInfo;
+      const i = level >= 0 ? level : relays.length + level;
+      if (i < 0 || i >= relays.length) return EMPTY;
+      const r = relays[i]!;
+      return ipv6FromString(field === "peeraddr" ? r.peerAddr : r.linkAddr);
+    };
   }
 
   private pktField(head: string, fields: readonly string[], universe: 4 | 6 | undefined): StringFn {

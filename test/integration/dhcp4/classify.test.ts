@@ -169,6 +169,25 @@ describe("classes added by hook libraries", () => {
     assert.equal(r!.pkt.yiaddr, "198.51.100.10");
   });
 
+  test("a test that fails on a packet leaves the class out, is logged, and the client is served", async () => {
+    const cfg = config4(
+      { "client-classes": [{ name: "odd", test: "uint16totext(pkt4.mac) == '1'" }] },
+      TWO_POOLS({ "client-class": "odd" }),
+    );
+    const bed = await server4(cfg);
+    const r = await exchange(bed, query(T.DHCPDISCOVER, { mac: OTHER }));
+    assert.equal(r!.pkt.yiaddr, "198.51.100.20");
+    assert.ok(
+      bed.lines.some(
+        (l) =>
+          l.includes("ERROR") &&
+          l.includes("DHCP4_CLASS_EVAL_ERROR") &&
+          l.includes("class odd: Can not convert to valid uint16."),
+      ),
+      bed.lines.join(""),
+    );
+  });
+
   test("the DROP class drops the query", async () => {
     const bed = await server4(config4(), [addClass("pkt4_receive", "DROP", OTHER)]);
     assert.equal(await exchange(bed, query(T.DHCPDISCOVER, { mac: OTHER })), null);

@@ -68,6 +68,21 @@ describe("Kea's documented examples, DHCPv4", () => {
     ["pkt4.msgtype == 3 or pkt4.msgtype == 1 and pkt4.hlen == 6", true],
     ["not pkt4.msgtype == 1 and pkt4.hlen == 6", false],
     ["pkt.iface == 'eth0'", true],
+    ["option[82].option[1].hex == 'eth0/1'", true],
+    ["option[82].option[2].exists", false],
+    ["split(option[60].hex, ' ', 1) == 'Aastra'", true],
+    ["split(option[60].hex, ' ', 2) == '6757i'", true],
+    ["split(option[60].hex, ' ', 3) == ''", true],
+    ["split('a,b;c', ',;', 3) == 'c'", true],
+    ["split('abc', '', 7) == 'abc'", true],
+    ["addrtotext(pkt4.giaddr) == '198.51.100.254'", true],
+    ["addrtotext(0x20010db8000000000000000000000001) == '2001:db8::1'", true],
+    ["int8totext(0xff) == '-1' and uint8totext(0xff) == '255'", true],
+    ["int16totext(0xfffe) == '-2' and uint16totext(0x0102) == '258'", true],
+    ["int32totext(0xffffffff) == '-1' and uint32totext(pkt4.transid) == '16909060'", true],
+    ["uint8totext('') == ''", true],
+    ["('foo' + 'bar') == 'foobar'", true],
+    ["(pkt4.msgtype) == 1 and (('a') == 'a')", true],
   ];
   for (const [src, want] of cases) {
     test(`${src} is ${want}`, () => {
@@ -76,6 +91,11 @@ describe("Kea's documented examples, DHCPv4", () => {
       assert.equal(eval4(src, p), want);
     });
   }
+
+  test("a conversion of a value of the wrong size is an evaluation error, as Kea's EvalTypeError", () => {
+    const c = compileExpression("uint16totext(pkt4.mac) == '1'", { universe: 4, defs });
+    assert.throws(() => c.evaluate(pkt4()), /Can not convert to valid uint16/);
+  });
 
   test("member() sees the classes the packet is in when evaluated", () => {
     const c = compileExpression("member('BOOTP') and not member('DROP')", { universe: 4, defs });
@@ -129,6 +149,12 @@ describe("DHCPv6", () => {
     assert.equal(eval6("relay6[-1].option[37].exists"), true);
     assert.equal(eval6("relay6[1].option[37].exists"), false);
   });
+
+  test("relay6[L].linkaddr and .peeraddr; a missing relay gives the empty string", () => {
+    assert.equal(eval6("relay6[0].linkaddr == 2001:db8:1::1"), true);
+    assert.equal(eval6("relay6[-1].peeraddr == fe80::1"), true);
+    assert.equal(eval6("relay6[1].linkaddr == ''"), true);
+  });
 });
 
 describe("refusals, with where and why", () => {
@@ -148,6 +174,11 @@ describe("refusals, with where and why", () => {
   test("v6 names in a v4 test and the other way round", () => {
     assert.equal(refusal("pkt6.msgtype == 1").message, "pkt6 can only be used in DHCPv6.");
     assert.equal(refusal("relay4[1].exists", 6).message, "relay4 can only be used in DHCPv4.");
+  });
+
+  test("option names where Kea takes codes only", () => {
+    assert.match(refusal("relay4[circuit-id].exists").message, /expecting an integer/);
+    assert.match(refusal("relay6[0].option[remote-id].exists", 6).message, /expecting an integer/);
   });
 
   test("what Nestor does not evaluate yet is named", () => {
