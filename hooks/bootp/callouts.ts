@@ -138,7 +138,7 @@ export function pkt4_send(handle: CalloutHandle<"pkt4_send">): CalloutResult {
     // Another library packed the response already: it cannot be made a BOOTP reply any more.
     // The framework logs the throw and drops the response. (Load this library before any
     // library that sets SKIP on pkt4_send.)
-    throw new InvalidOperation("packet pack already handled");
+    throw new InvalidOperation("the packet pack already handled");
   }
   for (const code of DHCP_SPECIFIC_OPTIONS) response.delAllOptions(code);
   try {
