@@ -192,7 +192,9 @@ test("a library that packed the response first (SKIP on pkt4_send) makes bootp d
   const r = await exchange(b, bootpRequest({ mac: "02:00:00:00:b0:07" }));
   assert.equal(r, null, "no reply");
   assert.ok(
-    b.lines.some((l) => /HOOKS_CALLOUT_EXCEPTION.*pkt4_send.*the packet pack already handled/.test(l)),
+    b.lines.some((l) =>
+      /HOOKS_CALLOUT_EXCEPTION.*pkt4_send.*the packet pack already handled/.test(l),
+    ),
     b.lines.join("\n"),
   );
   // DHCP replies are not bootp's business: packed by the other library, sent as they are.
