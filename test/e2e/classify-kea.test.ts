@@ -25,7 +25,7 @@ const GIADDR = "198.51.100.254";
 const SERVER = "198.51.100.1";
 
 const hex = (s: string) => Buffer.from(s).toString("hex");
-const PRL: [number, string] = [55, "0103060f2a2c28"];
+const PRL: [number, string] = [55, "0103060f2a2c280407"];
 const DISCOVER = 1;
 const REQUEST = 3;
 const vendor = (s: string): [number, string] => [60, hex(s)];
@@ -72,6 +72,16 @@ const CLASSES = [
     "option-data": [{ name: "netbios-name-servers", data: "198.51.100.44" }],
   },
   { name: "DROP", test: "pkt4.mac == 0x02000000000d" },
+  {
+    name: "cable-modem",
+    test: "vendor-class[4491].data[1] == 'eRouter1.0' and vendor.enterprise == 4491",
+    "option-data": [{ name: "time-servers", data: "198.51.100.37" }],
+  },
+  {
+    name: "cm-sub",
+    test: "vendor[4491].option[3].hex == 'modem' and not vendor[9].exists",
+    "option-data": [{ name: "log-servers", data: "198.51.100.7" }],
+  },
   // Joined through a reservation's client-classes only.
   { name: "vip", "option-data": [{ name: "nis-domain", data: "vip.example" }] },
 ];
@@ -124,6 +134,17 @@ const QUERIES: Query4[] = [
   { type: DISCOVER, mac: "02:00:00:00:00:0c", options: [PRL] },
   // A client behind circuit port-7.
   { type: DISCOVER, mac: "02:00:00:00:00:0e", options: [PRL], rai: [[1, hex("port-7")]] },
+  // A cable modem: option 124 (two blocks, "docsis3.0" and "eRouter1.0") and 125 (sub-option 3
+  // "modem"; Kea's DOCSIS definitions make 1 and 2 typed).
+  {
+    type: DISCOVER,
+    mac: "02:00:00:00:00:10",
+    options: [
+      PRL,
+      [124, "0000118b09" + hex("docsis3.0") + "0000118b0a" + hex("eRouter1.0")],
+      [125, "0000118b07" + "0305" + hex("modem")],
+    ],
+  },
   // The DROP class: no answer.
   { type: DISCOVER, mac: "02:00:00:00:00:0d", options: [PRL] },
   // A phone takes its address; a requested lifetime is held to the class's.
@@ -225,11 +246,13 @@ test(
       assert.equal(k[4]?.options["15"], hex("circuit.example"), "a class on relay4[1]");
       assert.equal(k[2]?.yiaddr, "198.51.100.30");
       assert.equal(k[3]?.yiaddr, "198.51.100.20");
-      assert.equal(k[5], null);
-      assert.equal(k[7]?.options["51"], "00000258", `Kea's renewal: ${JSON.stringify(k[7])}`);
-      assert.equal(k[7]?.type, 5);
-      assert.equal(k[8]?.type, 6);
+      assert.equal(k[5]?.options["4"], "c6336425", "a class on vendor-class[4491].data[1]");
+      assert.equal(k[5]?.options["7"], "c6336407", "a class on vendor[4491].option[3]");
+      assert.equal(k[6], null);
+      assert.equal(k[8]?.options["51"], "00000258", `Kea's renewal: ${JSON.stringify(k[8])}`);
+      assert.equal(k[8]?.type, 5);
       assert.equal(k[9]?.type, 6);
+      assert.equal(k[10]?.type, 6);
 
       QUERIES.forEach((q, i) => {
         assert.deepEqual(

@@ -41,7 +41,12 @@ function vendorClass(text: string): [number, string] {
   t.copy(d, 6);
   return [16, d.toString("hex")];
 }
-const ORO: [number, string] = [6, "00170018001f"];
+const ORO: [number, string] = [6, "00170018001f001c"];
+/** Option 17: enterprise 4491, sub-option 100 "cm" (a code Kea's DOCSIS definitions leave raw). */
+const VENDOR_OPTS: [number, string] = [
+  17,
+  "0000118b" + "00640002" + Buffer.from("cm").toString("hex"),
+];
 
 function config(leaseFile: string, ifname: string): string {
   return JSON.stringify({
@@ -58,6 +63,11 @@ function config(leaseFile: string, ifname: string): string {
           "option-data": [{ name: "dns-servers", data: "2001:db8::53" }],
           "preferred-lifetime": 500,
           "valid-lifetime": 1000,
+        },
+        {
+          name: "cm6",
+          test: "vendor-class[4491].data == 'docsis3.0' and vendor[4491].option[100].hex == 'cm'",
+          "option-data": [{ name: "nisp-servers", data: "2001:db8::28" }],
         },
         {
           name: "known",
@@ -109,7 +119,7 @@ const QUERIES: Query6[] = [
     type: SOLICIT,
     duid: MODEM,
     ias: [{ iaid: 1 }, { pd: true, iaid: 2 }],
-    options: [vendorClass("docsis3.0"), ORO],
+    options: [vendorClass("docsis3.0"), VENDOR_OPTS, ORO],
   },
   // A client with a reservation: the KNOWN pool and the known class's option.
   { type: SOLICIT, duid: KNOWN, ias: [{ iaid: 1 }], options: [ORO] },
@@ -236,6 +246,7 @@ test(
 
       assert.deepEqual(kea[0]?.ias[0]?.leases, ["2001:db8:1::10 500 1000"], JSON.stringify(kea));
       assert.equal(kea[0]?.options["31"], "20010db8000000000000000000000123");
+      assert.equal(kea[0]?.options["28"], "20010db8000000000000000000000028", "vendor tokens");
       assert.deepEqual(kea[1]?.ias[0]?.leases, ["2001:db8:1::30 3000 4000"]);
       assert.deepEqual(kea[2]?.ias[0]?.leases, ["2001:db8:1::20 3000 4000"]);
       assert.deepEqual(kea[2]?.ias[1]?.leases, []);

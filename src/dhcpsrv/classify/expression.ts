@@ -15,7 +15,10 @@
  *
  * As Kea's parser does, the whole test must be a boolean; `member()` of a class neither built in
  * nor defined earlier is refused; `pkt4`/`relay4` only in DHCPv4, `pkt6`/`relay6` only in DHCPv6.
- * Anything else (vendor[], vendor-class[], ...) is refused with the position where it starts.
+ * `vendor[E|*].exists`, `vendor[E|*].option[N].hex|text|exists`, `vendor.enterprise`,
+ * `vendor-class[E|*].exists`, `vendor-class[E|*].data`, `vendor-class[E|*].data[I]` and
+ * `vendor-class.enterprise` read options 125/124 (v4) and 17/16 (v6). Anything else is refused
+ * with the position where it starts.
  */
 import type { Pkt } from "../../dhcp/pkt.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
@@ -75,6 +78,7 @@ const T = {
   INTEGER: 11,
   IP: 12,
   WORD: 13,
+  STAR: 14,
 } as const;
 type TokenKind = (typeof T)[keyof typeof T];
 
@@ -99,6 +103,7 @@ const KIND_NAMES: Record<TokenKind, string> = {
   11: "an integer",
   12: "an IP address",
   13: "a name",
+  14: '"*"',
 };
 
 function lex(src: string): Token[] {
@@ -113,6 +118,7 @@ function lex(src: string): Token[] {
     ".": T.DOT,
     ",": T.COMMA,
     "+": T.PLUS,
+    "*": T.STAR,
   };
   while (i < n) {
     const c = src[i]!;
@@ -242,6 +248,25 @@ export function split(v: Buffer, delims: Buffer, field: number): Buffer {
   return EMPTY;
 }
 
+/**
+ * Tuple `index` of a vendor class option's payload, as Kea's OptionVendorClass reads it: v6 (16):
+ * the enterprise number, then tuples with two-byte lengths; v4 (124): the enterprise number,
+ * then per block a one-byte length and its data (the whole vendor-class-data of RFC 3925 is one
+ * tuple), blocks after the first preceded by the enterprise number again. Empty when none.
+ */
+function vendorClassTuple(d: Buffer, v4: boolean, index: number): Buffer {
+  let off = 4;
+  for (let i = 0; off < d.length; i++) {
+    const len = v4 ? d[off]! : off + 2 <= d.length ? d.readUInt16BE(off) : -1;
+    const start = off + (v4 ? 1 : 2);
+    if (len < 0 || start + len > d.length) return EMPTY;
+    if (i === index) return d.subarray(start, start + len);
+    off = start + len;
+    if (v4 && off < d.length) off += 4;
+  }
+  return EMPTY;
+}
+
 /** Thrown at evaluation, as Kea's EvalTypeError: the class is not assigned. */
 export class EvalTypeError extends Error {}
 
@@ -296,7 +321,7 @@ const PKT6_FIELDS = ["msgtype", "transid"] as const;
 const PKT_FIELDS = ["iface", "src", "dst", "len"] as const;
 
 /** Names Kea's grammar knows that Nestor does not evaluate: refused as unsupported. */
-const UNSUPPORTED_WORDS = new Set(["vendor", "vendor-class", "lcase", "ucase", "match"]);
+const UNSUPPORTED_WORDS = new Set(["lcase", "ucase", "match"]);
 
 class Parser {
   private readonly toks: Token[];
@@ -420,7 +445,114 @@ class Parser {
     // option[...].exists, relay4[...].exists, relay6[...].option[...].exists
     const exists = this.tryOptionExists();
     if (exists !== null) return exists;
+    if (t.kind === T.WORD && (t.text === "vendor" || t.text === "vendor-class")) {
+      const start = this.pos;
+      const ref = this.vendorRef();
+      if (ref.exists !== null) return ref.exists;
+      this.pos = start;
+    }
     return this.comparison();
+  }
+
+  /**
+   * `vendor…` / `vendor-class…` (Kea's TokenVendor and TokenVendorClass): `exists` set for a
+   * boolean form, `value` for a value.
+   */
+  private vendorRef(): { exists: BoolFn | null; value: StringFn | null } {
+    const head = this.next();
+    const isClass = head.text === "vendor-class";
+    const v4 = this.o.universe === 4;
+    const code = isClass ? (v4 ? 124 : 16) : v4 ? 125 : 17;
+    if (this.peek().kind === T.DOT) {
+      this.next();
+      this.expectWord("enterprise");
+      return {
+        exists: null,
+        value: (p) => {
+          const o = p.getNonCopiedOption(code);
+          return o === undefined || o.getData().length < 4 ? EMPTY : o.getData().subarray(0, 4);
+        },
+      };
+    }
+    this.expect(T.LBRACKET);
+    const idTok = this.next();
+    let enterprise = 0;
+    if (idTok.kind === T.INTEGER) {
+      enterprise = Number(idTok.text);
+      if (!Number.isInteger(enterprise) || enterprise < 0 || enterprise > 0xffffffff) {
+        throw new ExpressionError(`Invalid vendor id ${idTok.text}`, idTok.at);
+      }
+    } else if (idTok.kind !== T.STAR) {
+      this.unexpected(idTok, 'an integer or "*"');
+    }
+    this.expect(T.RBRACKET);
+    this.expect(T.DOT);
+    /** The vendor option of the enterprise asked for (any for 0), or undefined. */
+    const vendorOption = (p: Pkt): Option | undefined => {
+      const o = p.getNonCopiedOption(code);
+      if (o === undefined || o.getData().length < 4) return undefined;
+      if (enterprise !== 0 && o.getData().readUInt32BE(0) !== enterprise) return undefined;
+      return o;
+    };
+    const field = this.expect(T.WORD, isClass ? "exists or data" : "exists or option");
+    if (field.text === "exists") {
+      return { exists: (p) => vendorOption(p) !== undefined, value: null };
+    }
+    if (!isClass && field.text === "option") {
+      this.expect(T.LBRACKET);
+      const subTok = this.expect(T.INTEGER, "an integer");
+      const sub = Number(subTok.text);
+      if (sub < 0 || sub > (v4 ? 255 : 65535)) {
+        throw new ExpressionError(
+          `Option code has invalid value in ${subTok.text}. Allowed range: 0..${v4 ? 255 : 65535}`,
+          subTok.at,
+        );
+      }
+      this.expect(T.RBRACKET);
+      this.expect(T.DOT);
+      const r = this.expect(T.WORD, "hex, text or exists");
+      const get = (p: Pkt) => vendorOption(p)?.getOption(sub);
+      if (r.text === "exists") return { exists: (p) => get(p) !== undefined, value: null };
+      if (r.text === "hex") {
+        return {
+          exists: null,
+          value: (p) => {
+            const o = get(p);
+            return o === undefined ? EMPTY : optionHex(o);
+          },
+        };
+      }
+      if (r.text === "text") {
+        return {
+          exists: null,
+          value: (p) => {
+            const o = get(p);
+            return o === undefined ? EMPTY : optionText(o, false);
+          },
+        };
+      }
+      this.unexpected(r, "hex, text or exists");
+    }
+    if (isClass && field.text === "data") {
+      let index = 0;
+      if (this.peek().kind === T.LBRACKET) {
+        this.next();
+        const iTok = this.expect(T.INTEGER, "an integer");
+        index = Number(iTok.text);
+        if (index < 0 || index > 65535) {
+          throw new ExpressionError(`Invalid data index ${iTok.text}`, iTok.at);
+        }
+        this.expect(T.RBRACKET);
+      }
+      return {
+        exists: null,
+        value: (p) => {
+          const o = vendorOption(p);
+          return o === undefined ? EMPTY : vendorClassTuple(o.getData(), v4, index);
+        },
+      };
+    }
+    return this.unexpected(field, isClass ? "exists or data" : "exists or option");
   }
 
   private comparison(): BoolFn {
@@ -619,6 +751,15 @@ class Parser {
       case "option":
       case "relay4":
         return this.optionValue();
+      case "vendor":
+      case "vendor-class": {
+        const ref = this.vendorRef();
+        if (ref.value === null) {
+          const e = ref.exists!;
+          return (p) => (e(p) ? TRUE_ : FALSE_);
+        }
+        return ref.value;
+      }
       case "pkt4":
         return this.pktField("pkt4", PKT4_FIELDS, 4);
       case "pkt6":

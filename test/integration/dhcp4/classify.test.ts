@@ -451,10 +451,10 @@ describe("configuration", () => {
     );
   });
 
-  test("unsupported parts of the language are named", () => {
+  test("a function of later Kea versions is named in the refusal", () => {
     assert.match(
-      refusal({ "client-classes": [{ name: "a", test: "vendor[4491].exists" }] }),
-      /"vendor" is not supported by Nestor yet/,
+      refusal({ "client-classes": [{ name: "a", test: "lcase(option[60].hex) == 'x'" }] }),
+      /"lcase" is not supported by Nestor yet/,
     );
   });
 

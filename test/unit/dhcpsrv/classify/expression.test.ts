@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { getStdOptionDefs } from "../../../../src/dhcp/index.ts";
 import { HWAddr } from "../../../../src/dhcp/hwaddr.ts";
 import { Option } from "../../../../src/dhcp/option.ts";
+import { OptionVendor } from "../../../../src/dhcp/option-vendor.ts";
 import { Pkt4 } from "../../../../src/dhcp/pkt4.ts";
 import { Pkt6, RelayInfo } from "../../../../src/dhcp/pkt6.ts";
 import {
@@ -181,9 +182,9 @@ describe("refusals, with where and why", () => {
     assert.match(refusal("relay6[0].option[remote-id].exists", 6).message, /expecting an integer/);
   });
 
-  test("what Nestor does not evaluate yet is named", () => {
-    const e = refusal("option[60].exists and vendor[4491].exists");
-    assert.equal(e.message, '"vendor" is not supported by Nestor yet');
+  test("names of Kea's later functions are refused", () => {
+    const e = refusal("option[60].exists and lcase('A') == 'a'");
+    assert.equal(e.message, '"lcase" is not supported by Nestor yet');
     assert.equal(e.offset, 22);
   });
 
@@ -194,5 +195,62 @@ describe("refusals, with where and why", () => {
     assert.match(refusal("option[no-such-option].exists").message, /is not defined/);
     assert.match(refusal("substring('ab', 0, 'all') == 'a'").message, /expecting all or integer/);
     assert.match(refusal("").message, /empty/);
+  });
+});
+
+describe("vendor options (Kea's vendor[] and vendor-class[])", () => {
+  /** Through the wire, so that options 124/125 (v4) or 16/17 (v6) are parsed as a server sees them. */
+  function wire4(): Pkt4 {
+    const p = Pkt4.create(1, 1);
+    p.setHWAddr(HWAddr.fromText("00:01:02:03:04:05"));
+    const vivso = OptionVendor.create(4, 4491);
+    vivso.addOption(new Option(4, 1, Buffer.from("cm-config")));
+    p.addOption(vivso);
+    // 124 as Kea reads it: enterprise 4491, then blocks of a one-byte length and data, the
+    // enterprise number again before each block after the first.
+    const vivco = Buffer.concat([
+      Buffer.from([0, 0, 0x11, 0x8b, 9]),
+      Buffer.from("docsis3.0"),
+      Buffer.from([0, 0, 0x11, 0x8b, 10]),
+      Buffer.from("eRouter1.0"),
+    ]);
+    p.addOption(new Option(4, 124, vivco));
+    return Pkt4.parse(p.pack());
+  }
+
+  const cases: [string, boolean][] = [
+    ["vendor[4491].exists", true],
+    ["vendor[*].exists", true],
+    ["vendor[9].exists", false],
+    ["vendor.enterprise == 4491", true],
+    ["vendor[4491].option[1].hex == 'cm-config'", true],
+    ["vendor[4491].option[2].exists", false],
+    ["vendor[9].option[1].hex == ''", true],
+    ["vendor-class[4491].exists and vendor-class.enterprise == 4491", true],
+    ["vendor-class[4491].data == 'docsis3.0'", true],
+    ["vendor-class[*].data[1] == 'eRouter1.0'", true],
+    ["vendor-class[4491].data[2] == ''", true],
+    ["vendor-class[9].data == ''", true],
+  ];
+  for (const [src, want] of cases) {
+    test(`v4: ${src} is ${want}`, () => {
+      assert.equal(compileExpression(src, { universe: 4, defs }).evaluate(wire4()), want);
+    });
+  }
+
+  test("v6: option 17 sub-options and option 16 tuples", () => {
+    const p = Pkt6.create(1, 1);
+    const opts = OptionVendor.create(6, 4491);
+    opts.addOption(new Option(6, 32, Buffer.from("tftp")));
+    p.addOption(opts);
+    const t = Buffer.from("docsis3.0");
+    const vc = Buffer.concat([Buffer.from([0, 0, 0x11, 0x8b, 0, t.length]), t]);
+    p.addOption(new Option(6, 16, vc));
+    const q = Pkt6.parse(p.pack());
+    const ev = (src: string) => compileExpression(src, { universe: 6, defs }).evaluate(q);
+    assert.equal(ev("vendor[4491].option[32].hex == 'tftp'"), true);
+    assert.equal(ev("vendor-class[4491].data == 'docsis3.0'"), true);
+    assert.equal(ev("vendor-class[4491].data[1] == ''"), true);
+    assert.equal(ev("vendor.enterprise == 4491 and not vendor[1].exists"), true);
   });
 });
