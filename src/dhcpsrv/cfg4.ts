@@ -12,7 +12,7 @@ import { OptionDefinitions, getStdOptionDefs } from "../dhcp/std-option-defs.ts"
 import { NestorError, ConfigError } from "../util/errors.ts";
 import { CfgOption } from "./cfg-option.ts";
 import { buildClientClasses } from "./classify/build.ts";
-import { guardOf, type ClientClasses } from "./classify/client-classes.ts";
+import { guardOf, type ClientClasses, type RequiredClass } from "./classify/client-classes.ts";
 import type { ClassGuardKeys, Dhcp4Config, OptionData, Reservation4 } from "./config/types.ts";
 import type { ConfigSource } from "./config/source.ts";
 import type { KeyPath } from "./config/kea-json.ts";
@@ -143,12 +143,17 @@ export function buildDhcp4Model(
   };
 }
 
-/** `require-client-classes` and later Kea's `evaluate-additional-classes`, merged. */
-export function requiredOf(o: ClassGuardKeys): readonly string[] {
+const NO_REQUIRED: readonly RequiredClass[] = [];
+
+/** `require-client-classes` (Kea 2.2) and later Kea's `evaluate-additional-classes`, in order. */
+export function requiredOf(o: ClassGuardKeys): readonly RequiredClass[] {
   const a = o["require-client-classes"] ?? [];
   const b = o["evaluate-additional-classes"] ?? [];
-  if (b.length === 0) return a;
-  return [...a, ...b.filter((c) => !a.includes(c))];
+  if (a.length === 0 && b.length === 0) return NO_REQUIRED;
+  return [
+    ...a.map((name) => ({ name, untestedJoins: false })),
+    ...b.filter((c) => !a.includes(c)).map((name) => ({ name, untestedJoins: true })),
+  ];
 }
 
 /** Whether a guard, a required class or a reservation's classes needs classification. */

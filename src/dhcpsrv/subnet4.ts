@@ -5,7 +5,7 @@
  */
 import { ipv4ToString } from "../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
-import { guardAllows, type ClassGuard } from "./classify/client-classes.ts";
+import { guardAllows, type ClassGuard, type RequiredClass } from "./classify/client-classes.ts";
 
 export interface Triplet {
   min: number;
@@ -21,7 +21,7 @@ export class Pool4 {
   /** Only packets in one of these classes get addresses from here; null = everyone. */
   readonly guard: ClassGuard;
   /** Classes evaluated for a client given an address from here (require-client-classes). */
-  readonly requiredClasses: readonly string[];
+  readonly requiredClasses: readonly RequiredClass[];
   /** The iterative allocator's position: the last address handed out from this pool. */
   cursor: number;
 
@@ -31,7 +31,7 @@ export class Pool4 {
     id: number,
     options: CfgOption = CfgOption.EMPTY4,
     guard: ClassGuard = null,
-    requiredClasses: readonly string[] = NONE,
+    requiredClasses: readonly RequiredClass[] = NONE,
   ) {
     this.start = start >>> 0;
     this.end = end >>> 0;
@@ -81,10 +81,10 @@ export interface Subnet4Params {
   bootFileName: string;
   /** Only packets in one of these classes select this subnet; null = everyone. */
   guard?: ClassGuard;
-  requiredClasses?: readonly string[];
+  requiredClasses?: readonly RequiredClass[];
 }
 
-const NONE: readonly string[] = [];
+const NONE: readonly RequiredClass[] = [];
 
 export class Subnet4 {
   readonly id: number;
@@ -107,7 +107,7 @@ export class Subnet4 {
   readonly serverHostname: string;
   readonly bootFileName: string;
   readonly guard: ClassGuard;
-  readonly requiredClasses: readonly string[];
+  readonly requiredClasses: readonly RequiredClass[];
 
   constructor(p: Subnet4Params) {
     this.id = p.id;

@@ -5,14 +5,14 @@
  */
 import { ipv6ToString, tryParseIPv6 } from "../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
-import { guardAllows, type ClassGuard } from "./classify/client-classes.ts";
+import { guardAllows, type ClassGuard, type RequiredClass } from "./classify/client-classes.ts";
 import { LeaseType6 } from "./lease6.ts";
 import type { Triplet } from "./subnet4.ts";
 
 export type { Triplet };
 
 const SCRATCH = new Uint8Array(16);
-const NONE: readonly string[] = [];
+const NONE: readonly RequiredClass[] = [];
 const ALL_ONES = (1n << 128n) - 1n;
 
 /** The address as a number; -1n when `text` is not an IPv6 address. */
@@ -56,7 +56,7 @@ export class Pool6 {
   readonly options: CfgOption;
   /** Only packets in one of these classes get addresses from here; null = everyone. */
   readonly guard: ClassGuard;
-  readonly requiredClasses: readonly string[];
+  readonly requiredClasses: readonly RequiredClass[];
   /** The iterative allocator's position: the last address handed out from this pool. */
   cursor: bigint;
 
@@ -66,7 +66,7 @@ export class Pool6 {
     id: number,
     options: CfgOption = CfgOption.EMPTY6,
     guard: ClassGuard = null,
-    requiredClasses: readonly string[] = NONE,
+    requiredClasses: readonly RequiredClass[] = NONE,
   ) {
     this.start = start;
     this.end = end;
@@ -103,7 +103,7 @@ export class PdPool6 {
   readonly id: number;
   readonly options: CfgOption;
   readonly guard: ClassGuard;
-  readonly requiredClasses: readonly string[];
+  readonly requiredClasses: readonly RequiredClass[];
   /** Distance between two delegated prefixes. */
   readonly step: bigint;
   readonly last: bigint;
@@ -116,7 +116,7 @@ export class PdPool6 {
     id: number,
     options: CfgOption = CfgOption.EMPTY6,
     guard: ClassGuard = null,
-    requiredClasses: readonly string[] = NONE,
+    requiredClasses: readonly RequiredClass[] = NONE,
   ) {
     this.guard = guard;
     this.requiredClasses = requiredClasses;
@@ -179,7 +179,7 @@ export interface Subnet6Params {
   t2Percent: number;
   rapidCommit: boolean;
   guard?: ClassGuard;
-  requiredClasses?: readonly string[];
+  requiredClasses?: readonly RequiredClass[];
 }
 
 export class Subnet6 {
@@ -202,7 +202,7 @@ export class Subnet6 {
   readonly t2Percent: number;
   readonly rapidCommit: boolean;
   readonly guard: ClassGuard;
-  readonly requiredClasses: readonly string[];
+  readonly requiredClasses: readonly RequiredClass[];
 
   constructor(p: Subnet6Params) {
     this.id = p.id;

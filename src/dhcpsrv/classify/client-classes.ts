@@ -46,6 +46,16 @@ export function guardOf(entry: {
   return out.length === 0 ? null : out;
 }
 
+/**
+ * A class a subnet or pool lists for evaluation after allocation. Kea 2.2's
+ * `require-client-classes` tests it (a class without a test adds nothing); later Kea's
+ * `evaluate-additional-classes` also adds a class without a test (`untestedJoins`).
+ */
+export interface RequiredClass {
+  readonly name: string;
+  readonly untestedJoins: boolean;
+}
+
 export interface ClientClassParams {
   name: string;
   /** The compiled test; null = no test (members only through hooks, reservations or guards). */
@@ -140,14 +150,16 @@ export class ClientClasses {
   }
 
   /**
-   * Kea's requiredClassify: the classes a subnet or pool requires (`require-client-classes`),
-   * tested now; a required class without a test, or not defined, adds nothing (Kea 2.2).
+   * Kea's requiredClassify: the classes a subnet or pool requires, tested now. A class not
+   * defined adds nothing; one without a test adds nothing from `require-client-classes` (Kea
+   * 2.2) and joins from `evaluate-additional-classes` (later Kea).
    */
-  classifyRequired(pkt: Pkt, required: readonly string[]): void {
-    for (const name of required) {
-      const def = this.byName.get(name);
-      if (def === undefined || def.test === null || pkt.classes.has(name)) continue;
-      this.test(pkt, def);
+  classifyRequired(pkt: Pkt, required: readonly RequiredClass[]): void {
+    for (const r of required) {
+      const def = this.byName.get(r.name);
+      if (def === undefined || pkt.classes.has(r.name)) continue;
+      if (def.test !== null) this.test(pkt, def);
+      else if (r.untestedJoins) pkt.addClass(r.name);
     }
   }
 

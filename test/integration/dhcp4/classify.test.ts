@@ -414,6 +414,42 @@ describe("what classes give", () => {
   });
 });
 
+describe("additional classes (later Kea's evaluate-additional-classes)", () => {
+  test("a listed class without a test joins; a Kea 2.2 required one without a test does not", async () => {
+    const cfg = config4(
+      {
+        "client-classes": [
+          {
+            name: "extra",
+            "only-in-additional-list": true,
+            "option-data": [{ name: "domain-name", data: "extra.example" }],
+          },
+        ],
+      },
+      {
+        pools: [
+          { pool: "198.51.100.10 - 198.51.100.10", "evaluate-additional-classes": ["extra"] },
+          { pool: "198.51.100.20 - 198.51.100.22", "require-client-classes": ["extra"] },
+        ],
+      },
+    );
+    const bed = await server4(cfg);
+    const first = await exchange(
+      bed,
+      query(T.DHCPREQUEST, {
+        mac: AASTRA,
+        requested: "198.51.100.10",
+        serverId: SERVER_ADDR,
+        prl: [15],
+      }),
+    );
+    assert.equal(first!.pkt.getOption(DHO.DOMAIN_NAME)!.getData().toString(), "extra.example");
+    const second = await exchange(bed, query(T.DHCPDISCOVER, { mac: OTHER, prl: [15] }));
+    assert.equal(second!.pkt.yiaddr, "198.51.100.20");
+    assert.equal(second!.pkt.getOption(DHO.DOMAIN_NAME), undefined);
+  });
+});
+
 describe("configuration", () => {
   const build = (extra: JsonObject, subnet: JsonObject = {}) => {
     const { config, source } = parseConfigText(config4(extra, subnet), 4, "kea.conf");

@@ -79,7 +79,7 @@ describe("accepted", () => {
     );
     const s = model.subnets[0]!;
     assert.deepEqual(s.guard, ["a"]);
-    assert.deepEqual(s.requiredClasses, ["r"]);
+    assert.deepEqual(s.requiredClasses, [{ name: "r", untestedJoins: false }]);
     assert.equal(s.pools[0]!.guard, null);
     assert.ok(model.classes !== null, "guards turn classification on");
   });
