@@ -3,7 +3,7 @@
  * child process per callout, with the hook point's name as its only argument and only the
  * generated variables as its environment.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { NextStep, defineMessages, type JsonObject, type Logger } from "nestor/hooks";
@@ -180,10 +180,12 @@ export class ScriptRunner {
     let child;
     try {
       // Only the generated variables: no PATH, no HOME (Kea's inherit_env = false). stdin is
-      // closed; stdout and stderr are the server's, as a forked Kea child's are.
+      // closed; stdout and stderr are the server's, as a forked Kea child's are. The script
+      // leads a process group of its own, so that a timeout ends whatever it started too.
       child = spawn(this.config.name, [hook], {
         env: { ...env },
         stdio: ["ignore", "inherit", "inherit"],
+        detached: true,
       });
     } catch (err) {
       finish({ kind: "error", message: err instanceof Error ? err.message : String(err) });
@@ -196,10 +198,21 @@ export class ScriptRunner {
     });
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => {
-        // Kill the script itself (its own PID); finish now, the exit that follows is ignored.
-        child.kill("SIGKILL");
+        // Kill the script's process group (the script and the programs it started); finish
+        // now, the exit that follows is ignored.
+        killGroup(child);
         finish({ kind: "timeout" });
       }, timeoutMs);
     }
+  }
+}
+
+/** SIGKILL to the child's process group; to the child alone if the group is already gone. */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    child.kill("SIGKILL");
   }
 }

@@ -516,7 +516,9 @@ test("sync: while one request waits for its script, another is served", async ()
 
 test("sync: a script past its timeout is killed, logged, and the packet goes on", async () => {
   const dir = tempDir();
-  const name = script(dir, "slow.sh", "exec /bin/sleep 10");
+  // The script starts a program of its own and waits for it: both must be gone after the kill.
+  const pidFile = join(dir, "child.pid");
+  const name = script(dir, "slow.sh", `/bin/sleep 10 &\necho $! > ${pidFile}\nwait`);
   const bed = await server4(config4(), [lib({ name, sync: true, timeout: 300 })]);
   const t0 = Date.now();
   const addr = await dora(bed);
@@ -528,6 +530,17 @@ test("sync: a script past its timeout is killed, logged, and the packet goes on"
       /RUN_SCRIPT_TIMEOUT .*leases4_committed did not finish within 300 ms/.test(l),
     ),
   );
+  const child = Number(readFileSync(pidFile, "utf8"));
+  // Alive = the process exists and is not a zombie waiting for its (new) parent to reap it.
+  const alive = (): boolean => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${child}/stat`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(alive(), false, "the script's own child was killed with it");
 });
 
 test("async: the packet does not wait for the script; failures are logged when it ends", async () => {
