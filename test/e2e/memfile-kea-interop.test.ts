@@ -12,9 +12,7 @@
  * Kea runs with no interfaces, so it never touches the network.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -25,192 +23,43 @@ import { INFINITY_LFT, Lease4, LeaseState } from "../../src/dhcpsrv/lease.ts";
 import { leaseFileSet, loadLeaseFiles4 } from "../../src/dhcpsrv/lease-files4.ts";
 import { rotateLeaseFile } from "../../src/dhcpsrv/lfc.ts";
 import { MemfileLeaseStore4 } from "../../src/dhcpsrv/memfile-lease-store4.ts";
+import {
+  keaBytes,
+  keaPrerequisite,
+  keaVersion,
+  LeaseFileKea,
+  requireKeaHookLibrary,
+  runKeaLfc,
+  sortByAddress,
+} from "./lib/kea.ts";
+import { requirePrerequisites } from "./lib/netns.ts";
 
 const INSTALL =
   "install them with: apt-get update && apt-get install -y kea-dhcp4-server kea-common";
 
 interface Prereqs {
-  keaDhcp4: string;
-  keaLfc: string;
   leaseCmds: string;
   version: string;
 }
 
-function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/local/sbin", "/sbin"];
-  for (const dir of dirs) {
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
-
-function findLeaseCmds(): string | null {
-  const candidates = [
-    `/usr/lib/${os.arch() === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/kea/hooks`,
-    "/usr/lib/kea/hooks",
-    "/usr/local/lib/kea/hooks",
-  ].map((d) => path.join(d, "libdhcp_lease_cmds.so"));
-  const dpkg = spawnSync("dpkg", ["-L", "kea-common"], { encoding: "utf8" });
-  if (dpkg.status === 0) {
-    candidates.unshift(...dpkg.stdout.split("\n").filter((l) => l.endsWith("lease_cmds.so")));
-  }
-  return candidates.find((p) => fs.existsSync(p)) ?? null;
-}
-
 /** Every prerequisite, or an Error saying what is missing and what to install. */
 function prerequisites(): Prereqs {
-  const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push("root (run this suite as root)");
-  const keaDhcp4 = findExecutable("kea-dhcp4");
-  if (keaDhcp4 === null) missing.push("kea-dhcp4 (Debian package kea-dhcp4-server)");
-  const keaLfc = findExecutable("kea-lfc");
-  if (keaLfc === null) missing.push("kea-lfc (Debian package kea-dhcp4-server)");
-  const leaseCmds = findLeaseCmds();
-  if (leaseCmds === null) missing.push("libdhcp_lease_cmds.so (Debian package kea-common)");
-  if (missing.length > 0 || keaDhcp4 === null || keaLfc === null || leaseCmds === null) {
-    throw new Error(`missing prerequisites: ${missing.join("; ")}; ${INSTALL}`);
-  }
-  const version = execFileSync(keaDhcp4, ["-v"], { encoding: "utf8" }).trim();
-  return { keaDhcp4, keaLfc, leaseCmds, version };
+  requirePrerequisites([keaPrerequisite(4), { program: "kea-lfc", debianPackage: "kea-common" }]);
+  return {
+    leaseCmds: requireKeaHookLibrary("libdhcp_lease_cmds.so", "kea-common"),
+    version: keaVersion(4),
+  };
 }
 
-/** One kea-dhcp4 process on a lease file, driven over its unix control socket. */
-class Kea {
-  readonly dir: string;
-  readonly socket: string;
-  private child: ChildProcess | null = null;
-  private output = "";
-  private readonly prereqs: Prereqs;
-
-  constructor(prereqs: Prereqs, dir: string) {
-    this.prereqs = prereqs;
-    this.dir = dir;
-    this.socket = path.join(dir, "kea4.sock");
-  }
-
-  async start(leaseFile: string): Promise<void> {
-    const config = {
-      Dhcp4: {
-        "interfaces-config": { interfaces: [] },
-        "lease-database": { type: "memfile", name: leaseFile, "lfc-interval": 0 },
-        "control-socket": { "socket-type": "unix", "socket-name": this.socket },
-        "hooks-libraries": [{ library: this.prereqs.leaseCmds }],
-        subnet4: [
-          { id: 1, subnet: "198.51.100.0/24", pools: [{ pool: "198.51.100.10 - 198.51.100.200" }] },
-          { id: 2, subnet: "203.0.113.0/24", pools: [{ pool: "203.0.113.10 - 203.0.113.200" }] },
-        ],
-        loggers: [{ name: "kea-dhcp4", severity: "INFO", output_options: [{ output: "stdout" }] }],
-      },
-    };
-    const cfg = path.join(this.dir, "kea-dhcp4.json");
-    fs.writeFileSync(cfg, JSON.stringify(config, null, 2));
-    fs.rmSync(this.socket, { force: true });
-    const child = spawn(this.prereqs.keaDhcp4, ["-c", cfg], {
-      env: { ...process.env, KEA_PIDFILE_DIR: this.dir, KEA_LOCKFILE_DIR: this.dir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child = child;
-    this.output = "";
-    child.stdout!.on("data", (d: Buffer) => (this.output += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (this.output += d.toString()));
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`kea-dhcp4 exited:\n${this.output}`);
-      if (fs.existsSync(this.socket)) {
-        try {
-          await this.command({ command: "version-get" });
-          return;
-        } catch {
-          // not listening yet
-        }
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`kea-dhcp4 did not open its control socket:\n${this.output}`);
-  }
-
-  get log(): string {
-    return this.output;
-  }
-
-  command(cmd: JsonObject): Promise<JsonObject> {
-    return new Promise((resolve, reject) => {
-      const sock = net.createConnection(this.socket);
-      let text = "";
-      const timer = setTimeout(() => {
-        sock.destroy();
-        reject(new Error(`no answer to ${String(cmd.command)}`));
-      }, 10_000);
-      const tryParse = (): boolean => {
-        try {
-          const answer = JSON.parse(text) as JsonObject;
-          clearTimeout(timer);
-          sock.destroy();
-          resolve(answer);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      sock.on("connect", () => sock.write(JSON.stringify(cmd)));
-      sock.on("data", (d) => {
-        text += d.toString("utf8");
-        tryParse();
-      });
-      sock.on("end", () => {
-        if (!tryParse()) {
-          clearTimeout(timer);
-          reject(new Error(`bad answer: ${text}`));
-        }
-      });
-      sock.on("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
-  }
-
-  async ok(cmd: JsonObject): Promise<JsonObject> {
-    const answer = await this.command(cmd);
-    assert.equal(answer.result, 0, `${String(cmd.command)}: ${JSON.stringify(answer)}`);
-    return answer;
-  }
-
-  /** Kea's leases as lease4-get-all returns them, sorted by address. */
-  async leases(): Promise<JsonObject[]> {
-    const answer = await this.command({ command: "lease4-get-all" });
-    // result 3 = empty
-    if (answer.result === 3) return [];
-    assert.equal(answer.result, 0, JSON.stringify(answer));
-    const args = answer.arguments as { leases: JsonObject[] };
-    return sortByAddress(args.leases);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child === null || child.exitCode !== null) return;
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-    this.child = null;
-  }
-}
-
-function sortByAddress(leases: JsonObject[]): JsonObject[] {
-  const key = (l: JsonObject) =>
-    String(l["ip-address"])
-      .split(".")
-      .map((p) => p.padStart(3, "0"))
-      .join(".");
-  return [...leases].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+/** What Kea serves besides the lease file: lease_cmds and the subnets of the leases. */
+function keaSettings(leaseCmds: string): Record<string, unknown> {
+  return {
+    "hooks-libraries": [{ library: leaseCmds }],
+    subnet4: [
+      { id: 1, subnet: "198.51.100.0/24", pools: [{ pool: "198.51.100.10 - 198.51.100.200" }] },
+      { id: 2, subnet: "203.0.113.0/24", pools: [{ pool: "203.0.113.10 - 203.0.113.200" }] },
+    ],
+  };
 }
 
 /** A Nestor lease as Kea 2.2's lease4-get-all shows it. */
@@ -231,21 +80,11 @@ function asKea(l: Lease4): JsonObject {
   return out;
 }
 
-/**
- * Kea's strings are bytes, and its JSON printer writes each byte >= 0x80 as its own \u00XX
- * escape: a UTF-8 "é" comes back from Kea as "Ã©". Nestor's text is mapped the same way.
- */
-function keaBytes(v: JsonValue): JsonValue {
-  if (typeof v === "string") return Buffer.from(v, "utf8").toString("latin1");
-  if (Array.isArray(v)) return v.map(keaBytes);
-  if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [keaBytes(k), keaBytes(x)]));
-  }
-  return v;
-}
-
 function nestorAsKea(leases: Lease4[]): JsonObject[] {
-  return sortByAddress(leases.map((l) => keaBytes(asKea(l)) as JsonObject));
+  return sortByAddress(
+    4,
+    leases.map((l) => keaBytes(asKea(l)) as JsonObject),
+  );
 }
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -322,7 +161,7 @@ function need(): Prereqs {
 
 describe("memfile lease file interop with Kea 2.2", () => {
   let dir: string;
-  const keas: Kea[] = [];
+  const keas: LeaseFileKea[] = [];
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestor-kea-interop-"));
@@ -333,10 +172,10 @@ describe("memfile lease file interop with Kea 2.2", () => {
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function kea(name: string): Kea {
+  function kea(name: string): LeaseFileKea {
     const d = path.join(dir, name);
     fs.mkdirSync(d, { recursive: true });
-    const k = new Kea(need(), d);
+    const k = new LeaseFileKea(4, d, keaSettings(need().leaseCmds));
     keas.push(k);
     return k;
   }
@@ -468,7 +307,7 @@ describe("memfile lease file interop with Kea 2.2", () => {
   });
 
   it("Kea's kea-lfc compacts a file set Nestor wrote, and Nestor loads the result", async () => {
-    const prereqs = need();
+    need();
     const file = path.join(dir, "kea-lfc.csv");
     const store = MemfileLeaseStore4.open({ name: file, "lfc-interval": 0 });
     for (const l of nestorLeases()) store.addLease4(l);
@@ -478,25 +317,7 @@ describe("memfile lease file interop with Kea 2.2", () => {
     await store.close();
     const set = leaseFileSet(file);
     rotateLeaseFile(set);
-    const run = spawnSync(
-      prereqs.keaLfc,
-      [
-        "-4",
-        "-x",
-        set.previous,
-        "-i",
-        set.input,
-        "-o",
-        set.output,
-        "-f",
-        set.finish,
-        "-p",
-        set.pid,
-        "-c",
-        "ignored",
-      ],
-      { encoding: "utf8", env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir } },
-    );
+    const run = runKeaLfc(4, set, dir);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.ok(fs.existsSync(set.previous) && !fs.existsSync(set.input));
     const { leases, reports } = loadLeaseFiles4(set, { maxRowErrors: 0 });

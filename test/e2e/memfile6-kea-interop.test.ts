@@ -14,14 +14,12 @@
  * never touches the network, and with `server-id` `persist: false`, so it writes no DUID file.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { HWAddr } from "../../src/dhcp/hwaddr.ts";
-import { ipv6FromString, toColonHex } from "../../src/dhcp/ioaddress.ts";
+import { toColonHex } from "../../src/dhcp/ioaddress.ts";
 import type { JsonObject, JsonValue } from "../../src/hooks/types.ts";
 import { leaseFileSet } from "../../src/dhcpsrv/lease-files4.ts";
 import { loadLeaseFiles6 } from "../../src/dhcpsrv/lease-files6.ts";
@@ -35,198 +33,54 @@ import {
 } from "../../src/dhcpsrv/lease6.ts";
 import { rotateLeaseFile, runLeaseFileCleanup } from "../../src/dhcpsrv/lfc.ts";
 import { MemfileLeaseStore6 } from "../../src/dhcpsrv/memfile-lease-store6.ts";
+import {
+  keaBytes,
+  keaPrerequisite,
+  keaVersion,
+  LeaseFileKea,
+  requireKeaHookLibrary,
+  runKeaLfc,
+  sortByAddress,
+} from "./lib/kea.ts";
+import { requirePrerequisites } from "./lib/netns.ts";
 
 const INSTALL =
   "install them with: apt-get update && apt-get install -y kea-dhcp6-server kea-common";
 
 interface Prereqs {
-  keaDhcp6: string;
-  keaLfc: string;
   leaseCmds: string;
   version: string;
 }
 
-function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/local/sbin", "/sbin"];
-  for (const dir of dirs) {
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
-
-function findLeaseCmds(): string | null {
-  const candidates = [
-    `/usr/lib/${os.arch() === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/kea/hooks`,
-    "/usr/lib/kea/hooks",
-    "/usr/local/lib/kea/hooks",
-  ].map((d) => path.join(d, "libdhcp_lease_cmds.so"));
-  const dpkg = spawnSync("dpkg", ["-L", "kea-common"], { encoding: "utf8" });
-  if (dpkg.status === 0) {
-    candidates.unshift(...dpkg.stdout.split("\n").filter((l) => l.endsWith("lease_cmds.so")));
-  }
-  return candidates.find((p) => fs.existsSync(p)) ?? null;
-}
-
 /** Every prerequisite, or an Error saying what is missing and what to install. */
 function prerequisites(): Prereqs {
-  const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push("root (run this suite as root)");
-  const keaDhcp6 = findExecutable("kea-dhcp6");
-  if (keaDhcp6 === null) missing.push("kea-dhcp6 (Debian package kea-dhcp6-server)");
-  const keaLfc = findExecutable("kea-lfc");
-  if (keaLfc === null) missing.push("kea-lfc (Debian package kea-common)");
-  const leaseCmds = findLeaseCmds();
-  if (leaseCmds === null) missing.push("libdhcp_lease_cmds.so (Debian package kea-common)");
-  if (missing.length > 0 || keaDhcp6 === null || keaLfc === null || leaseCmds === null) {
-    throw new Error(`missing prerequisites: ${missing.join("; ")}; ${INSTALL}`);
-  }
-  const version = execFileSync(keaDhcp6, ["-v"], { encoding: "utf8" }).trim();
-  return { keaDhcp6, keaLfc, leaseCmds, version };
+  requirePrerequisites([keaPrerequisite(6), { program: "kea-lfc", debianPackage: "kea-common" }]);
+  return {
+    leaseCmds: requireKeaHookLibrary("libdhcp_lease_cmds.so", "kea-common"),
+    version: keaVersion(6),
+  };
 }
 
-/** One kea-dhcp6 process on a lease file, driven over its unix control socket. */
-class Kea {
-  readonly dir: string;
-  readonly socket: string;
-  private child: ChildProcess | null = null;
-  private output = "";
-  private readonly prereqs: Prereqs;
-
-  constructor(prereqs: Prereqs, dir: string) {
-    this.prereqs = prereqs;
-    this.dir = dir;
-    this.socket = path.join(dir, "kea6.sock");
-  }
-
-  async start(leaseFile: string): Promise<void> {
-    const config = {
-      Dhcp6: {
-        "interfaces-config": { interfaces: [] },
-        // Without persist false, kea-dhcp6 writes its generated DUID into /var/lib/kea.
-        "server-id": { type: "LLT", persist: false },
-        "lease-database": { type: "memfile", name: leaseFile, "lfc-interval": 0 },
-        "control-socket": { "socket-type": "unix", "socket-name": this.socket },
-        "hooks-libraries": [{ library: this.prereqs.leaseCmds }],
-        subnet6: [
-          {
-            id: 1,
-            subnet: "2001:db8:1::/64",
-            pools: [{ pool: "2001:db8:1::100 - 2001:db8:1::1ff" }],
-            "pd-pools": [{ prefix: "2001:db8:8::", "prefix-len": 48, "delegated-len": 56 }],
-          },
-          {
-            id: 2,
-            subnet: "2001:db8:2::/64",
-            pools: [{ pool: "2001:db8:2::100 - 2001:db8:2::1ff" }],
-          },
-        ],
-        loggers: [{ name: "kea-dhcp6", severity: "INFO", output_options: [{ output: "stdout" }] }],
+/** What Kea serves besides the lease file: lease_cmds and the subnets of the leases. */
+function keaSettings(leaseCmds: string): Record<string, unknown> {
+  return {
+    // Without persist false, kea-dhcp6 writes its generated DUID into /var/lib/kea.
+    "server-id": { type: "LLT", persist: false },
+    "hooks-libraries": [{ library: leaseCmds }],
+    subnet6: [
+      {
+        id: 1,
+        subnet: "2001:db8:1::/64",
+        pools: [{ pool: "2001:db8:1::100 - 2001:db8:1::1ff" }],
+        "pd-pools": [{ prefix: "2001:db8:8::", "prefix-len": 48, "delegated-len": 56 }],
       },
-    };
-    const cfg = path.join(this.dir, "kea-dhcp6.json");
-    fs.writeFileSync(cfg, JSON.stringify(config, null, 2));
-    fs.rmSync(this.socket, { force: true });
-    const child = spawn(this.prereqs.keaDhcp6, ["-c", cfg], {
-      env: { ...process.env, KEA_PIDFILE_DIR: this.dir, KEA_LOCKFILE_DIR: this.dir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child = child;
-    this.output = "";
-    child.stdout!.on("data", (d: Buffer) => (this.output += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (this.output += d.toString()));
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`kea-dhcp6 exited:\n${this.output}`);
-      if (fs.existsSync(this.socket)) {
-        try {
-          await this.command({ command: "version-get" });
-          return;
-        } catch {
-          // not listening yet
-        }
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`kea-dhcp6 did not open its control socket:\n${this.output}`);
-  }
-
-  get log(): string {
-    return this.output;
-  }
-
-  command(cmd: JsonObject): Promise<JsonObject> {
-    return new Promise((resolve, reject) => {
-      const sock = net.createConnection(this.socket);
-      let text = "";
-      const timer = setTimeout(() => {
-        sock.destroy();
-        reject(new Error(`no answer to ${String(cmd.command)}`));
-      }, 10_000);
-      const tryParse = (): boolean => {
-        try {
-          const answer = JSON.parse(text) as JsonObject;
-          clearTimeout(timer);
-          sock.destroy();
-          resolve(answer);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      sock.on("connect", () => sock.write(JSON.stringify(cmd)));
-      sock.on("data", (d) => {
-        text += d.toString("utf8");
-        tryParse();
-      });
-      sock.on("end", () => {
-        if (!tryParse()) {
-          clearTimeout(timer);
-          reject(new Error(`bad answer: ${text}`));
-        }
-      });
-      sock.on("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
-  }
-
-  async ok(cmd: JsonObject): Promise<JsonObject> {
-    const answer = await this.command(cmd);
-    assert.equal(answer.result, 0, `${String(cmd.command)}: ${JSON.stringify(answer)}`);
-    return answer;
-  }
-
-  /** Kea's leases as lease6-get-all returns them, sorted by address. */
-  async leases(): Promise<JsonObject[]> {
-    const answer = await this.command({ command: "lease6-get-all" });
-    if (answer.result === 3) return []; // empty
-    assert.equal(answer.result, 0, JSON.stringify(answer));
-    const args = answer.arguments as { leases: JsonObject[] };
-    return sortByAddress(args.leases);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child === null || child.exitCode !== null) return;
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-    this.child = null;
-  }
-}
-
-function sortByAddress(leases: JsonObject[]): JsonObject[] {
-  const key = (l: JsonObject) => ipv6FromString(String(l["ip-address"]));
-  return [...leases].sort((a, b) => Buffer.compare(key(a), key(b)));
+      {
+        id: 2,
+        subnet: "2001:db8:2::/64",
+        pools: [{ pool: "2001:db8:2::100 - 2001:db8:2::1ff" }],
+      },
+    ],
+  };
 }
 
 /** A Nestor lease as Kea 2.2's lease6-get-all shows it (Lease6::toElement). */
@@ -251,18 +105,11 @@ function asKea(l: Lease6): JsonObject {
   return out;
 }
 
-/** Kea's strings are bytes and its JSON printer escapes each byte >= 0x80 on its own. */
-function keaBytes(v: JsonValue): JsonValue {
-  if (typeof v === "string") return Buffer.from(v, "utf8").toString("latin1");
-  if (Array.isArray(v)) return v.map(keaBytes);
-  if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [keaBytes(k), keaBytes(x)]));
-  }
-  return v;
-}
-
 function nestorAsKea(leases: Iterable<Lease6>): JsonObject[] {
-  return sortByAddress([...leases].map((l) => keaBytes(asKea(l)) as JsonObject));
+  return sortByAddress(
+    6,
+    [...leases].map((l) => keaBytes(asKea(l)) as JsonObject),
+  );
 }
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -369,7 +216,7 @@ function need(): Prereqs {
 
 describe("memfile v6 lease file interop with Kea 2.2", () => {
   let dir: string;
-  const keas: Kea[] = [];
+  const keas: LeaseFileKea[] = [];
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestor-kea6-interop-"));
@@ -380,10 +227,10 @@ describe("memfile v6 lease file interop with Kea 2.2", () => {
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function kea(name: string): Kea {
+  function kea(name: string): LeaseFileKea {
     const d = path.join(dir, name);
     fs.mkdirSync(d, { recursive: true });
-    const k = new Kea(need(), d);
+    const k = new LeaseFileKea(6, d, keaSettings(need().leaseCmds));
     keas.push(k);
     return k;
   }
@@ -544,7 +391,7 @@ describe("memfile v6 lease file interop with Kea 2.2", () => {
   });
 
   it("kea-lfc -6 compacts a file set Nestor wrote exactly as Nestor's own cleanup does", async () => {
-    const prereqs = need();
+    need();
     const kea = path.join(dir, "kea-lfc", "leases6.csv");
     const nestor = path.join(dir, "nestor-lfc", "leases6.csv");
     for (const file of [kea, nestor]) {
@@ -558,25 +405,7 @@ describe("memfile v6 lease file interop with Kea 2.2", () => {
     }
     const expected = nestorAsKea(nestorLeases().filter((l) => l.address !== "2001:db8:1::103"));
     const set = leaseFileSet(kea);
-    const run = spawnSync(
-      prereqs.keaLfc,
-      [
-        "-6",
-        "-x",
-        set.previous,
-        "-i",
-        set.input,
-        "-o",
-        set.output,
-        "-f",
-        set.finish,
-        "-p",
-        set.pid,
-        "-c",
-        "ignored",
-      ],
-      { encoding: "utf8", env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir } },
-    );
+    const run = runKeaLfc(6, set, dir);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.ok(fs.existsSync(set.previous) && !fs.existsSync(set.input));
     const { leases, reports } = loadLeaseFiles6(set, { maxRowErrors: 0 });

@@ -85,10 +85,25 @@ export class ServerConfig {
 
 /** Starts nestor-dhcp4 in `ns` and waits until it says it is serving. */
 export async function startServer(bed: TestBed, ns: string, config: ServerConfig): Promise<Proc> {
-  const args = [CLI, "-c", config.file];
-  if (config.spec.debug === true || process.env.NESTOR_E2E_DEBUG !== undefined) args.push("-d");
-  const server = bed.spawn("nestor-dhcp4", ns, process.execPath, args);
-  await server.waitForOutput(/nestor-dhcp4 \S+: serving \d+ subnet/, 20_000);
+  return startNestor(bed, ns, 4, config.file, config.spec.debug === true);
+}
+
+/**
+ * Starts nestor-dhcp4 or nestor-dhcp6 in `ns` on a configuration file (`-c FILE`, and `-d` when
+ * `debug` or NESTOR_E2E_DEBUG is set) and waits until it says it is serving.
+ */
+export async function startNestor(
+  bed: TestBed,
+  ns: string,
+  family: 4 | 6,
+  file: string,
+  debug = false,
+): Promise<Proc> {
+  const cli = fileURLToPath(new URL(`../../../src/cli/nestor-dhcp${family}.ts`, import.meta.url));
+  const args = [cli, "-c", file];
+  if (debug || process.env.NESTOR_E2E_DEBUG !== undefined) args.push("-d");
+  const server = bed.spawn(`nestor-dhcp${family}`, ns, process.execPath, args);
+  await server.waitForOutput(new RegExp(`nestor-dhcp${family} \\S+: serving \\d+ subnet`), 20_000);
   return server;
 }
 

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { startNestor } from "./nestor.ts";
 import type { Proc, TestBed } from "./netns.ts";
 
 export const CLI6 = fileURLToPath(new URL("../../../src/cli/nestor-dhcp6.ts", import.meta.url));
@@ -101,11 +102,7 @@ export class Server6Config {
 
 /** Starts nestor-dhcp6 in `ns` and waits until it says it is serving. */
 export async function startServer6(bed: TestBed, ns: string, config: Server6Config): Promise<Proc> {
-  const args = [CLI6, "-c", config.file];
-  if (config.spec.debug === true || process.env.NESTOR_E2E_DEBUG !== undefined) args.push("-d");
-  const server = bed.spawn("nestor-dhcp6", ns, process.execPath, args);
-  await server.waitForOutput(/nestor-dhcp6 \S+: serving \d+ subnet/, 20_000);
-  return server;
+  return startNestor(bed, ns, 6, config.file, config.spec.debug === true);
 }
 
 /** Kea's v6 lease types (the lease_type column). */
