@@ -16,10 +16,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
-import { bin, requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
+import { keaPrerequisite, keaThenNestor } from "./lib/kea.ts";
+import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
 
-const CLI = fileURLToPath(new URL("../../src/cli/nestor-dhcp4.ts", import.meta.url));
 const RELAY = fileURLToPath(new URL("./lib/relay4-queries.ts", import.meta.url));
 const GIADDR = "198.51.100.254";
 const SERVER = "198.51.100.1";
@@ -170,30 +170,11 @@ const QUERIES: Query4[] = [
   },
 ];
 
-async function run(
-  bed: TestBed,
-  serverNs: string,
-  relayNs: string,
-  cmd: string,
-  args: string[],
-  ready: RegExp,
-  queriesFile: string,
-): Promise<{ answers: (Answer4 | null)[]; proc: Proc }> {
-  const proc = bed.spawn(cmd, serverNs, args[0]!, args.slice(1));
-  await proc.waitForOutput(ready, 20_000);
-  const out = bed.exec(relayNs, process.execPath, [RELAY, GIADDR, SERVER, queriesFile], 30_000);
-  await proc.stop();
-  return { answers: JSON.parse(out) as (Answer4 | null)[], proc };
-}
-
 test(
   "classification: nestor-dhcp4 answers classified relayed queries as Kea 2.2 does",
   { timeout: 120_000 },
   async () => {
-    requirePrerequisites([
-      { program: "ip", debianPackage: "iproute2" },
-      { program: "kea-dhcp4", debianPackage: "kea-dhcp4-server" },
-    ]);
+    requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(4)]);
     const bed = new TestBed("classification: nestor-dhcp4 and kea-dhcp4 side by side");
     try {
       const serverNs = bed.namespace("srv");
@@ -204,39 +185,25 @@ test(
       );
       const queriesFile = join(bed.dir, "queries.json");
       writeFileSync(queriesFile, JSON.stringify(QUERIES));
-      const keaConfig = join(bed.dir, "kea.json");
-      writeFileSync(keaConfig, config(join(bed.dir, "kea-leases.csv"), serverIf));
-      const nestorConfig = join(bed.dir, "nestor.json");
-      writeFileSync(nestorConfig, config(join(bed.dir, "nestor-leases.csv"), serverIf));
-
-      const kea = await run(
+      const { kea, nestor } = await keaThenNestor(
         bed,
         serverNs,
-        relayNs,
-        "kea-dhcp4",
-        [
-          "env",
-          `KEA_PIDFILE_DIR=${bed.dir}`,
-          `KEA_LOCKFILE_DIR=${bed.dir}`,
-          bin("kea-dhcp4"),
-          "-c",
-          keaConfig,
-        ],
-        /DHCP4_STARTED/,
-        queriesFile,
-      );
-      const nestor = await run(
-        bed,
-        serverNs,
-        relayNs,
-        "nestor-dhcp4",
-        [process.execPath, CLI, "-c", nestorConfig],
-        /nestor-dhcp4 \S+: serving \d+ subnet/,
-        queriesFile,
+        4,
+        (who) => {
+          const file = join(bed.dir, `${who}.json`);
+          writeFileSync(file, config(join(bed.dir, `${who}-leases.csv`), serverIf));
+          return file;
+        },
+        () => {
+          const args = [RELAY, GIADDR, SERVER, queriesFile];
+          return JSON.parse(
+            bed.exec(relayNs, process.execPath, args, 30_000),
+          ) as (Answer4 | null)[];
+        },
       );
 
       // What Kea answered is what this test expects (a check that the scenario shows something).
-      const k = kea.answers;
+      const k = kea;
       assert.equal(k[0]?.yiaddr, "198.51.100.10", `Kea's answers:\n${JSON.stringify(k)}`);
       assert.equal(k[0]?.siaddr, "198.51.100.5");
       assert.equal(k[0]?.options["44"], "c633642c", "the required class's option");
@@ -256,8 +223,8 @@ test(
 
       QUERIES.forEach((q, i) => {
         assert.deepEqual(
-          nestor.answers[i],
-          kea.answers[i],
+          nestor[i],
+          kea[i],
           `query ${i} (${JSON.stringify(q)}): nestor-dhcp4 and Kea 2.2 differ`,
         );
       });

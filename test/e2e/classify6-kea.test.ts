@@ -17,10 +17,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
-import { bin, requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
+import { keaPrerequisite, keaThenNestor } from "./lib/kea.ts";
+import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
 
-const CLI = fileURLToPath(new URL("../../src/cli/nestor-dhcp6.ts", import.meta.url));
 const RELAY = fileURLToPath(new URL("./lib/relay6-queries.ts", import.meta.url));
 const RELAY_ADDR = "2001:db8:1::1";
 const SERVER = "2001:db8:1::2";
@@ -177,30 +177,11 @@ const QUERIES: Query6[] = [
   },
 ];
 
-async function run(
-  bed: TestBed,
-  serverNs: string,
-  relayNs: string,
-  label: string,
-  args: string[],
-  ready: RegExp,
-  queriesFile: string,
-): Promise<(Answer6 | null)[]> {
-  const proc: Proc = bed.spawn(label, serverNs, args[0]!, args.slice(1));
-  await proc.waitForOutput(ready, 20_000);
-  const out = bed.exec(relayNs, process.execPath, [RELAY, RELAY_ADDR, SERVER, queriesFile], 30_000);
-  await proc.stop();
-  return JSON.parse(out) as (Answer6 | null)[];
-}
-
 test(
   "classification: nestor-dhcp6 answers classified relayed queries as Kea 2.2 does",
   { timeout: 120_000 },
   async () => {
-    requirePrerequisites([
-      { program: "ip", debianPackage: "iproute2" },
-      { program: "kea-dhcp6", debianPackage: "kea-dhcp6-server" },
-    ]);
+    requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
     const bed = new TestBed("classification v6: nestor-dhcp6 and kea-dhcp6 side by side", "n6e");
     try {
       const serverNs = bed.namespace("srv");
@@ -213,35 +194,21 @@ test(
       bed.exec(relayNs, "ip", ["addr", "add", `${RELAY_ADDR}/64`, "dev", relayIf, "nodad"]);
       const queriesFile = join(bed.dir, "queries.json");
       writeFileSync(queriesFile, JSON.stringify(QUERIES));
-      const keaConfig = join(bed.dir, "kea.json");
-      writeFileSync(keaConfig, config(join(bed.dir, "kea-leases6.csv"), serverIf));
-      const nestorConfig = join(bed.dir, "nestor.json");
-      writeFileSync(nestorConfig, config(join(bed.dir, "nestor-leases6.csv"), serverIf));
-
-      const kea = await run(
+      const { kea, nestor } = await keaThenNestor(
         bed,
         serverNs,
-        relayNs,
-        "kea-dhcp6",
-        [
-          "env",
-          `KEA_PIDFILE_DIR=${bed.dir}`,
-          `KEA_LOCKFILE_DIR=${bed.dir}`,
-          bin("kea-dhcp6"),
-          "-c",
-          keaConfig,
-        ],
-        /DHCP6_STARTED/,
-        queriesFile,
-      );
-      const nestor = await run(
-        bed,
-        serverNs,
-        relayNs,
-        "nestor-dhcp6",
-        [process.execPath, CLI, "-c", nestorConfig],
-        /nestor-dhcp6 \S+: serving \d+ subnet/,
-        queriesFile,
+        6,
+        (who) => {
+          const file = join(bed.dir, `${who}.json`);
+          writeFileSync(file, config(join(bed.dir, `${who}-leases6.csv`), serverIf));
+          return file;
+        },
+        () => {
+          const args = [RELAY, RELAY_ADDR, SERVER, queriesFile];
+          return JSON.parse(
+            bed.exec(relayNs, process.execPath, args, 30_000),
+          ) as (Answer6 | null)[];
+        },
       );
 
       assert.deepEqual(kea[0]?.ias[0]?.leases, ["2001:db8:1::10 500 1000"], JSON.stringify(kea));
