@@ -54,7 +54,7 @@ export function findKeaHookLibrary(name: string, packages: readonly string[]): s
 
 /** As findKeaHookLibrary, or an Error saying what to install (the test fails, never skips). */
 export function requireKeaHookLibrary(name: string, debianPackage: string): string {
-  const found = findKeaHookLibrary(name, [debianPackage]);
+  const found = findKeaHookLibrary(name, [...new Set([debianPackage, "kea-common"])]);
   if (found === null) {
     throw new Error(`Kea's ${name} not found: install with: apt-get install -y ${debianPackage}`);
   }

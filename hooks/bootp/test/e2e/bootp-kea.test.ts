@@ -20,21 +20,16 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, renameSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { Udhcpc } from "../../../../test/e2e/lib/clients.ts";
-import { CLI, readLeaseRows, type LeaseRow } from "../../../../test/e2e/lib/nestor.ts";
-import {
-  bin,
-  requirePrerequisites,
-  TestBed,
-  waitFor,
-  type Proc,
-} from "../../../../test/e2e/lib/netns.ts";
+import { controlCommand } from "../../../../test/e2e/lib/control-client.ts";
+import { keaPrerequisite, requireKeaHookLibrary, startKea } from "../../../../test/e2e/lib/kea.ts";
+import { readLeaseRows, startNestor, type LeaseRow } from "../../../../test/e2e/lib/nestor.ts";
+import { requirePrerequisites, TestBed, waitFor } from "../../../../test/e2e/lib/netns.ts";
 import { optionCodes, parseWire, type WireReply } from "../wire.ts";
 
 const SCAPY_CLIENT = fileURLToPath(new URL("./bootp_client.py", import.meta.url));
@@ -45,24 +40,10 @@ const MAC_CLIENT = "02:42:b0:07:00:01";
 const MAC_RESERVED = "02:42:b0:07:00:02";
 const MAC_SECOND = "02:42:b0:07:00:03";
 
-/** Kea's hooks directory holding libdhcp_bootp.so, found at run time (multiarch path). */
-function keaBootpLibrary(): string | null {
-  const dpkg = spawnSync("dpkg", ["-L", "kea-dhcp4-server", "kea-common"], { encoding: "utf8" });
-  const listed = (dpkg.stdout ?? "").split("\n").filter((l) => l.endsWith("/libdhcp_bootp.so"));
-  const arch = process.arch === "arm64" ? "aarch64" : "x86_64";
-  const candidates = [
-    ...listed,
-    `/usr/lib/${arch}-linux-gnu/kea/hooks/libdhcp_bootp.so`,
-    "/usr/lib/kea/hooks/libdhcp_bootp.so",
-    "/usr/local/lib/kea/hooks/libdhcp_bootp.so",
-  ];
-  return candidates.find((p) => existsSync(p)) ?? null;
-}
-
 function prerequisites(): { library: string } {
   requirePrerequisites([
     { program: "ip", debianPackage: "iproute2" },
-    { program: "kea-dhcp4", debianPackage: "kea-dhcp4-server" },
+    keaPrerequisite(4),
     { program: "udhcpc", debianPackage: "udhcpc" },
   ]);
   const scapy = spawnSync(PYTHON, ["-c", "import scapy.all"], { encoding: "utf8" });
@@ -71,13 +52,7 @@ function prerequisites(): { library: string } {
       `${PYTHON} cannot import scapy: install with: apt-get install -y python3-scapy\n${scapy.stderr}`,
     );
   }
-  const library = keaBootpLibrary();
-  if (library === null) {
-    throw new Error(
-      "Kea's libdhcp_bootp.so not found: install with: apt-get install -y kea-dhcp4-server",
-    );
-  }
-  return { library };
+  return { library: requireKeaHookLibrary("libdhcp_bootp.so", "kea-dhcp4-server") };
 }
 
 /** Subnet and global settings of one scenario; the rest of the configuration is common. */
@@ -158,49 +133,11 @@ const STATS = [
   "subnet[1].v4-allocation-fail-classes",
 ] as const;
 
-/** One command over a unix control socket (Kea's and Nestor's), its answer parsed. */
-function command(socket: string, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const sock = net.createConnection(socket);
-    let text = "";
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no answer to ${String(cmd.command)} on ${socket}`));
-    }, 10_000);
-    const done = (): boolean => {
-      try {
-        const answer = JSON.parse(text) as Record<string, unknown>;
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(answer);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    sock.on("connect", () => sock.write(JSON.stringify(cmd)));
-    sock.on("data", (d) => {
-      text += d.toString("utf8");
-      done();
-    });
-    sock.on("end", () => {
-      if (!done()) {
-        clearTimeout(timer);
-        reject(new Error(`bad answer: ${text}`));
-      }
-    });
-    sock.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
-
 /** The current values of STATS (0 for a statistic the server does not have). */
 async function statistics(config: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const name of STATS) {
-    const answer = await command(controlSocket(config), {
+    const answer = await controlCommand(controlSocket(config), {
       command: "statistic-get",
       arguments: { name },
     });
@@ -309,24 +246,6 @@ function leaseShape(r: LeaseRow) {
   };
 }
 
-async function startKea(bed: TestBed, ns: string, config: string): Promise<Proc> {
-  const kea = bed.spawn("kea-dhcp4", ns, "env", [
-    `KEA_PIDFILE_DIR=${bed.dir}`,
-    `KEA_LOCKFILE_DIR=${bed.dir}`,
-    bin("kea-dhcp4"),
-    "-c",
-    config,
-  ]);
-  await kea.waitForOutput(/DHCP4_STARTED/, 20_000);
-  return kea;
-}
-
-async function startNestor(bed: TestBed, ns: string, config: string): Promise<Proc> {
-  const nestor = bed.spawn("nestor-dhcp4", ns, process.execPath, [CLI, "-c", config]);
-  await nestor.waitForOutput(/nestor-dhcp4 \S+: serving \d+ subnet/, 20_000);
-  return nestor;
-}
-
 interface Run {
   replies: (Captured | null)[];
   stats: Record<string, number>;
@@ -413,7 +332,7 @@ async function runBoth(
   writeConfig(config, serverIf, leaseFile, library, scenario);
 
   // Kea first, on the configuration as written.
-  const keaProc = await startKea(bed, serverNs, config);
+  const keaProc = await startKea(bed, serverNs, 4, config);
   const keaStart = Math.floor(Date.now() / 1000);
   const keaReplies = scapyRound(bed, clientNs, clientIf, queries);
   const kea: Run = {
@@ -428,7 +347,7 @@ async function runBoth(
   renameSync(leaseFile, join(bed.dir, "kea-leases4.csv"));
 
   // Then Nestor, on the very same file.
-  const nestorProc = await startNestor(bed, serverNs, config);
+  const nestorProc = await startNestor(bed, serverNs, 4, config);
   const nestorStart = Math.floor(Date.now() / 1000);
   const nestorReplies = scapyRound(bed, clientNs, clientIf, queries);
   const nestor: Run = {
