@@ -9,11 +9,13 @@
  * Kea's `-t` also checks the machine (interfaces, hook libraries), so cases here use none.
  */
 
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfigText } from "../../../../src/dhcpsrv/config/validate.ts";
+import { checkKeaConfig } from "../../../e2e/lib/kea.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "nestor-kea-compare-"));
 
 const DHCP4 = [
   '{"Dhcp4":{"server-hostname":"a\\tb"}}',
@@ -123,22 +125,15 @@ const DHCP6 = [
   '{"Dhcp6":{"option-data":[{"code":0,"data":"01","csv-format":false}]}}',
 ];
 
-function kea(family: 4 | 6, file: string, env: NodeJS.ProcessEnv): string | undefined {
-  try {
-    execFileSync(`kea-dhcp${family}`, ["-t", file], { env, stdio: "pipe" });
-    return undefined;
-  } catch (err) {
-    const { stdout, stderr } = err as { stdout?: Buffer; stderr?: Buffer };
-    const out = `${String(stdout ?? "")}\n${String(stderr ?? "")}`;
-    const syntax = /Syntax check failed with: (.*)/.exec(out)?.[1];
-    const error = out
-      .split("\n")
-      .filter((l) => l.includes("ERROR"))
-      .pop();
-    return (syntax ?? error ?? String(err))
-      .replace(/^.*\] /, "")
-      .replaceAll(`${file}`, "case.json");
-  }
+function kea(family: 4 | 6, file: string): string | undefined {
+  const { ok, output } = checkKeaConfig(family, file, dir);
+  if (ok) return undefined;
+  const syntax = /Syntax check failed with: (.*)/.exec(output)?.[1];
+  const error = output
+    .split("\n")
+    .filter((l) => l.includes("ERROR"))
+    .pop();
+  return (syntax ?? error ?? output).replace(/^.*\] /, "").replaceAll(`${file}`, "case.json");
 }
 
 function nestor(family: 4 | 6, text: string): string | undefined {
@@ -150,8 +145,6 @@ function nestor(family: 4 | 6, text: string): string | undefined {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), "nestor-kea-compare-"));
-const env = { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir };
 let differ = 0;
 let total = 0;
 try {
@@ -163,7 +156,7 @@ try {
       total++;
       const file = join(dir, "case.json");
       writeFileSync(file, text);
-      const theirs = kea(family, file, env);
+      const theirs = kea(family, file);
       const ours = nestor(family, text);
       if ((theirs === undefined) !== (ours === undefined)) {
         differ++;
