@@ -37,6 +37,14 @@ import { IdentifierType } from "../dhcpsrv/host.ts";
 import { INFINITY_LFT, LeaseState, type Lease4 } from "../dhcpsrv/lease.ts";
 import type { LeaseStore4 } from "../dhcpsrv/lease-store.ts";
 import type { Subnet4 } from "../dhcpsrv/subnet4.ts";
+import {
+  answerData,
+  fqdnOption,
+  hostnameOption4,
+  parseFqdn4,
+  setGenerated,
+  type ClientName,
+} from "../dhcpsrv/client-name.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 import { Exchange4, type Received4, type Reply4 } from "./exchange.ts";
 import type { Dhcp4Hooks } from "./hook-points.ts";
@@ -270,6 +278,25 @@ export class Dhcp4Srv {
         q.localAddr,
         err.message,
       );
+      return;
+    }
+    // Kea's Option4ClientFqdn refuses a truncated option, N and S both set or a malformed name,
+    // and with it the packet.
+    const fqdn = q.getNonCopiedOption(DHO.FQDN);
+    if (fqdn === undefined) return;
+    ex.fqdn = parseFqdn4(fqdn.getData());
+    if (ex.fqdn === null) {
+      ex.dropped = true;
+      this.stats4.parseFailed.add(1);
+      this.stats4.receiveDrop.add(1);
+      this.badLog.debug(
+        15,
+        "DHCP4_PACKET_DROP_0001",
+        q.iface,
+        q.remoteAddr,
+        q.localAddr,
+        "invalid Client FQDN option (81)",
+      );
     }
   }
 
@@ -434,7 +461,7 @@ export class Dhcp4Srv {
   private clientContext(ex: Exchange4, subnet: Subnet4, fake: boolean): ClientContext4 {
     const q = ex.query;
     const cid = subnet.matchClientId ? q.getClientId() : null;
-    const hostname = ex.host?.hostname ?? "";
+    const hostname = ex.name === null ? "" : ex.name.hostname;
     return {
       subnet,
       hwaddr: q.hlen > 0 ? q.getHWAddr() : null,
@@ -462,6 +489,7 @@ export class Dhcp4Srv {
         return this.drop(ex, "no subnet for the client");
       return this.nak(ex, "no subnet for the client and the server is authoritative");
     }
+    ex.name = this.clientName(ex, subnet);
     const ctx = this.clientContext(ex, subnet, type === DHCPDISCOVER);
     const pick = this.engine.pick(ctx);
     if (pick === null) {
@@ -501,9 +529,36 @@ export class Dhcp4Srv {
           if (!ctx.fakeAllocation) this.keepOldLease(e);
           return;
         }
+        this.generateName(e);
         if (!ctx.fakeAllocation) this.commit(e);
       },
     );
+  }
+
+  /**
+   * Kea's processClientName, before the allocation: option 81 when the client sent it, else
+   * option 12; a reservation's hostname wins. null when the answer carries neither.
+   */
+  private clientName(ex: Exchange4, subnet: Subnet4): ClientName | null {
+    const reserved = ex.host === undefined ? "" : ex.host.hostname;
+    const params = subnet.clientNames;
+    if (ex.fqdn !== null) return fqdnOption(false, ex.fqdn, reserved, params);
+    const hn = ex.query.getNonCopiedOption(DHO.HOST_NAME);
+    if (hn === undefined && reserved === "" && !params.generatesUnasked) return null;
+    return hostnameOption4(hn?.getData(), reserved, params);
+  }
+
+  /**
+   * Kea's postAllocateNameUpdate: an answer with an empty name gets one generated from the
+   * address ("myhost-198-51-100-10", qualified), in the lease and in the option.
+   */
+  private generateName(ex: Exchange4): void {
+    const name = ex.name;
+    const lease = ex.pick!.lease;
+    if (name === null || lease.hostname !== "") return;
+    const generated = ex.subnet!.clientNames.generate(lease.address, name.code !== 12);
+    lease.hostname = generated;
+    setGenerated(name, generated);
   }
 
   private noLease(ex: Exchange4, why: string): void {
@@ -652,6 +707,11 @@ export class Dhcp4Srv {
       if (ex.pick === null) return;
       const resp = this.makeResponse(ex, type === DHCPDISCOVER ? DHCPOFFER : DHCPACK);
       const lease = ex.pick.lease;
+      const name = ex.name;
+      if (name !== null) {
+        const ascii = name.code === 12 || (name.flags & FQDN_E) === 0;
+        resp.addOption(new Option(4, name.code, answerData(name, ascii)));
+      }
       this.requiredClassify(ex, ipv4FromString(lease.address));
       this.appendLeaseOptions(ex, resp, lease);
       ex.response = resp;
@@ -903,6 +963,8 @@ export class Dhcp4Srv {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The E flag of option 81: the name in wire form. */
+const FQDN_E = 0x04;
 
 const NO_CLASSES: readonly string[] = [];
 

@@ -10,6 +10,7 @@ import type { Pick4 } from "../dhcpsrv/alloc-engine4.ts";
 import type { Host4 } from "../dhcpsrv/host.ts";
 import type { Lease4 } from "../dhcpsrv/lease.ts";
 import type { Subnet4 } from "../dhcpsrv/subnet4.ts";
+import type { ClientFqdn, ClientName } from "../dhcpsrv/client-name.ts";
 
 /** Where a reply goes: the socket layer sends `data` to `address:port` out of `iface`. */
 export interface Reply4 {
@@ -50,6 +51,10 @@ export class Exchange4 {
   /** Leases written for leases4_committed, and leases removed. */
   leases: Lease4[];
   deleted: Lease4[];
+  /** The client's option 81 as read when unpacking, or null. */
+  fqdn: ClientFqdn | null;
+  /** The client name answered (option 12 or 81) and stored in the lease, or null. */
+  name: ClientName | null;
   /** Set when the query is dropped; the reason is logged once. */
   dropped: boolean;
   /** buffer4_receive SKIP: a callout parsed the packet, the server does not unpack it. */
@@ -69,6 +74,8 @@ export class Exchange4 {
     this.pick = null;
     this.leases = [];
     this.deleted = [];
+    this.fqdn = null;
+    this.name = null;
     this.dropped = false;
     this.skipUnpack = false;
     this.serverId = serverId;

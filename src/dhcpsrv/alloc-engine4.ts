@@ -214,11 +214,14 @@ export class AllocEngine4 {
       cltt: ctx.now,
       subnetId: ctx.subnet.id,
       poolId: ctx.subnet.poolFor(addr)?.id ?? 0,
-      hostname: ctx.hostname !== "" ? ctx.hostname : renewing ? own.hostname : "",
-      fqdnFwd: renewing ? own.fqdnFwd : false,
-      fqdnRev: renewing ? own.fqdnRev : false,
+      fqdnFwd: false,
+      fqdnRev: false,
       userContext: renewing ? own.userContext : null,
     });
+    // As Kea's updateLease4Information: the name of this query (none = none), as it is (Kea
+    // sets it after construction, so it keeps its case), and no DNS update directions (DNS
+    // updates are off).
+    lease.hostname = ctx.hostname;
     return {
       kind: renewing ? PickKind.RENEW : PickKind.NEW,
       lease,

@@ -18,6 +18,7 @@ import type { ConfigSource } from "./config/source.ts";
 import type { KeyPath } from "./config/kea-json.ts";
 import { Host4, HostStore4, IdentifierType } from "./host.ts";
 import { Pool4, Subnet4 } from "./subnet4.ts";
+import { ClientNameParams, type ClientNameKeys } from "./client-name.ts";
 
 export interface Dhcp4Model {
   subnets: Subnet4[];
@@ -55,6 +56,7 @@ export function buildDhcp4Model(
     list.length === 0
       ? CfgOption.EMPTY4
       : new CfgOption(convertOptions(list, path, defs, at), "dhcp4");
+  const globalNames = clientNameParams(config, undefined, "", at);
   const hosts = new HostStore4();
   const subnets: Subnet4[] = [];
   const subnetsById = new Map<number, Subnet4>();
@@ -104,6 +106,7 @@ export function buildDhcp4Model(
       bootFileName: s["boot-file-name"] ?? config["boot-file-name"],
       guard: guardOf(s),
       requiredClasses: requiredOf(s),
+      clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
@@ -144,6 +147,38 @@ export function buildDhcp4Model(
 }
 
 const NO_REQUIRED: readonly RequiredClass[] = [];
+
+/**
+ * The client name settings of the globals (no `global`) or of a subnet over them; a
+ * `hostname-char-set` that is not a regular expression is refused, as Kea refuses it.
+ */
+export function clientNameParams(
+  keys: ClientNameKeys,
+  global: { config: ClientNameKeys; params: ClientNameParams } | undefined,
+  path: string,
+  at: At,
+): ClientNameParams {
+  try {
+    if (global === undefined) {
+      const none = Object.values(pickNameKeys(keys)).every((v) => v === undefined);
+      return none ? ClientNameParams.DEFAULT : new ClientNameParams(keys);
+    }
+    return ClientNameParams.resolve(keys, global.config, global.params);
+  } catch (e) {
+    const where = `${path === "" ? "" : path + "."}hostname-char-set`;
+    throw at(where, `invalid regex: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function pickNameKeys(k: ClientNameKeys): ClientNameKeys {
+  return {
+    "ddns-replace-client-name": k["ddns-replace-client-name"],
+    "ddns-generated-prefix": k["ddns-generated-prefix"],
+    "ddns-qualifying-suffix": k["ddns-qualifying-suffix"],
+    "hostname-char-set": k["hostname-char-set"],
+    "hostname-char-replacement": k["hostname-char-replacement"],
+  };
+}
 
 /** `require-client-classes` (Kea 2.2) and later Kea's `evaluate-additional-classes`, in order. */
 export function requiredOf(o: ClassGuardKeys): readonly RequiredClass[] {

@@ -92,7 +92,7 @@ export class Lease4 {
    * the copy never changes the original.
    */
   clone(): Lease4 {
-    return new Lease4({
+    const copy = new Lease4({
       address: this.address,
       hwaddr: this.hwaddr === null ? null : new HWAddr(this.hwaddr.hwaddr, this.hwaddr.htype),
       clientId: this.clientId,
@@ -106,6 +106,9 @@ export class Lease4 {
       state: this.state,
       userContext: this.userContext === null ? null : structuredClone(this.userContext),
     });
+    // As is: a name the server set after construction keeps its case, as in Kea.
+    copy.hostname = this.hostname;
+    return copy;
   }
 
   /**

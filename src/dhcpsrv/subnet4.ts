@@ -5,6 +5,7 @@
  */
 import { ipv4ToString } from "../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
+import { ClientNameParams } from "./client-name.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "./classify/client-classes.ts";
 
 export interface Triplet {
@@ -82,6 +83,8 @@ export interface Subnet4Params {
   /** Only packets in one of these classes select this subnet; null = everyone. */
   guard?: ClassGuard;
   requiredClasses?: readonly RequiredClass[];
+  /** ddns-* and hostname-char-* as they apply to this subnet. */
+  clientNames?: ClientNameParams;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -108,6 +111,7 @@ export class Subnet4 {
   readonly bootFileName: string;
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
+  readonly clientNames: ClientNameParams;
 
   constructor(p: Subnet4Params) {
     this.id = p.id;
@@ -131,6 +135,7 @@ export class Subnet4 {
     this.bootFileName = p.bootFileName;
     this.guard = p.guard ?? null;
     this.requiredClasses = p.requiredClasses ?? NONE;
+    this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
   }
 
   /** Whether a packet in these classes may select this subnet. */

@@ -102,18 +102,25 @@ export function ignored(schema: Schema, reason: string, def?: JsonValue): Schema
 
 const NO_DDNS = "Nestor does not do DNS updates yet";
 
-/** DDNS and hostname sanitising keys: global, per shared network and per subnet in Kea 2.2. */
+/**
+ * DDNS and hostname sanitising keys: global, per shared network and per subnet in Kea 2.2. Those
+ * that shape client names are read; those that only matter to DNS updates are ignored.
+ */
 export const ddnsKeys: Record<string, Schema> = {
   "ddns-send-updates": ignored(bool(), NO_DDNS, true),
   "ddns-override-no-update": ignored(bool(), NO_DDNS, false),
   "ddns-override-client-update": ignored(bool(), NO_DDNS, false),
-  "ddns-replace-client-name": ignored(
-    oneOfStrings(["when-present", "never", "always", "when-not-present", "true", "false"]),
-    NO_DDNS,
+  // Read: they shape the client's name in the lease and the answer (src/dhcpsrv/client-name.ts).
+  "ddns-replace-client-name": oneOfStrings([
+    "when-present",
     "never",
-  ),
-  "ddns-generated-prefix": ignored(str(), NO_DDNS, "myhost"),
-  "ddns-qualifying-suffix": ignored(str(), NO_DDNS, ""),
+    "always",
+    "when-not-present",
+    "true",
+    "false",
+  ]),
+  "ddns-generated-prefix": str(),
+  "ddns-qualifying-suffix": str(),
   "ddns-update-on-renew": ignored(bool(), NO_DDNS, false),
   "ddns-use-conflict-resolution": ignored(bool(), NO_DDNS, true),
   // Later Kea versions.
@@ -131,8 +138,8 @@ export const ddnsKeys: Record<string, Schema> = {
     NO_DDNS,
     "check-with-dhcid",
   ),
-  "hostname-char-set": ignored(str(), "Nestor does not sanitise host names yet", "[^A-Za-z0-9.-]"),
-  "hostname-char-replacement": ignored(str(), "Nestor does not sanitise host names yet", ""),
+  "hostname-char-set": str(),
+  "hostname-char-replacement": str(),
 };
 
 /**

@@ -6,6 +6,7 @@
  * Messages follow Kea 2.2's where Kea has one.
  */
 
+import { posixToRegExp } from "../client-name.ts";
 import {
   checkInterfaceName,
   checkInterfaceSpec,
@@ -166,6 +167,17 @@ function checkNetworkLevel(
     preferred: preferred ?? inherited?.preferred,
   };
   const here = (key: string): KeyPath => [...path, key];
+  const charSet = text(o, "hostname-char-set");
+  if (charSet !== undefined && charSet !== "") {
+    try {
+      posixToRegExp(charSet);
+    } catch (e) {
+      r.fail(
+        `hostname-char-set "${charSet}" is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`,
+        here("hostname-char-set"),
+      );
+    }
+  }
   if (eff.renew !== undefined && eff.rebind !== undefined && eff.renew > eff.rebind) {
     const key = o["renew-timer"] !== undefined ? "renew-timer" : "rebind-timer";
     r.fail(

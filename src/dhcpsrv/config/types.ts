@@ -165,8 +165,17 @@ export interface ReservationModes {
   "reservations-out-of-pool"?: boolean;
 }
 
+/** Client name keys (src/dhcpsrv/client-name.ts): global and per subnet. */
+export interface ClientNameConfig {
+  "ddns-replace-client-name"?: string;
+  "ddns-generated-prefix"?: string;
+  "ddns-qualifying-suffix"?: string;
+  "hostname-char-set"?: string;
+  "hostname-char-replacement"?: string;
+}
+
 /** Keys both servers read the same way. */
-export interface CommonGlobals extends Annotated {
+export interface CommonGlobals extends Annotated, ClientNameConfig {
   "lease-database": LeaseDatabase;
   "valid-lifetime": number;
   "min-valid-lifetime": number;
@@ -234,7 +243,7 @@ export interface Reservation4 extends Annotated {
 }
 
 export interface Subnet4
-  extends Annotated, LifetimeTriplet, Timers, ReservationModes, ClassGuardKeys {
+  extends Annotated, LifetimeTriplet, Timers, ReservationModes, ClassGuardKeys, ClientNameConfig {
   /** Written or assigned (Kea 2.2 numbers subnets without an id 1, 2, ... in order). */
   id: number;
   subnet: string;
@@ -309,7 +318,14 @@ export interface PreferredTriplet {
 }
 
 export interface Subnet6
-  extends Annotated, LifetimeTriplet, PreferredTriplet, Timers, ReservationModes, ClassGuardKeys {
+  extends
+    Annotated,
+    LifetimeTriplet,
+    PreferredTriplet,
+    Timers,
+    ReservationModes,
+    ClassGuardKeys,
+    ClientNameConfig {
   id: number;
   subnet: string;
   pools: Pool6[];

@@ -230,15 +230,26 @@ describe("unsupported and ignored keys", () => {
     );
   });
 
-  test("DDNS keys are accepted with a warning when not at Kea's default", () => {
+  test("DNS update keys are accepted with a warning when not at Kea's default", () => {
     const { warnings } = load(
-      '{ "ddns-send-updates": true, "ddns-qualifying-suffix": "example.org" }',
+      '{ "ddns-send-updates": true, "ddns-override-no-update": true, "ddns-qualifying-suffix": "example.org" }',
     );
     assert.deepEqual(
       warnings.map((w) => w.text),
       [
-        'kea.conf:1:67: Dhcp4.ddns-qualifying-suffix: "ddns-qualifying-suffix" is accepted but ignored: Nestor does not do DNS updates yet',
+        'kea.conf:1:68: Dhcp4.ddns-override-no-update: "ddns-override-no-update" is accepted but ignored: Nestor does not do DNS updates yet',
       ],
+    );
+  });
+
+  test("client name keys are read: no warning, and a character set must be a regex", () => {
+    const { warnings } = load(
+      '{ "ddns-qualifying-suffix": "example.org", "ddns-replace-client-name": "always", "ddns-generated-prefix": "h", "hostname-char-set": "[^a-z]", "hostname-char-replacement": "x" }',
+    );
+    assert.deepEqual(warnings, []);
+    assert.match(
+      reason(subnet(', "hostname-char-set": "[a-"')),
+      /^hostname-char-set "\[a-" is not a valid regular expression/,
     );
   });
 });
