@@ -34,6 +34,13 @@ import { IdentifierType } from "../dhcpsrv/host.ts";
 import { HWAddrSource, LeaseState, LeaseType6, type Lease6 } from "../dhcpsrv/lease6.ts";
 import type { LeaseStore6 } from "../dhcpsrv/lease-store6.ts";
 import { type PdPool6, type Pool6, type Subnet6, ipv6ToBig } from "../dhcpsrv/subnet6.ts";
+import {
+  ClientNameParams,
+  answerData,
+  fqdnOption,
+  parseFqdn6,
+  setGenerated,
+} from "../dhcpsrv/client-name.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 import { Exchange6, IaWork, type Received6, type Reply6 } from "./exchange.ts";
 import type { Dhcp6Hooks } from "./hook-points.ts";
@@ -302,6 +309,25 @@ export class Dhcp6Srv {
         q.localAddr,
         err.message,
       );
+      return;
+    }
+    // Kea's Option6ClientFqdn refuses an empty option, N and S both set or a malformed name,
+    // and with it the packet.
+    const fqdn = q.getNonCopiedOption(D6O.CLIENT_FQDN);
+    if (fqdn === undefined) return;
+    ex.fqdn = parseFqdn6(fqdn.getData());
+    if (ex.fqdn === null) {
+      ex.dropped = true;
+      this.stats6.parseFailed.add(1);
+      this.stats6.receiveDrop.add(1);
+      this.badLog.debug(
+        15,
+        "DHCP6_PACKET_DROP_PARSE_FAIL",
+        q.iface,
+        q.remoteAddr,
+        q.localAddr,
+        "invalid Client FQDN option (39)",
+      );
     }
   }
 
@@ -520,6 +546,19 @@ export class Dhcp6Srv {
 
   private processIAs(ex: Exchange6): void | Promise<void> {
     if (ex.useMulticast) return;
+    // Kea's processClientFqdn, before the leases: option 39 answered, its name for the leases.
+    if (ex.fqdn !== null) {
+      const qt = ex.query.getType();
+      if (
+        qt === M.DHCPV6_SOLICIT ||
+        qt === M.DHCPV6_REQUEST ||
+        qt === M.DHCPV6_RENEW ||
+        qt === M.DHCPV6_REBIND
+      ) {
+        const params = ex.subnet === null ? ClientNameParams.DEFAULT : ex.subnet.clientNames;
+        ex.name = fqdnOption(true, ex.fqdn, ex.host === undefined ? "" : ex.host.hostname, params);
+      }
+    }
     return each(ex, ex.ias, 0, this.processIA);
   }
 
@@ -552,7 +591,8 @@ export class Dhcp6Srv {
       host: ex.host,
       hwaddr: ex.hwaddr,
       hwaddrSource: ex.hwaddrSource,
-      hostname: ex.host?.hostname ?? "",
+      // The FQDN answer's name; without option 39, the reservation's hostname as it is.
+      hostname: ex.name !== null ? ex.name.hostname : (ex.host?.hostname ?? ""),
       now: ex.now,
       classes: ex.query.classes,
       classValid: this.model.classes?.validLifetime(ex.query),
@@ -781,7 +821,38 @@ export class Dhcp6Srv {
       );
     }
     this.requiredClassify(ex);
+    const name = ex.name;
+    if (name !== null) {
+      if (name.hostname === "" && !ex.fake) this.generateName(ex);
+      r.addOption(new Option(6, D6O.CLIENT_FQDN, answerData(name, false)));
+    }
     this.appendRequestedOptions(ex, r);
+  }
+
+  /**
+   * Kea's generateFqdn, for an empty name in the answer: from the first address of the first
+   * IA_NA, when that address has a lease in the store, which gets the name ("myhost-2001-db8-
+   * 1--10.", qualified); the other leases keep none. Not for an ADVERTISE.
+   */
+  private generateName(ex: Exchange6): void {
+    let addr: string | undefined;
+    for (const w of ex.ias) {
+      if (w.type !== IA_NA) continue;
+      const a = w.rsp.getOption(D6O.IAADDR);
+      if (a instanceof Option6IAAddr) addr = a.getAddress();
+      break;
+    }
+    if (addr === undefined) return;
+    const stored = this.leases.getLease6(IA_NA, addr);
+    if (stored === null) return;
+    const generated = (ex.subnet?.clientNames ?? ClientNameParams.DEFAULT).generate(addr, true);
+    const updated = stored.clone();
+    updated.hostname = generated;
+    this.leases.updateLease6(updated);
+    for (const l of ex.leases) {
+      if (l.type === IA_NA && l.address === addr) l.hostname = generated;
+    }
+    setGenerated(ex.name!, generated);
   }
 
   /**

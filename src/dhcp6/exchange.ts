@@ -3,6 +3,7 @@
  * subnet, the IAs and their lease decisions, and the callout handle that follows it through every
  * hook point. One shape for every packet: all fields are set in the constructor.
  */
+import type { ClientFqdn, ClientName } from "../dhcpsrv/client-name.ts";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
 import { toColonHex } from "../dhcp/ioaddress.ts";
 import type { Option6IA } from "../dhcp/option6-ia.ts";
@@ -81,6 +82,10 @@ export class Exchange6 {
   /** Leases written (leases6_committed), and leases removed or declined. */
   leases: Lease6[];
   deleted: Lease6[];
+  /** The client's option 39 as read when unpacking, or null. */
+  fqdn: ClientFqdn | null;
+  /** The option 39 answered and the name stored in the leases, or null. */
+  name: ClientName | null;
   dropped: boolean;
   /** buffer6_receive SKIP: a callout parsed the packet, the server does not unpack it. */
   skipUnpack: boolean;
@@ -110,6 +115,8 @@ export class Exchange6 {
     this.pick = null;
     this.leases = [];
     this.deleted = [];
+    this.fqdn = null;
+    this.name = null;
     this.dropped = false;
     this.skipUnpack = false;
     this.fake = false;

@@ -123,7 +123,10 @@ export class AllocEngine6 {
       copy.hwaddr = ctx.hwaddr;
       copy.hwaddrSource = ctx.hwaddrSource;
     }
-    if (ctx.hostname !== "") copy.hostname = ctx.hostname;
+    // As Kea's extendLease6: this query's name (none = none); no DNS update directions.
+    copy.hostname = ctx.hostname;
+    copy.fqdnFwd = false;
+    copy.fqdnRev = false;
     return copy;
   }
 
@@ -272,13 +275,15 @@ export class AllocEngine6 {
       cltt: ctx.now,
       subnetId: ctx.subnet.id,
       poolId: pool?.id ?? 0,
-      hostname: ctx.hostname !== "" ? ctx.hostname : (mine?.hostname ?? ""),
-      fqdnFwd: mine?.fqdnFwd ?? false,
-      fqdnRev: mine?.fqdnRev ?? false,
+      fqdnFwd: false,
+      fqdnRev: false,
       hwaddr: ctx.hwaddr,
       hwaddrSource: ctx.hwaddr === null ? 0 : ctx.hwaddrSource,
       userContext: mine?.userContext ?? null,
     });
+    // This query's name (none = none), as it is: Kea sets it after construction, so it keeps
+    // its case (the constructor lower-cases, as Kea's does for leases it reads).
+    lease.hostname = ctx.hostname;
     return {
       kind: mine !== undefined ? PickKind6.RENEW : PickKind6.NEW,
       lease,

@@ -10,6 +10,7 @@ import { ConfigError } from "../util/errors.ts";
 import {
   type At,
   buildOptionDefs,
+  clientNameParams,
   convertOptions,
   keyPath,
   requiredOf,
@@ -28,6 +29,7 @@ import type {
 import { IdentifierType } from "./host.ts";
 import { Host6, HostStore6, type ReservedPrefix } from "./host6.ts";
 import { PdPool6, Pool6, Subnet6, ipv6ToBig } from "./subnet6.ts";
+import type { ClientNameParams } from "./client-name.ts";
 
 export interface Dhcp6Model {
   subnets: Subnet6[];
@@ -64,9 +66,10 @@ export function buildDhcp6Model(
   const hosts = new HostStore6();
   const subnets: Subnet6[] = [];
   const subnetsById = new Map<number, Subnet6>();
+  const names = clientNameParams(config, undefined, "", at);
   config.subnet6.forEach((s, i) => {
     const path = `subnet6[${i}]`;
-    const subnet = buildSubnet(config, s, path, options, at);
+    const subnet = buildSubnet(config, s, path, options, at, names);
     s.reservations.forEach((r, j) => {
       hosts.add(buildHost(r, s.id, `${path}.reservations[${j}]`, options, at));
     });
@@ -111,6 +114,7 @@ function buildSubnet(
   path: string,
   options: (list: OptionData[], path: string) => CfgOption,
   at: At,
+  globalNames: ClientNameParams,
 ): Subnet6 {
   const [prefixText, lenText] = s.subnet.split("/");
   const prefix = ipv6ToBig(prefixText?.trim() ?? "");
@@ -180,6 +184,7 @@ function buildSubnet(
     rapidCommit: s["rapid-commit"] ?? config["rapid-commit"],
     guard: guardOf(s),
     requiredClasses: requiredOf(s),
+    clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
   });
   for (const pool of pools) {
     if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {

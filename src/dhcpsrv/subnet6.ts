@@ -5,6 +5,7 @@
  */
 import { ipv6ToString, tryParseIPv6 } from "../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
+import { ClientNameParams } from "./client-name.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "./classify/client-classes.ts";
 import { LeaseType6 } from "./lease6.ts";
 import type { Triplet } from "./subnet4.ts";
@@ -180,6 +181,8 @@ export interface Subnet6Params {
   rapidCommit: boolean;
   guard?: ClassGuard;
   requiredClasses?: readonly RequiredClass[];
+  /** ddns-* and hostname-char-* as they apply to this subnet. */
+  clientNames?: ClientNameParams;
 }
 
 export class Subnet6 {
@@ -203,6 +206,7 @@ export class Subnet6 {
   readonly rapidCommit: boolean;
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
+  readonly clientNames: ClientNameParams;
 
   constructor(p: Subnet6Params) {
     this.id = p.id;
@@ -225,6 +229,7 @@ export class Subnet6 {
     this.rapidCommit = p.rapidCommit;
     this.guard = p.guard ?? null;
     this.requiredClasses = p.requiredClasses ?? NONE;
+    this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
   }
 
   allows(classes: ReadonlySet<string>): boolean {
