@@ -670,8 +670,11 @@ export class Dhcp6Srv {
       }
     }
     if (keepAll) {
-      for (const h of w.hints) if (!holds(own, h.address)) addZeroed(w, h.address, h.prefixLen);
-      return each(ex, own, 0, this.extendOne);
+      // As Kea's extendIA_NA / extendIA_PD: the leases extended first, then the hints that are
+      // not the client's, with lifetimes 0.
+      const extended = each(ex, own, 0, this.extendOne);
+      if (extended === undefined) return zeroUnheld(w, own);
+      return extended.then(() => zeroUnheld(w, own));
     }
     const kept: Lease6[] = [];
     const removed: Lease6[] = [];
@@ -1088,6 +1091,11 @@ function addZeroed(w: IaWork, address: string, prefixLen: number): void {
       ? Option6IAPrefix.create(address, prefixLen === 128 ? 0 : prefixLen, 0, 0)
       : Option6IAAddr.create(address, 0, 0),
   );
+}
+
+/** The hints of the IA that are not the client's leases, with lifetimes 0. */
+function zeroUnheld(w: IaWork, own: readonly Lease6[]): void {
+  for (const h of w.hints) if (!holds(own, h.address)) addZeroed(w, h.address, h.prefixLen);
 }
 
 /** The hints and removed leases of the IA that its response does not grant, with lifetimes 0. */

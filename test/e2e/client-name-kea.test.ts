@@ -56,6 +56,8 @@ interface Scenario {
   subnet?: Record<string, unknown>;
   reservations?: Record<string, unknown>[];
   queries: Query4[];
+  /** Some of the host names Kea's lease file must hold (the scenario shows what it says). */
+  expect: Record<string, string>;
 }
 
 /** A DISCOVER then a REQUEST for the offered address (filled in when sent: see `follow`). */
@@ -120,6 +122,14 @@ const SCENARIOS: Scenario[] = [
       ...dora(25, "198.51.100.34", [fqdn(0, "we\\.ird")]),
       ...dora(26, "198.51.100.35", [fqdn(4, wire("UP.Case.example."))]),
     ],
+    expect: {
+      "198.51.100.10": "laptop2.example.org",
+      "198.51.100.11": "",
+      "198.51.100.12": "web.example.com.",
+      "198.51.100.14": "myhost-198-51-100-14.example.org",
+      "198.51.100.19": "host81.example.org.",
+      "198.51.100.29": "reserved-host.example.org",
+    },
   },
   {
     name: "POSIX classes in the character set, an upper-case prefix and suffix",
@@ -136,6 +146,7 @@ const SCENARIOS: Scenario[] = [
       ...dora(4, "198.51.100.13", [host(".")]),
       ...dora(5, "198.51.100.14", [fqdn(0, "")]),
     ],
+    expect: { "198.51.100.10": "a_b_c", "198.51.100.11": "sole_.Example.NET" },
   },
   {
     name: "when-not-present, a generated prefix, replacement characters",
@@ -153,6 +164,7 @@ const SCENARIOS: Scenario[] = [
       ...dora(4, "198.51.100.13", [fqdn(1, "Fq_2.Dom.")]),
       ...dora(5, "198.51.100.14", [host("Ab_c.Dom9")]),
     ],
+    expect: { "198.51.100.10": "gen-198-51-100-10.lan", "198.51.100.11": "xamedxx.lan" },
   },
   {
     name: "always replace, no sanitising",
@@ -163,6 +175,7 @@ const SCENARIOS: Scenario[] = [
       ...dora(2, "198.51.100.11", [host("named")]),
       ...dora(3, "198.51.100.12", [fqdn(0, "fq")]),
     ],
+    expect: { "198.51.100.11": "sub-198-51-100-11", "198.51.100.12": "sub-198-51-100-12." },
   },
   {
     name: "when-present",
@@ -172,6 +185,7 @@ const SCENARIOS: Scenario[] = [
       ...dora(2, "198.51.100.11", [host("named")]),
       ...dora(3, "198.51.100.12", [fqdn(4, wire("fq"))]),
     ],
+    expect: { "198.51.100.10": "", "198.51.100.11": "myhost-198-51-100-11.x.test" },
   },
 ];
 
@@ -287,8 +301,12 @@ test(
             );
           }
         });
+        const k = hostnames(keaLeases);
+        for (const [a, h] of Object.entries(s.expect)) {
+          assert.equal(k[a], h, `${s.name}: Kea's host name for ${a} (${JSON.stringify(k)})`);
+        }
         try {
-          assert.deepEqual(hostnames(nestorLeases), hostnames(keaLeases));
+          assert.deepEqual(hostnames(nestorLeases), k);
         } catch {
           problems.push(
             `${s.name}: lease files\n  kea:    ${JSON.stringify(hostnames(keaLeases))}\n  nestor: ${JSON.stringify(hostnames(nestorLeases))}`,

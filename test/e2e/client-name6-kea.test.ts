@@ -59,6 +59,8 @@ interface Scenario {
   globals: Record<string, unknown>;
   reservations?: Record<string, unknown>[];
   queries: Query6[];
+  /** Some of the host names Kea's lease file must hold (the scenario shows what it says). */
+  expect: Record<string, string>;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -93,10 +95,27 @@ const SCENARIOS: Scenario[] = [
         ias: [{ iaid: 1, hints: ["2001:db8:1::13"] }],
         options: [ORO],
       },
+      // A RENEW naming an address that is not the client's too: its own lease first, then the
+      // other with lifetimes 0; the name is generated for the first address given.
+      {
+        type: RENEW,
+        duid: duid(3),
+        serverId: true,
+        ias: [{ iaid: 1, hints: ["2001:db8:1::90", "2001:db8:1::15"] }],
+        options: [fqdn(0, ""), ORO],
+      },
       // Option 39 Kea cannot read: N and S both set; a label past the end.
       { type: SOLICIT, duid: duid(6), ias: [{ iaid: 1 }], options: [fqdn(5, wire("ns")), ORO] },
       { type: SOLICIT, duid: duid(7), ias: [{ iaid: 1 }], options: [fqdn(0, "\x09ab"), ORO] },
     ],
+    expect: {
+      "2001:db8:1::11/0": "renamed.example.org.",
+      "2001:db8:1::13/0": "",
+      "2001:db8:1::15/0": "myhost-2001-db8-1--15.example.org.",
+      "2001:db8:8:100::/2": "",
+      "2001:db8:1::1b/0": "Res6",
+      "2001:db8:1::1d/0": "fixed.example.net.example.org.",
+    },
   },
   {
     name: "always replace, a generated prefix, replacement characters",
@@ -108,11 +127,13 @@ const SCENARIOS: Scenario[] = [
       "hostname-char-replacement": "x",
     },
     queries: [...sr(1, []), ...sr(2, [fqdn(0, wire("named"))])],
+    expect: { "2001:db8:1::11/0": "", "2001:db8:1::13/0": "gen6-2001-db8-1--13.lan." },
   },
   {
     name: "never replace, replacement characters",
     globals: { "hostname-char-set": "[^a-z.]", "hostname-char-replacement": "x" },
     queries: [...sr(1, [fqdn(1, wire("Ab_9"))]), ...sr(2, [fqdn(1, wire("x.Y_2.org."))])],
+    expect: { "2001:db8:1::11/0": "abxx.", "2001:db8:1::13/0": "x.yxx.org." },
   },
 ];
 
@@ -200,6 +221,9 @@ test(
           }
         });
         const k = hostnames(leaseFile("kea"));
+        for (const [a, h] of Object.entries(s.expect)) {
+          assert.equal(k[a], h, `${s.name}: Kea's host name for ${a} (${JSON.stringify(k)})`);
+        }
         const m = hostnames(leaseFile("nestor"));
         try {
           assert.deepEqual(m, k);
