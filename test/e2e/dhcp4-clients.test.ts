@@ -23,9 +23,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
 import { CLIENT_PREREQUISITES, Dhclient, Dhcpcd, Udhcpc, type Dhcp4Client } from "./lib/clients.ts";
-import { requirePrerequisites, TestBed, waitFor, type Prerequisite } from "./lib/netns.ts";
-import { readDhcp4Pcap, startCapture, stopCapture, type Dhcp4Seen } from "./lib/pcap.ts";
+import { DHCRELAY, relayedLinks } from "./lib/dhcrelay.ts";
 import {
+  addressOn,
+  requirePrerequisites,
+  TestBed,
+  waitFor,
+  type Prerequisite,
+} from "./lib/netns.ts";
+import { readDhcp4Pcap, startCapture, stopCapture, type Dhcp4Seen } from "./lib/pcap.ts";
+import { perfdhcpStats, type PerfdhcpStats } from "./lib/perfdhcp.ts";
+import {
+  leaseRow,
   leaseSet,
   readLeaseRows,
   ServerConfig,
@@ -40,43 +49,6 @@ const BOUNDED = { timeout: 90_000 };
 const LONG = { timeout: 180_000 };
 
 const IPROUTE: Prerequisite = { program: "ip", debianPackage: "iproute2" };
-
-/** The address on the client's interface inside `prefix` (e.g. "198.51.100."), once it is there. */
-async function addressOn(
-  bed: TestBed,
-  ns: string,
-  ifname: string,
-  prefix: string,
-): Promise<string> {
-  return waitFor(
-    `an address in ${prefix}* on ${ifname}`,
-    () =>
-      bed
-        .addresses(ns, ifname)
-        .find((a) => a.startsWith(prefix))
-        ?.split("/")[0],
-    30_000,
-    () => bed.describe(),
-  );
-}
-
-/** The last lease-file row of `address` that satisfies `pred`, once there is one. */
-async function leaseRow(
-  bed: TestBed,
-  file: string,
-  what: string,
-  pred: (row: LeaseRow) => boolean,
-): Promise<LeaseRow> {
-  return waitFor(
-    what,
-    () => readLeaseRows(file).findLast(pred),
-    20_000,
-    () =>
-      `lease file:\n${readLeaseRows(file)
-        .map((r) => JSON.stringify(r))
-        .join("\n")}\n${bed.describe()}`,
-  );
-}
 
 interface DirectBed {
   bed: TestBed;
@@ -193,10 +165,8 @@ describe("real clients on a direct link get, renew and release a lease", () => {
 });
 
 /**
- *   client ns [c] ---- [203.0.113.1/24] relay ns: dhcrelay [198.18.0.2/24] ---- [198.18.0.1/24] server ns
- *
- * The server serves only its own link; the relay's giaddr is 203.0.113.1, and the server reaches
- * it through a route via the relay.
+ * A client behind ISC dhcrelay (relayedLinks): the server serves only its own link; the relay's
+ * giaddr is 203.0.113.1, and the server reaches it through a route via the relay.
  */
 async function relayed(
   title: string,
@@ -204,39 +174,15 @@ async function relayed(
   subnets: ServerSpec["subnets"],
   expect: { prefix: string; subnetId: number; renew?: boolean },
 ): Promise<void> {
-  requirePrerequisites([IPROUTE, RELAY, CLIENT_PREREQUISITES[0]!]);
+  requirePrerequisites([IPROUTE, DHCRELAY, CLIENT_PREREQUISITES[0]!]);
   const bed = new TestBed(title);
   try {
-    const serverNs = bed.namespace("srv");
-    const relayNs = bed.namespace("rly");
-    const clientNs = bed.namespace("cli");
-    const upstream = bed.link(
-      { ns: serverNs, role: "s", address: "198.18.0.1/24" },
-      { ns: relayNs, role: "u", address: "198.18.0.2/24" },
-    );
-    const downstream = bed.link(
-      { ns: relayNs, role: "d", address: "203.0.113.1/24" },
-      { ns: clientNs, role: "c", mac },
-    );
-    bed.exec(serverNs, "ip", ["route", "add", "203.0.113.0/24", "via", "198.18.0.2"]);
-    const config = new ServerConfig(bed.dir, { interfaces: [upstream.a], subnets });
+    const { serverNs, relayNs, clientNs, serverIf, clientIf, relay } = await relayedLinks(bed, mac);
+    const config = new ServerConfig(bed.dir, { interfaces: [serverIf], subnets });
     const server = await startServer(bed, serverNs, config);
-    // -d foreground, -id/-iu downstream/upstream interfaces, -pf a PID file of the test's own.
-    const relay = bed.spawn("dhcrelay", relayNs, "dhcrelay", [
-      "-4",
-      "-d",
-      "-pf",
-      `${bed.dir}/dhcrelay.pid`,
-      "-id",
-      downstream.a,
-      "-iu",
-      upstream.b,
-      "198.18.0.1",
-    ]);
-    await relay.waitForOutput(/Sending on\s+Socket\/fallback|Listening on/, 10_000);
-    const client = new Udhcpc(bed, clientNs, downstream.b);
+    const client = new Udhcpc(bed, clientNs, clientIf);
 
-    const address = await addressOn(bed, clientNs, downstream.b, expect.prefix);
+    const address = await addressOn(bed, clientNs, clientIf, expect.prefix);
     const row = await leaseRow(
       bed,
       config.leaseFile,
@@ -277,15 +223,13 @@ async function relayed(
             : undefined,
         5000,
       );
-      assert.deepEqual(bed.addresses(clientNs, downstream.b), [`${address}/24`]);
+      assert.deepEqual(bed.addresses(clientNs, clientIf), [`${address}/24`]);
     }
     assert.ok(server.running);
   } finally {
     await bed.close();
   }
 }
-
-const RELAY: Prerequisite = { program: "dhcrelay", debianPackage: "isc-dhcp-relay" };
 
 test(
   "dhclient restarted after a server restart comes back in INIT-REBOOT and gets its address again",
@@ -427,33 +371,6 @@ describe("a client behind a relay (ISC dhcrelay in its own namespace)", () => {
 const PERFDHCP: Prerequisite = { program: "perfdhcp", debianPackage: "kea-admin" };
 const TCPDUMP: Prerequisite = { program: "tcpdump", debianPackage: "tcpdump" };
 const DHCPACK = 5;
-
-interface PerfdhcpStats {
-  exchange: string;
-  sent: number;
-  received: number;
-  drops: number;
-}
-
-/** The per-exchange statistics perfdhcp prints at the end ("***Statistics for: ...***"). */
-function perfdhcpStats(output: string): PerfdhcpStats[] {
-  const stats: PerfdhcpStats[] = [];
-  for (const block of output.split("***Statistics for: ").slice(1)) {
-    const num = (label: string): number => {
-      const m = block.match(new RegExp(`^${label}: (\\d+)$`, "m"));
-      if (m === null) throw new Error(`perfdhcp printed no "${label}":\n${output}`);
-      return Number(m[1]);
-    };
-    stats.push({
-      exchange: block.slice(0, block.indexOf("***")),
-      sent: num("sent packets"),
-      received: num("received packets"),
-      drops: num("drops"),
-    });
-  }
-  if (stats.length === 0) throw new Error(`perfdhcp printed no statistics:\n${output}`);
-  return stats;
-}
 
 /**
  * perfdhcp in the client namespace for `seconds` at `rate` DORA/s, with tcpdump recording what it

@@ -56,6 +56,7 @@ import { fileURLToPath } from "node:url";
 import { requirePrerequisites, run, TestBed, type Prerequisite, type Proc } from "./lib/netns.ts";
 import { leaseSet, readLeaseRows, ServerConfig, startServer } from "./lib/nestor.ts";
 import { startCapture, stopCapture } from "./lib/pcap.ts";
+import { exchangeStats, perfdhcpStats, type PerfdhcpStats } from "./lib/perfdhcp.ts";
 
 const IPROUTE: Prerequisite = { program: "ip", debianPackage: "iproute2" };
 const PERFDHCP: Prerequisite = { program: "perfdhcp", debianPackage: "kea-admin" };
@@ -252,33 +253,6 @@ const NAMES: Record<number, string> = {
   [NAK]: "NAK",
 };
 
-interface PerfdhcpStats {
-  exchange: string;
-  sent: number;
-  received: number;
-  drops: number;
-}
-
-/** The per-exchange statistics perfdhcp prints at the end ("***Statistics for: ...***"). */
-function perfdhcpStats(output: string): PerfdhcpStats[] {
-  const stats: PerfdhcpStats[] = [];
-  for (const block of output.split("***Statistics for: ").slice(1)) {
-    const num = (label: string): number => {
-      const m = block.match(new RegExp(`^${label}: (\\d+)$`, "m"));
-      if (m === null) throw new Error(`perfdhcp printed no "${label}":\n${output}`);
-      return Number(m[1]);
-    };
-    stats.push({
-      exchange: block.slice(0, block.indexOf("***")),
-      sent: num("sent packets"),
-      received: num("received packets"),
-      drops: num("drops"),
-    });
-  }
-  if (stats.length === 0) throw new Error(`perfdhcp printed no statistics:\n${output}`);
-  return stats;
-}
-
 /** What one perfdhcp run did: DISCOVERs sent, ACKs received, and the difference. */
 interface LoadFigure {
   discoverOffer: PerfdhcpStats;
@@ -287,12 +261,6 @@ interface LoadFigure {
   completed: number;
   lost: number;
   output: string;
-}
-
-function exchange(stats: PerfdhcpStats[], name: string, output: string): PerfdhcpStats {
-  const s = stats.find((x) => x.exchange.startsWith(name));
-  if (s === undefined) throw new Error(`perfdhcp printed no ${name} statistics:\n${output}`);
-  return s;
 }
 
 /**
@@ -330,8 +298,8 @@ async function perfdhcpResult(perf: Proc, seconds: number): Promise<LoadFigure> 
   const exited = await perf.waitExit((seconds + 15) * 1000);
   assert.ok(exited, `perfdhcp did not finish in time:\n${perf.output}`);
   const stats = perfdhcpStats(perf.output);
-  const discoverOffer = exchange(stats, "DISCOVER-OFFER", perf.output);
-  const requestAck = exchange(stats, "REQUEST-ACK", perf.output);
+  const discoverOffer = exchangeStats(stats, "DISCOVER-OFFER", perf.output);
+  const requestAck = exchangeStats(stats, "REQUEST-ACK", perf.output);
   return {
     discoverOffer,
     requestAck,

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import type { Proc, TestBed } from "./netns.ts";
+import { lastRow, type Proc, type TestBed } from "./netns.ts";
 
 export const CLI = fileURLToPath(new URL("../../../src/cli/nestor-dhcp4.ts", import.meta.url));
 export const TUTORIAL = fileURLToPath(
@@ -176,4 +176,15 @@ export function leaseSet(rows: readonly LeaseRow[]): Map<string, LeaseRow> {
 /** The rows for one hardware address, in file order. */
 export function rowsOf(file: string, mac: string): LeaseRow[] {
   return readLeaseRows(file).filter((r) => r.hwaddr.toLowerCase() === mac.toLowerCase());
+}
+
+/** The last row of the lease file that satisfies `pred`, once there is one (at most `timeoutMs`). */
+export function leaseRow(
+  bed: TestBed,
+  file: string,
+  what: string,
+  pred: (row: LeaseRow) => boolean,
+  timeoutMs = 20_000,
+): Promise<LeaseRow> {
+  return lastRow(bed, what, () => readLeaseRows(file), pred, timeoutMs);
 }

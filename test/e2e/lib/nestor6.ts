@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { startNestor } from "./nestor.ts";
-import type { Proc, TestBed } from "./netns.ts";
+import { lastRow, type Proc, type TestBed } from "./netns.ts";
 
 export const CLI6 = fileURLToPath(new URL("../../../src/cli/nestor-dhcp6.ts", import.meta.url));
 
@@ -185,4 +185,15 @@ export function lease6Set(rows: readonly Lease6Row[]): Map<string, Lease6Row> {
     else set.set(key, row);
   }
   return set;
+}
+
+/** The last row of the lease file that satisfies `pred`, once there is one (at most `timeoutMs`). */
+export function lease6Row(
+  bed: TestBed,
+  file: string,
+  what: string,
+  pred: (row: Lease6Row) => boolean,
+  timeoutMs = 20_000,
+): Promise<Lease6Row> {
+  return lastRow(bed, what, () => readLease6Rows(file), pred, timeoutMs);
 }

@@ -94,6 +94,51 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * The IPv4 address (without its length) on an interface that starts with `prefix`
+ * ("198.51.100."), once there is one, at most `timeoutMs`.
+ */
+export async function addressOn(
+  bed: TestBed,
+  ns: string,
+  ifname: string,
+  prefix: string,
+  timeoutMs = 30_000,
+): Promise<string> {
+  return waitFor(
+    `an address in ${prefix}* on ${ifname}`,
+    () =>
+      bed
+        .addresses(ns, ifname)
+        .find((a) => a.startsWith(prefix))
+        ?.split("/")[0],
+    timeoutMs,
+    () => bed.describe(),
+  );
+}
+
+/**
+ * The last of the rows `rows()` reads (a lease file's) that satisfies `pred`, once there is one,
+ * at most `timeoutMs`; on a timeout, the rows and what the bed's processes printed.
+ */
+export async function lastRow<R>(
+  bed: TestBed,
+  what: string,
+  rows: () => readonly R[],
+  pred: (row: R) => boolean,
+  timeoutMs = 20_000,
+): Promise<R> {
+  return waitFor(
+    what,
+    () => rows().findLast(pred),
+    timeoutMs,
+    () =>
+      `lease file:\n${rows()
+        .map((r) => JSON.stringify(r))
+        .join("\n")}\n${bed.describe()}`,
+  );
+}
+
 /** A process started inside a namespace, with everything it printed. */
 export class Proc {
   output = "";
@@ -242,6 +287,16 @@ export class TestBed {
     this.namespaces.push(name);
     run("ip", ["-n", name, "link", "set", "lo", "up"]);
     return name;
+  }
+
+  /** No duplicate address detection in `ns`: IPv6 addresses, link-local ones too, usable at once. */
+  noDad(ns: string): void {
+    this.exec(ns, "sysctl", [
+      "-q",
+      "-w",
+      "net.ipv6.conf.all.accept_dad=0",
+      "net.ipv6.conf.default.accept_dad=0",
+    ]);
   }
 
   /** A fresh interface name, unique on this machine: `<prefix><pid><n><role>`. */

@@ -28,11 +28,21 @@ export function perfdhcpStats(output: string): PerfdhcpStats[] {
   return stats;
 }
 
-/** The statistics of one exchange; throws when perfdhcp printed none for it. */
-export function exchangeStats(stats: readonly PerfdhcpStats[], exchange: string): PerfdhcpStats {
+/**
+ * The statistics of one exchange; throws when perfdhcp printed none for it (with `output`, what
+ * perfdhcp printed, when given).
+ */
+export function exchangeStats(
+  stats: readonly PerfdhcpStats[],
+  exchange: string,
+  output?: string,
+): PerfdhcpStats {
   const s = stats.find((x) => x.exchange.startsWith(exchange));
   if (s === undefined) {
-    throw new Error(`no ${exchange} statistics in ${stats.map((x) => x.exchange).join(", ")}`);
+    const printed = output === undefined ? "" : `:\n${output}`;
+    throw new Error(
+      `no ${exchange} statistics in ${stats.map((x) => x.exchange).join(", ")}${printed}`,
+    );
   }
   return s;
 }

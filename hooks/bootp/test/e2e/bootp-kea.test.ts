@@ -27,9 +27,15 @@ import { fileURLToPath } from "node:url";
 
 import { Udhcpc } from "../../../../test/e2e/lib/clients.ts";
 import { controlCommand } from "../../../../test/e2e/lib/control-client.ts";
+import { DHCRELAY, relayedLinks } from "../../../../test/e2e/lib/dhcrelay.ts";
 import { keaPrerequisite, requireKeaHookLibrary, startKea } from "../../../../test/e2e/lib/kea.ts";
-import { readLeaseRows, startNestor, type LeaseRow } from "../../../../test/e2e/lib/nestor.ts";
-import { requirePrerequisites, TestBed, waitFor } from "../../../../test/e2e/lib/netns.ts";
+import {
+  leaseRow,
+  readLeaseRows,
+  startNestor,
+  type LeaseRow,
+} from "../../../../test/e2e/lib/nestor.ts";
+import { addressOn, requirePrerequisites, TestBed } from "../../../../test/e2e/lib/netns.ts";
 import { optionCodes, parseWire, type WireReply } from "../wire.ts";
 
 const SCAPY_CLIENT = fileURLToPath(new URL("./bootp_client.py", import.meta.url));
@@ -283,39 +289,6 @@ function directLink(bed: TestBed): Links {
 }
 
 /**
- * client ns [c] ---- [203.0.113.1/24] relay ns: dhcrelay [198.18.0.2/24] ---- [198.18.0.1/24]
- * server ns, which reaches 203.0.113.0/24 through the relay.
- */
-async function relayedLinks(bed: TestBed): Promise<Links> {
-  const serverNs = bed.namespace("srv");
-  const relayNs = bed.namespace("rly");
-  const clientNs = bed.namespace("cli");
-  const upstream = bed.link(
-    { ns: serverNs, role: "s", address: "198.18.0.1/24" },
-    { ns: relayNs, role: "u", address: "198.18.0.2/24" },
-  );
-  const downstream = bed.link(
-    { ns: relayNs, role: "d", address: "203.0.113.1/24" },
-    { ns: clientNs, role: "c", mac: MAC_CLIENT },
-  );
-  bed.exec(serverNs, "ip", ["route", "add", "203.0.113.0/24", "via", "198.18.0.2"]);
-  // -d foreground, -id/-iu downstream/upstream interfaces, -pf a PID file of the test's own.
-  const relay = bed.spawn("dhcrelay", relayNs, "dhcrelay", [
-    "-4",
-    "-d",
-    "-pf",
-    join(bed.dir, "dhcrelay.pid"),
-    "-id",
-    downstream.a,
-    "-iu",
-    upstream.b,
-    "198.18.0.1",
-  ]);
-  await relay.waitForOutput(/Sending on\s+Socket\/fallback|Listening on/, 10_000);
-  return { serverNs, clientNs, serverIf: upstream.a, clientIf: downstream.b };
-}
-
-/**
  * Kea then Nestor, each on the same configuration file and a fresh lease file, each sent the
  * same requests by scapy. Nestor is left running (the bed's close() stops it).
  */
@@ -326,7 +299,7 @@ async function runBoth(
   queries: readonly Query[],
 ): Promise<Both> {
   const { serverNs, clientNs, serverIf, clientIf } =
-    scenario.relayed === true ? await relayedLinks(bed) : directLink(bed);
+    scenario.relayed === true ? await relayedLinks(bed, MAC_CLIENT) : directLink(bed);
   const leaseFile = join(bed.dir, "leases4.csv");
   const config = join(bed.dir, "kea-dhcp4.conf");
   writeConfig(config, serverIf, leaseFile, library, scenario);
@@ -455,19 +428,12 @@ test(
       const udhcpcMac = "02:42:d0:07:00:09";
       bed.exec(clientNs, "ip", ["link", "set", clientIf, "address", udhcpcMac]);
       new Udhcpc(bed, clientNs, clientIf);
-      const address = await waitFor(
-        "udhcpc's address",
-        () =>
-          bed
-            .addresses(clientNs, clientIf)
-            .find((a) => a.startsWith("198.51.100."))
-            ?.split("/")[0],
-        30_000,
-        () => bed.describe(),
-      );
-      const row = await waitFor(
+      const address = await addressOn(bed, clientNs, clientIf, "198.51.100.");
+      const row = await leaseRow(
+        bed,
+        leaseFile,
         "udhcpc's lease row",
-        () => readLeaseRows(leaseFile).findLast((r) => r.hwaddr === udhcpcMac),
+        (r) => r.hwaddr === udhcpcMac,
         10_000,
       );
       assert.equal(row.address, address);
@@ -584,7 +550,7 @@ test(
   { timeout: 240_000 },
   async () => {
     const { library } = prerequisites();
-    requirePrerequisites([{ program: "dhcrelay", debianPackage: "isc-dhcp-relay" }]);
+    requirePrerequisites([DHCRELAY]);
     const bed = new TestBed("bootp: relayed BOOTP requests to nestor-dhcp4 and kea-dhcp4");
     try {
       const queries: Query[] = [
