@@ -67,10 +67,19 @@ export class Udhcpc implements Dhcp4Client {
   readonly name = "udhcpc";
   readonly proc: Proc;
 
-  constructor(bed: TestBed, ns: string, ifname: string, dir: string = bed.dir) {
-    const script = writeScript(dir, "udhcpc.script", UDHCPC_SCRIPT);
+  /**
+   * `opts.script` instead of the one above (the test's own, as long as it stays in the test's
+   * directory), `opts.args` after the usual ones (-q, -O...), `opts.label` for the logs.
+   */
+  constructor(
+    bed: TestBed,
+    ns: string,
+    ifname: string,
+    opts: { script?: string; args?: readonly string[]; label?: string } = {},
+  ) {
+    const script = opts.script ?? writeScript(bed.dir, "udhcpc.script", UDHCPC_SCRIPT);
     // -f foreground, -t/-T retries, -A pause after failure, -S log to syslog too (off: no -S).
-    this.proc = bed.spawn(`udhcpc ${ifname}`, ns, "udhcpc", [
+    this.proc = bed.spawn(opts.label ?? `udhcpc ${ifname}`, ns, "udhcpc", [
       "-f",
       "-i",
       ifname,
@@ -82,6 +91,7 @@ export class Udhcpc implements Dhcp4Client {
       "1",
       "-A",
       "1",
+      ...(opts.args ?? []),
     ]);
   }
 

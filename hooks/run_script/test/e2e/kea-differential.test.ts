@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test, type TestContext } from "node:test";
 
+import { Udhcpc } from "../../../../test/e2e/lib/clients.ts";
 import { Dhclient6 } from "../../../../test/e2e/lib/clients6.ts";
 import {
   keaPrerequisite,
@@ -285,25 +286,16 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
               "to",
               "198.51.100.0/26",
             ]);
-            const udhcpc = bed.spawn(`udhcpc (${who})`, cliNs, "udhcpc", [
-              "-f",
-              "-i",
-              cliIf,
-              "-s",
-              udhcpcScript,
-              "-t",
-              "10",
-              "-T",
-              "1",
-              "-A",
-              "1",
-            ]);
+            const udhcpc = new Udhcpc(bed, cliNs, cliIf, {
+              script: udhcpcScript,
+              label: `udhcpc (${who})`,
+            });
             await waitHook(bed, out, "leases4_committed", 1);
-            udhcpc.signal("SIGUSR1");
+            await udhcpc.renew();
             await waitHook(bed, out, "lease4_renew", 1);
-            udhcpc.signal("SIGUSR2");
+            await udhcpc.release();
             await waitHook(bed, out, "lease4_release", 1);
-            await udhcpc.stop();
+            await udhcpc.proc.stop();
             // A relay agent with option 82: client A takes an address and declines it, client B
             // takes one and leaves it to expire.
             const relayed = { family: 4, relay: "198.51.100.254", server: "198.51.100.1" };
@@ -370,14 +362,7 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
       try {
         const srvNs = bed.namespace("srv");
         const cliNs = bed.namespace("cli");
-        for (const ns of [srvNs, cliNs]) {
-          bed.exec(ns, "sysctl", [
-            "-q",
-            "-w",
-            "net.ipv6.conf.all.accept_dad=0",
-            "net.ipv6.conf.default.accept_dad=0",
-          ]);
-        }
+        for (const ns of [srvNs, cliNs]) bed.noDad(ns);
         const { a: srvIf, b: cliIf } = bed.link(
           { ns: srvNs, role: "s", mac: "02:00:5e:00:00:01", address: "2001:db8:1::1/64" },
           { ns: cliNs, role: "c", mac: "02:00:5e:00:00:02" },

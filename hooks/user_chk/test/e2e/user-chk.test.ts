@@ -26,6 +26,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
+import { Udhcpc } from "../../../../test/e2e/lib/clients.ts";
 import { duidLL } from "../../../../test/e2e/lib/clients6.ts";
 import { ServerConfig, startServer } from "../../../../test/e2e/lib/nestor.ts";
 import { Server6Config, startServer6 } from "../../../../test/e2e/lib/nestor6.ts";
@@ -55,15 +56,8 @@ interface Lan {
 function lan(bed: TestBed, macs: string[], serverAddresses: string[]): Lan {
   const serverNs = bed.namespace("srv");
   const lanNs = bed.namespace("lan");
-  for (const ns of [serverNs, lanNs]) {
-    // DHCPv6 needs usable link-local addresses at once.
-    bed.exec(ns, "sysctl", [
-      "-q",
-      "-w",
-      "net.ipv6.conf.all.accept_dad=0",
-      "net.ipv6.conf.default.accept_dad=0",
-    ]);
-  }
+  // DHCPv6 needs usable link-local addresses at once.
+  for (const ns of [serverNs, lanNs]) bed.noDad(ns);
   const br = bed.bridge(lanNs);
   const server = bed.link(
     { ns: serverNs, role: "s", address: serverAddresses[0]! },
@@ -83,12 +77,7 @@ function lan(bed: TestBed, macs: string[], serverAddresses: string[]): Lan {
   }
   const clients = macs.map((mac, i) => {
     const ns = bed.namespace(`c${i}`);
-    bed.exec(ns, "sysctl", [
-      "-q",
-      "-w",
-      "net.ipv6.conf.all.accept_dad=0",
-      "net.ipv6.conf.default.accept_dad=0",
-    ]);
+    bed.noDad(ns);
     const l = bed.link({ ns, role: `c${i}`, mac }, { ns: lanNs, role: "l", master: br });
     return { ns, ifname: l.a, mac };
   });
@@ -136,6 +125,36 @@ exit 0
   );
   chmodSync(script, 0o755);
   return { script, envFile };
+}
+
+/** The `KEY=value` files the clients' scripts write, once all are there (at most `timeoutMs`). */
+function clientEnvs(bed: TestBed, files: readonly string[], timeoutMs: number) {
+  return Promise.all(
+    files.map((file) =>
+      waitFor(
+        `${file}`,
+        () => (existsSync(file) ? readEnv(file) : undefined),
+        timeoutMs,
+        () => bed.describe(),
+      ),
+    ),
+  );
+}
+
+/** The records of the outcome file, each with its blank line, once there are two. */
+async function twoOutcomeRecords(outcome: string): Promise<string[]> {
+  const text = await waitFor(
+    "two outcome records",
+    () => {
+      const t = readFileSync(outcome, "utf8");
+      return t.split("\n\n").filter((r) => r !== "").length >= 2 ? t : undefined;
+    },
+    10_000,
+  );
+  return text
+    .split("\n\n")
+    .filter((r) => r !== "")
+    .map((r) => `${r}\n\n`);
 }
 
 /** One outcome record, as Kea writes it. */
@@ -187,36 +206,13 @@ test(
 
       const got = net.clients.map((c, i) => {
         const { script, envFile } = udhcpcScript(bed.dir, `udhcpc${i}`);
-        bed.spawn(`udhcpc ${c.ifname}`, c.ns, "udhcpc", [
-          "-f",
-          "-q",
-          "-i",
-          c.ifname,
-          "-s",
+        new Udhcpc(bed, c.ns, c.ifname, {
           script,
-          "-t",
-          "10",
-          "-T",
-          "1",
-          "-A",
-          "1",
-          "-O",
-          "tftp",
-          "-O",
-          "bootfile",
-        ]);
+          args: ["-q", "-O", "tftp", "-O", "bootfile"],
+        });
         return envFile;
       });
-      const env = await Promise.all(
-        got.map((file) =>
-          waitFor(
-            `${file}`,
-            () => (existsSync(file) ? readEnv(file) : undefined),
-            40_000,
-            () => bed.describe(),
-          ),
-        ),
-      );
+      const env = await clientEnvs(bed, got, 40_000);
       const [known, stranger] = env as [Map<string, string>, Map<string, string>];
 
       assert.match(known.get("ip")!, /^198\.51\.100\./);
@@ -231,18 +227,7 @@ test(
       assert.equal(stranger.get("bootfile"), "restricted.efi");
       assert.equal(stranger.get("tftp"), "");
 
-      const text = await waitFor(
-        "two outcome records",
-        () => {
-          const t = readFileSync(outcome, "utf8");
-          return t.split("\n\n").filter((r) => r !== "").length >= 2 ? t : undefined;
-        },
-        10_000,
-      );
-      const records = text
-        .split("\n\n")
-        .filter((r) => r !== "")
-        .map((r) => `${r}\n\n`);
+      const records = await twoOutcomeRecords(outcome);
       assert.deepEqual(
         records.sort(),
         [
@@ -355,34 +340,14 @@ test(
         ]);
         return f.envFile;
       });
-      const env = await Promise.all(
-        files.map((file) =>
-          waitFor(
-            `${file}`,
-            () => (existsSync(file) ? readEnv(file) : undefined),
-            60_000,
-            () => bed.describe(),
-          ),
-        ),
-      );
+      const env = await clientEnvs(bed, files, 60_000);
       const [known, stranger] = env as [Map<string, string>, Map<string, string>];
       assert.match(known.get("ip")!, /^2001:db8:1::/);
       assert.equal(known.get("url"), "tftp://[2001:db8:1::69]/registered.efi");
       assert.match(stranger.get("ip")!, /^2001:db8:2::/);
       assert.equal(stranger.get("url"), "tftp://[2001:db8:1::1]/restricted.efi");
 
-      const text = await waitFor(
-        "two outcome records",
-        () => {
-          const t = readFileSync(outcome, "utf8");
-          return t.split("\n\n").filter((r) => r !== "").length >= 2 ? t : undefined;
-        },
-        10_000,
-      );
-      const records = text
-        .split("\n\n")
-        .filter((r) => r !== "")
-        .map((r) => `${r}\n\n`);
+      const records = await twoOutcomeRecords(outcome);
       assert.deepEqual(
         records.sort(),
         [
