@@ -55,7 +55,7 @@ import { fileURLToPath } from "node:url";
 
 import { requirePrerequisites, run, TestBed, type Prerequisite, type Proc } from "./lib/netns.ts";
 import { leaseSet, readLeaseRows, ServerConfig, startServer } from "./lib/nestor.ts";
-import { startCapture, stopCapture } from "./lib/pcap.ts";
+import { readPcapFrames, startCapture, stopCapture } from "./lib/pcap.ts";
 import { exchangeStats, perfdhcpStats, type PerfdhcpStats } from "./lib/perfdhcp.ts";
 
 const IPROUTE: Prerequisite = { program: "ip", debianPackage: "iproute2" };
@@ -159,16 +159,8 @@ const DROP_TIME_MS = 1000;
 
 /** The DHCPv4 messages of a classic pcap file (Ethernet, IPv4, UDP), with their times. */
 function readTimedPcap(file: string): Seen[] {
-  const buf = readFileSync(file);
-  if (buf.length < 24) return [];
-  const le = buf.readUInt32LE(0) === 0xa1b2c3d4 || buf.readUInt32LE(0) === 0xa1b23c4d;
-  const nano = (le ? buf.readUInt32LE(0) : buf.readUInt32BE(0)) === 0xa1b23c4d;
-  const u32 = (at: number) => (le ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
   const seen: Seen[] = [];
-  for (let at = 24; at + 16 <= buf.length;) {
-    const t = u32(at) * 1000 + u32(at + 4) / (nano ? 1e6 : 1e3);
-    const frame = buf.subarray(at + 16, at + 16 + u32(at + 8));
-    at += 16 + u32(at + 8);
+  for (const { t, frame } of readPcapFrames(file)) {
     if (frame.length < 14 + 20 + 8 + 240 || frame.readUInt16BE(12) !== 0x0800) continue;
     const ip = frame.subarray(14);
     const dhcp = ip.subarray((ip[0]! & 0x0f) * 4 + 8);

@@ -31,11 +31,11 @@ import {
   LEASE_NA,
   LEASE_PD,
   lease6Key,
+  lease6Row,
   lease6Set,
   readLease6Rows,
   Server6Config,
   startServer6,
-  type Lease6Row,
   type Server6Spec,
 } from "./lib/nestor6.ts";
 import { startCapture, stopCapture } from "./lib/pcap.ts";
@@ -69,12 +69,7 @@ async function timed(title: string, body: () => Promise<void>): Promise<void> {
 /** A namespace of the bed with IPv6 DAD off, so that addresses are usable when added. */
 function namespace6(bed: TestBed, role: string): string {
   const ns = bed.namespace(role);
-  bed.exec(ns, "sysctl", [
-    "-q",
-    "-w",
-    "net.ipv6.conf.all.accept_dad=0",
-    "net.ipv6.conf.default.accept_dad=0",
-  ]);
+  bed.noDad(ns);
   return ns;
 }
 
@@ -136,24 +131,6 @@ async function address6On(bed: TestBed, ns: string, ifname: string, prefix: stri
         .find((a) => inPrefix(a, prefix)),
     30_000,
     () => bed.describe(),
-  );
-}
-
-/** The last lease-file row that satisfies `pred`, once there is one. */
-async function lease6Row(
-  bed: TestBed,
-  file: string,
-  what: string,
-  pred: (row: Lease6Row) => boolean,
-): Promise<Lease6Row> {
-  return waitFor(
-    what,
-    () => readLease6Rows(file).findLast(pred),
-    20_000,
-    () =>
-      `lease file:\n${readLease6Rows(file)
-        .map((r) => JSON.stringify(r))
-        .join("\n")}\n${bed.describe()}`,
   );
 }
 

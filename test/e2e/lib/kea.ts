@@ -5,8 +5,8 @@
  * the bed; its hook libraries found where the packages put them; kea-lfc and `kea-dhcpN -t` run
  * to completion.
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import assert from "node:assert/strict";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 

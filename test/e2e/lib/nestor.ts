@@ -119,8 +119,14 @@ export interface LeaseRow {
   state: number;
 }
 
-/** Every row of the lease file, in order (a lease's later rows supersede its earlier ones). */
-export function readLeaseRows(file: string): LeaseRow[] {
+/**
+ * The rows of a Kea CSV lease file, each as the text of the named columns (found by the header
+ * line, so in any order); none when there is no file yet. Throws when a column is missing.
+ */
+export function readCsvRows<K extends string>(
+  file: string,
+  columns: readonly K[],
+): Record<K, string>[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -130,34 +136,39 @@ export function readLeaseRows(file: string): LeaseRow[] {
   const [header, ...lines] = text.split("\n").filter((l) => l !== "");
   if (header === undefined) return [];
   const cols = header.split(",");
-  const at = (name: string): number => {
+  const ix = columns.map((name) => {
     const i = cols.indexOf(name);
     if (i < 0) throw new Error(`lease file ${file} has no column ${name}: ${header}`);
-    return i;
-  };
-  const ix = {
-    address: at("address"),
-    hwaddr: at("hwaddr"),
-    clientId: at("client_id"),
-    valid: at("valid_lifetime"),
-    expire: at("expire"),
-    subnet: at("subnet_id"),
-    hostname: at("hostname"),
-    state: at("state"),
-  };
+    return [name, i] as const;
+  });
   return lines.map((line) => {
     const f = line.split(",");
-    return {
-      address: f[ix.address]!,
-      hwaddr: f[ix.hwaddr]!,
-      clientId: f[ix.clientId]!,
-      validLifetime: Number(f[ix.valid]),
-      expire: Number(f[ix.expire]),
-      subnetId: Number(f[ix.subnet]),
-      hostname: f[ix.hostname]!,
-      state: Number(f[ix.state]),
-    };
+    return Object.fromEntries(ix.map(([name, i]) => [name, f[i]!])) as Record<K, string>;
   });
+}
+
+/** Every row of the lease file, in order (a lease's later rows supersede its earlier ones). */
+export function readLeaseRows(file: string): LeaseRow[] {
+  const columns = [
+    "address",
+    "hwaddr",
+    "client_id",
+    "valid_lifetime",
+    "expire",
+    "subnet_id",
+    "hostname",
+    "state",
+  ] as const;
+  return readCsvRows(file, columns).map((r) => ({
+    address: r.address,
+    hwaddr: r.hwaddr,
+    clientId: r.client_id,
+    validLifetime: Number(r.valid_lifetime),
+    expire: Number(r.expire),
+    subnetId: Number(r.subnet_id),
+    hostname: r.hostname,
+    state: Number(r.state),
+  }));
 }
 
 /**

@@ -4,11 +4,11 @@
  * file read as text. Everything the server writes (leases, its DUID when persisted) stays in the
  * test's directory: the lease file is named there and `data-directory` is that directory.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { startNestor } from "./nestor.ts";
+import { readCsvRows, startNestor } from "./nestor.ts";
 import { lastRow, type Proc, type TestBed } from "./netns.ts";
 
 export const CLI6 = fileURLToPath(new URL("../../../src/cli/nestor-dhcp6.ts", import.meta.url));
@@ -125,47 +125,30 @@ export interface Lease6Row {
 
 /** Every row of the lease file, in order (a lease's later rows supersede its earlier ones). */
 export function readLease6Rows(file: string): Lease6Row[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return [];
-  }
-  const [header, ...lines] = text.split("\n").filter((l) => l !== "");
-  if (header === undefined) return [];
-  const cols = header.split(",");
-  const at = (name: string): number => {
-    const i = cols.indexOf(name);
-    if (i < 0) throw new Error(`lease file ${file} has no column ${name}: ${header}`);
-    return i;
-  };
-  const ix = {
-    address: at("address"),
-    duid: at("duid"),
-    valid: at("valid_lifetime"),
-    expire: at("expire"),
-    subnet: at("subnet_id"),
-    pref: at("pref_lifetime"),
-    type: at("lease_type"),
-    iaid: at("iaid"),
-    prefixLen: at("prefix_len"),
-    state: at("state"),
-  };
-  return lines.map((line) => {
-    const f = line.split(",");
-    return {
-      address: f[ix.address]!,
-      duid: f[ix.duid]!.toLowerCase(),
-      validLifetime: Number(f[ix.valid]),
-      expire: Number(f[ix.expire]),
-      subnetId: Number(f[ix.subnet]),
-      prefLifetime: Number(f[ix.pref]),
-      leaseType: Number(f[ix.type]),
-      iaid: Number(f[ix.iaid]),
-      prefixLen: Number(f[ix.prefixLen]),
-      state: Number(f[ix.state]),
-    };
-  });
+  const columns = [
+    "address",
+    "duid",
+    "valid_lifetime",
+    "expire",
+    "subnet_id",
+    "pref_lifetime",
+    "lease_type",
+    "iaid",
+    "prefix_len",
+    "state",
+  ] as const;
+  return readCsvRows(file, columns).map((r) => ({
+    address: r.address,
+    duid: r.duid.toLowerCase(),
+    validLifetime: Number(r.valid_lifetime),
+    expire: Number(r.expire),
+    subnetId: Number(r.subnet_id),
+    prefLifetime: Number(r.pref_lifetime),
+    leaseType: Number(r.lease_type),
+    iaid: Number(r.iaid),
+    prefixLen: Number(r.prefix_len),
+    state: Number(r.state),
+  }));
 }
 
 /** The key of a lease in a lease set: its type and address ("0/2001:db8::10", "2/2001:db8:8::"). */

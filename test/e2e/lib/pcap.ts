@@ -20,8 +20,17 @@ export interface Dhcp4Seen {
 const ETHERTYPE_IPV4 = 0x0800;
 const LINKTYPE_ETHERNET = 1;
 
-/** Every DHCPv4 message in a pcap file written by tcpdump -w. */
-export function readDhcp4Pcap(file: string): Dhcp4Seen[] {
+/** One frame of a pcap file: when it was captured (ms since the epoch) and its bytes. */
+export interface PcapFrame {
+  t: number;
+  frame: Buffer;
+}
+
+/**
+ * The frames of a classic pcap file written by tcpdump -w (either byte order, micro- or
+ * nanosecond times); it must hold Ethernet frames.
+ */
+export function readPcapFrames(file: string): PcapFrame[] {
   const buf = readFileSync(file);
   if (buf.length < 24) return [];
   const magic = buf.readUInt32LE(0);
@@ -30,13 +39,24 @@ export function readDhcp4Pcap(file: string): Dhcp4Seen[] {
     throw new Error(`${file} is not a pcap file`);
   }
   const u32 = (at: number) => (le ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
+  const nano = u32(0) === 0xa1b23c4d;
   if (u32(20) !== LINKTYPE_ETHERNET) throw new Error(`${file}: link type ${u32(20)}, not Ethernet`);
-  const seen: Dhcp4Seen[] = [];
+  const frames: PcapFrame[] = [];
   let at = 24;
   while (at + 16 <= buf.length) {
+    const t = u32(at) * 1000 + u32(at + 4) / (nano ? 1e6 : 1e3);
     const caplen = u32(at + 8);
     const frame = buf.subarray(at + 16, at + 16 + caplen);
     at += 16 + caplen;
+    frames.push({ t, frame });
+  }
+  return frames;
+}
+
+/** Every DHCPv4 message in a pcap file written by tcpdump -w. */
+export function readDhcp4Pcap(file: string): Dhcp4Seen[] {
+  const seen: Dhcp4Seen[] = [];
+  for (const { frame } of readPcapFrames(file)) {
     const msg = parseFrame(frame);
     if (msg !== null) seen.push(msg);
   }

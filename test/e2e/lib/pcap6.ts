@@ -3,7 +3,7 @@
  * IPv6, UDP ports 546/547), relayed ones unwrapped, reduced to what the tests compare with the
  * lease file. The decoding is written here from RFC 8415, independently of the server's code.
  */
-import { readFileSync } from "node:fs";
+import { readPcapFrames } from "./pcap.ts";
 
 /** DHCPv6 message types used by the tests. */
 export const M6 = {
@@ -37,7 +37,6 @@ export interface Dhcp6Seen {
 }
 
 const ETHERTYPE_IPV6 = 0x86dd;
-const LINKTYPE_ETHERNET = 1;
 const OPT_CLIENTID = 1;
 const OPT_IA_NA = 3;
 const OPT_IAADDR = 5;
@@ -136,21 +135,8 @@ function parseFrame(frame: Buffer): Dhcp6Seen | null {
 
 /** Every DHCPv6 message in a pcap file written by tcpdump -w. */
 export function readDhcp6Pcap(file: string): Dhcp6Seen[] {
-  const buf = readFileSync(file);
-  if (buf.length < 24) return [];
-  const magic = buf.readUInt32LE(0);
-  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
-  if (!le && buf.readUInt32BE(0) !== 0xa1b2c3d4 && buf.readUInt32BE(0) !== 0xa1b23c4d) {
-    throw new Error(`${file} is not a pcap file`);
-  }
-  const u32 = (at: number) => (le ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
-  if (u32(20) !== LINKTYPE_ETHERNET) throw new Error(`${file}: link type ${u32(20)}, not Ethernet`);
   const seen: Dhcp6Seen[] = [];
-  let at = 24;
-  while (at + 16 <= buf.length) {
-    const caplen = u32(at + 8);
-    const frame = buf.subarray(at + 16, at + 16 + caplen);
-    at += 16 + caplen;
+  for (const { frame } of readPcapFrames(file)) {
     const msg = parseFrame(frame);
     if (msg !== null) seen.push(msg);
   }
