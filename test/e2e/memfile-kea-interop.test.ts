@@ -13,7 +13,6 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { HWAddr } from "../../src/dhcp/hwaddr.ts";
@@ -23,33 +22,7 @@ import { INFINITY_LFT, Lease4, LeaseState } from "../../src/dhcpsrv/lease.ts";
 import { leaseFileSet, loadLeaseFiles4 } from "../../src/dhcpsrv/lease-files4.ts";
 import { rotateLeaseFile } from "../../src/dhcpsrv/lfc.ts";
 import { MemfileLeaseStore4 } from "../../src/dhcpsrv/memfile-lease-store4.ts";
-import {
-  keaBytes,
-  keaPrerequisite,
-  keaVersion,
-  LeaseFileKea,
-  requireKeaHookLibrary,
-  runKeaLfc,
-  sortByAddress,
-} from "./lib/kea.ts";
-import { requirePrerequisites } from "./lib/netns.ts";
-
-const INSTALL =
-  "install them with: apt-get update && apt-get install -y kea-dhcp4-server kea-common";
-
-interface Prereqs {
-  leaseCmds: string;
-  version: string;
-}
-
-/** Every prerequisite, or an Error saying what is missing and what to install. */
-function prerequisites(): Prereqs {
-  requirePrerequisites([keaPrerequisite(4), { program: "kea-lfc", debianPackage: "kea-common" }]);
-  return {
-    leaseCmds: requireKeaHookLibrary("libdhcp_lease_cmds.so", "kea-common"),
-    version: keaVersion(4),
-  };
-}
+import { keaBytes, LeaseFileKeaSuite, runKeaLfc, sortByAddress } from "./lib/kea.ts";
 
 /** What Kea serves besides the lease file: lease_cmds and the subnets of the leases. */
 function keaSettings(leaseCmds: string): Record<string, unknown> {
@@ -145,50 +118,22 @@ function nestorLeases(): Lease4[] {
   return [full, plain, declined, doomed, cidOnly, infinite];
 }
 
-// Checked once; every test that needs Kea fails with the same message when something is missing.
-let prereqError: Error | null = null;
-let found: Prereqs | null = null;
-try {
-  found = prerequisites();
-} catch (err) {
-  prereqError = err as Error;
-}
-
-function need(): Prereqs {
-  if (found === null) throw prereqError ?? new Error(`missing prerequisites; ${INSTALL}`);
-  return found;
-}
+const suite = new LeaseFileKeaSuite(4, keaSettings);
 
 describe("memfile lease file interop with Kea 2.2", () => {
-  let dir: string;
-  const keas: LeaseFileKea[] = [];
-
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestor-kea-interop-"));
-  });
-
-  after(async () => {
-    for (const kea of keas) await kea.stop();
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  function kea(name: string): LeaseFileKea {
-    const d = path.join(dir, name);
-    fs.mkdirSync(d, { recursive: true });
-    const k = new LeaseFileKea(4, d, keaSettings(need().leaseCmds));
-    keas.push(k);
-    return k;
-  }
+  before(() => suite.open("nestor-kea-interop-"));
+  after(() => suite.close());
+  const kea = (name: string) => suite.kea(name);
 
   it("prerequisites: root, kea-dhcp4, kea-lfc, libdhcp_lease_cmds.so", () => {
-    const prereqs = need();
+    const prereqs = suite.need();
     assert.match(prereqs.version, /^\d+\.\d+/);
     console.log(`# Kea ${prereqs.version}, ${prereqs.leaseCmds}`);
   });
 
   it("Kea 2.2 loads a lease file Nestor wrote and reports the same leases", async () => {
-    need();
-    const file = path.join(dir, "nestor-written.csv");
+    suite.need();
+    const file = path.join(suite.dir, "nestor-written.csv");
     const store = MemfileLeaseStore4.open({ name: file, "lfc-interval": 0 });
     for (const l of nestorLeases()) assert.ok(store.addLease4(l));
     store.flush();
@@ -211,8 +156,8 @@ describe("memfile lease file interop with Kea 2.2", () => {
   });
 
   it("Nestor loads a lease file Kea 2.2 wrote; after Nestor's cleanup Kea agrees", async () => {
-    need();
-    const file = path.join(dir, "kea-written.csv");
+    suite.need();
+    const file = path.join(suite.dir, "kea-written.csv");
     const k = kea("direction-2");
     await k.start(file);
     const add = (args: JsonObject) => k.ok({ command: "lease4-add", arguments: args });
@@ -307,8 +252,8 @@ describe("memfile lease file interop with Kea 2.2", () => {
   });
 
   it("Kea's kea-lfc compacts a file set Nestor wrote, and Nestor loads the result", async () => {
-    need();
-    const file = path.join(dir, "kea-lfc.csv");
+    suite.need();
+    const file = path.join(suite.dir, "kea-lfc.csv");
     const store = MemfileLeaseStore4.open({ name: file, "lfc-interval": 0 });
     for (const l of nestorLeases()) store.addLease4(l);
     store.deleteLease4(store.getLease4("198.51.100.13")!);
@@ -317,7 +262,7 @@ describe("memfile lease file interop with Kea 2.2", () => {
     await store.close();
     const set = leaseFileSet(file);
     rotateLeaseFile(set);
-    const run = runKeaLfc(4, set, dir);
+    const run = runKeaLfc(4, set, suite.dir);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.ok(fs.existsSync(set.previous) && !fs.existsSync(set.input));
     const { leases, reports } = loadLeaseFiles4(set, { maxRowErrors: 0 });

@@ -15,7 +15,6 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { HWAddr } from "../../src/dhcp/hwaddr.ts";
@@ -33,33 +32,7 @@ import {
 } from "../../src/dhcpsrv/lease6.ts";
 import { rotateLeaseFile, runLeaseFileCleanup } from "../../src/dhcpsrv/lfc.ts";
 import { MemfileLeaseStore6 } from "../../src/dhcpsrv/memfile-lease-store6.ts";
-import {
-  keaBytes,
-  keaPrerequisite,
-  keaVersion,
-  LeaseFileKea,
-  requireKeaHookLibrary,
-  runKeaLfc,
-  sortByAddress,
-} from "./lib/kea.ts";
-import { requirePrerequisites } from "./lib/netns.ts";
-
-const INSTALL =
-  "install them with: apt-get update && apt-get install -y kea-dhcp6-server kea-common";
-
-interface Prereqs {
-  leaseCmds: string;
-  version: string;
-}
-
-/** Every prerequisite, or an Error saying what is missing and what to install. */
-function prerequisites(): Prereqs {
-  requirePrerequisites([keaPrerequisite(6), { program: "kea-lfc", debianPackage: "kea-common" }]);
-  return {
-    leaseCmds: requireKeaHookLibrary("libdhcp_lease_cmds.so", "kea-common"),
-    version: keaVersion(6),
-  };
-}
+import { keaBytes, LeaseFileKeaSuite, runKeaLfc, sortByAddress } from "./lib/kea.ts";
 
 /** What Kea serves besides the lease file: lease_cmds and the subnets of the leases. */
 function keaSettings(leaseCmds: string): Record<string, unknown> {
@@ -201,49 +174,22 @@ function nestorLeases(): Lease6[] {
   return [full, prefix, temporary, declined, doomed, reclaimed, infinite];
 }
 
-let prereqError: Error | null = null;
-let found: Prereqs | null = null;
-try {
-  found = prerequisites();
-} catch (err) {
-  prereqError = err as Error;
-}
-
-function need(): Prereqs {
-  if (found === null) throw prereqError ?? new Error(`missing prerequisites; ${INSTALL}`);
-  return found;
-}
+const suite = new LeaseFileKeaSuite(6, keaSettings);
 
 describe("memfile v6 lease file interop with Kea 2.2", () => {
-  let dir: string;
-  const keas: LeaseFileKea[] = [];
-
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestor-kea6-interop-"));
-  });
-
-  after(async () => {
-    for (const kea of keas) await kea.stop();
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  function kea(name: string): LeaseFileKea {
-    const d = path.join(dir, name);
-    fs.mkdirSync(d, { recursive: true });
-    const k = new LeaseFileKea(6, d, keaSettings(need().leaseCmds));
-    keas.push(k);
-    return k;
-  }
+  before(() => suite.open("nestor-kea6-interop-"));
+  after(() => suite.close());
+  const kea = (name: string) => suite.kea(name);
 
   it("prerequisites: root, kea-dhcp6, kea-lfc, libdhcp_lease_cmds.so", () => {
-    const prereqs = need();
+    const prereqs = suite.need();
     assert.match(prereqs.version, /^\d+\.\d+/);
     console.log(`# Kea ${prereqs.version}, ${prereqs.leaseCmds}`);
   });
 
   it("kea-dhcp6 loads a v6 lease file Nestor wrote and reports the same leases", async () => {
-    need();
-    const file = path.join(dir, "nestor-written6.csv");
+    suite.need();
+    const file = path.join(suite.dir, "nestor-written6.csv");
     const store = MemfileLeaseStore6.open({ name: file, "lfc-interval": 0 });
     for (const l of nestorLeases()) assert.ok(store.addLease6(l));
     store.flush();
@@ -266,8 +212,8 @@ describe("memfile v6 lease file interop with Kea 2.2", () => {
   });
 
   it("Nestor loads a v6 lease file Kea 2.2 wrote; after Nestor's cleanup Kea agrees", async () => {
-    need();
-    const file = path.join(dir, "kea-written6.csv");
+    suite.need();
+    const file = path.join(suite.dir, "kea-written6.csv");
     const k = kea("direction-2");
     await k.start(file);
     const add = (args: JsonObject) => k.ok({ command: "lease6-add", arguments: args });
@@ -391,9 +337,9 @@ describe("memfile v6 lease file interop with Kea 2.2", () => {
   });
 
   it("kea-lfc -6 compacts a file set Nestor wrote exactly as Nestor's own cleanup does", async () => {
-    need();
-    const kea = path.join(dir, "kea-lfc", "leases6.csv");
-    const nestor = path.join(dir, "nestor-lfc", "leases6.csv");
+    suite.need();
+    const kea = path.join(suite.dir, "kea-lfc", "leases6.csv");
+    const nestor = path.join(suite.dir, "nestor-lfc", "leases6.csv");
     for (const file of [kea, nestor]) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const store = MemfileLeaseStore6.open({ name: file, "lfc-interval": 0 });
@@ -405,7 +351,7 @@ describe("memfile v6 lease file interop with Kea 2.2", () => {
     }
     const expected = nestorAsKea(nestorLeases().filter((l) => l.address !== "2001:db8:1::103"));
     const set = leaseFileSet(kea);
-    const run = runKeaLfc(6, set, dir);
+    const run = runKeaLfc(6, set, suite.dir);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.ok(fs.existsSync(set.previous) && !fs.existsSync(set.input));
     const { leases, reports } = loadLeaseFiles6(set, { maxRowErrors: 0 });

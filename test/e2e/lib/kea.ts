@@ -7,14 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { ipv6FromString } from "../../../src/dhcp/ioaddress.ts";
 import type { JsonObject, JsonValue } from "../../../src/hooks/types.ts";
 import { controlCommand, waitForControl, type ControlAnswer } from "./control-client.ts";
 import { startNestor } from "./nestor.ts";
-import { bin, Proc, type Prerequisite, type TestBed } from "./netns.ts";
+import { bin, Proc, requirePrerequisites, type Prerequisite, type TestBed } from "./netns.ts";
 
 export type Family = 4 | 6;
 export type Who = "kea" | "nestor";
@@ -269,5 +270,73 @@ export class LeaseFileKea {
   /** SIGTERM, and SIGKILL if it is still there 10 s later. */
   async stop(): Promise<void> {
     await this.proc?.stop(10_000);
+  }
+}
+
+/** What the lease-file suites need of Kea: lease_cmds (its path) and kea-dhcpN's version. */
+export interface LeaseFileKeaPrerequisites {
+  leaseCmds: string;
+  version: string;
+}
+
+/**
+ * The setup of a suite that runs LeaseFileKea: its prerequisites (root, kea-dhcpN, kea-lfc,
+ * libdhcp_lease_cmds.so) checked once, so that every test that needs them fails with the same
+ * message; a temporary directory; every Kea it started stopped at close.
+ */
+export class LeaseFileKeaSuite {
+  readonly family: Family;
+  private readonly settings: (leaseCmds: string) => Record<string, unknown>;
+  private readonly found: LeaseFileKeaPrerequisites | Error;
+  private readonly keas: LeaseFileKea[] = [];
+  private directory: string | undefined;
+
+  /** `settings(leaseCmds)`: the LeaseFileKea settings of the suite's Keas. */
+  constructor(family: Family, settings: (leaseCmds: string) => Record<string, unknown>) {
+    this.family = family;
+    this.settings = settings;
+    try {
+      requirePrerequisites([
+        keaPrerequisite(family),
+        { program: "kea-lfc", debianPackage: "kea-common" },
+      ]);
+      this.found = {
+        leaseCmds: requireKeaHookLibrary("libdhcp_lease_cmds.so", "kea-common"),
+        version: keaVersion(family),
+      };
+    } catch (err) {
+      this.found = err as Error;
+    }
+  }
+
+  /** The prerequisites, or the Error saying what is missing and what to install. */
+  need(): LeaseFileKeaPrerequisites {
+    if (this.found instanceof Error) throw this.found;
+    return this.found;
+  }
+
+  /** Creates the suite's directory (in a `before`). */
+  open(prefix: string): void {
+    this.directory = mkdtempSync(join(tmpdir(), prefix));
+  }
+
+  get dir(): string {
+    if (this.directory === undefined) throw new Error("LeaseFileKeaSuite: open() first");
+    return this.directory;
+  }
+
+  /** A Kea of its own directory `name` in the suite's (not started); needs the prerequisites. */
+  kea(name: string): LeaseFileKea {
+    const d = join(this.dir, name);
+    mkdirSync(d, { recursive: true });
+    const k = new LeaseFileKea(this.family, d, this.settings(this.need().leaseCmds));
+    this.keas.push(k);
+    return k;
+  }
+
+  /** Stops every Kea and removes the directory (in an `after`). */
+  async close(): Promise<void> {
+    for (const k of this.keas) await k.stop();
+    if (this.directory !== undefined) rmSync(this.directory, { recursive: true, force: true });
   }
 }
