@@ -849,11 +849,13 @@ export class Dhcp6Srv {
     const stored = this.leases.getLease6(IA_NA, addr);
     if (stored === null) return;
     const generated = (ex.subnet?.clientNames ?? ClientNameParams.DEFAULT).generate(addr, true);
-    // Kea updates a copy read back from the store: the leases leases6_committed sees keep the
-    // empty name, the store and the lease file get the generated one.
     const updated = stored.clone();
     updated.hostname = generated;
     this.leases.updateLease6(updated);
+    // leases6_committed callouts see it too, as with Kea (lease6_select / lease6_renew did not).
+    for (const l of ex.leases) {
+      if (l.type === IA_NA && l.address === addr) l.hostname = generated;
+    }
     setGenerated(ex.name!, generated);
   }
 

@@ -11,11 +11,12 @@
  * Needs root, iproute2 and kea-dhcp4 (Debian: kea-dhcp4-server).
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
+import { requireKeaHookLibrary } from "./lib/kea.ts";
 import { bin, requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
 
@@ -189,10 +190,17 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function config(s: Scenario, leaseFile: string, ifname: string): string {
+/** The run_script library (Kea's, which Nestor loads as its own) running `script`. */
+interface Hook {
+  so: string;
+  script: string;
+}
+
+function config(s: Scenario, leaseFile: string, ifname: string, hook: Hook): string {
   return JSON.stringify({
     Dhcp4: {
       "interfaces-config": { interfaces: [ifname], "dhcp-socket-type": "udp" },
+      "hooks-libraries": [{ library: hook.so, parameters: { name: hook.script } }],
       "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
       "valid-lifetime": 4000,
       ...s.globals,
@@ -222,6 +230,30 @@ function hostnames(file: string): Record<string, string> {
   return out;
 }
 
+/** The script run_script runs in both servers: its environment, to OUT/<ns time>.<hook>. */
+function writeScript(file: string, out: string): void {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(file, `#!/bin/sh\n/bin/cat /proc/$$/environ > "${out}/$(/bin/date +%s%N).$1"\n`);
+  chmodSync(file, 0o755);
+}
+
+/**
+ * What the hook callouts saw of names: for each script run, the hook, the query's transaction
+ * id and every *_HOSTNAME variable; sorted, as the scripts run asynchronously.
+ */
+function hookNames(out: string): string[] {
+  return readdirSync(out)
+    .map((n) => {
+      const vars: string[] = [n.split(".")[1]!];
+      for (const kv of readFileSync(join(out, n), "utf8").split("\0")) {
+        const name = kv.slice(0, kv.indexOf("="));
+        if (/HOSTNAME$|^QUERY[46]_(TXID|TRANSACTION_ID)$/.test(name)) vars.push(kv);
+      }
+      return vars.sort().join(" ");
+    })
+    .sort();
+}
+
 async function run(
   bed: TestBed,
   serverNs: string,
@@ -234,6 +266,7 @@ async function run(
   const proc = bed.spawn(cmd, serverNs, args[0]!, args.slice(1));
   await proc.waitForOutput(ready, 20_000);
   const out = bed.exec(relayNs, process.execPath, [RELAY, GIADDR, SERVER, queriesFile], 60_000);
+  await new Promise((r) => setTimeout(r, 1000)); // the last scripts
   await proc.stop();
   return JSON.parse(out) as (Answer4 | null)[];
 }
@@ -246,6 +279,7 @@ test(
       { program: "ip", debianPackage: "iproute2" },
       { program: "kea-dhcp4", debianPackage: "kea-dhcp4-server" },
     ]);
+    const so = requireKeaHookLibrary("libdhcp_run_script.so", "kea-common");
     const bed = new TestBed("client names: nestor-dhcp4 and kea-dhcp4 side by side");
     try {
       const serverNs = bed.namespace("srv");
@@ -260,10 +294,16 @@ test(
         writeFileSync(queriesFile, JSON.stringify(s.queries));
         const keaLeases = join(bed.dir, `kea-leases${n}.csv`);
         const nestorLeases = join(bed.dir, `nestor-leases${n}.csv`);
+        const hookOut = (who: string) => join(bed.dir, `hooks-${who}${n}`);
+        const hook = (who: string): Hook => {
+          const script = join(bed.dir, `hook-${who}${n}.sh`);
+          writeScript(script, hookOut(who));
+          return { so, script };
+        };
         const keaConfig = join(bed.dir, `kea${n}.json`);
-        writeFileSync(keaConfig, config(s, keaLeases, serverIf));
+        writeFileSync(keaConfig, config(s, keaLeases, serverIf, hook("kea")));
         const nestorConfig = join(bed.dir, `nestor${n}.json`);
-        writeFileSync(nestorConfig, config(s, nestorLeases, serverIf));
+        writeFileSync(nestorConfig, config(s, nestorLeases, serverIf, hook("nestor")));
         const kea = await run(
           bed,
           serverNs,
@@ -301,6 +341,19 @@ test(
             );
           }
         });
+        const kh = hookNames(hookOut("kea"));
+        const nh = hookNames(hookOut("nestor"));
+        assert.ok(
+          kh.some((r) => /LEASES4_AT0_HOSTNAME=\S/.test(r)),
+          `${s.name}: Kea's callouts saw names: ${kh.join("\n")}`,
+        );
+        try {
+          assert.deepEqual(nh, kh);
+        } catch {
+          problems.push(
+            `${s.name}: hook arguments\n  kea:    ${kh.join("\n          ")}\n  nestor: ${nh.join("\n          ")}`,
+          );
+        }
         const k = hostnames(keaLeases);
         for (const [a, h] of Object.entries(s.expect)) {
           assert.equal(k[a], h, `${s.name}: Kea's host name for ${a} (${JSON.stringify(k)})`);

@@ -11,12 +11,12 @@
  * Needs root, iproute2 and kea-dhcp6 (Debian: kea-dhcp6-server).
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
-import { keaPrerequisite, keaThenNestor } from "./lib/kea.ts";
+import { keaPrerequisite, keaThenNestor, requireKeaHookLibrary } from "./lib/kea.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
 
@@ -137,10 +137,17 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function config(s: Scenario, leaseFile: string, ifname: string): string {
+/** The run_script library (Kea's, which Nestor loads as its own) running `script`. */
+interface Hook {
+  so: string;
+  script: string;
+}
+
+function config(s: Scenario, leaseFile: string, ifname: string, hook: Hook): string {
   return JSON.stringify({
     Dhcp6: {
       "interfaces-config": { interfaces: [`${ifname}/${SERVER}`] },
+      "hooks-libraries": [{ library: hook.so, parameters: { name: hook.script } }],
       "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
       "server-id": { type: "EN", "enterprise-id": 2495, identifier: "0102", persist: false },
       "preferred-lifetime": 3000,
@@ -172,11 +179,36 @@ function hostnames(file: string): Record<string, string> {
   return out;
 }
 
+/** The script run_script runs in both servers: its environment, to OUT/<ns time>.<hook>. */
+function writeScript(file: string, out: string): void {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(file, `#!/bin/sh\n/bin/cat /proc/$$/environ > "${out}/$(/bin/date +%s%N).$1"\n`);
+  chmodSync(file, 0o755);
+}
+
+/**
+ * What the hook callouts saw of names: for each script run, the hook, the query's transaction
+ * id and every *_HOSTNAME variable; sorted, as the scripts run asynchronously.
+ */
+function hookNames(out: string): string[] {
+  return readdirSync(out)
+    .map((n) => {
+      const vars: string[] = [n.split(".")[1]!];
+      for (const kv of readFileSync(join(out, n), "utf8").split("\0")) {
+        const name = kv.slice(0, kv.indexOf("="));
+        if (/HOSTNAME$|^QUERY[46]_(TXID|TRANSACTION_ID)$/.test(name)) vars.push(kv);
+      }
+      return vars.sort().join(" ");
+    })
+    .sort();
+}
+
 test(
   "client names: nestor-dhcp6 answers option 39 and stores host names as Kea 2.2 does",
   { timeout: 300_000 },
   async () => {
     requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
+    const so = requireKeaHookLibrary("libdhcp_run_script.so", "kea-common");
     const bed = new TestBed("client names v6: nestor-dhcp6 and kea-dhcp6 side by side", "n6e");
     try {
       const serverNs = bed.namespace("srv");
@@ -192,20 +224,23 @@ test(
         const queriesFile = join(bed.dir, `queries${n}.json`);
         writeFileSync(queriesFile, JSON.stringify(s.queries));
         const leaseFile = (who: string) => join(bed.dir, `${who}-leases6-${n}.csv`);
+        const hookOut = (who: string) => join(bed.dir, `hooks-${who}${n}`);
         const answers = await keaThenNestor(
           bed,
           serverNs,
           6,
           (who) => {
             const file = join(bed.dir, `${who}${n}.json`);
-            writeFileSync(file, config(s, leaseFile(who), serverIf));
+            const script = join(bed.dir, `hook-${who}${n}.sh`);
+            writeScript(script, hookOut(who));
+            writeFileSync(file, config(s, leaseFile(who), serverIf, { so, script }));
             return file;
           },
-          () => {
+          async () => {
             const args = [RELAY, RELAY_ADDR, SERVER, queriesFile];
-            return JSON.parse(
-              bed.exec(relayNs, process.execPath, args, 60_000),
-            ) as (Answer6 | null)[];
+            const out = bed.exec(relayNs, process.execPath, args, 60_000);
+            await new Promise((r) => setTimeout(r, 1000)); // the last scripts
+            return JSON.parse(out) as (Answer6 | null)[];
           },
         );
         if (process.env["CLIENT_NAME_DUMP"] !== undefined) {
@@ -220,6 +255,19 @@ test(
             );
           }
         });
+        const kh = hookNames(hookOut("kea"));
+        const nh = hookNames(hookOut("nestor"));
+        assert.ok(
+          kh.some((r) => /LEASES6_AT0_HOSTNAME=\S/.test(r)),
+          `${s.name}: Kea's callouts saw names: ${kh.join("\n")}`,
+        );
+        try {
+          assert.deepEqual(nh, kh);
+        } catch {
+          problems.push(
+            `${s.name}: hook arguments\n  kea:    ${kh.join("\n          ")}\n  nestor: ${nh.join("\n          ")}`,
+          );
+        }
         const k = hostnames(leaseFile("kea"));
         for (const [a, h] of Object.entries(s.expect)) {
           assert.equal(k[a], h, `${s.name}: Kea's host name for ${a} (${JSON.stringify(k)})`);
