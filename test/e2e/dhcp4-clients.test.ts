@@ -32,7 +32,7 @@ import {
   type Prerequisite,
 } from "./lib/netns.ts";
 import { readDhcp4Pcap, startCapture, stopCapture, type Dhcp4Seen } from "./lib/pcap.ts";
-import { perfdhcpStats, type PerfdhcpStats } from "./lib/perfdhcp.ts";
+import { perfdhcp4Args, perfdhcpStats, type PerfdhcpStats } from "./lib/perfdhcp.ts";
 import {
   leaseRow,
   leaseSet,
@@ -384,22 +384,7 @@ async function perfdhcpRun(
   opts: { rate: number; seconds: number; clients: number; seed: number; capture: string },
 ): Promise<{ stats: PerfdhcpStats[]; acks: Dhcp4Seen[] }> {
   const tcpdump = await startCapture(bed, ns, ifname, opts.capture);
-  const perf = bed.spawn(`perfdhcp (${opts.capture})`, ns, "perfdhcp", [
-    "-4",
-    "-l",
-    ifname,
-    "-r",
-    String(opts.rate),
-    "-p",
-    String(opts.seconds),
-    "-R",
-    String(opts.clients),
-    "-s",
-    String(opts.seed),
-    "-W",
-    "1000000",
-    "all",
-  ]);
+  const perf = bed.spawn(`perfdhcp (${opts.capture})`, ns, "perfdhcp", perfdhcp4Args(ifname, opts));
   const exited = await perf.waitExit((opts.seconds + 20) * 1000);
   await new Promise((r) => setTimeout(r, 300));
   await stopCapture(tcpdump);

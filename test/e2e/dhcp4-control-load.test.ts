@@ -56,7 +56,7 @@ import { fileURLToPath } from "node:url";
 import { requirePrerequisites, run, TestBed, type Prerequisite, type Proc } from "./lib/netns.ts";
 import { leaseSet, readLeaseRows, ServerConfig, startServer } from "./lib/nestor.ts";
 import { readPcapFrames, startCapture, stopCapture } from "./lib/pcap.ts";
-import { exchangeStats, perfdhcpStats, type PerfdhcpStats } from "./lib/perfdhcp.ts";
+import { exchangeStats, perfdhcp4Args, perfdhcpStats, type PerfdhcpStats } from "./lib/perfdhcp.ts";
 
 const IPROUTE: Prerequisite = { program: "ip", debianPackage: "iproute2" };
 const PERFDHCP: Prerequisite = { program: "perfdhcp", debianPackage: "kea-admin" };
@@ -267,22 +267,12 @@ function startPerfdhcp(
   label: string,
   opts: { rate: number; seconds: number; seed: number },
 ): Proc {
-  return bed.spawn(`perfdhcp (${label})`, ns, "perfdhcp", [
-    "-4",
-    "-l",
-    ifname,
-    "-r",
-    String(opts.rate),
-    "-p",
-    String(opts.seconds),
-    "-R",
-    String(CLIENTS),
-    "-s",
-    String(opts.seed),
-    "-W",
-    "1000000",
-    "all",
-  ]);
+  return bed.spawn(
+    `perfdhcp (${label})`,
+    ns,
+    "perfdhcp",
+    perfdhcp4Args(ifname, { ...opts, clients: CLIENTS }),
+  );
 }
 
 /** Waits for perfdhcp to end (bounded) and reads its figures. */

@@ -46,3 +46,30 @@ export function exchangeStats(
   }
   return s;
 }
+
+/**
+ * perfdhcp -4's arguments for DORA at `rate`/s for `seconds` s from up to `clients` new clients
+ * (-R, -s for a repeatable choice of MAC addresses), acting as a relay from `ifname`'s address
+ * (giaddr), -W waiting 1 s after the last DISCOVER for late answers.
+ */
+export function perfdhcp4Args(
+  ifname: string,
+  o: { rate: number; seconds: number; clients: number; seed: number },
+): string[] {
+  return [
+    "-4",
+    "-l",
+    ifname,
+    "-r",
+    String(o.rate),
+    "-p",
+    String(o.seconds),
+    "-R",
+    String(o.clients),
+    "-s",
+    String(o.seed),
+    "-W",
+    "1000000",
+    "all",
+  ];
+}
