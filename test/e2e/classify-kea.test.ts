@@ -11,16 +11,12 @@
  * Needs root, iproute2 and kea-dhcp4 (Debian: kea-dhcp4-server).
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
-import { keaPrerequisite, keaThenNestor } from "./lib/kea.ts";
+import { keaPrerequisite, relayedQueriesToBoth } from "./lib/kea.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
 
-const RELAY = fileURLToPath(new URL("./lib/relay4-queries.ts", import.meta.url));
 const GIADDR = "198.51.100.254";
 const SERVER = "198.51.100.1";
 
@@ -183,24 +179,14 @@ test(
         { ns: serverNs, role: "s", address: `${SERVER}/24` },
         { ns: relayNs, role: "r", address: `${GIADDR}/24` },
       );
-      const queriesFile = join(bed.dir, "queries.json");
-      writeFileSync(queriesFile, JSON.stringify(QUERIES));
-      const { kea, nestor } = await keaThenNestor(
-        bed,
+      const { kea, nestor } = await relayedQueriesToBoth<Answer4>(bed, 4, {
         serverNs,
-        4,
-        (who) => {
-          const file = join(bed.dir, `${who}.json`);
-          writeFileSync(file, config(join(bed.dir, `${who}-leases.csv`), serverIf));
-          return file;
-        },
-        () => {
-          const args = [RELAY, GIADDR, SERVER, queriesFile];
-          return JSON.parse(
-            bed.exec(relayNs, process.execPath, args, 30_000),
-          ) as (Answer4 | null)[];
-        },
-      );
+        relayNs,
+        relayAddress: GIADDR,
+        server: SERVER,
+        queries: QUERIES,
+        config: (leaseFile) => config(leaseFile, serverIf),
+      });
 
       // What Kea answered is what this test expects (a check that the scenario shows something).
       const k = kea;

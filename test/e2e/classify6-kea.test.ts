@@ -12,16 +12,12 @@
  * Needs root, iproute2 and kea-dhcp6 (Debian: kea-dhcp6-server).
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
-import { keaPrerequisite, keaThenNestor } from "./lib/kea.ts";
+import { keaPrerequisite, relayedQueriesToBoth } from "./lib/kea.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
 
-const RELAY = fileURLToPath(new URL("./lib/relay6-queries.ts", import.meta.url));
 const RELAY_ADDR = "2001:db8:1::1";
 const SERVER = "2001:db8:1::2";
 
@@ -192,24 +188,14 @@ test(
       );
       bed.exec(serverNs, "ip", ["addr", "add", `${SERVER}/64`, "dev", serverIf, "nodad"]);
       bed.exec(relayNs, "ip", ["addr", "add", `${RELAY_ADDR}/64`, "dev", relayIf, "nodad"]);
-      const queriesFile = join(bed.dir, "queries.json");
-      writeFileSync(queriesFile, JSON.stringify(QUERIES));
-      const { kea, nestor } = await keaThenNestor(
-        bed,
+      const { kea, nestor } = await relayedQueriesToBoth<Answer6>(bed, 6, {
         serverNs,
-        6,
-        (who) => {
-          const file = join(bed.dir, `${who}.json`);
-          writeFileSync(file, config(join(bed.dir, `${who}-leases6.csv`), serverIf));
-          return file;
-        },
-        () => {
-          const args = [RELAY, RELAY_ADDR, SERVER, queriesFile];
-          return JSON.parse(
-            bed.exec(relayNs, process.execPath, args, 30_000),
-          ) as (Answer6 | null)[];
-        },
-      );
+        relayNs,
+        relayAddress: RELAY_ADDR,
+        server: SERVER,
+        queries: QUERIES,
+        config: (leaseFile) => config(leaseFile, serverIf),
+      });
 
       assert.deepEqual(kea[0]?.ias[0]?.leases, ["2001:db8:1::10 500 1000"], JSON.stringify(kea));
       assert.equal(kea[0]?.options["31"], "20010db8000000000000000000000123");

@@ -10,6 +10,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import { ipv6FromString } from "../../../src/dhcp/ioaddress.ts";
 import type { JsonObject, JsonValue } from "../../../src/hooks/types.ts";
@@ -339,4 +340,47 @@ export class LeaseFileKeaSuite {
     for (const k of this.keas) await k.stop();
     if (this.directory !== undefined) rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/** Where and what relayedQueriesToBoth sends. */
+export interface RelayedQueries {
+  serverNs: string;
+  /** The namespace the relay agent (relay4-queries.ts / relay6-queries.ts) runs in. */
+  relayNs: string;
+  /** The relay agent's address (giaddr, or the v6 relay's link address) and the server's. */
+  relayAddress: string;
+  server: string;
+  /** Query4[] or Query6[], sent one after the other. */
+  queries: readonly unknown[];
+  /** The configuration's text for a server whose lease file is `leaseFile`. */
+  config: (leaseFile: string) => string;
+}
+
+/**
+ * Kea, then Nestor, each in `serverNs` on the configuration `q.config` gives (each its own lease
+ * file in the bed's directory), each sent the same queries by the relay agent: the answers each
+ * gave, in order (null where there was none).
+ */
+export async function relayedQueriesToBoth<A>(
+  bed: TestBed,
+  family: Family,
+  q: RelayedQueries,
+): Promise<Record<Who, (A | null)[]>> {
+  const relay = fileURLToPath(new URL(`./relay${family}-queries.ts`, import.meta.url));
+  const queriesFile = join(bed.dir, "queries.json");
+  writeFileSync(queriesFile, JSON.stringify(q.queries));
+  return keaThenNestor(
+    bed,
+    q.serverNs,
+    family,
+    (who) => {
+      const file = join(bed.dir, `${who}.json`);
+      writeFileSync(file, q.config(join(bed.dir, `${who}-leases${family}.csv`)));
+      return file;
+    },
+    () => {
+      const args = [relay, q.relayAddress, q.server, queriesFile];
+      return JSON.parse(bed.exec(q.relayNs, process.execPath, args, 30_000)) as (A | null)[];
+    },
+  );
 }
