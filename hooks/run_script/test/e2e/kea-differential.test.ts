@@ -143,6 +143,21 @@ function byLease(a: Run, b: Run): number {
   return key(a).localeCompare(key(b));
 }
 
+/**
+ * Queries of different clients sent back to back (a REBIND and the DECLINE after it) may have
+ * their scripts' records land in either order, the scripts running concurrently: runs are grouped
+ * by client and message, and keep their time order within a group (sort is stable).
+ */
+function byQuery(a: Run, b: Run): number {
+  const key = (r: Run) =>
+    [
+      r.env.QUERY4_HWADDR ?? "",
+      r.env.QUERY4_CLIENT_ID ?? r.env.QUERY6_CLIENT_ID ?? "",
+      r.env.QUERY4_TYPE ?? r.env.QUERY6_TYPE ?? "",
+    ].join("|");
+  return key(a).localeCompare(key(b));
+}
+
 interface Comparison {
   problems: string[];
   /** Runs paired, values compared equal, values that differ as DIFFERENCES allow (with both). */
@@ -159,13 +174,12 @@ function compare(kea: Run[], nestor: Run[], differences: readonly Difference[]):
   const hooks = new Set([...kea, ...nestor].map((r) => r.hook));
   for (const hook of [...hooks].sort()) {
     // Leases reclaimed in one cycle come in the lease store's order, which for equal expiry
-    // times is each server's own: reclamation runs are paired by lease, the others by time.
+    // times is each server's own: reclamation runs are paired by lease, the others by query.
     const k = kea.filter((r) => r.hook === hook);
     const n = nestor.filter((r) => r.hook === hook);
-    if (RECLAIM_HOOKS.has(hook)) {
-      k.sort(byLease);
-      n.sort(byLease);
-    }
+    const order = RECLAIM_HOOKS.has(hook) ? byLease : byQuery;
+    k.sort(order);
+    n.sort(order);
     if (k.length !== n.length) {
       problems.push(`${hook}: Kea ran the script ${k.length} times, Nestor ${n.length}`);
       continue;
