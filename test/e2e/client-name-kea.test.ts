@@ -11,12 +11,15 @@
  * Needs root, iproute2 and kea-dhcp4 (Debian: kea-dhcp4-server).
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
+import { scriptVariables, writeEnvScript } from "./lib/env-script.ts";
+
 import { requireKeaHookLibrary } from "./lib/kea.ts";
+import { readCsvRows } from "./lib/nestor.ts";
 import { bin, requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
 
@@ -221,38 +224,12 @@ function config(s: Scenario, leaseFile: string, ifname: string, hook: Hook): str
 
 /** The last row of each address in a lease file: address -> hostname. */
 function hostnames(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = readFileSync(file, "utf8").trim().split("\n").slice(1);
-  for (const line of lines) {
-    const f = line.split(",");
-    out[f[0]!] = f[8]!;
-  }
-  return out;
+  const rows = readCsvRows(file, ["address", "hostname"]);
+  return Object.fromEntries(rows.map((r) => [r.address, r.hostname]));
 }
 
-/** The script run_script runs in both servers: its environment, to OUT/<ns time>.<hook>. */
-function writeScript(file: string, out: string): void {
-  mkdirSync(out, { recursive: true });
-  writeFileSync(file, `#!/bin/sh\n/bin/cat /proc/$$/environ > "${out}/$(/bin/date +%s%N).$1"\n`);
-  chmodSync(file, 0o755);
-}
-
-/**
- * What the hook callouts saw of names: for each script run, the hook, the query's transaction
- * id and every *_HOSTNAME variable; sorted, as the scripts run asynchronously.
- */
-function hookNames(out: string): string[] {
-  return readdirSync(out)
-    .map((n) => {
-      const vars: string[] = [n.split(".")[1]!];
-      for (const kv of readFileSync(join(out, n), "utf8").split("\0")) {
-        const name = kv.slice(0, kv.indexOf("="));
-        if (/HOSTNAME$|^QUERY[46]_(TXID|TRANSACTION_ID)$/.test(name)) vars.push(kv);
-      }
-      return vars.sort().join(" ");
-    })
-    .sort();
-}
+/** The variables of the script's runs compared: the query's transaction id, every host name. */
+const HOOK_NAMES = /HOSTNAME$|^QUERY4_TXID$/;
 
 async function run(
   bed: TestBed,
@@ -297,7 +274,7 @@ test(
         const hookOut = (who: string) => join(bed.dir, `hooks-${who}${n}`);
         const hook = (who: string): Hook => {
           const script = join(bed.dir, `hook-${who}${n}.sh`);
-          writeScript(script, hookOut(who));
+          writeEnvScript(script, hookOut(who));
           return { so, script };
         };
         const keaConfig = join(bed.dir, `kea${n}.json`);
@@ -341,8 +318,8 @@ test(
             );
           }
         });
-        const kh = hookNames(hookOut("kea"));
-        const nh = hookNames(hookOut("nestor"));
+        const kh = scriptVariables(hookOut("kea"), HOOK_NAMES);
+        const nh = scriptVariables(hookOut("nestor"), HOOK_NAMES);
         assert.ok(
           kh.some((r) => /LEASES4_AT0_HOSTNAME=\S/.test(r)),
           `${s.name}: Kea's callouts saw names: ${kh.join("\n")}`,

@@ -11,12 +11,15 @@
  * Needs root, iproute2 and kea-dhcp6 (Debian: kea-dhcp6-server).
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
+import { scriptVariables, writeEnvScript } from "./lib/env-script.ts";
+
 import { keaPrerequisite, keaThenNestor, requireKeaHookLibrary } from "./lib/kea.ts";
+import { readCsvRows } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
 
@@ -170,38 +173,12 @@ function config(s: Scenario, leaseFile: string, ifname: string, hook: Hook): str
 
 /** The last row of each lease in a lease file: "address/type" -> hostname. */
 function hostnames(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = readFileSync(file, "utf8").trim().split("\n").slice(1);
-  for (const line of lines) {
-    const f = line.split(",");
-    out[`${f[0]}/${f[6]}`] = f[11]!;
-  }
-  return out;
+  const rows = readCsvRows(file, ["address", "lease_type", "hostname"]);
+  return Object.fromEntries(rows.map((r) => [`${r.address}/${r.lease_type}`, r.hostname]));
 }
 
-/** The script run_script runs in both servers: its environment, to OUT/<ns time>.<hook>. */
-function writeScript(file: string, out: string): void {
-  mkdirSync(out, { recursive: true });
-  writeFileSync(file, `#!/bin/sh\n/bin/cat /proc/$$/environ > "${out}/$(/bin/date +%s%N).$1"\n`);
-  chmodSync(file, 0o755);
-}
-
-/**
- * What the hook callouts saw of names: for each script run, the hook, the query's transaction
- * id and every *_HOSTNAME variable; sorted, as the scripts run asynchronously.
- */
-function hookNames(out: string): string[] {
-  return readdirSync(out)
-    .map((n) => {
-      const vars: string[] = [n.split(".")[1]!];
-      for (const kv of readFileSync(join(out, n), "utf8").split("\0")) {
-        const name = kv.slice(0, kv.indexOf("="));
-        if (/HOSTNAME$|^QUERY[46]_(TXID|TRANSACTION_ID)$/.test(name)) vars.push(kv);
-      }
-      return vars.sort().join(" ");
-    })
-    .sort();
-}
+/** The variables of the script's runs compared: the query's transaction id, every host name. */
+const HOOK_NAMES = /HOSTNAME$|^QUERY6_TXID$/;
 
 test(
   "client names: nestor-dhcp6 answers option 39 and stores host names as Kea 2.2 does",
@@ -232,7 +209,7 @@ test(
           (who) => {
             const file = join(bed.dir, `${who}${n}.json`);
             const script = join(bed.dir, `hook-${who}${n}.sh`);
-            writeScript(script, hookOut(who));
+            writeEnvScript(script, hookOut(who));
             writeFileSync(file, config(s, leaseFile(who), serverIf, { so, script }));
             return file;
           },
@@ -255,8 +232,8 @@ test(
             );
           }
         });
-        const kh = hookNames(hookOut("kea"));
-        const nh = hookNames(hookOut("nestor"));
+        const kh = scriptVariables(hookOut("kea"), HOOK_NAMES);
+        const nh = scriptVariables(hookOut("nestor"), HOOK_NAMES);
         assert.ok(
           kh.some((r) => /LEASES6_AT0_HOSTNAME=\S/.test(r)),
           `${s.name}: Kea's callouts saw names: ${kh.join("\n")}`,

@@ -17,7 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test, type TestContext } from "node:test";
@@ -30,6 +30,12 @@ import {
   requireKeaHookLibrary,
   type Who,
 } from "../../../../test/e2e/lib/kea.ts";
+import {
+  countScriptRuns,
+  readScriptRuns,
+  writeEnvScript,
+  type ScriptRun,
+} from "../../../../test/e2e/lib/env-script.ts";
 import { bin, requirePrerequisites, TestBed, waitFor } from "../../../../test/e2e/lib/netns.ts";
 
 const CRAFT = fileURLToPath(new URL("./craft-client.ts", import.meta.url));
@@ -47,45 +53,15 @@ function prerequisites(family: 4 | 6): string {
   return requireKeaHookLibrary("libdhcp_run_script.so", "kea-common");
 }
 
-/** The script both servers run: it writes its environment to OUT/<ns time>.<hook>.<argc>. */
-function writeScript(file: string, out: string): void {
-  mkdirSync(out, { recursive: true });
-  writeFileSync(file, `#!/bin/sh\n/bin/cat /proc/$$/environ > "${out}/$(/bin/date +%s%N).$1.$#"\n`);
-  chmodSync(file, 0o755);
-}
-
-interface Run {
-  hook: string;
-  argc: number;
-  env: Record<string, string>;
-}
-
-function readRuns(out: string): Run[] {
-  return readdirSync(out)
-    .sort()
-    .map((n) => {
-      const [, hook, argc] = n.split(".");
-      const env: Record<string, string> = {};
-      for (const kv of readFileSync(join(out, n), "utf8").split("\0")) {
-        if (kv === "") continue;
-        const eq = kv.indexOf("=");
-        env[kv.slice(0, eq)] = kv.slice(eq + 1);
-      }
-      return { hook: hook!, argc: Number(argc), env };
-    });
-}
-
-function count(out: string, hook: string): number {
-  return readdirSync(out).filter((n) => n.split(".")[1] === hook).length;
-}
+type Run = ScriptRun;
 
 async function waitHook(bed: TestBed, out: string, hook: string, n = 1, ms = 30_000) {
   await waitFor(
     `${n} run(s) of the script for ${hook}`,
-    () => (count(out, hook) >= n ? true : undefined),
+    () => (countScriptRuns(out, hook) >= n ? true : undefined),
     ms,
     () =>
-      `runs: ${readRuns(out)
+      `runs: ${readScriptRuns(out)
         .map((r) => r.hook)
         .join(" ")}\n${bed.describe()}`,
   );
@@ -265,7 +241,7 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
           srvNs,
           4,
           (who) => {
-            writeScript(script, outOf(who));
+            writeEnvScript(script, outOf(who));
             const config = join(bed.dir, `${who}-dhcp4.json`);
             writeFileSync(
               config,
@@ -330,7 +306,7 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
             await waitHook(bed, out, "lease4_expire", 2); // A's declined lease, then B's
             await new Promise((r) => setTimeout(r, 1500)); // nothing else may follow
             await server.stop();
-            return readRuns(out);
+            return readScriptRuns(out);
           },
         );
         const udhcpcQuery = (r: Run) => r.env.QUERY4_GIADDR === "0.0.0.0";
@@ -388,7 +364,7 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
           srvNs,
           6,
           (who) => {
-            writeScript(script, outOf(who));
+            writeEnvScript(script, outOf(who));
             const config = join(bed.dir, `${who}-dhcp6.json`);
             writeFileSync(
               config,
@@ -450,7 +426,7 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
             await waitHook(bed, out, "lease6_expire", 2);
             await new Promise((r) => setTimeout(r, 1500));
             await server.stop();
-            return readRuns(out);
+            return readScriptRuns(out);
           },
         );
         const dhclientQuery = (r: Run) =>
