@@ -171,7 +171,8 @@ function addOption(env: Env, prefix: string, option: Option | undefined): void {
   put(env, `${prefix}_OPTION_${option.getType()}`, option.toHexString());
 }
 
-const PKT4_EMPTY = [
+/** What Kea gives of any query, v4 or v6. */
+const PKT_COMMON = [
   "TYPE",
   "TXID",
   "LOCAL_ADDR",
@@ -180,6 +181,21 @@ const PKT4_EMPTY = [
   "REMOTE_PORT",
   "IFACE_INDEX",
   "IFACE_NAME",
+] as const;
+
+function addPktCommon(env: Env, prefix: string, pkt: Pkt4 | Pkt6): void {
+  put(env, `${prefix}_TYPE`, pkt.getName());
+  put(env, `${prefix}_TXID`, pkt.getTransid());
+  put(env, `${prefix}_LOCAL_ADDR`, pkt.getLocalAddr());
+  put(env, `${prefix}_LOCAL_PORT`, pkt.getLocalPort());
+  put(env, `${prefix}_REMOTE_ADDR`, pkt.getRemoteAddr());
+  put(env, `${prefix}_REMOTE_PORT`, pkt.getRemotePort());
+  put(env, `${prefix}_IFACE_INDEX`, pkt.getIndex());
+  put(env, `${prefix}_IFACE_NAME`, pkt.getIface());
+}
+
+const PKT4_EMPTY = [
+  ...PKT_COMMON,
   "HOPS",
   "SECS",
   "FLAGS",
@@ -206,14 +222,7 @@ export function addPkt4(env: Env, prefix: string, pkt: Pkt4 | null | undefined):
     for (const f of PKT4_EMPTY) put(env, `${prefix}_${f}`, "");
     return;
   }
-  put(env, `${prefix}_TYPE`, pkt.getName());
-  put(env, `${prefix}_TXID`, pkt.getTransid());
-  put(env, `${prefix}_LOCAL_ADDR`, pkt.getLocalAddr());
-  put(env, `${prefix}_LOCAL_PORT`, pkt.getLocalPort());
-  put(env, `${prefix}_REMOTE_ADDR`, pkt.getRemoteAddr());
-  put(env, `${prefix}_REMOTE_PORT`, pkt.getRemotePort());
-  put(env, `${prefix}_IFACE_INDEX`, pkt.getIndex());
-  put(env, `${prefix}_IFACE_NAME`, pkt.getIface());
+  addPktCommon(env, prefix, pkt);
   put(env, `${prefix}_HOPS`, pkt.getHops());
   put(env, `${prefix}_SECS`, pkt.getSecs());
   put(env, `${prefix}_FLAGS`, pkt.getFlags());
@@ -234,14 +243,7 @@ export function addPkt4(env: Env, prefix: string, pkt: Pkt4 | null | undefined):
 }
 
 const PKT6_EMPTY = [
-  "TYPE",
-  "TXID",
-  "LOCAL_ADDR",
-  "LOCAL_PORT",
-  "REMOTE_ADDR",
-  "REMOTE_PORT",
-  "IFACE_INDEX",
-  "IFACE_NAME",
+  ...PKT_COMMON,
   "REMOTE_HWADDR",
   "REMOTE_HWADDR_TYPE",
   "PROTO",
@@ -257,14 +259,7 @@ export function addPkt6(env: Env, prefix: string, pkt: Pkt6 | null | undefined):
     for (const f of PKT6_EMPTY) put(env, `${prefix}_${f}`, "");
     return;
   }
-  put(env, `${prefix}_TYPE`, pkt.getName());
-  put(env, `${prefix}_TXID`, pkt.getTransid());
-  put(env, `${prefix}_LOCAL_ADDR`, pkt.getLocalAddr());
-  put(env, `${prefix}_LOCAL_PORT`, pkt.getLocalPort());
-  put(env, `${prefix}_REMOTE_ADDR`, pkt.getRemoteAddr());
-  put(env, `${prefix}_REMOTE_PORT`, pkt.getRemotePort());
-  put(env, `${prefix}_IFACE_INDEX`, pkt.getIndex());
-  put(env, `${prefix}_IFACE_NAME`, pkt.getIface());
+  addPktCommon(env, prefix, pkt);
   addHWAddr(env, `${prefix}_REMOTE_HWADDR`, null);
   put(env, `${prefix}_PROTO`, "UDP");
   addId(env, `${prefix}_CLIENT_ID`, pkt.getClientId()?.duid);
