@@ -169,19 +169,31 @@ function unregistered(handle: CalloutHandle): boolean {
   return user === null;
 }
 
+/**
+ * Whether the unregistered client must be moved from the subnet the server chose to the
+ * restricted one, logged when so.
+ */
+function moveToRestricted(
+  handle: CalloutHandle,
+  st: State,
+  target: Subnet4 | Subnet6,
+  chosen: Subnet4 | Subnet6 | null,
+): boolean {
+  if (chosen === target) return false;
+  st.log.debug(
+    DBG_TRACE,
+    "USER_CHK_RESTRICTED_SUBNET",
+    handle.getContext<string>(QUERY_USER_ID),
+    target.toText(),
+    chosen === null ? "none" : chosen.toText(),
+  );
+  return true;
+}
+
 export function select4(handle: CalloutHandle<"subnet4_select">, st: State): number {
   if (stopped(handle) || !unregistered(handle)) return 0;
   const target = restricted<Subnet4>(handle.getArgument("subnet4collection"));
-  if (target === null) return 0;
-  const chosen = handle.getArgument("subnet4");
-  if (chosen !== target) {
-    st.log.debug(
-      DBG_TRACE,
-      "USER_CHK_RESTRICTED_SUBNET",
-      handle.getContext<string>(QUERY_USER_ID),
-      target.toText(),
-      chosen === null ? "none" : chosen.toText(),
-    );
+  if (target !== null && moveToRestricted(handle, st, target, handle.getArgument("subnet4"))) {
     handle.setArgument("subnet4", target);
   }
   return 0;
@@ -190,16 +202,7 @@ export function select4(handle: CalloutHandle<"subnet4_select">, st: State): num
 export function select6(handle: CalloutHandle<"subnet6_select">, st: State): number {
   if (stopped(handle) || !unregistered(handle)) return 0;
   const target = restricted<Subnet6>(handle.getArgument("subnet6collection"));
-  if (target === null) return 0;
-  const chosen = handle.getArgument("subnet6");
-  if (chosen !== target) {
-    st.log.debug(
-      DBG_TRACE,
-      "USER_CHK_RESTRICTED_SUBNET",
-      handle.getContext<string>(QUERY_USER_ID),
-      target.toText(),
-      chosen === null ? "none" : chosen.toText(),
-    );
+  if (target !== null && moveToRestricted(handle, st, target, handle.getArgument("subnet6"))) {
     handle.setArgument("subnet6", target);
   }
   return 0;
