@@ -267,17 +267,7 @@ export class Dhcp4Srv {
       q.unpack();
     } catch (err) {
       if (!(err instanceof PacketParseError)) throw err;
-      ex.dropped = true;
-      this.stats4.parseFailed.add(1);
-      this.stats4.receiveDrop.add(1);
-      this.badLog.debug(
-        15,
-        "DHCP4_PACKET_DROP_0001",
-        q.iface,
-        q.remoteAddr,
-        q.localAddr,
-        err.message,
-      );
+      this.dropMalformed(ex, err.message);
       return;
     }
     // Kea's Option4ClientFqdn refuses a truncated option, N and S both set or a malformed name,
@@ -285,19 +275,16 @@ export class Dhcp4Srv {
     const fqdn = q.getNonCopiedOption(DHO.FQDN);
     if (fqdn === undefined) return;
     ex.fqdn = parseFqdn4(fqdn.getData());
-    if (ex.fqdn === null) {
-      ex.dropped = true;
-      this.stats4.parseFailed.add(1);
-      this.stats4.receiveDrop.add(1);
-      this.badLog.debug(
-        15,
-        "DHCP4_PACKET_DROP_0001",
-        q.iface,
-        q.remoteAddr,
-        q.localAddr,
-        "invalid Client FQDN option (81)",
-      );
-    }
+    if (ex.fqdn === null) this.dropMalformed(ex, "invalid Client FQDN option (81)");
+  }
+
+  /** A query that does not parse: dropped, counted, logged (Kea's DHCP4_PACKET_DROP_0001). */
+  private dropMalformed(ex: Exchange4, reason: string): void {
+    const q = ex.query;
+    ex.dropped = true;
+    this.stats4.parseFailed.add(1);
+    this.stats4.receiveDrop.add(1);
+    this.badLog.debug(15, "DHCP4_PACKET_DROP_0001", q.iface, q.remoteAddr, q.localAddr, reason);
   }
 
   /** Counts the query and drops what this server does not answer (Kea's accept()). */
