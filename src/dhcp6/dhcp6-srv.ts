@@ -298,17 +298,7 @@ export class Dhcp6Srv {
       q.unpack();
     } catch (err) {
       if (!(err instanceof PacketParseError)) throw err;
-      ex.dropped = true;
-      this.stats6.parseFailed.add(1);
-      this.stats6.receiveDrop.add(1);
-      this.badLog.debug(
-        15,
-        "DHCP6_PACKET_DROP_PARSE_FAIL",
-        q.iface,
-        q.remoteAddr,
-        q.localAddr,
-        err.message,
-      );
+      this.dropMalformed(ex, err.message);
       return;
     }
     // Kea's Option6ClientFqdn refuses an empty option, N and S both set or a malformed name,
@@ -316,19 +306,23 @@ export class Dhcp6Srv {
     const fqdn = q.getNonCopiedOption(D6O.CLIENT_FQDN);
     if (fqdn === undefined) return;
     ex.fqdn = parseFqdn6(fqdn.getData());
-    if (ex.fqdn === null) {
-      ex.dropped = true;
-      this.stats6.parseFailed.add(1);
-      this.stats6.receiveDrop.add(1);
-      this.badLog.debug(
-        15,
-        "DHCP6_PACKET_DROP_PARSE_FAIL",
-        q.iface,
-        q.remoteAddr,
-        q.localAddr,
-        "invalid Client FQDN option (39)",
-      );
-    }
+    if (ex.fqdn === null) this.dropMalformed(ex, "invalid Client FQDN option (39)");
+  }
+
+  /** A query that does not parse: dropped, counted, logged (Kea's DHCP6_PACKET_DROP_PARSE_FAIL). */
+  private dropMalformed(ex: Exchange6, reason: string): void {
+    const q = ex.query;
+    ex.dropped = true;
+    this.stats6.parseFailed.add(1);
+    this.stats6.receiveDrop.add(1);
+    this.badLog.debug(
+      15,
+      "DHCP6_PACKET_DROP_PARSE_FAIL",
+      q.iface,
+      q.remoteAddr,
+      q.localAddr,
+      reason,
+    );
   }
 
   /**
