@@ -258,3 +258,60 @@ export class LeaseJournal {
     }
   }
 }
+
+/**
+ * What the v4 and v6 memfile stores say of their lease file, all the journal's: a store extends
+ * this and opens its journal once its own indexes exist.
+ */
+export abstract class JournaledLeaseStore {
+  /** The lease file, group commit and cleanup. */
+  protected readonly journal: LeaseJournal;
+
+  protected constructor(journal: LeaseJournal) {
+    this.journal = journal;
+  }
+
+  get persist(): boolean {
+    return this.journal.persist;
+  }
+
+  /** The lease file ("" when not persistent). */
+  get file(): string {
+    return this.journal.file;
+  }
+
+  get lfcInterval(): number {
+    return this.journal.lfcInterval;
+  }
+
+  get maxRowErrors(): number {
+    return this.journal.maxRowErrors;
+  }
+
+  /** Bad rows skipped while loading, over all files. */
+  get loadRowErrors(): number {
+    return this.journal.loadRowErrors;
+  }
+
+  /** The last background cleanup's result (null before the first one ends). */
+  get lastCleanup(): LfcResult | Error | null {
+    return this.journal.lastCleanup;
+  }
+
+  get pendingWrites(): number {
+    return this.journal.pendingWrites;
+  }
+
+  flush(): void {
+    this.journal.flush();
+  }
+
+  /** Starts a lease file cleanup now (see LeaseJournal.runCleanup). */
+  runCleanup(): Promise<LfcResult> | null {
+    return this.journal.runCleanup();
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+}

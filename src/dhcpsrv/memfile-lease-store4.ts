@@ -22,7 +22,7 @@ import { formatLease4Row } from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { loadLeaseFiles4 } from "./lease-files4.ts";
-import { LeaseJournal } from "./lease-journal.ts";
+import { JournaledLeaseStore, LeaseJournal } from "./lease-journal.ts";
 import { type LeaseStatsRow, type LeaseStore4, NoSuchLease } from "./lease-store.ts";
 import type { BeforeStep, LfcResult } from "./lfc.ts";
 
@@ -147,10 +147,7 @@ function addressKey(address: string | number): number {
   return n < 0 ? Number.NaN : n | 0;
 }
 
-export class MemfileLeaseStore4 implements LeaseStore4 {
-  /** The lease file, group commit and cleanup (lease-journal.ts). */
-  private readonly journal: LeaseJournal;
-
+export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStore4 {
   private readonly byAddress = new Map<number, Entry>();
   private readonly byHwAddr: SubnetIndex = new Map();
   private readonly byClientId: SubnetIndex = new Map();
@@ -159,38 +156,11 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
   private readonly expiry = new LeaseExpiryQueue<Entry>();
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
-    this.journal = new LeaseJournal(config, hooks, 4, DEFAULT_LEASE_FILE4);
+    super(new LeaseJournal(config, hooks, 4, DEFAULT_LEASE_FILE4));
     this.journal.open(loadLeaseFiles4, (leases) => {
       for (const [key, lease] of leases) this.insert(new Entry(lease, key));
       this.expiry.rebuild(this.byAddress.values(), expiryOf);
     });
-  }
-
-  get persist(): boolean {
-    return this.journal.persist;
-  }
-
-  /** The lease file ("" when not persistent). */
-  get file(): string {
-    return this.journal.file;
-  }
-
-  get lfcInterval(): number {
-    return this.journal.lfcInterval;
-  }
-
-  get maxRowErrors(): number {
-    return this.journal.maxRowErrors;
-  }
-
-  /** Bad rows skipped while loading, over all files. */
-  get loadRowErrors(): number {
-    return this.journal.loadRowErrors;
-  }
-
-  /** The last background cleanup's result (null before the first one ends). */
-  get lastCleanup(): LfcResult | Error | null {
-    return this.journal.lastCleanup;
   }
 
   /**
@@ -353,23 +323,6 @@ export class MemfileLeaseStore4 implements LeaseStore4 {
 
   private append(row: string): void {
     this.journal.append(row);
-  }
-
-  get pendingWrites(): number {
-    return this.journal.pendingWrites;
-  }
-
-  flush(): void {
-    this.journal.flush();
-  }
-
-  /** Starts a lease file cleanup now (see LeaseJournal.runCleanup). */
-  runCleanup(): Promise<LfcResult> | null {
-    return this.journal.runCleanup();
-  }
-
-  close(): Promise<void> {
-    return this.journal.close();
   }
 }
 

@@ -17,11 +17,10 @@ import { InvalidOperation } from "../util/errors.ts";
 import { formatLease6Row } from "./csv-lease-file6.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { loadLeaseFiles6 } from "./lease-files6.ts";
-import { LeaseJournal } from "./lease-journal.ts";
+import { JournaledLeaseStore, LeaseJournal } from "./lease-journal.ts";
 import { NoSuchLease } from "./lease-store.ts";
 import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
 import { INFINITY_LFT, type Lease6, LeaseState } from "./lease6.ts";
-import type { LfcResult } from "./lfc.ts";
 import type { MemfileConfig, MemfileHooks } from "./memfile-lease-store4.ts";
 
 export type { MemfileConfig, MemfileHooks };
@@ -72,10 +71,7 @@ function hexOf(bytes: Uint8Array): string {
   ).toString("hex");
 }
 
-export class MemfileLeaseStore6 implements LeaseStore6 {
-  /** The lease file, group commit and cleanup (lease-journal.ts). */
-  private readonly journal: LeaseJournal;
-
+export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStore6 {
   private readonly byAddress = new Map<string, Entry>();
   /** A client's one lease, or a Set of its leases (most clients hold one or two). */
   private readonly byDuid = new Map<string, Entry | Set<Entry>>();
@@ -85,38 +81,11 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
   private readonly expiry = new LeaseExpiryQueue<Entry>();
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
-    this.journal = new LeaseJournal(config, hooks, 6, DEFAULT_LEASE_FILE6);
+    super(new LeaseJournal(config, hooks, 6, DEFAULT_LEASE_FILE6));
     this.journal.open(loadLeaseFiles6, (leases) => {
       for (const [key, lease] of leases) this.insert(new Entry(lease, key));
       this.expiry.rebuild(this.byAddress.values(), expiryOf);
     });
-  }
-
-  get persist(): boolean {
-    return this.journal.persist;
-  }
-
-  /** The lease file ("" when not persistent). */
-  get file(): string {
-    return this.journal.file;
-  }
-
-  get lfcInterval(): number {
-    return this.journal.lfcInterval;
-  }
-
-  get maxRowErrors(): number {
-    return this.journal.maxRowErrors;
-  }
-
-  /** Bad rows skipped while loading, over all files. */
-  get loadRowErrors(): number {
-    return this.journal.loadRowErrors;
-  }
-
-  /** The last background cleanup's result (null before the first one ends). */
-  get lastCleanup(): LfcResult | Error | null {
-    return this.journal.lastCleanup;
   }
 
   /**
@@ -313,23 +282,6 @@ export class MemfileLeaseStore6 implements LeaseStore6 {
 
   private append(row: string): void {
     this.journal.append(row);
-  }
-
-  get pendingWrites(): number {
-    return this.journal.pendingWrites;
-  }
-
-  flush(): void {
-    this.journal.flush();
-  }
-
-  /** Starts a lease file cleanup now (see LeaseJournal.runCleanup). */
-  runCleanup(): Promise<LfcResult> | null {
-    return this.journal.runCleanup();
-  }
-
-  close(): Promise<void> {
-    return this.journal.close();
   }
 }
 
