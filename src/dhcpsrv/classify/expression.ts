@@ -608,17 +608,7 @@ class Parser {
       get = (p) => p.getNonCopiedOption(82)?.getOption(code);
     } else {
       if (universe !== 6) throw new ExpressionError("relay6 can only be used in DHCPv6.", head.at);
-      this.expect(T.LBRACKET);
-      const levelTok = this.expect(T.INTEGER, "a nesting level");
-      const level = Number(levelTok.text);
-      if (level < -32 || level > 31) {
-        throw new ExpressionError(
-          `Nest level has invalid value in ${levelTok.text}. Allowed range: -32..31`,
-          levelTok.at,
-        );
-      }
-      this.expect(T.RBRACKET);
-      this.expect(T.DOT);
+      const level = this.relay6Level();
       this.expectWord("option");
       // Kea takes codes only here, not names.
       [code, stringType] = this.optionCode("dhcp6", false);
@@ -869,12 +859,8 @@ class Parser {
     };
   }
 
-  /** `relay6[L].peeraddr` / `.linkaddr` (Kea's TokenRelay6Field): "" when there is no such relay. */
-  private relay6Field(): StringFn {
-    const head = this.next();
-    if (this.o.universe !== 6) {
-      throw new ExpressionError("relay6 can only be used in DHCPv6.", head.at);
-    }
+  /** `[L].` after relay6: the nesting level, -32..31 as Kea allows (negative counts from the client). */
+  private relay6Level(): number {
     this.expect(T.LBRACKET);
     const levelTok = this.expect(T.INTEGER, "a nesting level");
     const level = Number(levelTok.text);
@@ -886,6 +872,16 @@ class Parser {
     }
     this.expect(T.RBRACKET);
     this.expect(T.DOT);
+    return level;
+  }
+
+  /** `relay6[L].peeraddr` / `.linkaddr` (Kea's TokenRelay6Field): "" when there is no such relay. */
+  private relay6Field(): StringFn {
+    const head = this.next();
+    if (this.o.universe !== 6) {
+      throw new ExpressionError("relay6 can only be used in DHCPv6.", head.at);
+    }
+    const level = this.relay6Level();
     const field = this.next().text;
     return (p) => {
       const relays = (p as Pkt6).relayInfo;
