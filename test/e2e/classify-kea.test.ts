@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { keaPrerequisite, relayedQueriesToBoth } from "./lib/kea.ts";
+import { keaPrerequisite, relayedQueriesToBoth, serverRelayLink } from "./lib/kea.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
 
@@ -173,12 +173,7 @@ test(
     requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(4)]);
     const bed = new TestBed("classification: nestor-dhcp4 and kea-dhcp4 side by side");
     try {
-      const serverNs = bed.namespace("srv");
-      const relayNs = bed.namespace("rly");
-      const { a: serverIf } = bed.link(
-        { ns: serverNs, role: "s", address: `${SERVER}/24` },
-        { ns: relayNs, role: "r", address: `${GIADDR}/24` },
-      );
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER, GIADDR, 24);
       const { kea, nestor } = await relayedQueriesToBoth<Answer4>(bed, 4, {
         serverNs,
         relayNs,

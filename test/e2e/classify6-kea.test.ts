@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { keaPrerequisite, relayedQueriesToBoth } from "./lib/kea.ts";
+import { keaPrerequisite, relayedQueriesToBoth, serverRelayLink } from "./lib/kea.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
 
@@ -180,14 +180,7 @@ test(
     requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
     const bed = new TestBed("classification v6: nestor-dhcp6 and kea-dhcp6 side by side", "n6e");
     try {
-      const serverNs = bed.namespace("srv");
-      const relayNs = bed.namespace("rly");
-      const { a: serverIf, b: relayIf } = bed.link(
-        { ns: serverNs, role: "s" },
-        { ns: relayNs, role: "r" },
-      );
-      bed.exec(serverNs, "ip", ["addr", "add", `${SERVER}/64`, "dev", serverIf, "nodad"]);
-      bed.exec(relayNs, "ip", ["addr", "add", `${RELAY_ADDR}/64`, "dev", relayIf, "nodad"]);
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER, RELAY_ADDR, 64);
       const { kea, nestor } = await relayedQueriesToBoth<Answer6>(bed, 6, {
         serverNs,
         relayNs,

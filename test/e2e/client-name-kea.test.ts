@@ -17,8 +17,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
 import { scriptVariables, writeEnvScript } from "./lib/env-script.ts";
-
-import { requireKeaHookLibrary } from "./lib/kea.ts";
+import { requireKeaHookLibrary, serverRelayLink } from "./lib/kea.ts";
 import { readCsvRows } from "./lib/nestor.ts";
 import { bin, requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
@@ -259,12 +258,7 @@ test(
     const so = requireKeaHookLibrary("libdhcp_run_script.so", "kea-common");
     const bed = new TestBed("client names: nestor-dhcp4 and kea-dhcp4 side by side");
     try {
-      const serverNs = bed.namespace("srv");
-      const relayNs = bed.namespace("rly");
-      const { a: serverIf } = bed.link(
-        { ns: serverNs, role: "s", address: `${SERVER}/24` },
-        { ns: relayNs, role: "r", address: `${GIADDR}/24` },
-      );
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER, GIADDR, 24);
       const problems: string[] = [];
       for (const [n, s] of SCENARIOS.entries()) {
         const queriesFile = join(bed.dir, `queries${n}.json`);

@@ -17,8 +17,12 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
 import { scriptVariables, writeEnvScript } from "./lib/env-script.ts";
-
-import { keaPrerequisite, keaThenNestor, requireKeaHookLibrary } from "./lib/kea.ts";
+import {
+  keaPrerequisite,
+  keaThenNestor,
+  requireKeaHookLibrary,
+  serverRelayLink,
+} from "./lib/kea.ts";
 import { readCsvRows } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
@@ -188,14 +192,7 @@ test(
     const so = requireKeaHookLibrary("libdhcp_run_script.so", "kea-common");
     const bed = new TestBed("client names v6: nestor-dhcp6 and kea-dhcp6 side by side", "n6e");
     try {
-      const serverNs = bed.namespace("srv");
-      const relayNs = bed.namespace("rly");
-      const { a: serverIf, b: relayIf } = bed.link(
-        { ns: serverNs, role: "s" },
-        { ns: relayNs, role: "r" },
-      );
-      bed.exec(serverNs, "ip", ["addr", "add", `${SERVER}/64`, "dev", serverIf, "nodad"]);
-      bed.exec(relayNs, "ip", ["addr", "add", `${RELAY_ADDR}/64`, "dev", relayIf, "nodad"]);
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER, RELAY_ADDR, 64);
       const problems: string[] = [];
       for (const [n, s] of SCENARIOS.entries()) {
         const queriesFile = join(bed.dir, `queries${n}.json`);

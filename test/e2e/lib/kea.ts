@@ -357,6 +357,29 @@ export interface RelayedQueries {
 }
 
 /**
+ * The side-by-side tests' link: a server namespace and a relay agent's namespace joined by a veth
+ * pair, `server` and `relay` configured on its ends (IPv6 addresses without duplicate address
+ * detection, usable at once).
+ */
+export function serverRelayLink(
+  bed: TestBed,
+  server: string,
+  relay: string,
+  prefixLen: number,
+): { serverNs: string; relayNs: string; serverIf: string } {
+  const serverNs = bed.namespace("srv");
+  const relayNs = bed.namespace("rly");
+  const { a: serverIf, b: relayIf } = bed.link(
+    { ns: serverNs, role: "s" },
+    { ns: relayNs, role: "r" },
+  );
+  const flags = server.includes(":") ? ["nodad"] : [];
+  bed.exec(serverNs, "ip", ["addr", "add", `${server}/${prefixLen}`, "dev", serverIf, ...flags]);
+  bed.exec(relayNs, "ip", ["addr", "add", `${relay}/${prefixLen}`, "dev", relayIf, ...flags]);
+  return { serverNs, relayNs, serverIf };
+}
+
+/**
  * Kea, then Nestor, each in `serverNs` on the configuration `q.config` gives (each its own lease
  * file in the bed's directory), each sent the same queries by the relay agent: the answers each
  * gave, in order (null where there was none).
