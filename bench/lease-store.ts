@@ -18,8 +18,8 @@ import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { HWAddr } from "../src/dhcp/hwaddr.ts";
 import { ipv4ToString } from "../src/dhcp/ioaddress.ts";
-import { Lease4 } from "../src/dhcpsrv/lease.ts";
-import { MemfileLeaseStore4 } from "../src/dhcpsrv/memfile-lease-store4.ts";
+import { Lease4 } from "../src/dhcpsrv/leases/lease4.ts";
+import { MemfileLeaseStore4 } from "../src/dhcpsrv/leases/memfile-lease-store4.ts";
 
 const leasesArg = process.argv.indexOf("--leases");
 const LOAD_LEASES = leasesArg > 0 ? Number(process.argv[leasesArg + 1]) : 100_000;

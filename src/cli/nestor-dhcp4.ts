@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** nestor-dhcp4: the DHCPv4 server, with Kea's flags (see server-main.ts). */
-import { buildDhcp4Model } from "../dhcpsrv/cfg4.ts";
+import { buildDhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import { Dhcp4Server, VERSION } from "../dhcp4/server.ts";
 import { runServerCli } from "./server-main.ts";
 

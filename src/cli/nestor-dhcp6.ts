@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** nestor-dhcp6: the DHCPv6 server, with Kea's flags (see server-main.ts). */
-import { buildDhcp6Model } from "../dhcpsrv/cfg6.ts";
+import { buildDhcp6Model } from "../dhcpsrv/model/cfg6.ts";
 import { Dhcp6Server, VERSION } from "../dhcp6/server.ts";
 import { runServerCli } from "./server-main.ts";
 

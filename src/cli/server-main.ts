@@ -14,6 +14,7 @@ import type { LoadedConfig } from "../dhcpsrv/config/index.ts";
 import { loadConfigFile } from "../dhcpsrv/config/index.ts";
 import { parseHooksLibraries } from "../hooks/config.ts";
 import { HooksManager } from "../hooks/hooks-manager.ts";
+import { registerProduct } from "../dhcpsrv/runtime/product.ts";
 import { defaultLogManager, type LogManager } from "../log/logger.ts";
 
 /** The running server as the command line sees it. */
@@ -153,6 +154,7 @@ export async function runServerCli<F extends 4 | 6>(spec: ServerCliSpec<F>): Pro
 
 /** -t: the file, the model built from it, and its hook libraries (imported, version checked). */
 async function check<F extends 4 | 6>(spec: ServerCliSpec<F>, file: string): Promise<number> {
+  registerProduct();
   try {
     const loaded = loadConfigFile(file, spec.family);
     spec.buildModel(loaded, file);

@@ -1,12 +1,23 @@
 /**
  * Parsing of option lists (Kea's LibDHCP::unpackOptions4/6). Offsets in errors are absolute
  * positions in the buffer being parsed, so the packet parser can report them as they are.
+ *
+ * Also the factory table (Kea's LibDHCP option factories): this module imports the dedicated
+ * option classes and installs them, with the parsers, into option-definition.ts, which builds
+ * options without importing them. Whatever parses or builds options (the packets, option-data,
+ * the public entry points) imports this module, so the table is installed before first use.
  */
 import { PacketParseError } from "./errors.ts";
 import { Option } from "./option.ts";
 import type { UniverseValue } from "./option.ts";
-import { OptionVendor } from "./option-vendor.ts";
+import { OptionClientFqdn } from "./option-client-fqdn.ts";
+import { setOptionFactory } from "./option-definition.ts";
 import type { OptionDefLookup } from "./option-definition.ts";
+import { OptionVendor, vendorSpace } from "./option-vendor.ts";
+import { Option6IA, Option6IAAddr, Option6IAPrefix } from "./option6-ia.ts";
+import { Option6StatusCode } from "./option6-status-code.ts";
+
+export { vendorSpace };
 
 /** Sub-options nested deeper than this are refused (bounds recursion on hostile input). */
 export const MAX_OPTION_DEPTH = 32;
@@ -14,11 +25,6 @@ export const MAX_OPTION_DEPTH = 32;
 export const DHCP4_OPTION_SPACE = "dhcp4";
 export const DHCP6_OPTION_SPACE = "dhcp6";
 export const VENDOR_ENCAPSULATED_OPTION_SPACE = "vendor-encapsulated-options-space";
-
-/** Space of the sub-options of a vendor option with this enterprise number. */
-export function vendorSpace(enterpriseId: number): string {
-  return `vendor-${enterpriseId}`;
-}
 
 /**
  * Parses the options in buf[start..end) of an option space. In "dhcp4" (and, as Kea does, in
@@ -101,3 +107,15 @@ export function createOption(
   }
   out.push(def.optionFactory(buf, start, end, defs, depth));
 }
+
+setOptionFactory({
+  ia: (def, data) => new Option6IA(def, data),
+  iaAddr: (def, data) => new Option6IAAddr(def, data),
+  iaPrefix: (def, data) => new Option6IAPrefix(def, data),
+  statusCode: (def, data) => new Option6StatusCode(def, data),
+  vendor: (def, data) => new OptionVendor(def, data),
+  clientFqdn: (def, data) => new OptionClientFqdn(def, def.universe, data),
+  vendorFromWire: (def, buf, start, end, defs, depth) =>
+    OptionVendor.fromWire(def, buf, start, end, defs, depth),
+  unpackOptions,
+});

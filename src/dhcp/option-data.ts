@@ -24,6 +24,8 @@ import { OptionCustom } from "./option-custom.ts";
 import { OptionDefinition } from "./option-definition.ts";
 import type { OptionDefConfig, OptionDefLookup } from "./option-definition.ts";
 import { getLastResortOptionDefs, getStdOptionDefs } from "./std-option-defs.ts";
+// Installs the dedicated option classes the definitions build (Option6IA, OptionVendor, ...).
+import "./libdhcp.ts";
 
 /** A Kea option-data entry. */
 export interface OptionDataConfig {

@@ -7,9 +7,14 @@ import { BadValue } from "./errors.ts";
 import { readU32, writeU32 } from "./ioaddress.ts";
 import type { Option } from "./option.ts";
 import { OptionCustom } from "./option-custom.ts";
+import { unpackSubOptions } from "./option-definition.ts";
 import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
-import { unpackOptions, vendorSpace } from "./libdhcp.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
+
+/** Space of the sub-options of a vendor option with this enterprise number. */
+export function vendorSpace(enterpriseId: number): string {
+  return `vendor-${enterpriseId}`;
+}
 
 export class OptionVendor extends OptionCustom {
   constructor(def: OptionDefinition, data: Uint8Array) {
@@ -90,7 +95,9 @@ export class OptionVendor extends OptionCustom {
     }
     if (end - start < 4) return null;
     const opt = new OptionVendor(def, buf.subarray(start, start + 4));
-    opt.adoptOptions(unpackOptions(6, opt.encapsulatedSpace, buf, start + 4, end, defs, depth + 1));
+    opt.adoptOptions(
+      unpackSubOptions(6, opt.encapsulatedSpace, buf, start + 4, end, defs, depth + 1),
+    );
     return opt;
   }
 
@@ -117,7 +124,7 @@ export class OptionVendor extends OptionCustom {
       const opt = new OptionVendor(def, buf.subarray(p, p + 4));
       const subEnd = p + 5 + buf[p + 4]!;
       opt.adoptOptions(
-        unpackOptions(4, opt.encapsulatedSpace, buf, p + 5, subEnd, defs, depth + 1),
+        unpackSubOptions(4, opt.encapsulatedSpace, buf, p + 5, subEnd, defs, depth + 1),
       );
       out.push(opt);
     }

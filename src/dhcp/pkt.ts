@@ -62,6 +62,9 @@ export abstract class Pkt {
 
   abstract toText(): string;
 
+  /** The message type (option 53 in v4, 0 when absent; the msg-type octet in v6). */
+  abstract getType(): number;
+
   // Kea-style accessors for the transport details.
   getLocalAddr(): string {
     return this.localAddr;

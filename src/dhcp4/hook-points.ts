@@ -6,9 +6,9 @@
 import type { Pkt4 } from "../dhcp/pkt4.ts";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
 import type { ServerHooks } from "../hooks/server-hooks.ts";
-import type { Lease4 } from "../dhcpsrv/lease.ts";
-import type { Subnet4 } from "../dhcpsrv/subnet4.ts";
-import type { Host4 } from "../dhcpsrv/host.ts";
+import type { Lease4 } from "../dhcpsrv/leases/lease4.ts";
+import type { Subnet4 } from "../dhcpsrv/model/subnet4.ts";
+import type { Host4 } from "../dhcpsrv/model/host4.ts";
 
 declare module "../hooks/types.ts" {
   interface HookArguments {

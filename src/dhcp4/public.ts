@@ -6,6 +6,6 @@
 import "./hook-points.ts";
 
 export { DHCP4_HOOK_NAMES, type Dhcp4HookName } from "./hook-points.ts";
-export { Lease4, LeaseState, INFINITY_LFT } from "../dhcpsrv/lease.ts";
-export { Subnet4, Pool4 } from "../dhcpsrv/subnet4.ts";
-export { Host4, IdentifierType } from "../dhcpsrv/host.ts";
+export { Lease4, LeaseState, INFINITY_LFT } from "../dhcpsrv/leases/lease4.ts";
+export { Subnet4, Pool4 } from "../dhcpsrv/model/subnet4.ts";
+export { Host4, IdentifierType } from "../dhcpsrv/model/host4.ts";

@@ -1,13 +1,13 @@
 /**
- * Reclamation of expired DHCPv4 leases: the shared cycle (src/dhcpsrv/reclaimer.ts) on the v4
+ * Reclamation of expired DHCPv4 leases: the shared cycle (src/dhcpsrv/leases/reclaimer.ts) on the v4
  * lease store, with the hook points lease4_expire and lease4_recover.
  */
 import type { HooksManager } from "../hooks/hooks-manager.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ExpiredLeasesProcessing } from "../dhcpsrv/config/types.ts";
-import type { Lease4 } from "../dhcpsrv/lease.ts";
-import type { LeaseStore4 } from "../dhcpsrv/lease-store.ts";
-import { LeaseReclaimer, type ReclaimTarget } from "../dhcpsrv/reclaimer.ts";
+import type { Lease4 } from "../dhcpsrv/leases/lease4.ts";
+import type { LeaseStore4 } from "../dhcpsrv/leases/lease-store4.ts";
+import { LeaseReclaimer, type ReclaimTarget } from "../dhcpsrv/leases/reclaimer.ts";
 import type { Dhcp4Hooks } from "./hook-points.ts";
 import type { Dhcp4Stats } from "./stats4.ts";
 

@@ -4,9 +4,9 @@
  * counters recounted from the lease store whenever a configuration is installed.
  */
 import { DHCPMessageType } from "../dhcp/constants.ts";
-import type { Dhcp4Model } from "../dhcpsrv/cfg4.ts";
-import { LeaseState, type Lease4 } from "../dhcpsrv/lease.ts";
-import type { LeaseStore4 } from "../dhcpsrv/lease-store.ts";
+import type { Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
+import { LeaseState, type Lease4 } from "../dhcpsrv/leases/lease4.ts";
+import type { LeaseStore4 } from "../dhcpsrv/leases/lease-store4.ts";
 import type { Observation } from "../stats/observation.ts";
 import { PacketStats } from "../stats/packet-stats.ts";
 import { subnetStatName, type StatsManager } from "../stats/stats-manager.ts";

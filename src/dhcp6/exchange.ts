@@ -1,19 +1,26 @@
 /**
  * The state of one DHCPv6 query while it is processed: the query, the response being built, the
  * subnet, the IAs and their lease decisions, and the callout handle that follows it through every
- * hook point. One shape for every packet: all fields are set in the constructor.
+ * hook point, and the server context it is processed under. One shape for every packet: all
+ * fields are set in the constructor.
  */
-import type { ClientFqdn, ClientName } from "../dhcpsrv/client-name.ts";
+import type { ClientFqdn, ClientName } from "../dhcpsrv/processing/client-name.ts";
+import type { HookPoint } from "../dhcpsrv/processing/hook-point.ts";
+import type { QueryCore } from "../dhcpsrv/processing/query-core.ts";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
 import { toColonHex } from "../dhcp/ioaddress.ts";
 import type { Option6IA } from "../dhcp/option6-ia.ts";
 import type { Pkt6 } from "../dhcp/pkt6.ts";
 import type { CalloutHandle } from "../hooks/callout-handle.ts";
 import type { CalloutManager } from "../hooks/callout-manager.ts";
-import type { ClientContext6, Hint6, Pick6 } from "../dhcpsrv/alloc-engine6.ts";
-import type { Host6 } from "../dhcpsrv/host6.ts";
-import type { Lease6 } from "../dhcpsrv/lease6.ts";
-import type { Subnet6 } from "../dhcpsrv/subnet6.ts";
+import type { AllocEngine6, ClientContext6, Hint6, Pick6 } from "../dhcpsrv/alloc/alloc-engine6.ts";
+import type { Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
+import type { Host6 } from "../dhcpsrv/model/host6.ts";
+import type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
+import type { Lease6 } from "../dhcpsrv/leases/lease6.ts";
+import type { Subnet6 } from "../dhcpsrv/model/subnet6.ts";
+import type { Dhcp6HookName } from "./hook-points.ts";
+import type { Dhcp6Stats } from "./stats6.ts";
 
 /** A received datagram with what the socket layer knows of it. */
 export interface Received6 {
@@ -35,6 +42,34 @@ export interface Reply6 {
   port: number;
   iface: string;
   ifindex: number;
+}
+
+/** The hook points a query goes through, each described once per server (src/dhcp6/dhcp6-srv.ts). */
+export type Points6 = Readonly<
+  Record<
+    Exclude<
+      Dhcp6HookName,
+      "dhcp6_srv_configured" | "host6_identifier" | "lease6_expire" | "lease6_recover"
+    >,
+    HookPoint<Exchange6>
+  >
+>;
+
+/**
+ * What the processing steps read of the server: one object per configuration (a reload makes a
+ * new one), so a query finishes under the configuration it started with.
+ */
+export interface Srv6 {
+  readonly model: Dhcp6Model;
+  /** The server's DUID (option 2). */
+  readonly serverDuid: Buffer;
+  readonly leases: LeaseStore6;
+  readonly engine: AllocEngine6;
+  readonly stats: Dhcp6Stats;
+  readonly core: QueryCore<Exchange6>;
+  readonly points: Points6;
+  /** -P: every reply goes to this port; undefined = 546 for clients, 547 for relays (Kea). */
+  readonly clientPort: number | undefined;
 }
 
 /** One IA_NA or IA_PD of the query and the IA of the same IAID in the response. */
@@ -64,6 +99,8 @@ export class IaWork {
 }
 
 export class Exchange6 {
+  /** The server context this query is processed under, from start to end. */
+  readonly srv: Srv6;
   readonly query: Pkt6;
   readonly gen: CalloutManager;
   handle: CalloutHandle | null;
@@ -100,7 +137,8 @@ export class Exchange6 {
   /** Seconds since the epoch when processing started. */
   now: number;
 
-  constructor(query: Pkt6, gen: CalloutManager, now: number) {
+  constructor(srv: Srv6, query: Pkt6, gen: CalloutManager, now: number) {
+    this.srv = srv;
     this.query = query;
     this.gen = gen;
     this.handle = null;
@@ -131,8 +169,13 @@ export class Exchange6 {
    * as it is, so the label is built only when a line is written.
    */
   toString(): string {
-    const d = this.query.getNonCopiedOption(1)?.getData();
-    const duid = d === undefined ? "no info" : toColonHex(d);
-    return `duid=[${duid}], tid=0x${this.query.transid.toString(16)}`;
+    return label6(this.query);
   }
+}
+
+/** Kea's v6 packet label for a packet alone (a class test that fails on it, an exchange). */
+export function label6(pkt: Pick<Pkt6, "transid" | "getNonCopiedOption">): string {
+  const d = pkt.getNonCopiedOption(1)?.getData();
+  const duid = d === undefined ? "no info" : toColonHex(d);
+  return `duid=[${duid}], tid=0x${pkt.transid.toString(16)}`;
 }

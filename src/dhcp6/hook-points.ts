@@ -6,8 +6,8 @@
 import type { Option6IA } from "../dhcp/option6-ia.ts";
 import type { Pkt6 } from "../dhcp/pkt6.ts";
 import type { ServerHooks } from "../hooks/server-hooks.ts";
-import type { Lease6 } from "../dhcpsrv/lease6.ts";
-import type { Subnet6 } from "../dhcpsrv/subnet6.ts";
+import type { Lease6 } from "../dhcpsrv/leases/lease6.ts";
+import type { Subnet6 } from "../dhcpsrv/model/subnet6.ts";
 
 declare module "../hooks/types.ts" {
   interface HookArguments {

@@ -7,6 +7,6 @@
 import "./hook-points.ts";
 
 export { DHCP6_HOOK_NAMES, type Dhcp6HookName } from "./hook-points.ts";
-export { Lease6, LeaseType6, LeaseState, INFINITY_LFT } from "../dhcpsrv/lease6.ts";
-export { Subnet6, Pool6, PdPool6 } from "../dhcpsrv/subnet6.ts";
-export { Host6 } from "../dhcpsrv/host6.ts";
+export { Lease6, LeaseType6, LeaseState, INFINITY_LFT } from "../dhcpsrv/leases/lease6.ts";
+export { Subnet6, Pool6, PdPool6 } from "../dhcpsrv/model/subnet6.ts";
+export { Host6 } from "../dhcpsrv/model/host6.ts";

@@ -1,15 +1,15 @@
 /**
  * Reclamation of expired DHCPv6 leases (addresses and prefixes): the shared cycle
- * (src/dhcpsrv/reclaimer.ts) on the v6 lease store, with the hook points lease6_expire
+ * (src/dhcpsrv/leases/reclaimer.ts) on the v6 lease store, with the hook points lease6_expire
  * (SKIP: the callout reclaimed the lease; `remove_lease` true when
  * flush-reclaimed-timer-wait-time is 0) and lease6_recover (SKIP: the declined lease is kept).
  */
 import type { HooksManager } from "../hooks/hooks-manager.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ExpiredLeasesProcessing } from "../dhcpsrv/config/types.ts";
-import type { Lease6 } from "../dhcpsrv/lease6.ts";
-import type { LeaseStore6 } from "../dhcpsrv/lease-store6.ts";
-import { LeaseReclaimer, type ReclaimTarget } from "../dhcpsrv/reclaimer.ts";
+import type { Lease6 } from "../dhcpsrv/leases/lease6.ts";
+import type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
+import { LeaseReclaimer, type ReclaimTarget } from "../dhcpsrv/leases/reclaimer.ts";
 import type { Dhcp6Hooks } from "./hook-points.ts";
 import type { Dhcp6Stats } from "./stats6.ts";
 

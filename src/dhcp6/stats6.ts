@@ -5,9 +5,9 @@
  * installed. `total-nas` and `total-pds` are big integers, as in Kea (a /64 pool is 2^64).
  */
 import { DHCPv6MessageType as M } from "../dhcp/constants.ts";
-import type { Dhcp6Model } from "../dhcpsrv/cfg6.ts";
-import { LeaseState, LeaseType6, type Lease6 } from "../dhcpsrv/lease6.ts";
-import type { LeaseStore6 } from "../dhcpsrv/lease-store6.ts";
+import type { Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
+import { LeaseState, LeaseType6, type Lease6 } from "../dhcpsrv/leases/lease6.ts";
+import type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
 import { StatType, type Observation } from "../stats/observation.ts";
 import { PacketStats } from "../stats/packet-stats.ts";
 import { subnetStatName, type StatsManager } from "../stats/stats-manager.ts";

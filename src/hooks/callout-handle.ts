@@ -13,13 +13,52 @@
  * replaced by null/undefined (a "null pointer"), and a null/undefined may be replaced by anything.
  * A violation throws ArgumentTypeError and leaves the old value in place.
  */
+import type { Logger } from "../log/logger.ts";
+import type { StatsManager } from "../stats/stats-manager.ts";
 import { InvalidOperation } from "../util/errors.ts";
 import { ArgumentTypeError, NoSuchArgument, NoSuchCalloutContext } from "./errors.ts";
 import { NextStep } from "./next-step.ts";
 import type { ParkingLotHandle } from "./parking-lot.ts";
-import type { CalloutManager } from "./callout-manager.ts";
-import type { LibraryHandle } from "./library-handle.ts";
-import type { HookArguments } from "./types.ts";
+import { ServerHooks } from "./server-hooks.ts";
+import type { CalloutResult, HookArguments, HookName, JsonObject, JsonValue } from "./types.ts";
+
+// The two handles refer to each other (a callout receives a CalloutHandle, whose
+// getLibraryHandle() returns a LibraryHandle, whose registerCallout() takes callouts), so they
+// live in one module; library-handle.ts re-exports LibraryHandle. What they need of their
+// generation is declared here as interfaces (HandleManager, CalloutRegistry) that
+// CalloutManager implements, so that this module does not import callout-manager.ts.
+
+export type Callout<K extends string = string> = (
+  handle: CalloutHandle<K>,
+) => CalloutResult | PromiseLike<CalloutResult>;
+
+/** A command handler registered with registerCommandCallout. */
+export type CommandCallout = Callout<"$command">;
+
+/**
+ * The generation a CalloutHandle belongs to, as the handle and the server see it through
+ * `handle.manager` (implemented by CalloutManager).
+ */
+export interface HandleManager {
+  readonly serverHooks: ServerHooks;
+  readonly generation: number;
+  calloutsPresent(index: number): boolean;
+  commandHandlersPresent(command: string): boolean;
+  callCallouts(index: number, handle: CalloutHandle): void | Promise<void>;
+  callCommandHandlers(command: string, handle: CalloutHandle): void | Promise<void>;
+  /** Runs context_destroy; a Promise only when a context_destroy callout is asynchronous. */
+  releaseHandle(handle: CalloutHandle): void | Promise<void>;
+  getLibraryHandle(index: number): LibraryHandle;
+  getParkingLotHandle(hookIndex: number): ParkingLotHandle;
+}
+
+/** The callout lists a LibraryHandle (de)registers into (implemented by CalloutManager). */
+export interface CalloutRegistry {
+  readonly serverHooks: ServerHooks;
+  registerCallout(libraryIndex: number, hookName: string, fn: Callout, name?: string): void;
+  deregisterCallout(libraryIndex: number, hookName: string, fn: Callout): boolean;
+  deregisterAllCallouts(libraryIndex: number, hookName: string): boolean;
+}
 
 // Resolved eagerly to unknown when K is not a declared hook, so that a handle typed for one hook
 // point is still a CalloutHandle (of string) for the framework's own code.
@@ -41,7 +80,7 @@ type ArgResult<K extends string, N extends string, T> =
 // @ts-expect-error TS2636: see above
 export class CalloutHandle<out K extends string = string> {
   /** The library generation this request started with; it keeps it to the end. */
-  readonly manager: CalloutManager;
+  readonly manager: HandleManager;
   private readonly args = new Map<string, unknown>();
   private status: number = NextStep.CONTINUE;
   private contexts: Map<number, Map<string, unknown>> | null = null;
@@ -55,7 +94,7 @@ export class CalloutHandle<out K extends string = string> {
   pending: Promise<void> | null = null;
   released = false;
 
-  constructor(manager: CalloutManager) {
+  constructor(manager: HandleManager) {
     this.manager = manager;
   }
 
@@ -220,6 +259,98 @@ export class CalloutHandle<out K extends string = string> {
     this.args.clear();
     this.contexts = null;
     this.status = NextStep.CONTINUE;
+  }
+}
+
+/**
+ * What a library sees of the framework: passed to load(), and returned by
+ * CalloutHandle.getLibraryHandle() inside its callouts. Bound to one library index, so a library
+ * can only (de)register its own callouts.
+ */
+export class LibraryHandle {
+  private readonly manager: CalloutRegistry;
+  private readonly index: number;
+  private readonly parameters: JsonObject | undefined;
+  private readonly makeLogger: (name: string) => Logger;
+  private readonly statistics: StatsManager;
+  readonly libraryPath: string;
+
+  constructor(
+    manager: CalloutRegistry,
+    index: number,
+    libraryPath: string,
+    parameters: JsonObject | undefined,
+    makeLogger: (name: string) => Logger,
+    statistics: StatsManager,
+  ) {
+    this.manager = manager;
+    this.index = index;
+    this.libraryPath = libraryPath;
+    this.parameters = parameters;
+    this.makeLogger = makeLogger;
+    this.statistics = statistics;
+  }
+
+  /** Appends fn after this library's other callouts on the hook; unknown hook: NoSuchHook. */
+  registerCallout<K extends HookName>(hookName: K, fn: Callout<K>): void;
+  registerCallout(hookName: string, fn: Callout): void;
+  registerCallout(hookName: string, fn: Callout): void {
+    this.manager.registerCallout(this.index, hookName, fn);
+  }
+
+  deregisterCallout(hookName: string, fn: Callout<never> | Callout): boolean {
+    return this.manager.deregisterCallout(this.index, hookName, fn as Callout);
+  }
+
+  deregisterAllCallouts(hookName: string): boolean {
+    return this.manager.deregisterAllCallouts(this.index, hookName);
+  }
+
+  /**
+   * Registers a handler for a control command, on the hook `$name` (hyphens become
+   * underscores); the hook is created if no library registered it before.
+   */
+  registerCommandCallout(command: string, fn: CommandCallout): void {
+    const hook = ServerHooks.commandToHookName(command);
+    this.manager.serverHooks.ensureHook(hook);
+    this.manager.registerCallout(this.index, hook, fn as Callout);
+  }
+
+  /** A parameter's JSON value from the configuration, or undefined when absent. */
+  getParameter(name: string): JsonValue | undefined {
+    const p = this.parameters;
+    return p !== undefined && Object.hasOwn(p, name) ? p[name] : undefined;
+  }
+
+  /** The whole `parameters` map, or undefined when the configuration had none. */
+  getParameters(): JsonObject | undefined {
+    return this.parameters;
+  }
+
+  getParameterNames(): string[] {
+    return this.parameters === undefined ? [] : Object.keys(this.parameters);
+  }
+
+  /** 1..n in configuration order (0 and POST_LIBRARY_INDEX are the server's own). */
+  getLibraryIndex(): number {
+    return this.index;
+  }
+
+  /**
+   * A logger named `<server logger>.<name>` (e.g. `nestor-dhcp4.my-library`); it follows the
+   * root logger's configuration unless the `loggers` configuration names it.
+   */
+  createLogger(name: string): Logger {
+    return this.makeLogger(name);
+  }
+
+  /**
+   * The server's statistics (Kea's `StatsMgr::instance()`): a library counts with
+   * `addValue("pkt4-receive-drop", 1)`, reads with `get(name)`, as the `statistic-*` commands
+   * show them. A HooksManager made without a server's statistics has a private set.
+   */
+  getStatistics(): StatsManager {
+    return this.statistics;
   }
 }
 

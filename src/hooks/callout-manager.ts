@@ -12,13 +12,13 @@
 import { InvalidOperation } from "../util/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { CalloutHandle } from "./callout-handle.ts";
+import type { Callout, CalloutRegistry, HandleManager, LibraryHandle } from "./callout-handle.ts";
 import { CalloutTimeout, NoSuchHook } from "./errors.ts";
-import type { LibraryHandle } from "./library-handle.ts";
 import { NextStep } from "./next-step.ts";
 import { ParkingLot, ParkingLotHandle } from "./parking-lot.ts";
 import { CalloutWatchdog } from "./watchdog.ts";
 import { CONTEXT_CREATE, CONTEXT_DESTROY, ServerHooks } from "./server-hooks.ts";
-import type { Callout, CalloutResult } from "./types.ts";
+import type { CalloutResult } from "./types.ts";
 
 export const PRE_LIBRARY_INDEX = 0;
 export const POST_LIBRARY_INDEX = 2_147_483_647;
@@ -51,7 +51,7 @@ function isThenable(r: unknown): r is Thenable {
   );
 }
 
-export class CalloutManager {
+export class CalloutManager implements HandleManager, CalloutRegistry {
   readonly serverHooks: ServerHooks;
   readonly generation: number;
   private readonly logger: Logger;

@@ -1,6 +1,5 @@
 /** The `hooks-libraries` configuration list, validated as Kea does (and a little more). */
 import { basename, isAbsolute, resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ConfigError } from "../util/errors.ts";
 import type { JsonObject } from "./types.ts";
 
@@ -10,41 +9,45 @@ export interface HookLibraryConfig {
   /** Absolute path the module is imported from. */
   path: string;
   parameters?: JsonObject;
-  /** Set when `library` names one of Kea's shared objects that Nestor ships its own version of. */
-  shipped?: ShippedLibrary;
+  /**
+   * Set when `library` names a native shared object registered with registerShippedLibrary:
+   * its canonical name (`libfoo.so`), whose replacement `path` is.
+   */
+  shipped?: string;
 }
-
-/**
- * Kea's hook libraries that Nestor ships its own version of (in `hooks/<name>/`, written against
- * the public hooks API like any user's library). A Kea configuration naming the shared object,
- * under any directory, loads Nestor's library with the same parameters, so it runs unmodified.
- */
-export const SHIPPED_LIBRARIES = {
-  "libdhcp_run_script.so": "run_script",
-  "libdhcp_bootp.so": "bootp",
-  "libdhcp_user_chk.so": "user_chk",
-} as const;
-
-export type ShippedLibrary = (typeof SHIPPED_LIBRARIES)[keyof typeof SHIPPED_LIBRARIES];
 
 /** `libfoo.so`, `libfoo.so.1`, `libfoo.so.1.2.3`: a native shared object. */
 const SHARED_OBJECT = /\.so(\.\d+)*$/;
 
 /**
- * Where a shipped library's module is: the TypeScript source beside `src/` when the server runs
- * from its sources, the compiled module under `dist/libraries/` when it runs from `dist/`.
+ * Native hook libraries (Kea's shared objects) that the product ships its own version of, by
+ * canonical file name (`libfoo.so`), with the module that replaces each. This layer knows none
+ * of them: the product registers them (registerShippedLibrary) before it parses a configuration.
  */
-export function shippedLibraryPath(name: ShippedLibrary): string {
-  const fromSources = import.meta.url.endsWith(".ts");
-  const relative = fromSources ? `../../hooks/${name}/index.ts` : `../libraries/${name}/index.js`;
-  return fileURLToPath(new URL(relative, import.meta.url));
+const SHIPPED = new Map<string, string>();
+
+/** `/any/dir/libfoo.so.1.2` -> `libfoo.so`. */
+function canonicalName(library: string): string {
+  return basename(library.trim()).replace(SHARED_OBJECT, ".so");
 }
 
-function shippedFor(library: string): ShippedLibrary | undefined {
-  const name = basename(library.trim()).replace(/\.so(\.\d+)*$/, ".so");
-  return Object.hasOwn(SHIPPED_LIBRARIES, name)
-    ? SHIPPED_LIBRARIES[name as keyof typeof SHIPPED_LIBRARIES]
-    : undefined;
+/**
+ * A configuration naming the shared object `soName` (under any directory, with or without a
+ * `.so.N` version suffix) loads the module at `path` instead, with the same parameters, so it
+ * runs unmodified. Registering a name again replaces its path.
+ */
+export function registerShippedLibrary(soName: string, path: string): void {
+  const name = canonicalName(soName);
+  if (name !== soName.trim() || !SHARED_OBJECT.test(name)) {
+    throw new Error(`'${soName}' is not the file name of a shared object (libfoo.so)`);
+  }
+  if (!isAbsolute(path)) throw new Error(`the replacement of ${name} must be an absolute path`);
+  SHIPPED.set(name, path);
+}
+
+/** The registered shared objects, canonical name -> replacement path, in registration order. */
+export function shippedLibraries(): ReadonlyMap<string, string> {
+  return new Map(SHIPPED);
 }
 
 const ALLOWED_KEYS = new Set(["library", "parameters", "comment", "user-context"]);
@@ -65,8 +68,8 @@ function deepFreeze<T>(value: T): T {
  * Parses `[{ "library": PATH, "parameters": {...} }, ...]`. A relative PATH is taken relative to
  * the configuration file's directory (or the working directory when there is no file).
  * `parameters`, when present, must be a map; it is frozen, so a library cannot change the
- * running configuration through it. A PATH naming one of Kea's shared objects listed in
- * SHIPPED_LIBRARIES loads Nestor's own version; any other `.so` is refused.
+ * running configuration through it. A PATH naming a shared object registered with
+ * registerShippedLibrary loads its replacement; any other `.so` is refused.
  */
 export function parseHooksLibraries(
   value: unknown,
@@ -92,12 +95,16 @@ export function parseHooksLibraries(
     if (parameters !== undefined && !isMap(parameters)) {
       throw new ConfigError("'parameters' must be a map", `${at}.parameters`, file);
     }
-    const shipped = shippedFor(library);
-    if (shipped === undefined && SHARED_OBJECT.test(library.trim())) {
+    const name = canonicalName(library);
+    const replacement = SHIPPED.get(name);
+    if (replacement === undefined && SHARED_OBJECT.test(library.trim())) {
+      const shipped = [...SHIPPED.keys()];
       throw new ConfigError(
         `'${library}' is a native (C++) hook library: Nestor loads hook libraries written in ` +
-          "JavaScript or TypeScript (.js, .mjs, .ts, .mts). Nestor ships its own versions of " +
-          `${Object.keys(SHIPPED_LIBRARIES).join(", ")} (named by Kea's file names)`,
+          "JavaScript or TypeScript (.js, .mjs, .ts, .mts)" +
+          (shipped.length > 0
+            ? `. Nestor ships its own versions of ${shipped.join(", ")} (named by Kea's file names)`
+            : ""),
         `${at}.library`,
         file,
       );
@@ -105,13 +112,13 @@ export function parseHooksLibraries(
     const config: HookLibraryConfig = {
       library,
       path:
-        shipped !== undefined
-          ? shippedLibraryPath(shipped)
+        replacement !== undefined
+          ? replacement
           : isAbsolute(library)
             ? library
             : resolve(base, library),
     };
-    if (shipped !== undefined) config.shipped = shipped;
+    if (replacement !== undefined) config.shipped = name;
     if (parameters !== undefined) {
       config.parameters = deepFreeze(structuredClone(parameters) as JsonObject);
     }

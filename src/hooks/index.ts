@@ -16,6 +16,7 @@ export {
   NEXT_STEP_PARK,
 } from "./next-step.ts";
 export { CalloutHandle } from "./callout-handle.ts";
+export type { Callout, CommandCallout } from "./callout-handle.ts";
 export { LibraryHandle } from "./library-handle.ts";
 export { ParkingLot, ParkingLotHandle } from "./parking-lot.ts";
 export { CalloutManager, PRE_LIBRARY_INDEX, POST_LIBRARY_INDEX } from "./callout-manager.ts";
@@ -36,9 +37,7 @@ export {
 export { NestorError, InvalidOperation, ConfigError } from "../util/errors.ts";
 export type {
   ArgumentsOf,
-  Callout,
   CalloutResult,
-  CommandCallout,
   ControlAnswer,
   ControlCommand,
   HookArguments,

@@ -11,7 +11,7 @@ import type { CalloutManager } from "./callout-manager.ts";
 import { LibraryLoadError } from "./errors.ts";
 import type { LibraryHandle } from "./library-handle.ts";
 import { GENERATION_PARAM, installResolver } from "./resolver.ts";
-import type { Callout } from "./types.ts";
+import type { Callout } from "./callout-handle.ts";
 import { HOOKS_VERSION } from "./version.ts";
 
 /** The exports the framework looks for in a library module. */

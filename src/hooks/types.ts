@@ -3,8 +3,10 @@
  * servers through declaration merging into `HookArguments` (src/dhcp4, src/dhcp6), so that
  * `handle.getArgument("query4")` is typed as a Pkt4 in a `pkt4_receive` callout while this
  * framework stays generic: hook names are strings and arguments are values.
+ *
+ * This module imports nothing: the handle classes and the callout types built on them
+ * (`Callout`, `CommandCallout`) live in callout-handle.ts, which imports it.
  */
-import type { CalloutHandle } from "./callout-handle.ts";
 
 /** A JSON value, as found in `parameters` and in control commands. */
 export type JsonValue =
@@ -51,10 +53,3 @@ export type ArgumentsOf<K extends string> = K extends keyof HookArguments
  * one) until it settles: Nestor's form of Kea's packet parking.
  */
 export type CalloutResult = number | void;
-
-export type Callout<K extends string = string> = (
-  handle: CalloutHandle<K>,
-) => CalloutResult | PromiseLike<CalloutResult>;
-
-/** A command handler registered with registerCommandCallout. */
-export type CommandCallout = Callout<"$command">;

@@ -18,10 +18,11 @@ import { after, before, describe, it } from "node:test";
 import { HWAddr } from "../../src/dhcp/hwaddr.ts";
 import { toColonHex } from "../../src/dhcp/ioaddress.ts";
 import type { JsonObject, JsonValue } from "../../src/hooks/types.ts";
-import { INFINITY_LFT, Lease4, LeaseState } from "../../src/dhcpsrv/lease.ts";
-import { leaseFileSet, loadLeaseFiles4 } from "../../src/dhcpsrv/lease-files4.ts";
-import { rotateLeaseFile } from "../../src/dhcpsrv/lfc.ts";
-import { MemfileLeaseStore4 } from "../../src/dhcpsrv/memfile-lease-store4.ts";
+import { INFINITY_LFT, Lease4, LeaseState } from "../../src/dhcpsrv/leases/lease4.ts";
+import { leaseFileSet } from "../../src/dhcpsrv/leases/lease-files.ts";
+import { loadLeaseFiles4 } from "../../src/dhcpsrv/leases/lease-files4.ts";
+import { rotateLeaseFile } from "../../src/dhcpsrv/leases/lfc.ts";
+import { MemfileLeaseStore4 } from "../../src/dhcpsrv/leases/memfile-lease-store4.ts";
 import { keaBytes, LeaseFileKeaSuite, runKeaLfc, sortByAddress } from "./lib/kea.ts";
 
 /** What Kea serves besides the lease file: lease_cmds and the subnets of the leases. */

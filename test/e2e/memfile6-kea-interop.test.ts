@@ -20,8 +20,8 @@ import { after, before, describe, it } from "node:test";
 import { HWAddr } from "../../src/dhcp/hwaddr.ts";
 import { toColonHex } from "../../src/dhcp/ioaddress.ts";
 import type { JsonObject, JsonValue } from "../../src/hooks/types.ts";
-import { leaseFileSet } from "../../src/dhcpsrv/lease-files4.ts";
-import { loadLeaseFiles6 } from "../../src/dhcpsrv/lease-files6.ts";
+import { leaseFileSet } from "../../src/dhcpsrv/leases/lease-files.ts";
+import { loadLeaseFiles6 } from "../../src/dhcpsrv/leases/lease-files6.ts";
 import {
   HWAddrSource,
   INFINITY_LFT,
@@ -29,9 +29,9 @@ import {
   Lease6,
   LeaseState,
   LeaseType6,
-} from "../../src/dhcpsrv/lease6.ts";
-import { rotateLeaseFile, runLeaseFileCleanup } from "../../src/dhcpsrv/lfc.ts";
-import { MemfileLeaseStore6 } from "../../src/dhcpsrv/memfile-lease-store6.ts";
+} from "../../src/dhcpsrv/leases/lease6.ts";
+import { rotateLeaseFile, runLeaseFileCleanup } from "../../src/dhcpsrv/leases/lfc.ts";
+import { MemfileLeaseStore6 } from "../../src/dhcpsrv/leases/memfile-lease-store6.ts";
 import { keaBytes, LeaseFileKeaSuite, runKeaLfc, sortByAddress } from "./lib/kea.ts";
 
 /** What Kea serves besides the lease file: lease_cmds and the subnets of the leases. */

@@ -4,10 +4,11 @@ import { HWAddr } from "../../src/dhcp/hwaddr.ts";
 import { Option } from "../../src/dhcp/option.ts";
 import { Pkt4 } from "../../src/dhcp/pkt4.ts";
 import { parseConfigText } from "../../src/dhcpsrv/config/index.ts";
-import { buildDhcp4Model } from "../../src/dhcpsrv/cfg4.ts";
-import { MemfileLeaseStore4 } from "../../src/dhcpsrv/memfile-lease-store4.ts";
+import { buildDhcp4Model } from "../../src/dhcpsrv/model/cfg4.ts";
+import { MemfileLeaseStore4 } from "../../src/dhcpsrv/leases/memfile-lease-store4.ts";
 import { HooksManager } from "../../src/hooks/hooks-manager.ts";
 import { ServerHooks } from "../../src/hooks/server-hooks.ts";
+import { registerProduct } from "../../src/dhcpsrv/runtime/product.ts";
 import { parseHooksLibraries } from "../../src/hooks/config.ts";
 import { LogManager } from "../../src/log/logger.ts";
 import { StatsManager } from "../../src/stats/stats-manager.ts";
@@ -55,6 +56,7 @@ export async function server4(
   severity: "DEBUG" | "INFO" = "DEBUG",
   directResponse = false,
 ): Promise<Server4Bed> {
+  registerProduct();
   const { config } = parseConfigText(configText, 4, "test.json");
   const model = buildDhcp4Model(config, "test.json");
   const leases = MemfileLeaseStore4.open({ persist: false });

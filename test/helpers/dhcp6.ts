@@ -4,10 +4,11 @@ import { Option } from "../../src/dhcp/option.ts";
 import { Option6IA, Option6IAAddr, Option6IAPrefix } from "../../src/dhcp/option6-ia.ts";
 import { Pkt6, RelayInfo } from "../../src/dhcp/pkt6.ts";
 import { parseConfigText } from "../../src/dhcpsrv/config/index.ts";
-import { buildDhcp6Model } from "../../src/dhcpsrv/cfg6.ts";
-import { MemfileLeaseStore6 } from "../../src/dhcpsrv/memfile-lease-store6.ts";
+import { buildDhcp6Model } from "../../src/dhcpsrv/model/cfg6.ts";
+import { MemfileLeaseStore6 } from "../../src/dhcpsrv/leases/memfile-lease-store6.ts";
 import { HooksManager } from "../../src/hooks/hooks-manager.ts";
 import { ServerHooks } from "../../src/hooks/server-hooks.ts";
+import { registerProduct } from "../../src/dhcpsrv/runtime/product.ts";
 import { parseHooksLibraries } from "../../src/hooks/config.ts";
 import { LogManager } from "../../src/log/logger.ts";
 import { StatsManager } from "../../src/stats/stats-manager.ts";
@@ -63,6 +64,7 @@ export async function server6(
   libraries: JsonObject[] = [],
   clientPort?: number,
 ): Promise<Server6Bed> {
+  registerProduct();
   const { config } = parseConfigText(configText, 6, "test.json");
   const model = buildDhcp6Model(config, "test.json");
   const leases = MemfileLeaseStore6.open({ persist: false });

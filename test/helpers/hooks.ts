@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HooksManager, type HooksManagerOptions } from "../../src/hooks/hooks-manager.ts";
 import { ServerHooks } from "../../src/hooks/server-hooks.ts";
+import { registerProduct } from "../../src/dhcpsrv/runtime/product.ts";
 import { parseHooksLibraries, type HookLibraryConfig } from "../../src/hooks/config.ts";
 import { LogManager } from "../../src/log/logger.ts";
 import type { JsonObject } from "../../src/hooks/types.ts";
@@ -18,6 +19,7 @@ export interface TestBed {
 }
 
 export function testBed(options: Omit<HooksManagerOptions, "serverHooks" | "logManager"> = {}) {
+  registerProduct();
   const lines: string[] = [];
   const logManager = new LogManager("nestor-test");
   logManager.configure([

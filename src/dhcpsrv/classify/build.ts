@@ -5,8 +5,8 @@
  */
 import { ipv4FromString } from "../../dhcp/ioaddress.ts";
 import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
-import type { At } from "../cfg4.ts";
-import type { CfgOption } from "../cfg-option.ts";
+import type { At } from "../model/cfg.ts";
+import type { CfgOption } from "../model/cfg-option.ts";
 import type {
   ClientClass4,
   ClientClass6,
@@ -14,7 +14,7 @@ import type {
   LifetimeTriplet,
   OptionData,
 } from "../config/types.ts";
-import type { Triplet } from "../subnet4.ts";
+import type { Triplet } from "../model/triplet.ts";
 import {
   ClientClassDef,
   ClientClasses,

@@ -8,8 +8,8 @@
  * (null) and classify nothing: packets then carry only the classes hook libraries give them.
  */
 import type { Pkt } from "../../dhcp/pkt.ts";
-import { CfgOption } from "../cfg-option.ts";
-import type { Triplet } from "../subnet4.ts";
+import { CfgOption } from "../model/cfg-option.ts";
+import type { Triplet } from "../model/triplet.ts";
 import type { BoolFn } from "./expression.ts";
 
 /** Classes every server knows without a definition (Kea's isClientClassBuiltIn). */

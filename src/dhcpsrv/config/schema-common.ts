@@ -110,7 +110,7 @@ export const ddnsKeys: Record<string, Schema> = {
   "ddns-send-updates": ignored(bool(), NO_DDNS, true),
   "ddns-override-no-update": ignored(bool(), NO_DDNS, false),
   "ddns-override-client-update": ignored(bool(), NO_DDNS, false),
-  // Read: they shape the client's name in the lease and the answer (src/dhcpsrv/client-name.ts).
+  // Read: they shape the client's name in the lease and the answer (src/dhcpsrv/processing/client-name.ts).
   "ddns-replace-client-name": oneOfStrings([
     "when-present",
     "never",

@@ -6,7 +6,7 @@
  * Messages follow Kea 2.2's where Kea has one.
  */
 
-import { posixToRegExp } from "../client-name.ts";
+import { posixToRegExp } from "../processing/client-name.ts";
 import {
   checkInterfaceName,
   checkInterfaceSpec,

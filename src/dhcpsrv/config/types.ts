@@ -165,7 +165,7 @@ export interface ReservationModes {
   "reservations-out-of-pool"?: boolean;
 }
 
-/** Client name keys (src/dhcpsrv/client-name.ts): global and per subnet. */
+/** Client name keys (src/dhcpsrv/processing/client-name.ts): global and per subnet. */
 export interface ClientNameConfig {
   "ddns-replace-client-name"?: string;
   "ddns-generated-prefix"?: string;

@@ -8,7 +8,7 @@ import { DHO } from "../../../src/dhcp/constants.ts";
 import { Option } from "../../../src/dhcp/option.ts";
 import { Pkt4 } from "../../../src/dhcp/pkt4.ts";
 import { parseConfigText } from "../../../src/dhcpsrv/config/index.ts";
-import { buildDhcp4Model } from "../../../src/dhcpsrv/cfg4.ts";
+import { buildDhcp4Model } from "../../../src/dhcpsrv/model/cfg4.ts";
 import type { JsonObject } from "../../../src/hooks/types.ts";
 import {
   SERVER_ADDR,

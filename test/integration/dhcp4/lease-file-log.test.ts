@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Dhcp4Server } from "../../../src/dhcp4/server.ts";
-import { LEASE4_HEADER_2_2 } from "../../../src/dhcpsrv/csv-lease-file4.ts";
+import { LEASE4_HEADER_2_2 } from "../../../src/dhcpsrv/leases/csv-lease-file4.ts";
 import { LogManager } from "../../../src/log/logger.ts";
 
 test("at start the server logs the lease file it loads with its rows and discarded rows (DHCPSRV_MEMFILE_LEASE_FILE_LOAD)", async () => {

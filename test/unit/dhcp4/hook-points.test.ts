@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { DHO } from "../../../src/dhcp/constants.ts";
-import { LeaseState, Lease4 } from "../../../src/dhcpsrv/lease.ts";
+import { LeaseState, Lease4 } from "../../../src/dhcpsrv/leases/lease4.ts";
 import { Reclaimer4 } from "../../../src/dhcp4/reclaimer.ts";
 import { registerDhcp4Hooks } from "../../../src/dhcp4/hook-points.ts";
 import { LogManager } from "../../../src/log/logger.ts";

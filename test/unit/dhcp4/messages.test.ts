@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DHO } from "../../../src/dhcp/constants.ts";
-import { LeaseState } from "../../../src/dhcpsrv/lease.ts";
-import { buildDhcp4Model } from "../../../src/dhcpsrv/cfg4.ts";
+import { LeaseState } from "../../../src/dhcpsrv/leases/lease4.ts";
+import { buildDhcp4Model } from "../../../src/dhcpsrv/model/cfg4.ts";
 import { parseConfigText } from "../../../src/dhcpsrv/config/index.ts";
 import { SERVER_ADDR, T, config4, exchange, query4, server4 } from "../../helpers/dhcp4.ts";
 

@@ -5,7 +5,7 @@ import { D6O } from "../../../src/dhcp/constants.ts";
 import type { Option6IA } from "../../../src/dhcp/option6-ia.ts";
 import { StatusCode } from "../../../src/dhcp/option6-status-code.ts";
 import type { Pkt6 } from "../../../src/dhcp/pkt6.ts";
-import { Lease6, LeaseState, LeaseType6 } from "../../../src/dhcpsrv/lease6.ts";
+import { Lease6, LeaseState, LeaseType6 } from "../../../src/dhcpsrv/leases/lease6.ts";
 import { Reclaimer6 } from "../../../src/dhcp6/reclaimer.ts";
 import type { JsonObject } from "../../../src/hooks/types.ts";
 import {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { D6O } from "../../../src/dhcp/constants.ts";
 import { Pkt6 } from "../../../src/dhcp/pkt6.ts";
 import { StatusCode } from "../../../src/dhcp/option6-status-code.ts";
-import { HWAddrSource, LeaseState, LeaseType6 } from "../../../src/dhcpsrv/lease6.ts";
+import { HWAddrSource, LeaseState, LeaseType6 } from "../../../src/dhcpsrv/leases/lease6.ts";
 import {
   CLIENT_DUID,
   M,

@@ -1,12 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseHooksLibraries, SHIPPED_LIBRARIES } from "../../../src/hooks/config.ts";
+import { parseHooksLibraries, shippedLibraries } from "../../../src/hooks/config.ts";
+import { registerProduct } from "../../../src/dhcpsrv/runtime/product.ts";
 import { ConfigError } from "../../../src/util/errors.ts";
 
 // A Kea configuration names its hook libraries by their shared objects; Nestor loads its own
 // version of the ones it ships, with the same parameters, so the configuration runs unmodified.
+// The hooks framework knows them once the product has registered them, as a server does.
 const HOOKS_DIR = fileURLToPath(new URL("../../../hooks/", import.meta.url));
+registerProduct();
 
 test("Kea's shared objects under any directory load Nestor's shipped libraries with their parameters", () => {
   const libs = parseHooksLibraries(
@@ -26,19 +29,22 @@ test("Kea's shared objects under any directory load Nestor's shipped libraries w
     [
       [
         "/opt/kea/lib/kea/hooks/libdhcp_run_script.so",
-        "run_script",
+        "libdhcp_run_script.so",
         `${HOOKS_DIR}run_script/index.ts`,
       ],
-      ["libdhcp_bootp.so", "bootp", `${HOOKS_DIR}bootp/index.ts`],
+      ["libdhcp_bootp.so", "libdhcp_bootp.so", `${HOOKS_DIR}bootp/index.ts`],
       [
         "/usr/local/lib/kea/hooks/libdhcp_user_chk.so.1",
-        "user_chk",
+        "libdhcp_user_chk.so",
         `${HOOKS_DIR}user_chk/index.ts`,
       ],
     ],
   );
   assert.deepEqual(libs[0]!.parameters, { name: "/etc/kea/script.sh", sync: false });
-  assert.deepEqual(Object.values(SHIPPED_LIBRARIES).sort(), ["bootp", "run_script", "user_chk"]);
+  assert.deepEqual(
+    [...shippedLibraries().keys()],
+    ["libdhcp_run_script.so", "libdhcp_bootp.so", "libdhcp_user_chk.so"],
+  );
 });
 
 test("any other native library is refused with the file, the key and what Nestor loads instead", () => {
@@ -79,6 +85,9 @@ test("from dist/, Kea's names load the compiled libraries in dist/libraries/", a
   const dist = new URL("../../../dist/hooks/index.js", import.meta.url);
   type Api = typeof import("../../../src/hooks/index.ts");
   const api = (await import(dist.href)) as Api;
+  const product = new URL("../../../dist/dhcpsrv/runtime/product.js", import.meta.url);
+  type Product = typeof import("../../../src/dhcpsrv/runtime/product.ts");
+  ((await import(product.href)) as Product).registerProduct();
   const [bootp] = api.parseHooksLibraries([{ library: "/opt/kea/hooks/libdhcp_bootp.so" }]);
   assert.equal(
     bootp!.path,

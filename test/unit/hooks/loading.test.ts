@@ -213,8 +213,8 @@ test("a standalone library imports nestor/dhcp, nestor/dhcp4 and nestor/dhcp6 an
   const h = bed.manager.createCalloutHandle();
   bed.manager.callCallouts(bed.hooks.alpha, h);
   const { Pkt4 } = await import("../../../src/dhcp/pkt4.ts");
-  const { Lease4 } = await import("../../../src/dhcpsrv/lease.ts");
-  const { Lease6 } = await import("../../../src/dhcpsrv/lease6.ts");
+  const { Lease4 } = await import("../../../src/dhcpsrv/leases/lease4.ts");
+  const { Lease6 } = await import("../../../src/dhcpsrv/leases/lease6.ts");
   assert.deepEqual(h.getArgument("classes"), [Pkt4, Lease4, Lease6]);
   await h.release();
   await bed.manager.unloadLibraries();

@@ -4,8 +4,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigFileError } from "../../../../src/dhcpsrv/config/errors.ts";
 import { parseConfigText } from "../../../../src/dhcpsrv/config/validate.ts";
-import { buildDhcp4Model } from "../../../../src/dhcpsrv/cfg4.ts";
-import { buildDhcp6Model } from "../../../../src/dhcpsrv/cfg6.ts";
+import { buildDhcp4Model } from "../../../../src/dhcpsrv/model/cfg4.ts";
+import { buildDhcp6Model } from "../../../../src/dhcpsrv/model/cfg6.ts";
 
 function text4(classes: string, subnet = ""): string {
   return `{ "Dhcp4": {

@@ -1,0 +1,81 @@
+/**
+ * Where a DHCPv4 reply goes (Kea's adjustRemoteAddr and adjustIfaceData), and the end of the
+ * query: context_destroy, the reply counted.
+ */
+import { DHCPMessageType } from "../../dhcp/constants.ts";
+import { endQuery } from "../../dhcpsrv/processing/exchange-rules.ts";
+import type { Exchange4, Reply4 } from "../exchange.ts";
+
+const BROADCAST = "255.255.255.255";
+const ZERO = "0.0.0.0";
+const DHCP4_CLIENT_PORT = 68;
+const DHCP4_SERVER_PORT = 67;
+
+/** A step threw: the query is dropped and counted, the server goes on. */
+export function failed(ex: Exchange4, err: unknown): void {
+  ex.srv.core.failed(ex, err);
+}
+
+/** Ends the request (context_destroy) and returns the reply, if any. */
+export function finish(ex: Exchange4): Reply4 | null | Promise<Reply4 | null> {
+  return endQuery(ex, ex.srv.core, destination);
+}
+
+/**
+ * RFC 2131 section 4.1 as Kea applies it (adjustRemoteAddr, adjustIfaceData): INFORM to ciaddr,
+ * else via the relay, else the source; others to the relay, else ciaddr, else broadcast (NAK,
+ * and new addresses: UDP sockets cannot unicast to a client that has no address yet).
+ * Port: -P when given; the client port for direct clients; 67 for relays.
+ */
+function destination(ex: Exchange4): Reply4 | null {
+  const q = ex.query;
+  const r = ex.response;
+  if (r === null) return null;
+  const data = r.getBuffer();
+  if (data.length === 0) return null;
+  const srv = ex.srv;
+  const relayed = q.giaddrInt !== 0;
+  const inform = q.getType() === DHCPMessageType.DHCPINFORM;
+  let address: string;
+  let hwaddr: string | undefined;
+  if (inform) {
+    address = q.ciaddrInt !== 0 ? q.ciaddr : relayed ? q.giaddr : q.remoteAddr;
+  } else if (relayed) {
+    address = q.giaddr;
+  } else if (q.ciaddrInt !== 0) {
+    address = q.ciaddr;
+  } else if (r.getType() === DHCPMessageType.DHCPNAK || ex.pick === null) {
+    // A NAK (ex.pick is null: no lease) is broadcast, also when a pkt4_send callout removed
+    // its message type (a BOOTP reply); Kea chooses the destination before pkt4_send.
+    address = BROADCAST;
+  } else if (r.yiaddrInt !== 0) {
+    // The client has no address yet: unicast to its hardware address when we can, as asked.
+    if (!q.isBroadcast() && q.hlen > 0 && srv.directResponse()) {
+      address = r.yiaddr;
+      hwaddr = q.getHWAddr().toText(false);
+    } else {
+      address = BROADCAST;
+    }
+  } else {
+    address = q.remoteAddr;
+  }
+  const direct = inform ? q.ciaddrInt !== 0 || (!relayed && q.remoteAddr !== ZERO) : !relayed;
+  const port = srv.clientPort ?? (direct ? DHCP4_CLIENT_PORT : DHCP4_SERVER_PORT);
+  r.remoteAddr = address;
+  r.remotePort = port;
+  r.localAddr = ex.serverId;
+  // Every reply passes here: the label is built only when the line is written.
+  const log = srv.core.log;
+  if (log.isEnabled("DEBUG", 45))
+    log.debug(45, "DHCP4_RESPONSE_DATA", ex, r.getName(), address, port, q.iface);
+  return {
+    data,
+    address,
+    port,
+    iface: q.iface,
+    ifindex: q.ifindex,
+    source: ex.serverId,
+    broadcast: address === BROADCAST,
+    hwaddr,
+  };
+}

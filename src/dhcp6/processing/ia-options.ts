@@ -1,0 +1,134 @@
+/**
+ * The options of one IA of the response: the addresses and prefixes granted, those the client may
+ * no longer use (lifetimes 0), the IA's status code and its T1/T2.
+ */
+import { D6O } from "../../dhcp/constants.ts";
+import { type Option6IA, Option6IAAddr, Option6IAPrefix } from "../../dhcp/option6-ia.ts";
+import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts";
+import type { Hint6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
+import { LeaseType6, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
+import { type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
+import type { IaWork } from "../exchange.ts";
+
+const { IA_PD } = LeaseType6;
+
+/** The addresses and prefixes the client put in an IA, as hints to the allocation engine. */
+export function hintsOf(ia: Option6IA): Hint6[] {
+  const out: Hint6[] = [];
+  for (const o of ia.getOptions()) {
+    if (o instanceof Option6IAAddr) {
+      out.push({
+        address: o.getAddress(),
+        prefixLen: 128,
+        preferred: o.getPreferred(),
+        valid: o.getValid(),
+      });
+    } else if (o instanceof Option6IAPrefix) {
+      out.push({
+        address: o.getAddress(),
+        prefixLen: o.getLength(),
+        preferred: o.getPreferred(),
+        valid: o.getValid(),
+      });
+    }
+  }
+  return out;
+}
+
+export function onLink(s: Subnet6 | null, address: string): boolean {
+  return s !== null && s.inRange(ipv6ToBig(address));
+}
+
+export function offLinkHints(w: IaWork, s: Subnet6 | null): number {
+  let n = 0;
+  for (const h of w.hints) if (!onLink(s, h.address)) n++;
+  return n;
+}
+
+function holds(leases: readonly Lease6[], address: string): boolean {
+  for (const l of leases) if (l.address === address) return true;
+  return false;
+}
+
+export function addLease(w: IaWork, lease: Lease6): void {
+  w.rsp.addOption(
+    lease.type === IA_PD
+      ? Option6IAPrefix.create(
+          lease.address,
+          lease.prefixLen,
+          lease.preferredLifetime,
+          lease.validLifetime,
+        )
+      : Option6IAAddr.create(lease.address, lease.preferredLifetime, lease.validLifetime),
+  );
+}
+
+/** An address or prefix the client may no longer use: lifetimes 0 (RFC 8415 18.3.4). */
+export function addZeroed(w: IaWork, address: string, prefixLen: number): void {
+  if (address === "::") return;
+  w.rsp.addOption(
+    w.type === IA_PD
+      ? Option6IAPrefix.create(address, prefixLen === 128 ? 0 : prefixLen, 0, 0)
+      : Option6IAAddr.create(address, 0, 0),
+  );
+}
+
+/** The hints of the IA that are not the client's leases, with lifetimes 0. */
+export function zeroUnheld(w: IaWork, own: readonly Lease6[]): void {
+  for (const h of w.hints) if (!holds(own, h.address)) addZeroed(w, h.address, h.prefixLen);
+}
+
+/** The hints and removed leases of the IA that its response does not grant, with lifetimes 0. */
+export function zeroNotGranted(w: IaWork, removed: readonly Lease6[]): void {
+  const granted = new Set<string>();
+  for (const o of w.rsp.getOptions()) {
+    if ((o instanceof Option6IAAddr || o instanceof Option6IAPrefix) && o.getValid() > 0) {
+      granted.add(o.getAddress());
+    }
+  }
+  for (const h of w.hints) {
+    if (!granted.has(h.address)) {
+      addZeroed(w, h.address, h.prefixLen);
+      granted.add(h.address);
+    }
+  }
+  for (const l of removed) if (!granted.has(l.address)) addZeroed(w, l.address, l.prefixLen);
+}
+
+export function noLease(w: IaWork): void {
+  if (w.type === IA_PD)
+    setIaStatus(w, StatusCode.NoPrefixAvail, "Sorry, no prefixes could be allocated.");
+  else setIaStatus(w, StatusCode.NoAddrsAvail, "Sorry, no address could be allocated.");
+}
+
+export function setIaStatus(w: IaWork, code: number, message: string): void {
+  w.rsp.delOption(D6O.STATUS_CODE);
+  w.rsp.addOption(Option6StatusCode.create(code, message));
+}
+
+/**
+ * T1/T2 of an IA from the shortest preferred lifetime it carries (Kea's setTeeTimes): configured
+ * timers, else calculated when calculate-tee-times is on; T1 only when below T2. Left alone when
+ * the IA holds no lease or a callout already set them.
+ */
+export function setTeeTimes(ia: Option6IA, s: Subnet6): void {
+  if (ia.getT1() !== 0 || ia.getT2() !== 0) return;
+  let preferred = -1;
+  for (const o of ia.getOptions()) {
+    const p = o instanceof Option6IAAddr || o instanceof Option6IAPrefix ? o.getPreferred() : -1;
+    if (p > 0 && (preferred < 0 || p < preferred)) preferred = p;
+  }
+  if (preferred <= 0) return;
+  let t2 = 0;
+  if (s.rebindTimer !== undefined) t2 = s.rebindTimer;
+  else if (s.calculateTeeTimes) t2 = Math.round(preferred * s.t2Percent);
+  let t1 = 0;
+  if (s.renewTimer !== undefined) t1 = s.renewTimer;
+  else if (s.calculateTeeTimes) t1 = Math.round(preferred * s.t1Percent);
+  ia.setT2(t2);
+  if (t1 < t2 || t2 === 0) ia.setT1(t1);
+}
+
+export function leaseText(lease: Lease6): string {
+  return lease.type === IA_PD ? `${lease.address}/${lease.prefixLen}` : lease.address;
+}

@@ -1,0 +1,214 @@
+/**
+ * The lease work of a DHCPv6 query, IA by IA (one lease per IA): SOLICIT and REQUEST assign
+ * (lease6_select), RENEW and REBIND extend (lease6_renew, lease6_rebind); RELEASE and DECLINE
+ * are in release.ts. Each IA's hook points see it as `ex.ia`.
+ */
+import { DHCPv6MessageType as M } from "../../dhcp/constants.ts";
+import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts";
+import type { CalloutHandle } from "../../hooks/callout-handle.ts";
+import { NextStep } from "../../hooks/next-step.ts";
+import type { ClientContext6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
+import { LeaseState, LeaseType6, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
+import { argumentAfter, callHook, each } from "../../dhcpsrv/processing/hook-point.ts";
+import type { Exchange6, IaWork } from "../exchange.ts";
+import {
+  addLease,
+  addZeroed,
+  leaseText,
+  noLease,
+  offLinkHints,
+  onLink,
+  zeroNotGranted,
+  zeroUnheld,
+} from "./ia-options.ts";
+import { declineOne, releaseOne } from "./release.ts";
+
+const { IA_PD } = LeaseType6;
+
+/** Every IA_NA and IA_PD of the query in turn (none for a UseMulticast answer). */
+export function processIAs(ex: Exchange6): void | Promise<void> {
+  if (ex.useMulticast) return;
+  return each(ex, ex.ias, processIA);
+}
+
+function processIA(ex: Exchange6, w: IaWork): void | Promise<void> {
+  ex.ia = w;
+  w.ctx = context(ex, w);
+  switch (ex.query.getType()) {
+    case M.DHCPV6_SOLICIT:
+    case M.DHCPV6_REQUEST:
+      return assign(ex, w);
+    case M.DHCPV6_RENEW:
+    case M.DHCPV6_REBIND:
+      return extendIA(ex, w);
+    case M.DHCPV6_RELEASE:
+      return each(ex, w.hints, releaseOne);
+    case M.DHCPV6_DECLINE:
+      return each(ex, w.hints, declineOne);
+  }
+}
+
+/** The allocation engine's view of one IA; null without a subnet or a client DUID. */
+function context(ex: Exchange6, w: IaWork): ClientContext6 | null {
+  if (ex.subnet === null || ex.duid === null) return null;
+  const classes = ex.srv.model.classes;
+  return {
+    subnet: ex.subnet,
+    duid: ex.duid,
+    iaid: w.iaid,
+    type: w.type,
+    hints: w.hints,
+    fakeAllocation: ex.fake,
+    host: ex.host,
+    hwaddr: ex.hwaddr,
+    hwaddrSource: ex.hwaddrSource,
+    // The FQDN answer's name; without option 39, the reservation's hostname as it is.
+    hostname: ex.name !== null ? ex.name.hostname : (ex.host?.hostname ?? ""),
+    now: ex.now,
+    classes: ex.query.classes,
+    classValid: classes?.validLifetime(ex.query),
+    classPreferred: classes?.preferredLifetime(ex.query),
+  };
+}
+
+// lease6_select (SOLICIT, REQUEST): SKIP = this lease is not assigned; other IAs go on.
+function assign(ex: Exchange6, w: IaWork): void | Promise<void> {
+  const ctx = w.ctx;
+  const pick = ctx === null ? null : ex.srv.engine.pick(ctx);
+  if (pick === null) {
+    if (ctx !== null) ex.srv.stats.allocationFailed(ctx.subnet.id);
+    ex.srv.core.leaseLog.debug(50, "DHCP6_LEASE_ALLOC_FAIL", ex, w.type, w.iaid);
+    return noLease(w);
+  }
+  ex.pick = pick;
+  return callHook(ex, ex.srv.points.lease6_select);
+}
+
+export function setupSelect(h: CalloutHandle, ex: Exchange6): void {
+  h.setArgument("query6", ex.query);
+  h.setArgument("subnet6", ex.subnet);
+  h.setArgument("fake_allocation", ex.fake);
+  h.setArgument("lease6", ex.pick!.lease);
+}
+
+export function afterSelect(ex: Exchange6, status: number): void {
+  const { engine, stats, core, points } = ex.srv;
+  const w = ex.ia!;
+  const pick = ex.pick!;
+  ex.pick = null;
+  if (status === NextStep.SKIP) return noLease(w);
+  const lease = argumentAfter(ex, points.lease6_select, "lease6", pick.lease);
+  pick.lease = lease;
+  if (!ex.fake) {
+    engine.commit(pick);
+    ex.leases.push(lease);
+    for (const old of pick.replaced) {
+      ex.deleted.push(old);
+      stats.leaseReleased(old);
+    }
+    if (pick.kind === "new") stats.leaseAssigned(lease, pick.previous);
+  }
+  addLease(w, lease);
+  if (core.leaseLog.isEnabled("INFO")) {
+    const id = ex.fake ? "DHCP6_LEASE_ADVERT" : "DHCP6_LEASE_ALLOC";
+    core.leaseLog.info(id, ex, leaseText(lease), lease.validLifetime);
+  }
+}
+
+/**
+ * RENEW, REBIND: every lease of the IA extended, hints that are not the client's zeroed. As
+ * Kea's renewLeases6, a lease the client may no longer have (outside the pools its classes
+ * allow and not reserved for it, or reserved for another client) is removed and sent with
+ * lifetimes 0, and an IA left without a lease gets a new one.
+ */
+function extendIA(ex: Exchange6, w: IaWork): void | Promise<void> {
+  const { engine, leases, stats } = ex.srv;
+  const ctx = w.ctx;
+  const own = ctx === null ? [] : engine.iaLeases(ctx);
+  if (own.length === 0) return noBinding(ex, w);
+  if (mayKeepAll(ex, ctx!, own)) {
+    // As Kea's extendIA_NA / extendIA_PD: the leases extended first, then the hints that are
+    // not the client's, with lifetimes 0.
+    const extended = each(ex, own, extendOne);
+    if (extended === undefined) return zeroUnheld(w, own);
+    return extended.then(() => zeroUnheld(w, own));
+  }
+  const kept: Lease6[] = [];
+  const removed: Lease6[] = [];
+  for (const l of own) {
+    if (engine.mayKeep(ctx!, l)) {
+      kept.push(l);
+      continue;
+    }
+    if (leases.deleteLease6(l)) {
+      ex.deleted.push(l);
+      stats.leaseReleased(l);
+    }
+    removed.push(l);
+  }
+  // As Kea: the leases granted first, then those the client no longer has, lifetimes 0.
+  const done = kept.length > 0 ? each(ex, kept, extendOne) : assign(ex, w);
+  if (done === undefined) return zeroNotGranted(w, removed);
+  return done.then(() => zeroNotGranted(w, removed));
+}
+
+function mayKeepAll(ex: Exchange6, ctx: ClientContext6, own: readonly Lease6[]): boolean {
+  for (const l of own) if (!ex.srv.engine.mayKeep(ctx, l)) return false;
+  return true;
+}
+
+/**
+ * An IA of a RENEW or REBIND for which the client has no lease. RFC 8415 18.3.5: on REBIND,
+ * addresses that are not appropriate for the link get lifetimes 0; otherwise (and on RENEW,
+ * 18.3.4) the IA says NoBinding.
+ */
+function noBinding(ex: Exchange6, w: IaWork): void {
+  if (ex.query.getType() === M.DHCPV6_REBIND && offLinkHints(w, ex.subnet) > 0) {
+    for (const h of w.hints) {
+      if (!onLink(ex.subnet, h.address)) addZeroed(w, h.address, h.prefixLen);
+    }
+    return;
+  }
+  w.rsp.addOption(
+    Option6StatusCode.create(StatusCode.NoBinding, "Sorry, no known leases for this duid/iaid."),
+  );
+}
+
+// lease6_renew / lease6_rebind: SKIP = the lease is not renewed (the IA keeps its old values).
+function extendOne(ex: Exchange6, lease: Lease6): void | Promise<void> {
+  const w = ex.ia!;
+  const extended = ex.srv.engine.extend(w.ctx!, lease);
+  if (extended === null) {
+    addZeroed(w, lease.address, lease.prefixLen);
+    return;
+  }
+  w.lease = lease;
+  w.extended = extended;
+  const points = ex.srv.points;
+  const renew = ex.query.getType() === M.DHCPV6_RENEW;
+  return callHook(ex, renew ? points.lease6_renew : points.lease6_rebind);
+}
+
+export function setupExtend(h: CalloutHandle, ex: Exchange6): void {
+  const w = ex.ia!;
+  h.setArgument("query6", ex.query);
+  h.setArgument("lease6", w.extended!);
+  h.setArgument(w.type === IA_PD ? "ia_pd" : "ia_na", w.rsp);
+}
+
+export function afterExtend(ex: Exchange6, status: number): void {
+  const { leases, stats, core, points } = ex.srv;
+  const w = ex.ia!;
+  const old = w.lease!;
+  if (status === NextStep.SKIP) {
+    addLease(w, old);
+    return;
+  }
+  const point = ex.query.getType() === M.DHCPV6_RENEW ? points.lease6_renew : points.lease6_rebind;
+  const lease = argumentAfter(ex, point, "lease6", w.extended!);
+  leases.updateLease6(lease);
+  ex.leases.push(lease);
+  if (old.state === LeaseState.EXPIRED_RECLAIMED) stats.leaseAssigned(lease, null);
+  addLease(w, lease);
+  core.leaseLog.debug(45, "DHCP6_LEASE_RENEW", ex, leaseText(lease), lease.validLifetime);
+}

@@ -1,0 +1,178 @@
+/**
+ * The DHCPv6 response: the ADVERTISE or REPLY with its identifiers and one IA per IA of the
+ * query, the client's name (option 39), then the timers, the summary status, the required
+ * classes and the configured options.
+ */
+import { DHCPv6MessageType as M, D6O } from "../../dhcp/constants.ts";
+import { Option } from "../../dhcp/option.ts";
+import { Option6IA, Option6IAAddr, Option6IAPrefix } from "../../dhcp/option6-ia.ts";
+import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts";
+import { Pkt6 } from "../../dhcp/pkt6.ts";
+import { LeaseType6 } from "../../dhcpsrv/leases/lease6.ts";
+import { type PdPool6, type Pool6, type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
+import {
+  ClientNameParams,
+  answerData,
+  fqdnOption,
+  setGenerated,
+} from "../../dhcpsrv/processing/client-name.ts";
+import {
+  addAlwaysSendOptions,
+  addConfiguredOption,
+  optionLevels,
+} from "../../dhcpsrv/processing/option-levels.ts";
+import { type Exchange6, IaWork } from "../exchange.ts";
+import { hintsOf, setTeeTimes } from "./ia-options.ts";
+
+const { IA_NA, IA_PD } = LeaseType6;
+
+/** The ADVERTISE (SOLICIT without rapid commit) or REPLY, with an empty IA per IA of the query. */
+export function buildResponse(ex: Exchange6): void {
+  const q = ex.query;
+  const type = ex.fake ? M.DHCPV6_ADVERTISE : M.DHCPV6_REPLY;
+  const r = Pkt6.create(type, q.transid, ex.srv.model.optionDefs);
+  r.copyRelayInfo(q);
+  r.iface = q.iface;
+  r.ifindex = q.ifindex;
+  const cid = q.getNonCopiedOption(D6O.CLIENTID);
+  if (cid !== undefined) r.addOption(cid);
+  r.addOption(new Option(6, D6O.SERVERID, ex.srv.serverDuid));
+  ex.response = r;
+  if (ex.useMulticast) {
+    r.addOption(Option6StatusCode.create(StatusCode.UseMulticast, "Please use multicast"));
+    return;
+  }
+  if (ex.rapidCommit) r.addOption(new Option(6, D6O.RAPID_COMMIT));
+  const qt = q.getType();
+  if (qt === M.DHCPV6_CONFIRM || qt === M.DHCPV6_INFORMATION_REQUEST) return;
+  for (const opt of q.getNonCopiedOptions()) {
+    if (!(opt instanceof Option6IA)) continue;
+    const code = opt.getType();
+    if (code !== D6O.IA_NA && code !== D6O.IA_PD) continue;
+    // DECLINE is about addresses only (RFC 8415 section 18.3.8).
+    if (code === D6O.IA_PD && qt === M.DHCPV6_DECLINE) continue;
+    const rsp = Option6IA.create(code, opt.getIAID());
+    r.addOption(rsp);
+    ex.ias.push(new IaWork(opt, code === D6O.IA_PD ? IA_PD : IA_NA, rsp, hintsOf(opt)));
+  }
+}
+
+/**
+ * Kea's processClientFqdn, before the leases: option 39 answered (SOLICIT, REQUEST, RENEW,
+ * REBIND), and its name for the leases.
+ */
+export function answerFqdn(ex: Exchange6): void {
+  if (ex.useMulticast || ex.fqdn === null) return;
+  const qt = ex.query.getType();
+  if (
+    qt === M.DHCPV6_SOLICIT ||
+    qt === M.DHCPV6_REQUEST ||
+    qt === M.DHCPV6_RENEW ||
+    qt === M.DHCPV6_REBIND
+  ) {
+    const params = ex.subnet === null ? ClientNameParams.DEFAULT : ex.subnet.clientNames;
+    ex.name = fqdnOption(true, ex.fqdn, ex.host === undefined ? "" : ex.host.hostname, params);
+  }
+}
+
+/** Timers of every IA, the summary status of a RELEASE, and the configured options. */
+export function finishResponse(ex: Exchange6): void {
+  const r = ex.response!;
+  if (ex.useMulticast) return;
+  const s = ex.subnet;
+  for (const w of ex.ias) if (s !== null) setTeeTimes(w.rsp, s);
+  if (ex.query.getType() === M.DHCPV6_RELEASE) {
+    r.addOption(
+      Option6StatusCode.create(ex.generalStatus, "Summary status for all processed IA_NAs"),
+    );
+  }
+  requiredClassify(ex);
+  const name = ex.name;
+  if (name !== null) {
+    if (name.hostname === "" && !ex.fake) generateName(ex);
+    r.addOption(new Option(6, D6O.CLIENT_FQDN, answerData(name, false)));
+  }
+  appendRequestedOptions(ex, r);
+}
+
+/**
+ * Kea's generateFqdn, for an empty name in the answer: from the first address of the first
+ * IA_NA, when that address has a lease in the store, which gets the name ("myhost-2001-db8-
+ * 1--10.", qualified); the other leases keep none. Not for an ADVERTISE.
+ */
+function generateName(ex: Exchange6): void {
+  const leases = ex.srv.leases;
+  let addr: string | undefined;
+  for (const w of ex.ias) {
+    if (w.type !== IA_NA) continue;
+    const a = w.rsp.getOption(D6O.IAADDR);
+    if (a instanceof Option6IAAddr) addr = a.getAddress();
+    break;
+  }
+  if (addr === undefined) return;
+  const stored = leases.getLease6(IA_NA, addr);
+  if (stored === null) return;
+  const generated = (ex.subnet?.clientNames ?? ClientNameParams.DEFAULT).generate(addr, true);
+  const updated = stored.clone();
+  updated.hostname = generated;
+  leases.updateLease6(updated);
+  // leases6_committed callouts see it too, as with Kea (lease6_select / lease6_renew did not).
+  for (const l of ex.leases) {
+    if (l.type === IA_NA && l.address === addr) l.hostname = generated;
+  }
+  setGenerated(ex.name!, generated);
+}
+
+/**
+ * Kea's requiredClassify, before the options: the classes the subnet, then the pools of the
+ * addresses and prefixes given, require (require-client-classes), tested now.
+ */
+function requiredClassify(ex: Exchange6): void {
+  const classes = ex.srv.model.classes;
+  const s = ex.subnet;
+  if (classes === null || s === null) return;
+  const q = ex.query;
+  if (s.requiredClasses.length > 0) classes.classifyRequired(q, s.requiredClasses);
+  for (const w of ex.ias) {
+    for (const o of w.rsp.getOptions()) {
+      const pool = poolOf(s, o);
+      if (pool !== undefined && pool.requiredClasses.length > 0) {
+        classes.classifyRequired(q, pool.requiredClasses);
+      }
+    }
+  }
+}
+
+/** The options the client asked for (ORO) plus always-send ones, most specific level first. */
+function appendRequestedOptions(ex: Exchange6, r: Pkt6): void {
+  const model = ex.srv.model;
+  const s = ex.subnet;
+  // The pool of the first address or prefix given (ADVERTISE included).
+  const pool = s === null ? undefined : firstPool(ex, s);
+  const levels = optionLevels(ex.query, ex.host, pool, s, model.classes, model.globalOptions);
+  const oro = ex.query.getNonCopiedOption(D6O.ORO)?.getData();
+  if (oro !== undefined) {
+    for (let i = 0; i + 1 < oro.length; i += 2) {
+      addConfiguredOption(r, levels, (oro[i]! << 8) | oro[i + 1]!);
+    }
+  }
+  addAlwaysSendOptions(r, levels);
+}
+
+/** The pool of an address or prefix granted (valid lifetime above 0), if the option is one. */
+function poolOf(s: Subnet6, o: unknown): Pool6 | PdPool6 | undefined {
+  if (o instanceof Option6IAAddr && o.getValid() > 0) return s.poolFor(ipv6ToBig(o.getAddress()));
+  if (o instanceof Option6IAPrefix && o.getValid() > 0)
+    return s.pdPoolFor(ipv6ToBig(o.getAddress()), o.getLength());
+  return undefined;
+}
+
+function firstPool(ex: Exchange6, s: Subnet6): Pool6 | PdPool6 | undefined {
+  for (const w of ex.ias) {
+    for (const o of w.rsp.getOptions()) {
+      if ((o instanceof Option6IAAddr || o instanceof Option6IAPrefix) && o.getValid() > 0)
+        return poolOf(s, o);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,280 @@
+/**
+ * The DHCPv4 allocation engine: which address a client gets, as Kea's AllocEngine decides it.
+ *
+ * It works in two steps so that the server can call the lease4_select / lease4_renew hook points
+ * (synchronously or not) between them, without the engine knowing about hooks:
+ *   1. `pick()` chooses, touching nothing: the client's own lease renewed, its reservation, the
+ *      address it asked for, or a free pool address (iterative allocator);
+ *   2. `commit()` writes the chosen lease to the store (never for DISCOVER: fake allocation).
+ *
+ * Order of preference (Kea's discoverLease4 / requestLease4):
+ *  DISCOVER: reserved address (if not leased to another client) > the client's current lease >
+ *            the requested address (option 50) when free and in a pool > the next free address.
+ *  REQUEST:  the requested address (option 50, else ciaddr) must be the reserved one when the
+ *            client has a reservation, must not be reserved for or leased to another client, and
+ *            must be in a pool or reserved for this client; otherwise null (the server NAKs).
+ *            Without a requested address (a BOOTP request, processed as a REQUEST) the client's
+ *            current lease is renewed, else its reserved address is given, else the next free
+ *            pool address, as Kea's requestLease4 does.
+ * A declined address is never handed out before its probation period ended and it was recovered.
+ */
+import type { HWAddr } from "../../dhcp/hwaddr.ts";
+import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
+import type { Host4, HostStore4 } from "../model/host4.ts";
+import { INFINITY_LFT, Lease4, LeaseState } from "../leases/lease4.ts";
+import type { LeaseStore4 } from "../leases/lease-store4.ts";
+import type { Pool4, Subnet4 } from "../model/subnet4.ts";
+import type { Triplet } from "../model/triplet.ts";
+
+export interface ClientContext4 {
+  subnet: Subnet4;
+  hwaddr: HWAddr | null;
+  /** The client identifier (option 61), or null (also null when match-client-id is false). */
+  clientId: Buffer | null;
+  /** Requested address (option 50 or ciaddr) as a number, 0 when none. */
+  requestedAddress: number;
+  /** True for DISCOVER: choose, do not store. */
+  fakeAllocation: boolean;
+  /** The client's reservation in this subnet (or global), if any. */
+  host: Host4 | undefined;
+  /** Requested valid lifetime (option 51), 0 when none. */
+  requestedLifetime: number;
+  hostname: string;
+  /** Now, in seconds since the epoch. */
+  now: number;
+  /** The query's client classes: guarded pools serve only their members. */
+  classes: ReadonlySet<string>;
+  /** The valid lifetime of the first of the client's classes that sets one, else undefined. */
+  classLifetime: Triplet | undefined;
+  /**
+   * The query is in the BOOTP class (the bootp hook library's BOOTP requests): its lease gets an
+   * infinite valid lifetime, as Kea's AllocEngine::getValidLft gives it.
+   */
+  bootp?: boolean;
+}
+
+export const PickKind = {
+  /** The client's existing lease, extended (hook point lease4_renew). */
+  RENEW: "renew",
+  /** A new lease (hook point lease4_select). */
+  NEW: "new",
+} as const;
+export type PickKind = (typeof PickKind)[keyof typeof PickKind];
+
+export interface Pick4 {
+  kind: PickKind;
+  /** The lease as it will be stored (a fresh object, never the store's own). */
+  lease: Lease4;
+  /** The store's lease at that address before (an expired lease being reused), or null. */
+  previous: Lease4 | null;
+  /** The client's other lease, released because it moves to another address, or null. */
+  replaced: Lease4 | null;
+  pool: Pool4 | undefined;
+}
+
+export class AllocEngine4 {
+  private readonly leases: LeaseStore4;
+  private hosts: HostStore4;
+
+  constructor(leases: LeaseStore4, hosts: HostStore4) {
+    this.leases = leases;
+    this.hosts = hosts;
+  }
+
+  /** The reservations of a new configuration. */
+  setHosts(hosts: HostStore4): void {
+    this.hosts = hosts;
+  }
+
+  /** The client's lease in the subnet, looked up by client-id first, then hardware address. */
+  findClientLease(ctx: ClientContext4): Lease4 | null {
+    const sid = ctx.subnet.id;
+    if (ctx.clientId !== null) {
+      const byId = this.leases.getLease4ByClientId(ctx.clientId, sid);
+      if (byId !== null) return byId;
+    }
+    if (ctx.hwaddr === null) return null;
+    for (const lease of this.leases.getLeases4ByHwAddr(ctx.hwaddr, sid)) {
+      if (belongsToClient(lease, ctx)) return lease;
+    }
+    return null;
+  }
+
+  /** Chooses the lease for the client; null when none can be given (NAK or exhausted). */
+  pick(ctx: ClientContext4): Pick4 | null {
+    const own = this.findClientLease(ctx);
+    return ctx.fakeAllocation ? this.pickForDiscover(ctx, own) : this.pickForRequest(ctx, own);
+  }
+
+  private pickForDiscover(ctx: ClientContext4, own: Lease4 | null): Pick4 | null {
+    const reserved = this.reservedAddress(ctx);
+    if (reserved !== 0 && this.usableBy(ctx, reserved, own)) {
+      return this.make(ctx, reserved, own);
+    }
+    if (own !== null && this.keepable(ctx, own)) {
+      return this.make(ctx, addrOf(own), own);
+    }
+    const req = ctx.requestedAddress;
+    if (
+      req !== 0 &&
+      ctx.subnet.allowedPoolFor(req, ctx.classes) !== undefined &&
+      this.usableBy(ctx, req, own)
+    ) {
+      return this.make(ctx, req, own);
+    }
+    const free = this.nextFree(ctx, own);
+    return free === 0 ? null : this.make(ctx, free, own);
+  }
+
+  private pickForRequest(ctx: ClientContext4, own: Lease4 | null): Pick4 | null {
+    const reserved = this.reservedAddress(ctx);
+    let req = ctx.requestedAddress;
+    if (req === 0) {
+      if (own !== null && this.keepable(ctx, own)) return this.make(ctx, addrOf(own), own);
+      req = reserved;
+      if (req === 0) {
+        // No address named and none reserved: the next free pool address.
+        const free = this.nextFree(ctx, own);
+        return free === 0 ? null : this.make(ctx, free, own);
+      }
+    }
+    if (reserved !== 0 && req !== reserved) return null;
+    if (!ctx.subnet.inRange(req)) return null;
+    if (reserved === 0 && ctx.subnet.allowedPoolFor(req, ctx.classes) === undefined) return null;
+    if (!this.usableBy(ctx, req, own)) return null;
+    return this.make(ctx, req, own);
+  }
+
+  /** The address reserved for this client in this subnet, 0 when none. */
+  private reservedAddress(ctx: ClientContext4): number {
+    const h = ctx.host;
+    if (h === undefined || h.ipv4 === 0 || !ctx.subnet.inRange(h.ipv4)) return 0;
+    return h.ipv4;
+  }
+
+  /**
+   * The client may keep its current lease: still in the subnet, not reserved for someone else,
+   * in a pool its classes allow (Kea's inAllowedPool) or reserved for it.
+   */
+  private keepable(ctx: ClientContext4, own: Lease4): boolean {
+    const a = addrOf(own);
+    if (!ctx.subnet.inRange(a) || own.state === LeaseState.DECLINED) return false;
+    if (this.reservedForOther(ctx, a)) return false;
+    return (
+      ctx.subnet.allowedPoolFor(a, ctx.classes) !== undefined || this.reservedAddress(ctx) === a
+    );
+  }
+
+  /** Nobody else holds or has reserved the address. */
+  private usableBy(ctx: ClientContext4, addr: number, own: Lease4 | null): boolean {
+    if (this.reservedForOther(ctx, addr)) return false;
+    const lease = this.leases.getLease4(addr);
+    if (lease === null) return true;
+    if (own !== null && lease === own) return true;
+    if (belongsToClient(lease, ctx) && lease.state !== LeaseState.DECLINED) return true;
+    return this.reusable(lease, ctx.now);
+  }
+
+  private reservedForOther(ctx: ClientContext4, addr: number): boolean {
+    const h = this.hosts.findByAddress(ctx.subnet.id, addr);
+    return h !== undefined && h !== ctx.host;
+  }
+
+  /** An expired lease of another client can be taken over, unless it is a declined address. */
+  private reusable(lease: Lease4, now: number): boolean {
+    if (lease.state === LeaseState.DECLINED) return false;
+    return lease.state === LeaseState.EXPIRED_RECLAIMED || lease.isExpired(now);
+  }
+
+  /** The iterative allocator: the next free address after each pool's cursor; 0 when full. */
+  private nextFree(ctx: ClientContext4, own: Lease4 | null): number {
+    for (const pool of ctx.subnet.pools) {
+      if (!pool.allows(ctx.classes)) continue;
+      const cap = pool.capacity;
+      let a = pool.cursor;
+      for (let tried = 0; tried < cap; tried++) {
+        a = a >= pool.end ? pool.start : a + 1;
+        if (this.usableBy(ctx, a, own)) {
+          pool.cursor = a;
+          return a;
+        }
+      }
+    }
+    return 0;
+  }
+
+  private make(ctx: ClientContext4, addr: number, own: Lease4 | null): Pick4 {
+    const address = ipv4ToString(addr);
+    const previous = this.leases.getLease4(addr);
+    const renewing = own !== null && own.address === address;
+    const lease = new Lease4({
+      address,
+      hwaddr: ctx.hwaddr,
+      clientId: ctx.clientId,
+      validLifetime: this.lifetime(ctx),
+      cltt: ctx.now,
+      subnetId: ctx.subnet.id,
+      poolId: ctx.subnet.poolFor(addr)?.id ?? 0,
+      fqdnFwd: false,
+      fqdnRev: false,
+      userContext: renewing ? own.userContext : null,
+    });
+    // As Kea's updateLease4Information: the name of this query (none = none), as it is (Kea
+    // sets it after construction, so it keeps its case), and no DNS update directions (DNS
+    // updates are off).
+    lease.hostname = ctx.hostname;
+    return {
+      kind: renewing ? PickKind.RENEW : PickKind.NEW,
+      lease,
+      previous: renewing ? null : previous,
+      replaced: own !== null && !renewing ? own : null,
+      pool: ctx.subnet.poolFor(addr),
+    };
+  }
+
+  /** Infinite for BOOTP; else the client's requested lifetime within [min, max], else the default. */
+  private lifetime(ctx: ClientContext4): number {
+    if (ctx.bootp === true) return INFINITY_LFT;
+    // The first of the client's classes that sets a lifetime, else the subnet (Kea's getValidLft).
+    const t = ctx.classLifetime ?? ctx.subnet.validLifetime;
+    const r = ctx.requestedLifetime;
+    if (r === 0) return t.default;
+    return Math.min(Math.max(r, t.min), t.max);
+  }
+
+  /**
+   * Kea's setLeaseReusable for a lease that never expires: a client renewing its infinite lease
+   * (a BOOTP client asking again) keeps the stored lease as it is, nothing written, its cltt
+   * unchanged. Returns that lease, or null when the pick must be stored.
+   */
+  reusedLease(pick: Pick4): Lease4 | null {
+    if (pick.kind !== PickKind.RENEW || pick.lease.validLifetime !== INFINITY_LFT) return null;
+    const stored = this.leases.getLease4(pick.lease.address);
+    if (stored === null || stored.validLifetime !== INFINITY_LFT) return null;
+    return stored.state === LeaseState.DEFAULT ? stored.clone() : null;
+  }
+
+  /**
+   * Stores the pick (a new lease, a renewed one, or an expired one taken over) and releases the
+   * client's previous lease when it moved. Not for DISCOVER.
+   */
+  commit(pick: Pick4): void {
+    const existing = this.leases.getLease4(pick.lease.address);
+    if (existing === null) this.leases.addLease4(pick.lease);
+    else this.leases.updateLease4(pick.lease);
+    if (pick.replaced !== null) this.leases.deleteLease4(pick.replaced);
+  }
+}
+
+/**
+ * Kea's Lease4::belongsToClient: with a client identifier on both sides they must match;
+ * otherwise the hardware addresses must.
+ */
+export function belongsToClient(lease: Lease4, ctx: ClientContext4): boolean {
+  if (lease.clientId !== null && ctx.clientId !== null) return lease.clientId.equals(ctx.clientId);
+  return lease.hwaddr !== null && ctx.hwaddr !== null && lease.hwaddr.equals(ctx.hwaddr);
+}
+
+function addrOf(lease: Lease4): number {
+  return ipv4FromString(lease.address);
+}

@@ -1,0 +1,316 @@
+/**
+ * The DHCPv6 allocation engine: which address or delegated prefix one IA of a client gets, as
+ * Kea's AllocEngine decides it, in the two steps of the v4 engine (alloc-engine4.ts) so the
+ * server can call lease6_select / lease6_renew / lease6_rebind between them:
+ *   1. `pick()` (SOLICIT, REQUEST) or `extend()` (RENEW, REBIND) chooses, touching nothing;
+ *   2. `commit()` writes the chosen lease (never for a SOLICIT without rapid commit).
+ *
+ * One lease per IA. Order of preference for `pick()` (Kea's allocateLeases6):
+ *   the client's reserved address or prefix (when nobody else holds it) > the IA's current lease
+ *   (still in a pool of the subnet, or reserved for the client) > the client's hint (an address
+ *   in a pool, or a prefix of a pd-pool with its delegated length) when free > the next free
+ *   address or prefix of the iterative allocator.
+ * A declined address is never handed out before its probation period ended and it was recovered.
+ */
+import type { HWAddr } from "../../dhcp/hwaddr.ts";
+import type { Host6, HostStore6 } from "../model/host6.ts";
+import { Lease6, LeaseState, LeaseType6 } from "../leases/lease6.ts";
+import type { LeaseStore6 } from "../leases/lease-store6.ts";
+import { type PdPool6, type Pool6, type Subnet6, bigToIpv6, ipv6ToBig } from "../model/subnet6.ts";
+import type { Triplet } from "../model/triplet.ts";
+
+/** What a client put in an IA: an address (IA_NA) or a prefix (IA_PD), with its lifetimes. */
+export interface Hint6 {
+  /** Canonical text. */
+  address: string;
+  /** 128 for an address; for a prefix its length (0: the client asked for no length). */
+  prefixLen: number;
+  preferred: number;
+  valid: number;
+}
+
+export interface ClientContext6 {
+  subnet: Subnet6;
+  duid: Buffer;
+  iaid: number;
+  /** LeaseType6.IA_NA or LeaseType6.IA_PD. */
+  type: number;
+  hints: readonly Hint6[];
+  /** True for SOLICIT without rapid commit: choose, do not store. */
+  fakeAllocation: boolean;
+  host: Host6 | undefined;
+  hwaddr: HWAddr | null;
+  /** How `hwaddr` was learnt (HWAddrSource: from the DUID, or from a relay option). */
+  hwaddrSource: number;
+  hostname: string;
+  /** Now, in seconds since the epoch. */
+  now: number;
+  /** The query's client classes: guarded pools serve only their members. */
+  classes: ReadonlySet<string>;
+  /** Lifetimes of the first of the client's classes that sets each, else undefined. */
+  classValid: Triplet | undefined;
+  classPreferred: Triplet | undefined;
+}
+
+export const PickKind6 = {
+  /** The IA's current lease, kept and extended. */
+  RENEW: "renew",
+  /** A new lease (a free one, or an expired one taken over). */
+  NEW: "new",
+} as const;
+export type PickKind6 = (typeof PickKind6)[keyof typeof PickKind6];
+
+export interface Pick6 {
+  kind: PickKind6;
+  /** The lease as it will be stored (a fresh object, never the store's own). */
+  lease: Lease6;
+  /** The store's lease at that address before (an expired lease being reused), or null. */
+  previous: Lease6 | null;
+  /** The IA's other leases in this subnet, released because the IA moves, possibly empty. */
+  replaced: Lease6[];
+}
+
+/** Most candidates the iterative allocator tries in one pool before it gives up on it. */
+const MAX_TRIES = 65536n;
+
+export class AllocEngine6 {
+  private readonly leases: LeaseStore6;
+  private hosts: HostStore6;
+
+  constructor(leases: LeaseStore6, hosts: HostStore6) {
+    this.leases = leases;
+    this.hosts = hosts;
+  }
+
+  setHosts(hosts: HostStore6): void {
+    this.hosts = hosts;
+  }
+
+  /** The IA's leases in the subnet. */
+  iaLeases(ctx: ClientContext6): Lease6[] {
+    return this.leases.getLeases6ByDuidIaidSubnet(ctx.type, ctx.duid, ctx.iaid, ctx.subnet.id);
+  }
+
+  /** Chooses the IA's lease; null when none can be given (pools exhausted). */
+  pick(ctx: ClientContext6): Pick6 | null {
+    const own = this.iaLeases(ctx);
+    const reserved = this.reserved(ctx);
+    for (const r of reserved) {
+      if (this.usableBy(ctx, r.address)) return this.make(ctx, r.address, r.length, own);
+    }
+    for (const lease of own) {
+      if (this.mayKeep(ctx, lease)) return this.make(ctx, lease.address, lease.prefixLen, own);
+    }
+    for (const h of ctx.hints) {
+      const len = this.hintFits(ctx, h);
+      if (len > 0 && this.usableBy(ctx, h.address)) return this.make(ctx, h.address, len, own);
+    }
+    return this.nextFree(ctx, own);
+  }
+
+  /**
+   * The lease extended for RENEW/REBIND (new lifetimes, cltt now), or null when the lease may
+   * not be kept in this subnet (out of its pools and not reserved for the client).
+   */
+  extend(ctx: ClientContext6, lease: Lease6): Lease6 | null {
+    if (!this.mayKeep(ctx, lease)) return null;
+    const copy = lease.clone();
+    const [preferred, valid] = this.lifetimes(ctx, lease.address, false);
+    copy.preferredLifetime = preferred;
+    copy.validLifetime = valid;
+    copy.cltt = ctx.now;
+    if (ctx.hwaddr !== null) {
+      copy.hwaddr = ctx.hwaddr;
+      copy.hwaddrSource = ctx.hwaddrSource;
+    }
+    // As Kea's extendLease6: this query's name (none = none); no DNS update directions.
+    copy.hostname = ctx.hostname;
+    copy.fqdnFwd = false;
+    copy.fqdnRev = false;
+    return copy;
+  }
+
+  /** Stores the pick and releases the IA's leases it replaces. Not for a fake allocation. */
+  commit(pick: Pick6): void {
+    const existing = this.leases.getLease6(pick.lease.type, pick.lease.address);
+    if (existing === null) this.leases.addLease6(pick.lease);
+    else this.leases.updateLease6(pick.lease);
+    for (const old of pick.replaced) this.leases.deleteLease6(old);
+  }
+
+  /** The client's reservations of this IA's type in this subnet. */
+  private reserved(ctx: ClientContext6): { address: string; length: number }[] {
+    const h = ctx.host;
+    if (h === undefined) return [];
+    const s = ctx.subnet;
+    if (ctx.type === LeaseType6.IA_PD) {
+      return h.prefixes.map((p) => ({ address: p.address, length: p.length }));
+    }
+    return h.addresses
+      .filter((a) => s.inRange(ipv6ToBig(a)))
+      .map((address) => ({ address, length: 128 }));
+  }
+
+  private isReservedForClient(ctx: ClientContext6, address: string): boolean {
+    const h = ctx.host;
+    if (h === undefined) return false;
+    return ctx.type === LeaseType6.IA_PD
+      ? h.prefixes.some((p) => p.address === address)
+      : h.addresses.includes(address);
+  }
+
+  /**
+   * The lease may stay with the client: in a pool of the subnet its classes allow (Kea's
+   * inAllowedPool), or reserved for it.
+   */
+  mayKeep(ctx: ClientContext6, lease: Lease6): boolean {
+    if (lease.state === LeaseState.DECLINED) return false;
+    if (this.reservedForOther(ctx, lease.address)) return false;
+    if (this.isReservedForClient(ctx, lease.address)) return true;
+    const a = ipv6ToBig(lease.address);
+    const pool =
+      ctx.type === LeaseType6.IA_PD
+        ? ctx.subnet.pdPoolFor(a, lease.prefixLen)
+        : ctx.subnet.poolFor(a);
+    return pool !== undefined && pool.allows(ctx.classes);
+  }
+
+  /** The length the hint can be given with (128 for an address), 0 when it does not fit a pool. */
+  private hintFits(ctx: ClientContext6, h: Hint6): number {
+    const a = ipv6ToBig(h.address);
+    if (a <= 0n) return 0;
+    if (ctx.type !== LeaseType6.IA_PD) {
+      return ctx.subnet.poolFor(a)?.allows(ctx.classes) === true ? 128 : 0;
+    }
+    for (const pool of ctx.subnet.pdPools) {
+      if (!pool.allows(ctx.classes)) continue;
+      if (pool.holds(a, h.prefixLen !== 0 ? h.prefixLen : pool.delegatedLen)) {
+        return pool.delegatedLen;
+      }
+    }
+    return 0;
+  }
+
+  private reservedForOther(ctx: ClientContext6, address: string): boolean {
+    const h = this.hosts.findByAddress(ctx.subnet.id, address);
+    return h !== undefined && h !== ctx.host;
+  }
+
+  /** Nobody else holds or has reserved the address. */
+  private usableBy(ctx: ClientContext6, address: string): boolean {
+    if (this.reservedForOther(ctx, address)) return false;
+    const lease = this.leases.getLease6(ctx.type, address);
+    if (lease === null) return true;
+    if (lease.state === LeaseState.DECLINED) return false;
+    if (lease.duid.equals(ctx.duid) && lease.iaid === ctx.iaid) return true;
+    return lease.state === LeaseState.EXPIRED_RECLAIMED || lease.isExpired(ctx.now);
+  }
+
+  private nextFree(ctx: ClientContext6, own: Lease6[]): Pick6 | null {
+    if (ctx.type === LeaseType6.IA_PD) {
+      const hinted = ctx.hints.find((h) => h.prefixLen > 0 && h.prefixLen < 128)?.prefixLen;
+      const pools = ctx.subnet.pdPools;
+      // A pool of the length the client asked for first, as Kea does.
+      const ordered =
+        hinted === undefined
+          ? pools
+          : [
+              ...pools.filter((p) => p.delegatedLen === hinted),
+              ...pools.filter((p) => p.delegatedLen !== hinted),
+            ];
+      for (const pool of ordered) {
+        if (!pool.allows(ctx.classes)) continue;
+        const a = this.scan(ctx, pool);
+        if (a !== null) return this.make(ctx, a, pool.delegatedLen, own);
+      }
+      return null;
+    }
+    for (const pool of ctx.subnet.pools) {
+      if (!pool.allows(ctx.classes)) continue;
+      const a = this.scan(ctx, pool);
+      if (a !== null) return this.make(ctx, a, 128, own);
+    }
+    return null;
+  }
+
+  /** The iterative allocator over one pool: the next usable candidate after the cursor. */
+  private scan(ctx: ClientContext6, pool: Pool6 | PdPool6): string | null {
+    const isPd = pool.type === LeaseType6.IA_PD;
+    const first = isPd ? (pool as PdPool6).prefix : (pool as Pool6).start;
+    const last = isPd ? (pool as PdPool6).last : (pool as Pool6).end;
+    const step = isPd ? (pool as PdPool6).step : 1n;
+    const tries = pool.capacity < MAX_TRIES ? pool.capacity : MAX_TRIES;
+    let a = pool.cursor;
+    for (let i = 0n; i < tries; i++) {
+      a = a >= last ? first : a + step;
+      const text = bigToIpv6(a);
+      if (this.usableBy(ctx, text)) {
+        pool.cursor = a;
+        return text;
+      }
+    }
+    return null;
+  }
+
+  private make(ctx: ClientContext6, address: string, prefixLen: number, own: Lease6[]): Pick6 {
+    let mine: Lease6 | undefined;
+    const replaced: Lease6[] = [];
+    for (const l of own) {
+      if (l.address === address) mine = l;
+      else replaced.push(l);
+    }
+    const previous = mine === undefined ? this.leases.getLease6(ctx.type, address) : null;
+    const [preferred, valid] = this.lifetimes(ctx, address, mine === undefined);
+    const a = ipv6ToBig(address);
+    const pool =
+      ctx.type === LeaseType6.IA_PD ? ctx.subnet.pdPoolFor(a, prefixLen) : ctx.subnet.poolFor(a);
+    const lease = new Lease6({
+      address,
+      type: ctx.type,
+      prefixLen: ctx.type === LeaseType6.IA_PD ? prefixLen : 128,
+      duid: ctx.duid,
+      iaid: ctx.iaid,
+      preferredLifetime: preferred,
+      validLifetime: valid,
+      cltt: ctx.now,
+      subnetId: ctx.subnet.id,
+      poolId: pool?.id ?? 0,
+      fqdnFwd: false,
+      fqdnRev: false,
+      hwaddr: ctx.hwaddr,
+      hwaddrSource: ctx.hwaddr === null ? 0 : ctx.hwaddrSource,
+      userContext: mine?.userContext ?? null,
+    });
+    // This query's name (none = none), as it is: Kea sets it after construction, so it keeps
+    // its case (the constructor lower-cases, as Kea's does for leases it reads).
+    lease.hostname = ctx.hostname;
+    return {
+      kind: mine !== undefined ? PickKind6.RENEW : PickKind6.NEW,
+      lease,
+      previous,
+      replaced,
+    };
+  }
+
+  /**
+   * The hinted lifetimes within [min, max], else the defaults; preferred <= valid. For a new
+   * lease, of the client's class when one sets them (Kea's getLifetimes6), else of the subnet;
+   * a lease the client already has keeps the subnet's, as Kea 2.2 extends and updates leases.
+   */
+  private lifetimes(ctx: ClientContext6, address: string, isNew: boolean): [number, number] {
+    const s = ctx.subnet;
+    let h = ctx.hints[0];
+    for (const x of ctx.hints) if (x.address === address) h = x;
+    const valid = clamp(h?.valid ?? 0, (isNew ? ctx.classValid : undefined) ?? s.validLifetime);
+    const preferred = clamp(
+      h?.preferred ?? 0,
+      (isNew ? ctx.classPreferred : undefined) ?? s.preferredLifetime,
+    );
+    return [Math.min(preferred, valid), valid];
+  }
+}
+
+function clamp(requested: number, t: Triplet): number {
+  if (requested === 0) return t.default;
+  return Math.min(Math.max(requested, t.min), t.max);
+}

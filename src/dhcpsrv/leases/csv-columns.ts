@@ -1,0 +1,168 @@
+/**
+ * Column readers and the text escaping shared by the v4 and v6 lease files (Kea's CSV encodings:
+ * ../shared/reference/kea-inventory.md section 7.2). A malformed value throws LeaseRowError.
+ */
+import { decodeFormattedHex } from "../../dhcp/ioaddress.ts";
+import type { JsonObject, JsonValue } from "../../hooks/types.ts";
+import { LeaseRowError } from "./lease-store4.ts";
+
+// Bytes 0x80..0xff in a latin1 string, or a JSON \u00XX escape of one.
+const NON_ASCII = /[\x80-\xff]|\\u00[89a-fA-F]/;
+const HIGH_BYTE = /[\x80-\xff]/;
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const ESCAPE_TAG = "&#x";
+const NEEDS_ESCAPE = /[,&\n\r]/;
+
+export function stripCR(line: string): string {
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
+}
+
+/** Colon hex as Kea writes it ("0a:1b"), on a fast path; any form Kea reads otherwise. */
+export function decodeHex(text: string): Buffer | null {
+  const n = text.length;
+  if (n % 3 === 2) {
+    const out = Buffer.allocUnsafe((n + 1) / 3);
+    let i = 0;
+    for (let j = 0; i < n; i += 3, j++) {
+      const hi = hexDigit(text.charCodeAt(i));
+      const lo = hexDigit(text.charCodeAt(i + 1));
+      if (hi < 0 || lo < 0 || (i + 2 < n && text.charCodeAt(i + 2) !== 58)) break;
+      out[j] = hi * 16 + lo;
+    }
+    if (i >= n) return out;
+  }
+  return decodeFormattedHex(text);
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+export function readUint(text: string, column: string, max: number): number {
+  const len = text.length;
+  if (len === 0 || len > 16) throw new LeaseRowError(`${column} '${text}' is not a number`);
+  let v = 0;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) throw new LeaseRowError(`${column} '${text}' is not a number`);
+    v = v * 10 + c;
+  }
+  if (v > max) throw new LeaseRowError(`${column} ${text} is out of range`);
+  return v;
+}
+
+export function readBool(text: string, column: string): boolean {
+  if (text === "1") return true;
+  if (text === "0") return false;
+  throw new LeaseRowError(`${column} '${text}' is not 0 or 1`);
+}
+
+export function readUserContext(text: string): JsonObject | null {
+  if (text === "") return null;
+  const json = unescapeField(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new LeaseRowError(`user context '${json}' is not JSON`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new LeaseRowError(`user context '${json}' is not a JSON map`);
+  }
+  return NON_ASCII.test(json)
+    ? (decodeJsonStrings(value as JsonObject) as JsonObject)
+    : (value as JsonObject);
+}
+
+/** A field's text: escapes decoded, then its bytes read as UTF-8. */
+export function readText(field: string): string {
+  return bytesToText(unescapeField(field));
+}
+
+/** A latin1 string holding UTF-8 bytes becomes the text they encode (or stays as it is). */
+function bytesToText(s: string): string {
+  if (!HIGH_BYTE.test(s)) return s;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return s;
+  try {
+    return UTF8.decode(Buffer.from(s, "latin1"));
+  } catch {
+    return s; // not UTF-8: keep one character per byte
+  }
+}
+
+function decodeJsonStrings(v: JsonValue): JsonValue {
+  if (typeof v === "string") return bytesToText(v);
+  if (Array.isArray(v)) return v.map(decodeJsonStrings);
+  if (typeof v === "object" && v !== null) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) out[bytesToText(k)] = decodeJsonStrings(x);
+    return out;
+  }
+  return v;
+}
+
+/** Escapes `,` and `&` (Kea 2.2), plus line breaks, as `&#x` + two lower-case hex digits. */
+export function escapeField(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2c || c === 0x26 || c === 0x0a || c === 0x0d) {
+      out += ESCAPE_TAG + (c < 16 ? "0" : "") + c.toString(16);
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes every `&#xHH` (either case) into the byte HH; a tag not followed by two hex digits
+ * stays as it is, as in Kea. Works on latin1 strings (one char per byte).
+ */
+export function unescapeField(text: string): string {
+  let at = text.indexOf(ESCAPE_TAG);
+  if (at < 0) return text;
+  let out = "";
+  let from = 0;
+  while (at >= 0) {
+    const hi = at + 4 < text.length ? hexDigit(text.charCodeAt(at + 3)) : -1;
+    const lo = hi >= 0 ? hexDigit(text.charCodeAt(at + 4)) : -1;
+    if (lo >= 0) {
+      out += text.slice(from, at) + String.fromCharCode(hi * 16 + lo);
+      from = at + 5;
+    } else {
+      out += text.slice(from, at + 3);
+      from = at + 3;
+    }
+    at = text.indexOf(ESCAPE_TAG, from);
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * JSON text in the layout of Kea's `Element::str()`: `{ "k": v, ... }` with keys sorted,
+ * `[ a, b ]`, empty containers as `{  }` and `[  ]`. Numbers keep JavaScript's full precision
+ * (Kea prints doubles with 6 significant digits; both read either).
+ */
+export function keaJsonText(v: JsonValue): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (Array.isArray(v)) {
+    let s = "[ ";
+    for (let i = 0; i < v.length; i++) s += (i > 0 ? ", " : "") + keaJsonText(v[i]!);
+    return s + " ]";
+  }
+  const keys = Object.keys(v).sort();
+  let s = "{ ";
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    s += (i > 0 ? ", " : "") + JSON.stringify(k) + ": " + keaJsonText(v[k]!);
+  }
+  return s + " }";
+}

@@ -1,0 +1,193 @@
+/**
+ * Kea's DHCPv4 lease file format (memfile CSV), row by row.
+ *
+ * Nestor writes the header Kea 2.2 writes (schema 2.1: `address` .. `user_context`), because
+ * 2.2 is the Kea of this project's reference machine (Debian's kea-dhcp4-server 2.2.0): a file
+ * Nestor writes is a file Kea 2.2 loads as its own, without conversion. Kea 3 reads it too (it
+ * upgrades it, filling `pool_id` with 0). Nestor reads every v4 header Kea has written: 1.0
+ * (through `hostname`), 2.0 (`state`), 2.1 (Kea 2.2) and 3.0 (`pool_id`, Kea 2.3.8 and later),
+ * and drops columns it does not know, as Kea's VersionedCSVFile does.
+ *
+ * Encodings (isc-projects/kea src/lib/dhcpsrv/csv_lease_file4.cc, src/lib/util/csv_file.cc):
+ * - `hwaddr` and `client_id`: lower-case colon hex, without the hardware type; empty when none.
+ * - `expire` = cltt + valid_lifetime; cltt is read back as expire - valid_lifetime.
+ * - `fqdn_fwd`, `fqdn_rev`: `1` or `0` (nothing else is accepted, as boost::lexical_cast<bool>).
+ * - `hostname` and `user_context` are escaped: a byte becomes `&#x` and two hex digits. Kea 2.2
+ *   escapes `,` and `&` only; Kea 3 also every byte below 0x20 or above 0x7e. Nestor writes 2.2's
+ *   escapes plus line feed and carriage return (which 2.2 would write raw, breaking the row);
+ *   both versions decode any `&#xHH`, so both read Nestor's rows. Reading accepts either form.
+ * - Text is bytes in Kea: non-ASCII hostnames are written as raw UTF-8, and escaped bytes or
+ *   `\u00XX` JSON escapes (Kea's JSON printer writes one per byte) are decoded back to UTF-8.
+ * - `user_context` is the JSON text of a map, in the layout of Kea's `Element::str()`
+ *   (`{ "a": 1, "b": [ 1, 2 ] }`, keys sorted), so a Kea row rewritten by Nestor stays the same.
+ * - A row with `valid_lifetime` 0 deletes the lease of its address.
+ */
+import { HWAddr } from "../../dhcp/hwaddr.ts";
+import { toColonHex, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
+import {
+  decodeHex,
+  escapeField,
+  keaJsonText,
+  readBool,
+  readText,
+  readUint,
+  readUserContext,
+  stripCR,
+} from "./csv-columns.ts";
+import { Lease4, LeaseState } from "./lease4.ts";
+import { LeaseFileFormatError, LeaseRowError } from "./lease-store4.ts";
+
+export { escapeField, keaJsonText, unescapeField } from "./csv-columns.ts";
+
+/** Every v4 column Kea has defined, in file order. */
+export const LEASE4_COLUMNS = [
+  "address",
+  "hwaddr",
+  "client_id",
+  "valid_lifetime",
+  "expire",
+  "subnet_id",
+  "fqdn_fwd",
+  "fqdn_rev",
+  "hostname",
+  "state",
+  "user_context",
+  "pool_id",
+] as const;
+
+/** The header Kea 2.2 writes, and Nestor with it. */
+export const LEASE4_HEADER_2_2 = LEASE4_COLUMNS.slice(0, 11).join(",");
+/** The header Kea 2.3.8 and later write (schema 3.0). */
+export const LEASE4_HEADER_3_0 = LEASE4_COLUMNS.join(",");
+/** Columns Nestor writes. */
+export const LEASE4_WRITE_COLUMNS = 11;
+/** A header must name at least the columns through `hostname` (Kea's minimum valid columns). */
+const MIN_VALID_COLUMNS = 9;
+const COL_STATE = 9;
+const COL_USER_CONTEXT = 10;
+const COL_POOL_ID = 11;
+const MAX_CLIENT_ID_LEN = 255;
+
+/** What the header of a file says about its rows. */
+export interface Lease4FileLayout {
+  /** Number of columns named in the header. */
+  readonly headerCount: number;
+  /** Number of leading header columns Nestor knows (the rest is dropped). */
+  readonly knownCount: number;
+  /** True when the header is not Kea 2.2's, so Kea would convert the file at start-up. */
+  readonly needsConversion: boolean;
+}
+
+/** Checks a header line as Kea's VersionedCSVFile does; throws LeaseFileFormatError. */
+export function parseLease4Header(line: string, file = ""): Lease4FileLayout {
+  const names = stripCR(line).split(",");
+  let known = 0;
+  while (known < names.length && known < LEASE4_COLUMNS.length) {
+    if (names[known] !== LEASE4_COLUMNS[known]) {
+      throw new LeaseFileFormatError(
+        file,
+        `invalid header '${line}': unexpected column '${names[known]}' at position ${known + 1}`,
+      );
+    }
+    known++;
+  }
+  if (known < MIN_VALID_COLUMNS) {
+    throw new LeaseFileFormatError(
+      file,
+      `invalid header '${line}': ${known} valid column(s), at least ${MIN_VALID_COLUMNS} needed`,
+    );
+  }
+  return {
+    headerCount: names.length,
+    knownCount: known,
+    needsConversion: names.length !== LEASE4_WRITE_COLUMNS,
+  };
+}
+
+/**
+ * One lease file row, with its line feed, in the Kea 2.2 layout. `validLifetime` 0 makes the
+ * deletion row of the lease (Kea writes the lease with valid_lifetime 0, so expire = cltt).
+ */
+export function formatLease4Row(lease: Lease4, validLifetime = lease.validLifetime): string {
+  const hw = lease.hwaddr === null ? "" : toColonHex(lease.hwaddr.hwaddr);
+  const cid = lease.clientId === null ? "" : toColonHex(lease.clientId);
+  const host = lease.hostname === "" ? "" : escapeField(lease.hostname);
+  const ctx = lease.userContext === null ? "" : escapeField(keaJsonText(lease.userContext));
+  return (
+    `${lease.address},${hw},${cid},${validLifetime},${lease.cltt + validLifetime},` +
+    `${lease.subnetId},${lease.fqdnFwd ? 1 : 0},${lease.fqdnRev ? 1 : 0},${host},` +
+    `${lease.state},${ctx}\n`
+  );
+}
+
+/**
+ * Parses one row (a line of a file read as latin1, i.e. one char per byte, without its line
+ * feed) into a lease. Throws LeaseRowError with Kea's kind of reason when the row is bad.
+ */
+export function parseLease4Row(line: string, layout: Lease4FileLayout): Lease4 {
+  const f = stripCR(line).split(",");
+  const n = f.length;
+  if (n < layout.knownCount) {
+    throw new LeaseRowError(`${n} columns, the header needs at least ${layout.knownCount}`);
+  }
+  if (n > Math.max(layout.headerCount, LEASE4_COLUMNS.length)) {
+    throw new LeaseRowError(`${n} columns, more than the header's ${layout.headerCount}`);
+  }
+  const address = f[0]!;
+  if (tryParseIPv4(address) < 0) throw new LeaseRowError(`'${address}' is not an IPv4 address`);
+  const hwaddr = readHWAddr(f[1]!);
+  const clientId = readClientId(f[2]!);
+  const validLifetime = readUint(f[3]!, "valid_lifetime", 0xffffffff);
+  const expire = readUint(f[4]!, "expire", Number.MAX_SAFE_INTEGER);
+  const subnetId = readUint(f[5]!, "subnet_id", 0xffffffff);
+  const fqdnFwd = readBool(f[6]!, "fqdn_fwd");
+  const fqdnRev = readBool(f[7]!, "fqdn_rev");
+  const hostname = readText(f[8]!);
+  // Columns are positional, as in Kea: a row of an older file may be shorter (defaults fill
+  // it) and, as Kea 2.2 accepts, one written by a newer Kea may be longer than its header.
+  const state = readUint(n > COL_STATE ? f[COL_STATE]! : "0", "state", 0xffffffff);
+  const ctxText = n > COL_USER_CONTEXT ? f[COL_USER_CONTEXT]! : "";
+  const poolId = readUint(n > COL_POOL_ID ? f[COL_POOL_ID]! : "0", "pool_id", 0xffffffff);
+  const userContext = readUserContext(ctxText);
+  if (hwaddr === null && clientId === null && state !== LeaseState.DECLINED) {
+    throw new LeaseRowError(
+      `lease ${address} has neither hardware address nor client id and is not declined`,
+    );
+  }
+  return new Lease4({
+    address,
+    hwaddr,
+    clientId,
+    validLifetime,
+    cltt: expire - validLifetime,
+    subnetId,
+    poolId,
+    fqdnFwd,
+    fqdnRev,
+    hostname,
+    state,
+    userContext,
+  });
+}
+
+function readHWAddr(text: string): HWAddr | null {
+  if (text === "") return null;
+  const bytes = decodeHex(text);
+  if (bytes === null) throw new LeaseRowError(`'${text}' is not a hardware address`);
+  if (bytes.length === 0) return null;
+  try {
+    return new HWAddr(bytes);
+  } catch (err) {
+    throw new LeaseRowError(`hardware address '${text}': ${(err as Error).message}`);
+  }
+}
+
+function readClientId(text: string): Buffer | null {
+  if (text === "") return null;
+  const bytes = decodeHex(text);
+  if (bytes === null) throw new LeaseRowError(`'${text}' is not a client identifier`);
+  if (bytes.length > MAX_CLIENT_ID_LEN) {
+    throw new LeaseRowError(`client identifier of ${bytes.length} bytes is too long`);
+  }
+  return bytes.length === 0 ? null : bytes;
+}

@@ -1,0 +1,134 @@
+/**
+ * The files of one memfile lease database and how they are replayed at load.
+ *
+ * Kea's names (memfile_lease_mgr.cc): `<name>` takes appends; `<name>.1` is the input of a lease
+ * file cleanup (the rotated main file), `<name>.2` the result of the previous one,
+ * `<name>.output` the cleanup's file being written, `<name>.completed` its finished result and
+ * `<name>.pid` the cleanup's lock.
+ *
+ * Replay order: `<name>.completed` if it exists (it already holds `.2` and `.1` compacted),
+ * else `<name>.2` then `<name>.1`; then `<name>`. Rows apply in order, keyed by address: a row
+ * with a valid lifetime replaces whatever the address had, a row with valid_lifetime 0 deletes
+ * it. Bad rows are skipped and counted; more than `max-row-errors` in one file (when non-zero)
+ * abort the load, as Kea's LeaseFileLoader does.
+ */
+import fs from "node:fs";
+import { LeaseFileFormatError } from "./lease-store.ts";
+
+export interface LeaseFileSet {
+  /** The file the server appends to. */
+  readonly main: string;
+  /** `.1`: the main file rotated away for a cleanup. */
+  readonly input: string;
+  /** `.2`: the result of the last finished cleanup. */
+  readonly previous: string;
+  /** `.output`: a cleanup's result while it is written (never read at load). */
+  readonly output: string;
+  /** `.completed`: a cleanup's finished result, not yet renamed to `.2`. */
+  readonly finish: string;
+  /** `.pid`: who runs the cleanup. */
+  readonly pid: string;
+}
+
+export function leaseFileSet(name: string): LeaseFileSet {
+  return {
+    main: name,
+    input: `${name}.1`,
+    previous: `${name}.2`,
+    output: `${name}.output`,
+    finish: `${name}.completed`,
+    pid: `${name}.pid`,
+  };
+}
+
+/** The files that hold leases before `main`, in replay order. */
+export function cleanupFilesToLoad(set: LeaseFileSet): string[] {
+  return fs.existsSync(set.finish) ? [set.finish] : [set.previous, set.input];
+}
+
+export interface LoadOptions {
+  /** Bad rows tolerated per file; 0 = no limit (memfile `max-row-errors`). */
+  maxRowErrors: number;
+  /** Told about each skipped row (file, 1-based line number, reason). */
+  onRowError?: (file: string, line: number, reason: string) => void;
+}
+
+export interface FileLoadReport {
+  file: string;
+  /** Rows read (good and bad), header excluded. */
+  rows: number;
+  rowErrors: number;
+  /** The header is not the one Nestor writes (Kea 2.2's). */
+  needsConversion: boolean;
+  /** The file is empty or its last byte is a line feed (no row was cut short). */
+  endsWithNewline: boolean;
+}
+
+/**
+ * What replaying needs to know of one lease file format (v4 or v6): its header and row parsers
+ * and the key rows are applied under (the lease's address).
+ */
+export interface LeaseRowCodec<K, L, Layout extends { readonly needsConversion: boolean }> {
+  parseHeader(line: string, file: string): Layout;
+  /** Throws (a LeaseRowError) when the row is bad. */
+  parseRow(row: string, layout: Layout): L;
+  keyOf(lease: L): K;
+  /** True for a row that deletes the lease of its key (valid_lifetime 0). */
+  isDeletion(lease: L): boolean;
+}
+
+/** Replays one file of any format into `storage` (key -> lease); returns null when the file does not exist;
+ * an empty file holds no leases (Kea recreates it). Throws LeaseFileFormatError. */
+export function replayLeaseFile<K, L, Layout extends { readonly needsConversion: boolean }>(
+  file: string,
+  storage: Map<K, L>,
+  options: LoadOptions,
+  codec: LeaseRowCodec<K, L, Layout>,
+): FileLoadReport | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file).toString("latin1");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new LeaseFileFormatError(file, `cannot read: ${(err as Error).message}`, { cause: err });
+  }
+  const report: FileLoadReport = {
+    file,
+    rows: 0,
+    rowErrors: 0,
+    needsConversion: false,
+    endsWithNewline: text.length === 0 || text.endsWith("\n"),
+  };
+  if (text.length === 0) return report;
+  let eol = text.indexOf("\n");
+  const layout = codec.parseHeader(eol < 0 ? text : text.slice(0, eol), file);
+  report.needsConversion = layout.needsConversion;
+  let line = 1;
+  const max = options.maxRowErrors > 0 ? options.maxRowErrors : Infinity;
+  while (eol >= 0 && eol < text.length - 1) {
+    const start = eol + 1;
+    eol = text.indexOf("\n", start);
+    const row = eol < 0 ? text.slice(start) : text.slice(start, eol);
+    line++;
+    if (row === "" || row === "\r") continue; // Kea skips blank lines
+    report.rows++;
+    let lease: L;
+    try {
+      lease = codec.parseRow(row, layout);
+    } catch (err) {
+      report.rowErrors++;
+      options.onRowError?.(file, line, (err as Error).message);
+      if (report.rowErrors > max) {
+        throw new LeaseFileFormatError(
+          file,
+          `more than ${options.maxRowErrors} bad rows (max-row-errors); last at line ${line}`,
+        );
+      }
+      continue;
+    }
+    const key = codec.keyOf(lease);
+    if (codec.isDeletion(lease)) storage.delete(key);
+    else storage.set(key, lease);
+  }
+  return report;
+}

@@ -1,0 +1,339 @@
+/**
+ * The lease file side of a memfile store, the same for DHCPv4 and DHCPv6: loading the file set
+ * in Kea's order at open, the append-only main file with group commit (`flush()` writes every
+ * queued row with one write; a failed write keeps the bytes that did not reach the file for the
+ * next flush, never writing any row twice), and the lease file cleanup (rotation on the event
+ * loop, compaction in a worker, every `lfc-interval` seconds). The stores keep the leases and
+ * their indexes; this keeps the file.
+ */
+import fs from "node:fs";
+import { defineMessages, type Logger } from "../../log/logger.ts";
+import { InvalidOperation } from "../../util/errors.ts";
+import { type FileLoadReport, type LeaseFileSet, leaseFileSet } from "./lease-files.ts";
+import { LeaseFileFormatError, LeaseFileWriteError } from "./lease-store4.ts";
+import {
+  type LeaseUniverse,
+  type BeforeStep,
+  type LfcResult,
+  cleanupInProgress,
+  createLeaseFile,
+  rotateLeaseFile,
+  runLeaseFileCleanup,
+  startCleanupWorker,
+} from "./lfc.ts";
+
+// Kea's message IDs (src/lib/dhcpsrv/dhcpsrv_messages.mes) where Kea has one.
+defineMessages({
+  DHCPSRV_MEMFILE_DB: "opening memory file lease database: %1",
+  DHCPSRV_MEMFILE_LEASE_FILE_LOAD: "loading leases from file %1: %2 rows, %3 discarded",
+  DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR: "discarding row %1 of %2, error: %3",
+  DHCPSRV_MEMFILE_NEEDS_CONVERSION:
+    "lease file %1 is not in Kea 2.2's layout; it is converted by a lease file cleanup now",
+  DHCPSRV_MEMFILE_LFC_SETUP: "setting up the Lease File Cleanup interval to %1 sec",
+  DHCPSRV_MEMFILE_LFC_START: "starting Lease File Cleanup of %1",
+  DHCPSRV_MEMFILE_LFC_COMPLETE: "Lease File Cleanup of %1 done: %2 leases written in %3 ms",
+  DHCPSRV_MEMFILE_LFC_FAIL: "Lease File Cleanup of %1 failed: %2",
+});
+
+export const DEFAULT_LFC_INTERVAL = 3600;
+
+/** Kea's memfile keys of `lease-database`. */
+export interface MemfileConfig {
+  name?: string;
+  persist?: boolean;
+  "lfc-interval"?: number;
+  "max-row-errors"?: number;
+}
+
+/** What the server (and tests) plug in. */
+export interface MemfileHooks {
+  /** Replaces fs.writeSync for the lease file appends (tests count or fail writes). */
+  writeSync?: (fd: number, buf: Uint8Array, offset: number, length: number) => number;
+  /** Told about each bad row skipped while loading. */
+  onRowError?: (file: string, line: number, reason: string) => void;
+  /** Told when a background cleanup ends, with its result or its error. */
+  onCleanupDone?: (result: LfcResult | Error) => void;
+  /** Where the store logs (Kea's message IDs); nothing is logged without one. */
+  logger?: Logger;
+  /** Test seam: called before each rotation step on the event loop (throwing fails it). */
+  beforeRotationStep?: BeforeStep;
+}
+
+/** Loads a file set: the surviving leases by key, and a report per file. */
+export type LeaseFileLoader<K, L> = (
+  set: LeaseFileSet,
+  options: {
+    maxRowErrors: number;
+    onRowError: (file: string, line: number, reason: string) => void;
+  },
+) => { leases: Map<K, L>; reports: FileLoadReport[] };
+
+export class LeaseJournal {
+  readonly persist: boolean;
+  /** The lease file ("" when not persistent). */
+  readonly file: string;
+  readonly lfcInterval: number;
+  readonly maxRowErrors: number;
+  /** Bad rows skipped while loading, over all files. */
+  loadRowErrors = 0;
+  /** The last background cleanup's result (null before the first one ends). */
+  lastCleanup: LfcResult | Error | null = null;
+  closed = false;
+
+  private readonly universe: LeaseUniverse;
+  private readonly files: LeaseFileSet | null;
+  private readonly hooks: MemfileHooks;
+  private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
+  private fd = -1;
+  private queue: string[] = [];
+  private queuedRows = 0;
+  private unwritten: Buffer | null = null;
+  private cleanup: Promise<LfcResult> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    config: MemfileConfig,
+    hooks: MemfileHooks,
+    universe: LeaseUniverse,
+    defaultFile: string,
+  ) {
+    this.persist = config.persist ?? true;
+    this.file = this.persist ? (config.name ?? defaultFile) : "";
+    this.lfcInterval = config["lfc-interval"] ?? DEFAULT_LFC_INTERVAL;
+    this.maxRowErrors = config["max-row-errors"] ?? 0;
+    this.universe = universe;
+    this.files = this.persist ? leaseFileSet(this.file) : null;
+    this.hooks = hooks;
+    this.writer = hooks.writeSync ?? fs.writeSync;
+  }
+
+  /**
+   * Loads the files (nothing when not persistent) and hands the leases to `take`; prepares the
+   * main file for appends and starts the cleanup timer. Throws LeaseFileFormatError when a header
+   * is bad, a file has more than `max-row-errors` bad rows, or a cleanup holds `<name>.pid`.
+   */
+  open<K, L>(load: LeaseFileLoader<K, L>, take: (leases: Map<K, L>) => void): void {
+    const set = this.files;
+    if (set === null) return;
+    const log = this.hooks.logger;
+    log?.info(
+      "DHCPSRV_MEMFILE_DB",
+      `lfc-interval=${this.lfcInterval} max-row-errors=${this.maxRowErrors} name=${set.main} persist=true type=memfile universe=${this.universe}`,
+    );
+    if (cleanupInProgress(set)) {
+      throw new LeaseFileFormatError(set.main, "lease file cleanup is in progress");
+    }
+    const onRowError = this.hooks.onRowError;
+    const { leases, reports } = load(set, {
+      maxRowErrors: this.maxRowErrors,
+      onRowError: (file, line, reason) => {
+        log?.error("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR", line, file, reason);
+        onRowError?.(file, line, reason);
+      },
+    });
+    for (const r of reports) {
+      log?.info("DHCPSRV_MEMFILE_LEASE_FILE_LOAD", r.file, r.rows, r.rowErrors);
+      if (r.needsConversion) log?.warn("DHCPSRV_MEMFILE_NEEDS_CONVERSION", r.file);
+    }
+    take(leases);
+    const main = reports.find((r) => r.file === set.main);
+    try {
+      this.prepareMain(set, main);
+    } catch (err) {
+      if (err instanceof LeaseFileFormatError) throw err;
+      const why = `cannot prepare for appends: ${(err as Error).message}`;
+      throw new LeaseFileFormatError(set.main, why, { cause: err });
+    }
+    if (reports.some((r) => r.needsConversion)) this.startCleanupInBackground();
+    if (this.lfcInterval > 0) {
+      log?.info("DHCPSRV_MEMFILE_LFC_SETUP", this.lfcInterval);
+      // A tick while the previous cleanup still runs does nothing; the next one tries again.
+      this.timer = setInterval(() => this.startCleanupInBackground(), this.lfcInterval * 1000);
+      this.timer.unref();
+    }
+    this.loadRowErrors = reports.reduce((n, r) => n + r.rowErrors, 0);
+  }
+
+  private prepareMain(set: LeaseFileSet, main: FileLoadReport | undefined): void {
+    const u = this.universe;
+    if (main === undefined || fs.statSync(set.main).size === 0) {
+      createLeaseFile(set.main, u);
+    } else if (main.needsConversion) {
+      // Rows in Kea 2.2's layout must not go below another header: move the file away now.
+      // If a dead cleanup left .1 or .completed, finish it first (the server is not serving).
+      if (!rotateLeaseFile(set, undefined, u)) {
+        runLeaseFileCleanup(set, this.maxRowErrors, undefined, u);
+        rotateLeaseFile(set, undefined, u);
+      }
+    } else if (!main.endsWithNewline) {
+      // A row cut short by a crash stays one bad row instead of swallowing the next append.
+      fs.appendFileSync(set.main, "\n");
+    }
+    this.fd = fs.openSync(set.main, "a");
+  }
+
+  // ---- group commit --------------------------------------------------------------------------
+
+  /** Queues one row (nothing when not persistent). */
+  append(row: string): void {
+    if (!this.persist) return;
+    if (this.closed) throw new InvalidOperation("the lease store is closed");
+    this.queue.push(row);
+    this.queuedRows++;
+  }
+
+  get pendingWrites(): number {
+    return this.queuedRows;
+  }
+
+  flush(): void {
+    if (this.queuedRows === 0) return;
+    let buf = Buffer.from(this.queue.join(""), "utf8");
+    this.queue = [];
+    if (this.unwritten !== null) buf = Buffer.concat([this.unwritten, buf]);
+    let off = 0;
+    try {
+      while (off < buf.length) off += this.writer(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      this.unwritten = buf.subarray(off);
+      throw new LeaseFileWriteError(this.file, buf.length - off, { cause: err });
+    }
+    this.unwritten = null;
+    this.queuedRows = 0;
+  }
+
+  // ---- lease file cleanup --------------------------------------------------------------------
+
+  /**
+   * Starts a lease file cleanup now (the timer calls this every `lfc-interval` seconds): flushes,
+   * rotates the main file on the event loop (two renames), and compacts in a worker thread.
+   * Returns the running cleanup, or null when not persistent, closed, or already running.
+   */
+  runCleanup(): Promise<LfcResult> | null {
+    if (this.files === null || this.closed || this.cleanup !== null) return null;
+    this.flush();
+    fs.closeSync(this.fd);
+    this.fd = -1;
+    try {
+      rotateLeaseFile(this.files, this.hooks.beforeRotationStep, this.universe);
+    } finally {
+      // Whatever happened, appends go to a main file that starts with the header; if even that
+      // cannot be made, flushes fail (LeaseFileWriteError) until a cleanup succeeds.
+      this.reopenMain(this.files.main);
+    }
+    const log = this.hooks.logger;
+    const main = this.files.main;
+    log?.info("DHCPSRV_MEMFILE_LFC_START", main);
+    const done = (r: LfcResult | Error): void => {
+      this.cleanup = null;
+      this.lastCleanup = r;
+      if (r instanceof Error) log?.error("DHCPSRV_MEMFILE_LFC_FAIL", main, r.message);
+      else log?.info("DHCPSRV_MEMFILE_LFC_COMPLETE", main, r.leases, Math.round(r.durationMs));
+      this.hooks.onCleanupDone?.(r);
+    };
+    this.cleanup = startCleanupWorker(this.files, this.maxRowErrors, this.universe).then(
+      (r) => {
+        done(r);
+        return r;
+      },
+      (err: Error) => {
+        done(err);
+        throw err;
+      },
+    );
+    return this.cleanup;
+  }
+
+  private reopenMain(file: string): void {
+    let size = -1;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      // missing: created below
+    }
+    if (size <= 0) createLeaseFile(file, this.universe);
+    this.fd = fs.openSync(file, "a");
+  }
+
+  /** A cleanup whose failure is reported through `onCleanupDone`, never thrown. */
+  private startCleanupInBackground(): void {
+    try {
+      this.runCleanup()?.catch(() => {});
+    } catch (err) {
+      this.lastCleanup = err as Error;
+      this.hooks.logger?.error("DHCPSRV_MEMFILE_LFC_FAIL", this.file, (err as Error).message);
+      this.hooks.onCleanupDone?.(err as Error);
+    }
+  }
+
+  /** Flushes, stops the timer, waits for a running cleanup and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== null) clearInterval(this.timer);
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      await this.cleanup?.catch(() => {});
+      if (this.fd >= 0) fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+/**
+ * What the v4 and v6 memfile stores say of their lease file, all the journal's: a store extends
+ * this and opens its journal once its own indexes exist.
+ */
+export abstract class JournaledLeaseStore {
+  /** The lease file, group commit and cleanup. */
+  protected readonly journal: LeaseJournal;
+
+  protected constructor(journal: LeaseJournal) {
+    this.journal = journal;
+  }
+
+  get persist(): boolean {
+    return this.journal.persist;
+  }
+
+  /** The lease file ("" when not persistent). */
+  get file(): string {
+    return this.journal.file;
+  }
+
+  get lfcInterval(): number {
+    return this.journal.lfcInterval;
+  }
+
+  get maxRowErrors(): number {
+    return this.journal.maxRowErrors;
+  }
+
+  /** Bad rows skipped while loading, over all files. */
+  get loadRowErrors(): number {
+    return this.journal.loadRowErrors;
+  }
+
+  /** The last background cleanup's result (null before the first one ends). */
+  get lastCleanup(): LfcResult | Error | null {
+    return this.journal.lastCleanup;
+  }
+
+  get pendingWrites(): number {
+    return this.journal.pendingWrites;
+  }
+
+  flush(): void {
+    this.journal.flush();
+  }
+
+  /** Starts a lease file cleanup now (see LeaseJournal.runCleanup). */
+  runCleanup(): Promise<LfcResult> | null {
+    return this.journal.runCleanup();
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+}

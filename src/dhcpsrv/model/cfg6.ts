@@ -1,0 +1,248 @@
+/**
+ * The DHCPv6 runtime model built from a validated configuration (src/dhcpsrv/config): subnets,
+ * address pools and prefix delegation pools as numbers, option-data turned into options once,
+ * reservations indexed. As for v4 (cfg4.ts), an error here is a ConfigError with the key path,
+ * and the running model stays.
+ */
+import { canonicalIPv6, decodeFormattedHex } from "../../dhcp/ioaddress.ts";
+import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
+import { ConfigError } from "../../util/errors.ts";
+import {
+  type At,
+  buildOptionDefs,
+  clientNameParams,
+  convertOptions,
+  keyPath,
+  requiredOf,
+  usesClasses,
+} from "./cfg.ts";
+import { CfgOption } from "./cfg-option.ts";
+import { buildClientClasses } from "../classify/build.ts";
+import { guardOf, type ClientClasses } from "../classify/client-classes.ts";
+import type { ConfigSource } from "../config/source.ts";
+import type {
+  Dhcp6Config,
+  OptionData,
+  Reservation6,
+  Subnet6 as Subnet6Config,
+} from "../config/types.ts";
+import { IdentifierType } from "./host.ts";
+import { Host6, HostStore6, type ReservedPrefix } from "./host6.ts";
+import { PdPool6, Pool6, Subnet6, ipv6ToBig } from "./subnet6.ts";
+import type { ClientNameParams } from "../processing/client-name.ts";
+
+export interface Dhcp6Model {
+  subnets: Subnet6[];
+  subnetsById: Map<number, Subnet6>;
+  hosts: HostStore6;
+  hasGlobalHosts: boolean;
+  globalOptions: CfgOption;
+  optionDefs: OptionDefLookup;
+  declineProbationPeriod: number;
+  hostReservationIdentifiers: IdentifierType[];
+  reservationsGlobal: boolean;
+  reservationsInSubnet: boolean;
+  /** Interfaces configured with a unicast address ("eth0/2001:db8::1"): name -> address. */
+  unicast: Map<string, string>;
+  /** The client classes; null when the configuration neither defines nor uses any. */
+  classes: ClientClasses | null;
+  config: Dhcp6Config;
+}
+
+export function buildDhcp6Model(
+  config: Dhcp6Config,
+  file?: string,
+  source?: ConfigSource,
+): Dhcp6Model {
+  const at: At = (path, reason) =>
+    source !== undefined
+      ? source.error(reason, keyPath(`Dhcp6.${path}`))
+      : new ConfigError(reason, `Dhcp6.${path}`, file);
+  const defs = buildOptionDefs(config, at, 6);
+  const options = (list: OptionData[], path: string): CfgOption =>
+    list.length === 0
+      ? CfgOption.EMPTY6
+      : new CfgOption(convertOptions(list, path, defs, at, 6), "dhcp6");
+  const hosts = new HostStore6();
+  const subnets: Subnet6[] = [];
+  const subnetsById = new Map<number, Subnet6>();
+  const names = clientNameParams(config, undefined, "", at);
+  config.subnet6.forEach((s, i) => {
+    const path = `subnet6[${i}]`;
+    const subnet = buildSubnet(config, s, path, options, at, names);
+    s.reservations.forEach((r, j) => {
+      hosts.add(buildHost(r, s.id, `${path}.reservations[${j}]`, options, at));
+    });
+    subnets.push(subnet);
+    subnetsById.set(subnet.id, subnet);
+  });
+  config.reservations.forEach((r, j) => {
+    hosts.add(buildHost(r, 0, `reservations[${j}]`, options, at));
+  });
+  const unicast = new Map<string, string>();
+  for (const spec of config["interfaces-config"].interfaces) {
+    const slash = spec.indexOf("/");
+    if (slash > 0) unicast.set(spec.slice(0, slash), canonicalIPv6(spec.slice(slash + 1)));
+  }
+  const classes = buildClientClasses(config["client-classes"], {
+    universe: 6,
+    defs,
+    options,
+    at,
+    needed: usesClasses(config.subnet6, config.reservations),
+  });
+  return {
+    subnets,
+    subnetsById,
+    hosts,
+    hasGlobalHosts: config.reservations.length > 0,
+    globalOptions: options(config["option-data"], ""),
+    optionDefs: defs,
+    declineProbationPeriod: config["decline-probation-period"],
+    hostReservationIdentifiers: config["host-reservation-identifiers"] as IdentifierType[],
+    reservationsGlobal: config["reservations-global"],
+    reservationsInSubnet: config["reservations-in-subnet"],
+    unicast,
+    classes,
+    config,
+  };
+}
+
+function buildSubnet(
+  config: Dhcp6Config,
+  s: Subnet6Config,
+  path: string,
+  options: (list: OptionData[], path: string) => CfgOption,
+  at: At,
+  globalNames: ClientNameParams,
+): Subnet6 {
+  const [prefixText, lenText] = s.subnet.split("/");
+  const prefix = ipv6ToBig(prefixText?.trim() ?? "");
+  const prefixLen = Number(lenText);
+  if (prefix < 0n || !Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128) {
+    throw at(`${path}.subnet`, `'${s.subnet}' is not an IPv6 prefix`);
+  }
+  const pools = s.pools.map((p, j) => {
+    const [start, end] = parsePool6(p.pool);
+    if (start < 0n) throw at(`${path}.pools[${j}].pool`, `'${p.pool}' is not a pool`);
+    return new Pool6(
+      start,
+      end,
+      j,
+      options(p["option-data"], `${path}.pools[${j}]`),
+      guardOf(p),
+      requiredOf(p),
+    );
+  });
+  const pdPools = s["pd-pools"].map((p, j) => {
+    const at6 = ipv6ToBig(p.prefix);
+    const ok =
+      at6 >= 0n &&
+      p["prefix-len"] <= p["delegated-len"] &&
+      p["delegated-len"] <= 128 &&
+      p["delegated-len"] - p["prefix-len"] <= 64;
+    if (!ok)
+      throw at(`${path}.pd-pools[${j}]`, `'${p.prefix}/${p["prefix-len"]}' is not a pd-pool`);
+    return new PdPool6(
+      at6,
+      p["prefix-len"],
+      p["delegated-len"],
+      j,
+      options(p["option-data"], `${path}.pd-pools[${j}]`),
+      guardOf(p),
+      requiredOf(p),
+    );
+  });
+  const valid = s["valid-lifetime"] ?? config["valid-lifetime"];
+  const preferred = s["preferred-lifetime"] ?? config["preferred-lifetime"];
+  const interfaceId = s["interface-id"];
+  const subnet = new Subnet6({
+    id: s.id,
+    prefix,
+    prefixLen,
+    pools,
+    pdPools,
+    options: options(s["option-data"], path),
+    interface: s.interface ?? "",
+    interfaceId: interfaceId === undefined ? null : Buffer.from(interfaceId),
+    relayAddresses: (s.relay?.["ip-addresses"] ?? []).map((a) => canonicalIPv6(a)),
+    validLifetime: {
+      default: valid,
+      min: s["min-valid-lifetime"] ?? config["min-valid-lifetime"] ?? valid,
+      max: s["max-valid-lifetime"] ?? config["max-valid-lifetime"] ?? valid,
+    },
+    preferredLifetime: {
+      default: preferred,
+      min: s["min-preferred-lifetime"] ?? config["min-preferred-lifetime"] ?? preferred,
+      max: s["max-preferred-lifetime"] ?? config["max-preferred-lifetime"] ?? preferred,
+    },
+    renewTimer: s["renew-timer"] ?? config["renew-timer"],
+    rebindTimer: s["rebind-timer"] ?? config["rebind-timer"],
+    calculateTeeTimes: s["calculate-tee-times"] ?? config["calculate-tee-times"],
+    t1Percent: s["t1-percent"] ?? config["t1-percent"],
+    t2Percent: s["t2-percent"] ?? config["t2-percent"],
+    rapidCommit: s["rapid-commit"] ?? config["rapid-commit"],
+    guard: guardOf(s),
+    requiredClasses: requiredOf(s),
+    clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
+  });
+  for (const pool of pools) {
+    if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
+      throw at(`${path}.pools`, `pool ${pool.toText()} is not inside subnet ${subnet.toText()}`);
+    }
+  }
+  return subnet;
+}
+
+/** "a - b" or "prefix/len" -> [start, end]; [-1n, -1n] when neither. */
+export function parsePool6(text: string): [bigint, bigint] {
+  const dash = text.indexOf("-");
+  if (dash >= 0) {
+    const start = ipv6ToBig(text.slice(0, dash).trim());
+    const end = ipv6ToBig(text.slice(dash + 1).trim());
+    return start < 0n || end < 0n || start > end ? [-1n, -1n] : [start, end];
+  }
+  const [p, l] = text.split("/");
+  const prefix = ipv6ToBig(p?.trim() ?? "");
+  const len = Number(l);
+  if (prefix < 0n || !Number.isInteger(len) || len < 0 || len > 128) return [-1n, -1n];
+  const host = (1n << BigInt(128 - len)) - 1n;
+  const start = prefix & ~host;
+  return [start, start | host];
+}
+
+const IDENTIFIERS = ["duid", "hw-address"] as const;
+
+function buildHost(
+  r: Reservation6,
+  subnetId: number,
+  path: string,
+  options: (list: OptionData[], path: string) => CfgOption,
+  at: At,
+): Host6 {
+  const key = IDENTIFIERS.find((k) => r[k] !== undefined);
+  if (key === undefined) throw at(path, "a reservation needs one identifier");
+  const text = r[key]!;
+  const identifier = decodeFormattedHex(text);
+  if (identifier === null || identifier.length === 0) {
+    throw at(`${path}.${key}`, `'${text}' is not a valid identifier`);
+  }
+  const prefixes: ReservedPrefix[] = r.prefixes.map((p, i) => {
+    const [a, l] = p.split("/");
+    const len = Number(l);
+    if (ipv6ToBig(a ?? "") < 0n || !Number.isInteger(len) || len < 1 || len > 128) {
+      throw at(`${path}.prefixes[${i}]`, `'${p}' is not an IPv6 prefix`);
+    }
+    return { address: canonicalIPv6(a!), length: len };
+  });
+  return new Host6({
+    identifierType: key === "duid" ? IdentifierType.DUID : IdentifierType.HW_ADDRESS,
+    identifier,
+    subnetId,
+    addresses: r["ip-addresses"].map((a) => canonicalIPv6(a)),
+    prefixes,
+    hostname: r.hostname,
+    options: options(r["option-data"], path),
+    classes: r["client-classes"],
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * The DHCPv4 address model built from a configuration: subnets with their pools, timers and
+ * options. Addresses are held as unsigned 32-bit numbers so that range checks and the allocator
+ * never parse text on the packet path.
+ */
+import { ipv4ToString } from "../../dhcp/ioaddress.ts";
+import { CfgOption } from "./cfg-option.ts";
+import type { Triplet } from "./triplet.ts";
+import { ClientNameParams } from "../processing/client-name.ts";
+import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
+
+export class Pool4 {
+  readonly start: number;
+  readonly end: number;
+  readonly id: number;
+  readonly options: CfgOption;
+  /** Only packets in one of these classes get addresses from here; null = everyone. */
+  readonly guard: ClassGuard;
+  /** Classes evaluated for a client given an address from here (require-client-classes). */
+  readonly requiredClasses: readonly RequiredClass[];
+  /** The iterative allocator's position: the last address handed out from this pool. */
+  cursor: number;
+
+  constructor(
+    start: number,
+    end: number,
+    id: number,
+    options: CfgOption = CfgOption.EMPTY4,
+    guard: ClassGuard = null,
+    requiredClasses: readonly RequiredClass[] = NONE,
+  ) {
+    this.start = start >>> 0;
+    this.end = end >>> 0;
+    this.id = id;
+    this.options = options;
+    this.guard = guard;
+    this.requiredClasses = requiredClasses;
+    this.cursor = this.end;
+  }
+
+  /** Whether a client in these classes may get an address from this pool. */
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
+  }
+
+  inRange(addr: number): boolean {
+    return addr >= this.start && addr <= this.end;
+  }
+
+  get capacity(): number {
+    return this.end - this.start + 1;
+  }
+
+  toText(): string {
+    return `${ipv4ToString(this.start)}-${ipv4ToString(this.end)}`;
+  }
+}
+
+export interface Subnet4Params {
+  id: number;
+  prefix: number;
+  prefixLen: number;
+  pools: Pool4[];
+  options?: CfgOption;
+  interface?: string;
+  relayAddresses?: number[];
+  validLifetime: Triplet;
+  renewTimer?: number;
+  rebindTimer?: number;
+  calculateTeeTimes: boolean;
+  t1Percent: number;
+  t2Percent: number;
+  matchClientId: boolean;
+  authoritative: boolean;
+  nextServer: number;
+  serverHostname: string;
+  bootFileName: string;
+  /** Only packets in one of these classes select this subnet; null = everyone. */
+  guard?: ClassGuard;
+  requiredClasses?: readonly RequiredClass[];
+  /** ddns-* and hostname-char-* as they apply to this subnet. */
+  clientNames?: ClientNameParams;
+}
+
+const NONE: readonly RequiredClass[] = [];
+
+export class Subnet4 {
+  readonly id: number;
+  readonly prefix: number;
+  readonly prefixLen: number;
+  readonly mask: number;
+  readonly pools: Pool4[];
+  readonly options: CfgOption;
+  readonly interface: string;
+  readonly relayAddresses: number[];
+  readonly validLifetime: Triplet;
+  readonly renewTimer: number | undefined;
+  readonly rebindTimer: number | undefined;
+  readonly calculateTeeTimes: boolean;
+  readonly t1Percent: number;
+  readonly t2Percent: number;
+  readonly matchClientId: boolean;
+  readonly authoritative: boolean;
+  readonly nextServer: number;
+  readonly serverHostname: string;
+  readonly bootFileName: string;
+  readonly guard: ClassGuard;
+  readonly requiredClasses: readonly RequiredClass[];
+  readonly clientNames: ClientNameParams;
+
+  constructor(p: Subnet4Params) {
+    this.id = p.id;
+    this.prefixLen = p.prefixLen;
+    this.mask = p.prefixLen === 0 ? 0 : (0xffffffff << (32 - p.prefixLen)) >>> 0;
+    this.prefix = (p.prefix & this.mask) >>> 0;
+    this.pools = p.pools;
+    this.options = p.options ?? CfgOption.EMPTY4;
+    this.interface = p.interface ?? "";
+    this.relayAddresses = p.relayAddresses ?? [];
+    this.validLifetime = p.validLifetime;
+    this.renewTimer = p.renewTimer;
+    this.rebindTimer = p.rebindTimer;
+    this.calculateTeeTimes = p.calculateTeeTimes;
+    this.t1Percent = p.t1Percent;
+    this.t2Percent = p.t2Percent;
+    this.matchClientId = p.matchClientId;
+    this.authoritative = p.authoritative;
+    this.nextServer = p.nextServer;
+    this.serverHostname = p.serverHostname;
+    this.bootFileName = p.bootFileName;
+    this.guard = p.guard ?? null;
+    this.requiredClasses = p.requiredClasses ?? NONE;
+    this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
+  }
+
+  /** Whether a packet in these classes may select this subnet. */
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
+  }
+
+  /** True when the address belongs to the subnet's prefix. */
+  inRange(addr: number): boolean {
+    return (addr & this.mask) >>> 0 === this.prefix;
+  }
+
+  /** The pool holding the address, or undefined. */
+  poolFor(addr: number): Pool4 | undefined {
+    for (const pool of this.pools) if (pool.inRange(addr)) return pool;
+    return undefined;
+  }
+
+  /** The pool holding the address if the client's classes allow it (Kea's inAllowedPool). */
+  allowedPoolFor(addr: number, classes: ReadonlySet<string>): Pool4 | undefined {
+    const pool = this.poolFor(addr);
+    return pool !== undefined && pool.allows(classes) ? pool : undefined;
+  }
+
+  /** Number of addresses in all pools (the `total-addresses` statistic). */
+  get totalAddresses(): number {
+    let n = 0;
+    for (const pool of this.pools) n += pool.capacity;
+    return n;
+  }
+
+  toText(): string {
+    return `${ipv4ToString(this.prefix)}/${this.prefixLen}`;
+  }
+}

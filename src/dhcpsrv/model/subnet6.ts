@@ -1,0 +1,273 @@
+/**
+ * The DHCPv6 address model built from a configuration: subnets with their address pools and
+ * prefix delegation pools, timers, lifetimes and options. Addresses are 128-bit numbers (bigint)
+ * so that range checks and the iterative allocator never parse text on the packet path.
+ */
+import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
+import { CfgOption } from "./cfg-option.ts";
+import { ClientNameParams } from "../processing/client-name.ts";
+import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
+import { LeaseType6 } from "../leases/lease6.ts";
+import type { Triplet } from "./triplet.ts";
+
+export type { Triplet };
+
+const SCRATCH = new Uint8Array(16);
+const NONE: readonly RequiredClass[] = [];
+const ALL_ONES = (1n << 128n) - 1n;
+
+/** The address as a number; -1n when `text` is not an IPv6 address. */
+export function ipv6ToBig(text: string): bigint {
+  if (!tryParseIPv6(text, SCRATCH)) return -1n;
+  return bytesToBig(SCRATCH, 0);
+}
+
+export function bytesToBig(b: Uint8Array, off: number): bigint {
+  let hi = 0n;
+  for (let i = 0; i < 16; i += 4) {
+    const w =
+      ((b[off + i]! << 24) | (b[off + i + 1]! << 16) | (b[off + i + 2]! << 8) | b[off + i + 3]!) >>>
+      0;
+    hi = (hi << 32n) | BigInt(w);
+  }
+  return hi;
+}
+
+/** RFC 5952 text of a 128-bit number. */
+export function bigToIpv6(n: bigint): string {
+  let v = n;
+  for (let i = 15; i >= 0; i--) {
+    SCRATCH[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return ipv6ToString(SCRATCH);
+}
+
+/** The mask of a prefix length, as a number. */
+export function prefixMask(len: number): bigint {
+  return len === 0 ? 0n : ALL_ONES ^ ((1n << BigInt(128 - len)) - 1n);
+}
+
+/** An address pool (`pools`): a range of addresses for IA_NA. */
+export class Pool6 {
+  readonly type = LeaseType6.IA_NA;
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly id: number;
+  readonly options: CfgOption;
+  /** Only packets in one of these classes get addresses from here; null = everyone. */
+  readonly guard: ClassGuard;
+  readonly requiredClasses: readonly RequiredClass[];
+  /** The iterative allocator's position: the last address handed out from this pool. */
+  cursor: bigint;
+
+  constructor(
+    start: bigint,
+    end: bigint,
+    id: number,
+    options: CfgOption = CfgOption.EMPTY6,
+    guard: ClassGuard = null,
+    requiredClasses: readonly RequiredClass[] = NONE,
+  ) {
+    this.start = start;
+    this.end = end;
+    this.id = id;
+    this.options = options;
+    this.guard = guard;
+    this.requiredClasses = requiredClasses;
+    this.cursor = end;
+  }
+
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
+  }
+
+  inRange(addr: bigint): boolean {
+    return addr >= this.start && addr <= this.end;
+  }
+
+  get capacity(): bigint {
+    return this.end - this.start + 1n;
+  }
+
+  toText(): string {
+    return `${bigToIpv6(this.start)}-${bigToIpv6(this.end)}`;
+  }
+}
+
+/** A prefix delegation pool (`pd-pools`): prefixes of `delegatedLen` inside `prefix/prefixLen`. */
+export class PdPool6 {
+  readonly type = LeaseType6.IA_PD;
+  readonly prefix: bigint;
+  readonly prefixLen: number;
+  readonly delegatedLen: number;
+  readonly id: number;
+  readonly options: CfgOption;
+  readonly guard: ClassGuard;
+  readonly requiredClasses: readonly RequiredClass[];
+  /** Distance between two delegated prefixes. */
+  readonly step: bigint;
+  readonly last: bigint;
+  cursor: bigint;
+
+  constructor(
+    prefix: bigint,
+    prefixLen: number,
+    delegatedLen: number,
+    id: number,
+    options: CfgOption = CfgOption.EMPTY6,
+    guard: ClassGuard = null,
+    requiredClasses: readonly RequiredClass[] = NONE,
+  ) {
+    this.guard = guard;
+    this.requiredClasses = requiredClasses;
+    this.prefix = prefix & prefixMask(prefixLen);
+    this.prefixLen = prefixLen;
+    this.delegatedLen = delegatedLen;
+    this.id = id;
+    this.options = options;
+    this.step = 1n << BigInt(128 - delegatedLen);
+    this.last = this.prefix | (ALL_ONES ^ prefixMask(prefixLen));
+    this.last = this.last & prefixMask(delegatedLen);
+    this.cursor = this.last;
+  }
+
+  /** True when the delegated prefix `addr/len` lies inside this pool and has its length. */
+  holds(addr: bigint, len: number): boolean {
+    return (
+      len === this.delegatedLen &&
+      (addr & prefixMask(this.prefixLen)) === this.prefix &&
+      (addr & prefixMask(len)) === addr
+    );
+  }
+
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
+  }
+
+  /** True when the address is inside the pool's prefix. */
+  inRange(addr: bigint): boolean {
+    return (addr & prefixMask(this.prefixLen)) === this.prefix;
+  }
+
+  get capacity(): bigint {
+    return 1n << BigInt(this.delegatedLen - this.prefixLen);
+  }
+
+  toText(): string {
+    return `${bigToIpv6(this.prefix)}/${this.prefixLen} delegated /${this.delegatedLen}`;
+  }
+}
+
+export interface Subnet6Params {
+  id: number;
+  prefix: bigint;
+  prefixLen: number;
+  pools: Pool6[];
+  pdPools: PdPool6[];
+  options?: CfgOption;
+  interface?: string;
+  /** The relay's interface-id option bytes (`interface-id`), or null. */
+  interfaceId?: Buffer | null;
+  /** Canonical text of the relay addresses (`relay.ip-addresses`). */
+  relayAddresses?: string[];
+  validLifetime: Triplet;
+  preferredLifetime: Triplet;
+  renewTimer?: number;
+  rebindTimer?: number;
+  calculateTeeTimes: boolean;
+  t1Percent: number;
+  t2Percent: number;
+  rapidCommit: boolean;
+  guard?: ClassGuard;
+  requiredClasses?: readonly RequiredClass[];
+  /** ddns-* and hostname-char-* as they apply to this subnet. */
+  clientNames?: ClientNameParams;
+}
+
+export class Subnet6 {
+  readonly id: number;
+  readonly prefix: bigint;
+  readonly prefixLen: number;
+  readonly mask: bigint;
+  readonly pools: Pool6[];
+  readonly pdPools: PdPool6[];
+  readonly options: CfgOption;
+  readonly interface: string;
+  readonly interfaceId: Buffer | null;
+  readonly relayAddresses: string[];
+  readonly validLifetime: Triplet;
+  readonly preferredLifetime: Triplet;
+  readonly renewTimer: number | undefined;
+  readonly rebindTimer: number | undefined;
+  readonly calculateTeeTimes: boolean;
+  readonly t1Percent: number;
+  readonly t2Percent: number;
+  readonly rapidCommit: boolean;
+  readonly guard: ClassGuard;
+  readonly requiredClasses: readonly RequiredClass[];
+  readonly clientNames: ClientNameParams;
+
+  constructor(p: Subnet6Params) {
+    this.id = p.id;
+    this.prefixLen = p.prefixLen;
+    this.mask = prefixMask(p.prefixLen);
+    this.prefix = p.prefix & this.mask;
+    this.pools = p.pools;
+    this.pdPools = p.pdPools;
+    this.options = p.options ?? CfgOption.EMPTY6;
+    this.interface = p.interface ?? "";
+    this.interfaceId = p.interfaceId ?? null;
+    this.relayAddresses = p.relayAddresses ?? [];
+    this.validLifetime = p.validLifetime;
+    this.preferredLifetime = p.preferredLifetime;
+    this.renewTimer = p.renewTimer;
+    this.rebindTimer = p.rebindTimer;
+    this.calculateTeeTimes = p.calculateTeeTimes;
+    this.t1Percent = p.t1Percent;
+    this.t2Percent = p.t2Percent;
+    this.rapidCommit = p.rapidCommit;
+    this.guard = p.guard ?? null;
+    this.requiredClasses = p.requiredClasses ?? NONE;
+    this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
+  }
+
+  allows(classes: ReadonlySet<string>): boolean {
+    return this.guard === null || guardAllows(this.guard, classes);
+  }
+
+  /** True when the address belongs to the subnet's prefix. */
+  inRange(addr: bigint): boolean {
+    return (addr & this.mask) === this.prefix;
+  }
+
+  /** The address pool holding the address, or undefined. */
+  poolFor(addr: bigint): Pool6 | undefined {
+    for (const pool of this.pools) if (pool.inRange(addr)) return pool;
+    return undefined;
+  }
+
+  /** The prefix delegation pool holding the delegated prefix `addr/len`, or undefined. */
+  pdPoolFor(addr: bigint, len: number): PdPool6 | undefined {
+    for (const pool of this.pdPools) if (pool.holds(addr, len)) return pool;
+    return undefined;
+  }
+
+  /** Number of addresses in all address pools (the `total-nas` statistic). */
+  get totalNas(): bigint {
+    let n = 0n;
+    for (const pool of this.pools) n += pool.capacity;
+    return n;
+  }
+
+  /** Number of prefixes in all prefix delegation pools (the `total-pds` statistic). */
+  get totalPds(): bigint {
+    let n = 0n;
+    for (const pool of this.pdPools) n += pool.capacity;
+    return n;
+  }
+
+  toText(): string {
+    return `${bigToIpv6(this.prefix)}/${this.prefixLen}`;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * One dispatch shape for every hook point of both servers (Kea's rule, EXAMPLES.md 2 and 4).
+ * A server describes each of its hook points once, when it is built: the point's index, how its
+ * arguments are set and what its status does (`HookPoint`). The step runner, or a step that calls
+ * a point conditionally, hands the descriptor to `callHook`: nothing is built when the point has
+ * no callouts; otherwise the packet's one callout handle (made on first use) gets fresh
+ * arguments, the query and the response copy the options they hand out while the callouts run
+ * (copy on retrieve), and the status is read once after the last callout. Synchronous unless a
+ * callout returns a Promise; no closure is made per packet.
+ */
+import type { Pkt } from "../../dhcp/pkt.ts";
+import type { CalloutHandle } from "../../hooks/callout-handle.ts";
+import type { CalloutManager } from "../../hooks/callout-manager.ts";
+import { NextStep } from "../../hooks/next-step.ts";
+
+/** What a server keeps per packet that the hook call needs. */
+export interface HookedExchange {
+  /** The library generation this packet uses from start to end. */
+  readonly gen: CalloutManager;
+  handle: CalloutHandle | null;
+  readonly query: Pkt;
+  response: Pkt | null;
+  /** Set when the query is dropped: the step runner stops. */
+  dropped: boolean;
+}
+
+/** A hook point as a server calls it: made once per server, shared by every packet. */
+export interface HookPoint<E extends HookedExchange> {
+  /** Kea's name ("pkt4_receive"), for log lines. */
+  readonly name: string;
+  /** The index the server registered the name under. */
+  readonly index: number;
+  /** Sets the arguments; called only when the point has callouts. */
+  readonly setup: (h: CalloutHandle, ex: E) => void;
+  /** Acts on the status (CONTINUE when the point has no callouts). */
+  readonly after: (ex: E, status: number) => void;
+}
+
+/** The index of every hook point of a server, by name (src/dhcp4/hook-points.ts...). */
+export type HookIndexes<N extends string> = Readonly<Record<N, number>>;
+
+export function hookPoint<E extends HookedExchange>(
+  name: string,
+  index: number,
+  setup: (h: CalloutHandle, ex: E) => void,
+  after: (ex: E, status: number) => void,
+): HookPoint<E> {
+  return { name, index, setup, after };
+}
+
+/** Calls one hook point for one packet; a Promise only when a callout went asynchronous. */
+export function callHook<E extends HookedExchange>(
+  ex: E,
+  point: HookPoint<E>,
+): void | Promise<void> {
+  const gen = ex.gen;
+  if (!gen.calloutsPresent(point.index)) {
+    point.after(ex, NextStep.CONTINUE);
+    return;
+  }
+  const h = (ex.handle ??= gen.createCalloutHandle());
+  h.prepare();
+  point.setup(h, ex);
+  ex.query.setCopyRetrievedOptions(true);
+  ex.response?.setCopyRetrievedOptions(true);
+  const p = gen.callCallouts(point.index, h);
+  if (p === undefined) {
+    hookDone(ex, point, h);
+    return;
+  }
+  return p.then(() => hookDone(ex, point, h));
+}
+
+function hookDone<E extends HookedExchange>(ex: E, point: HookPoint<E>, h: CalloutHandle): void {
+  ex.query.setCopyRetrievedOptions(false);
+  ex.response?.setCopyRetrievedOptions(false);
+  point.after(ex, h.getStatus());
+}
+
+/**
+ * The value a callout left in argument `name` of `point` (a callout may replace a lease), or
+ * `fallback` when the point had no callouts.
+ */
+export function argumentAfter<E extends HookedExchange, T>(
+  ex: E,
+  point: HookPoint<E>,
+  name: string,
+  fallback: T,
+): T {
+  if (ex.handle === null || !ex.gen.calloutsPresent(point.index)) return fallback;
+  const v = ex.handle.getArgument(name as never) as T | null;
+  return v ?? fallback;
+}
+
+/**
+ * Runs `fn` on each item in turn (the IAs of a query, the addresses of an IA); waits only when
+ * an item's processing returns a Promise, and stops when the query is dropped.
+ */
+export function each<E extends { dropped: boolean }, T>(
+  ex: E,
+  items: readonly T[],
+  fn: (ex: E, item: T) => void | Promise<void>,
+  from = 0,
+): void | Promise<void> {
+  for (let i = from; i < items.length && !ex.dropped; i++) {
+    const r = fn(ex, items[i]!);
+    if (r !== undefined) return r.then(() => each(ex, items, fn, i + 1));
+  }
+}
+
+/** "SKIP", "DROP", "PARK" or the number, for log lines. */
+export function statusName(s: number): string {
+  return s === NextStep.SKIP
+    ? "SKIP"
+    : s === NextStep.DROP
+      ? "DROP"
+      : s === NextStep.PARK
+        ? "PARK"
+        : String(s);
+}

@@ -1,0 +1,456 @@
+/**
+ * One server at run time, for either family: reads the configuration, opens the lease store,
+ * loads the hook libraries, opens the sockets, and serves. Packets arrive in batches; the
+ * batch's lease changes are written with one append (group commit) before any of its replies
+ * leaves (reply-pipeline.ts). A query whose callout is asynchronous finishes later on its own,
+ * with its own flush before its reply.
+ *
+ * Reload (SIGHUP, config-reload) and config-set: the new configuration (a file, or a document
+ * from the control channel) is read, validated, turned into a model and its hook libraries
+ * checked first; if any of that fails, or its hook libraries fail to load, the running
+ * configuration stays and the reason is logged. Reconfigurations run one at a time.
+ *
+ * What is truly v4 or v6 comes from a small `FamilyAdapter` (src/dhcp4/server.ts,
+ * src/dhcp6/server.ts): the model, the lease store, the message processing, the reclaimer, the
+ * reply's wire destination. The control channel (src/control/) drives the server through the
+ * members of its ControlledServer shape; this module does not import it.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseHooksLibraries, type HookLibraryConfig } from "../../hooks/config.ts";
+import { HooksManager } from "../../hooks/hooks-manager.ts";
+import { NextStep } from "../../hooks/next-step.ts";
+import { ServerHooks } from "../../hooks/server-hooks.ts";
+import type { JsonObject } from "../../hooks/types.ts";
+import { defineMessages, LogManager, type Logger } from "../../log/logger.ts";
+import type { Observation } from "../../stats/observation.ts";
+import { StatsManager } from "../../stats/stats-manager.ts";
+import { loadConfigFile, parseConfigText, type LoadedConfig } from "../config/index.ts";
+import { loggerSpecs } from "../config/logger-specs.ts";
+import type { ConfigOf, LeaseDatabase } from "../config/types.ts";
+import { IfaceManager } from "../iface/iface-manager.ts";
+import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
+import type { ConfigSource } from "../config/source.ts";
+import { registerProduct } from "./product.ts";
+import { ReplyPipeline, type Query } from "./reply-pipeline.ts";
+
+export const VERSION = "0.1.0";
+export const DEFAULT_DATA_DIR = "/var/lib/nestor";
+
+/** The control channel's hook (src/control/hook-points.ts), declared here too so that hook
+ * libraries loaded at start-up, before the channel exists, may use it. */
+const COMMAND_PROCESSED_HOOK = "command_processed";
+
+for (const [prefix, v] of [
+  ["DHCP4", "DHCPv4"],
+  ["DHCP6", "DHCPv6"],
+] as const) {
+  defineMessages({
+    [`${prefix}_STARTED`]: `Nestor ${v} server version %1 started`,
+    [`${prefix}_CONFIG_LOADED`]: "configuration %1 loaded: %2 subnets, %3 hook libraries",
+    [`${prefix}_CONFIG_WARNING`]: "%1",
+    [`${prefix}_RELOAD_FAIL`]: "configuration reload failed, the running configuration stays: %1",
+    [`${prefix}_LEASE_WRITE_FAILED`]: "lease file write failed, %1 replies not sent: %2",
+    [`${prefix}_SEND_FAILED`]: "sending a reply to %1 failed: %2",
+    [`${prefix}_SHUTDOWN`]: "shutting down",
+    [`${prefix}_SRV_CONFIGURED_FAIL`]: `${prefix.toLowerCase()}_srv_configured callout rejected the configuration: %1`,
+    [`${prefix}_CONFIG_SET_FAIL`]: "new configuration refused, the running configuration stays: %1",
+    [`${prefix}_LIBRELOAD_FAIL`]: "hook libraries reload failed, the running libraries stay: %1",
+    [`${prefix}_SERVICE_DISABLED`]: `${v} service disabled: queries are dropped`,
+    [`${prefix}_SERVICE_ENABLED`]: `${v} service enabled`,
+  });
+}
+
+export interface ServerOptions {
+  configFile: string;
+  /** -p: server port (67 / 547); 0 picks a free one (tests). */
+  serverPort?: number;
+  /** -P: client port (68 / 546). */
+  clientPort?: number;
+  /** -d: debug logging everywhere. */
+  debug?: boolean;
+  logs?: LogManager;
+  /** Socket backend (tests force "dgram"). */
+  backend?: "auto" | "native" | "dgram";
+}
+
+/** What the runtime needs of a lease store (memfile today). */
+export interface RuntimeLeaseStore {
+  readonly pendingWrites: number;
+  flush(): void;
+  close(): Promise<void>;
+}
+
+/** What the runtime needs of a family's message processing (Dhcp4Srv, Dhcp6Srv). */
+export interface FamilyProcessing<M, R> {
+  processQuery(q: Query): R | null | Promise<R | null>;
+  getModel(): M;
+}
+
+/** What the runtime needs of a family's lease reclaimer. */
+export interface RuntimeReclaimer {
+  start(config: ConfigOf<4>["expired-leases-processing"]): void;
+  stop(): void;
+  reclaimOnce(options: { remove?: boolean }): Promise<number>;
+}
+
+/** Everything a family's server types are; one type argument instead of six. */
+export interface FamilyTypes {
+  family: 4 | 6;
+  model: { readonly subnets: readonly unknown[] };
+  store: RuntimeLeaseStore;
+  processing: FamilyProcessing<FamilyTypes["model"], FamilyTypes["reply"]>;
+  reply: { address: string };
+  hooks: { readonly [name: string]: number };
+}
+
+type Config<T extends FamilyTypes> = ConfigOf<T["family"]>;
+
+/** What is truly v4 or v6, handed to the runtime by the family's server. */
+export interface FamilyAdapter<T extends FamilyTypes> {
+  readonly family: T["family"];
+  /** "DHCP4": the prefix of the runtime's message IDs. */
+  readonly prefix: "DHCP4" | "DHCP6";
+  readonly defaultServerPort: number;
+  /** The lease file when `lease-database` names none, under DEFAULT_DATA_DIR. */
+  readonly defaultLeaseFile: string;
+  registerHooks(serverHooks: ServerHooks): T["hooks"];
+  /** The name of the `dhcpN_srv_configured` hook point. */
+  readonly srvConfiguredHook: string;
+  buildModel(config: Config<T>, file: string, source: ConfigSource): T["model"];
+  openLeases(db: LeaseDatabase & { name: string }, logs: LogManager): T["store"];
+  /** Work a configuration needs before anything changes (v6: its server DUID); may throw. */
+  prepare?(config: Config<T>, file: string): void;
+  /** The message processing of a new lease store (at start, and when lease-database changes). */
+  createProcessing(model: T["model"], config: Config<T>): T["processing"];
+  /** A new configuration on the same lease store. */
+  reconfigure(processing: T["processing"], model: T["model"], config: Config<T>): void;
+  createReclaimer(processing: T["processing"], config: Config<T>): RuntimeReclaimer;
+  /** Called once the configuration is in place (v6 logs its server DUID). */
+  configured?(config: Config<T>): void;
+  /** Called after the sockets were (re)opened (v4 learns its addresses). */
+  socketsOpened?(): void;
+  outgoing(reply: T["reply"]): OutgoingPacket;
+}
+
+export class ServerRuntime<T extends FamilyTypes> {
+  readonly serviceName: "dhcp4" | "dhcp6";
+  readonly configKey: "Dhcp4" | "Dhcp6";
+  readonly version = VERSION;
+  readonly startedAt = Date.now();
+  /** Date.now() at the last successful (re)configuration. */
+  configuredAt = Date.now();
+  readonly logs: LogManager;
+  readonly stats = new StatsManager();
+  readonly hooks: HooksManager;
+  readonly hookIdx: T["hooks"];
+  readonly iface: IfaceManager;
+  protected readonly options: ServerOptions;
+  protected readonly log: Logger;
+  private readonly adapter: FamilyAdapter<T>;
+  private readonly ids: RuntimeMessages;
+  private leases!: T["store"];
+  protected srv!: T["processing"];
+  private reclaimer!: RuntimeReclaimer;
+  private config!: Config<T>;
+  private leaseDbKey = "";
+  private ifaceKey = "";
+  private readonly pipeline: ReplyPipeline<T["reply"]>;
+  private readonly processQuery = (q: Query): T["reply"] | null | Promise<T["reply"] | null> =>
+    this.srv.processQuery(q);
+  private readonly batchHandler = (packets: readonly ReceivedPacket[]): void =>
+    this.onBatch(packets);
+  /** False while dhcp-disable holds: received queries are dropped unanswered. */
+  private serviceEnabled = true;
+  private serviceDisabledDrops: Observation | null = null;
+  /** Reconfigurations (reload, config-set, libreload) run one after the other. */
+  private configuring: Promise<unknown> = Promise.resolve();
+
+  protected constructor(adapter: FamilyAdapter<T>, options: ServerOptions) {
+    registerProduct();
+    const family = adapter.family;
+    this.adapter = adapter;
+    this.options = options;
+    this.serviceName = `dhcp${family}`;
+    this.configKey = `Dhcp${family}`;
+    this.ids = messageIds(adapter.prefix);
+    this.logs = options.logs ?? new LogManager(`nestor-dhcp${family}`);
+    this.log = this.logs.getLogger(this.serviceName);
+    const serverHooks = new ServerHooks();
+    this.hookIdx = adapter.registerHooks(serverHooks);
+    serverHooks.ensureHook(COMMAND_PROCESSED_HOOK);
+    this.hooks = new HooksManager({ serverHooks, logManager: this.logs, statistics: this.stats });
+    this.iface = new IfaceManager({
+      family,
+      port: options.serverPort ?? adapter.defaultServerPort,
+      backend: options.backend ?? "auto",
+      logger: this.logs.getLogger("dhcpsrv"),
+      file: options.configFile,
+    });
+    this.pipeline = new ReplyPipeline<T["reply"]>({
+      iface: this.iface,
+      log: this.log,
+      prefix: adapter.prefix,
+      leases: () => this.leases,
+      outgoing: (r) => adapter.outgoing(r),
+    });
+  }
+
+  /** Reads the configuration and starts serving; throws (ConfigError...) when it cannot. */
+  protected async begin(): Promise<void> {
+    try {
+      await this.configure(true, this.loadFile());
+    } catch (e) {
+      await this.stop().catch(() => {});
+      throw e;
+    }
+    this.log.info(this.ids.started, VERSION);
+  }
+
+  get port(): number {
+    return this.iface.port;
+  }
+
+  get leaseStore(): T["store"] {
+    return this.leases;
+  }
+
+  /** The running configuration, with Kea's defaults filled in. */
+  get configuration(): Config<T> {
+    return this.config;
+  }
+
+  get model(): T["model"] {
+    return this.srv.getModel();
+  }
+
+  /** The file the server was started with (-c). */
+  get configFile(): string {
+    return this.options.configFile;
+  }
+
+  /** Re-reads the configuration file; on any error the running configuration stays. */
+  async reload(): Promise<void> {
+    await this.refusable(this.ids.reloadFail, () => this.configure(false, this.loadFile()));
+  }
+
+  /**
+   * Applies a configuration document `{ "Dhcp4": {...} }` (config-set); relative paths in it are
+   * taken from the configuration file's directory. On any error the running configuration stays.
+   */
+  async setConfig(document: JsonObject): Promise<void> {
+    await this.refusable(this.ids.configSetFail, () =>
+      this.configure(false, this.parseDocument(document)),
+    );
+  }
+
+  /** Checks a document as setConfig would, hook libraries included, and changes nothing. */
+  async testConfig(document: JsonObject): Promise<void> {
+    await this.check(this.parseDocument(document));
+  }
+
+  /** Imports the running hook libraries afresh (a file edited on disk takes effect). */
+  async reloadLibraries(): Promise<void> {
+    await this.refusable(this.ids.libreloadFail, async () => {
+      const configs = this.hooks.getLibraryConfigs();
+      const multiThreading = this.multiThreading(this.config);
+      await this.validateLibraries(configs, multiThreading);
+      await this.hooks.loadLibraries(configs, { multiThreading });
+    });
+  }
+
+  /** dhcp-disable / dhcp-enable: while disabled, every received query is dropped unanswered. */
+  setServiceEnabled(enabled: boolean): void {
+    if (enabled === this.serviceEnabled) return;
+    this.serviceEnabled = enabled;
+    if (!enabled) {
+      this.serviceDisabledDrops ??= this.stats.observe(
+        `pkt${this.adapter.family}-service-disabled`,
+      );
+    }
+    this.log.info(enabled ? this.ids.serviceEnabled : this.ids.serviceDisabled);
+  }
+
+  /** Runs one reclamation cycle now (leases-reclaim). */
+  reclaimNow(remove?: boolean): Promise<number> {
+    return this.reclaimer.reclaimOnce(remove === undefined ? {} : { remove });
+  }
+
+  /** Stops receiving, lets asynchronous queries finish, unloads libraries, closes the leases. */
+  async stop(): Promise<void> {
+    this.log.info(this.ids.shutdown);
+    this.iface.close();
+    this.reclaimer?.stop();
+    await this.pipeline.drain();
+    await this.hooks.unloadLibraries();
+    await this.leases?.close();
+  }
+
+  /** Runs one reconfiguration after the others; a failure is logged under `id` and thrown. */
+  private async refusable(id: string, task: () => Promise<void>): Promise<void> {
+    const run = this.configuring.then(task, task);
+    this.configuring = run.catch(() => undefined);
+    try {
+      await run;
+    } catch (e) {
+      this.log.error(id, e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  private loadFile(): LoadedConfig<T["family"]> {
+    return loadConfigFile(this.configFile, this.adapter.family);
+  }
+
+  /** A document from the control channel, through the same reader as a file. */
+  private parseDocument(document: JsonObject): LoadedConfig<T["family"]> {
+    const text = JSON.stringify(document, null, 2);
+    return parseConfigText(text, this.adapter.family, "<config-set>");
+  }
+
+  private multiThreading(config: Config<T>): boolean {
+    return config["multi-threading"]["enable-multi-threading"];
+  }
+
+  private async validateLibraries(
+    libraries: readonly HookLibraryConfig[],
+    multiThreading: boolean,
+  ): Promise<void> {
+    const errors = await this.hooks.validateLibraries(libraries, { multiThreading });
+    if (errors.length > 0) throw new Error(errors.join("; "));
+  }
+
+  /** Everything that can be checked before changing anything: model, libraries. */
+  private async check(loaded: LoadedConfig<T["family"]>) {
+    const file = this.configFile;
+    const config = loaded.config as Config<T>;
+    const model = this.adapter.buildModel(config, file, loaded.source);
+    const key = `${this.configKey}.hooks-libraries`;
+    const libraries = parseHooksLibraries(config["hooks-libraries"], key, file);
+    await this.validateLibraries(libraries, this.multiThreading(config));
+    return { config, model, libraries };
+  }
+
+  private async configure(initial: boolean, loaded: LoadedConfig<T["family"]>): Promise<void> {
+    const { config, model, libraries } = await this.check(loaded);
+    // At start-up the configured logging applies at once (the lease file and library loading log
+    // through it); on a reconfiguration only once the new libraries are in (nothing to undo).
+    if (initial) this.applyLogging(config, loaded.warnings);
+    this.adapter.prepare?.(config, this.configFile);
+    const leaseDbKey = JSON.stringify(config["lease-database"]);
+    const newLeases = initial || leaseDbKey !== this.leaseDbKey ? this.openLeases(config) : null;
+    try {
+      await this.hooks.loadLibraries(libraries, { multiThreading: this.multiThreading(config) });
+    } catch (e) {
+      await newLeases?.close();
+      throw e;
+    }
+    if (!initial) this.applyLogging(config, loaded.warnings);
+    this.config = config;
+    if (newLeases !== null) await this.useLeases(newLeases, model, config, initial);
+    else this.adapter.reconfigure(this.srv, model, config);
+    this.adapter.configured?.(config);
+    this.reclaimer.start(config["expired-leases-processing"]);
+    await this.srvConfigured(config);
+    const ifaceKey = JSON.stringify(config["interfaces-config"]);
+    if (initial || ifaceKey !== this.ifaceKey) {
+      await this.iface.open(config["interfaces-config"]);
+      this.iface.onBatch(this.batchHandler);
+      this.ifaceKey = ifaceKey;
+      this.adapter.socketsOpened?.();
+    }
+    this.leaseDbKey = leaseDbKey;
+    this.configuredAt = Date.now();
+    this.log.info(this.ids.configLoaded, this.configFile, model.subnets.length, libraries.length);
+  }
+
+  /** A new lease store: the old one closed, processing and reclaimer made for the new one. */
+  private async useLeases(
+    leases: T["store"],
+    model: T["model"],
+    config: Config<T>,
+    initial: boolean,
+  ): Promise<void> {
+    const old = initial ? null : this.leases;
+    this.leases = leases;
+    await old?.close();
+    this.srv = this.adapter.createProcessing(model, config);
+    this.reclaimer?.stop();
+    this.reclaimer = this.adapter.createReclaimer(this.srv, config);
+  }
+
+  private applyLogging(config: Config<T>, warnings: LoadedConfig<T["family"]>["warnings"]): void {
+    this.logs.configure(loggerSpecs(config.loggers, this.configFile, this.serviceName), {
+      forceDebug: this.options.debug === true,
+    });
+    for (const w of warnings) this.log.warn(this.ids.configWarning, w.text);
+  }
+
+  // dhcpN_srv_configured: a callout may reject the configuration by setting "error" and DROP.
+  private async srvConfigured(config: Config<T>): Promise<void> {
+    const gen = this.hooks.callouts;
+    const index = this.hookIdx[this.adapter.srvConfiguredHook]!;
+    if (!gen.calloutsPresent(index)) return;
+    const h = gen.createCalloutHandle();
+    h.setArgument("json_config", config);
+    h.setArgument("server_config", this.srv.getModel());
+    await gen.callCallouts(index, h);
+    const status = h.getStatus();
+    const error = h.getArgumentNames().includes("error") ? String(h.getArgument("error")) : "";
+    await h.release();
+    if (status === NextStep.DROP || error !== "") {
+      const why = error === "" ? "unknown error" : error;
+      this.log.error(this.ids.srvConfiguredFail, why);
+      throw new Error(`${this.adapter.srvConfiguredHook}: ${why}`);
+    }
+  }
+
+  private openLeases(config: Config<T>): T["store"] {
+    const db = config["lease-database"];
+    const name = db.name === undefined ? undefined : resolve(dirname(this.configFile), db.name);
+    const path = name ?? `${DEFAULT_DATA_DIR}/${this.adapter.defaultLeaseFile}`;
+    if (db.persist) mkdirSync(dirname(path), { recursive: true });
+    // The store logs its loading (rows read and discarded) and its cleanups with Kea's IDs.
+    return this.adapter.openLeases({ ...db, name: path }, this.logs);
+  }
+
+  /** One batch (the shared pipeline), unless the service is disabled (dhcp-disable). */
+  private onBatch(packets: readonly ReceivedPacket[]): void {
+    if (!this.serviceEnabled) {
+      this.serviceDisabledDrops?.add(packets.length);
+      return;
+    }
+    this.pipeline.run(packets, this.processQuery);
+  }
+}
+
+type RuntimeMessages = Readonly<
+  Record<
+    | "started"
+    | "configLoaded"
+    | "configWarning"
+    | "reloadFail"
+    | "shutdown"
+    | "srvConfiguredFail"
+    | "configSetFail"
+    | "libreloadFail"
+    | "serviceDisabled"
+    | "serviceEnabled",
+    string
+  >
+>;
+
+function messageIds(prefix: string): RuntimeMessages {
+  return {
+    started: `${prefix}_STARTED`,
+    configLoaded: `${prefix}_CONFIG_LOADED`,
+    configWarning: `${prefix}_CONFIG_WARNING`,
+    reloadFail: `${prefix}_RELOAD_FAIL`,
+    shutdown: `${prefix}_SHUTDOWN`,
+    srvConfiguredFail: `${prefix}_SRV_CONFIGURED_FAIL`,
+    configSetFail: `${prefix}_CONFIG_SET_FAIL`,
+    libreloadFail: `${prefix}_LIBRELOAD_FAIL`,
+    serviceDisabled: `${prefix}_SERVICE_DISABLED`,
+    serviceEnabled: `${prefix}_SERVICE_ENABLED`,
+  };
+}
