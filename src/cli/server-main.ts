@@ -10,8 +10,10 @@
 import { parseArgs } from "node:util";
 import { ControlChannel } from "../control/control-channel.ts";
 import type { ControlledServer } from "../control/controlled-server.ts";
-import type { LoadedConfig } from "../dhcpsrv/config/index.ts";
 import { loadConfigFile } from "../dhcpsrv/config/index.ts";
+import type { ConfigSource } from "../dhcpsrv/config/source.ts";
+import type { ConfigOf, Family } from "../dhcpsrv/config/types.ts";
+import { VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 import { parseHooksLibraries } from "../hooks/config.ts";
 import { HooksManager } from "../hooks/hooks-manager.ts";
 import { registerProduct } from "../dhcpsrv/runtime/product.ts";
@@ -27,27 +29,29 @@ export interface CliServer extends ControlledServer {
   stop(): Promise<void>;
 }
 
-export interface ServerCliSpec<F extends 4 | 6> {
-  /** "nestor-dhcp4" */
-  name: string;
+export interface ServerCliSpec<F extends Family> {
   family: F;
-  version: string;
-  defaultPorts: { server: number; client: number };
   /** Builds the runtime model, so that -t finds what a start would refuse. */
-  buildModel(loaded: LoadedConfig<F>, file: string): void;
-  start(options: {
-    configFile: string;
-    serverPort: number | undefined;
-    clientPort: number | undefined;
-    debug: boolean;
-    logs: LogManager;
-  }): Promise<CliServer>;
-  /** Extra lines printed once serving (how to try a loopback-only server). */
-  hint?(server: CliServer, clientPort: number, configFile: string): string;
+  buildModel(config: ConfigOf<F>, file: string, source: ConfigSource): unknown;
+  /** The server class. */
+  server: {
+    start(options: {
+      configFile: string;
+      serverPort: number | undefined;
+      clientPort: number | undefined;
+      debug: boolean;
+      logs: LogManager;
+    }): Promise<CliServer>;
+  };
+  /** The npm script that tries a loopback-only server (printed once serving). */
+  tryScript?: string;
 }
 
-export async function runServerCli<F extends 4 | 6>(spec: ServerCliSpec<F>): Promise<void> {
-  const { name } = spec;
+/** -P's default (Kea's client ports). */
+const CLIENT_PORT = { 4: 68, 6: 546 } as const;
+
+export async function runServerCli<F extends Family>(spec: ServerCliSpec<F>): Promise<void> {
+  const name = `nestor-dhcp${spec.family}`;
   const usage = `Usage: ${name} -c FILE [-p PORT] [-P PORT] [-d]
        ${name} -t FILE
        ${name} -v | -V`;
@@ -80,10 +84,10 @@ export async function runServerCli<F extends 4 | 6>(spec: ServerCliSpec<F>): Pro
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }
-  if (args.v === true) return void process.stdout.write(`${spec.version}\n`);
+  if (args.v === true) return void process.stdout.write(`${VERSION}\n`);
   if (args.V === true) {
     process.stdout.write(
-      `${spec.version}\nNestor DHCPv${spec.family} server, Node.js ${process.version}\n`,
+      `${VERSION}\nNestor DHCPv${spec.family} server, Node.js ${process.version}\n`,
     );
     return;
   }
@@ -94,7 +98,7 @@ export async function runServerCli<F extends 4 | 6>(spec: ServerCliSpec<F>): Pro
   logs.setRootName(name);
   let server: CliServer;
   try {
-    server = await spec.start({
+    server = await spec.server.start({
       configFile,
       serverPort: port(args.p, "-p"),
       clientPort: port(args.P, "-P"),
@@ -131,11 +135,13 @@ export async function runServerCli<F extends 4 | 6>(spec: ServerCliSpec<F>): Pro
     .interfaces()
     .map((i) => `${i.name} (${i.addresses.map((a) => a.address).join(", ")})`);
   process.stdout.write(
-    `${name} ${spec.version}: serving ${server.model.subnets.length} subnet(s) on ` +
+    `${name} ${VERSION}: serving ${server.model.subnets.length} subnet(s) on ` +
       `${listening.join(", ") || "no interface"}, port ${server.port}\n`,
   );
-  const clientPort = port(args.P, "-P") ?? spec.defaultPorts.client;
-  if (spec.hint !== undefined) process.stdout.write(spec.hint(server, clientPort, configFile));
+  if (spec.tryScript !== undefined) {
+    const clientPort = port(args.P, "-P") ?? CLIENT_PORT[spec.family];
+    process.stdout.write(loopbackHint(server, spec.tryScript, clientPort, configFile));
+  }
   const { unix, http } = control.endpoints;
   for (const path of unix) process.stdout.write(`control socket: ${path}\n`);
   for (const h of http) {
@@ -152,12 +158,23 @@ export async function runServerCli<F extends 4 | 6>(spec: ServerCliSpec<F>): Pro
   });
 }
 
+/** How to try a server that listens on the loopback interface only ("" for any other). */
+function loopbackHint(server: CliServer, script: string, clientPort: number, file: string): string {
+  const ifaces = server.iface.interfaces();
+  if (ifaces.length === 0 || !ifaces.every((i) => i.name === "lo")) return "";
+  return (
+    `loopback only: from this project, try it with a relay on 127.0.0.1 asking for a lease:\n` +
+    `  npm run ${script} -- --server-port ${server.port} --client-port ${clientPort}\n` +
+    `stop with Ctrl-C (SIGINT) or SIGTERM; SIGHUP reloads ${file}\n`
+  );
+}
+
 /** -t: the file, the model built from it, and its hook libraries (imported, version checked). */
-async function check<F extends 4 | 6>(spec: ServerCliSpec<F>, file: string): Promise<number> {
+async function check<F extends Family>(spec: ServerCliSpec<F>, file: string): Promise<number> {
   registerProduct();
   try {
     const loaded = loadConfigFile(file, spec.family);
-    spec.buildModel(loaded, file);
+    spec.buildModel(loaded.config, file, loaded.source);
     for (const w of loaded.warnings) process.stdout.write(`warning: ${w.text}\n`);
     const config = loaded.config;
     const libs = parseHooksLibraries(

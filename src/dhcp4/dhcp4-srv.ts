@@ -14,67 +14,31 @@
  *
  * This file assembles the steps (src/dhcp4/processing/, by concern: accept, select, allocate,
  * release, response, send, destination) into one table, on the shared core of
- * src/dhcpsrv/processing/; each hook point is described once, here.
+ * src/dhcpsrv/processing/ (query-processor.ts: the context, processQuery; family.ts: the steps
+ * and hook points both families have). Each hook point is described once: the shared ones in
+ * family.ts, v4's own next to their steps (ALLOCATE_POINTS, RELEASE_POINTS, OFFER_POINTS).
  */
 import { Pkt4 } from "../dhcp/pkt4.ts";
 import type { HooksManager } from "../hooks/hooks-manager.ts";
 import { defineMessages, type LogManager } from "../log/logger.ts";
 import { AllocEngine4 } from "../dhcpsrv/alloc/alloc-engine4.ts";
-import { carryCursors } from "../dhcpsrv/alloc/allocator-state.ts";
 import type { LeaseStore4 } from "../dhcpsrv/leases/lease-store4.ts";
 import type { Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import type { Subnet4 } from "../dhcpsrv/model/subnet4.ts";
-import { hookPoint } from "../dhcpsrv/processing/hook-point.ts";
-import { QueryCore, coreMessages } from "../dhcpsrv/processing/query-core.ts";
-import { StepRunner } from "../dhcpsrv/processing/step-runner.ts";
+import * as shared from "../dhcpsrv/processing/family.ts";
+import { firstContext, QueryProcessor } from "../dhcpsrv/processing/query-processor.ts";
+import type { FamilyProcessing, Steps } from "../dhcpsrv/processing/query-processor.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
-import { Exchange4, type Points4, type Received4, type Reply4, type Srv4 } from "./exchange.ts";
+import { Exchange4, type Points4, type Reply4, type Srv4 } from "./exchange.ts";
 import type { Dhcp4Hooks } from "./hook-points.ts";
 import { Dhcp4Stats } from "./stats4.ts";
-import {
-  accept,
-  afterBuffer4Receive,
-  afterPkt4Receive,
-  classify,
-  label4,
-  setQuery,
-  unpack,
-} from "./processing/accept.ts";
-import {
-  afterLeaseRenew,
-  afterLeaseSelect,
-  allocate,
-  setupLeaseRenew,
-  setupLeaseSelect,
-} from "./processing/allocate.ts";
-import { failed, finish } from "./processing/destination.ts";
-import {
-  afterDecline,
-  afterRelease,
-  releaseOrDecline,
-  setupLeaseTarget,
-} from "./processing/release.ts";
+import { accept, label4, RULES4 } from "./processing/accept.ts";
+import { allocate, ALLOCATE_POINTS } from "./processing/allocate.ts";
+import { destination } from "./processing/destination.ts";
+import { releaseOrDecline, RELEASE_POINTS } from "./processing/release.ts";
 import { buildResponse } from "./processing/response.ts";
-import {
-  afterSubnetSelect,
-  classifyKnown,
-  findHost,
-  findSubnet,
-  selectSubnet,
-  setupSubnetSelect,
-} from "./processing/select.ts";
-import {
-  afterBuffer4Send,
-  afterCommitted,
-  afterOffer,
-  afterPkt4Send,
-  committed,
-  nothingToSend,
-  setupBuffer4Send,
-  setupCommitted,
-  setupOffer,
-  setupPkt4Send,
-} from "./processing/send.ts";
+import { findHost, findSubnet, selectSubnet } from "./processing/select.ts";
+import { committed, nothingToSend, OFFER_POINTS } from "./processing/send.ts";
 
 export { teeTimes } from "./processing/response.ts";
 
@@ -118,132 +82,70 @@ export interface Dhcp4SrvDeps {
   directResponse?: () => boolean;
 }
 
-/** Each v4 hook point as the steps call it: its index, its arguments, what its status does. */
+/** Each v4 hook point: those both families have (src/dhcpsrv/processing/family.ts), v4's own. */
 function points4(H: Dhcp4Hooks): Points4 {
-  return {
-    buffer4_receive: hookPoint("buffer4_receive", H.buffer4_receive, setQuery, afterBuffer4Receive),
-    pkt4_receive: hookPoint("pkt4_receive", H.pkt4_receive, setQuery, afterPkt4Receive),
-    subnet4_select: hookPoint(
-      "subnet4_select",
-      H.subnet4_select,
-      setupSubnetSelect,
-      afterSubnetSelect,
-    ),
-    lease4_select: hookPoint("lease4_select", H.lease4_select, setupLeaseSelect, afterLeaseSelect),
-    lease4_renew: hookPoint("lease4_renew", H.lease4_renew, setupLeaseRenew, afterLeaseRenew),
-    lease4_release: hookPoint("lease4_release", H.lease4_release, setupLeaseTarget, afterRelease),
-    lease4_decline: hookPoint("lease4_decline", H.lease4_decline, setupLeaseTarget, afterDecline),
-    lease4_offer: hookPoint("lease4_offer", H.lease4_offer, setupOffer, afterOffer),
-    leases4_committed: hookPoint(
-      "leases4_committed",
-      H.leases4_committed,
-      setupCommitted,
-      afterCommitted,
-    ),
-    pkt4_send: hookPoint("pkt4_send", H.pkt4_send, setupPkt4Send, afterPkt4Send),
-    buffer4_send: hookPoint("buffer4_send", H.buffer4_send, setupBuffer4Send, afterBuffer4Send),
-  };
+  const specs = shared.sharedSpecs<"4", Exchange4>("4", shared.afterSubnetSelect);
+  const own = { ...ALLOCATE_POINTS, ...RELEASE_POINTS, ...OFFER_POINTS };
+  return shared.hookPoints<keyof Points4, Exchange4>(H, { ...specs, ...own });
 }
 
-export class Dhcp4Srv {
-  readonly stats4: Dhcp4Stats;
-  private readonly hooks: HooksManager;
-  private readonly serverPort: number;
-  private readonly runner: StepRunner<Exchange4, Reply4 | null>;
-  /** What the steps read, for the configuration in force: replaced by setModel. */
-  private srv: Srv4;
+/** The first server context, from the server's dependencies. */
+function context4(deps: Dhcp4SrvDeps): Srv4 {
+  const engine = new AllocEngine4(deps.leases, deps.model.hosts);
+  return firstContext(RULES4, deps, engine, new Dhcp4Stats(deps.stats), points4(deps.hookIdx), {
+    ifaceAddresses: deps.ifaceAddresses,
+    directResponse: deps.directResponse ?? never,
+  });
+}
 
+/** The steps of a query, in Kea's order; those both families have are in family.ts. */
+function steps4(points: Points4): Steps<Exchange4> {
+  return [
+    points.buffer4_receive,
+    shared.unpack,
+    shared.classify,
+    accept, //            counted; what a server does not answer is dropped
+    points.pkt4_receive,
+    selectSubnet, //      DROP class, the subnet, then subnet4_select
+    findHost, //          the client's reservation
+    shared.classifyKnown,
+    allocate, //          DISCOVER, REQUEST: lease4_select | lease4_renew
+    releaseOrDecline, //  lease4_release | lease4_decline
+    buildResponse, //     OFFER or ACK (a NAK is built when refused), INFORM's ACK
+    committed, //         lease4_offer (DISCOVER) | leases4_committed: DROP = not sent
+    nothingToSend, //     RELEASE, DECLINE or no answer: the query ends
+    points.pkt4_send,
+    points.buffer4_send,
+  ];
+}
+
+/** What is v4's own in processing a query. */
+const FAMILY4: FamilyProcessing<Srv4, Exchange4, Reply4> = {
+  label: label4,
+  Packet: Pkt4,
+  Exchange: Exchange4,
+  steps: steps4,
+  destination,
+};
+
+export class Dhcp4Srv extends QueryProcessor<Srv4, Exchange4, Reply4> {
   constructor(deps: Dhcp4SrvDeps) {
-    this.hooks = deps.hooks;
-    this.serverPort = deps.serverPort;
-    this.stats4 = new Dhcp4Stats(deps.stats);
-    const points = points4(deps.hookIdx);
-    this.srv = {
-      model: deps.model,
-      leases: deps.leases,
-      engine: new AllocEngine4(deps.leases, deps.model.hosts),
-      stats: this.stats4,
-      core: new QueryCore<Exchange4>(deps.logs, this.stats4, coreMessages("DHCP4")),
-      points,
-      clientPort: deps.clientPort,
-      ifaceAddresses: deps.ifaceAddresses,
-      directResponse: deps.directResponse ?? never,
-    };
-    this.configure();
-    this.runner = new StepRunner<Exchange4, Reply4 | null>(
-      [
-        points.buffer4_receive, // buffer4_receive: SKIP = a callout parsed it; DROP = dropped
-        unpack, //                 malformed queries (and option 81) dropped
-        classify, //               ALL, VENDOR_CLASS_, the tests not about KNOWN
-        accept, //                 counted; what a server does not answer is dropped
-        points.pkt4_receive, //    pkt4_receive: SKIP or DROP = dropped
-        selectSubnet, //           DROP class, the subnet, then subnet4_select
-        findHost, //               the client's reservation
-        classifyKnown, //          KNOWN / UNKNOWN and the tests that depend on them
-        allocate, //               DISCOVER, REQUEST: lease4_select | lease4_renew
-        releaseOrDecline, //       lease4_release | lease4_decline
-        buildResponse, //          OFFER or ACK (a NAK is built when refused), INFORM's ACK
-        committed, //              lease4_offer (DISCOVER) | leases4_committed: DROP = not sent
-        nothingToSend, //          RELEASE, DECLINE or no answer: the query ends
-        points.pkt4_send, //       pkt4_send: SKIP = a callout packed it; DROP = not sent
-        points.buffer4_send, //    buffer4_send: SKIP or DROP = not sent
-      ],
-      failed,
-      finish,
-    );
+    super(deps, FAMILY4, context4(deps));
+  }
+
+  /** The server's statistics (one object for every configuration). */
+  get stats4(): Dhcp4Stats {
+    return this.context.stats;
   }
 
   /** Installs a new configuration model (after a successful reload). */
   setModel(model: Dhcp4Model): void {
-    const old = this.srv;
-    carryCursors(old.model.subnets, model.subnets);
-    old.engine.setHosts(model.hosts);
-    // Written out (not spread) so every context has the same shape as the first.
-    this.srv = {
-      model,
-      leases: old.leases,
-      engine: old.engine,
-      stats: old.stats,
-      core: old.core,
-      points: old.points,
-      clientPort: old.clientPort,
-      ifaceAddresses: old.ifaceAddresses,
-      directResponse: old.directResponse,
-    };
-    this.configure();
-  }
-
-  /** What a configuration sets outside the context: statistics, class evaluation errors. */
-  private configure(): void {
-    const { model, leases, core } = this.srv;
-    this.stats4.configure(model, leases);
-    core.reportClassErrors(model.classes, label4);
-  }
-
-  getModel(): Dhcp4Model {
-    return this.srv.model;
+    this.reconfigure(model);
   }
 
   /** Kea's selectSubnet4 for a query (src/dhcp4/processing/select.ts). */
   findSubnet(q: Pkt4): Subnet4 | null {
-    return findSubnet(this.srv, q);
-  }
-
-  /** Processes one datagram; a Promise only when a callout of this query is asynchronous. */
-  processQuery(rx: Received4): Reply4 | null | Promise<Reply4 | null> {
-    const srv = this.srv;
-    const query = new Pkt4(rx.data, srv.model.optionDefs);
-    query.remoteAddr = rx.srcAddr;
-    query.remotePort = rx.srcPort;
-    query.localAddr = rx.dstAddr;
-    query.localPort = this.serverPort;
-    query.iface = rx.iface;
-    query.ifindex = rx.ifindex;
-    query.timestamp = rx.receivedAt;
-    const serverId = srv.ifaceAddresses(rx.iface)[0] ?? rx.dstAddr;
-    const now = Math.floor(rx.receivedAt / 1000);
-    const ex = new Exchange4(srv, query, this.hooks.callouts, serverId, now);
-    return this.runner.run(ex);
+    return findSubnet(this.context, q);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Pkt4 } from "../dhcp/pkt4.ts";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
+import { registerHookPoints, type HookIndexes } from "../hooks/hook-points.ts";
 import type { ServerHooks } from "../hooks/server-hooks.ts";
 import type { Lease4 } from "../dhcpsrv/leases/lease4.ts";
 import type { Subnet4 } from "../dhcpsrv/model/subnet4.ts";
@@ -78,11 +79,9 @@ export const DHCP4_HOOK_NAMES = [
 ] as const;
 
 export type Dhcp4HookName = (typeof DHCP4_HOOK_NAMES)[number];
-export type Dhcp4Hooks = Readonly<Record<Dhcp4HookName, number>>;
+export type Dhcp4Hooks = HookIndexes<Dhcp4HookName>;
 
 /** Registers the v4 hook points (idempotent per registry) and returns their indexes. */
 export function registerDhcp4Hooks(serverHooks: ServerHooks): Dhcp4Hooks {
-  const out = {} as Record<Dhcp4HookName, number>;
-  for (const name of DHCP4_HOOK_NAMES) out[name] = serverHooks.ensureHook(name);
-  return out;
+  return registerHookPoints(DHCP4_HOOK_NAMES, serverHooks);
 }

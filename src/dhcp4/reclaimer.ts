@@ -11,15 +11,19 @@ import { LeaseReclaimer, type ReclaimTarget } from "../dhcpsrv/leases/reclaimer.
 import type { Dhcp4Hooks } from "./hook-points.ts";
 import type { Dhcp4Stats } from "./stats4.ts";
 
+/** What a reclaimer works on: the store, the hook points, the statistics, the settings. */
+export interface Reclaimer4Deps {
+  leases: LeaseStore4;
+  hooks: HooksManager;
+  hookIdx: Dhcp4Hooks;
+  stats: Dhcp4Stats;
+  log: Logger;
+  config: ExpiredLeasesProcessing;
+}
+
 export class Reclaimer4 extends LeaseReclaimer<Lease4> {
-  constructor(
-    leases: LeaseStore4,
-    hooks: HooksManager,
-    hookIdx: Dhcp4Hooks,
-    stats: Dhcp4Stats,
-    log: Logger,
-    config: ExpiredLeasesProcessing,
-  ) {
+  constructor(deps: Reclaimer4Deps) {
+    const { leases, hooks, hookIdx, stats, log, config } = deps;
     const target: ReclaimTarget<Lease4> = {
       getExpired: (now, max) => leases.getExpiredLeases4(now, max),
       remove: (l) => void leases.deleteLease4(l),

@@ -1,18 +1,16 @@
 /**
- * The state of one DHCPv6 query while it is processed: the query, the response being built, the
- * subnet, the IAs and their lease decisions, and the callout handle that follows it through every
- * hook point, and the server context it is processed under. One shape for every packet: all
- * fields are set in the constructor.
+ * The state of one DHCPv6 query while it is processed: what both families keep
+ * (src/dhcpsrv/processing/query-exchange.ts), the client's identifiers, the IAs and their lease
+ * decisions. One shape for every packet: every field is set when the exchange is made.
  */
-import type { ClientFqdn, ClientName } from "../dhcpsrv/processing/client-name.ts";
+import type { ReceivedDatagram } from "../dhcpsrv/processing/exchange-rules.ts";
 import type { HookPoint } from "../dhcpsrv/processing/hook-point.ts";
-import type { QueryCore } from "../dhcpsrv/processing/query-core.ts";
+import { QueryExchange } from "../dhcpsrv/processing/query-exchange.ts";
+import type { ServerContext } from "../dhcpsrv/processing/query-processor.ts";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
 import { toColonHex } from "../dhcp/ioaddress.ts";
 import type { Option6IA } from "../dhcp/option6-ia.ts";
 import type { Pkt6 } from "../dhcp/pkt6.ts";
-import type { CalloutHandle } from "../hooks/callout-handle.ts";
-import type { CalloutManager } from "../hooks/callout-manager.ts";
 import type { AllocEngine6, ClientContext6, Hint6, Pick6 } from "../dhcpsrv/alloc/alloc-engine6.ts";
 import type { Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
 import type { Host6 } from "../dhcpsrv/model/host6.ts";
@@ -23,17 +21,7 @@ import type { Dhcp6HookName } from "./hook-points.ts";
 import type { Dhcp6Stats } from "./stats6.ts";
 
 /** A received datagram with what the socket layer knows of it. */
-export interface Received6 {
-  data: Buffer;
-  srcAddr: string;
-  srcPort: number;
-  /** ff02::1:2, a unicast address, or "" when the socket cannot tell. */
-  dstAddr: string;
-  iface: string;
-  ifindex: number;
-  /** Milliseconds since the epoch. */
-  receivedAt: number;
-}
+export type Received6 = ReceivedDatagram;
 
 /** Where a reply goes: the socket layer sends `data` to `address:port` out of `ifindex`. */
 export interface Reply6 {
@@ -59,17 +47,16 @@ export type Points6 = Readonly<
  * What the processing steps read of the server: one object per configuration (a reload makes a
  * new one), so a query finishes under the configuration it started with.
  */
-export interface Srv6 {
-  readonly model: Dhcp6Model;
+export interface Srv6 extends ServerContext<
+  Dhcp6Model,
+  LeaseStore6,
+  AllocEngine6,
+  Dhcp6Stats,
+  Exchange6,
+  Points6
+> {
   /** The server's DUID (option 2). */
   readonly serverDuid: Buffer;
-  readonly leases: LeaseStore6;
-  readonly engine: AllocEngine6;
-  readonly stats: Dhcp6Stats;
-  readonly core: QueryCore<Exchange6>;
-  readonly points: Points6;
-  /** -P: every reply goes to this port; undefined = 546 for clients, 547 for relays (Kea). */
-  readonly clientPort: number | undefined;
 }
 
 /** One IA_NA or IA_PD of the query and the IA of the same IAID in the response. */
@@ -98,77 +85,30 @@ export class IaWork {
   }
 }
 
-export class Exchange6 {
-  /** The server context this query is processed under, from start to end. */
-  readonly srv: Srv6;
-  readonly query: Pkt6;
-  readonly gen: CalloutManager;
-  handle: CalloutHandle | null;
-  response: Pkt6 | null;
-  subnet: Subnet6 | null;
-  host: Host6 | undefined;
+export class Exchange6 extends QueryExchange<Srv6, Pkt6, Subnet6, Host6, Lease6> {
   /** The client's DUID bytes (option 1), null when absent. */
-  duid: Buffer | null;
-  hwaddr: HWAddr | null;
+  duid: Buffer | null = null;
+  hwaddr: HWAddr | null = null;
   /** HWAddrSource of `hwaddr`. */
-  hwaddrSource: number;
-  ias: IaWork[];
+  hwaddrSource = 0;
+  ias: IaWork[] = [];
   /** The IA being processed (hook arguments of the per-IA points come from it). */
-  ia: IaWork | null;
-  pick: Pick6 | null;
-  /** Leases written (leases6_committed), and leases removed or declined. */
-  leases: Lease6[];
-  deleted: Lease6[];
-  /** The client's option 39 as read when unpacking, or null. */
-  fqdn: ClientFqdn | null;
-  /** The option 39 answered and the name stored in the leases, or null. */
-  name: ClientName | null;
-  dropped: boolean;
-  /** buffer6_receive SKIP: a callout parsed the packet, the server does not unpack it. */
-  skipUnpack: boolean;
+  ia: IaWork | null = null;
+  pick: Pick6 | null = null;
   /** SOLICIT answered by an ADVERTISE: choose leases, store nothing. */
-  fake: boolean;
+  fake = false;
   /** SOLICIT answered by a REPLY (both the client and the subnet allow rapid commit). */
-  rapidCommit: boolean;
+  rapidCommit = false;
   /** A message that must come by multicast came by unicast: REPLY with UseMulticast. */
-  useMulticast: boolean;
+  useMulticast = false;
   /** RELEASE: the summary status (Success, or NoBinding when an IA had no lease). */
-  generalStatus: number;
-  /** Seconds since the epoch when processing started. */
-  now: number;
-
-  constructor(srv: Srv6, query: Pkt6, gen: CalloutManager, now: number) {
-    this.srv = srv;
-    this.query = query;
-    this.gen = gen;
-    this.handle = null;
-    this.response = null;
-    this.subnet = null;
-    this.host = undefined;
-    this.duid = null;
-    this.hwaddr = null;
-    this.hwaddrSource = 0;
-    this.ias = [];
-    this.ia = null;
-    this.pick = null;
-    this.leases = [];
-    this.deleted = [];
-    this.fqdn = null;
-    this.name = null;
-    this.dropped = false;
-    this.skipUnpack = false;
-    this.fake = false;
-    this.rapidCommit = false;
-    this.useMulticast = false;
-    this.generalStatus = 0;
-    this.now = now;
-  }
+  generalStatus = 0;
 
   /**
    * Kea's v6 packet label, "duid=[00:01:..], tid=0x1234": the exchange is handed to log calls
    * as it is, so the label is built only when a line is written.
    */
-  toString(): string {
+  override toString(): string {
     return label6(this.query);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Option6IA } from "../dhcp/option6-ia.ts";
 import type { Pkt6 } from "../dhcp/pkt6.ts";
+import { registerHookPoints, type HookIndexes } from "../hooks/hook-points.ts";
 import type { ServerHooks } from "../hooks/server-hooks.ts";
 import type { Lease6 } from "../dhcpsrv/leases/lease6.ts";
 import type { Subnet6 } from "../dhcpsrv/model/subnet6.ts";
@@ -57,11 +58,9 @@ export const DHCP6_HOOK_NAMES = [
 ] as const;
 
 export type Dhcp6HookName = (typeof DHCP6_HOOK_NAMES)[number];
-export type Dhcp6Hooks = Readonly<Record<Dhcp6HookName, number>>;
+export type Dhcp6Hooks = HookIndexes<Dhcp6HookName>;
 
 /** Registers the v6 hook points (idempotent per registry) and returns their indexes. */
 export function registerDhcp6Hooks(serverHooks: ServerHooks): Dhcp6Hooks {
-  const out = {} as Record<Dhcp6HookName, number>;
-  for (const name of DHCP6_HOOK_NAMES) out[name] = serverHooks.ensureHook(name);
-  return out;
+  return registerHookPoints(DHCP6_HOOK_NAMES, serverHooks);
 }

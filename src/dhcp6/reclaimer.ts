@@ -13,15 +13,19 @@ import { LeaseReclaimer, type ReclaimTarget } from "../dhcpsrv/leases/reclaimer.
 import type { Dhcp6Hooks } from "./hook-points.ts";
 import type { Dhcp6Stats } from "./stats6.ts";
 
+/** What a reclaimer works on: the store, the hook points, the statistics, the settings. */
+export interface Reclaimer6Deps {
+  leases: LeaseStore6;
+  hooks: HooksManager;
+  hookIdx: Dhcp6Hooks;
+  stats: Dhcp6Stats;
+  log: Logger;
+  config: ExpiredLeasesProcessing;
+}
+
 export class Reclaimer6 extends LeaseReclaimer<Lease6> {
-  constructor(
-    leases: LeaseStore6,
-    hooks: HooksManager,
-    hookIdx: Dhcp6Hooks,
-    stats: Dhcp6Stats,
-    log: Logger,
-    config: ExpiredLeasesProcessing,
-  ) {
+  constructor(deps: Reclaimer6Deps) {
+    const { leases, hooks, hookIdx, stats, log, config } = deps;
     const target: ReclaimTarget<Lease6> = {
       getExpired: (now, max) => leases.getExpiredLeases6(now, max),
       remove: (l) => void leases.deleteLease6(l),

@@ -7,18 +7,19 @@
  */
 import os from "node:os";
 import { dirname, resolve } from "node:path";
-import type { LogManager } from "../log/logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { defineMessages } from "../log/logger.ts";
-import type { ServerHooks } from "../hooks/server-hooks.ts";
 import { buildDhcp6Model, type Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
-import type { Dhcp6Config, LeaseDatabase } from "../dhcpsrv/config/types.ts";
-import type { ConfigSource } from "../dhcpsrv/config/source.ts";
+import type { Dhcp6Config } from "../dhcpsrv/config/types.ts";
 import type { OutgoingPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { MemfileLeaseStore6 } from "../dhcpsrv/leases/memfile-lease-store6.ts";
 import {
   DEFAULT_DATA_DIR,
   ServerRuntime,
   type FamilyAdapter,
+  type FamilyTypesOf,
+  type ProcessingDeps,
+  type ReclaimerDeps,
   type ServerOptions,
 } from "../dhcpsrv/runtime/server-runtime.ts";
 import { Dhcp6Srv } from "./dhcp6-srv.ts";
@@ -34,83 +35,29 @@ defineMessages({
   DHCP6_SERVERID: "server DUID is %1",
 });
 
-interface Dhcp6Types {
-  family: 6;
-  model: Dhcp6Model;
-  store: MemfileLeaseStore6;
-  processing: Dhcp6Srv;
-  reply: Reply6;
-  hooks: Dhcp6Hooks;
-}
+type Dhcp6Types = FamilyTypesOf<6, Dhcp6Model, MemfileLeaseStore6, Dhcp6Srv, Reply6, Dhcp6Hooks>;
 
 export class Dhcp6Server extends ServerRuntime<Dhcp6Types> {
-  private constructor(options: ServerOptions) {
-    const family = new Family6();
-    super(family, options);
-    family.server = this;
-  }
-
   /** Reads the configuration and starts serving; throws (ConfigError...) when it cannot. */
-  static async start(options: ServerOptions): Promise<Dhcp6Server> {
-    const server = new Dhcp6Server(options);
-    await server.begin();
-    return server;
+  static start(options: ServerOptions): Promise<Dhcp6Server> {
+    return new Dhcp6Server(new Family6(), options).begin();
   }
 
   /** The server DUID in use (option 2 of every reply). */
   get serverId(): Buffer {
     return this.srv.getServerDuid();
   }
-
-  /** The processing of a new lease store (the adapter's createProcessing). */
-  newProcessing(model: Dhcp6Model, duid: Buffer): Dhcp6Srv {
-    return new Dhcp6Srv({
-      model,
-      leases: this.leaseStore,
-      hooks: this.hooks,
-      hookIdx: this.hookIdx,
-      stats: this.stats,
-      logs: this.logs,
-      serverDuid: duid,
-      serverPort: this.options.serverPort ?? 547,
-      clientPort: this.options.clientPort,
-    });
-  }
-
-  newReclaimer(srv: Dhcp6Srv, config: Dhcp6Config): Reclaimer6 {
-    return new Reclaimer6(
-      this.leaseStore,
-      this.hooks,
-      this.hookIdx,
-      srv.stats6,
-      this.logs.getLogger("alloc-engine"),
-      config["expired-leases-processing"],
-    );
-  }
-
-  logServerId(duid: Buffer): void {
-    this.log.info("DHCP6_SERVERID", duid.toString("hex").replace(/(..)(?!$)/g, "$1:"));
-  }
 }
 
 class Family6 implements FamilyAdapter<Dhcp6Types> {
   readonly family = 6;
-  readonly prefix = "DHCP6";
   readonly defaultServerPort = 547;
-  readonly defaultLeaseFile = "kea-leases6.csv";
-  readonly srvConfiguredHook = "dhcp6_srv_configured";
-  /** The server this adapter serves, set once it is built. */
-  server!: Dhcp6Server;
   /** The DUID of the configuration being applied (prepare), then in use. */
   private duid: Buffer = Buffer.alloc(0);
 
-  registerHooks(serverHooks: ServerHooks): Dhcp6Hooks {
-    return registerDhcp6Hooks(serverHooks);
-  }
-
-  buildModel(config: Dhcp6Config, file: string, source: ConfigSource): Dhcp6Model {
-    return buildDhcp6Model(config, file, source);
-  }
+  readonly registerHooks = registerDhcp6Hooks;
+  readonly buildModel = buildDhcp6Model;
+  readonly openLeases = MemfileLeaseStore6.open;
 
   // Before anything changes: a DUID that cannot be read or kept refuses the configuration.
   prepare(config: Dhcp6Config, file: string): void {
@@ -121,24 +68,21 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
     }).duid;
   }
 
-  openLeases(db: LeaseDatabase & { name: string }, logs: LogManager): MemfileLeaseStore6 {
-    return MemfileLeaseStore6.open(db, { logger: logs.getLogger("dhcpsrv") });
-  }
-
-  createProcessing(model: Dhcp6Model): Dhcp6Srv {
-    return this.server.newProcessing(model, this.duid);
+  createProcessing(deps: ProcessingDeps<Dhcp6Types>): Dhcp6Srv {
+    return new Dhcp6Srv({ ...deps, serverDuid: this.duid });
   }
 
   reconfigure(srv: Dhcp6Srv, model: Dhcp6Model): void {
     srv.setModel(model, this.duid);
   }
 
-  createReclaimer(srv: Dhcp6Srv, config: Dhcp6Config): Reclaimer6 {
-    return this.server.newReclaimer(srv, config);
+  createReclaimer(deps: ReclaimerDeps<Dhcp6Types>): Reclaimer6 {
+    return new Reclaimer6({ ...deps, stats: deps.processing.stats6 });
   }
 
-  configured(): void {
-    this.server.logServerId(this.duid);
+  // Kea logs the server DUID once the configuration is in place.
+  configured(_config: Dhcp6Config, log: Logger): void {
+    log.info("DHCP6_SERVERID", this.duid.toString("hex").replace(/(..)(?!$)/g, "$1:"));
   }
 
   outgoing(r: Reply6): OutgoingPacket {

@@ -1,49 +1,22 @@
 /**
- * Accepting a DHCPv4 query: buffer4_receive's arguments, unpacking (and the client FQDN option),
- * the classes known before pkt4_receive, and Kea's accept(): which queries a server answers.
+ * Accepting a DHCPv4 query: what unpacking and the first classification read of v4 (the client
+ * FQDN option, the vendor class), and Kea's accept(): which queries a server answers.
  */
 import { DHCPMessageType, DHO } from "../../dhcp/constants.ts";
 import { ipv4ToString } from "../../dhcp/ioaddress.ts";
 import type { Pkt } from "../../dhcp/pkt.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
-import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { parseFqdn4 } from "../../dhcpsrv/processing/client-name.ts";
-import {
-  bufferReceiveStatus,
-  dropOn,
-  unpackQuery,
-} from "../../dhcpsrv/processing/exchange-rules.ts";
+import { familyRules } from "../../dhcpsrv/processing/family.ts";
 import type { Exchange4 } from "../exchange.ts";
 
 const { DHCPDISCOVER, DHCPREQUEST, DHCPDECLINE, DHCPRELEASE, DHCPINFORM } = DHCPMessageType;
 
-/** buffer4_receive and pkt4_receive: the query. */
-export function setQuery(h: CalloutHandle, ex: Exchange4): void {
-  h.setArgument("query4", ex.query);
-}
-
-// buffer4_receive: SKIP = the callout parsed the packet; DROP = drop it.
-export function afterBuffer4Receive(ex: Exchange4, status: number): void {
-  bufferReceiveStatus(ex, ex.srv.core, ex.srv.points.buffer4_receive, status);
-}
-
 /**
- * The query and its option 81: Kea's Option4ClientFqdn refuses a truncated option, N and S both
- * set or a malformed name, and with it the packet.
+ * What the shared steps know of v4: option 81 (Kea's Option4ClientFqdn refuses a truncated
+ * option, N and S both set or a malformed name, and with it the packet), option 60.
  */
-export function unpack(ex: Exchange4): void {
-  unpackQuery(ex, ex.srv.core, DHO.FQDN, parseFqdn4);
-}
-
-/**
- * Kea's classifyPacket, after unpacking and before pkt4_receive: ALL, VENDOR_CLASS_<option 60>
- * and the class tests that do not depend on KNOWN/UNKNOWN. Nothing without classes configured.
- */
-export function classify(ex: Exchange4): void {
-  const classes = ex.srv.model.classes;
-  if (classes === null) return;
-  ex.srv.core.classify(ex, classes, vendorClass4(ex.query));
-}
+export const RULES4 = familyRules("4", DHO.FQDN, parseFqdn4, vendorClass4);
 
 /** Counts the query and drops what this server does not answer (Kea's accept()). */
 export function accept(ex: Exchange4): void {
@@ -77,11 +50,6 @@ export function accept(ex: Exchange4): void {
   }
 }
 
-// pkt4_receive: SKIP or DROP = drop the packet.
-export function afterPkt4Receive(ex: Exchange4, status: number): void {
-  dropOn(ex, ex.srv.core, ex.srv.points.pkt4_receive, status, true);
-}
-
 function isOurAddress(ex: Exchange4, addr: string): boolean {
   return addr !== "" && ex.srv.ifaceAddresses("").includes(addr);
 }
@@ -92,7 +60,7 @@ export function label4(pkt: Pkt): string {
 }
 
 /** Option 60 as text without trailing NULs (Kea's OptionString), for VENDOR_CLASS_; or null. */
-function vendorClass4(q: Pkt4): string | null {
+function vendorClass4(q: Pkt): string | null {
   const o = q.getNonCopiedOption(DHO.VENDOR_CLASS_IDENTIFIER);
   if (o === undefined) return null;
   const d = o.getData();

@@ -16,6 +16,7 @@ import {
   setGenerated,
   type ClientName,
 } from "../../dhcpsrv/processing/client-name.ts";
+import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange4 } from "../exchange.ts";
 import { BOOTP_CLASS, makeResponse } from "./response.ts";
@@ -204,3 +205,9 @@ function uint32Value(q: Pkt4, code: number): number {
   const d = q.getOption(code)?.getData();
   return d !== undefined && d.length === 4 ? d.readUInt32BE(0) : 0;
 }
+
+/** The hook points of allocation: their arguments and what their status does. */
+export const ALLOCATE_POINTS: PointSpecs<"lease4_select" | "lease4_renew", Exchange4> = {
+  lease4_select: [setupLeaseSelect, afterLeaseSelect],
+  lease4_renew: [setupLeaseRenew, afterLeaseRenew],
+};

@@ -1,9 +1,6 @@
-/**
- * Where a DHCPv4 reply goes (Kea's adjustRemoteAddr and adjustIfaceData), and the end of the
- * query: context_destroy, the reply counted.
- */
+/** Where a DHCPv4 reply goes (Kea's adjustRemoteAddr and adjustIfaceData). */
 import { DHCPMessageType } from "../../dhcp/constants.ts";
-import { endQuery } from "../../dhcpsrv/processing/exchange-rules.ts";
+import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import type { Exchange4, Reply4 } from "../exchange.ts";
 
 const BROADCAST = "255.255.255.255";
@@ -11,26 +8,14 @@ const ZERO = "0.0.0.0";
 const DHCP4_CLIENT_PORT = 68;
 const DHCP4_SERVER_PORT = 67;
 
-/** A step threw: the query is dropped and counted, the server goes on. */
-export function failed(ex: Exchange4, err: unknown): void {
-  ex.srv.core.failed(ex, err);
-}
-
-/** Ends the request (context_destroy) and returns the reply, if any. */
-export function finish(ex: Exchange4): Reply4 | null | Promise<Reply4 | null> {
-  return endQuery(ex, ex.srv.core, destination);
-}
-
 /**
  * RFC 2131 section 4.1 as Kea applies it (adjustRemoteAddr, adjustIfaceData): INFORM to ciaddr,
  * else via the relay, else the source; others to the relay, else ciaddr, else broadcast (NAK,
  * and new addresses: UDP sockets cannot unicast to a client that has no address yet).
  * Port: -P when given; the client port for direct clients; 67 for relays.
  */
-function destination(ex: Exchange4): Reply4 | null {
+export function destination(ex: Exchange4, r: Pkt4): Reply4 | null {
   const q = ex.query;
-  const r = ex.response;
-  if (r === null) return null;
   const data = r.getBuffer();
   if (data.length === 0) return null;
   const srv = ex.srv;

@@ -8,6 +8,7 @@ import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import { belongsToClient, type ClientContext4 } from "../../dhcpsrv/alloc/alloc-engine4.ts";
 import { LeaseState, type Lease4 } from "../../dhcpsrv/leases/lease4.ts";
+import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange4 } from "../exchange.ts";
 import { requestedAddress } from "./allocate.ts";
@@ -86,3 +87,9 @@ function ownedBy(lease: Lease4, ex: Exchange4): boolean {
     clientId: cid === null ? null : cid.clientId,
   } as ClientContext4);
 }
+
+/** The hook points of RELEASE and DECLINE: their arguments and what their status does. */
+export const RELEASE_POINTS: PointSpecs<"lease4_release" | "lease4_decline", Exchange4> = {
+  lease4_release: [setupLeaseTarget, afterRelease],
+  lease4_decline: [setupLeaseTarget, afterDecline],
+};

@@ -1,18 +1,13 @@
 /**
  * Choosing for a DHCPv4 query: the DROP class, the subnet (Kea's selectSubnet4, then
- * subnet4_select), the client's reservation and the classes that depend on it.
+ * subnet4_select), the client's reservation.
  */
 import { DHCPMessageType, DHO, RAI } from "../../dhcp/constants.ts";
 import { tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
-import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { IdentifierType } from "../../dhcpsrv/model/host4.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
-import {
-  dropClassed,
-  lookupHost,
-  subnetSelectStatus,
-} from "../../dhcpsrv/processing/exchange-rules.ts";
+import { dropClassed, lookupHost } from "../../dhcpsrv/processing/exchange-rules.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange4, Srv4 } from "../exchange.ts";
 
@@ -28,18 +23,6 @@ export function selectSubnet(ex: Exchange4): void | Promise<void> {
   if (type === DHCPMessageType.DHCPRELEASE || type === DHCPMessageType.DHCPDECLINE) return;
   ex.subnet = findSubnet(ex.srv, ex.query);
   return callHook(ex, ex.srv.points.subnet4_select);
-}
-
-export function setupSubnetSelect(h: CalloutHandle, ex: Exchange4): void {
-  h.setArgument("query4", ex.query);
-  h.setArgument("subnet4", ex.subnet);
-  h.setArgument("subnet4collection", ex.srv.model.subnets);
-}
-
-// subnet4_select: SKIP = no subnet; DROP = drop the packet.
-export function afterSubnetSelect(ex: Exchange4, status: number): void {
-  const { core, points, model } = ex.srv;
-  subnetSelectStatus(ex, core, points.subnet4_select, status, "subnet4", model.subnets);
 }
 
 /**
@@ -73,11 +56,6 @@ export function findSubnet(srv: Srv4, q: Pkt4): Subnet4 | null {
 export function findHost(ex: Exchange4): void {
   const host = lookupHost(ex, ex.srv.model, ex.subnet?.id, identifierOf);
   if (host !== undefined) ex.host = host;
-}
-
-/** After the reservation lookup: the host's classes, KNOWN or UNKNOWN, the dependent tests. */
-export function classifyKnown(ex: Exchange4): void {
-  ex.srv.core.classifyKnown(ex, ex.srv.model.classes);
 }
 
 /** The bytes of one reservation identifier in the query, or null. */

@@ -1,10 +1,11 @@
 /**
  * The end of a DHCPv4 query before its reply leaves: lease4_offer (DISCOVER) or
- * leases4_committed (REQUEST, RELEASE, DECLINE), then pkt4_send (packing) and buffer4_send.
+ * leases4_committed (REQUEST, RELEASE, DECLINE); then, when there is a response, pkt4_send
+ * (packing) and buffer4_send (src/dhcpsrv/processing/family.ts).
  */
 import { DHCPMessageType } from "../../dhcp/constants.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
-import { dropOn, pktSendStatus } from "../../dhcpsrv/processing/exchange-rules.ts";
+import { dropOnDrop, type PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange4 } from "../exchange.ts";
 
@@ -32,44 +33,12 @@ export function setupOffer(h: CalloutHandle, ex: Exchange4): void {
   h.setArgument("host", ex.host ?? null);
 }
 
-// lease4_offer: DROP = the offer is not sent.
-export function afterOffer(ex: Exchange4, status: number): void {
-  dropOn(ex, ex.srv.core, ex.srv.points.lease4_offer, status, false);
-}
-
-export function setupCommitted(h: CalloutHandle, ex: Exchange4): void {
-  h.setArgument("query4", ex.query);
-  h.setArgument("response4", ex.response);
-  h.setArgument("leases4", ex.leases);
-  h.setArgument("deleted_leases4", ex.deleted);
-}
-
-// leases4_committed: DROP = the response is not sent.
-export function afterCommitted(ex: Exchange4, status: number): void {
-  dropOn(ex, ex.srv.core, ex.srv.points.leases4_committed, status, false);
-}
-
 /** Nothing to send (RELEASE, DECLINE, or no answer): the query ends here. */
 export function nothingToSend(ex: Exchange4): void {
   if (ex.response === null) ex.dropped = true;
 }
 
-export function setupPkt4Send(h: CalloutHandle, ex: Exchange4): void {
-  h.setArgument("query4", ex.query);
-  h.setArgument("response4", ex.response!);
-  h.setArgument("subnet4", ex.subnet);
-}
-
-// pkt4_send: SKIP = the callout packed the response itself; DROP = not sent.
-export function afterPkt4Send(ex: Exchange4, status: number): void {
-  pktSendStatus(ex, ex.srv.core, ex.srv.points.pkt4_send, status);
-}
-
-export function setupBuffer4Send(h: CalloutHandle, ex: Exchange4): void {
-  h.setArgument("response4", ex.response!);
-}
-
-// buffer4_send: SKIP or DROP = the response is not sent.
-export function afterBuffer4Send(ex: Exchange4, status: number): void {
-  dropOn(ex, ex.srv.core, ex.srv.points.buffer4_send, status, true);
-}
+/** lease4_offer: its arguments; DROP = the offer is not sent. */
+export const OFFER_POINTS: PointSpecs<"lease4_offer", Exchange4> = {
+  lease4_offer: [setupOffer, dropOnDrop],
+};

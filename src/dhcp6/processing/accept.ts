@@ -1,19 +1,21 @@
 /**
- * Accepting a DHCPv6 query: buffer6_receive, unpacking (and the queries dropped as malformed),
- * the first classification, Kea's sanity check (RFC 8415 section 16) and pkt6_receive.
+ * Accepting a DHCPv6 query: what unpacking and the first classification read of v6 (the client
+ * FQDN option, the vendor class), and Kea's sanity check (RFC 8415 section 16).
  */
 import { DHCPv6MessageType as M, D6O } from "../../dhcp/constants.ts";
 import { HWAddr } from "../../dhcp/hwaddr.ts";
+import type { Pkt } from "../../dhcp/pkt.ts";
 import type { Pkt6 } from "../../dhcp/pkt6.ts";
-import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { HWAddrSource } from "../../dhcpsrv/leases/lease6.ts";
 import { parseFqdn6 } from "../../dhcpsrv/processing/client-name.ts";
-import {
-  bufferReceiveStatus,
-  dropOn,
-  unpackQuery,
-} from "../../dhcpsrv/processing/exchange-rules.ts";
+import { familyRules } from "../../dhcpsrv/processing/family.ts";
 import type { Exchange6 } from "../exchange.ts";
+
+/**
+ * What the shared steps know of v6: option 39 (a query with one that does not parse is dropped,
+ * Kea's DHCP6_PACKET_DROP_PARSE_FAIL), option 16.
+ */
+export const RULES6 = familyRules("6", D6O.CLIENT_FQDN, parseFqdn6, vendorClass6);
 
 /** Client message types a server answers. */
 const ANSWERED = new Set<number>([
@@ -44,36 +46,6 @@ const MULTICAST_ONLY_DROP = new Set<number>([
   M.DHCPV6_REBIND,
   M.DHCPV6_INFORMATION_REQUEST,
 ]);
-
-/** The arguments of buffer6_receive and pkt6_receive. */
-export function setQuery(h: CalloutHandle, ex: Exchange6): void {
-  h.setArgument("query6", ex.query);
-}
-
-// buffer6_receive: SKIP = the callout parsed the packet; DROP = drop it.
-export function afterBuffer6Receive(ex: Exchange6, status: number): void {
-  bufferReceiveStatus(ex, ex.srv.core, ex.srv.points.buffer6_receive, status);
-}
-
-/** Unpacks the query (Kea's DHCP6_PACKET_DROP_PARSE_FAIL when it, or its option 39, does not parse). */
-export function unpack(ex: Exchange6): void {
-  unpackQuery(ex, ex.srv.core, D6O.CLIENT_FQDN, parseFqdn6);
-}
-
-/**
- * Kea's classifyPacket, after unpacking and before pkt6_receive: ALL, VENDOR_CLASS_<option 16>
- * and the class tests that do not depend on KNOWN/UNKNOWN. Nothing without classes configured.
- */
-export function classify(ex: Exchange6): void {
-  const classes = ex.srv.model.classes;
-  if (classes === null) return;
-  ex.srv.core.classify(ex, classes, vendorClass6(ex.query));
-}
-
-// pkt6_receive: SKIP or DROP = drop the packet.
-export function afterPkt6Receive(ex: Exchange6, status: number): void {
-  dropOn(ex, ex.srv.core, ex.srv.points.pkt6_receive, status, true);
-}
 
 /** Counts the query and drops what RFC 8415 section 16 says a server discards (Kea's sanityCheck). */
 export function accept(ex: Exchange6): void {
@@ -136,7 +108,7 @@ const DOCSIS3_CLASS_EROUTER = "eRouter1.0";
  * Kea's classifyByVendor: a DOCSIS modem or eRouter tuple when present, else the first tuple; null
  * without a tuple.
  */
-function vendorClass6(q: Pkt6): string | null {
+function vendorClass6(q: Pkt): string | null {
   const o = q.getNonCopiedOption(D6O.VENDOR_CLASS);
   if (o === undefined) return null;
   const d = o.getData();

@@ -9,6 +9,7 @@ import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import type { ClientContext6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
 import { LeaseState, LeaseType6, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
+import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { argumentAfter, callHook, each } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6, IaWork } from "../exchange.ts";
 import {
@@ -212,3 +213,11 @@ export function afterExtend(ex: Exchange6, status: number): void {
   addLease(w, lease);
   core.leaseLog.debug(45, "DHCP6_LEASE_RENEW", ex, leaseText(lease), lease.validLifetime);
 }
+
+/** The hook points of allocation and extension: their arguments and what their status does. */
+export const IA_POINTS: PointSpecs<"lease6_select" | "lease6_renew" | "lease6_rebind", Exchange6> =
+  {
+    lease6_select: [setupSelect, afterSelect],
+    lease6_renew: [setupExtend, afterExtend],
+    lease6_rebind: [setupExtend, afterExtend],
+  };

@@ -10,6 +10,7 @@ import { NextStep } from "../../hooks/next-step.ts";
 import type { Hint6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
 import { LeaseState, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
 import { ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
+import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { argumentAfter, callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6, IaWork } from "../exchange.ts";
 import { leaseText, setIaStatus } from "./ia-options.ts";
@@ -112,3 +113,9 @@ export function confirm(ex: Exchange6): void {
       : Option6StatusCode.create(StatusCode.NotOnLink, "Some of the addresses are not on link."),
   );
 }
+
+/** The hook points of RELEASE and DECLINE: their arguments and what their status does. */
+export const RELEASE_POINTS: PointSpecs<"lease6_release" | "lease6_decline", Exchange6> = {
+  lease6_release: [setupLease, afterRelease],
+  lease6_decline: [setupLease, afterDecline],
+};

@@ -1,19 +1,15 @@
 /**
  * Choosing what a DHCPv6 query is answered from: its subnet (Kea's selectSubnet6, then
- * subnet6_select), the client's reservation and the classification that depends on it.
+ * subnet6_select), the client's reservation.
  */
 import { D6O } from "../../dhcp/constants.ts";
 import type { Pkt6 } from "../../dhcp/pkt6.ts";
-import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import type { Dhcp6Model } from "../../dhcpsrv/model/cfg6.ts";
 import { IdentifierType } from "../../dhcpsrv/model/host.ts";
 import { type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
-import {
-  dropClassed,
-  lookupHost,
-  subnetSelectStatus,
-} from "../../dhcpsrv/processing/exchange-rules.ts";
-import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
+import { dropClassed, lookupHost } from "../../dhcpsrv/processing/exchange-rules.ts";
+import { afterSubnetSelect } from "../../dhcpsrv/processing/family.ts";
+import { callHook, type HookPoint } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6 } from "../exchange.ts";
 
 /** The subnet of the query, then subnet6_select; the DROP class drops the query first. */
@@ -23,18 +19,15 @@ export function selectSubnet(ex: Exchange6): void | Promise<void> {
   return callHook(ex, ex.srv.points.subnet6_select);
 }
 
-export function setupSubnetSelect(h: CalloutHandle, ex: Exchange6): void {
-  h.setArgument("query6", ex.query);
-  h.setArgument("subnet6", ex.subnet);
-  h.setArgument("subnet6collection", ex.srv.model.subnets);
-}
-
-// subnet6_select: SKIP = no subnet; DROP = drop the packet.
-export function afterSubnetSelect(ex: Exchange6, status: number): void {
-  const { core, points, model } = ex.srv;
-  subnetSelectStatus(ex, core, points.subnet6_select, status, "subnet6", model.subnets);
+/** subnet6_select's status (afterSubnetSelect), then whether a SOLICIT is rapidly committed. */
+export function afterSubnet6Select(
+  ex: Exchange6,
+  status: number,
+  point: HookPoint<Exchange6>,
+): void {
+  afterSubnetSelect(ex, status, point);
   if (ex.dropped) return;
-  if (ex.subnet === null) core.log.debug(40, "DHCP6_SUBNET_SELECTION_FAILED", ex);
+  if (ex.subnet === null) ex.srv.core.log.debug(40, "DHCP6_SUBNET_SELECTION_FAILED", ex);
   else if (ex.rapidCommit === false && ex.fake) {
     // SOLICIT with Rapid Commit, and the subnet allows it: REPLY with committed leases.
     ex.rapidCommit =
@@ -91,9 +84,4 @@ function identifierOf(ex: Exchange6, type: IdentifierType): Uint8Array | null {
   if (type === IdentifierType.DUID) return ex.duid;
   if (type === IdentifierType.HW_ADDRESS) return ex.hwaddr?.hwaddr ?? null;
   return null;
-}
-
-/** After the reservation lookup: the host's classes, KNOWN or UNKNOWN, the dependent tests. */
-export function classifyKnown(ex: Exchange6): void {
-  ex.srv.core.classifyKnown(ex, ex.srv.model.classes);
 }

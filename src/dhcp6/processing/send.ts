@@ -1,10 +1,9 @@
 /**
- * The end of a DHCPv6 query: leases6_committed, pkt6_send (packing), buffer6_send, then where
- * the reply goes and the end of the request (context_destroy).
+ * The end of a DHCPv6 query: whether leases6_committed is called (its arguments, pkt6_send and
+ * buffer6_send: src/dhcpsrv/processing/family.ts), then where the reply goes.
  */
 import { DHCPv6MessageType as M, D6O } from "../../dhcp/constants.ts";
-import type { CalloutHandle } from "../../hooks/callout-handle.ts";
-import { dropOn, endQuery, pktSendStatus } from "../../dhcpsrv/processing/exchange-rules.ts";
+import type { Pkt6 } from "../../dhcp/pkt6.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6, Reply6 } from "../exchange.ts";
 
@@ -27,57 +26,13 @@ export function committed(ex: Exchange6): void | Promise<void> {
   return callHook(ex, ex.srv.points.leases6_committed);
 }
 
-export function setupCommitted(h: CalloutHandle, ex: Exchange6): void {
-  h.setArgument("query6", ex.query);
-  h.setArgument("response6", ex.response);
-  h.setArgument("leases6", ex.leases);
-  h.setArgument("deleted_leases6", ex.deleted);
-}
-
-// leases6_committed: DROP = the response is not sent.
-export function afterCommitted(ex: Exchange6, status: number): void {
-  dropOn(ex, ex.srv.core, ex.srv.points.leases6_committed, status, false);
-}
-
-export function setupPkt6Send(h: CalloutHandle, ex: Exchange6): void {
-  h.setArgument("query6", ex.query);
-  h.setArgument("response6", ex.response!);
-  h.setArgument("subnet6", ex.subnet);
-}
-
-// pkt6_send: SKIP = the callout packed the response itself; DROP = not sent.
-export function afterPkt6Send(ex: Exchange6, status: number): void {
-  pktSendStatus(ex, ex.srv.core, ex.srv.points.pkt6_send, status);
-}
-
-export function setupBuffer6Send(h: CalloutHandle, ex: Exchange6): void {
-  h.setArgument("response6", ex.response!);
-}
-
-// buffer6_send: SKIP (or DROP) = the response is not sent.
-export function afterBuffer6Send(ex: Exchange6, status: number): void {
-  dropOn(ex, ex.srv.core, ex.srv.points.buffer6_send, status, true);
-}
-
-/** A step threw: the query is dropped and counted, the server goes on. */
-export function failed(ex: Exchange6, err: unknown): void {
-  ex.srv.core.failed(ex, err);
-}
-
-/** Ends the request (context_destroy) and returns the reply, if any. */
-export function finish(ex: Exchange6): Reply6 | null | Promise<Reply6 | null> {
-  return endQuery(ex, ex.srv.core, destination);
-}
-
 /**
  * A direct client gets the reply at its source address, port 546; a relay gets the
  * RELAY-REPL at its source address, port 547 (its own source port when it sent the
  * relay-source-port option, RFC 8357). -P overrides the port.
  */
-function destination(ex: Exchange6): Reply6 | null {
+export function destination(ex: Exchange6, r: Pkt6): Reply6 | null {
   const q = ex.query;
-  const r = ex.response;
-  if (r === null) return null;
   const relayed = q.relayInfo.length > 0;
   const clientPort = ex.srv.clientPort;
   let port: number;

@@ -6,12 +6,14 @@
  */
 
 import {
+  addressPool,
   bool,
-  int,
   classKeys,
-  clientClassKeys,
-  ddnsKeys,
+  clientClass,
   commonGlobals,
+  ddnsKeys,
+  hostIdentifiers,
+  interfacesConfig,
   list,
   map,
   networkExtras,
@@ -21,10 +23,9 @@ import {
   relay,
   reservationModeKeys,
   str,
-  strings,
+  subnetIdentity,
   timers,
   triplet,
-  uint32,
   unsupported,
   type Schema,
 } from "./schema-common.ts";
@@ -46,11 +47,6 @@ function bootKeys(withDefaults: boolean): Record<string, Schema> {
   };
 }
 
-const pool4 = map(
-  { pool: str(), "pool-id": uint32(), "option-data": list(option4, []), ...classKeys },
-  { required: ["pool"] },
-);
-
 const reservation4 = map({
   "hw-address": str(),
   "client-id": str(),
@@ -66,27 +62,21 @@ const reservation4 = map({
   "client-classes": list({ type: "string" }, []),
 });
 
-const clientClass4 = map(
-  {
-    ...clientClassKeys(option4),
-    "next-server": str(),
-    "server-hostname": str(),
-    "boot-file-name": str(),
-    "option-def": unsupported({
-      allowed: [],
-      hint: "define the option in the global option-def list",
-    }),
-    "offer-lifetime": unsupported(NO_OFFER),
-  },
-  { required: ["name"] },
-);
+const clientClass4 = clientClass(option4, {
+  "next-server": str(),
+  "server-hostname": str(),
+  "boot-file-name": str(),
+  "option-def": unsupported({
+    allowed: [],
+    hint: "define the option in the global option-def list",
+  }),
+  "offer-lifetime": unsupported(NO_OFFER),
+});
 
 const subnet4 = map(
   {
-    // 0 = numbered automatically (Kea 2.2); 4294967295 is Kea's "unused" id.
-    id: int(0, 4294967294),
-    subnet: str(),
-    pools: list(pool4, []),
+    ...subnetIdentity,
+    pools: list(addressPool(option4), []),
     "option-data": list(option4, []),
     reservations: list(reservation4, []),
     interface: str(),
@@ -106,18 +96,10 @@ const subnet4 = map(
   { required: ["subnet"] },
 );
 
-const interfacesConfig4 = map(
-  {
-    interfaces: list({ type: "string" }, []),
-    "dhcp-socket-type": oneOfStrings(["raw", "udp"], "raw"),
-    "outbound-interface": oneOfStrings(["same-as-inbound", "use-routing"], "same-as-inbound"),
-    "re-detect": bool(true),
-    "service-sockets-require-all": bool(false),
-    "service-sockets-retry-wait-time": uint32(5000),
-    "service-sockets-max-retries": uint32(0),
-  },
-  { default: {} },
-);
+const interfacesConfig4 = interfacesConfig({
+  "dhcp-socket-type": oneOfStrings(["raw", "udp"], "raw"),
+  "outbound-interface": oneOfStrings(["same-as-inbound", "use-routing"], "same-as-inbound"),
+});
 
 export const dhcp4Schema: Schema = map(
   {
@@ -134,12 +116,10 @@ export const dhcp4Schema: Schema = map(
     "client-classes": list(clientClass4, []),
     subnet4: list(subnet4, []),
     reservations: list(reservation4, []),
-    "host-reservation-identifiers": {
-      ...strings,
-      minItems: 1,
-      items: oneOfStrings(["hw-address", "duid", "circuit-id", "client-id", "flex-id"]),
-      default: ["hw-address", "duid", "circuit-id", "client-id"],
-    },
+    "host-reservation-identifiers": hostIdentifiers(
+      ["hw-address", "duid", "circuit-id", "client-id", "flex-id"],
+      ["hw-address", "duid", "circuit-id", "client-id"],
+    ),
   },
   {},
 );

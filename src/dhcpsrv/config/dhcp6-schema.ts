@@ -5,12 +5,15 @@
  */
 
 import {
+  addressPool,
   bool,
   classKeys,
-  clientClassKeys,
-  ddnsKeys,
+  clientClass,
   commonGlobals,
+  ddnsKeys,
+  hostIdentifiers,
   int,
+  interfacesConfig,
   list,
   map,
   networkExtras,
@@ -21,6 +24,7 @@ import {
   reservationModeKeys,
   str,
   strings,
+  subnetIdentity,
   timers,
   triplet,
   uint32,
@@ -48,11 +52,6 @@ const PD_ALLOCATOR = unsupported({ allowed: "iterative", hint: "Nestor allocates
 
 const option6 = optionData("dhcp6", UINT16_MAX);
 
-const pool6 = map(
-  { pool: str(), "pool-id": uint32(), "option-data": list(option6, []), ...classKeys },
-  { required: ["pool"] },
-);
-
 const pdPool = map(
   {
     prefix: str(),
@@ -79,17 +78,12 @@ const reservation6 = map({
   "client-classes": list({ type: "string" }, []),
 });
 
-const clientClass6 = map(
-  { ...clientClassKeys(option6), ...triplet("preferred-lifetime") },
-  { required: ["name"] },
-);
+const clientClass6 = clientClass(option6, triplet("preferred-lifetime"));
 
 const subnet6 = map(
   {
-    // 0 = numbered automatically (Kea 2.2); 4294967295 is Kea's "unused" id.
-    id: int(0, 4294967294),
-    subnet: str(),
-    pools: list(pool6, []),
+    ...subnetIdentity,
+    pools: list(addressPool(option6), []),
     "pd-pools": list(pdPool, []),
     "option-data": list(option6, []),
     reservations: list(reservation6, []),
@@ -109,17 +103,6 @@ const subnet6 = map(
   { required: ["subnet"] },
 );
 
-const interfacesConfig6 = map(
-  {
-    interfaces: list({ type: "string" }, []),
-    "re-detect": bool(true),
-    "service-sockets-require-all": bool(false),
-    "service-sockets-retry-wait-time": uint32(5000),
-    "service-sockets-max-retries": uint32(0),
-  },
-  { default: {} },
-);
-
 const serverId = map(
   {
     type: oneOfStrings(["LLT", "EN", "LL"], "LLT"),
@@ -136,7 +119,7 @@ export const dhcp6Schema: Schema = map(
   {
     ...commonGlobals,
     "data-directory": str(),
-    "interfaces-config": interfacesConfig6,
+    "interfaces-config": interfacesConfig({}),
     ...triplet("preferred-lifetime", 3600),
     ...triplet("valid-lifetime", 7200),
     ...timers(true, 0.8, true),
@@ -151,12 +134,10 @@ export const dhcp6Schema: Schema = map(
     "client-classes": list(clientClass6, []),
     subnet6: list(subnet6, []),
     reservations: list(reservation6, []),
-    "host-reservation-identifiers": {
-      ...strings,
-      minItems: 1,
-      items: oneOfStrings(["hw-address", "duid", "flex-id"]),
-      default: ["hw-address", "duid"],
-    },
+    "host-reservation-identifiers": hostIdentifiers(
+      ["hw-address", "duid", "flex-id"],
+      ["hw-address", "duid"],
+    ),
   },
   {},
 );

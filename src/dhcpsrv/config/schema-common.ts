@@ -154,18 +154,57 @@ export const classKeys: Record<string, Schema> = {
   "evaluate-additional-classes": strings,
 };
 
-/** The keys of a `client-classes` entry both families share. */
-export function clientClassKeys(option: Schema): Record<string, Schema> {
-  return {
-    name: str(),
-    test: str(),
-    "option-data": list(option, []),
-    "only-if-required": bool(),
-    // Later Kea versions' name for only-if-required.
-    "only-in-additional-list": bool(),
-    "template-test": unsupported({ hint: "template classes are not implemented" }),
-    ...triplet("valid-lifetime"),
-  };
+/** A `client-classes` entry: the keys both families share, then the family's `extra` ones. */
+export function clientClass(option: Schema, extra: Record<string, Schema>): Schema {
+  return map(
+    {
+      name: str(),
+      test: str(),
+      "option-data": list(option, []),
+      "only-if-required": bool(),
+      // Later Kea versions' name for only-if-required.
+      "only-in-additional-list": bool(),
+      "template-test": unsupported({ hint: "template classes are not implemented" }),
+      ...triplet("valid-lifetime"),
+      ...extra,
+    },
+    { required: ["name"] },
+  );
+}
+
+/** An address pool (`pools` of a subnet) with its options (`option`: the family's option-data). */
+export function addressPool(option: Schema): Schema {
+  return map(
+    { pool: str(), "pool-id": uint32(), "option-data": list(option, []), ...classKeys },
+    { required: ["pool"] },
+  );
+}
+
+/** The keys that identify a subnet, first in a `subnet4` / `subnet6` entry. */
+export const subnetIdentity: Record<string, Schema> = {
+  // 0 = numbered automatically (Kea 2.2); 4294967295 is Kea's "unused" id.
+  id: int(0, 4294967294),
+  subnet: str(),
+};
+
+/** `interfaces-config`: the interface list, the family's `extra` keys, then the socket retries. */
+export function interfacesConfig(extra: Record<string, Schema>): Schema {
+  return map(
+    {
+      interfaces: list({ type: "string" }, []),
+      ...extra,
+      "re-detect": bool(true),
+      "service-sockets-require-all": bool(false),
+      "service-sockets-retry-wait-time": uint32(5000),
+      "service-sockets-max-retries": uint32(0),
+    },
+    { default: {} },
+  );
+}
+
+/** `host-reservation-identifiers`: at least one of `allowed`, in the order reservations are looked up. */
+export function hostIdentifiers(allowed: readonly string[], def: readonly string[]): Schema {
+  return { ...strings, minItems: 1, items: oneOfStrings(allowed), default: [...def] };
 }
 
 export const reservationModeKeys: Record<string, Schema> = {

@@ -14,15 +14,20 @@ import type { ClientFqdn } from "./client-name.ts";
 import type { HookPoint } from "./hook-point.ts";
 import type { CoreExchange, QueryCore } from "./query-core.ts";
 
-/** What the socket layer tells of a received datagram (Received4, Received6). */
+/**
+ * A received datagram with what the socket layer knows of it: what the servers' processQuery
+ * takes (Received4, Received6) and the run-time pipeline hands them (its Query).
+ */
 export interface ReceivedDatagram {
-  readonly srcAddr: string;
-  readonly srcPort: number;
-  readonly dstAddr: string;
-  readonly iface: string;
-  readonly ifindex: number;
+  data: Buffer;
+  srcAddr: string;
+  srcPort: number;
+  /** v6: ff02::1:2, a unicast address, or "" when the socket cannot tell. */
+  dstAddr: string;
+  iface: string;
+  ifindex: number;
   /** Milliseconds since the epoch. */
-  readonly receivedAt: number;
+  receivedAt: number;
 }
 
 /** A query not yet unpacked, given where and when it was received (on `localPort`). */
@@ -177,11 +182,15 @@ export function lookupHost<E, H>(
   return undefined;
 }
 
-/** The end of a query: the reply `destination` makes unless it was dropped (context_destroy). */
+/**
+ * The end of a query (context_destroy): the reply `destination` makes of the response, unless
+ * the query was dropped or has no response.
+ */
 export function endQuery<E extends CoreExchange, R>(
   ex: E,
   core: QueryCore<E>,
-  destination: (ex: E) => R | null,
+  destination: (ex: E, response: NonNullable<E["response"]>) => R | null,
 ): R | null | Promise<R | null> {
-  return core.finish(ex, ex.dropped ? null : destination(ex));
+  const r = ex.response as E["response"];
+  return core.finish(ex, ex.dropped || r === null ? null : destination(ex, r));
 }

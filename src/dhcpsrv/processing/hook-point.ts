@@ -32,8 +32,11 @@ export interface HookPoint<E extends HookedExchange> {
   readonly index: number;
   /** Sets the arguments; called only when the point has callouts. */
   readonly setup: (h: CalloutHandle, ex: E) => void;
-  /** Acts on the status (CONTINUE when the point has no callouts). */
-  readonly after: (ex: E, status: number) => void;
+  /**
+   * Acts on the status (CONTINUE when the point has no callouts); `point` is this descriptor, so
+   * one function can serve the same rule at several points.
+   */
+  readonly after: (ex: E, status: number, point: HookPoint<E>) => void;
 }
 
 /** The index of every hook point of a server, by name (src/dhcp4/hook-points.ts...). */
@@ -43,7 +46,7 @@ export function hookPoint<E extends HookedExchange>(
   name: string,
   index: number,
   setup: (h: CalloutHandle, ex: E) => void,
-  after: (ex: E, status: number) => void,
+  after: (ex: E, status: number, point: HookPoint<E>) => void,
 ): HookPoint<E> {
   return { name, index, setup, after };
 }
@@ -55,7 +58,7 @@ export function callHook<E extends HookedExchange>(
 ): void | Promise<void> {
   const gen = ex.gen;
   if (!gen.calloutsPresent(point.index)) {
-    point.after(ex, NextStep.CONTINUE);
+    point.after(ex, NextStep.CONTINUE, point);
     return;
   }
   const h = (ex.handle ??= gen.createCalloutHandle());
@@ -74,7 +77,7 @@ export function callHook<E extends HookedExchange>(
 function hookDone<E extends HookedExchange>(ex: E, point: HookPoint<E>, h: CalloutHandle): void {
   ex.query.setCopyRetrievedOptions(false);
   ex.response?.setCopyRetrievedOptions(false);
-  point.after(ex, h.getStatus());
+  point.after(ex, h.getStatus(), point);
 }
 
 /**

@@ -8,17 +8,10 @@
 import type { Logger } from "../../log/logger.ts";
 import type { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
+import type { ReceivedDatagram } from "../processing/exchange-rules.ts";
 
-/** A received datagram as the servers' processQuery takes it. */
-export interface Query {
-  data: Buffer;
-  srcAddr: string;
-  srcPort: number;
-  dstAddr: string;
-  iface: string;
-  ifindex: number;
-  receivedAt: number;
-}
+/** A received datagram as the servers' processQuery takes it (one definition, exchange-rules). */
+export type Query = ReceivedDatagram;
 
 export interface PipelineOptions<R> {
   iface: IfaceManager;

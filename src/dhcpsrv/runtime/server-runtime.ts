@@ -106,31 +106,67 @@ export interface FamilyTypes {
 
 type Config<T extends FamilyTypes> = ConfigOf<T["family"]>;
 
+/** The types of one family's server, in FamilyTypes' order. */
+export interface FamilyTypesOf<
+  F extends 4 | 6,
+  M extends FamilyTypes["model"],
+  S extends RuntimeLeaseStore,
+  P extends FamilyProcessing<M, R>,
+  R extends { address: string },
+  H extends FamilyTypes["hooks"],
+> {
+  family: F;
+  model: M;
+  store: S;
+  processing: P;
+  reply: R;
+  hooks: H;
+}
+
 /** What is truly v4 or v6, handed to the runtime by the family's server. */
 export interface FamilyAdapter<T extends FamilyTypes> {
   readonly family: T["family"];
-  /** "DHCP4": the prefix of the runtime's message IDs. */
-  readonly prefix: "DHCP4" | "DHCP6";
   readonly defaultServerPort: number;
-  /** The lease file when `lease-database` names none, under DEFAULT_DATA_DIR. */
-  readonly defaultLeaseFile: string;
-  registerHooks(serverHooks: ServerHooks): T["hooks"];
-  /** The name of the `dhcpN_srv_configured` hook point. */
-  readonly srvConfiguredHook: string;
-  buildModel(config: Config<T>, file: string, source: ConfigSource): T["model"];
-  openLeases(db: LeaseDatabase & { name: string }, logs: LogManager): T["store"];
+  /** Registers the family's hook points; returns their indexes by name. */
+  readonly registerHooks: (serverHooks: ServerHooks) => T["hooks"];
+  readonly buildModel: (config: Config<T>, file: string, source: ConfigSource) => T["model"];
+  readonly openLeases: (db: LeaseDatabase & { name: string }, o: { logger: Logger }) => T["store"];
   /** Work a configuration needs before anything changes (v6: its server DUID); may throw. */
   prepare?(config: Config<T>, file: string): void;
   /** The message processing of a new lease store (at start, and when lease-database changes). */
-  createProcessing(model: T["model"], config: Config<T>): T["processing"];
+  createProcessing(deps: ProcessingDeps<T>, runtime: ServerRuntime<T>): T["processing"];
   /** A new configuration on the same lease store. */
   reconfigure(processing: T["processing"], model: T["model"], config: Config<T>): void;
-  createReclaimer(processing: T["processing"], config: Config<T>): RuntimeReclaimer;
+  createReclaimer(deps: ReclaimerDeps<T>): RuntimeReclaimer;
   /** Called once the configuration is in place (v6 logs its server DUID). */
-  configured?(config: Config<T>): void;
+  configured?(config: Config<T>, log: Logger): void;
   /** Called after the sockets were (re)opened (v4 learns its addresses). */
-  socketsOpened?(): void;
+  socketsOpened?(runtime: ServerRuntime<T>): void;
   outgoing(reply: T["reply"]): OutgoingPacket;
+}
+
+/** What every family's message processing is built from. */
+export interface ProcessingDeps<T extends FamilyTypes> {
+  model: T["model"];
+  leases: T["store"];
+  hooks: HooksManager;
+  hookIdx: T["hooks"];
+  stats: StatsManager;
+  logs: LogManager;
+  /** The port the server listens on (-p). */
+  serverPort: number;
+  /** -P: every reply goes to this port; undefined = the protocol's. */
+  clientPort: number | undefined;
+}
+
+/** What every family's lease reclaimer is built from. */
+export interface ReclaimerDeps<T extends FamilyTypes> {
+  leases: T["store"];
+  hooks: HooksManager;
+  hookIdx: T["hooks"];
+  processing: T["processing"];
+  log: Logger;
+  config: ConfigOf<4>["expired-leases-processing"];
 }
 
 export class ServerRuntime<T extends FamilyTypes> {
@@ -148,6 +184,8 @@ export class ServerRuntime<T extends FamilyTypes> {
   protected readonly options: ServerOptions;
   protected readonly log: Logger;
   private readonly adapter: FamilyAdapter<T>;
+  /** "DHCP4" or "DHCP6": the prefix of the runtime's message IDs. */
+  private readonly prefix: string;
   private readonly ids: RuntimeMessages;
   private leases!: T["store"];
   protected srv!: T["processing"];
@@ -173,7 +211,8 @@ export class ServerRuntime<T extends FamilyTypes> {
     this.options = options;
     this.serviceName = `dhcp${family}`;
     this.configKey = `Dhcp${family}`;
-    this.ids = messageIds(adapter.prefix);
+    this.prefix = `DHCP${family}`;
+    this.ids = messageIds(this.prefix);
     this.logs = options.logs ?? new LogManager(`nestor-dhcp${family}`);
     this.log = this.logs.getLogger(this.serviceName);
     const serverHooks = new ServerHooks();
@@ -190,14 +229,14 @@ export class ServerRuntime<T extends FamilyTypes> {
     this.pipeline = new ReplyPipeline<T["reply"]>({
       iface: this.iface,
       log: this.log,
-      prefix: adapter.prefix,
+      prefix: this.prefix,
       leases: () => this.leases,
       outgoing: (r) => adapter.outgoing(r),
     });
   }
 
   /** Reads the configuration and starts serving; throws (ConfigError...) when it cannot. */
-  protected async begin(): Promise<void> {
+  protected async begin(): Promise<this> {
     try {
       await this.configure(true, this.loadFile());
     } catch (e) {
@@ -205,6 +244,7 @@ export class ServerRuntime<T extends FamilyTypes> {
       throw e;
     }
     this.log.info(this.ids.started, VERSION);
+    return this;
   }
 
   get port(): number {
@@ -349,7 +389,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     this.config = config;
     if (newLeases !== null) await this.useLeases(newLeases, model, config, initial);
     else this.adapter.reconfigure(this.srv, model, config);
-    this.adapter.configured?.(config);
+    this.adapter.configured?.(config, this.log);
     this.reclaimer.start(config["expired-leases-processing"]);
     await this.srvConfigured(config);
     const ifaceKey = JSON.stringify(config["interfaces-config"]);
@@ -357,7 +397,7 @@ export class ServerRuntime<T extends FamilyTypes> {
       await this.iface.open(config["interfaces-config"]);
       this.iface.onBatch(this.batchHandler);
       this.ifaceKey = ifaceKey;
-      this.adapter.socketsOpened?.();
+      this.adapter.socketsOpened?.(this);
     }
     this.leaseDbKey = leaseDbKey;
     this.configuredAt = Date.now();
@@ -374,9 +414,19 @@ export class ServerRuntime<T extends FamilyTypes> {
     const old = initial ? null : this.leases;
     this.leases = leases;
     await old?.close();
-    this.srv = this.adapter.createProcessing(model, config);
+    const { hooks, hookIdx, stats, logs, options } = this;
+    const serverPort = options.serverPort ?? this.adapter.defaultServerPort;
+    const deps = { model, leases, hooks, hookIdx, stats, logs, serverPort };
+    this.srv = this.adapter.createProcessing({ ...deps, clientPort: options.clientPort }, this);
     this.reclaimer?.stop();
-    this.reclaimer = this.adapter.createReclaimer(this.srv, config);
+    this.reclaimer = this.adapter.createReclaimer({
+      leases,
+      hooks,
+      hookIdx,
+      processing: this.srv,
+      log: logs.getLogger("alloc-engine"),
+      config: config["expired-leases-processing"],
+    });
   }
 
   private applyLogging(config: Config<T>, warnings: LoadedConfig<T["family"]>["warnings"]): void {
@@ -387,9 +437,13 @@ export class ServerRuntime<T extends FamilyTypes> {
   }
 
   // dhcpN_srv_configured: a callout may reject the configuration by setting "error" and DROP.
+  private get srvConfiguredHook(): string {
+    return `${this.serviceName}_srv_configured`;
+  }
+
   private async srvConfigured(config: Config<T>): Promise<void> {
     const gen = this.hooks.callouts;
-    const index = this.hookIdx[this.adapter.srvConfiguredHook]!;
+    const index = this.hookIdx[this.srvConfiguredHook]!;
     if (!gen.calloutsPresent(index)) return;
     const h = gen.createCalloutHandle();
     h.setArgument("json_config", config);
@@ -401,17 +455,20 @@ export class ServerRuntime<T extends FamilyTypes> {
     if (status === NextStep.DROP || error !== "") {
       const why = error === "" ? "unknown error" : error;
       this.log.error(this.ids.srvConfiguredFail, why);
-      throw new Error(`${this.adapter.srvConfiguredHook}: ${why}`);
+      throw new Error(`${this.srvConfiguredHook}: ${why}`);
     }
   }
 
   private openLeases(config: Config<T>): T["store"] {
     const db = config["lease-database"];
     const name = db.name === undefined ? undefined : resolve(dirname(this.configFile), db.name);
-    const path = name ?? `${DEFAULT_DATA_DIR}/${this.adapter.defaultLeaseFile}`;
+    const path = name ?? `${DEFAULT_DATA_DIR}/kea-leases${this.adapter.family}.csv`;
     if (db.persist) mkdirSync(dirname(path), { recursive: true });
     // The store logs its loading (rows read and discarded) and its cleanups with Kea's IDs.
-    return this.adapter.openLeases({ ...db, name: path }, this.logs);
+    return this.adapter.openLeases(
+      { ...db, name: path },
+      { logger: this.logs.getLogger("dhcpsrv") },
+    );
   }
 
   /** One batch (the shared pipeline), unless the service is disabled (dhcp-disable). */

@@ -219,13 +219,13 @@ async function reclaimBed(libraries: JsonObject[], flushWait: number) {
   });
   bed.leases.addLease4(expired);
   const idx = registerDhcp4Hooks(bed.hooks.serverHooks);
-  const reclaimer = new Reclaimer4(
-    bed.leases,
-    bed.hooks,
-    idx,
-    bed.srv.stats4,
-    new LogManager("t").getLogger("x"),
-    {
+  const reclaimer = new Reclaimer4({
+    leases: bed.leases,
+    hooks: bed.hooks,
+    hookIdx: idx,
+    stats: bed.srv.stats4,
+    log: new LogManager("t").getLogger("x"),
+    config: {
       "reclaim-timer-wait-time": 0,
       "flush-reclaimed-timer-wait-time": flushWait,
       "hold-reclaimed-time": 3600,
@@ -233,7 +233,7 @@ async function reclaimBed(libraries: JsonObject[], flushWait: number) {
       "max-reclaim-time": 250,
       "unwarned-reclaim-cycles": 5,
     },
-  );
+  });
   return { bed, reclaimer };
 }
 

@@ -378,13 +378,13 @@ async function reclaimBed(libraries: JsonObject[], flushWait: number) {
       hostname: "old.example.org",
     }),
   );
-  const reclaimer = new Reclaimer6(
-    bed.leases,
-    bed.hooks,
-    bed.hookIdx,
-    bed.srv.stats6,
-    bed.logs.getLogger("alloc-engine"),
-    {
+  const reclaimer = new Reclaimer6({
+    leases: bed.leases,
+    hooks: bed.hooks,
+    hookIdx: bed.hookIdx,
+    stats: bed.srv.stats6,
+    log: bed.logs.getLogger("alloc-engine"),
+    config: {
       "reclaim-timer-wait-time": 0,
       "flush-reclaimed-timer-wait-time": flushWait,
       "hold-reclaimed-time": 3600,
@@ -392,7 +392,7 @@ async function reclaimBed(libraries: JsonObject[], flushWait: number) {
       "max-reclaim-time": 250,
       "unwarned-reclaim-cycles": 5,
     },
-  );
+  });
   reset();
   return { bed, reclaimer };
 }
