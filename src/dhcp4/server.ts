@@ -9,14 +9,9 @@ import os from "node:os";
 import { buildDhcp4Model, type Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import type { OutgoingPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { MemfileLeaseStore4 } from "../dhcpsrv/leases/memfile-lease-store4.ts";
-import {
-  ServerRuntime,
-  type FamilyAdapter,
-  type FamilyTypesOf,
-  type ProcessingDeps,
-  type ReclaimerDeps,
-  type ServerOptions,
-} from "../dhcpsrv/runtime/server-runtime.ts";
+import { ServerRuntime, type ServerOptions } from "../dhcpsrv/runtime/server-runtime.ts";
+import type { FamilyAdapter, FamilyTypesOf } from "../dhcpsrv/runtime/server-runtime.ts";
+import type { ProcessingDeps, ReclaimerDeps } from "../dhcpsrv/runtime/server-runtime.ts";
 import { Dhcp4Srv } from "./dhcp4-srv.ts";
 import type { Reply4 } from "./exchange.ts";
 import { registerDhcp4Hooks, type Dhcp4Hooks } from "./hook-points.ts";

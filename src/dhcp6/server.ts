@@ -13,15 +13,10 @@ import { buildDhcp6Model, type Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
 import type { Dhcp6Config } from "../dhcpsrv/config/types.ts";
 import type { OutgoingPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { MemfileLeaseStore6 } from "../dhcpsrv/leases/memfile-lease-store6.ts";
-import {
-  DEFAULT_DATA_DIR,
-  ServerRuntime,
-  type FamilyAdapter,
-  type FamilyTypesOf,
-  type ProcessingDeps,
-  type ReclaimerDeps,
-  type ServerOptions,
-} from "../dhcpsrv/runtime/server-runtime.ts";
+import { DEFAULT_DATA_DIR, ServerRuntime } from "../dhcpsrv/runtime/server-runtime.ts";
+import type { FamilyAdapter, FamilyTypesOf } from "../dhcpsrv/runtime/server-runtime.ts";
+import type { ProcessingDeps, ReclaimerDeps } from "../dhcpsrv/runtime/server-runtime.ts";
+import type { ServerOptions } from "../dhcpsrv/runtime/server-runtime.ts";
 import { Dhcp6Srv } from "./dhcp6-srv.ts";
 import type { Reply6 } from "./exchange.ts";
 import { registerDhcp6Hooks, type Dhcp6Hooks } from "./hook-points.ts";
