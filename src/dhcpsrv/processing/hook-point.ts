@@ -39,8 +39,8 @@ export interface HookPoint<E extends HookedExchange> {
   readonly after: (ex: E, status: number, point: HookPoint<E>) => void;
 }
 
-/** The index of every hook point of a server, by name (src/dhcp4/hook-points.ts...). */
-export type HookIndexes<N extends string> = Readonly<Record<N, number>>;
+/** The index of every hook point of a server, by name (src/hooks/hook-points.ts). */
+export type { HookIndexes } from "../../hooks/hook-points.ts";
 
 export function hookPoint<E extends HookedExchange>(
   name: string,

@@ -3,79 +3,20 @@
  * single Promise: processQuery returns the reply itself. Counted with async_hooks, enabled only
  * around the calls; only a callout that goes asynchronous makes its query a Promise.
  */
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHook } from "node:async_hooks";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { Pkt6 } from "../../../src/dhcp/pkt6.ts";
+import { countPromises, countedLibrary } from "../../helpers/sync-path.ts";
 import type { Reply6 } from "../../../src/dhcp6/exchange.ts";
-import type { JsonObject } from "../../../src/hooks/types.ts";
 import { M, config6, query6, received6, server6, type Server6Bed } from "../../helpers/dhcp6.ts";
 
-const HOOKS = ["pkt6_receive", "subnet6_select", "lease6_select", "leases6_committed", "pkt6_send"];
-
-// A library with one callout on each hook of HOOKS; parameter "async" names the one hook whose
-// callout awaits (none by default). Every call is counted in globalThis.nestorSyncCalls6.
-const LIBRARY = `
-import { HOOKS_VERSION } from "nestor/hooks";
-const g = globalThis;
-export const version = () => HOOKS_VERSION;
-export function load(handle) {
-  const asyncHook = String(handle.getParameter("async") ?? "");
-  for (const hook of ${JSON.stringify(HOOKS)}) {
-    handle.registerCallout(
-      hook,
-      hook === asyncHook
-        ? async () => {
-            await new Promise((resolve) => setImmediate(resolve));
-            g.nestorSyncCalls6 = (g.nestorSyncCalls6 ?? 0) + 1;
-            return 0;
-          }
-        : () => {
-            g.nestorSyncCalls6 = (g.nestorSyncCalls6 ?? 0) + 1;
-            return 0;
-          },
-    );
-  }
-  return 0;
-}
-`;
-
-const dir = mkdtempSync(path.join(tmpdir(), "nestor-sync-path6-"));
-const LIB = path.join(dir, "sync-callouts6.mjs");
-writeFileSync(LIB, LIBRARY);
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function lib(asyncHook = ""): JsonObject {
-  return { library: LIB, parameters: { async: asyncHook } };
-}
-
-function calls(): number {
-  const g = globalThis as { nestorSyncCalls6?: number };
-  const n = g.nestorSyncCalls6 ?? 0;
-  g.nestorSyncCalls6 = 0;
-  return n;
-}
-
-/** Runs `fn` with a counter of the Promises created meanwhile. */
-function countPromises<R>(fn: () => R): { result: R; promises: number } {
-  let promises = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === "PROMISE") promises++;
-    },
-  });
-  hook.enable();
-  let result: R;
-  try {
-    result = fn();
-  } finally {
-    hook.disable();
-  }
-  return { result, promises };
-}
+const { entry: lib, calls } = countedLibrary([
+  "pkt6_receive",
+  "subnet6_select",
+  "lease6_select",
+  "leases6_committed",
+  "pkt6_send",
+]);
 
 type Processed = ReturnType<Server6Bed["srv"]["processQuery"]>;
 
