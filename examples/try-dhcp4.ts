@@ -25,9 +25,10 @@ const sock = createSocket("udp4");
 sock.bind(Number(values["client-port"]), SERVER);
 await once(sock, "listening");
 
-function query(type: number, extra: Option[] = []): Buffer {
+function query(type: number, extra: Option[] = [], ciaddr?: string): Buffer {
   const p = Pkt4.create(type, 0x4e53);
   p.setHWAddr(HWAddr.fromText(values.mac!));
+  if (ciaddr !== undefined) p.ciaddr = ciaddr;
   p.giaddr = SERVER; // as a relay agent on this host
   p.setHops(1);
   for (const o of extra) p.addOption(o);
@@ -58,4 +59,8 @@ const ack = await ask(DHCPMessageType.DHCPREQUEST, [
   sid,
 ]);
 console.log(ack.toText());
-sock.close();
+// A RELEASE has no answer: the server ends the lease (a row with valid lifetime 0 in its file).
+console.log(`-> DHCPRELEASE ${ack.yiaddr}`);
+sock.send(query(DHCPMessageType.DHCPRELEASE, [sid], ack.yiaddr), serverPort, SERVER, () =>
+  sock.close(),
+);

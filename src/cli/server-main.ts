@@ -3,6 +3,7 @@
  *   -c FILE  run with this configuration      -t FILE  check it and exit (0 good, 1 bad)
  *   -p PORT  server port (67 / 547)           -P PORT  client port (68 / 546)
  *   -d       debug logging                    -v / -V  version / extended version
+ *   -h, --help  the usage below                --version  as -v
  * SIGHUP is config-reload (a bad file is refused and the running configuration stays); SIGTERM
  * and SIGINT stop cleanly (libraries unloaded, leases flushed); the control sockets of the
  * configuration take Kea's commands (docs/control-channel.md).
@@ -47,14 +48,27 @@ export interface ServerCliSpec<F extends Family> {
   tryScript?: string;
 }
 
-/** -P's default (Kea's client ports). */
+/** -p's and -P's defaults (Kea's server and client ports). */
+const SERVER_PORT = { 4: 67, 6: 547 } as const;
 const CLIENT_PORT = { 4: 68, 6: 546 } as const;
 
 export async function runServerCli<F extends Family>(spec: ServerCliSpec<F>): Promise<void> {
   const name = `nestor-dhcp${spec.family}`;
   const usage = `Usage: ${name} -c FILE [-p PORT] [-P PORT] [-d]
        ${name} -t FILE
-       ${name} -v | -V`;
+       ${name} -v | -V | -h`;
+  const help = `${usage}
+Options:
+  -c FILE        run with this configuration file (Kea's Dhcp${spec.family} format)
+  -t FILE        check this configuration file and exit: 0 if good, 1 if not
+  -p PORT        the server port (default ${SERVER_PORT[spec.family]})
+  -P PORT        the client port (default ${CLIENT_PORT[spec.family]})
+  -d             debug logging
+  -v, --version  print the version and exit
+  -V             print the extended version and exit
+  -h, --help     print this help and exit
+Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
+`;
   const fail: (message: string) => never = (message) => {
     process.stderr.write(`${message}\n${usage}\n`);
     process.exit(1);
@@ -78,13 +92,16 @@ export async function runServerCli<F extends Family>(spec: ServerCliSpec<F>): Pr
         v: { type: "boolean" },
         V: { type: "boolean" },
         W: { type: "boolean" },
+        version: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
       },
       strict: true,
     }).values;
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }
-  if (args.v === true) return void process.stdout.write(`${VERSION}\n`);
+  if (args.help === true) return void process.stdout.write(help);
+  if (args.v === true || args.version === true) return void process.stdout.write(`${VERSION}\n`);
   if (args.V === true) {
     process.stdout.write(
       `${VERSION}\nNestor DHCPv${spec.family} server, Node.js ${process.version}\n`,
@@ -140,7 +157,8 @@ export async function runServerCli<F extends Family>(spec: ServerCliSpec<F>): Pr
   );
   if (spec.tryScript !== undefined) {
     const clientPort = port(args.P, "-P") ?? CLIENT_PORT[spec.family];
-    process.stdout.write(loopbackHint(server, spec.tryScript, clientPort, configFile));
+    const relay = spec.family === 4 ? "127.0.0.1" : "::1";
+    process.stdout.write(loopbackHint(server, spec.tryScript, relay, clientPort, configFile));
   }
   const { unix, http } = control.endpoints;
   for (const path of unix) process.stdout.write(`control socket: ${path}\n`);
@@ -159,11 +177,17 @@ export async function runServerCli<F extends Family>(spec: ServerCliSpec<F>): Pr
 }
 
 /** How to try a server that listens on the loopback interface only ("" for any other). */
-function loopbackHint(server: CliServer, script: string, clientPort: number, file: string): string {
+function loopbackHint(
+  server: CliServer,
+  script: string,
+  relay: string,
+  clientPort: number,
+  file: string,
+): string {
   const ifaces = server.iface.interfaces();
   if (ifaces.length === 0 || !ifaces.every((i) => i.name === "lo")) return "";
   return (
-    `loopback only: from this project, try it with a relay on 127.0.0.1 asking for a lease:\n` +
+    `loopback only: from this project, try it with a relay on ${relay} asking for a lease:\n` +
     `  npm run ${script} -- --server-port ${server.port} --client-port ${clientPort}\n` +
     `stop with Ctrl-C (SIGINT) or SIGTERM; SIGHUP reloads ${file}\n`
   );
