@@ -7,18 +7,31 @@
  * SIGHUP is config-reload (a bad file is refused and the running configuration stays); SIGTERM
  * and SIGINT stop cleanly (libraries unloaded, leases flushed); the control sockets of the
  * configuration take Kea's commands (docs/control-channel.md).
+ *
+ * One server per configuration, as in Kea: -c writes `<config base name>.nestor-dhcpN.pid` into
+ * the run directory (NESTOR_PIDFILE_DIR, else KEA_PIDFILE_DIR, else the lease file's directory)
+ * and refuses to start (DHCPN_ALREADY_RUNNING, exit 1) while it names a live process; the file is
+ * removed when the server stops. -t takes no PID file.
  */
+import { mkdirSync } from "node:fs";
+import { dirname, join, parse } from "node:path";
 import { parseArgs } from "node:util";
 import { ControlChannel } from "../control/control-channel.ts";
 import type { ControlledServer } from "../control/controlled-server.ts";
 import { loadConfigFile } from "../dhcpsrv/config/index.ts";
 import type { ConfigSource } from "../dhcpsrv/config/source.ts";
 import type { ConfigOf, Family } from "../dhcpsrv/config/types.ts";
-import { VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
+import { leaseFilePath, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 import { parseHooksLibraries } from "../hooks/config.ts";
 import { HooksManager } from "../hooks/hooks-manager.ts";
 import { registerProduct } from "../dhcpsrv/runtime/product.ts";
-import { defaultLogManager, type LogManager } from "../log/logger.ts";
+import { defaultLogManager, defineMessages, type LogManager } from "../log/logger.ts";
+import { acquirePidFile, PidFileBusy, releasePidFile } from "../util/pid-file.ts";
+
+defineMessages({
+  DHCP4_ALREADY_RUNNING: "%1 already running? PID file %2 names process %3",
+  DHCP6_ALREADY_RUNNING: "%1 already running? PID file %2 names process %3",
+});
 
 /** The running server as the command line sees it. */
 export interface CliServer extends ControlledServer {
@@ -113,6 +126,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
   const configFile = args.c;
   const logs = defaultLogManager;
   logs.setRootName(name);
+  const pidFile = takePidFile(spec.family, configFile, logs);
   let server: CliServer;
   try {
     server = await spec.server.start({
@@ -135,6 +149,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
     const done = async () => {
       await channel?.close();
       await server.stop();
+      if (pidFile !== null) releasePidFile(pidFile);
     };
     done().then(
       () => process.exit(exitValue),
@@ -161,6 +176,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
     process.stdout.write(loopbackHint(server, spec.tryScript, relay, clientPort, configFile));
   }
   const { unix, http } = control.endpoints;
+  if (pidFile !== null) process.stdout.write(`PID file: ${pidFile}\n`);
   for (const path of unix) process.stdout.write(`control socket: ${path}\n`);
   for (const h of http) {
     process.stdout.write(`control socket: ${h.tls ? "https" : "http"}://${h.address}:${h.port}/\n`);
@@ -174,6 +190,56 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
       // else logged by the server; the running configuration stays
     });
   });
+}
+
+/**
+ * The run directory: NESTOR_PIDFILE_DIR, else KEA_PIDFILE_DIR (Kea's variable), else the
+ * directory of the configuration's lease file, which the server writes anyway (`var/` for
+ * `npm start`), or of the configuration file when leases are not persisted. null when the file
+ * cannot be read: the start fails and says why.
+ */
+export function pidFileDirectory(family: Family, configFile: string): string | null {
+  for (const v of ["NESTOR_PIDFILE_DIR", "KEA_PIDFILE_DIR"]) {
+    const dir = process.env[v];
+    if (dir !== undefined && dir !== "") return dir;
+  }
+  let db;
+  try {
+    db = loadConfigFile(configFile, family).config["lease-database"];
+  } catch {
+    return null;
+  }
+  return db.persist ? dirname(leaseFilePath(db, configFile, family)) : dirname(configFile);
+}
+
+/** Kea's name: the configuration file's base name without its extension, then the program. */
+export function pidFileName(family: Family, configFile: string): string {
+  return `${parse(configFile).name}.nestor-dhcp${family}.pid`;
+}
+
+/**
+ * Writes this process's PID file (removed at exit), or exits 1: DHCPN_ALREADY_RUNNING when it
+ * names a live process (the file stays), or when it cannot be written.
+ */
+function takePidFile(family: Family, configFile: string, logs: LogManager): string | null {
+  const dir = pidFileDirectory(family, configFile);
+  if (dir === null) return null;
+  const file = join(dir, pidFileName(family, configFile));
+  const name = `nestor-dhcp${family}`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    acquirePidFile(file);
+  } catch (e) {
+    if (e instanceof PidFileBusy) {
+      logs.getLogger(`dhcp${family}`).fatal(`DHCP${family}_ALREADY_RUNNING`, name, e.path, e.pid);
+    } else {
+      const why = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`${name}: cannot write PID file ${file}: ${why}\n`);
+    }
+    process.exit(1);
+  }
+  process.on("exit", () => releasePidFile(file));
+  return file;
 }
 
 /** How to try a server that listens on the loopback interface only ("" for any other). */

@@ -4,7 +4,8 @@
  * Kea's names (memfile_lease_mgr.cc): `<name>` takes appends; `<name>.1` is the input of a lease
  * file cleanup (the rotated main file), `<name>.2` the result of the previous one,
  * `<name>.output` the cleanup's file being written, `<name>.completed` its finished result and
- * `<name>.pid` the cleanup's lock.
+ * `<name>.pid` the cleanup's lock. Nestor adds `<name>.nestor.pid`: the PID of the server that has
+ * the file open (one server per lease file; src/util/pid-file.ts).
  *
  * Replay order: `<name>.completed` if it exists (it already holds `.2` and `.1` compacted),
  * else `<name>.2` then `<name>.1`; then `<name>`. Rows apply in order, keyed by address: a row
@@ -28,6 +29,8 @@ export interface LeaseFileSet {
   readonly finish: string;
   /** `.pid`: who runs the cleanup. */
   readonly pid: string;
+  /** `.nestor.pid`: which server has the file open (Nestor's, not Kea's). */
+  readonly owner: string;
 }
 
 export function leaseFileSet(name: string): LeaseFileSet {
@@ -38,6 +41,7 @@ export function leaseFileSet(name: string): LeaseFileSet {
     output: `${name}.output`,
     finish: `${name}.completed`,
     pid: `${name}.pid`,
+    owner: `${name}.nestor.pid`,
   };
 }
 

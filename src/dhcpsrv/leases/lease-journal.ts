@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import { defineMessages, type Logger } from "../../log/logger.ts";
 import { InvalidOperation } from "../../util/errors.ts";
+import { acquireProcessLock, PidFileBusy, releaseProcessLock } from "../../util/pid-file.ts";
 import { type FileLoadReport, type LeaseFileSet, leaseFileSet } from "./lease-files.ts";
 import { LeaseFileFormatError, LeaseFileWriteError } from "./lease-store4.ts";
 import {
@@ -36,6 +37,18 @@ defineMessages({
 });
 
 export const DEFAULT_LFC_INTERVAL = 3600;
+
+/** Another process (a server) has the lease file open: its `<name>.nestor.pid` names it. */
+export class LeaseFileInUse extends LeaseFileFormatError {
+  readonly lock: string;
+  readonly pid: number;
+
+  constructor(file: string, lock: string, pid: number) {
+    super(file, `in use by another server: ${lock} names running process ${pid}`);
+    this.lock = lock;
+    this.pid = pid;
+  }
+}
 
 /** Kea's memfile keys of `lease-database`. */
 export interface MemfileConfig {
@@ -90,6 +103,8 @@ export class LeaseJournal {
   private unwritten: Buffer | null = null;
   private cleanup: Promise<LfcResult> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** This journal holds the lease file's lock (`<name>.nestor.pid`). */
+  private locked = false;
 
   constructor(
     config: MemfileConfig,
@@ -110,11 +125,40 @@ export class LeaseJournal {
   /**
    * Loads the files (nothing when not persistent) and hands the leases to `take`; prepares the
    * main file for appends and starts the cleanup timer. Throws LeaseFileFormatError when a header
-   * is bad, a file has more than `max-row-errors` bad rows, or a cleanup holds `<name>.pid`.
+   * is bad, a file has more than `max-row-errors` bad rows, or a cleanup holds `<name>.pid`;
+   * LeaseFileInUse when another process has the file open (`<name>.nestor.pid`). The lock is
+   * held until close(); stores of one process share it (tests open a file more than once).
    */
   open<K, L>(load: LeaseFileLoader<K, L>, take: (leases: Map<K, L>) => void): void {
     const set = this.files;
     if (set === null) return;
+    try {
+      acquireProcessLock(set.owner);
+    } catch (err) {
+      if (err instanceof PidFileBusy) throw new LeaseFileInUse(set.main, err.path, err.pid);
+      const why = `cannot lock ${set.owner}: ${(err as Error).message}`;
+      throw new LeaseFileFormatError(set.main, why, { cause: err });
+    }
+    this.locked = true;
+    try {
+      this.load(set, load, take);
+    } catch (err) {
+      this.unlock();
+      throw err;
+    }
+  }
+
+  private unlock(): void {
+    if (!this.locked || this.files === null) return;
+    this.locked = false;
+    releaseProcessLock(this.files.owner);
+  }
+
+  private load<K, L>(
+    set: LeaseFileSet,
+    load: LeaseFileLoader<K, L>,
+    take: (leases: Map<K, L>) => void,
+  ): void {
     const log = this.hooks.logger;
     log?.info(
       "DHCPSRV_MEMFILE_DB",
@@ -274,9 +318,11 @@ export class LeaseJournal {
       this.flush();
     } finally {
       this.closed = true;
-      await this.cleanup?.catch(() => {});
+      // Without a running cleanup the file is closed and unlocked before close() returns.
+      if (this.cleanup !== null) await this.cleanup.catch(() => {});
       if (this.fd >= 0) fs.closeSync(this.fd);
       this.fd = -1;
+      this.unlock();
     }
   }
 }

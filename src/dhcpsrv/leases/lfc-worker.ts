@@ -60,6 +60,7 @@ export function parseLfcArguments(argv: string[]): LeaseFileSet {
     output: need("-o"),
     finish: need("-f"),
     pid: need("-p"),
+    owner: "",
   };
 }
 

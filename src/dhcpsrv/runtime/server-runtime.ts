@@ -37,6 +37,12 @@ import { ReplyPipeline, type Query } from "./reply-pipeline.ts";
 export const VERSION = "0.1.0";
 export const DEFAULT_DATA_DIR = "/var/lib/nestor";
 
+/** The memfile lease file a configuration names: relative to its file, else the default. */
+export function leaseFilePath(db: LeaseDatabase, configFile: string, family: 4 | 6): string {
+  if (db.name !== undefined) return resolve(dirname(configFile), db.name);
+  return `${DEFAULT_DATA_DIR}/kea-leases${family}.csv`;
+}
+
 /** The control channel's hook (src/control/hook-points.ts), declared here too so that hook
  * libraries loaded at start-up, before the channel exists, may use it. */
 const COMMAND_PROCESSED_HOOK = "command_processed";
@@ -461,8 +467,7 @@ export class ServerRuntime<T extends FamilyTypes> {
 
   private openLeases(config: Config<T>): T["store"] {
     const db = config["lease-database"];
-    const name = db.name === undefined ? undefined : resolve(dirname(this.configFile), db.name);
-    const path = name ?? `${DEFAULT_DATA_DIR}/kea-leases${this.adapter.family}.csv`;
+    const path = leaseFilePath(db, this.configFile, this.adapter.family);
     if (db.persist) mkdirSync(dirname(path), { recursive: true });
     // The store logs its loading (rows read and discarded) and its cleanups with Kea's IDs.
     return this.adapter.openLeases(
