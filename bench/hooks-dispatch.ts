@@ -191,55 +191,43 @@ async function loadLibrary(hooks: HooksManager, library: string | null): Promise
   await hooks.loadLibraries(parseHooksLibraries([{ library: join(dir, library) }]));
 }
 
-async function server4(library: string | null) {
+/** What both families' processing is built from: statistics, logs, hooks and the library. */
+async function processingDeps<H>(
+  name: string,
+  register: (serverHooks: ServerHooks) => H,
+  library: string | null,
+) {
   registerProduct();
-  const { config } = parseConfigText(CONFIG4, 4, "bench.json");
-  const model = buildDhcp4Model(config, "bench.json");
-  const leases = MemfileLeaseStore4.open({ persist: false });
   const stats = new StatsManager();
-  const logs = quietLogs("nestor-dhcp4");
+  const logs = quietLogs(name);
   const serverHooks = new ServerHooks();
-  const hookIdx = registerDhcp4Hooks(serverHooks);
+  const hookIdx = register(serverHooks);
   const hooks = new HooksManager({ serverHooks, logManager: logs, statistics: stats });
   await loadLibrary(hooks, library);
+  return { hooks, hookIdx, stats, logs, clientPort: undefined };
+}
+
+async function server4(library: string | null) {
+  const deps = await processingDeps("nestor-dhcp4", registerDhcp4Hooks, library);
+  const model = buildDhcp4Model(parseConfigText(CONFIG4, 4, "bench.json").config, "bench.json");
+  const leases = MemfileLeaseStore4.open({ persist: false });
   const srv = new Dhcp4Srv({
+    ...deps,
     model,
     leases,
-    hooks,
-    hookIdx,
-    stats,
-    logs,
     serverPort: 67,
-    clientPort: undefined,
     ifaceAddresses: () => [SERVER_ADDR4],
     directResponse: () => false,
   });
-  return { srv, leases, hooks };
+  return { srv, leases, hooks: deps.hooks };
 }
 
 async function server6(library: string | null) {
-  registerProduct();
-  const { config } = parseConfigText(CONFIG6, 6, "bench.json");
-  const model = buildDhcp6Model(config, "bench.json");
+  const deps = await processingDeps("nestor-dhcp6", registerDhcp6Hooks, library);
+  const model = buildDhcp6Model(parseConfigText(CONFIG6, 6, "bench.json").config, "bench.json");
   const leases = MemfileLeaseStore6.open({ persist: false });
-  const stats = new StatsManager();
-  const logs = quietLogs("nestor-dhcp6");
-  const serverHooks = new ServerHooks();
-  const hookIdx = registerDhcp6Hooks(serverHooks);
-  const hooks = new HooksManager({ serverHooks, logManager: logs, statistics: stats });
-  await loadLibrary(hooks, library);
-  const srv = new Dhcp6Srv({
-    model,
-    leases,
-    hooks,
-    hookIdx,
-    stats,
-    logs,
-    serverDuid: SERVER_DUID,
-    serverPort: 547,
-    clientPort: undefined,
-  });
-  return { srv, leases, hooks };
+  const srv = new Dhcp6Srv({ ...deps, model, leases, serverDuid: SERVER_DUID, serverPort: 547 });
+  return { srv, leases, hooks: deps.hooks };
 }
 
 // --- packets ----------------------------------------------------------------------------------

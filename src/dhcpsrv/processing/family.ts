@@ -10,14 +10,9 @@ import type { Pkt } from "../../dhcp/pkt.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import type { ClientClasses } from "../classify/client-classes.ts";
 import type { ClientFqdn } from "./client-name.ts";
-import {
-  bufferReceiveStatus,
-  dropOn,
-  pktSendStatus,
-  subnetSelectStatus,
-  unpackQuery,
-  type UnpackExchange,
-} from "./exchange-rules.ts";
+import { PacketParseError } from "../../dhcp/errors.ts";
+import { NextStep } from "../../hooks/next-step.ts";
+import type { UnpackExchange } from "./exchange-rules.ts";
 import { hookPoint, type HookedExchange, type HookIndexes, type HookPoint } from "./hook-point.ts";
 import type { QueryCore } from "./query-core.ts";
 
@@ -91,8 +86,22 @@ export interface FamilyExchange<E extends FamilyExchange<E>> extends UnpackExcha
 
 /** Unpacks the query unless a bufferN_receive callout did; a malformed one is dropped. */
 export function unpack<E extends FamilyExchange<E>>(ex: E): void {
-  const f = ex.srv.family;
-  unpackQuery(ex, ex.srv.core, f.fqdnCode, f.parseFqdn);
+  const q = ex.query;
+  const { core, family } = ex.srv;
+  if (ex.skipUnpack) return;
+  try {
+    q.unpack();
+  } catch (err) {
+    if (!(err instanceof PacketParseError)) throw err;
+    core.dropMalformed(ex, err.message);
+    return;
+  }
+  // Kea's Option4ClientFqdn and Option6ClientFqdn refuse an empty or truncated option, N and S
+  // both set or a malformed name, and with it the packet: parseFqdn returns null for those.
+  const fqdn = q.getNonCopiedOption(family.fqdnCode);
+  if (fqdn === undefined) return;
+  ex.fqdn = family.parseFqdn(fqdn.getData());
+  if (ex.fqdn === null) core.dropMalformed(ex, `invalid Client FQDN option (${family.fqdnCode})`);
 }
 
 /**
@@ -160,7 +169,8 @@ export function afterBufferReceive<E extends FamilyExchange<E>>(
   status: number,
   point: HookPoint<E>,
 ): void {
-  bufferReceiveStatus(ex, ex.srv.core, point, status);
+  if (status === NextStep.DROP) ex.srv.core.hookDrop(ex, point, status);
+  else if (status === NextStep.SKIP) ex.skipUnpack = true;
 }
 
 /** pktN_receive, bufferN_send: SKIP or DROP = the query is dropped (not answered, not sent). */
@@ -169,7 +179,7 @@ export function dropOnSkipOrDrop<E extends FamilyExchange<E>>(
   status: number,
   point: HookPoint<E>,
 ): void {
-  dropOn(ex, ex.srv.core, point, status, true);
+  if (status === NextStep.DROP || status === NextStep.SKIP) ex.srv.core.hookDrop(ex, point, status);
 }
 
 /** leasesN_committed, lease4_offer: DROP = the response is not sent. */
@@ -178,7 +188,7 @@ export function dropOnDrop<E extends FamilyExchange<E>>(
   status: number,
   point: HookPoint<E>,
 ): void {
-  dropOn(ex, ex.srv.core, point, status, false);
+  if (status === NextStep.DROP) ex.srv.core.hookDrop(ex, point, status);
 }
 
 /** pktN_send: SKIP = the callout packed the response itself; DROP = not sent. */
@@ -187,17 +197,28 @@ export function afterPktSend<E extends FamilyExchange<E>>(
   status: number,
   point: HookPoint<E>,
 ): void {
-  pktSendStatus(ex, ex.srv.core, point, status);
+  if (status === NextStep.DROP) return ex.srv.core.hookDrop(ex, point, status);
+  if (status !== NextStep.SKIP) ex.response!.pack();
 }
 
-/** subnetN_select: SKIP = no subnet; DROP = drop the packet; else the subnet a callout chose. */
+/**
+ * subnetN_select: SKIP = no subnet; DROP = drop the packet; else the subnet a callout left in
+ * its argument when it is one of the configuration's (or none), else the one selected.
+ */
 export function afterSubnetSelect<E extends FamilyExchange<E>>(
   ex: E,
   status: number,
   point: HookPoint<E>,
 ): void {
   const { core, family, model } = ex.srv;
-  subnetSelectStatus<object, E>(ex, core, point, status, family.args.subnet, model.subnets);
+  if (status === NextStep.DROP) return core.hookDrop(ex, point, status);
+  if (status === NextStep.SKIP) {
+    ex.subnet = null;
+    return;
+  }
+  if (ex.handle === null || !ex.gen.calloutsPresent(point.index)) return;
+  const chosen = ex.handle.getArgument(family.args.subnet as never) as object | null;
+  if (chosen === null || model.subnets.includes(chosen)) ex.subnet = chosen;
 }
 
 /** How a hook point's arguments are set and what its status does, before it has an index. */

@@ -55,10 +55,17 @@ export interface LeaseStatsSpec<L extends CountedLease> {
 
 export class LeaseStats<L extends CountedLease> extends PacketStats {
   private readonly spec: LeaseStatsSpec<L>;
+  /** assigned-KIND and cumulative-assigned-KIND by kind: no name is built per packet. */
+  private readonly assignedNames = new Map<string, string>();
+  private readonly cumulativeNames = new Map<string, string>();
 
   constructor(stats: StatsManager, spec: LeaseStatsSpec<L>) {
     super(stats, spec.packets, spec.received, spec.sent, spec.globals);
     this.spec = spec;
+    for (const kind of spec.kinds) {
+      this.assignedNames.set(kind, `assigned-${kind}`);
+      this.cumulativeNames.set(kind, `cumulative-assigned-${kind}`);
+    }
   }
 
   /**
@@ -77,8 +84,8 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
       for (const [name, total] of Object.entries(totals(subnet))) {
         s.setValue(subnetStatName(subnet.id, name), total);
       }
-      for (const kind of this.spec.kinds)
-        s.setValue(subnetStatName(subnet.id, `assigned-${kind}`), 0);
+      for (const name of this.assignedNames.values())
+        s.setValue(subnetStatName(subnet.id, name), 0);
       s.setValue(subnetStatName(subnet.id, "declined-addresses"), 0);
     }
     let declined = 0;
@@ -101,7 +108,7 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
   }
 
   private assigned(lease: L | CountedLease): string {
-    return `assigned-${this.spec.kindOf(lease)}`;
+    return this.assignedNames.get(this.spec.kindOf(lease))!;
   }
 
   /**
@@ -110,7 +117,7 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
    */
   leaseAssigned(lease: L, previous: L | null, replaced: L | null = null): void {
     this.sub(lease.subnetId, this.assigned(lease)).add(1);
-    const cumulative = `cumulative-assigned-${this.spec.kindOf(lease)}`;
+    const cumulative = this.cumulativeNames.get(this.spec.kindOf(lease))!;
     this.sub(lease.subnetId, cumulative).add(1);
     this.stats.observe(cumulative).add(1);
     if (previous !== null && previous.state !== LeaseState.EXPIRED_RECLAIMED) {

@@ -27,7 +27,7 @@ import type { Observation } from "../../stats/observation.ts";
 import { StatsManager } from "../../stats/stats-manager.ts";
 import { loadConfigFile, parseConfigText, type LoadedConfig } from "../config/index.ts";
 import { loggerSpecs } from "../config/logger-specs.ts";
-import type { ConfigOf, LeaseDatabase } from "../config/types.ts";
+import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
@@ -95,7 +95,7 @@ export interface FamilyProcessing<M, R> {
 
 /** What the runtime needs of a family's lease reclaimer. */
 export interface RuntimeReclaimer {
-  start(config: ConfigOf<4>["expired-leases-processing"]): void;
+  start(config: ExpiredLeasesProcessing): void;
   stop(): void;
   reclaimOnce(options: { remove?: boolean }): Promise<number>;
 }
@@ -172,7 +172,7 @@ export interface ReclaimerDeps<T extends FamilyTypes> {
   hookIdx: T["hooks"];
   processing: T["processing"];
   log: Logger;
-  config: ConfigOf<4>["expired-leases-processing"];
+  config: ExpiredLeasesProcessing;
 }
 
 export class ServerRuntime<T extends FamilyTypes> {
