@@ -242,6 +242,12 @@ function takePidFile(family: Family, configFile: string, logs: LogManager): stri
   return file;
 }
 
+/**
+ * Whether this server runs from the project's sources (`npm start`), where the `npm run try:*`
+ * scripts exist; an installed copy runs from dist/ and has none of them.
+ */
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+
 /** How to try a server that listens on the loopback interface only ("" for any other). */
 function loopbackHint(
   server: CliServer,
@@ -252,11 +258,14 @@ function loopbackHint(
 ): string {
   const ifaces = server.iface.interfaces();
   if (ifaces.length === 0 || !ifaces.every((i) => i.name === "lo")) return "";
-  return (
-    `loopback only: from this project, try it with a relay on ${relay} asking for a lease:\n` +
-    `  npm run ${script} -- --server-port ${server.port} --client-port ${clientPort}\n` +
-    `stop with Ctrl-C (SIGINT) or SIGTERM; SIGHUP reloads ${file}\n`
-  );
+  const family = relay.includes(":") ? 6 : 4;
+  const tryIt = FROM_SOURCES
+    ? `loopback only: from this project, try it with a relay on ${relay} asking for a lease:\n` +
+      `  npm run ${script} -- --server-port ${server.port} --client-port ${clientPort}\n`
+    : `loopback only: try it with Kea's perfdhcp (Debian: kea-admin) as a relay on ${relay}:\n` +
+      `  perfdhcp -${family} -l ${family === 4 ? relay : "lo -A1"} -L ${clientPort} ` +
+      `-N ${server.port} -r 5 -n 10 ${relay}\n`;
+  return tryIt + `stop with Ctrl-C (SIGINT) or SIGTERM; SIGHUP reloads ${file}\n`;
 }
 
 /** -t: the file, the model built from it, and its hook libraries (imported, version checked). */
