@@ -4,6 +4,7 @@
  *   -p PORT  server port (67 / 547)           -P PORT  client port (68 / 546)
  *   -d       debug logging                    -v / -V  version / extended version
  *   -h, --help  the usage below                --version  as -v
+ *   -X       the security policy's refusals become warnings (Kea 3's flag; config/security.ts)
  * SIGHUP is config-reload (a bad file is refused and the running configuration stays); SIGTERM
  * and SIGINT stop cleanly (libraries unloaded, leases flushed); the control sockets of the
  * configuration take Kea's commands (docs/control-channel.md).
@@ -16,6 +17,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, parse } from "node:path";
 import { parseArgs } from "node:util";
+import { setSecurityChecks } from "../dhcpsrv/config/security.ts";
 import { ControlChannel } from "../control/control-channel.ts";
 import type { ControlledServer } from "../control/controlled-server.ts";
 import { loadConfigFile } from "../dhcpsrv/config/index.ts";
@@ -67,8 +69,8 @@ const CLIENT_PORT = { 4: 68, 6: 546 } as const;
 
 export async function runServerCli<F extends Family>(spec: ServerCliSpec<F>): Promise<void> {
   const name = `nestor-dhcp${spec.family}`;
-  const usage = `Usage: ${name} -c FILE [-p PORT] [-P PORT] [-d]
-       ${name} -t FILE
+  const usage = `Usage: ${name} -c FILE [-p PORT] [-P PORT] [-d] [-X]
+       ${name} -t FILE [-X]
        ${name} -v | -V | -h`;
   const help = `${usage}
 Options:
@@ -77,6 +79,9 @@ Options:
   -p PORT        the server port (default ${SERVER_PORT[spec.family]})
   -P PORT        the client port (default ${CLIENT_PORT[spec.family]})
   -d             debug logging
+  -X             accept what the security policy refuses, with a warning: an HTTP control
+                 socket off loopback without authentication, and paths from config-set
+                 outside the directories the start-up configuration uses
   -v, --version  print the version and exit
   -V             print the extended version and exit
   -h, --help     print this help and exit
@@ -105,6 +110,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
         v: { type: "boolean" },
         V: { type: "boolean" },
         W: { type: "boolean" },
+        X: { type: "boolean" },
         version: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -121,6 +127,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
     );
     return;
   }
+  if (args.X === true) setSecurityChecks(false);
   if (args.t !== undefined) process.exit(await check(spec, args.t));
   if (args.c === undefined) fail("a configuration file is required (-c FILE)");
   const configFile = args.c;

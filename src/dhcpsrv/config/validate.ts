@@ -22,6 +22,7 @@ import {
   type PathSegment,
 } from "./kea-json.ts";
 import type { IgnoredSpec, Schema, UnsupportedSpec } from "./schema-common.ts";
+import { checkSecurityPolicy } from "./security.ts";
 import { checkSemantics } from "./semantics.ts";
 import { ConfigSource, Reporter } from "./source.ts";
 import type { ConfigOf, Family } from "./types.ts";
@@ -79,7 +80,9 @@ export function validateDocument<F extends Family>(doc: KeaDocument, family: F):
   const warnings = [...doc.warnings];
   runSchema(body, [top], family, doc, warnings);
   const source = new ConfigSource(doc);
-  checkSemantics(body as JsonMap, family, [top], new Reporter(source, warnings));
+  const reporter = new Reporter(source, warnings);
+  checkSemantics(body as JsonMap, family, [top], reporter);
+  checkSecurityPolicy(body as JsonMap, [top], reporter);
   return { config: body as unknown as ConfigOf<F>, warnings, source };
 }
 

@@ -27,6 +27,11 @@ import type { Observation } from "../../stats/observation.ts";
 import { StatsManager } from "../../stats/stats-manager.ts";
 import { loadConfigFile, parseConfigText, type LoadedConfig } from "../config/index.ts";
 import { loggerSpecs } from "../config/logger-specs.ts";
+import {
+  checkConfinement,
+  confinedDirectories,
+  type ConfinedDirectories,
+} from "../config/security.ts";
 import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
@@ -198,6 +203,8 @@ export class ServerRuntime<T extends FamilyTypes> {
   private reclaimer!: RuntimeReclaimer;
   private config!: Config<T>;
   private leaseDbKey = "";
+  /** What the start-up configuration uses, to confine what config-set may name (security.ts). */
+  private confined: ConfinedDirectories | undefined;
   private ifaceKey = "";
   private readonly pipeline: ReplyPipeline<T["reply"]>;
   private readonly processQuery = (q: Query): T["reply"] | null | Promise<T["reply"] | null> =>
@@ -351,7 +358,17 @@ export class ServerRuntime<T extends FamilyTypes> {
   /** A document from the control channel, through the same reader as a file. */
   private parseDocument(document: JsonObject): LoadedConfig<T["family"]> {
     const text = JSON.stringify(document, null, 2);
-    return parseConfigText(text, this.adapter.family, "<config-set>");
+    const loaded = parseConfigText(text, this.adapter.family, "<config-set>");
+    if (this.confined !== undefined) {
+      checkConfinement(
+        loaded.config,
+        this.configKey,
+        dirname(resolve(this.configFile)),
+        this.confined,
+        (warning) => this.log.warn(this.ids.configWarning, warning),
+      );
+    }
+    return loaded;
   }
 
   private multiThreading(config: Config<T>): boolean {
@@ -406,6 +423,7 @@ export class ServerRuntime<T extends FamilyTypes> {
       this.adapter.socketsOpened?.(this);
     }
     this.leaseDbKey = leaseDbKey;
+    if (initial) this.confined = confinedDirectories(config, dirname(resolve(this.configFile)));
     this.configuredAt = Date.now();
     this.log.info(this.ids.configLoaded, this.configFile, model.subnets.length, libraries.length);
   }
