@@ -11,7 +11,8 @@ import type { JsonObject } from "../hooks/types.ts";
 import { defineMessages, type Logger } from "../log/logger.ts";
 import { CommandMgr } from "./command-mgr.ts";
 import type { ControlledServer } from "./controlled-server.ts";
-import { HttpListener, readCredentials, usesTls } from "./http-listener.ts";
+import { HttpListener, readCredentials, usesTls, type Probes } from "./http-listener.ts";
+import { MetricsExporter } from "./metrics.ts";
 import { DEFAULT_LIMITS, type ChannelLimits } from "./limits.ts";
 import type { NetworkState } from "./network-state.ts";
 import { registerServerCommands } from "./server-commands.ts";
@@ -38,6 +39,8 @@ export class ControlChannel {
   private readonly limits: ChannelLimits;
   private readonly log: Logger;
   private readonly listeners = new Map<string, Listener>();
+  /** /health, /ready and /metrics on the HTTP sockets. */
+  private readonly probes: Probes;
   private reconciling: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -45,6 +48,10 @@ export class ControlChannel {
     this.server = server;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.log = server.logs.getLogger("commands");
+    this.probes = {
+      readiness: () => server.readiness?.() ?? { ready: true, reason: "serving" },
+      metrics: new MetricsExporter(server),
+    };
     this.mgr = new CommandMgr(server.hooks, this.log);
     this.state = registerServerCommands(this.mgr, server, {
       onShutdown: options.onShutdown,
@@ -117,6 +124,7 @@ export class ControlChannel {
                 this.mgr,
                 this.limits,
                 this.log,
+                this.probes,
               );
         this.listeners.set(key, l);
         this.log.info("COMMAND_SOCKET_OPENED", describe(l));

@@ -6,6 +6,7 @@
 import type { HooksManager } from "../hooks/hooks-manager.ts";
 import type { JsonObject } from "../hooks/types.ts";
 import type { LogManager } from "../log/logger.ts";
+import type { Histogram } from "../stats/histogram.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 
 export interface ControlledServer {
@@ -36,4 +37,13 @@ export interface ControlledServer {
   reclaimNow(remove?: boolean): Promise<number>;
   /** Stops (false) or resumes (true) answering clients. */
   setServiceEnabled(enabled: boolean): void;
+  /** `GET /ready`: ready to serve, or why not (a server without it is ready once running). */
+  readiness?(): { ready: boolean; reason: string };
+  /** `GET /metrics` beyond the statistics: the packet path's gauges and histograms. */
+  readonly runtimeMetrics?: {
+    inFlight: number;
+    parked: number;
+    leaseWriteLatency: Histogram;
+    leaseWriteBatch: Histogram;
+  };
 }

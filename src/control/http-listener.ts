@@ -4,6 +4,12 @@
  * authentication and HTTP-level refusals are one map `{ "result": 401, "text": "Unauthorized" }`.
  * Optional basic authentication (`authentication.clients`), TLS with node:https when certificate
  * files are configured.
+ *
+ * Beside the commands, three GET endpoints: `/health` (the process answers: always 200) and
+ * `/ready` (200 when the server is configured, its sockets are open, its last lease write
+ * succeeded and it is not dhcp-disabled, else 503 with the reason), both without authentication
+ * (a load balancer or an orchestrator probes them), and `/metrics` (Prometheus text, metrics.ts),
+ * behind the socket's authentication when it has one.
  */
 import { timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -20,6 +26,7 @@ import type { Logger } from "../log/logger.ts";
 import { CONTROL_RESULT_ERROR, createAnswer } from "./answer.ts";
 import type { CommandMgr } from "./command-mgr.ts";
 import { JsonFeed } from "./json-feed.ts";
+import type { MetricsExporter } from "./metrics.ts";
 import { CLOSE_GRACE_MS, type ChannelLimits } from "./limits.ts";
 
 export const DEFAULT_HTTP_ADDRESS = "127.0.0.1";
@@ -98,10 +105,11 @@ export class HttpListener {
     mgr: CommandMgr,
     limits: ChannelLimits,
     log: Logger,
+    probes?: Probes,
   ): Promise<HttpListener> {
     const credentials = readCredentials(s, baseDir);
     const handler = (req: IncomingMessage, res: ServerResponse) =>
-      handle(req, res, { mgr, limits, credentials, serviceName, log });
+      handle(req, res, { mgr, limits, credentials, serviceName, log, probes });
     const timeouts = {
       requestTimeout: limits.idleTimeoutMs,
       headersTimeout: limits.idleTimeoutMs,
@@ -159,12 +167,47 @@ export class HttpListener {
   }
 }
 
+/** What the GET endpoints read. */
+export interface Probes {
+  readiness(): { ready: boolean; reason: string };
+  metrics: MetricsExporter;
+}
+
 interface Context {
   mgr: CommandMgr;
   limits: ChannelLimits;
   credentials: Credentials | null;
   serviceName: string;
   log: Logger;
+  probes: Probes | undefined;
+}
+
+function sendText(res: ServerResponse, status: number, type: string, text: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** GET /health and /ready (no authentication); true when the request was one of them. */
+function probe(req: IncomingMessage, res: ServerResponse, path: string, ctx: Context): boolean {
+  if (ctx.probes === undefined || (path !== "/health" && path !== "/ready")) return false;
+  req.resume();
+  if (path === "/health") {
+    send(res, 200, { status: "alive" });
+  } else {
+    const { ready, reason } = ctx.probes.readiness();
+    send(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", reason });
+  }
+  return true;
+}
+
+function metrics(req: IncomingMessage, res: ServerResponse, ctx: Context): void {
+  req.resume();
+  const exporter = ctx.probes!.metrics;
+  exporter.scrape().then(
+    (text) => sendText(res, 200, exporter.contentType, text),
+    (e: unknown) => refuse(res, 500, `Internal Server Error: ${String(e)}`),
+  );
 }
 
 function send(res: ServerResponse, status: number, body: unknown, close = false): void {
@@ -185,11 +228,15 @@ function refuse(res: ServerResponse, status: number, text: string, close = false
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): void {
+  const get = req.method === "GET";
+  const path = get ? (req.url ?? "/").split("?")[0]! : "/";
+  if (get && probe(req, res, path, ctx)) return;
   if (ctx.credentials !== null && !authorized(req.headers.authorization, ctx.credentials)) {
     res.setHeader("WWW-Authenticate", `Basic realm=${JSON.stringify(ctx.credentials.realm)}`);
     req.resume();
     return refuse(res, 401, "Unauthorized");
   }
+  if (get && path === "/metrics" && ctx.probes !== undefined) return metrics(req, res, ctx);
   if (req.method !== "POST") {
     res.setHeader("Allow", "POST");
     req.resume();

@@ -16,6 +16,7 @@ import type { Callout, CalloutRegistry, HandleManager, LibraryHandle } from "./c
 import { CalloutTimeout, NoSuchHook } from "./errors.ts";
 import { NextStep } from "./next-step.ts";
 import { ParkingLot, ParkingLotHandle } from "./parking-lot.ts";
+import { CalloutMetrics, type CalloutCounters } from "./callout-metrics.ts";
 import { CalloutWatchdog } from "./watchdog.ts";
 import { CONTEXT_CREATE, CONTEXT_DESTROY, ServerHooks } from "./server-hooks.ts";
 import type { CalloutResult } from "./types.ts";
@@ -28,6 +29,8 @@ export interface CalloutEntry {
   readonly fn: Callout;
   /** For logs: the export name or the function's name. */
   readonly name: string;
+  /** This library's counters on this hook point (the metrics endpoint reads them). */
+  readonly counters: CalloutCounters;
 }
 
 export interface CalloutManagerOptions {
@@ -41,6 +44,8 @@ export interface CalloutManagerOptions {
   libraryName: (index: number) => string;
   /** The LibraryHandle of a library index (for getLibraryHandle() inside callouts). */
   libraryHandle: (index: number) => LibraryHandle;
+  /** Where callouts count their calls, errors, timeouts and latency (kept across generations). */
+  metrics?: CalloutMetrics;
 }
 
 type Thenable = PromiseLike<CalloutResult>;
@@ -59,6 +64,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   private readonly watchdog: CalloutWatchdog;
   private readonly libraryName: (index: number) => string;
   private readonly libraryHandleOf: (index: number) => LibraryHandle;
+  private readonly metrics: CalloutMetrics;
   /** Callouts by hook index; null (or a hole) when the hook has none. */
   private lists: (readonly CalloutEntry[] | null)[] = [];
   private readonly parkingLots = new Map<number, ParkingLot>();
@@ -75,6 +81,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     this.watchdog = new CalloutWatchdog(options.calloutTimeoutMs);
     this.libraryName = options.libraryName;
     this.libraryHandleOf = options.libraryHandle;
+    this.metrics = options.metrics ?? new CalloutMetrics();
   }
 
   // ---- registration ----------------------------------------------------------------------
@@ -87,7 +94,12 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     const old = this.lists[index] ?? [];
     let at = old.length;
     while (at > 0 && old[at - 1]!.libraryIndex > libraryIndex) at--;
-    const entry: CalloutEntry = { libraryIndex, fn, name: name === "" ? "(anonymous)" : name };
+    const entry: CalloutEntry = {
+      libraryIndex,
+      fn,
+      name: name === "" ? "(anonymous)" : name,
+      counters: this.metrics.counters(this.libraryName(libraryIndex), hookName),
+    };
     this.setList(index, [...old.slice(0, at), entry, ...old.slice(at)]);
   }
 
@@ -133,6 +145,13 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   calloutsPresent(index: number): boolean {
     const list = this.lists[index];
     return list !== undefined && list !== null;
+  }
+
+  /** Requests parked by this generation's callouts (waiting on an unpark). */
+  parkedCount(): number {
+    let n = 0;
+    for (const lot of this.parkingLots.values()) n += lot.size();
+    return n;
   }
 
   commandHandlersPresent(command: string): boolean {
@@ -185,22 +204,25 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     handle: CalloutHandle,
     from: number,
   ): void | Promise<void> {
-    const timed = this.logger.isEnabled("DEBUG", 55);
+    const logged = this.logger.isEnabled("DEBUG", 55);
     handle.currentHook = index;
     for (let i = from; i < list.length; i++) {
       const entry = list[i]!;
       handle.currentLibrary = entry.libraryIndex;
-      const start = timed ? performance.now() : 0;
+      const start = performance.now();
       let r: unknown;
       try {
         r = entry.fn(handle);
       } catch (err) {
+        entry.counters.observe(performance.now() - start);
         this.calloutThrew(index, entry, handle, err);
         continue;
       }
-      if (isThenable(r)) return this.resume(index, list, handle, i, r);
+      if (isThenable(r)) return this.resume(index, list, handle, i, r, start);
+      const ms = performance.now() - start;
+      entry.counters.observe(ms);
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
-      if (timed) this.calloutTimed(index, entry, start);
+      if (logged) this.calloutTimed(index, entry, ms);
     }
     handle.currentLibrary = -1;
     handle.currentHook = -1;
@@ -212,14 +234,17 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     handle: CalloutHandle,
     i: number,
     pending: Thenable,
+    start: number,
   ): Promise<void> {
     const entry = list[i]!;
-    const start = performance.now();
     try {
       const r = await this.bounded(pending, index, entry);
+      const ms = performance.now() - start;
+      entry.counters.observe(ms);
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
-      if (this.logger.isEnabled("DEBUG", 55)) this.calloutTimed(index, entry, start);
+      if (this.logger.isEnabled("DEBUG", 55)) this.calloutTimed(index, entry, ms);
     } catch (err) {
+      entry.counters.observe(performance.now() - start);
       handle.currentLibrary = entry.libraryIndex;
       this.calloutThrew(index, entry, handle, err);
     }
@@ -246,6 +271,8 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
    */
   private calloutThrew(index: number, entry: CalloutEntry, handle: CalloutHandle, err: unknown) {
     handle.setStatus(NextStep.DROP);
+    if (err instanceof CalloutTimeout) entry.counters.timeouts++;
+    else entry.counters.errors++;
     // An abandoned callout may still wake up later and call setStatus(): it must not undo this.
     if (err instanceof CalloutTimeout) handle.poison();
     const what = err instanceof Error ? err.message : String(err);
@@ -260,6 +287,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
 
   /** A non-zero return: logged, status untouched, next callout runs (Kea's rule). */
   private calloutFailed(index: number, entry: CalloutEntry, result: unknown): void {
+    entry.counters.errors++;
     this.logger.error(
       "HOOKS_CALLOUT_ERROR",
       entry.name,
@@ -269,14 +297,14 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     );
   }
 
-  private calloutTimed(index: number, entry: CalloutEntry, start: number): void {
+  private calloutTimed(index: number, entry: CalloutEntry, ms: number): void {
     this.logger.debug(
       55,
       "HOOKS_CALLOUT_CALLED",
       entry.name,
       this.hookName(index),
       this.libraryName(entry.libraryIndex),
-      (performance.now() - start).toFixed(3),
+      ms.toFixed(3),
     );
   }
 

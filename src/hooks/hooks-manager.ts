@@ -9,6 +9,7 @@
  * once the requests that started with it have finished (bounded by drainTimeoutMs) its
  * libraries' unload() run in reverse order and all their registrations are removed.
  */
+import { CalloutMetrics } from "./callout-metrics.ts";
 import { defaultLogManager, defineMessages, type LogManager, type Logger } from "../log/logger.ts";
 import { StatsManager } from "../stats/stats-manager.ts";
 import type { CalloutHandle } from "./callout-handle.ts";
@@ -84,6 +85,8 @@ export class HooksManager {
   /** Serialises load/unload so two reloads never interleave. */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly retiring = new Set<Promise<void>>();
+  /** Calls, errors, timeouts and latency of every callout, per library and hook point. */
+  readonly calloutMetrics = new CalloutMetrics();
 
   constructor(options: HooksManagerOptions = {}) {
     this.serverHooks = options.serverHooks ?? new ServerHooks();
@@ -95,6 +98,11 @@ export class HooksManager {
     this.loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.current = this.newGeneration([]).manager;
+  }
+
+  /** Requests parked by callouts of the current generation. */
+  parkedCount(): number {
+    return this.current.parkedCount();
   }
 
   /**
@@ -237,6 +245,7 @@ export class HooksManager {
         const lib = libraries[index - 1];
         return lib !== undefined ? lib.handle : this.serverHandle(manager, index);
       },
+      metrics: this.calloutMetrics,
     });
     return { manager, libraries };
   }
@@ -281,8 +290,9 @@ export class HooksManager {
           handle,
           multiThreadingCompatible: mt,
         };
-        registerStandardCallouts(manager, index, mod, this.hooksLogger, config.library);
+        // In the list first: the callouts' metrics are named after the library.
         libraries.push(lib);
+        registerStandardCallouts(manager, index, mod, this.hooksLogger, config.library);
         await callLoad(config, mod, handle, this.loadTimeoutMs);
         this.hooksLogger.info("HOOKS_LIBRARY_LOADED", config.library);
       }

@@ -6,6 +6,7 @@
  * lease write sends none of the replies that depended on it.
  */
 import type { Logger } from "../../log/logger.ts";
+import { BATCH_BUCKETS, Histogram, LATENCY_BUCKETS } from "../../stats/histogram.ts";
 import type { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ReceivedDatagram } from "../processing/exchange-rules.ts";
@@ -28,6 +29,11 @@ export class ReplyPipeline<R extends { address: string }> {
   private readonly sendFailed: string;
   private readonly writeFailed: string;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Each lease write (one per batch, one per asynchronous reply): how long, how many leases. */
+  readonly writeLatency = new Histogram(LATENCY_BUCKETS);
+  readonly writeBatch = new Histogram(BATCH_BUCKETS);
+  /** Why the last lease write failed; null once one succeeds again (the /ready endpoint). */
+  writeError: string | null = null;
 
   constructor(options: PipelineOptions<R>) {
     this.options = options;
@@ -67,6 +73,11 @@ export class ReplyPipeline<R extends { address: string }> {
     }
   }
 
+  /** Queries waiting on an asynchronous callout. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   /** Resolves when every asynchronous query has finished (before a shutdown). */
   async drain(): Promise<void> {
     await Promise.all([...this.pending]);
@@ -74,12 +85,19 @@ export class ReplyPipeline<R extends { address: string }> {
 
   private flushed(replies: number): boolean {
     const leases = this.options.leases();
-    if (leases.pendingWrites === 0) return true;
+    const writes = leases.pendingWrites;
+    if (writes === 0) return true;
+    const start = performance.now();
     try {
       leases.flush();
+      this.writeLatency.observe((performance.now() - start) / 1000);
+      this.writeBatch.observe(writes);
+      this.writeError = null;
       return true;
     } catch (e) {
-      this.options.log.error(this.writeFailed, replies, e instanceof Error ? e.message : String(e));
+      const why = e instanceof Error ? e.message : String(e);
+      this.writeError = why;
+      this.options.log.error(this.writeFailed, replies, why);
       return false;
     }
   }

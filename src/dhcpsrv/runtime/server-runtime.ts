@@ -23,6 +23,7 @@ import { NextStep } from "../../hooks/next-step.ts";
 import { ServerHooks } from "../../hooks/server-hooks.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { defineMessages, LogManager, type Logger } from "../../log/logger.ts";
+import type { Histogram } from "../../stats/histogram.ts";
 import type { Observation } from "../../stats/observation.ts";
 import { StatsManager } from "../../stats/stats-manager.ts";
 import { loadConfigFile, parseConfigText, type LoadedConfig } from "../config/index.ts";
@@ -282,6 +283,30 @@ export class ServerRuntime<T extends FamilyTypes> {
     return this.options.configFile;
   }
 
+  /**
+   * What `GET /ready` reports: ready to serve (configured, sockets open, the last lease write
+   * good, not dhcp-disabled), or why not.
+   */
+  readiness(): { ready: boolean; reason: string } {
+    const not = (reason: string) => ({ ready: false, reason });
+    if ((this.config as Config<T> | undefined) === undefined) return not("not configured yet");
+    if (!this.serviceEnabled) return not("the service is disabled (dhcp-disable)");
+    if (this.iface.interfaces().length === 0) return not("no interface is open for DHCP");
+    const write = this.pipeline.writeError;
+    if (write !== null) return not(`the last lease write failed: ${write}`);
+    return { ready: true, reason: "serving" };
+  }
+
+  /** What the metrics endpoint reads besides the statistics. */
+  get runtimeMetrics(): RuntimeMetrics {
+    return {
+      inFlight: this.pipeline.inFlight,
+      parked: this.hooks.parkedCount(),
+      leaseWriteLatency: this.pipeline.writeLatency,
+      leaseWriteBatch: this.pipeline.writeBatch,
+    };
+  }
+
   /** Re-reads the configuration file; on any error the running configuration stays. */
   async reload(): Promise<void> {
     await this.refusable(this.ids.reloadFail, () => this.configure(false, this.loadFile()));
@@ -502,6 +527,17 @@ export class ServerRuntime<T extends FamilyTypes> {
     }
     this.pipeline.run(packets, this.processQuery);
   }
+}
+
+/** Gauges and histograms of the packet path (runtimeMetrics). */
+export interface RuntimeMetrics {
+  /** Queries waiting on an asynchronous callout. */
+  inFlight: number;
+  /** Queries parked by a callout. */
+  parked: number;
+  /** Lease writes: seconds each took, and leases each carried. */
+  leaseWriteLatency: Histogram;
+  leaseWriteBatch: Histogram;
 }
 
 type RuntimeMessages = Readonly<
