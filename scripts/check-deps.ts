@@ -30,6 +30,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["dhcpsrv"], //             what both servers share: configuration, allocation, leases, sockets
   ["dhcp4", "dhcp6"], //      the two servers, which never import each other
   ["control"], //             the control channel
+  ["testing"], //             nestor/testing: both servers in memory, for libraries' tests
   ["cli"], //                 entry points; nobody imports them
 ];
 

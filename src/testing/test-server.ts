@@ -1,0 +1,110 @@
+/**
+ * What both test servers share: the configuration read and checked as the server reads a file,
+ * the statistics, the log lines kept in memory, the hook libraries loaded through the real
+ * framework, command handlers reachable without a socket, and the clock.
+ */
+import { CommandMgr } from "../control/command-mgr.ts";
+import { parseConfigText, type LoadedConfig } from "../dhcpsrv/config/index.ts";
+import type { Family } from "../dhcpsrv/config/types.ts";
+import { registerProduct } from "../dhcpsrv/runtime/product.ts";
+import { parseHooksLibraries } from "../hooks/config.ts";
+import { HooksManager } from "../hooks/hooks-manager.ts";
+import type { ServerHooks } from "../hooks/server-hooks.ts";
+import type { ControlAnswer, JsonObject } from "../hooks/types.ts";
+import { LogManager } from "../log/logger.ts";
+import type { StatValue } from "../stats/observation.ts";
+import { StatsManager } from "../stats/stats-manager.ts";
+import type { ManualClock } from "./clock.ts";
+
+export interface TestServerOptions {
+  /**
+   * The configuration: the body of `Dhcp4`/`Dhcp6` as an object, or a whole document as text
+   * (JSON with comments, as a file). Checked as the server checks a file: a bad one throws the
+   * server's error (file "<test>", key path, reason).
+   */
+  config: JsonObject | string;
+  /** Libraries to load besides the configuration's `hooks-libraries` (after them). */
+  libraries?: readonly { library: string; parameters?: JsonObject }[];
+  /** A clock the test moves (installed as Date.now() until close()). */
+  clock?: ManualClock;
+  /** The lowest severity kept in `logLines`; DEBUG (level 99) by default. */
+  logSeverity?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+}
+
+export abstract class TestServerBase<F extends Family> {
+  readonly family: F;
+  readonly stats = new StatsManager();
+  /** Every log line the server and its libraries wrote, in order. */
+  readonly logLines: string[] = [];
+  readonly logs: LogManager;
+  readonly hooks: HooksManager;
+  readonly clock: ManualClock | undefined;
+  protected readonly loaded: LoadedConfig<F>;
+  private readonly commands: CommandMgr;
+
+  protected constructor(family: F, options: TestServerOptions, serverHooks: ServerHooks) {
+    registerProduct();
+    this.family = family;
+    this.clock = options.clock;
+    this.clock?.install();
+    const top = `Dhcp${family}`;
+    const text =
+      typeof options.config === "string"
+        ? options.config
+        : JSON.stringify({ [top]: options.config });
+    this.loaded = parseConfigText(text, family, "<test>");
+    this.logs = new LogManager(`nestor-dhcp${family}`);
+    this.logs.configure([
+      {
+        name: `nestor-dhcp${family}`,
+        severity: options.logSeverity ?? "DEBUG",
+        debuglevel: 99,
+        outputs: [(line) => this.logLines.push(line)],
+      },
+    ]);
+    this.hooks = new HooksManager({ serverHooks, logManager: this.logs, statistics: this.stats });
+    this.commands = new CommandMgr(this.hooks, this.logs.getLogger("commands"));
+  }
+
+  /** Loads the configuration's libraries and the options' ones (called by start()). */
+  protected async loadLibraries(options: TestServerOptions): Promise<void> {
+    const config = this.loaded.config as { "hooks-libraries"?: unknown };
+    const libs = [
+      ...parseHooksLibraries(config["hooks-libraries"], `Dhcp${this.family}.hooks-libraries`),
+      ...parseHooksLibraries(options.libraries ?? [], "libraries"),
+    ];
+    if (libs.length === 0) return;
+    const errors = await this.hooks.validateLibraries(libs, {});
+    if (errors.length > 0) throw new Error(errors.join("; "));
+    await this.hooks.loadLibraries(libs);
+  }
+
+  /** A statistic's current value (`pkt4-received`, `subnet[1].assigned-addresses`...). */
+  statistic(name: string): StatValue | undefined {
+    return this.stats.get(name)?.value;
+  }
+
+  /** Log lines containing a message ID (`DHCP4_LEASE_ALLOC`) or any text. */
+  logged(text: string): string[] {
+    return this.logLines.filter((l) => l.includes(text));
+  }
+
+  /**
+   * Sends a control command as an operator would, to the handlers the libraries registered
+   * (`registerCommandCallout`); answers as over a socket, `{ result, text, arguments }`.
+   */
+  command(command: string, args?: JsonObject): Promise<ControlAnswer> {
+    return this.commands.processCommand(
+      args === undefined ? { command } : { command, arguments: args },
+    );
+  }
+
+  /** Unloads the libraries (their unload() runs) and gives Date.now() back. */
+  async close(): Promise<void> {
+    try {
+      await this.hooks.unloadLibraries();
+    } finally {
+      this.clock?.uninstall();
+    }
+  }
+}
