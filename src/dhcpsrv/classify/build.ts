@@ -5,7 +5,7 @@
  */
 import { ipv4FromString } from "../../dhcp/ioaddress.ts";
 import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
-import type { At } from "../model/cfg.ts";
+import { type At, buildClassOptionDefs } from "../model/cfg.ts";
 import type { CfgOption } from "../model/cfg-option.ts";
 import type {
   ClientClass4,
@@ -26,7 +26,8 @@ import { compileExpression, ExpressionError } from "./expression.ts";
 export interface BuildClassesOptions {
   universe: 4 | 6;
   defs: OptionDefLookup;
-  options: (list: OptionData[], path: string) => CfgOption;
+  /** The options of a level, converted with `defs` (the configuration's when not given). */
+  options: (list: OptionData[], path: string, defs?: OptionDefLookup) => CfgOption;
   at: At;
   /**
    * Something else needs classification (a guard, a reservation's classes): build the classes
@@ -74,7 +75,11 @@ export function buildClientClasses(
       test,
       dependsOnKnown,
       onlyIfRequired: (c["only-if-required"] ?? c["only-in-additional-list"]) === true,
-      options: o.options(c["option-data"], path),
+      options: o.options(
+        c["option-data"],
+        path,
+        buildClassOptionDefs((c as ClientClass4)["option-def"] ?? [], o.defs, path, o.at),
+      ),
       nextServer:
         c4["next-server"] === undefined || c4["next-server"] === ""
           ? 0

@@ -236,12 +236,10 @@ export function optionData(space: string, maxCode: number): Schema {
     space: str(space),
     "csv-format": bool(true),
     "always-send": bool(false),
-    // Later Kea versions.
-    "never-send": unsupported({ allowed: false }),
-    "client-classes": unsupported({
-      allowed: [],
-      hint: "options are not filtered by class yet: put them in the class's option-data",
-    }),
+    // Later Kea versions (no default: config-get shows them only when given): never sent,
+    // asked for or not; sent only to members of one of the classes.
+    "never-send": bool(),
+    "client-classes": strings,
   });
 }
 
