@@ -25,7 +25,7 @@ import {
   vendorOptionOf,
 } from "../../dhcpsrv/processing/option-levels.ts";
 import { type Exchange6, IaWork } from "../exchange.ts";
-import { hintsOf, setTeeTimes } from "./ia-options.ts";
+import { addPdExcludes, hintsOf, setTeeTimes } from "./ia-options.ts";
 
 const { IA_NA, IA_PD } = LeaseType6;
 
@@ -84,6 +84,11 @@ export function finishResponse(ex: Exchange6): void {
   if (ex.useMulticast) return;
   const s = ex.subnet;
   for (const w of ex.ias) if (s !== null) setTeeTimes(w.rsp, s);
+  if (s !== null && s.hasPdExclude && PD_EXCLUDE_MESSAGES.has(ex.query.getType())) {
+    if (requestedInOro(ex.query, D6O.PD_EXCLUDE)) {
+      for (const w of ex.ias) if (w.type === IA_PD) addPdExcludes(w, s);
+    }
+  }
   if (ex.query.getType() === M.DHCPV6_RELEASE) {
     r.addOption(
       Option6StatusCode.create(ex.generalStatus, "Summary status for all processed IA_NAs"),
@@ -166,6 +171,23 @@ function appendRequestedOptions(ex: Exchange6, r: Pkt6): void {
   }
   addAlwaysSendOptions(r, levels, classes);
   if (s !== null && VENDOR_MESSAGES.has(q.getType())) appendVendorOptions(q, r, levels, classes);
+}
+
+/** The queries whose delegated prefixes Kea gives option 67 (assigned or extended). */
+const PD_EXCLUDE_MESSAGES: ReadonlySet<number> = new Set([
+  M.DHCPV6_SOLICIT,
+  M.DHCPV6_REQUEST,
+  M.DHCPV6_RENEW,
+  M.DHCPV6_REBIND,
+]);
+
+/** Whether the query's ORO lists `code`. */
+function requestedInOro(q: Pkt6, code: number): boolean {
+  const oro = q.getNonCopiedOption(D6O.ORO)?.getData();
+  if (oro === undefined) return false;
+  for (let i = 0; i + 1 < oro.length; i += 2)
+    if (((oro[i]! << 8) | oro[i + 1]!) === code) return true;
+  return false;
 }
 
 /** The queries whose answers Kea gives vendor sub-options. */
