@@ -21,7 +21,7 @@ import {
   isBuiltinClass,
   type ClassErrorSink,
 } from "./client-classes.ts";
-import { compileExpression, ExpressionError } from "./expression.ts";
+import { compileExpression, compileStringExpression, ExpressionError } from "./expression.ts";
 
 export interface BuildClassesOptions {
   universe: 4 | 6;
@@ -48,23 +48,35 @@ export function buildClientClasses(
   list.forEach((c, i) => {
     const path = `client-classes[${i}]`;
     let test = null;
+    let template = null;
     let dependsOnKnown = false;
-    if (c.test !== undefined && c.test.trim() !== "") {
+    const opts = {
+      universe: o.universe,
+      defs: o.defs,
+      classKnown: (name: string) => isBuiltinClass(name) || byName.has(name),
+    };
+    const known = (members: readonly string[]) =>
+      members.some(
+        (m) => m === "KNOWN" || m === "UNKNOWN" || byName.get(m)?.dependsOnKnown === true,
+      );
+    const key = c.test !== undefined && c.test.trim() !== "" ? "test" : "template-test";
+    const src = key === "test" ? c.test! : (c["template-test"] ?? "");
+    if (src.trim() !== "") {
       try {
-        const compiled = compileExpression(c.test, {
-          universe: o.universe,
-          defs: o.defs,
-          classKnown: (name) => isBuiltinClass(name) || byName.has(name),
-        });
-        test = compiled.evaluate;
-        dependsOnKnown = compiled.members.some(
-          (m) => m === "KNOWN" || m === "UNKNOWN" || byName.get(m)?.dependsOnKnown === true,
-        );
+        if (key === "test") {
+          const compiled = compileExpression(src, opts);
+          test = compiled.evaluate;
+          dependsOnKnown = known(compiled.members);
+        } else {
+          const compiled = compileStringExpression(src, opts);
+          template = compiled.evaluate;
+          dependsOnKnown = known(compiled.members);
+        }
       } catch (e) {
         if (!(e instanceof ExpressionError)) throw e;
         throw o.at(
-          `${path}.test`,
-          `expression [${c.test}] error at character ${e.offset + 1}: ${e.message}`,
+          `${path}.${key}`,
+          `expression [${src}] error at character ${e.offset + 1}: ${e.message}`,
         );
       }
     }
@@ -73,6 +85,7 @@ export function buildClientClasses(
     const def = new ClientClassDef({
       name: c.name,
       test,
+      template,
       dependsOnKnown,
       onlyIfRequired: (c["only-if-required"] ?? c["only-in-additional-list"]) === true,
       options: o.options(

@@ -164,7 +164,8 @@ export function clientClass(option: Schema, extra: Record<string, Schema>): Sche
       "only-if-required": bool(),
       // Later Kea versions' name for only-if-required.
       "only-in-additional-list": bool(),
-      "template-test": unsupported({ hint: "template classes are not implemented" }),
+      // Later Kea: a string expression; its value spawns the class SPAWN_<name>_<value>.
+      "template-test": str(),
       ...triplet("valid-lifetime"),
       ...extra,
     },

@@ -388,6 +388,12 @@ function checkClientClasses(g: Obj, family: Family, top: KeyPath, r: Reporter): 
       ]);
     }
     seen.set(name, i);
+    if (text(c, "test") !== undefined && text(c, "template-test") !== undefined) {
+      r.fail("a class has either 'test' or 'template-test' (a template class), not both", [
+        ...p,
+        "template-test",
+      ]);
+    }
     const oir = flag(c, "only-if-required");
     const oial = flag(c, "only-in-additional-list");
     if (oir !== undefined && oial !== undefined && oir !== oial) {

@@ -145,6 +145,8 @@ export interface ClientClassBase extends Annotated, LifetimeTriplet {
   name: string;
   /** The expression; absent = members only by hooks, reservations or built-in rules. */
   test?: string;
+  /** Later Kea: a string expression making this a template class (not with `test`). */
+  "template-test"?: string;
   "option-data": OptionData[];
   "only-if-required"?: boolean;
   /** Later Kea's name for only-if-required. */
