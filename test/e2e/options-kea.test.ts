@@ -1,8 +1,9 @@
 /**
  * Option features, nestor-dhcp4 against Kea 2.2 (Debian's kea-dhcp4): always-send options at the
  * global, class, subnet, pool and reservation levels, option 43 built from sub-options defined in
- * `vendor-encapsulated-options-space`, a class's own `option-def` for option 43, and option 125
- * (vendor 4491) answered from its sub-options; one configuration given unchanged to both servers,
+ * `vendor-encapsulated-options-space`, a class's own `option-def` for option 43 (for the options
+ * it sends and for reading the client's option 43 after the first classification), and option
+ * 125 (vendor 4491) answered from its sub-options; one configuration given unchanged to both servers,
  * the same relayed queries sent to each, the answers compared field by field and option by option.
  *
  *   relay ns [veth 198.51.100.254/24] ---- [veth 198.51.100.1/24] server ns: kea-dhcp4, then
@@ -81,6 +82,19 @@ function config(leaseFile: string, ifname: string): string {
             { name: "vendor-encapsulated-options", "csv-format": false, data: "01:04:31:41:50:43" },
           ],
         },
+        // Option 43 is read with its definition only after the first classification (Kea's
+        // deferred unpacking): a first-pass test sees no sub-option, a required class does.
+        {
+          name: "early43",
+          test: "option[43].option[1].exists",
+          "option-data": [{ name: "nisplus-domain-name", data: "early.example" }],
+        },
+        {
+          name: "late43",
+          test: "option[43].option[1].hex == 'abc'",
+          "only-if-required": true,
+          "option-data": [{ name: "nis-servers", data: "198.51.100.41" }],
+        },
         {
           name: "phones",
           test: "substring(option[60].hex,0,6) == 'Aastra'",
@@ -95,6 +109,7 @@ function config(leaseFile: string, ifname: string): string {
           id: 1,
           subnet: "198.51.100.0/24",
           relay: { "ip-addresses": [GIADDR] },
+          "require-client-classes": ["late43"],
           "option-data": [
             { name: "routers", data: "198.51.100.1" },
             { name: "ntp-servers", data: "198.51.100.41" },
@@ -143,6 +158,14 @@ const QUERIES: Query4[] = [
   { type: DISCOVER, mac: "02:00:00:00:00:10", options: [prl(1, 3), vivsoOro(2, 5)] },
   // A vendor class (124) alone names no enterprise: no 125.
   { type: DISCOVER, mac: "02:00:00:00:00:11", options: [[124, "0000118b0403616263"]] },
+  // Option 43 with sub-option 1 "abc": the required class matches, the first-pass one does not.
+  { type: DISCOVER, mac: "02:00:00:00:00:12", options: [[43, "0103616263"], prl(1, 3, 41, 64)] },
+  // The same from an APC client: its class reads 43 as binary, so no sub-option at all.
+  {
+    type: DISCOVER,
+    mac: "02:00:00:00:00:13",
+    options: [vendorClass("APC"), [43, "0103616263"], prl(1, 3, 41, 64)],
+  },
 ];
 
 test(
@@ -178,6 +201,9 @@ test(
       assert.equal(k[5]?.options["125"], "00004e2016" + "0514" + hex("http://acme.example/"));
       assert.equal(k[7]?.options["125"], "0000118b06" + "0204c6336445", "DOCSIS TFTP servers");
       assert.equal(k[8]?.options["125"], undefined);
+      assert.equal(k[9]?.options["41"], "c6336429", "the required class on option 43's sub-option");
+      assert.equal(k[9]?.options["64"], undefined, "the first pass sees no sub-option");
+      assert.equal(k[10]?.options["41"], undefined, "43 read with the APC class's definition");
       QUERIES.forEach((q, i) => {
         assert.deepEqual(
           nestor[i],

@@ -82,17 +82,15 @@ export function buildClientClasses(
     }
     const c4 = c as ClientClass4;
     const c6 = c as ClientClass6;
+    const classDefs = buildClassOptionDefs(c4["option-def"] ?? [], o.defs, path, o.at);
     const def = new ClientClassDef({
       name: c.name,
       test,
       template,
       dependsOnKnown,
       onlyIfRequired: (c["only-if-required"] ?? c["only-in-additional-list"]) === true,
-      options: o.options(
-        c["option-data"],
-        path,
-        buildClassOptionDefs((c as ClientClass4)["option-def"] ?? [], o.defs, path, o.at),
-      ),
+      options: o.options(c["option-data"], path, classDefs.merged),
+      optionDefs: classDefs.own,
       nextServer:
         c4["next-server"] === undefined || c4["next-server"] === ""
           ? 0

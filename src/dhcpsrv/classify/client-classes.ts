@@ -7,6 +7,7 @@
  * When a configuration has no class and no guard, the servers hold no ClientClasses at all
  * (null) and classify nothing: packets then carry only the classes hook libraries give them.
  */
+import type { OptionDefLookup, OptionDefinition } from "../../dhcp/option-definition.ts";
 import type { Pkt } from "../../dhcp/pkt.ts";
 import { CfgOption } from "../model/cfg-option.ts";
 import type { Triplet } from "../model/triplet.ts";
@@ -78,6 +79,8 @@ export interface ClientClassParams {
   /** Evaluated only when a subnet or pool requires it (`only-if-required`). */
   onlyIfRequired: boolean;
   options?: CfgOption;
+  /** The class's own option definitions (v4 `option-def`), or null. */
+  optionDefs?: OptionDefLookup | null;
   /** v4 boot fields; 0 / "" = not set. */
   nextServer?: number;
   serverHostname?: string;
@@ -93,6 +96,7 @@ export class ClientClassDef {
   readonly dependsOnKnown: boolean;
   readonly onlyIfRequired: boolean;
   readonly options: CfgOption;
+  readonly optionDefs: OptionDefLookup | null;
   readonly nextServer: number;
   readonly serverHostname: string;
   readonly bootFileName: string;
@@ -106,6 +110,7 @@ export class ClientClassDef {
     this.dependsOnKnown = p.dependsOnKnown;
     this.onlyIfRequired = p.onlyIfRequired;
     this.options = p.options ?? CfgOption.EMPTY4;
+    this.optionDefs = p.optionDefs ?? null;
     this.nextServer = p.nextServer ?? 0;
     this.serverHostname = p.serverHostname ?? "";
     this.bootFileName = p.bootFileName ?? "";
@@ -138,6 +143,8 @@ export class ClientClasses {
   readonly hasBootFields: boolean;
   readonly hasValidLifetime: boolean;
   readonly hasPreferredLifetime: boolean;
+  /** Some class has its own option definitions (v4). */
+  readonly hasOptionDefs: boolean;
   /** Where a test that fails on a packet is reported (the server sets its logger). */
   onError: ClassErrorSink;
 
@@ -153,6 +160,7 @@ export class ClientClasses {
     );
     this.hasValidLifetime = defs.some((d) => d.validLifetime !== undefined);
     this.hasPreferredLifetime = defs.some((d) => d.preferredLifetime !== undefined);
+    this.hasOptionDefs = defs.some((d) => d.optionDefs !== null);
     this.onError = onError;
   }
 
@@ -218,6 +226,19 @@ export class ClientClasses {
       const d = this.byName.get(name);
       if (d !== undefined && d.options.all.length > 0) out.push(d.options);
     }
+  }
+
+  /**
+   * The definition of `code` (space "dhcp4") of the first of the packet's classes that defines
+   * it in its own `option-def`, or undefined (Kea's deferredUnpack, first step).
+   */
+  classOptionDef(pkt: Pkt, code: number): OptionDefinition | undefined {
+    if (!this.hasOptionDefs) return undefined;
+    for (const name of pkt.classes) {
+      const d = this.byName.get(name)?.optionDefs?.get("dhcp4", code, 4);
+      if (d !== undefined) return d;
+    }
+    return undefined;
   }
 
   /** The valid lifetime of the first of the packet's classes that sets one (Kea's getValidLft). */

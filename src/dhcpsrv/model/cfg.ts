@@ -118,9 +118,10 @@ export function buildOptionDefs(
 }
 
 /**
- * A client class's own `option-def` (v4) over the configuration's definitions: the class's
- * definition of a code or name is found first, as Kea's option data parser looks in the class's
- * definitions before the standard and the global ones.
+ * A client class's own `option-def` (v4): `own` holds them alone (null without any), `merged`
+ * layers them over the configuration's definitions, the class's definition of a code or name
+ * found first, as Kea's option data parser looks in the class's definitions before the standard
+ * and the global ones.
  */
 export function buildClassOptionDefs(
   list: readonly OptionDef[],
@@ -128,8 +129,8 @@ export function buildClassOptionDefs(
   path: string,
   at: At,
   universe: 4 | 6 = 4,
-): OptionDefLookup {
-  if (list.length === 0) return parent;
+): { own: OptionDefLookup | null; merged: OptionDefLookup } {
+  if (list.length === 0) return { own: null, merged: parent };
   const own = new OptionDefinitions();
   list.forEach((d, i) => {
     try {
@@ -138,11 +139,12 @@ export function buildClassOptionDefs(
       throw at(`${path}.option-def[${i}]`, e instanceof Error ? e.message : String(e));
     }
   });
-  return {
+  const merged: OptionDefLookup = {
     get: (space, code, u) => own.get(space, code, u) ?? parent.get(space, code, u),
     getByName: (space, name, u) =>
       own.getByName(space, name, u) ?? parent.getByName(space, name, u),
   };
+  return { own, merged };
 }
 
 /** Turns `option-data` entries into options; a refusal names the entry's key path. */
