@@ -507,7 +507,7 @@ describe("configuration", () => {
 });
 
 describe("option 43 read after the first classification (Kea's deferred unpacking)", () => {
-  const classes = {
+  const classes: JsonObject = {
     "client-classes": [
       {
         name: "apc",
