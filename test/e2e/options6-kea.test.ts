@@ -88,7 +88,21 @@ function config(leaseFile: string, ifname: string): string {
           subnet: "2001:db8:1::/64",
           relay: { "ip-addresses": [RELAY_ADDR] },
           "option-data": [{ name: "dns-servers", data: "2001:db8:1::53" }],
-          pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::1f" }],
+          pools: [
+            {
+              pool: "2001:db8:1::10 - 2001:db8:1::1f",
+              "option-data": [{ name: "nis-servers", data: "2001:db8::27", "always-send": true }],
+            },
+          ],
+          reservations: [
+            {
+              duid: PLAIN,
+              "option-data": [
+                { name: "nisp-servers", data: "2001:db8::28", "always-send": true },
+                { name: "dns-servers", data: "2001:db8:2::53" },
+              ],
+            },
+          ],
           "pd-pools": [
             {
               prefix: "2001:db8:8::",
@@ -177,6 +191,13 @@ test(
       assert.equal(k[5]?.options["17"], "00004e20" + "00050014" + hex("http://acme.example/"));
       assert.equal(k[5]?.options["31"], "20010db8000000000000000000000123");
       assert.equal(k[6]?.options["65001"], "0001" + "0002" + hex("X1"));
+      assert.equal(k[5]?.options["27"], "20010db8000000000000000000000027", "a pool's always-send");
+      assert.equal(k[6]?.options["28"], "20010db8000000000000000000000028", "a reservation's");
+      assert.equal(
+        k[6]?.options["23"],
+        "20010db8000200000000000000000053",
+        "the reservation's DNS",
+      );
       assert.equal(k[7]?.options["17"], "0000118b00210009" + hex("modem.cfg") + "00260004fffff1f0");
       QUERIES.forEach((q, i) => {
         assert.deepEqual(
