@@ -166,6 +166,8 @@ const QUERIES: Query4[] = [
     mac: "02:00:00:00:00:13",
     options: [vendorClass("APC"), [43, "0103616263"], prl(1, 3, 41, 64)],
   },
+  // A malformed option 43 (a sub-option longer than the option): kept as it came, answered.
+  { type: DISCOVER, mac: "02:00:00:00:00:14", options: [[43, "0105ab"], prl(1, 3, 41, 64)] },
 ];
 
 test(
@@ -204,6 +206,7 @@ test(
       assert.equal(k[9]?.options["41"], "c6336429", "the required class on option 43's sub-option");
       assert.equal(k[9]?.options["64"], undefined, "the first pass sees no sub-option");
       assert.equal(k[10]?.options["41"], undefined, "43 read with the APC class's definition");
+      assert.equal(k[11]?.type, 2, "a malformed option 43 does not stop the answer");
       QUERIES.forEach((q, i) => {
         assert.deepEqual(
           nestor[i],

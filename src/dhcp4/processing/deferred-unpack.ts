@@ -38,7 +38,12 @@ export function deferredUnpack(ex: Exchange4): void {
     if (def === undefined) continue;
     const raw = payloadOf(q.getNonCopiedOption(code)!);
     if (raw === null) continue;
-    const parsed = def.tryOptionFactory(raw, 0, raw.length, model.optionDefs, 0);
+    let parsed;
+    try {
+      parsed = def.tryOptionFactory(raw, 0, raw.length, model.optionDefs, 0);
+    } catch {
+      parsed = null; // malformed sub-options: kept as received, as Kea does
+    }
     if (parsed === null) continue;
     while (q.delOption(code));
     q.addOption(parsed);

@@ -539,4 +539,14 @@ describe("option 43 read after the first classification (Kea's deferred unpackin
     assert.equal(apc!.pkt.getType(), T.DHCPOFFER);
     assert.equal(apc!.pkt.getOption(15), undefined, "the APC class reads 43 as a string");
   });
+
+  test("a malformed option 43 is kept as it came, and the query answered", async () => {
+    const bed = await server4(config4(classes, { "require-client-classes": ["late"] }));
+    const bad = await exchange(
+      bed,
+      query(T.DHCPDISCOVER, { mac: OTHER, prl: [15], extra: [[43, Buffer.from("0105ab", "hex")]] }),
+    );
+    assert.equal(bad!.pkt.getType(), T.DHCPOFFER);
+    assert.equal(bad!.pkt.getOption(15), undefined);
+  });
 });
