@@ -51,6 +51,8 @@ function config(leaseFile: string, ifname: string): string {
           array: true,
         },
         { name: "acme-url", code: 5, space: "vendor-20000", type: "string" },
+        { name: "site-box", code: 230, type: "empty", encapsulate: "site-box-space" },
+        { name: "site-flag", code: 1, space: "site-box-space", type: "string" },
       ],
       "option-data": [
         // Global always-send: a more specific level's value (not always-send) wins.
@@ -95,6 +97,18 @@ function config(leaseFile: string, ifname: string): string {
           "only-if-required": true,
           "option-data": [{ name: "nis-servers", data: "198.51.100.41" }],
         },
+        // The same for a private option (224-254) of the configuration's option-def.
+        {
+          name: "early230",
+          test: "option[230].option[1].exists",
+          "option-data": [{ name: "netbios-dd-server", data: "198.51.100.45" }],
+        },
+        {
+          name: "late230",
+          test: "option[230].option[1].text == 'z'",
+          "only-if-required": true,
+          "option-data": [{ name: "netbios-scope", data: "late230" }],
+        },
         {
           name: "phones",
           test: "substring(option[60].hex,0,6) == 'Aastra'",
@@ -109,7 +123,7 @@ function config(leaseFile: string, ifname: string): string {
           id: 1,
           subnet: "198.51.100.0/24",
           relay: { "ip-addresses": [GIADDR] },
-          "require-client-classes": ["late43"],
+          "require-client-classes": ["late43", "late230"],
           "option-data": [
             { name: "routers", data: "198.51.100.1" },
             { name: "ntp-servers", data: "198.51.100.41" },
@@ -168,6 +182,10 @@ const QUERIES: Query4[] = [
   },
   // A malformed option 43 (a sub-option longer than the option): kept as it came, answered.
   { type: DISCOVER, mac: "02:00:00:00:00:14", options: [[43, "0105ab"], prl(1, 3, 41, 64)] },
+  // Option 230 with sub-option 1 "z": only the required class sees it.
+  { type: DISCOVER, mac: "02:00:00:00:00:15", options: [[230, "01017a"], prl(1, 3, 45, 47)] },
+  // A malformed option 230: kept as it came, answered.
+  { type: DISCOVER, mac: "02:00:00:00:00:16", options: [[230, "0109"], prl(1, 3, 45, 47)] },
 ];
 
 test(
@@ -207,6 +225,9 @@ test(
       assert.equal(k[9]?.options["64"], undefined, "the first pass sees no sub-option");
       assert.equal(k[10]?.options["41"], undefined, "43 read with the APC class's definition");
       assert.equal(k[11]?.type, 2, "a malformed option 43 does not stop the answer");
+      assert.equal(k[12]?.options["47"], hex("late230"), "a private option read late");
+      assert.equal(k[12]?.options["45"], undefined, "and not in the first pass");
+      assert.equal(k[13]?.type, 2, "a malformed private option does not stop the answer");
       QUERIES.forEach((q, i) => {
         assert.deepEqual(
           nestor[i],

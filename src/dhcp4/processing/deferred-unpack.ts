@@ -1,7 +1,8 @@
 /**
  * Kea's deferred unpacking (Dhcpv4Srv::deferredUnpack), right after the first classification and
  * before accept and pkt4_receive: options whose layout depends on the client — option 43
- * (vendor-encapsulated-options) and the private codes 224-254 — are read again with the
+ * (vendor-encapsulated-options) and the private codes 224-254, kept as bytes by the packet
+ * parser (Pkt4, isDeferred) — are read with the
  * definition of the first of the query's classes that defines the code in its own `option-def`,
  * else the configuration's (`option-def`, then Kea's last-resort definition of 43, which
  * encapsulates "vendor-encapsulated-options-space"). Until then option 43 is kept as bytes, so
@@ -10,13 +11,8 @@
  */
 import { getLastResortOptionDefs } from "../../dhcp/std-option-defs.ts";
 import type { Option } from "../../dhcp/option.ts";
+import { isDeferred } from "../../dhcp/pkt4.ts";
 import type { Exchange4 } from "../exchange.ts";
-
-const VENDOR_ENCAPSULATED = 43;
-
-function deferred(code: number): boolean {
-  return code === VENDOR_ENCAPSULATED || (code >= 224 && code <= 254);
-}
 
 export function deferredUnpack(ex: Exchange4): void {
   const q = ex.query;
@@ -24,7 +20,7 @@ export function deferredUnpack(ex: Exchange4): void {
   let codes: number[] | null = null;
   for (let i = 0; i < opts.length; i++) {
     const c = opts[i]!.getType();
-    if (!deferred(c)) continue;
+    if (!isDeferred(c)) continue;
     codes ??= [];
     if (!codes.includes(c)) codes.push(c);
   }
