@@ -149,14 +149,18 @@ export function optionFromConfig(
   const code = def?.code ?? entry.code!;
   const data = entry.data ?? "";
   let csv = entry["csv-format"] ?? def !== undefined;
-  if (def === undefined && csv) {
+  // A never-send entry only cancels its code (later Kea): it needs no value.
+  const cancelOnly = entry["never-send"] === true && entry.data === undefined;
+  if (def === undefined && csv && !cancelOnly) {
     fail(
       `no definition for code ${code} in space '${space}': give the data as hex with csv-format false`,
     );
   }
   let option: Option;
   try {
-    if (csv) {
+    if (cancelOnly) {
+      option = new Option(u, code);
+    } else if (csv) {
       option = def!.optionFactoryFromText(splitCsv(data));
     } else {
       const bytes = binaryData(data);

@@ -546,6 +546,16 @@ function scanOptions(b: Buffer, start: number, end: number, strict: boolean, whe
   }
 }
 
+/**
+ * The options Kea unpacks only after classification (deferred: option 43 and the private codes
+ * 224-254, whose layout may depend on the client's class): kept as bytes here; the DHCPv4
+ * server reads them with their definitions after the first classification
+ * (src/dhcp4/processing/deferred-unpack.ts).
+ */
+export function isDeferred(code: number): boolean {
+  return code === DHO.VENDOR_ENCAPSULATED_OPTIONS || (code >= 224 && code <= 254);
+}
+
 /** Turns the scan table into options, joining repeated codes (RFC 3396). */
 function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): Option[] {
   let dup = false;
@@ -565,11 +575,13 @@ function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): 
         throw new PacketParseError(start - 2, `option 53 (message type) must be one byte`);
       }
       if (!dup || seen[code] === 1) {
-        createOption(4, "dhcp4", code, b, start, start + len, defs, 0, out);
+        if (isDeferred(code)) out.push(new Option(4, code, b.subarray(start, start + len)));
+        else createOption(4, "dhcp4", code, b, start, start + len, defs, 0, out);
       } else if (seen[code] !== 0) {
         const joined = joinInstances(b, code, i);
         try {
-          createOption(4, "dhcp4", code, joined, 0, joined.length, defs, 0, out);
+          if (isDeferred(code)) out.push(new Option(4, code, joined));
+          else createOption(4, "dhcp4", code, joined, 0, joined.length, defs, 0, out);
         } catch (e) {
           // Offsets inside the joined copy mean nothing to the sender: point at the first part.
           if (!(e instanceof PacketParseError)) throw e;

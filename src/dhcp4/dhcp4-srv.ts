@@ -35,6 +35,7 @@ import { Dhcp4Stats } from "./stats4.ts";
 import { accept, label4, RULES4 } from "./processing/accept.ts";
 import { allocate, ALLOCATE_POINTS } from "./processing/allocate.ts";
 import { destination } from "./processing/destination.ts";
+import { deferredUnpack } from "./processing/deferred-unpack.ts";
 import { releaseOrDecline, RELEASE_POINTS } from "./processing/release.ts";
 import { buildResponse } from "./processing/response.ts";
 import { findHost, findSubnet, selectSubnet } from "./processing/select.ts";
@@ -104,6 +105,7 @@ function steps4(points: Points4): Steps<Exchange4> {
     points.buffer4_receive,
     shared.unpack,
     shared.classify,
+    deferredUnpack, //    option 43 and 224-254 read with the classes' definitions
     accept, //            counted; what a server does not answer is dropped
     points.pkt4_receive,
     selectSubnet, //      DROP class, the subnet, then subnet4_select

@@ -14,7 +14,9 @@ import { answerData } from "../../dhcpsrv/processing/client-name.ts";
 import {
   addAlwaysSendOptions,
   addConfiguredOption,
+  addVendorOptions,
   optionLevels,
+  vendorOptionOf,
 } from "../../dhcpsrv/processing/option-levels.ts";
 import type { Exchange4 } from "../exchange.ts";
 
@@ -131,18 +133,28 @@ function appendLeaseOptions(ex: Exchange4, r: Pkt4, lease: Lease4): void {
   r.addOption(addressOption(DHO.SUBNET_MASK, ipv4ToString(subnet.mask)));
   const levels = levelsOf(ex);
   appendConfiguredOptions(ex, r, levels);
-  for (const code of BASIC_OPTIONS) addConfiguredOption(r, levels, code);
+  for (const code of BASIC_OPTIONS) addConfiguredOption(r, levels, code, ex.query.classes);
 }
 
 /**
  * The options the client asked for (parameter request list) plus always-send ones, each from
- * the most specific level that has it: reservation, pool, subnet, classes, global.
+ * the most specific level that has it: reservation, pool, subnet, classes, global; then the
+ * sub-options of option 125 (Kea's appendRequestedVendorOptions, with a subnet only).
  */
 function appendConfiguredOptions(ex: Exchange4, r: Pkt4, levels: readonly CfgOption[]): void {
-  const prl = ex.query.getOption(DHO.DHCP_PARAMETER_REQUEST_LIST);
+  const q = ex.query;
+  const classes = q.classes;
+  const prl = q.getNonCopiedOption(DHO.DHCP_PARAMETER_REQUEST_LIST);
   const requested = prl === undefined ? EMPTY : prl.getData();
-  for (let i = 0; i < requested.length; i++) addConfiguredOption(r, levels, requested[i]!);
-  addAlwaysSendOptions(r, levels);
+  for (let i = 0; i < requested.length; i++) addConfiguredOption(r, levels, requested[i]!, classes);
+  addAlwaysSendOptions(r, levels, classes);
+  if (ex.subnet === null) return;
+  // The enterprise: the one of the 125 the response has (configured), else the client's.
+  const request = vendorOptionOf(q, DHO.VIVSO_SUBOPTIONS);
+  const current = vendorOptionOf(r, DHO.VIVSO_SUBOPTIONS) ?? request;
+  if (current !== undefined) {
+    addVendorOptions(r, levels, 4, current.getVendorId(), request, classes);
+  }
 }
 
 /** The option levels of this response; the pool is the one of the lease picked, if any. */

@@ -3,6 +3,7 @@
  * no longer use (lifetimes 0), the IA's status code and its T1/T2.
  */
 import { D6O } from "../../dhcp/constants.ts";
+import { Option } from "../../dhcp/option.ts";
 import { type Option6IA, Option6IAAddr, Option6IAPrefix } from "../../dhcp/option6-ia.ts";
 import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts";
 import type { Hint6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
@@ -127,6 +128,43 @@ export function setTeeTimes(ia: Option6IA, s: Subnet6): void {
   else if (s.calculateTeeTimes) t1 = Math.round(preferred * s.t1Percent);
   ia.setT2(t2);
   if (t1 < t2 || t2 === 0) ia.setT1(t1);
+}
+
+/**
+ * Option 67, PD exclude (RFC 6603 section 4.2), for a prefix delegated with length
+ * `delegatedLen`: the excluded prefix's length, then its bits after the delegated length (the
+ * IPv6 subnet ID), left-aligned in whole bytes.
+ */
+export function pdExcludeOption(
+  delegatedLen: number,
+  excludedPrefix: bigint,
+  excludedLen: number,
+): Option {
+  const bits = excludedLen - delegatedLen;
+  const bytes = Math.ceil(bits / 8);
+  const out = Buffer.alloc(1 + bytes);
+  out[0] = excludedLen;
+  let id = (excludedPrefix >> BigInt(128 - excludedLen)) & ((1n << BigInt(bits)) - 1n);
+  id <<= BigInt(bytes * 8 - bits);
+  for (let i = bytes; i >= 1; i--) {
+    out[i] = Number(id & 0xffn);
+    id >>= 8n;
+  }
+  return new Option(6, D6O.PD_EXCLUDE, out);
+}
+
+/**
+ * Kea's PD exclude: when the client's ORO asks for option 67, every prefix delegated (lifetimes
+ * above 0) from a pd-pool with an excluded prefix carries option 67.
+ */
+export function addPdExcludes(w: IaWork, s: Subnet6): void {
+  for (const o of w.rsp.getOptions()) {
+    if (!(o instanceof Option6IAPrefix) || o.getValid() === 0) continue;
+    if (o.getOption(D6O.PD_EXCLUDE) !== undefined) continue;
+    const pool = s.pdPoolFor(ipv6ToBig(o.getAddress()), o.getLength());
+    if (pool === undefined || pool.excludedLen === 0) continue;
+    o.addOption(pdExcludeOption(o.getLength(), pool.excludedPrefix, pool.excludedLen));
+  }
 }
 
 export function leaseText(lease: Lease6): string {

@@ -8,6 +8,7 @@ import { Option } from "../../dhcp/option.ts";
 import { Option6IA, Option6IAAddr, Option6IAPrefix } from "../../dhcp/option6-ia.ts";
 import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts";
 import { Pkt6 } from "../../dhcp/pkt6.ts";
+import type { CfgOption } from "../../dhcpsrv/model/cfg-option.ts";
 import { LeaseType6 } from "../../dhcpsrv/leases/lease6.ts";
 import { type PdPool6, type Pool6, type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
 import {
@@ -19,10 +20,12 @@ import {
 import {
   addAlwaysSendOptions,
   addConfiguredOption,
+  addVendorOptions,
   optionLevels,
+  vendorOptionOf,
 } from "../../dhcpsrv/processing/option-levels.ts";
 import { type Exchange6, IaWork } from "../exchange.ts";
-import { hintsOf, setTeeTimes } from "./ia-options.ts";
+import { addPdExcludes, hintsOf, setTeeTimes } from "./ia-options.ts";
 
 const { IA_NA, IA_PD } = LeaseType6;
 
@@ -81,6 +84,11 @@ export function finishResponse(ex: Exchange6): void {
   if (ex.useMulticast) return;
   const s = ex.subnet;
   for (const w of ex.ias) if (s !== null) setTeeTimes(w.rsp, s);
+  if (s !== null && s.hasPdExclude && PD_EXCLUDE_MESSAGES.has(ex.query.getType())) {
+    if (requestedInOro(ex.query, D6O.PD_EXCLUDE)) {
+      for (const w of ex.ias) if (w.type === IA_PD) addPdExcludes(w, s);
+    }
+  }
   if (ex.query.getType() === M.DHCPV6_RELEASE) {
     r.addOption(
       Option6StatusCode.create(ex.generalStatus, "Summary status for all processed IA_NAs"),
@@ -143,20 +151,76 @@ function requiredClassify(ex: Exchange6): void {
   }
 }
 
-/** The options the client asked for (ORO) plus always-send ones, most specific level first. */
+/**
+ * The options the client asked for (ORO) plus always-send ones, most specific level first;
+ * then, for the messages Kea gives them to, the sub-options of option 17.
+ */
 function appendRequestedOptions(ex: Exchange6, r: Pkt6): void {
   const model = ex.srv.model;
   const s = ex.subnet;
+  const q = ex.query;
+  const classes = q.classes;
   // The pool of the first address or prefix given (ADVERTISE included).
   const pool = s === null ? undefined : firstPool(ex, s);
-  const levels = optionLevels(ex.query, ex.host, pool, s, model.classes, model.globalOptions);
-  const oro = ex.query.getNonCopiedOption(D6O.ORO)?.getData();
+  const levels = optionLevels(q, ex.host, pool, s, model.classes, model.globalOptions);
+  const oro = q.getNonCopiedOption(D6O.ORO)?.getData();
   if (oro !== undefined) {
     for (let i = 0; i + 1 < oro.length; i += 2) {
-      addConfiguredOption(r, levels, (oro[i]! << 8) | oro[i + 1]!);
+      addConfiguredOption(r, levels, (oro[i]! << 8) | oro[i + 1]!, classes);
     }
   }
-  addAlwaysSendOptions(r, levels);
+  addAlwaysSendOptions(r, levels, classes);
+  if (s !== null && VENDOR_MESSAGES.has(q.getType())) appendVendorOptions(q, r, levels, classes);
+}
+
+/** The queries whose delegated prefixes Kea gives option 67 (assigned or extended). */
+const PD_EXCLUDE_MESSAGES: ReadonlySet<number> = new Set([
+  M.DHCPV6_SOLICIT,
+  M.DHCPV6_REQUEST,
+  M.DHCPV6_RENEW,
+  M.DHCPV6_REBIND,
+]);
+
+/** Whether the query's ORO lists `code`. */
+function requestedInOro(q: Pkt6, code: number): boolean {
+  const oro = q.getNonCopiedOption(D6O.ORO)?.getData();
+  if (oro === undefined) return false;
+  for (let i = 0; i + 1 < oro.length; i += 2)
+    if (((oro[i]! << 8) | oro[i + 1]!) === code) return true;
+  return false;
+}
+
+/** The queries whose answers Kea gives vendor sub-options. */
+const VENDOR_MESSAGES: ReadonlySet<number> = new Set([
+  M.DHCPV6_SOLICIT,
+  M.DHCPV6_REQUEST,
+  M.DHCPV6_RENEW,
+  M.DHCPV6_REBIND,
+  M.DHCPV6_INFORMATION_REQUEST,
+]);
+
+/**
+ * Kea 2.2's appendRequestedVendorOptions (v6): the enterprise is the one of the option 17 the
+ * response has, else of the client's option 17 (whose CableLabs ORO then counts), else of its
+ * vendor class (option 16).
+ */
+function appendVendorOptions(
+  q: Pkt6,
+  r: Pkt6,
+  levels: readonly CfgOption[],
+  classes: ReadonlySet<string>,
+): void {
+  let vendorId = vendorOptionOf(r, D6O.VENDOR_OPTS)?.getVendorId() ?? 0;
+  let request;
+  if (vendorId === 0) {
+    request = vendorOptionOf(q, D6O.VENDOR_OPTS);
+    if (request !== undefined) vendorId = request.getVendorId();
+  }
+  if (vendorId === 0) {
+    const vc = q.getNonCopiedOption(D6O.VENDOR_CLASS)?.getData();
+    if (vc !== undefined && vc.length >= 4) vendorId = vc.readUInt32BE(0);
+  }
+  if (vendorId !== 0) addVendorOptions(r, levels, 6, vendorId, request, classes);
 }
 
 /** The pool of an address or prefix granted (valid lifetime above 0), if the option is one. */

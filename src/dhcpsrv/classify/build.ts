@@ -5,7 +5,7 @@
  */
 import { ipv4FromString } from "../../dhcp/ioaddress.ts";
 import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
-import type { At } from "../model/cfg.ts";
+import { type At, buildClassOptionDefs } from "../model/cfg.ts";
 import type { CfgOption } from "../model/cfg-option.ts";
 import type {
   ClientClass4,
@@ -21,12 +21,13 @@ import {
   isBuiltinClass,
   type ClassErrorSink,
 } from "./client-classes.ts";
-import { compileExpression, ExpressionError } from "./expression.ts";
+import { compileExpression, compileStringExpression, ExpressionError } from "./expression.ts";
 
 export interface BuildClassesOptions {
   universe: 4 | 6;
   defs: OptionDefLookup;
-  options: (list: OptionData[], path: string) => CfgOption;
+  /** The options of a level, converted with `defs` (the configuration's when not given). */
+  options: (list: OptionData[], path: string, defs?: OptionDefLookup) => CfgOption;
   at: At;
   /**
    * Something else needs classification (a guard, a reservation's classes): build the classes
@@ -47,34 +48,49 @@ export function buildClientClasses(
   list.forEach((c, i) => {
     const path = `client-classes[${i}]`;
     let test = null;
+    let template = null;
     let dependsOnKnown = false;
-    if (c.test !== undefined && c.test.trim() !== "") {
+    const opts = {
+      universe: o.universe,
+      defs: o.defs,
+      classKnown: (name: string) => isBuiltinClass(name) || byName.has(name),
+    };
+    const known = (members: readonly string[]) =>
+      members.some(
+        (m) => m === "KNOWN" || m === "UNKNOWN" || byName.get(m)?.dependsOnKnown === true,
+      );
+    const key = c.test !== undefined && c.test.trim() !== "" ? "test" : "template-test";
+    const src = key === "test" ? c.test! : (c["template-test"] ?? "");
+    if (src.trim() !== "") {
       try {
-        const compiled = compileExpression(c.test, {
-          universe: o.universe,
-          defs: o.defs,
-          classKnown: (name) => isBuiltinClass(name) || byName.has(name),
-        });
-        test = compiled.evaluate;
-        dependsOnKnown = compiled.members.some(
-          (m) => m === "KNOWN" || m === "UNKNOWN" || byName.get(m)?.dependsOnKnown === true,
-        );
+        if (key === "test") {
+          const compiled = compileExpression(src, opts);
+          test = compiled.evaluate;
+          dependsOnKnown = known(compiled.members);
+        } else {
+          const compiled = compileStringExpression(src, opts);
+          template = compiled.evaluate;
+          dependsOnKnown = known(compiled.members);
+        }
       } catch (e) {
         if (!(e instanceof ExpressionError)) throw e;
         throw o.at(
-          `${path}.test`,
-          `expression [${c.test}] error at character ${e.offset + 1}: ${e.message}`,
+          `${path}.${key}`,
+          `expression [${src}] error at character ${e.offset + 1}: ${e.message}`,
         );
       }
     }
     const c4 = c as ClientClass4;
     const c6 = c as ClientClass6;
+    const classDefs = buildClassOptionDefs(c4["option-def"] ?? [], o.defs, path, o.at);
     const def = new ClientClassDef({
       name: c.name,
       test,
+      template,
       dependsOnKnown,
       onlyIfRequired: (c["only-if-required"] ?? c["only-in-additional-list"]) === true,
-      options: o.options(c["option-data"], path),
+      options: o.options(c["option-data"], path, classDefs.merged),
+      optionDefs: classDefs.own,
       nextServer:
         c4["next-server"] === undefined || c4["next-server"] === ""
           ? 0

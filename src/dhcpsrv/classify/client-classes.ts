@@ -7,15 +7,24 @@
  * When a configuration has no class and no guard, the servers hold no ClientClasses at all
  * (null) and classify nothing: packets then carry only the classes hook libraries give them.
  */
+import type { OptionDefLookup, OptionDefinition } from "../../dhcp/option-definition.ts";
 import type { Pkt } from "../../dhcp/pkt.ts";
 import { CfgOption } from "../model/cfg-option.ts";
 import type { Triplet } from "../model/triplet.ts";
-import type { BoolFn } from "./expression.ts";
+import type { BoolFn, StringFn } from "./expression.ts";
 
 /** Classes every server knows without a definition (Kea's isClientClassBuiltIn). */
 export const BUILTIN_CLASSES: ReadonlySet<string> = new Set(["ALL", "KNOWN", "UNKNOWN", "BOOTP"]);
-export const BUILTIN_PREFIXES: readonly string[] = ["VENDOR_CLASS_", "HA_", "AFTER_", "EXTERNAL_"];
+export const BUILTIN_PREFIXES: readonly string[] = [
+  "VENDOR_CLASS_",
+  "HA_",
+  "AFTER_",
+  "EXTERNAL_",
+  "SPAWN_",
+];
 export const VENDOR_CLASS_PREFIX = "VENDOR_CLASS_";
+/** The classes template classes spawn (later Kea): SPAWN_<template>_<value>. */
+export const SPAWN_CLASS_PREFIX = "SPAWN_";
 
 export function isBuiltinClass(name: string): boolean {
   return BUILTIN_CLASSES.has(name) || BUILTIN_PREFIXES.some((p) => name.startsWith(p));
@@ -60,11 +69,18 @@ export interface ClientClassParams {
   name: string;
   /** The compiled test; null = no test (members only through hooks, reservations or guards). */
   test: BoolFn | null;
+  /**
+   * A template class's `template-test` (later Kea), or null: a non-empty value spawns class
+   * SPAWN_<name>_<value>, and the query joins it and the template class.
+   */
+  template?: StringFn | null;
   /** The test depends on KNOWN/UNKNOWN: evaluated after the reservation lookup. */
   dependsOnKnown: boolean;
   /** Evaluated only when a subnet or pool requires it (`only-if-required`). */
   onlyIfRequired: boolean;
   options?: CfgOption;
+  /** The class's own option definitions (v4 `option-def`), or null. */
+  optionDefs?: OptionDefLookup | null;
   /** v4 boot fields; 0 / "" = not set. */
   nextServer?: number;
   serverHostname?: string;
@@ -76,9 +92,11 @@ export interface ClientClassParams {
 export class ClientClassDef {
   readonly name: string;
   readonly test: BoolFn | null;
+  readonly template: StringFn | null;
   readonly dependsOnKnown: boolean;
   readonly onlyIfRequired: boolean;
   readonly options: CfgOption;
+  readonly optionDefs: OptionDefLookup | null;
   readonly nextServer: number;
   readonly serverHostname: string;
   readonly bootFileName: string;
@@ -88,15 +106,25 @@ export class ClientClassDef {
   constructor(p: ClientClassParams) {
     this.name = p.name;
     this.test = p.test;
+    this.template = p.template ?? null;
     this.dependsOnKnown = p.dependsOnKnown;
     this.onlyIfRequired = p.onlyIfRequired;
     this.options = p.options ?? CfgOption.EMPTY4;
+    this.optionDefs = p.optionDefs ?? null;
     this.nextServer = p.nextServer ?? 0;
     this.serverHostname = p.serverHostname ?? "";
     this.bootFileName = p.bootFileName ?? "";
     this.validLifetime = p.validLifetime;
     this.preferredLifetime = p.preferredLifetime;
   }
+}
+
+/** A value as part of a class name: its UTF-8 text when it is valid UTF-8, else byte by byte. */
+function classNameText(v: Buffer): string {
+  const text = v.toString("utf8");
+  return Buffer.byteLength(text, "utf8") === v.length && !text.includes("\ufffd")
+    ? text
+    : v.toString("latin1");
 }
 
 /** Called when a test throws (it should not: the compiled subset cannot fail on a packet). */
@@ -115,20 +143,24 @@ export class ClientClasses {
   readonly hasBootFields: boolean;
   readonly hasValidLifetime: boolean;
   readonly hasPreferredLifetime: boolean;
+  /** Some class has its own option definitions (v4). */
+  readonly hasOptionDefs: boolean;
   /** Where a test that fails on a packet is reported (the server sets its logger). */
   onError: ClassErrorSink;
 
   constructor(defs: readonly ClientClassDef[], onError: ClassErrorSink = () => {}) {
     this.defs = defs;
     this.byName = new Map(defs.map((d) => [d.name, d]));
-    this.early = defs.filter((d) => d.test !== null && !d.onlyIfRequired && !d.dependsOnKnown);
-    this.late = defs.filter((d) => d.test !== null && !d.onlyIfRequired && d.dependsOnKnown);
+    const tested = (d: ClientClassDef) => d.test !== null || d.template !== null;
+    this.early = defs.filter((d) => tested(d) && !d.onlyIfRequired && !d.dependsOnKnown);
+    this.late = defs.filter((d) => tested(d) && !d.onlyIfRequired && d.dependsOnKnown);
     this.hasOptions = defs.some((d) => d.options.all.length > 0);
     this.hasBootFields = defs.some(
       (d) => d.nextServer !== 0 || d.serverHostname !== "" || d.bootFileName !== "",
     );
     this.hasValidLifetime = defs.some((d) => d.validLifetime !== undefined);
     this.hasPreferredLifetime = defs.some((d) => d.preferredLifetime !== undefined);
+    this.hasOptionDefs = defs.some((d) => d.optionDefs !== null);
     this.onError = onError;
   }
 
@@ -158,7 +190,7 @@ export class ClientClasses {
     for (const r of required) {
       const def = this.byName.get(r.name);
       if (def === undefined || pkt.classes.has(r.name)) continue;
-      if (def.test !== null) this.test(pkt, def);
+      if (def.test !== null || def.template !== null) this.test(pkt, def);
       else if (r.untestedJoins) pkt.addClass(r.name);
     }
   }
@@ -169,10 +201,22 @@ export class ClientClasses {
 
   private test(pkt: Pkt, def: ClientClassDef): void {
     try {
-      if (def.test!(pkt)) pkt.addClass(def.name);
+      if (def.template !== null) this.spawn(pkt, def, def.template(pkt));
+      else if (def.test!(pkt)) pkt.addClass(def.name);
     } catch (err) {
       this.onError(pkt, def.name, err);
     }
+  }
+
+  /**
+   * A template class's value: none (empty) joins nothing; else the query joins the spawned class
+   * SPAWN_<template>_<value> and then the template class, so that a class defined with the
+   * spawned name comes first for options.
+   */
+  private spawn(pkt: Pkt, def: ClientClassDef, value: Buffer): void {
+    if (value.length === 0) return;
+    pkt.addClass(`${SPAWN_CLASS_PREFIX}${def.name}_${classNameText(value)}`);
+    pkt.addClass(def.name);
   }
 
   /** The options of the packet's classes, in the order it joined them (for the option levels). */
@@ -182,6 +226,19 @@ export class ClientClasses {
       const d = this.byName.get(name);
       if (d !== undefined && d.options.all.length > 0) out.push(d.options);
     }
+  }
+
+  /**
+   * The definition of `code` (space "dhcp4") of the first of the packet's classes that defines
+   * it in its own `option-def`, or undefined (Kea's deferredUnpack, first step).
+   */
+  classOptionDef(pkt: Pkt, code: number): OptionDefinition | undefined {
+    if (!this.hasOptionDefs) return undefined;
+    for (const name of pkt.classes) {
+      const d = this.byName.get(name)?.optionDefs?.get("dhcp4", code, 4);
+      if (d !== undefined) return d;
+    }
+    return undefined;
   }
 
   /** The valid lifetime of the first of the packet's classes that sets one (Kea's getValidLft). */

@@ -11,7 +11,9 @@
  * `substring(v, start, length|all)`, `split(v, delimiters, field)`, `concat(a, b)`, `a + b`,
  * `ifelse(cond, a, b)`, `hexstring(v, separator)`, `addrtotext(v)`, `int8totext(v)` ...
  * `uint32totext(v)`, and parentheses. Booleans: `a == b` (byte equality), `member('class')`,
- * `not`, `and`, `or` (and binds tighter than or, not tighter than both) and parentheses.
+ * `not`, `and`, `or` (and binds tighter than or, not tighter than both) and parentheses. Later
+ * Kea's `lcase(v)`, `ucase(v)` and `match('regex', v)`; a class's `template-test` is a string
+ * expression (compileStringExpression).
  *
  * As Kea's parser does, the whole test must be a boolean; `member()` of a class neither built in
  * nor defined earlier is refused; `pkt4`/`relay4` only in DHCPv4, `pkt6`/`relay6` only in DHCPv6.
@@ -27,5 +29,5 @@ export { EvalTypeError, split, substring } from "./expression/builtins.ts";
 export type { BoolFn, StringFn } from "./expression/builtins.ts";
 export { ExpressionError } from "./expression/lexer.ts";
 export type { CompileOptions } from "./expression/parser.ts";
-export { compileExpression } from "./expression/compiler.ts";
+export { compileExpression, compileStringExpression } from "./expression/compiler.ts";
 export type { CompiledExpression } from "./expression/compiler.ts";

@@ -66,10 +66,8 @@ const clientClass4 = clientClass(option4, {
   "next-server": str(),
   "server-hostname": str(),
   "boot-file-name": str(),
-  "option-def": unsupported({
-    allowed: [],
-    hint: "define the option in the global option-def list",
-  }),
+  // Kea: only for option 43 and the private codes 224-254 of the dhcp4 space (semantics.ts).
+  "option-def": list(optionDef("dhcp4", 254), []),
   "offer-lifetime": unsupported(NO_OFFER),
 });
 

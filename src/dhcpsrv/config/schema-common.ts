@@ -164,7 +164,8 @@ export function clientClass(option: Schema, extra: Record<string, Schema>): Sche
       "only-if-required": bool(),
       // Later Kea versions' name for only-if-required.
       "only-in-additional-list": bool(),
-      "template-test": unsupported({ hint: "template classes are not implemented" }),
+      // Later Kea: a string expression; its value spawns the class SPAWN_<name>_<value>.
+      "template-test": str(),
       ...triplet("valid-lifetime"),
       ...extra,
     },
@@ -236,12 +237,10 @@ export function optionData(space: string, maxCode: number): Schema {
     space: str(space),
     "csv-format": bool(true),
     "always-send": bool(false),
-    // Later Kea versions.
-    "never-send": unsupported({ allowed: false }),
-    "client-classes": unsupported({
-      allowed: [],
-      hint: "options are not filtered by class yet: put them in the class's option-data",
-    }),
+    // Later Kea versions (no default: config-get shows them only when given): never sent,
+    // asked for or not; sent only to members of one of the classes.
+    "never-send": bool(),
+    "client-classes": strings,
   });
 }
 

@@ -388,6 +388,12 @@ function checkClientClasses(g: Obj, family: Family, top: KeyPath, r: Reporter): 
       ]);
     }
     seen.set(name, i);
+    if (text(c, "test") !== undefined && text(c, "template-test") !== undefined) {
+      r.fail("a class has either 'test' or 'template-test' (a template class), not both", [
+        ...p,
+        "template-test",
+      ]);
+    }
     const oir = flag(c, "only-if-required");
     const oial = flag(c, "only-in-additional-list");
     if (oir !== undefined && oial !== undefined && oir !== oial) {
@@ -398,8 +404,30 @@ function checkClientClasses(g: Obj, family: Family, top: KeyPath, r: Reporter): 
     }
     checkTriplet(c, "valid-lifetime", p, r, false);
     if (family === 6) checkTriplet(c, "preferred-lifetime", p, r, false);
-    if (family === 4) checkBootFields(c, p, r);
+    if (family === 4) {
+      checkBootFields(c, p, r);
+      checkClassOptionDefs(c, p, r);
+    }
     checkOptionData(c, family, p, r);
+  });
+}
+
+/**
+ * A class's own `option-def` (DHCPv4): checked as the global ones, and as Kea only for the
+ * options whose layout depends on the client, those it unpacks after classification: option 43
+ * and the private codes 224-254 of the "dhcp4" space.
+ */
+function checkClassOptionDefs(c: Obj, p: KeyPath, r: Reporter): void {
+  checkOptionDefs(c, 4, p, r);
+  maps(c, "option-def").forEach((def, i) => {
+    const space = text(def, "space")!;
+    const code = num(def, "code")!;
+    if (space !== "dhcp4" || (code !== 43 && (code < 224 || code > 254))) {
+      r.fail(
+        `not allowed option definition for code '${code}' in space '${space}': a class may define only option 43 and codes 224-254 of space 'dhcp4'`,
+        [...p, "option-def", i, "code"],
+      );
+    }
   });
 }
 

@@ -26,6 +26,10 @@ export interface OptionData extends Annotated {
   space: string;
   "csv-format": boolean;
   "always-send": boolean;
+  /** Later Kea: never sent (at any level it is set). */
+  "never-send"?: boolean;
+  /** Later Kea: sent only to members of one of these classes ([] = everyone). */
+  "client-classes"?: string[];
 }
 
 export interface OptionDef extends Annotated {
@@ -141,6 +145,8 @@ export interface ClientClassBase extends Annotated, LifetimeTriplet {
   name: string;
   /** The expression; absent = members only by hooks, reservations or built-in rules. */
   test?: string;
+  /** Later Kea: a string expression making this a template class (not with `test`). */
+  "template-test"?: string;
   "option-data": OptionData[];
   "only-if-required"?: boolean;
   /** Later Kea's name for only-if-required. */
@@ -148,6 +154,8 @@ export interface ClientClassBase extends Annotated, LifetimeTriplet {
 }
 
 export interface ClientClass4 extends ClientClassBase {
+  /** Definitions for this class's options only (option 43, codes 224-254 of "dhcp4"). */
+  "option-def"?: OptionDef[];
   "next-server"?: string;
   "server-hostname"?: string;
   "boot-file-name"?: string;

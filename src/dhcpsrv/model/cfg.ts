@@ -8,7 +8,7 @@ import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
 import { OptionDefinitions, getStdOptionDefs } from "../../dhcp/std-option-defs.ts";
 import { NestorError, type ConfigError } from "../../util/errors.ts";
 import { guardOf, type RequiredClass } from "../classify/client-classes.ts";
-import type { ClassGuardKeys, Dhcp4Config, OptionData } from "../config/types.ts";
+import type { ClassGuardKeys, Dhcp4Config, OptionData, OptionDef } from "../config/types.ts";
 import type { KeyPath } from "../config/kea-json.ts";
 import { ClientNameParams, type ClientNameKeys } from "../processing/client-name.ts";
 
@@ -115,6 +115,36 @@ export function buildOptionDefs(
     }
   });
   return defs;
+}
+
+/**
+ * A client class's own `option-def` (v4): `own` holds them alone (null without any), `merged`
+ * layers them over the configuration's definitions, the class's definition of a code or name
+ * found first, as Kea's option data parser looks in the class's definitions before the standard
+ * and the global ones.
+ */
+export function buildClassOptionDefs(
+  list: readonly OptionDef[],
+  parent: OptionDefLookup,
+  path: string,
+  at: At,
+  universe: 4 | 6 = 4,
+): { own: OptionDefLookup | null; merged: OptionDefLookup } {
+  if (list.length === 0) return { own: null, merged: parent };
+  const own = new OptionDefinitions();
+  list.forEach((d, i) => {
+    try {
+      own.add(optionDefFromConfig(d, universe));
+    } catch (e) {
+      throw at(`${path}.option-def[${i}]`, e instanceof Error ? e.message : String(e));
+    }
+  });
+  const merged: OptionDefLookup = {
+    get: (space, code, u) => own.get(space, code, u) ?? parent.get(space, code, u),
+    getByName: (space, name, u) =>
+      own.getByName(space, name, u) ?? parent.getByName(space, name, u),
+  };
+  return { own, merged };
 }
 
 /** Turns `option-data` entries into options; a refusal names the entry's key path. */

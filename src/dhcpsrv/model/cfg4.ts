@@ -56,10 +56,10 @@ export function buildDhcp4Model(
       ? source.error(reason, keyPath(`Dhcp4.${path}`))
       : new ConfigError(reason, `Dhcp4.${path}`, file);
   const defs = buildOptionDefs(config, at);
-  const options = (list: OptionData[], path: string): CfgOption =>
+  const options = (list: OptionData[], path: string, own = defs): CfgOption =>
     list.length === 0
       ? CfgOption.EMPTY4
-      : new CfgOption(convertOptions(list, path, defs, at), "dhcp4");
+      : new CfgOption(convertOptions(list, path, own, at), "dhcp4");
   const globalNames = clientNameParams(config, undefined, "", at);
   const hosts = new HostStore4();
   const subnets: Subnet4[] = [];

@@ -151,6 +151,9 @@ function buildSubnet(
       options(p["option-data"], `${path}.pd-pools[${j}]`),
       guardOf(p),
       requiredOf(p),
+      p["excluded-prefix"] === undefined || (p["excluded-prefix-len"] ?? 0) === 0
+        ? null
+        : { prefix: ipv6ToBig(p["excluded-prefix"]), len: p["excluded-prefix-len"]! },
     );
   });
   const valid = s["valid-lifetime"] ?? config["valid-lifetime"];

@@ -105,6 +105,12 @@ export class PdPool6 {
   readonly options: CfgOption;
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
+  /**
+   * `excluded-prefix` / `excluded-prefix-len` (RFC 6603): the prefix each delegated prefix
+   * carries as excluded (option 67) when the client asks; length 0 = none.
+   */
+  readonly excludedPrefix: bigint;
+  readonly excludedLen: number;
   /** Distance between two delegated prefixes. */
   readonly step: bigint;
   readonly last: bigint;
@@ -118,9 +124,12 @@ export class PdPool6 {
     options: CfgOption = CfgOption.EMPTY6,
     guard: ClassGuard = null,
     requiredClasses: readonly RequiredClass[] = NONE,
+    excluded: { prefix: bigint; len: number } | null = null,
   ) {
     this.guard = guard;
     this.requiredClasses = requiredClasses;
+    this.excludedPrefix = excluded?.prefix ?? 0n;
+    this.excludedLen = excluded?.len ?? 0;
     this.prefix = prefix & prefixMask(prefixLen);
     this.prefixLen = prefixLen;
     this.delegatedLen = delegatedLen;
@@ -207,6 +216,8 @@ export class Subnet6 {
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
+  /** Some pd-pool has an excluded prefix (option 67). */
+  readonly hasPdExclude: boolean;
 
   constructor(p: Subnet6Params) {
     this.id = p.id;
@@ -215,6 +226,7 @@ export class Subnet6 {
     this.prefix = p.prefix & this.mask;
     this.pools = p.pools;
     this.pdPools = p.pdPools;
+    this.hasPdExclude = p.pdPools.some((pool) => pool.excludedLen > 0);
     this.options = p.options ?? CfgOption.EMPTY6;
     this.interface = p.interface ?? "";
     this.interfaceId = p.interfaceId ?? null;

@@ -6,8 +6,9 @@
  * Wraps each query of the file (see Query6) in a RELAY-FORW with link-address <relay address>,
  * sends it from [<relay address>]:547 to [<server address>]:547, waits up to a second for the
  * RELAY-REPL and prints one JSON list: for each query the inner reply's type, IAs (addresses or
- * prefixes with their lifetimes, status code) and other options (code -> hex; the server
- * identifier and the client identifier left out), or null when there was no answer. A query with
+ * prefixes with their lifetimes and PD exclude option, status code) and other options (code ->
+ * hex; a second option of a code as "code#2"; the server identifier and the client identifier
+ * left out), or null when there was no answer. A query with
  * `serverId: true` carries the server identifier of the last answer.
  */
 import { createSocket } from "node:dgram";
@@ -82,12 +83,19 @@ function answer(p: Pkt6): Answer6 {
           leases.push(`${s.getAddress()} ${s.getPreferred()} ${s.getValid()}`);
         }
         if (s instanceof Option6IAPrefix) {
-          leases.push(`${s.getAddress()}/${s.getLength()} ${s.getPreferred()} ${s.getValid()}`);
+          // A PD exclude option (67) in the prefix shows as " 67=<hex>".
+          const exclude = s.getOption(D6O.PD_EXCLUDE);
+          const ex = exclude === undefined ? "" : ` 67=${exclude.getData().toString("hex")}`;
+          leases.push(
+            `${s.getAddress()}/${s.getLength()} ${s.getPreferred()} ${s.getValid()}${ex}`,
+          );
         }
       }
       ias.push({ code, iaid: o.getIAID(), leases, status: statusOf(o) });
     } else if (code !== D6O.SERVERID && code !== D6O.CLIENTID && code !== D6O.STATUS_CODE) {
-      options[String(code)] = o.pack().subarray(4).toString("hex");
+      let key = String(code);
+      for (let n = 2; key in options; n++) key = `${code}#${n}`;
+      options[key] = o.pack().subarray(4).toString("hex");
     }
   }
   return { type: p.getType(), ias, status: statusOf(p), options };

@@ -6,7 +6,8 @@ import { HWAddr } from "../../../src/dhcp/hwaddr.ts";
 import { Option } from "../../../src/dhcp/option.ts";
 import { OptionCustom } from "../../../src/dhcp/option-custom.ts";
 import { OptionVendor } from "../../../src/dhcp/option-vendor.ts";
-import { optionFromConfig } from "../../../src/dhcp/option-data.ts";
+import { optionDefFromConfig, optionFromConfig } from "../../../src/dhcp/option-data.ts";
+import { OptionDefinitions, getStdOptionDefs } from "../../../src/dhcp/std-option-defs.ts";
 import { DHCPMessageType } from "../../../src/dhcp/constants.ts";
 import { bootpHeader, dhcp4 } from "./helpers.ts";
 
@@ -408,4 +409,21 @@ test("client classes are kept per packet", () => {
   assert.equal(p.inClass("KNOWN"), true);
   assert.equal(p.inClass("other"), false);
   assert.deepEqual(p.getClasses(), ["KNOWN", "BOOTP"]);
+});
+
+test("options 43 and 224-254 are kept as bytes by the parser, whatever the definitions (Kea defers them)", () => {
+  const defs = new OptionDefinitions(getStdOptionDefs());
+  defs.add(optionDefFromConfig({ name: "box", code: 230, type: "empty", encapsulate: "box" }, 4));
+  defs.add(optionDefFromConfig({ name: "level", code: 223, type: "uint8" }, 4));
+  const p = Pkt4.create(DHCPMessageType.DHCPDISCOVER, 1, defs);
+  // 230 with a sub-option running past its end: malformed for its definition, yet no error here.
+  p.addOption(new Option(4, 230, Buffer.from("0109", "hex")));
+  p.addOption(new Option(4, 43, Buffer.from("0101ff", "hex")));
+  p.addOption(new Option(4, 223, Buffer.from([7])));
+  const parsed = Pkt4.parse(p.pack(), defs);
+  const box = parsed.getOption(230)!;
+  assert.equal(box instanceof OptionCustom, false);
+  assert.equal(box.getData().toString("hex"), "0109");
+  assert.equal(parsed.getOption(43)!.getOptions().length, 0);
+  assert.ok(parsed.getOption(223) instanceof OptionCustom, "223 is not deferred");
 });

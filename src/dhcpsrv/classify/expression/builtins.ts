@@ -55,6 +55,23 @@ export function split(v: Buffer, delims: Buffer, field: number): Buffer {
   return EMPTY;
 }
 
+/**
+ * Later Kea's lcase / ucase: the ASCII letters of `v` to lower (or upper) case, other bytes as
+ * they are (Kea changes case in the "C" locale). `v` itself when nothing changes.
+ */
+export function asciiCase(v: Buffer, upper: boolean): Buffer {
+  const from = upper ? 0x61 : 0x41;
+  let out: Buffer | null = null;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c >= from && c <= from + 25) {
+      out ??= Buffer.from(v);
+      out[i] = c ^ 0x20;
+    }
+  }
+  return out ?? v;
+}
+
 export function hexstring(v: Buffer, sep: Buffer): Buffer {
   if (v.length === 0) return EMPTY;
   const sepText = sep.toString("latin1");

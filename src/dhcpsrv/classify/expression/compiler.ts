@@ -2,7 +2,15 @@
  * The tree to closures, once per configuration: evaluating a packet only calls them, nothing is
  * looked up or allocated beyond the values themselves.
  */
-import { converted, hexstring, split, substring, type BoolFn, type StringFn } from "./builtins.ts";
+import {
+  asciiCase,
+  converted,
+  hexstring,
+  split,
+  substring,
+  type BoolFn,
+  type StringFn,
+} from "./builtins.ts";
 import {
   optionExists,
   optionValue,
@@ -20,6 +28,7 @@ import {
 import { ExpressionError } from "./lexer.ts";
 import {
   parseExpression,
+  parseStringExpression,
   type BoolNode,
   type CompileOptions,
   type OptionRef,
@@ -40,6 +49,17 @@ export function compileExpression(src: string, options: CompileOptions): Compile
   if (src.trim() === "") throw new ExpressionError("the expression is empty", 0);
   const members: string[] = [];
   const evaluate = compileBool(parseExpression(src, options), members);
+  return { evaluate, members };
+}
+
+/** A string expression (a class's `template-test`, later Kea), compiled as the tests are. */
+export function compileStringExpression(
+  src: string,
+  options: CompileOptions,
+): { readonly evaluate: StringFn; readonly members: readonly string[] } {
+  if (src.trim() === "") throw new ExpressionError("the expression is empty", 0);
+  const members: string[] = [];
+  const evaluate = compileString(parseStringExpression(src, options), members);
   return { evaluate, members };
 }
 
@@ -72,6 +92,11 @@ export function compileBool(node: BoolNode, members: string[]): BoolFn {
     }
     case "exists":
       return optionExists(optionGetter(node.ref));
+    case "match": {
+      const v = compileString(node.value, members);
+      const re = node.regex;
+      return (p) => re.test(v(p).toString("latin1"));
+    }
   }
 }
 
@@ -103,7 +128,7 @@ export function compileString(node: StringNode, members: string[]): StringFn {
 
 type FunctionNode = Extract<
   StringNode,
-  { kind: "substring" | "split" | "hexstring" | "ifelse" | "convert" }
+  { kind: "substring" | "split" | "hexstring" | "ifelse" | "convert" | "case" }
 >;
 
 function compileFunction(node: FunctionNode, members: string[]): StringFn {
@@ -132,6 +157,11 @@ function compileFunction(node: FunctionNode, members: string[]): StringFn {
     }
     case "convert":
       return converted(node.name, compileString(node.value, members));
+    case "case": {
+      const v = compileString(node.value, members);
+      const upper = node.upper;
+      return (p) => asciiCase(v(p), upper);
+    }
   }
 }
 

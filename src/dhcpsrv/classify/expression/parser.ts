@@ -36,7 +36,9 @@ export type BoolNode =
   | { kind: "not"; operand: BoolNode }
   | { kind: "equal"; left: StringNode; right: StringNode }
   | { kind: "member"; name: string }
-  | { kind: "exists"; ref: OptionRef };
+  | { kind: "exists"; ref: OptionRef }
+  /** Later Kea's `match('regex', value)`: the whole value matches the regular expression. */
+  | { kind: "match"; regex: RegExp; value: StringNode };
 
 export type StringNode =
   | { kind: "literal"; value: Buffer }
@@ -52,12 +54,11 @@ export type StringNode =
   | { kind: "split"; value: StringNode; delims: StringNode; field: number }
   | { kind: "hexstring"; value: StringNode; separator: StringNode }
   | { kind: "ifelse"; cond: BoolNode; then: StringNode; else: StringNode }
-  | { kind: "convert"; name: ConverterName; value: StringNode };
+  | { kind: "convert"; name: ConverterName; value: StringNode }
+  /** Later Kea's `lcase(v)` / `ucase(v)`: ASCII letters to lower or upper case. */
+  | { kind: "case"; upper: boolean; value: StringNode };
 
 type OptionNode = Extract<StringNode, { kind: "option" }>;
-
-/** Names Kea's grammar knows that Nestor does not evaluate: refused as unsupported. */
-const UNSUPPORTED_WORDS = new Set(["lcase", "ucase", "match"]);
 
 const PKT_TABLES: Record<PktHead, readonly string[]> = {
   pkt: PKT_FIELDS,
@@ -68,6 +69,11 @@ const PKT_TABLES: Record<PktHead, readonly string[]> = {
 /** The tree of a whole test, which must be a boolean. */
 export function parseExpression(src: string, options: CompileOptions): BoolNode {
   return new Parser(src, options).parse();
+}
+
+/** The tree of a whole string expression (a class's `template-test`, later Kea). */
+export function parseStringExpression(src: string, options: CompileOptions): StringNode {
+  return new Parser(src, options).parseString();
 }
 
 /** Token access and the syntax error messages; the grammar is in Parser. */
@@ -129,6 +135,13 @@ class Parser extends TokenCursor {
     this.o = o;
   }
 
+  parseString(): StringNode {
+    const node = this.stringExpr();
+    const t = this.peek();
+    if (t.kind !== T.END) this.unexpected(t, '"+" or end of expression');
+    return node;
+  }
+
   parse(): BoolNode {
     const node = this.orExpr();
     const t = this.peek();
@@ -169,6 +182,7 @@ class Parser extends TokenCursor {
     const t = this.peek();
     if (t.kind === T.LPAREN) return this.parenthesized();
     if (this.isWord("member")) return this.member();
+    if (this.isWord("match") && this.peek(1).kind === T.LPAREN) return this.match();
     // option[...].exists, relay4[...].exists, relay6[...].option[...].exists, vendor...exists
     const exists = this.tryExists();
     if (exists !== null) return exists;
@@ -205,6 +219,28 @@ class Parser extends TokenCursor {
       throw new ExpressionError(`Not defined client class '${name}'`, nameTok.at);
     }
     return { kind: "member", name };
+  }
+
+  /**
+   * `match('regex', value)` (later Kea): the regular expression is a constant, compiled now (an
+   * invalid one is a syntax error, as in Kea); it must match the whole value (Kea's regex_match,
+   * ECMAScript syntax), read byte by byte.
+   */
+  private match(): BoolNode {
+    return this.call(() => {
+      const re = this.expect(T.STRING, "a constant string");
+      this.expect(T.COMMA);
+      const value = this.stringExpr();
+      const source = Buffer.from(re.text, "utf8").toString("latin1");
+      let regex: RegExp;
+      try {
+        regex = new RegExp(`^(?:${source})$`);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new ExpressionError(`invalid regular expression '${re.text}': ${why}`, re.at);
+      }
+      return { kind: "match", regex, value };
+    });
   }
 
   /** An option or vendor reference ending in `.exists`; null (nothing consumed) otherwise. */
@@ -443,6 +479,13 @@ class Parser extends TokenCursor {
         return this.call(() => this.ifelseArgs());
       case "split":
         return this.call(() => this.splitArgs());
+      case "lcase":
+      case "ucase":
+        return this.call(() => ({
+          kind: "case",
+          upper: t.text === "ucase",
+          value: this.stringExpr(),
+        }));
       case "hexstring":
         return this.call(() => {
           const value = this.stringExpr();
@@ -460,10 +503,9 @@ class Parser extends TokenCursor {
     if (isConverter(name)) {
       return this.call(() => ({ kind: "convert", name, value: this.stringExpr() }));
     }
-    if (UNSUPPORTED_WORDS.has(name)) {
-      throw new ExpressionError(`"${name}" is not supported by Nestor yet`, t.at);
+    if (name === "member" || name === "not" || name === "match") {
+      return this.unexpected(t, "a string expression");
     }
-    if (name === "member" || name === "not") return this.unexpected(t, "a string expression");
     throw new ExpressionError(`unknown name "${name}"`, t.at);
   }
 

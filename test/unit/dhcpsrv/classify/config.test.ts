@@ -97,6 +97,21 @@ describe("accepted", () => {
     assert.deepEqual(m.preferredLifetime, { default: 100, min: 100, max: 100 });
     assert.equal(m.onlyIfRequired, true);
   });
+  test("a class's option-def shapes that class's options only", () => {
+    const model = load4(
+      text4(
+        `[ { "name": "apc", "option-def": [ { "name": "vendor-encapsulated-options", "code": 43, "type": "string" } ],
+             "option-data": [ { "name": "vendor-encapsulated-options", "data": "APC" } ] },
+           { "name": "other", "option-data": [ { "name": "vendor-encapsulated-options", "data": "01:01:ff", "csv-format": false } ] } ]`,
+      ),
+    );
+    const apc = model.classes!.byName.get("apc")!.options.get(43)!;
+    assert.equal(apc.def?.type, "string");
+    assert.equal(apc.option.pack().toString("hex"), "2b03" + Buffer.from("APC").toString("hex"));
+    // Elsewhere option 43 keeps Kea's last-resort definition (empty, encapsulating a space).
+    const other = model.classes!.byName.get("other")!.options.get(43)!;
+    assert.equal(other.def?.encapsulate, "vendor-encapsulated-options-space");
+  });
 });
 
 describe("refused", () => {
@@ -109,7 +124,14 @@ describe("refused", () => {
     assert.match(empty.message, /not empty parameter 'name' is required/);
   });
 
-  test("a class-level option-def, with what to do instead", () => {
+  test("a class-level option-def: option 43 and codes 224-254 of dhcp4 only, as Kea", () => {
+    assert.doesNotThrow(() =>
+      load4(
+        text4(
+          `[ { "name": "a", "option-def": [ { "name": "vendor-encapsulated-options", "code": 43, "type": "binary" }, { "name": "x", "code": 224, "type": "uint8" } ] } ]`,
+        ),
+      ),
+    );
     const e = refusal(() =>
       load4(
         text4(
@@ -117,8 +139,24 @@ describe("refused", () => {
         ),
       ),
     );
-    assert.equal(e.path, "Dhcp4.client-classes[0].option-def");
-    assert.match(e.message, /^kea\.conf:2:38: .*not supported by Nestor yet.*global option-def/);
+    assert.equal(e.path, "Dhcp4.client-classes[0].option-def[0].code");
+    assert.match(e.message, /not allowed option definition for code '222' in space 'dhcp4'/);
+    const space = refusal(() =>
+      load4(
+        text4(
+          `[ { "name": "a", "option-def": [ { "name": "x", "code": 1, "space": "acme", "type": "uint8" } ] } ]`,
+        ),
+      ),
+    );
+    assert.match(space.message, /not allowed option definition for code '1' in space 'acme'/);
+    const dup = refusal(() =>
+      load4(
+        text4(
+          `[ { "name": "a", "option-def": [ { "name": "x", "code": 224, "type": "uint8" }, { "name": "y", "code": 224, "type": "uint8" } ] } ]`,
+        ),
+      ),
+    );
+    assert.match(dup.message, /already defined/);
   });
 
   test("v4 boot fields in a Dhcp6 class are unknown keys", () => {

@@ -26,6 +26,8 @@ function shape(n: BoolNode): string {
       return "exists";
     case "equal":
       return `==`;
+    case "match":
+      return "match";
   }
 }
 

@@ -41,6 +41,28 @@ function refusal(src: string, universe: 4 | 6 = 4, known?: (n: string) => boolea
   assert.fail(`"${src}" was accepted`);
 }
 
+describe("later Kea's lcase, ucase and match (Kea's ARM examples)", () => {
+  const cases: [string, boolean][] = [
+    ["lcase('LoWeR') == 'lower'", true],
+    ["ucase('uPpEr') == 'UPPER'", true],
+    ["lcase(option[60].text) == 'aastra 6757i'", true],
+    ["ucase(substring(option[60].hex, 0, 6)) == 'AASTRA'", true],
+    ["lcase(0xC4D6) == 0xC4D6", true],
+    ["lcase(option[61].hex) == ''", true],
+    ["match('foo.*', lcase('FooBar'))", true],
+    ["match('.*foo.*', 'is it foo or bar')", true],
+    ["match('^.*foo.*$', 'is it foo or bar')", true],
+    ["match('foo', 'foobar')", false],
+    ["match('Aastra [0-9]+i', option[60].text)", true],
+    ["match('aastra.*', option[60].text)", false],
+    ["not match('x', '') and match('', '')", true],
+    ["match('(?:ab|cd)\\d', 'cd7')", true],
+  ];
+  for (const [src, want] of cases) {
+    test(`${src} is ${want}`, () => assert.equal(eval4(src), want));
+  }
+});
+
 describe("Kea's documented examples, DHCPv4", () => {
   const cases: [string, boolean][] = [
     ["substring(option[60].hex,0,6) == 'Aastra'", true],
@@ -182,10 +204,12 @@ describe("refusals, with where and why", () => {
     assert.match(refusal("relay6[0].option[remote-id].exists", 6).message, /expecting an integer/);
   });
 
-  test("names of Kea's later functions are refused", () => {
-    const e = refusal("option[60].exists and lcase('A') == 'a'");
-    assert.equal(e.message, '"lcase" is not supported by Nestor yet');
-    assert.equal(e.offset, 22);
+  test("an invalid regular expression in match() is a syntax error where it is written", () => {
+    const e = refusal("option[60].exists and match('(ab', option[60].text)");
+    assert.match(e.message, /^invalid regular expression '\(ab'/);
+    assert.equal(e.offset, 28);
+    assert.match(refusal("match(option[60].text, 'a')").message, /expecting a constant string/);
+    assert.match(refusal("lcase('A')").message, /expecting "==" or "\+"/);
   });
 
   test("syntax errors", () => {

@@ -19,6 +19,8 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "hooks",
     "leases-expiration",
     "multiple-options",
+    // A class's own option-def for option 43.
+    "classify",
   ],
   6: [
     "simple",
@@ -41,7 +43,6 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
     "Dhcp4.shared-networks",
     /^"shared-networks" is not supported by Nestor yet/,
   ],
-  [4, "classify", "Dhcp4.client-classes[3].option-def", /^"option-def" is not supported/],
   [
     4,
     "with-ddns",

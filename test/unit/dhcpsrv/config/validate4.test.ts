@@ -268,7 +268,7 @@ describe("keys of later Kea versions", () => {
     assert.match(reason('{ "offer-lifetime": 60 }'), /leases are not stored on DISCOVER/);
   });
 
-  test("the later client-classes lists are accepted; never-send only when neutral", () => {
+  test("the later client-classes lists are accepted, and option data's never-send and classes", () => {
     assert.doesNotThrow(() =>
       load(
         subnet(
@@ -278,12 +278,14 @@ describe("keys of later Kea versions", () => {
     );
     const { config } = load(subnet(', "client-classes": [ "lab" ]'));
     assert.deepEqual(config.subnet4[0]!["client-classes"], ["lab"]);
-    assert.match(
-      reason(
-        '{ "option-data": [ { "name": "routers", "data": "192.0.2.1", "never-send": true } ] }',
-      ),
-      /"never-send" is not supported by Nestor yet \(only false is accepted\)/,
-    );
+    const opts = load(
+      '{ "option-data": [ { "name": "routers", "data": "192.0.2.1", "never-send": true, "client-classes": [ "lab" ] } ] }',
+    ).config["option-data"];
+    assert.equal(opts[0]!["never-send"], true);
+    assert.deepEqual(opts[0]!["client-classes"], ["lab"]);
+    const bad = refusal('{ "option-data": [ { "name": "routers", "never-send": "yes" } ] }');
+    assert.equal(bad.path, "Dhcp4.option-data[0].never-send");
+    assert.match(bad.reason, /expected a boolean/);
   });
 
   test("later DDNS keys are accepted and ignored", () => {
