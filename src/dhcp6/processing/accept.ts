@@ -54,10 +54,20 @@ export function accept(ex: Exchange6): void {
   ex.srv.stats.countReceived(type);
   const reason = refusal(ex, q, type);
   if (reason !== null) return ex.srv.core.drop(ex, reason);
-  if (q.relayInfo.length === 0 && isUnicast(q.localAddr) && !ex.srv.model.unicast.has(q.iface)) {
+  if (q.relayInfo.length === 0 && isUnicast(q.localAddr)) {
+    // Kea's testUnicast: dropped whether or not the interface has a unicast address.
     if (MULTICAST_ONLY_DROP.has(type))
       return ex.srv.core.drop(ex, `${q.getName()} received by unicast`);
-    if (MULTICAST_ONLY_REPLY.has(type)) ex.useMulticast = true;
+    // The others are served at the interface's link-local address and at the unicast address
+    // configured for it ("eth0/2001:db8::1"), as Kea; sent to another global address (which Kea
+    // does not listen on), they are answered with UseMulticast (RFC 8415 18.4).
+    if (
+      MULTICAST_ONLY_REPLY.has(type) &&
+      !isLinkLocal(q.localAddr) &&
+      ex.srv.model.unicast.get(q.iface) !== q.localAddr
+    ) {
+      ex.useMulticast = true;
+    }
   }
   // The client's hardware address: from its DUID (LLT, LL), else from a relay (RFC 6939).
   ex.hwaddr = hwaddrFromDuid(ex.duid);
@@ -128,6 +138,12 @@ function vendorClass6(q: Pkt): string | null {
 /** A destination that is neither multicast nor unknown. */
 function isUnicast(addr: string): boolean {
   return addr !== "" && addr !== "::" && !addr.toLowerCase().startsWith("ff");
+}
+
+/** An address of fe80::/10. */
+function isLinkLocal(addr: string): boolean {
+  const a = addr.toLowerCase();
+  return a.startsWith("fe8") || a.startsWith("fe9") || a.startsWith("fea") || a.startsWith("feb");
 }
 
 /** The link-layer address of a DUID-LLT or DUID-LL, else null. */

@@ -17,8 +17,6 @@ import {
   addZeroed,
   leaseText,
   noLease,
-  offLinkHints,
-  onLink,
   zeroNotGranted,
   zeroUnheld,
 } from "./ia-options.ts";
@@ -79,10 +77,16 @@ function assign(ex: Exchange6, w: IaWork): void | Promise<void> {
   if (pick === null) {
     if (ctx !== null) ex.srv.stats.allocationFailed(ctx.subnet.id);
     ex.srv.core.leaseLog.debug(50, "DHCP6_LEASE_ALLOC_FAIL", ex, w.type, w.iaid);
-    return noLease(w);
+    return noLease(w, extending(ex));
   }
   ex.pick = pick;
   return callHook(ex, ex.srv.points.lease6_select);
+}
+
+/** RENEW or REBIND (the IA is extended, a new lease only when it has none). */
+function extending(ex: Exchange6): boolean {
+  const t = ex.query.getType();
+  return t === M.DHCPV6_RENEW || t === M.DHCPV6_REBIND;
 }
 
 export function setupSelect(h: CalloutHandle, ex: Exchange6): void {
@@ -97,7 +101,7 @@ export function afterSelect(ex: Exchange6, status: number): void {
   const w = ex.ia!;
   const pick = ex.pick!;
   ex.pick = null;
-  if (status === NextStep.SKIP) return noLease(w);
+  if (status === NextStep.SKIP) return noLease(w, extending(ex));
   const lease = argumentAfter(ex, points.lease6_select, "lease6", pick.lease);
   pick.lease = lease;
   if (!ex.fake) {
@@ -125,9 +129,16 @@ export function afterSelect(ex: Exchange6, status: number): void {
 function extendIA(ex: Exchange6, w: IaWork): void | Promise<void> {
   const { engine, leases, stats } = ex.srv;
   const ctx = w.ctx;
-  const own = ctx === null ? [] : engine.iaLeases(ctx);
-  if (own.length === 0) return noBinding(ex, w);
-  if (mayKeepAll(ex, ctx!, own)) {
+  if (ctx === null) return noBinding(w);
+  const own = engine.iaLeases(ctx);
+  // As Kea 2.2's renewLeases6: a client without a lease in the IA gets a new one (its hints,
+  // when free and in a pool, first); what it named and does not get has lifetimes 0.
+  if (own.length === 0) {
+    const done = assign(ex, w);
+    if (done === undefined) return zeroNotGranted(w, own);
+    return done.then(() => zeroNotGranted(w, own));
+  }
+  if (mayKeepAll(ex, ctx, own)) {
     // As Kea's extendIA_NA / extendIA_PD: the leases extended first, then the hints that are
     // not the client's, with lifetimes 0.
     const extended = each(ex, own, extendOne);
@@ -137,7 +148,7 @@ function extendIA(ex: Exchange6, w: IaWork): void | Promise<void> {
   const kept: Lease6[] = [];
   const removed: Lease6[] = [];
   for (const l of own) {
-    if (engine.mayKeep(ctx!, l)) {
+    if (engine.mayKeep(ctx, l)) {
       kept.push(l);
       continue;
     }
@@ -158,20 +169,13 @@ function mayKeepAll(ex: Exchange6, ctx: ClientContext6, own: readonly Lease6[]):
   return true;
 }
 
-/**
- * An IA of a RENEW or REBIND for which the client has no lease. RFC 8415 18.3.5: on REBIND,
- * addresses that are not appropriate for the link get lifetimes 0; otherwise (and on RENEW,
- * 18.3.4) the IA says NoBinding.
- */
-function noBinding(ex: Exchange6, w: IaWork): void {
-  if (ex.query.getType() === M.DHCPV6_REBIND && offLinkHints(w, ex.subnet) > 0) {
-    for (const h of w.hints) {
-      if (!onLink(ex.subnet, h.address)) addZeroed(w, h.address, h.prefixLen);
-    }
-    return;
-  }
+/** An IA of a RENEW or REBIND from a link without a subnet (Kea's extendIA_NA / extendIA_PD). */
+function noBinding(w: IaWork): void {
   w.rsp.addOption(
-    Option6StatusCode.create(StatusCode.NoBinding, "Sorry, no known leases for this duid/iaid."),
+    Option6StatusCode.create(
+      StatusCode.NoBinding,
+      "Sorry, no known leases for this duid/iaid/subnet.",
+    ),
   );
 }
 

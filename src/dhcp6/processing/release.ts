@@ -87,31 +87,31 @@ export function afterDecline(ex: Exchange6, status: number): void {
   setIaStatus(w, StatusCode.Success, "Lease declined. Hopefully the next one will be better.");
 }
 
-/** CONFIRM (RFC 8415 18.3.3): Success when every address is on the link, else NotOnLink. */
+/**
+ * CONFIRM (RFC 8415 18.3.3): Success when every address is on the link, else NotOnLink naming
+ * the first that is not (Kea's processConfirm and its texts).
+ */
 export function confirm(ex: Exchange6): void {
   const q = ex.query;
   if (q.getType() !== M.DHCPV6_CONFIRM || ex.useMulticast) return;
-  const addrs: bigint[] = [];
+  const addrs: string[] = [];
   for (const ia of q.getNonCopiedOptions(D6O.IA_NA)) {
     for (const a of ia.getOptions(D6O.IAADDR)) {
-      if (a instanceof Option6IAAddr) addrs.push(ipv6ToBig(a.getAddress()));
+      if (a instanceof Option6IAAddr) addrs.push(a.getAddress());
     }
   }
   if (addrs.length === 0) return ex.srv.core.drop(ex, "CONFIRM without addresses");
   const s = ex.subnet;
   if (s === null) return ex.srv.core.drop(ex, "CONFIRM from a link without a subnet");
-  let onLink = true;
   for (const a of addrs) {
-    if (!s.inRange(a)) {
-      onLink = false;
-      break;
+    if (!s.inRange(ipv6ToBig(a))) {
+      ex.response!.addOption(
+        Option6StatusCode.create(StatusCode.NotOnLink, `Address ${a} is not on link.`),
+      );
+      return;
     }
   }
-  ex.response!.addOption(
-    onLink
-      ? Option6StatusCode.create(StatusCode.Success, "All addresses are on-link.")
-      : Option6StatusCode.create(StatusCode.NotOnLink, "Some of the addresses are not on link."),
-  );
+  ex.response!.addOption(Option6StatusCode.create(StatusCode.Success, "All addresses are on-link"));
 }
 
 /** The hook points of RELEASE and DECLINE: their arguments and what their status does. */

@@ -1,0 +1,378 @@
+/**
+ * DHCPv6 message processing, nestor-dhcp6 against Kea 2.2 (Debian's kea-dhcp6): one
+ * configuration given unchanged to both servers, the same queries sent to each (by multicast, by
+ * unicast to the server's global or link-local address, or through a relay agent), the answers
+ * compared field by field (message type, IAs with their addresses or prefixes, lifetimes and
+ * status codes, the top-level status code, every other option; the server identifier aside).
+ *
+ *   client ns [veth 2001:db8:1::100/64] ---- [veth 2001:db8:1::2/64] server ns: kea-dhcp6, then
+ *   (also the relay agent)                                              nestor-dhcp6
+ *
+ * Needs root, iproute2 and kea-dhcp6 (Debian: kea-dhcp6-server).
+ */
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { keaPrerequisite, keaThenNestor, type Who } from "./lib/kea.ts";
+import { requirePrerequisites, run, TestBed } from "./lib/netns.ts";
+import type { DirectAnswer6, DirectQuery6 } from "./lib/proc6-queries.ts";
+
+const SERVER = "2001:db8:1::2";
+const CLIENT = "2001:db8:1::100";
+const SERVER_MAC = "02:00:00:00:01:02";
+const CLIENT_MAC = "02:00:00:00:01:64";
+/** The server's link-local address (EUI-64 of SERVER_MAC). */
+const SERVER_LL = "fe80::ff:fe00:102";
+const CLIENT_LL = "fe80::ff:fe00:164";
+
+const SOLICIT = 1;
+const REQUEST = 3;
+const CONFIRM = 4;
+const RENEW = 5;
+const REBIND = 6;
+const RELEASE = 8;
+const DECLINE = 9;
+const INFORMATION_REQUEST = 11;
+
+const DUID_A = "00020000098d0000000a";
+const DUID_B = "00020000098d0000000b";
+const DUID_C = "00020000098d0000000c";
+
+/** Option 6 (ORO). */
+function oro(...codes: number[]): [number, string] {
+  return [6, codes.map((c) => c.toString(16).padStart(4, "0")).join("")];
+}
+
+interface Link {
+  bed: TestBed;
+  serverNs: string;
+  clientNs: string;
+  serverIf: string;
+  clientIf: string;
+}
+
+/** The server's and the client's namespaces joined by a veth pair, addresses usable at once. */
+function directLink(bed: TestBed): Link {
+  const serverNs = bed.namespace("srv");
+  const clientNs = bed.namespace("cli");
+  bed.noDad(serverNs);
+  bed.noDad(clientNs);
+  const { a: serverIf, b: clientIf } = bed.link(
+    { ns: serverNs, role: "s", mac: SERVER_MAC },
+    { ns: clientNs, role: "c", mac: CLIENT_MAC },
+  );
+  bed.exec(serverNs, "ip", ["addr", "add", `${SERVER}/64`, "dev", serverIf, "nodad"]);
+  bed.exec(clientNs, "ip", ["addr", "add", `${CLIENT}/64`, "dev", clientIf, "nodad"]);
+  // Neighbours known in advance: no neighbour discovery delays an answer past the client's wait.
+  for (const [ns, dev, addrs, mac] of [
+    [serverNs, serverIf, [CLIENT, CLIENT_LL], CLIENT_MAC],
+    [clientNs, clientIf, [SERVER, SERVER_LL], SERVER_MAC],
+  ] as const) {
+    for (const a of addrs) {
+      bed.exec(ns, "ip", [
+        "-6",
+        "neigh",
+        "replace",
+        a,
+        "lladdr",
+        mac,
+        "dev",
+        dev,
+        "nud",
+        "permanent",
+      ]);
+    }
+  }
+  const ll = run("ip", ["-n", serverNs, "-6", "-o", "addr", "show", "dev", serverIf]);
+  assert.match(ll, new RegExp(SERVER_LL), "the server's link-local address");
+  return { bed, serverNs, clientNs, serverIf, clientIf };
+}
+
+const SENDER = fileURLToPath(new URL("./lib/proc6-queries.ts", import.meta.url));
+
+/**
+ * Kea, then Nestor, on the configuration `config(leaseFile)` makes, each sent `queries` from the
+ * client's namespace: the answers of each, and each one's lease file.
+ */
+async function toBoth(
+  link: Link,
+  config: (leaseFile: string) => object,
+  queries: DirectQuery6[],
+): Promise<{ answers: Record<Who, (DirectAnswer6 | null)[]>; leases: Record<Who, string> }> {
+  const { bed } = link;
+  const file = join(bed.dir, `queries-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(queries));
+  const leaseFiles = {} as Record<Who, string>;
+  const answers = await keaThenNestor(
+    bed,
+    link.serverNs,
+    6,
+    (who) => {
+      const leaseFile = join(bed.dir, `${who}-${Date.now()}-leases6.csv`);
+      leaseFiles[who] = leaseFile;
+      const c = join(bed.dir, `${who}.json`);
+      writeFileSync(c, JSON.stringify(config(leaseFile)));
+      return c;
+    },
+    async () => {
+      const out = JSON.parse(
+        bed.exec(link.clientNs, process.execPath, [SENDER, file], 60_000),
+      ) as (DirectAnswer6 | null)[];
+      await new Promise((r) => setTimeout(r, 300));
+      return out;
+    },
+  );
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return { answers, leases: { kea: read(leaseFiles.kea), nestor: read(leaseFiles.nestor) } };
+}
+
+/** With PROC6_SHOW set, each server's answers on stdout. */
+function show(answers: Record<Who, (DirectAnswer6 | null)[]>): void {
+  if (process.env.PROC6_SHOW === undefined) return;
+  for (const who of ["kea", "nestor"] as const) {
+    answers[who].forEach((a, i) => console.log(who, i, JSON.stringify(a)));
+  }
+}
+
+/** Each answer of Nestor's must be Kea's. */
+function sameAnswers(
+  queries: DirectQuery6[],
+  answers: Record<Who, (DirectAnswer6 | null)[]>,
+): void {
+  queries.forEach((q, i) => {
+    assert.deepEqual(
+      answers.nestor[i],
+      answers.kea[i],
+      `query ${i} (${JSON.stringify(q)}): nestor-dhcp6 and Kea 2.2 differ\nKea: ${JSON.stringify(answers.kea[i])}\nNestor: ${JSON.stringify(answers.nestor[i])}`,
+    );
+  });
+}
+
+function baseConfig(
+  leaseFile: string,
+  interfaces: string[],
+  extra: Record<string, unknown>,
+): object {
+  return {
+    Dhcp6: {
+      "interfaces-config": { interfaces },
+      "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
+      "server-id": { type: "EN", "enterprise-id": 2495, identifier: "0102", persist: false },
+      "preferred-lifetime": 3000,
+      "valid-lifetime": 4000,
+      loggers: [{ name: "kea-dhcp6", output_options: [{ output: "stdout" }], severity: "INFO" }],
+      ...extra,
+    },
+  };
+}
+
+test(
+  "unicast: queries to the server's unicast address as Kea 2.2 answers them (RFC 8415 18.4)",
+  { timeout: 180_000 },
+  async () => {
+    requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
+    const bed = new TestBed("proc6: unicast, nestor-dhcp6 and kea-dhcp6 side by side", "n6e");
+    try {
+      const link = directLink(bed);
+      const mc = `ff02::1:2%${link.clientIf}`;
+      const llTo = `${SERVER_LL}%${link.clientIf}`;
+      const subnet = {
+        id: 1,
+        subnet: "2001:db8:1::/64",
+        interface: link.serverIf,
+        pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::1f" }],
+        "option-data": [{ name: "unicast", data: SERVER }],
+      };
+      const queries: DirectQuery6[] = [
+        { to: SERVER, type: SOLICIT, duid: DUID_A, ias: [{ iaid: 1 }], options: [oro(12, 23)] },
+        { to: llTo, type: SOLICIT, duid: DUID_A, ias: [{ iaid: 1 }], options: [oro(12, 23)] },
+        { to: mc, type: SOLICIT, duid: DUID_A, ias: [{ iaid: 1 }], options: [oro(12, 23)] },
+        {
+          to: SERVER,
+          type: REQUEST,
+          duid: DUID_A,
+          serverId: true,
+          ias: [{ iaid: 1, hints: ["2001:db8:1::10"] }],
+          options: [oro(12)],
+        },
+        {
+          to: SERVER,
+          type: RENEW,
+          duid: DUID_A,
+          serverId: true,
+          ias: [{ iaid: 1, hints: ["2001:db8:1::10"] }],
+          options: [oro(12)],
+        },
+        {
+          to: llTo,
+          type: RENEW,
+          duid: DUID_A,
+          serverId: true,
+          ias: [{ iaid: 1, hints: ["2001:db8:1::10"] }],
+          options: [oro(12)],
+        },
+        { to: SERVER, type: REBIND, duid: DUID_A, ias: [{ iaid: 1, hints: ["2001:db8:1::10"] }] },
+        { to: SERVER, type: CONFIRM, duid: DUID_A, ias: [{ iaid: 1, hints: ["2001:db8:1::10"] }] },
+        { to: SERVER, type: INFORMATION_REQUEST, duid: DUID_A, ias: [], options: [oro(12)] },
+        {
+          to: SERVER,
+          type: RELEASE,
+          duid: DUID_A,
+          serverId: true,
+          ias: [{ iaid: 1, hints: ["2001:db8:1::10"] }],
+        },
+        {
+          to: SERVER,
+          type: DECLINE,
+          duid: DUID_B,
+          serverId: true,
+          ias: [{ iaid: 1, hints: ["2001:db8:1::11"] }],
+        },
+      ];
+      // With the unicast address configured: answered as Kea answers, dropped where Kea drops.
+      const configured = await toBoth(
+        link,
+        (lf) => baseConfig(lf, [`${link.serverIf}/${SERVER}`], { subnet6: [subnet] }),
+        queries,
+      );
+      show(configured.answers);
+      sameAnswers(queries, configured.answers);
+      assert.equal(configured.answers.kea[0], null, "SOLICIT by unicast is dropped");
+      assert.equal(configured.answers.kea[2]?.options["12"], "20010db8000100000000000000000002");
+      assert.deepEqual(configured.answers.kea[3]?.ias[0]?.leases, ["2001:db8:1::10 3000 4000"]);
+
+      // Without it: Kea does not listen on the global address at all; Nestor, which does, answers
+      // REQUEST, RENEW, RELEASE and DECLINE sent there with UseMulticast (RFC 8415 18.4), and
+      // the rest as Kea (the link-local address is served, SOLICIT... dropped).
+      const plain = await toBoth(
+        link,
+        (lf) => baseConfig(lf, [link.serverIf], { subnet6: [subnet] }),
+        queries,
+      );
+      show(plain.answers);
+      const useMulticast = new Set([REQUEST, RENEW, RELEASE, DECLINE]);
+      queries.forEach((q, i) => {
+        if (q.to === SERVER && useMulticast.has(q.type)) {
+          assert.equal(plain.answers.kea[i], null, `query ${i}: Kea does not hear it`);
+          assert.deepEqual(plain.answers.nestor[i], {
+            type: 7,
+            ias: [],
+            status: "5 Please use multicast",
+            options: {},
+          });
+        } else {
+          assert.deepEqual(plain.answers.nestor[i], plain.answers.kea[i], `query ${i}`);
+        }
+      });
+      assert.deepEqual(plain.answers.kea[5]?.ias[0]?.leases, ["2001:db8:1::10 3000 4000"]);
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
+test(
+  "CONFIRM, RENEW and REBIND of addresses that are not the client's, and prefix delegation edge cases, as Kea 2.2",
+  { timeout: 180_000 },
+  async () => {
+    requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
+    const bed = new TestBed("proc6: leases, nestor-dhcp6 and kea-dhcp6 side by side", "n6e");
+    try {
+      const link = directLink(bed);
+      const mc = `ff02::1:2%${link.clientIf}`;
+      const subnets = [
+        {
+          id: 1,
+          subnet: "2001:db8:1::/64",
+          interface: link.serverIf,
+          pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::1f" }],
+          // Four /64 prefixes.
+          "pd-pools": [{ prefix: "2001:db8:8::", "prefix-len": 62, "delegated-len": 64 }],
+        },
+        // Reached through a relay; no pd-pool at all.
+        {
+          id: 2,
+          subnet: "2001:db8:2::/64",
+          pools: [{ pool: "2001:db8:2::10 - 2001:db8:2::1f" }],
+        },
+      ];
+      const OFF_LINK = "2001:db8:5::1";
+      const relay = { link: "2001:db8:2::1", peer: "fe80::1234" };
+      const na = (hints?: string[]) => ({ iaid: 1, hints });
+      const pd = (hints?: string[]) => ({ pd: true, iaid: 2, hints });
+      const DUID_D = "00020000098d0000000d";
+      const DUID_E = "00020000098d0000000e";
+      const DUID_F = "00020000098d0000000f";
+      const queries: DirectQuery6[] = [
+        // 0-2: A and B take an address and a prefix each.
+        { to: mc, type: SOLICIT, duid: DUID_A, ias: [na(), pd()] },
+        {
+          to: mc,
+          type: REQUEST,
+          duid: DUID_A,
+          serverId: true,
+          ias: [na(["2001:db8:1::10"]), pd(["2001:db8:8::/64"])],
+        },
+        { to: mc, type: REQUEST, duid: DUID_B, serverId: true, ias: [na(), pd()] },
+        // 3-6: CONFIRM: on link, partly off link, off link, no address at all.
+        { to: mc, type: CONFIRM, duid: DUID_A, ias: [na(["2001:db8:1::10"])] },
+        { to: mc, type: CONFIRM, duid: DUID_A, ias: [na(["2001:db8:1::10", OFF_LINK])] },
+        { to: mc, type: CONFIRM, duid: DUID_A, ias: [na([OFF_LINK])] },
+        { to: mc, type: CONFIRM, duid: DUID_A, ias: [na()] },
+        // 7-8: A renews, then rebinds, naming its own leases, B's and an address off the link.
+        {
+          to: mc,
+          type: RENEW,
+          duid: DUID_A,
+          serverId: true,
+          ias: [
+            na(["2001:db8:1::10", "2001:db8:1::11", OFF_LINK]),
+            pd(["2001:db8:8::/64", "2001:db8:8:1::/64", "2001:db8:9::/64"]),
+          ],
+        },
+        {
+          to: mc,
+          type: REBIND,
+          duid: DUID_A,
+          ias: [
+            na(["2001:db8:1::10", "2001:db8:1::11", OFF_LINK]),
+            pd(["2001:db8:8::/64", "2001:db8:8:1::/64", "2001:db8:9::/64"]),
+          ],
+        },
+        // 9-12: C, which has no lease, renews and rebinds.
+        { to: mc, type: RENEW, duid: DUID_C, serverId: true, ias: [na(["2001:db8:1::15"])] },
+        { to: mc, type: REBIND, duid: DUID_C, ias: [na([OFF_LINK])] },
+        { to: mc, type: REBIND, duid: DUID_C, ias: [na(["2001:db8:1::16"])] },
+        { to: mc, type: RENEW, duid: DUID_C, serverId: true, ias: [pd(["2001:db8:9::/64"])] },
+        // 13-14: a prefix hint outside the pools.
+        { to: mc, type: SOLICIT, duid: DUID_D, ias: [pd(["2001:db8:9::/56"])] },
+        { to: mc, type: REQUEST, duid: DUID_D, serverId: true, ias: [pd(["2001:db8:9::/64"])] },
+        // 15-17: the prefix pool runs out.
+        { to: mc, type: REQUEST, duid: DUID_E, serverId: true, ias: [pd()] },
+        { to: mc, type: SOLICIT, duid: DUID_F, ias: [na(), pd()] },
+        { to: mc, type: REQUEST, duid: DUID_F, serverId: true, ias: [na(), pd()] },
+        // 18: a subnet without prefix pools.
+        { to: SERVER, relay, type: SOLICIT, duid: DUID_F, ias: [na(), pd()] },
+        { to: SERVER, relay, type: REQUEST, duid: DUID_F, serverId: true, ias: [na(), pd()] },
+      ];
+      const { answers } = await toBoth(
+        link,
+        (lf) => baseConfig(lf, [`${link.serverIf}/${SERVER}`], { subnet6: subnets }),
+        queries,
+      );
+      show(answers);
+      sameAnswers(queries, answers);
+    } finally {
+      await bed.close();
+    }
+  },
+);
