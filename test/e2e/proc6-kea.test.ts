@@ -23,10 +23,11 @@ import type { DirectAnswer6, DirectQuery6 } from "./lib/proc6-queries.ts";
 const SERVER = "2001:db8:1::2";
 const CLIENT = "2001:db8:1::100";
 const SERVER_MAC = "02:00:00:00:01:02";
-const CLIENT_MAC = "02:00:00:00:01:64";
+/** A universal (not locally administered) MAC, so its link-local address carries it (RFC 7042). */
+const CLIENT_MAC = "00:00:5e:00:53:64";
 /** The server's link-local address (EUI-64 of SERVER_MAC). */
 const SERVER_LL = "fe80::ff:fe00:102";
-const CLIENT_LL = "fe80::ff:fe00:164";
+const CLIENT_LL = "fe80::200:5eff:fe00:5364";
 
 const SOLICIT = 1;
 const REQUEST = 3;
@@ -371,6 +372,215 @@ test(
       );
       show(answers);
       sameAnswers(queries, answers);
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
+/** A DHCPv6 option in wire form, as hex: code, length, data. */
+function wire(code: number, hex: string): string {
+  return code.toString(16).padStart(4, "0") + (hex.length / 2).toString(16).padStart(4, "0") + hex;
+}
+
+const V6 = (a: string) =>
+  a
+    .split(":")
+    .map((g) => g.padStart(4, "0"))
+    .join("");
+/** 2001:db8::N (no "::" in the middle needed by callers) as hex. */
+function addrHex(last: string): string {
+  return "20010db8" + "0".repeat(20) + last.padStart(4, "0");
+}
+
+test(
+  "relay-supplied options (RFC 6422, option 66) and the ERP local domain name option as Kea 2.2",
+  { timeout: 180_000 },
+  async () => {
+    requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
+    const bed = new TestBed("proc6: RSOO, nestor-dhcp6 and kea-dhcp6 side by side", "n6e");
+    try {
+      const link = directLink(bed);
+      const subnets = [
+        {
+          id: 2,
+          subnet: "2001:db8:2::/64",
+          pools: [{ pool: "2001:db8:2::10 - 2001:db8:2::1f" }],
+          "option-data": [
+            { name: "nis-servers", data: "2001:db8::27" },
+            { name: "erp-local-domain-name", data: "erp.example.org." },
+          ],
+        },
+      ];
+      // The ERP name "example.com." in wire form, then options 22, 27 and 31.
+      const erp = wire(65, Buffer.from("076578616d706c6503636f6d00", "hex").toString("hex"));
+      const rsoo: [number, string] = [
+        66,
+        wire(31, addrHex("31")) + erp + wire(27, addrHex("99")) + wire(22, addrHex("22")),
+      ];
+      const relay = { link: "2001:db8:2::1", peer: "fe80::1234", options: [rsoo] };
+      const plainRelay = { link: "2001:db8:2::1", peer: "fe80::1234" };
+      const queries: DirectQuery6[] = [
+        // 65 (always relay-supplied) and 22 (enabled) echoed; 27 is the server's (asked for);
+        // 31 is not enabled.
+        { to: SERVER, relay, type: SOLICIT, duid: DUID_A, ias: [{ iaid: 1 }], options: [oro(27)] },
+        // 27 not asked for: the relay's is echoed.
+        { to: SERVER, relay, type: SOLICIT, duid: DUID_A, ias: [{ iaid: 1 }] },
+        // 65 asked for: the server's.
+        {
+          to: SERVER,
+          relay,
+          type: REQUEST,
+          duid: DUID_A,
+          serverId: true,
+          ias: [{ iaid: 1 }],
+          options: [oro(27, 65)],
+        },
+        { to: SERVER, relay, type: INFORMATION_REQUEST, duid: DUID_A, ias: [] },
+        {
+          to: SERVER,
+          relay,
+          type: CONFIRM,
+          duid: DUID_A,
+          ias: [{ iaid: 1, hints: ["2001:db8:2::10"] }],
+        },
+        // No RSOO: the server's own options only.
+        {
+          to: SERVER,
+          relay: plainRelay,
+          type: INFORMATION_REQUEST,
+          duid: DUID_A,
+          ias: [],
+          options: [oro(65)],
+        },
+      ];
+      const { answers } = await toBoth(
+        link,
+        (lf) =>
+          baseConfig(lf, [`${link.serverIf}/${SERVER}`], {
+            subnet6: subnets,
+            "relay-supplied-options": ["22", "nis-servers"],
+          }),
+        queries,
+      );
+      show(answers);
+      sameAnswers(queries, answers);
+      const kea = answers.kea;
+      assert.equal(kea[0]?.options["65"], "076578616d706c6503636f6d00", "ERP from the relay");
+      assert.equal(kea[0]?.options["22"], addrHex("22"));
+      assert.equal(kea[0]?.options["27"], V6("2001:db8:0:0:0:0:0:27"));
+      assert.equal(kea[0]?.options["31"], undefined);
+      assert.equal(kea[1]?.options["27"], addrHex("99"));
+      assert.equal(kea[2]?.options["65"], "03657270076578616d706c65036f726700", "the server's ERP");
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
+/** Lease file rows by address: the hardware address columns (and who the lease is for). */
+function hwaddrColumns(csv: string): Record<string, string> {
+  const [header, ...rows] = csv.trim().split("\n");
+  const cols = header!.split(",");
+  const at = (name: string) => cols.indexOf(name);
+  const out: Record<string, string> = {};
+  for (const row of rows) {
+    const f = row.split(",");
+    const pick = ["duid", "iaid", "hwaddr", "hwtype", "hwaddr_source"].map((c) => f[at(c)]);
+    out[f[at("address")]!] = pick.join(" ");
+  }
+  return out;
+}
+
+test(
+  "mac-sources: the client's MAC from its DUID, its link-local address, relay options, as Kea 2.2",
+  { timeout: 300_000 },
+  async () => {
+    requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
+    const bed = new TestBed("proc6: mac-sources, nestor-dhcp6 and kea-dhcp6 side by side", "n6e");
+    try {
+      const link = directLink(bed);
+      const mc = `ff02::1:2%${link.clientIf}`;
+      const subnets = [
+        {
+          id: 1,
+          subnet: "2001:db8:1::/64",
+          interface: link.serverIf,
+          pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::1f" }],
+          // The direct client's MAC, as its link-local address shows it.
+          reservations: [{ "hw-address": CLIENT_MAC, "ip-addresses": ["2001:db8:1::99"] }],
+        },
+        {
+          id: 2,
+          subnet: "2001:db8:2::/64",
+          pools: [{ pool: "2001:db8:2::10 - 2001:db8:2::1f" }],
+          reservations: [{ "hw-address": "00:00:5e:00:53:bb", "ip-addresses": ["2001:db8:2::bb"] }],
+        },
+      ];
+      const DUID_LLT = "000100010000000100005e005301";
+      const EUI64_PEER = "fe80::200:5eff:fe00:53aa";
+      const clientLinkAddr: [number, string] = [79, "0001" + "00005e0053bb"];
+      const remoteId: [number, string] = [37, "0000118b" + "00005e0053cc"];
+      const cmts: [number, string] = [17, "0000118b" + wire(1026, "00005e0053dd")];
+      const modem: [number, string] = [17, "0000118b" + wire(36, "00005e0053ee")];
+      const relayed = (
+        n: number,
+        peer: string,
+        options: [number, string][],
+        clientOptions: [number, string][] = [],
+      ): DirectQuery6 => ({
+        to: SERVER,
+        relay: { link: "2001:db8:2::1", peer, options },
+        type: REQUEST,
+        duid: `00020000098d000000${(0x20 + n).toString(16)}`,
+        serverId: true,
+        ias: [{ iaid: n }],
+        options: clientOptions,
+      });
+      const queries: DirectQuery6[] = [
+        // Direct, DUID-EN: the MAC of the link-local source address.
+        { to: mc, type: SOLICIT, duid: DUID_A, ias: [{ iaid: 1 }] },
+        { to: mc, type: REQUEST, duid: DUID_A, serverId: true, ias: [{ iaid: 1 }] },
+        // Direct, DUID-LLT: the DUID's MAC first.
+        { to: mc, type: REQUEST, duid: DUID_LLT, serverId: true, ias: [{ iaid: 2 }] },
+        // Relayed: the peer address, the client link-layer address option, remote-id, the
+        // CMTS's and the modem's vendor options, each alone and all together.
+        relayed(1, EUI64_PEER, []),
+        relayed(2, "fe80::1", [clientLinkAddr]),
+        relayed(3, "fe80::1", [remoteId]),
+        relayed(4, "fe80::1", [cmts]),
+        relayed(5, "fe80::1", [], [modem]),
+        relayed(6, EUI64_PEER, [clientLinkAddr, remoteId, cmts], [modem]),
+        relayed(7, "fe80::1", [clientLinkAddr, remoteId, cmts], [modem]),
+      ];
+      const variants: (string[] | undefined)[] = [
+        undefined,
+        ["duid"],
+        ["client-link-addr-option", "remote-id", "ipv6-link-local"],
+        ["docsis-modem", "rfc4649", "docsis-cmts"],
+        ["raw", "subscriber-id"],
+      ];
+      for (const sources of variants) {
+        const { answers, leases } = await toBoth(
+          link,
+          (lf) =>
+            baseConfig(lf, [`${link.serverIf}/${SERVER}`], {
+              subnet6: subnets,
+              ...(sources === undefined ? {} : { "mac-sources": sources }),
+            }),
+          queries,
+        );
+        show(answers);
+        sameAnswers(queries, answers);
+        const kea = hwaddrColumns(leases.kea);
+        if (process.env.PROC6_SHOW !== undefined) console.log(JSON.stringify(sources), kea);
+        assert.deepEqual(
+          hwaddrColumns(leases.nestor),
+          kea,
+          `mac-sources ${JSON.stringify(sources)}`,
+        );
+        assert.ok(Object.keys(kea).length >= queries.length - 1, JSON.stringify(kea));
+      }
     } finally {
       await bed.close();
     }
