@@ -305,6 +305,12 @@ test(
           subnet: "2001:db8:2::/64",
           pools: [{ pool: "2001:db8:2::10 - 2001:db8:2::1f" }],
         },
+        // One address, no prefixes.
+        {
+          id: 3,
+          subnet: "2001:db8:3::/64",
+          pools: [{ pool: "2001:db8:3::10 - 2001:db8:3::10" }],
+        },
       ];
       const OFF_LINK = "2001:db8:5::1";
       const relay = { link: "2001:db8:2::1", peer: "fe80::1234" };
@@ -313,6 +319,10 @@ test(
       const DUID_D = "00020000098d0000000d";
       const DUID_E = "00020000098d0000000e";
       const DUID_F = "00020000098d0000000f";
+      const DUID_G = "00020000098d00000010";
+      const DUID_H = "00020000098d00000011";
+      const relay3 = { link: "2001:db8:3::1", peer: "fe80::1234" };
+      const relay9 = { link: "2001:db8:9::1", peer: "fe80::1234" };
       const queries: DirectQuery6[] = [
         // 0-2: A and B take an address and a prefix each.
         { to: mc, type: SOLICIT, duid: DUID_A, ias: [na(), pd()] },
@@ -364,6 +374,108 @@ test(
         // 18: a subnet without prefix pools.
         { to: SERVER, relay, type: SOLICIT, duid: DUID_F, ias: [na(), pd()] },
         { to: SERVER, relay, type: REQUEST, duid: DUID_F, serverId: true, ias: [na(), pd()] },
+        // 20-21: RENEW and REBIND of a client without leases when no prefix is left.
+        { to: mc, type: RENEW, duid: DUID_G, serverId: true, ias: [pd(["2001:db8:8::/64"])] },
+        { to: mc, type: REBIND, duid: DUID_G, ias: [pd()] },
+        // 22-24: the one-address pool: taken, then RENEW and REBIND from another client.
+        { to: SERVER, relay: relay3, type: REQUEST, duid: DUID_G, serverId: true, ias: [na()] },
+        {
+          to: SERVER,
+          relay: relay3,
+          type: RENEW,
+          duid: DUID_H,
+          serverId: true,
+          ias: [na(["2001:db8:3::10"]), pd()],
+        },
+        { to: SERVER, relay: relay3, type: REBIND, duid: DUID_H, ias: [na()] },
+        // 25: a prefix length alone as the hint.
+        { to: SERVER, relay, type: SOLICIT, duid: DUID_H, ias: [pd(["::/48"])] },
+        { to: mc, type: SOLICIT, duid: DUID_H, ias: [pd(["::/48"])] },
+        // 27: a link without a subnet: CONFIRM is not answered, RENEW gets NoBinding.
+        { to: SERVER, relay: relay9, type: CONFIRM, duid: DUID_H, ias: [na(["2001:db8:9::1"])] },
+        {
+          to: SERVER,
+          relay: relay9,
+          type: RENEW,
+          duid: DUID_H,
+          serverId: true,
+          ias: [na(["2001:db8:9::1"]), pd()],
+        },
+        { to: SERVER, relay: relay9, type: SOLICIT, duid: DUID_H, ias: [na(), pd()] },
+        {
+          to: SERVER,
+          relay: relay9,
+          type: REQUEST,
+          duid: DUID_H,
+          serverId: true,
+          ias: [na(), pd()],
+        },
+        {
+          to: SERVER,
+          relay: relay9,
+          type: REBIND,
+          duid: DUID_H,
+          ias: [na(["2001:db8:9::1"]), pd()],
+        },
+        {
+          to: SERVER,
+          relay: relay9,
+          type: RELEASE,
+          duid: DUID_H,
+          serverId: true,
+          ias: [na(["2001:db8:9::1"]), pd(["2001:db8:8::/64"])],
+        },
+        {
+          to: SERVER,
+          relay: relay9,
+          type: DECLINE,
+          duid: DUID_H,
+          serverId: true,
+          ias: [na(["2001:db8:9::1"])],
+        },
+        { to: SERVER, relay: relay9, type: INFORMATION_REQUEST, duid: DUID_H, ias: [] },
+        // 35-: RELEASE and DECLINE of what is not the client's, or not in that IA.
+        { to: mc, type: DECLINE, duid: DUID_A, serverId: true, ias: [na(["2001:db8:1::11"])] },
+        {
+          to: mc,
+          type: DECLINE,
+          duid: DUID_B,
+          serverId: true,
+          ias: [{ iaid: 9, hints: ["2001:db8:1::11"] }],
+        },
+        { to: mc, type: DECLINE, duid: DUID_B, serverId: true, ias: [na()] },
+        { to: mc, type: RELEASE, duid: DUID_A, serverId: true, ias: [na(["2001:db8:1::11"])] },
+        {
+          to: mc,
+          type: RELEASE,
+          duid: DUID_B,
+          serverId: true,
+          ias: [
+            { iaid: 9, hints: ["2001:db8:1::11"] },
+            { pd: true, iaid: 9, hints: ["2001:db8:8:1::/64"] },
+          ],
+        },
+        {
+          to: mc,
+          type: RELEASE,
+          duid: DUID_A,
+          serverId: true,
+          ias: [na(), pd(["2001:db8:8:1::/64"])],
+        },
+        // Two addresses in one IA: the client's own first, then another client's.
+        {
+          to: mc,
+          type: RELEASE,
+          duid: DUID_A,
+          serverId: true,
+          ias: [
+            na(["2001:db8:1::10", "2001:db8:1::11"]),
+            pd(["2001:db8:8::/64", "2001:db8:8:1::/64"]),
+          ],
+        },
+        { to: mc, type: RELEASE, duid: DUID_B, serverId: true, ias: [pd()] },
+        // Released: A renews and gets its address back.
+        { to: mc, type: RENEW, duid: DUID_A, serverId: true, ias: [na(["2001:db8:1::10"])] },
       ];
       const { answers } = await toBoth(
         link,

@@ -4,7 +4,7 @@
  * are in release.ts. Each IA's hook points see it as `ex.ia`.
  */
 import { DHCPv6MessageType as M } from "../../dhcp/constants.ts";
-import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts";
+import { StatusCode } from "../../dhcp/option6-status-code.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import type { ClientContext6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
@@ -17,16 +17,21 @@ import {
   addZeroed,
   leaseText,
   noLease,
+  setIaStatus,
   zeroNotGranted,
   zeroUnheld,
 } from "./ia-options.ts";
-import { declineOne, releaseOne } from "./release.ts";
+import { declineIA, releaseIA } from "./release.ts";
 
 const { IA_PD } = LeaseType6;
 
 /** Every IA_NA and IA_PD of the query in turn (none for a UseMulticast answer). */
 export function processIAs(ex: Exchange6): void | Promise<void> {
   if (ex.useMulticast) return;
+  // Kea discards a REBIND from a link it has no subnet for.
+  if (ex.subnet === null && ex.query.getType() === M.DHCPV6_REBIND) {
+    return ex.srv.core.drop(ex, "REBIND from a link without a subnet");
+  }
   return each(ex, ex.ias, processIA);
 }
 
@@ -41,9 +46,9 @@ function processIA(ex: Exchange6, w: IaWork): void | Promise<void> {
     case M.DHCPV6_REBIND:
       return extendIA(ex, w);
     case M.DHCPV6_RELEASE:
-      return each(ex, w.hints, releaseOne);
+      return releaseIA(ex, w);
     case M.DHCPV6_DECLINE:
-      return each(ex, w.hints, declineOne);
+      return declineIA(ex, w);
   }
 }
 
@@ -75,7 +80,8 @@ function assign(ex: Exchange6, w: IaWork): void | Promise<void> {
   const ctx = w.ctx;
   const pick = ctx === null ? null : ex.srv.engine.pick(ctx);
   if (pick === null) {
-    if (ctx !== null) ex.srv.stats.allocationFailed(ctx.subnet.id);
+    if (ctx === null) return noSubnet(w);
+    ex.srv.stats.allocationFailed(ctx.subnet.id);
     ex.srv.core.leaseLog.debug(50, "DHCP6_LEASE_ALLOC_FAIL", ex, w.type, w.iaid);
     return noLease(w, extending(ex));
   }
@@ -169,14 +175,19 @@ function mayKeepAll(ex: Exchange6, ctx: ClientContext6, own: readonly Lease6[]):
   return true;
 }
 
-/** An IA of a RENEW or REBIND from a link without a subnet (Kea's extendIA_NA / extendIA_PD). */
+/** An IA of a SOLICIT or REQUEST from a link without a subnet (Kea's assignIA_NA / _PD). */
+function noSubnet(w: IaWork): void {
+  if (w.type === IA_PD) setIaStatus(w, StatusCode.NoPrefixAvail, "Sorry, no subnet available.");
+  else setIaStatus(w, StatusCode.NoAddrsAvail, "Server could not select subnet for this client");
+}
+
+/** An IA of a RENEW from a link without a subnet (Kea's extendIA_NA / extendIA_PD). */
 function noBinding(w: IaWork): void {
-  w.rsp.addOption(
-    Option6StatusCode.create(
-      StatusCode.NoBinding,
-      "Sorry, no known leases for this duid/iaid/subnet.",
-    ),
-  );
+  const text =
+    w.type === IA_PD
+      ? "Sorry, no known PD leases for this duid/iaid."
+      : "Sorry, no known leases for this duid/iaid.";
+  setIaStatus(w, StatusCode.NoBinding, text);
 }
 
 // lease6_renew / lease6_rebind: SKIP = the lease is not renewed (the IA keeps its old values).
