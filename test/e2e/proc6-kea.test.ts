@@ -476,6 +476,20 @@ test(
         { to: mc, type: RELEASE, duid: DUID_B, serverId: true, ias: [pd()] },
         // Released: A renews and gets its address back.
         { to: mc, type: RENEW, duid: DUID_A, serverId: true, ias: [na(["2001:db8:1::10"])] },
+        // REQUEST naming another client's address and prefix, and an address off the link.
+        {
+          to: mc,
+          type: REQUEST,
+          duid: DUID_H,
+          serverId: true,
+          ias: [na(["2001:db8:1::11", OFF_LINK]), pd(["2001:db8:8::/64"])],
+        },
+        {
+          to: mc,
+          type: SOLICIT,
+          duid: DUID_G,
+          ias: [na(["2001:db8:1::11"]), pd(["2001:db8:8::/64"])],
+        },
       ];
       const { answers } = await toBoth(
         link,
