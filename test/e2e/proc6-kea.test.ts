@@ -545,6 +545,7 @@ test(
         wire(31, addrHex("31")) + erp + wire(27, addrHex("99")) + wire(22, addrHex("22")),
       ];
       const relay = { link: "2001:db8:2::1", peer: "fe80::1234", options: [rsoo] };
+      const outerRsoo: [number, string] = [66, wire(27, addrHex("98")) + wire(22, addrHex("23"))];
       const plainRelay = { link: "2001:db8:2::1", peer: "fe80::1234" };
       const queries: DirectQuery6[] = [
         // 65 (always relay-supplied) and 22 (enabled) echoed; 27 is the server's (asked for);
@@ -569,6 +570,14 @@ test(
           type: CONFIRM,
           duid: DUID_A,
           ias: [{ iaid: 1, hints: ["2001:db8:2::10"] }],
+        },
+        // Two relays: the RSOO of the one closest to the client wins (its 22 and 27).
+        {
+          to: SERVER,
+          relay: [relay, { link: "2001:db8:7::1", peer: "2001:db8:2::1", options: [outerRsoo] }],
+          type: SOLICIT,
+          duid: DUID_B,
+          ias: [{ iaid: 1 }],
         },
         // No RSOO: the server's own options only.
         {
@@ -598,6 +607,8 @@ test(
       assert.equal(kea[0]?.options["31"], undefined);
       assert.equal(kea[1]?.options["27"], addrHex("99"));
       assert.equal(kea[2]?.options["65"], "03657270076578616d706c65036f726700", "the server's ERP");
+      assert.equal(kea[5]?.options["22"], addrHex("22"), "the inner relay's");
+      assert.equal(kea[5]?.options["27"], addrHex("99"), "the inner relay's");
     } finally {
       await bed.close();
     }

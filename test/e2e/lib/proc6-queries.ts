@@ -6,11 +6,11 @@
  *
  * Sends each query of the file (see DirectQuery6) to its own destination: multicast to
  * ff02::1:2 on an interface, unicast to a global or link-local address of the server, from
- * port 546 as a client; or wrapped in a RELAY-FORW (with the relay options given) from port 547
- * as a relay. Waits up to a second for each answer (and up to 4 more
- * seconds at the end for late ones, matched by transaction id) and prints one JSON list: for each query the
- * reply's type, IAs (addresses or prefixes with their lifetimes, status code and message), the
- * top-level status code and message, and the other options (code -> hex; the server and client
+ * port 546 as a client; or wrapped in RELAY-FORWs (one or more relays, with their options) from
+ * port 547 as a relay. Waits up to a second for each answer (and up to 4 more seconds at the end
+ * for late ones, matched by transaction id) and prints one JSON list: for each query the reply's
+ * type, IAs (addresses or prefixes with their lifetimes, status code and message), the top-level
+ * status code and message, and the other options (code -> hex; the server and client
  * identifiers left out), or null when there was no answer. A query with `serverId: true` carries
  * the server identifier of the last answer.
  */
@@ -31,8 +31,17 @@ export interface DirectQuery6 {
   serverId?: boolean;
   /** Where it goes: "ff02::1:2%eth0", "2001:db8:1::2", "fe80::1%eth0". */
   to: string;
-  /** Sent by a relay agent: the RELAY-FORW's link and peer addresses and its options. */
-  relay?: { link: string; peer: string; options?: [number, string][] };
+  /**
+   * Sent by a relay agent: the RELAY-FORW's link and peer addresses and its options; a list for
+   * relays in a row, the one closest to the client first.
+   */
+  relay?: Relay6 | Relay6[];
+}
+
+export interface Relay6 {
+  link: string;
+  peer: string;
+  options?: [number, string][];
 }
 
 export interface IaAnswer {
@@ -71,13 +80,14 @@ function pack(q: DirectQuery6, xid: number, serverId: Buffer | null): Buffer {
     }
     p.addOption(ia);
   }
-  if (q.relay !== undefined) {
-    const r = new RelayInfo(12, 0, q.relay.link, q.relay.peer);
-    for (const [code, hex] of q.relay.options ?? []) {
+  const relays = q.relay === undefined ? [] : Array.isArray(q.relay) ? q.relay : [q.relay];
+  relays.forEach((spec, hops) => {
+    const r = new RelayInfo(12, hops, spec.link, spec.peer);
+    for (const [code, hex] of spec.options ?? []) {
       r.options.push(new Option(6, code, Buffer.from(hex, "hex")));
     }
     p.addRelayInfo(r);
-  }
+  });
   return p.pack();
 }
 
