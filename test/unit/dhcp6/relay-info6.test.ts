@@ -157,3 +157,26 @@ test("a hw-address reservation matches the MAC of the client's link-local addres
     HWAddrSource.IPV6_LINK_LOCAL,
   ]);
 });
+
+test("a RENEW sets the lease's hardware address to what this query gives, none included, as Kea", async () => {
+  const bed = await server6(config6({ "mac-sources": ["rfc6939"] }));
+  const duid = EN_DUID;
+  await exchange6(
+    bed,
+    relayed(M.DHCPV6_REQUEST, "fe80::1", [LINK_ADDR], { duid }),
+    RELAY,
+    "2001:db8:1::2",
+  );
+  assert.deepEqual(await leaseMac(bed), ["00005e0053bb", HWAddrSource.CLIENT_ADDR_RELAY_OPTION]);
+  const renew = (options: [number, Buffer][]) =>
+    relayed(M.DHCPV6_RENEW, "fe80::1", options, { duid, ias: [{ hints: ["2001:db8:1::10"] }] });
+  await exchange6(
+    bed,
+    renew([[79, Buffer.from("000100005e0053ff", "hex")]]),
+    RELAY,
+    "2001:db8:1::2",
+  );
+  assert.deepEqual(await leaseMac(bed), ["00005e0053ff", HWAddrSource.CLIENT_ADDR_RELAY_OPTION]);
+  await exchange6(bed, renew([]), RELAY, "2001:db8:1::2");
+  assert.deepEqual(await leaseMac(bed), ["", 0]);
+});
