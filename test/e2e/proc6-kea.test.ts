@@ -491,13 +491,29 @@ test(
           ias: [na(["2001:db8:1::11"]), pd(["2001:db8:8::/64"])],
         },
       ];
-      const { answers } = await toBoth(
+      const { answers, leases } = await toBoth(
         link,
         (lf) => baseConfig(lf, [`${link.serverIf}/${SERVER}`], { subnet6: subnets }),
         queries,
       );
       show(answers);
       sameAnswers(queries, answers);
+      // What each lease file says last of each address (the expiry time aside, which depends on
+      // when each server ran).
+      const columns = [
+        "duid",
+        "valid_lifetime",
+        "subnet_id",
+        "pref_lifetime",
+        "lease_type",
+        "iaid",
+        "prefix_len",
+        "hwaddr",
+        "state",
+      ];
+      const keaLeases = leaseColumns(leases.kea, columns);
+      assert.ok(Object.keys(keaLeases).length > 10, leases.kea);
+      assert.deepEqual(leaseColumns(leases.nestor, columns), keaLeases);
     } finally {
       await bed.close();
     }
@@ -615,18 +631,22 @@ test(
   },
 );
 
-/** Lease file rows by address: the hardware address columns (and who the lease is for). */
-function hwaddrColumns(csv: string): Record<string, string> {
+/** Lease file rows by address, the last one for each: the columns named (space-separated). */
+function leaseColumns(csv: string, names: readonly string[]): Record<string, string> {
   const [header, ...rows] = csv.trim().split("\n");
   const cols = header!.split(",");
   const at = (name: string) => cols.indexOf(name);
   const out: Record<string, string> = {};
   for (const row of rows) {
     const f = row.split(",");
-    const pick = ["duid", "iaid", "hwaddr", "hwtype", "hwaddr_source"].map((c) => f[at(c)]);
-    out[f[at("address")]!] = pick.join(" ");
+    out[f[at("address")]!] = names.map((c) => f[at(c)]).join(" ");
   }
   return out;
+}
+
+/** The hardware address columns (and who the lease is for). */
+function hwaddrColumns(csv: string): Record<string, string> {
+  return leaseColumns(csv, ["duid", "iaid", "hwaddr", "hwtype", "hwaddr_source"]);
 }
 
 test(
