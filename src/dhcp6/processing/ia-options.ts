@@ -36,16 +36,6 @@ export function hintsOf(ia: Option6IA): Hint6[] {
   return out;
 }
 
-export function onLink(s: Subnet6 | null, address: string): boolean {
-  return s !== null && s.inRange(ipv6ToBig(address));
-}
-
-export function offLinkHints(w: IaWork, s: Subnet6 | null): number {
-  let n = 0;
-  for (const h of w.hints) if (!onLink(s, h.address)) n++;
-  return n;
-}
-
 function holds(leases: readonly Lease6[], address: string): boolean {
   for (const l of leases) if (l.address === address) return true;
   return false;
@@ -79,27 +69,47 @@ export function zeroUnheld(w: IaWork, own: readonly Lease6[]): void {
   for (const h of w.hints) if (!holds(own, h.address)) addZeroed(w, h.address, h.prefixLen);
 }
 
-/** The hints and removed leases of the IA that its response does not grant, with lifetimes 0. */
+/**
+ * As Kea's extendIA_NA / extendIA_PD, after the leases granted: the client's leases removed, then
+ * the hints of the IA, that the response does not grant, with lifetimes 0.
+ */
 export function zeroNotGranted(w: IaWork, removed: readonly Lease6[]): void {
-  const granted = new Set<string>();
+  const listed = new Set<string>();
   for (const o of w.rsp.getOptions()) {
     if ((o instanceof Option6IAAddr || o instanceof Option6IAPrefix) && o.getValid() > 0) {
-      granted.add(o.getAddress());
+      listed.add(o.getAddress());
+    }
+  }
+  for (const l of removed) {
+    if (!listed.has(l.address)) {
+      addZeroed(w, l.address, l.prefixLen);
+      listed.add(l.address);
     }
   }
   for (const h of w.hints) {
-    if (!granted.has(h.address)) {
+    if (!listed.has(h.address)) {
       addZeroed(w, h.address, h.prefixLen);
-      granted.add(h.address);
+      listed.add(h.address);
     }
   }
-  for (const l of removed) if (!granted.has(l.address)) addZeroed(w, l.address, l.prefixLen);
 }
 
-export function noLease(w: IaWork): void {
-  if (w.type === IA_PD)
-    setIaStatus(w, StatusCode.NoPrefixAvail, "Sorry, no prefixes could be allocated.");
-  else setIaStatus(w, StatusCode.NoAddrsAvail, "Sorry, no address could be allocated.");
+/**
+ * The status of an IA that gets nothing: SOLICIT and REQUEST (Kea's assignIA_NA / assignIA_PD),
+ * RENEW and REBIND (extendIA_NA / extendIA_PD) each with Kea's own text.
+ */
+export function noLease(w: IaWork, extending: boolean): void {
+  if (w.type === IA_PD) {
+    const text = extending
+      ? "Sorry, no prefixes could be assigned at this time."
+      : "Sorry, no prefixes could be allocated.";
+    setIaStatus(w, StatusCode.NoPrefixAvail, text);
+  } else {
+    const text = extending
+      ? "Sorry, no addresses could be assigned at this time."
+      : "Sorry, no address could be allocated.";
+    setIaStatus(w, StatusCode.NoAddrsAvail, text);
+  }
 }
 
 export function setIaStatus(w: IaWork, code: number, message: string): void {

@@ -4,7 +4,7 @@
  * are in release.ts. Each IA's hook points see it as `ex.ia`.
  */
 import { DHCPv6MessageType as M } from "../../dhcp/constants.ts";
-import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts";
+import { StatusCode } from "../../dhcp/option6-status-code.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import type { ClientContext6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
@@ -17,18 +17,21 @@ import {
   addZeroed,
   leaseText,
   noLease,
-  offLinkHints,
-  onLink,
+  setIaStatus,
   zeroNotGranted,
   zeroUnheld,
 } from "./ia-options.ts";
-import { declineOne, releaseOne } from "./release.ts";
+import { declineIA, releaseIA } from "./release.ts";
 
 const { IA_PD } = LeaseType6;
 
 /** Every IA_NA and IA_PD of the query in turn (none for a UseMulticast answer). */
 export function processIAs(ex: Exchange6): void | Promise<void> {
   if (ex.useMulticast) return;
+  // Kea discards a REBIND from a link it has no subnet for.
+  if (ex.subnet === null && ex.query.getType() === M.DHCPV6_REBIND) {
+    return ex.srv.core.drop(ex, "REBIND from a link without a subnet");
+  }
   return each(ex, ex.ias, processIA);
 }
 
@@ -43,9 +46,9 @@ function processIA(ex: Exchange6, w: IaWork): void | Promise<void> {
     case M.DHCPV6_REBIND:
       return extendIA(ex, w);
     case M.DHCPV6_RELEASE:
-      return each(ex, w.hints, releaseOne);
+      return releaseIA(ex, w);
     case M.DHCPV6_DECLINE:
-      return each(ex, w.hints, declineOne);
+      return declineIA(ex, w);
   }
 }
 
@@ -77,12 +80,19 @@ function assign(ex: Exchange6, w: IaWork): void | Promise<void> {
   const ctx = w.ctx;
   const pick = ctx === null ? null : ex.srv.engine.pick(ctx);
   if (pick === null) {
-    if (ctx !== null) ex.srv.stats.allocationFailed(ctx.subnet.id);
+    if (ctx === null) return noSubnet(w);
+    ex.srv.stats.allocationFailed(ctx.subnet.id);
     ex.srv.core.leaseLog.debug(50, "DHCP6_LEASE_ALLOC_FAIL", ex, w.type, w.iaid);
-    return noLease(w);
+    return noLease(w, extending(ex));
   }
   ex.pick = pick;
   return callHook(ex, ex.srv.points.lease6_select);
+}
+
+/** RENEW or REBIND (the IA is extended, a new lease only when it has none). */
+function extending(ex: Exchange6): boolean {
+  const t = ex.query.getType();
+  return t === M.DHCPV6_RENEW || t === M.DHCPV6_REBIND;
 }
 
 export function setupSelect(h: CalloutHandle, ex: Exchange6): void {
@@ -97,7 +107,7 @@ export function afterSelect(ex: Exchange6, status: number): void {
   const w = ex.ia!;
   const pick = ex.pick!;
   ex.pick = null;
-  if (status === NextStep.SKIP) return noLease(w);
+  if (status === NextStep.SKIP) return noLease(w, extending(ex));
   const lease = argumentAfter(ex, points.lease6_select, "lease6", pick.lease);
   pick.lease = lease;
   if (!ex.fake) {
@@ -125,9 +135,16 @@ export function afterSelect(ex: Exchange6, status: number): void {
 function extendIA(ex: Exchange6, w: IaWork): void | Promise<void> {
   const { engine, leases, stats } = ex.srv;
   const ctx = w.ctx;
-  const own = ctx === null ? [] : engine.iaLeases(ctx);
-  if (own.length === 0) return noBinding(ex, w);
-  if (mayKeepAll(ex, ctx!, own)) {
+  if (ctx === null) return noBinding(w);
+  const own = engine.iaLeases(ctx);
+  // As Kea 2.2's renewLeases6: a client without a lease in the IA gets a new one (its hints,
+  // when free and in a pool, first); what it named and does not get has lifetimes 0.
+  if (own.length === 0) {
+    const done = assign(ex, w);
+    if (done === undefined) return zeroNotGranted(w, own);
+    return done.then(() => zeroNotGranted(w, own));
+  }
+  if (mayKeepAll(ex, ctx, own)) {
     // As Kea's extendIA_NA / extendIA_PD: the leases extended first, then the hints that are
     // not the client's, with lifetimes 0.
     const extended = each(ex, own, extendOne);
@@ -137,7 +154,7 @@ function extendIA(ex: Exchange6, w: IaWork): void | Promise<void> {
   const kept: Lease6[] = [];
   const removed: Lease6[] = [];
   for (const l of own) {
-    if (engine.mayKeep(ctx!, l)) {
+    if (engine.mayKeep(ctx, l)) {
       kept.push(l);
       continue;
     }
@@ -158,21 +175,19 @@ function mayKeepAll(ex: Exchange6, ctx: ClientContext6, own: readonly Lease6[]):
   return true;
 }
 
-/**
- * An IA of a RENEW or REBIND for which the client has no lease. RFC 8415 18.3.5: on REBIND,
- * addresses that are not appropriate for the link get lifetimes 0; otherwise (and on RENEW,
- * 18.3.4) the IA says NoBinding.
- */
-function noBinding(ex: Exchange6, w: IaWork): void {
-  if (ex.query.getType() === M.DHCPV6_REBIND && offLinkHints(w, ex.subnet) > 0) {
-    for (const h of w.hints) {
-      if (!onLink(ex.subnet, h.address)) addZeroed(w, h.address, h.prefixLen);
-    }
-    return;
-  }
-  w.rsp.addOption(
-    Option6StatusCode.create(StatusCode.NoBinding, "Sorry, no known leases for this duid/iaid."),
-  );
+/** An IA of a SOLICIT or REQUEST from a link without a subnet (Kea's assignIA_NA / _PD). */
+function noSubnet(w: IaWork): void {
+  if (w.type === IA_PD) setIaStatus(w, StatusCode.NoPrefixAvail, "Sorry, no subnet available.");
+  else setIaStatus(w, StatusCode.NoAddrsAvail, "Server could not select subnet for this client");
+}
+
+/** An IA of a RENEW from a link without a subnet (Kea's extendIA_NA / extendIA_PD). */
+function noBinding(w: IaWork): void {
+  const text =
+    w.type === IA_PD
+      ? "Sorry, no known PD leases for this duid/iaid."
+      : "Sorry, no known leases for this duid/iaid.";
+  setIaStatus(w, StatusCode.NoBinding, text);
 }
 
 // lease6_renew / lease6_rebind: SKIP = the lease is not renewed (the IA keeps its old values).

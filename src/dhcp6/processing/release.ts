@@ -8,19 +8,48 @@ import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import type { Hint6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
-import { LeaseState, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
+import { LeaseState, LeaseType6, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
 import { ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
 import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
-import { argumentAfter, callHook } from "../../dhcpsrv/processing/hook-point.ts";
+import { argumentAfter, callHook, each } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6, IaWork } from "../exchange.ts";
 import { leaseText, setIaStatus } from "./ia-options.ts";
 
-/** The client's own lease at a hinted address of the IA, or null. */
-function ownLease(ex: Exchange6, w: IaWork, h: Hint6): Lease6 | null {
+/**
+ * The client's own lease at a hinted address of the IA, or why it is not (Kea's texts): no such
+ * lease, another client's, or the client's in another IA.
+ */
+function ownLease(ex: Exchange6, w: IaWork, h: Hint6, verb: string): Lease6 | string {
   const lease = ex.srv.leases.getLease6(w.type, h.address);
-  if (lease === null || ex.duid === null) return null;
-  if (!lease.duid.equals(ex.duid) || lease.iaid !== w.iaid) return null;
+  if (lease === null || ex.duid === null) return "";
+  if (!lease.duid.equals(ex.duid))
+    return `This address does not belong to you, you can't ${verb} it`;
+  if (lease.iaid !== w.iaid) return "This is your address, but you used wrong IAID";
   return lease;
+}
+
+/** RELEASE of one IA: its first address or prefix only, as Kea's releaseIA_NA / releaseIA_PD. */
+export function releaseIA(ex: Exchange6, w: IaWork): void | Promise<void> {
+  const first = w.hints[0];
+  if (first === undefined) {
+    ex.generalStatus = StatusCode.NoBinding;
+    const text =
+      w.type === LeaseType6.IA_PD
+        ? "You did not include a prefix in your RELEASE"
+        : "You did not include an address in your RELEASE";
+    setIaStatus(w, StatusCode.NoBinding, text);
+    return;
+  }
+  return releaseOne(ex, first);
+}
+
+/** DECLINE of one IA_NA: each of its addresses. */
+export function declineIA(ex: Exchange6, w: IaWork): void | Promise<void> {
+  if (w.hints.length === 0) {
+    setIaStatus(w, StatusCode.NoBinding, "No addresses sent in IA_NA");
+    return;
+  }
+  return each(ex, w.hints, declineOne);
 }
 
 /** The arguments of lease6_release and lease6_decline. */
@@ -32,14 +61,11 @@ export function setupLease(h: CalloutHandle, ex: Exchange6): void {
 // lease6_release: SKIP (or DROP) = the lease is kept until it expires; the reply is the same.
 export function releaseOne(ex: Exchange6, h: Hint6): void | Promise<void> {
   const w = ex.ia!;
-  const lease = ownLease(ex, w, h);
-  if (lease === null) {
+  const lease = ownLease(ex, w, h, "release");
+  if (typeof lease === "string") {
     ex.generalStatus = StatusCode.NoBinding;
-    setIaStatus(
-      w,
-      StatusCode.NoBinding,
-      "Sorry, no known leases for this duid/iaid, can't release.",
-    );
+    const text = lease === "" ? "Sorry, no known leases for this duid/iaid, can't release." : lease;
+    setIaStatus(w, StatusCode.NoBinding, text);
     return;
   }
   w.lease = lease;
@@ -62,9 +88,16 @@ export function afterRelease(ex: Exchange6, status: number): void {
 // no reply.
 export function declineOne(ex: Exchange6, h: Hint6): void | Promise<void> {
   const w = ex.ia!;
-  const lease = ownLease(ex, w, h);
-  if (lease === null || lease.state === LeaseState.DECLINED) {
+  // As Kea's declineLease: a lease that is expired or not in use (declined, reclaimed) is
+  // unknown, whoever had it.
+  const stored = ex.srv.leases.getLease6(w.type, h.address);
+  if (stored === null || stored.state !== LeaseState.DEFAULT || stored.isExpired(ex.now)) {
     setIaStatus(w, StatusCode.NoBinding, "Server does not know about such an address.");
+    return;
+  }
+  const lease = ownLease(ex, w, h, "decline");
+  if (typeof lease === "string") {
+    setIaStatus(w, StatusCode.NoBinding, lease);
     return;
   }
   w.lease = lease;
@@ -87,31 +120,35 @@ export function afterDecline(ex: Exchange6, status: number): void {
   setIaStatus(w, StatusCode.Success, "Lease declined. Hopefully the next one will be better.");
 }
 
-/** CONFIRM (RFC 8415 18.3.3): Success when every address is on the link, else NotOnLink. */
+/**
+ * CONFIRM (RFC 8415 18.3.3): Success when every address is on the link, else NotOnLink naming
+ * the first that is not, or saying that the link has no subnet (Kea's processConfirm and its
+ * texts); no reply when the IA_NAs hold no address.
+ */
 export function confirm(ex: Exchange6): void {
   const q = ex.query;
   if (q.getType() !== M.DHCPV6_CONFIRM || ex.useMulticast) return;
-  const addrs: bigint[] = [];
+  const addrs: string[] = [];
   for (const ia of q.getNonCopiedOptions(D6O.IA_NA)) {
     for (const a of ia.getOptions(D6O.IAADDR)) {
-      if (a instanceof Option6IAAddr) addrs.push(ipv6ToBig(a.getAddress()));
+      if (a instanceof Option6IAAddr) addrs.push(a.getAddress());
     }
   }
   if (addrs.length === 0) return ex.srv.core.drop(ex, "CONFIRM without addresses");
   const s = ex.subnet;
-  if (s === null) return ex.srv.core.drop(ex, "CONFIRM from a link without a subnet");
-  let onLink = true;
+  if (s === null) {
+    ex.response!.addOption(Option6StatusCode.create(StatusCode.NotOnLink, "No subnet selected"));
+    return;
+  }
   for (const a of addrs) {
-    if (!s.inRange(a)) {
-      onLink = false;
-      break;
+    if (!s.inRange(ipv6ToBig(a))) {
+      ex.response!.addOption(
+        Option6StatusCode.create(StatusCode.NotOnLink, `Address ${a} is not on link.`),
+      );
+      return;
     }
   }
-  ex.response!.addOption(
-    onLink
-      ? Option6StatusCode.create(StatusCode.Success, "All addresses are on-link.")
-      : Option6StatusCode.create(StatusCode.NotOnLink, "Some of the addresses are not on link."),
-  );
+  ex.response!.addOption(Option6StatusCode.create(StatusCode.Success, "All addresses are on-link"));
 }
 
 /** The hook points of RELEASE and DECLINE: their arguments and what their status does. */

@@ -101,6 +101,29 @@ export function finishResponse(ex: Exchange6): void {
     r.addOption(new Option(6, D6O.CLIENT_FQDN, answerData(name, false)));
   }
   appendRequestedOptions(ex, r);
+  relaySupplied(ex, r);
+}
+
+/** Option 66, RSOO (RFC 6422). */
+const RSOO = 66;
+
+/**
+ * Kea's processRSOO, once the server's own options are in: the options relays supplied in their
+ * RSOO that `relay-supplied-options` enables, unless the response already has one of that code;
+ * relay by relay from the one closest to the client, each RSOO's options by code.
+ */
+function relaySupplied(ex: Exchange6, r: Pkt6): void {
+  const relays = ex.query.relayInfo;
+  const enabled = ex.srv.model.rsoo;
+  for (let i = relays.length - 1; i >= 0; i--) {
+    const rsoo = relays[i]!.getOption(RSOO);
+    if (rsoo === undefined) continue;
+    const supplied = [...rsoo.getOptions()].sort((a, b) => a.getType() - b.getType());
+    for (const o of supplied) {
+      const code = o.getType();
+      if (enabled.has(code) && r.getOption(code) === undefined) r.addOption(o);
+    }
+  }
 }
 
 /**

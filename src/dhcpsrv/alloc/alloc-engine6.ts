@@ -119,11 +119,10 @@ export class AllocEngine6 {
     copy.preferredLifetime = preferred;
     copy.validLifetime = valid;
     copy.cltt = ctx.now;
-    if (ctx.hwaddr !== null) {
-      copy.hwaddr = ctx.hwaddr;
-      copy.hwaddrSource = ctx.hwaddrSource;
-    }
-    // As Kea's extendLease6: this query's name (none = none); no DNS update directions.
+    copy.hwaddr = ctx.hwaddr;
+    copy.hwaddrSource = ctx.hwaddr === null ? 0 : ctx.hwaddrSource;
+    // As Kea's extendLease6: this query's hardware address (none = none), this query's name
+    // (none = none); no DNS update directions.
     copy.hostname = ctx.hostname;
     copy.fqdnFwd = false;
     copy.fqdnRev = false;

@@ -5,6 +5,7 @@
  * and the running model stays.
  */
 import { canonicalIPv6, decodeFormattedHex } from "../../dhcp/ioaddress.ts";
+import { getStdOptionDefs } from "../../dhcp/std-option-defs.ts";
 import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
 import { ConfigError } from "../../util/errors.ts";
 import {
@@ -26,10 +27,14 @@ import type {
   Reservation6,
   Subnet6 as Subnet6Config,
 } from "../config/types.ts";
+import { HWAddrSource } from "../leases/lease6.ts";
 import { IdentifierType } from "./host.ts";
 import { Host6, HostStore6, type ReservedPrefix } from "./host6.ts";
 import { PdPool6, Pool6, Subnet6, ipv6ToBig } from "./subnet6.ts";
 import type { ClientNameParams } from "../processing/client-name.ts";
+
+/** Option 65 (RFC 6440), relay-supplied in every configuration (Kea's CfgRSOO). */
+const ERP_LOCAL_DOMAIN_NAME = 65;
 
 export interface Dhcp6Model {
   subnets: Subnet6[];
@@ -46,6 +51,13 @@ export interface Dhcp6Model {
   unicast: Map<string, string>;
   /** The client classes; null when the configuration neither defines nor uses any. */
   classes: ClientClasses | null;
+  /**
+   * Codes of the relay-supplied options (RFC 6422) a response takes from a relay's RSOO:
+   * `relay-supplied-options` (codes or standard names), and 65 (ERP local domain name) always.
+   */
+  rsoo: ReadonlySet<number>;
+  /** `mac-sources` as HWAddrSource bits, in order ("any" is every source). */
+  macSources: readonly number[];
   config: Dhcp6Config;
 }
 
@@ -91,6 +103,19 @@ export function buildDhcp6Model(
     at,
     needed: usesClasses(config.subnet6, config.reservations),
   });
+  const rsoo = new Set<number>([ERP_LOCAL_DOMAIN_NAME]);
+  config["relay-supplied-options"].forEach((name, i) => {
+    const code = /^\d+$/.test(name)
+      ? Number(name)
+      : getStdOptionDefs().getByName("dhcp6", name, 6)?.code;
+    if (code === undefined || code <= 0 || code > 65535) {
+      throw at(
+        `relay-supplied-options[${i}]`,
+        `unable to find option code for the specified option name '${name}'`,
+      );
+    }
+    rsoo.add(code);
+  });
   return {
     subnets,
     subnetsById,
@@ -104,6 +129,8 @@ export function buildDhcp6Model(
     reservationsInSubnet: config["reservations-in-subnet"],
     unicast,
     classes,
+    rsoo,
+    macSources: config["mac-sources"].map(macSource),
     config,
   };
 }
@@ -248,4 +275,24 @@ function buildHost(
     options: options(r["option-data"], path),
     classes: r["client-classes"],
   });
+}
+
+/** Kea's mac-sources names and their HWAddrSource bits. */
+const MAC_SOURCE_BITS: Readonly<Record<string, number>> = {
+  any: 0xffff,
+  raw: HWAddrSource.RAW,
+  duid: HWAddrSource.DUID,
+  "ipv6-link-local": HWAddrSource.IPV6_LINK_LOCAL,
+  "client-link-addr-option": HWAddrSource.CLIENT_ADDR_RELAY_OPTION,
+  rfc6939: HWAddrSource.CLIENT_ADDR_RELAY_OPTION,
+  "remote-id": HWAddrSource.REMOTE_ID,
+  rfc4649: HWAddrSource.REMOTE_ID,
+  "subscriber-id": HWAddrSource.SUBSCRIBER_ID,
+  rfc4580: HWAddrSource.SUBSCRIBER_ID,
+  "docsis-cmts": HWAddrSource.DOCSIS_CMTS,
+  "docsis-modem": HWAddrSource.DOCSIS_MODEM,
+};
+
+function macSource(name: string): number {
+  return MAC_SOURCE_BITS[name] ?? 0;
 }

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { D6O } from "../../../src/dhcp/constants.ts";
 import { Pkt6 } from "../../../src/dhcp/pkt6.ts";
+import type { Option6IAAddr } from "../../../src/dhcp/option6-ia.ts";
 import { StatusCode } from "../../../src/dhcp/option6-status-code.ts";
 import { HWAddrSource, LeaseState, LeaseType6 } from "../../../src/dhcpsrv/leases/lease6.ts";
 import {
@@ -155,10 +156,33 @@ test("RENEW extends the client's lease", async () => {
   assert.ok(after.cltt >= before.cltt + 100);
 });
 
-test("RENEW of an unknown IA gets NoBinding", async () => {
+test("RENEW of an unknown IA gets a new lease, its free hint first, as Kea 2.2's renewLeases6", async () => {
   const bed = await server6(config6());
-  const r = await exchange6(bed, query6(M.DHCPV6_RENEW, { ias: [{ hints: ["2001:db8:1::10"] }] }));
-  assert.equal(statusOf(iasOf(r!.pkt)[0]!), StatusCode.NoBinding);
+  const r = await exchange6(bed, query6(M.DHCPV6_RENEW, { ias: [{ hints: ["2001:db8:1::11"] }] }));
+  const ia = iasOf(r!.pkt)[0]!;
+  assert.equal(statusOf(ia), undefined);
+  assert.deepEqual(leasesIn(ia), ["2001:db8:1::11"]);
+  assert.equal(ia.getT1(), 1000);
+  const lease = bed.leases.getLease6(LeaseType6.IA_NA, "2001:db8:1::11")!;
+  assert.deepEqual(lease.duid, CLIENT_DUID);
+});
+
+test("RENEW of an unknown IA when the pool is full gets NoAddrsAvail with Kea's renewal text", async () => {
+  const bed = await server6(config6());
+  for (const [i, a] of ["2001:db8:1::10", "2001:db8:1::11", "2001:db8:1::12"].entries()) {
+    await request(bed, a, 1, Buffer.from(`000300010200000000f${i}`, "hex"));
+  }
+  const r = await exchange6(bed, query6(M.DHCPV6_RENEW, { ias: [{ hints: ["2001:db8:1::11"] }] }));
+  const ia = iasOf(r!.pkt)[0]!;
+  assert.equal(statusOf(ia), StatusCode.NoAddrsAvail);
+  const text = ia.getOption(D6O.STATUS_CODE)!.getData().toString("utf8", 2);
+  assert.equal(text, "Sorry, no addresses could be assigned at this time.");
+  // The address named, someone else's, comes back with lifetimes 0.
+  const named = ia.getOptions(D6O.IAADDR) as Option6IAAddr[];
+  assert.deepEqual(
+    named.map((a) => [a.getAddress(), a.getValid()]),
+    [["2001:db8:1::11", 0]],
+  );
 });
 
 test("RENEW returns an address that is not the client's with lifetimes 0", async () => {
@@ -182,19 +206,19 @@ test("REBIND extends the client's lease and its prefix", async () => {
   assert.deepEqual(leasesIn(pd!), ["2001:db8:8::/60"]);
 });
 
-test("REBIND of an unknown IA with an address off the link gets it back with lifetimes 0", async () => {
+test("REBIND of an unknown IA with an address off the link gets a new lease, and that address with lifetimes 0", async () => {
   const bed = await server6(config6());
   const r = await exchange6(bed, query6(M.DHCPV6_REBIND, { ias: [{ hints: ["2001:db8:99::1"] }] }));
   const ia = iasOf(r!.pkt)[0]!;
   assert.equal(statusOf(ia), undefined);
-  assert.equal(ia.getOptions(D6O.IAADDR).length, 1);
-  assert.deepEqual(leasesIn(ia), []);
-});
-
-test("REBIND of an unknown IA with an address on the link gets NoBinding", async () => {
-  const bed = await server6(config6());
-  const r = await exchange6(bed, query6(M.DHCPV6_REBIND, { ias: [{ hints: ["2001:db8:1::10"] }] }));
-  assert.equal(statusOf(iasOf(r!.pkt)[0]!), StatusCode.NoBinding);
+  const named = ia.getOptions(D6O.IAADDR) as Option6IAAddr[];
+  assert.deepEqual(
+    named.map((a) => [a.getAddress(), a.getValid()]),
+    [
+      ["2001:db8:1::10", 4000],
+      ["2001:db8:99::1", 0],
+    ],
+  );
 });
 
 test("RELEASE removes the lease and says Success", async () => {
@@ -267,6 +291,25 @@ test("CONFIRM of addresses on the link says Success, of others NotOnLink", async
     query6(M.DHCPV6_CONFIRM, { ias: [{ hints: ["2001:db8:2::10"] }] }),
   );
   assert.equal(statusOf(off!.pkt), StatusCode.NotOnLink);
+});
+
+test("CONFIRM texts are Kea's: the first address off the link is named", async () => {
+  const bed = await server6(config6());
+  const text = (r: Awaited<ReturnType<typeof exchange6>>) =>
+    r!.pkt.getOption(D6O.STATUS_CODE)!.getData().toString("utf8", 2);
+  const ok = await exchange6(
+    bed,
+    query6(M.DHCPV6_CONFIRM, { ias: [{ hints: ["2001:db8:1::10"] }] }),
+  );
+  assert.equal(text(ok), "All addresses are on-link");
+  const off = await exchange6(
+    bed,
+    query6(M.DHCPV6_CONFIRM, {
+      ias: [{ hints: ["2001:db8:1::10", "2001:db8:5::1", "2001:db8:6::1"] }],
+    }),
+  );
+  assert.equal(statusOf(off!.pkt), StatusCode.NotOnLink);
+  assert.equal(text(off), "Address 2001:db8:5::1 is not on link.");
 });
 
 test("CONFIRM without addresses gets no reply", async () => {
@@ -360,6 +403,40 @@ test("a REQUEST sent by unicast to an interface configured with a unicast addres
   );
   const r = await exchange6(bed, query6(M.DHCPV6_REQUEST), "2001:db8:1::77", "2001:db8:1::1");
   assert.deepEqual(leasesIn(iasOf(r!.pkt)[0]!), ["2001:db8:1::10"]);
+});
+
+test("SOLICIT, CONFIRM, REBIND and INFORMATION-REQUEST by unicast are discarded even at the configured unicast address (Kea's testUnicast)", async () => {
+  const bed = await server6(
+    config6({ "interfaces-config": { interfaces: ["eth0/2001:db8:1::1"] } }),
+  );
+  for (const t of [
+    M.DHCPV6_SOLICIT,
+    M.DHCPV6_CONFIRM,
+    M.DHCPV6_REBIND,
+    M.DHCPV6_INFORMATION_REQUEST,
+  ]) {
+    const ias = t === M.DHCPV6_INFORMATION_REQUEST ? [] : [{ hints: ["2001:db8:1::10"] }];
+    const q = query6(t, { ias });
+    assert.equal(await exchange6(bed, q, "2001:db8:1::77", "2001:db8:1::1"), null, `type ${t}`);
+    assert.equal(await exchange6(bed, q, "fe80::77", "fe80::1"), null, `type ${t} link-local`);
+  }
+});
+
+test("a REQUEST sent by unicast to the server's link-local address is served, as Kea", async () => {
+  const bed = await server6(config6());
+  const r = await exchange6(bed, query6(M.DHCPV6_REQUEST), "fe80::77", "fe80::1");
+  assert.equal(statusOf(r!.pkt), undefined);
+  assert.deepEqual(leasesIn(iasOf(r!.pkt)[0]!), ["2001:db8:1::10"]);
+});
+
+test("a RENEW sent to a global address other than the configured unicast one gets UseMulticast", async () => {
+  const bed = await server6(
+    config6({ "interfaces-config": { interfaces: ["eth0/2001:db8:1::1"] } }),
+  );
+  const q = query6(M.DHCPV6_RENEW, { serverId: SERVER_DUID, ias: [{ hints: ["2001:db8:1::10"] }] });
+  const r = await exchange6(bed, q, "2001:db8:1::77", "2001:db8:1::5");
+  assert.equal(statusOf(r!.pkt), StatusCode.UseMulticast);
+  assert.equal(iasOf(r!.pkt).length, 0);
 });
 
 test("a relayed SOLICIT is answered with a RELAY-REPL through every relay level, interface-id echoed", async () => {
