@@ -25,6 +25,16 @@ export interface Arrival4 {
   iface?: string;
 }
 
+/** A reply as the server sends it. */
+export interface Sent4 {
+  /** The reply's bytes (what goes on the wire, a RELAY-REPL for a relayed v6 query). */
+  wire: Buffer;
+  pkt: Pkt4;
+  /** Where it goes. */
+  address: string;
+  port: number;
+}
+
 export class TestServer4 extends TestServerBase<4> {
   readonly leases: MemfileLeaseStore4;
   private readonly srv: Dhcp4Srv;
@@ -66,10 +76,10 @@ export class TestServer4 extends TestServerBase<4> {
   }
 
   /**
-   * Runs one query through the server (asynchronous callouts awaited) and answers its reply,
-   * parsed, or null when the server sent none. The lease changes are stored before it returns.
+   * The same as query(), with the reply as the server would send it: its bytes, the parsed
+   * packet, and the address and port it goes to (null when the server sends none).
    */
-  async query(packet: Pkt4 | Uint8Array, arrival: Arrival4 = {}): Promise<Pkt4 | null> {
+  async exchange(packet: Pkt4 | Uint8Array, arrival: Arrival4 = {}): Promise<Sent4 | null> {
     const data = packet instanceof Pkt4 ? packet.pack() : Buffer.from(packet);
     const reply = await this.srv.processQuery({
       data,
@@ -81,7 +91,17 @@ export class TestServer4 extends TestServerBase<4> {
       receivedAt: Date.now(),
     });
     this.leases.flush();
-    return reply === null ? null : Pkt4.parse(reply.data);
+    if (reply === null) return null;
+    const wire = Buffer.from(reply.data);
+    return { wire, pkt: Pkt4.parse(wire), address: reply.address, port: reply.port };
+  }
+
+  /**
+   * Runs one query through the server (asynchronous callouts awaited) and answers its reply,
+   * parsed, or null when the server sent none. The lease changes are stored before it returns.
+   */
+  async query(packet: Pkt4 | Uint8Array, arrival: Arrival4 = {}): Promise<Pkt4 | null> {
+    return (await this.exchange(packet, arrival))?.pkt ?? null;
   }
 
   /** Every lease in the store. */

@@ -22,6 +22,16 @@ export interface Arrival6 {
   iface?: string;
 }
 
+/** A reply as the server sends it. */
+export interface Sent6 {
+  /** The reply's bytes (what goes on the wire, a RELAY-REPL for a relayed v6 query). */
+  wire: Buffer;
+  pkt: Pkt6;
+  /** Where it goes. */
+  address: string;
+  port: number;
+}
+
 export class TestServer6 extends TestServerBase<6> {
   readonly leases: MemfileLeaseStore6;
   /** The server's DUID, as hex (TEST_SERVER_DUID). */
@@ -62,10 +72,10 @@ export class TestServer6 extends TestServerBase<6> {
   }
 
   /**
-   * Runs one query through the server (asynchronous callouts awaited) and answers its reply,
-   * parsed (a RELAY-REPL when the query was relayed), or null when the server sent none.
+   * The same as query(), with the reply as the server would send it: its bytes, the parsed
+   * packet, and the address and port it goes to (null when the server sends none).
    */
-  async query(packet: Pkt6 | Uint8Array, arrival: Arrival6 = {}): Promise<Pkt6 | null> {
+  async exchange(packet: Pkt6 | Uint8Array, arrival: Arrival6 = {}): Promise<Sent6 | null> {
     const data = packet instanceof Pkt6 ? packet.pack() : Buffer.from(packet);
     const reply = await this.srv.processQuery({
       data,
@@ -77,7 +87,17 @@ export class TestServer6 extends TestServerBase<6> {
       receivedAt: Date.now(),
     });
     this.leases.flush();
-    return reply === null ? null : Pkt6.parse(reply.data);
+    if (reply === null) return null;
+    const wire = Buffer.from(reply.data);
+    return { wire, pkt: Pkt6.parse(wire), address: reply.address, port: reply.port };
+  }
+
+  /**
+   * Runs one query through the server (asynchronous callouts awaited) and answers its reply,
+   * parsed, or null when the server sent none. The lease changes are stored before it returns.
+   */
+  async query(packet: Pkt6 | Uint8Array, arrival: Arrival6 = {}): Promise<Pkt6 | null> {
+    return (await this.exchange(packet, arrival))?.pkt ?? null;
   }
 
   /** Every lease in the store. */

@@ -1,23 +1,50 @@
 /**
- * The bootp library in a DHCPv4 server (the server's query processing, in process, with an
- * in-memory lease store): BOOTP requests built byte by byte go in, replies are taken apart on
- * the wire.
+ * The bootp library in a DHCPv4 server (nestor/testing: the server's query processing, in
+ * process, with an in-memory lease store): BOOTP requests built byte by byte go in, replies are
+ * taken apart on the wire.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import {
-  SERVER_ADDR,
-  config4,
-  exchange,
-  query4,
-  server4,
-  T,
-  type Server4Bed,
-} from "../../../test/helpers/dhcp4.ts";
+import { DHCPMessageType as T, DHCPv6MessageType as M, type Pkt4 } from "nestor/dhcp";
+import type { JsonObject } from "nestor/hooks";
+import { TestServer4, TestServer6, query4 as kitQuery4, solicit } from "nestor/testing";
 import { bootpRequest, ipBytes, option, optionCodes, parseWire, type WireReply } from "./wire.ts";
 import type { Seen } from "./fixtures/record.ts";
-import { config6, exchange6, M, query6, server6 } from "../../../test/helpers/dhcp6.ts";
+
+const SERVER_ADDR = "198.51.100.1";
+type Server4Bed = TestServer4;
+
+/** A Dhcp4 body: one subnet 198.51.100.0/24 with a small pool; `extra` and `subnet` merged in. */
+function config4(extra: object = {}, subnet: object = {}): JsonObject {
+  return {
+    "valid-lifetime": 4000,
+    "renew-timer": 1000,
+    "rebind-timer": 2000,
+    subnet4: [
+      {
+        id: 1,
+        subnet: "198.51.100.0/24",
+        pools: [{ pool: "198.51.100.10 - 198.51.100.12" }],
+        "option-data": [{ name: "routers", data: "198.51.100.1" }],
+        ...subnet,
+      },
+    ],
+    ...extra,
+  } as JsonObject;
+}
+
+const query4 = (type: number, fields: Parameters<typeof kitQuery4>[1]): Pkt4 =>
+  kitQuery4(type, { xid: 0x1234, ...fields });
+
+/** One query through the server: the reply's bytes, where it goes, and the parsed packet. */
+async function exchange(b: TestServer4, data: Uint8Array | Pkt4, from?: string, to?: string) {
+  const arrival = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+  const r = await b.exchange(data, arrival);
+  return r === null
+    ? null
+    : { reply: { data: r.wire, address: r.address, port: r.port }, pkt: r.pkt };
+}
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const BOOTP = here("../index.ts");
@@ -34,13 +61,13 @@ function recorded(): Seen[] {
 
 async function bed(libraries: string[] = [BOOTP, RECORD], extra = {}, subnet = {}) {
   recorded().length = 0;
-  return server4(
-    config4(
+  return TestServer4.start({
+    config: config4(
       { "option-data": [{ name: "domain-name-servers", data: "198.51.100.53" }], ...extra },
       subnet,
     ),
-    libraries.map((library) => ({ library })),
-  );
+    libraries: libraries.map((library) => ({ library })),
+  });
 }
 
 async function ask(b: Server4Bed, data: Buffer): Promise<{ raw: Buffer; wire: WireReply } | null> {
@@ -49,7 +76,7 @@ async function ask(b: Server4Bed, data: Buffer): Promise<{ raw: Buffer; wire: Wi
 }
 
 function stat(b: Server4Bed, name: string): unknown {
-  return b.stats.get(name)?.value ?? 0;
+  return b.statistic(name) ?? 0;
 }
 
 test("a BOOTP request gets a 300-octet BOOTREPLY with an address, no DHCP options, and an infinite lease", async () => {
@@ -192,10 +219,10 @@ test("a library that packed the response first (SKIP on pkt4_send) makes bootp d
   const r = await exchange(b, bootpRequest({ mac: "02:00:00:00:b0:07" }));
   assert.equal(r, null, "no reply");
   assert.ok(
-    b.lines.some((l) =>
+    b.logLines.some((l) =>
       /HOOKS_CALLOUT_EXCEPTION.*pkt4_send.*the packet pack already handled/.test(l),
     ),
-    b.lines.join("\n"),
+    b.logLines.join("\n"),
   );
   // DHCP replies are not bootp's business: packed by the other library, sent as they are.
   const offer = await exchange(b, query4(T.DHCPDISCOVER, { mac: "02:00:00:00:d0:02" }));
@@ -224,8 +251,8 @@ test("a malformed query is dropped by the library and counted as a parse failure
   assert.equal(stat(b, "pkt4-parse-failed"), 3);
   assert.equal(stat(b, "pkt4-receive-drop"), 3);
   assert.ok(
-    b.lines.some((l) => l.includes("BOOTP_PACKET_UNPACK_FAILED")),
-    b.lines.join("\n"),
+    b.logLines.some((l) => l.includes("BOOTP_PACKET_UNPACK_FAILED")),
+    b.logLines.join("\n"),
   );
   // The server still answers the next one.
   assert.equal((await ask(b, bootpRequest()))?.wire.length, 300);
@@ -252,9 +279,9 @@ test("a BOOTP request with bytes after END or a truncated last option is read as
   assert.equal(r2?.wire.yiaddr, "198.51.100.11");
   assert.equal(stat(b, "pkt4-parse-failed"), 0);
   assert.equal(
-    b.lines.filter((l) => l.includes("BOOTP_PACKET_OPTIONS_SKIPPED")).length,
+    b.logLines.filter((l) => l.includes("BOOTP_PACKET_OPTIONS_SKIPPED")).length,
     2,
-    b.lines.join("\n"),
+    b.logLines.join("\n"),
   );
   assert.ok(recorded().every((s) => s.hook !== "pkt4_receive" || s.classes.includes("BOOTP")));
 });
@@ -263,7 +290,7 @@ test("a DHCP query with bytes after END is still refused (Nestor's rule for DHCP
   const b = await bed();
   const q = query4(T.DHCPDISCOVER, { mac: "02:00:00:00:d3:01" });
   const padded = Buffer.alloc(300);
-  q.copy(padded);
+  q.pack().copy(padded);
   padded[299] = 0x5a;
   assert.equal(await exchange(b, padded), null);
   assert.equal(stat(b, "pkt4-parse-failed"), 1);
@@ -281,7 +308,7 @@ test("an RFC 951 request (236 octets, no vendor extensions) is refused and count
   assert.equal(await exchange(b, bootpRequest().subarray(0, 236)), null);
   assert.equal(stat(b, "pkt4-parse-failed"), 1);
   assert.equal(stat(b, "pkt4-receive-drop"), 1);
-  assert.ok(b.lines.some((l) => l.includes("without vendor information extensions")));
+  assert.ok(b.logLines.some((l) => l.includes("without vendor information extensions")));
 });
 
 test("with the pool exhausted a BOOTP client gets a BOOTREPLY without an address (Kea's NAK, stripped)", async () => {
@@ -303,18 +330,21 @@ test("with the pool exhausted a BOOTP client gets a BOOTREPLY without an address
 });
 
 test("the library loads under Kea's file name and logs as Kea's does", async () => {
-  const b = await server4(config4(), [
-    { library: "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_bootp.so" },
-  ]);
-  assert.ok(b.lines.some((l) => l.includes("BOOTP_LOAD Bootp hooks library has been loaded")));
-  assert.ok(b.lines.some((l) => /nestor-dhcp4\.bootp-hooks/.test(l)));
+  const b = await TestServer4.start({
+    config: config4(),
+    libraries: [{ library: "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_bootp.so" }],
+  });
+  assert.ok(b.logLines.some((l) => l.includes("BOOTP_LOAD Bootp hooks library has been loaded")));
+  assert.ok(b.logLines.some((l) => /nestor-dhcp4\.bootp-hooks/.test(l)));
   for (const hook of ["buffer4_receive", "pkt4_send"]) {
-    assert.ok(b.lines.some((l) => l.includes("HOOKS_STD_CALLOUT_REGISTERED") && l.includes(hook)));
+    assert.ok(
+      b.logLines.some((l) => l.includes("HOOKS_STD_CALLOUT_REGISTERED") && l.includes(hook)),
+    );
   }
   assert.equal((await ask(b, bootpRequest()))?.wire.length, 300);
-  assert.ok(b.lines.some((l) => l.includes("BOOTP_BOOTP_QUERY recognized a BOOTP query")));
-  await b.hooks.unloadLibraries();
-  assert.ok(b.lines.some((l) => l.includes("BOOTP_UNLOAD")));
+  assert.ok(b.logLines.some((l) => l.includes("BOOTP_BOOTP_QUERY recognized a BOOTP query")));
+  await b.close();
+  assert.ok(b.logLines.some((l) => l.includes("BOOTP_UNLOAD")));
 });
 
 test("Kea's ARM example: BOOTP clients get the pool guarded by BOOTP, DHCP clients the other", async () => {
@@ -357,9 +387,9 @@ test("a query another library dropped is left alone: not parsed, not counted; a 
   bad[241] = 200; // would be a parse failure, were it parsed
   assert.equal(await exchange(b, bad), null);
   assert.equal(stat(b, "pkt4-parse-failed"), 0);
-  assert.ok(!b.lines.some((l) => l.includes("BOOTP_PACKET_UNPACK_FAILED")));
+  assert.ok(!b.logLines.some((l) => l.includes("BOOTP_PACKET_UNPACK_FAILED")));
   assert.equal(await exchange(b, bootpRequest({ xid: 0xd1d1d1d1 })), null);
-  assert.ok(!b.lines.some((l) => l.includes("BOOTP_PACKET_PACK ")), "bootp did not pack it");
+  assert.ok(!b.logLines.some((l) => l.includes("BOOTP_PACKET_PACK ")), "bootp did not pack it");
   assert.equal(recorded().length, 2, "the second query was processed up to pkt4_send");
 });
 
@@ -376,9 +406,19 @@ test("the reply's options are in Kea's order, by code, whatever order the server
 });
 
 test("loaded by nestor-dhcp6 (a configuration mistake), the library does nothing", async () => {
-  const b = await server6(config6(), [{ library: BOOTP }]);
-  assert.ok(b.lines.some((l) => l.includes("BOOTP_LOAD")));
-  assert.ok(!b.lines.some((l) => l.includes("HOOKS_STD_CALLOUT_REGISTERED")), b.lines.join("\n"));
-  const r = await exchange6(b, query6(M.DHCPV6_SOLICIT));
-  assert.equal(r?.pkt.getType(), M.DHCPV6_ADVERTISE);
+  const b = await TestServer6.start({
+    config: {
+      subnet6: [
+        { id: 1, subnet: "2001:db8:1::/64", pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::12" }] },
+      ],
+    },
+    libraries: [{ library: BOOTP }],
+  });
+  assert.ok(b.logLines.some((l) => l.includes("BOOTP_LOAD")));
+  assert.ok(
+    !b.logLines.some((l) => l.includes("HOOKS_STD_CALLOUT_REGISTERED")),
+    b.logLines.join("\n"),
+  );
+  const r = await b.query(solicit(), { iface: "eth0" });
+  assert.equal(r?.getType(), M.DHCPV6_ADVERTISE);
 });
