@@ -26,11 +26,14 @@ import { defineMessages, LogManager, type Logger } from "../../log/logger.ts";
 import type { Observation } from "../../stats/observation.ts";
 import { StatsManager } from "../../stats/stats-manager.ts";
 import { loadConfigFile, parseConfigText, type LoadedConfig } from "../config/index.ts";
+import type { PathSegment } from "../config/kea-json.ts";
 import { loggerSpecs } from "../config/logger-specs.ts";
+import { ConfigError } from "../../util/errors.ts";
 import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
+import { checkDirectories } from "./config-checks.ts";
 import { registerProduct } from "./product.ts";
 import { ReplyPipeline, type Query } from "./reply-pipeline.ts";
 
@@ -371,6 +374,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     const file = this.configFile;
     const config = loaded.config as Config<T>;
     const model = this.adapter.buildModel(config, file, loaded.source);
+    checkDirectories(config, this.adapter.family, file, loaded.source);
     const key = `${this.configKey}.hooks-libraries`;
     const libraries = parseHooksLibraries(config["hooks-libraries"], key, file);
     await this.validateLibraries(libraries, this.multiThreading(config));
@@ -400,7 +404,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     await this.srvConfigured(config);
     const ifaceKey = JSON.stringify(config["interfaces-config"]);
     if (initial || ifaceKey !== this.ifaceKey) {
-      await this.iface.open(config["interfaces-config"]);
+      await this.openInterfaces(config, loaded);
       this.iface.onBatch(this.batchHandler);
       this.ifaceKey = ifaceKey;
       this.adapter.socketsOpened?.(this);
@@ -408,6 +412,20 @@ export class ServerRuntime<T extends FamilyTypes> {
     this.leaseDbKey = leaseDbKey;
     this.configuredAt = Date.now();
     this.log.info(this.ids.configLoaded, this.configFile, model.subnets.length, libraries.length);
+  }
+
+  /** The sockets; an interface refused is refused with its place in the file, as -t does. */
+  private async openInterfaces(config: Config<T>, loaded: LoadedConfig<T["family"]>) {
+    try {
+      await this.iface.open(config["interfaces-config"]);
+    } catch (e) {
+      if (!(e instanceof ConfigError) || !e.path.startsWith("interfaces-config")) throw e;
+      const path: PathSegment[] = [this.configKey];
+      for (const m of e.path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+        path.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+      }
+      throw loaded.source.error(e.reason, path, { cause: e });
+    }
   }
 
   /** A new lease store: the old one closed, processing and reclaimer made for the new one. */
@@ -468,7 +486,9 @@ export class ServerRuntime<T extends FamilyTypes> {
   private openLeases(config: Config<T>): T["store"] {
     const db = config["lease-database"];
     const path = leaseFilePath(db, this.configFile, this.adapter.family);
-    if (db.persist) mkdirSync(dirname(path), { recursive: true });
+    // A lease file named in the configuration is in a directory that exists (checked with the
+    // configuration); the default one is in the server's data directory, made on first use.
+    if (db.persist && db.name === undefined) mkdirSync(dirname(path), { recursive: true });
     // The store logs its loading (rows read and discarded) and its cleanups with Kea's IDs.
     return this.adapter.openLeases(
       { ...db, name: path },

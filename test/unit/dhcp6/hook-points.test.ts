@@ -130,7 +130,9 @@ test("lease6_select on REQUEST has fake_allocation false", async () => {
 });
 
 test("lease6_select on a SOLICIT with rapid commit has fake_allocation false", async () => {
-  const bed = await server6(config6({ "rapid-commit": true }), [lib("lease6_select", CONTINUE)]);
+  const bed = await server6(config6({}, { "rapid-commit": true }), [
+    lib("lease6_select", CONTINUE),
+  ]);
   reset();
   await exchange6(bed, query6(M.DHCPV6_SOLICIT, { rapidCommit: true }));
   assert.equal(seen()[0]!["fake_allocation"], false);
@@ -264,7 +266,7 @@ test("leases6_committed is not called for SOLICIT, CONFIRM and INFORMATION-REQUE
 });
 
 test("leases6_committed is called for SOLICIT with rapid commit", async () => {
-  const bed = await server6(config6({ "rapid-commit": true }), [
+  const bed = await server6(config6({}, { "rapid-commit": true }), [
     lib("leases6_committed", CONTINUE),
   ]);
   reset();

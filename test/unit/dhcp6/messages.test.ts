@@ -53,7 +53,7 @@ test("SOLICIT honours the client's hint when it is free and in a pool", async ()
 });
 
 test("SOLICIT with Rapid Commit gets a committed REPLY when the subnet allows it", async () => {
-  const bed = await server6(config6({ "rapid-commit": true }));
+  const bed = await server6(config6({}, { "rapid-commit": true }));
   const r = await exchange6(bed, query6(M.DHCPV6_SOLICIT, { rapidCommit: true }));
   assert.equal(r!.pkt.getType(), M.DHCPV6_REPLY);
   assert.notEqual(r!.pkt.getOption(D6O.RAPID_COMMIT), undefined);
