@@ -34,6 +34,8 @@ export interface ControlledServer {
   reloadLibraries(): Promise<void>;
   /** Reclaims the expired leases now; resolves to how many. */
   reclaimNow(remove?: boolean): Promise<number>;
+  /** status-get's threading keys (multi-threading-enabled, and with it the pool and queue). */
+  status?(): JsonObject;
   /** Stops (false) or resumes (true) answering clients. */
   setServiceEnabled(enabled: boolean): void;
 }

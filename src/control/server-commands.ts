@@ -53,6 +53,7 @@ export function registerServerCommands(
       uptime: Math.floor((now - server.startedAt) / 1000),
       reload: Math.floor((now - server.configuredAt) / 1000),
       "multi-threading-enabled": false,
+      ...server.status?.(),
       sockets: { status: "ready" },
       "dhcp-state": state.toJSON(),
     });
@@ -208,7 +209,11 @@ function registerStatisticCommands(mgr: CommandMgr, server: ControlledServer): v
     "statistic-remove-all",
     () => {
       stats.removeAll();
-      return createAnswer(0, "All statistics removed.");
+      // Kea 2.2's text, deprecation warning included, for the tools that match it.
+      return createAnswer(
+        0,
+        "Warning: statistic-remove-all command is deprecated. All statistics removed.",
+      );
     },
     false,
   );
@@ -226,7 +231,7 @@ function registerStatisticCommands(mgr: CommandMgr, server: ControlledServer): v
     const name = named(a);
     const n = positive(a, "max-samples");
     found(stats.setMaxSampleCount(name, n), name);
-    return createAnswer(0, `Statistic '${name}' max-samples limit is set.`);
+    return createAnswer(0, `Statistic '${name}' count limit is set.`);
   });
   add("statistic-sample-count-set-all", (a) => {
     stats.setMaxSampleCountAll(positive(a, "max-samples"));

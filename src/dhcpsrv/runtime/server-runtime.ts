@@ -16,6 +16,7 @@
  * members of its ControlledServer shape; this module does not import it.
  */
 import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseHooksLibraries, type HookLibraryConfig } from "../../hooks/config.ts";
 import { HooksManager } from "../../hooks/hooks-manager.ts";
@@ -29,11 +30,14 @@ import { loadConfigFile, parseConfigText, type LoadedConfig } from "../config/in
 import type { PathSegment } from "../config/kea-json.ts";
 import { loggerSpecs } from "../config/logger-specs.ts";
 import { ConfigError } from "../../util/errors.ts";
+import { ipv4FromString, ipv6FromString } from "../../dhcp/ioaddress.ts";
 import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
 import { checkDirectories } from "./config-checks.ts";
+import { leaseSanityCheck, type SanityLease, type SanitySubnet } from "./lease-sanity.ts";
+import { QueueStats } from "./queue-stats.ts";
 import { registerProduct } from "./product.ts";
 import { ReplyPipeline, type Query } from "./reply-pipeline.ts";
 
@@ -59,6 +63,9 @@ for (const [prefix, v] of [
     [`${prefix}_CONFIG_LOADED`]: "configuration %1 loaded: %2 subnets, %3 hook libraries",
     [`${prefix}_CONFIG_WARNING`]: "%1",
     [`${prefix}_RELOAD_FAIL`]: "configuration reload failed, the running configuration stays: %1",
+    [`${prefix}_DYNAMIC_RECONFIGURATION`]: "reconfiguring from file %1 (SIGHUP or config-reload)",
+    [`${prefix}_DYNAMIC_RECONFIGURATION_SUCCESS`]: "reconfiguration succeeded with file: %1",
+    [`${prefix}_DYNAMIC_RECONFIGURATION_FAIL`]: "reconfiguration failed with file: %1",
     [`${prefix}_LEASE_WRITE_FAILED`]: "lease file write failed, %1 replies not sent: %2",
     [`${prefix}_SEND_FAILED`]: "sending a reply to %1 failed: %2",
     [`${prefix}_SHUTDOWN`]: "shutting down",
@@ -139,7 +146,10 @@ export interface FamilyAdapter<T extends FamilyTypes> {
   /** Registers the family's hook points; returns their indexes by name. */
   readonly registerHooks: (serverHooks: ServerHooks) => T["hooks"];
   readonly buildModel: (config: Config<T>, file: string, source: ConfigSource) => T["model"];
-  readonly openLeases: (db: LeaseDatabase & { name: string }, o: { logger: Logger }) => T["store"];
+  readonly openLeases: (
+    db: LeaseDatabase & { name: string },
+    o: { logger: Logger; checkLease?: (lease: SanityLease) => boolean },
+  ) => T["store"];
   /** Work a configuration needs before anything changes (v6: its server DUID); may throw. */
   prepare?(config: Config<T>, file: string): void;
   /** The message processing of a new lease store (at start, and when lease-database changes). */
@@ -210,6 +220,7 @@ export class ServerRuntime<T extends FamilyTypes> {
   /** False while dhcp-disable holds: received queries are dropped unanswered. */
   private serviceEnabled = true;
   private serviceDisabledDrops: Observation | null = null;
+  private readonly queueStats = new QueueStats();
   /** Reconfigurations (reload, config-set, libreload) run one after the other. */
   private configuring: Promise<unknown> = Promise.resolve();
 
@@ -280,7 +291,15 @@ export class ServerRuntime<T extends FamilyTypes> {
 
   /** Re-reads the configuration file; on any error the running configuration stays. */
   async reload(): Promise<void> {
-    await this.refusable(this.ids.reloadFail, () => this.configure(false, this.loadFile()));
+    // Kea's three lines, with the file name, so that log alerts written for Kea keep matching.
+    this.log.info(`${this.prefix}_DYNAMIC_RECONFIGURATION`, this.configFile);
+    try {
+      await this.refusable(this.ids.reloadFail, () => this.configure(false, this.loadFile()));
+    } catch (e) {
+      this.log.error(`${this.prefix}_DYNAMIC_RECONFIGURATION_FAIL`, this.configFile);
+      throw e;
+    }
+    this.log.info(`${this.prefix}_DYNAMIC_RECONFIGURATION_SUCCESS`, this.configFile);
   }
 
   /**
@@ -388,7 +407,8 @@ export class ServerRuntime<T extends FamilyTypes> {
     if (initial) this.applyLogging(config, loaded.warnings);
     this.adapter.prepare?.(config, this.configFile);
     const leaseDbKey = JSON.stringify(config["lease-database"]);
-    const newLeases = initial || leaseDbKey !== this.leaseDbKey ? this.openLeases(config) : null;
+    const newLeases =
+      initial || leaseDbKey !== this.leaseDbKey ? this.openLeases(config, model) : null;
     try {
       await this.hooks.loadLibraries(libraries, { multiThreading: this.multiThreading(config) });
     } catch (e) {
@@ -483,27 +503,71 @@ export class ServerRuntime<T extends FamilyTypes> {
     }
   }
 
-  private openLeases(config: Config<T>): T["store"] {
+  private openLeases(config: Config<T>, model: T["model"]): T["store"] {
     const db = config["lease-database"];
-    const path = leaseFilePath(db, this.configFile, this.adapter.family);
+    const family = this.adapter.family;
+    const path = leaseFilePath(db, this.configFile, family);
     // A lease file named in the configuration is in a directory that exists (checked with the
     // configuration); the default one is in the server's data directory, made on first use.
     if (db.persist && db.name === undefined) mkdirSync(dirname(path), { recursive: true });
     // The store logs its loading (rows read and discarded) and its cleanups with Kea's IDs.
+    const logger = this.logs.getLogger("dhcpsrv");
+    const mode = config["sanity-checks"]["lease-checks"];
+    const subnets = model.subnets as readonly SanitySubnet<never>[];
+    const checkLease =
+      family === 4
+        ? leaseSanityCheck(mode, subnets as readonly SanitySubnet<number>[], ipv4FromString, logger)
+        : leaseSanityCheck(mode, withPrefixPools(model.subnets), ipv6Number, logger);
     return this.adapter.openLeases(
       { ...db, name: path },
-      { logger: this.logs.getLogger("dhcpsrv") },
+      checkLease === null ? { logger } : { logger, checkLease },
     );
+  }
+
+  /**
+   * What status-get says of the threading, as Kea 2.2: whether multi-threading is enabled and,
+   * when it is, the configured thread pool size (0: one per CPU, as Kea counts them), the packet
+   * queue size and the queue's average lengths. Nestor serves from one event loop either way;
+   * the setting decides which hook libraries may load (their multi_threading_compatible).
+   */
+  status(): JsonObject {
+    const mt = this.config["multi-threading"];
+    if (!mt["enable-multi-threading"]) return { "multi-threading-enabled": false };
+    return {
+      "multi-threading-enabled": true,
+      "thread-pool-size":
+        mt["thread-pool-size"] === 0 ? availableParallelism() : mt["thread-pool-size"],
+      "packet-queue-size": mt["packet-queue-size"],
+      "packet-queue-statistics": this.queueStats.averages(),
+    };
   }
 
   /** One batch (the shared pipeline), unless the service is disabled (dhcp-disable). */
   private onBatch(packets: readonly ReceivedPacket[]): void {
+    this.queueStats.recordBatch(packets.length);
     if (!this.serviceEnabled) {
       this.serviceDisabledDrops?.add(packets.length);
       return;
     }
     this.pipeline.run(packets, this.processQuery);
   }
+}
+
+/**
+ * The v6 subnets as the lease check sees them: a delegated prefix belongs to the subnet of its
+ * prefix pool (Kea 2.2 looks only at the subnet's own prefix and so flags every PD lease).
+ */
+function withPrefixPools(subnets: readonly unknown[]): SanitySubnet<bigint>[] {
+  type Pools = readonly { inRange(a: bigint): boolean }[];
+  return (subnets as (SanitySubnet<bigint> & { pdPools?: Pools })[]).map((s) => ({
+    id: s.id,
+    inRange: (a: bigint) => s.inRange(a) || (s.pdPools ?? []).some((p) => p.inRange(a)),
+  }));
+}
+
+/** A v6 address as the subnets' inRange takes it. */
+function ipv6Number(address: string): bigint {
+  return BigInt(`0x${ipv6FromString(address).toString("hex")}`);
 }
 
 type RuntimeMessages = Readonly<

@@ -72,7 +72,9 @@ test("buffer6_receive gets query6 before parsing; DROP drops the packet", async 
   reset();
   assert.equal(await exchange6(bed, SOLICIT()), null);
   assert.deepEqual(takeTrace(), ["buffer6_receive query6"]);
-  assert.equal(bed.stats.get("pkt6-received")!.value, 0);
+  // Counted as received before buffer6_receive, as Kea 2.2 counts it; never typed.
+  assert.equal(bed.stats.get("pkt6-received")!.value, 1);
+  assert.equal(bed.stats.get("pkt6-solicit-received")!.value, 0);
 });
 
 test("buffer6_receive SKIP: the server does not parse; a callout that parsed it gets the packet processed", async () => {

@@ -482,6 +482,9 @@ test("a packet that does not parse is counted and dropped", async () => {
   assert.equal(await exchange6(bed, Buffer.from([1, 0, 0, 1, 0, 1, 0, 50])), null);
   assert.equal(bed.stats.get("pkt6-parse-failed")!.value, 1);
   assert.equal(bed.stats.get("pkt6-receive-drop")!.value, 1);
+  // Every datagram received is counted, one that does not parse included (no type counted).
+  assert.equal(bed.stats.get("pkt6-received")!.value, 1);
+  assert.equal(bed.stats.get("pkt6-unknown-received")!.value, 0);
 });
 
 test("a reply parses as the client would read it", async () => {
