@@ -51,9 +51,9 @@ export class Dhcp6Stats extends LeaseStats<Lease6> {
       packets: "pkt6",
       received: RECEIVED,
       sent: SENT,
-      // As Kea 2.2 lists them from the start: no global v6-allocation-fail-subnet, and the
-      // CONFIRM, RECONFIGURE and lease-query counters only once counted.
-      globals: BOTH.filter((n) => n !== "v6-allocation-fail-subnet"),
+      // As Kea 2.2 serving lists them from the start: the CONFIRM, RECONFIGURE and lease-query
+      // counters only once counted.
+      globals: BOTH,
       perSubnet: [
         ...KINDS.map((kind) => `assigned-${kind}`),
         ...BOTH.filter((n) => !isAllocationFailure(n)),

@@ -326,3 +326,51 @@ test(
     assert.deepEqual(got.nestor.after, got.kea.after, "statistics after the reload");
   },
 );
+
+test(
+  "loggers written for Kea apply: kea-dhcp4.packets, .leases and .bad-packets log Kea's IDs with Kea's values",
+  { timeout: 180_000 },
+  async () => {
+    const debug = (name: string) => ({
+      name,
+      severity: "DEBUG",
+      debuglevel: 55,
+      output_options: [{ output: "stdout" }],
+    });
+    // kea-dhcp4 itself at INFO; the lines compared are those of the three named loggers.
+    const loggers = [
+      { name: "kea-dhcp4", severity: "INFO", output_options: [{ output: "stdout" }] },
+      debug("kea-dhcp4.packets"),
+      debug("kea-dhcp4.leases"),
+      debug("kea-dhcp4.bad-packets"),
+    ];
+    const line = /^\S+ \S+ (DEBUG|INFO)\s+\[[a-z0-9-]+\.([a-z-]+)\/[^\]]+\] ([A-Z0-9_]+) (.*)$/;
+    const got = await sideBySide("loggers side by side", { loggers }, async (side) => {
+      side.send(DORA);
+      await new Promise((r) => setTimeout(r, 300));
+      return side.server.output
+        .split("\n")
+        .map((l) => line.exec(l))
+        .filter((m) => m !== null && ["packets", "leases", "bad-packets"].includes(m[2]!))
+        .map((m) => ({ severity: m![1]!, logger: m![2]!, id: m![3]!, text: m![4]! }));
+    });
+    const ids = (lines: typeof got.kea) => lines.map((l) => `${l.severity} ${l.logger} ${l.id}`);
+    assert.ok(ids(got.kea).includes("DEBUG packets DHCP4_PACKET_SEND"), ids(got.kea).join("\n"));
+    assert.ok(ids(got.kea).includes("DEBUG bad-packets DHCP4_PACKET_DROP_0001"));
+    assert.deepEqual(ids(got.nestor), ids(got.kea));
+    // The values an alert reads: the client's label, addresses and message names, wherever
+    // Kea's line has them (the *_DATA lines print whole packets, in each server's words).
+    const label = /\[hwtype=\d+ [0-9a-f:]+\], cid=\[[^\]]*\], tid=0x[0-9a-f]+/g;
+    const address = /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/g;
+    const message = /\bDHCP[A-Z]+\b/g;
+    got.kea.forEach((k, i) => {
+      if (k.id.endsWith("_DATA")) return;
+      const n = got.nestor[i]!;
+      for (const re of [label, address, message]) {
+        for (const v of k.text.match(re) ?? []) {
+          assert.ok(n.text.includes(v), `${k.id}: Kea's "${v}" missing from Nestor's: ${n.text}`);
+        }
+      }
+    });
+  },
+);
