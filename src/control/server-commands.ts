@@ -247,7 +247,10 @@ function nonNegative(args: Record<string, JsonValue>, name: string): number {
 
 function positive(args: Record<string, JsonValue>, name: string): number {
   const v = integerArgument(args, name);
-  if (v <= 0) throw new CommandError(`'${name}' parameter must be greater than zero.`);
+  // Kea 2.2's text (its -all form); Kea takes 0 for one statistic and then cannot show it,
+  // Nestor refuses it there too.
+  if (v === 0) throw new CommandError(`'${name}' parameter must not be zero`);
+  if (v < 0) throw new CommandError(`'${name}' parameter must not be negative.`);
   return v;
 }
 

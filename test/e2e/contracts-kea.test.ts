@@ -187,6 +187,7 @@ test(
         command: "statistic-sample-count-set",
         arguments: { name: "no-such-statistic", "max-samples": 3 },
       },
+      { command: "statistic-sample-count-set-all", arguments: { "max-samples": 0 } },
       { command: "statistic-sample-count-set-all", arguments: { "max-samples": 3 } },
       { command: "statistic-sample-age-set-all", arguments: { duration: 1000 } },
       { command: "statistic-reset-all" },

@@ -130,6 +130,10 @@ test("statistic-* texts are Kea 2.2's", async () => {
       (await send("statistic-sample-count-set", { name: "pkt4-received", "max-samples": 2 })).text,
       "Statistic 'pkt4-received' count limit is set.",
     );
+    for (const command of ["statistic-sample-count-set-all", "statistic-sample-count-set"]) {
+      const a = await send(command, { name: "pkt4-received", "max-samples": 0 });
+      assert.deepEqual([a.result, a.text], [1, "'max-samples' parameter must not be zero"]);
+    }
     assert.equal(
       (await send("statistic-remove-all")).text,
       "Warning: statistic-remove-all command is deprecated. All statistics removed.",
