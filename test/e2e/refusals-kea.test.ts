@@ -14,12 +14,12 @@
  * opening any. Needs kea-dhcp4 and kea-dhcp6 (Debian: kea-dhcp4-server, kea-dhcp6-server).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 
-import { linesOf, loggedIds, runServer } from "./lib/contracts.ts";
+import { linesOf, loggedIds, OfflineServer, runServer } from "./lib/contracts.ts";
 import { keaPrerequisite, type Family } from "./lib/kea.ts";
 import { requirePrerequisites } from "./lib/netns.ts";
 
@@ -213,3 +213,44 @@ for (const [what, family, body, key, reason] of NESTOR_REFUSES) {
     );
   });
 }
+
+test("config-test and config-set of an interface the machine does not have: both refuse, the running configuration stays", async () => {
+  const got: Partial<Record<"kea" | "nestor", unknown>> = {};
+  for (const who of ["kea", "nestor"] as const) {
+    const d = join(dir, `set-${who}`);
+    mkdirSync(d);
+    const socket = join(d, `${who}.sock`);
+    const file = join(d, "running.json");
+    const body = {
+      "interfaces-config": { interfaces: [] },
+      "lease-database": { type: "memfile", persist: false },
+      "control-socket": { "socket-type": "unix", "socket-name": socket },
+      subnet4: [{ id: 1, subnet: "198.51.100.0/24" }],
+    };
+    writeFileSync(file, JSON.stringify({ Dhcp4: body }));
+    const server = await OfflineServer.start(who, 4, file, socket, d);
+    try {
+      const bad = { Dhcp4: { ...body, "interfaces-config": { interfaces: ["nestor-none0"] } } };
+      const answers = [];
+      for (const command of ["config-test", "config-set"]) {
+        const a = await server.command({ command, arguments: bad });
+        answers.push([command, a.result, /nestor-none0/.test(a.text ?? "")]);
+      }
+      const running = await server.command({ command: "config-get" });
+      const args = running.arguments as {
+        Dhcp4: { "interfaces-config": { interfaces: string[] } };
+      };
+      got[who] = { answers, interfaces: args.Dhcp4["interfaces-config"].interfaces };
+    } finally {
+      await server.stop();
+    }
+  }
+  assert.deepEqual(got.kea, {
+    answers: [
+      ["config-test", 1, true],
+      ["config-set", 1, true],
+    ],
+    interfaces: [],
+  });
+  assert.deepEqual(got.nestor, got.kea);
+});

@@ -35,7 +35,9 @@ import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
-import { checkDirectories } from "./config-checks.ts";
+import { listInterfaces } from "../iface/interfaces.ts";
+import { loadNative } from "../iface/native.ts";
+import { checkDirectories, checkInterfacesExist } from "./config-checks.ts";
 import { leaseSanityCheck, type SanityLease, type SanitySubnet } from "./lease-sanity.ts";
 import { QueueStats } from "./queue-stats.ts";
 import { registerProduct } from "./product.ts";
@@ -388,12 +390,19 @@ export class ServerRuntime<T extends FamilyTypes> {
     if (errors.length > 0) throw new Error(errors.join("; "));
   }
 
+  /** The names of the machine's interfaces, as the sockets will find them. */
+  private systemInterfaces(): Set<string> {
+    return new Set(listInterfaces(loadNative().binding).map((i) => i.name));
+  }
+
   /** Everything that can be checked before changing anything: model, libraries. */
   private async check(loaded: LoadedConfig<T["family"]>) {
     const file = this.configFile;
     const config = loaded.config as Config<T>;
     const model = this.adapter.buildModel(config, file, loaded.source);
     checkDirectories(config, this.adapter.family, file, loaded.source);
+    // Before anything changes: config-test refuses it, config-set leaves the running one.
+    checkInterfacesExist(config, this.adapter.family, loaded.source, this.systemInterfaces());
     const key = `${this.configKey}.hooks-libraries`;
     const libraries = parseHooksLibraries(config["hooks-libraries"], key, file);
     await this.validateLibraries(libraries, this.multiThreading(config));
@@ -544,7 +553,10 @@ export class ServerRuntime<T extends FamilyTypes> {
 
   /** One batch (the shared pipeline), unless the service is disabled (dhcp-disable). */
   private onBatch(packets: readonly ReceivedPacket[]): void {
-    this.queueStats.recordBatch(packets.length);
+    // Only status-get with multi-threading enabled reads the queue statistics.
+    if (this.config["multi-threading"]["enable-multi-threading"]) {
+      this.queueStats.recordBatch(packets.length);
+    }
     if (!this.serviceEnabled) {
       this.serviceDisabledDrops?.add(packets.length);
       return;

@@ -177,3 +177,24 @@ test("config-reload logs DHCP4_DYNAMIC_RECONFIGURATION and _SUCCESS with the fil
     await bed.close();
   }
 });
+
+test("config-test and config-set refuse an interface the machine does not have; the running configuration stays", async () => {
+  const bed = await startBed();
+  try {
+    const before = await unixCommand(bed.socketPath, { command: "config-hash-get" });
+    const doc = { Dhcp4: body4({ "interfaces-config": { interfaces: ["nestor-none0"] } }) };
+    for (const command of ["config-test", "config-set"]) {
+      const a = await unixCommand(bed.socketPath, { command, arguments: doc });
+      assert.equal(a.result, 1, `${command}: ${JSON.stringify(a)}`);
+      assert.match(
+        a.text ?? "",
+        /Dhcp4\.interfaces-config\.interfaces\[0\]: interface 'nestor-none0' does not exist/,
+      );
+    }
+    const after = await unixCommand(bed.socketPath, { command: "config-hash-get" });
+    assert.deepEqual(after.arguments, before.arguments);
+    assert.equal((await dora(bed, mac(30)))?.getType(), T.DHCPACK, "still serving");
+  } finally {
+    await bed.close();
+  }
+});
