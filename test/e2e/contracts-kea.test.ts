@@ -289,7 +289,7 @@ test(
 );
 
 test(
-  "SIGHUP: DHCP4_DYNAMIC_RECONFIGURATION and _SUCCESS with the file name; subnet statistics made afresh, as Kea 2.2",
+  "SIGHUP: DHCP4_DYNAMIC_RECONFIGURATION and _SUCCESS (or _FAIL) with the file name; subnet statistics made afresh, as Kea 2.2",
   { timeout: 180_000 },
   async () => {
     const got = await sideBySide("reload side by side", {}, async (side) => {
@@ -302,18 +302,29 @@ test(
       side.server.signal("SIGHUP");
       await side.server.waitForOutput(/DHCP4_DYNAMIC_RECONFIGURATION_SUCCESS/, 20_000);
       const after = await snapshot(side);
+      // A broken file: refused, logged as Kea logs it, the running configuration serves on.
+      const mark = side.server.output.length;
+      const reloaded = side.server.output;
+      writeFileSync(side.file, "{ broken");
+      side.server.signal("SIGHUP");
+      await side.server.waitForOutput(/DHCP4_DYNAMIC_RECONFIGURATION_FAIL/, 20_000);
+      const failure = side.server.output.slice(mark);
+      const still = side.send([{ type: DISCOVER, mac: "02:00:00:00:01:09" }]);
       return {
+        failed: [...loggedIds(failure, "ERROR"), "|", ...loggedIds(failure, "FATAL")],
+        failedNamesFile: linesOf(failure, "DHCP4_CONFIG_LOAD_FAIL").map((l) =>
+          l.includes(`using file: ${side.file}, reason: `),
+        ),
+        stillServing: still[0]?.type ?? null,
         before,
         after,
         lines: ["DHCP4_DYNAMIC_RECONFIGURATION", "DHCP4_DYNAMIC_RECONFIGURATION_SUCCESS"].map(
           (id) =>
-            linesOf(side.server.output, id).map(
+            linesOf(reloaded, id).map(
               (l) => l.includes(`file: ${side.file}`) || l.includes(`file ${side.file}`),
             ),
         ),
-        infoIds: loggedIds(side.server.output, "INFO").filter((id) =>
-          id.startsWith("DHCP4_DYNAMIC"),
-        ),
+        infoIds: loggedIds(reloaded, "INFO").filter((id) => id.startsWith("DHCP4_DYNAMIC")),
       };
     });
     assert.deepEqual(got.kea.infoIds, [
@@ -323,6 +334,16 @@ test(
     assert.deepEqual(got.nestor.infoIds, got.kea.infoIds);
     assert.deepEqual(got.kea.lines, [[true], [true]], "Kea names the file");
     assert.deepEqual(got.nestor.lines, [[true], [true]], "Nestor names the file");
+    assert.deepEqual(got.kea.failed, [
+      "DHCP4_CONFIG_LOAD_FAIL",
+      "|",
+      "DHCP4_DYNAMIC_RECONFIGURATION_FAIL",
+    ]);
+    assert.deepEqual(got.nestor.failed, got.kea.failed, "a failed reload's lines");
+    assert.deepEqual(got.kea.failedNamesFile, [true]);
+    assert.deepEqual(got.nestor.failedNamesFile, [true]);
+    assert.equal(got.kea.stillServing, 2, "Kea offers after the failed reload");
+    assert.equal(got.nestor.stillServing, 2, "Nestor offers after the failed reload");
     assert.deepEqual(got.nestor.before, got.kea.before, "statistics before the reload");
     assert.deepEqual(got.nestor.after, got.kea.after, "statistics after the reload");
   },

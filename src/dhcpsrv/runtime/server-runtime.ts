@@ -40,6 +40,7 @@ import { loadNative } from "../iface/native.ts";
 import { checkDirectories, checkInterfacesExist } from "./config-checks.ts";
 import { leaseSanityCheck, type SanityLease, type SanitySubnet } from "./lease-sanity.ts";
 import { QueueStats } from "./queue-stats.ts";
+import "./start-failure.ts"; // DHCPn_CONFIG_LOAD_FAIL's text
 import { registerProduct } from "./product.ts";
 import { ReplyPipeline, type Query } from "./reply-pipeline.ts";
 
@@ -64,10 +65,10 @@ for (const [prefix, v] of [
     [`${prefix}_STARTED`]: `Nestor ${v} server version %1 started`,
     [`${prefix}_CONFIG_LOADED`]: "configuration %1 loaded: %2 subnets, %3 hook libraries",
     [`${prefix}_CONFIG_WARNING`]: "%1",
-    [`${prefix}_RELOAD_FAIL`]: "configuration reload failed, the running configuration stays: %1",
     [`${prefix}_DYNAMIC_RECONFIGURATION`]: "reconfiguring from file %1 (SIGHUP or config-reload)",
     [`${prefix}_DYNAMIC_RECONFIGURATION_SUCCESS`]: "reconfiguration succeeded with file: %1",
-    [`${prefix}_DYNAMIC_RECONFIGURATION_FAIL`]: "reconfiguration failed with file: %1",
+    [`${prefix}_DYNAMIC_RECONFIGURATION_FAIL`]:
+      "reconfiguration failed with file: %1; the running configuration stays",
     [`${prefix}_LEASE_WRITE_FAILED`]: "lease file write failed, %1 replies not sent: %2",
     [`${prefix}_SEND_FAILED`]: "sending a reply to %1 failed: %2",
     [`${prefix}_SHUTDOWN`]: "shutting down",
@@ -293,15 +294,19 @@ export class ServerRuntime<T extends FamilyTypes> {
 
   /** Re-reads the configuration file; on any error the running configuration stays. */
   async reload(): Promise<void> {
-    // Kea's three lines, with the file name, so that log alerts written for Kea keep matching.
-    this.log.info(`${this.prefix}_DYNAMIC_RECONFIGURATION`, this.configFile);
+    // Kea 2.2's lines, with the file name, so that log alerts written for Kea keep matching:
+    // on a failure CONFIG_LOAD_FAIL (ERROR) with the reason, then DYNAMIC_RECONFIGURATION_FAIL
+    // at FATAL as Kea logs it (the server goes on with the running configuration, as Kea's).
+    const file = this.configFile;
+    this.log.info(`${this.prefix}_DYNAMIC_RECONFIGURATION`, file);
     try {
-      await this.refusable(this.ids.reloadFail, () => this.configure(false, this.loadFile()));
+      await this.refusable(null, () => this.configure(false, this.loadFile()));
     } catch (e) {
-      this.log.error(`${this.prefix}_DYNAMIC_RECONFIGURATION_FAIL`, this.configFile);
+      this.log.error(`${this.prefix}_CONFIG_LOAD_FAIL`, file, e instanceof Error ? e.message : e);
+      this.log.fatal(`${this.prefix}_DYNAMIC_RECONFIGURATION_FAIL`, file);
       throw e;
     }
-    this.log.info(`${this.prefix}_DYNAMIC_RECONFIGURATION_SUCCESS`, this.configFile);
+    this.log.info(`${this.prefix}_DYNAMIC_RECONFIGURATION_SUCCESS`, file);
   }
 
   /**
@@ -357,13 +362,13 @@ export class ServerRuntime<T extends FamilyTypes> {
   }
 
   /** Runs one reconfiguration after the others; a failure is logged under `id` and thrown. */
-  private async refusable(id: string, task: () => Promise<void>): Promise<void> {
+  private async refusable(id: string | null, task: () => Promise<void>): Promise<void> {
     const run = this.configuring.then(task, task);
     this.configuring = run.catch(() => undefined);
     try {
       await run;
     } catch (e) {
-      this.log.error(id, e instanceof Error ? e.message : String(e));
+      if (id !== null) this.log.error(id, e instanceof Error ? e.message : String(e));
       throw e;
     }
   }
@@ -587,7 +592,6 @@ type RuntimeMessages = Readonly<
     | "started"
     | "configLoaded"
     | "configWarning"
-    | "reloadFail"
     | "shutdown"
     | "srvConfiguredFail"
     | "configSetFail"
@@ -603,7 +607,6 @@ function messageIds(prefix: string): RuntimeMessages {
     started: `${prefix}_STARTED`,
     configLoaded: `${prefix}_CONFIG_LOADED`,
     configWarning: `${prefix}_CONFIG_WARNING`,
-    reloadFail: `${prefix}_RELOAD_FAIL`,
     shutdown: `${prefix}_SHUTDOWN`,
     srvConfiguredFail: `${prefix}_SRV_CONFIGURED_FAIL`,
     configSetFail: `${prefix}_CONFIG_SET_FAIL`,

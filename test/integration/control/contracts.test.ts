@@ -167,12 +167,16 @@ test("config-reload logs DHCP4_DYNAMIC_RECONFIGURATION and _SUCCESS with the fil
     ]);
     writeFileSync(bed.file, "{ not json");
     assert.equal((await unixCommand(bed.socketPath, { command: "config-reload" })).result, 1);
-    assert.ok(
-      lines.some((l) =>
-        /ERROR .* DHCP4_DYNAMIC_RECONFIGURATION_FAIL reconfiguration failed with file: /.test(l),
-      ),
+    const failed = lines.map((l) => /(ERROR|FATAL) \[[^\]]+\] (\S+) (.*)/.exec(l)).filter((m) => m);
+    assert.deepEqual(
+      failed.map((m) => [m![1], m![2]]),
+      [
+        ["ERROR", "DHCP4_CONFIG_LOAD_FAIL"],
+        ["FATAL", "DHCP4_DYNAMIC_RECONFIGURATION_FAIL"],
+      ],
       lines.join(""),
     );
+    assert.ok(failed[0]![3]!.startsWith(`configuration error using file: ${bed.file}, reason: `));
   } finally {
     await bed.close();
   }
