@@ -572,7 +572,7 @@ export class ServerRuntime<T extends FamilyTypes> {
 
 /**
  * The v6 subnets as the lease check sees them: a delegated prefix belongs to the subnet of its
- * prefix pool (Kea 2.2 looks only at the subnet's own prefix and so flags every PD lease).
+ * prefix pool, not of its own prefix (Kea 2.2 keeps such a lease too).
  */
 function withPrefixPools(subnets: readonly unknown[]): SanitySubnet<bigint>[] {
   type Pools = readonly { inRange(a: bigint): boolean }[];
