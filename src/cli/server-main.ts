@@ -14,7 +14,7 @@
  * and refuses to start (DHCPN_ALREADY_RUNNING, exit 1) while it names a live process; the file is
  * removed when the server stops. -t takes no PID file.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, parse } from "node:path";
 import { parseArgs } from "node:util";
 import { setSecurityChecks } from "../dhcpsrv/config/security.ts";
@@ -26,7 +26,11 @@ import type { ConfigOf, Family } from "../dhcpsrv/config/types.ts";
 import { leaseFilePath, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 import { parseHooksLibraries } from "../hooks/config.ts";
 import { HooksManager } from "../hooks/hooks-manager.ts";
+import { listInterfaces } from "../dhcpsrv/iface/interfaces.ts";
+import { loadNative } from "../dhcpsrv/iface/native.ts";
+import { checkDirectories, checkInterfacesExist } from "../dhcpsrv/runtime/config-checks.ts";
 import { registerProduct } from "../dhcpsrv/runtime/product.ts";
+import { logConfigFailure } from "../dhcpsrv/runtime/start-failure.ts";
 import { defaultLogManager, defineMessages, type LogManager } from "../log/logger.ts";
 import { acquirePidFile, PidFileBusy, releasePidFile } from "../util/pid-file.ts";
 
@@ -144,6 +148,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
       logs,
     });
   } catch (e) {
+    logConfigFailure(logs.getLogger(`dhcp${spec.family}`), spec.family, configFile, e, true);
     process.stderr.write(`${name}: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   }
@@ -216,7 +221,10 @@ export function pidFileDirectory(family: Family, configFile: string): string | n
   } catch {
     return null;
   }
-  return db.persist ? dirname(leaseFilePath(db, configFile, family)) : dirname(configFile);
+  if (!db.persist) return dirname(configFile);
+  const dir = dirname(leaseFilePath(db, configFile, family));
+  // A lease file's directory that is missing refuses the configuration: not created here.
+  return db.name === undefined || existsSync(dir) ? dir : null;
 }
 
 /** Kea's name: the configuration file's base name without its extension, then the program. */
@@ -278,9 +286,14 @@ function loopbackHint(
 /** -t: the file, the model built from it, and its hook libraries (imported, version checked). */
 async function check<F extends Family>(spec: ServerCliSpec<F>, file: string): Promise<number> {
   registerProduct();
+  const logs = defaultLogManager;
+  logs.setRootName(`nestor-dhcp${spec.family}`);
   try {
     const loaded = loadConfigFile(file, spec.family);
     spec.buildModel(loaded.config, file, loaded.source);
+    checkDirectories(loaded.config, spec.family, file, loaded.source);
+    const present = new Set(listInterfaces(loadNative().binding).map((i) => i.name));
+    checkInterfacesExist(loaded.config, spec.family, loaded.source, present);
     for (const w of loaded.warnings) process.stdout.write(`warning: ${w.text}\n`);
     const config = loaded.config;
     const libs = parseHooksLibraries(
@@ -295,6 +308,7 @@ async function check<F extends Family>(spec: ServerCliSpec<F>, file: string): Pr
     process.stdout.write("Syntax check OK\n");
     return 0;
   } catch (e) {
+    logConfigFailure(logs.getLogger(`dhcp${spec.family}`), spec.family, file, e, false);
     process.stderr.write(
       `Syntax check failed with: ${e instanceof Error ? e.message : String(e)}\n`,
     );

@@ -35,6 +35,8 @@ export interface ControlledServer {
   reloadLibraries(): Promise<void>;
   /** Reclaims the expired leases now; resolves to how many. */
   reclaimNow(remove?: boolean): Promise<number>;
+  /** status-get's threading keys (multi-threading-enabled, and with it the pool and queue). */
+  status?(): JsonObject;
   /** Stops (false) or resumes (true) answering clients. */
   setServiceEnabled(enabled: boolean): void;
   /** `GET /ready`: ready to serve, or why not (a server without it is ready once running). */

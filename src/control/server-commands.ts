@@ -53,6 +53,7 @@ export function registerServerCommands(
       uptime: Math.floor((now - server.startedAt) / 1000),
       reload: Math.floor((now - server.configuredAt) / 1000),
       "multi-threading-enabled": false,
+      ...server.status?.(),
       sockets: { status: "ready" },
       "dhcp-state": state.toJSON(),
     });
@@ -208,7 +209,11 @@ function registerStatisticCommands(mgr: CommandMgr, server: ControlledServer): v
     "statistic-remove-all",
     () => {
       stats.removeAll();
-      return createAnswer(0, "All statistics removed.");
+      // Kea 2.2's text, deprecation warning included, for the tools that match it.
+      return createAnswer(
+        0,
+        "Warning: statistic-remove-all command is deprecated. All statistics removed.",
+      );
     },
     false,
   );
@@ -226,7 +231,7 @@ function registerStatisticCommands(mgr: CommandMgr, server: ControlledServer): v
     const name = named(a);
     const n = positive(a, "max-samples");
     found(stats.setMaxSampleCount(name, n), name);
-    return createAnswer(0, `Statistic '${name}' max-samples limit is set.`);
+    return createAnswer(0, `Statistic '${name}' count limit is set.`);
   });
   add("statistic-sample-count-set-all", (a) => {
     stats.setMaxSampleCountAll(positive(a, "max-samples"));
@@ -242,7 +247,10 @@ function nonNegative(args: Record<string, JsonValue>, name: string): number {
 
 function positive(args: Record<string, JsonValue>, name: string): number {
   const v = integerArgument(args, name);
-  if (v <= 0) throw new CommandError(`'${name}' parameter must be greater than zero.`);
+  // Kea 2.2's text (its -all form); Kea takes 0 for one statistic and then cannot show it,
+  // Nestor refuses it there too.
+  if (v === 0) throw new CommandError(`'${name}' parameter must not be zero`);
+  if (v < 0) throw new CommandError(`'${name}' parameter must not be negative.`);
   return v;
 }
 

@@ -44,7 +44,7 @@ import { committed, nothingToSend, OFFER_POINTS } from "./processing/send.ts";
 export { teeTimes } from "./processing/response.ts";
 
 defineMessages({
-  DHCP4_PACKET_DROP_0001: "%1: failed to parse packet from %2 to %3: %4",
+  DHCP4_PACKET_DROP_0001: "failed to parse a packet from %1 to %2 on interface %3: %4",
   DHCP4_PACKET_DROP_0002: "%1: packet dropped: %2",
   DHCP4_HOOK_DROP: "%1: %2 callout set status %3: packet dropped",
   DHCP4_SUBNET_SELECTION_FAILED: "%1: failed to select subnet for the client",
@@ -60,7 +60,6 @@ defineMessages({
   DHCP4_CLASS_EVAL_ERROR: "%1: failed to evaluate the test of class %2: %3",
   DHCP4_CLASS_ASSIGNED: "%1: client packet has been assigned to the following class(es): %2",
   DHCP4_PACKET_PROCESSING_FAILED: "%1: processing failed: %2",
-  DHCP4_RESPONSE_DATA: "%1: responding with %2 to %3:%4 on %5",
 });
 
 export interface Dhcp4SrvDeps {

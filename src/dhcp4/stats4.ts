@@ -8,7 +8,11 @@ import { DHCPMessageType } from "../dhcp/constants.ts";
 import type { Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import type { Lease4 } from "../dhcpsrv/leases/lease4.ts";
 import type { LeaseStore4 } from "../dhcpsrv/leases/lease-store4.ts";
-import { LeaseStats, leaseCounterNames } from "../dhcpsrv/runtime/lease-stats.ts";
+import {
+  LeaseStats,
+  isAllocationFailure,
+  leaseCounterNames,
+} from "../dhcpsrv/runtime/lease-stats.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 
 const RECEIVED: Record<number, string> = {
@@ -37,14 +41,15 @@ export class Dhcp4Stats extends LeaseStats<Lease4> {
       packets: "pkt4",
       received: RECEIVED,
       sent: SENT,
-      globals: [
-        ...BOTH,
-        "pkt4-lease-query-received",
-        "pkt4-lease-query-response-unassigned-sent",
-        "pkt4-lease-query-response-unknown-sent",
-        "pkt4-lease-query-response-active-sent",
+      // Kea 2.2 lists these from the start (the lease-query counters belong to its leasequery
+      // library, which Nestor does not have).
+      globals: BOTH,
+      perSubnet: [
+        "total-addresses",
+        "assigned-addresses",
+        ...BOTH.filter((n) => !isAllocationFailure(n)),
       ],
-      perSubnet: ["total-addresses", "assigned-addresses", ...BOTH],
+      keptOnReconfiguration: ["v4-reservation-conflicts"],
       kinds: ["addresses"],
       kindOf: () => "addresses",
       // Kea 2.2 also counts the failure in -classes whenever the query has a class, which it

@@ -40,20 +40,29 @@ import { afterSubnet6Select, findHost, findSubnet, selectSubnet } from "./proces
 import { committed, destination } from "./processing/send.ts";
 
 defineMessages({
-  DHCP6_PACKET_DROP_PARSE_FAIL: "%1: failed to parse packet from %2 to %3: %4",
+  DHCP6_PACKET_DROP_PARSE_FAIL: "failed to parse a packet from %1 to %2 on interface %3: %4",
   DHCP6_PACKET_DROP_0002: "%1: packet dropped: %2",
   DHCP6_HOOK_DROP: "%1: %2 callout set status %3: packet dropped",
   DHCP6_SUBNET_SELECTION_FAILED: "%1: failed to select subnet for the client",
   DHCP6_LEASE_ADVERT: "%1: lease %2 will be advertised",
   DHCP6_LEASE_ALLOC: "%1: lease %2 has been allocated for %3 seconds",
   DHCP6_LEASE_RENEW: "%1: lease %2 has been renewed for %3 seconds",
+  DHCP6_PD_LEASE_ADVERT: "%1: prefix lease %2 will be advertised",
+  DHCP6_PD_LEASE_ALLOC: "%1: prefix lease %2 has been allocated for %3 seconds",
+  DHCP6_PD_LEASE_RENEW: "%1: prefix lease %2 has been renewed for %3 seconds",
+  DHCP6_LEASE_DATA: "%1: the lease of IAID %2 in full: %3",
+  DHCP6_PROCESS_IA_NA_REQUEST: "%1: processing IA_NA %2 (hint %3)",
+  DHCP6_PROCESS_IA_PD_REQUEST: "%1: processing IA_PD %2 (hint %3)",
+  DHCP6_PROCESS_IA_NA_EXTEND: "%1: extending the leases of IA_NA %2",
+  DHCP6_PROCESS_IA_PD_EXTEND: "%1: extending the leases of IA_PD %2",
+  DHCP6_PROCESS_IA_NA_RELEASE: "%1: releasing the leases of IA_NA %2",
+  DHCP6_PROCESS_IA_PD_RELEASE: "%1: releasing the leases of IA_PD %2",
   DHCP6_LEASE_ALLOC_FAIL: "%1: failed to allocate a lease of type %2 for IAID %3",
   DHCP6_RELEASE: "%1: lease %2 was released",
   DHCP6_DECLINE_LEASE: "%1: lease %2 was declined and set aside for %3 seconds",
   DHCP6_CLASS_EVAL_ERROR: "%1: failed to evaluate the test of class %2: %3",
   DHCP6_CLASS_ASSIGNED: "%1: client packet has been assigned to the following class(es): %2",
   DHCP6_PACKET_PROCESSING_FAILED: "%1: processing failed: %2",
-  DHCP6_RESPONSE_DATA: "%1: responding with %2 to [%3]:%4 on %5",
 });
 
 export interface Dhcp6SrvDeps {

@@ -9,7 +9,11 @@ import { DHCPv6MessageType as M } from "../dhcp/constants.ts";
 import type { Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
 import { LeaseType6, type Lease6 } from "../dhcpsrv/leases/lease6.ts";
 import type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
-import { LeaseStats, leaseCounterNames } from "../dhcpsrv/runtime/lease-stats.ts";
+import {
+  LeaseStats,
+  isAllocationFailure,
+  leaseCounterNames,
+} from "../dhcpsrv/runtime/lease-stats.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 
 const RECEIVED: Record<number, string> = {
@@ -47,8 +51,19 @@ export class Dhcp6Stats extends LeaseStats<Lease6> {
       packets: "pkt6",
       received: RECEIVED,
       sent: SENT,
+      // As Kea 2.2 serving lists them from the start: the CONFIRM, RECONFIGURE and lease-query
+      // counters only once counted.
       globals: BOTH,
-      perSubnet: [...KINDS.map((kind) => `assigned-${kind}`), ...BOTH],
+      perSubnet: [
+        ...KINDS.map((kind) => `assigned-${kind}`),
+        ...BOTH.filter((n) => !isAllocationFailure(n)),
+      ],
+      late: [
+        "pkt6-confirm-received",
+        "pkt6-reconfigure-received",
+        "pkt6-lease-query-received",
+        "pkt6-lease-query-reply-sent",
+      ],
       kinds: KINDS,
       kindOf: (lease) => (lease.type === LeaseType6.IA_PD ? "pds" : "nas"),
       allocationFailures: ["v6-allocation-fail", "v6-allocation-fail-subnet"],

@@ -53,6 +53,7 @@ export class Observation {
     maxCount = 20,
     maxAgeMs = 0,
     revive: ((o: Observation) => void) | null = null,
+    initial?: StatValue,
   ) {
     this.name = name;
     this.type = type;
@@ -63,7 +64,13 @@ export class Observation {
     this.times = new Array<number>(this.maxCount).fill(0);
     this.head = -1;
     this.count = 0;
-    this.record(NEUTRAL[type]);
+    this.record(
+      initial === undefined
+        ? NEUTRAL[type]
+        : type === StatType.BIG_INTEGER
+          ? BigInt(initial)
+          : initial,
+    );
   }
 
   /** The current value. */
@@ -72,8 +79,7 @@ export class Observation {
   }
 
   add(delta: number | bigint): void {
-    if (this.detached) this.reattach();
-    const v = this.value;
+    const v = this.detached ? this.reattach() : this.value;
     if (typeof v === "bigint") this.record(v + BigInt(delta));
     else if (typeof v === "number") this.record(v + Number(delta));
     else throw new TypeError(`statistic ${this.name} is a string; add() does not apply`);
@@ -84,10 +90,16 @@ export class Observation {
     this.record(this.type === StatType.BIG_INTEGER ? BigInt(value) : value);
   }
 
-  private reattach(): void {
+  /**
+   * Back under its name with no sample: the update that revived it records the first one, as
+   * Kea's statistic made anew holds only the value it was made with. Returns the neutral value.
+   */
+  private reattach(): StatValue {
     this.detached = false;
-    this.reset();
+    this.head = -1;
+    this.count = 0;
     this.revive?.(this);
+    return NEUTRAL[this.type];
   }
 
   /** Back to the neutral value (0, 0.0, 0 duration, ""), with one sample. */

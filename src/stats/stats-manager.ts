@@ -28,14 +28,25 @@ export class StatsManager {
     return this.observations.get(name);
   }
 
+  /** Sets the value; a statistic created by it starts with that one sample, as Kea's. */
   setValue(name: string, value: StatValue): void {
+    const o = this.observations.get(name);
+    if (o !== undefined) return o.set(value);
     const type =
       typeof value === "bigint"
         ? StatType.BIG_INTEGER
         : typeof value === "string"
           ? StatType.STRING
           : StatType.INTEGER;
-    this.observe(name, type).set(value);
+    const made = new Observation(
+      name,
+      type,
+      this.defaultMaxCount,
+      this.defaultMaxAgeMs,
+      this.revive,
+      value,
+    );
+    this.observations.set(name, made);
   }
 
   addValue(name: string, delta: number | bigint): void {
@@ -67,10 +78,10 @@ export class StatsManager {
     this.observations.clear();
   }
 
-  /** Removes every statistic whose name starts with the prefix (e.g. "subnet[3]."). */
-  removeByPrefix(prefix: string): void {
+  /** Removes every statistic whose name starts with the prefix (e.g. "subnet[3].") but those kept. */
+  removeByPrefix(prefix: string, keep?: (name: string) => boolean): void {
     for (const name of [...this.observations.keys()]) {
-      if (name.startsWith(prefix)) this.remove(name);
+      if (name.startsWith(prefix) && keep?.(name) !== true) this.remove(name);
     }
   }
 

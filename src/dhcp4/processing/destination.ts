@@ -49,10 +49,6 @@ export function destination(ex: Exchange4, r: Pkt4): Reply4 | null {
   r.remoteAddr = address;
   r.remotePort = port;
   r.localAddr = ex.serverId;
-  // Every reply passes here: the label is built only when the line is written.
-  const log = srv.core.log;
-  if (log.isEnabled("DEBUG", 45))
-    log.debug(45, "DHCP4_RESPONSE_DATA", ex, r.getName(), address, port, q.iface);
   return {
     data,
     address,

@@ -11,6 +11,7 @@ import type { ClientContext6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
 import { LeaseState, LeaseType6, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
 import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { argumentAfter, callHook, each } from "../../dhcpsrv/processing/hook-point.ts";
+import { DBG_DETAIL, DBG_DETAIL_DATA } from "../../dhcpsrv/processing/query-core.ts";
 import type { Exchange6, IaWork } from "../exchange.ts";
 import {
   addLease,
@@ -41,15 +42,26 @@ function processIA(ex: Exchange6, w: IaWork): void | Promise<void> {
   switch (ex.query.getType()) {
     case M.DHCPV6_SOLICIT:
     case M.DHCPV6_REQUEST:
+      logIA(ex, w, "REQUEST");
       return assign(ex, w);
     case M.DHCPV6_RENEW:
     case M.DHCPV6_REBIND:
+      logIA(ex, w, "EXTEND");
       return extendIA(ex, w);
     case M.DHCPV6_RELEASE:
+      logIA(ex, w, "RELEASE");
       return releaseIA(ex, w);
     case M.DHCPV6_DECLINE:
       return declineIA(ex, w);
   }
+}
+
+/** Kea's DHCP6_PROCESS_IA_{NA,PD}_{REQUEST,EXTEND,RELEASE} (the IA, its first hint). */
+function logIA(ex: Exchange6, w: IaWork, what: "REQUEST" | "EXTEND" | "RELEASE"): void {
+  const log = ex.srv.core.leaseLog;
+  if (!log.isEnabled("DEBUG", DBG_DETAIL)) return;
+  const id = `DHCP6_PROCESS_IA_${w.type === IA_PD ? "PD" : "NA"}_${what}`;
+  log.debug(DBG_DETAIL, id, ex, w.iaid, w.hints[0]?.address ?? "::");
 }
 
 /** The allocation engine's view of one IA; null without a subnet or a client DUID. */
@@ -121,8 +133,13 @@ export function afterSelect(ex: Exchange6, status: number): void {
   }
   addLease(w, lease);
   if (core.leaseLog.isEnabled("INFO")) {
-    const id = ex.fake ? "DHCP6_LEASE_ADVERT" : "DHCP6_LEASE_ALLOC";
+    const pd = lease.type === IA_PD ? "PD_" : "";
+    const id = ex.fake ? `DHCP6_${pd}LEASE_ADVERT` : `DHCP6_${pd}LEASE_ALLOC`;
     core.leaseLog.info(id, ex, leaseText(lease), lease.validLifetime);
+    // Kea details the address leases only.
+    if (pd === "" && core.leaseLog.isEnabled("DEBUG", DBG_DETAIL_DATA)) {
+      core.leaseLog.debug(DBG_DETAIL_DATA, "DHCP6_LEASE_DATA", ex, w.iaid, leaseDetails(lease));
+    }
   }
 }
 
@@ -226,7 +243,10 @@ export function afterExtend(ex: Exchange6, status: number): void {
   ex.leases.push(lease);
   if (old.state === LeaseState.EXPIRED_RECLAIMED) stats.leaseAssigned(lease, null);
   addLease(w, lease);
-  core.leaseLog.debug(45, "DHCP6_LEASE_RENEW", ex, leaseText(lease), lease.validLifetime);
+  if (core.leaseLog.isEnabled("INFO")) {
+    const id = lease.type === IA_PD ? "DHCP6_PD_LEASE_RENEW" : "DHCP6_LEASE_RENEW";
+    core.leaseLog.info(id, ex, leaseText(lease), lease.validLifetime);
+  }
 }
 
 /** The hook points of allocation and extension: their arguments and what their status does. */
@@ -236,3 +256,11 @@ export const IA_POINTS: PointSpecs<"lease6_select" | "lease6_renew" | "lease6_re
     lease6_renew: [setupExtend, afterExtend],
     lease6_rebind: [setupExtend, afterExtend],
   };
+
+/** A lease in full, for DHCP6_LEASE_DATA. */
+function leaseDetails(l: Lease6): string {
+  return (
+    `${leaseText(l)} preferred ${l.preferredLifetime} valid ${l.validLifetime} ` +
+    `cltt ${l.cltt} subnet-id ${l.subnetId} state ${l.state}`
+  );
+}

@@ -43,8 +43,5 @@ export function destination(ex: Exchange6, r: Pkt6): Reply6 | null {
   const address = q.remoteAddr;
   r.remoteAddr = address;
   r.remotePort = port;
-  const log = ex.srv.core.log;
-  if (log.isEnabled("DEBUG", 45))
-    log.debug(45, "DHCP6_RESPONSE_DATA", ex, r.getName(), address, port, q.iface);
   return { data: r.getBuffer(), address, port, iface: q.iface, ifindex: q.ifindex };
 }

@@ -4,6 +4,7 @@
  */
 
 import { isIPv4, isIPv6 } from "node:net";
+import { ipv4ToString, ipv6ToString } from "../../dhcp/ioaddress.ts";
 import type { Family } from "./types.ts";
 
 export interface Prefix {
@@ -56,6 +57,15 @@ export function parseAddress(text: string, family: Family): bigint | undefined {
 function mask(length: number, family: Family): bigint {
   const total = BigInt(bits(family));
   return ((1n << total) - 1n) ^ ((1n << (total - BigInt(length))) - 1n);
+}
+
+/** The text of an address held as a bigint (the network of a prefix, in messages). */
+export function addressText(value: bigint, family: Family): string {
+  if (family === 4) return ipv4ToString(Number(value));
+  const buf = Buffer.alloc(16);
+  buf.writeBigUInt64BE(value >> 64n, 0);
+  buf.writeBigUInt64BE(value & 0xffffffffffffffffn, 8);
+  return ipv6ToString(buf);
 }
 
 export function prefixRange(prefix: Prefix, family: Family): Range {

@@ -1,7 +1,7 @@
 /**
  * The Dhcp6 map: every key of Kea 2.2's Dhcp6 grammar (`dhcp6_parser.yy`), typed, with its range
- * and Kea's default (`simple_parser6.cc`), plus `control-sockets`, `output-options` and a global
- * `rapid-commit` of later versions. Keys Nestor does not implement are refused by name.
+ * and Kea's default (`simple_parser6.cc`), plus `control-sockets` and `output-options` of later
+ * versions. Keys Nestor does not implement are refused by name.
  */
 
 import {
@@ -123,7 +123,8 @@ export const dhcp6Schema: Schema = map(
     ...triplet("preferred-lifetime", 3600),
     ...triplet("valid-lifetime", 7200),
     ...timers(true, 0.8, true),
-    "rapid-commit": bool(false),
+    // Refused in semantics.ts with its reason (Kea 2.2 has it only in subnets and networks).
+    "rapid-commit": bool(),
     "pd-allocator": PD_ALLOCATOR,
     "allow-address-registration": unsupported({ allowed: true }),
     "server-id": serverId,

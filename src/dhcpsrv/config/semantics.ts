@@ -8,6 +8,7 @@
 
 import { posixToRegExp } from "../processing/client-name.ts";
 import {
+  addressText,
   checkInterfaceName,
   checkInterfaceSpec,
   contains,
@@ -68,6 +69,12 @@ export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: R
   checkLoggers(g, top, r);
   checkControlSockets(g, top, r);
   if (family === 6) {
+    if (g["rapid-commit"] !== undefined) {
+      r.fail(
+        "rapid-commit is not a global parameter in Kea 2.2: set it in a subnet6 or a shared network",
+        [...top, "rapid-commit"],
+      );
+    }
     checkServerId(g, [...top, "server-id"], r);
     checkV6Lists(g, top, r);
   }
@@ -185,8 +192,17 @@ function checkNetworkLevel(
       here(key),
     );
   }
-  // Kea accepts timers not below the lifetime and then leaves them out of its replies.
+  // Kea 2.2 accepts a rebind-timer beyond the lifetime and then leaves it out of its replies:
+  // the client never rebinds before its lease is gone. Nestor refuses it at the level where it
+  // is written or where the lifetime is.
   const timersHere = ["renew-timer", "rebind-timer", "valid-lifetime"].some((k) => k in o);
+  if ((global || timersHere) && eff.rebind !== undefined && eff.rebind > eff.valid) {
+    r.fail(
+      `the value of rebind-timer (${eff.rebind}) is greater than the value of valid-lifetime (${eff.valid})`,
+      here(o["rebind-timer"] !== undefined ? "rebind-timer" : "valid-lifetime"),
+    );
+  }
+  // Kea accepts timers not below the lifetime and then leaves them out of its replies.
   if (global || timersHere) {
     for (const [name, value] of [
       ["rebind-timer", eff.rebind],
@@ -208,10 +224,11 @@ function checkNetworkLevel(
     );
   }
   if (family === 6 && eff.preferred !== undefined && eff.preferred > eff.valid) {
-    if (global || o["preferred-lifetime"] !== undefined) {
-      r.warn(
-        `preferred-lifetime (${eff.preferred}) is greater than valid-lifetime (${eff.valid}); RFC 8415 requires preferred <= valid`,
-        here("preferred-lifetime"),
+    // Kea 2.2 accepts it and sends addresses whose preferred lifetime outlives them.
+    if (global || o["preferred-lifetime"] !== undefined || o["valid-lifetime"] !== undefined) {
+      r.fail(
+        `the value of preferred-lifetime (${eff.preferred}) is greater than the value of valid-lifetime (${eff.valid}); RFC 8415 requires preferred <= valid`,
+        here(o["preferred-lifetime"] !== undefined ? "preferred-lifetime" : "valid-lifetime"),
       );
     }
   }
@@ -362,6 +379,15 @@ function checkOptionData(o: Obj, family: Family, path: KeyPath, r: Reporter): vo
       if (!/^[0-9a-fA-F]*$/.test(data)) {
         r.fail("with csv-format false the data must be hexadecimal", [...p, "data"]);
       }
+      // Kea 2.2 reads an odd number of digits (no separators) as if a 0 led them: "abc" is
+      // 0a bc. A digit is more likely lost than meant, so Nestor refuses.
+      const raw = (text(opt, "data") ?? "").trim().replace(/^0x/i, "");
+      if (!/[\s:]/.test(raw) && raw.length % 2 === 1) {
+        r.fail(
+          `the hexadecimal data "${text(opt, "data")}" has an odd number of digits (${raw.length}): write every byte with two digits`,
+          [...p, "data"],
+        );
+      }
     }
   });
 }
@@ -460,11 +486,13 @@ function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, 
     const prefix = parsePrefix(text(s, "subnet")!, family);
     if (typeof prefix === "string") r.fail(`invalid subnet: ${prefix}`, [...path, "subnet"]);
     const range = prefixRange(prefix, family);
+    // Kea 2.2 accepts such a prefix and serves the network it masks to; an operator who wrote
+    // 198.51.100.7/24 meant either an address or a network, so Nestor asks which.
     if (range.first !== prefix.address) {
-      r.warn(`the subnet address has bits set beyond its /${prefix.length} prefix`, [
-        ...path,
-        "subnet",
-      ]);
+      r.fail(
+        `the subnet address has bits set beyond its /${prefix.length} prefix (did you mean ${addressText(range.first, family)}/${prefix.length}?)`,
+        [...path, "subnet"],
+      );
     }
     const canonical = `${range.first}/${prefix.length}`;
     const dupPrefix = byPrefix.get(canonical);

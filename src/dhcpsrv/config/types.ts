@@ -361,7 +361,8 @@ export interface Dhcp6Config extends CommonGlobals {
   "preferred-lifetime": number;
   "min-preferred-lifetime": number;
   "max-preferred-lifetime": number;
-  "rapid-commit": boolean;
+  /** Refused: Kea 2.2 has no global rapid-commit (typed so that the refusal can name it). */
+  "rapid-commit"?: boolean;
   "server-id": ServerId;
   "mac-sources": string[];
   "relay-supplied-options": string[];

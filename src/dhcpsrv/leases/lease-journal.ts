@@ -68,6 +68,11 @@ export interface MemfileHooks {
   onCleanupDone?: (result: LfcResult | Error) => void;
   /** Where the store logs (Kea's message IDs); nothing is logged without one. */
   logger?: Logger;
+  /**
+   * `sanity-checks.lease-checks` (src/dhcpsrv/runtime/lease-sanity.ts): each lease loaded goes
+   * through it; it may change the lease's subnet id, and false drops the lease.
+   */
+  checkLease?: (lease: { readonly address: string; subnetId: number }) => boolean;
   /** Test seam: called before each rotation step on the event loop (throwing fails it). */
   beforeRotationStep?: BeforeStep;
 }
@@ -178,6 +183,12 @@ export class LeaseJournal {
     for (const r of reports) {
       log?.info("DHCPSRV_MEMFILE_LEASE_FILE_LOAD", r.file, r.rows, r.rowErrors);
       if (r.needsConversion) log?.warn("DHCPSRV_MEMFILE_NEEDS_CONVERSION", r.file);
+    }
+    const check = this.hooks.checkLease;
+    if (check !== undefined) {
+      for (const [key, lease] of leases) {
+        if (!check(lease as { address: string; subnetId: number })) leases.delete(key);
+      }
     }
     take(leases);
     const main = reports.find((r) => r.file === set.main);

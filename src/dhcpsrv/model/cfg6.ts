@@ -211,7 +211,7 @@ function buildSubnet(
     calculateTeeTimes: s["calculate-tee-times"] ?? config["calculate-tee-times"],
     t1Percent: s["t1-percent"] ?? config["t1-percent"],
     t2Percent: s["t2-percent"] ?? config["t2-percent"],
-    rapidCommit: s["rapid-commit"] ?? config["rapid-commit"],
+    rapidCommit: s["rapid-commit"] ?? false,
     guard: guardOf(s),
     requiredClasses: requiredOf(s),
     clientNames: clientNameParams(s, { config, params: globalNames }, path, at),

@@ -88,7 +88,7 @@ export interface FamilyExchange<E extends FamilyExchange<E>> extends UnpackExcha
 export function unpack<E extends FamilyExchange<E>>(ex: E): void {
   const q = ex.query;
   const { core, family } = ex.srv;
-  if (ex.skipUnpack) return;
+  if (ex.skipUnpack) return core.packetReceived(ex);
   try {
     q.unpack();
   } catch (err) {
@@ -99,9 +99,13 @@ export function unpack<E extends FamilyExchange<E>>(ex: E): void {
   // Kea's Option4ClientFqdn and Option6ClientFqdn refuse an empty or truncated option, N and S
   // both set or a malformed name, and with it the packet: parseFqdn returns null for those.
   const fqdn = q.getNonCopiedOption(family.fqdnCode);
-  if (fqdn === undefined) return;
-  ex.fqdn = family.parseFqdn(fqdn.getData());
-  if (ex.fqdn === null) core.dropMalformed(ex, `invalid Client FQDN option (${family.fqdnCode})`);
+  if (fqdn !== undefined) {
+    ex.fqdn = family.parseFqdn(fqdn.getData());
+    if (ex.fqdn === null) {
+      return core.dropMalformed(ex, `invalid Client FQDN option (${family.fqdnCode})`);
+    }
+  }
+  core.packetReceived(ex);
 }
 
 /**
@@ -116,6 +120,8 @@ export function classify<E extends FamilyExchange<E>>(ex: E): void {
 
 /** After the reservation lookup: the host's classes, KNOWN or UNKNOWN, the dependent tests. */
 export function classifyKnown<E extends FamilyExchange<E>>(ex: E): void {
+  // The subnet is known here (subnetN_select ran): Kea's SUBNET_SELECTED and SUBNET_DATA.
+  ex.srv.core.subnetSelected(ex, ex.subnet as { readonly id: number; toText?(): string } | null);
   ex.srv.core.classifyKnown(ex, ex.srv.model.classes);
 }
 

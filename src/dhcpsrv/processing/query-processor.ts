@@ -83,7 +83,7 @@ export interface ProcessedContext<C extends ProcessedContext<C>> {
   readonly leases: unknown;
   readonly engine: { setHosts(hosts: C["model"]["hosts"]): void };
   readonly stats: { configure(model: C["model"], leases: C["leases"]): void };
-  readonly core: Pick<QueryCore<never>, "reportClassErrors">;
+  readonly core: Pick<QueryCore<never>, "reportClassErrors" | "stats" | "bufferReceived">;
   readonly points: unknown;
 }
 
@@ -168,6 +168,10 @@ export class QueryProcessor<C extends ProcessedContext<C>, E extends ProcessedEx
   /** Processes one datagram; a Promise only when a callout of this query is asynchronous. */
   processQuery(rx: ReceivedDatagram): R | null | Promise<R | null> {
     const srv = this.srv;
+    // Every datagram, before bufferN_receive: one a callout drops or that does not parse
+    // included, as Kea counts pktN-received.
+    srv.core.stats.countDatagram();
+    srv.core.bufferReceived(rx.srcAddr, rx.srcPort, rx.dstAddr, this.serverPort, rx.iface);
     const { Packet, Exchange } = this.family;
     const query = receivedQuery(new Packet(rx.data, srv.model.optionDefs), rx, this.serverPort);
     const now = Math.floor(rx.receivedAt / 1000);

@@ -22,6 +22,11 @@ export interface CountedLease {
 /** The allocation-failure counters (`<prefix>-allocation-fail<suffix>`), as Kea names them. */
 const ALLOCATION_FAIL = ["", "-shared-network", "-subnet", "-no-pools", "-classes"];
 
+/** Whether a statistic is an allocation-failure counter (made per subnet only when counted). */
+export function isAllocationFailure(name: string): boolean {
+  return /-allocation-fail/.test(name);
+}
+
 /**
  * The lease counters kept both globally and per subnet: cumulative-assigned-KIND for each kind of
  * lease, the declined and reclaimed counters, and PREFIX-allocation-fail*.
@@ -43,8 +48,13 @@ export interface LeaseStatsSpec<L extends CountedLease> {
   sent: Record<number, string>;
   /** Created at once, so that statistic-get-all lists them from the start, as Kea. */
   globals: readonly string[];
-  /** Created for each configured subnet, before its totals. */
+  /** Created for each configured subnet, after its totals (the allocation failures are not:
+   * Kea 2.2 makes a subnet's when it first counts one). */
   perSubnet: readonly string[];
+  /** Subnet statistics Kea 2.2 does not remove on a reconfiguration. */
+  keptOnReconfiguration?: readonly string[];
+  /** Per-message-type counters made when first counted (see PacketStats). */
+  late?: readonly string[];
   /** Every kind of lease (assigned-KIND is zeroed for each when a configuration is installed). */
   kinds: readonly string[];
   /** The kind a lease (or a row of counts) is counted in. */
@@ -60,7 +70,9 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
   private readonly cumulativeNames = new Map<string, string>();
 
   constructor(stats: StatsManager, spec: LeaseStatsSpec<L>) {
-    super(stats, spec.packets, spec.received, spec.sent, spec.globals);
+    // declined-addresses is made by the first recount, with its one sample, as Kea's.
+    const globals = spec.globals.filter((n) => n !== "declined-addresses");
+    super(stats, spec.packets, spec.received, spec.sent, globals, spec.late);
     this.spec = spec;
     for (const kind of spec.kinds) {
       this.assignedNames.set(kind, `assigned-${kind}`);
@@ -78,15 +90,16 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
     rows: Iterable<LeaseStatsRow & CountedLease>,
   ): void {
     const s = this.stats;
-    const keep = this.keepSubnets(subnets.map((x) => x.id));
+    const keep = this.replaceSubnets(
+      subnets.map((x) => x.id),
+      this.spec.keptOnReconfiguration,
+    );
     for (const subnet of subnets) {
-      for (const name of this.spec.perSubnet) s.observe(subnetStatName(subnet.id, name));
+      // Each made once, with its one sample: the totals at their values, the others at 0.
       for (const [name, total] of Object.entries(totals(subnet))) {
         s.setValue(subnetStatName(subnet.id, name), total);
       }
-      for (const name of this.assignedNames.values())
-        s.setValue(subnetStatName(subnet.id, name), 0);
-      s.setValue(subnetStatName(subnet.id, "declined-addresses"), 0);
+      for (const name of this.spec.perSubnet) s.observe(subnetStatName(subnet.id, name));
     }
     let declined = 0;
     for (const row of rows) {

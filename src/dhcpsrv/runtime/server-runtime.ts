@@ -16,6 +16,7 @@
  * members of its ControlledServer shape; this module does not import it.
  */
 import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseHooksLibraries, type HookLibraryConfig } from "../../hooks/config.ts";
 import { HooksManager } from "../../hooks/hooks-manager.ts";
@@ -27,16 +28,25 @@ import type { Histogram } from "../../stats/histogram.ts";
 import type { Observation } from "../../stats/observation.ts";
 import { StatsManager } from "../../stats/stats-manager.ts";
 import { loadConfigFile, parseConfigText, type LoadedConfig } from "../config/index.ts";
+import type { PathSegment } from "../config/kea-json.ts";
 import { loggerSpecs } from "../config/logger-specs.ts";
 import {
   checkConfinement,
   confinedDirectories,
   type ConfinedDirectories,
 } from "../config/security.ts";
+import { ConfigError } from "../../util/errors.ts";
+import { ipv4FromString, ipv6FromString } from "../../dhcp/ioaddress.ts";
 import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
+import { listInterfaces } from "../iface/interfaces.ts";
+import { loadNative } from "../iface/native.ts";
+import { checkDirectories, checkInterfacesExist } from "./config-checks.ts";
+import { leaseSanityCheck, type SanityLease, type SanitySubnet } from "./lease-sanity.ts";
+import { QueueStats } from "./queue-stats.ts";
+import "./start-failure.ts"; // DHCPn_CONFIG_LOAD_FAIL's text
 import { registerProduct } from "./product.ts";
 import { ReplyPipeline, type Query } from "./reply-pipeline.ts";
 
@@ -61,7 +71,10 @@ for (const [prefix, v] of [
     [`${prefix}_STARTED`]: `Nestor ${v} server version %1 started`,
     [`${prefix}_CONFIG_LOADED`]: "configuration %1 loaded: %2 subnets, %3 hook libraries",
     [`${prefix}_CONFIG_WARNING`]: "%1",
-    [`${prefix}_RELOAD_FAIL`]: "configuration reload failed, the running configuration stays: %1",
+    [`${prefix}_DYNAMIC_RECONFIGURATION`]: "reconfiguring from file %1 (SIGHUP or config-reload)",
+    [`${prefix}_DYNAMIC_RECONFIGURATION_SUCCESS`]: "reconfiguration succeeded with file: %1",
+    [`${prefix}_DYNAMIC_RECONFIGURATION_FAIL`]:
+      "reconfiguration failed with file: %1; the running configuration stays",
     [`${prefix}_LEASE_WRITE_FAILED`]: "lease file write failed, %1 replies not sent: %2",
     [`${prefix}_SEND_FAILED`]: "sending a reply to %1 failed: %2",
     [`${prefix}_SHUTDOWN`]: "shutting down",
@@ -142,7 +155,10 @@ export interface FamilyAdapter<T extends FamilyTypes> {
   /** Registers the family's hook points; returns their indexes by name. */
   readonly registerHooks: (serverHooks: ServerHooks) => T["hooks"];
   readonly buildModel: (config: Config<T>, file: string, source: ConfigSource) => T["model"];
-  readonly openLeases: (db: LeaseDatabase & { name: string }, o: { logger: Logger }) => T["store"];
+  readonly openLeases: (
+    db: LeaseDatabase & { name: string },
+    o: { logger: Logger; checkLease?: (lease: SanityLease) => boolean },
+  ) => T["store"];
   /** Work a configuration needs before anything changes (v6: its server DUID); may throw. */
   prepare?(config: Config<T>, file: string): void;
   /** The message processing of a new lease store (at start, and when lease-database changes). */
@@ -215,6 +231,7 @@ export class ServerRuntime<T extends FamilyTypes> {
   /** False while dhcp-disable holds: received queries are dropped unanswered. */
   private serviceEnabled = true;
   private serviceDisabledDrops: Observation | null = null;
+  private readonly queueStats = new QueueStats();
   /** Reconfigurations (reload, config-set, libreload) run one after the other. */
   private configuring: Promise<unknown> = Promise.resolve();
 
@@ -309,7 +326,19 @@ export class ServerRuntime<T extends FamilyTypes> {
 
   /** Re-reads the configuration file; on any error the running configuration stays. */
   async reload(): Promise<void> {
-    await this.refusable(this.ids.reloadFail, () => this.configure(false, this.loadFile()));
+    // Kea 2.2's lines, with the file name, so that log alerts written for Kea keep matching:
+    // on a failure CONFIG_LOAD_FAIL (ERROR) with the reason, then DYNAMIC_RECONFIGURATION_FAIL
+    // at FATAL as Kea logs it (the server goes on with the running configuration, as Kea's).
+    const file = this.configFile;
+    this.log.info(`${this.prefix}_DYNAMIC_RECONFIGURATION`, file);
+    try {
+      await this.refusable(null, () => this.configure(false, this.loadFile()));
+    } catch (e) {
+      this.log.error(`${this.prefix}_CONFIG_LOAD_FAIL`, file, e instanceof Error ? e.message : e);
+      this.log.fatal(`${this.prefix}_DYNAMIC_RECONFIGURATION_FAIL`, file);
+      throw e;
+    }
+    this.log.info(`${this.prefix}_DYNAMIC_RECONFIGURATION_SUCCESS`, file);
   }
 
   /**
@@ -365,13 +394,13 @@ export class ServerRuntime<T extends FamilyTypes> {
   }
 
   /** Runs one reconfiguration after the others; a failure is logged under `id` and thrown. */
-  private async refusable(id: string, task: () => Promise<void>): Promise<void> {
+  private async refusable(id: string | null, task: () => Promise<void>): Promise<void> {
     const run = this.configuring.then(task, task);
     this.configuring = run.catch(() => undefined);
     try {
       await run;
     } catch (e) {
-      this.log.error(id, e instanceof Error ? e.message : String(e));
+      if (id !== null) this.log.error(id, e instanceof Error ? e.message : String(e));
       throw e;
     }
   }
@@ -408,11 +437,19 @@ export class ServerRuntime<T extends FamilyTypes> {
     if (errors.length > 0) throw new Error(errors.join("; "));
   }
 
+  /** The names of the machine's interfaces, as the sockets will find them. */
+  private systemInterfaces(): Set<string> {
+    return new Set(listInterfaces(loadNative().binding).map((i) => i.name));
+  }
+
   /** Everything that can be checked before changing anything: model, libraries. */
   private async check(loaded: LoadedConfig<T["family"]>) {
     const file = this.configFile;
     const config = loaded.config as Config<T>;
     const model = this.adapter.buildModel(config, file, loaded.source);
+    checkDirectories(config, this.adapter.family, file, loaded.source);
+    // Before anything changes: config-test refuses it, config-set leaves the running one.
+    checkInterfacesExist(config, this.adapter.family, loaded.source, this.systemInterfaces());
     const key = `${this.configKey}.hooks-libraries`;
     const libraries = parseHooksLibraries(config["hooks-libraries"], key, file);
     await this.validateLibraries(libraries, this.multiThreading(config));
@@ -426,7 +463,8 @@ export class ServerRuntime<T extends FamilyTypes> {
     if (initial) this.applyLogging(config, loaded.warnings);
     this.adapter.prepare?.(config, this.configFile);
     const leaseDbKey = JSON.stringify(config["lease-database"]);
-    const newLeases = initial || leaseDbKey !== this.leaseDbKey ? this.openLeases(config) : null;
+    const newLeases =
+      initial || leaseDbKey !== this.leaseDbKey ? this.openLeases(config, model) : null;
     try {
       await this.hooks.loadLibraries(libraries, { multiThreading: this.multiThreading(config) });
     } catch (e) {
@@ -442,7 +480,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     await this.srvConfigured(config);
     const ifaceKey = JSON.stringify(config["interfaces-config"]);
     if (initial || ifaceKey !== this.ifaceKey) {
-      await this.iface.open(config["interfaces-config"]);
+      await this.openInterfaces(config, loaded);
       this.iface.onBatch(this.batchHandler);
       this.ifaceKey = ifaceKey;
       this.adapter.socketsOpened?.(this);
@@ -451,6 +489,20 @@ export class ServerRuntime<T extends FamilyTypes> {
     if (initial) this.confined = confinedDirectories(config, dirname(resolve(this.configFile)));
     this.configuredAt = Date.now();
     this.log.info(this.ids.configLoaded, this.configFile, model.subnets.length, libraries.length);
+  }
+
+  /** The sockets; an interface refused is refused with its place in the file, as -t does. */
+  private async openInterfaces(config: Config<T>, loaded: LoadedConfig<T["family"]>) {
+    try {
+      await this.iface.open(config["interfaces-config"]);
+    } catch (e) {
+      if (!(e instanceof ConfigError) || !e.path.startsWith("interfaces-config")) throw e;
+      const path: PathSegment[] = [this.configKey];
+      for (const m of e.path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+        path.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+      }
+      throw loaded.source.error(e.reason, path, { cause: e });
+    }
   }
 
   /** A new lease store: the old one closed, processing and reclaimer made for the new one. */
@@ -508,19 +560,51 @@ export class ServerRuntime<T extends FamilyTypes> {
     }
   }
 
-  private openLeases(config: Config<T>): T["store"] {
+  private openLeases(config: Config<T>, model: T["model"]): T["store"] {
     const db = config["lease-database"];
-    const path = leaseFilePath(db, this.configFile, this.adapter.family);
-    if (db.persist) mkdirSync(dirname(path), { recursive: true });
+    const family = this.adapter.family;
+    const path = leaseFilePath(db, this.configFile, family);
+    // A lease file named in the configuration is in a directory that exists (checked with the
+    // configuration); the default one is in the server's data directory, made on first use.
+    if (db.persist && db.name === undefined) mkdirSync(dirname(path), { recursive: true });
     // The store logs its loading (rows read and discarded) and its cleanups with Kea's IDs.
+    const logger = this.logs.getLogger("dhcpsrv");
+    const mode = config["sanity-checks"]["lease-checks"];
+    const subnets = model.subnets as readonly SanitySubnet<never>[];
+    const checkLease =
+      family === 4
+        ? leaseSanityCheck(mode, subnets as readonly SanitySubnet<number>[], ipv4FromString, logger)
+        : leaseSanityCheck(mode, withPrefixPools(model.subnets), ipv6Number, logger);
     return this.adapter.openLeases(
       { ...db, name: path },
-      { logger: this.logs.getLogger("dhcpsrv") },
+      checkLease === null ? { logger } : { logger, checkLease },
     );
+  }
+
+  /**
+   * What status-get says of the threading, as Kea 2.2: whether multi-threading is enabled and,
+   * when it is, the configured thread pool size (0: one per CPU, as Kea counts them), the packet
+   * queue size and the queue's average lengths. Nestor serves from one event loop either way;
+   * the setting decides which hook libraries may load (their multi_threading_compatible).
+   */
+  status(): JsonObject {
+    const mt = this.config["multi-threading"];
+    if (!mt["enable-multi-threading"]) return { "multi-threading-enabled": false };
+    return {
+      "multi-threading-enabled": true,
+      "thread-pool-size":
+        mt["thread-pool-size"] === 0 ? availableParallelism() : mt["thread-pool-size"],
+      "packet-queue-size": mt["packet-queue-size"],
+      "packet-queue-statistics": this.queueStats.averages(),
+    };
   }
 
   /** One batch (the shared pipeline), unless the service is disabled (dhcp-disable). */
   private onBatch(packets: readonly ReceivedPacket[]): void {
+    // Only status-get with multi-threading enabled reads the queue statistics.
+    if (this.config["multi-threading"]["enable-multi-threading"]) {
+      this.queueStats.recordBatch(packets.length);
+    }
     if (!this.serviceEnabled) {
       this.serviceDisabledDrops?.add(packets.length);
       return;
@@ -540,12 +624,28 @@ export interface RuntimeMetrics {
   leaseWriteBatch: Histogram;
 }
 
+/**
+ * The v6 subnets as the lease check sees them: a delegated prefix belongs to the subnet of its
+ * prefix pool, not of its own prefix (Kea 2.2 keeps such a lease too).
+ */
+function withPrefixPools(subnets: readonly unknown[]): SanitySubnet<bigint>[] {
+  type Pools = readonly { inRange(a: bigint): boolean }[];
+  return (subnets as (SanitySubnet<bigint> & { pdPools?: Pools })[]).map((s) => ({
+    id: s.id,
+    inRange: (a: bigint) => s.inRange(a) || (s.pdPools ?? []).some((p) => p.inRange(a)),
+  }));
+}
+
+/** A v6 address as the subnets' inRange takes it. */
+function ipv6Number(address: string): bigint {
+  return BigInt(`0x${ipv6FromString(address).toString("hex")}`);
+}
+
 type RuntimeMessages = Readonly<
   Record<
     | "started"
     | "configLoaded"
     | "configWarning"
-    | "reloadFail"
     | "shutdown"
     | "srvConfiguredFail"
     | "configSetFail"
@@ -561,7 +661,6 @@ function messageIds(prefix: string): RuntimeMessages {
     started: `${prefix}_STARTED`,
     configLoaded: `${prefix}_CONFIG_LOADED`,
     configWarning: `${prefix}_CONFIG_WARNING`,
-    reloadFail: `${prefix}_RELOAD_FAIL`,
     shutdown: `${prefix}_SHUTDOWN`,
     srvConfiguredFail: `${prefix}_SRV_CONFIGURED_FAIL`,
     configSetFail: `${prefix}_CONFIG_SET_FAIL`,

@@ -23,6 +23,8 @@ export interface Query4 {
   options?: [number, string][];
   /** Sub-options of option 82, [code, hex]. */
   rai?: [number, string][];
+  /** Sent as these bytes (hex) instead (a malformed datagram); type and mac are ignored. */
+  raw?: string;
 }
 
 export interface Answer4 {
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
   let xid = 0x5eed0000;
   for (const q of queries) {
     xid++;
-    s.send(pack(q, giaddr!, xid), 67, server);
+    s.send(q.raw !== undefined ? Buffer.from(q.raw, "hex") : pack(q, giaddr!, xid), 67, server);
     const deadline = Date.now() + 1000;
     while (!inbox.has(xid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const m = inbox.get(xid);

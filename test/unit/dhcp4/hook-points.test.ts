@@ -42,7 +42,9 @@ test("buffer4_receive gets query4 before parsing; DROP drops the packet", async 
   reset();
   assert.equal(await exchange(bed, query4(T.DHCPDISCOVER)), null);
   assert.deepEqual(takeTrace(), ["buffer4_receive query4"]);
-  assert.equal(bed.stats.get("pkt4-received")!.value, 0);
+  // Counted as received before buffer4_receive, as Kea 2.2 counts it; never typed.
+  assert.equal(bed.stats.get("pkt4-received")!.value, 1);
+  assert.equal(bed.stats.get("pkt4-discover-received")!.value, 0);
 });
 
 test("buffer4_receive SKIP: the server does not parse; a callout that parsed it gets the packet processed", async () => {

@@ -193,6 +193,9 @@ test("a malformed packet is dropped and counted, never answered", async () => {
   assert.equal(await exchange(bed, Buffer.from(bad)), null);
   assert.equal(bed.stats.get("pkt4-parse-failed")!.value, 1);
   assert.equal(bed.stats.get("pkt4-receive-drop")!.value, 1);
+  // Every datagram received is counted, one that does not parse included (no type counted).
+  assert.equal(bed.stats.get("pkt4-received")!.value, 1);
+  assert.equal(bed.stats.get("pkt4-unknown-received")!.value, 0);
 });
 
 test("a REQUEST naming another server is dropped (the client chose another server)", async () => {

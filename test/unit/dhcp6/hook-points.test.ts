@@ -72,7 +72,9 @@ test("buffer6_receive gets query6 before parsing; DROP drops the packet", async 
   reset();
   assert.equal(await exchange6(bed, SOLICIT()), null);
   assert.deepEqual(takeTrace(), ["buffer6_receive query6"]);
-  assert.equal(bed.stats.get("pkt6-received")!.value, 0);
+  // Counted as received before buffer6_receive, as Kea 2.2 counts it; never typed.
+  assert.equal(bed.stats.get("pkt6-received")!.value, 1);
+  assert.equal(bed.stats.get("pkt6-solicit-received")!.value, 0);
 });
 
 test("buffer6_receive SKIP: the server does not parse; a callout that parsed it gets the packet processed", async () => {
@@ -130,7 +132,9 @@ test("lease6_select on REQUEST has fake_allocation false", async () => {
 });
 
 test("lease6_select on a SOLICIT with rapid commit has fake_allocation false", async () => {
-  const bed = await server6(config6({ "rapid-commit": true }), [lib("lease6_select", CONTINUE)]);
+  const bed = await server6(config6({}, { "rapid-commit": true }), [
+    lib("lease6_select", CONTINUE),
+  ]);
   reset();
   await exchange6(bed, query6(M.DHCPV6_SOLICIT, { rapidCommit: true }));
   assert.equal(seen()[0]!["fake_allocation"], false);
@@ -264,7 +268,7 @@ test("leases6_committed is not called for SOLICIT, CONFIRM and INFORMATION-REQUE
 });
 
 test("leases6_committed is called for SOLICIT with rapid commit", async () => {
-  const bed = await server6(config6({ "rapid-commit": true }), [
+  const bed = await server6(config6({}, { "rapid-commit": true }), [
     lib("leases6_committed", CONTINUE),
   ]);
   reset();

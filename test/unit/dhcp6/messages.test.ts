@@ -54,7 +54,7 @@ test("SOLICIT honours the client's hint when it is free and in a pool", async ()
 });
 
 test("SOLICIT with Rapid Commit gets a committed REPLY when the subnet allows it", async () => {
-  const bed = await server6(config6({ "rapid-commit": true }));
+  const bed = await server6(config6({}, { "rapid-commit": true }));
   const r = await exchange6(bed, query6(M.DHCPV6_SOLICIT, { rapidCommit: true }));
   assert.equal(r!.pkt.getType(), M.DHCPV6_REPLY);
   assert.notEqual(r!.pkt.getOption(D6O.RAPID_COMMIT), undefined);
@@ -559,6 +559,9 @@ test("a packet that does not parse is counted and dropped", async () => {
   assert.equal(await exchange6(bed, Buffer.from([1, 0, 0, 1, 0, 1, 0, 50])), null);
   assert.equal(bed.stats.get("pkt6-parse-failed")!.value, 1);
   assert.equal(bed.stats.get("pkt6-receive-drop")!.value, 1);
+  // Every datagram received is counted, one that does not parse included (no type counted).
+  assert.equal(bed.stats.get("pkt6-received")!.value, 1);
+  assert.equal(bed.stats.get("pkt6-unknown-received")!.value, 0);
 });
 
 test("a reply parses as the client would read it", async () => {

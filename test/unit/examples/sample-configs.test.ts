@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +33,8 @@ function copyOfSample(family: 4 | 6): { dir: string; file: string } {
   const text = readFileSync(example(`nestor-dhcp${family}.json`), "utf8");
   assert.ok(text.includes('"../var'), "the sample keeps its files in ../var");
   const file = join(dir, `nestor-dhcp${family}.json`);
+  // The repository's var/ is there in a checkout; a copy's is made as an operator would.
+  mkdirSync(join(dir, "var"));
   writeFileSync(file, text.replaceAll('"../var', `"${dir}/var`));
   return { dir, file };
 }

@@ -98,3 +98,36 @@ test("a removed statistic that the server updates again comes back from zero, as
   received.add(2);
   assert.equal(stats.get("pkt4-received")!.value, 2);
 });
+
+test("a statistic made by setValue holds that one sample, as Kea's", () => {
+  const stats = new StatsManager();
+  stats.setValue("subnet[1].total-addresses", 11);
+  assert.deepEqual(
+    stats.sampleMap("subnet[1].total-addresses")["subnet[1].total-addresses"]!.map((s) => s[0]),
+    [11],
+  );
+  stats.setValue("subnet[1].total-nas", 5n);
+  assert.equal(stats.get("subnet[1].total-nas")!.value, 5n);
+});
+
+test("a removed statistic updated again comes back with only the new sample", () => {
+  const stats = new StatsManager();
+  const o = stats.observe("pkt4-sent");
+  o.add(1);
+  o.add(1);
+  stats.removeAll();
+  assert.equal(stats.size(), 0);
+  o.add(1);
+  assert.deepEqual(
+    stats.sampleMap("pkt4-sent")["pkt4-sent"]!.map((s) => s[0]),
+    [1],
+  );
+});
+
+test("removeByPrefix keeps the names it is told to keep", () => {
+  const stats = new StatsManager();
+  stats.observe("subnet[2].assigned-addresses");
+  stats.observe("subnet[2].v4-reservation-conflicts");
+  stats.removeByPrefix("subnet[2].", (n) => n.endsWith("v4-reservation-conflicts"));
+  assert.deepEqual(stats.names(), ["subnet[2].v4-reservation-conflicts"]);
+});

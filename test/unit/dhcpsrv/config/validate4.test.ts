@@ -338,13 +338,41 @@ describe("lifetimes and timers", () => {
     );
   });
 
-  test("rebind-timer not below valid-lifetime is a warning, as Kea accepts it", () => {
-    const { warnings } = load('{ "valid-lifetime": 100, "renew-timer": 50, "rebind-timer": 400 }');
+  test("rebind-timer above valid-lifetime is refused (Kea 2.2 accepts it)", () => {
+    const err = refusal('{ "valid-lifetime": 100, "renew-timer": 50, "rebind-timer": 400 }');
+    assert.equal(err.path, "Dhcp4.rebind-timer");
+    assert.equal(
+      err.reason,
+      "the value of rebind-timer (400) is greater than the value of valid-lifetime (100)",
+    );
+    assert.match(err.message, /^kea\.conf:1:\d+: Dhcp4\.rebind-timer: /);
+  });
+
+  test("rebind-timer above a subnet's valid-lifetime is refused at the subnet", () => {
+    const err = refusal(`{ "rebind-timer": 400, ${subnet(', "valid-lifetime": 300').slice(1)}`);
+    assert.equal(err.path, "Dhcp4.subnet4[0].valid-lifetime");
+  });
+
+  test("rebind-timer equal to valid-lifetime is a warning, as Kea accepts it", () => {
+    const { warnings } = load('{ "valid-lifetime": 100, "renew-timer": 50, "rebind-timer": 100 }');
     assert.equal(warnings.length, 1);
     assert.match(
       warnings[0]!.reason,
-      /rebind-timer \(400\) is not less than valid-lifetime \(100\)/,
+      /rebind-timer \(100\) is not less than valid-lifetime \(100\)/,
     );
+  });
+
+  test("hex option data with an odd number of digits is refused (Kea pads it)", () => {
+    const err = refusal(
+      '{ "option-data": [ { "code": 222, "space": "dhcp4", "csv-format": false, "data": "abc" } ] }',
+    );
+    assert.equal(err.path, "Dhcp4.option-data[0].data");
+    assert.match(err.reason, /odd number of digits \(3\)/);
+    for (const data of ["0abc", "0x0abc", "a:bc", "0a bc"]) {
+      assert.doesNotThrow(() =>
+        load(`{ "option-data": [ { "code": 222, "csv-format": false, "data": "${data}" } ] }`),
+      );
+    }
   });
 
   test("t1-percent must be below t2-percent when T1/T2 are calculated", () => {
@@ -891,9 +919,13 @@ describe("every other rule, with its path and reason", () => {
     );
   });
 
-  test("a subnet address with host bits is a warning, as Kea accepts it", () => {
-    const { warnings } = load('{ "subnet4": [ { "subnet": "192.0.2.1/24" } ] }');
-    assert.match(warnings[0]!.text, /Dhcp4\.subnet4\[0\]\.subnet: the subnet address has bits set/);
+  test("a subnet address with host bits is refused (Kea 2.2 accepts it)", () => {
+    const err = refusal('{ "subnet4": [ { "subnet": "198.51.100.7/24" } ] }');
+    assert.equal(err.path, "Dhcp4.subnet4[0].subnet");
+    assert.match(
+      err.message,
+      /^kea\.conf:1:\d+: Dhcp4\.subnet4\[0\]\.subnet: the subnet address has bits set beyond its \/24 prefix \(did you mean 198\.51\.100\.0\/24\?\)/,
+    );
   });
 
   test("a renew-timer not below valid-lifetime is a warning", () => {

@@ -32,7 +32,7 @@ describe("Dhcp6 defaults", () => {
     assert.equal(config["calculate-tee-times"], true);
     assert.equal(config["t1-percent"], 0.5);
     assert.equal(config["t2-percent"], 0.8);
-    assert.equal(config["rapid-commit"], false);
+    assert.equal(config["rapid-commit"], undefined, "no global rapid-commit in Kea 2.2");
     assert.deepEqual(config["server-id"], {
       type: "LLT",
       identifier: "",
@@ -87,12 +87,22 @@ describe("Dhcp6 lifetimes", () => {
     );
   });
 
-  test("preferred above valid is a warning", () => {
-    const { warnings } = load('{ "preferred-lifetime": 8000, "valid-lifetime": 7000 }');
+  test("preferred above valid is refused (Kea 2.2 accepts it)", () => {
+    const err = refusal('{ "preferred-lifetime": 8000, "valid-lifetime": 7000 }');
+    assert.equal(err.path, "Dhcp6.preferred-lifetime");
     assert.match(
-      warnings[0]!.reason,
-      /preferred-lifetime \(8000\) is greater than valid-lifetime \(7000\)/,
+      err.reason,
+      /the value of preferred-lifetime \(8000\) is greater than the value of valid-lifetime \(7000\)/,
     );
+    assert.match(err.message, /^kea6\.conf:1:\d+: Dhcp6\.preferred-lifetime: /);
+  });
+
+  test("preferred above a subnet's valid-lifetime is refused at the subnet", () => {
+    const err = refusal(
+      `{ "preferred-lifetime": 3000, ${subnet(', "valid-lifetime": 2000').slice(1)}`,
+    );
+    assert.equal(err.path, "Dhcp6.subnet6[0].valid-lifetime");
+    assert.doesNotThrow(() => load('{ "preferred-lifetime": 3000, "valid-lifetime": 3000 }'));
   });
 
   test("t1-percent not below t2-percent with calculated timers (on by default in v6)", () => {
@@ -269,10 +279,22 @@ describe("Dhcp6 reservations and server-id", () => {
     );
   });
 
-  test("data-directory and a global rapid-commit are accepted", () => {
-    const { config } = load('{ "data-directory": "/var/lib/nestor", "rapid-commit": true }');
+  test("data-directory is accepted", () => {
+    const { config } = load('{ "data-directory": "/var/lib/nestor" }');
     assert.equal(config["data-directory"], "/var/lib/nestor");
-    assert.equal(config["rapid-commit"], true);
+  });
+
+  test("a global rapid-commit is refused, as Kea 2.2 refuses it; a subnet's is read", () => {
+    const err = refusal('{ "rapid-commit": true }');
+    assert.equal(err.path, "Dhcp6.rapid-commit");
+    assert.match(err.reason, /not a global parameter in Kea 2\.2: set it in a subnet6/);
+    assert.equal(load(subnet(', "rapid-commit": true')).config.subnet6[0]!["rapid-commit"], true);
+  });
+
+  test("a subnet prefix with host bits set is refused, with the network it masks to", () => {
+    const err = refusal('{ "subnet6": [ { "subnet": "2001:db8:1::5/64" } ] }');
+    assert.equal(err.path, "Dhcp6.subnet6[0].subnet");
+    assert.match(err.reason, /bits set beyond its \/64 prefix \(did you mean 2001:db8:1::\/64\?\)/);
   });
 
   test("option-data in the dhcp6 space takes 16-bit codes", () => {

@@ -1,0 +1,90 @@
+// sanity-checks.lease-checks on loaded leases: each mode, the lease's subnet-id fixed or the
+// lease dropped, and Kea's message IDs in the log.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ipv4FromString } from "../../../../src/dhcp/ioaddress.ts";
+import { LogManager } from "../../../../src/log/logger.ts";
+import {
+  leaseSanityCheck,
+  type LeaseCheckMode,
+  type SanitySubnet,
+} from "../../../../src/dhcpsrv/runtime/lease-sanity.ts";
+
+const SUBNETS: SanitySubnet<number>[] = [
+  { id: 1, inRange: (a) => a >>> 8 === ipv4FromString("198.51.100.0") >>> 8 },
+  { id: 2, inRange: (a) => a >>> 8 === ipv4FromString("203.0.113.0") >>> 8 },
+];
+
+/** The three leases: sane, in the wrong subnet, in no subnet; what each mode leaves and logs. */
+function run(mode: LeaseCheckMode) {
+  const lines: string[] = [];
+  const logs = new LogManager("nestor-dhcp4");
+  logs.configure([{ name: "nestor-dhcp4", severity: "INFO", outputs: [(l) => lines.push(l)] }]);
+  const check = leaseSanityCheck(mode, SUBNETS, ipv4FromString, logs.getLogger("dhcpsrv"));
+  const leases = [
+    { address: "198.51.100.10", subnetId: 1 },
+    { address: "203.0.113.10", subnetId: 1 },
+    { address: "198.18.0.10", subnetId: 2 },
+  ];
+  if (check === null) return { kept: leases, ids: [] as string[] };
+  const kept = leases.filter((l) => check(l));
+  const ids = lines.map((l) => /\] (\S+)/.exec(l)![1]!);
+  return { kept, ids };
+}
+
+test("none checks nothing", () => {
+  assert.deepEqual(
+    run("none").kept.map((l) => l.subnetId),
+    [1, 1, 2],
+  );
+});
+
+test("warn keeps every lease as it is and warns of the two", () => {
+  const r = run("warn");
+  assert.deepEqual(
+    r.kept.map((l) => [l.address, l.subnetId]),
+    [
+      ["198.51.100.10", 1],
+      ["203.0.113.10", 1],
+      ["198.18.0.10", 2],
+    ],
+  );
+  assert.deepEqual(r.ids, ["DHCPSRV_LEASE_SANITY_FAIL", "DHCPSRV_LEASE_SANITY_FAIL"]);
+});
+
+test("fix moves the lease to the subnet holding its address and keeps the one no subnet holds", () => {
+  const r = run("fix");
+  assert.deepEqual(
+    r.kept.map((l) => [l.address, l.subnetId]),
+    [
+      ["198.51.100.10", 1],
+      ["203.0.113.10", 2],
+      ["198.18.0.10", 2],
+    ],
+  );
+  assert.deepEqual(r.ids, ["DHCPSRV_LEASE_SANITY_FIXED", "DHCPSRV_LEASE_SANITY_FAIL"]);
+});
+
+test("fix-del moves what it can and drops the rest", () => {
+  const r = run("fix-del");
+  assert.deepEqual(
+    r.kept.map((l) => [l.address, l.subnetId]),
+    [
+      ["198.51.100.10", 1],
+      ["203.0.113.10", 2],
+    ],
+  );
+  assert.deepEqual(r.ids, ["DHCPSRV_LEASE_SANITY_FIXED", "DHCPSRV_LEASE_SANITY_FAIL_DISCARD"]);
+});
+
+test("del drops every lease that fails", () => {
+  const r = run("del");
+  assert.deepEqual(
+    r.kept.map((l) => l.address),
+    ["198.51.100.10"],
+  );
+  assert.deepEqual(r.ids, [
+    "DHCPSRV_LEASE_SANITY_FAIL_DISCARD",
+    "DHCPSRV_LEASE_SANITY_FAIL_DISCARD",
+  ]);
+});
