@@ -37,8 +37,23 @@ import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
+import { formatPosition } from "../config/errors.ts";
 import { registerProduct } from "./product.ts";
 import { ReplyPipeline, type Query } from "./reply-pipeline.ts";
+
+/**
+ * Where a value inside the `parameters` of a hook library was written (`file:line:column`), for
+ * the messages of parameters refused by the library's parametersSchema.
+ */
+export function parameterPositions(
+  source: ConfigSource,
+  configKey: string,
+): (index: number, path: readonly (string | number)[]) => string | undefined {
+  return (index, path) => {
+    const pos = source.position([configKey, "hooks-libraries", index, "parameters", ...path]);
+    return pos === undefined ? undefined : formatPosition(pos);
+  };
+}
 
 export const VERSION = "0.1.0";
 export const DEFAULT_DATA_DIR = "/var/lib/nestor";
@@ -403,8 +418,12 @@ export class ServerRuntime<T extends FamilyTypes> {
   private async validateLibraries(
     libraries: readonly HookLibraryConfig[],
     multiThreading: boolean,
+    source?: ConfigSource,
   ): Promise<void> {
-    const errors = await this.hooks.validateLibraries(libraries, { multiThreading });
+    const errors = await this.hooks.validateLibraries(libraries, {
+      multiThreading,
+      ...(source === undefined ? {} : { position: parameterPositions(source, this.configKey) }),
+    });
     if (errors.length > 0) throw new Error(errors.join("; "));
   }
 
@@ -415,7 +434,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     const model = this.adapter.buildModel(config, file, loaded.source);
     const key = `${this.configKey}.hooks-libraries`;
     const libraries = parseHooksLibraries(config["hooks-libraries"], key, file);
-    await this.validateLibraries(libraries, this.multiThreading(config));
+    await this.validateLibraries(libraries, this.multiThreading(config), loaded.source);
     return { config, model, libraries };
   }
 
