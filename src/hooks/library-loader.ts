@@ -238,7 +238,8 @@ export function registerStandardCallouts(
 /**
  * Function exports that look meant as callouts but will never be called: a name close to a hook
  * point's (`pkt4_recieve`), or a hook point of the other DHCP family (`pkt6_receive` in a
- * DHCPv4 server). Returns [export, explanation] pairs.
+ * DHCPv4 server) when the library has no callout of this server's family (else it is written
+ * for both). Returns [export, explanation] pairs.
  */
 export function misnamedExports(
   mod: LibraryModule,
@@ -250,6 +251,11 @@ export function misnamedExports(
     const m = /^[a-z]+([46])_/.exec(h);
     if (m !== null) families.add(m[1]!);
   }
+  // A library with callouts of this server's family is written for both families (run_script,
+  // user_chk): its callouts of the other family are meant for the other server.
+  const bothFamilies = hookNames.some(
+    (h) => /^[a-z]+[46]_/.test(h) && typeof mod[h] === "function",
+  );
   const out: [string, string][] = [];
   for (const name of Object.keys(mod)) {
     if (hooks.has(name) || FRAMEWORK_EXPORTS.has(name) || typeof mod[name] !== "function") {
@@ -257,6 +263,7 @@ export function misnamedExports(
     }
     const family = /^[a-z]+([46])_[a-z0-9_]+$/.exec(name)?.[1];
     if (family !== undefined && families.size > 0 && !families.has(family)) {
+      if (bothFamilies) continue;
       const server = [...families].map((f) => `DHCPv${f}`).join(", ");
       out.push([name, `it names a DHCPv${family} hook point and this server is ${server}`]);
       continue;

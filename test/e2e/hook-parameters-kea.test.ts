@@ -1,0 +1,155 @@
+/**
+ * Hook library parameters, Kea 2.2 beside Nestor: the same configuration file, naming Kea's own
+ * libdhcp_run_script.so with a set of parameters, given to `kea-dhcp4 -t`, to kea-dhcp4 starting
+ * on it, to `nestor-dhcp4 -t` and to nestor-dhcp4 starting on it.
+ *
+ * - Parity at start: Nestor starts exactly when Kea starts, and refuses exactly what Kea refuses.
+ * - Kea's -t does not look at a library's parameters (it accepts them all); Nestor's -t refuses
+ *   what run_script's parametersSchema refuses (with file:line:column and the key path), so a
+ *   configuration that would not start is found before it is deployed. What a schema cannot tell
+ *   (the script does not exist) is found, as in Kea, only at start.
+ *
+ * Offline: no interfaces, no sockets opened. Needs kea-dhcp4-server and kea-common.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import {
+  checkKeaConfig,
+  keaPrerequisite,
+  requireKeaHookLibrary,
+  spawnKeaOffline,
+} from "./lib/kea.ts";
+import { requirePrerequisites } from "./lib/netns.ts";
+import { Dhcp4Server } from "../../src/dhcp4/server.ts";
+import { LogManager } from "../../src/log/logger.ts";
+
+const CLI = fileURLToPath(new URL("../../src/cli/nestor-dhcp4.ts", import.meta.url));
+
+interface Case {
+  readonly what: string;
+  readonly parameters: string;
+  /** What Nestor's -t says: null for "Syntax check OK", else the key path and reason. */
+  readonly nestorCheck: RegExp | null;
+}
+
+const CASES: Case[] = [
+  { what: "good", parameters: `{ "name": "/bin/true", "sync": false }`, nestorCheck: null },
+  {
+    what: "name missing",
+    parameters: `{ "sync": false }`,
+    nestorCheck:
+      /:8:23: Dhcp4\.hooks-libraries\[0\]\.parameters: missing mandatory parameter "name"/,
+  },
+  {
+    what: "name not a string",
+    parameters: `{ "name": 12 }`,
+    nestorCheck: /:8:33: Dhcp4\.hooks-libraries\[0\]\.parameters\.name: must be a string, not 12/,
+  },
+  {
+    what: "sync not a boolean",
+    parameters: `{ "name": "/bin/true", "sync": "yes" }`,
+    nestorCheck:
+      /:8:54: Dhcp4\.hooks-libraries\[0\]\.parameters\.sync: must be a boolean \(true or false\), not "yes"/,
+  },
+  {
+    what: "script not found",
+    parameters: `{ "name": "/nonexistent/dhcp-event.sh" }`,
+    nestorCheck: null,
+  },
+];
+
+function writeConfig(dir: string, library: string, parameters: string): string {
+  const file = join(dir, "kea-dhcp4.conf");
+  writeFileSync(
+    file,
+    `{
+  "Dhcp4": {
+    "interfaces-config": { "interfaces": [] },
+    "lease-database": { "type": "memfile", "persist": false },
+    "subnet4": [ { "id": 1, "subnet": "198.51.100.0/24" } ],
+    "hooks-libraries": [
+      { "library": "${library}",
+        "parameters": ${parameters} }
+    ],
+    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ]
+  }
+}
+`,
+  );
+  return file;
+}
+
+/** Starts kea-dhcp4 on the file: true once it says DHCP4_STARTED, false when it exits first. */
+async function keaStarts(file: string, dir: string): Promise<{ started: boolean; output: string }> {
+  const kea = spawnKeaOffline(4, file, dir);
+  try {
+    await kea.waitForOutput(/DHCP4_STARTED/, 20_000);
+    return { started: true, output: kea.output };
+  } catch {
+    assert.ok(!kea.running, `kea-dhcp4 neither started nor exited:\n${kea.output}`);
+    return { started: false, output: kea.output };
+  } finally {
+    await kea.stop();
+  }
+}
+
+async function nestorStarts(file: string): Promise<{ started: boolean; output: string }> {
+  try {
+    const server = await Dhcp4Server.start({
+      configFile: file,
+      serverPort: 0,
+      logs: new LogManager("nestor-dhcp4"),
+    });
+    await server.stop();
+    return { started: true, output: "" };
+  } catch (e) {
+    return { started: false, output: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+test("run_script's parameters: Nestor starts when Kea 2.2 starts, and its -t already refuses what the schema refuses", async () => {
+  requirePrerequisites([keaPrerequisite(4)]);
+  const library = requireKeaHookLibrary("libdhcp_run_script.so", "kea-common");
+  const dirs: string[] = [];
+  try {
+    for (const c of CASES) {
+      const dir = mkdtempSync(join(tmpdir(), "nestor-hook-params-kea-"));
+      dirs.push(dir);
+      const file = writeConfig(dir, library, c.parameters);
+
+      // Kea 2.2: -t accepts every one of them; the start refuses the bad ones.
+      const keaCheck = checkKeaConfig(4, file, dir);
+      assert.ok(keaCheck.ok, `${c.what}: kea-dhcp4 -t refused:\n${keaCheck.output}`);
+      const kea = await keaStarts(file, dir);
+
+      // Nestor: the same decision at start.
+      const nestor = await nestorStarts(file);
+      assert.equal(
+        nestor.started,
+        kea.started,
+        `${c.what}: Kea ${kea.started ? "started" : "refused"}:\n${kea.output}\n` +
+          `Nestor ${nestor.started ? "started" : "refused"}: ${nestor.output}`,
+      );
+
+      // Nestor's -t: the schema's verdict, with the position in the file.
+      const check = spawnSync(process.execPath, [CLI, "-t", file], { encoding: "utf8" });
+      if (c.nestorCheck === null) {
+        assert.equal(check.status, 0, `${c.what}: ${check.stderr}`);
+        assert.match(check.stdout, /Syntax check OK/);
+      } else {
+        assert.equal(check.status, 1, `${c.what}: ${check.stdout}`);
+        assert.ok(!kea.started, `${c.what}: Nestor's -t refuses what Kea starts with`);
+        assert.match(check.stderr, new RegExp(`^Syntax check failed with: ${file}`));
+        assert.match(check.stderr, c.nestorCheck, c.what);
+      }
+    }
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+});
