@@ -1,5 +1,5 @@
 /** The `hooks-libraries` configuration list, validated as Kea does (and a little more). */
-import { basename, isAbsolute, resolve, dirname } from "node:path";
+import { basename, isAbsolute, join, resolve, dirname } from "node:path";
 import { ConfigError } from "../util/errors.ts";
 import { resolvePackage } from "./resolver.ts";
 import type { JsonObject } from "./types.ts";
@@ -50,6 +50,24 @@ function packageName(library: string): string | undefined {
 export function hooksPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env[HOOKS_PATH_ENV];
   return value === undefined || value.trim() === "" ? undefined : resolve(value);
+}
+
+/**
+ * Where `library` is looked for, without importing anything: the file for a path (a relative one
+ * from NESTOR_HOOKS_PATH when set, else from `baseDir`), a file inside
+ * `$NESTOR_HOOKS_PATH/node_modules/<package>/` for a package; undefined for a shared object
+ * (which names one of the libraries registered with registerShippedLibrary, or is refused).
+ * The security policy compares this place with the directories code may be loaded from.
+ */
+export function libraryLocation(library: string, baseDir: string): string | undefined {
+  const name = library.trim();
+  if (SHARED_OBJECT.test(name)) return undefined;
+  const dir = hooksPath();
+  const pkg = packageName(name);
+  if (pkg !== undefined && dir !== undefined) {
+    return join(dir, "node_modules", pkg, "package.json");
+  }
+  return resolve(dir ?? baseDir, name);
 }
 
 /** Where `library` (a package specifier) is installed, or a ConfigError saying why not. */
