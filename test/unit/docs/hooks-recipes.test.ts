@@ -10,7 +10,7 @@
  *   library's node_modules (no `paths`: the package's "exports" give the types);
  * - `tsc` (node_modules/typescript) must report nothing.
  */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
@@ -18,6 +18,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -30,6 +31,16 @@ const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 /** Where recipe a's tsconfig says the server is installed; replaced by this checkout. */
 const INSTALLED = "/usr/lib/node_modules/nestor/";
+
+const scratch: string[] = [];
+function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-recipes-"));
+  scratch.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 interface Block {
   readonly doc: string;
@@ -83,7 +94,7 @@ function recipeTsconfig(): Record<string, unknown> {
 
 /** A library directory with the marked blocks, `@types/node` installed, and `tsconfig`. */
 function libraryDir(tsconfig: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), "nestor-recipes-"));
+  const dir = scratchDir();
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));
   mkdirSync(join(dir, "node_modules/@types"), { recursive: true });
   symlinkSync(join(ROOT, "node_modules/@types/node"), join(dir, "node_modules/@types/node"));
@@ -156,7 +167,7 @@ test("recipe b (Nestor installed in the library's node_modules): every marked bl
 test("the check can fail: a block with a type error is reported with its place", () => {
   const config = recipeTsconfig();
   delete (config["compilerOptions"] as Record<string, unknown>)["paths"];
-  const dir = mkdtempSync(join(tmpdir(), "nestor-recipes-"));
+  const dir = scratchDir();
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
   mkdirSync(join(dir, "node_modules/@types"), { recursive: true });
   symlinkSync(join(ROOT, "node_modules/@types/node"), join(dir, "node_modules/@types/node"));
