@@ -1,7 +1,7 @@
 /**
  * Hook library parameters, Kea 2.2 beside Nestor: the same configuration file, naming Kea's own
- * libdhcp_run_script.so with a set of parameters, given to `kea-dhcp4 -t`, to kea-dhcp4 starting
- * on it, to `nestor-dhcp4 -t` and to nestor-dhcp4 starting on it.
+ * libdhcp_run_script.so with a set of parameters, given to `kea-dhcpN -t`, to kea-dhcpN starting
+ * on it, to `nestor-dhcpN -t` and to nestor-dhcpN starting on it, for DHCPv4 and DHCPv6.
  *
  * - Parity at start: Nestor starts exactly when Kea starts, and refuses exactly what Kea refuses.
  * - Kea's -t does not look at a library's parameters (it accepts them all); Nestor's -t refuses
@@ -9,7 +9,8 @@
  *   configuration that would not start is found before it is deployed. What a schema cannot tell
  *   (the script does not exist) is found, as in Kea, only at start.
  *
- * Offline: no interfaces, no sockets opened. Needs kea-dhcp4-server and kea-common.
+ * Offline: no interfaces, no sockets opened. Needs kea-dhcp4-server, kea-dhcp6-server and
+ * kea-common.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -27,9 +28,11 @@ import {
 } from "./lib/kea.ts";
 import { requirePrerequisites } from "./lib/netns.ts";
 import { Dhcp4Server } from "../../src/dhcp4/server.ts";
+import { Dhcp6Server } from "../../src/dhcp6/server.ts";
 import { LogManager } from "../../src/log/logger.ts";
 
-const CLI = fileURLToPath(new URL("../../src/cli/nestor-dhcp4.ts", import.meta.url));
+const cli = (family: 4 | 6) =>
+  fileURLToPath(new URL(`../../src/cli/nestor-dhcp${family}.ts`, import.meta.url));
 
 interface Case {
   readonly what: string;
@@ -44,18 +47,18 @@ const CASES: Case[] = [
     what: "name missing",
     parameters: `{ "sync": false }`,
     nestorCheck:
-      /:8:23: Dhcp4\.hooks-libraries\[0\]\.parameters: missing mandatory parameter "name"/,
+      /:8:23: DhcpN\.hooks-libraries\[0\]\.parameters: missing mandatory parameter "name"/,
   },
   {
     what: "name not a string",
     parameters: `{ "name": 12 }`,
-    nestorCheck: /:8:33: Dhcp4\.hooks-libraries\[0\]\.parameters\.name: must be a string, not 12/,
+    nestorCheck: /:8:33: DhcpN\.hooks-libraries\[0\]\.parameters\.name: must be a string, not 12/,
   },
   {
     what: "sync not a boolean",
     parameters: `{ "name": "/bin/true", "sync": "yes" }`,
     nestorCheck:
-      /:8:54: Dhcp4\.hooks-libraries\[0\]\.parameters\.sync: must be a boolean \(true or false\), not "yes"/,
+      /:8:54: DhcpN\.hooks-libraries\[0\]\.parameters\.sync: must be a boolean \(true or false\), not "yes"/,
   },
   {
     what: "script not found",
@@ -64,20 +67,24 @@ const CASES: Case[] = [
   },
 ];
 
-function writeConfig(dir: string, library: string, parameters: string): string {
-  const file = join(dir, "kea-dhcp4.conf");
+function writeConfig(family: 4 | 6, dir: string, library: string, parameters: string): string {
+  const file = join(dir, `kea-dhcp${family}.conf`);
+  const subnet =
+    family === 4
+      ? `"subnet4": [ { "id": 1, "subnet": "198.51.100.0/24" } ], `
+      : `"subnet6": [ { "id": 1, "subnet": "2001:db8:1::/64" } ], "data-directory": "${dir}", `;
   writeFileSync(
     file,
     `{
-  "Dhcp4": {
+  "Dhcp${family}": {
     "interfaces-config": { "interfaces": [] },
     "lease-database": { "type": "memfile", "persist": false },
-    "subnet4": [ { "id": 1, "subnet": "198.51.100.0/24" } ],
+    ${subnet}
     "hooks-libraries": [
       { "library": "${library}",
         "parameters": ${parameters} }
     ],
-    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ]
+    "loggers": [ { "name": "kea-dhcp${family}", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ]
   }
 }
 `,
@@ -85,27 +92,35 @@ function writeConfig(dir: string, library: string, parameters: string): string {
   return file;
 }
 
-/** Starts kea-dhcp4 on the file: true once it says DHCP4_STARTED, false when it exits first. */
-async function keaStarts(file: string, dir: string): Promise<{ started: boolean; output: string }> {
-  const kea = spawnKeaOffline(4, file, dir);
+/** Starts kea-dhcpN on the file: true once it says DHCPN_STARTED, false when it exits first. */
+async function keaStarts(
+  family: 4 | 6,
+  file: string,
+  dir: string,
+): Promise<{ started: boolean; output: string }> {
+  const kea = spawnKeaOffline(family, file, dir);
   try {
-    await kea.waitForOutput(/DHCP4_STARTED/, 20_000);
+    await kea.waitForOutput(new RegExp(`DHCP${family}_STARTED`), 20_000);
     return { started: true, output: kea.output };
   } catch {
-    assert.ok(!kea.running, `kea-dhcp4 neither started nor exited:\n${kea.output}`);
+    assert.ok(!kea.running, `kea-dhcp${family} neither started nor exited:\n${kea.output}`);
     return { started: false, output: kea.output };
   } finally {
     await kea.stop();
   }
 }
 
-async function nestorStarts(file: string): Promise<{ started: boolean; output: string }> {
+async function nestorStarts(
+  family: 4 | 6,
+  file: string,
+): Promise<{ started: boolean; output: string }> {
   try {
-    const server = await Dhcp4Server.start({
+    const options = {
       configFile: file,
       serverPort: 0,
-      logs: new LogManager("nestor-dhcp4"),
-    });
+      logs: new LogManager(`nestor-dhcp${family}`),
+    };
+    const server = await (family === 4 ? Dhcp4Server.start(options) : Dhcp6Server.start(options));
     await server.stop();
     return { started: true, output: "" };
   } catch (e) {
@@ -113,43 +128,49 @@ async function nestorStarts(file: string): Promise<{ started: boolean; output: s
   }
 }
 
-test("run_script's parameters: Nestor starts when Kea 2.2 starts, and its -t already refuses what the schema refuses", async () => {
-  requirePrerequisites([keaPrerequisite(4)]);
-  const library = requireKeaHookLibrary("libdhcp_run_script.so", "kea-common");
-  const dirs: string[] = [];
-  try {
-    for (const c of CASES) {
-      const dir = mkdtempSync(join(tmpdir(), "nestor-hook-params-kea-"));
-      dirs.push(dir);
-      const file = writeConfig(dir, library, c.parameters);
+for (const family of [4, 6] as const) {
+  test(`v${family}: run_script's parameters: nestor-dhcp${family} starts when kea-dhcp${family} 2.2 starts, and its -t already refuses what the schema refuses`, async () => {
+    requirePrerequisites([keaPrerequisite(family)]);
+    const library = requireKeaHookLibrary("libdhcp_run_script.so", "kea-common");
+    const dirs: string[] = [];
+    try {
+      for (const c of CASES) {
+        const dir = mkdtempSync(join(tmpdir(), "nestor-hook-params-kea-"));
+        dirs.push(dir);
+        const file = writeConfig(family, dir, library, c.parameters);
 
-      // Kea 2.2: -t accepts every one of them; the start refuses the bad ones.
-      const keaCheck = checkKeaConfig(4, file, dir);
-      assert.ok(keaCheck.ok, `${c.what}: kea-dhcp4 -t refused:\n${keaCheck.output}`);
-      const kea = await keaStarts(file, dir);
+        // Kea 2.2: -t accepts every one of them; the start refuses the bad ones.
+        const keaCheck = checkKeaConfig(family, file, dir);
+        assert.ok(keaCheck.ok, `${c.what}: kea-dhcp${family} -t refused:\n${keaCheck.output}`);
+        const kea = await keaStarts(family, file, dir);
 
-      // Nestor: the same decision at start.
-      const nestor = await nestorStarts(file);
-      assert.equal(
-        nestor.started,
-        kea.started,
-        `${c.what}: Kea ${kea.started ? "started" : "refused"}:\n${kea.output}\n` +
-          `Nestor ${nestor.started ? "started" : "refused"}: ${nestor.output}`,
-      );
+        // Nestor: the same decision at start.
+        const nestor = await nestorStarts(family, file);
+        assert.equal(
+          nestor.started,
+          kea.started,
+          `${c.what}: Kea ${kea.started ? "started" : "refused"}:\n${kea.output}\n` +
+            `Nestor ${nestor.started ? "started" : "refused"}: ${nestor.output}`,
+        );
 
-      // Nestor's -t: the schema's verdict, with the position in the file.
-      const check = spawnSync(process.execPath, [CLI, "-t", file], { encoding: "utf8" });
-      if (c.nestorCheck === null) {
-        assert.equal(check.status, 0, `${c.what}: ${check.stderr}`);
-        assert.match(check.stdout, /Syntax check OK/);
-      } else {
-        assert.equal(check.status, 1, `${c.what}: ${check.stdout}`);
-        assert.ok(!kea.started, `${c.what}: Nestor's -t refuses what Kea starts with`);
-        assert.match(check.stderr, new RegExp(`^Syntax check failed with: ${file}`));
-        assert.match(check.stderr, c.nestorCheck, c.what);
+        // Nestor's -t: the schema's verdict, with the position in the file.
+        const check = spawnSync(process.execPath, [cli(family), "-t", file], { encoding: "utf8" });
+        if (c.nestorCheck === null) {
+          assert.equal(check.status, 0, `${c.what}: ${check.stderr}`);
+          assert.match(check.stdout, /Syntax check OK/);
+        } else {
+          assert.equal(check.status, 1, `${c.what}: ${check.stdout}`);
+          assert.ok(!kea.started, `${c.what}: Nestor's -t refuses what Kea starts with`);
+          assert.match(check.stderr, new RegExp(`^Syntax check failed with: ${file}`));
+          assert.match(
+            check.stderr,
+            new RegExp(c.nestorCheck.source.replace("DhcpN", `Dhcp${family}`)),
+            c.what,
+          );
+        }
       }
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
+}
