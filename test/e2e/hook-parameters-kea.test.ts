@@ -9,6 +9,8 @@
  *   configuration that would not start is found before it is deployed. What a schema cannot tell
  *   (the script does not exist) is found, as in Kea, only at start.
  *
+ * bootp, which takes no parameters, ignores any it is given in both (its schema accepts any map).
+ *
  * Offline: no interfaces, no sockets opened. Needs kea-dhcp4-server, kea-dhcp6-server and
  * kea-common.
  */
@@ -174,3 +176,27 @@ for (const family of [4, 6] as const) {
     }
   });
 }
+
+test("v4: bootp ignores parameters in Kea 2.2 and in Nestor: its schema accepts any map, both start", async () => {
+  requirePrerequisites([keaPrerequisite(4)]);
+  const library = requireKeaHookLibrary("libdhcp_bootp.so", "kea-common");
+  const dirs: string[] = [];
+  try {
+    for (const parameters of [`{ }`, `{ "anything": 1, "nested": { "x": [ true ] } }`]) {
+      const dir = mkdtempSync(join(tmpdir(), "nestor-hook-params-kea-"));
+      dirs.push(dir);
+      const file = writeConfig(4, dir, library, parameters);
+      const keaCheck = checkKeaConfig(4, file, dir);
+      assert.ok(keaCheck.ok, `${parameters}: kea-dhcp4 -t refused:\n${keaCheck.output}`);
+      const kea = await keaStarts(4, file, dir);
+      assert.ok(kea.started, `${parameters}: kea-dhcp4 refused:\n${kea.output}`);
+      const nestor = await nestorStarts(4, file);
+      assert.ok(nestor.started, `${parameters}: nestor-dhcp4 refused: ${nestor.output}`);
+      const check = spawnSync(process.execPath, [cli(4), "-t", file], { encoding: "utf8" });
+      assert.equal(check.status, 0, check.stderr);
+      assert.match(check.stdout, /Syntax check OK/);
+    }
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+});
