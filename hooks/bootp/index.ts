@@ -16,6 +16,12 @@ import "./messages.ts";
 
 export { buffer4_receive, pkt4_send } from "./callouts.ts";
 
+/**
+ * No parameters. Kea's libdhcp_bootp.so ignores any it is given, so a map of them is accepted
+ * (and ignored) here too: only a `parameters` that is not a map is refused.
+ */
+export const parametersSchema = { type: "object" };
+
 export function version(): number {
   return HOOKS_VERSION;
 }

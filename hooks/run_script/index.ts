@@ -35,7 +35,27 @@ import {
   addSubnet4,
   type Env,
 } from "./environment.ts";
-import { ScriptRunner, parseParameters } from "./runner.ts";
+import { MAX_TIMEOUT_MS, ScriptRunner, parseParameters } from "./runner.ts";
+
+/**
+ * The parameters, as a JSON Schema the server checks at -t, config-test, config-set and start.
+ * That the script exists and is executable is checked by load().
+ */
+export const parametersSchema = {
+  type: "object",
+  properties: {
+    name: { type: "string", minLength: 1, description: "the script to run (absolute path)" },
+    sync: { type: "boolean", description: "wait for the script (Kea: unsupported)" },
+    timeout: {
+      type: "integer",
+      minimum: 1,
+      maximum: MAX_TIMEOUT_MS,
+      description: "bound of a synchronous run, in ms",
+    },
+  },
+  required: ["name"],
+  additionalProperties: false,
+};
 
 let runner: ScriptRunner | null = null;
 let log: Logger | null = null;

@@ -12,12 +12,15 @@ import { ErrorThrottle, receive4, receive6, select4, select6, send4, send6 } fro
 import type { State } from "./callouts.ts";
 import { FileRegistrySource } from "./file-source.ts";
 import { OutcomeWriter } from "./outcome.ts";
-import { parseSettings } from "./params.ts";
+import { parseSettings, PARAMETERS_SCHEMA } from "./params.ts";
 import { PgRegistrySource } from "./pg-source.ts";
 import type { RegistrySource } from "./registry.ts";
 import "./messages.ts";
 
 let state: State | null = null;
+
+/** The parameters, checked by the server before load() (see params.ts). */
+export const parametersSchema = PARAMETERS_SCHEMA;
 
 export function version(): number {
   return HOOKS_VERSION;

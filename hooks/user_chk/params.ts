@@ -99,6 +99,41 @@ function parsePg(pg: JsonValue): PgSettings {
   };
 }
 
+const nonEmpty = { type: "string", minLength: 1 };
+
+/**
+ * The parameters as a JSON Schema (exported by the library as parametersSchema, checked by the
+ * server at -t, config-test, config-set and start). What a schema cannot say ('registry' and
+ * 'postgresql' exclude each other) is checked by parseSettings() at load.
+ */
+export const PARAMETERS_SCHEMA = {
+  type: "object",
+  properties: {
+    registry: { ...nonEmpty, description: "the registry file (JSON lines)" },
+    outcome: { ...nonEmpty, description: "the outcome file" },
+    "record-offers": { type: "boolean" },
+    "on-error": { enum: ["drop", "unregistered"] },
+    postgresql: {
+      type: "object",
+      properties: {
+        connection: {
+          anyOf: [nonEmpty, { type: "object" }],
+          description: "a connection URI or a map of pg connection options",
+        },
+        table: nonEmpty,
+        "type-column": nonEmpty,
+        "id-column": nonEmpty,
+        "timeout-ms": { type: "integer", minimum: 1, maximum: MAX_TIMEOUT_MS },
+        "max-connections": { type: "integer", minimum: 1, maximum: 100 },
+      },
+      required: ["connection"],
+      additionalProperties: false,
+    },
+  },
+  dependencies: { "on-error": ["postgresql"] },
+  additionalProperties: false,
+};
+
 /** Validates the parameters (absent: all defaults); throws ParameterError. */
 export function parseSettings(params: JsonObject | undefined): Settings {
   const p = params ?? {};

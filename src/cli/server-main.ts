@@ -23,7 +23,7 @@ import type { ControlledServer } from "../control/controlled-server.ts";
 import { loadConfigFile } from "../dhcpsrv/config/index.ts";
 import type { ConfigSource } from "../dhcpsrv/config/source.ts";
 import type { ConfigOf, Family } from "../dhcpsrv/config/types.ts";
-import { leaseFilePath, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
+import { leaseFilePath, parameterPositions, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 import { parseHooksLibraries } from "../hooks/config.ts";
 import { HooksManager } from "../hooks/hooks-manager.ts";
 import { listInterfaces } from "../dhcpsrv/iface/interfaces.ts";
@@ -303,6 +303,7 @@ async function check<F extends Family>(spec: ServerCliSpec<F>, file: string): Pr
     );
     const errors = await new HooksManager().validateLibraries(libs, {
       multiThreading: config["multi-threading"]["enable-multi-threading"],
+      position: parameterPositions(loaded.source, `Dhcp${spec.family}`),
     });
     if (errors.length > 0) throw new Error(errors.join("\n"));
     process.stdout.write("Syntax check OK\n");

@@ -283,6 +283,17 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
       this.libraryName(entry.libraryIndex),
       what,
     );
+    // The stack points at the library author's line (HOOKS_CALLOUT_EXCEPTION_STACK, DEBUG 40).
+    if (err instanceof Error && !(err instanceof CalloutTimeout) && err.stack !== undefined) {
+      this.logger.debug(
+        40,
+        "HOOKS_CALLOUT_EXCEPTION_STACK",
+        entry.name,
+        this.hookName(index),
+        this.libraryName(entry.libraryIndex),
+        err.stack,
+      );
+    }
   }
 
   /** A non-zero return: logged, status untouched, next callout runs (Kea's rule). */

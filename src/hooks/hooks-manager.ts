@@ -20,11 +20,15 @@ import { LibraryHandle } from "./library-handle.ts";
 import {
   callLoad,
   callUnload,
+  checkParameters,
   checkVersion,
+  formatParameterPath,
   importLibrary,
+  logStack,
   readMultiThreading,
   registerStandardCallouts,
   type LoadedLibrary,
+  type ParameterPath,
 } from "./library-loader.ts";
 import { ServerHooks } from "./server-hooks.ts";
 import type { JsonObject } from "./types.ts";
@@ -60,6 +64,14 @@ export interface HooksManagerOptions {
 export interface LoadOptions {
   /** When true, a library whose multi_threading_compatible() is 0 is refused. */
   multiThreading?: boolean;
+}
+
+export interface ValidateOptions extends LoadOptions {
+  /**
+   * Where the value at `path` inside the parameters of the library at `index` (0-based) was
+   * written, as `file:line:column`, for the messages of parameters its parametersSchema refuses.
+   */
+  position?: (index: number, path: ParameterPath) => string | undefined;
 }
 
 export interface LibraryInfo {
@@ -198,12 +210,14 @@ export class HooksManager {
 
   /**
    * Checks a list without loading it: each library is imported (a fresh instance), its
-   * version() checked and, with multi-threading, its compatibility. load() is not called.
-   * Returns one message per failing library (empty when all are fine). Used by config-test.
+   * version() checked, its parameters checked against its parametersSchema (Kea-style message:
+   * `file:line:column: Dhcp4.hooks-libraries[0].parameters.name: reason`) and, with
+   * multi-threading, its compatibility. load() is not called. Returns one message per failing
+   * library (empty when all are fine). Used by -t, config-test, config-set and start.
    */
   async validateLibraries(
     configs: readonly HookLibraryConfig[],
-    options: LoadOptions = {},
+    options: ValidateOptions = {},
   ): Promise<string[]> {
     const errors: string[] = [];
     const generation = ++this.generations;
@@ -211,6 +225,14 @@ export class HooksManager {
       try {
         const mod = await importLibrary(config, generation, i + 1);
         checkVersion(config, mod);
+        const problem = checkParameters(config, mod);
+        if (problem !== undefined) {
+          const where = options.position?.(i, problem.path) ?? config.source?.file;
+          const key = `${config.source?.key ?? `hooks-libraries[${i}]`}.parameters`;
+          const at = `${key}${formatParameterPath(problem.path)}`;
+          errors.push([where, at, problem.reason].filter((s) => s !== undefined).join(": "));
+          continue;
+        }
         if (options.multiThreading === true && !readMultiThreading(config, mod)) {
           throw new LibraryLoadError(config.library, "it is not multi-threading compatible");
         }
@@ -301,6 +323,7 @@ export class HooksManager {
         "HOOKS_LIBRARY_LOAD_FAILED",
         err instanceof Error ? err.message : String(err),
       );
+      if (err instanceof LibraryLoadError) logStack(this.hooksLogger, err.library, err);
       await this.unloadSet(manager, libraries);
       throw err;
     }

@@ -7,7 +7,7 @@
  */
 import { defaultLogManager, type Logger } from "../log/logger.ts";
 
-export { HOOKS_VERSION } from "./version.ts";
+export { HOOKS_VERSION, HOOKS_API_VERSION } from "./version.ts";
 export {
   NextStep,
   NEXT_STEP_CONTINUE,
@@ -21,7 +21,12 @@ export { LibraryHandle } from "./library-handle.ts";
 export { ParkingLot, ParkingLotHandle } from "./parking-lot.ts";
 export { CalloutManager, PRE_LIBRARY_INDEX, POST_LIBRARY_INDEX } from "./callout-manager.ts";
 export { HooksManager } from "./hooks-manager.ts";
-export type { HooksManagerOptions, LoadOptions, LibraryInfo } from "./hooks-manager.ts";
+export type {
+  HooksManagerOptions,
+  LoadOptions,
+  ValidateOptions,
+  LibraryInfo,
+} from "./hooks-manager.ts";
 export { ServerHooks, CONTEXT_CREATE, CONTEXT_DESTROY } from "./server-hooks.ts";
 export { parseHooksLibraries } from "./config.ts";
 export type { HookLibraryConfig } from "./config.ts";

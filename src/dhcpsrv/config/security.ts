@@ -19,6 +19,7 @@
  * trusted.
  */
 import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { libraryLocation } from "../../hooks/config.ts";
 import { formatKeyPath, type JsonMap, type KeyPath } from "./kea-json.ts";
 import type { Reporter } from "./source.ts";
 
@@ -92,9 +93,11 @@ function pathsOf(body: Obj, top: KeyPath, baseDir: string): PathUse[] {
     libs.forEach((lib, i) => {
       if (!isMap(lib)) return;
       const library = lib["library"];
-      // A Kea shared object names one of Nestor's shipped libraries (or is refused anyway).
-      if (typeof library === "string" && !/\.so(\.\d+)*$/.test(library.trim())) {
-        add("code", library, [...top, "hooks-libraries", i, "library"]);
+      // A Kea shared object names one of Nestor's shipped libraries (or is refused anyway); a
+      // package is looked for in NESTOR_HOOKS_PATH's node_modules, a relative path from there.
+      const where = typeof library === "string" ? libraryLocation(library, baseDir) : undefined;
+      if (where !== undefined) {
+        uses.push({ kind: "code", path: where, key: [...top, "hooks-libraries", i, "library"] });
       }
       const params = lib["parameters"];
       if (typeof library === "string" && /run_script/.test(library) && isMap(params)) {

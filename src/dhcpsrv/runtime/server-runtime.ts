@@ -47,8 +47,23 @@ import { checkDirectories, checkInterfacesExist } from "./config-checks.ts";
 import { leaseSanityCheck, type SanityLease, type SanitySubnet } from "./lease-sanity.ts";
 import { QueueStats } from "./queue-stats.ts";
 import "./start-failure.ts"; // DHCPn_CONFIG_LOAD_FAIL's text
+import { formatPosition } from "../config/errors.ts";
 import { registerProduct } from "./product.ts";
 import { ReplyPipeline, type Query } from "./reply-pipeline.ts";
+
+/**
+ * Where a value inside the `parameters` of a hook library was written (`file:line:column`), for
+ * the messages of parameters refused by the library's parametersSchema.
+ */
+export function parameterPositions(
+  source: ConfigSource,
+  configKey: string,
+): (index: number, path: readonly (string | number)[]) => string | undefined {
+  return (index, path) => {
+    const pos = source.position([configKey, "hooks-libraries", index, "parameters", ...path]);
+    return pos === undefined ? undefined : formatPosition(pos);
+  };
+}
 
 export const VERSION = "0.1.0";
 export const DEFAULT_DATA_DIR = "/var/lib/nestor";
@@ -432,8 +447,12 @@ export class ServerRuntime<T extends FamilyTypes> {
   private async validateLibraries(
     libraries: readonly HookLibraryConfig[],
     multiThreading: boolean,
+    source?: ConfigSource,
   ): Promise<void> {
-    const errors = await this.hooks.validateLibraries(libraries, { multiThreading });
+    const errors = await this.hooks.validateLibraries(libraries, {
+      multiThreading,
+      ...(source === undefined ? {} : { position: parameterPositions(source, this.configKey) }),
+    });
     if (errors.length > 0) throw new Error(errors.join("; "));
   }
 
@@ -452,7 +471,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     checkInterfacesExist(config, this.adapter.family, loaded.source, this.systemInterfaces());
     const key = `${this.configKey}.hooks-libraries`;
     const libraries = parseHooksLibraries(config["hooks-libraries"], key, file);
-    await this.validateLibraries(libraries, this.multiThreading(config));
+    await this.validateLibraries(libraries, this.multiThreading(config), loaded.source);
     return { config, model, libraries };
   }
 
