@@ -54,6 +54,8 @@ export interface HooksManagerOptions {
   drainTimeoutMs?: number;
   /** The server's statistics, which libraries reach with LibraryHandle.getStatistics(). */
   statistics?: StatsManager;
+  /** What the server offers its libraries, which they reach with LibraryHandle.getServer(). */
+  server?: object;
 }
 
 export interface LoadOptions {
@@ -73,6 +75,7 @@ export class HooksManager {
   readonly serverHooks: ServerHooks;
   readonly logManager: LogManager;
   readonly statistics: StatsManager;
+  private readonly server: object | undefined;
   private readonly hooksLogger: Logger;
   private readonly calloutsLogger: Logger;
   private readonly calloutTimeoutMs: number;
@@ -89,6 +92,7 @@ export class HooksManager {
     this.serverHooks = options.serverHooks ?? new ServerHooks();
     this.logManager = options.logManager ?? defaultLogManager;
     this.statistics = options.statistics ?? new StatsManager();
+    this.server = options.server;
     this.hooksLogger = this.logManager.getLogger("hooks");
     this.calloutsLogger = this.logManager.getLogger("callouts");
     this.calloutTimeoutMs = options.calloutTimeoutMs ?? 30_000;
@@ -249,6 +253,7 @@ export class HooksManager {
       undefined,
       (name) => this.logManager.getLogger(name),
       this.statistics,
+      this.server,
     );
   }
 
@@ -273,6 +278,7 @@ export class HooksManager {
           config.parameters,
           (name) => this.logManager.getLogger(name),
           this.statistics,
+          this.server,
         );
         const lib: LoadedLibrary = {
           config,
