@@ -123,18 +123,10 @@ function plainRemove(index: Map<string, Bucket>, key: string, e: Entry): void {
   }
 }
 
-/** Every lease of one identifier, whatever the subnet: subnet by subnet in id order. */
-function acrossSubnets(index: SubnetIndex, bytes: Uint8Array): Lease4[] {
-  const hex = hexOf(bytes);
-  const out: Lease4[] = [];
-  const ids = [...index.keys()].sort((a, b) => a - b);
-  for (const id of ids) {
-    const b = index.get(id)!.get(hex);
-    if (b === undefined) continue;
-    if (b instanceof Entry) out.push(b.lease);
-    else for (const e of b) out.push(e.lease);
-  }
-  return out;
+/** Every lease of one identifier in every subnet: subnet by subnet in id order, as Kea. */
+function inSubnetOrder(b: Bucket | undefined): Lease4[] {
+  const all = bucketAll(b);
+  return all.length < 2 ? all : all.sort((x, y) => x.subnetId - y.subnetId);
 }
 
 /** The unsigned address: the order of the page queries. */
@@ -180,6 +172,9 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   private readonly byAddress = new Map<number, Entry>();
   private readonly byHwAddr: SubnetIndex = new Map();
   private readonly byClientId: SubnetIndex = new Map();
+  /** The same identifiers whatever the subnet (the lease_cmds queries across subnets). */
+  private readonly byAnyHwAddr = new Map<string, Bucket>();
+  private readonly byAnyClientId = new Map<string, Bucket>();
   private readonly byHostname = new Map<string, Bucket>();
   private readonly bySubnet = new Map<number, Set<Entry>>();
   private readonly byOrder = new SortedIndex<number, Entry>(orderKey, compareNumbers);
@@ -219,7 +214,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return acrossSubnets(this.byHwAddr, hwBytes(hwaddr));
+    if (subnetId === undefined) return inSubnetOrder(this.byAnyHwAddr.get(hexOf(hwBytes(hwaddr))));
     return bucketAll(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
   }
 
@@ -228,7 +223,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases4ByClientId(clientId: Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return acrossSubnets(this.byClientId, clientId);
+    if (subnetId === undefined) return inSubnetOrder(this.byAnyClientId.get(hexOf(clientId)));
     return bucketAll(bucketOf(this.byClientId, subnetId, clientId));
   }
 
@@ -344,6 +339,8 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.byAddress.set(e.key, e);
     bucketAdd(this.byHwAddr, e.subnetId, e.hwKey, e);
     bucketAdd(this.byClientId, e.subnetId, e.cidKey, e);
+    plainAdd(this.byAnyHwAddr, e.hwKey, e);
+    plainAdd(this.byAnyClientId, e.cidKey, e);
     plainAdd(this.byHostname, e.hostKey, e);
     if (ordered) this.byOrder.insert(e);
     let set = this.bySubnet.get(e.subnetId);
@@ -357,6 +354,8 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.byAddress.delete(e.key);
     bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
     bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
+    plainRemove(this.byAnyHwAddr, e.hwKey, e);
+    plainRemove(this.byAnyClientId, e.cidKey, e);
     plainRemove(this.byHostname, e.hostKey, e);
     this.byOrder.remove(e);
     this.bySubnet.get(e.subnetId)?.delete(e);
