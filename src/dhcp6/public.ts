@@ -12,3 +12,16 @@ export { Subnet6, Pool6, PdPool6 } from "../dhcpsrv/model/subnet6.ts";
 export { Host6 } from "../dhcpsrv/model/host6.ts";
 export { Dhcp6ServerAccess, dhcp6Server } from "./server-access.ts";
 export type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
+export {
+  compileExpression,
+  compileStringExpression,
+  EvalTypeError,
+  ExpressionError,
+} from "../dhcpsrv/classify/expression.ts";
+export type {
+  BoolFn,
+  CompiledExpression,
+  CompiledStringExpression,
+  CompileOptions,
+  StringFn,
+} from "../dhcpsrv/classify/expression.ts";

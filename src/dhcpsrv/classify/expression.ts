@@ -27,5 +27,5 @@ export { EvalTypeError, split, substring } from "./expression/builtins.ts";
 export type { BoolFn, StringFn } from "./expression/builtins.ts";
 export { ExpressionError } from "./expression/lexer.ts";
 export type { CompileOptions } from "./expression/parser.ts";
-export { compileExpression } from "./expression/compiler.ts";
-export type { CompiledExpression } from "./expression/compiler.ts";
+export { compileExpression, compileStringExpression } from "./expression/compiler.ts";
+export type { CompiledExpression, CompiledStringExpression } from "./expression/compiler.ts";

@@ -71,7 +71,7 @@ for (const family of [4, 6] as const) {
     assert.equal(refused.status, 1);
     assert.match(
       refused.stderr,
-      /'\/usr\/lib\/kea\/hooks\/libdhcp_ha\.so' is a native \(C\+\+\) hook library.*Nestor ships its own versions of libdhcp_run_script\.so, libdhcp_bootp\.so, libdhcp_user_chk\.so, libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so/,
+      /'\/usr\/lib\/kea\/hooks\/libdhcp_ha\.so' is a native \(C\+\+\) hook library.*Nestor ships its own versions of libdhcp_run_script\.so, libdhcp_bootp\.so, libdhcp_user_chk\.so, libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so, libdhcp_flex_option\.so/,
     );
   });
 

@@ -49,6 +49,7 @@ test("Kea's shared objects under any directory load Nestor's shipped libraries w
       "libdhcp_user_chk.so",
       "libdhcp_lease_cmds.so",
       "libdhcp_stat_cmds.so",
+      "libdhcp_flex_option.so",
     ],
   );
 });
@@ -70,7 +71,7 @@ test("any other native library is refused with the file, the key and what Nestor
         assert.match(err.reason, /JavaScript or TypeScript/);
         assert.match(
           err.reason,
-          /libdhcp_run_script\.so, libdhcp_bootp\.so, libdhcp_user_chk\.so, libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so/,
+          /libdhcp_run_script\.so, libdhcp_bootp\.so, libdhcp_user_chk\.so, libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so, libdhcp_flex_option\.so/,
         );
         return true;
       },

@@ -20,6 +20,7 @@ import {
 import { ExpressionError } from "./lexer.ts";
 import {
   parseExpression,
+  parseStringExpression,
   type BoolNode,
   type CompileOptions,
   type OptionRef,
@@ -40,6 +41,23 @@ export function compileExpression(src: string, options: CompileOptions): Compile
   if (src.trim() === "") throw new ExpressionError("the expression is empty", 0);
   const members: string[] = [];
   const evaluate = compileBool(parseExpression(src, options), members);
+  return { evaluate, members };
+}
+
+/** A compiled string expression (flex_option's `add` and `supersede`). */
+export interface CompiledStringExpression {
+  readonly evaluate: StringFn;
+  readonly members: readonly string[];
+}
+
+/** Compiles a string expression; an ExpressionError (message and offset) when it is not valid. */
+export function compileStringExpression(
+  src: string,
+  options: CompileOptions,
+): CompiledStringExpression {
+  if (src.trim() === "") throw new ExpressionError("the expression is empty", 0);
+  const members: string[] = [];
+  const evaluate = compileString(parseStringExpression(src, options), members);
   return { evaluate, members };
 }
 

@@ -70,6 +70,14 @@ export function parseExpression(src: string, options: CompileOptions): BoolNode 
   return new Parser(src, options).parse();
 }
 
+/**
+ * The tree of a whole string expression (Kea's string parser, as flex_option's `add` and
+ * `supersede` use it): a value, not a test.
+ */
+export function parseStringExpression(src: string, options: CompileOptions): StringNode {
+  return new Parser(src, options).parseString();
+}
+
 /** Token access and the syntax error messages; the grammar is in Parser. */
 class TokenCursor {
   protected pos = 0;
@@ -127,6 +135,13 @@ class Parser extends TokenCursor {
   constructor(src: string, o: CompileOptions) {
     super(src);
     this.o = o;
+  }
+
+  parseString(): StringNode {
+    const node = this.stringExpr();
+    const t = this.peek();
+    if (t.kind !== T.END) this.unexpected(t, "end of expression");
+    return node;
   }
 
   parse(): BoolNode {
