@@ -21,6 +21,7 @@ import { formatLease4Row } from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { SortedIndex } from "./sorted-index.ts";
+import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
 import { loadLeaseFiles4 } from "./lease-files4.ts";
 import {
   JournaledLeaseStore,
@@ -306,10 +307,8 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
       this.count(e.subnetId, e.state, 1);
       this.fileExpiry(e);
     } else {
-      this.remove(e);
-      const moved = new Entry(stored, key);
-      this.insert(moved);
-      this.fileExpiry(moved);
+      this.refile(e, stored, hw, cid);
+      this.fileExpiry(e);
     }
     this.append(formatLease4Row(stored));
   }
@@ -343,10 +342,46 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     plainAdd(this.byAnyClientId, e.cidKey, e);
     plainAdd(this.byHostname, e.hostKey, e);
     if (ordered) this.byOrder.insert(e);
-    let set = this.bySubnet.get(e.subnetId);
-    if (set === undefined) this.bySubnet.set(e.subnetId, (set = new Set()));
-    set.add(e);
+    addToSubnet(this.bySubnet, e.subnetId, e);
     this.count(e.subnetId, e.state, 1);
+  }
+
+  /**
+   * Files a changed lease again under its new keys, in place: the address order is untouched and
+   * the subnet's order moves as Kea's does (subnet-order.ts).
+   */
+  private refile(e: Entry, stored: Lease4, hw: string, cid: string): void {
+    const sid = stored.subnetId;
+    if (hw !== e.hwKey || sid !== e.subnetId) {
+      bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
+      bucketAdd(this.byHwAddr, sid, hw, e);
+    }
+    if (cid !== e.cidKey || sid !== e.subnetId) {
+      bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
+      bucketAdd(this.byClientId, sid, cid, e);
+    }
+    if (hw !== e.hwKey) {
+      plainRemove(this.byAnyHwAddr, e.hwKey, e);
+      plainAdd(this.byAnyHwAddr, hw, e);
+    }
+    if (cid !== e.cidKey) {
+      plainRemove(this.byAnyClientId, e.cidKey, e);
+      plainAdd(this.byAnyClientId, cid, e);
+    }
+    if (stored.hostname !== e.hostKey) {
+      plainRemove(this.byHostname, e.hostKey, e);
+      plainAdd(this.byHostname, stored.hostname, e);
+    }
+    this.count(e.subnetId, e.state, -1);
+    if (sid !== e.subnetId) moveToSubnet(this.bySubnet, e, e.subnetId, sid);
+    e.hwKey = hw;
+    e.cidKey = cid;
+    e.hostKey = stored.hostname;
+    e.subnetId = sid;
+    e.lease = stored;
+    e.state = stored.state;
+    e.version++;
+    this.count(sid, e.state, 1);
   }
 
   private remove(e: Entry): void {

@@ -17,6 +17,7 @@ import { InvalidOperation } from "../../util/errors.ts";
 import { formatLease6Row } from "./csv-lease-file6.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { SortedIndex } from "./sorted-index.ts";
+import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
 import { loadLeaseFiles6 } from "./lease-files6.ts";
 import { JournaledLeaseStore, LeaseJournal } from "./lease-journal.ts";
 import { NoSuchLease } from "./lease-store.ts";
@@ -274,10 +275,8 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
       this.count(e, 1);
       this.fileExpiry(e);
     } else {
-      this.remove(e);
-      const moved = new Entry(stored, key);
-      this.insert(moved);
-      this.fileExpiry(moved);
+      this.refile(e, stored, duidKey);
+      this.fileExpiry(e);
     }
     this.append(formatLease6Row(stored));
   }
@@ -307,19 +306,46 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     this.byAddress.set(e.key, e);
     bucketAdd(this.byHostname, e.hostKey, e);
     if (ordered) this.byOrder.insert(e);
+    this.fileDuid(e);
+    addToSubnet(this.bySubnet, e.subnetId, e);
+    this.count(e, 1);
+  }
+
+  /**
+   * Files a changed lease again under its new keys, in place: the address order is untouched and
+   * the subnet's order moves as Kea's does (subnet-order.ts).
+   */
+  private refile(e: Entry, stored: Lease6, duidKey: string): void {
+    if (duidKey !== e.duidKey) {
+      this.unfileDuid(e);
+      e.duidKey = duidKey;
+      this.fileDuid(e);
+    }
+    if (stored.hostname !== e.hostKey) {
+      bucketRemove(this.byHostname, e.hostKey, e);
+      bucketAdd(this.byHostname, stored.hostname, e);
+      e.hostKey = stored.hostname;
+    }
+    this.count(e, -1);
+    if (stored.subnetId !== e.subnetId) {
+      moveToSubnet(this.bySubnet, e, e.subnetId, stored.subnetId);
+    }
+    e.subnetId = stored.subnetId;
+    e.type = stored.type;
+    e.lease = stored;
+    e.state = stored.state;
+    e.version++;
+    this.count(e, 1);
+  }
+
+  private fileDuid(e: Entry): void {
     const client = this.byDuid.get(e.duidKey);
     if (client === undefined) this.byDuid.set(e.duidKey, e);
     else if (client instanceof Entry) this.byDuid.set(e.duidKey, new Set([client, e]));
     else client.add(e);
-    let subnet = this.bySubnet.get(e.subnetId);
-    if (subnet === undefined) this.bySubnet.set(e.subnetId, (subnet = new Set()));
-    subnet.add(e);
-    this.count(e, 1);
   }
 
-  private remove(e: Entry): void {
-    e.version++;
-    this.byAddress.delete(e.key);
+  private unfileDuid(e: Entry): void {
     const client = this.byDuid.get(e.duidKey);
     if (client === e) {
       this.byDuid.delete(e.duidKey);
@@ -327,6 +353,12 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
       client.delete(e);
       if (client.size === 1) this.byDuid.set(e.duidKey, client.values().next().value!);
     }
+  }
+
+  private remove(e: Entry): void {
+    e.version++;
+    this.byAddress.delete(e.key);
+    this.unfileDuid(e);
     bucketRemove(this.byHostname, e.hostKey, e);
     this.byOrder.remove(e);
     this.bySubnet.get(e.subnetId)?.delete(e);
