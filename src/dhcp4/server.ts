@@ -16,6 +16,7 @@ import { Dhcp4Srv } from "./dhcp4-srv.ts";
 import type { Reply4 } from "./exchange.ts";
 import { registerDhcp4Hooks, type Dhcp4Hooks } from "./hook-points.ts";
 import { Reclaimer4 } from "./reclaimer.ts";
+import { Dhcp4ServerAccess } from "./server-access.ts";
 
 export { DEFAULT_DATA_DIR, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 export type Dhcp4ServerOptions = ServerOptions;
@@ -40,6 +41,14 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
   readonly registerHooks = registerDhcp4Hooks;
   readonly buildModel = buildDhcp4Model;
   readonly openLeases = MemfileLeaseStore4.open;
+
+  libraryAccess(server: ServerRuntime<Dhcp4Types>): Dhcp4ServerAccess {
+    return new Dhcp4ServerAccess(
+      () => server.leaseStore,
+      () => server.model.subnets,
+      () => server.model.subnetsById,
+    );
+  }
 
   createProcessing(deps: ProcessingDeps<Dhcp4Types>, server: ServerRuntime<Dhcp4Types>): Dhcp4Srv {
     return new Dhcp4Srv({

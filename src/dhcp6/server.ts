@@ -21,6 +21,7 @@ import { Dhcp6Srv } from "./dhcp6-srv.ts";
 import type { Reply6 } from "./exchange.ts";
 import { registerDhcp6Hooks, type Dhcp6Hooks } from "./hook-points.ts";
 import { Reclaimer6 } from "./reclaimer.ts";
+import { Dhcp6ServerAccess } from "./server-access.ts";
 import { serverDuid } from "./server-id.ts";
 
 export { DEFAULT_DATA_DIR, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
@@ -53,6 +54,14 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
   readonly registerHooks = registerDhcp6Hooks;
   readonly buildModel = buildDhcp6Model;
   readonly openLeases = MemfileLeaseStore6.open;
+
+  libraryAccess(server: ServerRuntime<Dhcp6Types>): Dhcp6ServerAccess {
+    return new Dhcp6ServerAccess(
+      () => server.leaseStore,
+      () => server.model.subnets,
+      () => server.model.subnetsById,
+    );
+  }
 
   // Before anything changes: a DUID that cannot be read or kept refuses the configuration.
   prepare(config: Dhcp6Config, file: string): void {

@@ -273,6 +273,7 @@ export class LibraryHandle {
   private readonly parameters: JsonObject | undefined;
   private readonly makeLogger: (name: string) => Logger;
   private readonly statistics: StatsManager;
+  private readonly server: object | undefined;
   readonly libraryPath: string;
 
   constructor(
@@ -282,6 +283,7 @@ export class LibraryHandle {
     parameters: JsonObject | undefined,
     makeLogger: (name: string) => Logger,
     statistics: StatsManager,
+    server?: object,
   ) {
     this.manager = manager;
     this.index = index;
@@ -289,6 +291,7 @@ export class LibraryHandle {
     this.parameters = parameters;
     this.makeLogger = makeLogger;
     this.statistics = statistics;
+    this.server = server;
   }
 
   /** Appends fn after this library's other callouts on the hook; unknown hook: NoSuchHook. */
@@ -351,6 +354,16 @@ export class LibraryHandle {
    */
   getStatistics(): StatsManager {
     return this.statistics;
+  }
+
+  /**
+   * What the server offers its libraries beyond the framework (Kea's LeaseMgrFactory and
+   * CfgMgr singletons), undefined for a HooksManager made without one. The framework knows
+   * nothing of it: a library reads it through its server's public entry, typed
+   * (`dhcp4Server(handle)` from nestor/dhcp4, `dhcp6Server(handle)` from nestor/dhcp6).
+   */
+  getServer(): object | undefined {
+    return this.server;
   }
 }
 

@@ -59,6 +59,8 @@ export interface HooksManagerOptions {
   drainTimeoutMs?: number;
   /** The server's statistics, which libraries reach with LibraryHandle.getStatistics(). */
   statistics?: StatsManager;
+  /** What the server offers its libraries, which they reach with LibraryHandle.getServer(). */
+  server?: object;
 }
 
 export interface LoadOptions {
@@ -86,6 +88,7 @@ export class HooksManager {
   readonly serverHooks: ServerHooks;
   readonly logManager: LogManager;
   readonly statistics: StatsManager;
+  private readonly server: object | undefined;
   private readonly hooksLogger: Logger;
   private readonly calloutsLogger: Logger;
   private readonly calloutTimeoutMs: number;
@@ -104,6 +107,7 @@ export class HooksManager {
     this.serverHooks = options.serverHooks ?? new ServerHooks();
     this.logManager = options.logManager ?? defaultLogManager;
     this.statistics = options.statistics ?? new StatsManager();
+    this.server = options.server;
     this.hooksLogger = this.logManager.getLogger("hooks");
     this.calloutsLogger = this.logManager.getLogger("callouts");
     this.calloutTimeoutMs = options.calloutTimeoutMs ?? 30_000;
@@ -280,6 +284,7 @@ export class HooksManager {
       undefined,
       (name) => this.logManager.getLogger(name),
       this.statistics,
+      this.server,
     );
   }
 
@@ -304,6 +309,7 @@ export class HooksManager {
           config.parameters,
           (name) => this.logManager.getLogger(name),
           this.statistics,
+          this.server,
         );
         const lib: LoadedLibrary = {
           config,

@@ -30,4 +30,4 @@ export type { BoolFn, StringFn } from "./expression/builtins.ts";
 export { ExpressionError } from "./expression/lexer.ts";
 export type { CompileOptions } from "./expression/parser.ts";
 export { compileExpression, compileStringExpression } from "./expression/compiler.ts";
-export type { CompiledExpression } from "./expression/compiler.ts";
+export type { CompiledExpression, CompiledStringExpression } from "./expression/compiler.ts";

@@ -35,15 +35,26 @@ export interface LeaseStore4 {
   getLease4(address: string | number): Lease4 | null;
   /** A lease of this hardware address in this subnet (the first one added), or null. */
   getLease4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4 | null;
-  /** Every lease of this hardware address in this subnet. */
-  getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4[];
+  /**
+   * Every lease of this hardware address in this subnet; without a subnet, in every subnet
+   * (subnet by subnet in id order, as Kea's memfile), from the index, without a scan.
+   */
+  getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId?: number): Lease4[];
   /** A lease of this client identifier in this subnet (the first one added), or null. */
   getLease4ByClientId(clientId: Uint8Array, subnetId: number): Lease4 | null;
-  /** Every lease of this client identifier in this subnet. */
-  getLeases4ByClientId(clientId: Uint8Array, subnetId: number): Lease4[];
+  /** Every lease of this client identifier in this subnet; without a subnet, in every subnet. */
+  getLeases4ByClientId(clientId: Uint8Array, subnetId?: number): Lease4[];
+  /** Every lease whose hostname is exactly this one (leases hold lower-cased names), indexed. */
+  getLeases4ByHostname(hostname: string): Lease4[];
+  /**
+   * At most `limit` leases whose address is above `after` (null: from the first), in address
+   * order: the pages of `lease4-get-page`, O(log n + limit). Throws InvalidOperation when
+   * `after` is not an IPv4 address.
+   */
+  getLeases4Page(after: string | number | null, limit: number): Lease4[];
   /** Every lease of a subnet, in no particular order. */
   getLeases4BySubnet(subnetId: number): Lease4[];
-  /** Every lease, in no particular order. */
+  /** Every lease, in address order. */
   getAllLeases4(): Lease4[];
   /**
    * Leases expired at `now` (seconds) and not yet reclaimed (state other than

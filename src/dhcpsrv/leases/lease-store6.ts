@@ -31,8 +31,16 @@ export interface LeaseStore6 {
   getLeases6ByDuid(duid: Uint8Array): Lease6[];
   /** Every lease of a subnet, in no particular order. */
   getLeases6BySubnet(subnetId: number): Lease6[];
-  /** Every lease, in no particular order. */
+  /** Every lease, in address order. */
   getAllLeases6(): Lease6[];
+  /** Every lease whose hostname is exactly this one (leases hold lower-cased names), indexed. */
+  getLeases6ByHostname(hostname: string): Lease6[];
+  /**
+   * At most `limit` leases whose address is above `after` (null: from the first), in address
+   * order, whatever their type: the pages of `lease6-get-page`, O(log n + limit). Throws
+   * InvalidOperation when `after` is not an IPv6 address.
+   */
+  getLeases6Page(after: string | null, limit: number): Lease6[];
   /**
    * Leases expired at `now` (seconds) and not yet reclaimed, longest expired first, at most `max`
    * (0: all), as Kea's `getExpiredLeases6`.

@@ -20,6 +20,8 @@ import { InvalidOperation } from "../../util/errors.ts";
 import { formatLease4Row } from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
+import { SortedIndex } from "./sorted-index.ts";
+import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
 import { loadLeaseFiles4 } from "./lease-files4.ts";
 import {
   JournaledLeaseStore,
@@ -42,6 +44,8 @@ class Entry {
   hwKey: string;
   /** Hex of the client identifier, "" when none. */
   cidKey: string;
+  /** The hostname, "" when none. */
+  hostKey: string;
   subnetId: number;
   state: number;
   /** Bumped on every change and on removal: older expiry queue entries become stale. */
@@ -52,6 +56,7 @@ class Entry {
     this.key = key;
     this.hwKey = hwKeyOf(lease);
     this.cidKey = lease.clientId === null ? "" : lease.clientId.toString("hex");
+    this.hostKey = lease.hostname;
     this.subnetId = lease.subnetId;
     this.state = lease.state;
   }
@@ -99,6 +104,41 @@ function bucketRemove(index: SubnetIndex, subnetId: number, key: string, e: Entr
   }
 }
 
+function plainAdd(index: Map<string, Bucket>, key: string, e: Entry): void {
+  if (key === "") return;
+  const cur = index.get(key);
+  if (cur === undefined) index.set(key, e);
+  else if (cur instanceof Entry) index.set(key, [cur, e]);
+  else cur.push(e);
+}
+
+function plainRemove(index: Map<string, Bucket>, key: string, e: Entry): void {
+  if (key === "") return;
+  const cur = index.get(key);
+  if (cur === e) {
+    index.delete(key);
+  } else if (Array.isArray(cur)) {
+    const i = cur.indexOf(e);
+    if (i >= 0) cur.splice(i, 1);
+    if (cur.length === 1) index.set(key, cur[0]!);
+  }
+}
+
+/** Every lease of one identifier in every subnet: subnet by subnet in id order, as Kea. */
+function inSubnetOrder(b: Bucket | undefined): Lease4[] {
+  const all = bucketAll(b);
+  return all.length < 2 ? all : all.sort((x, y) => x.subnetId - y.subnetId);
+}
+
+/** The unsigned address: the order of the page queries. */
+function orderKey(e: Entry): number {
+  return e.key >>> 0;
+}
+
+function compareNumbers(a: number, b: number): number {
+  return a - b;
+}
+
 function bucketOf(index: SubnetIndex, subnetId: number, bytes: Uint8Array): Bucket | undefined {
   return index.get(subnetId)?.get(hexOf(bytes));
 }
@@ -133,15 +173,21 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   private readonly byAddress = new Map<number, Entry>();
   private readonly byHwAddr: SubnetIndex = new Map();
   private readonly byClientId: SubnetIndex = new Map();
+  /** The same identifiers whatever the subnet (the lease_cmds queries across subnets). */
+  private readonly byAnyHwAddr = new Map<string, Bucket>();
+  private readonly byAnyClientId = new Map<string, Bucket>();
+  private readonly byHostname = new Map<string, Bucket>();
   private readonly bySubnet = new Map<number, Set<Entry>>();
+  private readonly byOrder = new SortedIndex<number, Entry>(orderKey, compareNumbers);
   private readonly counts = new Map<number, number[]>();
   private readonly expiry = new LeaseExpiryQueue<Entry>();
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
     super(new LeaseJournal(config, hooks, 4, DEFAULT_LEASE_FILE4));
     this.journal.open(loadLeaseFiles4, (leases) => {
-      for (const [key, lease] of leases) this.insert(new Entry(lease, key));
+      for (const [key, lease] of leases) this.insert(new Entry(lease, key), false);
       this.expiry.rebuild(this.byAddress.values(), expiryOf);
+      this.byOrder.rebuild(this.byAddress.values());
     });
   }
 
@@ -168,7 +214,8 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     return bucketFirst(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
   }
 
-  getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4[] {
+  getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId?: number): Lease4[] {
+    if (subnetId === undefined) return inSubnetOrder(this.byAnyHwAddr.get(hexOf(hwBytes(hwaddr))));
     return bucketAll(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
   }
 
@@ -176,8 +223,24 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     return bucketFirst(bucketOf(this.byClientId, subnetId, clientId));
   }
 
-  getLeases4ByClientId(clientId: Uint8Array, subnetId: number): Lease4[] {
+  getLeases4ByClientId(clientId: Uint8Array, subnetId?: number): Lease4[] {
+    if (subnetId === undefined) return inSubnetOrder(this.byAnyClientId.get(hexOf(clientId)));
     return bucketAll(bucketOf(this.byClientId, subnetId, clientId));
+  }
+
+  getLeases4ByHostname(hostname: string): Lease4[] {
+    return bucketAll(this.byHostname.get(hostname));
+  }
+
+  getLeases4Page(after: string | number | null, limit: number): Lease4[] {
+    let from: number | null = null;
+    if (after !== null) {
+      const key = addressKey(after);
+      if (Number.isNaN(key))
+        throw new InvalidOperation(`'${String(after)}' is not an IPv4 address`);
+      from = key >>> 0;
+    }
+    return this.byOrder.page(from, limit).map((e) => e.lease);
   }
 
   getLeases4BySubnet(subnetId: number): Lease4[] {
@@ -186,7 +249,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getAllLeases4(): Lease4[] {
-    return Array.from(this.byAddress.values(), (e) => e.lease);
+    return Array.from(this.byOrder.values(), (e) => e.lease);
   }
 
   getExpiredLeases4(now: number, max: number): Lease4[] {
@@ -231,18 +294,21 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     const hw = hwKeyOf(stored);
     const cid = stored.clientId === null ? "" : stored.clientId.toString("hex");
     if (hw === e.hwKey && cid === e.cidKey && stored.subnetId === e.subnetId) {
-      // A renewal: same client, same subnet; only the state count may move.
+      // A renewal: same client, same subnet; only the state count (and the name) may move.
       this.count(e.subnetId, e.state, -1);
+      if (stored.hostname !== e.hostKey) {
+        plainRemove(this.byHostname, e.hostKey, e);
+        e.hostKey = stored.hostname;
+        plainAdd(this.byHostname, e.hostKey, e);
+      }
       e.lease = stored;
       e.state = stored.state;
       e.version++;
       this.count(e.subnetId, e.state, 1);
       this.fileExpiry(e);
     } else {
-      this.remove(e);
-      const moved = new Entry(stored, key);
-      this.insert(moved);
-      this.fileExpiry(moved);
+      this.refile(e, stored, hw, cid);
+      this.fileExpiry(e);
     }
     this.append(formatLease4Row(stored));
   }
@@ -267,14 +333,55 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     return doomed.length;
   }
 
-  private insert(e: Entry): void {
+  /** Files an entry in every index (the address order too, unless the caller rebuilds it). */
+  private insert(e: Entry, ordered = true): void {
     this.byAddress.set(e.key, e);
     bucketAdd(this.byHwAddr, e.subnetId, e.hwKey, e);
     bucketAdd(this.byClientId, e.subnetId, e.cidKey, e);
-    let set = this.bySubnet.get(e.subnetId);
-    if (set === undefined) this.bySubnet.set(e.subnetId, (set = new Set()));
-    set.add(e);
+    plainAdd(this.byAnyHwAddr, e.hwKey, e);
+    plainAdd(this.byAnyClientId, e.cidKey, e);
+    plainAdd(this.byHostname, e.hostKey, e);
+    if (ordered) this.byOrder.insert(e);
+    addToSubnet(this.bySubnet, e.subnetId, e);
     this.count(e.subnetId, e.state, 1);
+  }
+
+  /**
+   * Files a changed lease again under its new keys, in place: the address order is untouched and
+   * the subnet's order moves as Kea's does (subnet-order.ts).
+   */
+  private refile(e: Entry, stored: Lease4, hw: string, cid: string): void {
+    const sid = stored.subnetId;
+    if (hw !== e.hwKey || sid !== e.subnetId) {
+      bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
+      bucketAdd(this.byHwAddr, sid, hw, e);
+    }
+    if (cid !== e.cidKey || sid !== e.subnetId) {
+      bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
+      bucketAdd(this.byClientId, sid, cid, e);
+    }
+    if (hw !== e.hwKey) {
+      plainRemove(this.byAnyHwAddr, e.hwKey, e);
+      plainAdd(this.byAnyHwAddr, hw, e);
+    }
+    if (cid !== e.cidKey) {
+      plainRemove(this.byAnyClientId, e.cidKey, e);
+      plainAdd(this.byAnyClientId, cid, e);
+    }
+    if (stored.hostname !== e.hostKey) {
+      plainRemove(this.byHostname, e.hostKey, e);
+      plainAdd(this.byHostname, stored.hostname, e);
+    }
+    this.count(e.subnetId, e.state, -1);
+    if (sid !== e.subnetId) moveToSubnet(this.bySubnet, e, e.subnetId, sid);
+    e.hwKey = hw;
+    e.cidKey = cid;
+    e.hostKey = stored.hostname;
+    e.subnetId = sid;
+    e.lease = stored;
+    e.state = stored.state;
+    e.version++;
+    this.count(sid, e.state, 1);
   }
 
   private remove(e: Entry): void {
@@ -282,6 +389,10 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.byAddress.delete(e.key);
     bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
     bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
+    plainRemove(this.byAnyHwAddr, e.hwKey, e);
+    plainRemove(this.byAnyClientId, e.cidKey, e);
+    plainRemove(this.byHostname, e.hostKey, e);
+    this.byOrder.remove(e);
     this.bySubnet.get(e.subnetId)?.delete(e);
     this.count(e.subnetId, e.state, -1);
   }

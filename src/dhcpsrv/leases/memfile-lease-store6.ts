@@ -16,6 +16,8 @@ import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
 import { InvalidOperation } from "../../util/errors.ts";
 import { formatLease6Row } from "./csv-lease-file6.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
+import { SortedIndex } from "./sorted-index.ts";
+import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
 import { loadLeaseFiles6 } from "./lease-files6.ts";
 import { JournaledLeaseStore, LeaseJournal } from "./lease-journal.ts";
 import { NoSuchLease } from "./lease-store.ts";
@@ -36,6 +38,10 @@ class Entry {
   readonly key: string;
   /** Hex of the DUID. */
   duidKey: string;
+  /** The hostname, "" when none. */
+  hostKey: string;
+  /** The 16 address bytes in hex: the address order of the page queries. */
+  readonly orderKey: string;
   subnetId: number;
   type: number;
   state: number;
@@ -46,6 +52,8 @@ class Entry {
     this.lease = lease;
     this.key = key;
     this.duidKey = lease.duid.toString("hex");
+    this.hostKey = lease.hostname;
+    this.orderKey = orderKeyOf(key);
     this.subnetId = lease.subnetId;
     this.type = lease.type;
     this.state = lease.state;
@@ -65,6 +73,42 @@ function addressKey(address: string): string | null {
   return tryParseIPv6(address, SCRATCH16) ? ipv6ToString(SCRATCH16) : null;
 }
 
+/** The hex of an address's 16 bytes (sorts as the addresses do); "" when it is not one. */
+function orderKeyOf(address: string): string {
+  return tryParseIPv6(address, SCRATCH16) ? Buffer.from(SCRATCH16).toString("hex") : "";
+}
+
+function orderOf(e: Entry): string {
+  return e.orderKey;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A name's leases: one entry, or an array of them in the order they were filed. */
+type Bucket = Entry | Entry[];
+
+function bucketAdd(index: Map<string, Bucket>, key: string, e: Entry): void {
+  if (key === "") return;
+  const cur = index.get(key);
+  if (cur === undefined) index.set(key, e);
+  else if (cur instanceof Entry) index.set(key, [cur, e]);
+  else cur.push(e);
+}
+
+function bucketRemove(index: Map<string, Bucket>, key: string, e: Entry): void {
+  if (key === "") return;
+  const cur = index.get(key);
+  if (cur === e) {
+    index.delete(key);
+  } else if (Array.isArray(cur)) {
+    const i = cur.indexOf(e);
+    if (i >= 0) cur.splice(i, 1);
+    if (cur.length === 1) index.set(key, cur[0]!);
+  }
+}
+
 function hexOf(bytes: Uint8Array): string {
   return (
     Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
@@ -75,7 +119,9 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private readonly byAddress = new Map<string, Entry>();
   /** A client's one lease, or a Set of its leases (most clients hold one or two). */
   private readonly byDuid = new Map<string, Entry | Set<Entry>>();
+  private readonly byHostname = new Map<string, Bucket>();
   private readonly bySubnet = new Map<number, Set<Entry>>();
+  private readonly byOrder = new SortedIndex<string, Entry>(orderOf, compareText);
   /** subnet id -> lease type -> state -> count */
   private readonly counts = new Map<number, number[][]>();
   private readonly expiry = new LeaseExpiryQueue<Entry>();
@@ -83,8 +129,9 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
     super(new LeaseJournal(config, hooks, 6, DEFAULT_LEASE_FILE6));
     this.journal.open(loadLeaseFiles6, (leases) => {
-      for (const [key, lease] of leases) this.insert(new Entry(lease, key));
+      for (const [key, lease] of leases) this.insert(new Entry(lease, key), false);
       this.expiry.rebuild(this.byAddress.values(), expiryOf);
+      this.byOrder.rebuild(this.byAddress.values());
     });
   }
 
@@ -152,7 +199,22 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   }
 
   getAllLeases6(): Lease6[] {
-    return Array.from(this.byAddress.values(), (e) => e.lease);
+    return Array.from(this.byOrder.values(), (e) => e.lease);
+  }
+
+  getLeases6ByHostname(hostname: string): Lease6[] {
+    const b = this.byHostname.get(hostname);
+    if (b === undefined) return [];
+    return b instanceof Entry ? [b.lease] : b.map((e) => e.lease);
+  }
+
+  getLeases6Page(after: string | null, limit: number): Lease6[] {
+    let from: string | null = null;
+    if (after !== null) {
+      from = orderKeyOf(after);
+      if (from === "") throw new InvalidOperation(`'${after}' is not an IPv6 address`);
+    }
+    return this.byOrder.page(from, limit).map((e) => e.lease);
   }
 
   getExpiredLeases6(now: number, max: number): Lease6[] {
@@ -200,18 +262,21 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     stored.address = key;
     const duidKey = stored.duid.toString("hex");
     if (duidKey === e.duidKey && stored.subnetId === e.subnetId && stored.type === e.type) {
-      // A renewal: same client, subnet and type; only the state count may move.
+      // A renewal: same client, subnet and type; only the state count (and the name) may move.
       this.count(e, -1);
+      if (stored.hostname !== e.hostKey) {
+        bucketRemove(this.byHostname, e.hostKey, e);
+        e.hostKey = stored.hostname;
+        bucketAdd(this.byHostname, e.hostKey, e);
+      }
       e.lease = stored;
       e.state = stored.state;
       e.version++;
       this.count(e, 1);
       this.fileExpiry(e);
     } else {
-      this.remove(e);
-      const moved = new Entry(stored, key);
-      this.insert(moved);
-      this.fileExpiry(moved);
+      this.refile(e, stored, duidKey);
+      this.fileExpiry(e);
     }
     this.append(formatLease6Row(stored));
   }
@@ -236,21 +301,51 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     return doomed.length;
   }
 
-  private insert(e: Entry): void {
+  /** Files an entry in every index (the address order too, unless the caller rebuilds it). */
+  private insert(e: Entry, ordered = true): void {
     this.byAddress.set(e.key, e);
+    bucketAdd(this.byHostname, e.hostKey, e);
+    if (ordered) this.byOrder.insert(e);
+    this.fileDuid(e);
+    addToSubnet(this.bySubnet, e.subnetId, e);
+    this.count(e, 1);
+  }
+
+  /**
+   * Files a changed lease again under its new keys, in place: the address order is untouched and
+   * the subnet's order moves as Kea's does (subnet-order.ts).
+   */
+  private refile(e: Entry, stored: Lease6, duidKey: string): void {
+    if (duidKey !== e.duidKey) {
+      this.unfileDuid(e);
+      e.duidKey = duidKey;
+      this.fileDuid(e);
+    }
+    if (stored.hostname !== e.hostKey) {
+      bucketRemove(this.byHostname, e.hostKey, e);
+      bucketAdd(this.byHostname, stored.hostname, e);
+      e.hostKey = stored.hostname;
+    }
+    this.count(e, -1);
+    if (stored.subnetId !== e.subnetId) {
+      moveToSubnet(this.bySubnet, e, e.subnetId, stored.subnetId);
+    }
+    e.subnetId = stored.subnetId;
+    e.type = stored.type;
+    e.lease = stored;
+    e.state = stored.state;
+    e.version++;
+    this.count(e, 1);
+  }
+
+  private fileDuid(e: Entry): void {
     const client = this.byDuid.get(e.duidKey);
     if (client === undefined) this.byDuid.set(e.duidKey, e);
     else if (client instanceof Entry) this.byDuid.set(e.duidKey, new Set([client, e]));
     else client.add(e);
-    let subnet = this.bySubnet.get(e.subnetId);
-    if (subnet === undefined) this.bySubnet.set(e.subnetId, (subnet = new Set()));
-    subnet.add(e);
-    this.count(e, 1);
   }
 
-  private remove(e: Entry): void {
-    e.version++;
-    this.byAddress.delete(e.key);
+  private unfileDuid(e: Entry): void {
     const client = this.byDuid.get(e.duidKey);
     if (client === e) {
       this.byDuid.delete(e.duidKey);
@@ -258,6 +353,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
       client.delete(e);
       if (client.size === 1) this.byDuid.set(e.duidKey, client.values().next().value!);
     }
+  }
+
+  private remove(e: Entry): void {
+    e.version++;
+    this.byAddress.delete(e.key);
+    this.unfileDuid(e);
+    bucketRemove(this.byHostname, e.hostKey, e);
+    this.byOrder.remove(e);
     this.bySubnet.get(e.subnetId)?.delete(e);
     this.count(e, -1);
   }

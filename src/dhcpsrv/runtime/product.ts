@@ -32,6 +32,9 @@ export const KEA_LIBRARIES: Readonly<Record<string, string>> = {
   "libdhcp_run_script.so": "run_script",
   "libdhcp_bootp.so": "bootp",
   "libdhcp_user_chk.so": "user_chk",
+  "libdhcp_lease_cmds.so": "lease_cmds",
+  "libdhcp_stat_cmds.so": "stat_cmds",
+  "libdhcp_flex_option.so": "flex_option",
 };
 
 /**

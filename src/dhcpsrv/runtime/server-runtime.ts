@@ -186,6 +186,11 @@ export interface FamilyAdapter<T extends FamilyTypes> {
   /** Called after the sockets were (re)opened (v4 learns its addresses). */
   socketsOpened?(runtime: ServerRuntime<T>): void;
   outgoing(reply: T["reply"]): OutgoingPacket;
+  /**
+   * What the server offers its hook libraries (LibraryHandle.getServer()): made once, it reads
+   * the runtime's current lease store and model whenever asked.
+   */
+  libraryAccess?(runtime: ServerRuntime<T>): object;
 }
 
 /** What every family's message processing is built from. */
@@ -264,7 +269,12 @@ export class ServerRuntime<T extends FamilyTypes> {
     const serverHooks = new ServerHooks();
     this.hookIdx = adapter.registerHooks(serverHooks);
     serverHooks.ensureHook(COMMAND_PROCESSED_HOOK);
-    this.hooks = new HooksManager({ serverHooks, logManager: this.logs, statistics: this.stats });
+    this.hooks = new HooksManager({
+      serverHooks,
+      logManager: this.logs,
+      statistics: this.stats,
+      server: adapter.libraryAccess?.(this),
+    });
     this.iface = new IfaceManager({
       family,
       port: options.serverPort ?? adapter.defaultServerPort,

@@ -64,14 +64,14 @@ for (const family of [4, 6] as const) {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Syntax check OK/);
 
-    const bad = setup(family, "/usr/lib/kea/hooks/libdhcp_lease_cmds.so");
+    const bad = setup(family, "/usr/lib/kea/hooks/libdhcp_ha.so");
     const refused = spawnSync(process.execPath, [cli(family), "-t", bad.file], {
       encoding: "utf8",
     });
     assert.equal(refused.status, 1);
     assert.match(
       refused.stderr,
-      /'\/usr\/lib\/kea\/hooks\/libdhcp_lease_cmds\.so' is a native \(C\+\+\) hook library.*Nestor ships its own versions of libdhcp_run_script\.so, libdhcp_bootp\.so, libdhcp_user_chk\.so/,
+      /'\/usr\/lib\/kea\/hooks\/libdhcp_ha\.so' is a native \(C\+\+\) hook library.*Nestor ships its own versions of libdhcp_run_script\.so, libdhcp_bootp\.so, libdhcp_user_chk\.so, libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so, libdhcp_flex_option\.so/,
     );
   });
 

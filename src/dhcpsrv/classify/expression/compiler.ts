@@ -52,11 +52,17 @@ export function compileExpression(src: string, options: CompileOptions): Compile
   return { evaluate, members };
 }
 
-/** A string expression (a class's `template-test`, later Kea), compiled as the tests are. */
+/** A compiled string expression (flex_option's `add` and `supersede`, a class's `template-test`). */
+export interface CompiledStringExpression {
+  readonly evaluate: StringFn;
+  readonly members: readonly string[];
+}
+
+/** Compiles a string expression; an ExpressionError (message and offset) when it is not valid. */
 export function compileStringExpression(
   src: string,
   options: CompileOptions,
-): { readonly evaluate: StringFn; readonly members: readonly string[] } {
+): CompiledStringExpression {
   if (src.trim() === "") throw new ExpressionError("the expression is empty", 0);
   const members: string[] = [];
   const evaluate = compileString(parseStringExpression(src, options), members);

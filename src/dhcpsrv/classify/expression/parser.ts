@@ -71,7 +71,10 @@ export function parseExpression(src: string, options: CompileOptions): BoolNode 
   return new Parser(src, options).parse();
 }
 
-/** The tree of a whole string expression (a class's `template-test`, later Kea). */
+/**
+ * The tree of a whole string expression (Kea's string parser, as flex_option's `add` and
+ * `supersede` and a class's `template-test` use it): a value, not a test.
+ */
 export function parseStringExpression(src: string, options: CompileOptions): StringNode {
   return new Parser(src, options).parseString();
 }
