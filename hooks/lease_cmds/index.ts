@@ -17,6 +17,12 @@ import "./messages.ts";
 
 let log: Logger | null = null;
 
+/**
+ * No parameters. Kea's library ignores any it is given, so a map of them is accepted (and
+ * ignored) here too: only a `parameters` that is not a map is refused, by -t already.
+ */
+export const parametersSchema = { type: "object" };
+
 export function version(): number {
   return HOOKS_VERSION;
 }

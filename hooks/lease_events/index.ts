@@ -40,6 +40,24 @@ interface State {
 
 let state: State | null = null;
 
+/** The parameters, checked by -t, config-test and config-set before the library loads. */
+export const parametersSchema = {
+  type: "object",
+  required: ["url"],
+  additionalProperties: false,
+  properties: {
+    url: { type: "string", pattern: "^https?://." },
+    sync: { type: "boolean" },
+    "queue-file": { type: "string", minLength: 1 },
+    "max-queue": { type: "integer", minimum: 1 },
+    batch: { type: "integer", minimum: 1 },
+    "retry-ms": { type: "integer", minimum: 1 },
+    "max-retry-ms": { type: "integer", minimum: 1 },
+    "timeout-ms": { type: "integer", minimum: 1 },
+    headers: { type: "object", additionalProperties: { type: "string" } },
+  },
+};
+
 export function version(): number {
   return HOOKS_VERSION;
 }

@@ -23,6 +23,8 @@ import {
   solicit,
 } from "nestor/testing";
 
+import { parseSettings } from "../params.ts";
+
 const LIBRARY = fileURLToPath(new URL("../index.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "nestor-lease-events-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -268,19 +270,37 @@ test("released, declined and expired events (v4), committed and released (v6)", 
   }
 });
 
-test("bad parameters refuse the library with the parameter and the reason", async () => {
+test("bad parameters are refused by the schema with the parameter's path and the reason", async () => {
   await assert.rejects(
     TestServer4.start({
       config: CONFIG4,
       libraries: [{ library: LIBRARY, parameters: { url: "ftp://x" } }],
     }),
-    /parameter 'url' must be an http:\/\/ or https:\/\/ URL/,
+    /libraries\[0\]\.parameters\.url: must match pattern "\^https\?:\/\/\."/,
   );
   await assert.rejects(
     TestServer4.start({
       config: CONFIG4,
       libraries: [{ library: LIBRARY, parameters: { url: "http://127.0.0.1:9/", "retry-ms": 0 } }],
     }),
-    /parameter 'retry-ms' must be an integer >= 1/,
+    /libraries\[0\]\.parameters\.retry-ms: 0 must be >= 1/,
   );
+});
+
+test("loaded without the schema check, load() itself refuses bad parameters by name", () => {
+  assert.throws(
+    () => parseSettings({ url: "ftp://x" }),
+    /parameter 'url' must be an http:\/\/ or https:\/\/ URL/,
+  );
+  assert.throws(
+    () => parseSettings({ url: "http://x/", sync: "yes" }),
+    /parameter 'sync' must be true or false/,
+  );
+  assert.throws(
+    () => parseSettings({ url: "http://x/", headers: { a: 1 } }),
+    /parameter 'headers' must be a map of strings/,
+  );
+  const s = parseSettings({ url: "http://x/", "retry-ms": 500, "max-retry-ms": 100 });
+  assert.equal(s.maxRetryMs, 500, "the maximum is never below the first delay");
+  assert.equal(s.batch, 100);
 });
