@@ -288,3 +288,96 @@ test(
     }
   },
 );
+
+const GOLD = "02:00:00:00:60:01";
+const SILVER = "02:00:00:00:50:01";
+const U = "02:00:00:00:70:01";
+const V = "02:00:00:00:71:01";
+const via2 = (q: Query4): Query4 => ({ ...q, giaddr: GIADDR2 });
+
+/**
+ * Subnets and pools guarded by classes a global reservation gives, and two subnets of the same
+ * addresses with the same pool, told apart by the relay address.
+ */
+const SELECT_QUERIES: Query4[] = [
+  { type: DISCOVER, mac: GOLD, options: [PRL] }, // 0 gold by its reservation
+  { type: DISCOVER, mac: SILVER, options: [PRL] }, // 1 silver by its reservation
+  { type: DISCOVER, mac: U, options: [PRL] }, // 2 no reservation
+  selecting(GOLD, "203.0.113.10"), // 3 an address of the gold subnet
+  selecting(SILVER, "198.51.100.10"), // 4 the silver pool
+  selecting(U, "198.51.100.11"), // 5 the silver pool, not silver
+  selecting(U, "198.51.100.20"), // 6 the open pool
+  via2({ type: DISCOVER, mac: V, options: [PRL] }), // 7 the other subnet, same pool
+  via2(selecting(V, "198.51.100.21")), // 8
+  via2({ type: DISCOVER, mac: U, options: [PRL] }), // 9 U holds .20 in the first subnet
+  via2({ type: DISCOVER, mac: U, options: [requested("198.51.100.20"), PRL] }), // 10
+  via2(selecting(U, "198.51.100.20")), // 11
+  via2(selecting(U, "198.51.100.22")), // 12
+  renewing(U, "198.51.100.20"), // 13 back on the first subnet's relay
+  { type: DISCOVER, mac: GOLD, options: [requested("203.0.113.10"), PRL] }, // 14
+];
+
+test(
+  "subnet and pool selection by a global reservation's classes and by relay address with overlapping pools, as Kea 2.2",
+  { timeout: 240_000 },
+  async () => {
+    const both = await bothOnLink(
+      "proc4: selection",
+      SELECT_QUERIES,
+      () => ({
+        "valid-lifetime": 4000,
+        "reservations-global": true,
+        "reservations-in-subnet": true,
+        "client-classes": [{ name: "gold" }, { name: "silver" }],
+        reservations: [
+          { "hw-address": GOLD, "client-classes": ["gold"] },
+          { "hw-address": SILVER, "client-classes": ["silver"] },
+        ],
+        subnet4: [
+          {
+            id: 1,
+            subnet: "203.0.113.0/25",
+            relay: { "ip-addresses": [GIADDR] },
+            "client-class": "gold",
+            pools: [{ pool: "203.0.113.10 - 203.0.113.19" }],
+          },
+          {
+            id: 2,
+            subnet: "198.51.100.0/24",
+            relay: { "ip-addresses": [GIADDR] },
+            pools: [
+              { pool: "198.51.100.10 - 198.51.100.19", "client-class": "silver" },
+              { pool: "198.51.100.20 - 198.51.100.29" },
+            ],
+          },
+          {
+            id: 3,
+            subnet: "198.51.100.0/25",
+            relay: { "ip-addresses": [GIADDR2] },
+            pools: [{ pool: "198.51.100.20 - 198.51.100.29" }],
+          },
+        ],
+      }),
+      [
+        "pkt4-nak-sent",
+        "pkt4-receive-drop",
+        "subnet[2].assigned-addresses",
+        "subnet[3].assigned-addresses",
+      ],
+    );
+    const k = both.kea.answers;
+    const table = k.map((a, i) => `${i}: ${kind(a)}`).join("\n");
+    // Kea 2.2 selects the subnet before the reservation gives its classes: the gold client is
+    // not in the gold subnet; the silver client's DISCOVER goes on in the pool of the last pick.
+    assert.equal(kind(k[0]), "OFFER 198.51.100.20", table);
+    assert.equal(kind(k[1]), "OFFER 198.51.100.21", table);
+    assert.equal(kind(k[3]), "none", table);
+    assert.equal(kind(k[4]), "ACK 198.51.100.10", table);
+    assert.equal(kind(k[5]), "NAK", table);
+    // The same address in the other subnet is not the client's lease there.
+    assert.equal(kind(k[11]), "NAK", table);
+    sameAnswers(SELECT_QUERIES, both);
+    assert.deepEqual(both.nestor.stats, both.kea.stats, "statistics");
+    sameLeases(both);
+  },
+);

@@ -211,13 +211,16 @@ export class AllocEngine4 {
     );
   }
 
-  /** Nobody else holds or has reserved the address. */
+  /**
+   * The address is not reserved for another client and no running lease holds it but the
+   * client's own in this subnet (Kea's allocateOrReuseLease4: the client's lease in another
+   * subnet is not taken over).
+   */
   private usableBy(ctx: ClientContext4, addr: number, own: Lease4 | null): boolean {
     if (this.reservedForOther(ctx, addr)) return false;
     const lease = this.leases.getLease4(addr);
     if (lease === null) return true;
     if (own !== null && lease === own) return true;
-    if (belongsToClient(lease, ctx) && lease.state !== LeaseState.DECLINED) return true;
     return this.reusable(lease, ctx.now);
   }
 
@@ -234,19 +237,17 @@ export class AllocEngine4 {
     return this.expired(lease, now);
   }
 
-  /** The iterative allocator: the next free address after each pool's cursor; 0 when full. */
+  /**
+   * Kea 2.2's iterative allocator: as many picks as the allowed pools hold addresses, the first
+   * one this client may take; 0 when none.
+   */
   private nextFree(ctx: ClientContext4, own: Lease4 | null): number {
-    for (const pool of ctx.subnet.pools) {
-      if (!pool.allows(ctx.classes)) continue;
-      const cap = pool.capacity;
-      let a = pool.cursor;
-      for (let tried = 0; tried < cap; tried++) {
-        a = a >= pool.end ? pool.start : a + 1;
-        if (this.usableBy(ctx, a, own)) {
-          pool.cursor = a;
-          return a;
-        }
-      }
+    const subnet = ctx.subnet;
+    let attempts = 0;
+    for (const pool of subnet.pools) if (pool.allows(ctx.classes)) attempts += pool.capacity;
+    for (let i = 0; i < attempts; i++) {
+      const a = pickAddress(subnet, ctx.classes);
+      if (this.usableBy(ctx, a, own)) return a;
     }
     return 0;
   }
@@ -325,4 +326,40 @@ export function belongsToClient(lease: Lease4, ctx: ClientContext4): boolean {
 
 function addrOf(lease: Lease4): number {
   return ipv4FromString(lease.address);
+}
+
+/**
+ * One pick of Kea 2.2's IterativeAllocator: the pool holding the subnet's last pick goes on from
+ * its own last pick (the first allowed pool when that pool is not allowed or there is none); at
+ * a pool's end the pool starts afresh and the next allowed pools are tried in order, each from
+ * its own last pick; past the last one, the first allowed pool's first address. 0 when no pool
+ * is allowed.
+ */
+function pickAddress(subnet: Subnet4, classes: ReadonlySet<string>): number {
+  const pools = subnet.pools;
+  let first = -1;
+  let i = 0;
+  for (; i < pools.length; i++) {
+    const p = pools[i]!;
+    if (!p.allows(classes)) continue;
+    if (first < 0) first = i;
+    if (p.inRange(subnet.cursor)) break;
+  }
+  if (first < 0) return 0;
+  if (i === pools.length) i = first;
+  for (;;) {
+    const p = pools[i]!;
+    if (p.cursor < p.end) {
+      p.cursor = p.cursor < p.start ? p.start : p.cursor + 1;
+      subnet.cursor = p.cursor;
+      return p.cursor;
+    }
+    p.cursor = p.start - 1; // passed its end: fresh again
+    for (i++; i < pools.length && !pools[i]!.allows(classes); i++);
+    if (i === pools.length) break;
+  }
+  const p = pools[first]!;
+  p.cursor = p.start;
+  subnet.cursor = p.start;
+  return p.start;
 }
