@@ -55,6 +55,7 @@ defineMessages({
   DHCP4_PACKET_NAK_0002: "%1: NAK: the client in INIT-REBOOT cannot have %2",
   DHCP4_PACKET_NAK_0003: "%1: no OFFER: the DISCOVER (ciaddr %2) gets no lease: %3",
   DHCP4_PACKET_NAK_0004: "%1: NAK: the REQUEST (ciaddr %2, requested %3) cannot be granted",
+  DHCP4_INIT_REBOOT: "%1: INIT-REBOOT: the client asks for %2",
   DHCP4_NO_LEASE_INIT_REBOOT: "%1: no answer: INIT-REBOOT for %2 from a client without a lease",
   DHCP4_UNKNOWN_ADDRESS_REQUESTED: "%1: no answer: ciaddr %2 / requested %3 is in no pool",
   DHCP4_RELEASE: "%1: address %2 was released properly",

@@ -199,6 +199,9 @@ for (const authoritative of [false, true]) {
       sameAnswers(AUTH_QUERIES, both);
       assert.deepEqual(both.nestor.stats, both.kea.stats, "statistics");
       sameLeases(both);
+      // Both log each INIT-REBOOT at INFO.
+      assert.match(both.kea.log, /INFO .*DHCP4_INIT_REBOOT .*198\.51\.100\.13/);
+      assert.match(both.nestor.log, /INFO .*DHCP4_INIT_REBOOT .*198\.51\.100\.13/);
     },
   );
 }
@@ -381,3 +384,57 @@ test(
     sameLeases(both);
   },
 );
+
+const R = "02:00:00:00:22:01"; // reserved 198.51.100.100, out of the pool
+const S = "02:00:00:00:33:01"; // reserved 198.51.100.15, in the pool
+
+/** REQUESTs of clients with reservations and of others for reserved addresses. */
+const RESERVED_QUERIES: Query4[] = [
+  { type: DISCOVER, mac: R, options: [PRL] }, // 0 its reserved address, out of the pool
+  selecting(R, "198.51.100.100"), // 1
+  selecting(S, "198.51.100.10"), // 2 another address while its reserved one is free
+  selecting(C, "198.51.100.15"), // 3 reserved for S
+  initReboot(C, "198.51.100.100"), // 4 reserved for R, out of the pool
+  renewing(R, "198.51.100.100"), // 5
+  { type: REQUEST, mac: S, options: [serverId, PRL] }, // 6 no address: its reserved one
+  initReboot(S, "198.51.100.15"), // 7
+  renewing(R, "198.51.100.12"), // 8 R moves into the pool while reserved another address
+  { type: DISCOVER, mac: C, options: [requested("198.51.100.15"), PRL] }, // 9 S's address
+];
+
+for (const authoritative of [false, true]) {
+  test(
+    `authoritative ${authoritative}: REQUESTs with and for reserved addresses answered as Kea 2.2 does`,
+    { timeout: 240_000 },
+    async () => {
+      const both = await bothOnLink(
+        `proc4: reservations, authoritative ${authoritative}`,
+        RESERVED_QUERIES,
+        () => ({
+          authoritative,
+          "valid-lifetime": 4000,
+          subnet4: [
+            {
+              id: 1,
+              subnet: "198.51.100.0/24",
+              relay: { "ip-addresses": [GIADDR] },
+              pools: [{ pool: "198.51.100.10 - 198.51.100.19" }],
+              reservations: [
+                { "hw-address": R, "ip-address": "198.51.100.100" },
+                { "hw-address": S, "ip-address": "198.51.100.15" },
+              ],
+            },
+          ],
+        }),
+        ["pkt4-nak-sent", "pkt4-ack-sent", "pkt4-receive-drop"],
+      );
+      const k = both.kea.answers;
+      const table = k.map((a, i) => `${i}: ${kind(a)}`).join("\n");
+      assert.equal(kind(k[1]), "ACK 198.51.100.100", table);
+      assert.equal(kind(k[3]), "NAK", table);
+      sameAnswers(RESERVED_QUERIES, both);
+      assert.deepEqual(both.nestor.stats, both.kea.stats, "statistics");
+      sameLeases(both);
+    },
+  );
+}

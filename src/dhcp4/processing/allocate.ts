@@ -37,6 +37,10 @@ export function allocate(ex: Exchange4): void | Promise<void> {
     type === DHCPREQUEST &&
     q.getOption(DHO.DHCP_SERVER_IDENTIFIER) === undefined &&
     q.getOption(DHO.DHCP_REQUESTED_ADDRESS) !== undefined;
+  // At INFO, as Kea: every INIT-REBOOT and the address it asks for.
+  if (initReboot && srv.core.leaseLog.isEnabled("INFO")) {
+    srv.core.leaseLog.info("DHCP4_INIT_REBOOT", ex, ipv4ToString(requestedAddress(q)));
+  }
   if (subnet === null) {
     srv.core.log.debug(15, "DHCP4_SUBNET_SELECTION_FAILED", ex);
     // As Kea 2.2: a REQUEST from a link no subnet serves gets a NAK, authoritative or not, in

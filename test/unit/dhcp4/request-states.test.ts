@@ -51,6 +51,7 @@ for (const authoritative of [false, true]) {
     assert.equal(bed.leases.getLease4("198.51.100.12"), null, "no lease given");
     const id = authoritative ? "DHCP4_PACKET_NAK_0002" : "DHCP4_NO_LEASE_INIT_REBOOT";
     assert.ok(bed.lines.some((l) => l.includes(id)));
+    assert.ok(bed.lines.some((l) => /INFO .*DHCP4_INIT_REBOOT .*198\.51\.100\.12/.test(l)));
   });
 }
 
