@@ -84,7 +84,13 @@ export async function queriesToBoth(bed: TestBed, q: Queries4): Promise<Record<W
       }
       const answers = JSON.parse(agent.output) as (Answer4 | null)[];
       const stats: Record<string, number> = {};
-      for (const name of q.statistics) stats[name] = await statistic(socket(who), name);
+      for (const name of q.statistics) {
+        try {
+          stats[name] = await statistic(socket(who), name);
+        } catch (err) {
+          throw new Error(`${who}: statistic-get ${name}: ${String(err)}\n${server.output}`);
+        }
+      }
       return {
         answers,
         stats,

@@ -5,7 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
+import { Reclaimer4 } from "../../../src/dhcp4/reclaimer.ts";
+import { registerDhcp4Hooks } from "../../../src/dhcp4/hook-points.ts";
 import { LeaseState } from "../../../src/dhcpsrv/leases/lease4.ts";
+import { LogManager } from "../../../src/log/logger.ts";
 import { SERVER_ADDR, T, config4, exchange, query4, server4 } from "../../helpers/dhcp4.ts";
 
 const A = "02:00:00:00:0a:01";
@@ -96,4 +99,39 @@ test("RELEASE: the same client-id from another chaddr releases; chaddr alone rel
   assert.equal((await exchange(bed, b))!.pkt.getType(), T.DHCPACK);
   assert.equal(await exchange(bed, query4(T.DHCPRELEASE, { mac: OTHER, ciaddr: ADDR })), null);
   assert.equal(bed.leases.getLease4(ADDR), null, "chaddr only: released");
+});
+
+test("a declined lease recovered by the reclamation cycle is removed (Kea), also when reclaimed leases are kept", async () => {
+  const bed = await leased({ "decline-probation-period": 1 });
+  const d = query4(T.DHCPDECLINE, {
+    mac: A,
+    clientId: CID,
+    requested: ADDR,
+    serverId: SERVER_ADDR,
+  });
+  assert.equal(await exchange(bed, d), null);
+  const over = bed.leases.getLease4(ADDR)!.clone();
+  over.cltt -= 5; // the probation period is over
+  bed.leases.updateLease4(over);
+  const reclaimer = new Reclaimer4({
+    leases: bed.leases,
+    hooks: bed.hooks,
+    hookIdx: registerDhcp4Hooks(bed.hooks.serverHooks),
+    stats: bed.srv.stats4,
+    log: new LogManager("t").getLogger("x"),
+    config: {
+      "reclaim-timer-wait-time": 0,
+      "flush-reclaimed-timer-wait-time": 25, // reclaimed leases are kept...
+      "hold-reclaimed-time": 3600,
+      "max-reclaim-leases": 100,
+      "max-reclaim-time": 250,
+      "unwarned-reclaim-cycles": 5,
+    },
+  });
+  await reclaimer.reclaimOnce();
+  assert.equal(bed.leases.getLease4(ADDR), null, "...but not a recovered declined one");
+  assert.equal(bed.stats.get("declined-addresses")!.value, 0);
+  assert.equal(bed.stats.get("reclaimed-declined-addresses")!.value, 1);
+  const offer = await exchange(bed, query4(T.DHCPDISCOVER, { mac: OTHER }));
+  assert.equal(offer!.pkt.yiaddr, ADDR);
 });
