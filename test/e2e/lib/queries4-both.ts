@@ -88,7 +88,9 @@ export async function queriesToBoth(bed: TestBed, q: Queries4): Promise<Record<W
         try {
           stats[name] = await statistic(socket(who), name);
         } catch (err) {
-          throw new Error(`${who}: statistic-get ${name}: ${String(err)}\n${server.output}`);
+          throw new Error(`${who}: statistic-get ${name}: ${String(err)}\n${server.output}`, {
+            cause: err,
+          });
         }
       }
       return {
