@@ -13,10 +13,14 @@
  * Needs root, iproute2 and kea-dhcp4 (Debian: kea-dhcp4-server).
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 
-import { keaPrerequisite, serverRelayLink } from "./lib/kea.ts";
-import { requirePrerequisites, TestBed } from "./lib/netns.ts";
+import { Udhcpc } from "./lib/clients.ts";
+import { keaPrerequisite, keaThenNestor, serverRelayLink, type Who } from "./lib/kea.ts";
+import { leaseSet, readLeaseRows } from "./lib/nestor.ts";
+import { addressOn, requirePrerequisites, TestBed } from "./lib/netns.ts";
 import { leaseView, queriesToBoth, type Side4 } from "./lib/queries4-both.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
 
@@ -441,3 +445,83 @@ for (const authoritative of [false, true]) {
     },
   );
 }
+
+test(
+  "two subnets of the same addresses on two interfaces (`interface`), overlapping pools: a real client moved from one link to the other gets a lease of the new link's subnet, as from Kea 2.2",
+  { timeout: 240_000 },
+  async () => {
+    requirePrerequisites([
+      { program: "ip", debianPackage: "iproute2" },
+      keaPrerequisite(4),
+      { program: "udhcpc", debianPackage: "udhcpc" },
+    ]);
+    const bed = new TestBed("proc4: subnets by interface");
+    try {
+      const serverNs = bed.namespace("srv");
+      const clientA = bed.namespace("cla");
+      const clientB = bed.namespace("clb");
+      const a = bed.link(
+        { ns: serverNs, role: "s", address: "198.51.100.1/24" },
+        { ns: clientA, role: "a", mac: "02:4e:00:00:06:0a" },
+      );
+      const b = bed.link(
+        { ns: serverNs, role: "s", address: "198.18.0.1/24" },
+        // The same client (same MAC, same client-id) moved to the other link.
+        { ns: clientB, role: "b", mac: "02:4e:00:00:06:0a" },
+      );
+      const config = (who: Who) => {
+        const file = join(bed.dir, `${who}-iface.json`);
+        const dhcp4 = {
+          // Raw sockets: Kea receives a directly connected client's broadcasts only so.
+          "interfaces-config": { interfaces: [a.a, b.a], "dhcp-socket-type": "raw" },
+          "lease-database": {
+            type: "memfile",
+            name: join(bed.dir, `${who}-iface-leases4.csv`),
+            persist: true,
+            "lfc-interval": 0,
+          },
+          "valid-lifetime": 4000,
+          subnet4: [
+            {
+              id: 1,
+              subnet: "198.51.100.0/24",
+              interface: a.a,
+              pools: [{ pool: "198.51.100.20 - 198.51.100.29" }],
+            },
+            {
+              id: 2,
+              subnet: "198.51.100.0/25",
+              interface: b.a,
+              pools: [{ pool: "198.51.100.20 - 198.51.100.29" }],
+            },
+          ],
+          loggers: [
+            { name: "kea-dhcp4", output_options: [{ output: "stdout" }], severity: "INFO" },
+          ],
+        };
+        writeFileSync(file, JSON.stringify({ Dhcp4: dhcp4 }, null, 2));
+        return file;
+      };
+      const got = await keaThenNestor(bed, serverNs, 4, config, async (who) => {
+        // The client on link A, then (stopped there without releasing) on link B, whose subnet
+        // holds the same pool: its lease of link A's subnet is not its lease there.
+        const ua = new Udhcpc(bed, clientA, a.b, { label: `udhcpc A (${who})` });
+        const addrA = await addressOn(bed, clientA, a.b, "198.51.100.");
+        await ua.proc.stop();
+        const ub = new Udhcpc(bed, clientB, b.b, { label: `udhcpc B (${who})` });
+        const addrB = await addressOn(bed, clientB, b.b, "198.51.100.");
+        await ub.proc.stop();
+        bed.exec(clientA, "ip", ["-4", "addr", "flush", "dev", a.b]);
+        bed.exec(clientB, "ip", ["-4", "addr", "flush", "dev", b.b]);
+        const leases = leaseSet(readLeaseRows(join(bed.dir, `${who}-iface-leases4.csv`)));
+        const view = [...leases.values()].map((l) => [l.address, l.hwaddr, l.subnetId]);
+        return { addrA, addrB, view };
+      });
+      assert.equal(got.kea.addrA, "198.51.100.20", JSON.stringify(got));
+      assert.equal(got.kea.addrB, "198.51.100.21", JSON.stringify(got));
+      assert.deepEqual(got.nestor, got.kea);
+    } finally {
+      await bed.close();
+    }
+  },
+);
