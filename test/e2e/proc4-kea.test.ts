@@ -245,6 +245,8 @@ const DECLINE_QUERIES: Query4[] = [
   // .12 is offered again, 17 and given.
   { type: DISCOVER, mac: F, options: [PRL], delayMs: 5000 },
   selecting(F, "198.51.100.12"),
+  // 18 a DECLINE whose option 50 is 3 bytes long: malformed.
+  { type: DECLINE, mac: F, options: [[50, "c63364"], serverId] },
 ];
 
 for (const reclaim of [0, 1]) {
@@ -271,6 +273,7 @@ for (const reclaim of [0, 1]) {
         }),
         [
           "pkt4-receive-drop",
+          "pkt4-parse-failed",
           "pkt4-release-received",
           "pkt4-decline-received",
           "declined-addresses",

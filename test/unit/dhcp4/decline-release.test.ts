@@ -135,3 +135,19 @@ test("a declined lease recovered by the reclamation cycle is removed (Kea), also
   const offer = await exchange(bed, query4(T.DHCPDISCOVER, { mac: OTHER }));
   assert.equal(offer!.pkt.yiaddr, ADDR);
 });
+
+test("an option 50 or 54 of another size than 4 makes any query malformed, as Kea's unpack: parse-failed, not received", async () => {
+  const bed = await leased();
+  const short = "198.51.100"; // 3 bytes
+  const queries = [
+    query4(T.DHCPDECLINE, { mac: A, clientId: CID, requested: short }),
+    query4(T.DHCPREQUEST, { mac: A, clientId: CID, requested: short }),
+    query4(T.DHCPREQUEST, { mac: A, clientId: CID, requested: ADDR, serverId: short }),
+  ];
+  for (const q of queries) assert.equal(await exchange(bed, q), null);
+  assert.equal(bed.stats.get("pkt4-parse-failed")!.value, 3);
+  assert.equal(drops(bed), 3);
+  assert.equal(bed.stats.get("pkt4-decline-received")!.value, 0);
+  assert.equal(bed.leases.getLease4(ADDR)!.state, LeaseState.DEFAULT);
+  assert.ok(bed.lines.some((l) => /DHCP4_PACKET_DROP_0001 .*option 50 is 3 bytes long/.test(l)));
+});
