@@ -6,6 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
+import { parseConfigText } from "../../../src/dhcpsrv/config/index.ts";
+import { buildDhcp4Model } from "../../../src/dhcpsrv/model/cfg4.ts";
 import { SERVER_ADDR, T, exchange, query4, server4 } from "../../helpers/dhcp4.ts";
 
 const GIADDR = "198.51.100.254";
@@ -74,4 +76,15 @@ test("a client holding an address in one subnet is not offered nor given it in t
   });
   assert.equal((await exchange(bed, there, GIADDR2, SERVER_ADDR))!.pkt.getType(), T.DHCPNAK);
   assert.equal(bed.leases.getLease4("198.51.100.20")!.subnetId, 2);
+});
+
+test("after a reconfiguration the allocator goes on in the pool of the subnet's last pick", async () => {
+  const bed = await server4(config());
+  const yiaddr = async (mac: string) =>
+    (await exchange(bed, discover(mac), GIADDR, SERVER_ADDR))!.pkt.yiaddr;
+  assert.equal(await yiaddr("02:00:00:00:70:01"), "198.51.100.20");
+  const { config: parsed } = parseConfigText(config(), 4, "new.json");
+  bed.srv.setModel(buildDhcp4Model(parsed, "new.json"));
+  // The silver client may use both pools: still the open pool's next address, not .10.
+  assert.equal(await yiaddr("02:00:00:00:50:01"), "198.51.100.21");
 });
