@@ -308,7 +308,12 @@ test("v4: option 82 of a relayed query: the whole option and sub-options 1 and 2
   rai.addOption(new Option(4, 1, Buffer.from("eth7")));
   rai.addOption(new Option(4, 2, Buffer.from([0xab, 0xcd])));
   const q = Pkt4.parse(
-    query4(T.DHCPREQUEST, { mac: MAC, requested: "198.51.100.10", giaddr: "198.51.100.254" }),
+    query4(T.DHCPREQUEST, {
+      mac: MAC,
+      requested: "198.51.100.10",
+      serverId: SERVER_ADDR,
+      giaddr: "198.51.100.254",
+    }),
   );
   q.addOption(rai);
   await exchange(bed, q.pack(), "198.51.100.254", SERVER_ADDR);

@@ -11,6 +11,8 @@ import { familyRules } from "../../dhcpsrv/processing/family.ts";
 import type { Exchange4 } from "../exchange.ts";
 
 const { DHCPDISCOVER, DHCPREQUEST, DHCPDECLINE, DHCPRELEASE, DHCPINFORM } = DHCPMessageType;
+/** The single-address options the processing reads: requested address, server identifier. */
+const ADDRESS_OPTIONS = [DHO.DHCP_REQUESTED_ADDRESS, DHO.DHCP_SERVER_IDENTIFIER];
 
 /**
  * What the shared steps know of v4: option 81 (Kea's Option4ClientFqdn refuses a truncated
@@ -22,6 +24,14 @@ export const RULES4 = familyRules("4", DHO.FQDN, parseFqdn4, vendorClass4);
 export function accept(ex: Exchange4): void {
   const q = ex.query;
   const core = ex.srv.core;
+  // An address option of another size than 4 does not parse in Kea (its unpack fails): the
+  // packet is malformed, counted in pkt4-parse-failed and not as received.
+  for (const code of ADDRESS_OPTIONS) {
+    const o = q.getNonCopiedOption(code);
+    if (o !== undefined && o.getData().length !== 4) {
+      return core.dropMalformed(ex, `option ${code} is ${o.getData().length} bytes long, not 4`);
+    }
+  }
   const type = q.getType();
   ex.srv.stats.countReceived(type);
   if (type === 0) return core.drop(ex, "no DHCP message type (BOOTP needs the bootp hook library)");

@@ -9,6 +9,7 @@ import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import { PickKind, type ClientContext4 } from "../../dhcpsrv/alloc/alloc-engine4.ts";
+import { LeaseState } from "../../dhcpsrv/leases/lease4.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
 import {
   fqdnOption,
@@ -29,15 +30,31 @@ export function allocate(ex: Exchange4): void | Promise<void> {
   if (type !== DHCPDISCOVER && type !== DHCPREQUEST) return;
   const srv = ex.srv;
   const subnet = ex.subnet;
+  const q = ex.query;
+  // INIT-REBOOT as Kea tells it: a REQUEST with a requested address and no server identifier
+  // (a BOOTP request has neither).
+  const initReboot =
+    type === DHCPREQUEST &&
+    q.getOption(DHO.DHCP_SERVER_IDENTIFIER) === undefined &&
+    q.getOption(DHO.DHCP_REQUESTED_ADDRESS) !== undefined;
+  // At INFO, as Kea: every INIT-REBOOT and the address it asks for.
+  if (initReboot && srv.core.leaseLog.isEnabled("INFO")) {
+    srv.core.leaseLog.info("DHCP4_INIT_REBOOT", ex, ipv4ToString(requestedAddress(q)));
+  }
   if (subnet === null) {
     srv.core.log.debug(15, "DHCP4_SUBNET_SELECTION_FAILED", ex);
-    if (type === DHCPDISCOVER || !srv.model.config.authoritative)
-      return srv.core.drop(ex, "no subnet for the client");
-    return nak(ex, "no subnet for the client and the server is authoritative");
+    // As Kea 2.2: a REQUEST from a link no subnet serves gets a NAK, authoritative or not, in
+    // any client state; a DISCOVER gets nothing (its NAK is never sent).
+    if (type === DHCPDISCOVER) {
+      ex.dropped = true;
+      return;
+    }
+    return nak(ex, "DHCP4_PACKET_NAK_0001", q.remoteAddr, q.getName());
   }
   ex.name = clientName(ex, subnet);
   const ctx = clientContext(ex, subnet, type === DHCPDISCOVER);
   ex.client = ctx;
+  if (initReboot && !initRebootAccepted(ex, ctx)) return;
   const pick = srv.engine.pick(ctx);
   if (pick === null) {
     // The pools were searched (a DISCOVER, or a REQUEST naming no address and with no
@@ -48,7 +65,11 @@ export function allocate(ex: Exchange4): void | Promise<void> {
       srv.stats.allocationFailed(subnet.id);
       srv.core.leaseLog.warn("DHCP4_ALLOC_FAIL", ex, subnet.toText());
     }
-    if (type === DHCPDISCOVER) return srv.core.drop(ex, "no address available");
+    // As Kea: a DISCOVER with no address to offer gets nothing, and is not a dropped packet.
+    if (type === DHCPDISCOVER) {
+      ex.dropped = true;
+      return;
+    }
     return requestRefused(ex, ctx);
   }
   ex.pick = pick;
@@ -139,10 +160,12 @@ function generateName(ex: Exchange4): void {
   setGenerated(name, generated);
 }
 
+/** No lease (lease4_select SKIP): a DISCOVER gets nothing (not counted), a REQUEST a NAK. */
 function noLease(ex: Exchange4, why: string): void {
   ex.pick = null;
-  if (ex.query.getType() === DHCPDISCOVER) ex.srv.core.drop(ex, why);
-  else nak(ex, why);
+  if (ex.query.getType() === DHCPDISCOVER)
+    silence(ex, "DHCP4_PACKET_NAK_0003", ex.query.ciaddr, why);
+  else nak(ex, "DHCP4_PACKET_NAK_0004", ex.query.ciaddr, why);
 }
 
 /** lease4_renew SKIP on REQUEST: acknowledge the lease as the store has it. */
@@ -167,27 +190,65 @@ function commit(ex: Exchange4): void {
   ex.leases.push(pick.lease);
   if (prev !== null) ex.deleted.push(prev);
   if (pick.replaced !== null) ex.deleted.push(pick.replaced);
-  if (wasNew) srv.stats.leaseAssigned(pick.lease, prev, pick.replaced);
+  if (!wasNew) return;
+  if (prev !== null && prev.state !== LeaseState.EXPIRED_RECLAIMED) {
+    // An expired lease taken over is reclaimed first, as Kea's reuseExpiredLease4 does (a
+    // declined one recovered).
+    srv.stats.leaseReclaimed(prev, prev.state === LeaseState.DECLINED);
+  }
+  srv.stats.leaseAssigned(pick.lease, null, pick.replaced);
 }
 
-/** REQUEST that cannot be granted: NAK, or silence for an unknown INIT-REBOOT client. */
+/**
+ * Kea's INIT-REBOOT checks, before the allocation: a client this server has no lease for gets
+ * silence, or a NAK when the subnet is authoritative; a known client asking for another address
+ * than its lease's gets a NAK. True when the allocation goes on.
+ */
+function initRebootAccepted(ex: Exchange4, ctx: ClientContext4): boolean {
+  const asked = ctx.requestedAddress;
+  const lease = ex.srv.engine.findClientLease(ctx);
+  if (lease === null && !ctx.subnet.authoritative) {
+    silence(ex, "DHCP4_NO_LEASE_INIT_REBOOT", ipv4ToString(asked));
+    return false;
+  }
+  if (lease === null || lease.address !== ipv4ToString(asked)) {
+    nak(ex, "DHCP4_PACKET_NAK_0002", ipv4ToString(asked));
+    return false;
+  }
+  return true;
+}
+
+/**
+ * A REQUEST that cannot be granted: a NAK, or silence when the address named is in no pool of
+ * the subnet at all, whatever the classes (Kea: the server does not know that address).
+ */
 function requestRefused(ex: Exchange4, ctx: ClientContext4): void {
   const q = ex.query;
-  // INIT-REBOOT as Kea tells it: no server identifier and a requested address option (a BOOTP
-  // request has neither, and is NAKed like any REQUEST that cannot be granted).
-  const initReboot =
-    q.getOption(DHO.DHCP_SERVER_IDENTIFIER) === undefined &&
-    q.getOption(DHO.DHCP_REQUESTED_ADDRESS) !== undefined;
-  if (initReboot && !ctx.subnet.authoritative && ex.srv.engine.findClientLease(ctx) === null) {
-    return ex.srv.core.drop(ex, "INIT-REBOOT client unknown to this non-authoritative server");
+  const asked = ipv4ToString(ctx.requestedAddress);
+  if (
+    ctx.unknownRequestedAddress === true &&
+    ctx.subnet.poolFor(ctx.requestedAddress) === undefined
+  ) {
+    return silence(ex, "DHCP4_UNKNOWN_ADDRESS_REQUESTED", q.ciaddr, asked);
   }
-  nak(ex, `address ${ipv4ToString(ctx.requestedAddress)} cannot be given to this client`);
+  nak(ex, "DHCP4_PACKET_NAK_0004", q.ciaddr, ctx.requestedAddress === 0 ? "(no address)" : asked);
 }
 
-function nak(ex: Exchange4, why: string): void {
+/** Kea's NAK: logged on the bad-packets logger under the message ID of its reason. */
+function nak(ex: Exchange4, id: string, ...args: unknown[]): void {
   ex.pick = null;
   ex.response = makeResponse(ex, DHCPNAK);
-  ex.srv.core.log.debug(40, "DHCP4_NAK", ex, why);
+  ex.srv.core.badLog.debug(40, id, ex, ...args);
+}
+
+/**
+ * No answer, as Kea's assignLease deletes the response: not a dropped packet (no
+ * pkt4-receive-drop), logged on the bad-packets logger.
+ */
+function silence(ex: Exchange4, id: string, ...args: unknown[]): void {
+  ex.pick = null;
+  ex.dropped = true;
+  ex.srv.core.badLog.debug(40, id, ex, ...args);
 }
 
 /** Option 50, else ciaddr; 0 when neither. */

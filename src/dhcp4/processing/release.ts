@@ -2,16 +2,15 @@
  * RELEASE and DECLINE: the client's lease they name, lease4_release or lease4_decline, then the
  * lease removed or set aside for the decline probation period. Neither is answered.
  */
-import { DHCPMessageType } from "../../dhcp/constants.ts";
+import { DHCPMessageType, DHO } from "../../dhcp/constants.ts";
 import { ipv4ToString } from "../../dhcp/ioaddress.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import { belongsToClient, type ClientContext4 } from "../../dhcpsrv/alloc/alloc-engine4.ts";
-import { LeaseState, type Lease4 } from "../../dhcpsrv/leases/lease4.ts";
+import type { Lease4 } from "../../dhcpsrv/leases/lease4.ts";
 import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange4 } from "../exchange.ts";
-import { requestedAddress } from "./allocate.ts";
 
 export function releaseOrDecline(ex: Exchange4): void | Promise<void> {
   const type = ex.query.getType();
@@ -19,30 +18,74 @@ export function releaseOrDecline(ex: Exchange4): void | Promise<void> {
   if (type === DHCPMessageType.DHCPDECLINE) return decline(ex);
 }
 
+/**
+ * Kea's processRelease: the lease of ciaddr, if it is the client's (by the client identifier the
+ * RELEASE carries, else its chaddr), goes to lease4_release; anything else is ignored.
+ */
 function release(ex: Exchange4): void | Promise<void> {
   const q = ex.query;
   const addr = q.ciaddr;
   const lease = ex.srv.leases.getLease4(addr);
-  if (lease === null || !ownedBy(lease, ex)) {
-    ex.srv.core.leaseLog.debug(40, "DHCP4_RELEASE_FAIL", ex, addr, "no lease of this client");
+  if (lease === null) {
     ex.dropped = true;
+    ex.srv.core.leaseLog.debug(40, "DHCP4_RELEASE_FAIL_NO_LEASE", ex, addr);
+    return;
+  }
+  if (!ownedBy(lease, ex)) {
+    ex.dropped = true;
+    ex.srv.core.leaseLog.debug(40, "DHCP4_RELEASE_FAIL_WRONG_CLIENT", ex, addr);
     return;
   }
   ex.target = lease;
   return callHook(ex, ex.srv.points.lease4_release);
 }
 
+/**
+ * Kea's processDecline: the address must be named in option 50 (a DECLINE without it is dropped
+ * and counted in pkt4-receive-drop); a lease of it must exist (else DHCP4_DECLINE_LEASE_NOT_FOUND)
+ * and be the client's (else DHCP4_DECLINE_LEASE_MISMATCH; a declined lease is nobody's), and then
+ * goes to lease4_decline.
+ */
 function decline(ex: Exchange4): void | Promise<void> {
-  const addr = requestedAddress(ex.query);
-  const lease = addr === 0 ? null : ex.srv.leases.getLease4(addr);
-  if (lease === null || lease.state === LeaseState.DECLINED || !ownedBy(lease, ex)) {
-    const text = ipv4ToString(addr);
-    ex.srv.core.leaseLog.debug(40, "DHCP4_DECLINE_FAIL", ex, text, "no lease of this client");
+  const q = ex.query;
+  const core = ex.srv.core;
+  // (An option 50 of another size than 4 made the packet malformed: see accept.ts.)
+  const data = q.getOption(DHO.DHCP_REQUESTED_ADDRESS)?.getData();
+  if (data === undefined) {
     ex.dropped = true;
+    core.stats.receiveDrop.add(1);
+    core.badLog.debug(15, "DHCP4_PACKET_DROP_0007", ex, "DECLINE without option 50");
+    return;
+  }
+  const addr = ipv4ToString(data.readUInt32BE(0));
+  const lease = ex.srv.leases.getLease4(addr);
+  if (lease === null) {
+    ex.dropped = true;
+    core.leaseLog.warn("DHCP4_DECLINE_LEASE_NOT_FOUND", addr, ex);
+    return;
+  }
+  if (!ownedBy(lease, ex)) {
+    ex.dropped = true;
+    const cid = q.getClientId();
+    core.leaseLog.warn(
+      "DHCP4_DECLINE_LEASE_MISMATCH",
+      addr,
+      ex,
+      q.hlen > 0 ? q.getHWAddr().toText(false) : "(none)",
+      lease.hwaddr === null ? "(none)" : lease.hwaddr.toText(false),
+      cid === null ? "(none)" : cid.toText(),
+      lease.clientId === null ? "(none)" : hexColons(lease.clientId),
+    );
     return;
   }
   ex.target = lease;
   return callHook(ex, ex.srv.points.lease4_decline);
+}
+
+function hexColons(b: Uint8Array): string {
+  return Buffer.from(b)
+    .toString("hex")
+    .replace(/(..)(?!$)/g, "$1:");
 }
 
 /** lease4_release and lease4_decline: the query and the client's lease. */
@@ -76,12 +119,14 @@ export function afterDecline(ex: Exchange4, status: number): void {
   srv.core.leaseLog.info("DHCP4_DECLINE_LEASE", ex, declined.address, period);
 }
 
-/** Whether the lease is the client's (by client identifier when its subnet matches on it). */
+/**
+ * Whether the lease is the client's: by the client identifier the query carries, whatever the
+ * subnet's match-client-id (as Kea: no subnet is selected for RELEASE and DECLINE), else by
+ * chaddr.
+ */
 function ownedBy(lease: Lease4, ex: Exchange4): boolean {
-  const subnet = ex.srv.model.subnetsById.get(lease.subnetId);
-  const matchCid = subnet?.matchClientId ?? true;
   const q = ex.query;
-  const cid = matchCid ? q.getClientId() : null;
+  const cid = q.getClientId();
   return belongsToClient(lease, {
     hwaddr: q.hlen > 0 ? q.getHWAddr() : null,
     clientId: cid === null ? null : cid.clientId,

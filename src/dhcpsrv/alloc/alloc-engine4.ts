@@ -10,13 +10,14 @@
  * Order of preference (Kea's discoverLease4 / requestLease4):
  *  DISCOVER: reserved address (if not leased to another client) > the client's current lease >
  *            the requested address (option 50) when free and in a pool > the next free address.
- *  REQUEST:  the requested address (option 50, else ciaddr) must be the reserved one when the
- *            client has a reservation, must not be reserved for or leased to another client, and
- *            must be in a pool or reserved for this client; otherwise null (the server NAKs).
- *            Without a requested address (a BOOTP request, processed as a REQUEST) the client's
- *            current lease is renewed, else its reserved address is given, else the next free
- *            pool address, as Kea's requestLease4 does.
- * A declined address is never handed out before its probation period ended and it was recovered.
+ *  REQUEST:  the requested address (option 50, else ciaddr; the reserved one when it names
+ *            none) must not be reserved for another client nor leased to one, must not differ
+ *            from a free reserved address, and must be in a pool the client's classes allow
+ *            unless reserved for it (else `unknownRequestedAddress`); the client's own lease
+ *            there is renewed, else the address is taken if no running lease holds it; with no
+ *            address at all, the client's lease is renewed, else the next free pool address is
+ *            given (a BOOTP request). Otherwise null (the server NAKs, or stays silent).
+ * A declined address is handed out again only once its probation period is over.
  */
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
@@ -46,6 +47,11 @@ export interface ClientContext4 {
   classes: ReadonlySet<string>;
   /** The valid lifetime of the first of the client's classes that sets one, else undefined. */
   classLifetime: Triplet | undefined;
+  /**
+   * Set by pick() for a REQUEST it refuses: the address named is in none of the pools the
+   * client may use and not reserved for it (Kea's unknown_requested_addr_).
+   */
+  unknownRequestedAddress?: boolean;
   /**
    * The query is in the BOOTP class (the bootp hook library's BOOTP requests): its lease gets an
    * infinite valid lifetime, as Kea's AllocEngine::getValidLft gives it.
@@ -126,23 +132,63 @@ export class AllocEngine4 {
     return free === 0 ? null : this.make(ctx, free, own);
   }
 
+  /**
+   * Kea's requestLease4: the checks on the address the client names (or its reserved one when it
+   * names none), then its own lease renewed, else that address taken, else (no address at all)
+   * the next free pool address. Null when refused; `ctx.unknownRequestedAddress` then tells that
+   * the address is in none of the pools the client may use.
+   */
   private pickForRequest(ctx: ClientContext4, own: Lease4 | null): Pick4 | null {
     const reserved = this.reservedAddress(ctx);
     let req = ctx.requestedAddress;
-    if (req === 0) {
-      if (own !== null && this.keepable(ctx, own)) return this.make(ctx, addrOf(own), own);
+    ctx.unknownRequestedAddress = false;
+    if (req !== 0) {
+      if (this.reservedForOther(ctx, req)) return null;
+    } else if (reserved !== 0) {
       req = reserved;
-      if (req === 0) {
-        // No address named and none reserved: the next free pool address.
-        const free = this.nextFree(ctx, own);
-        return free === 0 ? null : this.make(ctx, free, own);
+    }
+    if (req !== 0) {
+      const existing = this.leases.getLease4(req);
+      if (
+        existing !== null &&
+        !this.expired(existing, ctx.now) &&
+        !belongsToClient(existing, ctx)
+      ) {
+        return null;
+      }
+      if (reserved !== 0 && reserved !== req) {
+        // Offered another address because the reserved one was taken: refused once it is free.
+        const r = this.leases.getLease4(reserved);
+        if (r === null || this.expired(r, ctx.now)) return null;
+      }
+      if (reserved !== req && ctx.subnet.allowedPoolFor(req, ctx.classes) === undefined) {
+        ctx.unknownRequestedAddress = true;
+        return null;
       }
     }
-    if (reserved !== 0 && req !== reserved) return null;
-    if (!ctx.subnet.inRange(req)) return null;
-    if (reserved === 0 && ctx.subnet.allowedPoolFor(req, ctx.classes) === undefined) return null;
-    if (!this.usableBy(ctx, req, own)) return null;
-    return this.make(ctx, req, own);
+    if (own !== null) {
+      const a = addrOf(own);
+      if (
+        (a === req || req === 0) &&
+        ((reserved !== 0 && reserved === req) ||
+          ctx.subnet.allowedPoolFor(a, ctx.classes) !== undefined)
+      ) {
+        return this.make(ctx, a, own);
+      }
+    }
+    if (req !== 0) {
+      // The address is taken unless a lease of it is still running (Kea's allocateOrReuseLease4).
+      const existing = this.leases.getLease4(req);
+      if (existing !== null && !this.expired(existing, ctx.now)) return null;
+      return this.make(ctx, req, own);
+    }
+    const free = this.nextFree(ctx, own);
+    return free === 0 ? null : this.make(ctx, free, own);
+  }
+
+  /** Kea's Lease::expired(): past its lifetime (a reclaimed lease is). */
+  private expired(lease: Lease4, now: number): boolean {
+    return lease.state === LeaseState.EXPIRED_RECLAIMED || lease.isExpired(now);
   }
 
   /** The address reserved for this client in this subnet, 0 when none. */
@@ -165,13 +211,16 @@ export class AllocEngine4 {
     );
   }
 
-  /** Nobody else holds or has reserved the address. */
+  /**
+   * The address is not reserved for another client and no running lease holds it but the
+   * client's own in this subnet (Kea's allocateOrReuseLease4: the client's lease in another
+   * subnet is not taken over).
+   */
   private usableBy(ctx: ClientContext4, addr: number, own: Lease4 | null): boolean {
     if (this.reservedForOther(ctx, addr)) return false;
     const lease = this.leases.getLease4(addr);
     if (lease === null) return true;
     if (own !== null && lease === own) return true;
-    if (belongsToClient(lease, ctx) && lease.state !== LeaseState.DECLINED) return true;
     return this.reusable(lease, ctx.now);
   }
 
@@ -180,25 +229,25 @@ export class AllocEngine4 {
     return h !== undefined && h !== ctx.host;
   }
 
-  /** An expired lease of another client can be taken over, unless it is a declined address. */
+  /**
+   * An expired lease of another client can be taken over; a declined address once its
+   * probation period is over (Kea's reuseExpiredLease4 reclaims it then).
+   */
   private reusable(lease: Lease4, now: number): boolean {
-    if (lease.state === LeaseState.DECLINED) return false;
-    return lease.state === LeaseState.EXPIRED_RECLAIMED || lease.isExpired(now);
+    return this.expired(lease, now);
   }
 
-  /** The iterative allocator: the next free address after each pool's cursor; 0 when full. */
+  /**
+   * Kea 2.2's iterative allocator: as many picks as the allowed pools hold addresses, the first
+   * one this client may take; 0 when none.
+   */
   private nextFree(ctx: ClientContext4, own: Lease4 | null): number {
-    for (const pool of ctx.subnet.pools) {
-      if (!pool.allows(ctx.classes)) continue;
-      const cap = pool.capacity;
-      let a = pool.cursor;
-      for (let tried = 0; tried < cap; tried++) {
-        a = a >= pool.end ? pool.start : a + 1;
-        if (this.usableBy(ctx, a, own)) {
-          pool.cursor = a;
-          return a;
-        }
-      }
+    const subnet = ctx.subnet;
+    let attempts = 0;
+    for (const pool of subnet.pools) if (pool.allows(ctx.classes)) attempts += pool.capacity;
+    for (let i = 0; i < attempts; i++) {
+      const a = pickAddress(subnet, ctx.classes);
+      if (this.usableBy(ctx, a, own)) return a;
     }
     return 0;
   }
@@ -277,4 +326,40 @@ export function belongsToClient(lease: Lease4, ctx: ClientContext4): boolean {
 
 function addrOf(lease: Lease4): number {
   return ipv4FromString(lease.address);
+}
+
+/**
+ * One pick of Kea 2.2's IterativeAllocator: the pool holding the subnet's last pick goes on from
+ * its own last pick (the first allowed pool when that pool is not allowed or there is none); at
+ * a pool's end the pool starts afresh and the next allowed pools are tried in order, each from
+ * its own last pick; past the last one, the first allowed pool's first address. 0 when no pool
+ * is allowed.
+ */
+function pickAddress(subnet: Subnet4, classes: ReadonlySet<string>): number {
+  const pools = subnet.pools;
+  let first = -1;
+  let i = 0;
+  for (; i < pools.length; i++) {
+    const p = pools[i]!;
+    if (!p.allows(classes)) continue;
+    if (first < 0) first = i;
+    if (p.inRange(subnet.cursor)) break;
+  }
+  if (first < 0) return 0;
+  if (i === pools.length) i = first;
+  for (;;) {
+    const p = pools[i]!;
+    if (p.cursor < p.end) {
+      p.cursor = p.cursor < p.start ? p.start : p.cursor + 1;
+      subnet.cursor = p.cursor;
+      return p.cursor;
+    }
+    p.cursor = p.start - 1; // passed its end: fresh again
+    for (i++; i < pools.length && !pools[i]!.allows(classes); i++);
+    if (i === pools.length) break;
+  }
+  const p = pools[first]!;
+  p.cursor = p.start;
+  subnet.cursor = p.start;
+  return p.start;
 }

@@ -9,15 +9,26 @@ interface CursorPool<C> {
   toText(): string;
 }
 
-/** Copies each pool's cursor to the pool of the same subnet id and range in the new model. */
+/** A subnet with pools, and (v4) a cursor of its own: the last address picked in it. */
+interface CursorSubnet<C, P> {
+  id: number;
+  pools: readonly P[];
+  cursor?: C;
+}
+
+/**
+ * Copies each pool's cursor to the pool of the same subnet id and range in the new model, and
+ * a subnet's own cursor to the subnet of the same id.
+ */
 export function carryCursors<C, P extends CursorPool<C>>(
-  from: readonly { id: number; pools: readonly P[] }[],
-  to: readonly { id: number; pools: readonly P[] }[],
+  from: readonly CursorSubnet<C, P>[],
+  to: readonly CursorSubnet<C, P>[],
 ): void {
   const old = new Map(from.map((s) => [s.id, s]));
   for (const subnet of to) {
     const before = old.get(subnet.id);
     if (before === undefined) continue;
+    if (before.cursor !== undefined && subnet.cursor !== undefined) subnet.cursor = before.cursor;
     const byRange = new Map(before.pools.map((p) => [p.toText(), p]));
     for (const pool of subnet.pools) {
       const prev = byRange.get(pool.toText());

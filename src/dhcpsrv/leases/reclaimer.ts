@@ -182,7 +182,7 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
   ): boolean | Promise<boolean> {
     const next = (): boolean | Promise<boolean> =>
       lease.state === LeaseState.DECLINED
-        ? this.recover(lease, now, remove)
+        ? this.recover(lease, now)
         : this.reclaim(lease, remove, false);
     if (handle === null) return next();
     handle.prepare();
@@ -195,7 +195,7 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
   }
 
   // lease{4,6}_recover: SKIP = recovery skipped, the declined lease is kept as it is.
-  private recover(lease: L, now: number, remove: boolean): boolean | Promise<boolean> {
+  private recover(lease: L, now: number): boolean | Promise<boolean> {
     const gen = this.hooks.callouts;
     const after = (status: number): boolean => {
       if (status === NextStep.SKIP) return false;
@@ -204,7 +204,10 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
         lease.address,
         now - lease.cltt,
       );
-      return this.reclaim(lease, remove, true);
+      // As Kea: a recovered declined lease holds nothing of a client any more and is removed,
+      // whatever flush-reclaimed-timer-wait-time says (kept as expired-reclaimed, its row would
+      // have neither hardware address nor client-id, which no lease file can hold).
+      return this.reclaim(lease, true, true);
     };
     if (!gen.calloutsPresent(this.points.recover)) return after(NextStep.CONTINUE);
     const handle = gen.createCalloutHandle();

@@ -18,7 +18,10 @@ export class Pool4 {
   readonly guard: ClassGuard;
   /** Classes evaluated for a client given an address from here (require-client-classes). */
   readonly requiredClasses: readonly RequiredClass[];
-  /** The iterative allocator's position: the last address handed out from this pool. */
+  /**
+   * The iterative allocator's position: the last address picked from this pool, or `start - 1`
+   * while the pool is fresh (nothing picked yet, or passed its end: it starts over at `start`).
+   */
   cursor: number;
 
   constructor(
@@ -35,7 +38,7 @@ export class Pool4 {
     this.options = options;
     this.guard = guard;
     this.requiredClasses = requiredClasses;
-    this.cursor = this.end;
+    this.cursor = this.start - 1;
   }
 
   /** Whether a client in these classes may get an address from this pool. */
@@ -107,12 +110,18 @@ export class Subnet4 {
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
+  /**
+   * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
+   * the pool holding it is where the next pick goes on. At first the last address of the prefix.
+   */
+  cursor: number;
 
   constructor(p: Subnet4Params) {
     this.id = p.id;
     this.prefixLen = p.prefixLen;
     this.mask = p.prefixLen === 0 ? 0 : (0xffffffff << (32 - p.prefixLen)) >>> 0;
     this.prefix = (p.prefix & this.mask) >>> 0;
+    this.cursor = (this.prefix | ~this.mask) >>> 0;
     this.pools = p.pools;
     this.options = p.options ?? CfgOption.EMPTY4;
     this.interface = p.interface ?? "";

@@ -366,7 +366,7 @@ export function serverRelayLink(
   server: string,
   relay: string,
   prefixLen: number,
-): { serverNs: string; relayNs: string; serverIf: string } {
+): { serverNs: string; relayNs: string; serverIf: string; relayIf: string } {
   const serverNs = bed.namespace("srv");
   const relayNs = bed.namespace("rly");
   const { a: serverIf, b: relayIf } = bed.link(
@@ -376,7 +376,7 @@ export function serverRelayLink(
   const flags = server.includes(":") ? ["nodad"] : [];
   bed.exec(serverNs, "ip", ["addr", "add", `${server}/${prefixLen}`, "dev", serverIf, ...flags]);
   bed.exec(relayNs, "ip", ["addr", "add", `${relay}/${prefixLen}`, "dev", relayIf, ...flags]);
-  return { serverNs, relayNs, serverIf };
+  return { serverNs, relayNs, serverIf, relayIf };
 }
 
 /**

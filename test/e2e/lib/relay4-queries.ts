@@ -4,7 +4,8 @@
  *   node relay4-queries.ts <giaddr> <server> <queries.json>
  *
  * Sends each query of the file (see Query4) as a relay would (giaddr, hops 1) from <giaddr>:67 to
- * <server>:67, waits up to a second for the answer, and prints one JSON list: for each query the
+ * <server>:67 (or from the query's own giaddr, another address of the namespace), after the
+ * query's delay if it has one, waits up to a second for the answer, and prints one JSON list: for each query the
  * reply's type, yiaddr, siaddr, sname, file and options (code -> hex), or null when there was
  * none. The queries go one after the other, so the answers can be compared server to server.
  */
@@ -25,6 +26,10 @@ export interface Query4 {
   rai?: [number, string][];
   /** Sent as these bytes (hex) instead (a malformed datagram); type and mac are ignored. */
   raw?: string;
+  /** Another relay address for this query (an address of the relay's namespace too). */
+  giaddr?: string;
+  /** Milliseconds to wait before sending it (a lease's probation running out). */
+  delayMs?: number;
 }
 
 export interface Answer4 {
@@ -71,7 +76,9 @@ async function main(): Promise<void> {
   const [giaddr, server, file] = process.argv.slice(2);
   const queries = JSON.parse(readFileSync(file!, "utf8")) as Query4[];
   const s = createSocket("udp4");
-  s.bind(67, giaddr);
+  // Answers to another relay address of the namespace come back on any of its addresses.
+  const several = queries.some((q) => q.giaddr !== undefined && q.giaddr !== giaddr);
+  s.bind(67, several ? "0.0.0.0" : giaddr);
   await once(s, "listening");
   const inbox = new Map<number, Buffer>();
   s.on("message", (m: Buffer) => {
@@ -81,7 +88,13 @@ async function main(): Promise<void> {
   let xid = 0x5eed0000;
   for (const q of queries) {
     xid++;
-    s.send(q.raw !== undefined ? Buffer.from(q.raw, "hex") : pack(q, giaddr!, xid), 67, server);
+    if (q.delayMs !== undefined)
+      await new Promise((r) => setTimeout(r, Math.min(q.delayMs!, 30_000)));
+    s.send(
+      q.raw !== undefined ? Buffer.from(q.raw, "hex") : pack(q, q.giaddr ?? giaddr!, xid),
+      67,
+      server,
+    );
     const deadline = Date.now() + 1000;
     while (!inbox.has(xid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const m = inbox.get(xid);
