@@ -10,6 +10,7 @@ export { ManualClock } from "./clock.ts";
 export { TestServer4, type Arrival4, type Sent4, type TestServer4Options } from "./server4.ts";
 export { TestServer6, TEST_SERVER_DUID, type Arrival6, type Sent6 } from "./server6.ts";
 export { TestServerBase, type TestServerOptions } from "./test-server.ts";
+export { iasOf, leasesIn, statusOf } from "./inspect6.ts";
 export {
   decline,
   discover,

@@ -187,24 +187,5 @@ export async function exchange6(
   return reply === null ? null : { reply, pkt: Pkt6.parse(reply.data) };
 }
 
-/** The IAs of a reply, in order. */
-export function iasOf(p: Pkt6): Option6IA[] {
-  return p.getOptions().filter((o): o is Option6IA => o instanceof Option6IA);
-}
-
-/** The addresses (or "prefix/len") with non-zero valid lifetime in an IA. */
-export function leasesIn(o: Option6IA): string[] {
-  const out: string[] = [];
-  for (const s of o.getOptions()) {
-    if (s instanceof Option6IAAddr && s.getValid() > 0) out.push(s.getAddress());
-    if (s instanceof Option6IAPrefix && s.getValid() > 0)
-      out.push(`${s.getAddress()}/${s.getLength()}`);
-  }
-  return out;
-}
-
-/** The status code in an option container (packet or IA), or undefined when absent. */
-export function statusOf(o: { getOption(code: number): Option | undefined }): number | undefined {
-  const s = o.getOption(D6O.STATUS_CODE);
-  return s === undefined ? undefined : s.getData().readUInt16BE(0);
-}
+// How to read a reply's IAs: the same functions as nestor/testing's.
+export { iasOf, leasesIn, statusOf } from "../../src/testing/inspect6.ts";

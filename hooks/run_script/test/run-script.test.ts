@@ -27,18 +27,90 @@ import {
   parseHooksLibraries,
   type JsonObject,
 } from "nestor/hooks";
-import { SERVER_ADDR, T, config4, exchange, query4, server4 } from "../../../test/helpers/dhcp4.ts";
+import { DHCPMessageType as T, DHCPv6MessageType as M, type Pkt6 } from "nestor/dhcp";
 import {
-  M,
-  config6,
-  exchange6,
+  TEST_SERVER_DUID,
+  TestServer4,
+  TestServer6,
   iasOf,
   leasesIn,
-  query6,
-  server6,
-} from "../../../test/helpers/dhcp6.ts";
+  query4 as kitQuery4,
+  query6 as kitQuery6,
+  type Query4Fields,
+  type Query6Fields,
+} from "nestor/testing";
 
 const LIB = fileURLToPath(new URL("../index.ts", import.meta.url));
+
+// The servers of nestor/testing, with this file's configurations and the queries' fixed
+// transaction id and client DUID (which the scripts' environments show).
+const SERVER_ADDR = "198.51.100.1";
+const CLIENT_DUID = "00010001aabbccdd020000000001";
+
+function config4(extra: JsonObject = {}, subnet: JsonObject = {}): JsonObject {
+  return {
+    "valid-lifetime": 4000,
+    "renew-timer": 1000,
+    "rebind-timer": 2000,
+    subnet4: [
+      {
+        id: 1,
+        subnet: "198.51.100.0/24",
+        pools: [{ pool: "198.51.100.10 - 198.51.100.12" }],
+        "option-data": [{ name: "routers", data: "198.51.100.1" }],
+        ...subnet,
+      },
+    ],
+    ...extra,
+  };
+}
+
+function config6(): JsonObject {
+  return {
+    "preferred-lifetime": 3000,
+    "valid-lifetime": 4000,
+    "renew-timer": 1000,
+    "rebind-timer": 2000,
+    subnet6: [
+      {
+        id: 1,
+        subnet: "2001:db8:1::/64",
+        interface: "eth0",
+        pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::12" }],
+        "pd-pools": [{ prefix: "2001:db8:8::", "prefix-len": 56, "delegated-len": 60 }],
+        "option-data": [{ name: "dns-servers", data: "2001:db8:1::53" }],
+      },
+    ],
+  };
+}
+
+const server4 = (config: JsonObject, libraries: JsonObject[]) =>
+  TestServer4.start({ config, libraries: libraries as { library: string }[] });
+const server6 = (config: JsonObject, libraries: JsonObject[]) =>
+  TestServer6.start({ config, libraries: libraries as { library: string }[] });
+
+const query4 = (type: number, f: Query4Fields & { giaddr?: string }): Pkt4 =>
+  kitQuery4(type, { xid: 0x1234, ...f, ...(f.giaddr === undefined ? {} : { relay: f.giaddr }) });
+
+/** A v6 query from CLIENT_DUID; REQUEST, RENEW, RELEASE, DECLINE name the server unless null. */
+function query6(type: number, f: Omit<Query6Fields, "serverId"> & { serverId?: null }): Pkt6 {
+  const named = [M.DHCPV6_REQUEST, M.DHCPV6_RENEW, M.DHCPV6_RELEASE, M.DHCPV6_DECLINE] as number[];
+  const { serverId, ...rest } = f;
+  return kitQuery6(type, {
+    xid: 0x1234,
+    duid: CLIENT_DUID,
+    ...rest,
+    ...(serverId === null || !named.includes(type) ? {} : { serverId: TEST_SERVER_DUID }),
+  });
+}
+
+const arrival = (from?: string, to?: string) => ({
+  ...(from === undefined ? {} : { from }),
+  ...(to === undefined ? {} : { to }),
+});
+const exchange = (bed: TestServer4, q: Pkt4, from?: string, to?: string) =>
+  bed.exchange(q, arrival(from, to));
+const exchange6 = (bed: TestServer6, q: Pkt6) => bed.exchange(q);
 const SET_STATUS4 = fileURLToPath(
   new URL("../../../test/fixtures/dhcp4-hooks/set-status.ts", import.meta.url),
 );
@@ -147,6 +219,15 @@ async function dora(bed: Awaited<ReturnType<typeof server4>>, mac = MAC): Promis
 
 // --- load errors ----------------------------------------------------------------------------
 
+/** load() alone, as the framework calls it (without the parameters' schema check before it). */
+async function loadOnly(parameters: JsonObject): Promise<void> {
+  const logs = new LogManager("nestor-test");
+  logs.configure([{ name: "nestor-test", severity: "NONE" }]);
+  const hooks = new HooksManager({ serverHooks: new ServerHooks(), logManager: logs });
+  await hooks.loadLibraries(parseHooksLibraries([lib(parameters)]));
+  await hooks.unloadLibraries();
+}
+
 test("load refuses a missing, a non-executable or a non-file script, and bad parameters", async () => {
   const dir = tempDir();
   const ok = script(dir, "ok.sh", "exit 0");
@@ -164,11 +245,20 @@ test("load refuses a missing, a non-executable or a non-file script, and bad par
     [{ name: ok, synch: true }, /unknown parameter 'synch'/],
   ];
   for (const [parameters, re] of cases) {
-    await assert.rejects(server4(config4(), [lib(parameters)]), re, JSON.stringify(parameters));
+    await assert.rejects(loadOnly(parameters), re, JSON.stringify(parameters));
   }
+  // A server checks the parameters' schema first: the same mistakes refused by -t already.
+  await assert.rejects(
+    server4(config4(), [lib({})]),
+    /parameters: missing mandatory parameter "name"/,
+  );
+  await assert.rejects(
+    server4(config4(), [lib({ name: ok, sync: "yes" })]),
+    /parameters\.sync: must be a boolean/,
+  );
   // And the good ones load.
   const bed = await server4(config4(), [lib({ name: ok, sync: true, timeout: 1000 })]);
-  assert.ok(bed.lines.some((l) => /RUN_SCRIPT_LOAD /.test(l)));
+  assert.ok(bed.logLines.some((l) => /RUN_SCRIPT_LOAD /.test(l)));
 });
 
 // --- the environment, DHCPv4 ----------------------------------------------------------------
@@ -227,7 +317,7 @@ test("v4: committed, renew, release, decline: the hook name as only argument and
   rel.setHWAddr(HWAddr.fromText(MAC));
   rel.ciaddr = addr;
   rel.addOption(new Option(4, DHO.DHCP_SERVER_IDENTIFIER, Buffer.from([198, 51, 100, 1])));
-  await exchange(bed, rel.pack(), addr, SERVER_ADDR);
+  await exchange(bed, rel, addr, SERVER_ADDR);
   const released = await waitRuns(dir, 2);
   assert.deepEqual(
     released.map((x) => x.hook),
@@ -248,7 +338,7 @@ test("v4: committed, renew, release, decline: the hook name as only argument and
     new Option(4, DHO.DHCP_REQUESTED_ADDRESS, Buffer.from(addr2.split(".").map(Number))),
   );
   dec.addOption(new Option(4, DHO.DHCP_SERVER_IDENTIFIER, Buffer.from([198, 51, 100, 1])));
-  await exchange(bed, dec.pack());
+  await exchange(bed, dec);
   const declined = await waitRuns(dir, 2);
   assert.deepEqual(
     declined.map((x) => x.hook),
@@ -307,16 +397,14 @@ test("v4: option 82 of a relayed query: the whole option and sub-options 1 and 2
   const rai = new Option(4, DHO.DHCP_AGENT_OPTIONS);
   rai.addOption(new Option(4, 1, Buffer.from("eth7")));
   rai.addOption(new Option(4, 2, Buffer.from([0xab, 0xcd])));
-  const q = Pkt4.parse(
-    query4(T.DHCPREQUEST, {
-      mac: MAC,
-      requested: "198.51.100.10",
-      serverId: SERVER_ADDR,
-      giaddr: "198.51.100.254",
-    }),
-  );
+  const q = query4(T.DHCPREQUEST, {
+    mac: MAC,
+    requested: "198.51.100.10",
+    serverId: SERVER_ADDR,
+    giaddr: "198.51.100.254",
+  });
   q.addOption(rai);
-  await exchange(bed, q.pack(), "198.51.100.254", SERVER_ADDR);
+  await exchange(bed, q, "198.51.100.254", SERVER_ADDR);
   const [c] = await waitRuns(dir, 1);
   assert.equal(c!.env.QUERY4_RELAYED, "true");
   assert.equal(c!.env.QUERY4_GIADDR, "198.51.100.254");
@@ -477,7 +565,7 @@ test("sync: exit 0 CONTINUE, 1 SKIP, 2 DROP act on the packet; 7 is logged and c
     rel.setHWAddr(HWAddr.fromText(MAC));
     rel.ciaddr = addr;
     rel.addOption(new Option(4, DHO.DHCP_SERVER_IDENTIFIER, Buffer.from([198, 51, 100, 1])));
-    await exchange(bed, rel.pack(), addr, SERVER_ADDR);
+    await exchange(bed, rel, addr, SERVER_ADDR);
   };
   writeFileSync(status, "0");
   const addr = await dora(bed);
@@ -489,7 +577,9 @@ test("sync: exit 0 CONTINUE, 1 SKIP, 2 DROP act on the packet; 7 is logged and c
   writeFileSync(status, "7");
   await release(addr);
   assert.equal(bed.leases.getLease4(addr), null, "7 leaves CONTINUE: released");
-  assert.ok(bed.lines.some((l) => /RUN_SCRIPT_BAD_STATUS .*lease4_release exited with 7/.test(l)));
+  assert.ok(
+    bed.logLines.some((l) => /RUN_SCRIPT_BAD_STATUS .*lease4_release exited with 7/.test(l)),
+  );
   // 2 on leases4_committed of a REQUEST: DROP, no ACK.
   writeFileSync(status, "2");
   const offer = await exchange(bed, query4(T.DHCPDISCOVER, { mac: MAC }));
@@ -531,7 +621,7 @@ test("sync: a script past its timeout is killed, logged, and the packet goes on"
   assert.ok(addr.startsWith("198.51.100."));
   assert.ok(took >= 290 && took < 3000, `took ${took} ms`);
   assert.ok(
-    bed.lines.some((l) =>
+    bed.logLines.some((l) =>
       /RUN_SCRIPT_TIMEOUT .*leases4_committed did not finish within 300 ms/.test(l),
     ),
   );
@@ -555,14 +645,14 @@ test("async: the packet does not wait for the script; failures are logged when i
   const t0 = Date.now();
   await dora(bed);
   assert.ok(Date.now() - t0 < 800, "the ACK came before the script ended");
-  assert.ok(!bed.lines.some((l) => /RUN_SCRIPT_FAILED/.test(l)));
-  await waitLog(bed.lines, /RUN_SCRIPT_FAILED .*leases4_committed exited with status 3/);
+  assert.ok(!bed.logLines.some((l) => /RUN_SCRIPT_FAILED/.test(l)));
+  await waitLog(bed.logLines, /RUN_SCRIPT_FAILED .*leases4_committed exited with status 3/);
   // A signal is reported as such.
   const dir2 = tempDir();
   const killed = script(dir2, "killed.sh", "kill -TERM $$");
   const bed2 = await server4(config4(), [lib({ name: killed })]);
   await dora(bed2);
-  await waitLog(bed2.lines, /RUN_SCRIPT_FAILED .*was killed by SIGTERM/);
+  await waitLog(bed2.logLines, /RUN_SCRIPT_FAILED .*was killed by SIGTERM/);
 });
 
 test("a script removed after load: the spawn error is logged, the packet goes on", async () => {
@@ -573,7 +663,7 @@ test("a script removed after load: the spawn error is logged, the packet goes on
   const addr = await dora(bed);
   assert.ok(addr.startsWith("198.51.100."));
   assert.ok(
-    bed.lines.some((l) => /RUN_SCRIPT_SPAWN_FAILED .*gone\.sh for leases4_committed/.test(l)),
+    bed.logLines.some((l) => /RUN_SCRIPT_SPAWN_FAILED .*gone\.sh for leases4_committed/.test(l)),
   );
 });
 

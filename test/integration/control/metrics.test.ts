@@ -115,10 +115,11 @@ test("/metrics: Kea's statistics under Prometheus names, callout series moving w
     assert.equal(value(after, `${duration}_bucket`, { ...labels, le: "+Inf" }), 1);
     assert.ok(value(after, `${duration}_sum`, labels) > 0);
 
-    // A REQUEST commits a lease: one lease write of one lease.
+    // A REQUEST (SELECTING: the offer's server identifier) commits a lease: one lease write.
+    const serverId = [...offer.getOption(54)!.getData()].join(".");
     const ack = await bed.relay.ask(
       bed.server.port,
-      clientQuery(T.DHCPREQUEST, "02:00:00:00:0b:01", offer.yiaddr),
+      clientQuery(T.DHCPREQUEST, "02:00:00:00:0b:01", offer.yiaddr, serverId),
     );
     assert.equal(ack?.getType(), T.DHCPACK);
     const committed = await scrape(bed);
