@@ -16,11 +16,14 @@ export interface Ia6 {
 }
 
 export interface Query6Fields {
-  /** The client's DUID as hex; a DUID-LL of 02:00:00:00:00:01 by default. */
-  duid?: string;
+  /** The client's DUID, hex or bytes; a DUID-LL of 02:00:00:00:00:01 by default. */
+  duid?: string | Uint8Array;
   xid?: number;
-  /** The server's DUID (hex), for REQUEST, RENEW, RELEASE, DECLINE. */
-  serverId?: string;
+  /**
+   * The server's DUID (option 2), hex or bytes. By default REQUEST, RENEW, RELEASE and DECLINE
+   * name TestServer6's (TEST_SERVER_DUID) and the others none; null leaves it out.
+   */
+  serverId?: string | Uint8Array | null;
   /** The IAs; one IA_NA by default (none for INFORMATION-REQUEST). */
   ias?: readonly Ia6[];
   /** Option 6; [23] (DNS servers) by default. */
@@ -34,11 +37,21 @@ export interface Query6Fields {
 
 export const DEFAULT_DUID = "00030001020000000001";
 
+/** TestServer6's DUID (hex), which REQUEST, RENEW, RELEASE and DECLINE name by default. */
+export const TEST_SERVER_DUID = "000100012a2b2c2d020000000099";
+
 let nextXid = 0x4e5300;
 
-function hex(s: string): Buffer {
-  return Buffer.from(s.replace(/[:\s]/g, ""), "hex");
+function hex(s: string | Uint8Array): Buffer {
+  return typeof s === "string" ? Buffer.from(s.replace(/[:\s]/g, ""), "hex") : Buffer.from(s);
 }
+
+const NAMES_SERVER: readonly number[] = [
+  DHCPv6MessageType.DHCPV6_REQUEST,
+  DHCPv6MessageType.DHCPV6_RENEW,
+  DHCPv6MessageType.DHCPV6_RELEASE,
+  DHCPv6MessageType.DHCPV6_DECLINE,
+];
 
 function iaOption(spec: Ia6, i: number): Option6IA {
   const o = Option6IA.create(spec.pd === true ? D6O.IA_PD : D6O.IA_NA, spec.iaid ?? i + 1);
@@ -57,7 +70,9 @@ function iaOption(spec: Ia6, i: number): Option6IA {
 export function query6(type: number, f: Query6Fields = {}): Pkt6 {
   const p = Pkt6.create(type, (f.xid ?? nextXid++) & 0xffffff);
   p.addOption(new Option(6, D6O.CLIENTID, hex(f.duid ?? DEFAULT_DUID)));
-  if (f.serverId !== undefined) p.addOption(new Option(6, D6O.SERVERID, hex(f.serverId)));
+  const serverId =
+    f.serverId === undefined ? (NAMES_SERVER.includes(type) ? TEST_SERVER_DUID : null) : f.serverId;
+  if (serverId !== null) p.addOption(new Option(6, D6O.SERVERID, hex(serverId)));
   p.addOption(new Option(6, D6O.ELAPSED_TIME, Buffer.alloc(2)));
   if (f.rapidCommit === true) p.addOption(new Option(6, D6O.RAPID_COMMIT));
   const oro = f.oro ?? [23];

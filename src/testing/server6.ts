@@ -12,8 +12,9 @@ import { buildDhcp6Model } from "../dhcpsrv/model/cfg6.ts";
 import { ServerHooks } from "../hooks/server-hooks.ts";
 import { TestServerBase, type TestServerOptions } from "./test-server.ts";
 
-/** The test server's DUID (hex): a DUID-LLT, as a query's `serverId` names it. */
-export const TEST_SERVER_DUID = "000100012a2b2c2d020000000099";
+import { TEST_SERVER_DUID } from "./queries6.ts";
+
+export { TEST_SERVER_DUID };
 
 /** Where a query came from and arrived; from fe80::2 to ff02::1:2 on eth0 by default. */
 export interface Arrival6 {

@@ -29,7 +29,6 @@ import {
 } from "nestor/hooks";
 import { DHCPMessageType as T, DHCPv6MessageType as M, type Pkt6 } from "nestor/dhcp";
 import {
-  TEST_SERVER_DUID,
   TestServer4,
   TestServer6,
   iasOf,
@@ -92,17 +91,9 @@ const server6 = (config: JsonObject, libraries: JsonObject[]) =>
 const query4 = (type: number, f: Query4Fields & { giaddr?: string }): Pkt4 =>
   kitQuery4(type, { xid: 0x1234, ...f, ...(f.giaddr === undefined ? {} : { relay: f.giaddr }) });
 
-/** A v6 query from CLIENT_DUID; REQUEST, RENEW, RELEASE, DECLINE name the server unless null. */
-function query6(type: number, f: Omit<Query6Fields, "serverId"> & { serverId?: null }): Pkt6 {
-  const named = [M.DHCPV6_REQUEST, M.DHCPV6_RENEW, M.DHCPV6_RELEASE, M.DHCPV6_DECLINE] as number[];
-  const { serverId, ...rest } = f;
-  return kitQuery6(type, {
-    xid: 0x1234,
-    duid: CLIENT_DUID,
-    ...rest,
-    ...(serverId === null || !named.includes(type) ? {} : { serverId: TEST_SERVER_DUID }),
-  });
-}
+/** A v6 query from CLIENT_DUID (REQUEST, RENEW, RELEASE, DECLINE name the server). */
+const query6 = (type: number, f: Query6Fields): Pkt6 =>
+  kitQuery6(type, { xid: 0x1234, duid: CLIENT_DUID, ...f });
 
 const arrival = (from?: string, to?: string) => ({
   ...(from === undefined ? {} : { from }),
