@@ -90,6 +90,12 @@ export class CalloutHandle<out K extends string = string> {
   currentHook = -1;
   /** Set when a callout of this request timed out: the request stays DROPped whatever runs later. */
   private poisoned = false;
+  /** What the request is about, for log lines (the server sets its query; Kea's label). */
+  subject: { toString(): string } | null = null;
+  /** The library whose callout set PARK on the hook being called; -1 when none did. */
+  parkedBy = -1;
+  /** Set when the query could not wait at a hook point (parked-packet-limit): it is dropped. */
+  overLimit = false;
   /** Set while context_create callouts are still running asynchronously. */
   pending: Promise<void> | null = null;
   released = false;
@@ -268,7 +274,7 @@ export class CalloutHandle<out K extends string = string> {
  * can only (de)register its own callouts.
  */
 export class LibraryHandle {
-  private readonly manager: CalloutRegistry;
+  private manager: CalloutRegistry;
   private readonly index: number;
   private readonly parameters: JsonObject | undefined;
   private readonly makeLogger: (name: string) => Logger;
@@ -289,6 +295,15 @@ export class LibraryHandle {
     this.parameters = parameters;
     this.makeLogger = makeLogger;
     this.statistics = statistics;
+  }
+
+  /**
+   * Moves the handle to another generation (the framework's, when one library is reloaded and
+   * the others are carried over): later registrations go there.
+   * @internal
+   */
+  rebind(manager: CalloutRegistry): void {
+    this.manager = manager;
   }
 
   /** Appends fn after this library's other callouts on the hook; unknown hook: NoSuchHook. */

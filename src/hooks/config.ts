@@ -2,6 +2,7 @@
 import { basename, isAbsolute, resolve, dirname } from "node:path";
 import { ConfigError } from "../util/errors.ts";
 import type { JsonObject } from "./types.ts";
+import { parseCalloutPolicy, POLICY_KEYS, type CalloutPolicyConfig } from "./callout-policy.ts";
 
 export interface HookLibraryConfig {
   /** The library path as written in the configuration. */
@@ -14,6 +15,8 @@ export interface HookLibraryConfig {
    * its canonical name (`libfoo.so`), whose replacement `path` is.
    */
   shipped?: string;
+  /** `timeout-ms`, `on-timeout`, `on-error` when the entry sets any (Nestor's additions). */
+  policy?: CalloutPolicyConfig;
 }
 
 /** `libfoo.so`, `libfoo.so.1`, `libfoo.so.1.2.3`: a native shared object. */
@@ -50,7 +53,14 @@ export function shippedLibraries(): ReadonlyMap<string, string> {
   return new Map(SHIPPED);
 }
 
-const ALLOWED_KEYS = new Set(["library", "parameters", "comment", "user-context"]);
+const ALLOWED_KEYS = new Set([
+  "library",
+  "parameters",
+  "comment",
+  "user-context",
+  // The library's time limit and failure policy (callout-policy.ts).
+  ...POLICY_KEYS,
+]);
 
 function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -119,6 +129,10 @@ export function parseHooksLibraries(
             : resolve(base, library),
     };
     if (replacement !== undefined) config.shipped = name;
+    // ---- time limit and failure policy (timeout-ms, on-timeout, on-error) ----
+    const policy = parseCalloutPolicy(entry, at, file);
+    if (policy !== undefined) config.policy = policy;
+    // ---- end of time limit and failure policy ----
     if (parameters !== undefined) {
       config.parameters = deepFreeze(structuredClone(parameters) as JsonObject);
     }

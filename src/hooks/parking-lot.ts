@@ -1,7 +1,9 @@
 /**
  * Kea's parking lots, for libraries written in Kea's style: the server parks an object (a query)
  * with a function that resumes its processing; callouts that start asynchronous work reference
- * it and set status PARK; the last unpark runs the resume function.
+ * it and set status PARK; the last unpark runs the resume function. A library that drops the
+ * object instead ends the query (the server's `dropped` function runs): in Kea the packet is then
+ * simply never resumed; here the query is finished as dropped, so nothing stays waiting.
  *
  * Nestor's own way to do the same is simpler: a callout returns a Promise and the framework
  * awaits it before the next callout, while other requests go on (see docs/hooks). Parking is
@@ -12,14 +14,16 @@ import { InvalidOperation } from "../util/errors.ts";
 interface Parked {
   refCount: number;
   resume: () => void;
+  dropped: (() => void) | undefined;
 }
 
 export class ParkingLot {
   private readonly parked = new Map<object, Parked>();
 
-  park(obj: object, resume: () => void): void {
+  /** Parks obj: the last unpark calls resume, a drop (or clear) calls dropped. */
+  park(obj: object, resume: () => void, dropped?: () => void): void {
     if (this.parked.has(obj)) throw new InvalidOperation("object is already parked");
-    this.parked.set(obj, { refCount: 0, resume });
+    this.parked.set(obj, { refCount: 0, resume, dropped });
   }
 
   reference(obj: object): number {
@@ -44,8 +48,20 @@ export class ParkingLot {
     return true;
   }
 
-  /** Forgets the object without resuming it. */
+  /** Forgets the object without resuming it; the server's `dropped` function runs. */
   drop(obj: object): boolean {
+    const p = this.parked.get(obj);
+    if (p === undefined) return false;
+    this.parked.delete(obj);
+    p.dropped?.();
+    return true;
+  }
+
+  /**
+   * Forgets the object and calls neither function: the server's own "not parked after all"
+   * (no callout set PARK).
+   */
+  forget(obj: object): boolean {
     return this.parked.delete(obj);
   }
 
@@ -57,8 +73,11 @@ export class ParkingLot {
     return this.parked.size;
   }
 
+  /** Forgets every object, as dropped (a retired library generation's lots). */
   clear(): void {
+    const all = [...this.parked.values()];
     this.parked.clear();
+    for (const p of all) p.dropped?.();
   }
 
   private find(obj: object): Parked {
