@@ -15,7 +15,7 @@ import { CalloutHandle } from "./callout-handle.ts";
 import type { Callout, CalloutRegistry, HandleManager, LibraryHandle } from "./callout-handle.ts";
 import { CalloutTimeout, NoSuchHook } from "./errors.ts";
 import { NextStep } from "./next-step.ts";
-import { ParkingLot, ParkingLotHandle } from "./parking-lot.ts";
+import { ParkingLot, ParkingLotHandle, type ParkedEntry } from "./parking-lot.ts";
 import { CalloutMetrics, type CalloutCounters } from "./callout-metrics.ts";
 import { CalloutWatchdog } from "./watchdog.ts";
 import {
@@ -496,7 +496,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   callParked(index: number, handle: CalloutHandle, obj: object): number | Promise<number> {
     const lot = this.getParkingLot(index);
     const parked = new ParkedQuery(this, index, handle, obj, lot);
-    lot.park(obj, parked.resumed, parked.dropped);
+    lot.parkEntry(obj, parked);
     handle.parkedBy = -1;
     const p = this.callCallouts(index, handle);
     if (p === undefined) return parked.settle();
@@ -550,7 +550,8 @@ const DROPPED = 3;
 const TIMED_OUT = 4;
 
 /** One query parked at one hook point: what its unpark, drop or timeout does. */
-class ParkedQuery {
+class ParkedQuery implements ParkedEntry {
+  refCount = 0;
   private state = PARKING;
   private wake: ((status: number) => void) | null = null;
   private readonly manager: CalloutManager;
@@ -574,16 +575,16 @@ class ParkedQuery {
   }
 
   /** The last unpark: processing goes on from the hook point. */
-  readonly resumed = (): void => {
+  resume(): void {
     if (this.state === WAITING) this.wake!(NextStep.CONTINUE);
     if (this.state === PARKING || this.state === WAITING) this.state = RESUMED;
-  };
+  }
 
   /** A library dropped the parked query (or its generation was retired): the query is dropped. */
-  readonly dropped = (): void => {
+  dropped(): void {
     if (this.state === WAITING) this.wake!(NextStep.DROP);
     if (this.state === PARKING || this.state === WAITING) this.state = DROPPED;
-  };
+  }
 
   /** The callouts are done: the status the server acts on, or a wait for it. */
   settle(): number | Promise<number> {

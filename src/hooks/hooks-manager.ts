@@ -115,6 +115,14 @@ export class HooksManager {
   }
 
   /**
+   * Drops every query parked with PARK (a shutdown: as Kea, parked packets are not answered);
+   * queries awaiting a callout's Promise are not affected.
+   */
+  dropParked(): void {
+    this.current.clearParkingLots();
+  }
+
+  /**
    * The configuration's `parked-packet-limit`: at most this many queries wait at one hook point
    * (parked, or awaiting a callout's Promise); one more is dropped. 0 = no limit.
    */

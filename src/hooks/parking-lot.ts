@@ -11,19 +11,30 @@
  */
 import { InvalidOperation } from "../util/errors.ts";
 
-interface Parked {
+/** A parked object's entry: its holders, and what its last unpark or a drop does. */
+export interface ParkedEntry {
   refCount: number;
-  resume: () => void;
-  dropped: (() => void) | undefined;
+  resume(): void;
+  dropped(): void;
 }
+
+type Parked = ParkedEntry;
+
+const NOTHING = (): void => {};
 
 export class ParkingLot {
   private readonly parked = new Map<object, Parked>();
 
   /** Parks obj: the last unpark calls resume, a drop (or clear) calls dropped. */
-  park(obj: object, resume: () => void, dropped?: () => void): void {
+  park(obj: object, resume: () => void, dropped: () => void = NOTHING): void {
+    this.parkEntry(obj, { refCount: 0, resume, dropped });
+  }
+
+  /** Parks obj with an entry the server made (its refCount starts at 0). */
+  parkEntry(obj: object, entry: ParkedEntry): void {
     if (this.parked.has(obj)) throw new InvalidOperation("object is already parked");
-    this.parked.set(obj, { refCount: 0, resume, dropped });
+    entry.refCount = 0;
+    this.parked.set(obj, entry);
   }
 
   reference(obj: object): number {
@@ -53,7 +64,7 @@ export class ParkingLot {
     const p = this.parked.get(obj);
     if (p === undefined) return false;
     this.parked.delete(obj);
-    p.dropped?.();
+    p.dropped();
     return true;
   }
 
@@ -77,7 +88,7 @@ export class ParkingLot {
   clear(): void {
     const all = [...this.parked.values()];
     this.parked.clear();
-    for (const p of all) p.dropped?.();
+    for (const p of all) p.dropped();
   }
 
   private find(obj: object): Parked {

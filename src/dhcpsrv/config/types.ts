@@ -59,6 +59,9 @@ export interface ExpiredLeasesProcessing {
 export interface HooksLibrary {
   library: string;
   parameters?: JsonMap;
+  "timeout-ms"?: number;
+  "on-timeout"?: "drop" | "continue" | "skip";
+  "on-error"?: "drop" | "continue" | "skip";
 }
 
 export interface LoggerOutput {

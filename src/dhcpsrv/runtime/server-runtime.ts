@@ -366,6 +366,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     this.log.info(this.ids.shutdown);
     this.iface.close();
     this.reclaimer?.stop();
+    this.hooks.dropParked();
     await this.pipeline.drain();
     await this.hooks.unloadLibraries();
     await this.leases?.close();

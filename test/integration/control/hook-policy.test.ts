@@ -123,3 +123,34 @@ test("a running server honours parked-packet-limit from its configuration", asyn
     await bed.close();
   }
 });
+
+test("a server stopping drops its parked queries instead of waiting for them", async () => {
+  const g = globalThis as { nestorParked?: { unpark: () => boolean }[] };
+  g.nestorParked = [];
+  const bed = await startBed({
+    "hooks-libraries": [
+      {
+        library: PARKER,
+        parameters: { hook: "leases4_committed", query: "query4" },
+        "timeout-ms": 60_000,
+      },
+    ],
+  });
+  let closed = false;
+  try {
+    const client = dora(bed, mac(3), 1000);
+    for (let i = 0; i < 100 && g.nestorParked.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(g.nestorParked.length, 1, "the REQUEST is parked");
+    const started = performance.now();
+    await bed.close();
+    closed = true;
+    const took = performance.now() - started;
+    assert.ok(took < 5_000, `stopped in ${took} ms, not after the 60 s timeout-ms`);
+    assert.equal(await client, null, "a dropped parked query gets no answer");
+    assert.equal(g.nestorParked[0]!.unpark(), false, "nothing is left parked");
+  } finally {
+    if (!closed) await bed.close();
+  }
+});

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { parseConfigText } from "../../../src/dhcpsrv/config/index.ts";
 import type { JsonObject } from "../../../src/hooks/types.ts";
 import { SERVER_ADDR, T, config4, exchange, query4, server4 } from "../../helpers/dhcp4.ts";
 import { M, config6, exchange6, query6, server6 } from "../../helpers/dhcp6.ts";
@@ -157,4 +158,28 @@ test("leases6_committed: parked-packet-limit drops the query over the limit and 
   assert.equal(bed.stats.get("pkt6-receive-drop")!.value, 1);
   takeParked()[0]!.unpark();
   assert.equal((await first)!.pkt.getType(), M.DHCPV6_REPLY);
+});
+
+test("a configuration file with a bad on-error, on-timeout or timeout-ms is refused with file, key and reason", () => {
+  for (const [key, value] of [
+    ["on-error", "retry"],
+    ["on-timeout", 3],
+    ["timeout-ms", -5],
+  ] as const) {
+    const text = config4({ "hooks-libraries": [{ library: PARKER, [key]: value }] });
+    assert.throws(
+      () => parseConfigText(text, 4, "kea-dhcp4.conf"),
+      (e: unknown) =>
+        e instanceof Error &&
+        e.message.includes("kea-dhcp4.conf") &&
+        e.message.includes(`Dhcp4.hooks-libraries[0].${key}`),
+    );
+  }
+  const good = config4({
+    "hooks-libraries": [
+      { library: PARKER, "timeout-ms": 0, "on-error": "continue", "on-timeout": "skip" },
+    ],
+  });
+  const { config } = parseConfigText(good, 4, "kea-dhcp4.conf");
+  assert.equal(config["hooks-libraries"][0]!["on-error"], "continue");
 });
