@@ -49,7 +49,7 @@ export interface HandleManager {
   /** Runs context_destroy; a Promise only when a context_destroy callout is asynchronous. */
   releaseHandle(handle: CalloutHandle): void | Promise<void>;
   getLibraryHandle(index: number): LibraryHandle;
-  getParkingLotHandle(hookIndex: number): ParkingLotHandle;
+  getParkingLotHandle(hookIndex: number, handle?: CalloutHandle): ParkingLotHandle;
 }
 
 /** The callout lists a LibraryHandle (de)registers into (implemented by CalloutManager). */
@@ -94,6 +94,12 @@ export class CalloutHandle<out K extends string = string> {
   subject: { toString(): string } | null = null;
   /** The library whose callout set PARK on the hook being called; -1 when none did. */
   parkedBy = -1;
+  /** The query the server may park at the hook point being called (a parking point), or null. */
+  parking: object | null = null;
+  /** The hook index of `parking`. */
+  parkingHook = -1;
+  /** The query's entry in the parking lot, once a callout asked for the lot. */
+  parkedEntry: object | null = null;
   /** Set when the query could not wait at a hook point (parked-packet-limit): it is dropped. */
   overLimit = false;
   /** Set while context_create callouts are still running asynchronously. */
@@ -245,7 +251,7 @@ export class CalloutHandle<out K extends string = string> {
     if (this.currentHook < 0) {
       throw new InvalidOperation("getParkingLotHandle() may only be called from inside a callout");
     }
-    return this.manager.getParkingLotHandle(this.currentHook);
+    return this.manager.getParkingLotHandle(this.currentHook, this);
   }
 
   // ---- end of request ---------------------------------------------------------------------

@@ -476,7 +476,9 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     return lot;
   }
 
-  getParkingLotHandle(hookIndex: number): ParkingLotHandle {
+  getParkingLotHandle(hookIndex: number, handle?: CalloutHandle): ParkingLotHandle {
+    if (handle?.parking !== null && handle?.parkingHook === hookIndex)
+      this.parkNow(hookIndex, handle);
     return new ParkingLotHandle(this.getParkingLot(hookIndex));
   }
 
@@ -494,19 +496,51 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
    * query waits (or a callout returned a Promise).
    */
   callParked(index: number, handle: CalloutHandle, obj: object): number | Promise<number> {
-    const lot = this.getParkingLot(index);
-    const parked = new ParkedQuery(this, index, handle, obj, lot);
-    lot.parkEntry(obj, parked);
     handle.parkedBy = -1;
+    handle.parking = obj;
+    handle.parkingHook = index;
+    handle.parkedEntry = null;
     const p = this.callCallouts(index, handle);
-    if (p === undefined) return parked.settle();
+    if (p === undefined) return this.settleParked(index, handle);
     return p.then(
-      () => parked.settle(),
+      () => this.settleParked(index, handle),
       (err: unknown) => {
-        lot.forget(obj);
+        handle.parking = null;
+        const entry = handle.parkedEntry as ParkedQuery | null;
+        handle.parkedEntry = null;
+        if (entry !== null) this.getParkingLot(index).forget(obj);
         throw err;
       },
     );
+  }
+
+  /**
+   * Puts the query being called at a parking hook point in the hook's lot. Done when one of
+   * its callouts asks for the parking lot (Kea parks every query before the callouts; a query
+   * whose callouts never touch the lot cannot be referenced, unparked or dropped, so parking it
+   * only when one does is the same, and costs nothing to the others).
+   */
+  private parkNow(index: number, handle: CalloutHandle): ParkedQuery {
+    let entry = handle.parkedEntry as ParkedQuery | null;
+    if (entry === null) {
+      const obj = handle.parking!;
+      const lot = this.getParkingLot(index);
+      entry = new ParkedQuery(this, index, handle, obj, lot);
+      lot.parkEntry(obj, entry);
+      handle.parkedEntry = entry;
+    }
+    return entry;
+  }
+
+  /** The callouts of a parking hook point are done: the status, or the wait for it. */
+  private settleParked(index: number, handle: CalloutHandle): number | Promise<number> {
+    const status = handle.getStatus();
+    let entry = handle.parkedEntry as ParkedQuery | null;
+    if (entry === null && status === NextStep.PARK) entry = this.parkNow(index, handle);
+    handle.parking = null;
+    handle.parkedEntry = null;
+    if (entry === null) return status;
+    return entry.settle();
   }
 
   /** A parked query not unparked in time: counted, logged, and its library's policy applied. */

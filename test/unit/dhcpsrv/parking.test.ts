@@ -118,13 +118,45 @@ test("a parked query never unparked ends by its library's on-timeout: continue s
   assert.equal(r!.pkt.getType(), T.DHCPACK);
   assert.ok(
     bed.lines.some((l) =>
-      /HOOKS_PARK_TIMEOUT .*leases4_committed .*30 ms \(query continues\)/.test(l),
+      /ERROR .*HOOKS_PARK_TIMEOUT query \[hwtype=1 02:00:00:00:00:01\], cid=\[no info\], tid=0x1234 parked on hook leases4_committed by library .*parker\.ts was not unparked within 30 ms \(query continues\)/.test(
+        l,
+      ),
     ),
   );
   const dropping = await server4(config4(), [
     parker("leases4_committed", "query4", { "timeout-ms": 30 }),
   ]);
   assert.equal(await exchange(dropping, REQUEST()), null);
+  assert.ok(dropping.lines.some((l) => /HOOKS_PARK_TIMEOUT .*\(query dropped\)/.test(l)));
+});
+
+test("a throwing callout at a hook point is logged with the query's label and handled by on-error", async () => {
+  const thrower = fileURLToPath(new URL("../../fixtures/hooks-park/thrower.ts", import.meta.url));
+  const lib = (keys: JsonObject, hook = "pkt4_receive") => ({
+    library: thrower,
+    parameters: { hook },
+    ...keys,
+  });
+  const dropping = await server4(config4(), [lib({})]);
+  assert.equal(await exchange(dropping, query4(T.DHCPDISCOVER)), null);
+  assert.ok(
+    dropping.lines.some((l) =>
+      /HOOKS_CALLOUT_EXCEPTION callout .* on hook pkt4_receive of library .*thrower\.ts threw: policy backend down \(query \[hwtype=1 02:00:00:00:00:01\], cid=\[no info\], tid=0x1234: query dropped\)/.test(
+        l,
+      ),
+    ),
+  );
+  const open = await server4(config4(), [lib({ "on-error": "continue" })]);
+  assert.equal((await exchange(open, query4(T.DHCPDISCOVER)))!.pkt.getType(), T.DHCPOFFER);
+  assert.ok(
+    open.lines.some((l) => /HOOKS_CALLOUT_EXCEPTION .*\(query .*: query continues\)/.test(l)),
+  );
+  // skip at subnet4_select: SKIP there means no subnet, so no offer.
+  const skipping = await server4(config4(), [lib({ "on-error": "skip" }, "subnet4_select")]);
+  assert.equal(await exchange(skipping, query4(T.DHCPDISCOVER)), null);
+  assert.ok(
+    skipping.lines.some((l) => /HOOKS_CALLOUT_EXCEPTION .*\(query .*: status SKIP\)/.test(l)),
+  );
 });
 
 for (const [hook, type, expected] of [

@@ -356,3 +356,25 @@ test("reloading a library that is not loaded, or that now fails to load, changes
   await h.release();
   await bed.manager.unloadLibraries();
 });
+
+test("PARK without a callout ever taking the parking lot still parks the query, until its timeout", async () => {
+  const bed = testBed();
+  await bed.manager.loadLibraries([
+    library(
+      "blind.mjs",
+      `import { HOOKS_VERSION, NextStep } from "nestor/hooks";
+       export const version = () => HOOKS_VERSION;
+       export function alpha(h) { h.setStatus(NextStep.PARK); return 0; }`,
+      { "timeout-ms": 30, "on-timeout": "continue" },
+    ),
+  ]);
+  const query = {};
+  const h = bed.manager.createCalloutHandle();
+  const r = bed.manager.callouts.callParked(bed.hooks.alpha, h, query);
+  assert.ok(r instanceof Promise);
+  assert.equal(bed.manager.callouts.getParkingLot(bed.hooks.alpha).isParked(query), true);
+  assert.equal(await r, NextStep.CONTINUE);
+  assert.equal(bed.manager.callouts.getParkingLot(bed.hooks.alpha).isParked(query), false);
+  await h.release();
+  await bed.manager.unloadLibraries();
+});
