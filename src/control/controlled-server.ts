@@ -31,8 +31,11 @@ export interface ControlledServer {
   setConfig(document: JsonObject): Promise<void>;
   /** The same from the -c file again. */
   reload(): Promise<void>;
-  /** Imports the configured hook libraries afresh (all or nothing). */
-  reloadLibraries(): Promise<void>;
+  /**
+   * Imports the configured hook libraries afresh (all or nothing); with `library`, only that one,
+   * the others untouched.
+   */
+  reloadLibraries(library?: string): Promise<void>;
   /** Reclaims the expired leases now; resolves to how many. */
   reclaimNow(remove?: boolean): Promise<number>;
   /** status-get's threading keys (multi-threading-enabled, and with it the pool and queue). */

@@ -119,13 +119,25 @@ export function registerServerCommands(
       size: Buffer.byteLength(text),
     });
   });
-  add("libreload", async () => {
+  add("libreload", async (c) => {
+    // Kea's libreload takes no arguments (and ignores any); Nestor's addition: {"library": ...}
+    // reloads that library only.
+    const args = c.arguments;
+    const library =
+      typeof args === "object" && args !== null && !Array.isArray(args) && "library" in args
+        ? stringArgument(args, "library")
+        : undefined;
     try {
-      await server.reloadLibraries();
+      await server.reloadLibraries(library);
     } catch (e) {
       throw new CommandError(`Failed to reload hooks libraries: ${message(e)}`);
     }
-    return createAnswer(0, "Hooks libraries successfully reloaded.");
+    return createAnswer(
+      0,
+      library === undefined
+        ? "Hooks libraries successfully reloaded."
+        : `Hooks library '${library}' successfully reloaded.`,
+    );
   });
   add("shutdown", (c) => {
     const exitValue = integerArgument(argumentsMap(c), "exit-value", 0);

@@ -49,7 +49,7 @@ export interface HandleManager {
   /** Runs context_destroy; a Promise only when a context_destroy callout is asynchronous. */
   releaseHandle(handle: CalloutHandle): void | Promise<void>;
   getLibraryHandle(index: number): LibraryHandle;
-  getParkingLotHandle(hookIndex: number): ParkingLotHandle;
+  getParkingLotHandle(hookIndex: number, handle?: CalloutHandle): ParkingLotHandle;
 }
 
 /** The callout lists a LibraryHandle (de)registers into (implemented by CalloutManager). */
@@ -90,6 +90,18 @@ export class CalloutHandle<out K extends string = string> {
   currentHook = -1;
   /** Set when a callout of this request timed out: the request stays DROPped whatever runs later. */
   private poisoned = false;
+  /** What the request is about, for log lines (the server sets its query; Kea's label). */
+  subject: { toString(): string } | null = null;
+  /** The library whose callout set PARK on the hook being called; -1 when none did. */
+  parkedBy = -1;
+  /** The query the server may park at the hook point being called (a parking point), or null. */
+  parking: object | null = null;
+  /** The hook index of `parking`. */
+  parkingHook = -1;
+  /** The query's entry in the parking lot, once a callout asked for the lot. */
+  parkedEntry: object | null = null;
+  /** Set when the query could not wait at a hook point (parked-packet-limit): it is dropped. */
+  overLimit = false;
   /** Set while context_create callouts are still running asynchronously. */
   pending: Promise<void> | null = null;
   released = false;
@@ -239,7 +251,7 @@ export class CalloutHandle<out K extends string = string> {
     if (this.currentHook < 0) {
       throw new InvalidOperation("getParkingLotHandle() may only be called from inside a callout");
     }
-    return this.manager.getParkingLotHandle(this.currentHook);
+    return this.manager.getParkingLotHandle(this.currentHook, this);
   }
 
   // ---- end of request ---------------------------------------------------------------------
@@ -268,7 +280,7 @@ export class CalloutHandle<out K extends string = string> {
  * can only (de)register its own callouts.
  */
 export class LibraryHandle {
-  private readonly manager: CalloutRegistry;
+  private manager: CalloutRegistry;
   private readonly index: number;
   private readonly parameters: JsonObject | undefined;
   private readonly makeLogger: (name: string) => Logger;
@@ -292,6 +304,15 @@ export class LibraryHandle {
     this.makeLogger = makeLogger;
     this.statistics = statistics;
     this.server = server;
+  }
+
+  /**
+   * Moves the handle to another generation (the framework's, when one library is reloaded and
+   * the others are carried over): later registrations go there.
+   * @internal
+   */
+  rebind(manager: CalloutRegistry): void {
+    this.manager = manager;
   }
 
   /** Appends fn after this library's other callouts on the hook; unknown hook: NoSuchHook. */

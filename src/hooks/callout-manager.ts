@@ -15,9 +15,16 @@ import { CalloutHandle } from "./callout-handle.ts";
 import type { Callout, CalloutRegistry, HandleManager, LibraryHandle } from "./callout-handle.ts";
 import { CalloutTimeout, NoSuchHook } from "./errors.ts";
 import { NextStep } from "./next-step.ts";
-import { ParkingLot, ParkingLotHandle } from "./parking-lot.ts";
+import { ParkingLot, ParkingLotHandle, type ParkedEntry } from "./parking-lot.ts";
 import { CalloutMetrics, type CalloutCounters } from "./callout-metrics.ts";
 import { CalloutWatchdog } from "./watchdog.ts";
+import {
+  resolvePolicy,
+  type CalloutPolicy,
+  type CalloutPolicyConfig,
+  type FailureAction,
+} from "./callout-policy.ts";
+import { QueryWaits } from "./query-waits.ts";
 import { CONTEXT_CREATE, CONTEXT_DESTROY, ServerHooks } from "./server-hooks.ts";
 import type { CalloutResult } from "./types.ts";
 
@@ -31,6 +38,8 @@ export interface CalloutEntry {
   readonly name: string;
   /** This library's counters on this hook point (the metrics endpoint reads them). */
   readonly counters: CalloutCounters;
+  /** This library's time limit and failure policy. */
+  readonly policy: CalloutPolicy;
 }
 
 export interface CalloutManagerOptions {
@@ -40,6 +49,10 @@ export interface CalloutManagerOptions {
   logger: Logger;
   /** An asynchronous callout that has not settled after this long is abandoned (0 = never). */
   calloutTimeoutMs: number;
+  /** A library's own time limit and failure policy (its `hooks-libraries` entry), if it set one. */
+  libraryPolicy?: (index: number) => CalloutPolicyConfig | undefined;
+  /** Queries waiting per hook point and parked-packet-limit (shared by the generations). */
+  waits?: QueryWaits;
   /** Names of the libraries, by index - 1, for log messages. */
   libraryName: (index: number) => string;
   /** The LibraryHandle of a library index (for getLibraryHandle() inside callouts). */
@@ -60,11 +73,14 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   readonly serverHooks: ServerHooks;
   readonly generation: number;
   private readonly logger: Logger;
-  private readonly calloutTimeoutMs: number;
   private readonly watchdog: CalloutWatchdog;
   private readonly libraryName: (index: number) => string;
   private readonly libraryHandleOf: (index: number) => LibraryHandle;
   private readonly metrics: CalloutMetrics;
+  private readonly libraryPolicy: (index: number) => CalloutPolicyConfig | undefined;
+  private readonly defaultPolicy: CalloutPolicy;
+  /** Queries waiting per hook point, and the limit on them. */
+  readonly waits: QueryWaits;
   /** Callouts by hook index; null (or a hole) when the hook has none. */
   private lists: (readonly CalloutEntry[] | null)[] = [];
   private readonly parkingLots = new Map<number, ParkingLot>();
@@ -77,8 +93,10 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     this.serverHooks = options.serverHooks;
     this.generation = options.generation;
     this.logger = options.logger;
-    this.calloutTimeoutMs = options.calloutTimeoutMs;
-    this.watchdog = new CalloutWatchdog(options.calloutTimeoutMs);
+    this.watchdog = new CalloutWatchdog();
+    this.libraryPolicy = options.libraryPolicy ?? (() => undefined);
+    this.defaultPolicy = resolvePolicy(undefined, options.calloutTimeoutMs);
+    this.waits = options.waits ?? new QueryWaits();
     this.libraryName = options.libraryName;
     this.libraryHandleOf = options.libraryHandle;
     this.metrics = options.metrics ?? new CalloutMetrics();
@@ -99,6 +117,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
       fn,
       name: name === "" ? "(anonymous)" : name,
       counters: this.metrics.counters(this.libraryName(libraryIndex), hookName),
+      policy: this.policyOf(libraryIndex),
     };
     this.setList(index, [...old.slice(0, at), entry, ...old.slice(at)]);
   }
@@ -115,9 +134,32 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     return this.filter(index, (e) => e.libraryIndex !== libraryIndex);
   }
 
+  /**
+   * Takes over the callouts of `from` whose library `keep` accepts, with their counters and
+   * policies (a one-library reload carries the other libraries' registrations over).
+   */
+  adopt(from: CalloutManager, keep: (libraryIndex: number) => boolean): void {
+    for (let i = 0; i < from.lists.length; i++) {
+      const list = from.lists[i];
+      if (list === undefined || list === null) continue;
+      this.setList(
+        i,
+        list.filter((e) => keep(e.libraryIndex)),
+      );
+    }
+  }
+
   /** Removes every callout of every library (used when a generation is retired). */
   removeAll(): void {
     this.lists = [];
+  }
+
+  /** The time limit and failure policy of a library index (the defaults for the server's own). */
+  policyOf(libraryIndex: number): CalloutPolicy {
+    const own = this.libraryPolicy(libraryIndex);
+    return own === undefined
+      ? this.defaultPolicy
+      : resolvePolicy(own, this.defaultPolicy.timeoutMs);
   }
 
   private filter(index: number, keep: (e: CalloutEntry) => boolean): boolean {
@@ -147,11 +189,9 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     return list !== undefined && list !== null;
   }
 
-  /** Requests parked by this generation's callouts (waiting on an unpark). */
+  /** Queries parked by a callout or awaiting one, at every hook point (every generation). */
   parkedCount(): number {
-    let n = 0;
-    for (const lot of this.parkingLots.values()) n += lot.size();
-    return n;
+    return this.waits.total();
   }
 
   commandHandlersPresent(command: string): boolean {
@@ -209,19 +249,26 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     for (let i = from; i < list.length; i++) {
       const entry = list[i]!;
       handle.currentLibrary = entry.libraryIndex;
+      const before = handle.getStatus();
       const start = performance.now();
       let r: unknown;
       try {
         r = entry.fn(handle);
       } catch (err) {
         entry.counters.observe(performance.now() - start);
-        this.calloutThrew(index, entry, handle, err);
+        this.calloutThrew(index, entry, handle, err, before);
         continue;
       }
-      if (isThenable(r)) return this.resume(index, list, handle, i, r, start);
+      if (isThenable(r)) {
+        if (this.waits.full(index)) return this.overLimit(index, entry, handle, r);
+        return this.resume(index, list, handle, i, r, start, before);
+      }
       const ms = performance.now() - start;
       entry.counters.observe(ms);
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
+      if (before !== NextStep.PARK && handle.getStatus() === NextStep.PARK) {
+        handle.parkedBy = entry.libraryIndex;
+      }
       if (logged) this.calloutTimed(index, entry, ms);
     }
     handle.currentLibrary = -1;
@@ -235,8 +282,10 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     i: number,
     pending: Thenable,
     start: number,
+    before: number,
   ): Promise<void> {
     const entry = list[i]!;
+    this.waits.enter(index);
     try {
       const r = await this.bounded(pending, index, entry);
       const ms = performance.now() - start;
@@ -246,42 +295,89 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     } catch (err) {
       entry.counters.observe(performance.now() - start);
       handle.currentLibrary = entry.libraryIndex;
-      this.calloutThrew(index, entry, handle, err);
+      this.calloutThrew(index, entry, handle, err, before);
+    } finally {
+      this.waits.leave(index);
+    }
+    if (before !== NextStep.PARK && handle.getStatus() === NextStep.PARK) {
+      handle.parkedBy = entry.libraryIndex;
     }
     const rest = this.run(index, list, handle, i + 1);
     if (rest !== undefined) await rest;
   }
 
   private bounded(pending: Thenable, index: number, entry: CalloutEntry): Promise<CalloutResult> {
+    const ms = entry.policy.timeoutMs;
     return this.watchdog.watch(
       pending,
-      () =>
-        new CalloutTimeout(
-          this.hookName(index),
-          this.libraryName(entry.libraryIndex),
-          this.calloutTimeoutMs,
-        ),
+      ms,
+      () => new CalloutTimeout(this.hookName(index), this.libraryName(entry.libraryIndex), ms),
     );
   }
 
   /**
-   * A callout that throws (or whose Promise rejects or times out) is logged with hook, library
-   * and callout; the request is dropped (status DROP, as Kea 3 does: a broken policy library
-   * must not let packets through) and the next callouts still run.
+   * A callout went asynchronous while parked-packet-limit queries already wait at this hook:
+   * the query does not wait; it is dropped (the server counts it, seeing handle.overLimit) and
+   * the callouts after this one are not called. The callout's work goes on unobserved.
    */
-  private calloutThrew(index: number, entry: CalloutEntry, handle: CalloutHandle, err: unknown) {
+  private overLimit(index: number, entry: CalloutEntry, handle: CalloutHandle, r: Thenable): void {
+    r.then(undefined, ignore);
     handle.setStatus(NextStep.DROP);
-    if (err instanceof CalloutTimeout) entry.counters.timeouts++;
+    handle.poison();
+    handle.overLimit = true;
+    this.logger.debug(
+      40,
+      "HOOKS_PARKED_PACKET_LIMIT",
+      this.waits.limit,
+      this.hookName(index),
+      this.libraryName(entry.libraryIndex),
+      subjectOf(handle),
+    );
+    handle.currentLibrary = -1;
+    handle.currentHook = -1;
+  }
+
+  /**
+   * A callout that throws (or whose Promise rejects or times out) is logged with hook, library,
+   * callout and query, and counted; its library's `on-error` (or `on-timeout`) policy decides
+   * the status: `drop` (the default: a broken policy library must not let packets through, as
+   * Kea 3 does), `continue` (the status it had before this callout) or `skip`. The next callouts
+   * still run.
+   */
+  private calloutThrew(
+    index: number,
+    entry: CalloutEntry,
+    handle: CalloutHandle,
+    err: unknown,
+    before: number,
+  ) {
+    const timeout = err instanceof CalloutTimeout;
+    const action = timeout ? entry.policy.onTimeout : entry.policy.onError;
+    if (timeout) entry.counters.timeouts++;
     else entry.counters.errors++;
-    // An abandoned callout may still wake up later and call setStatus(): it must not undo this.
-    if (err instanceof CalloutTimeout) handle.poison();
-    const what = err instanceof Error ? err.message : String(err);
+    applyAction(handle, action, before);
+    // An abandoned callout may still wake up later and call setStatus(): a drop must stick.
+    if (timeout && action === "drop") handle.poison();
+    if (timeout) {
+      this.logger.error(
+        "HOOKS_CALLOUT_TIMEOUT",
+        entry.name,
+        this.hookName(index),
+        this.libraryName(entry.libraryIndex),
+        entry.policy.timeoutMs,
+        subjectOf(handle),
+        actionText(action),
+      );
+      return;
+    }
     this.logger.error(
       "HOOKS_CALLOUT_EXCEPTION",
       entry.name,
       this.hookName(index),
       this.libraryName(entry.libraryIndex),
-      what,
+      err instanceof Error ? err.message : String(err),
+      subjectOf(handle),
+      actionText(action),
     );
     // The stack points at the library author's line (HOOKS_CALLOUT_EXCEPTION_STACK, DEBUG 40).
     if (err instanceof Error && !(err instanceof CalloutTimeout) && err.stack !== undefined) {
@@ -391,11 +487,196 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     return lot;
   }
 
-  getParkingLotHandle(hookIndex: number): ParkingLotHandle {
+  getParkingLotHandle(hookIndex: number, handle?: CalloutHandle): ParkingLotHandle {
+    if (handle?.parking !== null && handle?.parkingHook === hookIndex)
+      this.parkNow(hookIndex, handle);
     return new ParkingLotHandle(this.getParkingLot(hookIndex));
   }
 
   clearParkingLots(): void {
     for (const lot of this.parkingLots.values()) lot.clear();
   }
+
+  /**
+   * Kea's parking at a hook point that parks (leasesN_committed, lease4_offer, subnetN_select):
+   * `obj` (the query) is parked in the hook's lot before the callouts run, so that they can
+   * reference it; then, as Kea, when the status they leave is PARK the query waits until the
+   * last unpark (processing resumes, status CONTINUE) or a drop (status DROP), else the entry is
+   * forgotten and the status returned. The wait is bounded by the `timeout-ms` of the library
+   * whose callout set PARK, and its `on-timeout` decides what follows. Synchronous unless the
+   * query waits (or a callout returned a Promise).
+   */
+  callParked(index: number, handle: CalloutHandle, obj: object): number | Promise<number> {
+    handle.parkedBy = -1;
+    handle.parking = obj;
+    handle.parkingHook = index;
+    handle.parkedEntry = null;
+    const p = this.callCallouts(index, handle);
+    if (p === undefined) return this.settleParked(index, handle);
+    return p.then(
+      () => this.settleParked(index, handle),
+      (err: unknown) => {
+        handle.parking = null;
+        const entry = handle.parkedEntry as ParkedQuery | null;
+        handle.parkedEntry = null;
+        if (entry !== null) this.getParkingLot(index).forget(obj);
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Puts the query being called at a parking hook point in the hook's lot. Done when one of
+   * its callouts asks for the parking lot (Kea parks every query before the callouts; a query
+   * whose callouts never touch the lot cannot be referenced, unparked or dropped, so parking it
+   * only when one does is the same, and costs nothing to the others).
+   */
+  private parkNow(index: number, handle: CalloutHandle): ParkedQuery {
+    let entry = handle.parkedEntry as ParkedQuery | null;
+    if (entry === null) {
+      const obj = handle.parking!;
+      const lot = this.getParkingLot(index);
+      entry = new ParkedQuery(this, index, handle, obj, lot);
+      lot.parkEntry(obj, entry);
+      handle.parkedEntry = entry;
+    }
+    return entry;
+  }
+
+  /** The callouts of a parking hook point are done: the status, or the wait for it. */
+  private settleParked(index: number, handle: CalloutHandle): number | Promise<number> {
+    const status = handle.getStatus();
+    let entry = handle.parkedEntry as ParkedQuery | null;
+    if (entry === null && status === NextStep.PARK) entry = this.parkNow(index, handle);
+    handle.parking = null;
+    handle.parkedEntry = null;
+    if (entry === null) return status;
+    return entry.settle();
+  }
+
+  /** A parked query not unparked in time: counted, logged, and its library's policy applied. */
+  parkTimedOut(index: number, handle: CalloutHandle, obj: object, lot: ParkingLot): number {
+    lot.forget(obj);
+    const library = handle.parkedBy;
+    const policy = this.policyOf(library);
+    this.metrics.counters(this.libraryName(library), this.hookName(index)).timeouts++;
+    this.logger.error(
+      "HOOKS_PARK_TIMEOUT",
+      subjectOf(handle),
+      this.hookName(index),
+      this.libraryName(library),
+      policy.timeoutMs,
+      actionText(policy.onTimeout),
+    );
+    return policy.onTimeout === "drop"
+      ? NextStep.DROP
+      : policy.onTimeout === "skip"
+        ? NextStep.SKIP
+        : NextStep.CONTINUE;
+  }
+
+  /** Waits for a parked query's unpark or drop, bounded by the parking library's timeout. */
+  waitParked(index: number, handle: CalloutHandle, wait: Promise<number>): Promise<number> {
+    const policy = this.policyOf(handle.parkedBy);
+    const hook = this.hookName(index);
+    const library = this.libraryName(handle.parkedBy);
+    return this.watchdog.watch(
+      wait,
+      policy.timeoutMs,
+      () => new CalloutTimeout(hook, library, policy.timeoutMs),
+    );
+  }
+}
+
+const PARKING = 0;
+const WAITING = 1;
+const RESUMED = 2;
+const DROPPED = 3;
+const TIMED_OUT = 4;
+
+/** One query parked at one hook point: what its unpark, drop or timeout does. */
+class ParkedQuery implements ParkedEntry {
+  refCount = 0;
+  private state = PARKING;
+  private wake: ((status: number) => void) | null = null;
+  private readonly manager: CalloutManager;
+  private readonly index: number;
+  private readonly handle: CalloutHandle;
+  private readonly obj: object;
+  private readonly lot: ParkingLot;
+
+  constructor(
+    manager: CalloutManager,
+    index: number,
+    handle: CalloutHandle,
+    obj: object,
+    lot: ParkingLot,
+  ) {
+    this.manager = manager;
+    this.index = index;
+    this.handle = handle;
+    this.obj = obj;
+    this.lot = lot;
+  }
+
+  /** The last unpark: processing goes on from the hook point. */
+  resume(): void {
+    if (this.state === WAITING) this.wake!(NextStep.CONTINUE);
+    if (this.state === PARKING || this.state === WAITING) this.state = RESUMED;
+  }
+
+  /** A library dropped the parked query (or its generation was retired): the query is dropped. */
+  dropped(): void {
+    if (this.state === WAITING) this.wake!(NextStep.DROP);
+    if (this.state === PARKING || this.state === WAITING) this.state = DROPPED;
+  }
+
+  /** The callouts are done: the status the server acts on, or a wait for it. */
+  settle(): number | Promise<number> {
+    const status = this.handle.getStatus();
+    if (this.state === DROPPED) return NextStep.DROP;
+    if (status !== NextStep.PARK) {
+      this.lot.forget(this.obj);
+      return status;
+    }
+    if (this.state === RESUMED) return NextStep.CONTINUE;
+    this.state = WAITING;
+    const waits = this.manager.waits;
+    waits.enter(this.index);
+    const wait = new Promise<number>((resolve) => {
+      this.wake = resolve;
+    });
+    return this.manager.waitParked(this.index, this.handle, wait).then(
+      (s) => {
+        waits.leave(this.index);
+        return s;
+      },
+      () => {
+        waits.leave(this.index);
+        this.state = TIMED_OUT;
+        return this.manager.parkTimedOut(this.index, this.handle, this.obj, this.lot);
+      },
+    );
+  }
+}
+
+function ignore(): void {}
+
+/** The query's identity for log lines (Kea's packet label), or "-" outside a query. */
+function subjectOf(handle: CalloutHandle): string {
+  return handle.subject === null ? "-" : String(handle.subject);
+}
+
+function applyAction(handle: CalloutHandle, action: FailureAction, before: number): void {
+  handle.setStatus(
+    action === "drop" ? NextStep.DROP : action === "skip" ? NextStep.SKIP : (before as NextStep),
+  );
+}
+
+function actionText(action: FailureAction): string {
+  return action === "drop"
+    ? "query dropped"
+    : action === "skip"
+      ? "status SKIP"
+      : "query continues";
 }

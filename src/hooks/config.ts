@@ -3,6 +3,7 @@ import { basename, isAbsolute, join, resolve, dirname } from "node:path";
 import { ConfigError } from "../util/errors.ts";
 import { resolvePackage } from "./resolver.ts";
 import type { JsonObject } from "./types.ts";
+import { parseCalloutPolicy, POLICY_KEYS, type CalloutPolicyConfig } from "./callout-policy.ts";
 
 /**
  * The environment variable naming the hooks directory: relative library paths resolve against
@@ -26,6 +27,8 @@ export interface HookLibraryConfig {
   package?: string;
   /** Where the entry was written: the file and its key (`Dhcp4.hooks-libraries[0]`). */
   source?: { readonly file?: string; readonly key: string };
+  /** `timeout-ms`, `on-timeout`, `on-error` when the entry sets any (Nestor's additions). */
+  policy?: CalloutPolicyConfig;
 }
 
 /** The extensions of the files a library can be (ES modules in JavaScript or TypeScript). */
@@ -138,7 +141,14 @@ export function shippedLibraries(): ReadonlyMap<string, string> {
   return new Map(SHIPPED);
 }
 
-const ALLOWED_KEYS = new Set(["library", "parameters", "comment", "user-context"]);
+const ALLOWED_KEYS = new Set([
+  "library",
+  "parameters",
+  "comment",
+  "user-context",
+  // The library's time limit and failure policy (callout-policy.ts).
+  ...POLICY_KEYS,
+]);
 
 function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -215,6 +225,10 @@ export function parseHooksLibraries(
     if (replacement !== undefined) config.shipped = name;
     if (pkg !== undefined) config.package = pkg;
     config.source = file === undefined ? { key: at } : { file, key: at };
+    // ---- time limit and failure policy (timeout-ms, on-timeout, on-error) ----
+    const policy = parseCalloutPolicy(entry, at, file);
+    if (policy !== undefined) config.policy = policy;
+    // ---- end of time limit and failure policy ----
     if (parameters !== undefined) {
       config.parameters = deepFreeze(structuredClone(parameters) as JsonObject);
     }

@@ -30,6 +30,7 @@ import {
   type LoadedLibrary,
   type ParameterPath,
 } from "./library-loader.ts";
+import { QueryWaits } from "./query-waits.ts";
 import { ServerHooks } from "./server-hooks.ts";
 import type { JsonObject } from "./types.ts";
 
@@ -43,7 +44,13 @@ defineMessages({
   HOOKS_UNLOAD_EXCEPTION: "unload() of hooks library %1 threw: %2",
   HOOKS_STD_CALLOUT_REGISTERED: "hooks library %1 registered standard callout for hook %2",
   HOOKS_CALLOUT_ERROR: "callout %1 on hook %2 of library %3 returned %4 (error)",
-  HOOKS_CALLOUT_EXCEPTION: "callout %1 on hook %2 of library %3 threw: %4 (request dropped)",
+  HOOKS_CALLOUT_EXCEPTION: "callout %1 on hook %2 of library %3 threw: %4 (query %5: %6)",
+  HOOKS_CALLOUT_TIMEOUT:
+    "callout %1 on hook %2 of library %3 did not finish within %4 ms (query %5: %6)",
+  HOOKS_PARK_TIMEOUT: "query %1 parked on hook %2 by library %3 was not unparked within %4 ms (%5)",
+  HOOKS_PARKED_PACKET_LIMIT:
+    "parked-packet-limit %1 reached on hook %2: callout of library %3 may not wait, query %4 dropped",
+  HOOKS_LIBRARY_RELOADED: "hooks library %1 reloaded (the other libraries untouched)",
   HOOKS_CALLOUT_CALLED: "callout %1 on hook %2 of library %3 took %4 ms",
 });
 
@@ -102,6 +109,8 @@ export class HooksManager {
   private readonly retiring = new Set<Promise<void>>();
   /** Calls, errors, timeouts and latency of every callout, per library and hook point. */
   readonly calloutMetrics = new CalloutMetrics();
+  /** Queries waiting per hook point (parked or awaiting a callout), and parked-packet-limit. */
+  readonly waits = new QueryWaits();
 
   constructor(options: HooksManagerOptions = {}) {
     this.serverHooks = options.serverHooks ?? new ServerHooks();
@@ -116,9 +125,25 @@ export class HooksManager {
     this.current = this.newGeneration([]).manager;
   }
 
-  /** Requests parked by callouts of the current generation. */
+  /** Queries parked by a callout or awaiting one, at every hook point. */
   parkedCount(): number {
-    return this.current.parkedCount();
+    return this.waits.total();
+  }
+
+  /**
+   * Drops every query parked with PARK (a shutdown: as Kea, parked packets are not answered);
+   * queries awaiting a callout's Promise are not affected.
+   */
+  dropParked(): void {
+    this.current.clearParkingLots();
+  }
+
+  /**
+   * The configuration's `parked-packet-limit`: at most this many queries wait at one hook point
+   * (parked, or awaiting a callout's Promise); one more is dropped. 0 = no limit.
+   */
+  setParkedPacketLimit(limit: number): void {
+    this.waits.limit = limit;
   }
 
   /**
@@ -213,6 +238,19 @@ export class HooksManager {
   }
 
   /**
+   * Reloads one library of the running set (`libreload` with `{"library": ...}`, Nestor's
+   * addition): every entry whose `library` (as configured) or resolved path is `library` is
+   * imported afresh and its load() called, in a new generation that carries the other libraries
+   * over as they are: same module instances, no unload()/load(), their registrations, module
+   * state and parameters kept. Requests already running finish with the generation they started
+   * with; the replaced instance's unload() runs once they have. All or nothing: when the new
+   * instance fails to load, the running set stays as it was and the error is thrown.
+   */
+  reloadLibrary(library: string, options: LoadOptions = {}): Promise<void> {
+    return this.serialise(() => this.reloadOne(library, options));
+  }
+
+  /**
    * Checks a list without loading it: each library is imported (a fresh instance), its
    * version() checked, its parameters checked against its parametersSchema (Kea-style message:
    * `file:line:column: Dhcp4.hooks-libraries[0].parameters.name: reason`) and, with
@@ -272,6 +310,8 @@ export class HooksManager {
         return lib !== undefined ? lib.handle : this.serverHandle(manager, index);
       },
       metrics: this.calloutMetrics,
+      waits: this.waits,
+      libraryPolicy: (index) => libraries[index - 1]?.config.policy,
     });
     return { manager, libraries };
   }
@@ -336,13 +376,80 @@ export class HooksManager {
     this.swap(manager, libraries);
   }
 
-  /**
-   * Makes `next` current and retires the previous generation in the background: its unload()
-   * calls wait until the requests that started with it are finished (see whenRetired()).
-   */
-  private swap(next: CalloutManager, libraries: LoadedLibrary[]): void {
+  private async reloadOne(library: string, options: LoadOptions): Promise<void> {
+    const wanted = library.trim();
     const old = this.current;
     const oldLibraries = this.libraries;
+    const replaced = oldLibraries.filter(
+      (l) => l.config.library === wanted || l.config.path === wanted,
+    );
+    if (replaced.length === 0) {
+      throw new LibraryLoadError(wanted, "no such library is loaded");
+    }
+    const again = new Set(replaced.map((l) => l.index));
+    const { manager, libraries } = this.newGeneration([]);
+    manager.adopt(old, (index) => !again.has(index));
+    const loaded: LoadedLibrary[] = [];
+    const kept = oldLibraries.filter((l) => !again.has(l.index));
+    for (const lib of kept) lib.handle.rebind(manager);
+    try {
+      for (const previous of oldLibraries) {
+        if (!again.has(previous.index)) {
+          libraries.push(previous);
+          continue;
+        }
+        const { config, index } = previous;
+        const mod = await importLibrary(config, manager.generation, index);
+        checkVersion(config, mod);
+        const mt = readMultiThreading(config, mod);
+        if (options.multiThreading === true && !mt) {
+          throw new LibraryLoadError(config.library, "it is not multi-threading compatible");
+        }
+        const handle = new LibraryHandle(
+          manager,
+          index,
+          config.path,
+          config.parameters,
+          (name) => this.logManager.getLogger(name),
+          this.statistics,
+        );
+        const lib: LoadedLibrary = {
+          config,
+          index,
+          module: mod,
+          handle,
+          multiThreadingCompatible: mt,
+        };
+        libraries.push(lib);
+        loaded.push(lib);
+        registerStandardCallouts(manager, index, mod, this.hooksLogger, config.library);
+        await callLoad(config, mod, handle, this.loadTimeoutMs);
+        this.hooksLogger.info("HOOKS_LIBRARY_RELOADED", config.library);
+      }
+    } catch (err) {
+      this.hooksLogger.error(
+        "HOOKS_LIBRARY_LOAD_FAILED",
+        err instanceof Error ? err.message : String(err),
+      );
+      for (const lib of kept) lib.handle.rebind(old);
+      await this.unloadSet(manager, loaded);
+      throw err;
+    }
+    this.swap(manager, libraries, replaced);
+  }
+
+  /**
+   * Makes `next` current and retires the previous generation in the background: its unload()
+   * calls (of `retiredLibraries`: all of its libraries unless some are carried over) wait until
+   * the requests that started with it are finished (see whenRetired()).
+   */
+  private swap(
+    next: CalloutManager,
+    libraries: LoadedLibrary[],
+    retiredLibraries: readonly LoadedLibrary[] = this.libraries,
+  ): void {
+    const old = this.current;
+    const oldLibraries = retiredLibraries;
     this.current = next;
     this.libraries = libraries;
     old.retired = true;

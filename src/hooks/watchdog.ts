@@ -2,7 +2,8 @@
  * Bounds how long an asynchronous callout may take, without a timer per callout: pending
  * callouts sit in a set with their deadline, and one unref'd interval (running only while the
  * set is non-empty) rejects those past it. A per-callout setTimeout cost ~6 µs per async call;
- * this costs one Promise and a set insertion.
+ * this costs one Promise and a set insertion. Each watch has its own timeout (a library's
+ * `timeout-ms`); the interval ticks every tenth of the shortest timeout pending, from 5 ms to 1 s.
  */
 import type { CalloutResult } from "./types.ts";
 
@@ -12,24 +13,28 @@ interface Watch {
   makeError: () => Error;
 }
 
+function tickOf(timeoutMs: number): number {
+  return Math.max(5, Math.min(1000, Math.floor(timeoutMs / 10)));
+}
+
 export class CalloutWatchdog {
-  private readonly timeoutMs: number;
-  private readonly tickMs: number;
   private readonly pending = new Set<Watch>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  private tickMs = 0;
 
-  constructor(timeoutMs: number) {
-    this.timeoutMs = timeoutMs;
-    this.tickMs = Math.max(5, Math.min(1000, Math.floor(timeoutMs / 10)));
-  }
-
-  /** Settles like `pending`, or rejects with makeError() once the timeout has passed. */
-  watch(pending: PromiseLike<CalloutResult>, makeError: () => Error): Promise<CalloutResult> {
-    if (this.timeoutMs <= 0) return Promise.resolve(pending);
-    return new Promise<CalloutResult>((resolve, reject) => {
-      const w: Watch = { deadline: performance.now() + this.timeoutMs, reject, makeError };
+  /**
+   * Settles like `pending`, or rejects with makeError() once `timeoutMs` has passed (0 = never).
+   */
+  watch<T = CalloutResult>(
+    pending: PromiseLike<T>,
+    timeoutMs: number,
+    makeError: () => Error,
+  ): Promise<T> {
+    if (timeoutMs <= 0) return Promise.resolve(pending);
+    return new Promise<T>((resolve, reject) => {
+      const w: Watch = { deadline: performance.now() + timeoutMs, reject, makeError };
       this.pending.add(w);
-      this.start();
+      this.start(tickOf(timeoutMs));
       pending.then(
         (v) => {
           this.pending.delete(w);
@@ -43,9 +48,13 @@ export class CalloutWatchdog {
     });
   }
 
-  private start(): void {
-    if (this.timer !== null) return;
-    this.timer = setInterval(sweep, this.tickMs, this);
+  private start(tickMs: number): void {
+    if (this.timer !== null) {
+      if (tickMs >= this.tickMs) return;
+      clearInterval(this.timer);
+    }
+    this.tickMs = tickMs;
+    this.timer = setInterval(sweep, tickMs, this);
     this.timer.unref();
   }
 

@@ -323,7 +323,14 @@ export const expiredLeasesProcessing: Schema = map(
 
 // Kea 2.2's grammar has no user-context/comment here; src/hooks accepts them, and so does this.
 export const hooksLibrary: Schema = map(
-  { library: str(), parameters: anyMap },
+  {
+    library: str(),
+    parameters: anyMap,
+    // Nestor's per-library time limit and failure policy (src/hooks/callout-policy.ts).
+    "timeout-ms": int(0, 86_400_000),
+    "on-timeout": oneOfStrings(["drop", "continue", "skip"]),
+    "on-error": oneOfStrings(["drop", "continue", "skip"]),
+  },
   { required: ["library"] },
 );
 

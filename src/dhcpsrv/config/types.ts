@@ -63,6 +63,9 @@ export interface ExpiredLeasesProcessing {
 export interface HooksLibrary {
   library: string;
   parameters?: JsonMap;
+  "timeout-ms"?: number;
+  "on-timeout"?: "drop" | "continue" | "skip";
+  "on-error"?: "drop" | "continue" | "skip";
 }
 
 export interface LoggerOutput {

@@ -227,6 +227,11 @@ export function afterSubnetSelect<E extends FamilyExchange<E>>(
   if (chosen === null || model.subnets.includes(chosen)) ex.subnet = chosen;
 }
 
+/** parked-packet-limit reached at a hook point: the query is dropped and counted (Kea). */
+function parkingFull<E extends FamilyExchange<E>>(ex: E, point: HookPoint<E>): void {
+  ex.srv.core.parkingFull(ex, point, ex.gen.waits.limit);
+}
+
 /** How a hook point's arguments are set and what its status does, before it has an index. */
 export type PointSpec<E extends HookedExchange> = readonly [
   setup: (h: CalloutHandle, ex: E) => void,
@@ -267,14 +272,14 @@ export function sharedSpecs<N extends Family, E extends FamilyExchange<E>>(
 }
 
 /** A server's hook point descriptors, made once: each point's index in `H`, and its spec. */
-export function hookPoints<N extends string, E extends HookedExchange>(
+export function hookPoints<N extends string, E extends FamilyExchange<E>>(
   H: HookIndexes<N>,
   specs: PointSpecs<N, E>,
 ): Readonly<Record<N, HookPoint<E>>> {
   const points = {} as Record<N, HookPoint<E>>;
   for (const name of Object.keys(specs) as N[]) {
     const [setup, after] = specs[name];
-    points[name] = hookPoint(name, H[name], setup, after);
+    points[name] = hookPoint(name, H[name], setup, after, parkingFull);
   }
   return points;
 }

@@ -37,6 +37,27 @@ export interface HookPoint<E extends HookedExchange> {
    * one function can serve the same rule at several points.
    */
   readonly after: (ex: E, status: number, point: HookPoint<E>) => void;
+  /**
+   * True where Kea parks (leasesN_committed, lease4_offer, subnetN_select): the query is in the
+   * hook's parking lot while the callouts run, and waits there when they leave status PARK.
+   */
+  readonly parks: boolean;
+  /** The query could not wait here (parked-packet-limit): dropped and counted. */
+  readonly full: (ex: E, point: HookPoint<E>) => void;
+}
+
+/** The hook points where Kea parks a query (status PARK). */
+export const PARKING_HOOKS: ReadonlySet<string> = new Set([
+  "leases4_committed",
+  "leases6_committed",
+  "lease4_offer",
+  "subnet4_select",
+  "subnet6_select",
+]);
+
+/** The default for a point built without `full`: the query is marked dropped. */
+function dropWhenFull(ex: HookedExchange): void {
+  ex.dropped = true;
 }
 
 /** The index of every hook point of a server, by name (src/hooks/hook-points.ts). */
@@ -47,8 +68,9 @@ export function hookPoint<E extends HookedExchange>(
   index: number,
   setup: (h: CalloutHandle, ex: E) => void,
   after: (ex: E, status: number, point: HookPoint<E>) => void,
+  full: (ex: E, point: HookPoint<E>) => void = dropWhenFull,
 ): HookPoint<E> {
-  return { name, index, setup, after };
+  return { name, index, setup, after, parks: PARKING_HOOKS.has(name), full };
 }
 
 /** Calls one hook point for one packet; a Promise only when a callout went asynchronous. */
@@ -61,11 +83,23 @@ export function callHook<E extends HookedExchange>(
     point.after(ex, NextStep.CONTINUE, point);
     return;
   }
-  const h = (ex.handle ??= gen.createCalloutHandle());
+  if (point.parks && gen.waits.full(point.index)) {
+    point.full(ex, point);
+    return;
+  }
+  const h = (ex.handle ??= newHandle(ex));
   h.prepare();
   point.setup(h, ex);
   ex.query.setCopyRetrievedOptions(true);
   ex.response?.setCopyRetrievedOptions(true);
+  if (point.parks) {
+    const s = gen.callParked(point.index, h, ex.query);
+    if (typeof s === "number") {
+      parkDone(ex, point, h, s);
+      return;
+    }
+    return s.then((status) => parkDone(ex, point, h, status));
+  }
   const p = gen.callCallouts(point.index, h);
   if (p === undefined) {
     hookDone(ex, point, h);
@@ -74,10 +108,31 @@ export function callHook<E extends HookedExchange>(
   return p.then(() => hookDone(ex, point, h));
 }
 
+function newHandle(ex: HookedExchange): CalloutHandle {
+  const h = ex.gen.createCalloutHandle();
+  h.subject = ex;
+  return h;
+}
+
 function hookDone<E extends HookedExchange>(ex: E, point: HookPoint<E>, h: CalloutHandle): void {
+  parkDone(ex, point, h, h.getStatus());
+}
+
+/** After the callouts (and, at a parking point, the wait): the status acted on. */
+function parkDone<E extends HookedExchange>(
+  ex: E,
+  point: HookPoint<E>,
+  h: CalloutHandle,
+  status: number,
+): void {
   ex.query.setCopyRetrievedOptions(false);
   ex.response?.setCopyRetrievedOptions(false);
-  point.after(ex, h.getStatus(), point);
+  if (h.overLimit) {
+    h.overLimit = false;
+    point.full(ex, point);
+    return;
+  }
+  point.after(ex, status, point);
 }
 
 /**

@@ -10,6 +10,13 @@ import type { PacketStats } from "../../stats/packet-stats.ts";
 import type { ClientClasses } from "../classify/client-classes.ts";
 import { statusName, type HookedExchange, type HookPoint } from "./hook-point.ts";
 
+defineMessages({
+  DHCP4_HOOK_PARKING_LOT_FULL:
+    "The parked-packet-limit %1 has been reached on hook %2, dropping query: %3",
+  DHCP6_HOOK_PARKING_LOT_FULL:
+    "The parked-packet-limit %1 has been reached on hook %2, dropping query: %3",
+});
+
 /** What the shared steps read of a family's exchange. */
 export interface CoreExchange extends HookedExchange {
   /** The reservation found for the client, if any: its classes join the query's. */
@@ -45,6 +52,8 @@ export interface CoreMessages {
   readonly malformed: string;
   readonly drop: string;
   readonly hookDrop: string;
+  /** parked-packet-limit reached (limit, hook point, query). */
+  readonly parkingFull: string;
   readonly failed: string;
   readonly classAssigned: string;
   readonly classError: string;
@@ -63,6 +72,7 @@ export function coreMessages(prefix: "DHCP4" | "DHCP6"): CoreMessages {
     malformed: prefix === "DHCP4" ? "DHCP4_PACKET_DROP_0001" : "DHCP6_PACKET_DROP_PARSE_FAIL",
     drop: `${prefix}_PACKET_DROP_0002`,
     hookDrop: `${prefix}_HOOK_DROP`,
+    parkingFull: `${prefix}_HOOK_PARKING_LOT_FULL`,
     failed: `${prefix}_PACKET_PROCESSING_FAILED`,
     classAssigned: `${prefix}_CLASS_ASSIGNED`,
     classError: `${prefix}_CLASS_EVAL_ERROR`,
@@ -104,6 +114,17 @@ export class QueryCore<E extends CoreExchange> {
   hookDrop(ex: E, point: HookPoint<E>, status: number): void {
     ex.dropped = true;
     this.log.debug(40, this.ids.hookDrop, ex, point.name, statusName(status));
+  }
+
+  /**
+   * The query would have waited at `point` (parked, or awaiting a callout) while
+   * parked-packet-limit queries already wait there: dropped and counted as a receive drop (Kea's
+   * rule at its parking points).
+   */
+  parkingFull(ex: E, point: HookPoint<E>, limit: number): void {
+    ex.dropped = true;
+    this.stats.receiveDrop.add(1);
+    this.log.debug(15, this.ids.parkingFull, limit, point.name, ex);
   }
 
   /** A query that does not parse: dropped, counted, logged. */

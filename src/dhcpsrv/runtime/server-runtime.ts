@@ -381,11 +381,18 @@ export class ServerRuntime<T extends FamilyTypes> {
     await this.check(this.parseDocument(document));
   }
 
-  /** Imports the running hook libraries afresh (a file edited on disk takes effect). */
-  async reloadLibraries(): Promise<void> {
+  /**
+   * Imports the running hook libraries afresh (a file edited on disk takes effect); with
+   * `library`, only that one, the others untouched.
+   */
+  async reloadLibraries(library?: string): Promise<void> {
     await this.refusable(this.ids.libreloadFail, async () => {
-      const configs = this.hooks.getLibraryConfigs();
       const multiThreading = this.multiThreading(this.config);
+      if (library !== undefined) {
+        await this.hooks.reloadLibrary(library, { multiThreading });
+        return;
+      }
+      const configs = this.hooks.getLibraryConfigs();
       await this.validateLibraries(configs, multiThreading);
       await this.hooks.loadLibraries(configs, { multiThreading });
     });
@@ -413,6 +420,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     this.log.info(this.ids.shutdown);
     this.iface.close();
     this.reclaimer?.stop();
+    this.hooks.dropParked();
     await this.pipeline.drain();
     await this.hooks.unloadLibraries();
     await this.leases?.close();
@@ -502,6 +510,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     }
     if (!initial) this.applyLogging(config, loaded.warnings);
     this.config = config;
+    this.hooks.setParkedPacketLimit(config["parked-packet-limit"]);
     if (newLeases !== null) await this.useLeases(newLeases, model, config, initial);
     else this.adapter.reconfigure(this.srv, model, config);
     this.adapter.configured?.(config, this.log);
