@@ -1,5 +1,5 @@
 /**
- * user_chk in a real nestor-dhcp4 (in process, on loopback, a relay agent on 127.0.0.1), loaded
+ * user_chk in nestor-dhcp4's real query processing (nestor/testing, in process), loaded
  * from the configuration as an operator loads it: registered clients keep the server's subnet and
  * get their boot file and TFTP server; unregistered ones get the restricted subnet (the highest
  * ID) and the default user's values; the outcome file records each lease granted; the registry
@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 
-import { DHO, type Pkt4 } from "nestor/dhcp";
-import { exchange, query4, server4, T, type Server4Bed } from "../../../test/helpers/dhcp4.ts";
+import { DHCPMessageType as T, DHO, type Pkt4 } from "nestor/dhcp";
+import { TestServer4, query4 } from "nestor/testing";
 
 const LIB = fileURLToPath(new URL("../index.ts", import.meta.url));
 const SET_STATUS = fileURLToPath(
@@ -66,7 +66,7 @@ const CONFIG = JSON.stringify({
 interface Bed {
   registry: string;
   outcome: string;
-  server: Server4Bed;
+  server: TestServer4;
 }
 
 async function withServer(
@@ -78,11 +78,15 @@ async function withServer(
   const registry = join(dir, "user_chk_registry.txt");
   const outcome = join(dir, "user_chk_outcome.txt");
   writeFileSync(registry, registryText);
-  const server = await server4(CONFIG, libraries(registry, outcome) as never, "INFO");
+  const server = await TestServer4.start({
+    config: CONFIG,
+    libraries: libraries(registry, outcome) as never,
+    logSeverity: "INFO",
+  });
   try {
     await body({ registry, outcome, server });
   } finally {
-    await server.hooks.unloadLibraries();
+    await server.close();
   }
 }
 
@@ -90,12 +94,11 @@ async function withServer(
 const PRL = [1, 3, 6, 51, 54, 66, 67];
 
 async function dora(bed: Bed, mac: string): Promise<{ offer: Pkt4; ack: Pkt4 }> {
-  const o = await exchange(bed.server, query4(T.DHCPDISCOVER, { mac, prl: PRL }));
+  const o = await bed.server.exchange(query4(T.DHCPDISCOVER, { mac, prl: PRL }));
   assert.ok(o, `no OFFER for ${mac}`);
   const offer = o.pkt as unknown as Pkt4;
   const sid = [...offer.getOption(DHO.DHCP_SERVER_IDENTIFIER)!.getData()].join(".");
-  const a = await exchange(
-    bed.server,
+  const a = await bed.server.exchange(
     query4(T.DHCPREQUEST, { mac, prl: PRL, requested: offer.yiaddr, serverId: sid }),
   );
   assert.ok(a, `no ACK for ${mac}`);
@@ -170,7 +173,7 @@ test("registered and unregistered clients: subnet, boot options, outcome file; t
       const again = await dora(bed, LATER);
       assert.equal(again.ack.yiaddr, later.ack.yiaddr);
       await dora(bed, "02:00:00:00:aa:05");
-      const log = bed.server.lines.join("");
+      const log = bed.server.logLines.join("");
       assert.equal(log.match(/USER_CHK_REGISTRY_INVALID/g)?.length, 1, log);
       assert.match(log, /USER_CHK_REGISTRY_INVALID registry .* not used: line 3: malformed JSON/);
 
@@ -211,9 +214,9 @@ test("a library that packed the response before user_chk (SKIP on pkt4_send): th
       { library: LIB, parameters: { registry, outcome } },
     ],
     async (bed) => {
-      const offer = await exchange(bed.server, query4(T.DHCPDISCOVER, { mac: REGISTERED }));
+      const offer = await bed.server.exchange(query4(T.DHCPDISCOVER, { mac: REGISTERED }));
       assert.equal(offer, null, "the response without the user's options must not be sent");
-      const log = bed.server.lines.join("");
+      const log = bed.server.logLines.join("");
       assert.match(log, /HOOKS_CALLOUT_EXCEPTION .*pkt4_send.*the packet pack already handled/);
       assert.equal(readFileSync(bed.outcome, "utf8"), "");
     },
@@ -224,23 +227,38 @@ test("a missing registry, an outcome file that cannot be opened or a wrong param
   const dir = scratch();
   const registry = join(dir, "registry.txt");
   writeFileSync(registry, entry(REGISTERED));
+  // A wrong parameter is refused by the parameters' schema, before load() (as -t refuses it).
+  await assert.rejects(
+    TestServer4.start({
+      config: CONFIG,
+      libraries: [
+        {
+          library: LIB,
+          parameters: { registry, outcome: join(dir, "o.txt"), "record-offer": true },
+        },
+      ] as never,
+    }),
+    /libraries\[0\]\.parameters\.record-offer: unknown parameter "record-offer"/,
+  );
   for (const parameters of [
     { registry: join(dir, "absent.txt"), outcome: join(dir, "outcome.txt") },
     { registry, outcome: join(dir, "no-such-dir", "outcome.txt") },
-    { registry, outcome: join(dir, "outcome.txt"), "record-offer": true },
   ]) {
     await assert.rejects(
-      server4(CONFIG, [{ library: LIB, parameters }] as never),
+      TestServer4.start({ config: CONFIG, libraries: [{ library: LIB, parameters }] as never }),
       /user_chk\/index\.ts failed to load: load\(\) returned 1/,
       JSON.stringify(parameters),
     );
   }
   // The same with good parameters loads.
-  const bed = await server4(CONFIG, [
-    { library: LIB, parameters: { registry, outcome: join(dir, "outcome.txt") } },
-  ] as never);
-  assert.ok(bed.lines.some((l) => /USER_CHK_LOADED .*registry\.txt \(1 users\)/.test(l)));
-  await bed.hooks.unloadLibraries();
+  const bed = await TestServer4.start({
+    config: CONFIG,
+    libraries: [
+      { library: LIB, parameters: { registry, outcome: join(dir, "outcome.txt") } },
+    ] as never,
+  });
+  assert.ok(bed.logLines.some((l) => /USER_CHK_LOADED .*registry\.txt \(1 users\)/.test(l)));
+  await bed.close();
 });
 
 test("an unregistered client asking for an address another client holds is NAKed: the DHCPNAK is left alone and not recorded", async () => {
@@ -252,8 +270,7 @@ test("an unregistered client asking for an address another client holds is NAKed
       // no pool there, such as a privileged one, gets no answer at all, as from Kea 2.2).
       const { ack } = await dora(bed, "02:00:00:00:77:01");
       const before = readFileSync(bed.outcome, "utf8");
-      const r = await exchange(
-        bed.server,
+      const r = await bed.server.exchange(
         query4(T.DHCPREQUEST, {
           mac: STRANGER,
           prl: PRL,

@@ -12,25 +12,17 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 
-import { D6O, type OptionVendor, type Pkt6 } from "nestor/dhcp";
-import {
-  CLIENT_DUID,
-  exchange6,
-  iasOf,
-  leasesIn,
-  M,
-  query6,
-  server6,
-  type Server6Bed,
-} from "../../../test/helpers/dhcp6.ts";
+import { D6O, DHCPv6MessageType as M, type OptionVendor, type Pkt6 } from "nestor/dhcp";
+import { DEFAULT_DUID, TestServer6, iasOf, leasesIn, query6 } from "nestor/testing";
 
 const LIB = fileURLToPath(new URL("../index.ts", import.meta.url));
 const SET_STATUS = fileURLToPath(
   new URL("../../../test/fixtures/dhcp6-hooks/set-status.ts", import.meta.url),
 );
 
-/** CLIENT_DUID of the helpers, the registered client, in the registry's colon form. */
-const REGISTERED = CLIENT_DUID.toString("hex").replace(/(..)(?!$)/g, "$1:");
+/** The kit's default client DUID: the registered client, in the registry's colon form. */
+const CLIENT_DUID = Buffer.from(DEFAULT_DUID, "hex");
+const REGISTERED = DEFAULT_DUID.replace(/(..)(?!$)/g, "$1:");
 const STRANGER = Buffer.from("00030001020000000b01", "hex");
 const STRANGER_TEXT = "00:03:00:01:02:00:00:00:0b:01";
 
@@ -78,7 +70,7 @@ const CONFIG = JSON.stringify({
 interface Bed {
   registry: string;
   outcome: string;
-  server: Server6Bed;
+  server: TestServer6;
 }
 
 async function withServer(
@@ -91,11 +83,14 @@ async function withServer(
   const registry = join(dir, "user_chk_registry.txt");
   const outcome = join(dir, "user_chk_outcome.txt");
   writeFileSync(registry, registryText);
-  const server = await server6(CONFIG, libraries(registry, outcome) as never);
+  const server = await TestServer6.start({
+    config: CONFIG,
+    libraries: libraries(registry, outcome) as never,
+  });
   try {
     await body({ registry, outcome, server });
   } finally {
-    await server.hooks.unloadLibraries();
+    await server.close();
   }
 }
 
@@ -107,11 +102,10 @@ async function exchange(
   duid: Buffer,
 ): Promise<{ advertise: Pkt6; reply: Pkt6; leases: string[] }> {
   const ias = [{ iaid: 1 }, { iaid: 2, pd: true }];
-  const adv = await exchange6(bed.server, query6(M.DHCPV6_SOLICIT, { duid, oro: ORO, ias }));
+  const adv = await bed.server.exchange(query6(M.DHCPV6_SOLICIT, { duid, oro: ORO, ias }));
   assert.ok(adv, "no ADVERTISE");
   const offered = iasOf(adv.pkt).map((ia) => leasesIn(ia));
-  const rep = await exchange6(
-    bed.server,
+  const rep = await bed.server.exchange(
     query6(M.DHCPV6_REQUEST, {
       duid,
       oro: ORO,
@@ -177,15 +171,12 @@ test("registered and unregistered DUIDs: subnet, boot-file-url, DOCSIS values, o
       // next SOLICIT gets the privileged subnet; the user has no properties and there is no
       // default user any more, so the configured boot-file-url stays.
       writeFileSync(bed.registry, entry(STRANGER.toString("hex").toUpperCase()));
-      const adv = await exchange6(
-        bed.server,
-        query6(M.DHCPV6_SOLICIT, { duid: STRANGER, oro: ORO }),
-      );
+      const adv = await bed.server.exchange(query6(M.DHCPV6_SOLICIT, { duid: STRANGER, oro: ORO }));
       assert.ok(adv);
       assert.match(leasesIn(iasOf(adv.pkt)[0]!)[0]!, /^2001:db8:1::/);
       assert.equal(url(adv.pkt as unknown as Pkt6), "tftp://[2001:db8:1::1]/default.efi");
       // The first client, no longer in the registry: the restricted subnet.
-      const gone = await exchange6(bed.server, query6(M.DHCPV6_SOLICIT, { oro: ORO }));
+      const gone = await bed.server.exchange(query6(M.DHCPV6_SOLICIT, { oro: ORO }));
       assert.match(leasesIn(iasOf(gone!.pkt)[0]!)[0]!, /^2001:db8:2::/);
     },
   );
@@ -196,8 +187,7 @@ test("an INFORMATION-REQUEST gets the user's boot-file-url and no outcome record
     entry(REGISTERED, { bootfile: "stateless.efi" }),
     (registry, outcome) => [{ library: LIB, parameters: { registry, outcome } }],
     async (bed) => {
-      const r = await exchange6(
-        bed.server,
+      const r = await bed.server.exchange(
         query6(M.DHCPV6_INFORMATION_REQUEST, { oro: ORO, ias: [] }),
       );
       assert.ok(r);
@@ -230,10 +220,10 @@ test("a library that packed the response before user_chk (SKIP on pkt6_send): th
       { library: LIB, parameters: { registry, outcome } },
     ],
     async (bed) => {
-      const r = await exchange6(bed.server, query6(M.DHCPV6_SOLICIT, { oro: ORO }));
+      const r = await bed.server.exchange(query6(M.DHCPV6_SOLICIT, { oro: ORO }));
       assert.equal(r, null, "the response without the user's options must not be sent");
       assert.match(
-        bed.server.lines.join(""),
+        bed.server.logLines.join(""),
         /HOOKS_CALLOUT_EXCEPTION .*pkt6_send.*the packet pack already handled/,
       );
     },

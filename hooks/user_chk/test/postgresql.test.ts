@@ -13,21 +13,33 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { Client } from "pg";
 
-import { DHO, type Pkt4 } from "nestor/dhcp";
-import { exchange, query4, server4, T } from "../../../test/helpers/dhcp4.ts";
 import {
-  CLIENT_DUID,
-  exchange6,
+  DHCPMessageType as T,
+  DHCPv6MessageType as M,
+  DHO,
+  type Pkt4,
+  type Pkt6,
+} from "nestor/dhcp";
+import {
+  DEFAULT_DUID,
+  TestServer4,
+  TestServer6,
   iasOf,
   leasesIn,
-  M,
+  query4,
   query6,
-  server6,
-} from "../../../test/helpers/dhcp6.ts";
+} from "nestor/testing";
 import { PgRegistrySource, type PgSettings } from "../pg-source.ts";
 import { HW_ADDR, DUID_TYPE, UserId } from "../user.ts";
 import type { Log } from "../messages.ts";
 import { PgServer } from "./pg-server.ts";
+
+// The servers of nestor/testing, as this file uses them.
+const CLIENT_DUID = Buffer.from(DEFAULT_DUID, "hex");
+const server4 = (config: string, libraries: never) => TestServer4.start({ config, libraries });
+const server6 = (config: string, libraries: never) => TestServer6.start({ config, libraries });
+const exchange = (bed: TestServer4, q: Pkt4) => bed.exchange(q);
+const exchange6 = (bed: TestServer6, q: Pkt6) => bed.exchange(q);
 
 const LIB = fileURLToPath(new URL("../index.ts", import.meta.url));
 
@@ -179,7 +191,7 @@ describe("the library with the PostgreSQL registry", () => {
       assert.equal(text(r, 67), "new.efi");
       assert.ok((await libraryConnections(app)) > 0);
     } finally {
-      await bed.hooks.unloadLibraries();
+      await bed.close();
     }
     assert.equal(await libraryConnections(app), 0, "unload() ends the pool's connections");
   });
@@ -213,7 +225,7 @@ describe("the library with the PostgreSQL registry", () => {
       const stranger = await exchange6(bed, query6(M.DHCPV6_SOLICIT, { duid: other }));
       assert.match(leasesIn(iasOf(stranger!.pkt)[0]!)[0]!, /^2001:db8:2::/);
     } finally {
-      await bed.hooks.unloadLibraries();
+      await bed.close();
     }
   });
 
@@ -242,7 +254,7 @@ describe("the library with the PostgreSQL registry", () => {
       assert.equal(text(s!.pkt as unknown as Pkt4, 67), "slow.efi");
       assert.match((s!.pkt as unknown as Pkt4).yiaddr, /^198\.51\.100\./);
     } finally {
-      await bed.hooks.unloadLibraries();
+      await bed.close();
     }
   });
 
@@ -261,7 +273,7 @@ describe("the library with the PostgreSQL registry", () => {
         assert.ok(Date.now() - started < 5_000, "bounded by the timeout, not the 30 s row");
         if (onError === "drop") assert.equal(r, null);
         else assert.match((r!.pkt as unknown as Pkt4).yiaddr, /^203\.0\.113\./);
-        const log = bed.lines.join("");
+        const log = bed.logLines.join("");
         assert.match(
           log,
           new RegExp(
@@ -274,7 +286,7 @@ describe("the library with the PostgreSQL registry", () => {
         const next = await exchange(bed, discover("02:00:00:00:dd:02"));
         assert.equal(text(next!.pkt as unknown as Pkt4, 67), "fast.efi");
       } finally {
-        await bed.hooks.unloadLibraries();
+        await bed.close();
       }
     }
   });
@@ -291,19 +303,19 @@ describe("the library with the PostgreSQL registry", () => {
       // The idle connection's error arrives on the pool; the library logs it.
       const deadline = Date.now() + 5_000;
       while (
-        !bed.lines.some((l) => l.includes("USER_CHK_DB_POOL_ERROR")) &&
+        !bed.logLines.some((l) => l.includes("USER_CHK_DB_POOL_ERROR")) &&
         Date.now() < deadline
       ) {
         await new Promise((r) => setTimeout(r, 50));
       }
       assert.ok(
-        bed.lines.some((l) => l.includes("USER_CHK_DB_POOL_ERROR")),
-        bed.lines.join(""),
+        bed.logLines.some((l) => l.includes("USER_CHK_DB_POOL_ERROR")),
+        bed.logLines.join(""),
       );
       const again = await exchange(bed, discover("02:00:00:00:cc:01"));
       assert.equal(text(again!.pkt as unknown as Pkt4, 67), "/pxe/from-postgresql.efi");
     } finally {
-      await bed.hooks.unloadLibraries();
+      await bed.close();
     }
   });
 
@@ -324,7 +336,7 @@ describe("the library with the PostgreSQL registry", () => {
         `id_type=HW_ADDR\nclient=hwtype=1 02:00:00:00:cc:02\naddr=${(ack!.pkt as unknown as Pkt4).yiaddr}\nregistered=yes\n\n`,
       );
     } finally {
-      await bed.hooks.unloadLibraries();
+      await bed.close();
     }
   });
 });
