@@ -1,5 +1,5 @@
 /**
- * run_script in the in-process servers (test/helpers): load errors, the environment of every
+ * run_script in the in-process servers (nestor/testing): load errors, the environment of every
  * hook point, DROP/SKIP on entry, sync exit statuses and their effect on the packet, the sync
  * timeout, and the asynchronous mode's failures logged without delaying the packet.
  */
