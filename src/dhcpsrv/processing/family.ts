@@ -88,6 +88,9 @@ export interface FamilyExchange<E extends FamilyExchange<E>> extends UnpackExcha
 export function unpack<E extends FamilyExchange<E>>(ex: E): void {
   const q = ex.query;
   const { core, family } = ex.srv;
+  // pktN-received as Kea counts it: every datagram that bufferN_receive's callouts did not drop,
+  // one that then fails to parse included.
+  core.stats.countDatagram();
   if (ex.skipUnpack) return core.packetReceived(ex);
   try {
     q.unpack();

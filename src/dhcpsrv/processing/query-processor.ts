@@ -168,9 +168,6 @@ export class QueryProcessor<C extends ProcessedContext<C>, E extends ProcessedEx
   /** Processes one datagram; a Promise only when a callout of this query is asynchronous. */
   processQuery(rx: ReceivedDatagram): R | null | Promise<R | null> {
     const srv = this.srv;
-    // Every datagram, before bufferN_receive: one a callout drops or that does not parse
-    // included, as Kea counts pktN-received.
-    srv.core.stats.countDatagram();
     srv.core.bufferReceived(rx.srcAddr, rx.srcPort, rx.dstAddr, this.serverPort, rx.iface);
     const { Packet, Exchange } = this.family;
     const query = receivedQuery(new Packet(rx.data, srv.model.optionDefs), rx, this.serverPort);
