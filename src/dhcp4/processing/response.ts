@@ -100,6 +100,7 @@ export function makeResponse(ex: Exchange4, type: number): Pkt4 {
   r.setHops(q.getHops());
   r.iface = q.iface;
   r.ifindex = q.ifindex;
+  r.link = q.link; // the frame's hardware addresses, as Kea's copyDefaultFields
   r.addOption(addressOption(DHO.DHCP_SERVER_IDENTIFIER, ex.serverId));
   if (model.echoClientId) {
     const cid = q.getOption(DHO.DHCP_CLIENT_IDENTIFIER);
