@@ -22,7 +22,8 @@
  * during each run is printed so that noise from other work shows.
  *
  *   npm run bench:dhcp4 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 8
- *                           --cpu-repeats 3 --profile --no-build --socket-type raw|udp]
+ *                           --cpu-repeats 3 --profile --no-build --socket-type raw|udp
+ *                           --prefix r4b]
  *   npm run bench:dhcp4 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
  */
 import { main } from "./lib/server-bench.ts";

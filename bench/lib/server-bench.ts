@@ -87,6 +87,9 @@ export interface Options {
   budgetSeconds: number;
   /** DHCPv4's `dhcp-socket-type` for both servers (--socket-type); "udp" by default. */
   socketType: "raw" | "udp";
+  /** --prefix: the bed's names start with it instead of the spec's, so that two runs on one
+   *  machine do not remove each other's namespaces. */
+  prefix: string | undefined;
 }
 
 interface Step {
@@ -127,8 +130,9 @@ class Bench {
   constructor(spec: BenchSpec, o: Options) {
     this.spec = spec;
     this.o = o;
-    this.bed = new TestBed(spec.bed);
-    this.dir = mkdtempSync(join(tmpdir(), `${spec.bed.prefix}-`));
+    const bed = o.prefix === undefined ? spec.bed : { ...spec.bed, prefix: o.prefix };
+    this.bed = new TestBed(bed);
+    this.dir = mkdtempSync(join(tmpdir(), `${bed.prefix}-`));
     this.config = join(this.dir, `dhcp${spec.family}.json`);
     this.leaseFile = join(this.dir, spec.leaseFileName);
   }
@@ -382,8 +386,13 @@ function parseOptions(spec: BenchSpec): Options {
       "no-build": { type: "boolean" },
       budget: { type: "string", default: String(spec.defaults.budgetSeconds) },
       "socket-type": { type: "string", default: "udp" },
+      prefix: { type: "string" },
     },
   });
+  const prefix = values.prefix;
+  if (prefix !== undefined && !/^[a-z][a-z0-9]{0,9}$/.test(prefix)) {
+    throw new Error(`--prefix must be 1 to 10 lower-case letters and digits, not ${prefix}`);
+  }
   const socketType = values["socket-type"];
   if (socketType !== "raw" && socketType !== "udp") {
     throw new Error(`--socket-type must be raw or udp, not ${socketType}`);
@@ -416,6 +425,7 @@ function parseOptions(spec: BenchSpec): Options {
     build: values["no-build"] !== true,
     budgetSeconds: int(values.budget, 60, 3600),
     socketType,
+    prefix,
   };
 }
 
