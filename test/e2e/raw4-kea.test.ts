@@ -214,6 +214,19 @@ test(
             [82, `0b04${ip("203.0.113.1")}`] as [number, string],
           ],
         },
+        // 9. A relayed INFORM without ciaddr: the ACK goes through the relay with the
+        //    broadcast flag set, so that the relay may broadcast it.
+        {
+          ...unicast,
+          eth_src: MAC_A,
+          mac: MAC_C,
+          ip_src: GIADDR,
+          giaddr: GIADDR,
+          hops: 1,
+          sport: 67,
+          xid: 0x10a,
+          options: [type(INFORM), PRL],
+        },
       ];
 
       const runs = await keaThenNestor(
@@ -247,6 +260,8 @@ test(
       assert.equal(k[6]?.frame, `${serverMac} > ${MAC_A} ${SERVER}:67 > 198.51.100.10:68`, show);
       assert.equal(k[7]?.frame, `${serverMac} > ${MAC_A} ${SERVER}:67 > ${GIADDR}:67`, show);
       assert.equal(k[8]?.type, 5, `the override accepted: ${show}`);
+      assert.equal(k[9]?.frame, `${serverMac} > ${MAC_A} ${SERVER}:67 > ${GIADDR}:67`, show);
+      assert.equal(k[9]?.flags, 0x8000, "a relayed INFORM's ACK has the broadcast flag");
 
       // Nestor: the same, reply for reply.
       for (let i = 0; i < queries.length; i++) {

@@ -44,6 +44,10 @@ function buildResponseFor(ex: Exchange4): void {
   } else if (type === DHCPINFORM) {
     const resp = makeResponse(ex, DHCPACK);
     resp.ciaddr = ex.query.ciaddr;
+    // Kea's adjustRemoteAddr: a relayed INFORM without ciaddr is answered through the relay,
+    // which may only broadcast it to the client.
+    if (ex.query.giaddrInt !== 0 && ex.query.ciaddrInt === 0)
+      resp.setFlags(resp.getFlags() | 0x8000);
     requiredClassify(ex, 0);
     appendConfiguredOptions(ex, resp, levelsOf(ex));
     ex.response = resp;
