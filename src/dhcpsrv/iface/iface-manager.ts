@@ -142,6 +142,8 @@ export class IfaceManager {
   private restricted = false;
   private raw: NativeRawSender4 | null = null;
   private receivers: RawReceiver4[] = [];
+  /** The port the sockets are bound to, read once at open (every raw frame names it). */
+  private boundPort = 0;
 
   constructor(options: IfaceManagerOptions) {
     this.family = options.family;
@@ -150,6 +152,7 @@ export class IfaceManager {
   }
 
   get port(): number {
+    if (this.boundPort !== 0) return this.boundPort;
     if (this.sockets.length > 0) return this.sockets[0].localPort();
     return this.options.port ?? (this.family === 4 ? DHCP4_SERVER_PORT : DHCP6_SERVER_PORT);
   }
@@ -215,6 +218,7 @@ export class IfaceManager {
       this.close();
       throw e;
     }
+    this.boundPort = this.sockets.length > 0 ? this.sockets[0].localPort() : 0;
     if (native !== null && this.family === 4 && config["dhcp-socket-type"] !== "udp") {
       this.openRawReceivers(native);
     }
@@ -378,6 +382,7 @@ export class IfaceManager {
   }
 
   close(): void {
+    this.boundPort = 0;
     for (const r of this.receivers) r.close();
     this.receivers = [];
     this.raw?.close();
