@@ -8,7 +8,8 @@
  * 0, the lease file in a temporary directory, no hook libraries, loggers at WARN, one subnet
  * 198.18.0.0/15 chosen by perfdhcp's giaddr with a pool of ~130,000 addresses, and
  * `dhcp-socket-type` "udp" (perfdhcp -4 acts as a relay and is answered by unicast, so neither
- * server needs raw sockets; this keeps the two comparable). Kea runs single-threaded (its 2.2
+ * server needs raw sockets; this keeps the two comparable), or "raw" with --socket-type raw
+ * (both servers then read frames through packet sockets and answer with link-layer frames). Kea runs single-threaded (its 2.2
  * default). Nestor runs from dist/ (built first) with its native batched sockets when built.
  *
  * The method (shared with bench/dhcp6.ts, in lib/server-bench.ts): fresh server and empty lease
@@ -21,7 +22,8 @@
  * during each run is printed so that noise from other work shows.
  *
  *   npm run bench:dhcp4 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 8
- *                           --cpu-repeats 3 --profile --no-build]
+ *                           --cpu-repeats 3 --profile --no-build --socket-type raw|udp
+ *                           --prefix r4b]
  *   npm run bench:dhcp4 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
  */
 import { main } from "./lib/server-bench.ts";
@@ -39,9 +41,9 @@ await main({
   kea: { command: "kea-dhcp4", package: "kea-dhcp4-server" },
   leaseFileName: "leases4.csv",
   poolSize: 65_536 * 2 - 256 - 2, // 198.18.0.1 - 198.19.254.254
-  config: ({ iface, leaseFile }) => ({
+  config: ({ iface, leaseFile, socketType }) => ({
     Dhcp4: {
-      "interfaces-config": { interfaces: [iface], "dhcp-socket-type": "udp" },
+      "interfaces-config": { interfaces: [iface], "dhcp-socket-type": socketType },
       "lease-database": { type: "memfile", persist: true, name: leaseFile, "lfc-interval": 0 },
       "valid-lifetime": 4000,
       "renew-timer": 1000,
@@ -52,6 +54,6 @@ await main({
       loggers: [{ name: "kea-dhcp4", severity: "WARN", output_options: [{ output: "stderr" }] }],
     },
   }),
-  configSummary: "memfile persist, lfc-interval 0, udp sockets, no hooks, WARN logs",
+  configSummary: "memfile persist, lfc-interval 0, no hooks, WARN logs",
   defaults: { budgetSeconds: 840, maxRate: 24_000 },
 });

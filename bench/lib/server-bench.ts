@@ -65,7 +65,7 @@ export interface BenchSpec {
   /** Addresses in the pool: a step (warm-up and run) never asks for more than 90 % of them. */
   poolSize: number;
   /** The one configuration both servers read. */
-  config(o: { iface: string; leaseFile: string }): unknown;
+  config(o: { iface: string; leaseFile: string; socketType: "raw" | "udp" }): unknown;
   /** Of the configuration, for the report's first line. */
   configSummary: string;
   defaults: { budgetSeconds: number; maxRate: number };
@@ -85,6 +85,11 @@ export interface Options {
   profileOut: string | undefined;
   build: boolean;
   budgetSeconds: number;
+  /** DHCPv4's `dhcp-socket-type` for both servers (--socket-type); "udp" by default. */
+  socketType: "raw" | "udp";
+  /** --prefix: the bed's names start with it instead of the spec's, so that two runs on one
+   *  machine do not remove each other's namespaces. */
+  prefix: string | undefined;
 }
 
 interface Step {
@@ -125,8 +130,9 @@ class Bench {
   constructor(spec: BenchSpec, o: Options) {
     this.spec = spec;
     this.o = o;
-    this.bed = new TestBed(spec.bed);
-    this.dir = mkdtempSync(join(tmpdir(), `${spec.bed.prefix}-`));
+    const bed = o.prefix === undefined ? spec.bed : { ...spec.bed, prefix: o.prefix };
+    this.bed = new TestBed(bed);
+    this.dir = mkdtempSync(join(tmpdir(), `${bed.prefix}-`));
     this.config = join(this.dir, `dhcp${spec.family}.json`);
     this.leaseFile = join(this.dir, spec.leaseFileName);
   }
@@ -140,7 +146,11 @@ class Bench {
   }
 
   writeConfig(): void {
-    const config = this.spec.config({ iface: this.bed.serverIface, leaseFile: this.leaseFile });
+    const config = this.spec.config({
+      iface: this.bed.serverIface,
+      leaseFile: this.leaseFile,
+      socketType: this.o.socketType,
+    });
     writeFileSync(this.config, `${JSON.stringify(config, null, 2)}\n`);
   }
 
@@ -375,8 +385,18 @@ function parseOptions(spec: BenchSpec): Options {
       "profile-out": { type: "string" },
       "no-build": { type: "boolean" },
       budget: { type: "string", default: String(spec.defaults.budgetSeconds) },
+      "socket-type": { type: "string", default: "udp" },
+      prefix: { type: "string" },
     },
   });
+  const prefix = values.prefix;
+  if (prefix !== undefined && !/^[a-z][a-z0-9]{0,9}$/.test(prefix)) {
+    throw new Error(`--prefix must be 1 to 10 lower-case letters and digits, not ${prefix}`);
+  }
+  const socketType = values["socket-type"];
+  if (socketType !== "raw" && socketType !== "udp") {
+    throw new Error(`--socket-type must be raw or udp, not ${socketType}`);
+  }
   const int = (v: string, lo: number, hi: number) =>
     Math.min(Math.max(Math.round(Number(v)), lo), hi);
   const seconds = int(values.seconds, 1, 30);
@@ -404,6 +424,8 @@ function parseOptions(spec: BenchSpec): Options {
     profileOut: values["profile-out"],
     build: values["no-build"] !== true,
     budgetSeconds: int(values.budget, 60, 3600),
+    socketType,
+    prefix,
   };
 }
 
@@ -429,7 +451,8 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     bench.writeConfig();
     console.log(
       `perfdhcp -${spec.family} from ${bench.bed.clientNs} against each server in ` +
-        `${bench.bed.serverNs}; same configuration (${spec.configSummary})`,
+        `${bench.bed.serverNs}; same configuration (${spec.configSummary}` +
+        `${spec.family === 4 ? `, dhcp-socket-type ${o.socketType}` : ""})`,
     );
     console.log(
       `steps of ${o.seconds} s after 1 s warm-up, fresh server and empty lease file each; ` +

@@ -214,8 +214,8 @@ const PKT4_EMPTY = [
 
 /**
  * The query. `P_LOCAL_HWADDR` and `P_REMOTE_HWADDR` are the Ethernet destination and source of
- * the frame, which Kea knows only when it reads raw frames; Nestor reads UDP datagrams (as Kea
- * does with `dhcp-socket-type` "udp"), so they are empty, type included.
+ * the frame, known when the server reads raw frames (`dhcp-socket-type` "raw", the default);
+ * empty, type included, for a query that came through a UDP socket, as in Kea.
  */
 export function addPkt4(env: Env, prefix: string, pkt: Pkt4 | null | undefined): void {
   if (pkt === null || pkt === undefined) {
@@ -232,8 +232,8 @@ export function addPkt4(env: Env, prefix: string, pkt: Pkt4 | null | undefined):
   put(env, `${prefix}_GIADDR`, pkt.getGiaddr());
   put(env, `${prefix}_RELAYED`, pkt.isRelayed());
   addHWAddr(env, `${prefix}_HWADDR`, pkt.getHWAddr());
-  addHWAddr(env, `${prefix}_LOCAL_HWADDR`, null);
-  addHWAddr(env, `${prefix}_REMOTE_HWADDR`, null);
+  addHWAddr(env, `${prefix}_LOCAL_HWADDR`, pkt.getLocalHWAddr());
+  addHWAddr(env, `${prefix}_REMOTE_HWADDR`, pkt.getRemoteHWAddr());
   const rai = pkt.getNonCopiedOption(DHO.DHCP_AGENT_OPTIONS);
   addOption(env, prefix, rai);
   if (rai !== undefined) {

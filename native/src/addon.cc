@@ -1,6 +1,7 @@
 #include <napi.h>
 
 #include "interfaces.h"
+#include "packet_socket.h"
 #include "raw_sender.h"
 #include "udp_socket.h"
 
@@ -9,6 +10,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("UdpSocket", nestor::UdpSocket::Define(env));
   exports.Set("RawSender4", nestor::RawSender4::Define(env));
+  exports.Set("PacketSocket4", nestor::PacketSocket4::Define(env));
   exports.Set("interfaces", Napi::Function::New(env, nestor::Interfaces, "interfaces"));
   exports.Set("nameToIndex", Napi::Function::New(env, nestor::NameToIndex, "nameToIndex"));
   exports.Set("indexToName", Napi::Function::New(env, nestor::IndexToName, "indexToName"));

@@ -74,6 +74,7 @@ Napi::Function RawSender4::Define(Napi::Env env) {
   return DefineClass(env, "RawSender4",
                      {
                          InstanceMethod("send", &RawSender4::Send),
+                         InstanceMethod("sendBatch", &RawSender4::SendBatch),
                          InstanceMethod("close", &RawSender4::Close),
                      });
 }
@@ -87,6 +88,53 @@ RawSender4::RawSender4(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RawSen
 RawSender4::~RawSender4() {
   if (fd_ >= 0) ::close(fd_);
 }
+
+namespace {
+
+// Appends the IPv4 header, UDP header and payload of one datagram to `out`.
+void AppendDatagram(std::vector<uint8_t>& out, const uint8_t* payload, size_t len, in_addr src,
+                    in_addr dst, uint16_t srcPort, uint16_t dstPort) {
+  size_t at = out.size();
+  size_t total = kIpHeader + kUdpHeader + len;
+  out.resize(at + total);
+  uint8_t* ip = out.data() + at;
+  uint8_t* udp = ip + kIpHeader;
+  std::memset(ip, 0, kIpHeader + kUdpHeader);
+  ip[0] = 0x45;
+  ip[2] = static_cast<uint8_t>(total >> 8);
+  ip[3] = static_cast<uint8_t>(total);
+  ip[8] = kTtl;
+  ip[9] = IPPROTO_UDP;
+  std::memcpy(ip + 12, &src, 4);
+  std::memcpy(ip + 16, &dst, 4);
+  uint16_t ipSum = Fold(Sum16(ip, kIpHeader, 0));
+  ip[10] = static_cast<uint8_t>(ipSum >> 8);
+  ip[11] = static_cast<uint8_t>(ipSum);
+
+  size_t udpLen = kUdpHeader + len;
+  udp[0] = static_cast<uint8_t>(srcPort >> 8);
+  udp[1] = static_cast<uint8_t>(srcPort);
+  udp[2] = static_cast<uint8_t>(dstPort >> 8);
+  udp[3] = static_cast<uint8_t>(dstPort);
+  udp[4] = static_cast<uint8_t>(udpLen >> 8);
+  udp[5] = static_cast<uint8_t>(udpLen);
+  if (len > 0) std::memcpy(udp + kUdpHeader, payload, len);
+  // RFC 768 checksum over the pseudo-header, the header and the payload; 0 is sent as 0xffff.
+  uint32_t sum = Sum16(ip + 12, 8, 0) + IPPROTO_UDP + static_cast<uint32_t>(udpLen);
+  uint16_t udpSum = Fold(Sum16(udp, udpLen, sum));
+  if (udpSum == 0) udpSum = 0xffff;
+  udp[6] = static_cast<uint8_t>(udpSum >> 8);
+  udp[7] = static_cast<uint8_t>(udpSum);
+}
+
+void FillTarget(sockaddr_ll* to, uint32_t ifindex, int halen) {
+  to->sll_family = AF_PACKET;
+  to->sll_protocol = htons(ETH_P_IP);
+  to->sll_ifindex = static_cast<int>(ifindex);
+  to->sll_halen = static_cast<unsigned char>(halen);
+}
+
+}  // namespace
 
 Napi::Value RawSender4::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -105,41 +153,10 @@ Napi::Value RawSender4::Send(const Napi::CallbackInfo& info) {
   uint16_t srcPort = static_cast<uint16_t>(ToUint(info[5], 65535, "srcPort"));
   uint16_t dstPort = static_cast<uint16_t>(ToUint(info[6], 65535, "dstPort"));
 
-  size_t payload = data.ByteLength();
-  std::vector<uint8_t> packet(kIpHeader + kUdpHeader + payload);
-  uint8_t* ip = packet.data();
-  uint8_t* udp = ip + kIpHeader;
-  size_t total = packet.size();
-  ip[0] = 0x45;
-  ip[2] = static_cast<uint8_t>(total >> 8);
-  ip[3] = static_cast<uint8_t>(total);
-  ip[8] = kTtl;
-  ip[9] = IPPROTO_UDP;
-  std::memcpy(ip + 12, &src, 4);
-  std::memcpy(ip + 16, &dst, 4);
-  uint16_t ipSum = Fold(Sum16(ip, kIpHeader, 0));
-  ip[10] = static_cast<uint8_t>(ipSum >> 8);
-  ip[11] = static_cast<uint8_t>(ipSum);
-
-  size_t udpLen = kUdpHeader + payload;
-  udp[0] = static_cast<uint8_t>(srcPort >> 8);
-  udp[1] = static_cast<uint8_t>(srcPort);
-  udp[2] = static_cast<uint8_t>(dstPort >> 8);
-  udp[3] = static_cast<uint8_t>(dstPort);
-  udp[4] = static_cast<uint8_t>(udpLen >> 8);
-  udp[5] = static_cast<uint8_t>(udpLen);
-  std::memcpy(udp + kUdpHeader, data.Data(), payload);
-  // RFC 768 checksum over the pseudo-header, the header and the payload; 0 is sent as 0xffff.
-  uint32_t sum = Sum16(ip + 12, 8, 0) + IPPROTO_UDP + static_cast<uint32_t>(udpLen);
-  uint16_t udpSum = Fold(Sum16(udp, udpLen, sum));
-  if (udpSum == 0) udpSum = 0xffff;
-  udp[6] = static_cast<uint8_t>(udpSum >> 8);
-  udp[7] = static_cast<uint8_t>(udpSum);
-
-  to.sll_family = AF_PACKET;
-  to.sll_protocol = htons(ETH_P_IP);
-  to.sll_ifindex = static_cast<int>(ifindex);
-  to.sll_halen = static_cast<unsigned char>(halen);
+  std::vector<uint8_t> packet;
+  packet.reserve(kIpHeader + kUdpHeader + data.ByteLength());
+  AppendDatagram(packet, data.Data(), data.ByteLength(), src, dst, srcPort, dstPort);
+  FillTarget(&to, ifindex, halen);
   ssize_t sent = sendto(fd_, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to),
                         sizeof to);
   if (sent < 0) {
@@ -148,6 +165,76 @@ Napi::Value RawSender4::Send(const Napi::CallbackInfo& info) {
     throw ErrnoError(env, errno, "sendto", where.c_str());
   }
   return Napi::Number::New(env, static_cast<double>(sent));
+}
+
+Napi::Value RawSender4::SendBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (fd_ < 0) throw ErrnoError(env, EBADF, "sendmmsg", "socket is closed");
+  if (!info[0].IsArray()) throw ArgError(env, "packets must be an array");
+  Napi::Array packets = info[0].As<Napi::Array>();
+  uint32_t n = packets.Length();
+  if (n == 0) return env.Null();
+  outFrames_.clear();
+  outStarts_.resize(n + 1);
+  outNames_.resize(n);
+  outIovs_.resize(n);
+  outMsgs_.resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    std::string at = "packet " + std::to_string(i) + ": ";
+    Napi::Value item = packets.Get(i);
+    if (!item.IsObject()) throw ArgError(env, at + "not an object");
+    Napi::Object p = item.As<Napi::Object>();
+    Napi::Value data = p.Get("data");
+    if (!data.IsTypedArray()) throw ArgError(env, at + "data must be a Uint8Array");
+    Napi::Uint8Array bytes = data.As<Napi::Uint8Array>();
+    if (bytes.ByteLength() > kMaxPayload) throw ArgError(env, at + "data too long");
+    Napi::Value mac = p.Get("hwaddr");
+    if (!mac.IsString()) throw ArgError(env, at + "hwaddr must be a string");
+    sockaddr_ll& to = outNames_[i];
+    std::memset(&to, 0, sizeof to);
+    int halen = ParseMac(mac.As<Napi::String>(), to.sll_addr);
+    if (halen == 0) throw ArgError(env, at + "hwaddr must look like aa:bb:cc:dd:ee:ff");
+    FillTarget(&to, ToUint(p.Get("ifindex"), 0x7fffffff, "ifindex"), halen);
+    outStarts_[i] = outFrames_.size();
+    AppendDatagram(outFrames_, bytes.Data(), bytes.ByteLength(), ToIpv4(p.Get("srcAddr"), "srcAddr"),
+                   ToIpv4(p.Get("dstAddr"), "dstAddr"),
+                   static_cast<uint16_t>(ToUint(p.Get("srcPort"), 65535, "srcPort")),
+                   static_cast<uint16_t>(ToUint(p.Get("dstPort"), 65535, "dstPort")));
+  }
+  outStarts_[n] = outFrames_.size();
+  for (uint32_t i = 0; i < n; i++) {
+    outIovs_[i].iov_base = outFrames_.data() + outStarts_[i];
+    outIovs_[i].iov_len = outStarts_[i + 1] - outStarts_[i];
+    msghdr& h = outMsgs_[i].msg_hdr;
+    std::memset(&h, 0, sizeof h);
+    h.msg_name = &outNames_[i];
+    h.msg_namelen = sizeof(sockaddr_ll);
+    h.msg_iov = &outIovs_[i];
+    h.msg_iovlen = 1;
+  }
+  Napi::Array failures;
+  bool failed = false;
+  uint32_t done = 0;
+  int retries = 0;
+  while (done < n) {
+    int r = sendmmsg(fd_, &outMsgs_[done], n - done, 0);
+    if (r < 0) {
+      if (errno == EINTR && ++retries < 16) continue;
+      if (!failed) {
+        failures = Napi::Array::New(env);
+        failed = true;
+      }
+      Napi::Object f = Napi::Object::New(env);
+      f.Set("index", done);
+      f.Set("error", ErrnoError(env, errno, "sendmmsg").Value());
+      failures.Set(failures.Length(), f);
+      done++;
+      continue;
+    }
+    done += static_cast<uint32_t>(r);
+  }
+  if (failed) return failures;
+  return env.Null();
 }
 
 Napi::Value RawSender4::Close(const Napi::CallbackInfo& info) {

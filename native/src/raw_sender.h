@@ -1,6 +1,11 @@
 #pragma once
 
+#include <linux/if_packet.h>
 #include <napi.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <vector>
 
 namespace nestor {
 
@@ -16,9 +21,18 @@ class RawSender4 : public Napi::ObjectWrap<RawSender4> {
  private:
   // send(data, ifindex, dstMac, srcAddr, dstAddr, srcPort, dstPort) -> bytes of the IP datagram
   Napi::Value Send(const Napi::CallbackInfo& info);
+  // sendBatch(packets: { data, ifindex, hwaddr, srcAddr, dstAddr, srcPort, dstPort }[])
+  // -> null, or the failures [{ index, error }] (the others were sent), with one sendmmsg().
+  Napi::Value SendBatch(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   int fd_ = -1;
+  // Reused by SendBatch: the IP datagrams back to back, and one message per datagram.
+  std::vector<uint8_t> outFrames_;
+  std::vector<size_t> outStarts_;
+  std::vector<sockaddr_ll> outNames_;
+  std::vector<iovec> outIovs_;
+  std::vector<mmsghdr> outMsgs_;
 };
 
 }  // namespace nestor

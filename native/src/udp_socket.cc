@@ -1,6 +1,7 @@
 #include "udp_socket.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <net/if.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ Napi::Function UdpSocket::Define(Napi::Env env) {
                          InstanceMethod("setBroadcast", &UdpSocket::SetBroadcast),
                          InstanceMethod("bindToDevice", &UdpSocket::BindToDevice),
                          InstanceMethod("setRecvBufferSize", &UdpSocket::SetRecvBufferSize),
+                         InstanceMethod("discardInput", &UdpSocket::DiscardInput),
                          InstanceMethod("bind", &UdpSocket::Bind),
                          InstanceMethod("localAddress", &UdpSocket::LocalAddress),
                          InstanceMethod("joinGroup", &UdpSocket::JoinGroup),
@@ -141,6 +143,23 @@ Napi::Value UdpSocket::SetRecvBufferSize(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   if (!info[0].IsNumber()) throw ArgError(env, "size must be a number");
   SetIntOption(env, SOL_SOCKET, SO_RCVBUF, info[0].As<Napi::Number>().Int32Value(), "SO_RCVBUF");
+  return env.Undefined();
+}
+
+// The socket keeps its port (no ICMP port unreachable) but the kernel drops every datagram for
+// it at once (a BPF filter that accepts nothing): queries are read from a packet socket instead.
+Napi::Value UdpSocket::DiscardInput(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  sock_filter none[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+  sock_fprog prog{1, none};
+  if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
+    throw ErrnoError(env, errno, "setsockopt", "SO_ATTACH_FILTER");
+  }
+  // Whatever arrived before the filter: read and dropped.
+  char byte;
+  for (int i = 0; i < 1 << 16 && recv(fd_, &byte, 1, MSG_DONTWAIT) >= 0; i++) {
+  }
   return env.Undefined();
 }
 

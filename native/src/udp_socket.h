@@ -38,6 +38,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   Napi::Value SetBroadcast(const Napi::CallbackInfo& info);
   Napi::Value BindToDevice(const Napi::CallbackInfo& info);
   Napi::Value SetRecvBufferSize(const Napi::CallbackInfo& info);
+  Napi::Value DiscardInput(const Napi::CallbackInfo& info);
   Napi::Value Bind(const Napi::CallbackInfo& info);
   Napi::Value LocalAddress(const Napi::CallbackInfo& info);
   Napi::Value JoinGroup(const Napi::CallbackInfo& info);

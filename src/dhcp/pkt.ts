@@ -26,6 +26,10 @@ export abstract class Pkt {
   ifindex: number;
   /** Receive time in milliseconds since the epoch, set by the socket layer (0 when unset). */
   timestamp: number;
+  /** A DHCPv4 query read as a link-layer frame (Kea's "raw" socket type): the frame's Ethernet
+   *  destination (bytes 0-5) and source (6-11) addresses; null otherwise. Pkt4 reads it as its
+   *  local and remote hardware addresses. */
+  link: Buffer | null;
   /** Definitions used by unpack(); the standard ones unless the server passes its own. */
   optionDefs: OptionDefLookup;
   /** Client classes the packet belongs to, in the order they were added. */
@@ -46,6 +50,7 @@ export abstract class Pkt {
     this.iface = "";
     this.ifindex = -1;
     this.timestamp = 0;
+    this.link = null;
     this.optionDefs = defs;
     this.classes = new Set();
     this.calloutHandle = null;

@@ -78,6 +78,10 @@ export class Pkt4 extends Pkt {
   private snameB: Buffer;
   private fileB: Buffer;
   private hwaddrCache: HWAddr | null;
+  /** Kea's local and remote hardware addresses: set explicitly, or read from `link` when
+   *  undefined (built on first use). */
+  private localHw: HWAddr | null | undefined;
+  private remoteHw: HWAddr | null | undefined;
 
   /** Wraps received bytes; call unpack() to parse them. */
   constructor(data: Uint8Array = EMPTY, defs: OptionDefLookup = getStdOptionDefs()) {
@@ -96,6 +100,8 @@ export class Pkt4 extends Pkt {
     this.snameB = ZERO_SNAME;
     this.fileB = ZERO_FILE;
     this.hwaddrCache = null;
+    this.localHw = undefined;
+    this.remoteHw = undefined;
   }
 
   /** A fresh packet of a message type (option 53 added first), BOOTREPLY for server types. */
@@ -403,6 +409,38 @@ export class Pkt4 extends Pkt {
       this.hwaddrCache = new HWAddr(this.chaddrB.subarray(0, len), this.htype);
     }
     return this.hwaddrCache;
+  }
+
+  /**
+   * The server side's hardware address of the frame (Kea's getLocalHWAddr): for a query read
+   * through a raw socket, the Ethernet destination (the interface's, or ff:ff:ff:ff:ff:ff); null
+   * when the packet came through a UDP socket.
+   */
+  getLocalHWAddr(): HWAddr | null {
+    if (this.localHw === undefined) {
+      this.localHw = this.link === null ? null : new HWAddr(this.link.subarray(0, 6));
+    }
+    return this.localHw;
+  }
+
+  setLocalHWAddr(hw: HWAddr | null): void {
+    this.localHw = hw;
+  }
+
+  /**
+   * The other side's hardware address of the frame (Kea's getRemoteHWAddr): for a query read
+   * through a raw socket, the Ethernet source (the client's, or the relay's); null otherwise. A
+   * response sent through a raw socket goes to its remote hardware address.
+   */
+  getRemoteHWAddr(): HWAddr | null {
+    if (this.remoteHw === undefined) {
+      this.remoteHw = this.link === null ? null : new HWAddr(this.link.subarray(6, 12));
+    }
+    return this.remoteHw;
+  }
+
+  setRemoteHWAddr(hw: HWAddr | null): void {
+    this.remoteHw = hw;
   }
 
   /** Sets htype, hlen and chaddr (zero-padded to 16 bytes). */

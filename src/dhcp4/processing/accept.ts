@@ -2,7 +2,7 @@
  * Accepting a DHCPv4 query: what unpacking and the first classification read of v4 (the client
  * FQDN option, the vendor class), and Kea's accept(): which queries a server answers.
  */
-import { DHCPMessageType, DHO } from "../../dhcp/constants.ts";
+import { DHCPMessageType, DHO, RAI } from "../../dhcp/constants.ts";
 import { ipv4ToString } from "../../dhcp/ioaddress.ts";
 import type { Pkt } from "../../dhcp/pkt.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
@@ -51,13 +51,19 @@ export function accept(ex: Exchange4): void {
   if (sid !== undefined && type !== DHCPDISCOVER && type !== DHCPINFORM) {
     const d = sid.getData();
     const text = d.length === 4 ? ipv4ToString(d.readUInt32BE(0)) : "";
-    if (text !== ex.serverId && !isOurAddress(ex, text)) {
+    if (text !== ex.serverId && !isOurAddress(ex, text) && !isOverride(q, d)) {
       return core.drop(
         ex,
         `server identifier ${text} is not ours (the client chose another server)`,
       );
     }
   }
+}
+
+/** The relay's server identifier override (RFC 5107, RAI sub-option 11) names this address. */
+function isOverride(q: Pkt4, sid: Buffer): boolean {
+  const o = q.getNonCopiedOption(DHO.DHCP_AGENT_OPTIONS)?.getOption(RAI.SERVER_ID_OVERRIDE);
+  return o !== undefined && sid.length === 4 && o.getData().equals(sid);
 }
 
 function isOurAddress(ex: Exchange4, addr: string): boolean {

@@ -10,9 +10,16 @@ const DHCP4_SERVER_PORT = 67;
 
 /**
  * RFC 2131 section 4.1 as Kea applies it (adjustRemoteAddr, adjustIfaceData): INFORM to ciaddr,
- * else via the relay, else the source; others to the relay, else ciaddr, else broadcast (NAK,
- * and new addresses: UDP sockets cannot unicast to a client that has no address yet).
- * Port: -P when given; the client port for direct clients; 67 for relays.
+ * else via the relay, else the source; others to the relay, else ciaddr (RENEWING, REBINDING),
+ * else broadcast for a NAK or when the client set the broadcast flag, else to the new address
+ * yiaddr when the server can reach a client that has no address yet (a raw socket), broadcast
+ * when it cannot. Port: -P when given; the client port for direct clients; 67 for relays.
+ *
+ * Link layer: a query read through a raw socket is answered as Kea's raw socket does, with a
+ * frame to the response's remote hardware address (the query's Ethernet source, the client's
+ * or the relay's, unless a callout changed it) whatever the IP destination, so no ARP is needed,
+ * not even for a renewing client's ciaddr. A query read through a UDP socket gets a UDP reply;
+ * only a new address (yiaddr) goes to chaddr through the raw sender, when there is one.
  */
 export function destination(ex: Exchange4, r: Pkt4): Reply4 | null {
   const q = ex.query;
@@ -35,15 +42,16 @@ export function destination(ex: Exchange4, r: Pkt4): Reply4 | null {
     address = BROADCAST;
   } else if (r.yiaddrInt !== 0) {
     // The client has no address yet: unicast to its hardware address when we can, as asked.
-    if (!q.isBroadcast() && q.hlen > 0 && srv.directResponse()) {
+    if (!q.isBroadcast() && srv.directResponse() && (q.link !== null || q.hlen > 0)) {
       address = r.yiaddr;
-      hwaddr = q.getHWAddr().toText(false);
+      if (q.link === null) hwaddr = q.getHWAddr().toText(false);
     } else {
       address = BROADCAST;
     }
   } else {
     address = q.remoteAddr;
   }
+  if (q.link !== null) hwaddr = r.getRemoteHWAddr()?.toText(false);
   const direct = inform ? q.ciaddrInt !== 0 || (!relayed && q.remoteAddr !== ZERO) : !relayed;
   const port = srv.clientPort ?? (direct ? DHCP4_CLIENT_PORT : DHCP4_SERVER_PORT);
   r.remoteAddr = address;

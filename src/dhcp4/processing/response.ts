@@ -46,6 +46,10 @@ function buildResponseFor(ex: Exchange4): void {
   } else if (type === DHCPINFORM) {
     const resp = makeResponse(ex, DHCPACK);
     resp.ciaddr = ex.query.ciaddr;
+    // Kea's adjustRemoteAddr: a relayed INFORM without ciaddr is answered through the relay,
+    // which may only broadcast it to the client.
+    if (ex.query.giaddrInt !== 0 && ex.query.ciaddrInt === 0)
+      resp.setFlags(resp.getFlags() | 0x8000);
     requiredClassify(ex, 0);
     appendConfiguredOptions(ex, resp, levelsOf(ex));
     ex.response = resp;
@@ -102,6 +106,7 @@ export function makeResponse(ex: Exchange4, type: number): Pkt4 {
   r.setHops(q.getHops());
   r.iface = q.iface;
   r.ifindex = q.ifindex;
+  r.link = q.link; // the frame's hardware addresses, as Kea's copyDefaultFields
   r.addOption(addressOption(DHO.DHCP_SERVER_IDENTIFIER, ex.serverId));
   if (model.echoClientId) {
     const cid = q.getOption(DHO.DHCP_CLIENT_IDENTIFIER);

@@ -15,17 +15,28 @@
  * - node:dgram, one shared, when the addon is unavailable: the arrival interface is the configured
  *   one when exactly one is served, unknown otherwise (warned at open).
  *
- * Receiving is always through these UDP sockets, whatever `dhcp-socket-type` says. For v4 with
- * the addon and CAP_NET_RAW, an AF_PACKET sender also unicasts replies to a client's hardware
- * address without ARP (`OutgoingPacket.hwaddr`), as Kea's "raw" socket type does; without it
- * (`canSendToHwaddr` false) the server broadcasts such replies, as Kea does with "udp".
+ * DHCPv4 with `dhcp-socket-type` "raw" (the default, as in Kea) and the addon: queries are read
+ * from one AF_PACKET socket per served interface (raw-receiver.ts: a BPF filter for the server
+ * port, batched reads), so each packet carries the frame's Ethernet addresses; the UDP sockets
+ * keep the port (no ICMP port unreachable) but the kernel drops what comes to them, as Kea
+ * ignores its UDP socket then. Replies with `OutgoingPacket.hwaddr` leave as link-layer frames
+ * to that address through an AF_PACKET sender (batched with sendmmsg), without ARP. Without
+ * CAP_NET_RAW the manager falls back to the UDP sockets with one warning: no link-layer
+ * addresses, and replies to clients without an address are broadcast (`canSendToHwaddr` false),
+ * as Kea does with "udp".
  */
 import { defaultLogManager, defineMessages, type Logger } from "../../log/logger.ts";
 import { ConfigError } from "../../util/errors.ts";
 import { DgramPacketSocket } from "./dgram-socket.ts";
 import { listInterfaces, type InterfaceAddress, type NetInterface } from "./interfaces.ts";
-import { loadNative, type NativeBinding, type NativeRawSender4 } from "./native.ts";
+import {
+  loadNative,
+  type NativeBinding,
+  type NativeRawSender4,
+  type RawDatagram4,
+} from "./native.ts";
 import { NativePacketSocket } from "./native-socket.ts";
+import { RawReceiver4, type RawReceiverCounters } from "./raw-receiver.ts";
 import {
   isSystemError,
   type Family,
@@ -52,6 +63,12 @@ defineMessages({
   DHCPSRV_IFACE_NONE: "no interface configured: no socket opened",
   DHCPSRV_IFACE_NO_RAW:
     "no raw socket (%1): replies to clients without an address must be broadcast",
+  DHCPSRV_IFACE_RAW_FALLBACK:
+    "cannot open raw sockets (%1): receiving through UDP sockets instead, so queries' hardware " +
+    "addresses are unknown, replies to clients without an address are broadcast and replies " +
+    "to a renewing client's ciaddr need ARP",
+  DHCPSRV_IFACE_RAW_NO_ETHERNET:
+    "interface %1 has no Ethernet address: raw sockets need one, receiving through UDP sockets",
 });
 
 export const DHCP4_SERVER_PORT = 67;
@@ -87,6 +104,7 @@ export interface ServedInterface {
   readonly name: string;
   readonly index: number;
   readonly mac: string;
+  readonly loopback: boolean;
   /** This family's addresses of the interface. */
   readonly addresses: readonly InterfaceAddress[];
   /** The addresses named with `iface/address`; empty when the whole interface is served. */
@@ -104,6 +122,7 @@ interface Selection {
 
 const LOG_DEBUG_DETAIL = 50;
 const DEFAULT_RECV_BUFFER = 1 << 20;
+const NO_MAC = "00:00:00:00:00:00";
 
 function ignore(): void {}
 
@@ -122,6 +141,9 @@ export class IfaceManager {
   /** Some interface is served as `iface/address`: replies may need that source. */
   private restricted = false;
   private raw: NativeRawSender4 | null = null;
+  private receivers: RawReceiver4[] = [];
+  /** The port the sockets are bound to, read once at open (every raw frame names it). */
+  private boundPort = 0;
 
   constructor(options: IfaceManagerOptions) {
     this.family = options.family;
@@ -130,6 +152,7 @@ export class IfaceManager {
   }
 
   get port(): number {
+    if (this.boundPort !== 0) return this.boundPort;
     if (this.sockets.length > 0) return this.sockets[0].localPort();
     return this.options.port ?? (this.family === 4 ? DHCP4_SERVER_PORT : DHCP6_SERVER_PORT);
   }
@@ -142,6 +165,24 @@ export class IfaceManager {
   /** Whether `send` can deliver an IPv4 reply to a hardware address without ARP. */
   get canSendToHwaddr(): boolean {
     return this.raw !== null;
+  }
+
+  /** Whether queries are read as link-layer frames (Kea's "raw" socket type, v4). */
+  get receivesRaw(): boolean {
+    return this.receivers.length > 0;
+  }
+
+  /** Frames the raw sockets read and dropped, summed over the interfaces. */
+  rawCounters(): RawReceiverCounters {
+    const sum = { received: 0, badHeader: 0, badChecksum: 0, truncated: 0 };
+    for (const r of this.receivers) {
+      const c = r.counters();
+      sum.received += c.received;
+      sum.badHeader += c.badHeader;
+      sum.badChecksum += c.badChecksum;
+      sum.truncated += c.truncated;
+    }
+    return sum;
   }
 
   /** Whether each interface has its own socket (SO_BINDTODEVICE). */
@@ -177,9 +218,64 @@ export class IfaceManager {
       this.close();
       throw e;
     }
+    this.boundPort = this.sockets.length > 0 ? this.sockets[0].localPort() : 0;
+    if (native !== null && this.family === 4 && config["dhcp-socket-type"] !== "udp") {
+      this.openRawReceivers(native);
+    }
     this.restricted = this.served.some((s) => s.only.length > 0);
     for (const s of this.served) {
-      this.log.info("DHCPSRV_IFACE_LISTEN", s.name, s.index, this.port, this.kindUsed);
+      const raw = this.receivers.some((r) => r.ifindex === s.index);
+      this.log.info(
+        "DHCPSRV_IFACE_LISTEN",
+        s.name,
+        s.index,
+        this.port,
+        raw ? "raw" : this.kindUsed,
+      );
+    }
+  }
+
+  /** Kea's "raw" socket type: a packet socket per interface reads the queries; the UDP sockets
+   *  keep the port but receive nothing. Falls back to UDP, warned once, when it cannot. */
+  private openRawReceivers(binding: NativeBinding): void {
+    // Loopback has no link layer to speak of (and the kernel does not route frames written to
+    // it): it stays on its UDP socket, as does an interface without an Ethernet address.
+    const rawable: ServedInterface[] = [];
+    for (const s of this.served) {
+      if (s.loopback) continue;
+      if (s.index === 0 || s.mac === "" || s.mac === NO_MAC) {
+        this.log.warn("DHCPSRV_IFACE_RAW_NO_ETHERNET", s.name);
+        continue;
+      }
+      rawable.push(s);
+    }
+    // One shared UDP socket serves every interface: raw for some only would read twice.
+    if (rawable.length === 0 || (!this.perDevice && rawable.length !== this.served.length)) return;
+    const port = this.port;
+    try {
+      if (this.raw === null) this.raw = new binding.RawSender4();
+      for (const s of rawable) {
+        const receiver = new RawReceiver4(binding, {
+          ifindex: s.index,
+          ifname: s.name,
+          port,
+          batchSize: this.options.batchSize,
+          recvBufferSize: this.recvBufferSize(),
+        });
+        receiver.onBatch(this.onSharedBatch);
+        receiver.onError((error) =>
+          this.log.error("DHCPSRV_IFACE_RECEIVE_ERROR", s.name, error.message),
+        );
+        this.receivers.push(receiver);
+      }
+    } catch (e) {
+      for (const r of this.receivers) r.close();
+      this.receivers = [];
+      this.log.warn("DHCPSRV_IFACE_RAW_FALLBACK", (e as Error).message);
+      return;
+    }
+    for (const s of rawable) {
+      if (s.socket instanceof NativePacketSocket) s.socket.discardInput();
     }
   }
 
@@ -200,19 +296,36 @@ export class IfaceManager {
 
   /** False when the packet cannot go raw (no interface or source address): send it as usual. */
   private sendRaw(packet: OutgoingPacket): boolean {
-    const served = packet.ifindex === undefined ? undefined : this.byIndex.get(packet.ifindex);
-    const source = packet.srcAddr ?? served?.only[0] ?? served?.addresses[0]?.address;
-    if (served === undefined || source === undefined || this.raw === null) return false;
+    const datagram = this.rawDatagram(packet);
+    if (datagram === null || this.raw === null) return false;
     this.raw.send(
-      packet.data,
-      served.index,
-      packet.hwaddr ?? "",
-      source,
-      packet.dstAddr,
-      this.port,
-      packet.dstPort,
+      datagram.data,
+      datagram.ifindex,
+      datagram.hwaddr,
+      datagram.srcAddr,
+      datagram.dstAddr,
+      datagram.srcPort,
+      datagram.dstPort,
     );
     return true;
+  }
+
+  /** The frame for a packet with `hwaddr`, or null when it cannot go raw (unknown interface,
+   *  no source address). */
+  private rawDatagram(packet: OutgoingPacket): RawDatagram4 | null {
+    const served = packet.ifindex === undefined ? undefined : this.byIndex.get(packet.ifindex);
+    if (served === undefined || packet.hwaddr === undefined) return null;
+    const source = packet.srcAddr ?? served.only[0] ?? served.addresses[0]?.address;
+    if (source === undefined) return null;
+    return {
+      data: packet.data,
+      ifindex: served.index,
+      hwaddr: packet.hwaddr,
+      srcAddr: source,
+      dstAddr: packet.dstAddr,
+      srcPort: this.port,
+      dstPort: packet.dstPort,
+    };
   }
 
   /** Sends a batch with one sendmmsg per socket; failures carry indexes into `packets`. */
@@ -223,12 +336,14 @@ export class IfaceManager {
     }
     let failures: SendFailure[] | null = null;
     const groups = new Map<PacketSocket, { packets: OutgoingPacket[]; indexes: number[] }>();
+    let frames: RawDatagram4[] | null = null;
+    let frameIndexes: number[] | null = null;
     for (let i = 0; i < packets.length; i++) {
       if (packets[i].hwaddr !== undefined && this.raw !== null) {
-        try {
-          if (this.sendRaw(packets[i])) continue;
-        } catch (e) {
-          (failures ??= []).push({ index: i, error: e as Error });
+        const frame = this.rawDatagram(packets[i]);
+        if (frame !== null) {
+          (frames ??= []).push(frame);
+          (frameIndexes ??= []).push(i);
           continue;
         }
       }
@@ -241,6 +356,17 @@ export class IfaceManager {
       group.packets.push(this.withSource(packets[i]));
       group.indexes.push(i);
     }
+    if (frames !== null && frameIndexes !== null && this.raw !== null) {
+      let failed: SendFailure[] | null;
+      try {
+        failed = this.raw.sendBatch(frames);
+      } catch (e) {
+        failed = frames.map((_, index) => ({ index, error: e as Error }));
+      }
+      for (const f of failed ?? []) {
+        (failures ??= []).push({ index: frameIndexes[f.index], error: f.error });
+      }
+    }
     for (const [socket, group] of groups) {
       const failed = socket.sendBatch(group.packets);
       if (failed === null) continue;
@@ -252,9 +378,13 @@ export class IfaceManager {
 
   setReferenced(referenced: boolean): void {
     for (const s of this.sockets) s.setReferenced(referenced);
+    for (const r of this.receivers) r.setReferenced(referenced);
   }
 
   close(): void {
+    this.boundPort = 0;
+    for (const r of this.receivers) r.close();
+    this.receivers = [];
     this.raw?.close();
     this.raw = null;
     for (const s of this.sockets) s.close();
@@ -434,6 +564,7 @@ export class IfaceManager {
       name: s.iface.name,
       index: s.iface.index,
       mac: s.iface.mac,
+      loopback: s.iface.loopback,
       addresses: s.iface.addresses.filter((a) => a.family === this.family),
       only: s.only,
       socket,

@@ -95,6 +95,14 @@ export class NativePacketSocket implements PacketSocket {
     this.device = options.device;
   }
 
+  /** Keeps the port (no ICMP port unreachable) but stops receiving: the kernel drops every
+   *  datagram for it (Kea's "raw" socket type reads queries from packet sockets instead). */
+  discardInput(): void {
+    const sock = this.open_();
+    sock.discardInput();
+    sock.stop();
+  }
+
   onBatch(handler: BatchHandler): void {
     this.handler = handler;
   }

@@ -12,6 +12,8 @@ export interface NativeUdpSocket {
   setBroadcast(on: boolean): void;
   bindToDevice(name: string): void;
   setRecvBufferSize(bytes: number): void;
+  /** Keeps the port but drops every datagram in the kernel (queries come through raw sockets). */
+  discardInput(): void;
   bind(address: string, port: number): void;
   localAddress(): { address: string; port: number };
   joinGroup(group: string, ifindex: number): void;
@@ -66,12 +68,49 @@ export interface NativeRawSender4 {
     srcPort: number,
     dstPort: number,
   ): number;
+  /** One sendmmsg(); null when every datagram left, else the failed ones (the others left). */
+  sendBatch(packets: readonly RawDatagram4[]): { index: number; error: Error }[] | null;
+  close(): void;
+}
+
+/** One datagram for `NativeRawSender4.sendBatch`. */
+export interface RawDatagram4 {
+  data: Uint8Array;
+  ifindex: number;
+  hwaddr: string;
+  srcAddr: string;
+  dstAddr: string;
+  srcPort: number;
+  dstPort: number;
+}
+
+/** Receives one port's IPv4/UDP frames on one interface through AF_PACKET, filtered in the
+ *  kernel by a BPF program (native/src/packet_socket.h). Needs CAP_NET_RAW. */
+export interface NativePacketSocket4 {
+  setRecvBufferSize(bytes: number): void;
+  /** As NativeUdpSocket.start; each payload in `data` is followed by the frame's Ethernet
+   *  destination and source addresses (LINK_BYTES). */
+  start(
+    callback: (count: number, data: Buffer | undefined, error?: Error) => void,
+    meta: Int32Array,
+  ): void;
+  stop(): void;
+  ref(): void;
+  unref(): void;
+  /** Frames read, and those dropped: bad IP/UDP header, bad UDP checksum, too long. */
+  counters(): { received: number; badHeader: number; badChecksum: number; truncated: number };
   close(): void;
 }
 
 export interface NativeBinding {
   UdpSocket: new (family: 4 | 6, batch: number, slot: number) => NativeUdpSocket;
   RawSender4: new () => NativeRawSender4;
+  PacketSocket4: new (
+    ifindex: number,
+    port: number,
+    batch: number,
+    slot: number,
+  ) => NativePacketSocket4;
   interfaces(): NativeInterface[];
   nameToIndex(name: string): number;
   indexToName(index: number): string;
@@ -87,12 +126,17 @@ export const META = {
   ifindex: 3,
   flags: 4,
   scope: 5,
+  /** PacketSocket4 only. */
+  dstPort: 6,
   srcAddr: 8,
   dstAddr: 12,
 } as const;
 
 export const META_FLAG_TRUNCATED = 1;
 export const META_FLAG_NO_PKTINFO = 2;
+/** PacketSocket4: the payload is followed by LINK_BYTES of Ethernet addresses. */
+export const META_FLAG_LINK_LAYER = 4;
+export const LINK_BYTES = 12;
 
 const DEFAULT_PATH = fileURLToPath(
   new URL("../../../native/build/Release/nestor_net.node", import.meta.url),

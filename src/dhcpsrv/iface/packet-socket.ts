@@ -28,6 +28,9 @@ export interface ReceivedPacket {
   readonly ifname: string;
   /** Date.now() when the batch was read (one clock read per batch). */
   readonly receivedAt: number;
+  /** IPv4 through a raw (packet) socket: the frame's Ethernet destination (bytes 0-5) and
+   *  source (bytes 6-11) addresses; null when the packet came through a UDP socket. */
+  readonly link: Buffer | null;
 }
 
 /** One datagram to send. */

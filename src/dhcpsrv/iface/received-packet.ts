@@ -9,6 +9,7 @@ export class Received implements ReceivedPacket {
   readonly ifindex: number;
   readonly ifname: string;
   readonly receivedAt: number;
+  readonly link: Buffer | null;
 
   constructor(
     data: Buffer,
@@ -18,6 +19,7 @@ export class Received implements ReceivedPacket {
     ifindex: number,
     ifname: string,
     receivedAt: number,
+    link: Buffer | null = null,
   ) {
     this.data = data;
     this.srcAddr = srcAddr;
@@ -26,5 +28,6 @@ export class Received implements ReceivedPacket {
     this.ifindex = ifindex;
     this.ifname = ifname;
     this.receivedAt = receivedAt;
+    this.link = link;
   }
 }

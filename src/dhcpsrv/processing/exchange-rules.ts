@@ -22,6 +22,8 @@ export interface ReceivedDatagram {
   ifindex: number;
   /** Milliseconds since the epoch. */
   receivedAt: number;
+  /** v4 through a raw socket: the frame's Ethernet destination and source addresses. */
+  link?: Buffer | null;
 }
 
 /** A query not yet unpacked, given where and when it was received (on `localPort`). */
@@ -33,6 +35,7 @@ export function receivedQuery<P extends Pkt>(q: P, rx: ReceivedDatagram, localPo
   q.iface = rx.iface;
   q.ifindex = rx.ifindex;
   q.timestamp = rx.receivedAt;
+  q.link = rx.link ?? null;
   return q;
 }
 

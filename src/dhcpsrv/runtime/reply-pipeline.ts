@@ -56,6 +56,7 @@ export class ReplyPipeline<R extends { address: string }> {
         iface: p.ifname,
         ifindex: p.ifindex,
         receivedAt: p.receivedAt,
+        link: p.link,
       });
       if (r === null) continue;
       if (r instanceof Promise) {

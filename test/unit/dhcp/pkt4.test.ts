@@ -427,3 +427,19 @@ test("options 43 and 224-254 are kept as bytes by the parser, whatever the defin
   assert.equal(parsed.getOption(43)!.getOptions().length, 0);
   assert.ok(parsed.getOption(223) instanceof OptionCustom, "223 is not deferred");
 });
+
+test("a query read as a frame has the frame's Ethernet addresses as local and remote hardware addresses", () => {
+  const q = new Pkt4(dhcp4([53, 1, DHCPMessageType.DHCPDISCOVER, 255]));
+  q.unpack();
+  assert.equal(q.getLocalHWAddr(), null, "a UDP datagram has none");
+  assert.equal(q.getRemoteHWAddr(), null);
+  const p = new Pkt4(dhcp4([53, 1, DHCPMessageType.DHCPDISCOVER, 255]));
+  p.link = Buffer.from("ffffffffffff" + "020000000a0b", "hex");
+  p.unpack();
+  assert.equal(p.getLocalHWAddr()?.toText(), "hwtype=1 ff:ff:ff:ff:ff:ff");
+  assert.equal(p.getRemoteHWAddr()?.toText(), "hwtype=1 02:00:00:00:0a:0b");
+  p.setRemoteHWAddr(HWAddr.fromText("02:00:00:00:0c:0d"));
+  assert.equal(p.getRemoteHWAddr()?.toText(false), "02:00:00:00:0c:0d", "a callout may change it");
+  p.setLocalHWAddr(null);
+  assert.equal(p.getLocalHWAddr(), null);
+});

@@ -313,12 +313,6 @@ describe("run_script: Kea 2.2's libdhcp_run_script.so and Nestor's give scripts 
         const differences: Difference[] = [
           CLTT,
           {
-            name: /^QUERY4_(LOCAL|REMOTE)_HWADDR(_TYPE)?$/,
-            reason:
-              "the Ethernet addresses of the frame: Kea reads raw frames, Nestor UDP datagrams " +
-              "(as Kea with dhcp-socket-type udp), so Nestor leaves them empty (README)",
-          },
-          {
             name: /^QUERY4_(TXID|SECS)$/,
             reason: "udhcpc picks a random transaction id and counts seconds per run",
             when: udhcpcQuery,
