@@ -131,34 +131,56 @@ function subnetStat(id: number, name: string): string {
   return `subnet[${id}].${name}`;
 }
 
-function count(stats: StatsManager, lease: Lease4, delta: number): void {
+/**
+ * Where a lease counts: its subnet, and the pool holding its address as Kea 3 names it
+ * (`subnet[id].pool[pid].`, pid its `pool-id`) when one does.
+ */
+function scopes(server: Dhcp4ServerAccess, lease: Lease4): string[] {
+  const subnet = `subnet[${lease.subnetId}].`;
+  const pool = server.getSubnet(lease.subnetId)?.poolOfAddress(lease.address, lease.poolId);
+  return pool === undefined ? [subnet] : [subnet, `${subnet}pool[${pool.statsId}].`];
+}
+
+function addIn(stats: StatsManager, where: string[], name: string, delta: number): void {
+  for (const prefix of where) stats.addValue(prefix + name, delta);
+}
+
+function count(stats: StatsManager, server: Dhcp4ServerAccess, lease: Lease4, delta: number): void {
   if (lease.state === LeaseState.EXPIRED_RECLAIMED) return;
-  stats.addValue(subnetStat(lease.subnetId, "assigned-addresses"), delta);
+  const where = scopes(server, lease);
+  addIn(stats, where, "assigned-addresses", delta);
   if (lease.state === LeaseState.DECLINED) {
     stats.addValue("declined-addresses", delta);
-    stats.addValue(subnetStat(lease.subnetId, "declined-addresses"), delta);
+    addIn(stats, where, "declined-addresses", delta);
   }
 }
 
-function countUpdate(stats: StatsManager, old: Lease4, lease: Lease4): void {
+function countUpdate(
+  stats: StatsManager,
+  server: Dhcp4ServerAccess,
+  old: Lease4,
+  lease: Lease4,
+): void {
   const reclaimed = LeaseState.EXPIRED_RECLAIMED;
   const declined = LeaseState.DECLINED;
   if (old.state !== reclaimed) {
+    const was = scopes(server, old);
+    const is = scopes(server, lease);
     const moved = old.subnetId !== lease.subnetId;
-    if (moved) stats.addValue(subnetStat(old.subnetId, "assigned-addresses"), -1);
+    if (moved) addIn(stats, was, "assigned-addresses", -1);
     if (old.state === declined) {
       stats.addValue("declined-addresses", -1);
-      stats.addValue(subnetStat(old.subnetId, "declined-addresses"), -1);
+      addIn(stats, was, "declined-addresses", -1);
     }
     if (lease.state !== reclaimed) {
-      if (moved) stats.addValue(subnetStat(lease.subnetId, "assigned-addresses"), 1);
+      if (moved) addIn(stats, is, "assigned-addresses", 1);
       if (lease.state === declined) {
         stats.addValue("declined-addresses", 1);
-        stats.addValue(subnetStat(lease.subnetId, "declined-addresses"), 1);
+        addIn(stats, is, "declined-addresses", 1);
       }
     }
   } else if (lease.state !== reclaimed) {
-    count(stats, lease, 1);
+    count(stats, server, lease, 1);
   }
 }
 
@@ -191,7 +213,7 @@ export function commands4(
     const store = server.leases;
     if (!store.addLease4(lease)) fail("IPv4 lease already exists.");
     store.flush();
-    count(stats(), lease, 1);
+    count(stats(), server, lease, 1);
     return answer(
       RESULT_SUCCESS,
       `Lease for address ${lease.address}, subnet-id ${lease.subnetId} added.`,
@@ -211,13 +233,13 @@ export function commands4(
       }
       if (!store.addLease4(lease)) fail(`lost race to add the lease ${lease.address}`);
       store.flush();
-      count(stats(), lease, 1);
+      count(stats(), server, lease, 1);
       return answer(RESULT_SUCCESS, "IPv4 lease added.");
     }
     const old = existing.clone();
     store.updateLease4(lease);
     store.flush();
-    countUpdate(stats(), old, lease);
+    countUpdate(stats(), server, old, lease);
     return answer(RESULT_SUCCESS, "IPv4 lease updated.");
   };
 
@@ -233,7 +255,7 @@ export function commands4(
     const store = server.leases;
     if (!store.deleteLease4(lease)) return answer(RESULT_EMPTY, "IPv4 lease not found.");
     store.flush();
-    count(stats(), lease, -1);
+    count(stats(), server, lease, -1);
     return answer(RESULT_SUCCESS, "IPv4 lease deleted.");
   };
 
@@ -279,9 +301,13 @@ export function commands4(
           if (lease.state === LeaseState.DECLINED) st.addValue("declined-addresses", -1);
         }
       }
-      // As Kea: the wiped subnet's counters start again from zero.
+      // As Kea: the wiped subnet's counters (and its pools') start again from zero.
       st.setValue(subnetStat(sid, "assigned-addresses"), 0);
       st.setValue(subnetStat(sid, "declined-addresses"), 0);
+      for (const pool of server.getSubnet(sid)?.pools ?? []) {
+        st.setValue(subnetStat(sid, `pool[${pool.statsId}].assigned-addresses`), 0);
+        st.setValue(subnetStat(sid, `pool[${pool.statsId}].declined-addresses`), 0);
+      }
     }
     store.flush();
     return answer(

@@ -175,37 +175,66 @@ function subnetStat(id: number, name: string): string {
   return `subnet[${id}].${name}`;
 }
 
-function assigned(lease: Lease6): string {
-  return subnetStat(
-    lease.subnetId,
-    lease.type === LeaseType6.IA_PD ? "assigned-pds" : "assigned-nas",
-  );
+/** Where a lease counts: its subnet, and its pool or pd-pool as Kea 3 names it, if any. */
+interface Scopes {
+  all: string[];
+  /** Those that count declined leases (not a pd-pool). */
+  declinable: string[];
 }
 
-function countDeclined(stats: StatsManager, lease: Lease6, delta: number): void {
+function scopes(server: Dhcp6ServerAccess, lease: Lease6): Scopes {
+  const subnet = `subnet[${lease.subnetId}].`;
+  const pool = server
+    .getSubnet(lease.subnetId)
+    ?.poolOfLease(lease.type, lease.address, lease.prefixLen, lease.poolId);
+  if (pool === undefined) return { all: [subnet], declinable: [subnet] };
+  if (pool.type === LeaseType6.IA_PD) {
+    return { all: [subnet, `${subnet}pd-pool[${pool.statsId}].`], declinable: [subnet] };
+  }
+  const both = [subnet, `${subnet}pool[${pool.statsId}].`];
+  return { all: both, declinable: both };
+}
+
+function kind(lease: Lease6): string {
+  return lease.type === LeaseType6.IA_PD ? "assigned-pds" : "assigned-nas";
+}
+
+function addIn(stats: StatsManager, where: string[], name: string, delta: number): void {
+  for (const prefix of where) stats.addValue(prefix + name, delta);
+}
+
+function countDeclined(stats: StatsManager, lease: Lease6, where: Scopes, delta: number): void {
   if (lease.state !== LeaseState.DECLINED) return;
   stats.addValue("declined-addresses", delta);
-  stats.addValue(subnetStat(lease.subnetId, "declined-addresses"), delta);
+  addIn(stats, where.declinable, "declined-addresses", delta);
 }
 
-function count(stats: StatsManager, lease: Lease6, delta: number): void {
+function count(stats: StatsManager, server: Dhcp6ServerAccess, lease: Lease6, delta: number): void {
   if (lease.state === LeaseState.EXPIRED_RECLAIMED) return;
-  stats.addValue(assigned(lease), delta);
-  countDeclined(stats, lease, delta);
+  const where = scopes(server, lease);
+  addIn(stats, where.all, kind(lease), delta);
+  countDeclined(stats, lease, where, delta);
 }
 
-function countUpdate(stats: StatsManager, old: Lease6, lease: Lease6): void {
+function countUpdate(
+  stats: StatsManager,
+  server: Dhcp6ServerAccess,
+  old: Lease6,
+  lease: Lease6,
+): void {
   const reclaimed = LeaseState.EXPIRED_RECLAIMED;
   if (old.state !== reclaimed) {
+    const was = scopes(server, old);
+    const is = scopes(server, lease);
     const moved = old.subnetId !== lease.subnetId;
-    if (moved) stats.addValue(assigned(old), -1);
-    countDeclined(stats, old, -1);
+    if (moved) addIn(stats, was.all, kind(old), -1);
+    countDeclined(stats, old, was, -1);
     if (lease.state !== reclaimed) {
-      if (moved) stats.addValue(assigned(lease), 1);
-      countDeclined(stats, lease, 1);
+      if (moved) addIn(stats, is.all, kind(lease), 1);
+      countDeclined(stats, lease, is, 1);
     }
   } else if (lease.state !== reclaimed) {
-    count(stats, lease, 1);
+    count(stats, server, lease, 1);
   }
 }
 
@@ -240,13 +269,13 @@ export function commands6(
       }
       if (!store.addLease6(lease)) fail(`lost race to add the lease ${lease.address}`);
       store.flush();
-      count(stats(), lease, 1);
+      count(stats(), server, lease, 1);
       return true;
     }
     const old = any.clone();
     store.updateLease6(lease);
     store.flush();
-    countUpdate(stats(), old, lease);
+    countUpdate(stats(), server, old, lease);
     return false;
   };
 
@@ -256,7 +285,7 @@ export function commands6(
     const store = server.leases;
     if (!store.addLease6(lease)) fail("IPv6 lease already exists.");
     store.flush();
-    count(stats(), lease, 1);
+    count(stats(), server, lease, 1);
     const what =
       lease.type === LeaseType6.IA_PD
         ? `prefix ${lease.address}/${lease.prefixLen}`
@@ -281,7 +310,7 @@ export function commands6(
     const store = server.leases;
     if (!store.deleteLease6(lease)) return false;
     store.flush();
-    count(stats(), lease, -1);
+    count(stats(), server, lease, -1);
     return true;
   };
 
@@ -332,6 +361,14 @@ export function commands6(
       st.setValue(subnetStat(sid, "assigned-nas"), 0);
       st.setValue(subnetStat(sid, "assigned-pds"), 0);
       st.setValue(subnetStat(sid, "declined-addresses"), 0);
+      const subnet = server.getSubnet(sid);
+      for (const pool of subnet?.pools ?? []) {
+        st.setValue(subnetStat(sid, `pool[${pool.statsId}].assigned-nas`), 0);
+        st.setValue(subnetStat(sid, `pool[${pool.statsId}].declined-addresses`), 0);
+      }
+      for (const pool of subnet?.pdPools ?? []) {
+        st.setValue(subnetStat(sid, `pd-pool[${pool.statsId}].assigned-pds`), 0);
+      }
     }
     store.flush();
     return answer(

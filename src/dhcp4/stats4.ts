@@ -12,7 +12,9 @@ import {
   LeaseStats,
   isAllocationFailure,
   leaseCounterNames,
+  type PoolStatsSpec,
 } from "../dhcpsrv/runtime/lease-stats.ts";
+import type { Pool4 } from "../dhcpsrv/model/subnet4.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 
 const RECEIVED: Record<number, string> = {
@@ -34,6 +36,17 @@ const SENT: Record<number, string> = {
 
 /** Statistics kept both globally and per subnet. */
 const BOTH = [...leaseCounterNames(["addresses"], "v4"), "v4-reservation-conflicts"];
+
+/** Kea 3's `subnet[id].pool[pid].*`. */
+function poolStats(pool: Pool4): PoolStatsSpec {
+  return {
+    scope: "pool",
+    statsId: pool.statsId,
+    kind: "addresses",
+    totals: { "total-addresses": pool.capacity },
+    declinable: true,
+  };
+}
 
 export class Dhcp4Stats extends LeaseStats<Lease4> {
   constructor(stats: StatsManager) {
@@ -68,6 +81,11 @@ export class Dhcp4Stats extends LeaseStats<Lease4> {
       model.subnets,
       (x) => ({ "total-addresses": x.totalAddresses }),
       leases.leaseStats4(),
+      {
+        pools: (subnet) => subnet.pools.map(poolStats),
+        locate: (subnet, lease) => subnet.poolOfAddress(lease.address, lease.poolId)?.id ?? -1,
+        leases: (id) => leases.getLeases4BySubnet(id),
+      },
     );
   }
 }

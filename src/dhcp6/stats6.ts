@@ -13,7 +13,9 @@ import {
   LeaseStats,
   isAllocationFailure,
   leaseCounterNames,
+  type PoolStatsSpec,
 } from "../dhcpsrv/runtime/lease-stats.ts";
+import type { PdPool6, Pool6 } from "../dhcpsrv/model/subnet6.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 
 const RECEIVED: Record<number, string> = {
@@ -44,6 +46,28 @@ const KINDS = ["nas", "pds"];
 
 /** Statistics kept both globally and per subnet. */
 const BOTH = leaseCounterNames(KINDS, "v6");
+
+/** Kea 3's `subnet[id].pool[pid].*`. */
+function poolStats(pool: Pool6): PoolStatsSpec {
+  return {
+    scope: "pool",
+    statsId: pool.statsId,
+    kind: "nas",
+    totals: { "total-nas": pool.capacity },
+    declinable: true,
+  };
+}
+
+/** Kea 3's `subnet[id].pd-pool[pid].*` (a delegated prefix cannot be declined). */
+function pdPoolStats(pool: PdPool6): PoolStatsSpec {
+  return {
+    scope: "pd-pool",
+    statsId: pool.statsId,
+    kind: "pds",
+    totals: { "total-pds": pool.capacity },
+    declinable: false,
+  };
+}
 
 export class Dhcp6Stats extends LeaseStats<Lease6> {
   constructor(stats: StatsManager) {
@@ -76,6 +100,15 @@ export class Dhcp6Stats extends LeaseStats<Lease6> {
       "total-nas": x.totalNas,
       "total-pds": x.totalPds,
     });
-    this.recount(model.subnets, totals, leases.leaseStats6());
+    this.recount(model.subnets, totals, leases.leaseStats6(), {
+      pools: (subnet) => [...subnet.pools.map(poolStats), ...subnet.pdPools.map(pdPoolStats)],
+      // The pd-pools come after the address pools.
+      locate: (subnet, lease) => {
+        const pool = subnet.poolOfLease(lease.type, lease.address, lease.prefixLen, lease.poolId);
+        if (pool === undefined) return -1;
+        return pool.type === LeaseType6.IA_PD ? subnet.pools.length + pool.id : pool.id;
+      },
+      leases: (id) => leases.getLeases6BySubnet(id),
+    });
   }
 }

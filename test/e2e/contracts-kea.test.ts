@@ -132,6 +132,8 @@ async function sideBySide<T>(
   }
 }
 
+const POOL_STATISTIC = /^subnet\[\d+\]\.(pool|pd-pool)\[\d+\]\./;
+
 /** Every statistic as `name -> [number of samples, values newest first]` (times differ). */
 async function snapshot(side: Side): Promise<Record<string, [number, unknown[]]>> {
   const a = await side.command({ command: "statistic-get-all" });
@@ -139,6 +141,8 @@ async function snapshot(side: Side): Promise<Record<string, [number, unknown[]]>
   const all = (a.arguments ?? {}) as Record<string, [unknown, string][]>;
   const out: Record<string, [number, unknown[]]> = {};
   for (const name of Object.keys(all).sort()) {
+    // Kea 3's per-pool statistics, which Nestor keeps and Kea 2.2 does not have.
+    if (POOL_STATISTIC.test(name)) continue;
     out[name] = [all[name]!.length, all[name]!.map((s) => s[0])];
   }
   return out;

@@ -206,3 +206,115 @@ test("v6: lease6-bulk-apply applies what it can and lists what failed; nothing w
     await server.stop();
   }
 });
+
+/** The latest value of each named statistic (undefined when it does not exist). */
+async function statValues(server: Server, names: string[]): Promise<(number | undefined)[]> {
+  const all = (await server.send("statistic-get-all")).arguments as Record<
+    string,
+    [number, string][]
+  >;
+  return names.map((n) => all[n]?.[0]?.[0]);
+}
+
+test("v4: lease commands keep the pool statistics (Kea 3's subnet[id].pool[pid].*) in step, and a restart recounts them from the file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-lease-cmds-"));
+  dirs.push(dir);
+  const settings = {
+    subnet4: [
+      {
+        id: 1,
+        subnet: "198.51.100.0/24",
+        pools: [
+          { pool: "198.51.100.10 - 198.51.100.19", "pool-id": 4 },
+          { pool: "198.51.100.32/28", "pool-id": 5 },
+        ],
+      },
+    ],
+  };
+  const names = [
+    "subnet[1].pool[4].assigned-addresses",
+    "subnet[1].pool[4].declined-addresses",
+    "subnet[1].pool[5].assigned-addresses",
+    "subnet[1].assigned-addresses",
+  ];
+  let server = await start(4, dir, settings);
+  try {
+    const add = (ip: string, extra = {}) =>
+      server.send("lease4-add", { "ip-address": ip, "hw-address": "02:00:00:00:00:07", ...extra });
+    assert.equal((await add("198.51.100.11")).result, 0);
+    assert.equal((await add("198.51.100.33")).result, 0);
+    assert.equal((await add("198.51.100.34")).result, 0);
+    assert.equal((await add("198.51.100.250")).result, 0, "outside the pools");
+    assert.deepEqual(await statValues(server, names), [1, 0, 2, 4]);
+    const declined = await server.send("lease4-update", {
+      "ip-address": "198.51.100.11",
+      "hw-address": "02:00:00:00:00:07",
+      state: 1,
+    });
+    assert.equal(declined.result, 0);
+    assert.deepEqual(await statValues(server, names), [1, 1, 2, 4]);
+    assert.equal((await server.send("lease4-del", { "ip-address": "198.51.100.34" })).result, 0);
+    assert.deepEqual(await statValues(server, names), [1, 1, 1, 3]);
+  } finally {
+    await server.stop();
+  }
+  server = await start(4, dir, settings);
+  try {
+    assert.deepEqual(await statValues(server, names), [1, 1, 1, 3]);
+    const wiped = await server.send("lease4-wipe", { "subnet-id": 1 });
+    assert.equal(wiped.result, 0);
+    assert.deepEqual(await statValues(server, names), [0, 0, 0, 0]);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("v6: lease commands keep pool and pd-pool statistics in step; a restart recounts them", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-lease-cmds-"));
+  dirs.push(dir);
+  const settings = {
+    "server-id": { type: "LLT", persist: false },
+    subnet6: [
+      {
+        id: 1,
+        subnet: "2001:db8:1::/64",
+        pools: [{ pool: "2001:db8:1::/120", "pool-id": 2 }],
+        "pd-pools": [{ prefix: "2001:db8:8::", "prefix-len": 56, "delegated-len": 64 }],
+      },
+    ],
+  };
+  const names = [
+    "subnet[1].pool[2].assigned-nas",
+    "subnet[1].pool[2].declined-addresses",
+    "subnet[1].pd-pool[0].assigned-pds",
+  ];
+  let server = await start(6, dir, settings);
+  try {
+    const na = { "ip-address": "2001:db8:1::5", duid: "01:02:03", iaid: 1 };
+    assert.equal((await server.send("lease6-add", na)).result, 0);
+    const pd = {
+      "ip-address": "2001:db8:8:3::",
+      "prefix-len": 64,
+      type: "IA_PD",
+      "subnet-id": 1,
+      duid: "01:02:03",
+      iaid: 2,
+    };
+    const addedPd = await server.send("lease6-add", pd);
+    assert.equal(addedPd.result, 0, JSON.stringify(addedPd));
+    assert.deepEqual(await statValues(server, names), [1, 0, 1]);
+    assert.equal((await server.send("lease6-update", { ...na, state: 1 })).result, 0);
+    assert.deepEqual(await statValues(server, names), [1, 1, 1]);
+  } finally {
+    await server.stop();
+  }
+  server = await start(6, dir, settings);
+  try {
+    assert.deepEqual(await statValues(server, names), [1, 1, 1]);
+    const del = await server.send("lease6-del", { "ip-address": "2001:db8:8:3::", type: "IA_PD" });
+    assert.equal(del.result, 0);
+    assert.deepEqual(await statValues(server, names), [1, 1, 0]);
+  } finally {
+    await server.stop();
+  }
+});

@@ -234,6 +234,8 @@ export interface InterfacesConfig4 extends Annotated {
 export interface Pool4 extends Annotated, ClassGuardKeys {
   /** As written: `"192.0.2.10 - 192.0.2.20"` or `"192.0.2.64/26"`. */
   pool: string;
+  /** Kea 3: the pool's id in its statistics (`subnet[id].pool[pid].*`); 0 when absent. */
+  "pool-id"?: number;
   "option-data": OptionData[];
 }
 
@@ -298,6 +300,8 @@ export interface InterfacesConfig6 extends Annotated {
 
 export interface Pool6 extends Annotated, ClassGuardKeys {
   pool: string;
+  /** Kea 3: the pool's id in its statistics (`subnet[id].pool[pid].*`); 0 when absent. */
+  "pool-id"?: number;
   "option-data": OptionData[];
 }
 
@@ -307,6 +311,8 @@ export interface PdPool6 extends Annotated, ClassGuardKeys {
   "delegated-len": number;
   "excluded-prefix"?: string;
   "excluded-prefix-len"?: number;
+  /** Kea 3: the pool's id in its statistics (`subnet[id].pd-pool[pid].*`); 0 when absent. */
+  "pool-id"?: number;
   "option-data": OptionData[];
 }
 

@@ -55,7 +55,29 @@ export interface LoadOptions {
   maxRowErrors: number;
   /** Told about each skipped row (file, 1-based line number, reason). */
   onRowError?: (file: string, line: number, reason: string) => void;
+  /**
+   * Told, while a file loads, every `progressIntervalMs` (at most) of the rows read so far (good
+   * and bad) and the bytes read of the file's size.
+   */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Milliseconds between two `onProgress` calls (default 5000). */
+  progressIntervalMs?: number;
 }
+
+export interface LoadProgress {
+  file: string;
+  rows: number;
+  bytesRead: number;
+  bytesTotal: number;
+  /** Milliseconds since the file began loading. */
+  elapsedMs: number;
+}
+
+/** Milliseconds between two progress reports of a load, unless told otherwise. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
+
+/** Rows read between two looks at the clock: the loop stays a loop over rows. */
+const ROWS_PER_CLOCK_CHECK = 1024;
 
 export interface FileLoadReport {
   file: string;
@@ -66,6 +88,8 @@ export interface FileLoadReport {
   needsConversion: boolean;
   /** The file is empty or its last byte is a line feed (no row was cut short). */
   endsWithNewline: boolean;
+  /** Milliseconds spent reading and replaying the file. */
+  durationMs: number;
 }
 
 /**
@@ -89,6 +113,7 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
   options: LoadOptions,
   codec: LeaseRowCodec<K, L, Layout>,
 ): FileLoadReport | null {
+  const started = performance.now();
   let text: string;
   try {
     text = fs.readFileSync(file).toString("latin1");
@@ -102,8 +127,16 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
     rowErrors: 0,
     needsConversion: false,
     endsWithNewline: text.length === 0 || text.endsWith("\n"),
+    durationMs: 0,
   };
-  if (text.length === 0) return report;
+  if (text.length === 0) {
+    report.durationMs = performance.now() - started;
+    return report;
+  }
+  const onProgress = options.onProgress;
+  const interval = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+  let nextReport = started + interval;
+  let nextCheck = ROWS_PER_CLOCK_CHECK;
   let eol = text.indexOf("\n");
   const layout = codec.parseHeader(eol < 0 ? text : text.slice(0, eol), file);
   report.needsConversion = layout.needsConversion;
@@ -116,6 +149,16 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
     line++;
     if (row === "" || row === "\r") continue; // Kea skips blank lines
     report.rows++;
+    if (onProgress !== undefined && report.rows >= nextCheck) {
+      nextCheck = report.rows + ROWS_PER_CLOCK_CHECK;
+      const now = performance.now();
+      if (now >= nextReport) {
+        nextReport = now + interval;
+        const bytesRead = eol < 0 ? text.length : eol + 1;
+        const elapsedMs = now - started;
+        onProgress({ file, rows: report.rows, bytesRead, bytesTotal: text.length, elapsedMs });
+      }
+    }
     let lease: L;
     try {
       lease = codec.parseRow(row, layout);
@@ -134,5 +177,6 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
     if (codec.isDeletion(lease)) storage.delete(key);
     else storage.set(key, lease);
   }
+  report.durationMs = performance.now() - started;
   return report;
 }

@@ -10,7 +10,13 @@ import fs from "node:fs";
 import { defineMessages, type Logger } from "../../log/logger.ts";
 import { InvalidOperation } from "../../util/errors.ts";
 import { acquireProcessLock, PidFileBusy, releaseProcessLock } from "../../util/pid-file.ts";
-import { type FileLoadReport, type LeaseFileSet, leaseFileSet } from "./lease-files.ts";
+import {
+  DEFAULT_PROGRESS_INTERVAL_MS,
+  type FileLoadReport,
+  type LeaseFileSet,
+  type LoadOptions,
+  leaseFileSet,
+} from "./lease-files.ts";
 import { LeaseFileFormatError, LeaseFileWriteError } from "./lease-store4.ts";
 import {
   type LeaseUniverse,
@@ -26,7 +32,11 @@ import {
 // Kea's message IDs (src/lib/dhcpsrv/dhcpsrv_messages.mes) where Kea has one.
 defineMessages({
   DHCPSRV_MEMFILE_DB: "opening memory file lease database: %1",
-  DHCPSRV_MEMFILE_LEASE_FILE_LOAD: "loading leases from file %1: %2 rows, %3 discarded",
+  DHCPSRV_MEMFILE_LEASE_FILE_LOAD: "loading leases from file %1: %2 rows, %3 discarded, in %4 s",
+  // Nestor's: a large lease file's load in progress, and the whole load's duration.
+  DHCPSRV_MEMFILE_LEASE_LOAD_PROGRESS:
+    "loading leases from file %1: %2 rows read so far (%3% of the file) in %4 s",
+  DHCPSRV_MEMFILE_LEASES_LOADED: "%1 leases loaded from %2 rows of %3 file(s) in %4 s",
   DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR: "discarding row %1 of %2, error: %3",
   DHCPSRV_MEMFILE_NEEDS_CONVERSION:
     "lease file %1 is not in Kea 2.2's layout; it is converted by a lease file cleanup now",
@@ -75,15 +85,38 @@ export interface MemfileHooks {
   checkLease?: (lease: { readonly address: string; subnetId: number }) => boolean;
   /** Test seam: called before each rotation step on the event loop (throwing fails it). */
   beforeRotationStep?: BeforeStep;
+  /**
+   * Milliseconds between two DHCPSRV_MEMFILE_LEASE_LOAD_PROGRESS lines while a lease file loads;
+   * by default the environment's NESTOR_LEASE_LOAD_PROGRESS_INTERVAL (seconds), else 5 s.
+   */
+  progressIntervalMs?: number;
+}
+
+/**
+ * The progress interval of lease file loads set by NESTOR_LEASE_LOAD_PROGRESS_INTERVAL
+ * (seconds, a positive number), else the default; a bad value is refused with the reason.
+ */
+export function loadProgressIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.NESTOR_LEASE_LOAD_PROGRESS_INTERVAL;
+  if (text === undefined || text === "") return DEFAULT_PROGRESS_INTERVAL_MS;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidOperation(
+      `NESTOR_LEASE_LOAD_PROGRESS_INTERVAL must be a positive number of seconds, not '${text}'`,
+    );
+  }
+  return seconds * 1000;
+}
+
+/** Milliseconds as seconds with 3 decimals, for the load lines. */
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
 }
 
 /** Loads a file set: the surviving leases by key, and a report per file. */
 export type LeaseFileLoader<K, L> = (
   set: LeaseFileSet,
-  options: {
-    maxRowErrors: number;
-    onRowError: (file: string, line: number, reason: string) => void;
-  },
+  options: LoadOptions & { onRowError: (file: string, line: number, reason: string) => void },
 ) => { leases: Map<K, L>; reports: FileLoadReport[] };
 
 export class LeaseJournal {
@@ -173,15 +206,33 @@ export class LeaseJournal {
       throw new LeaseFileFormatError(set.main, "lease file cleanup is in progress");
     }
     const onRowError = this.hooks.onRowError;
+    const started = performance.now();
     const { leases, reports } = load(set, {
       maxRowErrors: this.maxRowErrors,
       onRowError: (file, line, reason) => {
         log?.error("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR", line, file, reason);
         onRowError?.(file, line, reason);
       },
+      progressIntervalMs: this.hooks.progressIntervalMs ?? loadProgressIntervalMs(),
+      onProgress: (p) => {
+        const percent = p.bytesTotal === 0 ? 100 : Math.floor((100 * p.bytesRead) / p.bytesTotal);
+        log?.info(
+          "DHCPSRV_MEMFILE_LEASE_LOAD_PROGRESS",
+          p.file,
+          p.rows,
+          percent,
+          seconds(p.elapsedMs),
+        );
+      },
     });
     for (const r of reports) {
-      log?.info("DHCPSRV_MEMFILE_LEASE_FILE_LOAD", r.file, r.rows, r.rowErrors);
+      log?.info(
+        "DHCPSRV_MEMFILE_LEASE_FILE_LOAD",
+        r.file,
+        r.rows,
+        r.rowErrors,
+        seconds(r.durationMs),
+      );
       if (r.needsConversion) log?.warn("DHCPSRV_MEMFILE_NEEDS_CONVERSION", r.file);
     }
     const check = this.hooks.checkLease;
@@ -190,7 +241,11 @@ export class LeaseJournal {
         if (!check(lease as { address: string; subnetId: number })) leases.delete(key);
       }
     }
+    const loaded = leases.size;
     take(leases);
+    const rows = reports.reduce((n, r) => n + r.rows, 0);
+    const took = seconds(performance.now() - started);
+    log?.info("DHCPSRV_MEMFILE_LEASES_LOADED", loaded, rows, reports.length, took);
     const main = reports.find((r) => r.file === set.main);
     try {
       this.prepareMain(set, main);

@@ -82,6 +82,7 @@ export function buildDhcp4Model(
         options(p["option-data"], `${path}.pools[${j}]`),
         guardOf(p),
         requiredOf(p),
+        p["pool-id"] ?? 0,
       );
     });
     const valid = s["valid-lifetime"] ?? config["valid-lifetime"];

@@ -159,6 +159,7 @@ function buildSubnet(
       options(p["option-data"], `${path}.pools[${j}]`),
       guardOf(p),
       requiredOf(p),
+      p["pool-id"] ?? 0,
     );
   });
   const pdPools = s["pd-pools"].map((p, j) => {
@@ -181,6 +182,7 @@ function buildSubnet(
       p["excluded-prefix"] === undefined || (p["excluded-prefix-len"] ?? 0) === 0
         ? null
         : { prefix: ipv6ToBig(p["excluded-prefix"]), len: p["excluded-prefix-len"]! },
+      p["pool-id"] ?? 0,
     );
   });
   const valid = s["valid-lifetime"] ?? config["valid-lifetime"];

@@ -3,7 +3,7 @@
  * options. Addresses are held as unsigned 32-bit numbers so that range checks and the allocator
  * never parse text on the packet path.
  */
-import { ipv4ToString } from "../../dhcp/ioaddress.ts";
+import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
 import type { Triplet } from "./triplet.ts";
 import { ClientNameParams } from "../processing/client-name.ts";
@@ -12,7 +12,13 @@ import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/cl
 export class Pool4 {
   readonly start: number;
   readonly end: number;
+  /** The pool's index in its subnet. */
   readonly id: number;
+  /**
+   * `pool-id` (0 when not configured): the `pid` of its statistics `subnet[id].pool[pid].*`, as
+   * Kea 3 names them; pools sharing one add up under the same names.
+   */
+  readonly statsId: number;
   readonly options: CfgOption;
   /** Only packets in one of these classes get addresses from here; null = everyone. */
   readonly guard: ClassGuard;
@@ -31,10 +37,12 @@ export class Pool4 {
     options: CfgOption = CfgOption.EMPTY4,
     guard: ClassGuard = null,
     requiredClasses: readonly RequiredClass[] = NONE,
+    statsId = 0,
   ) {
     this.start = start >>> 0;
     this.end = end >>> 0;
     this.id = id;
+    this.statsId = statsId;
     this.options = options;
     this.guard = guard;
     this.requiredClasses = requiredClasses;
@@ -156,6 +164,18 @@ export class Subnet4 {
   poolFor(addr: number): Pool4 | undefined {
     for (const pool of this.pools) if (pool.inRange(addr)) return pool;
     return undefined;
+  }
+
+  /**
+   * The pool holding the address (dotted quad), or undefined; `hint` is the index of the pool
+   * that probably holds it (the lease's `poolId`), tried first.
+   */
+  poolOfAddress(address: string, hint = 0): Pool4 | undefined {
+    const addr = tryParseIPv4(address);
+    if (addr < 0) return undefined;
+    const guess = this.pools[hint];
+    if (guess !== undefined && guess.inRange(addr)) return guess;
+    return this.poolFor(addr);
   }
 
   /** The pool holding the address if the client's classes allow it (Kea's inAllowedPool). */

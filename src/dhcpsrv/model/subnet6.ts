@@ -53,7 +53,10 @@ export class Pool6 {
   readonly type = LeaseType6.IA_NA;
   readonly start: bigint;
   readonly end: bigint;
+  /** The pool's index in its subnet. */
   readonly id: number;
+  /** `pool-id` (0 when not configured): the `pid` of `subnet[id].pool[pid].*`, as Kea 3. */
+  readonly statsId: number;
   readonly options: CfgOption;
   /** Only packets in one of these classes get addresses from here; null = everyone. */
   readonly guard: ClassGuard;
@@ -68,10 +71,12 @@ export class Pool6 {
     options: CfgOption = CfgOption.EMPTY6,
     guard: ClassGuard = null,
     requiredClasses: readonly RequiredClass[] = NONE,
+    statsId = 0,
   ) {
     this.start = start;
     this.end = end;
     this.id = id;
+    this.statsId = statsId;
     this.options = options;
     this.guard = guard;
     this.requiredClasses = requiredClasses;
@@ -101,7 +106,10 @@ export class PdPool6 {
   readonly prefix: bigint;
   readonly prefixLen: number;
   readonly delegatedLen: number;
+  /** The pool's index in its subnet's pd-pools. */
   readonly id: number;
+  /** `pool-id` (0 when not configured): the `pid` of `subnet[id].pd-pool[pid].*`, as Kea 3. */
+  readonly statsId: number;
   readonly options: CfgOption;
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
@@ -125,7 +133,9 @@ export class PdPool6 {
     guard: ClassGuard = null,
     requiredClasses: readonly RequiredClass[] = NONE,
     excluded: { prefix: bigint; len: number } | null = null,
+    statsId = 0,
   ) {
+    this.statsId = statsId;
     this.guard = guard;
     this.requiredClasses = requiredClasses;
     this.excludedPrefix = excluded?.prefix ?? 0n;
@@ -263,6 +273,28 @@ export class Subnet6 {
   pdPoolFor(addr: bigint, len: number): PdPool6 | undefined {
     for (const pool of this.pdPools) if (pool.holds(addr, len)) return pool;
     return undefined;
+  }
+
+  /**
+   * The pool holding a lease's address (IA_NA) or delegated prefix (IA_PD), or undefined; `hint`
+   * is the index of the pool that probably holds it (the lease's `poolId`), tried first.
+   */
+  poolOfLease(
+    type: number,
+    address: string,
+    prefixLen: number,
+    hint = 0,
+  ): Pool6 | PdPool6 | undefined {
+    const addr = ipv6ToBig(address);
+    if (addr < 0n) return undefined;
+    if (type === LeaseType6.IA_PD) {
+      const guess = this.pdPools[hint];
+      if (guess !== undefined && guess.holds(addr, prefixLen)) return guess;
+      return this.pdPoolFor(addr, prefixLen);
+    }
+    const guess = this.pools[hint];
+    if (guess !== undefined && guess.inRange(addr)) return guess;
+    return this.poolFor(addr);
   }
 
   /** Number of addresses in all address pools (the `total-nas` statistic). */

@@ -41,6 +41,47 @@ export function leaseCounterNames(kinds: readonly string[], prefix: string): str
   ];
 }
 
+/**
+ * A configured pool as its statistics see it (Kea 3's `subnet[id].pool[pid].*` and
+ * `subnet[id].pd-pool[pid].*`): `scope` "pool" or "pd-pool", `statsId` its `pool-id`.
+ */
+export interface PoolStatsSpec {
+  scope: string;
+  statsId: number;
+  /** The kind of lease it holds ("addresses", "nas", "pds"). */
+  kind: string;
+  /** Its totals (total-addresses...), added up over the pools sharing a pool-id. */
+  totals: Record<string, number | bigint>;
+  /** Whether its leases can be declined (not a pd-pool's). */
+  declinable: boolean;
+}
+
+/** How a family finds the pools of its subnets and of its leases. */
+export interface PoolLocator<S, L> {
+  /** The subnet's pools, in the order `locate` numbers them. */
+  pools(subnet: S): readonly PoolStatsSpec[];
+  /** The index (in `pools(subnet)`) of the pool holding the lease, -1 when none does. */
+  locate(subnet: S, lease: L): number;
+  /** Every lease of the subnet, for the recount. */
+  leases(subnetId: number): Iterable<L>;
+}
+
+/** The counters of one pool (or of the pools sharing its pool-id), resolved once per configuration. */
+interface PoolCounters {
+  readonly assigned: Observation;
+  readonly cumulative: Observation;
+  readonly reclaimed: Observation;
+  /** null for a pd-pool. */
+  readonly declined: Observation | null;
+  readonly reclaimedDeclined: Observation | null;
+}
+
+/** A subnet's pools' counters and how to find the one of a lease. */
+interface SubnetPools<L> {
+  readonly counters: readonly PoolCounters[];
+  readonly locate: (lease: L) => number;
+}
+
 export interface LeaseStatsSpec<L extends CountedLease> {
   /** "pkt4" or "pkt6", with the per-message-type counters (see PacketStats). */
   packets: string;
@@ -68,6 +109,8 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
   /** assigned-KIND and cumulative-assigned-KIND by kind: no name is built per packet. */
   private readonly assignedNames = new Map<string, string>();
   private readonly cumulativeNames = new Map<string, string>();
+  /** The pools' counters by subnet id, made afresh by each recount. */
+  private pools = new Map<number, SubnetPools<L>>();
 
   constructor(stats: StatsManager, spec: LeaseStatsSpec<L>) {
     // declined-addresses is made by the first recount, with its one sample, as Kea's.
@@ -88,6 +131,7 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
     subnets: readonly S[],
     totals: (subnet: S) => Record<string, number | bigint>,
     rows: Iterable<LeaseStatsRow & CountedLease>,
+    pools?: PoolLocator<S, L>,
   ): void {
     const s = this.stats;
     const keep = this.replaceSubnets(
@@ -114,6 +158,67 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
       }
     }
     s.setValue("declined-addresses", declined);
+    this.pools = new Map();
+    if (pools !== undefined) for (const subnet of subnets) this.recountPools(subnet, pools);
+  }
+
+  /**
+   * Creates a subnet's pool statistics, as Kea 3: the totals (added up over the pools sharing a
+   * pool-id) and the counters at 0, then the leases of each pool counted, once per counter.
+   */
+  private recountPools<S extends { readonly id: number }>(
+    subnet: S,
+    locator: PoolLocator<S, L>,
+  ): void {
+    const s = this.stats;
+    const specs = locator.pools(subnet);
+    if (specs.length === 0) return;
+    const made = new Map<string, PoolCounters>();
+    const counters = specs.map((spec) => {
+      const prefix = `subnet[${subnet.id}].${spec.scope}[${spec.statsId}].`;
+      for (const [name, total] of Object.entries(spec.totals)) {
+        const o = made.has(prefix) ? s.get(prefix + name) : undefined;
+        if (o !== undefined) o.add(total);
+        else s.setValue(prefix + name, total);
+      }
+      let c = made.get(prefix);
+      if (c === undefined) {
+        const declinable = spec.declinable;
+        c = {
+          assigned: s.observe(`${prefix}assigned-${spec.kind}`),
+          cumulative: s.observe(`${prefix}cumulative-assigned-${spec.kind}`),
+          declined: declinable ? s.observe(`${prefix}declined-addresses`) : null,
+          reclaimedDeclined: declinable ? s.observe(`${prefix}reclaimed-declined-addresses`) : null,
+          reclaimed: s.observe(`${prefix}reclaimed-leases`),
+        };
+        made.set(prefix, c);
+      }
+      return c;
+    });
+    const assigned = new Map<PoolCounters, number>();
+    const declined = new Map<PoolCounters, number>();
+    for (const lease of locator.leases(subnet.id)) {
+      const state = lease.state;
+      if (state !== LeaseState.DEFAULT && state !== LeaseState.DECLINED) continue;
+      const c = counters[locator.locate(subnet, lease)];
+      if (c === undefined) continue;
+      assigned.set(c, (assigned.get(c) ?? 0) + 1);
+      if (state === LeaseState.DECLINED && c.declined !== null) {
+        declined.set(c, (declined.get(c) ?? 0) + 1);
+      }
+    }
+    for (const [c, n] of assigned) c.assigned.add(n);
+    for (const [c, n] of declined) c.declined!.add(n);
+    this.pools.set(subnet.id, {
+      counters,
+      locate: (lease) => locator.locate(subnet, lease),
+    });
+  }
+
+  /** The counters of the pool holding the lease, or undefined (no pool holds it). */
+  private poolOf(lease: L): PoolCounters | undefined {
+    const p = this.pools.get(lease.subnetId);
+    return p === undefined ? undefined : p.counters[p.locate(lease)];
   }
 
   private sub(id: number, name: string): Observation {
@@ -133,31 +238,47 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
     const cumulative = this.cumulativeNames.get(this.spec.kindOf(lease))!;
     this.sub(lease.subnetId, cumulative).add(1);
     this.stats.observe(cumulative).add(1);
+    const pool = this.poolOf(lease);
+    if (pool !== undefined) {
+      pool.assigned.add(1);
+      pool.cumulative.add(1);
+    }
     if (previous !== null && previous.state !== LeaseState.EXPIRED_RECLAIMED) {
       this.sub(previous.subnetId, this.assigned(previous)).add(-1);
+      this.poolOf(previous)?.assigned.add(-1);
     }
-    if (replaced !== null) this.sub(replaced.subnetId, this.assigned(replaced)).add(-1);
+    if (replaced !== null) {
+      this.sub(replaced.subnetId, this.assigned(replaced)).add(-1);
+      this.poolOf(replaced)?.assigned.add(-1);
+    }
   }
 
   leaseReleased(lease: L): void {
-    if (lease.state !== LeaseState.EXPIRED_RECLAIMED)
-      this.sub(lease.subnetId, this.assigned(lease)).add(-1);
+    if (lease.state === LeaseState.EXPIRED_RECLAIMED) return;
+    this.sub(lease.subnetId, this.assigned(lease)).add(-1);
+    this.poolOf(lease)?.assigned.add(-1);
   }
 
   leaseDeclined(lease: L): void {
     this.sub(lease.subnetId, "declined-addresses").add(1);
     this.stats.observe("declined-addresses").add(1);
+    this.poolOf(lease)?.declined?.add(1);
   }
 
   leaseReclaimed(lease: L, wasDeclined: boolean): void {
     this.sub(lease.subnetId, this.assigned(lease)).add(-1);
     this.sub(lease.subnetId, "reclaimed-leases").add(1);
     this.stats.observe("reclaimed-leases").add(1);
+    const pool = this.poolOf(lease);
+    pool?.assigned.add(-1);
+    pool?.reclaimed.add(1);
     if (wasDeclined) {
       this.sub(lease.subnetId, "declined-addresses").add(-1);
       this.sub(lease.subnetId, "reclaimed-declined-addresses").add(1);
       this.stats.observe("declined-addresses").add(-1);
       this.stats.observe("reclaimed-declined-addresses").add(1);
+      pool?.declined?.add(-1);
+      pool?.reclaimedDeclined?.add(1);
     }
   }
 

@@ -89,6 +89,10 @@ test("/metrics: Kea's statistics under Prometheus names, callout series moving w
   try {
     const before = await scrape(bed);
     assert.equal(value(before, "kea_dhcp4_subnet_total_addresses", { subnet_id: 1 }), 241);
+    // Kea 3's per-pool statistics, labelled with the pool's id.
+    const pool = { subnet_id: 1, pool_id: 0 };
+    assert.equal(value(before, "kea_dhcp4_pool_total_addresses", pool), 241);
+    assert.equal(value(before, "kea_dhcp4_pool_assigned_addresses", pool), 0);
     assert.equal(typeOf(before, "kea_dhcp4_subnet_total_addresses"), "gauge");
     assert.equal(typeOf(before, "kea_dhcp4_pkt4_received_total"), "counter");
     const received = value(before, "kea_dhcp4_pkt4_received_total");
