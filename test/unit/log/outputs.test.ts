@@ -245,3 +245,31 @@ test("without the native addon, syslog output goes to stderr with one warning", 
   for (const l of lines.slice(1))
     assert.match(l, /INFO {2}\[nestor-dhcp4\.dhcp4\/\d+\] STILL_LOGGED a$/);
 });
+
+test("a new configuration moves the lines to its outputs; an output kept is not reopened", async () => {
+  const a = join(dir, "reconf-a.log");
+  const b = join(dir, "reconf-b.log");
+  const logs = new LogManager("nestor-dhcp4");
+  logs.configure([{ name: "nestor-dhcp4", outputs: [{ output: a }] }]);
+  const log = logs.getLogger("dhcp4");
+  log.info("RECONF", 1);
+  const kept = logs.sink({ output: a });
+  logs.configure([
+    { name: "nestor-dhcp4", outputs: [{ output: a }] },
+    { name: "nestor-dhcp4.dhcp4", outputs: [{ output: b, pattern: "%m\n" }] },
+  ]);
+  assert.equal(logs.sink({ output: a }), kept);
+  log.info("RECONF", 2);
+  logs.getLogger("leases").info("RECONF", 3);
+  await logs.flush();
+  logs.close();
+  const lineA = readFileSync(a, "utf8").trimEnd().split("\n");
+  assert.deepEqual(
+    lineA.map((l) => l.replace(/^.* \[/, "[")),
+    [
+      `[nestor-dhcp4.dhcp4/${process.pid}] RECONF 1`,
+      `[nestor-dhcp4.leases/${process.pid}] RECONF 3`,
+    ],
+  );
+  assert.equal(readFileSync(b, "utf8"), "RECONF 2\n");
+});
