@@ -146,18 +146,40 @@ class StreamSink implements Sink {
   private readonly layout: Layout;
   protected readonly flush: boolean;
 
-  constructor(fd: number, layout: Layout, flush: boolean) {
+  protected readonly label: string;
+  /** The output failed: its lines are dropped. */
+  protected broken = false;
+
+  constructor(fd: number, layout: Layout, flush: boolean, label: string) {
     this.layout = layout;
     this.flush = flush;
-    this.boom = StreamSink.boom(fd, flush);
+    this.label = label;
+    this.boom = this.open(fd);
   }
 
-  protected static boom(fd: number, flush: boolean): SonicBoom {
+  protected open(fd: number): SonicBoom {
     const boom = new SonicBoomClass(
-      flush ? { fd, minLength: 0 } : { fd, minLength: 8192, periodicFlush: 1000 },
+      this.flush ? { fd, minLength: 0 } : { fd, minLength: 8192, periodicFlush: 1000 },
     );
-    // A failing output (disk full, closed pipe) must never take the server down.
-    boom.on("error", () => {});
+    // A failing output (disk full, closed pipe) must never take the server down: it is said
+    // once on stderr (unless stderr is what fails) and the output drops its lines from then on.
+    boom.on("error", (e: Error) => {
+      if (this.broken) return;
+      this.broken = true;
+      try {
+        boom.destroy();
+      } catch {
+        // already closed
+      }
+      if (this.label === "stderr") return;
+      try {
+        process.stderr.write(
+          `nestor: cannot write the log output ${this.label}: ${e.message}; its lines are dropped\n`,
+        );
+      } catch {
+        // stderr is gone too
+      }
+    });
     return boom;
   }
 
@@ -166,10 +188,11 @@ class StreamSink implements Sink {
   }
 
   protected append(line: string): void {
-    this.boom.write(line);
+    if (!this.broken) this.boom.write(line);
   }
 
   flushSync(): void {
+    if (this.broken) return;
     try {
       this.boom.flushSync();
     } catch {
@@ -178,7 +201,7 @@ class StreamSink implements Sink {
   }
 
   drained(): Promise<void> {
-    return boomDrained(this.boom);
+    return this.broken ? Promise.resolve() : boomDrained(this.boom);
   }
 
   close(): void {
@@ -197,7 +220,7 @@ class FileSink extends StreamSink {
 
   constructor(path: string, layout: Layout, spec: OutputSpec) {
     const fd = openSync(path, "a");
-    super(fd, layout, spec.flush ?? true);
+    super(fd, layout, spec.flush ?? true, path);
     this.path = path;
     this.fd = fd;
     this.size = fstatSync(fd).size;
@@ -207,6 +230,7 @@ class FileSink extends StreamSink {
   }
 
   protected override append(line: string): void {
+    if (this.broken) return;
     this.boom.write(line);
     if (this.maxsize === 0) return;
     this.size += Buffer.byteLength(line);
@@ -237,13 +261,13 @@ class FileSink extends StreamSink {
       return;
     }
     this.size = 0;
-    this.boom = StreamSink.boom(this.fd, this.flush);
+    this.boom = this.open(this.fd);
     // What the old writer still holds lands in the renamed file, in order; then it closes.
     endBoom(old);
   }
 
   override close(): void {
-    endBoom(this.boom);
+    if (!this.broken) endBoom(this.boom);
   }
 }
 
@@ -417,7 +441,12 @@ export function createSink(spec: OutputSpec | ((line: string) => void), ident: (
   if (typeof spec === "function") return new FunctionSink(spec, compilePattern(DEFAULT_PATTERN));
   const out = spec.output;
   if (out === "stdout" || out === "stderr")
-    return new ConsoleSink(out === "stdout" ? 1 : 2, layoutOf(spec, false), spec.flush ?? true);
+    return new ConsoleSink(
+      out === "stdout" ? 1 : 2,
+      layoutOf(spec, false),
+      spec.flush ?? true,
+      out,
+    );
   if (out === "syslog" || out.startsWith("syslog:")) {
     const native = loadUnixDgram();
     if (native !== null) {
@@ -430,7 +459,7 @@ export function createSink(spec: OutputSpec | ((line: string) => void), ident: (
         `nestor: syslog output needs the native addon (${unixDgramWhy}); logging to stderr\n`,
       );
     }
-    return new ConsoleSink(2, layoutOf(spec, false), spec.flush ?? true);
+    return new ConsoleSink(2, layoutOf(spec, false), spec.flush ?? true, "stderr");
   }
   const layout = layoutOf(spec, false);
   try {
@@ -441,6 +470,6 @@ export function createSink(spec: OutputSpec | ((line: string) => void), ident: (
       `nestor: cannot open the log file ${out} (${e instanceof Error ? e.message : String(e)}); ` +
         `logging to stderr instead\n`,
     );
-    return new ConsoleSink(2, layout, spec.flush ?? true);
+    return new ConsoleSink(2, layout, spec.flush ?? true, "stderr");
   }
 }

@@ -273,3 +273,27 @@ test("a new configuration moves the lines to its outputs; an output kept is not 
   );
   assert.equal(readFileSync(b, "utf8"), "RECONF 2\n");
 });
+
+test("an output that cannot be written (a full disk) is said once on stderr; the process goes on", () => {
+  const script = `
+    import { LogManager } from ${JSON.stringify(LOGGER)};
+    const logs = new LogManager("nestor-dhcp4");
+    logs.configure([{ name: "nestor-dhcp4", outputs: ["/dev/full"] }]);
+    const log = logs.getLogger("dhcp4");
+    for (let i = 0; i < 3; i++) {
+      log.info("FULL_LINE", i);
+      await logs.flush();
+    }
+    process.stdout.write("still running\\n");
+  `;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "still running\n");
+  assert.match(
+    r.stderr,
+    /^nestor: cannot write the log output \/dev\/full: ENOSPC[^\n]*; its lines are dropped\n$/,
+  );
+});
