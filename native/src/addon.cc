@@ -4,6 +4,7 @@
 #include "packet_socket.h"
 #include "raw_sender.h"
 #include "udp_socket.h"
+#include "unix_dgram.h"
 
 namespace {
 
@@ -14,6 +15,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("interfaces", Napi::Function::New(env, nestor::Interfaces, "interfaces"));
   exports.Set("nameToIndex", Napi::Function::New(env, nestor::NameToIndex, "nameToIndex"));
   exports.Set("indexToName", Napi::Function::New(env, nestor::IndexToName, "indexToName"));
+  exports.Set("unixDgramOpen", Napi::Function::New(env, nestor::UnixDgramOpen, "unixDgramOpen"));
+  exports.Set("unixDgramSend", Napi::Function::New(env, nestor::UnixDgramSend, "unixDgramSend"));
+  exports.Set("unixDgramClose", Napi::Function::New(env, nestor::UnixDgramClose, "unixDgramClose"));
   exports.Set("META_WORDS", Napi::Number::New(env, nestor::kMetaWords));
   return exports;
 }

@@ -31,7 +31,7 @@ import { loadNative } from "../dhcpsrv/iface/native.ts";
 import { checkDirectories, checkInterfacesExist } from "../dhcpsrv/runtime/config-checks.ts";
 import { registerProduct } from "../dhcpsrv/runtime/product.ts";
 import { logConfigFailure } from "../dhcpsrv/runtime/start-failure.ts";
-import { defaultLogManager, defineMessages, type LogManager } from "../log/logger.ts";
+import { defaultLogManager, defineMessages, flushLogs, type LogManager } from "../log/logger.ts";
 import { acquirePidFile, PidFileBusy, releasePidFile } from "../util/pid-file.ts";
 
 defineMessages({
@@ -150,6 +150,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
   } catch (e) {
     logConfigFailure(logs.getLogger(`dhcp${spec.family}`), spec.family, configFile, e, true);
     process.stderr.write(`${name}: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    flushLogs();
     process.exit(1);
   }
   let channel: ControlChannel | null = null;
@@ -167,6 +168,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
       () => process.exit(exitValue),
       (e: unknown) => {
         process.stderr.write(`${name}: error while stopping: ${String(e)}\n`);
+        flushLogs();
         process.exit(1);
       },
     );
@@ -175,6 +177,9 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
     onShutdown: (exitValue) => stop("shutdown command", exitValue),
   });
   channel = control;
+  // Before the ready lines below: a supervisor may stop the server as soon as it reads them.
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
   const listening = server.iface
     .interfaces()
     .map((i) => `${i.name} (${i.addresses.map((a) => a.address).join(", ")})`);
@@ -193,8 +198,6 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
   for (const h of http) {
     process.stdout.write(`control socket: ${h.tls ? "https" : "http"}://${h.address}:${h.port}/\n`);
   }
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
   // SIGHUP is config-reload, as in Kea: the control sockets follow the new file too.
   process.on("SIGHUP", () => {
     void control.processCommand({ command: "config-reload" }).then((answer) => {

@@ -2,17 +2,24 @@
  * Minimal logging with Kea's model: a tree of loggers under a root named after the process
  * (`nestor-dhcp4`), each logger configured by name or inheriting from its nearest configured
  * ancestor; severities FATAL..DEBUG with a debug level 0..99; messages identified by an ID with
- * `%1 %2` placeholders, formatted only when the level is enabled. The servers' issues complete it
- * (syslog, rotation, patterns).
+ * `%1 %2` placeholders, formatted only when the level is enabled. Each output has its own layout
+ * (Kea's `pattern`, or Nestor's JSON lines) and writer (src/log/outputs.ts): nothing here waits
+ * for a disk or a pipe.
  */
-import { appendFileSync, writeSync } from "node:fs";
+import { createSink, flushEnding, type OutputSpec, type Sink } from "./outputs.ts";
+import type { LogEvent } from "./pattern.ts";
+
+export type { OutputSpec } from "./outputs.ts";
 
 export const Severity = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3, FATAL: 4, NONE: 5 } as const;
 export type SeverityName = keyof typeof Severity;
 type SeverityValue = (typeof Severity)[SeverityName];
 
-/** Where formatted lines go: "stdout", "stderr", a file path, or a function (tests, metrics). */
-export type LogOutput = string | ((line: string) => void);
+/**
+ * Where formatted lines go: "stdout", "stderr", "syslog[:facility]", a file path, a function
+ * (tests, metrics; it receives lines in Kea's default layout) or a full output specification.
+ */
+export type LogOutput = string | ((line: string) => void) | OutputSpec;
 
 export interface LoggerSpec {
   /** Full logger name, e.g. "nestor-dhcp4.hooks". */
@@ -25,14 +32,11 @@ export interface LoggerSpec {
 interface Effective {
   severity: SeverityValue;
   debuglevel: number;
-  outputs: LogOutput[];
+  outputs: Sink[];
 }
 
-const DEFAULT_EFFECTIVE: Effective = {
-  severity: Severity.INFO,
-  debuglevel: 0,
-  outputs: ["stdout"],
-};
+const DEFAULT_OUTPUTS: LogOutput[] = ["stdout"];
+const DEFAULT_EFFECTIVE: Effective = { severity: Severity.INFO, debuglevel: 0, outputs: [] };
 const MESSAGES = new Map<string, string>();
 
 /** Registers message IDs and their texts (`%1`, `%2` ... are replaced by the arguments). */
@@ -40,29 +44,34 @@ export function defineMessages(messages: Record<string, string>): void {
   for (const [id, text] of Object.entries(messages)) MESSAGES.set(id, text);
 }
 
-function formatMessage(id: string, args: readonly unknown[]): string {
+function formatText(id: string, args: readonly unknown[]): string {
   const text = MESSAGES.get(id);
-  if (text === undefined) return args.length === 0 ? id : `${id} ${args.map(String).join(" ")}`;
-  return `${id} ${text.replace(/%(\d+)/g, (m, n: string) => {
+  if (text === undefined) return args.map(String).join(" ");
+  return text.replace(/%(\d+)/g, (m, n: string) => {
     const i = Number(n) - 1;
     return i < args.length ? String(args[i]) : m;
-  })}`;
+  });
 }
 
-function timestamp(d: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return (
-    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
-    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`
-  );
-}
+const LABELS = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
 
-const LABELS = ["DEBUG", "INFO ", "WARN ", "ERROR", "FATAL"];
+/** Every manager's sinks, flushed together at exit and after a FATAL message. */
+const MANAGERS = new Set<LogManager>();
+let exitHook = false;
+
+/** Writes out everything the log outputs still hold, synchronously. */
+export function flushLogs(): void {
+  flushEnding();
+  for (const m of MANAGERS) m.flushSync();
+}
 
 export class LogManager {
   rootName: string;
   private specs = new Map<string, LoggerSpec>();
   private forcedDebug = false;
+  /** Open outputs by their specification, shared by the loggers that name the same one. */
+  private sinks = new Map<string, Sink>();
+  private fnSinks = new Map<(line: string) => void, Sink>();
   /** Bumped on every configuration change; loggers recompute their level lazily. */
   version = 0;
 
@@ -72,8 +81,75 @@ export class LogManager {
 
   /** Replaces the logger configuration (Kea's `loggers` list). */
   configure(specs: readonly LoggerSpec[], options: { forceDebug?: boolean } = {}): void {
+    // Open the new outputs first: a file that cannot be opened leaves the old configuration.
+    const old = this.sinks;
+    const oldFn = this.fnSinks;
+    this.sinks = new Map();
+    this.fnSinks = new Map();
+    try {
+      for (const spec of specs) for (const out of spec.outputs ?? []) this.sink(out, old, oldFn);
+    } catch (e) {
+      for (const [k, sink] of this.sinks) if (old.get(k) !== sink) sink.close();
+      this.sinks = old;
+      this.fnSinks = oldFn;
+      throw e;
+    }
+    for (const [k, sink] of old) if (this.sinks.get(k) !== sink) sink.close();
     this.specs = new Map(specs.map((s) => [s.name, s]));
     this.forcedDebug = options.forceDebug ?? this.forcedDebug;
+    this.version++;
+  }
+
+  /** The sink of one output, reusing an open one with the same specification. */
+  sink(
+    out: LogOutput,
+    old: Map<string, Sink> = this.sinks,
+    oldFn: Map<(line: string) => void, Sink> = this.fnSinks,
+  ): Sink {
+    if (typeof out === "function") {
+      let sink = this.fnSinks.get(out) ?? oldFn.get(out);
+      sink ??= createSink(out, () => this.rootName);
+      this.fnSinks.set(out, sink);
+      return sink;
+    }
+    const spec: OutputSpec = typeof out === "string" ? { output: out } : out;
+    const key = JSON.stringify([
+      spec.output,
+      spec.flush ?? true,
+      spec.maxsize ?? null,
+      spec.maxver ?? null,
+      spec.pattern ?? "",
+      spec.format ?? "text",
+    ]);
+    let sink = this.sinks.get(key) ?? old.get(key);
+    if (sink === undefined) {
+      sink = createSink(spec, () => this.rootName);
+      if (!exitHook) {
+        exitHook = true;
+        process.on("exit", flushLogs);
+      }
+      MANAGERS.add(this);
+    }
+    this.sinks.set(key, sink);
+    return sink;
+  }
+
+  /** Writes out what this manager's outputs hold. */
+  flushSync(): void {
+    for (const sink of this.sinks.values()) sink.flushSync();
+  }
+
+  /** Resolves once every line logged so far has been written (a server's stop awaits it). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.sinks.values()].map((s) => s.drained()));
+  }
+
+  /** Flushes and closes every output (the manager stays usable: outputs reopen on use). */
+  close(): void {
+    for (const sink of this.sinks.values()) sink.close();
+    this.sinks = new Map();
+    this.fnSinks = new Map();
+    MANAGERS.delete(this);
     this.version++;
   }
 
@@ -98,16 +174,12 @@ export class LogManager {
       debuglevel ??= spec.debuglevel;
       outputs ??= spec.outputs;
     }
-    if (this.forcedDebug)
-      return {
-        severity: Severity.DEBUG,
-        debuglevel: 99,
-        outputs: outputs ?? DEFAULT_EFFECTIVE.outputs,
-      };
+    const sinks = (outputs ?? DEFAULT_OUTPUTS).map((o) => this.sink(o));
+    if (this.forcedDebug) return { severity: Severity.DEBUG, debuglevel: 99, outputs: sinks };
     return {
       severity: severity ?? DEFAULT_EFFECTIVE.severity,
       debuglevel: debuglevel ?? 0,
-      outputs: outputs ?? DEFAULT_EFFECTIVE.outputs,
+      outputs: sinks,
     };
   }
 }
@@ -166,21 +238,24 @@ export class Logger {
   }
 
   private write(severity: SeverityValue, id: string, args: unknown[]): void {
-    const line =
-      `${timestamp(new Date())} ${LABELS[severity]} [${this.name}/${process.pid}] ` +
-      `${formatMessage(id, args)}\n`;
-    for (const out of this.effective().outputs) emit(out, line);
-  }
-}
-
-function emit(out: LogOutput, line: string): void {
-  try {
-    if (typeof out === "function") out(line);
-    else if (out === "stdout") writeSync(1, line);
-    else if (out === "stderr") writeSync(2, line);
-    else appendFileSync(out, line);
-  } catch {
-    // A log output that fails must never take the server down with it.
+    const text = formatText(id, args);
+    const event: LogEvent = {
+      time: new Date(),
+      severity: LABELS[severity]!,
+      logger: this.name,
+      id,
+      text,
+      message: text === "" ? id : `${id} ${text}`,
+    };
+    for (const sink of this.effective().outputs) {
+      try {
+        sink.write(event, severity);
+      } catch {
+        // A log output that fails must never take the server down with it.
+      }
+    }
+    // A FATAL message precedes the end of the process: it must be on disk before.
+    if (severity === Severity.FATAL) flushLogs();
   }
 }
 

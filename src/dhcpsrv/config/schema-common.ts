@@ -342,6 +342,9 @@ const outputOptions: Schema = list(
       maxsize: int(0, Number.MAX_SAFE_INTEGER, 10240000),
       maxver: int(0, 2147483647, 1),
       pattern: str(""),
+      // Nestor's addition (Kea has no such key): "json" writes one JSON object per line. No
+      // default, so that config-get shows a Kea configuration as Kea does.
+      format: oneOfStrings(["text", "json"]),
     },
     { required: ["output"], context: false },
   ),

@@ -22,6 +22,7 @@ import {
   type Range,
 } from "./addresses.ts";
 import { getStdOptionDefs } from "../../dhcp/index.ts";
+import { compilePattern, PatternError } from "../../log/pattern.ts";
 import type { JsonMap, JsonValue, KeyPath } from "./kea-json.ts";
 import type { Family } from "./types.ts";
 import type { Reporter } from "./source.ts";
@@ -816,6 +817,15 @@ function checkLoggers(g: Obj, top: KeyPath, r: Reporter): void {
     maps(logger, "output-options").forEach((out, k) => {
       if (text(out, "output")!.trim() === "") {
         r.fail("the output must not be empty", [...p, "output-options", k, "output"]);
+      }
+      const pattern = out["pattern"];
+      if (typeof pattern === "string" && pattern !== "") {
+        try {
+          compilePattern(pattern);
+        } catch (e) {
+          if (!(e instanceof PatternError)) throw e;
+          r.fail(e.message, [...p, "output-options", k, "pattern"]);
+        }
       }
     });
   });

@@ -74,6 +74,8 @@ export interface LoggerOutput {
   maxsize: number;
   maxver: number;
   pattern: string;
+  /** Nestor's addition: "json" lines instead of the pattern. */
+  format?: "text" | "json";
 }
 
 export interface LoggerConfig extends Annotated {

@@ -424,6 +424,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     await this.pipeline.drain();
     await this.hooks.unloadLibraries();
     await this.leases?.close();
+    await this.logs.flush();
   }
 
   /** Runs one reconfiguration after the others; a failure is logged under `id` and thrown. */

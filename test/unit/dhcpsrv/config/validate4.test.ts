@@ -660,6 +660,22 @@ describe("options, interfaces, loggers, sockets", () => {
     });
   });
 
+  test("loggers: every Kea output option is kept, and Nestor's format", () => {
+    const { config } = load(
+      '{ "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "syslog:local3", "flush": false, "maxsize": 204800, "maxver": 8, "pattern": "%d{%j %H:%M:%S.%q} %c %m\\n" }, { "output": "x.log", "format": "json" } ] } ] }',
+    );
+    assert.deepEqual(config.loggers[0]!["output-options"], [
+      {
+        output: "syslog:local3",
+        flush: false,
+        maxsize: 204800,
+        maxver: 8,
+        pattern: "%d{%j %H:%M:%S.%q} %c %m\n",
+      },
+      { output: "x.log", flush: true, maxsize: 10240000, maxver: 1, pattern: "", format: "json" },
+    ]);
+  });
+
   test("positions follow output_options into output-options", () => {
     const { source } = parseConfigText(
       '{ "Dhcp4": {\n "loggers": [ { "name": "kea-dhcp4",\n "output_options": [ { "output": "stdout" } ] } ] } }',
@@ -788,6 +804,24 @@ describe("every other rule, with its path and reason", () => {
       '{ "loggers": [ { "name": "kea-dhcp4", "output-options": [ { "output": "" } ] } ] }',
       "Dhcp4.loggers[0].output-options[0].output",
       /must not be empty/,
+    ],
+    [
+      "a logger pattern with a directive log4cplus has and Nestor has not (%l, the source line)",
+      '{ "loggers": [ { "name": "kea-dhcp4", "output-options": [ { "output": "stdout", "pattern": "%p %l %m" } ] } ] }',
+      "Dhcp4.loggers[0].output-options[0].pattern",
+      /pattern "%p %l %m": unsupported directive %l/,
+    ],
+    [
+      "a logger pattern with an unknown date directive",
+      '{ "loggers": [ { "name": "kea-dhcp4", "output-options": [ { "output": "stdout", "pattern": "%D{%Y %k} %m" } ] } ] }',
+      "Dhcp4.loggers[0].output-options[0].pattern",
+      /unsupported date directive %k in "%Y %k"/,
+    ],
+    [
+      "an unknown logger output format",
+      '{ "loggers": [ { "name": "kea-dhcp4", "output-options": [ { "output": "stdout", "format": "xml" } ] } ] }',
+      "Dhcp4.loggers[0].output-options[0].format",
+      /json/,
     ],
     [
       "both logger output spellings",
