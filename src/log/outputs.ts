@@ -329,39 +329,40 @@ export function syslogSocketPath(): string {
 }
 
 /**
- * syslog as glibc's syslog(3) writes it for Kea: `<PRI>Mmm dd hh:mm:ss ident: message`, the
- * ident being the process name (nestor-dhcp4), the facility local0 unless `syslog:<facility>`
- * names another (an unknown name is user, as log4cplus does).
+ * The datagrams on their way to one syslog socket, shared by every syslog output of the process
+ * (`syslog`, `syslog:daemon`... of every logger): one ordered queue, so that a line never
+ * overtakes an earlier one that syslog could not take yet, as with Kea's blocking syslog(3).
  */
-class SyslogSink implements Sink {
+class SyslogChannel {
+  private static readonly byPath = new Map<string, SyslogChannel>();
   private readonly native: UnixDgram;
-  private readonly fd: number;
-  private readonly facility: number;
-  private readonly layout: Layout;
-  private readonly ident: () => string;
-  private readonly path = syslogSocketPath();
+  private readonly path: string;
+  private fd: number;
+  private users = 0;
   private warned = false;
   private queue: Buffer[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** Datagrams syslog could not take (socket missing, or the retry queue full). */
   dropped = 0;
 
-  constructor(native: UnixDgram, facilityName: string, layout: Layout, ident: () => string) {
+  private constructor(native: UnixDgram, path: string) {
     this.native = native;
+    this.path = path;
     this.fd = native.unixDgramOpen();
-    this.facility = FACILITIES[facilityName.toLowerCase()] ?? FACILITIES["user"]!;
-    this.layout = layout;
-    this.ident = ident;
   }
 
-  write(e: LogEvent, severity: number): void {
-    const t = e.time;
-    const stamp =
-      `${MON[t.getMonth()]} ${String(t.getDate()).padStart(2)} ` +
-      `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}:` +
-      `${String(t.getSeconds()).padStart(2, "0")}`;
-    const pri = this.facility * 8 + SYSLOG_LEVEL[severity]!;
-    const data = Buffer.from(`<${pri}>${stamp} ${this.ident()}: ${this.layout(e)}`);
+  /** The channel to `path`, opened on first use; release() when done with it. */
+  static acquire(native: UnixDgram, path: string): SyslogChannel {
+    let c = SyslogChannel.byPath.get(path);
+    if (c === undefined) {
+      c = new SyslogChannel(native, path);
+      SyslogChannel.byPath.set(path, c);
+    }
+    c.users++;
+    return c;
+  }
+
+  write(data: Buffer): void {
     if (this.queue.length > 0) this.enqueue(data);
     else if (!this.send(data)) this.enqueue(data);
   }
@@ -420,8 +421,11 @@ class SyslogSink implements Sink {
       check();
     });
   }
-  close(): void {
-    // Lines still waiting for syslog are sent first (bounded), then the socket closes.
+
+  /** One output fewer; the last one closes the socket once what waits is sent (bounded). */
+  release(): void {
+    if (--this.users > 0) return;
+    SyslogChannel.byPath.delete(this.path);
     void this.drained().then(() => {
       if (this.timer !== null) clearTimeout(this.timer);
       this.queue = [];
@@ -431,6 +435,55 @@ class SyslogSink implements Sink {
         // already closed
       }
     });
+  }
+}
+
+/**
+ * syslog as glibc's syslog(3) writes it for Kea: `<PRI>Mmm dd hh:mm:ss ident: message`, the
+ * ident being the process name (nestor-dhcp4), the facility local0 unless `syslog:<facility>`
+ * names another (an unknown name is user, as log4cplus does).
+ */
+class SyslogSink implements Sink {
+  private readonly channel: SyslogChannel;
+  private readonly facility: number;
+  private readonly layout: Layout;
+  private readonly ident: () => string;
+  private closed = false;
+
+  constructor(native: UnixDgram, facilityName: string, layout: Layout, ident: () => string) {
+    this.channel = SyslogChannel.acquire(native, syslogSocketPath());
+    this.facility = FACILITIES[facilityName.toLowerCase()] ?? FACILITIES["user"]!;
+    this.layout = layout;
+    this.ident = ident;
+  }
+
+  /** Datagrams syslog could not take, on this output's socket. */
+  get dropped(): number {
+    return this.channel.dropped;
+  }
+
+  write(e: LogEvent, severity: number): void {
+    const t = e.time;
+    const stamp =
+      `${MON[t.getMonth()]} ${String(t.getDate()).padStart(2)} ` +
+      `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}:` +
+      `${String(t.getSeconds()).padStart(2, "0")}`;
+    const pri = this.facility * 8 + SYSLOG_LEVEL[severity]!;
+    this.channel.write(Buffer.from(`<${pri}>${stamp} ${this.ident()}: ${this.layout(e)}`));
+  }
+
+  flushSync(): void {
+    this.channel.flushSync();
+  }
+
+  drained(): Promise<void> {
+    return this.channel.drained();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.channel.release();
   }
 }
 
