@@ -11,7 +11,7 @@ import type { Lease4 } from "../dhcpsrv/leases/lease4.ts";
 import { MemfileLeaseStore4 } from "../dhcpsrv/leases/memfile-lease-store4.ts";
 import { buildDhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import { ServerHooks } from "../hooks/server-hooks.ts";
-import { TestServerBase, type TestServerOptions } from "./test-server.ts";
+import { TestServerBase, type Arrival, type Sent, type TestServerOptions } from "./test-server.ts";
 
 export interface TestServer4Options extends TestServerOptions {
   /** The server's address on the interface (its server identifier); 198.51.100.1 by default. */
@@ -19,21 +19,10 @@ export interface TestServer4Options extends TestServerOptions {
 }
 
 /** Where a query came from and arrived; a broadcast from 0.0.0.0 on eth0 by default. */
-export interface Arrival4 {
-  from?: string;
-  to?: string;
-  iface?: string;
-}
+export type Arrival4 = Arrival;
 
 /** A reply as the server sends it. */
-export interface Sent4 {
-  /** The reply's bytes (what goes on the wire, a RELAY-REPL for a relayed v6 query). */
-  wire: Buffer;
-  pkt: Pkt4;
-  /** Where it goes. */
-  address: string;
-  port: number;
-}
+export type Sent4 = Sent<Pkt4>;
 
 export class TestServer4 extends TestServerBase<4> {
   readonly leases: MemfileLeaseStore4;
@@ -65,14 +54,7 @@ export class TestServer4 extends TestServerBase<4> {
 
   /** A server on `options.config`, with its libraries loaded. */
   static async start(options: TestServer4Options): Promise<TestServer4> {
-    const server = new TestServer4(options);
-    try {
-      await server.loadLibraries(options);
-    } catch (e) {
-      server.clock?.uninstall();
-      throw e;
-    }
-    return server;
+    return TestServerBase.loaded(new TestServer4(options), options);
   }
 
   /**
@@ -80,20 +62,8 @@ export class TestServer4 extends TestServerBase<4> {
    * packet, and the address and port it goes to (null when the server sends none).
    */
   async exchange(packet: Pkt4 | Uint8Array, arrival: Arrival4 = {}): Promise<Sent4 | null> {
-    const data = packet instanceof Pkt4 ? packet.pack() : Buffer.from(packet);
-    const reply = await this.srv.processQuery({
-      data,
-      srcAddr: arrival.from ?? "0.0.0.0",
-      srcPort: 68,
-      dstAddr: arrival.to ?? "255.255.255.255",
-      iface: arrival.iface ?? "eth0",
-      ifindex: 2,
-      receivedAt: Date.now(),
-    });
-    this.leases.flush();
-    if (reply === null) return null;
-    const wire = Buffer.from(reply.data);
-    return { wire, pkt: Pkt4.parse(wire), address: reply.address, port: reply.port };
+    const defaults = { from: "0.0.0.0", to: "255.255.255.255", port: 68 };
+    return this.send(this.srv, this.leases, Pkt4, packet, arrival, defaults);
   }
 
   /**

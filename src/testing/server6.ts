@@ -10,28 +10,17 @@ import type { Lease6 } from "../dhcpsrv/leases/lease6.ts";
 import { MemfileLeaseStore6 } from "../dhcpsrv/leases/memfile-lease-store6.ts";
 import { buildDhcp6Model } from "../dhcpsrv/model/cfg6.ts";
 import { ServerHooks } from "../hooks/server-hooks.ts";
-import { TestServerBase, type TestServerOptions } from "./test-server.ts";
+import { TestServerBase, type Arrival, type Sent, type TestServerOptions } from "./test-server.ts";
 
 import { TEST_SERVER_DUID } from "./queries6.ts";
 
 export { TEST_SERVER_DUID };
 
 /** Where a query came from and arrived; from fe80::2 to ff02::1:2 on eth0 by default. */
-export interface Arrival6 {
-  from?: string;
-  to?: string;
-  iface?: string;
-}
+export type Arrival6 = Arrival;
 
 /** A reply as the server sends it. */
-export interface Sent6 {
-  /** The reply's bytes (what goes on the wire, a RELAY-REPL for a relayed v6 query). */
-  wire: Buffer;
-  pkt: Pkt6;
-  /** Where it goes. */
-  address: string;
-  port: number;
-}
+export type Sent6 = Sent<Pkt6>;
 
 export class TestServer6 extends TestServerBase<6> {
   readonly leases: MemfileLeaseStore6;
@@ -62,14 +51,7 @@ export class TestServer6 extends TestServerBase<6> {
 
   /** A server on `options.config`, with its libraries loaded. */
   static async start(options: TestServerOptions): Promise<TestServer6> {
-    const server = new TestServer6(options);
-    try {
-      await server.loadLibraries(options);
-    } catch (e) {
-      server.clock?.uninstall();
-      throw e;
-    }
-    return server;
+    return TestServerBase.loaded(new TestServer6(options), options);
   }
 
   /**
@@ -77,20 +59,8 @@ export class TestServer6 extends TestServerBase<6> {
    * packet, and the address and port it goes to (null when the server sends none).
    */
   async exchange(packet: Pkt6 | Uint8Array, arrival: Arrival6 = {}): Promise<Sent6 | null> {
-    const data = packet instanceof Pkt6 ? packet.pack() : Buffer.from(packet);
-    const reply = await this.srv.processQuery({
-      data,
-      srcAddr: arrival.from ?? "fe80::2",
-      srcPort: 546,
-      dstAddr: arrival.to ?? "ff02::1:2",
-      iface: arrival.iface ?? "eth0",
-      ifindex: 2,
-      receivedAt: Date.now(),
-    });
-    this.leases.flush();
-    if (reply === null) return null;
-    const wire = Buffer.from(reply.data);
-    return { wire, pkt: Pkt6.parse(wire), address: reply.address, port: reply.port };
+    const defaults = { from: "fe80::2", to: "ff02::1:2", port: 546 };
+    return this.send(this.srv, this.leases, Pkt6, packet, arrival, defaults);
   }
 
   /**

@@ -14,7 +14,40 @@ import type { ControlAnswer, JsonObject } from "../hooks/types.ts";
 import { LogManager } from "../log/logger.ts";
 import type { StatValue } from "../stats/observation.ts";
 import { StatsManager } from "../stats/stats-manager.ts";
+import type { ReceivedDatagram } from "../dhcpsrv/processing/exchange-rules.ts";
 import type { ManualClock } from "./clock.ts";
+
+/** Where a query came from and arrived (each family has its defaults). */
+export interface Arrival {
+  from?: string;
+  to?: string;
+  iface?: string;
+}
+
+/** A reply as the server sends it. */
+export interface Sent<P> {
+  /** The reply's bytes (what goes on the wire, a RELAY-REPL for a relayed v6 query). */
+  wire: Buffer;
+  pkt: P;
+  /** Where it goes. */
+  address: string;
+  port: number;
+}
+
+/** The family's packet class, as the servers below use it. */
+interface PacketClass<P> {
+  parse(wire: Buffer): P;
+}
+
+/** The family's processing and lease store, as exchange() drives them. */
+interface Processing {
+  processQuery(
+    rx: ReceivedDatagram,
+  ):
+    | { data: Uint8Array; address: string; port: number }
+    | null
+    | Promise<{ data: Uint8Array; address: string; port: number } | null>;
+}
 
 export interface TestServerOptions {
   /**
@@ -64,6 +97,48 @@ export abstract class TestServerBase<F extends Family> {
     ]);
     this.hooks = new HooksManager({ serverHooks, logManager: this.logs, statistics: this.stats });
     this.commands = new CommandMgr(this.hooks, this.logs.getLogger("commands"));
+  }
+
+  /** Starts a server made by a subclass: its libraries loaded, or the clock given back. */
+  protected static async loaded<S extends TestServerBase<Family>>(
+    server: S,
+    options: TestServerOptions,
+  ): Promise<S> {
+    try {
+      await server.loadLibraries(options);
+    } catch (e) {
+      server.clock?.uninstall();
+      throw e;
+    }
+    return server;
+  }
+
+  /**
+   * One query through `srv` (asynchronous callouts awaited); the lease changes are stored before
+   * it returns. `defaults` are the family's source and destination, `client` its client port.
+   */
+  protected async send<P extends { pack(): Uint8Array }>(
+    srv: Processing,
+    leases: { flush(): void },
+    Packet: PacketClass<P> & (abstract new (...args: never[]) => P),
+    packet: P | Uint8Array,
+    arrival: Arrival,
+    defaults: { from: string; to: string; port: number },
+  ): Promise<Sent<P> | null> {
+    const data = packet instanceof Packet ? packet.pack() : packet;
+    const reply = await srv.processQuery({
+      data: Buffer.from(data as Uint8Array),
+      srcAddr: arrival.from ?? defaults.from,
+      srcPort: defaults.port,
+      dstAddr: arrival.to ?? defaults.to,
+      iface: arrival.iface ?? "eth0",
+      ifindex: 2,
+      receivedAt: Date.now(),
+    });
+    leases.flush();
+    if (reply === null) return null;
+    const wire = Buffer.from(reply.data);
+    return { wire, pkt: Packet.parse(wire), address: reply.address, port: reply.port };
   }
 
   /** Loads the configuration's libraries and the options' ones (called by start()). */
