@@ -124,10 +124,17 @@ function plainRemove(index: Map<string, Bucket>, key: string, e: Entry): void {
   }
 }
 
-/** Every lease of one identifier in every subnet: subnet by subnet in id order, as Kea. */
-function inSubnetOrder(b: Bucket | undefined): Lease4[] {
-  const all = bucketAll(b);
-  return all.length < 2 ? all : all.sort((x, y) => x.subnetId - y.subnetId);
+/**
+ * Every lease of one identifier in every subnet: subnet by subnet in id order, as Kea. Read from
+ * the per-subnet index (a lease_cmds query, not the packet path): no second index to keep up.
+ */
+function inSubnetOrder(index: SubnetIndex, key: string): Lease4[] {
+  const ids: number[] = [];
+  for (const [id, map] of index) if (map.has(key)) ids.push(id);
+  if (ids.length > 1) ids.sort((a, b) => a - b);
+  const out: Lease4[] = [];
+  for (const id of ids) for (const l of bucketAll(index.get(id)!.get(key))) out.push(l);
+  return out;
 }
 
 /** The unsigned address: the order of the page queries. */
@@ -173,9 +180,6 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   private readonly byAddress = new Map<number, Entry>();
   private readonly byHwAddr: SubnetIndex = new Map();
   private readonly byClientId: SubnetIndex = new Map();
-  /** The same identifiers whatever the subnet (the lease_cmds queries across subnets). */
-  private readonly byAnyHwAddr = new Map<string, Bucket>();
-  private readonly byAnyClientId = new Map<string, Bucket>();
   private readonly byHostname = new Map<string, Bucket>();
   private readonly bySubnet = new Map<number, Set<Entry>>();
   private readonly byOrder = new SortedIndex<number, Entry>(orderKey, compareNumbers);
@@ -215,7 +219,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return inSubnetOrder(this.byAnyHwAddr.get(hexOf(hwBytes(hwaddr))));
+    if (subnetId === undefined) return inSubnetOrder(this.byHwAddr, hexOf(hwBytes(hwaddr)));
     return bucketAll(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
   }
 
@@ -224,7 +228,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases4ByClientId(clientId: Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return inSubnetOrder(this.byAnyClientId.get(hexOf(clientId)));
+    if (subnetId === undefined) return inSubnetOrder(this.byClientId, hexOf(clientId));
     return bucketAll(bucketOf(this.byClientId, subnetId, clientId));
   }
 
@@ -338,8 +342,6 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.byAddress.set(e.key, e);
     bucketAdd(this.byHwAddr, e.subnetId, e.hwKey, e);
     bucketAdd(this.byClientId, e.subnetId, e.cidKey, e);
-    plainAdd(this.byAnyHwAddr, e.hwKey, e);
-    plainAdd(this.byAnyClientId, e.cidKey, e);
     plainAdd(this.byHostname, e.hostKey, e);
     if (ordered) this.byOrder.insert(e);
     addToSubnet(this.bySubnet, e.subnetId, e);
@@ -359,14 +361,6 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     if (cid !== e.cidKey || sid !== e.subnetId) {
       bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
       bucketAdd(this.byClientId, sid, cid, e);
-    }
-    if (hw !== e.hwKey) {
-      plainRemove(this.byAnyHwAddr, e.hwKey, e);
-      plainAdd(this.byAnyHwAddr, hw, e);
-    }
-    if (cid !== e.cidKey) {
-      plainRemove(this.byAnyClientId, e.cidKey, e);
-      plainAdd(this.byAnyClientId, cid, e);
     }
     if (stored.hostname !== e.hostKey) {
       plainRemove(this.byHostname, e.hostKey, e);
@@ -389,8 +383,6 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.byAddress.delete(e.key);
     bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
     bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
-    plainRemove(this.byAnyHwAddr, e.hwKey, e);
-    plainRemove(this.byAnyClientId, e.cidKey, e);
     plainRemove(this.byHostname, e.hostKey, e);
     this.byOrder.remove(e);
     this.bySubnet.get(e.subnetId)?.delete(e);

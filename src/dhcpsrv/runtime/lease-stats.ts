@@ -111,6 +111,14 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
   private readonly cumulativeNames = new Map<string, string>();
   /** The pools' counters by subnet id, made afresh by each recount. */
   private pools = new Map<number, SubnetPools<L>>();
+  /**
+   * Each subnet's counters by name (`subnet[id].name` resolved once, not per lease event), made
+   * afresh by each recount. A statistic removed by a command comes back under its name when
+   * updated again (Observation revives itself), so holding it is safe.
+   */
+  private subnets = new Map<number, Map<string, Observation>>();
+  /** The global counters updated per lease event, by name. */
+  private readonly globalsByName = new Map<string, Observation>();
 
   constructor(stats: StatsManager, spec: LeaseStatsSpec<L>) {
     // declined-addresses is made by the first recount, with its one sample, as Kea's.
@@ -158,6 +166,8 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
       }
     }
     s.setValue("declined-addresses", declined);
+    this.subnets = new Map();
+    this.globalsByName.clear();
     this.pools = new Map();
     if (pools !== undefined) for (const subnet of subnets) this.recountPools(subnet, pools);
   }
@@ -222,7 +232,26 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
   }
 
   private sub(id: number, name: string): Observation {
-    return this.stats.observe(subnetStatName(id, name));
+    let byName = this.subnets.get(id);
+    if (byName === undefined) {
+      byName = new Map();
+      this.subnets.set(id, byName);
+    }
+    let o = byName.get(name);
+    if (o === undefined || (o.detached && this.stats.get(o.name) !== undefined)) {
+      o = this.stats.observe(subnetStatName(id, name));
+      byName.set(name, o);
+    }
+    return o;
+  }
+
+  private global(name: string): Observation {
+    let o = this.globalsByName.get(name);
+    if (o === undefined || (o.detached && this.stats.get(name) !== undefined)) {
+      o = this.stats.observe(name);
+      this.globalsByName.set(name, o);
+    }
+    return o;
   }
 
   private assigned(lease: L | CountedLease): string {
@@ -237,7 +266,7 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
     this.sub(lease.subnetId, this.assigned(lease)).add(1);
     const cumulative = this.cumulativeNames.get(this.spec.kindOf(lease))!;
     this.sub(lease.subnetId, cumulative).add(1);
-    this.stats.observe(cumulative).add(1);
+    this.global(cumulative).add(1);
     const pool = this.poolOf(lease);
     if (pool !== undefined) {
       pool.assigned.add(1);
@@ -261,22 +290,22 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
 
   leaseDeclined(lease: L): void {
     this.sub(lease.subnetId, "declined-addresses").add(1);
-    this.stats.observe("declined-addresses").add(1);
+    this.global("declined-addresses").add(1);
     this.poolOf(lease)?.declined?.add(1);
   }
 
   leaseReclaimed(lease: L, wasDeclined: boolean): void {
     this.sub(lease.subnetId, this.assigned(lease)).add(-1);
     this.sub(lease.subnetId, "reclaimed-leases").add(1);
-    this.stats.observe("reclaimed-leases").add(1);
+    this.global("reclaimed-leases").add(1);
     const pool = this.poolOf(lease);
     pool?.assigned.add(-1);
     pool?.reclaimed.add(1);
     if (wasDeclined) {
       this.sub(lease.subnetId, "declined-addresses").add(-1);
       this.sub(lease.subnetId, "reclaimed-declined-addresses").add(1);
-      this.stats.observe("declined-addresses").add(-1);
-      this.stats.observe("reclaimed-declined-addresses").add(1);
+      this.global("declined-addresses").add(-1);
+      this.global("reclaimed-declined-addresses").add(1);
       pool?.declined?.add(-1);
       pool?.reclaimedDeclined?.add(1);
     }
@@ -284,7 +313,7 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
 
   /** The pools are full for a client in the subnet. */
   allocationFailed(subnetId: number): void {
-    for (const name of this.spec.allocationFailures) this.stats.observe(name).add(1);
+    for (const name of this.spec.allocationFailures) this.global(name).add(1);
     for (const name of this.spec.allocationFailures) this.sub(subnetId, name).add(1);
   }
 }

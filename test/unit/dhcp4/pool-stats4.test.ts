@@ -201,3 +201,22 @@ test("a lease outside every pool (a reservation) counts in its subnet only", asy
   assert.equal(pool(bed, 1, "assigned-addresses"), 0);
   assert.equal(pool(bed, 2, "assigned-addresses"), 0);
 });
+
+test("a subnet counter removed by a command comes back at the next lease, counting from 0, as Kea's", async () => {
+  const bed = await server4(config4({}, POOLS));
+  await request(bed, "02:00:00:00:00:01", "198.51.100.10");
+  assert.equal(val(bed, "subnet[1].assigned-addresses"), 1);
+  assert.equal(val(bed, "subnet[1].cumulative-assigned-addresses"), 1);
+  assert.ok(bed.stats.remove("subnet[1].assigned-addresses"));
+  bed.stats.removeAll();
+  assert.equal(val(bed, "subnet[1].cumulative-assigned-addresses"), undefined);
+  await request(bed, "02:00:00:00:00:02", "198.51.100.11");
+  assert.equal(val(bed, "subnet[1].assigned-addresses"), 1, "made anew by the lease");
+  assert.equal(val(bed, "subnet[1].cumulative-assigned-addresses"), 1);
+  assert.equal(val(bed, "cumulative-assigned-addresses"), 1);
+  // Something else made the statistic again first: the lease counts in that one.
+  bed.stats.remove("subnet[1].assigned-addresses");
+  bed.stats.setValue("subnet[1].assigned-addresses", 5);
+  await request(bed, "02:00:00:00:00:03", "198.51.100.12");
+  assert.equal(val(bed, "subnet[1].assigned-addresses"), 6);
+});
