@@ -73,6 +73,7 @@ Napi::Function PacketSocket4::Define(Napi::Env env) {
                          InstanceMethod("setRecvBufferSize", &PacketSocket4::SetRecvBufferSize),
                          InstanceMethod("start", &PacketSocket4::Start),
                          InstanceMethod("stop", &PacketSocket4::Stop),
+                         InstanceMethod("setReadWindow", &PacketSocket4::SetReadWindow),
                          InstanceMethod("ref", &PacketSocket4::JsRef),
                          InstanceMethod("unref", &PacketSocket4::JsUnref),
                          InstanceMethod("counters", &PacketSocket4::Counters),
@@ -195,6 +196,7 @@ Napi::Value PacketSocket4::Start(const Napi::CallbackInfo& info) {
     poll_->data = this;
     if (!referenced_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
   }
+  window_.Cancel();
   int rc = uv_poll_start(poll_, UV_READABLE, &PacketSocket4::OnPoll);
   if (rc != 0) throw ErrnoError(env, -rc, "uv_poll_start");
   if (!polling_) {
@@ -205,6 +207,7 @@ Napi::Value PacketSocket4::Start(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PacketSocket4::Stop(const Napi::CallbackInfo& info) {
+  window_.Cancel();
   if (poll_ != nullptr) uv_poll_stop(poll_);
   if (polling_) {
     polling_ = false;
@@ -213,14 +216,30 @@ Napi::Value PacketSocket4::Stop(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setReadWindow(ms): the receive window (read_window.h); 0 turns it off.
+Napi::Value PacketSocket4::SetReadWindow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw ArgError(env, "ms must be a number");
+  int ms = info[0].As<Napi::Number>().Int32Value();
+  if (ms < 0 || ms > 1000) throw ArgError(env, "ms must be between 0 and 1000");
+  window_.SetMs(static_cast<unsigned>(ms));
+  if (ms == 0) {
+    window_.Cancel();
+    if (polling_ && poll_ != nullptr) uv_poll_start(poll_, UV_READABLE, &PacketSocket4::OnPoll);
+  }
+  return env.Undefined();
+}
+
 Napi::Value PacketSocket4::JsRef(const Napi::CallbackInfo& info) {
   referenced_ = true;
+  window_.SetRef(true);
   if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
   return info.Env().Undefined();
 }
 
 Napi::Value PacketSocket4::JsUnref(const Napi::CallbackInfo& info) {
   referenced_ = false;
+  window_.SetRef(false);
   if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
   return info.Env().Undefined();
 }
@@ -245,10 +264,21 @@ void PacketSocket4::OnPoll(uv_poll_t* handle, int status, int events) {
   if (status < 0) {
     self->StopPolling();
     self->DeliverError(-status, "uv_poll");
-  } else {
-    self->Drain();
+  } else if (self->Drain() > 0 && self->polling_ && self->fd_ >= 0) {
+    self->window_.AfterReadable(self->poll_, &PacketSocket4::OnPoll);
   }
   napi_close_handle_scope(env, scope);
+}
+
+int PacketSocket4::TimedRead(void* owner) {
+  auto* self = static_cast<PacketSocket4*>(owner);
+  if (self->fd_ < 0 || !self->polling_) return -1;
+  napi_env env = self->Env();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return -1;
+  int n = self->Drain();
+  napi_close_handle_scope(env, scope);
+  return self->fd_ < 0 || !self->polling_ ? -1 : n;
 }
 
 // As UdpSocket::Deliver: never throws into libuv; stops reading when JavaScript cannot run.
@@ -295,6 +325,7 @@ void PacketSocket4::DeliverError(int err, const char* syscall) {
 }
 
 void PacketSocket4::StopPolling() {
+  window_.Cancel();
   if (poll_ != nullptr) uv_poll_stop(poll_);
 }
 
@@ -333,7 +364,7 @@ size_t PacketSocket4::Parse(const uint8_t* frame, size_t len, unsigned status,
 }
 
 // One recvmmsg() of up to batch_ frames, then one call into JavaScript with the valid ones.
-void PacketSocket4::Drain() {
+int PacketSocket4::Drain() {
   napi_env env = Env();
   int n;
   int retries = 0;
@@ -341,11 +372,11 @@ void PacketSocket4::Drain() {
     n = recvmmsg(fd_, msgs_.data(), static_cast<unsigned>(batch_), MSG_DONTWAIT, nullptr);
   } while (n < 0 && errno == EINTR && ++retries < kMaxEintrRetries);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ENETDOWN) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ENETDOWN) return 0;
     DeliverError(errno, "recvmmsg");
-    return;
+    return -1;
   }
-  if (n == 0) return;
+  if (n == 0) return 0;
 
   size_t total = 0;
   int kept = 0;
@@ -378,7 +409,7 @@ void PacketSocket4::Drain() {
     h.msg_controllen = kControlSize;
     h.msg_flags = 0;
   }
-  if (kept == 0) return;
+  if (kept == 0) return n;
 
   napi_value data;
   void* outData = nullptr;
@@ -391,7 +422,7 @@ void PacketSocket4::Drain() {
           napi_ok ||
       napi_create_uint32(env, static_cast<uint32_t>(kept), &count) != napi_ok) {
     StopPolling();
-    return;
+    return -1;
   }
   auto* out = static_cast<uint8_t*>(outData);
   auto* meta = static_cast<int32_t*>(metaData);
@@ -422,9 +453,11 @@ void PacketSocket4::Drain() {
   }
   napi_value argv[2] = {count, data};
   Deliver(2, argv);
+  return n;
 }
 
 void PacketSocket4::ReleaseHandle() {
+  window_.Close();
   if (poll_ != nullptr) {
     poll_->data = nullptr;
     uv_close(reinterpret_cast<uv_handle_t*>(poll_),

@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "read_window.h"
+
 #include <memory>
 #include <vector>
 
@@ -33,6 +35,7 @@ class PacketSocket4 : public Napi::ObjectWrap<PacketSocket4> {
   Napi::Value SetRecvBufferSize(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value SetReadWindow(const Napi::CallbackInfo& info);
   Napi::Value JsRef(const Napi::CallbackInfo& info);
   Napi::Value JsUnref(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
@@ -40,7 +43,9 @@ class PacketSocket4 : public Napi::ObjectWrap<PacketSocket4> {
 
   static void OnEnvCleanup(void* arg);
   static void OnPoll(uv_poll_t* handle, int status, int events);
-  void Drain();
+  // Reads one batch: the datagrams read (0: none waiting), -1 when reading stopped.
+  int Drain();
+  static int TimedRead(void* owner);
   void Deliver(size_t argc, const napi_value* argv);
   void DeliverError(int err, const char* syscall);
   void StopPolling();
@@ -56,6 +61,7 @@ class PacketSocket4 : public Napi::ObjectWrap<PacketSocket4> {
   bool referenced_ = true;
   bool cleanupHook_ = false;
   uv_poll_t* poll_ = nullptr;
+  ReadWindow window_{this, &PacketSocket4::TimedRead};
   Napi::FunctionReference callback_;
   Napi::Reference<Napi::Int32Array> metaRef_;
   std::unique_ptr<Napi::AsyncContext> asyncContext_;

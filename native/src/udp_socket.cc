@@ -48,6 +48,7 @@ Napi::Function UdpSocket::Define(Napi::Env env) {
                          InstanceMethod("joinGroup", &UdpSocket::JoinGroup),
                          InstanceMethod("start", &UdpSocket::Start),
                          InstanceMethod("stop", &UdpSocket::Stop),
+                         InstanceMethod("setReadWindow", &UdpSocket::SetReadWindow),
                          InstanceMethod("ref", &UdpSocket::JsRef),
                          InstanceMethod("unref", &UdpSocket::JsUnref),
                          InstanceMethod("send", &UdpSocket::Send),
@@ -302,6 +303,7 @@ Napi::Value UdpSocket::Start(const Napi::CallbackInfo& info) {
     poll_->data = this;
     if (!referenced_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
   }
+  window_.Cancel();
   int rc = uv_poll_start(poll_, UV_READABLE, &UdpSocket::OnPoll);
   if (rc != 0) throw ErrnoError(env, -rc, "uv_poll_start");
   if (!polling_) {
@@ -312,6 +314,7 @@ Napi::Value UdpSocket::Start(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value UdpSocket::Stop(const Napi::CallbackInfo& info) {
+  window_.Cancel();
   if (poll_ != nullptr) uv_poll_stop(poll_);
   if (polling_) {
     polling_ = false;
@@ -320,14 +323,30 @@ Napi::Value UdpSocket::Stop(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setReadWindow(ms): the receive window (read_window.h); 0 turns it off.
+Napi::Value UdpSocket::SetReadWindow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw ArgError(env, "ms must be a number");
+  int ms = info[0].As<Napi::Number>().Int32Value();
+  if (ms < 0 || ms > 1000) throw ArgError(env, "ms must be between 0 and 1000");
+  window_.SetMs(static_cast<unsigned>(ms));
+  if (ms == 0) {
+    window_.Cancel();
+    if (polling_ && poll_ != nullptr) uv_poll_start(poll_, UV_READABLE, &UdpSocket::OnPoll);
+  }
+  return env.Undefined();
+}
+
 Napi::Value UdpSocket::JsRef(const Napi::CallbackInfo& info) {
   referenced_ = true;
+  window_.SetRef(true);
   if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
   return info.Env().Undefined();
 }
 
 Napi::Value UdpSocket::JsUnref(const Napi::CallbackInfo& info) {
   referenced_ = false;
+  window_.SetRef(false);
   if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
   return info.Env().Undefined();
 }
@@ -342,10 +361,21 @@ void UdpSocket::OnPoll(uv_poll_t* handle, int status, int events) {
     // The descriptor itself failed (EBADF...): report once, do not spin on it.
     self->StopPolling();
     self->DeliverError(-status, "uv_poll");
-  } else {
-    self->Drain();
+  } else if (self->Drain() > 0 && self->polling_ && self->fd_ >= 0) {
+    self->window_.AfterReadable(self->poll_, &UdpSocket::OnPoll);
   }
   napi_close_handle_scope(env, scope);
+}
+
+int UdpSocket::TimedRead(void* owner) {
+  auto* self = static_cast<UdpSocket*>(owner);
+  if (self->fd_ < 0 || !self->polling_) return -1;
+  napi_env env = self->Env();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return -1;
+  int n = self->Drain();
+  napi_close_handle_scope(env, scope);
+  return self->fd_ < 0 || !self->polling_ ? -1 : n;
 }
 
 // Calls the JavaScript handler; never throws into libuv. An exception from the handler goes to
@@ -393,11 +423,12 @@ void UdpSocket::DeliverError(int err, const char* syscall) {
 }
 
 void UdpSocket::StopPolling() {
+  window_.Cancel();
   if (poll_ != nullptr) uv_poll_stop(poll_);
 }
 
 // One recvmmsg() of up to batch_ datagrams, then one call into JavaScript.
-void UdpSocket::Drain() {
+int UdpSocket::Drain() {
   napi_env env = Env();
   int n;
   int retries = 0;
@@ -405,11 +436,11 @@ void UdpSocket::Drain() {
     n = recvmmsg(fd_, msgs_.data(), static_cast<unsigned>(batch_), MSG_DONTWAIT, nullptr);
   } while (n < 0 && errno == EINTR && ++retries < kMaxEintrRetries);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
     DeliverError(errno, "recvmmsg");
-    return;
+    return -1;
   }
-  if (n == 0) return;
+  if (n == 0) return 0;
 
   size_t total = 0;
   for (int i = 0; i < n; i++) total += msgs_[i].msg_len;
@@ -424,7 +455,7 @@ void UdpSocket::Drain() {
           napi_ok ||
       napi_create_uint32(env, static_cast<uint32_t>(n), &count) != napi_ok) {
     StopPolling();
-    return;
+    return -1;
   }
   auto* out = static_cast<uint8_t*>(outData);
   auto* meta = static_cast<int32_t*>(metaData);
@@ -475,6 +506,7 @@ void UdpSocket::Drain() {
   }
   napi_value argv[2] = {count, data};
   Deliver(2, argv);
+  return n;
 }
 
 size_t UdpSocket::BuildPktinfo(Napi::Env env, const Napi::Value& src, unsigned ifindex,
@@ -623,6 +655,7 @@ Napi::Value UdpSocket::SendBatch(const Napi::CallbackInfo& info) {
 }
 
 void UdpSocket::ReleaseHandle() {
+  window_.Close();
   if (poll_ != nullptr) {
     poll_->data = nullptr;
     // uv_close() takes the fd out of epoll at once; the handle memory goes in its callback.

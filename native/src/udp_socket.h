@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "read_window.h"
+
 #include <memory>
 #include <vector>
 
@@ -44,6 +46,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   Napi::Value JoinGroup(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value SetReadWindow(const Napi::CallbackInfo& info);
   Napi::Value JsRef(const Napi::CallbackInfo& info);
   Napi::Value JsUnref(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
@@ -52,7 +55,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
 
   static void OnEnvCleanup(void* arg);
   static void OnPoll(uv_poll_t* handle, int status, int events);
-  void Drain();
+  // Reads one batch: the datagrams read (0: none waiting), -1 when reading stopped.
+  int Drain();
+  static int TimedRead(void* owner);
   void Deliver(size_t argc, const napi_value* argv);
   void DeliverError(int err, const char* syscall);
   void StopPolling();
@@ -73,6 +78,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   bool referenced_ = true;
   bool cleanupHook_ = false;
   uv_poll_t* poll_ = nullptr;
+  ReadWindow window_{this, &UdpSocket::TimedRead};
   Napi::FunctionReference callback_;
   Napi::Reference<Napi::Int32Array> metaRef_;
   int32_t* meta_ = nullptr;

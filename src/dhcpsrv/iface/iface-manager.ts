@@ -93,6 +93,11 @@ export interface IfaceManagerOptions {
   /** SO_RCVBUF per socket, so a burst outlasts a slow event-loop turn (a lease write, a GC);
    *  the kernel caps it at net.core.rmem_max. Default 1 MiB; 0 keeps the kernel's default. */
   recvBufferSize?: number;
+  /**
+   * The native sockets' receive window in milliseconds (OpenOptions.readWindowMs). Default:
+   * the environment's NESTOR_READ_WINDOW_MS, else DEFAULT_READ_WINDOW_MS; 0 turns it off.
+   */
+  readWindowMs?: number;
   logger?: Logger;
   /** The configuration file, for error messages. */
   file?: string;
@@ -122,6 +127,15 @@ interface Selection {
 
 const LOG_DEBUG_DETAIL = 50;
 const DEFAULT_RECV_BUFFER = 1 << 20;
+/** One millisecond: a steady load is read in batches; no client waits noticeably longer. */
+export const DEFAULT_READ_WINDOW_MS = 1;
+
+/** NESTOR_READ_WINDOW_MS when it is a whole number of milliseconds from 0 to 100. */
+function readWindowFromEnv(): number | undefined {
+  const text = process.env["NESTOR_READ_WINDOW_MS"];
+  if (text === undefined || !/^\d{1,3}$/.test(text) || Number(text) > 100) return undefined;
+  return Number(text);
+}
 const NO_MAC = "00:00:00:00:00:00";
 
 function ignore(): void {}
@@ -261,6 +275,7 @@ export class IfaceManager {
           port,
           batchSize: this.options.batchSize,
           recvBufferSize: this.recvBufferSize(),
+          readWindowMs: this.readWindowMs(),
         });
         receiver.onBatch(this.onSharedBatch);
         receiver.onError((error) =>
@@ -466,6 +481,10 @@ export class IfaceManager {
     return [...chosen.values()];
   }
 
+  private readWindowMs(): number {
+    return this.options.readWindowMs ?? readWindowFromEnv() ?? DEFAULT_READ_WINDOW_MS;
+  }
+
   private recvBufferSize(): number | undefined {
     const size = this.options.recvBufferSize ?? DEFAULT_RECV_BUFFER;
     return size > 0 ? size : undefined;
@@ -498,6 +517,7 @@ export class IfaceManager {
             device: s.iface.name,
             memberships: this.membership(s.iface),
             recvBufferSize: this.recvBufferSize(),
+            readWindowMs: this.readWindowMs(),
           });
           sockets.push(socket);
           // With port 0 (tests) every interface's socket shares the first one's port.
@@ -521,6 +541,7 @@ export class IfaceManager {
       port,
       memberships: selections.flatMap((s) => this.membership(s.iface)),
       recvBufferSize: this.recvBufferSize(),
+      readWindowMs: this.readWindowMs(),
     });
     for (const s of selections) this.adopt(s, socket, false);
     this.sockets = [socket];
@@ -551,6 +572,7 @@ export class IfaceManager {
       port,
       memberships: selections.flatMap((s) => this.membership(s.iface)),
       recvBufferSize: this.recvBufferSize(),
+      readWindowMs: this.readWindowMs(),
     });
     for (const s of selections) this.adopt(s, socket, false);
     this.sockets = [socket];

@@ -85,6 +85,7 @@ export class NativePacketSocket implements PacketSocket {
       if (options.device !== undefined) sock.bindToDevice(options.device);
       sock.bind(options.address, options.port);
       for (const m of options.memberships ?? []) sock.joinGroup(m.group, m.ifindex);
+      if (options.readWindowMs !== undefined) sock.setReadWindow(options.readWindowMs);
       sock.start(this.onNative, this.meta);
       if (!this.referenced) sock.unref();
     } catch (e) {

@@ -24,6 +24,8 @@ export interface NativeUdpSocket {
     meta: Int32Array,
   ): void;
   stop(): void;
+  /** The receive window in milliseconds (native/src/read_window.h); 0 turns it off. */
+  setReadWindow(ms: number): void;
   ref(): void;
   unref(): void;
   send(
@@ -95,6 +97,8 @@ export interface NativePacketSocket4 {
     meta: Int32Array,
   ): void;
   stop(): void;
+  /** The receive window in milliseconds (native/src/read_window.h); 0 turns it off. */
+  setReadWindow(ms: number): void;
   ref(): void;
   unref(): void;
   /** Frames read, and those dropped: bad IP/UDP header, bad UDP checksum, too long. */

@@ -76,6 +76,12 @@ export interface OpenOptions {
   memberships?: readonly MulticastMembership[];
   /** SO_RCVBUF in bytes, to absorb bursts between two event-loop turns. */
   recvBufferSize?: number;
+  /**
+   * The receive window (native sockets only): after a readable event, read again this many
+   * milliseconds later, and go on reading on that timer while datagrams keep coming, so that a
+   * steady load is read, answered and written in batches. 0 or absent: every event read at once.
+   */
+  readWindowMs?: number;
 }
 
 export type BatchHandler = (packets: readonly ReceivedPacket[], socket: PacketSocket) => void;

@@ -20,6 +20,8 @@ export interface RawReceiverOptions {
   /** Largest UDP payload kept; longer frames are dropped and counted. Default 4096. */
   slotSize?: number;
   recvBufferSize?: number | undefined;
+  /** As OpenOptions.readWindowMs. */
+  readWindowMs?: number | undefined;
 }
 
 export interface RawReceiverCounters {
@@ -63,6 +65,7 @@ export class RawReceiver4 {
     );
     try {
       if (options.recvBufferSize !== undefined) sock.setRecvBufferSize(options.recvBufferSize);
+      if (options.readWindowMs !== undefined) sock.setReadWindow(options.readWindowMs);
       sock.start(this.onNative, this.meta);
     } catch (e) {
       sock.close();
