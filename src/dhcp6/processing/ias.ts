@@ -9,6 +9,7 @@ import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import type { ClientContext6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
 import { LeaseState, LeaseType6, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
+import { INFINITY_LFT } from "../../dhcpsrv/leases/lease.ts";
 import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { argumentAfter, callHook, each } from "../../dhcpsrv/processing/hook-point.ts";
 import { DBG_DETAIL, DBG_DETAIL_DATA } from "../../dhcpsrv/processing/query-core.ts";
@@ -239,6 +240,17 @@ export function afterExtend(ex: Exchange6, status: number): void {
   }
   const point = ex.query.getType() === M.DHCPV6_RENEW ? points.lease6_renew : points.lease6_rebind;
   const lease = argumentAfter(ex, point, "lease6", w.extended!);
+  // Lease caching: reused, not written, and not among the leases committed (as Kea).
+  const reused = ex.srv.engine.reused(w.ctx!, old, lease);
+  if (reused !== null) {
+    addLease(w, reused);
+    if (core.leaseLog.isEnabled("INFO")) {
+      const id = reused.type === IA_PD ? "DHCP6_PD_LEASE_REUSE" : "DHCP6_LEASE_REUSE";
+      const lft = reused.validLifetime === INFINITY_LFT ? "infinity" : reused.validLifetime;
+      core.leaseLog.info(id, ex, leaseText(reused), lft);
+    }
+    return;
+  }
   leases.updateLease6(lease);
   ex.leases.push(lease);
   if (old.state === LeaseState.EXPIRED_RECLAIMED) stats.leaseAssigned(lease, null);
