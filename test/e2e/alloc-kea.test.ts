@@ -23,6 +23,7 @@ import { test } from "node:test";
 import { keaPrerequisite, relayedQueriesToBoth, serverRelayLink } from "./lib/kea.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
+import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
 
 const GIADDR = "198.51.100.254";
 const SERVER = "198.51.100.1";
@@ -114,6 +115,106 @@ test(
       assert.equal(k.length, 3, `Kea's rows:\n${k.join("\n")}`);
       assert.equal(n.length, 3, `Nestor's rows:\n${n.join("\n")}`);
       const fields = (r: string[]) => [r[0], r[1], r[3], r[5], r[9]]; // address hwaddr valid subnet state
+      assert.deepEqual(n.slice(1).map(fields), k.slice(1).map(fields));
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
+test(
+  "cache-threshold (DHCPv6): a RENEW at 10 % of the lifetimes is answered with the remaining preferred and valid lifetimes and writes no lease row, as Kea 2.2",
+  { timeout: 300_000 },
+  async () => {
+    requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
+    const bed = new TestBed("cache-threshold v6: nestor-dhcp6 and kea-dhcp6 side by side");
+    const RELAY6 = "2001:db8:1::1";
+    const SERVER6 = "2001:db8:1::2";
+    try {
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER6, RELAY6, 64);
+      const duid = "00030001020000000e01";
+      const ias = [{ iaid: 1 }, { iaid: 2, pd: true }];
+      const addr = "2001:db8:1::50";
+      const prefix = "2001:db8:8::/64";
+      const renewIas = [
+        { iaid: 1, hints: [addr] },
+        { iaid: 2, pd: true, hints: [prefix] },
+      ];
+      const queries: Query6[] = [
+        { type: 1, duid, ias },
+        { type: 3, duid, ias: renewIas, serverId: true },
+        // 4 s into 40 s (preferred 30 s): within 0.25, both leases reused.
+        { type: 5, duid, ias: renewIas, serverId: true, delayMs: 4000 },
+        // 12 s: past 10 s, written with full lifetimes.
+        { type: 5, duid, ias: renewIas, serverId: true, delayMs: 8000 },
+      ];
+      const { kea, nestor } = await relayedQueriesToBoth<Answer6>(bed, 6, {
+        serverNs,
+        relayNs,
+        relayAddress: RELAY6,
+        server: SERVER6,
+        queries,
+        config: (leaseFile) =>
+          JSON.stringify({
+            Dhcp6: {
+              "interfaces-config": { interfaces: [`${serverIf}/${SERVER6}`] },
+              "lease-database": { type: "memfile", name: leaseFile, "lfc-interval": 0 },
+              "server-id": {
+                type: "EN",
+                "enterprise-id": 2495,
+                identifier: "0102",
+                persist: false,
+              },
+              "preferred-lifetime": 30,
+              "valid-lifetime": 40,
+              "renew-timer": 10,
+              "rebind-timer": 20,
+              "cache-threshold": 0.25,
+              subnet6: [
+                {
+                  id: 1,
+                  subnet: "2001:db8:1::/64",
+                  pools: [{ pool: `${addr} - ${addr}` }],
+                  "pd-pools": [{ prefix: "2001:db8:8::", "prefix-len": 64, "delegated-len": 64 }],
+                },
+              ],
+            },
+          }),
+      });
+      const lifetimes = (a: Answer6 | null | undefined, i: number) =>
+        a!.ias[i]!.leases[0]!.split(" ").slice(1).map(Number);
+      for (const [who, a] of Object.entries({ kea, nestor })) {
+        assert.deepEqual(lifetimes(a[1], 0), [30, 40], `${who}: ${JSON.stringify(a)}`);
+        for (const i of [0, 1]) {
+          const [p, v] = lifetimes(a[2], i);
+          assert.ok(v! >= 34 && v! <= 37 && v! - p! === 10, `${who}: reused ${p} ${v}`);
+          assert.deepEqual(lifetimes(a[3], i), [30, 40], `${who}: written again`);
+        }
+      }
+      // Field by field, but for the seconds the clock gave each server.
+      const strip = (a: Answer6 | null) =>
+        a === null
+          ? null
+          : {
+              ...a,
+              ias: a.ias.map((ia) => ({ ...ia, leases: ia.leases.map((l) => l.split(" ")[0]) })),
+            };
+      queries.forEach((q, i) => {
+        assert.deepEqual(strip(nestor[i]!), strip(kea[i]!), `query ${i}: ${JSON.stringify(q)}`);
+      });
+      const file = (who: string) =>
+        readFileSync(join(bed.dir, `${who}-leases6.csv`), "utf8")
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => l.split(","));
+      const k = file("kea");
+      const n = file("nestor");
+      assert.deepEqual(n[0], k[0], "Kea's CSV header");
+      // Each lease: the REQUEST's row and the late RENEW's, not the reused one's.
+      assert.equal(k.length, 5, `Kea's rows:\n${k.join("\n")}`);
+      assert.equal(n.length, 5, `Nestor's rows:\n${n.join("\n")}`);
+      // address, valid, subnet, pref, lease type, iaid, prefix len
+      const fields = (r: string[]) => [r[0], r[2], r[4], r[5], r[6], r[7], r[8]];
       assert.deepEqual(n.slice(1).map(fields), k.slice(1).map(fields));
     } finally {
       await bed.close();
