@@ -145,6 +145,8 @@ test(
         { type: 3, duid, ias: renewIas, serverId: true },
         // 4 s into 40 s (preferred 30 s): within 0.25, both leases reused.
         { type: 5, duid, ias: renewIas, serverId: true, delayMs: 4000 },
+        // A REQUEST for the same leases, as soon: reused too (Kea's updateLeaseData).
+        { type: 3, duid, ias: renewIas, serverId: true },
         // 12 s: past 10 s, written with full lifetimes.
         { type: 5, duid, ias: renewIas, serverId: true, delayMs: 8000 },
       ];
@@ -186,9 +188,11 @@ test(
       for (const [who, a] of Object.entries({ kea, nestor })) {
         assert.deepEqual(lifetimes(a[1], 0), [30, 40], `${who}: ${JSON.stringify(a)}`);
         for (const i of [0, 1]) {
-          const [p, v] = lifetimes(a[2], i);
-          assert.ok(v! >= 34 && v! <= 37 && v! - p! === 10, `${who}: reused ${p} ${v}`);
-          assert.deepEqual(lifetimes(a[3], i), [30, 40], `${who}: written again`);
+          for (const q of [2, 3]) {
+            const [p, v] = lifetimes(a[q], i);
+            assert.ok(v! >= 34 && v! <= 37 && v! - p! === 10, `${who}: reused ${p} ${v}`);
+          }
+          assert.deepEqual(lifetimes(a[4], i), [30, 40], `${who}: written again`);
         }
       }
       // Field by field, but for the seconds the clock gave each server.

@@ -108,3 +108,18 @@ test("pd-allocator flq and allocator random delegate and assign distinct free re
   assert.equal(bed.leases.getAllLeases6().length, 6);
   assert.equal([...got].filter((x) => x.endsWith("/60")).length, 3);
 });
+
+test("a REQUEST for the IA's own leases within cache-threshold reuses them too (Kea's updateLeaseData)", async () => {
+  const bed = await leased({ "cache-threshold": 0.25 });
+  const cltt = age(bed, LeaseType6.IA_NA, 400);
+  const na = bed.leases.getAllLeases6().find((l) => l.type === LeaseType6.IA_NA)!;
+  const r = await exchange6(
+    bed,
+    query6(M.DHCPV6_REQUEST, { serverId: SERVER_DUID, ias: [{ hints: [na.address] }] }),
+  );
+  const addr = iasOf(r!.pkt)[0]!
+    .getOptions()
+    .find((o) => o instanceof Option6IAAddr) as Option6IAAddr;
+  assert.deepEqual([addr.getPreferred(), addr.getValid()], [2600, 3600]);
+  assert.equal(bed.leases.getAllLeases6().find((l) => l.type === LeaseType6.IA_NA)!.cltt, cltt);
+});
