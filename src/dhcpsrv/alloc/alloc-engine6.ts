@@ -81,9 +81,12 @@ export class AllocEngine6 {
   /** The random and free lease queue allocators' state, pool by pool. */
   readonly allocators: PoolAllocators6;
 
-  constructor(leases: LeaseStore6, hosts: HostStore6, random?: () => number) {
+  private readonly random: () => number;
+
+  constructor(leases: LeaseStore6, hosts: HostStore6, random: () => number = Math.random) {
     this.leases = leases;
     this.hosts = hosts;
+    this.random = random;
     this.allocators = new PoolAllocators6(leases, random);
   }
 
@@ -260,19 +263,43 @@ export class AllocEngine6 {
               ...pools.filter((p) => p.delegatedLen === hinted),
               ...pools.filter((p) => p.delegatedLen !== hinted),
             ];
-      for (const pool of ordered) {
+      const sameLen =
+        hinted === undefined
+          ? ordered.length
+          : pools.filter((p) => p.delegatedLen === hinted).length;
+      const tried =
+        ctx.subnet.pdAllocator === "iterative"
+          ? ordered
+          : [...this.shuffled(ordered.slice(0, sameLen)), ...this.shuffled(ordered.slice(sameLen))];
+      for (const pool of tried) {
         if (!pool.allows(ctx.classes)) continue;
         const a = this.scan(ctx, pool);
         if (a !== null) return this.make(ctx, a, pool.delegatedLen, own);
       }
       return null;
     }
-    for (const pool of ctx.subnet.pools) {
+    const pools = ctx.subnet.pools;
+    const tried = ctx.subnet.allocator === "iterative" ? pools : this.shuffled(pools);
+    for (const pool of tried) {
       if (!pool.allows(ctx.classes)) continue;
       const a = this.scan(ctx, pool);
       if (a !== null) return this.make(ctx, a, 128, own);
     }
     return null;
+  }
+
+  /**
+   * The random and flq allocators try the pools in a random order (Kea's pick a random pool
+   * among the available ones); a single pool as it is.
+   */
+  private shuffled<P>(pools: readonly P[]): readonly P[] {
+    if (pools.length < 2) return pools;
+    const a = [...pools];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [a[i], a[j]] = [a[j]!, a[i]!];
+    }
+    return a;
   }
 
   /**

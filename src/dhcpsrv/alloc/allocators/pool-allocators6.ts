@@ -6,7 +6,8 @@
  *    per cycle, then a new cycle), as Kea 2.4's RandomAllocator;
  *  - "flq": the front of the pool's free lease queue, as Kea 2.4's FreeLeaseQueueAllocator: filled
  *    when the configuration is installed, kept up to date through the lease store's watcher.
- * The pools are tried in the engine's order (the iterative allocator's), not in random order.
+ * The engine tries the pools in a random order for these allocators (for prefixes, the pools of
+ * the length the client asked for first), each with its own allocator.
  */
 import { LeaseState, LeaseType6, type Lease6 } from "../../leases/lease6.ts";
 import type { LeaseStore6 } from "../../leases/lease-store6.ts";
