@@ -51,7 +51,7 @@ defineMessages({
   DHCP4_ALLOC_FAIL: "%1: no address available in subnet %2 (all pools exhausted or in use)",
   DHCP4_LEASE_ALLOC: "%1: lease %2 has been allocated for %3 seconds",
   DHCP4_LEASE_ADVERT: "%1: lease %2 will be advertised",
-  DHCP4_LEASE_REUSE: "%1: lease %2 never expires: reused as stored, not written again",
+  DHCP4_LEASE_REUSE: "%1: lease %2 has been reused for %3 seconds",
   DHCP4_PACKET_NAK_0001: "%1: NAK: no subnet for the query from %2 (%3)",
   DHCP4_PACKET_NAK_0002: "%1: NAK: the client in INIT-REBOOT cannot have %2",
   DHCP4_PACKET_NAK_0003: "%1: no OFFER: the DISCOVER (ciaddr %2) gets no lease: %3",
@@ -102,6 +102,7 @@ function points4(H: Dhcp4Hooks): Points4 {
 /** The first server context, from the server's dependencies. */
 function context4(deps: Dhcp4SrvDeps): Srv4 {
   const engine = new AllocEngine4(deps.leases, deps.model.hosts);
+  engine.setSubnets(deps.model.subnets);
   return firstContext(RULES4, deps, engine, new Dhcp4Stats(deps.stats), points4(deps.hookIdx), {
     ifaceAddresses: deps.ifaceAddresses,
     directResponse: deps.directResponse ?? never,

@@ -47,6 +47,8 @@ defineMessages({
   DHCP6_LEASE_ADVERT: "%1: lease %2 will be advertised",
   DHCP6_LEASE_ALLOC: "%1: lease %2 has been allocated for %3 seconds",
   DHCP6_LEASE_RENEW: "%1: lease %2 has been renewed for %3 seconds",
+  DHCP6_LEASE_REUSE: "%1: lease %2 has been reused for %3 seconds",
+  DHCP6_PD_LEASE_REUSE: "%1: prefix lease %2 has been reused for %3 seconds",
   DHCP6_PD_LEASE_ADVERT: "%1: prefix lease %2 will be advertised",
   DHCP6_PD_LEASE_ALLOC: "%1: prefix lease %2 has been allocated for %3 seconds",
   DHCP6_PD_LEASE_RENEW: "%1: prefix lease %2 has been renewed for %3 seconds",
@@ -90,6 +92,7 @@ function points6(H: Dhcp6Hooks): Points6 {
 /** The first server context, from the server's dependencies. */
 function context6(deps: Dhcp6SrvDeps): Srv6 {
   const engine = new AllocEngine6(deps.leases, deps.model.hosts);
+  engine.setSubnets(deps.model.subnets);
   return firstContext(RULES6, deps, engine, new Dhcp6Stats(deps.stats), points6(deps.hookIdx), {
     serverDuid: deps.serverDuid,
   });

@@ -9,7 +9,7 @@ import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import { PickKind, type ClientContext4 } from "../../dhcpsrv/alloc/alloc-engine4.ts";
-import { LeaseState } from "../../dhcpsrv/leases/lease4.ts";
+import { INFINITY_LFT, LeaseState } from "../../dhcpsrv/leases/lease4.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
 import {
   fqdnOption,
@@ -103,15 +103,20 @@ export function setupLeaseRenew(h: CalloutHandle, ex: Exchange4): void {
   h.setArgument("lease4", ex.pick!.lease);
 }
 
-/** lease4_renew: SKIP = the store keeps the old values. */
+/**
+ * lease4_renew: SKIP = the store keeps the old values. A reusable lease (lease caching) is
+ * answered with the lifetime left to it, the OFFER too, as Kea's assignLease; a name generated
+ * now makes a REQUEST write the lease after all.
+ */
 export function afterLeaseRenew(ex: Exchange4, status: number): void {
   const fake = ex.client!.fakeAllocation;
   if (status === NextStep.SKIP) {
     if (!fake) keepOldLease(ex);
     return;
   }
-  generateName(ex);
+  if (generateName(ex) && !fake) ex.pick!.reuse = 0;
   if (!fake) commit(ex);
+  else reuse(ex);
 }
 
 function clientContext(ex: Exchange4, subnet: Subnet4, fake: boolean): ClientContext4 {
@@ -151,13 +156,14 @@ function clientName(ex: Exchange4, subnet: Subnet4): ClientName | null {
  * Kea's postAllocateNameUpdate: an answer with an empty name gets one generated from the
  * address ("myhost-198-51-100-10", qualified), in the lease and in the option.
  */
-function generateName(ex: Exchange4): void {
+function generateName(ex: Exchange4): boolean {
   const name = ex.name;
   const lease = ex.pick!.lease;
-  if (name === null || lease.hostname !== "") return;
+  if (name === null || lease.hostname !== "") return false;
   const generated = ex.subnet!.clientNames.generate(lease.address, name.code !== 12);
   lease.hostname = generated;
   setGenerated(name, generated);
+  return true;
 }
 
 /** No lease (lease4_select SKIP): a DISCOVER gets nothing (not counted), a REQUEST a NAK. */
@@ -177,13 +183,9 @@ function keepOldLease(ex: Exchange4): void {
 function commit(ex: Exchange4): void {
   const pick = ex.pick!;
   const srv = ex.srv;
-  // As Kea: an infinite lease renewed is reused as stored, not written again.
-  const reused = srv.engine.reusedLease(pick);
-  if (reused !== null) {
-    pick.lease = reused;
-    srv.core.leaseLog.debug(40, "DHCP4_LEASE_REUSE", ex, reused.address);
-    return;
-  }
+  // As Kea: a lease renewed within the caching limits (or that never expires) is reused, not
+  // written again.
+  if (reuse(ex)) return;
   const wasNew = pick.kind === PickKind.NEW;
   const prev = pick.previous;
   srv.engine.commit(pick);
@@ -197,6 +199,24 @@ function commit(ex: Exchange4): void {
     srv.stats.leaseReclaimed(prev, prev.state === LeaseState.DECLINED);
   }
   srv.stats.leaseAssigned(pick.lease, null, pick.replaced);
+}
+
+/**
+ * Answers with the reused lease when the renewal reuses it (Kea's reuseable_valid_lft_, logged
+ * as DHCP4_LEASE_REUSE); false when the lease is to be written.
+ */
+function reuse(ex: Exchange4): boolean {
+  const pick = ex.pick!;
+  const reused = ex.srv.engine.reusedLease(pick);
+  if (reused === null) return false;
+  reused.hostname = pick.lease.hostname;
+  pick.lease = reused;
+  const log = ex.srv.core.leaseLog;
+  if (log.isEnabled("INFO")) {
+    const lft = reused.validLifetime === INFINITY_LFT ? "infinity" : reused.validLifetime;
+    log.info("DHCP4_LEASE_REUSE", ex, reused.address, lft);
+  }
+  return true;
 }
 
 /**

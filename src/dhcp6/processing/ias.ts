@@ -9,6 +9,7 @@ import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import type { ClientContext6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
 import { LeaseState, LeaseType6, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
+import { INFINITY_LFT } from "../../dhcpsrv/leases/lease.ts";
 import type { PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { argumentAfter, callHook, each } from "../../dhcpsrv/processing/hook-point.ts";
 import { DBG_DETAIL, DBG_DETAIL_DATA } from "../../dhcpsrv/processing/query-core.ts";
@@ -122,6 +123,15 @@ export function afterSelect(ex: Exchange6, status: number): void {
   if (status === NextStep.SKIP) return noLease(w, extending(ex));
   const lease = argumentAfter(ex, points.lease6_select, "lease6", pick.lease);
   pick.lease = lease;
+  // A REQUEST for a lease the IA holds, nothing changed, within the lease caching limits: reused
+  // as Kea's updateLeaseData does (remaining lifetimes, nothing written nor committed).
+  const reused =
+    ex.fake || pick.kind !== "renew" || pick.replaced.length > 0 ? null : reusedOwn(ex, w, lease);
+  if (reused !== null) {
+    addLease(w, reused);
+    logReuse(ex, reused);
+    return;
+  }
   if (!ex.fake) {
     engine.commit(pick);
     ex.leases.push(lease);
@@ -239,6 +249,13 @@ export function afterExtend(ex: Exchange6, status: number): void {
   }
   const point = ex.query.getType() === M.DHCPV6_RENEW ? points.lease6_renew : points.lease6_rebind;
   const lease = argumentAfter(ex, point, "lease6", w.extended!);
+  // Lease caching: reused, not written, and not among the leases committed (as Kea).
+  const reused = ex.srv.engine.reused(w.ctx!, old, lease);
+  if (reused !== null) {
+    addLease(w, reused);
+    logReuse(ex, reused);
+    return;
+  }
   leases.updateLease6(lease);
   ex.leases.push(lease);
   if (old.state === LeaseState.EXPIRED_RECLAIMED) stats.leaseAssigned(lease, null);
@@ -247,6 +264,21 @@ export function afterExtend(ex: Exchange6, status: number): void {
     const id = lease.type === IA_PD ? "DHCP6_PD_LEASE_RENEW" : "DHCP6_LEASE_RENEW";
     core.leaseLog.info(id, ex, leaseText(lease), lease.validLifetime);
   }
+}
+
+/** The IA's stored lease at the pick's address reused (lease caching), or null. */
+function reusedOwn(ex: Exchange6, w: IaWork, lease: Lease6): Lease6 | null {
+  const stored = ex.srv.leases.getLease6(lease.type, lease.address);
+  return stored === null ? null : ex.srv.engine.reused(w.ctx!, stored, lease);
+}
+
+/** Kea's DHCP6_LEASE_REUSE / DHCP6_PD_LEASE_REUSE, at INFO. */
+function logReuse(ex: Exchange6, reused: Lease6): void {
+  const log = ex.srv.core.leaseLog;
+  if (!log.isEnabled("INFO")) return;
+  const id = reused.type === IA_PD ? "DHCP6_PD_LEASE_REUSE" : "DHCP6_LEASE_REUSE";
+  const lft = reused.validLifetime === INFINITY_LFT ? "infinity" : reused.validLifetime;
+  log.info(id, ex, leaseText(reused), lft);
 }
 
 /** The hook points of allocation and extension: their arguments and what their status does. */

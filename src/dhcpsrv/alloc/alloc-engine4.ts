@@ -4,7 +4,8 @@
  * It works in two steps so that the server can call the lease4_select / lease4_renew hook points
  * (synchronously or not) between them, without the engine knowing about hooks:
  *   1. `pick()` chooses, touching nothing: the client's own lease renewed, its reservation, the
- *      address it asked for, or a free pool address (iterative allocator);
+ *      address it asked for, or a free pool address (the subnet's allocator: iterative, random
+ *      or free lease queue, allocators/pool-allocators4.ts);
  *   2. `commit()` writes the chosen lease to the store (never for DISCOVER: fake allocation).
  *
  * Order of preference (Kea's discoverLease4 / requestLease4):
@@ -18,6 +19,8 @@
  *            address at all, the client's lease is renewed, else the next free pool address is
  *            given (a BOOTP request). Otherwise null (the server NAKs, or stays silent).
  * A declined address is handed out again only once its probation period is over.
+ * A renewal that changes nothing in the lease within the subnet's lease caching limits reuses it
+ * (Kea's setLeaseReusable): `Pick4.reuse` is then its remaining lifetime, and nothing is written.
  */
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
@@ -26,6 +29,8 @@ import { INFINITY_LFT, Lease4, LeaseState } from "../leases/lease4.ts";
 import type { LeaseStore4 } from "../leases/lease-store4.ts";
 import type { Pool4, Subnet4 } from "../model/subnet4.ts";
 import type { Triplet } from "../model/triplet.ts";
+import { PoolAllocators4 } from "./allocators/pool-allocators4.ts";
+import { reusableLifetime } from "./lease-reuse.ts";
 
 export interface ClientContext4 {
   subnet: Subnet4;
@@ -76,15 +81,28 @@ export interface Pick4 {
   /** The client's other lease, released because it moves to another address, or null. */
   replaced: Lease4 | null;
   pool: Pool4 | undefined;
+  /**
+   * For a renewal that reuses the stored lease (lease caching, or a lease that never expires):
+   * the lifetime left to it, answered instead of a new one; 0 when the lease is written.
+   */
+  reuse: number;
 }
 
 export class AllocEngine4 {
   private readonly leases: LeaseStore4;
   private hosts: HostStore4;
+  /** The address pick inside a subnet, by its allocator. */
+  readonly allocators: PoolAllocators4;
 
-  constructor(leases: LeaseStore4, hosts: HostStore4) {
+  constructor(leases: LeaseStore4, hosts: HostStore4, random?: () => number) {
     this.leases = leases;
     this.hosts = hosts;
+    this.allocators = new PoolAllocators4(leases, random);
+  }
+
+  /** The subnets of a configuration (at start and at each reconfiguration): allocators set up. */
+  setSubnets(subnets: readonly Subnet4[]): void {
+    this.allocators.setSubnets(subnets);
   }
 
   /** The reservations of a new configuration. */
@@ -238,15 +256,17 @@ export class AllocEngine4 {
   }
 
   /**
-   * Kea 2.2's iterative allocator: as many picks as the allowed pools hold addresses, the first
-   * one this client may take; 0 when none.
+   * Kea's allocateUnreservedLease4: as many picks of the subnet's allocator as the allowed pools
+   * hold addresses, the first one this client may take; 0 when none (or the allocator has no
+   * candidate left).
    */
   private nextFree(ctx: ClientContext4, own: Lease4 | null): number {
     const subnet = ctx.subnet;
-    let attempts = 0;
-    for (const pool of subnet.pools) if (pool.allows(ctx.classes)) attempts += pool.capacity;
+    const allocators = this.allocators;
+    const attempts = allocators.attempts(subnet, ctx.classes);
     for (let i = 0; i < attempts; i++) {
-      const a = pickAddress(subnet, ctx.classes);
+      const a = allocators.pick(subnet, ctx.classes);
+      if (a === 0) return 0;
       if (this.usableBy(ctx, a, own)) return a;
     }
     return 0;
@@ -278,7 +298,35 @@ export class AllocEngine4 {
       previous: renewing ? null : previous,
       replaced: own !== null && !renewing ? own : null,
       pool: ctx.subnet.poolFor(addr),
+      reuse: renewing ? this.reuseOf(ctx, own, lease) : 0,
     };
+  }
+
+  /**
+   * Kea's renewLease4: when updateLease4Information changes nothing significant (subnet,
+   * hardware address, client identifier, valid lifetime, name and DNS directions), the lease
+   * may be reused (setLeaseReusable): the lifetime left to it, else 0.
+   */
+  private reuseOf(ctx: ClientContext4, stored: Lease4, lease: Lease4): number {
+    if (stored.state !== LeaseState.DEFAULT) return 0;
+    if (
+      stored.subnetId !== lease.subnetId ||
+      !sameHw(stored, lease) ||
+      !sameBytes(stored.clientId, lease.clientId) ||
+      stored.validLifetime !== lease.validLifetime ||
+      stored.fqdnFwd !== lease.fqdnFwd ||
+      stored.fqdnRev !== lease.fqdnRev ||
+      stored.hostname !== lease.hostname
+    ) {
+      return 0;
+    }
+    return reusableLifetime(
+      ctx.subnet.caching,
+      ctx.now,
+      stored.cltt,
+      stored.validLifetime,
+      lease.validLifetime,
+    );
   }
 
   /** Infinite for BOOTP; else the client's requested lifetime within [min, max], else the default. */
@@ -292,15 +340,19 @@ export class AllocEngine4 {
   }
 
   /**
-   * Kea's setLeaseReusable for a lease that never expires: a client renewing its infinite lease
-   * (a BOOTP client asking again) keeps the stored lease as it is, nothing written, its cltt
-   * unchanged. Returns that lease, or null when the pick must be stored.
+   * The lease a reusing renewal answers with (Kea's reuseable_valid_lft_), or null when the pick
+   * must be stored: a lease that never expires (a BOOTP client asking again) as stored, its
+   * cltt unchanged; a cached one (lease caching) renewed now with the lifetime left to it.
    */
   reusedLease(pick: Pick4): Lease4 | null {
-    if (pick.kind !== PickKind.RENEW || pick.lease.validLifetime !== INFINITY_LFT) return null;
-    const stored = this.leases.getLease4(pick.lease.address);
-    if (stored === null || stored.validLifetime !== INFINITY_LFT) return null;
-    return stored.state === LeaseState.DEFAULT ? stored.clone() : null;
+    if (pick.kind !== PickKind.RENEW || pick.reuse === 0) return null;
+    if (pick.reuse === INFINITY_LFT) {
+      const stored = this.leases.getLease4(pick.lease.address);
+      return stored === null ? null : stored.clone();
+    }
+    const lease = pick.lease.clone();
+    lease.validLifetime = pick.reuse;
+    return lease;
   }
 
   /**
@@ -328,38 +380,12 @@ function addrOf(lease: Lease4): number {
   return ipv4FromString(lease.address);
 }
 
-/**
- * One pick of Kea 2.2's IterativeAllocator: the pool holding the subnet's last pick goes on from
- * its own last pick (the first allowed pool when that pool is not allowed or there is none); at
- * a pool's end the pool starts afresh and the next allowed pools are tried in order, each from
- * its own last pick; past the last one, the first allowed pool's first address. 0 when no pool
- * is allowed.
- */
-function pickAddress(subnet: Subnet4, classes: ReadonlySet<string>): number {
-  const pools = subnet.pools;
-  let first = -1;
-  let i = 0;
-  for (; i < pools.length; i++) {
-    const p = pools[i]!;
-    if (!p.allows(classes)) continue;
-    if (first < 0) first = i;
-    if (p.inRange(subnet.cursor)) break;
-  }
-  if (first < 0) return 0;
-  if (i === pools.length) i = first;
-  for (;;) {
-    const p = pools[i]!;
-    if (p.cursor < p.end) {
-      p.cursor = p.cursor < p.start ? p.start : p.cursor + 1;
-      subnet.cursor = p.cursor;
-      return p.cursor;
-    }
-    p.cursor = p.start - 1; // passed its end: fresh again
-    for (i++; i < pools.length && !pools[i]!.allows(classes); i++);
-    if (i === pools.length) break;
-  }
-  const p = pools[first]!;
-  p.cursor = p.start;
-  subnet.cursor = p.start;
-  return p.start;
+function sameHw(a: Lease4, b: Lease4): boolean {
+  if (a.hwaddr === null || b.hwaddr === null) return a.hwaddr === b.hwaddr;
+  return a.hwaddr.equals(b.hwaddr);
+}
+
+function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.equals(b);
 }

@@ -18,6 +18,8 @@ import { Lease6, LeaseState, LeaseType6 } from "../leases/lease6.ts";
 import type { LeaseStore6 } from "../leases/lease-store6.ts";
 import { type PdPool6, type Pool6, type Subnet6, bigToIpv6, ipv6ToBig } from "../model/subnet6.ts";
 import type { Triplet } from "../model/triplet.ts";
+import { PoolAllocators6 } from "./allocators/pool-allocators6.ts";
+import { reusablePreferred, reusableLifetime } from "./lease-reuse.ts";
 
 /** What a client put in an IA: an address (IA_NA) or a prefix (IA_PD), with its lifetimes. */
 export interface Hint6 {
@@ -76,10 +78,21 @@ const MAX_TRIES = 65536n;
 export class AllocEngine6 {
   private readonly leases: LeaseStore6;
   private hosts: HostStore6;
+  /** The random and free lease queue allocators' state, pool by pool. */
+  readonly allocators: PoolAllocators6;
 
-  constructor(leases: LeaseStore6, hosts: HostStore6) {
+  private readonly random: () => number;
+
+  constructor(leases: LeaseStore6, hosts: HostStore6, random: () => number = Math.random) {
     this.leases = leases;
     this.hosts = hosts;
+    this.random = random;
+    this.allocators = new PoolAllocators6(leases, random);
+  }
+
+  /** The subnets of a configuration (at start and at each reconfiguration): allocators set up. */
+  setSubnets(subnets: readonly Subnet6[]): void {
+    this.allocators.setSubnets(subnets);
   }
 
   setHosts(hosts: HostStore6): void {
@@ -127,6 +140,39 @@ export class AllocEngine6 {
     copy.fqdnFwd = false;
     copy.fqdnRev = false;
     return copy;
+  }
+
+  /**
+   * Kea's extendLease6 lease caching: when the extension changes nothing significant in the
+   * stored lease (lifetimes, name and DNS directions, hardware address, state), the lease is
+   * reused (setLeaseReusable): a copy of `extended` with the lifetimes left to it, else null.
+   */
+  reused(ctx: ClientContext6, stored: Lease6, extended: Lease6): Lease6 | null {
+    if (stored.state !== LeaseState.DEFAULT || stored.isExpired(ctx.now)) return null;
+    if (
+      stored.preferredLifetime !== extended.preferredLifetime ||
+      stored.validLifetime !== extended.validLifetime ||
+      stored.hostname !== extended.hostname ||
+      stored.fqdnFwd !== extended.fqdnFwd ||
+      stored.fqdnRev !== extended.fqdnRev ||
+      !sameHw(stored, extended)
+    ) {
+      return null;
+    }
+    const valid = reusableLifetime(
+      ctx.subnet.caching,
+      ctx.now,
+      stored.cltt,
+      stored.validLifetime,
+      extended.validLifetime,
+    );
+    if (valid === 0) return null;
+    const preferred = reusablePreferred(stored.preferredLifetime, ctx.now - stored.cltt);
+    if (preferred < 0) return null;
+    const lease = extended.clone();
+    lease.validLifetime = valid;
+    lease.preferredLifetime = preferred;
+    return lease;
   }
 
   /** Stores the pick and releases the IA's leases it replaces. Not for a fake allocation. */
@@ -217,14 +263,24 @@ export class AllocEngine6 {
               ...pools.filter((p) => p.delegatedLen === hinted),
               ...pools.filter((p) => p.delegatedLen !== hinted),
             ];
-      for (const pool of ordered) {
+      const sameLen =
+        hinted === undefined
+          ? ordered.length
+          : pools.filter((p) => p.delegatedLen === hinted).length;
+      const tried =
+        ctx.subnet.pdAllocator === "iterative"
+          ? ordered
+          : [...this.shuffled(ordered.slice(0, sameLen)), ...this.shuffled(ordered.slice(sameLen))];
+      for (const pool of tried) {
         if (!pool.allows(ctx.classes)) continue;
         const a = this.scan(ctx, pool);
         if (a !== null) return this.make(ctx, a, pool.delegatedLen, own);
       }
       return null;
     }
-    for (const pool of ctx.subnet.pools) {
+    const pools = ctx.subnet.pools;
+    const tried = ctx.subnet.allocator === "iterative" ? pools : this.shuffled(pools);
+    for (const pool of tried) {
       if (!pool.allows(ctx.classes)) continue;
       const a = this.scan(ctx, pool);
       if (a !== null) return this.make(ctx, a, 128, own);
@@ -232,8 +288,35 @@ export class AllocEngine6 {
     return null;
   }
 
-  /** The iterative allocator over one pool: the next usable candidate after the cursor. */
+  /**
+   * The random and flq allocators try the pools in a random order (Kea's pick a random pool
+   * among the available ones); a single pool as it is.
+   */
+  private shuffled<P>(pools: readonly P[]): readonly P[] {
+    if (pools.length < 2) return pools;
+    const a = [...pools];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [a[i], a[j]] = [a[j]!, a[i]!];
+    }
+    return a;
+  }
+
+  /**
+   * The next usable candidate of one pool: the pool's random or free lease queue allocator, else
+   * the iterative one (after the cursor).
+   */
   private scan(ctx: ClientContext6, pool: Pool6 | PdPool6): string | null {
+    const allocators = this.allocators;
+    if (allocators.handles(pool)) {
+      const tries = pool.capacity < MAX_TRIES ? Number(pool.capacity) : Number(MAX_TRIES);
+      for (let i = 0; i < tries; i++) {
+        const text = allocators.pick(pool);
+        if (text === null) return null;
+        if (this.usableBy(ctx, text)) return text;
+      }
+      return null;
+    }
     const isPd = pool.type === LeaseType6.IA_PD;
     const first = isPd ? (pool as PdPool6).prefix : (pool as Pool6).start;
     const last = isPd ? (pool as PdPool6).last : (pool as Pool6).end;
@@ -312,4 +395,9 @@ export class AllocEngine6 {
 function clamp(requested: number, t: Triplet): number {
   if (requested === 0) return t.default;
   return Math.min(Math.max(requested, t.min), t.max);
+}
+
+function sameHw(a: Lease6, b: Lease6): boolean {
+  if (a.hwaddr === null || b.hwaddr === null) return a.hwaddr === b.hwaddr;
+  return a.hwaddr.equals(b.hwaddr);
 }

@@ -32,6 +32,7 @@ import {
   UINT16_MAX,
   type Schema,
 } from "./schema-common.ts";
+import { ALLOCATOR_KINDS } from "../model/allocation.ts";
 
 const MAC_SOURCES = [
   "any",
@@ -48,7 +49,7 @@ const MAC_SOURCES = [
   "docsis-modem",
 ];
 
-const PD_ALLOCATOR = unsupported({ allowed: "iterative", hint: "Nestor allocates iteratively" });
+const PD_ALLOCATOR = oneOfStrings(ALLOCATOR_KINDS);
 
 const option6 = optionData("dhcp6", UINT16_MAX);
 

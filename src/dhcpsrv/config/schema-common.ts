@@ -10,6 +10,7 @@
  */
 
 import type { JsonValue } from "./kea-json.ts";
+import { ALLOCATOR_KINDS } from "../model/allocation.ts";
 
 export type Schema = { [keyword: string]: unknown };
 
@@ -219,11 +220,12 @@ export const reservationModeKeys: Record<string, Schema> = {
 
 /** Per-network keys that change lease lifetimes or stored data, refused unless at default. */
 export const networkExtras: Record<string, Schema> = {
-  "cache-threshold": unsupported({ hint: "lease caching is not implemented" }),
-  "cache-max-age": unsupported({ hint: "lease caching is not implemented" }),
+  // Lease caching (src/dhcpsrv/alloc/lease-reuse.ts): no default, as Kea 2.2 (off).
+  "cache-threshold": fraction(),
+  "cache-max-age": uint32(),
   "store-extended-info": unsupported({ allowed: false }),
-  // Later Kea versions: Nestor's allocator is Kea's default, the iterative one.
-  allocator: unsupported({ allowed: "iterative", hint: "Nestor allocates iteratively" }),
+  // Kea 2.4+'s allocators (src/dhcpsrv/alloc/allocators/); no default shown: iterative.
+  allocator: oneOfStrings(ALLOCATOR_KINDS),
   "adaptive-lease-time-threshold": unsupported({
     hint: "adaptive lease times are not implemented",
   }),

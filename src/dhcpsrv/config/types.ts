@@ -187,8 +187,19 @@ export interface ClientNameConfig {
   "hostname-char-replacement"?: string;
 }
 
+/**
+ * The allocator and lease caching keys (global, and per subnet; src/dhcpsrv/model/allocation.ts):
+ * `allocator` "iterative", "random" or "flq" (v6 also `pd-allocator`), `cache-threshold` a
+ * fraction strictly between 0 and 1, `cache-max-age` seconds.
+ */
+export interface AllocationConfig {
+  "cache-threshold"?: number;
+  "cache-max-age"?: number;
+  allocator?: "iterative" | "random" | "flq";
+}
+
 /** Keys both servers read the same way. */
-export interface CommonGlobals extends Annotated, ClientNameConfig {
+export interface CommonGlobals extends Annotated, ClientNameConfig, AllocationConfig {
   "lease-database": LeaseDatabase;
   "valid-lifetime": number;
   "min-valid-lifetime": number;
@@ -258,7 +269,14 @@ export interface Reservation4 extends Annotated {
 }
 
 export interface Subnet4
-  extends Annotated, LifetimeTriplet, Timers, ReservationModes, ClassGuardKeys, ClientNameConfig {
+  extends
+    Annotated,
+    LifetimeTriplet,
+    Timers,
+    ReservationModes,
+    ClassGuardKeys,
+    ClientNameConfig,
+    AllocationConfig {
   /** Written or assigned (Kea 2.2 numbers subnets without an id 1, 2, ... in order). */
   id: number;
   subnet: string;
@@ -344,7 +362,8 @@ export interface Subnet6
     Timers,
     ReservationModes,
     ClassGuardKeys,
-    ClientNameConfig {
+    ClientNameConfig,
+    AllocationConfig {
   id: number;
   subnet: string;
   pools: Pool6[];
@@ -355,6 +374,7 @@ export interface Subnet6
   "interface-id"?: string;
   relay?: Relay;
   "rapid-commit"?: boolean;
+  "pd-allocator"?: "iterative" | "random" | "flq";
 }
 
 export interface ServerId extends Annotated {
@@ -374,6 +394,7 @@ export interface Dhcp6Config extends CommonGlobals {
   "max-preferred-lifetime": number;
   /** Refused: Kea 2.2 has no global rapid-commit (typed so that the refusal can name it). */
   "rapid-commit"?: boolean;
+  "pd-allocator"?: "iterative" | "random" | "flq";
   "server-id": ServerId;
   "mac-sources": string[];
   "relay-supplied-options": string[];

@@ -49,3 +49,9 @@ export class NoSuchLease extends NestorError {
     this.address = address;
   }
 }
+
+/**
+ * Told of a lease added or changed (`present` true, the lease as stored: not to be modified) or
+ * deleted (`present` false).
+ */
+export type LeaseWatcher<L> = (lease: L, present: boolean) => void;

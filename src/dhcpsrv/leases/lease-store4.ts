@@ -17,7 +17,7 @@
  */
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import type { Lease4 } from "./lease4.ts";
-import type { LeaseStatsRow } from "./lease-store.ts";
+import type { LeaseStatsRow, LeaseWatcher } from "./lease-store.ts";
 
 export {
   type LeaseStatsRow,
@@ -62,6 +62,13 @@ export interface LeaseStore4 {
    * `getExpiredLeases4` for the reclamation routine.
    */
   getExpiredLeases4(now: number, max: number): Lease4[];
+
+  /**
+   * Tells `watcher` of every lease added or changed (`present` true, the lease as stored) or
+   * deleted (`present` false) from now on; null stops. Optional: a store without it cannot
+   * serve the free lease queue allocator.
+   */
+  watch?(watcher: LeaseWatcher<Lease4> | null): void;
 
   /** Adds a lease; false (and nothing changes) when its address already has one. */
   addLease4(lease: Lease4): boolean;

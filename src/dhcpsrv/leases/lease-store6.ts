@@ -9,7 +9,7 @@
  * the store's own objects: read them, never change them; `clone()`, change the copy and
  * `updateLease6()` it.
  */
-import type { LeaseStatsRow } from "./lease-store.ts";
+import type { LeaseStatsRow, LeaseWatcher } from "./lease-store.ts";
 import type { Lease6 } from "./lease6.ts";
 
 export interface LeaseStore6 {
@@ -46,6 +46,13 @@ export interface LeaseStore6 {
    * (0: all), as Kea's `getExpiredLeases6`.
    */
   getExpiredLeases6(now: number, max: number): Lease6[];
+
+  /**
+   * Tells `watcher` of every lease added or changed (`present` true, the lease as stored) or
+   * deleted (`present` false) from now on; null stops. Optional: a store without it cannot
+   * serve the free lease queue allocator.
+   */
+  watch?(watcher: LeaseWatcher<Lease6> | null): void;
 
   /** Adds a lease; false (and nothing changes) when its address already has one. */
   addLease6(lease: Lease6): boolean;

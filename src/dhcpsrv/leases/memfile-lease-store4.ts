@@ -30,6 +30,7 @@ import {
   type MemfileHooks,
 } from "./lease-journal.ts";
 import { type LeaseStatsRow, type LeaseStore4, NoSuchLease } from "./lease-store4.ts";
+import type { LeaseWatcher } from "./lease-store.ts";
 
 export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
 export { DEFAULT_LFC_INTERVAL } from "./lease-journal.ts";
@@ -177,6 +178,7 @@ function addressKey(address: string | number): number {
 }
 
 export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStore4 {
+  private watcher: LeaseWatcher<Lease4> | null = null;
   private readonly byAddress = new Map<number, Entry>();
   private readonly byHwAddr: SubnetIndex = new Map();
   private readonly byClientId: SubnetIndex = new Map();
@@ -279,6 +281,14 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   // ---- changes -------------------------------------------------------------------------------
 
+  /**
+   * Tells `watcher` of every lease added, changed or deleted from now on (the free lease queue
+   * allocator keeps its queues with it); null stops.
+   */
+  watch(watcher: LeaseWatcher<Lease4> | null): void {
+    this.watcher = watcher;
+  }
+
   addLease4(lease: Lease4): boolean {
     const key = checkLease(lease);
     if (this.byAddress.has(key)) return false;
@@ -287,6 +297,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.insert(e);
     this.fileExpiry(e);
     this.append(formatLease4Row(stored));
+    this.watcher?.(stored, true);
     return true;
   }
 
@@ -315,6 +326,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
       this.fileExpiry(e);
     }
     this.append(formatLease4Row(stored));
+    this.watcher?.(stored, true);
   }
 
   deleteLease4(lease: Lease4): boolean {
@@ -322,6 +334,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     if (e === undefined) return false;
     this.remove(e);
     this.append(formatLease4Row(e.lease, 0));
+    this.watcher?.(e.lease, false);
     return true;
   }
 
@@ -333,6 +346,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     for (const e of doomed) {
       this.remove(e);
       this.append(formatLease4Row(e.lease, 0));
+      this.watcher?.(e.lease, false);
     }
     return doomed.length;
   }

@@ -20,7 +20,7 @@ import { SortedIndex } from "./sorted-index.ts";
 import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
 import { loadLeaseFiles6 } from "./lease-files6.ts";
 import { JournaledLeaseStore, LeaseJournal } from "./lease-journal.ts";
-import { NoSuchLease } from "./lease-store.ts";
+import { NoSuchLease, type LeaseWatcher } from "./lease-store.ts";
 import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
 import { INFINITY_LFT, type Lease6, LeaseState } from "./lease6.ts";
 import type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
@@ -116,6 +116,7 @@ function hexOf(bytes: Uint8Array): string {
 }
 
 export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStore6 {
+  private watcher: LeaseWatcher<Lease6> | null = null;
   private readonly byAddress = new Map<string, Entry>();
   /** A client's one lease, or a Set of its leases (most clients hold one or two). */
   private readonly byDuid = new Map<string, Entry | Set<Entry>>();
@@ -242,6 +243,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   // ---- changes -------------------------------------------------------------------------------
 
+  /**
+   * Tells `watcher` of every lease added, changed or deleted from now on (the free lease queue
+   * allocator keeps its queues with it); null stops.
+   */
+  watch(watcher: LeaseWatcher<Lease6> | null): void {
+    this.watcher = watcher;
+  }
+
   addLease6(lease: Lease6): boolean {
     const key = checkLease(lease);
     if (this.byAddress.has(key)) return false;
@@ -251,6 +260,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     this.insert(e);
     this.fileExpiry(e);
     this.append(formatLease6Row(stored));
+    this.watcher?.(stored, true);
     return true;
   }
 
@@ -279,6 +289,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
       this.fileExpiry(e);
     }
     this.append(formatLease6Row(stored));
+    this.watcher?.(stored, true);
   }
 
   deleteLease6(lease: Lease6): boolean {
@@ -286,6 +297,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     if (e === undefined) return false;
     this.remove(e);
     this.append(formatLease6Row(e.lease, true));
+    this.watcher?.(e.lease, false);
     return true;
   }
 
@@ -297,6 +309,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     for (const e of doomed) {
       this.remove(e);
       this.append(formatLease6Row(e.lease, true));
+      this.watcher?.(e.lease, false);
     }
     return doomed.length;
   }

@@ -23,6 +23,7 @@ import type { Dhcp4Config, OptionData, Reservation4 } from "../config/types.ts";
 import type { ConfigSource } from "../config/source.ts";
 import { Host4, HostStore4, IdentifierType } from "./host4.ts";
 import { Pool4, Subnet4 } from "./subnet4.ts";
+import { FLQ_MAX_CAPACITY, allocatorKind, leaseCaching } from "./allocation.ts";
 
 export interface Dhcp4Model {
   subnets: Subnet4[];
@@ -112,11 +113,25 @@ export function buildDhcp4Model(
       guard: guardOf(s),
       requiredClasses: requiredOf(s),
       clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
+      // No shared networks yet: the network level is undefined.
+      allocator: allocatorKind("allocator", s, undefined, config),
+      caching: leaseCaching(s, undefined, config),
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
         throw at(`${path}.pools`, `pool ${pool.toText()} is not inside subnet ${subnet.toText()}`);
       }
+    }
+    // The free lease queue holds every free address of its pools: refused for pools too large.
+    if (subnet.allocator === "flq") {
+      pools.forEach((pool, j) => {
+        if (pool.capacity > FLQ_MAX_CAPACITY) {
+          throw at(
+            `${path}.pools[${j}]`,
+            `pool ${pool.toText()} holds ${pool.capacity} addresses: the flq allocator takes pools of at most ${FLQ_MAX_CAPACITY}`,
+          );
+        }
+      });
     }
     s.reservations.forEach((r, j) => {
       hosts.add(buildHost(r, s.id, `${path}.reservations[${j}]`, options, at));

@@ -31,6 +31,7 @@ import { HWAddrSource } from "../leases/lease6.ts";
 import { IdentifierType } from "./host.ts";
 import { Host6, HostStore6, type ReservedPrefix } from "./host6.ts";
 import { PdPool6, Pool6, Subnet6, ipv6ToBig } from "./subnet6.ts";
+import { FLQ_MAX_CAPACITY, allocatorKind, leaseCaching } from "./allocation.ts";
 import type { ClientNameParams } from "../processing/client-name.ts";
 
 /** Option 65 (RFC 6440), relay-supplied in every configuration (Kea's CfgRSOO). */
@@ -217,11 +218,31 @@ function buildSubnet(
     guard: guardOf(s),
     requiredClasses: requiredOf(s),
     clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
+    // No shared networks yet: the network level is undefined.
+    allocator: allocatorKind("allocator", s, undefined, config),
+    pdAllocator: allocatorKind("pd-allocator", s, undefined, config),
+    caching: leaseCaching(s, undefined, config),
   });
   for (const pool of pools) {
     if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
       throw at(`${path}.pools`, `pool ${pool.toText()} is not inside subnet ${subnet.toText()}`);
     }
+  }
+  // The free lease queue holds every free address of its pools: refused for pools too large.
+  const flqPools: { list: readonly (Pool6 | PdPool6)[]; key: string; kind: string }[] = [
+    { list: pools, key: "pools", kind: subnet.allocator },
+    { list: pdPools, key: "pd-pools", kind: subnet.pdAllocator },
+  ];
+  for (const { list, key, kind } of flqPools) {
+    if (kind !== "flq") continue;
+    list.forEach((pool, j) => {
+      if (pool.capacity > FLQ_MAX_CAPACITY) {
+        throw at(
+          `${path}.${key}[${j}]`,
+          `pool ${pool.toText()} holds ${pool.capacity} leases: the flq allocator takes pools of at most ${FLQ_MAX_CAPACITY}`,
+        );
+      }
+    });
   }
   return subnet;
 }

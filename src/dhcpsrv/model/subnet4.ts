@@ -6,6 +6,7 @@
 import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
 import type { Triplet } from "./triplet.ts";
+import { NO_CACHING, type AllocatorKind, type LeaseCaching } from "./allocation.ts";
 import { ClientNameParams } from "../processing/client-name.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
 
@@ -91,6 +92,10 @@ export interface Subnet4Params {
   requiredClasses?: readonly RequiredClass[];
   /** ddns-* and hostname-char-* as they apply to this subnet. */
   clientNames?: ClientNameParams;
+  /** `allocator` as it applies to this subnet (iterative when not given). */
+  allocator?: AllocatorKind;
+  /** `cache-threshold` and `cache-max-age` as they apply to this subnet. */
+  caching?: LeaseCaching;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -118,6 +123,8 @@ export class Subnet4 {
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
+  readonly allocator: AllocatorKind;
+  readonly caching: LeaseCaching;
   /**
    * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
    * the pool holding it is where the next pick goes on. At first the last address of the prefix.
@@ -148,6 +155,8 @@ export class Subnet4 {
     this.guard = p.guard ?? null;
     this.requiredClasses = p.requiredClasses ?? NONE;
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
+    this.allocator = p.allocator ?? "iterative";
+    this.caching = p.caching ?? NO_CACHING;
   }
 
   /** Whether a packet in these classes may select this subnet. */

@@ -9,6 +9,7 @@ import { ClientNameParams } from "../processing/client-name.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
 import { LeaseType6 } from "../leases/lease6.ts";
 import type { Triplet } from "./triplet.ts";
+import { NO_CACHING, type AllocatorKind, type LeaseCaching } from "./allocation.ts";
 
 export type { Triplet };
 
@@ -202,6 +203,11 @@ export interface Subnet6Params {
   requiredClasses?: readonly RequiredClass[];
   /** ddns-* and hostname-char-* as they apply to this subnet. */
   clientNames?: ClientNameParams;
+  /** `allocator` (address pools) and `pd-allocator` (prefix pools); iterative when not given. */
+  allocator?: AllocatorKind;
+  pdAllocator?: AllocatorKind;
+  /** `cache-threshold` and `cache-max-age` as they apply to this subnet. */
+  caching?: LeaseCaching;
 }
 
 export class Subnet6 {
@@ -226,6 +232,9 @@ export class Subnet6 {
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
+  readonly allocator: AllocatorKind;
+  readonly pdAllocator: AllocatorKind;
+  readonly caching: LeaseCaching;
   /** Some pd-pool has an excluded prefix (option 67). */
   readonly hasPdExclude: boolean;
 
@@ -252,6 +261,9 @@ export class Subnet6 {
     this.guard = p.guard ?? null;
     this.requiredClasses = p.requiredClasses ?? NONE;
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
+    this.allocator = p.allocator ?? "iterative";
+    this.pdAllocator = p.pdAllocator ?? "iterative";
+    this.caching = p.caching ?? NO_CACHING;
   }
 
   allows(classes: ReadonlySet<string>): boolean {

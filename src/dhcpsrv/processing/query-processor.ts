@@ -81,7 +81,11 @@ export interface ProcessedContext<C extends ProcessedContext<C>> {
     readonly optionDefs: OptionDefLookup;
   };
   readonly leases: unknown;
-  readonly engine: { setHosts(hosts: C["model"]["hosts"]): void };
+  readonly engine: {
+    setHosts(hosts: C["model"]["hosts"]): void;
+    /** The allocators of the new subnets set up (free lease queues filled from the store). */
+    setSubnets(subnets: C["model"]["subnets"]): void;
+  };
   readonly stats: { configure(model: C["model"], leases: C["leases"]): void };
   readonly core: Pick<QueryCore<never>, "reportClassErrors" | "stats" | "bufferReceived">;
   readonly points: unknown;
@@ -160,6 +164,7 @@ export class QueryProcessor<C extends ProcessedContext<C>, E extends ProcessedEx
     const old = this.srv;
     carryCursors(old.model.subnets, model.subnets);
     old.engine.setHosts(model.hosts);
+    old.engine.setSubnets(model.subnets);
     // A spread keeps the keys and their order: every context has the hidden class of the first.
     this.srv = { ...old, ...changes, model };
     this.configure();

@@ -26,6 +26,8 @@ export interface Query6 {
   /** [code, hex] options, in order. */
   options?: [number, string][];
   serverId?: boolean;
+  /** Milliseconds to wait before sending it (a lease growing older). */
+  delayMs?: number;
 }
 
 export interface Ia6Answer {
@@ -121,6 +123,8 @@ async function main(): Promise<void> {
   let xid = 0x5e0000;
   for (const q of queries) {
     xid++;
+    if (q.delayMs !== undefined)
+      await new Promise((r) => setTimeout(r, Math.min(q.delayMs!, 30_000)));
     s.send(pack(q, relay!, xid, serverId), 547, server);
     const deadline = Date.now() + 1000;
     while (!inbox.has(xid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -255,12 +255,27 @@ describe("unsupported and ignored keys", () => {
 });
 
 describe("keys of later Kea versions", () => {
-  test('allocator "iterative" is what Nestor does; another allocator is refused', () => {
-    assert.doesNotThrow(() => load('{ "allocator": "iterative" }'));
+  test("allocator is iterative, random or flq, globally and per subnet; another name is refused", () => {
+    for (const kind of ["iterative", "random", "flq"]) {
+      assert.doesNotThrow(() => load(`{ "allocator": "${kind}" }`));
+      assert.doesNotThrow(() => load(subnet(`, "allocator": "${kind}"`)));
+    }
     assert.equal(
-      reason(subnet(', "allocator": "random"')),
-      '"allocator" is not supported by Nestor yet (only "iterative" is accepted): Nestor allocates iteratively',
+      reason(subnet(', "allocator": "shared-flq"')),
+      'the string "shared-flq" is not allowed, expected one of "iterative", "random", "flq"',
     );
+  });
+
+  test("cache-threshold must be strictly between 0 and 1, cache-max-age a number of seconds", () => {
+    assert.doesNotThrow(() => load('{ "cache-threshold": 0.25, "cache-max-age": 600 }'));
+    assert.doesNotThrow(() => load(subnet(', "cache-threshold": 0.5, "cache-max-age": 0')));
+    // Kea 2.2: "cache-threshold: 1 is invalid, it must be greater than 0.0 and less than 1.0".
+    assert.equal(
+      reason(subnet(', "cache-threshold": 1.0')),
+      "1 is invalid, it must be greater than 0 and less than 1",
+    );
+    assert.match(reason('{ "cache-threshold": 0 }'), /must be greater than 0 and less than 1/);
+    assert.match(reason('{ "cache-max-age": -1 }'), /out of range/);
   });
 
   test("offer-lifetime is refused unless 0", () => {
