@@ -29,7 +29,7 @@
  *
  *   npm run bench:dhcp6 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 8
  *                           --cpu-repeats 3 --profile --no-build --budget 600 --prefix p6b
- *                           --callouts all --fdatasync]
+ *                           --callouts all --fdatasync --cpu-only]
  *   npm run bench:dhcp6 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
  */
 import { main } from "./lib/server-bench.ts";

@@ -98,6 +98,8 @@ export interface Options {
   prefix: string | undefined;
   /** Nestor's variants measured beside Nestor and Kea (--callouts all, --fdatasync). */
   variants: Variant[];
+  /** --cpu-only: no highest-rate search; CPU per exchange at --fixed-rate only. */
+  cpuOnly: boolean;
 }
 
 interface Step {
@@ -423,6 +425,7 @@ function parseOptions(spec: BenchSpec): Options {
       prefix: { type: "string" },
       callouts: { type: "string" },
       fdatasync: { type: "boolean" },
+      "cpu-only": { type: "boolean" },
     },
   });
   if (values.callouts !== undefined && values.callouts !== "all") {
@@ -471,6 +474,7 @@ function parseOptions(spec: BenchSpec): Options {
     socketType,
     prefix,
     variants,
+    cpuOnly: values["cpu-only"] === true,
   };
 }
 
@@ -511,7 +515,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     const perServer = () =>
       Object.fromEntries(servers.map((n) => [n, [] as number[]])) as Record<ServerName, number[]>;
     const max = perServer();
-    const rounds = o.profile === "only" ? 0 : o.repeats;
+    const rounds = o.profile === "only" || o.cpuOnly ? 0 : o.repeats;
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? servers : [...servers].reverse();
       for (const name of order) {
@@ -528,7 +532,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     // 2. CPU per 1,000 exchanges at a rate both sustain.
     const both = Math.min(maxN, maxK);
     const fixed =
-      o.profile === "only" || both >= o.fixedRate
+      o.profile === "only" || o.cpuOnly || both >= o.fixedRate
         ? o.fixedRate
         : Math.max(200, Math.floor((both * 0.9) / 500) * 500 || 200);
     const cpu = perServer();
@@ -573,17 +577,19 @@ export async function runBench(spec: BenchSpec): Promise<number> {
       console.log(`Nestor's hot functions at ${fixed}/s:\n${profileText}`);
       return 0;
     }
-    console.log(`highest rate with under 1 % loss (exchanges/s), ${o.repeats} round(s) each:`);
     const label = (n: ServerName) => (n === "Kea" ? "Kea 2.2" : n).padEnd(17);
-    for (const name of servers) console.log(`  ${label(name)}${spread(max[name])}`);
     const ratios = (of: Record<ServerName, number[]>, a: ServerName, b: ServerName) => {
       const per = of[a].map((n, i) => n / (of[b][i] ?? NaN)).filter(Number.isFinite);
       return `${(median(of[a]) / median(of[b])).toFixed(2)} (per round: ${per.map((x) => x.toFixed(2)).join(", ")})`;
     };
-    for (const name of servers.slice(1)) {
-      console.log(`  ratio ${name}/Kea ${ratios(max, name, "Kea")}`);
+    if (!o.cpuOnly) {
+      console.log(`highest rate with under 1 % loss (exchanges/s), ${o.repeats} round(s) each:`);
+      for (const name of servers) console.log(`  ${label(name)}${spread(max[name])}`);
+      for (const name of servers.slice(1)) {
+        console.log(`  ratio ${name}/Kea ${ratios(max, name, "Kea")}`);
+      }
+      for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(max, v, "Nestor")}`);
     }
-    for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(max, v, "Nestor")}`);
     console.log(`CPU seconds per 1,000 exchanges at ${fixed}/s:`);
     for (const name of servers) {
       console.log(
