@@ -81,7 +81,7 @@ export interface MemfileConfig {
 export interface MemfileHooks {
   /** Replaces fs.writeSync for the lease file appends (tests count or fail writes). */
   writeSync?: (fd: number, buf: Uint8Array, offset: number, length: number) => number;
-  /** Replaces fs.fdatasyncSync after the appends when `sync` is "fdatasync" (tests count or fail it). */
+  /** Replaces fs.fdatasyncSync after the appends with `sync` "fdatasync" (tests count or fail it). */
   fdatasyncSync?: (fd: number) => void;
   /** Told about each bad row skipped while loading. */
   onRowError?: (file: string, line: number, reason: string) => void;

@@ -9,8 +9,9 @@
  * same crash-safe cleanup protocol (lfc.ts, universe 6).
  *
  * Indexes: by address (unique, as in Kea: an address has one lease whatever its type; keyed
- * by the address's 16 bytes, address6-key.ts, which also give the address order), by DUID (hex; the IA lookups filter a client's few leases by type and IAID), by subnet,
- * counts per subnet, type and state, and the expiry queue for reclamation.
+ * by the address's 16 bytes, address6-key.ts, which also give the address order), by DUID
+ * (hex; the IA lookups filter a client's few leases by type and IAID), by subnet, counts per
+ * subnet, type and state, and the expiry queue for reclamation.
  */
 import { InvalidOperation } from "../../util/errors.ts";
 import { address6Key, address6OfKey } from "./address6-key.ts";
