@@ -21,9 +21,16 @@
  * Above ~10,000 exchanges/s perfdhcp itself saturates a 2-core machine; the machine's busy CPU
  * during each run is printed so that noise from other work shows.
  *
+ * With --callouts all and/or --fdatasync, Nestor variants run beside Nestor and Kea in the same
+ * rounds, on the same bed: Nestor with a hook library holding one trivial synchronous callout on
+ * every DHCPv4 hook point (bench/hooks/callouts-all4.mjs), and Nestor with `lease-database`
+ * `"sync": "fdatasync"`; the summary gives each one's figures, its ratio to Kea and to Nestor.
+ * --cpu-only skips the highest-rate search: only CPU per 1,000 exchanges at --fixed-rate, which
+ * stays meaningful on a machine busy with other work (the highest rate does not).
+ *
  *   npm run bench:dhcp4 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 8
  *                           --cpu-repeats 3 --profile --no-build --socket-type raw|udp
- *                           --prefix r4b]
+ *                           --prefix r4b --callouts all --fdatasync --cpu-only]
  *   npm run bench:dhcp4 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
  */
 import { main } from "./lib/server-bench.ts";

@@ -24,8 +24,12 @@
  * The default budget keeps a run near 10 minutes on a 2-core machine (later rounds are skipped
  * once it is spent).
  *
+ * --callouts all and --fdatasync add Nestor variants as in bench:dhcp4 (the library is
+ * bench/hooks/callouts-all6.mjs).
+ *
  *   npm run bench:dhcp6 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 8
- *                           --cpu-repeats 3 --profile --no-build --budget 600]
+ *                           --cpu-repeats 3 --profile --no-build --budget 600 --prefix p6b
+ *                           --callouts all --fdatasync --cpu-only]
  *   npm run bench:dhcp6 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
  */
 import { main } from "./lib/server-bench.ts";

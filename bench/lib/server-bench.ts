@@ -48,7 +48,13 @@ const QUIET_WAIT_TOTAL_MS = 150_000;
 const CLIENTS = 1_000_000;
 const WARMUP_RATE = 2000;
 
-type ServerName = "Nestor" | "Kea";
+/**
+ * The servers of a run: Kea 2.2, Nestor, and Nestor's variants asked for on the command line
+ * (--callouts all: a hook library with a trivial synchronous callout on every hook point;
+ * --fdatasync: `lease-database` `"sync": "fdatasync"`), each on its own configuration file.
+ */
+type ServerName = "Nestor" | "Kea" | "Nestor+callouts" | "Nestor+fdatasync";
+type Variant = Exclude<ServerName, "Nestor" | "Kea">;
 
 /** What differs between the v4 and the v6 benchmark. */
 export interface BenchSpec {
@@ -90,6 +96,10 @@ export interface Options {
   /** --prefix: the bed's names start with it instead of the spec's, so that two runs on one
    *  machine do not remove each other's namespaces. */
   prefix: string | undefined;
+  /** Nestor's variants measured beside Nestor and Kea (--callouts all, --fdatasync). */
+  variants: Variant[];
+  /** --cpu-only: no highest-rate search; CPU per exchange at --fixed-rate only. */
+  cpuOnly: boolean;
 }
 
 interface Step {
@@ -118,6 +128,8 @@ class Bench {
   readonly bed: TestBed;
   readonly dir: string;
   readonly config: string;
+  /** The configuration file of each Nestor variant (Kea and Nestor read `config`). */
+  readonly variantConfigs = new Map<Variant, string>();
   readonly leaseFile: string;
   private readonly started = Date.now();
   private seed = 1;
@@ -152,6 +164,14 @@ class Bench {
       socketType: this.o.socketType,
     });
     writeFileSync(this.config, `${JSON.stringify(config, null, 2)}\n`);
+    for (const v of this.o.variants) {
+      const file = join(this.dir, `dhcp${this.spec.family}-${v.slice("Nestor+".length)}.json`);
+      writeFileSync(
+        file,
+        `${JSON.stringify(variantConfig(config, v, this.spec.family), null, 2)}\n`,
+      );
+      this.variantConfigs.set(v, file);
+    }
   }
 
   private startServer(name: ServerName, profileDir?: string): Started {
@@ -171,11 +191,12 @@ class Bench {
       profileDir === undefined
         ? []
         : ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", "250"];
+    const config = name === "Nestor" ? this.config : this.variantConfigs.get(name)!;
     const [cmd, args] = this.bed.exec(this.bed.serverNs, process.execPath, [
       ...prof,
       join(ROOT, this.spec.nestorCli),
       "-c",
-      this.config,
+      config,
     ]);
     return this.procs.start(cmd, args);
   }
@@ -317,6 +338,21 @@ class Bench {
   }
 }
 
+/**
+ * A Nestor variant's configuration: the shared one with the hook library of bench/hooks/ (one
+ * trivial synchronous callout on every hook point of the family) or with `"sync": "fdatasync"`.
+ */
+function variantConfig(config: unknown, v: Variant, family: Family): unknown {
+  const copy = structuredClone(config) as Record<string, Record<string, unknown>>;
+  const top = copy[`Dhcp${family}`]!;
+  if (v === "Nestor+callouts") {
+    top["hooks-libraries"] = [{ library: join(ROOT, `bench/hooks/callouts-all${family}.mjs`) }];
+  } else {
+    top["lease-database"] = { ...(top["lease-database"] as object), sync: "fdatasync" };
+  }
+  return copy;
+}
+
 function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
@@ -387,8 +423,19 @@ function parseOptions(spec: BenchSpec): Options {
       budget: { type: "string", default: String(spec.defaults.budgetSeconds) },
       "socket-type": { type: "string", default: "udp" },
       prefix: { type: "string" },
+      callouts: { type: "string" },
+      fdatasync: { type: "boolean" },
+      "cpu-only": { type: "boolean" },
     },
   });
+  if (values.callouts !== undefined && values.callouts !== "all") {
+    throw new Error(
+      `--callouts takes only "all" (a callout on every hook point), not ${values.callouts}`,
+    );
+  }
+  const variants: Variant[] = [];
+  if (values.callouts === "all") variants.push("Nestor+callouts");
+  if (values.fdatasync === true) variants.push("Nestor+fdatasync");
   const prefix = values.prefix;
   if (prefix !== undefined && !/^[a-z][a-z0-9]{0,9}$/.test(prefix)) {
     throw new Error(`--prefix must be 1 to 10 lower-case letters and digits, not ${prefix}`);
@@ -426,6 +473,8 @@ function parseOptions(spec: BenchSpec): Options {
     budgetSeconds: int(values.budget, 60, 3600),
     socketType,
     prefix,
+    variants,
+    cpuOnly: values["cpu-only"] === true,
   };
 }
 
@@ -462,10 +511,13 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     );
 
     // 1. Highest rate with under 1 % loss, servers alternating.
-    const max: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
-    const rounds = o.profile === "only" ? 0 : o.repeats;
+    const servers: ServerName[] = ["Kea", "Nestor", ...o.variants];
+    const perServer = () =>
+      Object.fromEntries(servers.map((n) => [n, [] as number[]])) as Record<ServerName, number[]>;
+    const max = perServer();
+    const rounds = o.profile === "only" || o.cpuOnly ? 0 : o.repeats;
     for (let r = 0; r < rounds; r++) {
-      const order: ServerName[] = r % 2 === 0 ? ["Kea", "Nestor"] : ["Nestor", "Kea"];
+      const order = r % 2 === 0 ? servers : [...servers].reverse();
       for (const name of order) {
         if (r > 0 && bench.overBudget()) break;
         console.log(`\nmax rate, ${name}, round ${r + 1}`);
@@ -480,16 +532,16 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     // 2. CPU per 1,000 exchanges at a rate both sustain.
     const both = Math.min(maxN, maxK);
     const fixed =
-      o.profile === "only" || both >= o.fixedRate
+      o.profile === "only" || o.cpuOnly || both >= o.fixedRate
         ? o.fixedRate
         : Math.max(200, Math.floor((both * 0.9) / 500) * 500 || 200);
-    const cpu: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
-    const cpuLoss: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
-    const kernel: Record<ServerName, number[]> = { Nestor: [], Kea: [] };
+    const cpu = perServer();
+    const cpuLoss = perServer();
+    const kernel = perServer();
     const cpuRounds = o.profile === "only" ? 0 : o.cpuRepeats;
     if (cpuRounds > 0) console.log(`\nCPU at ${fixed}/s for ${o.cpuSeconds} s`);
     for (let r = 0; r < cpuRounds; r++) {
-      const order: ServerName[] = r % 2 === 0 ? ["Kea", "Nestor"] : ["Nestor", "Kea"];
+      const order = r % 2 === 0 ? servers : [...servers].reverse();
       for (const name of order) {
         if (r > 0 && bench.overBudget()) break;
         const s = await bench.step(name, fixed, o.cpuSeconds);
@@ -525,24 +577,30 @@ export async function runBench(spec: BenchSpec): Promise<number> {
       console.log(`Nestor's hot functions at ${fixed}/s:\n${profileText}`);
       return 0;
     }
-    console.log(`highest rate with under 1 % loss (exchanges/s), ${o.repeats} round(s) each:`);
-    console.log(`  Kea 2.2  ${spread(max.Kea)}`);
-    console.log(`  Nestor   ${spread(max.Nestor)}`);
-    const rateRatios = max.Nestor.map((n, i) => n / (max.Kea[i] ?? NaN)).filter(Number.isFinite);
-    console.log(
-      `  ratio Nestor/Kea ${(maxN / maxK).toFixed(2)} (per round: ${rateRatios.map((x) => x.toFixed(2)).join(", ")})`,
-    );
+    const label = (n: ServerName) => (n === "Kea" ? "Kea 2.2" : n).padEnd(17);
+    const ratios = (of: Record<ServerName, number[]>, a: ServerName, b: ServerName) => {
+      const per = of[a].map((n, i) => n / (of[b][i] ?? NaN)).filter(Number.isFinite);
+      return `${(median(of[a]) / median(of[b])).toFixed(2)} (per round: ${per.map((x) => x.toFixed(2)).join(", ")})`;
+    };
+    if (!o.cpuOnly) {
+      console.log(`highest rate with under 1 % loss (exchanges/s), ${o.repeats} round(s) each:`);
+      for (const name of servers) console.log(`  ${label(name)}${spread(max[name])}`);
+      for (const name of servers.slice(1)) {
+        console.log(`  ratio ${name}/Kea ${ratios(max, name, "Kea")}`);
+      }
+      for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(max, v, "Nestor")}`);
+    }
     console.log(`CPU seconds per 1,000 exchanges at ${fixed}/s:`);
-    for (const name of ["Kea", "Nestor"] as const) {
+    for (const name of servers) {
       console.log(
-        `  ${name === "Kea" ? "Kea 2.2" : "Nestor "}  ${spread(cpu[name], 3)}` +
+        `  ${label(name)}${spread(cpu[name], 3)}` +
           `  in kernel ${(median(kernel[name]) * 100).toFixed(0)} %  loss ${fmtLoss(cpuLoss[name])}`,
       );
     }
-    const cpuRatios = cpu.Nestor.map((n, i) => n / (cpu.Kea[i] ?? NaN)).filter(Number.isFinite);
-    console.log(
-      `  ratio Nestor/Kea ${(median(cpu.Nestor) / median(cpu.Kea)).toFixed(2)} (per round: ${cpuRatios.map((x) => x.toFixed(2)).join(", ")})`,
-    );
+    for (const name of servers.slice(1)) {
+      console.log(`  ratio ${name}/Kea ${ratios(cpu, name, "Kea")}`);
+    }
+    for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(cpu, v, "Nestor")}`);
     if (profileText !== "") console.log(`Nestor's hot functions at ${fixed}/s:\n${profileText}`);
     console.log(`${line}\ntotal ${bench.elapsed().toFixed(0)} s`);
     return 0;

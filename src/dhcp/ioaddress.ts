@@ -109,64 +109,73 @@ function hexVal(c: number): number {
   return -1;
 }
 
+/** The groups of the address being parsed (tryParseIPv6 allocates nothing on its way). */
+const GROUPS = new Uint16Array(8);
+
 /** Parses IPv6 text into `out` at `off`; returns false when the text is not an IPv6 address. */
 export function tryParseIPv6(s: string, out: Uint8Array, off = 0): boolean {
-  if (s.length < 2 || s.length > 45) return false;
-  const groups: number[] = [];
+  const len = s.length;
+  if (len < 2 || len > 45) return false;
+  let n = 0;
   let gap = -1;
   let i = 0;
-  if (s.startsWith("::")) {
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return false;
     gap = 0;
     i = 2;
-    if (s.length === 2) {
+    if (len === 2) {
       out.fill(0, off, off + 16);
       return true;
     }
-  } else if (s.charCodeAt(0) === 58) {
-    return false;
   }
-  while (i < s.length) {
-    // An embedded IPv4 tail ("::ffff:192.0.2.1") takes two groups.
-    const rest = s.slice(i);
-    if (rest.includes(".") && !rest.includes(":")) {
-      const v4 = tryParseIPv4(rest);
-      if (v4 < 0) return false;
-      groups.push(v4 >>> 16, v4 & 0xffff);
-      break;
-    }
+  while (i < len) {
+    const start = i;
     let v = 0;
-    let n = 0;
-    while (i < s.length && s.charCodeAt(i) !== 58) {
-      const h = hexVal(s.charCodeAt(i));
-      if (h < 0 || ++n > 4) return false;
+    let digits = 0;
+    let c = 0;
+    while (i < len && (c = s.charCodeAt(i)) !== 58 && c !== 46) {
+      const h = hexVal(c);
+      if (h < 0 || ++digits > 4) return false;
       v = v * 16 + h;
       i++;
     }
-    if (n === 0) return false;
-    groups.push(v);
-    if (i < s.length) {
+    if (c === 46 && i < len) {
+      // An embedded IPv4 tail ("::ffff:192.0.2.1") takes the last two groups.
+      if (n > 6) return false;
+      const v4 = tryParseIPv4(s.slice(start));
+      if (v4 < 0) return false;
+      GROUPS[n++] = v4 >>> 16;
+      GROUPS[n++] = v4 & 0xffff;
+      break;
+    }
+    if (digits === 0 || n === 8) return false;
+    GROUPS[n++] = v;
+    if (i < len) {
       i++; // the colon
-      if (i < s.length && s.charCodeAt(i) === 58) {
+      if (i < len && s.charCodeAt(i) === 58) {
         if (gap >= 0) return false;
-        gap = groups.length;
+        gap = n;
         i++;
-      } else if (i === s.length) {
+      } else if (i === len) {
         return false; // trailing single colon
       }
     }
   }
-  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return false;
-  const full = new Array<number>(8).fill(0);
-  if (gap < 0) {
-    for (let g = 0; g < 8; g++) full[g] = groups[g]!;
-  } else {
-    for (let g = 0; g < gap; g++) full[g] = groups[g]!;
-    const tail = groups.length - gap;
-    for (let g = 0; g < tail; g++) full[8 - tail + g] = groups[gap + g]!;
+  if (gap < 0 ? n !== 8 : n > 7) return false;
+  const head = gap < 0 ? 8 : gap;
+  const zeros = 8 - n;
+  let g = 0;
+  for (; g < head; g++) {
+    out[off + 2 * g] = GROUPS[g]! >>> 8;
+    out[off + 2 * g + 1] = GROUPS[g]! & 255;
   }
-  for (let g = 0; g < 8; g++) {
-    out[off + 2 * g] = full[g]! >>> 8;
-    out[off + 2 * g + 1] = full[g]! & 255;
+  for (let z = 0; z < zeros; z++, g++) {
+    out[off + 2 * g] = 0;
+    out[off + 2 * g + 1] = 0;
+  }
+  for (let k = head; k < n; k++, g++) {
+    out[off + 2 * g] = GROUPS[k]! >>> 8;
+    out[off + 2 * g + 1] = GROUPS[k]! & 255;
   }
   return true;
 }

@@ -290,6 +290,8 @@ export const leaseDatabase: Schema = map(
     persist: bool(true),
     "lfc-interval": uint32(3600),
     "max-row-errors": uint32(0),
+    // Nestor's: "fdatasync" ends each group commit with fdatasync(2) (lease-journal.ts).
+    sync: oneOfStrings(["none", "fdatasync"]),
     ...Object.fromEntries(
       [
         "user",

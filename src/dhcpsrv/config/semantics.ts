@@ -135,6 +135,9 @@ function checkLeaseDatabase(g: Obj, path: KeyPath, r: Reporter): void {
       [...path, "type"],
     );
   }
+  if (db["sync"] === "fdatasync" && db["persist"] === false) {
+    r.fail('"sync": "fdatasync" needs a lease file ("persist": true)', [...path, "sync"]);
+  }
   // Kea takes an empty name as no name: the default lease file.
   if (text(db, "name") === "") delete db["name"];
 }

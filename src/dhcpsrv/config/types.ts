@@ -49,6 +49,8 @@ export interface LeaseDatabase {
   persist: boolean;
   "lfc-interval": number;
   "max-row-errors": number;
+  /** Nestor's: "fdatasync" makes each group commit durable before its replies leave. */
+  sync?: "none" | "fdatasync";
 }
 
 export interface ExpiredLeasesProcessing {

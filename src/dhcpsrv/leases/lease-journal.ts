@@ -7,6 +7,7 @@
  * their indexes; this keeps the file.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { defineMessages, type Logger } from "../../log/logger.ts";
 import { InvalidOperation } from "../../util/errors.ts";
 import { acquireProcessLock, PidFileBusy, releaseProcessLock } from "../../util/pid-file.ts";
@@ -60,18 +61,28 @@ export class LeaseFileInUse extends LeaseFileFormatError {
   }
 }
 
-/** Kea's memfile keys of `lease-database`. */
+/**
+ * What a flush does once its rows are written: "none" (Kea's memfile: the rows are in the page
+ * cache, a power cut may lose them) or "fdatasync" (one fdatasync(2) per flush, so per batch of
+ * replies: the rows are on the disk before any reply granting them leaves).
+ */
+export type LeaseFileSync = "none" | "fdatasync";
+
+/** Kea's memfile keys of `lease-database`, and Nestor's `sync`. */
 export interface MemfileConfig {
   name?: string;
   persist?: boolean;
   "lfc-interval"?: number;
   "max-row-errors"?: number;
+  sync?: LeaseFileSync;
 }
 
 /** What the server (and tests) plug in. */
 export interface MemfileHooks {
   /** Replaces fs.writeSync for the lease file appends (tests count or fail writes). */
   writeSync?: (fd: number, buf: Uint8Array, offset: number, length: number) => number;
+  /** Replaces fs.fdatasyncSync after the appends with `sync` "fdatasync" (tests count or fail it). */
+  fdatasyncSync?: (fd: number) => void;
   /** Told about each bad row skipped while loading. */
   onRowError?: (file: string, line: number, reason: string) => void;
   /** Told when a background cleanup ends, with its result or its error. */
@@ -125,6 +136,8 @@ export class LeaseJournal {
   readonly file: string;
   readonly lfcInterval: number;
   readonly maxRowErrors: number;
+  /** `sync`: whether each flush ends with fdatasync(2). */
+  readonly sync: LeaseFileSync;
   /** Bad rows skipped while loading, over all files. */
   loadRowErrors = 0;
   /** The last background cleanup's result (null before the first one ends). */
@@ -135,6 +148,7 @@ export class LeaseJournal {
   private readonly files: LeaseFileSet | null;
   private readonly hooks: MemfileHooks;
   private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
+  private readonly syncer: ((fd: number) => void) | null;
   private fd = -1;
   private queue: string[] = [];
   private queuedRows = 0;
@@ -154,6 +168,9 @@ export class LeaseJournal {
     this.file = this.persist ? (config.name ?? defaultFile) : "";
     this.lfcInterval = config["lfc-interval"] ?? DEFAULT_LFC_INTERVAL;
     this.maxRowErrors = config["max-row-errors"] ?? 0;
+    this.sync = config.sync ?? "none";
+    this.syncer =
+      this.persist && this.sync === "fdatasync" ? (hooks.fdatasyncSync ?? fs.fdatasyncSync) : null;
     this.universe = universe;
     this.files = this.persist ? leaseFileSet(this.file) : null;
     this.hooks = hooks;
@@ -280,6 +297,21 @@ export class LeaseJournal {
       fs.appendFileSync(set.main, "\n");
     }
     this.fd = fs.openSync(set.main, "a");
+    this.syncDirectory();
+  }
+
+  /**
+   * With `sync` "fdatasync", the lease file's directory entry is made durable too (after the
+   * file is opened, created or rotated): fdatasync makes the rows durable, not the file's name.
+   */
+  private syncDirectory(): void {
+    if (this.syncer === null) return;
+    const dir = fs.openSync(path.dirname(this.file), "r");
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
   }
 
   // ---- group commit --------------------------------------------------------------------------
@@ -310,6 +342,15 @@ export class LeaseJournal {
     }
     this.unwritten = null;
     this.queuedRows = 0;
+    if (this.syncer !== null) {
+      try {
+        this.syncer(this.fd);
+      } catch (err) {
+        // The rows are in the file (never written twice) but not known to be on the disk: the
+        // batch's replies must not leave. The next flush's fdatasync covers them again.
+        throw new LeaseFileWriteError(this.file, 0, { cause: err });
+      }
+    }
   }
 
   // ---- lease file cleanup --------------------------------------------------------------------
@@ -363,6 +404,7 @@ export class LeaseJournal {
     }
     if (size <= 0) createLeaseFile(file, this.universe);
     this.fd = fs.openSync(file, "a");
+    this.syncDirectory();
   }
 
   /** A cleanup whose failure is reported through `onCleanupDone`, never thrown. */

@@ -8,12 +8,13 @@
  * (default file /var/lib/nestor/kea-leases6.csv), the same replay order (lease-files6.ts), the
  * same crash-safe cleanup protocol (lfc.ts, universe 6).
  *
- * Indexes: by canonical address (unique, as in Kea: an address has one lease whatever its
- * type), by DUID (hex; the IA lookups filter a client's few leases by type and IAID), by subnet,
- * counts per subnet, type and state, and the expiry queue for reclamation.
+ * Indexes: by address (unique, as in Kea: an address has one lease whatever its type; keyed
+ * by the address's 16 bytes, address6-key.ts, which also give the address order), by DUID
+ * (hex; the IA lookups filter a client's few leases by type and IAID), by subnet, counts per
+ * subnet, type and state, and the expiry queue for reclamation.
  */
-import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
 import { InvalidOperation } from "../../util/errors.ts";
+import { address6Key, address6OfKey } from "./address6-key.ts";
 import { formatLease6Row } from "./csv-lease-file6.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { SortedIndex } from "./sorted-index.ts";
@@ -34,14 +35,12 @@ export const DEFAULT_LEASE_FILE6 = "/var/lib/nestor/kea-leases6.csv";
 /** The store's record of a lease: the lease and the index keys it was filed under. */
 class Entry {
   lease: Lease6;
-  /** Canonical address. */
+  /** address6Key() of the address: the address index's key and the address order. */
   readonly key: string;
   /** Hex of the DUID. */
   duidKey: string;
   /** The hostname, "" when none. */
   hostKey: string;
-  /** The 16 address bytes in hex: the address order of the page queries. */
-  readonly orderKey: string;
   subnetId: number;
   type: number;
   state: number;
@@ -53,7 +52,6 @@ class Entry {
     this.key = key;
     this.duidKey = lease.duid.toString("hex");
     this.hostKey = lease.hostname;
-    this.orderKey = orderKeyOf(key);
     this.subnetId = lease.subnetId;
     this.type = lease.type;
     this.state = lease.state;
@@ -66,20 +64,8 @@ function expiryOf(e: Entry): number | null {
   return e.lease.validLifetime === INFINITY_LFT ? null : e.lease.expire;
 }
 
-const SCRATCH16 = new Uint8Array(16);
-
-/** The canonical (RFC 5952) text of an address, or null when it is not an IPv6 address. */
-function addressKey(address: string): string | null {
-  return tryParseIPv6(address, SCRATCH16) ? ipv6ToString(SCRATCH16) : null;
-}
-
-/** The hex of an address's 16 bytes (sorts as the addresses do); "" when it is not one. */
-function orderKeyOf(address: string): string {
-  return tryParseIPv6(address, SCRATCH16) ? Buffer.from(SCRATCH16).toString("hex") : "";
-}
-
 function orderOf(e: Entry): string {
-  return e.orderKey;
+  return e.key;
 }
 
 function compareText(a: string, b: string): number {
@@ -130,7 +116,10 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
     super(new LeaseJournal(config, hooks, 6, DEFAULT_LEASE_FILE6));
     this.journal.open(loadLeaseFiles6, (leases) => {
-      for (const [key, lease] of leases) this.insert(new Entry(lease, key), false);
+      for (const lease of leases.values()) {
+        const key = address6Key(lease.address);
+        if (key !== null) this.insert(new Entry(lease, key), false);
+      }
       this.expiry.rebuild(this.byAddress.values(), expiryOf);
       this.byOrder.rebuild(this.byAddress.values());
     });
@@ -156,12 +145,10 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     return e !== undefined && e.type === type ? e.lease : null;
   }
 
-  /** The entry of an address; canonical text (what the server has) needs no parsing. */
+  /** The entry of an address, whatever its spelling. */
   private entryOf(address: string): Entry | undefined {
-    const e = this.byAddress.get(address);
-    if (e !== undefined) return e;
-    const key = addressKey(address);
-    return key === null || key === address ? undefined : this.byAddress.get(key);
+    const key = address6Key(address);
+    return key === null ? undefined : this.byAddress.get(key);
   }
 
   getLeases6ByDuidIaid(type: number, duid: Uint8Array, iaid: number): Lease6[] {
@@ -212,8 +199,8 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   getLeases6Page(after: string | null, limit: number): Lease6[] {
     let from: string | null = null;
     if (after !== null) {
-      from = orderKeyOf(after);
-      if (from === "") throw new InvalidOperation(`'${after}' is not an IPv6 address`);
+      from = address6Key(after);
+      if (from === null) throw new InvalidOperation(`'${after}' is not an IPv6 address`);
     }
     return this.byOrder.page(from, limit).map((e) => e.lease);
   }
@@ -255,7 +242,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     const key = checkLease(lease);
     if (this.byAddress.has(key)) return false;
     const stored = lease.clone();
-    stored.address = key;
+    stored.address = address6OfKey(key);
     const e = new Entry(stored, key);
     this.insert(e);
     this.fileExpiry(e);
@@ -267,9 +254,9 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   updateLease6(lease: Lease6): void {
     const e = this.entryOf(lease.address);
     if (e === undefined) throw new NoSuchLease(lease.address);
-    const key = checkLease(lease, e.key);
+    checkLease(lease, e.key);
     const stored = lease.clone();
-    stored.address = key;
+    stored.address = e.lease.address;
     const duidKey = stored.duid.toString("hex");
     if (duidKey === e.duidKey && stored.subnetId === e.subnetId && stored.type === e.type) {
       // A renewal: same client, subnet and type; only the state count (and the name) may move.
@@ -402,25 +389,30 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 }
 
 /**
- * Refuses leases a lease file could not hold; returns the canonical address (`known` when the
- * caller has already found it).
+ * Refuses leases a lease file could not hold; returns the address's key (`known` when the caller
+ * has already found it).
  */
 function checkLease(lease: Lease6, known: string | null = null): string {
-  const key = known ?? addressKey(lease.address);
+  const key = known ?? address6Key(lease.address);
   if (key === null) throw new InvalidOperation(`'${lease.address}' is not an IPv6 address`);
   if (lease.validLifetime <= 0) {
     // In the lease file a row with valid_lifetime 0 deletes the lease.
-    throw new InvalidOperation(`lease ${key} has no valid lifetime`);
+    throw new InvalidOperation(`lease ${address6OfKey(key)} has no valid lifetime`);
   }
   if (lease.type !== 0 && lease.type !== 1 && lease.type !== 2) {
-    throw new InvalidOperation(`lease ${key} has an unknown type ${lease.type}`);
+    throw new InvalidOperation(`lease ${address6OfKey(key)} has an unknown type ${lease.type}`);
   }
   if (!Number.isInteger(lease.prefixLen) || lease.prefixLen < 0 || lease.prefixLen > 128) {
-    throw new InvalidOperation(`lease ${key} has a bad prefix length ${lease.prefixLen}`);
+    throw new InvalidOperation(
+      `lease ${address6OfKey(key)} has a bad prefix length ${lease.prefixLen}`,
+    );
   }
-  if (lease.duid.length === 0) throw new InvalidOperation(`lease ${key} has no DUID`);
+  if (lease.duid.length === 0)
+    throw new InvalidOperation(`lease ${address6OfKey(key)} has no DUID`);
   if (lease.hasEmptyDuid() && lease.state !== LeaseState.DECLINED) {
-    throw new InvalidOperation(`lease ${key} has the empty DUID and is not declined`);
+    throw new InvalidOperation(
+      `lease ${address6OfKey(key)} has the empty DUID and is not declined`,
+    );
   }
   return key;
 }

@@ -17,10 +17,21 @@ const SCRATCH = new Uint8Array(16);
 const NONE: readonly RequiredClass[] = [];
 const ALL_ONES = (1n << 128n) - 1n;
 
+// The last conversion either way: one query converts the same address back and forth (the
+// allocator's candidate to text, the text to its pool), and each is then done once per query.
+// bigToIpv6 fills both: its text is canonical; ipv6ToBig's text may be any spelling.
+let lastText = "";
+let lastBig = -1n;
+let lastCanonicalBig = -1n;
+let lastCanonicalText = "";
+
 /** The address as a number; -1n when `text` is not an IPv6 address. */
 export function ipv6ToBig(text: string): bigint {
-  if (!tryParseIPv6(text, SCRATCH)) return -1n;
-  return bytesToBig(SCRATCH, 0);
+  if (text === lastText) return lastBig;
+  const n = tryParseIPv6(text, SCRATCH) ? bytesToBig(SCRATCH, 0) : -1n;
+  lastText = text;
+  lastBig = n;
+  return n;
 }
 
 export function bytesToBig(b: Uint8Array, off: number): bigint {
@@ -36,12 +47,20 @@ export function bytesToBig(b: Uint8Array, off: number): bigint {
 
 /** RFC 5952 text of a 128-bit number. */
 export function bigToIpv6(n: bigint): string {
+  if (n === lastCanonicalBig) return lastCanonicalText;
   let v = n;
-  for (let i = 15; i >= 0; i--) {
-    SCRATCH[i] = Number(v & 0xffn);
-    v >>= 8n;
+  for (let i = 15; i >= 0; i -= 4) {
+    const w = Number(v & 0xffffffffn);
+    SCRATCH[i] = w & 255;
+    SCRATCH[i - 1] = (w >>> 8) & 255;
+    SCRATCH[i - 2] = (w >>> 16) & 255;
+    SCRATCH[i - 3] = w >>> 24;
+    v >>= 32n;
   }
-  return ipv6ToString(SCRATCH);
+  const text = ipv6ToString(SCRATCH);
+  lastText = lastCanonicalText = text;
+  lastBig = lastCanonicalBig = n;
+  return text;
 }
 
 /** The mask of a prefix length, as a number. */
