@@ -9,6 +9,7 @@ import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import { PickKind, type ClientContext4 } from "../../dhcpsrv/alloc/alloc-engine4.ts";
+import { extendedInfo4 } from "../../dhcpsrv/leases/extended-info.ts";
 import { LeaseState } from "../../dhcpsrv/leases/lease4.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
 import {
@@ -131,6 +132,9 @@ function clientContext(ex: Exchange4, subnet: Subnet4, fake: boolean): ClientCon
     bootp: q.inClass(BOOTP_CLASS),
     classes: q.classes,
     classLifetime: ex.srv.model.classes?.validLifetime(q),
+    extendedInfo: subnet.storeExtendedInfo
+      ? extendedInfo4(q.getOption(DHO.DHCP_AGENT_OPTIONS))
+      : null,
   };
 }
 

@@ -21,6 +21,8 @@
  */
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
+import type { JsonObject } from "../../hooks/types.ts";
+import { withExtendedInfo } from "../leases/extended-info.ts";
 import type { Host4, HostStore4 } from "../model/host4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "../leases/lease4.ts";
 import type { LeaseStore4 } from "../leases/lease-store4.ts";
@@ -57,6 +59,12 @@ export interface ClientContext4 {
    * infinite valid lifetime, as Kea's AllocEngine::getValidLft gives it.
    */
   bootp?: boolean;
+  /**
+   * The `ISC` entry the lease's user context gets (src/dhcpsrv/leases/extended-info.ts): the
+   * query's relay agent information when the subnet stores extended info; null or absent = the
+   * user context stays as it is.
+   */
+  extendedInfo?: JsonObject | null;
 }
 
 export const PickKind = {
@@ -266,7 +274,7 @@ export class AllocEngine4 {
       poolId: ctx.subnet.poolFor(addr)?.id ?? 0,
       fqdnFwd: false,
       fqdnRev: false,
-      userContext: renewing ? own.userContext : null,
+      userContext: withExtendedInfo(renewing ? own.userContext : null, ctx.extendedInfo ?? null),
     });
     // As Kea's updateLease4Information: the name of this query (none = none), as it is (Kea
     // sets it after construction, so it keeps its case), and no DNS update directions (DNS

@@ -12,6 +12,8 @@
  *   address or prefix of the iterative allocator.
  * A declined address is never handed out before its probation period ended and it was recovered.
  */
+import type { JsonObject } from "../../hooks/types.ts";
+import { withExtendedInfo } from "../leases/extended-info.ts";
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import type { Host6, HostStore6 } from "../model/host6.ts";
 import { Lease6, LeaseState, LeaseType6 } from "../leases/lease6.ts";
@@ -50,6 +52,11 @@ export interface ClientContext6 {
   /** Lifetimes of the first of the client's classes that sets each, else undefined. */
   classValid: Triplet | undefined;
   classPreferred: Triplet | undefined;
+  /**
+   * The `ISC` entry the lease's user context gets (src/dhcpsrv/leases/extended-info.ts): the
+   * query's relays when the subnet stores extended info; null or absent = unchanged.
+   */
+  extendedInfo?: JsonObject | null;
 }
 
 export const PickKind6 = {
@@ -119,6 +126,7 @@ export class AllocEngine6 {
     copy.preferredLifetime = preferred;
     copy.validLifetime = valid;
     copy.cltt = ctx.now;
+    copy.userContext = withExtendedInfo(copy.userContext, ctx.extendedInfo ?? null);
     copy.hwaddr = ctx.hwaddr;
     copy.hwaddrSource = ctx.hwaddr === null ? 0 : ctx.hwaddrSource;
     // As Kea's extendLease6: this query's hardware address (none = none), this query's name
@@ -278,7 +286,10 @@ export class AllocEngine6 {
       fqdnRev: false,
       hwaddr: ctx.hwaddr,
       hwaddrSource: ctx.hwaddr === null ? 0 : ctx.hwaddrSource,
-      userContext: mine?.userContext ?? null,
+      // As Kea 2.2: a new lease gets the query's relay information; the IA's own lease kept by
+      // a SOLICIT or a REQUEST keeps its user context (only extend() updates it).
+      userContext:
+        mine !== undefined ? mine.userContext : withExtendedInfo(null, ctx.extendedInfo ?? null),
     });
     // This query's name (none = none), as it is: Kea sets it after construction, so it keeps
     // its case (the constructor lower-cases, as Kea's does for leases it reads).

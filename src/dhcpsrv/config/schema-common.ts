@@ -221,7 +221,8 @@ export const reservationModeKeys: Record<string, Schema> = {
 export const networkExtras: Record<string, Schema> = {
   "cache-threshold": unsupported({ hint: "lease caching is not implemented" }),
   "cache-max-age": unsupported({ hint: "lease caching is not implemented" }),
-  "store-extended-info": unsupported({ allowed: false }),
+  // Relay information kept in the lease's user context (src/dhcpsrv/leases/extended-info.ts).
+  "store-extended-info": bool(),
   // Later Kea versions: Nestor's allocator is Kea's default, the iterative one.
   allocator: unsupported({ allowed: "iterative", hint: "Nestor allocates iteratively" }),
   "adaptive-lease-time-threshold": unsupported({
@@ -395,10 +396,10 @@ export const multiThreading: Schema = map(
 export const sanityChecks: Schema = map(
   {
     "lease-checks": oneOfStrings(["none", "warn", "fix", "fix-del", "del"], "warn"),
-    // Later Kea versions; Nestor stores no extended info, so there is nothing to check.
+    // Later Kea versions (2.4's layout upgrade and checks of extended info on load).
     "extended-info-checks": ignored(
       oneOfStrings(["none", "fix", "strict", "pedantic"]),
-      "Nestor stores no extended lease info",
+      "Nestor loads the extended info of leases as it is, unchecked",
       "fix",
     ),
   },
@@ -457,6 +458,7 @@ export const commonGlobals: Record<string, Schema> = {
   "reservations-out-of-pool": bool(false),
   "reservation-mode": reservationModeKeys["reservation-mode"]!,
   ...networkExtras,
+  "store-extended-info": bool(false),
   ...ddnsKeys,
 };
 

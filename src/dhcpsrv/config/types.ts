@@ -187,8 +187,18 @@ export interface ClientNameConfig {
   "hostname-char-replacement"?: string;
 }
 
+/**
+ * Lease keys a subnet inherits from its shared network, else the globals (cfg.ts `inherited`):
+ * absent at the lower levels.
+ */
+export interface LeaseInfoKeys {
+  /** The relay information of the query kept in the lease's user context (Kea's ISC entry). */
+  "store-extended-info"?: boolean;
+}
+
 /** Keys both servers read the same way. */
 export interface CommonGlobals extends Annotated, ClientNameConfig {
+  "store-extended-info": boolean;
   "lease-database": LeaseDatabase;
   "valid-lifetime": number;
   "min-valid-lifetime": number;
@@ -258,7 +268,14 @@ export interface Reservation4 extends Annotated {
 }
 
 export interface Subnet4
-  extends Annotated, LifetimeTriplet, Timers, ReservationModes, ClassGuardKeys, ClientNameConfig {
+  extends
+    Annotated,
+    LifetimeTriplet,
+    Timers,
+    ReservationModes,
+    ClassGuardKeys,
+    ClientNameConfig,
+    LeaseInfoKeys {
   /** Written or assigned (Kea 2.2 numbers subnets without an id 1, 2, ... in order). */
   id: number;
   subnet: string;
@@ -344,7 +361,8 @@ export interface Subnet6
     Timers,
     ReservationModes,
     ClassGuardKeys,
-    ClientNameConfig {
+    ClientNameConfig,
+    LeaseInfoKeys {
   id: number;
   subnet: string;
   pools: Pool6[];

@@ -13,6 +13,7 @@ import {
   buildOptionDefs,
   clientNameParams,
   convertOptions,
+  inherited,
   keyPath,
   requiredOf,
   usesClasses,
@@ -112,6 +113,7 @@ export function buildDhcp4Model(
       guard: guardOf(s),
       requiredClasses: requiredOf(s),
       clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
+      storeExtendedInfo: inherited("store-extended-info", s, config) ?? false,
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {

@@ -12,6 +12,7 @@ import {
   type At,
   buildOptionDefs,
   clientNameParams,
+  inherited,
   convertOptions,
   keyPath,
   requiredOf,
@@ -217,6 +218,7 @@ function buildSubnet(
     guard: guardOf(s),
     requiredClasses: requiredOf(s),
     clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
+    storeExtendedInfo: inherited("store-extended-info", s, config) ?? false,
   });
   for (const pool of pools) {
     if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {

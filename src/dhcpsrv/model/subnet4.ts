@@ -91,6 +91,8 @@ export interface Subnet4Params {
   requiredClasses?: readonly RequiredClass[];
   /** ddns-* and hostname-char-* as they apply to this subnet. */
   clientNames?: ClientNameParams;
+  /** `store-extended-info`: the query's relay agent information kept in its lease. */
+  storeExtendedInfo?: boolean;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -118,6 +120,7 @@ export class Subnet4 {
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
+  readonly storeExtendedInfo: boolean;
   /**
    * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
    * the pool holding it is where the next pick goes on. At first the last address of the prefix.
@@ -148,6 +151,7 @@ export class Subnet4 {
     this.guard = p.guard ?? null;
     this.requiredClasses = p.requiredClasses ?? NONE;
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
+    this.storeExtendedInfo = p.storeExtendedInfo ?? false;
   }
 
   /** Whether a packet in these classes may select this subnet. */

@@ -202,6 +202,8 @@ export interface Subnet6Params {
   requiredClasses?: readonly RequiredClass[];
   /** ddns-* and hostname-char-* as they apply to this subnet. */
   clientNames?: ClientNameParams;
+  /** `store-extended-info`: the query's relay information kept in its leases. */
+  storeExtendedInfo?: boolean;
 }
 
 export class Subnet6 {
@@ -226,6 +228,7 @@ export class Subnet6 {
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
+  readonly storeExtendedInfo: boolean;
   /** Some pd-pool has an excluded prefix (option 67). */
   readonly hasPdExclude: boolean;
 
@@ -252,6 +255,7 @@ export class Subnet6 {
     this.guard = p.guard ?? null;
     this.requiredClasses = p.requiredClasses ?? NONE;
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
+    this.storeExtendedInfo = p.storeExtendedInfo ?? false;
   }
 
   allows(classes: ReadonlySet<string>): boolean {

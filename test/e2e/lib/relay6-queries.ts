@@ -26,6 +26,8 @@ export interface Query6 {
   /** [code, hex] options, in order. */
   options?: [number, string][];
   serverId?: boolean;
+  /** [code, hex] options of the relay agent's RELAY-FORW (interface-id, remote-id...), in order. */
+  relayOptions?: [number, string][];
 }
 
 export interface Ia6Answer {
@@ -62,7 +64,10 @@ function pack(q: Query6, link: string, xid: number, serverId: Buffer | null): Bu
     }
     p.addOption(ia);
   }
-  p.addRelayInfo(new RelayInfo(12, 0, link, "fe80::1"));
+  const relay = new RelayInfo(12, 0, link, "fe80::1");
+  for (const [code, hex] of q.relayOptions ?? [])
+    relay.options.push(new Option(6, code, Buffer.from(hex, "hex")));
+  p.addRelayInfo(relay);
   return p.pack();
 }
 
