@@ -436,7 +436,8 @@ export const commonGlobals: Record<string, Schema> = {
       "enable-updates": unsupported({ allowed: false, hint: "DNS updates are " + NOT_YET }),
     },
   },
-  compatibility: map({ "lenient-option-parsing": unsupported({ allowed: false }) }),
+  // Kea's one compatibility flag of 2.2 (src/dhcp/option-data-types.ts).
+  compatibility: map({ "lenient-option-parsing": bool() }),
   "server-tag": str(""),
   "statistic-default-sample-count": uint32(20),
   "statistic-default-sample-age": uint32(0),

@@ -199,6 +199,7 @@ export interface LeaseInfoKeys {
 /** Keys both servers read the same way. */
 export interface CommonGlobals extends Annotated, ClientNameConfig {
   "store-extended-info": boolean;
+  compatibility?: Annotated & { "lenient-option-parsing"?: boolean };
   "lease-database": LeaseDatabase;
   "valid-lifetime": number;
   "min-valid-lifetime": number;

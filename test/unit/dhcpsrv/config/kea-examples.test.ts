@@ -59,12 +59,8 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
     /^"hosts-database" is not supported by Nestor yet/,
   ],
   [4, "reservations", "Dhcp4.subnet4[0].reservations[5].flex-id", /^"flex-id" is not supported/],
-  [
-    4,
-    "all-keys",
-    "Dhcp4.compatibility.lenient-option-parsing",
-    /^"lenient-option-parsing" is not supported by Nestor yet/,
-  ],
+  // compatibility.lenient-option-parsing (line 108) is accepted; DHCPv4-over-DHCPv6 is next.
+  [4, "all-keys", "Dhcp4.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
   [
     6,
     "shared-network",
