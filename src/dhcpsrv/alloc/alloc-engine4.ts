@@ -268,7 +268,7 @@ export class AllocEngine4 {
       address,
       hwaddr: ctx.hwaddr,
       clientId: ctx.clientId,
-      validLifetime: this.lifetime(ctx),
+      validLifetime: this.adaptive(ctx, addr, renewing ? own : null, this.lifetime(ctx)),
       cltt: ctx.now,
       subnetId: ctx.subnet.id,
       poolId: ctx.subnet.poolFor(addr)?.id ?? 0,
@@ -287,6 +287,29 @@ export class AllocEngine4 {
       replaced: own !== null && !renewing ? own : null,
       pool: ctx.subnet.poolFor(addr),
     };
+  }
+
+  /**
+   * Kea 3's adaptive-lease-time-threshold: when more than that share of the pool's addresses is
+   * held by running leases, a new lease gets the minimum valid lifetime, and a renewed one the
+   * minimum or what it still had to run, whichever is longer. `valid` otherwise (and always for
+   * an infinite lifetime, BOOTP's).
+   */
+  private adaptive(ctx: ClientContext4, addr: number, own: Lease4 | null, valid: number): number {
+    const threshold = ctx.subnet.adaptiveThreshold;
+    if (threshold <= 0 || valid === INFINITY_LFT) return valid;
+    const pool = ctx.subnet.poolFor(addr);
+    if (pool === undefined) return valid;
+    let used = 0;
+    for (const l of this.leases.getLeases4Page(pool.start - 1, pool.capacity)) {
+      const a = addrOf(l);
+      if (a > pool.end) break;
+      if (l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(ctx.now)) used++;
+    }
+    if (used <= threshold * pool.capacity) return valid;
+    const min = (ctx.classLifetime ?? ctx.subnet.validLifetime).min;
+    const remaining = own === null || own.isExpired(ctx.now) ? 0 : own.expire - ctx.now;
+    return Math.min(valid, Math.max(min, remaining));
   }
 
   /** Infinite for BOOTP; else the client's requested lifetime within [min, max], else the default. */

@@ -225,9 +225,8 @@ export const networkExtras: Record<string, Schema> = {
   "store-extended-info": bool(),
   // Later Kea versions: Nestor's allocator is Kea's default, the iterative one.
   allocator: unsupported({ allowed: "iterative", hint: "Nestor allocates iteratively" }),
-  "adaptive-lease-time-threshold": unsupported({
-    hint: "adaptive lease times are not implemented",
-  }),
+  // Kea 3: above this share of a pool in use, leases get the minimum valid lifetime.
+  "adaptive-lease-time-threshold": { type: "number", exclusiveMinimum: 0, maximum: 1 },
 };
 
 export function optionData(space: string, maxCode: number): Schema {

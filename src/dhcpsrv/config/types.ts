@@ -194,11 +194,14 @@ export interface ClientNameConfig {
 export interface LeaseInfoKeys {
   /** The relay information of the query kept in the lease's user context (Kea's ISC entry). */
   "store-extended-info"?: boolean;
+  /** Kea 3: pool occupancy above which leases get the minimum valid lifetime (0 < t <= 1). */
+  "adaptive-lease-time-threshold"?: number;
 }
 
 /** Keys both servers read the same way. */
 export interface CommonGlobals extends Annotated, ClientNameConfig {
   "store-extended-info": boolean;
+  "adaptive-lease-time-threshold"?: number;
   compatibility?: Annotated & { "lenient-option-parsing"?: boolean };
   "lease-database": LeaseDatabase;
   "valid-lifetime": number;

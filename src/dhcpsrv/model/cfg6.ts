@@ -219,6 +219,7 @@ function buildSubnet(
     requiredClasses: requiredOf(s),
     clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
     storeExtendedInfo: inherited("store-extended-info", s, config) ?? false,
+    adaptiveThreshold: inherited("adaptive-lease-time-threshold", s, config) ?? 0,
   });
   for (const pool of pools) {
     if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {

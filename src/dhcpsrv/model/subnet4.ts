@@ -93,6 +93,8 @@ export interface Subnet4Params {
   clientNames?: ClientNameParams;
   /** `store-extended-info`: the query's relay agent information kept in its lease. */
   storeExtendedInfo?: boolean;
+  /** `adaptive-lease-time-threshold` (Kea 3); 0 = none. */
+  adaptiveThreshold?: number;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -121,6 +123,7 @@ export class Subnet4 {
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
   readonly storeExtendedInfo: boolean;
+  readonly adaptiveThreshold: number;
   /**
    * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
    * the pool holding it is where the next pick goes on. At first the last address of the prefix.
@@ -152,6 +155,7 @@ export class Subnet4 {
     this.requiredClasses = p.requiredClasses ?? NONE;
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
     this.storeExtendedInfo = p.storeExtendedInfo ?? false;
+    this.adaptiveThreshold = p.adaptiveThreshold ?? 0;
   }
 
   /** Whether a packet in these classes may select this subnet. */

@@ -204,6 +204,8 @@ export interface Subnet6Params {
   clientNames?: ClientNameParams;
   /** `store-extended-info`: the query's relay information kept in its leases. */
   storeExtendedInfo?: boolean;
+  /** `adaptive-lease-time-threshold` (Kea 3); 0 = none. */
+  adaptiveThreshold?: number;
 }
 
 export class Subnet6 {
@@ -229,6 +231,7 @@ export class Subnet6 {
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
   readonly storeExtendedInfo: boolean;
+  readonly adaptiveThreshold: number;
   /** Some pd-pool has an excluded prefix (option 67). */
   readonly hasPdExclude: boolean;
 
@@ -256,6 +259,7 @@ export class Subnet6 {
     this.requiredClasses = p.requiredClasses ?? NONE;
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
     this.storeExtendedInfo = p.storeExtendedInfo ?? false;
+    this.adaptiveThreshold = p.adaptiveThreshold ?? 0;
   }
 
   allows(classes: ReadonlySet<string>): boolean {
