@@ -196,12 +196,15 @@ export interface LeaseInfoKeys {
   "store-extended-info"?: boolean;
   /** Kea 3: pool occupancy above which leases get the minimum valid lifetime (0 < t <= 1). */
   "adaptive-lease-time-threshold"?: number;
+  /** Kea 2.6, v4: the lifetime of the lease stored for a DISCOVER's offer; 0 = none stored. */
+  "offer-lifetime"?: number;
 }
 
 /** Keys both servers read the same way. */
 export interface CommonGlobals extends Annotated, ClientNameConfig {
   "store-extended-info": boolean;
   "adaptive-lease-time-threshold"?: number;
+  "offer-lifetime"?: number;
   compatibility?: Annotated & { "lenient-option-parsing"?: boolean };
   "lease-database": LeaseDatabase;
   "valid-lifetime": number;

@@ -115,6 +115,7 @@ export function buildDhcp4Model(
       clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
       storeExtendedInfo: inherited("store-extended-info", s, config) ?? false,
       adaptiveThreshold: inherited("adaptive-lease-time-threshold", s, config) ?? 0,
+      offerLifetime: inherited("offer-lifetime", s, config) ?? 0,
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {

@@ -95,6 +95,8 @@ export interface Subnet4Params {
   storeExtendedInfo?: boolean;
   /** `adaptive-lease-time-threshold` (Kea 3); 0 = none. */
   adaptiveThreshold?: number;
+  /** `offer-lifetime` (Kea 2.6): a DISCOVER's new lease is stored for this long; 0 = not. */
+  offerLifetime?: number;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -124,6 +126,7 @@ export class Subnet4 {
   readonly clientNames: ClientNameParams;
   readonly storeExtendedInfo: boolean;
   readonly adaptiveThreshold: number;
+  readonly offerLifetime: number;
   /**
    * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
    * the pool holding it is where the next pick goes on. At first the last address of the prefix.
@@ -156,6 +159,7 @@ export class Subnet4 {
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
     this.storeExtendedInfo = p.storeExtendedInfo ?? false;
     this.adaptiveThreshold = p.adaptiveThreshold ?? 0;
+    this.offerLifetime = p.offerLifetime ?? 0;
   }
 
   /** Whether a packet in these classes may select this subnet. */
