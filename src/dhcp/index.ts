@@ -23,7 +23,12 @@ export { Option6IA, Option6IAAddr, Option6IAPrefix } from "./option6-ia.ts";
 export { Option6StatusCode, StatusCode } from "./option6-status-code.ts";
 export { OptionVendor } from "./option-vendor.ts";
 export { OptionClientFqdn, FqdnFlag } from "./option-client-fqdn.ts";
-export { OptionDataType, isOptionDataType } from "./option-data-types.ts";
+export {
+  OptionDataType,
+  isOptionDataType,
+  lenientOptionParsing,
+  setLenientOptionParsing,
+} from "./option-data-types.ts";
 export type {
   OptionDataTypeName,
   OptionValue,

@@ -14,6 +14,32 @@ import {
   tryParseIPv6,
 } from "./ioaddress.ts";
 
+/**
+ * Kea's `compatibility.lenient-option-parsing` (one setting for the process, as Kea's): a
+ * length-prefixed tuple whose length runs past the end of its option is read as the rest of the
+ * option instead of making the option malformed.
+ */
+let lenient = false;
+
+/** Sets lenient option parsing (the server does, from its configuration). */
+export function setLenientOptionParsing(on: boolean): void {
+  lenient = on;
+}
+
+export function lenientOptionParsing(): boolean {
+  return lenient;
+}
+
+/**
+ * The length of a tuple's data whose length field says `declared` with `avail` bytes left after
+ * that field: `declared`, or the rest when it runs past the end and parsing is lenient; -1 when
+ * it does not fit.
+ */
+export function tupleDataLength(declared: number, avail: number): number {
+  if (declared <= avail) return declared;
+  return lenient ? avail : -1;
+}
+
 export const OptionDataType = {
   EMPTY: "empty",
   BINARY: "binary",
@@ -122,7 +148,8 @@ export function fieldLength(
       const lenSize = universe === 4 ? 1 : 2;
       if (avail < lenSize) return -1;
       const n = universe === 4 ? buf[off]! : (buf[off]! << 8) | buf[off + 1]!;
-      return avail < lenSize + n ? -1 : lenSize + n;
+      const data = tupleDataLength(n, avail - lenSize);
+      return data < 0 ? -1 : lenSize + data;
     }
     case "ipv6-prefix": {
       if (avail < 1) return -1;

@@ -258,6 +258,9 @@ const V6: readonly Row[] = [
 
 /** CableLabs (enterprise 4491) vendor options, DOCSIS 3 (Kea's docsis3_option_defs.h). */
 export const VENDOR_ID_CABLE_LABS = 4491;
+/** Kea's standard spaces holding the DOCSIS 3 definitions (besides "vendor-4491"). */
+export const DOCSIS3_V4_OPTION_SPACE = "docsis3-v4";
+export const DOCSIS3_V6_OPTION_SPACE = "docsis3-v6";
 const DOCSIS3_V4: readonly Row[] = [
   ["oro", 1, "uint8", true],
   ["tftp-servers", 2, A4, true],
@@ -440,6 +443,9 @@ export function getStdOptionDefs(): OptionDefinitions {
     const docsis = `vendor-${VENDOR_ID_CABLE_LABS}`;
     for (const r of DOCSIS3_V4) s.add(build(docsis, 4, r));
     for (const r of DOCSIS3_V6) s.add(build(docsis, 6, r));
+    // Kea's standard spaces of the same definitions, which option-data may name.
+    for (const r of DOCSIS3_V4) s.add(build(DOCSIS3_V4_OPTION_SPACE, 4, r));
+    for (const r of DOCSIS3_V6) s.add(build(DOCSIS3_V6_OPTION_SPACE, 6, r));
     std = s;
   }
   return std;
@@ -466,6 +472,8 @@ export function getStdOptionSpaces(): ReadonlyMap<string, UniverseValue> {
     ["dhcp4", 4],
     [DHCP_AGENT_OPTION_SPACE, 4],
     ["dhcp6", 6],
+    [DOCSIS3_V4_OPTION_SPACE, 4],
+    [DOCSIS3_V6_OPTION_SPACE, 6],
   ]);
   for (const [space] of V6_SUBSPACES) m.set(space, 6);
   return m;

@@ -9,6 +9,7 @@ import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { NextStep } from "../../hooks/next-step.ts";
 import { PickKind, type ClientContext4 } from "../../dhcpsrv/alloc/alloc-engine4.ts";
+import { extendedInfo4 } from "../../dhcpsrv/leases/extended-info.ts";
 import { INFINITY_LFT, LeaseState } from "../../dhcpsrv/leases/lease4.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
 import {
@@ -83,7 +84,7 @@ export function setupLeaseSelect(h: CalloutHandle, ex: Exchange4): void {
   h.setArgument("query4", ex.query);
   h.setArgument("subnet4", ctx.subnet);
   h.setArgument("fake_allocation", ctx.fakeAllocation);
-  h.setArgument("offer_lft", 0);
+  h.setArgument("offer_lft", ctx.fakeAllocation ? ctx.subnet.offerLifetime : 0);
   h.setArgument("lease4", ex.pick!.lease);
 }
 
@@ -92,6 +93,7 @@ export function afterLeaseSelect(ex: Exchange4, status: number): void {
   if (status === NextStep.SKIP) return noLease(ex, "lease4_select callout set SKIP");
   generateName(ex);
   if (!ex.client!.fakeAllocation) commit(ex);
+  else if (ex.client!.subnet.offerLifetime > 0) commitOffer(ex);
 }
 
 export function setupLeaseRenew(h: CalloutHandle, ex: Exchange4): void {
@@ -136,6 +138,9 @@ function clientContext(ex: Exchange4, subnet: Subnet4, fake: boolean): ClientCon
     bootp: q.inClass(BOOTP_CLASS),
     classes: q.classes,
     classLifetime: ex.srv.model.classes?.validLifetime(q),
+    extendedInfo: subnet.storeExtendedInfo
+      ? extendedInfo4(q.getOption(DHO.DHCP_AGENT_OPTIONS))
+      : null,
   };
 }
 
@@ -178,6 +183,27 @@ function noLease(ex: Exchange4, why: string): void {
 function keepOldLease(ex: Exchange4): void {
   const stored = ex.srv.leases.getLease4(ex.pick!.lease.address);
   if (stored !== null) ex.pick!.lease = stored.clone();
+}
+
+/**
+ * Kea 2.6's `offer-lifetime`: a DISCOVER's new lease is stored (and counted as assigned) with
+ * that valid lifetime, so that the address is not offered to anyone else meanwhile; the OFFER
+ * still tells the client the lease time it will get. Its REQUEST then renews that lease; without
+ * one the lease expires and is reclaimed. A client offered the lease it already holds keeps it
+ * as it is.
+ */
+function commitOffer(ex: Exchange4): void {
+  const pick = ex.pick!;
+  if (pick.kind !== PickKind.NEW) return;
+  const stored = pick.lease.clone();
+  stored.validLifetime = ex.client!.subnet.offerLifetime;
+  const prev = pick.previous;
+  // The client's other lease, if any, stays until its REQUEST moves it.
+  ex.srv.engine.commit({ ...pick, lease: stored, replaced: null });
+  if (prev !== null && prev.state !== LeaseState.EXPIRED_RECLAIMED) {
+    ex.srv.stats.leaseReclaimed(prev, prev.state === LeaseState.DECLINED);
+  }
+  ex.srv.stats.leaseAssigned(stored, null, null);
 }
 
 function commit(ex: Exchange4): void {

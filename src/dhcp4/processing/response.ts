@@ -113,8 +113,24 @@ export function makeResponse(ex: Exchange4, type: number): Pkt4 {
     if (cid !== undefined) r.addOption(cid);
   }
   const rai = q.getOption(DHO.DHCP_AGENT_OPTIONS);
-  if (rai !== undefined && q.giaddrInt !== 0) r.addOption(rai);
+  if (rai !== undefined && q.giaddrInt !== 0) r.addOption(subOptionsByCode(rai));
   return r;
+}
+
+/**
+ * The relay agent information echoed with its sub-options in the order of their codes, as Kea
+ * keeps and packs them (a map by code); the option itself when they already are.
+ */
+function subOptionsByCode(rai: Option): Option {
+  const subs = rai.getOptions();
+  let sorted = true;
+  for (let i = 1; i < subs.length && sorted; i++) sorted = subs[i - 1]!.type <= subs[i]!.type;
+  if (sorted) return rai;
+  const copy = new Option(4, rai.type, rai.getData());
+  const order = subs.map((o, i) => ({ o, i }));
+  order.sort((a, b) => a.o.type - b.o.type || a.i - b.i);
+  for (const e of order) copy.addOption(e.o);
+  return copy;
 }
 
 function appendLeaseOptions(ex: Exchange4, r: Pkt4, lease: Lease4): void {

@@ -28,7 +28,8 @@ export function setupOffer(h: CalloutHandle, ex: Exchange4): void {
   h.setArgument("query4", ex.query);
   h.setArgument("response4", ex.response!);
   h.setArgument("leases4", [pick.lease]);
-  h.setArgument("offer_lifetime", 0);
+  const subnet = ex.subnet;
+  h.setArgument("offer_lifetime", subnet === null ? 0 : subnet.offerLifetime);
   h.setArgument("old_lease", pick.previous);
   h.setArgument("host", ex.host ?? null);
 }

@@ -6,6 +6,7 @@ import { DHCPv6MessageType as M, D6O } from "../../dhcp/constants.ts";
 import { HWAddr, MAX_HWADDR_LEN } from "../../dhcp/hwaddr.ts";
 import { ipv6FromString } from "../../dhcp/ioaddress.ts";
 import type { Option } from "../../dhcp/option.ts";
+import { tupleDataLength } from "../../dhcp/option-data-types.ts";
 import type { Pkt } from "../../dhcp/pkt.ts";
 import type { Pkt6 } from "../../dhcp/pkt6.ts";
 import { HWAddrSource } from "../../dhcpsrv/leases/lease6.ts";
@@ -120,8 +121,8 @@ function vendorClass6(q: Pkt): string | null {
   const d = o.getData();
   const tuples: string[] = [];
   for (let off = 4; off + 2 <= d.length;) {
-    const len = d.readUInt16BE(off);
-    if (off + 2 + len > d.length) break;
+    const len = tupleDataLength(d.readUInt16BE(off), d.length - off - 2);
+    if (len < 0) break;
     tuples.push(d.toString("utf8", off + 2, off + 2 + len));
     off += 2 + len;
   }

@@ -3,6 +3,7 @@
  * (lease6_select), RENEW and REBIND extend (lease6_renew, lease6_rebind); RELEASE and DECLINE
  * are in release.ts. Each IA's hook points see it as `ex.ia`.
  */
+import { extendedInfo6 } from "../../dhcpsrv/leases/extended-info.ts";
 import { DHCPv6MessageType as M } from "../../dhcp/constants.ts";
 import { StatusCode } from "../../dhcp/option6-status-code.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
@@ -85,6 +86,7 @@ function context(ex: Exchange6, w: IaWork): ClientContext6 | null {
     classes: ex.query.classes,
     classValid: classes?.validLifetime(ex.query),
     classPreferred: classes?.preferredLifetime(ex.query),
+    extendedInfo: ex.subnet.storeExtendedInfo ? extendedInfo6(ex.query.relayInfo) : null,
   };
 }
 

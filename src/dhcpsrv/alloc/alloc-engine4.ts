@@ -24,6 +24,8 @@
  */
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
+import type { JsonObject } from "../../hooks/types.ts";
+import { withExtendedInfo } from "../leases/extended-info.ts";
 import type { Host4, HostStore4 } from "../model/host4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "../leases/lease4.ts";
 import type { LeaseStore4 } from "../leases/lease-store4.ts";
@@ -62,6 +64,12 @@ export interface ClientContext4 {
    * infinite valid lifetime, as Kea's AllocEngine::getValidLft gives it.
    */
   bootp?: boolean;
+  /**
+   * The `ISC` entry the lease's user context gets (src/dhcpsrv/leases/extended-info.ts): the
+   * query's relay agent information when the subnet stores extended info; null or absent = the
+   * user context stays as it is.
+   */
+  extendedInfo?: JsonObject | null;
 }
 
 export const PickKind = {
@@ -280,13 +288,13 @@ export class AllocEngine4 {
       address,
       hwaddr: ctx.hwaddr,
       clientId: ctx.clientId,
-      validLifetime: this.lifetime(ctx),
+      validLifetime: this.adaptive(ctx, addr, renewing ? own : null, this.lifetime(ctx)),
       cltt: ctx.now,
       subnetId: ctx.subnet.id,
       poolId: ctx.subnet.poolFor(addr)?.id ?? 0,
       fqdnFwd: false,
       fqdnRev: false,
-      userContext: renewing ? own.userContext : null,
+      userContext: withExtendedInfo(renewing ? own.userContext : null, ctx.extendedInfo ?? null),
     });
     // As Kea's updateLease4Information: the name of this query (none = none), as it is (Kea
     // sets it after construction, so it keeps its case), and no DNS update directions (DNS
@@ -327,6 +335,29 @@ export class AllocEngine4 {
       stored.validLifetime,
       lease.validLifetime,
     );
+  }
+
+  /**
+   * Kea 3's adaptive-lease-time-threshold: when more than that share of the pool's addresses is
+   * held by running leases, a new lease gets the minimum valid lifetime, and a renewed one the
+   * minimum or what it still had to run, whichever is longer. `valid` otherwise (and always for
+   * an infinite lifetime, BOOTP's).
+   */
+  private adaptive(ctx: ClientContext4, addr: number, own: Lease4 | null, valid: number): number {
+    const threshold = ctx.subnet.adaptiveThreshold;
+    if (threshold <= 0 || valid === INFINITY_LFT) return valid;
+    const pool = ctx.subnet.poolFor(addr);
+    if (pool === undefined) return valid;
+    let used = 0;
+    for (const l of this.leases.getLeases4Page(pool.start - 1, pool.capacity)) {
+      const a = addrOf(l);
+      if (a > pool.end) break;
+      if (l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(ctx.now)) used++;
+    }
+    if (used <= threshold * pool.capacity) return valid;
+    const min = (ctx.classLifetime ?? ctx.subnet.validLifetime).min;
+    const remaining = own === null || own.isExpired(ctx.now) ? 0 : own.expire - ctx.now;
+    return Math.min(valid, Math.max(min, remaining));
   }
 
   /** Infinite for BOOTP; else the client's requested lifetime within [min, max], else the default. */

@@ -12,6 +12,8 @@
  *   address or prefix of the iterative allocator.
  * A declined address is never handed out before its probation period ended and it was recovered.
  */
+import type { JsonObject } from "../../hooks/types.ts";
+import { withExtendedInfo } from "../leases/extended-info.ts";
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import type { Host6, HostStore6 } from "../model/host6.ts";
 import { Lease6, LeaseState, LeaseType6 } from "../leases/lease6.ts";
@@ -52,6 +54,11 @@ export interface ClientContext6 {
   /** Lifetimes of the first of the client's classes that sets each, else undefined. */
   classValid: Triplet | undefined;
   classPreferred: Triplet | undefined;
+  /**
+   * The `ISC` entry the lease's user context gets (src/dhcpsrv/leases/extended-info.ts): the
+   * query's relays when the subnet stores extended info; null or absent = unchanged.
+   */
+  extendedInfo?: JsonObject | null;
 }
 
 export const PickKind6 = {
@@ -128,10 +135,11 @@ export class AllocEngine6 {
   extend(ctx: ClientContext6, lease: Lease6): Lease6 | null {
     if (!this.mayKeep(ctx, lease)) return null;
     const copy = lease.clone();
-    const [preferred, valid] = this.lifetimes(ctx, lease.address, false);
+    const [preferred, valid] = this.adaptive(ctx, lease, this.lifetimes(ctx, lease.address, false));
     copy.preferredLifetime = preferred;
     copy.validLifetime = valid;
     copy.cltt = ctx.now;
+    copy.userContext = withExtendedInfo(copy.userContext, ctx.extendedInfo ?? null);
     copy.hwaddr = ctx.hwaddr;
     copy.hwaddrSource = ctx.hwaddr === null ? 0 : ctx.hwaddrSource;
     // As Kea's extendLease6: this query's hardware address (none = none), this query's name
@@ -342,10 +350,14 @@ export class AllocEngine6 {
       else replaced.push(l);
     }
     const previous = mine === undefined ? this.leases.getLease6(ctx.type, address) : null;
-    const [preferred, valid] = this.lifetimes(ctx, address, mine === undefined);
     const a = ipv6ToBig(address);
     const pool =
       ctx.type === LeaseType6.IA_PD ? ctx.subnet.pdPoolFor(a, prefixLen) : ctx.subnet.poolFor(a);
+    const [preferred, valid] = this.adaptive(
+      ctx,
+      mine ?? { address, prefixLen: ctx.type === LeaseType6.IA_PD ? prefixLen : 128 },
+      this.lifetimes(ctx, address, mine === undefined),
+    );
     const lease = new Lease6({
       address,
       type: ctx.type,
@@ -361,7 +373,10 @@ export class AllocEngine6 {
       fqdnRev: false,
       hwaddr: ctx.hwaddr,
       hwaddrSource: ctx.hwaddr === null ? 0 : ctx.hwaddrSource,
-      userContext: mine?.userContext ?? null,
+      // As Kea 2.2: a new lease gets the query's relay information; the IA's own lease kept by
+      // a SOLICIT or a REQUEST keeps its user context (only extend() updates it).
+      userContext:
+        mine !== undefined ? mine.userContext : withExtendedInfo(null, ctx.extendedInfo ?? null),
     });
     // This query's name (none = none), as it is: Kea sets it after construction, so it keeps
     // its case (the constructor lower-cases, as Kea's does for leases it reads).
@@ -372,6 +387,41 @@ export class AllocEngine6 {
       previous,
       replaced,
     };
+  }
+
+  /**
+   * Kea 3's adaptive-lease-time-threshold: when more than that share of the pool (or pd-pool)
+   * holding the lease is in running leases, a new lease gets the minimum lifetimes, and a lease
+   * renewed the minimum or what it still had to run, whichever is longer. `lifetimes`
+   * ([preferred, valid]) otherwise.
+   */
+  private adaptive(
+    ctx: ClientContext6,
+    lease: Lease6 | { address: string; prefixLen: number },
+    lifetimes: [number, number],
+  ): [number, number] {
+    const threshold = ctx.subnet.adaptiveThreshold;
+    if (threshold <= 0) return lifetimes;
+    const a = ipv6ToBig(lease.address);
+    const pd = ctx.type === LeaseType6.IA_PD;
+    const pool = pd ? ctx.subnet.pdPoolFor(a, lease.prefixLen) : ctx.subnet.poolFor(a);
+    if (pool === undefined) return lifetimes;
+    let used = 0n;
+    for (const l of this.leases.getLeases6BySubnet(ctx.subnet.id)) {
+      if (l.type !== ctx.type || !pool.inRange(ipv6ToBig(l.address))) continue;
+      if (l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(ctx.now)) used++;
+    }
+    // used / capacity > threshold, in integers (the capacity of a /64 pool is beyond doubles).
+    const scale = 1_000_000n;
+    if (used * scale <= BigInt(Math.floor(threshold * 1_000_000)) * pool.capacity) {
+      return lifetimes;
+    }
+    const own = lease instanceof Lease6 && !lease.isExpired(ctx.now) ? lease : null;
+    const remaining = own === null ? 0 : own.expire - ctx.now;
+    const s = ctx.subnet;
+    const valid = Math.min(lifetimes[1], Math.max(s.validLifetime.min, remaining));
+    const preferred = Math.min(lifetimes[0], Math.max(s.preferredLifetime.min, remaining), valid);
+    return [preferred, valid];
   }
 
   /**

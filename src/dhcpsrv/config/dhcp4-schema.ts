@@ -26,13 +26,17 @@ import {
   subnetIdentity,
   timers,
   triplet,
+  uint32,
   unsupported,
   type Schema,
 } from "./schema-common.ts";
 
 const option4 = optionData("dhcp4", 255);
 
-const NO_OFFER = { allowed: 0, hint: "leases are not stored on DISCOVER" };
+const NO_OFFER = {
+  allowed: 0,
+  hint: "a class's offer-lifetime is not implemented (global and subnet ones are)",
+};
 
 const NO_4O6 = { allowed: "", hint: "DHCPv4-over-DHCPv6 is not implemented" };
 
@@ -84,7 +88,8 @@ const subnet4 = map(
     ...bootKeys(false),
     ...reservationModeKeys,
     ...classKeys,
-    "offer-lifetime": unsupported(NO_OFFER),
+    // Kea 2.6: a lease stored for a DISCOVER's offer (src/dhcp4/processing/allocate.ts).
+    "offer-lifetime": uint32(),
     "4o6-interface": unsupported(NO_4O6),
     "4o6-interface-id": unsupported(NO_4O6),
     "4o6-subnet": unsupported(NO_4O6),
@@ -107,7 +112,7 @@ export const dhcp4Schema: Schema = map(
     ...timers(false, 0.875, true),
     ...bootKeys(true),
     "echo-client-id": bool(true),
-    "offer-lifetime": unsupported(NO_OFFER),
+    "offer-lifetime": uint32(),
     "stash-agent-options": unsupported({ allowed: false }),
     "option-data": list(option4, []),
     "option-def": list(optionDef("dhcp4", 254), []),

@@ -223,12 +223,12 @@ export const networkExtras: Record<string, Schema> = {
   // Lease caching (src/dhcpsrv/alloc/lease-reuse.ts): no default, as Kea 2.2 (off).
   "cache-threshold": fraction(),
   "cache-max-age": uint32(),
-  "store-extended-info": unsupported({ allowed: false }),
+  // Relay information kept in the lease's user context (src/dhcpsrv/leases/extended-info.ts).
+  "store-extended-info": bool(),
   // Kea 2.4+'s allocators (src/dhcpsrv/alloc/allocators/); no default shown: iterative.
   allocator: oneOfStrings(ALLOCATOR_KINDS),
-  "adaptive-lease-time-threshold": unsupported({
-    hint: "adaptive lease times are not implemented",
-  }),
+  // Kea 3: above this share of a pool in use, leases get the minimum valid lifetime.
+  "adaptive-lease-time-threshold": { type: "number", exclusiveMinimum: 0, maximum: 1 },
 };
 
 export function optionData(space: string, maxCode: number): Schema {
@@ -399,10 +399,10 @@ export const multiThreading: Schema = map(
 export const sanityChecks: Schema = map(
   {
     "lease-checks": oneOfStrings(["none", "warn", "fix", "fix-del", "del"], "warn"),
-    // Later Kea versions; Nestor stores no extended info, so there is nothing to check.
+    // Later Kea versions (2.4's layout upgrade and checks of extended info on load).
     "extended-info-checks": ignored(
       oneOfStrings(["none", "fix", "strict", "pedantic"]),
-      "Nestor stores no extended lease info",
+      "Nestor loads the extended info of leases as it is, unchecked",
       "fix",
     ),
   },
@@ -439,7 +439,8 @@ export const commonGlobals: Record<string, Schema> = {
       "enable-updates": unsupported({ allowed: false, hint: "DNS updates are " + NOT_YET }),
     },
   },
-  compatibility: map({ "lenient-option-parsing": unsupported({ allowed: false }) }),
+  // Kea's one compatibility flag of 2.2 (src/dhcp/option-data-types.ts).
+  compatibility: map({ "lenient-option-parsing": bool() }),
   "server-tag": str(""),
   "statistic-default-sample-count": uint32(20),
   "statistic-default-sample-age": uint32(0),
@@ -461,6 +462,7 @@ export const commonGlobals: Record<string, Schema> = {
   "reservations-out-of-pool": bool(false),
   "reservation-mode": reservationModeKeys["reservation-mode"]!,
   ...networkExtras,
+  "store-extended-info": bool(false),
   ...ddnsKeys,
 };
 

@@ -200,8 +200,25 @@ export interface AllocationConfig {
   allocator?: "iterative" | "random" | "flq";
 }
 
+/**
+ * Lease keys a subnet inherits from its shared network, else the globals (cfg.ts `inherited`):
+ * absent at the lower levels.
+ */
+export interface LeaseInfoKeys {
+  /** The relay information of the query kept in the lease's user context (Kea's ISC entry). */
+  "store-extended-info"?: boolean;
+  /** Kea 3: pool occupancy above which leases get the minimum valid lifetime (0 < t <= 1). */
+  "adaptive-lease-time-threshold"?: number;
+  /** Kea 2.6, v4: the lifetime of the lease stored for a DISCOVER's offer; 0 = none stored. */
+  "offer-lifetime"?: number;
+}
+
 /** Keys both servers read the same way. */
 export interface CommonGlobals extends Annotated, ClientNameConfig, AllocationConfig {
+  "store-extended-info": boolean;
+  "adaptive-lease-time-threshold"?: number;
+  "offer-lifetime"?: number;
+  compatibility?: Annotated & { "lenient-option-parsing"?: boolean };
   "lease-database": LeaseDatabase;
   "valid-lifetime": number;
   "min-valid-lifetime": number;
@@ -278,7 +295,8 @@ export interface Subnet4
     ReservationModes,
     ClassGuardKeys,
     ClientNameConfig,
-    AllocationConfig {
+    AllocationConfig,
+    LeaseInfoKeys {
   /** Written or assigned (Kea 2.2 numbers subnets without an id 1, 2, ... in order). */
   id: number;
   subnet: string;
@@ -365,7 +383,8 @@ export interface Subnet6
     ReservationModes,
     ClassGuardKeys,
     ClientNameConfig,
-    AllocationConfig {
+    AllocationConfig,
+    LeaseInfoKeys {
   id: number;
   subnet: string;
   pools: Pool6[];

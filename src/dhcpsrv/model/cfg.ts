@@ -8,7 +8,13 @@ import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
 import { OptionDefinitions, getStdOptionDefs } from "../../dhcp/std-option-defs.ts";
 import { NestorError, type ConfigError } from "../../util/errors.ts";
 import { guardOf, type RequiredClass } from "../classify/client-classes.ts";
-import type { ClassGuardKeys, Dhcp4Config, OptionData, OptionDef } from "../config/types.ts";
+import type {
+  ClassGuardKeys,
+  Dhcp4Config,
+  LeaseInfoKeys,
+  OptionData,
+  OptionDef,
+} from "../config/types.ts";
 import type { KeyPath } from "../config/kea-json.ts";
 import { ClientNameParams, type ClientNameKeys } from "../processing/client-name.ts";
 
@@ -82,6 +88,22 @@ export function usesClasses(
 }
 
 export type At = (path: string, reason: string) => ConfigError;
+
+/**
+ * Kea's inheritance of a network key: the value at the most specific level that sets it, from
+ * the first of `levels` (a pool or a subnet) to the last (the globals, which always have it).
+ * The shared-network level slots in between the subnet and the globals.
+ */
+export function inherited<K extends keyof LeaseInfoKeys>(
+  key: K,
+  ...levels: readonly (LeaseInfoKeys | undefined)[]
+): LeaseInfoKeys[K] | undefined {
+  for (const level of levels) {
+    const v = level?.[key];
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
 
 /** "Dhcp4.subnet4[0].pools[1]" -> ["Dhcp4", "subnet4", 0, "pools", 1] */
 export function keyPath(path: string): KeyPath {

@@ -13,6 +13,7 @@ import {
   buildOptionDefs,
   clientNameParams,
   convertOptions,
+  inherited,
   keyPath,
   requiredOf,
   usesClasses,
@@ -116,6 +117,9 @@ export function buildDhcp4Model(
       // No shared networks yet: the network level is undefined.
       allocator: allocatorKind("allocator", s, undefined, config),
       caching: leaseCaching(s, undefined, config),
+      storeExtendedInfo: inherited("store-extended-info", s, config) ?? false,
+      adaptiveThreshold: inherited("adaptive-lease-time-threshold", s, config) ?? 0,
+      offerLifetime: inherited("offer-lifetime", s, config) ?? 0,
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {

@@ -12,6 +12,7 @@ import {
   type At,
   buildOptionDefs,
   clientNameParams,
+  inherited,
   convertOptions,
   keyPath,
   requiredOf,
@@ -222,6 +223,8 @@ function buildSubnet(
     allocator: allocatorKind("allocator", s, undefined, config),
     pdAllocator: allocatorKind("pd-allocator", s, undefined, config),
     caching: leaseCaching(s, undefined, config),
+    storeExtendedInfo: inherited("store-extended-info", s, config) ?? false,
+    adaptiveThreshold: inherited("adaptive-lease-time-threshold", s, config) ?? 0,
   });
   for (const pool of pools) {
     if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {

@@ -96,6 +96,12 @@ export interface Subnet4Params {
   allocator?: AllocatorKind;
   /** `cache-threshold` and `cache-max-age` as they apply to this subnet. */
   caching?: LeaseCaching;
+  /** `store-extended-info`: the query's relay agent information kept in its lease. */
+  storeExtendedInfo?: boolean;
+  /** `adaptive-lease-time-threshold` (Kea 3); 0 = none. */
+  adaptiveThreshold?: number;
+  /** `offer-lifetime` (Kea 2.6): a DISCOVER's new lease is stored for this long; 0 = not. */
+  offerLifetime?: number;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -125,6 +131,9 @@ export class Subnet4 {
   readonly clientNames: ClientNameParams;
   readonly allocator: AllocatorKind;
   readonly caching: LeaseCaching;
+  readonly storeExtendedInfo: boolean;
+  readonly adaptiveThreshold: number;
+  readonly offerLifetime: number;
   /**
    * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
    * the pool holding it is where the next pick goes on. At first the last address of the prefix.
@@ -157,6 +166,9 @@ export class Subnet4 {
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
     this.allocator = p.allocator ?? "iterative";
     this.caching = p.caching ?? NO_CACHING;
+    this.storeExtendedInfo = p.storeExtendedInfo ?? false;
+    this.adaptiveThreshold = p.adaptiveThreshold ?? 0;
+    this.offerLifetime = p.offerLifetime ?? 0;
   }
 
   /** Whether a packet in these classes may select this subnet. */

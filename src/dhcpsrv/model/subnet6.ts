@@ -227,6 +227,10 @@ export interface Subnet6Params {
   pdAllocator?: AllocatorKind;
   /** `cache-threshold` and `cache-max-age` as they apply to this subnet. */
   caching?: LeaseCaching;
+  /** `store-extended-info`: the query's relay information kept in its leases. */
+  storeExtendedInfo?: boolean;
+  /** `adaptive-lease-time-threshold` (Kea 3); 0 = none. */
+  adaptiveThreshold?: number;
 }
 
 export class Subnet6 {
@@ -254,6 +258,8 @@ export class Subnet6 {
   readonly allocator: AllocatorKind;
   readonly pdAllocator: AllocatorKind;
   readonly caching: LeaseCaching;
+  readonly storeExtendedInfo: boolean;
+  readonly adaptiveThreshold: number;
   /** Some pd-pool has an excluded prefix (option 67). */
   readonly hasPdExclude: boolean;
 
@@ -283,6 +289,8 @@ export class Subnet6 {
     this.allocator = p.allocator ?? "iterative";
     this.pdAllocator = p.pdAllocator ?? "iterative";
     this.caching = p.caching ?? NO_CACHING;
+    this.storeExtendedInfo = p.storeExtendedInfo ?? false;
+    this.adaptiveThreshold = p.adaptiveThreshold ?? 0;
   }
 
   allows(classes: ReadonlySet<string>): boolean {

@@ -15,6 +15,7 @@
  * reply's wire destination. The control channel (src/control/) drives the server through the
  * members of its ControlledServer shape; this module does not import it.
  */
+import { setLenientOptionParsing } from "../../dhcp/option-data-types.ts";
 import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
@@ -511,6 +512,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     }
     if (!initial) this.applyLogging(config, loaded.warnings);
     this.config = config;
+    setLenientOptionParsing(config.compatibility?.["lenient-option-parsing"] === true);
     this.hooks.setParkedPacketLimit(config["parked-packet-limit"]);
     if (newLeases !== null) await this.useLeases(newLeases, model, config, initial);
     else this.adapter.reconfigure(this.srv, model, config);

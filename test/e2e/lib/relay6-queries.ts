@@ -28,6 +28,8 @@ export interface Query6 {
   serverId?: boolean;
   /** Milliseconds to wait before sending it (a lease growing older). */
   delayMs?: number;
+  /** [code, hex] options of the relay agent's RELAY-FORW (interface-id, remote-id...), in order. */
+  relayOptions?: [number, string][];
 }
 
 export interface Ia6Answer {
@@ -64,7 +66,10 @@ function pack(q: Query6, link: string, xid: number, serverId: Buffer | null): Bu
     }
     p.addOption(ia);
   }
-  p.addRelayInfo(new RelayInfo(12, 0, link, "fe80::1"));
+  const relay = new RelayInfo(12, 0, link, "fe80::1");
+  for (const [code, hex] of q.relayOptions ?? [])
+    relay.options.push(new Option(6, code, Buffer.from(hex, "hex")));
+  p.addRelayInfo(relay);
   return p.pack();
 }
 

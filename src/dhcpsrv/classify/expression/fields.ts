@@ -7,6 +7,7 @@ import type { Pkt4 } from "../../../dhcp/pkt4.ts";
 import type { Pkt6, RelayInfo } from "../../../dhcp/pkt6.ts";
 import type { Option } from "../../../dhcp/option.ts";
 import { ipv6FromString, tryParseIPv4 } from "../../../dhcp/ioaddress.ts";
+import { tupleDataLength } from "../../../dhcp/option-data-types.ts";
 import { EMPTY, FALSE_, TRUE_, uint32, type BoolFn, type StringFn } from "./builtins.ts";
 
 export const PKT4_FIELDS = [
@@ -144,9 +145,10 @@ export function vendorEnterprise(code: number): StringFn {
 function vendorClassTuple(d: Buffer, v4: boolean, index: number): Buffer {
   let off = 4;
   for (let i = 0; off < d.length; i++) {
-    const len = v4 ? d[off]! : off + 2 <= d.length ? d.readUInt16BE(off) : -1;
+    const declared = v4 ? d[off]! : off + 2 <= d.length ? d.readUInt16BE(off) : -1;
     const start = off + (v4 ? 1 : 2);
-    if (len < 0 || start + len > d.length) return EMPTY;
+    const len = declared < 0 ? -1 : tupleDataLength(declared, d.length - start);
+    if (len < 0) return EMPTY;
     if (i === index) return d.subarray(start, start + len);
     off = start + len;
     if (v4 && off < d.length) off += 4;

@@ -278,9 +278,15 @@ describe("keys of later Kea versions", () => {
     assert.match(reason('{ "cache-max-age": -1 }'), /out of range/);
   });
 
-  test("offer-lifetime is refused unless 0", () => {
-    assert.doesNotThrow(() => load('{ "offer-lifetime": 0 }'));
-    assert.match(reason('{ "offer-lifetime": 60 }'), /leases are not stored on DISCOVER/);
+  test("offer-lifetime is accepted globally and per subnet, refused in a class unless 0", () => {
+    assert.equal(load('{ "offer-lifetime": 60 }').config["offer-lifetime"], 60);
+    assert.doesNotThrow(() =>
+      load('{ "client-classes": [ { "name": "a", "offer-lifetime": 0 } ] }'),
+    );
+    assert.match(
+      reason('{ "client-classes": [ { "name": "a", "offer-lifetime": 60 } ] }'),
+      /a class's offer-lifetime is not implemented/,
+    );
   });
 
   test("the later client-classes lists are accepted, and option data's never-send and classes", () => {
