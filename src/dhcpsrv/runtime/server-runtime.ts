@@ -24,6 +24,7 @@ import { NextStep } from "../../hooks/next-step.ts";
 import { ServerHooks } from "../../hooks/server-hooks.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { defineMessages, LogManager, type Logger } from "../../log/logger.ts";
+import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
 import type { Histogram } from "../../stats/histogram.ts";
 import type { Observation } from "../../stats/observation.ts";
 import { StatsManager } from "../../stats/stats-manager.ts";
@@ -38,7 +39,11 @@ import {
 import { ConfigError } from "../../util/errors.ts";
 import { ipv4FromString, ipv6FromString } from "../../dhcp/ioaddress.ts";
 import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
+import { openHostSources } from "../hosts/host-sources.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
+import type { HostSource } from "../model/host.ts";
+import { HostStore4 } from "../model/host4.ts";
+import { HostStore6 } from "../model/host6.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
 import { listInterfaces } from "../iface/interfaces.ts";
@@ -100,6 +105,7 @@ for (const [prefix, v] of [
     [`${prefix}_SERVICE_ENABLED`]: `${v} service enabled`,
   });
 }
+defineMessages({ DHCPSRV_PGSQL_HOST_DB: "opening PostgreSQL hosts database: %1" });
 
 export interface ServerOptions {
   configFile: string;
@@ -137,7 +143,10 @@ export interface RuntimeReclaimer {
 /** Everything a family's server types are; one type argument instead of six. */
 export interface FamilyTypes {
   family: 4 | 6;
-  model: { readonly subnets: readonly unknown[] };
+  model: {
+    readonly subnets: readonly unknown[];
+    readonly optionDefs: OptionDefLookup;
+  };
   store: RuntimeLeaseStore;
   processing: FamilyProcessing<FamilyTypes["model"], FamilyTypes["reply"]>;
   reply: { address: string };
@@ -240,6 +249,8 @@ export class ServerRuntime<T extends FamilyTypes> {
   private reclaimer!: RuntimeReclaimer;
   private config!: Config<T>;
   private leaseDbKey = "";
+  /** The hosts databases of the configuration in force (null without any). */
+  private hostSource: HostSource<unknown> | null = null;
   /** What the start-up configuration uses, to confine what config-set may name (security.ts). */
   private confined: ConfinedDirectories | undefined;
   private ifaceKey = "";
@@ -424,6 +435,8 @@ export class ServerRuntime<T extends FamilyTypes> {
     await this.pipeline.drain();
     await this.hooks.unloadLibraries();
     await this.leases?.close();
+    await this.hostSource?.close().catch(() => undefined);
+    this.hostSource = null;
     await this.logs.flush();
   }
 
@@ -500,15 +513,24 @@ export class ServerRuntime<T extends FamilyTypes> {
     // through it); on a reconfiguration only once the new libraries are in (nothing to undo).
     if (initial) this.applyLogging(config, loaded.warnings);
     this.adapter.prepare?.(config, this.configFile);
+    // The hosts databases first: one that cannot be opened refuses the configuration before
+    // anything changes (Kea does not start without its hosts database).
+    const hostSource = await this.openHosts(config, model);
     const leaseDbKey = JSON.stringify(config["lease-database"]);
-    const newLeases =
-      initial || leaseDbKey !== this.leaseDbKey ? this.openLeases(config, model) : null;
+    let newLeases: T["store"] | null = null;
     try {
+      if (initial || leaseDbKey !== this.leaseDbKey) newLeases = this.openLeases(config, model);
       await this.hooks.loadLibraries(libraries, { multiThreading: this.multiThreading(config) });
     } catch (e) {
       await newLeases?.close();
+      await hostSource?.close().catch(() => undefined);
       throw e;
     }
+    // Queries still running keep the old model and its source until they end: closed once the
+    // pool's running queries are done (pg's end() waits for them).
+    const oldHosts = this.hostSource;
+    this.hostSource = hostSource;
+    void oldHosts?.close().catch(() => undefined);
     if (!initial) this.applyLogging(config, loaded.warnings);
     this.config = config;
     this.hooks.setParkedPacketLimit(config["parked-packet-limit"]);
@@ -528,6 +550,25 @@ export class ServerRuntime<T extends FamilyTypes> {
     if (initial) this.confined = confinedDirectories(config, dirname(resolve(this.configFile)));
     this.configuredAt = Date.now();
     this.log.info(this.ids.configLoaded, this.configFile, model.subnets.length, libraries.length);
+  }
+
+  /**
+   * The configuration's hosts databases as the model's host source (null without any): the
+   * packet path asks it once per query, after the configuration's reservations.
+   */
+  private async openHosts(
+    config: Config<T>,
+    model: T["model"],
+  ): Promise<HostSource<unknown> | null> {
+    const family = this.adapter.family;
+    const source = await openHostSources(family, config, model.optionDefs, () =>
+      family === 4 ? new HostStore4() : new HostStore6(),
+    );
+    // The models' hostSource (Dhcp4Model, Dhcp6Model): the family's source builds the family's
+    // store (HostStore4 for v4, HostStore6 for v6).
+    (model as unknown as { hostSource: HostSource<unknown> | null }).hostSource = source;
+    if (source !== null) this.log.info("DHCPSRV_PGSQL_HOST_DB", source.label);
+    return source;
   }
 
   /** The sockets; an interface refused is refused with its place in the file, as -t does. */
