@@ -1,69 +1,35 @@
 /**
- * A throw-away PostgreSQL holding Kea 2.2's schema, made by Kea's own `kea-admin db-init pgsql`
- * (Debian's kea-admin), for the hosts database tests; and reservation rows written the way Kea's
- * host_cmds would write them (hosts, dhcp4_options / dhcp6_options, ipv6_reservations).
- *
- * The server is the user_chk tests' PgServer (initdb + postgres as the postgres user when root,
- * a unix socket in its temporary directory only).
+ * Reservation rows for the hosts database tests, written into Kea 2.2's tables the way Kea's
+ * host_cmds would write them (hosts, dhcp4_options / dhcp6_options, ipv6_reservations), in a
+ * throw-away PostgreSQL whose schema Kea's own `kea-admin db-init pgsql` made (pg-kea.ts).
  */
-import { spawnSync } from "node:child_process";
 import { Client } from "pg";
-import { PgServer, SUPERUSER } from "../../hooks/user_chk/test/pg-server.ts";
+import { PgKea, type KeaDatabase } from "./pg-kea.ts";
 
 export interface KeaHostsDb {
-  readonly pg: PgServer;
-  /** The database name. */
-  readonly name: string;
-  /** The unix-socket directory (Kea's and Nestor's `host`). */
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
+  readonly pg: PgKea;
+  readonly database: KeaDatabase;
   /** A connection as the superuser to the database, to write rows. */
   readonly client: Client;
-  /** The `hosts-database` map of a configuration. */
+  /** The `hosts-database` map of a configuration (Kea's keys), with `extra` keys. */
   hostsDatabase(extra?: Record<string, unknown>): Record<string, unknown>;
   stop(): Promise<void>;
 }
 
-/** Starts PostgreSQL and creates database `name` with Kea 2.2's schema through kea-admin. */
+/** Starts PostgreSQL with database `name` in Kea 2.2's schema and a connection to write rows. */
 export async function startKeaHostsDb(name = "kea"): Promise<KeaHostsDb> {
-  const pg = await PgServer.start();
+  const pg = await PgKea.start();
   try {
-    const admin = new Client(pg.connection("nestor-hosts-test"));
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const init = spawnSync(
-      "kea-admin",
-      ["db-init", "pgsql", "-h", pg.socketDir, "-P", String(pg.port), "-u", SUPERUSER, "-n", name],
-      { encoding: "utf8", timeout: 120_000 },
-    );
-    if (init.error !== undefined || init.status !== 0) {
-      throw new Error(
-        `kea-admin db-init pgsql failed (Debian package kea-admin): ${
-          init.error?.message ?? ""
-        }${init.stdout}${init.stderr}`,
-      );
-    }
-    const client = new Client({ ...pg.connection("nestor-hosts-test"), database: name });
+    const database = pg.createKeaDatabase(name);
+    const client = new Client(pg.connection(name, "nestor-hosts-test"));
     // A test that stops the server ends this connection: not an error of the test.
     client.on("error", () => undefined);
     await client.connect();
     return {
       pg,
-      name,
-      host: pg.socketDir,
-      port: pg.port,
-      user: SUPERUSER,
+      database,
       client,
-      hostsDatabase: (extra = {}) => ({
-        type: "postgresql",
-        name,
-        host: pg.socketDir,
-        port: pg.port,
-        user: SUPERUSER,
-        ...extra,
-      }),
+      hostsDatabase: (extra = {}) => ({ ...database.keaConfig(), port: database.port, ...extra }),
       stop: async () => {
         await client.end().catch(() => undefined);
         await pg.stop();

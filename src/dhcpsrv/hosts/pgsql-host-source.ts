@@ -20,10 +20,11 @@
  * subnet, and the reservations holding an address (or prefix) in the query's subnet, which the
  * allocation engine checks its candidates against. Both through one prepared statement.
  */
-import { Pool, type PoolConfig } from "pg";
+import { Pool } from "pg";
 import { canonicalIPv6 } from "../../dhcp/ioaddress.ts";
 import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
 import { optionFromConfig, type OptionDescriptor } from "../../dhcp/option-data.ts";
+import { checkSchemaVersion, pgPoolConfig, type DbAccess } from "../db/db-access.ts";
 import { CfgOption } from "../model/cfg-option.ts";
 import { IdentifierType, type HostIdentifier, type HostSource } from "../model/host.ts";
 import { Host4, HostStore4 } from "../model/host4.ts";
@@ -326,87 +327,44 @@ export class PgsqlHostSource6 implements HostSource<HostStore6> {
   }
 }
 
-/** Connection settings of one hosts database (Kea's keys, defaults filled). */
-export interface HostsDbAccess {
-  name: string;
-  /** A host name, an address, or a unix-socket directory (starting with "/"), as libpq. */
-  host: string;
-  port: number;
-  user?: string;
-  password?: string;
-  /** Seconds. */
-  connectTimeout: number;
-}
-
-/** The `pg` pool of a hosts database: a few connections, prepared statements on each. */
-export function hostsPoolConfig(db: HostsDbAccess): PoolConfig {
-  const cfg: PoolConfig = {
-    host: db.host,
-    port: db.port,
-    database: db.name,
-    max: 4,
-    connectionTimeoutMillis: db.connectTimeout * 1000,
-    application_name: "nestor-hosts",
-  };
-  if (db.user !== undefined) cfg.user = db.user;
-  if (db.password !== undefined) cfg.password = db.password;
-  return cfg;
-}
-
-/** Kea 2.2's PostgreSQL schema version, which `kea-admin db-init pgsql` creates. */
-export const KEA_22_SCHEMA = { major: 13, minor: 0 } as const;
-
-/** The database's schema is not Kea 2.2's: refused with what to do about it. */
-export class HostsSchemaError extends Error {}
-
-/** Reads schema_version and refuses anything but Kea 2.2's. */
-export async function checkHostsSchema(pool: Pool, db: HostsDbAccess): Promise<void> {
-  let row: { version: number; minor: number | null } | undefined;
-  try {
-    const r = await pool.query<{ version: number; minor: number | null }>(
-      "SELECT version, minor FROM schema_version",
-    );
-    row = r.rows[0];
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new HostsSchemaError(
-      `hosts database '${db.name}' on ${db.host}: no Kea schema (${why}); create it with Kea 2.2's 'kea-admin db-init pgsql'`,
-    );
+/**
+ * True for an error that says the connection is gone (refused, closed, the server shutting
+ * down: SQLSTATE classes 08 and 57P), false for a statement's own error or a bad row.
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  if (err instanceof HostRowError) return false;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
+    return code.startsWith("08") || code.startsWith("57P");
   }
-  if (row === undefined) {
-    throw new HostsSchemaError(`hosts database '${db.name}': table schema_version is empty`);
-  }
-  const { major, minor } = KEA_22_SCHEMA;
-  if (row.version !== major || (row.minor ?? 0) !== minor) {
-    throw new HostsSchemaError(
-      `hosts database '${db.name}' has schema version ${row.version}.${row.minor ?? 0}, ` +
-        `Nestor reads Kea 2.2's ${major}.${minor}` +
-        (row.version < major ? ": upgrade it with Kea 2.2's 'kea-admin db-upgrade pgsql'" : ""),
-    );
-  }
+  return true;
 }
 
 /**
- * Opens a hosts database: connects, checks the schema, and returns the family's source. A
- * database that cannot be reached or has another schema is an error (the configuration is
- * refused, as Kea refuses to start without its hosts database).
+ * Opens a hosts database: connects, checks Kea 2.2's schema version (checkSchemaVersion), and
+ * returns the family's source over a small pool of connections. A database that cannot be
+ * reached or has another schema is an error (Kea does not start without its hosts database).
  */
 export async function openPgsqlHostSource(
   family: 4 | 6,
-  db: HostsDbAccess,
+  db: DbAccess,
   defs: OptionDefLookup,
-): Promise<PgsqlHostSource4 | PgsqlHostSource6> {
-  const pool = new Pool(hostsPoolConfig(db));
+): Promise<{ source: PgsqlHostSource4 | PgsqlHostSource6; ping: () => Promise<void> }> {
+  const pool = new Pool(
+    pgPoolConfig(db, { max: 4, applicationName: `nestor-dhcp${family}-hosts` }),
+  );
   // An idle connection the server drops is an error event of the pool: the next query opens a
   // new connection; without a listener it would end the process.
   pool.on("error", () => undefined);
   try {
-    await checkHostsSchema(pool, db);
+    await checkSchemaVersion(pool, db);
   } catch (e) {
     await pool.end().catch(() => undefined);
     throw e;
   }
   const label = `postgresql database '${db.name}' on ${db.host}:${db.port}`;
   const q = pool as unknown as PgQueryable;
-  return family === 4 ? new PgsqlHostSource4(q, defs, label) : new PgsqlHostSource6(q, defs, label);
+  const source =
+    family === 4 ? new PgsqlHostSource4(q, defs, label) : new PgsqlHostSource6(q, defs, label);
+  return { source, ping: () => pool.query("SELECT 1").then(() => undefined) };
 }

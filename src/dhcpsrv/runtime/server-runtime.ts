@@ -105,7 +105,6 @@ for (const [prefix, v] of [
     [`${prefix}_SERVICE_ENABLED`]: `${v} service enabled`,
   });
 }
-defineMessages({ DHCPSRV_PGSQL_HOST_DB: "opening PostgreSQL hosts database: %1" });
 
 export interface ServerOptions {
   configFile: string;
@@ -249,6 +248,12 @@ export class ServerRuntime<T extends FamilyTypes> {
   private reclaimer!: RuntimeReclaimer;
   private config!: Config<T>;
   private leaseDbKey = "";
+  /**
+   * Called when the server must end with an exit value (a database lost for good with an
+   * on-fail of stop-retry-exit or serve-retry-exit); the CLI stops and exits. Without it, the
+   * runtime stops itself.
+   */
+  onExit: ((exitValue: number) => void) | null = null;
   /** The hosts databases of the configuration in force (null without any). */
   private hostSource: HostSource<unknown> | null = null;
   /** What the start-up configuration uses, to confine what config-set may name (security.ts). */
@@ -561,8 +566,20 @@ export class ServerRuntime<T extends FamilyTypes> {
     model: T["model"],
   ): Promise<HostSource<unknown> | null> {
     const family = this.adapter.family;
-    const source = await openHostSources(family, config, model.optionDefs, () =>
-      family === 4 ? new HostStore4() : new HostStore6(),
+    const source = await openHostSources(
+      family,
+      config,
+      model.optionDefs,
+      () => (family === 4 ? new HostStore4() : new HostStore6()),
+      {
+        logger: this.logs.getLogger("dhcpsrv"),
+        disableService: () => this.setServiceEnabled(false),
+        enableService: () => this.setServiceEnabled(true),
+        exit: (code) => {
+          if (this.onExit !== null) this.onExit(code);
+          else void this.stop().catch(() => undefined);
+        },
+      },
     );
     // The models' hostSource (Dhcp4Model, Dhcp6Model): the family's source builds the family's
     // store (HostStore4 for v4, HostStore6 for v6).

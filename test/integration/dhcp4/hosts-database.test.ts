@@ -93,7 +93,7 @@ function writeConfig(name: string, hostsDatabase: Record<string, unknown>): stri
             reservations: [{ "hw-address": "02:00:00:00:0a:03", "ip-address": "198.51.100.60" }],
           },
         ],
-        loggers: [{ name: "kea-dhcp4", severity: "WARN" }],
+        loggers: [{ name: "kea-dhcp4", severity: "FATAL" }],
       },
     }),
   );
@@ -188,7 +188,7 @@ describe("opening the hosts database", () => {
     try {
       await assert.rejects(
         start("old-schema"),
-        /hosts-database: cannot open the hosts database: .*schema version 12\.0, Nestor reads Kea 2\.2's 13\.0: upgrade it/,
+        /hosts-database: cannot open the hosts database: .*schema version 12\.0, Nestor needs 13\.0 \(Kea 2\.2's\): upgrade it with 'kea-admin db-upgrade pgsql'/,
       );
     } finally {
       await db.client.query("UPDATE schema_version SET version = 13");
@@ -200,26 +200,50 @@ describe("opening the hosts database", () => {
   });
 });
 
-describe("the hosts database gone", () => {
-  test("a query is dropped and counted in pkt4-receive-drop, the server goes on", async () => {
-    const server = await start("gone", { "on-fail": "serve-retry-continue" });
-    const drops = () => Number(server.stats.get("pkt4-receive-drop")?.value ?? 0);
-    const ok = await relay.ask(
-      server.port,
-      clientQuery(T.DHCPDISCOVER, "02:00:00:00:0a:01"),
-      10_000,
-    );
-    assert.equal(ok?.yiaddr, "198.51.100.50");
-    const before = drops();
-    await db.pg.stop();
-    const none = await relay.ask(
-      server.port,
-      clientQuery(T.DHCPDISCOVER, "02:00:00:00:0a:01"),
-      3_000,
-    );
-    assert.equal(none, null);
-    // The failed lookup may end after the relay stopped waiting: wait for the count, bounded.
-    for (let i = 0; i < 200 && drops() === before; i++) await delay(100);
-    assert.equal(drops(), before + 1);
+describe("the hosts database gone (Kea's reconnect policy and on-fail)", () => {
+  const drops = (s: Dhcp4Server) => Number(s.stats.get("pkt4-receive-drop")?.value ?? 0);
+  const discover = (s: Dhcp4Server, ms = 10_000) =>
+    relay.ask(s.port, clientQuery(T.DHCPDISCOVER, "02:00:00:00:0a:01"), ms);
+
+  test("no reconnect (Kea's default): the query is dropped and counted, the server asks to exit with 1", async () => {
+    const server = await start("gone-exit");
+    const exits: number[] = [];
+    server.onExit = (code) => exits.push(code);
+    assert.equal((await discover(server))?.yiaddr, "198.51.100.50");
+    const before = drops(server);
+    await db.pg.pause();
+    try {
+      assert.equal(await discover(server, 3_000), null);
+      // The failed lookup may end after the relay stopped waiting: wait for it, bounded.
+      for (let i = 0; i < 200 && exits.length === 0; i++) await delay(100);
+      assert.equal(drops(server), before + 1);
+      assert.deepEqual(exits, [1]);
+    } finally {
+      await db.pg.resume();
+    }
+  });
+
+  test("serve-retry-continue with retries: dropped while down, reservations again once back", async () => {
+    const server = await start("gone-retry", {
+      "on-fail": "serve-retry-continue",
+      "max-reconnect-tries": 50,
+      "reconnect-wait-time": 200,
+    });
+    const exits: number[] = [];
+    server.onExit = (code) => exits.push(code);
+    assert.equal((await discover(server))?.yiaddr, "198.51.100.50");
+    const before = drops(server);
+    await db.pg.pause();
+    try {
+      assert.equal(await discover(server, 3_000), null);
+      for (let i = 0; i < 200 && drops(server) === before; i++) await delay(100);
+      assert.equal(drops(server), before + 1);
+    } finally {
+      await db.pg.resume();
+    }
+    let offer = null;
+    for (let i = 0; i < 30 && offer === null; i++) offer = await discover(server, 2_000);
+    assert.equal(offer?.yiaddr, "198.51.100.50");
+    assert.deepEqual(exits, []);
   });
 });
