@@ -15,7 +15,16 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { keaPrerequisite, relayedQueriesToBoth, serverRelayLink } from "./lib/kea.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import {
+  keaPrerequisite,
+  keaThenNestor,
+  relayedQueriesToBoth,
+  serverRelayLink,
+} from "./lib/kea.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
 import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
@@ -323,6 +332,61 @@ test(
           `query ${i} (${JSON.stringify(q)}): nestor-dhcp6 and Kea 2.2 differ`,
         );
       });
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
+test(
+  "hosts database lost with Kea's defaults (no reconnect, stop-retry-exit): both servers drop the query and exit with 1",
+  { timeout: 180_000 },
+  async () => {
+    const bed = new TestBed("hosts database lost: nestor-dhcp4 and kea-dhcp4 side by side");
+    try {
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER4, GIADDR, 24);
+      const relay = fileURLToPath(new URL("./lib/relay4-queries.ts", import.meta.url));
+      const one = join(bed.dir, "one.json");
+      writeFileSync(one, JSON.stringify([QUERIES4[0]]));
+      const ask = () =>
+        (
+          JSON.parse(
+            bed.exec(relayNs, process.execPath, [relay, GIADDR, SERVER4, one], 30_000),
+          ) as (Answer4 | null)[]
+        )[0] ?? null;
+      const seen = await keaThenNestor(
+        bed,
+        serverNs,
+        4,
+        (who) => {
+          const file = join(bed.dir, `${who}-lost.json`);
+          writeFileSync(file, config4(join(bed.dir, `${who}-lost.csv`), serverIf));
+          return file;
+        },
+        async (_who, server) => {
+          const before = ask()?.yiaddr ?? null;
+          await db.pg.pause();
+          try {
+            const during = ask();
+            const exited = await server.waitExit(30_000);
+            return {
+              before,
+              during,
+              exited,
+              exitCode: server.exitCode,
+              lost: /DHCP4_DB_RECONNECT_LOST_CONNECTION/.test(server.output),
+            };
+          } finally {
+            await db.pg.resume();
+          }
+        },
+      );
+      assert.deepEqual(
+        seen.kea,
+        { before: "198.51.100.50", during: null, exited: true, exitCode: 1, lost: true },
+        "what Kea 2.2 does",
+      );
+      assert.deepEqual(seen.nestor, seen.kea);
     } finally {
       await bed.close();
     }

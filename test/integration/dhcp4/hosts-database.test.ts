@@ -13,6 +13,7 @@ import { DHCPMessageType as T, DHO } from "../../../src/dhcp/constants.ts";
 import { Option } from "../../../src/dhcp/option.ts";
 import { Dhcp4Server } from "../../../src/dhcp4/server.ts";
 import { LogManager } from "../../../src/log/logger.ts";
+import { Client } from "pg";
 import { Relay4, clientQuery } from "../../helpers/relay4.ts";
 import { insertHost4, startKeaHostsDb, type KeaHostsDb } from "../../helpers/pg-hosts-db.ts";
 
@@ -69,7 +70,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeConfig(name: string, hostsDatabase: Record<string, unknown>): string {
+/** The configuration `name`.json; `databases` holds hosts-database and/or hosts-databases. */
+function writeConfig(name: string, databases: Record<string, unknown>): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(
     file,
@@ -79,7 +81,7 @@ function writeConfig(name: string, hostsDatabase: Record<string, unknown>): stri
         "lease-database": { type: "memfile", name: join(dir, `${name}.csv`), "lfc-interval": 0 },
         "valid-lifetime": 4000,
         "host-reservation-identifiers": ["hw-address", "client-id"],
-        "hosts-database": hostsDatabase,
+        ...databases,
         "client-classes": [
           { name: "db-class", "option-data": [{ name: "domain-name", data: "class.example.org" }] },
           { name: "other-class", "option-data": [{ name: "log-servers", data: "198.51.100.9" }] },
@@ -101,7 +103,7 @@ function writeConfig(name: string, hostsDatabase: Record<string, unknown>): stri
 }
 
 async function start(name: string, extra: Record<string, unknown> = {}): Promise<Dhcp4Server> {
-  const file = writeConfig(name, db.hostsDatabase(extra));
+  const file = writeConfig(name, { "hosts-database": db.hostsDatabase(extra) });
   const logs = new LogManager("nestor-dhcp4");
   const s = await Dhcp4Server.start({
     configFile: file,
@@ -197,6 +199,55 @@ describe("opening the hosts database", () => {
 
   test("a database that does not exist is refused at start", async () => {
     await assert.rejects(start("no-db", { name: "nowhere" }), /hosts-database: cannot open/);
+  });
+});
+
+describe("several hosts databases, and a reconfiguration", () => {
+  test("hosts-databases: the first one's reservation first, the next one's too; a reload opens the new list", async () => {
+    const second = db.pg.createKeaDatabase("kea2");
+    const c = new Client(db.pg.connection("kea2", "nestor-hosts-test"));
+    await c.connect();
+    try {
+      await insertHost4(c, {
+        type: "hw-address",
+        id: "020000000a01",
+        subnetId: 1,
+        address: "198.51.100.80",
+      });
+      await insertHost4(c, {
+        type: "hw-address",
+        id: "020000000a06",
+        subnetId: 1,
+        address: "198.51.100.81",
+      });
+    } finally {
+      await c.end();
+    }
+    const both = {
+      "hosts-databases": [{ ...second.keaConfig(), port: second.port }, db.hostsDatabase()],
+    };
+    const file = writeConfig("two", both);
+    const server = await Dhcp4Server.start({
+      configFile: file,
+      serverPort: 0,
+      clientPort: relay.port,
+      logs: new LogManager("nestor-dhcp4"),
+    });
+    servers.push(server);
+    const offer = async (mac: string, cid?: string) => {
+      const q = clientQuery(T.DHCPDISCOVER, mac);
+      if (cid !== undefined)
+        q.addOption(new Option(4, DHO.DHCP_CLIENT_IDENTIFIER, Buffer.from(cid, "hex")));
+      return (await relay.ask(server.port, q, 10_000))?.yiaddr;
+    };
+    assert.equal(await offer("02:00:00:00:0a:01"), "198.51.100.80");
+    assert.equal(await offer("02:00:00:00:0a:06"), "198.51.100.81");
+    assert.equal(await offer("02:00:00:00:0a:02", "01020000000a02"), "198.51.100.51");
+    // The configuration now names only the first database of the tests.
+    writeConfig("two", { "hosts-database": db.hostsDatabase() });
+    await server.reload();
+    assert.equal(await offer("02:00:00:00:0a:01"), "198.51.100.50");
+    assert.notEqual(await offer("02:00:00:00:0a:06"), "198.51.100.81");
   });
 });
 
