@@ -47,6 +47,8 @@ export interface CliServer extends ControlledServer {
   };
   readonly model: { subnets: readonly unknown[] };
   stop(): Promise<void>;
+  /** Called when the server must end (a database lost for good, Kea's on-fail). */
+  onExit: ((exitValue: number) => void) | null;
 }
 
 export interface ServerCliSpec<F extends Family> {
@@ -173,6 +175,7 @@ Signals: SIGHUP reloads the configuration file; SIGTERM and SIGINT stop cleanly.
       },
     );
   };
+  server.onExit = (exitValue) => stop("a database connection was lost for good", exitValue);
   const control = await ControlChannel.start(server, {
     onShutdown: (exitValue) => stop("shutdown command", exitValue),
   });

@@ -10,7 +10,7 @@ import type { Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import type { Host4 } from "../dhcpsrv/model/host4.ts";
 import type { Lease4 } from "../dhcpsrv/leases/lease4.ts";
 import type { Subnet4 } from "../dhcpsrv/model/subnet4.ts";
-import type { ReceivedDatagram } from "../dhcpsrv/processing/exchange-rules.ts";
+import type { LayeredHosts, ReceivedDatagram } from "../dhcpsrv/processing/exchange-rules.ts";
 import type { HookPoint } from "../dhcpsrv/processing/hook-point.ts";
 import { QueryExchange } from "../dhcpsrv/processing/query-exchange.ts";
 import type { ServerContext } from "../dhcpsrv/processing/query-processor.ts";
@@ -70,6 +70,8 @@ export class Exchange4 extends QueryExchange<Srv4, Pkt4, Subnet4, Host4, Lease4>
   pick: Pick4 | null = null;
   /** RELEASE and DECLINE: the client's lease they are about. */
   target: Lease4 | null = null;
+  /** With a hosts database: the reservations this query's lookups read (select.ts findHost). */
+  hosts: LayeredHosts<Host4, number> | null = null;
   /** The server identifier: our first address on the arrival interface, else where it came to. */
   serverId: string = this.srv.ifaceAddresses(this.query.iface)[0] ?? this.query.localAddr;
 

@@ -3,7 +3,7 @@
  * (src/dhcpsrv/processing/query-exchange.ts), the client's identifiers, the IAs and their lease
  * decisions. One shape for every packet: every field is set when the exchange is made.
  */
-import type { ReceivedDatagram } from "../dhcpsrv/processing/exchange-rules.ts";
+import type { LayeredHosts, ReceivedDatagram } from "../dhcpsrv/processing/exchange-rules.ts";
 import type { HookPoint } from "../dhcpsrv/processing/hook-point.ts";
 import { QueryExchange } from "../dhcpsrv/processing/query-exchange.ts";
 import type { ServerContext } from "../dhcpsrv/processing/query-processor.ts";
@@ -88,6 +88,8 @@ export class IaWork {
 export class Exchange6 extends QueryExchange<Srv6, Pkt6, Subnet6, Host6, Lease6> {
   /** The client's DUID bytes (option 1), null when absent. */
   duid: Buffer | null = null;
+  /** With a hosts database: the reservations this query's lookups read (select.ts findHost). */
+  hosts: LayeredHosts<Host6, string> | null = null;
   hwaddr: HWAddr | null = null;
   /** HWAddrSource of `hwaddr`. */
   hwaddrSource = 0;

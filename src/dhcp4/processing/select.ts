@@ -7,7 +7,13 @@ import { tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import { IdentifierType } from "../../dhcpsrv/model/host4.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
-import { dropClassed, lookupHost } from "../../dhcpsrv/processing/exchange-rules.ts";
+import type { HostSource } from "../../dhcpsrv/model/host.ts";
+import type { HostStore4 } from "../../dhcpsrv/model/host4.ts";
+import {
+  dropClassed,
+  lookupHost,
+  lookupSourceHost,
+} from "../../dhcpsrv/processing/exchange-rules.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange4, Srv4 } from "../exchange.ts";
 
@@ -52,10 +58,21 @@ export function findSubnet(srv: Srv4, q: Pkt4): Subnet4 | null {
   return null;
 }
 
-/** The client's reservation, identifiers tried in host-reservation-identifiers order. */
-export function findHost(ex: Exchange4): void {
+/**
+ * The client's reservation, identifiers tried in host-reservation-identifiers order; with a
+ * hosts database, after what it holds for the query is fetched (the only wait of the step).
+ */
+export function findHost(ex: Exchange4): void | Promise<void> {
+  const source = ex.srv.model.hostSource;
+  if (source !== null) return findSourceHost(ex, source);
   const host = lookupHost(ex, ex.srv.model, ex.subnet?.id, identifierOf);
   if (host !== undefined) ex.host = host;
+}
+
+async function findSourceHost(ex: Exchange4, source: HostSource<HostStore4>): Promise<void> {
+  const found = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet?.id, identifierOf);
+  ex.hosts = found.hosts;
+  if (found.host !== undefined) ex.host = found.host;
 }
 
 /** The bytes of one reservation identifier in the query, or null. */

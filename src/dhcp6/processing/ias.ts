@@ -78,6 +78,7 @@ function context(ex: Exchange6, w: IaWork): ClientContext6 | null {
     hints: w.hints,
     fakeAllocation: ex.fake,
     host: ex.host,
+    hosts: ex.hosts,
     hwaddr: ex.hwaddr,
     hwaddrSource: ex.hwaddrSource,
     // The FQDN answer's name; without option 39, the reservation's hostname as it is.

@@ -7,7 +7,13 @@ import type { Pkt6 } from "../../dhcp/pkt6.ts";
 import type { Dhcp6Model } from "../../dhcpsrv/model/cfg6.ts";
 import { IdentifierType } from "../../dhcpsrv/model/host.ts";
 import { type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
-import { dropClassed, lookupHost } from "../../dhcpsrv/processing/exchange-rules.ts";
+import type { HostSource } from "../../dhcpsrv/model/host.ts";
+import type { HostStore6 } from "../../dhcpsrv/model/host6.ts";
+import {
+  dropClassed,
+  lookupHost,
+  lookupSourceHost,
+} from "../../dhcpsrv/processing/exchange-rules.ts";
 import { afterSubnetSelect } from "../../dhcpsrv/processing/family.ts";
 import { callHook, type HookPoint } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6 } from "../exchange.ts";
@@ -73,10 +79,21 @@ export function findSubnet(model: Dhcp6Model, q: Pkt6): Subnet6 | null {
   return null;
 }
 
-/** The client's reservation, identifiers tried in host-reservation-identifiers order. */
-export function findHost(ex: Exchange6): void {
+/**
+ * The client's reservation, identifiers tried in host-reservation-identifiers order; with a
+ * hosts database, after what it holds for the query is fetched (the only wait of the step).
+ */
+export function findHost(ex: Exchange6): void | Promise<void> {
+  const source = ex.srv.model.hostSource;
+  if (source !== null) return findSourceHost(ex, source);
   const host = lookupHost(ex, ex.srv.model, ex.subnet?.id, identifierOf);
   if (host !== undefined) ex.host = host;
+}
+
+async function findSourceHost(ex: Exchange6, source: HostSource<HostStore6>): Promise<void> {
+  const found = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet?.id, identifierOf);
+  ex.hosts = found.hosts;
+  if (found.host !== undefined) ex.host = found.host;
 }
 
 /** The bytes of one reservation identifier of the client (its DUID, its hardware address). */

@@ -45,6 +45,11 @@ export interface ClientContext4 {
   fakeAllocation: boolean;
   /** The client's reservation in this subnet (or global), if any. */
   host: Host4 | undefined;
+  /**
+   * The reservations to check addresses against when a hosts database is configured (the
+   * configuration's and what the database gave for this query); the engine's own otherwise.
+   */
+  hosts?: { findByAddress(subnetId: number, addr: number): Host4 | undefined } | null;
   /** Requested valid lifetime (option 51), 0 when none. */
   requestedLifetime: number;
   hostname: string;
@@ -251,7 +256,7 @@ export class AllocEngine4 {
   }
 
   private reservedForOther(ctx: ClientContext4, addr: number): boolean {
-    const h = this.hosts.findByAddress(ctx.subnet.id, addr);
+    const h = (ctx.hosts ?? this.hosts).findByAddress(ctx.subnet.id, addr);
     return h !== undefined && h !== ctx.host;
   }
 

@@ -43,6 +43,8 @@ export interface ClientContext6 {
   /** True for SOLICIT without rapid commit: choose, do not store. */
   fakeAllocation: boolean;
   host: Host6 | undefined;
+  /** With a hosts database: the reservations to check addresses against for this query. */
+  hosts?: { findByAddress(subnetId: number, address: string): Host6 | undefined } | null;
   hwaddr: HWAddr | null;
   /** How `hwaddr` was learnt (HWAddrSource: from the DUID, or from a relay option). */
   hwaddrSource: number;
@@ -245,7 +247,7 @@ export class AllocEngine6 {
   }
 
   private reservedForOther(ctx: ClientContext6, address: string): boolean {
-    const h = this.hosts.findByAddress(ctx.subnet.id, address);
+    const h = (ctx.hosts ?? this.hosts).findByAddress(ctx.subnet.id, address);
     return h !== undefined && h !== ctx.host;
   }
 

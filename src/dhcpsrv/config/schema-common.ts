@@ -313,6 +313,37 @@ export const leaseDatabase: Schema = map(
   { required: ["type"], context: false, default: { type: "memfile" } },
 );
 
+/**
+ * Kea's `hosts-database` map (and each of `hosts-databases`): reservations read from a
+ * PostgreSQL database with Kea 2.2's schema. The type and the keys a PostgreSQL source cannot
+ * use (TLS) are refused by the semantic checks, so that a MySQL configuration is told it is
+ * MySQL that Nestor does not read.
+ */
+export const hostsDatabase: Schema = map(
+  {
+    type: str(),
+    name: str(),
+    host: str(),
+    port: int(0, 65535),
+    user: str(),
+    password: str(),
+    "connect-timeout": uint32(),
+    "max-reconnect-tries": uint32(),
+    "reconnect-wait-time": uint32(),
+    "on-fail": oneOfStrings(["stop-retry-exit", "serve-retry-exit", "serve-retry-continue"]),
+    readonly: bool(),
+    // Kea's grammar takes every database key in every database map; meaningless here.
+    persist: bool(),
+    "lfc-interval": uint32(),
+    "max-row-errors": uint32(),
+    "trust-anchor": str(),
+    "cert-file": str(),
+    "key-file": str(),
+    "cipher-list": str(),
+  },
+  { required: ["type"], context: false },
+);
+
 export const expiredLeasesProcessing: Schema = map(
   {
     "reclaim-timer-wait-time": uint32(10),
@@ -420,11 +451,8 @@ export const commonGlobals: Record<string, Schema> = {
     allowed: [],
     hint: "put the subnets in the top-level subnet list",
   }),
-  "hosts-database": unsupported({ hint: "reservations are read from the configuration only" }),
-  "hosts-databases": unsupported({
-    allowed: [],
-    hint: "reservations are read from the configuration only",
-  }),
+  "hosts-database": hostsDatabase,
+  "hosts-databases": list(hostsDatabase),
   "config-control": unsupported({ hint: "the configuration backend is " + NOT_YET }),
   "dhcp4o6-port": unsupported({ allowed: 0, hint: "DHCPv4-over-DHCPv6 is " + NOT_YET }),
   "dhcp-queue-control": {

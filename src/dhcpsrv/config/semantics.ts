@@ -58,6 +58,7 @@ export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: R
   const g = body as Obj;
   checkInterfaces(g, family, [...top, "interfaces-config"], r);
   checkLeaseDatabase(g, [...top, "lease-database"], r);
+  checkHostsDatabases(g, top, r);
   const globals = checkNetworkLevel(g, undefined, family, top, r, true);
   if (family === 4) checkBootFields(g, top, r);
   checkOptionDefs(g, family, top, r);
@@ -140,6 +141,45 @@ function checkLeaseDatabase(g: Obj, path: KeyPath, r: Reporter): void {
   }
   // Kea takes an empty name as no name: the default lease file.
   if (text(db, "name") === "") delete db["name"];
+}
+
+/** Keys of a database map a PostgreSQL hosts source refuses (Kea 2.2 has no TLS to PostgreSQL). */
+const DB_TLS_KEYS = ["trust-anchor", "cert-file", "key-file", "cipher-list"];
+
+/**
+ * `hosts-database` and each of `hosts-databases`: PostgreSQL only (Kea's schema, read through
+ * src/dhcpsrv/hosts/), with a database name.
+ */
+function checkHostsDatabases(g: Obj, top: KeyPath, r: Reporter): void {
+  const one = g["hosts-database"];
+  const each: [Obj, KeyPath][] = [];
+  if (one !== undefined) each.push([one as Obj, [...top, "hosts-database"]]);
+  maps(g, "hosts-databases").forEach((db, i) => each.push([db, [...top, "hosts-databases", i]]));
+  for (const [db, path] of each) {
+    const type = text(db, "type");
+    if (type !== "postgresql") {
+      const known = ["mysql", "cql", "memfile"].includes(type ?? "");
+      r.fail(
+        known
+          ? `hosts database type "${type}" is not supported by Nestor (only "postgresql")`
+          : `unknown hosts database type "${type}" (Nestor supports "postgresql")`,
+        [...path, "type"],
+      );
+      continue;
+    }
+    for (const key of DB_TLS_KEYS) {
+      if (db[key] !== undefined) {
+        r.fail(`"${key}": TLS to a PostgreSQL database is not supported (nor by Kea 2.2)`, [
+          ...path,
+          key,
+        ]);
+      }
+    }
+    const name = text(db, "name");
+    if (name === undefined || name === "") {
+      r.fail('a postgresql hosts database needs a "name"', [...path, "name"]);
+    }
+  }
 }
 
 interface Effective {

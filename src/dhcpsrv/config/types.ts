@@ -53,6 +53,21 @@ export interface LeaseDatabase {
   sync?: "none" | "fdatasync";
 }
 
+/** Kea's `hosts-database` map: a PostgreSQL database holding reservations (Kea 2.2's schema). */
+export interface HostsDatabase {
+  type: "postgresql";
+  name: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  "connect-timeout"?: number;
+  "max-reconnect-tries"?: number;
+  "reconnect-wait-time"?: number;
+  "on-fail"?: "stop-retry-exit" | "serve-retry-exit" | "serve-retry-continue";
+  readonly?: boolean;
+}
+
 export interface ExpiredLeasesProcessing {
   "reclaim-timer-wait-time": number;
   "flush-reclaimed-timer-wait-time": number;
@@ -220,6 +235,8 @@ export interface CommonGlobals extends Annotated, ClientNameConfig, AllocationCo
   "offer-lifetime"?: number;
   compatibility?: Annotated & { "lenient-option-parsing"?: boolean };
   "lease-database": LeaseDatabase;
+  "hosts-database"?: HostsDatabase;
+  "hosts-databases"?: HostsDatabase[];
   "valid-lifetime": number;
   "min-valid-lifetime": number;
   "max-valid-lifetime": number;

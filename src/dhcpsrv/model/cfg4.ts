@@ -22,6 +22,7 @@ import { buildClientClasses } from "../classify/build.ts";
 import { guardOf, type ClientClasses } from "../classify/client-classes.ts";
 import type { Dhcp4Config, OptionData, Reservation4 } from "../config/types.ts";
 import type { ConfigSource } from "../config/source.ts";
+import type { HostSource } from "./host.ts";
 import { Host4, HostStore4, IdentifierType } from "./host4.ts";
 import { Pool4, Subnet4 } from "./subnet4.ts";
 import { FLQ_MAX_CAPACITY, allocatorKind, leaseCaching } from "./allocation.ts";
@@ -30,6 +31,11 @@ export interface Dhcp4Model {
   subnets: Subnet4[];
   subnetsById: Map<number, Subnet4>;
   hosts: HostStore4;
+  /**
+   * The hosts database (`hosts-database`, `hosts-databases`), asked once per query after the
+   * configuration's reservations; null without one (the lookup then never waits).
+   */
+  hostSource: HostSource<HostStore4> | null;
   /** True when the global `reservations` list is not empty. */
   hasGlobalHosts: boolean;
   globalOptions: CfgOption;
@@ -157,6 +163,7 @@ export function buildDhcp4Model(
     subnets,
     subnetsById,
     hosts,
+    hostSource: null,
     hasGlobalHosts: config.reservations.length > 0,
     globalOptions: options(config["option-data"], ""),
     optionDefs: defs,

@@ -29,7 +29,7 @@ import type {
   Subnet6 as Subnet6Config,
 } from "../config/types.ts";
 import { HWAddrSource } from "../leases/lease6.ts";
-import { IdentifierType } from "./host.ts";
+import { IdentifierType, type HostSource } from "./host.ts";
 import { Host6, HostStore6, type ReservedPrefix } from "./host6.ts";
 import { PdPool6, Pool6, Subnet6, ipv6ToBig } from "./subnet6.ts";
 import { FLQ_MAX_CAPACITY, allocatorKind, leaseCaching } from "./allocation.ts";
@@ -42,6 +42,8 @@ export interface Dhcp6Model {
   subnets: Subnet6[];
   subnetsById: Map<number, Subnet6>;
   hosts: HostStore6;
+  /** The hosts database, asked once per query after the configuration's reservations; or null. */
+  hostSource: HostSource<HostStore6> | null;
   hasGlobalHosts: boolean;
   globalOptions: CfgOption;
   optionDefs: OptionDefLookup;
@@ -122,6 +124,7 @@ export function buildDhcp6Model(
     subnets,
     subnetsById,
     hosts,
+    hostSource: null,
     hasGlobalHosts: config.reservations.length > 0,
     globalOptions: options(config["option-data"], ""),
     optionDefs: defs,

@@ -4,7 +4,7 @@
  * and hook points themselves are in family.ts). Nothing here is allocated per packet.
  */
 import type { Pkt } from "../../dhcp/pkt.ts";
-import type { IdentifierType } from "../model/host.ts";
+import type { HostIdentifier, HostSource, IdentifierType } from "../model/host.ts";
 import type { ClientFqdn } from "./client-name.ts";
 import type { CoreExchange, QueryCore } from "./query-core.ts";
 
@@ -65,6 +65,75 @@ export interface HostScopes<H> {
   readonly reservationsGlobal: boolean;
   readonly reservationsInSubnet: boolean;
   readonly hostReservationIdentifiers: readonly IdentifierType[];
+}
+
+/** A store of reservations as the lookups read it (`A` a v4 number or v6 address text). */
+export interface HostLookup<H, A> {
+  readonly size: number;
+  find(scope: number, type: IdentifierType, id: Uint8Array): H | undefined;
+  findByAddress(subnetId: number, address: A): H | undefined;
+}
+
+/**
+ * The configuration's reservations with those a hosts database gave for one query: the
+ * configuration's found first, as Kea's HostMgr asks CfgHosts before its alternate sources.
+ */
+export class LayeredHosts<H, A> implements HostLookup<H, A> {
+  private readonly first: HostLookup<H, A>;
+  private readonly second: HostLookup<H, A>;
+
+  constructor(first: HostLookup<H, A>, second: HostLookup<H, A>) {
+    this.first = first;
+    this.second = second;
+  }
+
+  get size(): number {
+    return this.first.size + this.second.size;
+  }
+
+  find(scope: number, type: IdentifierType, id: Uint8Array): H | undefined {
+    return this.first.find(scope, type, id) ?? this.second.find(scope, type, id);
+  }
+
+  findByAddress(subnetId: number, address: A): H | undefined {
+    return (
+      this.first.findByAddress(subnetId, address) ?? this.second.findByAddress(subnetId, address)
+    );
+  }
+}
+
+/** The client's identifiers present in the query, in host-reservation-identifiers order. */
+export function queryIdentifiers<E>(
+  ex: E,
+  types: readonly IdentifierType[],
+  idOf: (ex: E, type: IdentifierType) => Uint8Array | null,
+): HostIdentifier[] {
+  const out: HostIdentifier[] = [];
+  for (const type of types) {
+    const id = idOf(ex, type);
+    if (id !== null && id.length > 0) out.push({ type, id });
+  }
+  return out;
+}
+
+/**
+ * The client's reservation when a hosts database is configured: what the database holds for the
+ * query (its identifiers, the addresses reserved in its subnet) is fetched once, then the lookup
+ * reads the configuration's reservations and the fetched ones (`found`: the layered store, kept by
+ * the exchange for the allocation engine's address checks, and the reservation, if any).
+ */
+export async function lookupSourceHost<E, H, A>(
+  ex: E,
+  model: HostScopes<H> & { readonly hosts: HostLookup<H, A> },
+  source: HostSource<HostLookup<H, A>>,
+  subnetId: number | undefined,
+  idOf: (ex: E, type: IdentifierType) => Uint8Array | null,
+): Promise<{ hosts: LayeredHosts<H, A>; host: H | undefined }> {
+  const ids = queryIdentifiers(ex, model.hostReservationIdentifiers, idOf);
+  const fetched = await source.fetch(ids, subnetId);
+  const hosts = new LayeredHosts(model.hosts, fetched);
+  const scopes: HostScopes<H> = { ...model, hosts, hasGlobalHosts: true };
+  return { hosts, host: lookupHost(ex, scopes, subnetId, idOf) };
 }
 
 /**

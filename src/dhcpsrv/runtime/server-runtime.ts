@@ -25,6 +25,7 @@ import { NextStep } from "../../hooks/next-step.ts";
 import { ServerHooks } from "../../hooks/server-hooks.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { defineMessages, LogManager, type Logger } from "../../log/logger.ts";
+import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
 import type { Histogram } from "../../stats/histogram.ts";
 import type { Observation } from "../../stats/observation.ts";
 import { StatsManager } from "../../stats/stats-manager.ts";
@@ -39,7 +40,11 @@ import {
 import { ConfigError } from "../../util/errors.ts";
 import { ipv4FromString, ipv6FromString } from "../../dhcp/ioaddress.ts";
 import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
+import { openHostSources } from "../hosts/host-sources.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
+import type { HostSource } from "../model/host.ts";
+import { HostStore4 } from "../model/host4.ts";
+import { HostStore6 } from "../model/host6.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
 import { listInterfaces } from "../iface/interfaces.ts";
@@ -138,7 +143,10 @@ export interface RuntimeReclaimer {
 /** Everything a family's server types are; one type argument instead of six. */
 export interface FamilyTypes {
   family: 4 | 6;
-  model: { readonly subnets: readonly unknown[] };
+  model: {
+    readonly subnets: readonly unknown[];
+    readonly optionDefs: OptionDefLookup;
+  };
   store: RuntimeLeaseStore;
   processing: FamilyProcessing<FamilyTypes["model"], FamilyTypes["reply"]>;
   reply: { address: string };
@@ -241,6 +249,14 @@ export class ServerRuntime<T extends FamilyTypes> {
   private reclaimer!: RuntimeReclaimer;
   private config!: Config<T>;
   private leaseDbKey = "";
+  /**
+   * Called when the server must end with an exit value (a database lost for good with an
+   * on-fail of stop-retry-exit or serve-retry-exit); the CLI stops and exits. Without it, the
+   * runtime stops itself.
+   */
+  onExit: ((exitValue: number) => void) | null = null;
+  /** The hosts databases of the configuration in force (null without any). */
+  private hostSource: HostSource<unknown> | null = null;
   /** What the start-up configuration uses, to confine what config-set may name (security.ts). */
   private confined: ConfinedDirectories | undefined;
   private ifaceKey = "";
@@ -425,6 +441,8 @@ export class ServerRuntime<T extends FamilyTypes> {
     await this.pipeline.drain();
     await this.hooks.unloadLibraries();
     await this.leases?.close();
+    await this.hostSource?.close().catch(() => undefined);
+    this.hostSource = null;
     await this.logs.flush();
   }
 
@@ -501,15 +519,24 @@ export class ServerRuntime<T extends FamilyTypes> {
     // through it); on a reconfiguration only once the new libraries are in (nothing to undo).
     if (initial) this.applyLogging(config, loaded.warnings);
     this.adapter.prepare?.(config, this.configFile);
+    // The hosts databases first: one that cannot be opened refuses the configuration before
+    // anything changes (Kea does not start without its hosts database).
+    const hostSource = await this.openHosts(config, model);
     const leaseDbKey = JSON.stringify(config["lease-database"]);
-    const newLeases =
-      initial || leaseDbKey !== this.leaseDbKey ? this.openLeases(config, model) : null;
+    let newLeases: T["store"] | null = null;
     try {
+      if (initial || leaseDbKey !== this.leaseDbKey) newLeases = this.openLeases(config, model);
       await this.hooks.loadLibraries(libraries, { multiThreading: this.multiThreading(config) });
     } catch (e) {
       await newLeases?.close();
+      await hostSource?.close().catch(() => undefined);
       throw e;
     }
+    // Queries still running keep the old model and its source until they end: closed once the
+    // pool's running queries are done (pg's end() waits for them).
+    const oldHosts = this.hostSource;
+    this.hostSource = hostSource;
+    void oldHosts?.close().catch(() => undefined);
     if (!initial) this.applyLogging(config, loaded.warnings);
     this.config = config;
     setLenientOptionParsing(config.compatibility?.["lenient-option-parsing"] === true);
@@ -530,6 +557,37 @@ export class ServerRuntime<T extends FamilyTypes> {
     if (initial) this.confined = confinedDirectories(config, dirname(resolve(this.configFile)));
     this.configuredAt = Date.now();
     this.log.info(this.ids.configLoaded, this.configFile, model.subnets.length, libraries.length);
+  }
+
+  /**
+   * The configuration's hosts databases as the model's host source (null without any): the
+   * packet path asks it once per query, after the configuration's reservations.
+   */
+  private async openHosts(
+    config: Config<T>,
+    model: T["model"],
+  ): Promise<HostSource<unknown> | null> {
+    const family = this.adapter.family;
+    const source = await openHostSources(
+      family,
+      config,
+      model.optionDefs,
+      () => (family === 4 ? new HostStore4() : new HostStore6()),
+      {
+        logger: this.logs.getLogger("dhcpsrv"),
+        disableService: () => this.setServiceEnabled(false),
+        enableService: () => this.setServiceEnabled(true),
+        exit: (code) => {
+          if (this.onExit !== null) this.onExit(code);
+          else void this.stop().catch(() => undefined);
+        },
+      },
+    );
+    // The models' hostSource (Dhcp4Model, Dhcp6Model): the family's source builds the family's
+    // store (HostStore4 for v4, HostStore6 for v6).
+    (model as unknown as { hostSource: HostSource<unknown> | null }).hostSource = source;
+    if (source !== null) this.log.info("DHCPSRV_PGSQL_HOST_DB", source.label);
+    return source;
   }
 
   /** The sockets; an interface refused is refused with its place in the file, as -t does. */

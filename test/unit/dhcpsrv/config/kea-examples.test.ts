@@ -24,6 +24,8 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "multiple-options",
     // A class's own option-def for option 43.
     "classify",
+    // mysql-reservations.json with "type": "postgresql" (and without MySQL's TLS keys).
+    "pgsql-reservations",
   ],
   6: [
     "simple",
@@ -55,8 +57,8 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
   [
     4,
     "mysql-reservations",
-    "Dhcp4.hosts-database",
-    /^"hosts-database" is not supported by Nestor yet/,
+    "Dhcp4.hosts-database.type",
+    /^hosts database type "mysql" is not supported by Nestor \(only "postgresql"\)/,
   ],
   [4, "reservations", "Dhcp4.subnet4[0].reservations[5].flex-id", /^"flex-id" is not supported/],
   // compatibility.lenient-option-parsing (line 108) is accepted; DHCPv4-over-DHCPv6 is next.

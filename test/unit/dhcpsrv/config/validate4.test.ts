@@ -206,11 +206,39 @@ describe("unsupported and ignored keys", () => {
     assert.equal(config.subnet4[0]!["client-class"], "foo");
   });
 
-  test("a hosts database is refused", () => {
+  test("a MySQL hosts database is refused at its type, naming what is supported", () => {
+    const err = refusal('{ "hosts-database": { "type": "mysql", "name": "kea" } }');
+    assert.equal(err.path, "Dhcp4.hosts-database.type");
     assert.match(
-      reason('{ "hosts-database": { "type": "mysql" } }'),
-      /not supported by Nestor yet/,
+      err.reason,
+      /hosts database type "mysql" is not supported by Nestor \(only "postgresql"\)/,
     );
+  });
+
+  test("a PostgreSQL hosts database is accepted with Kea's keys", () => {
+    const { config } = load(`{ "hosts-database": { "type": "postgresql", "name": "kea",
+      "host": "/run/postgresql", "port": 5433, "user": "kea", "password": "secret",
+      "connect-timeout": 10, "max-reconnect-tries": 3, "reconnect-wait-time": 2000,
+      "on-fail": "serve-retry-continue", "readonly": true } }`);
+    assert.equal(config["hosts-database"]?.host, "/run/postgresql");
+    assert.equal(config["hosts-database"]?.readonly, true);
+  });
+
+  test("hosts-databases: each is checked, its index in the key path", () => {
+    const err = refusal(`{ "hosts-databases": [ { "type": "postgresql", "name": "a" },
+      { "type": "postgresql" } ] }`);
+    assert.equal(err.path, "Dhcp4.hosts-databases[1].name");
+    assert.match(err.reason, /needs a "name"/);
+  });
+
+  test("a PostgreSQL hosts database refuses TLS keys and a bad on-fail", () => {
+    const tls = refusal(`{ "hosts-database": { "type": "postgresql", "name": "kea",
+      "trust-anchor": "ca.pem" } }`);
+    assert.equal(tls.path, "Dhcp4.hosts-database.trust-anchor");
+    assert.match(tls.reason, /TLS to a PostgreSQL database is not supported/);
+    const onFail = refusal(`{ "hosts-database": { "type": "postgresql", "name": "kea",
+      "on-fail": "give-up" } }`);
+    assert.equal(onFail.path, "Dhcp4.hosts-database.on-fail");
   });
 
   test("dhcp-ddns with updates disabled is accepted, enabled is refused", () => {
