@@ -8,7 +8,8 @@
  *   declares (src/dhcpsrv/config/dhcp4-schema.ts, dhcp6-schema.ts: Kea 2.2's grammar and the
  *   later keys Nestor knows);
  * - what Nestor does with each: read from the schema (`x-unsupported`: refused, or accepted only
- *   at its neutral value; `x-ignored`: accepted and ignored; else supported).
+ *   at its neutral value; `x-ignored`: accepted and ignored; `x-refused`: refused by the semantic
+ *   checks; else supported).
  *
  *   node scripts/config-key-list.ts          prints the table
  *   node scripts/config-key-list.ts --write  puts it into docs/configuration.md
@@ -122,6 +123,8 @@ export function status(root: Schema, segments: readonly string[]): string {
         ? `refused${hint}`
         : `refused unless ${json(unsupported.allowed)}${hint}`;
     }
+    const refused = node["x-refused"] as string | undefined;
+    if (refused !== undefined && last) return `refused: ${refused}`;
     const ignored = node["x-ignored"] as IgnoredSpec | undefined;
     if (ignored !== undefined && last) {
       const when = ignored.default === undefined ? "set" : `not ${json(ignored.default)}`;

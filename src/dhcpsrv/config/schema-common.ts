@@ -336,10 +336,13 @@ export const hostsDatabase: Schema = map(
     persist: bool(),
     "lfc-interval": uint32(),
     "max-row-errors": uint32(),
-    "trust-anchor": str(),
-    "cert-file": str(),
-    "key-file": str(),
-    "cipher-list": str(),
+    // Refused by the semantic checks once the type is known (a MySQL map is told about MySQL).
+    ...Object.fromEntries(
+      ["trust-anchor", "cert-file", "key-file", "cipher-list"].map((k) => [
+        k,
+        { ...str(), "x-refused": "TLS to a PostgreSQL database is not supported (nor by Kea 2.2)" },
+      ]),
+    ),
   },
   { required: ["type"], context: false },
 );

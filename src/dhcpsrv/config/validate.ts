@@ -114,6 +114,8 @@ function validatorFor(family: Family): ValidateFunction {
       validate: (spec: UnsupportedSpec, data: unknown) =>
         spec.allowed !== undefined && deepEqual(data, spec.allowed),
     });
+    // A note for the key list (scripts/config-key-list.ts): refused by the semantic checks.
+    ajv.addKeyword("x-refused");
     ajv.addKeyword({
       keyword: "x-ignored",
       schemaType: "object",

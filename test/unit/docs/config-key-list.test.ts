@@ -34,8 +34,9 @@ test("the statuses say what the configuration loader does", () => {
   assert.equal(rows.get("Dhcp4.store-extended-info"), "supported");
   assert.equal(rows.get("Dhcp6.subnet6[].store-extended-info"), "supported");
   assert.equal(rows.get("Dhcp4.compatibility.lenient-option-parsing"), "supported");
-  assert.match(rows.get("Dhcp4.hosts-database")!, /^refused: /);
-  assert.match(rows.get("Dhcp4.hosts-databases[].host")!, /^refused with `hosts-databases`/);
+  assert.equal(rows.get("Dhcp4.hosts-database"), "supported");
+  assert.equal(rows.get("Dhcp4.hosts-databases[].host"), "supported");
+  assert.match(rows.get("Dhcp4.hosts-database.cert-file")!, /^refused: .*TLS/);
   assert.match(rows.get("Dhcp6.dhcp4o6-port")!, /^refused unless 0: /);
   assert.match(rows.get("Dhcp4.ddns-send-updates")!, /^accepted and ignored/);
   assert.match(rows.get("Dhcp4.dhcp-ddns.server-ip")!, /^accepted, no effect: `enable-updates`/);
