@@ -125,6 +125,7 @@ function clientContext(ex: Exchange4, subnet: Subnet4, fake: boolean): ClientCon
     requestedAddress: requestedAddress(q),
     fakeAllocation: fake,
     host: ex.host,
+    globalHost: ex.globalHost,
     requestedLifetime: uint32Value(q, DHO.DHCP_LEASE_TIME),
     hostname,
     now: ex.now,

@@ -38,6 +38,8 @@ export interface ClientContext4 {
   fakeAllocation: boolean;
   /** The client's reservation in this subnet (or global), if any. */
   host: Host4 | undefined;
+  /** The client's global reservation when the subnet uses global reservations, if any. */
+  globalHost?: Host4 | undefined;
   /** Requested valid lifetime (option 51), 0 when none. */
   requestedLifetime: number;
   hostname: string;
@@ -191,10 +193,19 @@ export class AllocEngine4 {
     return lease.state === LeaseState.EXPIRED_RECLAIMED || lease.isExpired(now);
   }
 
-  /** The address reserved for this client in this subnet, 0 when none. */
+  /**
+   * The address reserved for this client in this subnet, 0 when none: as Kea's
+   * hasAddressReservation, the global reservation's address first (when the subnet uses global
+   * reservations and holds it), then the subnet's own reservation's.
+   */
   private reservedAddress(ctx: ClientContext4): number {
+    const g = ctx.globalHost;
+    const s = ctx.subnet;
+    if (g !== undefined && g.ipv4 !== 0 && s.reservations.global && s.inRange(g.ipv4)) {
+      return g.ipv4;
+    }
     const h = ctx.host;
-    if (h === undefined || h.ipv4 === 0 || !ctx.subnet.inRange(h.ipv4)) return 0;
+    if (h === undefined || h.ipv4 === 0 || !s.inRange(h.ipv4)) return 0;
     return h.ipv4;
   }
 
@@ -224,9 +235,19 @@ export class AllocEngine4 {
     return this.reusable(lease, ctx.now);
   }
 
+  /**
+   * Kea's addressReserved: only the subnet's own reservations count, none with
+   * `reservations-in-subnet` false, and a pool address is not checked with
+   * `reservations-out-of-pool` true; an address reserved for several clients
+   * (`ip-reservations-unique` false) is not another's when one of them is this client.
+   */
   private reservedForOther(ctx: ClientContext4, addr: number): boolean {
-    const h = this.hosts.findByAddress(ctx.subnet.id, addr);
-    return h !== undefined && h !== ctx.host;
+    const modes = ctx.subnet.reservations;
+    if (!modes.inSubnet) return false;
+    const hosts = this.hosts.findAllByAddress(ctx.subnet.id, addr);
+    if (hosts.length === 0) return false;
+    if (modes.outOfPool && ctx.subnet.poolFor(addr) !== undefined) return false;
+    return ctx.host === undefined || !hosts.includes(ctx.host);
   }
 
   /**

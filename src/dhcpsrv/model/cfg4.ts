@@ -22,6 +22,7 @@ import { guardOf, type ClientClasses } from "../classify/client-classes.ts";
 import type { Dhcp4Config, OptionData, Reservation4 } from "../config/types.ts";
 import type { ConfigSource } from "../config/source.ts";
 import { Host4, HostStore4, IdentifierType } from "./host4.ts";
+import { reservationModes } from "./host.ts";
 import { Pool4, Subnet4 } from "./subnet4.ts";
 
 export interface Dhcp4Model {
@@ -37,6 +38,10 @@ export interface Dhcp4Model {
   hostReservationIdentifiers: IdentifierType[];
   reservationsGlobal: boolean;
   reservationsInSubnet: boolean;
+  /** Global reservations looked up before the subnet is selected (their classes guard it). */
+  earlyGlobalReservationsLookup: boolean;
+  /** Reservations checked before leases when an address is tried (same answers). */
+  reservationsLookupFirst: boolean;
   /** The client classes; null when the configuration neither defines nor uses any. */
   classes: ClientClasses | null;
   config: Dhcp4Config;
@@ -112,6 +117,7 @@ export function buildDhcp4Model(
       guard: guardOf(s),
       requiredClasses: requiredOf(s),
       clientNames: clientNameParams(s, { config, params: globalNames }, path, at),
+      reservations: reservationModes(s, config),
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
@@ -146,6 +152,8 @@ export function buildDhcp4Model(
     hostReservationIdentifiers: config["host-reservation-identifiers"] as IdentifierType[],
     reservationsGlobal: config["reservations-global"],
     reservationsInSubnet: config["reservations-in-subnet"],
+    earlyGlobalReservationsLookup: config["early-global-reservations-lookup"],
+    reservationsLookupFirst: config["reservations-lookup-first"],
     classes,
     config,
   };
@@ -168,7 +176,7 @@ export function parsePool(text: string): [number, number] {
   return [start, (start | (~mask >>> 0)) >>> 0];
 }
 
-const IDENTIFIERS = ["hw-address", "client-id", "duid", "circuit-id"] as const;
+const IDENTIFIERS = ["hw-address", "client-id", "duid", "circuit-id", "flex-id"] as const;
 
 function buildHost(
   r: Reservation4,
@@ -181,7 +189,7 @@ function buildHost(
   if (key === undefined) throw at(path, "a reservation needs one identifier");
   const text = r[key]!;
   const identifier =
-    key === "circuit-id" && text.startsWith("'")
+    (key === "circuit-id" || key === "flex-id") && text.startsWith("'")
       ? Buffer.from(text.slice(1, -1))
       : decodeFormattedHex(text);
   if (identifier === null || identifier.length === 0) {

@@ -7,6 +7,7 @@ import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
 import type { Triplet } from "./triplet.ts";
 import { ClientNameParams } from "../processing/client-name.ts";
+import { DEFAULT_RESERVATION_MODES, type ReservationModes } from "./host.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
 
 export class Pool4 {
@@ -91,6 +92,8 @@ export interface Subnet4Params {
   requiredClasses?: readonly RequiredClass[];
   /** ddns-* and hostname-char-* as they apply to this subnet. */
   clientNames?: ClientNameParams;
+  /** reservations-global / -in-subnet / -out-of-pool as they apply to this subnet. */
+  reservations?: ReservationModes;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -118,6 +121,8 @@ export class Subnet4 {
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
+  /** Where its clients' reservations are looked for (reservationModes). */
+  readonly reservations: ReservationModes;
   /**
    * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
    * the pool holding it is where the next pick goes on. At first the last address of the prefix.
@@ -148,6 +153,7 @@ export class Subnet4 {
     this.guard = p.guard ?? null;
     this.requiredClasses = p.requiredClasses ?? NONE;
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
+    this.reservations = p.reservations ?? DEFAULT_RESERVATION_MODES;
   }
 
   /** Whether a packet in these classes may select this subnet. */

@@ -6,6 +6,7 @@
 import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
 import { ClientNameParams } from "../processing/client-name.ts";
+import { DEFAULT_RESERVATION_MODES, type ReservationModes } from "./host.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
 import { LeaseType6 } from "../leases/lease6.ts";
 import type { Triplet } from "./triplet.ts";
@@ -202,6 +203,8 @@ export interface Subnet6Params {
   requiredClasses?: readonly RequiredClass[];
   /** ddns-* and hostname-char-* as they apply to this subnet. */
   clientNames?: ClientNameParams;
+  /** reservations-global / -in-subnet / -out-of-pool as they apply to this subnet. */
+  reservations?: ReservationModes;
 }
 
 export class Subnet6 {
@@ -226,6 +229,8 @@ export class Subnet6 {
   readonly guard: ClassGuard;
   readonly requiredClasses: readonly RequiredClass[];
   readonly clientNames: ClientNameParams;
+  /** Where its clients' reservations are looked for (reservationModes). */
+  readonly reservations: ReservationModes;
   /** Some pd-pool has an excluded prefix (option 67). */
   readonly hasPdExclude: boolean;
 
@@ -252,6 +257,7 @@ export class Subnet6 {
     this.guard = p.guard ?? null;
     this.requiredClasses = p.requiredClasses ?? NONE;
     this.clientNames = p.clientNames ?? ClientNameParams.DEFAULT;
+    this.reservations = p.reservations ?? DEFAULT_RESERVATION_MODES;
   }
 
   allows(classes: ReadonlySet<string>): boolean {

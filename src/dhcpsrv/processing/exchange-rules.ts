@@ -4,7 +4,8 @@
  * and hook points themselves are in family.ts). Nothing here is allocated per packet.
  */
 import type { Pkt } from "../../dhcp/pkt.ts";
-import type { IdentifierType } from "../model/host.ts";
+import { NextStep } from "../../hooks/next-step.ts";
+import type { IdentifierType, ReservationModes } from "../model/host.ts";
 import type { ClientFqdn } from "./client-name.ts";
 import type { CoreExchange, QueryCore } from "./query-core.ts";
 
@@ -62,31 +63,58 @@ export interface HostScopes<H> {
     find(scope: number, type: IdentifierType, id: Uint8Array): H | undefined;
   };
   readonly hasGlobalHosts: boolean;
-  readonly reservationsGlobal: boolean;
-  readonly reservationsInSubnet: boolean;
   readonly hostReservationIdentifiers: readonly IdentifierType[];
 }
 
+/** What the reservation lookup reads of the selected subnet. */
+export interface ReservingSubnet {
+  readonly id: number;
+  readonly reservations: ReservationModes;
+}
+
+/** The bytes of one identifier of the client in the query, or null. */
+export type IdentifierOf<E> = (ex: E, type: IdentifierType) => Uint8Array | null;
+
+/** What the reservation lookup writes in a family's exchange. */
+export interface ReservationExchange<H> {
+  host: H | undefined;
+  globalHost: H | undefined;
+}
+
 /**
- * The client's reservation: in its subnet (reservations-in-subnet), then among the global ones
- * (reservations-global, or no subnet), identifiers tried in host-reservation-identifiers order;
- * `idOf` gives the bytes of one identifier in the query, or null.
+ * The client's reservations, as Kea's findReservation: the global one when the subnet's
+ * `reservations-global` is true (or there is no subnet), its own in the subnet when
+ * `reservations-in-subnet` is true (each flag the subnet's, else the global one; a client class
+ * guarding the subnet was checked when it was selected). `ex.host` is the reservation the
+ * client is served from: the subnet's, else the global one; `ex.globalHost` the global one.
+ * Identifiers are tried in `host-reservation-identifiers` order.
  */
-export function lookupHost<E, H>(
+export function lookupHost<E extends ReservationExchange<H>, H>(
   ex: E,
   model: HostScopes<H>,
-  subnetId: number | undefined,
-  idOf: (ex: E, type: IdentifierType) => Uint8Array | null,
+  subnet: ReservingSubnet | null,
+  idOf: IdentifierOf<E>,
+): void {
+  if (model.hosts.size === 0) return;
+  const global =
+    model.hasGlobalHosts && (subnet === null || subnet.reservations.global)
+      ? (ex.globalHost ?? findHostIn(ex, model, 0, idOf))
+      : undefined;
+  const own =
+    subnet !== null && subnet.reservations.inSubnet
+      ? findHostIn(ex, model, subnet.id, idOf)
+      : undefined;
+  ex.globalHost = global;
+  ex.host = own ?? global;
+}
+
+/** The client's global reservation (early-global-reservations-lookup), or undefined. */
+export function lookupGlobalHost<E, H>(
+  ex: E,
+  model: HostScopes<H>,
+  idOf: IdentifierOf<E>,
 ): H | undefined {
-  if (model.hosts.size === 0) return undefined;
-  if (subnetId !== undefined && model.reservationsInSubnet) {
-    const host = findHostIn(ex, model, subnetId, idOf);
-    if (host !== undefined) return host;
-  }
-  if (model.hasGlobalHosts && (model.reservationsGlobal || subnetId === undefined)) {
-    return findHostIn(ex, model, 0, idOf);
-  }
-  return undefined;
+  return model.hasGlobalHosts ? findHostIn(ex, model, 0, idOf) : undefined;
 }
 
 /** The reservation of scope `scope` (a subnet id, 0 = global), identifiers tried in order. */
@@ -94,7 +122,7 @@ function findHostIn<E, H>(
   ex: E,
   model: HostScopes<H>,
   scope: number,
-  idOf: (ex: E, type: IdentifierType) => Uint8Array | null,
+  idOf: IdentifierOf<E>,
 ): H | undefined {
   for (const type of model.hostReservationIdentifiers) {
     const id = idOf(ex, type);
@@ -103,6 +131,19 @@ function findHostIn<E, H>(
     if (host !== undefined) return host;
   }
   return undefined;
+}
+
+/**
+ * The flex-id a hostN_identifier callout left (Kea: used when its status is CONTINUE and the
+ * value is not empty), as bytes; null otherwise.
+ */
+export function flexIdAfter(status: number, value: unknown): Buffer | null {
+  if (status !== NextStep.CONTINUE || value === null || value === undefined) return null;
+  if (typeof value === "string") return value.length === 0 ? null : Buffer.from(value);
+  if (value instanceof Uint8Array || Array.isArray(value)) {
+    return value.length === 0 ? null : Buffer.from(value as Uint8Array);
+  }
+  return null;
 }
 
 /**
