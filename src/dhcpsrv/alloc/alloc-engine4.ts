@@ -196,7 +196,9 @@ export class AllocEngine4 {
   /**
    * The address reserved for this client in this subnet, 0 when none: as Kea's
    * hasAddressReservation, the global reservation's address first (when the subnet uses global
-   * reservations and holds it), then the subnet's own reservation's.
+   * reservations and holds it), then the subnet's own reservation's; with
+   * `reservations-out-of-pool` a subnet reservation inside a pool is not taken as one (the
+   * address is handed out as any pool address).
    */
   private reservedAddress(ctx: ClientContext4): number {
     const g = ctx.globalHost;
@@ -206,6 +208,9 @@ export class AllocEngine4 {
     }
     const h = ctx.host;
     if (h === undefined || h.ipv4 === 0 || !s.inRange(h.ipv4)) return 0;
+    if (h.subnetId === s.id && s.reservations.outOfPool && s.poolFor(h.ipv4) !== undefined) {
+      return 0;
+    }
     return h.ipv4;
   }
 
