@@ -26,6 +26,10 @@ export interface Query6 {
   /** [code, hex] options, in order. */
   options?: [number, string][];
   serverId?: boolean;
+  /** The relay-forward's link address, when not the relay's own (another subnet's link). */
+  link?: string;
+  /** How long to wait for its answer (milliseconds; 1000 when not given). */
+  waitMs?: number;
 }
 
 export interface Ia6Answer {
@@ -62,7 +66,7 @@ function pack(q: Query6, link: string, xid: number, serverId: Buffer | null): Bu
     }
     p.addOption(ia);
   }
-  p.addRelayInfo(new RelayInfo(12, 0, link, "fe80::1"));
+  p.addRelayInfo(new RelayInfo(12, 0, q.link ?? link, "fe80::1"));
   return p.pack();
 }
 
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
   for (const q of queries) {
     xid++;
     s.send(pack(q, relay!, xid, serverId), 547, server);
-    const deadline = Date.now() + 1000;
+    const deadline = Date.now() + (q.waitMs ?? 1000);
     while (!inbox.has(xid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const p = inbox.get(xid);
     if (p !== undefined) serverId = p.getOption(D6O.SERVERID)?.getData() ?? serverId;
