@@ -220,3 +220,47 @@ test("v6: replace-client-id: the lease is the flex-id's DUID, the client's own a
     await b.close();
   }
 });
+
+test("v4: with early-global-reservations-lookup the flex-id is known before the subnet is selected", async () => {
+  const config = (early: boolean): JsonObject => ({
+    "host-reservation-identifiers": ["flex-id"],
+    "early-global-reservations-lookup": early,
+    "reservations-global": true,
+    "client-classes": [{ name: "lab" }],
+    reservations: [{ "flex-id": "'lab-7'", "client-classes": ["lab"] }],
+    subnet4: [
+      {
+        id: 1,
+        subnet: "203.0.113.0/24",
+        "client-class": "lab",
+        relay: { "ip-addresses": ["198.51.100.254"] },
+        pools: [{ pool: "203.0.113.10 - 203.0.113.19" }],
+      },
+      {
+        id: 2,
+        subnet: "198.51.100.0/24",
+        relay: { "ip-addresses": ["198.51.100.254"] },
+        pools: [{ pool: "198.51.100.10 - 198.51.100.19" }],
+      },
+    ],
+  });
+  for (const [early, expected] of [
+    [true, "203.0.113.10"],
+    [false, "198.51.100.10"],
+  ] as const) {
+    const b = await TestServer4.start({
+      config: config(early),
+      libraries: [lib({ "identifier-expression": "option[60].hex" })],
+    });
+    try {
+      const q = discover({
+        mac: "02:00:00:00:00:07",
+        relay: "198.51.100.254",
+        options: [vendor("lab-7")],
+      });
+      assert.equal((await b.query(q))?.yiaddr, expected, `early ${early}`);
+    } finally {
+      await b.close();
+    }
+  }
+});
