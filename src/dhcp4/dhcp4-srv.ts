@@ -38,7 +38,14 @@ import { destination } from "./processing/destination.ts";
 import { deferredUnpack } from "./processing/deferred-unpack.ts";
 import { releaseOrDecline, RELEASE_POINTS } from "./processing/release.ts";
 import { buildResponse } from "./processing/response.ts";
-import { findHost, findSubnet, selectSubnet } from "./processing/select.ts";
+import {
+  afterHost4Identifier,
+  earlyGlobalHost,
+  findHost,
+  findSubnet,
+  selectSubnet,
+  setHost4IdentifierArguments,
+} from "./processing/select.ts";
 import { committed, nothingToSend, OFFER_POINTS } from "./processing/send.ts";
 
 export { teeTimes } from "./processing/response.ts";
@@ -95,7 +102,12 @@ export interface Dhcp4SrvDeps {
 /** Each v4 hook point: those both families have (src/dhcpsrv/processing/family.ts), v4's own. */
 function points4(H: Dhcp4Hooks): Points4 {
   const specs = shared.sharedSpecs<"4", Exchange4>("4", shared.afterSubnetSelect);
-  const own = { ...ALLOCATE_POINTS, ...RELEASE_POINTS, ...OFFER_POINTS };
+  const own = {
+    ...ALLOCATE_POINTS,
+    ...RELEASE_POINTS,
+    ...OFFER_POINTS,
+    host4_identifier: [setHost4IdentifierArguments, afterHost4Identifier] as const,
+  };
   return shared.hookPoints<keyof Points4, Exchange4>(H, { ...specs, ...own });
 }
 
@@ -118,8 +130,9 @@ function steps4(points: Points4): Steps<Exchange4> {
     deferredUnpack, //    option 43 and 224-254 read with the classes' definitions
     accept, //            counted; what a server does not answer is dropped
     points.pkt4_receive,
+    earlyGlobalHost, //   early-global-reservations-lookup: host4_identifier, global reservation
     selectSubnet, //      DROP class, the subnet, then subnet4_select
-    findHost, //          the client's reservation
+    findHost, //          host4_identifier, the client's reservations
     shared.classifyKnown,
     allocate, //          DISCOVER, REQUEST: lease4_select | lease4_renew
     releaseOrDecline, //  lease4_release | lease4_decline

@@ -38,10 +38,7 @@ export type Received4 = ReceivedDatagram;
 /** The hook points a query goes through, each described once per server (dhcp4-srv.ts). */
 export type Points4 = Readonly<
   Record<
-    Exclude<
-      Dhcp4HookName,
-      "dhcp4_srv_configured" | "host4_identifier" | "lease4_expire" | "lease4_recover"
-    >,
+    Exclude<Dhcp4HookName, "dhcp4_srv_configured" | "lease4_expire" | "lease4_recover">,
     HookPoint<Exchange4>
   >
 >;

@@ -32,11 +32,19 @@ import type { StatsManager } from "../stats/stats-manager.ts";
 import { Exchange6, label6, type Points6, type Reply6, type Srv6 } from "./exchange.ts";
 import type { Dhcp6Hooks } from "./hook-points.ts";
 import { Dhcp6Stats } from "./stats6.ts";
-import { accept, RULES6 } from "./processing/accept.ts";
+import { accept, afterPkt6Receive, RULES6 } from "./processing/accept.ts";
 import { IA_POINTS, processIAs } from "./processing/ias.ts";
 import { confirm, RELEASE_POINTS } from "./processing/release.ts";
 import { answerFqdn, buildResponse, finishResponse } from "./processing/response.ts";
-import { afterSubnet6Select, findHost, findSubnet, selectSubnet } from "./processing/select.ts";
+import {
+  afterHost6Identifier,
+  afterSubnet6Select,
+  earlyGlobalHost,
+  findHost,
+  findSubnet,
+  selectSubnet,
+  setHost6IdentifierArguments,
+} from "./processing/select.ts";
 import { committed, destination } from "./processing/send.ts";
 
 defineMessages({
@@ -85,7 +93,12 @@ export interface Dhcp6SrvDeps {
 /** Each v6 hook point: those both families have (src/dhcpsrv/processing/family.ts), v6's own. */
 function points6(H: Dhcp6Hooks): Points6 {
   const specs = shared.sharedSpecs<"6", Exchange6>("6", afterSubnet6Select);
-  const own = { ...IA_POINTS, ...RELEASE_POINTS };
+  const own = {
+    ...IA_POINTS,
+    ...RELEASE_POINTS,
+    host6_identifier: [setHost6IdentifierArguments, afterHost6Identifier] as const,
+    pkt6_receive: [shared.setQueryArgument, afterPkt6Receive] as const,
+  };
   return shared.hookPoints<keyof Points6, Exchange6>(H, { ...specs, ...own });
 }
 
@@ -109,8 +122,9 @@ function steps6(points: Points6): Steps<Exchange6> {
     shared.classify,
     accept, //            RFC 8415 section 16 sanity check, hardware address
     points.pkt6_receive,
+    earlyGlobalHost, //   early-global-reservations-lookup: host6_identifier, global reservation
     selectSubnet, //      DROP class, the subnet, then subnet6_select
-    findHost, //          the client's reservation
+    findHost, //          host6_identifier, the client's reservations
     shared.classifyKnown,
     buildResponse, //     ADVERTISE or REPLY, one IA per IA of the query
     answerFqdn, //        option 39 answered, the name for the leases

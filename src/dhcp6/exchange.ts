@@ -35,10 +35,7 @@ export interface Reply6 {
 /** The hook points a query goes through, each described once per server (src/dhcp6/dhcp6-srv.ts). */
 export type Points6 = Readonly<
   Record<
-    Exclude<
-      Dhcp6HookName,
-      "dhcp6_srv_configured" | "host6_identifier" | "lease6_expire" | "lease6_recover"
-    >,
+    Exclude<Dhcp6HookName, "dhcp6_srv_configured" | "lease6_expire" | "lease6_recover">,
     HookPoint<Exchange6>
   >
 >;

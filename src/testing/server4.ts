@@ -9,7 +9,8 @@ import { registerDhcp4Hooks } from "../dhcp4/hook-points.ts";
 import { Reclaimer4 } from "../dhcp4/reclaimer.ts";
 import type { Lease4 } from "../dhcpsrv/leases/lease4.ts";
 import { MemfileLeaseStore4 } from "../dhcpsrv/leases/memfile-lease-store4.ts";
-import { buildDhcp4Model } from "../dhcpsrv/model/cfg4.ts";
+import { buildDhcp4Model, type Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
+import { Dhcp4ServerAccess } from "../dhcp4/server-access.ts";
 import { ServerHooks } from "../hooks/server-hooks.ts";
 import { TestServerBase, type Arrival, type Sent, type TestServerOptions } from "./test-server.ts";
 
@@ -27,6 +28,7 @@ export type Sent4 = Sent<Pkt4>;
 export class TestServer4 extends TestServerBase<4> {
   readonly leases: MemfileLeaseStore4;
   private readonly srv: Dhcp4Srv;
+  private readonly model: Dhcp4Model;
   private readonly hookIdx;
   private readonly serverAddress: string;
 
@@ -38,6 +40,7 @@ export class TestServer4 extends TestServerBase<4> {
     this.serverAddress = options.serverAddress ?? "198.51.100.1";
     this.leases = MemfileLeaseStore4.open({ persist: false });
     const model = buildDhcp4Model(this.loaded.config, "<test>", this.loaded.source);
+    this.model = model;
     this.srv = new Dhcp4Srv({
       model,
       leases: this.leases,
@@ -50,6 +53,14 @@ export class TestServer4 extends TestServerBase<4> {
       ifaceAddresses: () => [this.serverAddress],
       directResponse: () => false,
     });
+  }
+
+  protected libraryAccess(): Dhcp4ServerAccess {
+    return new Dhcp4ServerAccess(
+      () => this.leases,
+      () => this.model.subnets,
+      () => this.model.subnetsById,
+    );
   }
 
   /** A server on `options.config`, with its libraries loaded. */

@@ -8,7 +8,8 @@ import { registerDhcp6Hooks } from "../dhcp6/hook-points.ts";
 import { Reclaimer6 } from "../dhcp6/reclaimer.ts";
 import type { Lease6 } from "../dhcpsrv/leases/lease6.ts";
 import { MemfileLeaseStore6 } from "../dhcpsrv/leases/memfile-lease-store6.ts";
-import { buildDhcp6Model } from "../dhcpsrv/model/cfg6.ts";
+import { buildDhcp6Model, type Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
+import { Dhcp6ServerAccess } from "../dhcp6/server-access.ts";
 import { ServerHooks } from "../hooks/server-hooks.ts";
 import { TestServerBase, type Arrival, type Sent, type TestServerOptions } from "./test-server.ts";
 
@@ -27,6 +28,7 @@ export class TestServer6 extends TestServerBase<6> {
   /** The server's DUID, as hex (TEST_SERVER_DUID). */
   readonly duid = TEST_SERVER_DUID;
   private readonly srv: Dhcp6Srv;
+  private readonly model: Dhcp6Model;
   private readonly hookIdx;
 
   private constructor(options: TestServerOptions) {
@@ -36,6 +38,7 @@ export class TestServer6 extends TestServerBase<6> {
     this.hookIdx = hookIdx;
     this.leases = MemfileLeaseStore6.open({ persist: false });
     const model = buildDhcp6Model(this.loaded.config, "<test>", this.loaded.source);
+    this.model = model;
     this.srv = new Dhcp6Srv({
       model,
       leases: this.leases,
@@ -47,6 +50,14 @@ export class TestServer6 extends TestServerBase<6> {
       serverPort: 547,
       clientPort: undefined,
     });
+  }
+
+  protected libraryAccess(): Dhcp6ServerAccess {
+    return new Dhcp6ServerAccess(
+      () => this.leases,
+      () => this.model.subnets,
+      () => this.model.subnetsById,
+    );
   }
 
   /** A server on `options.config`, with its libraries loaded. */

@@ -95,9 +95,20 @@ export abstract class TestServerBase<F extends Family> {
         outputs: [(line) => this.logLines.push(line)],
       },
     ]);
-    this.hooks = new HooksManager({ serverHooks, logManager: this.logs, statistics: this.stats });
+    this.hooks = new HooksManager({
+      serverHooks,
+      logManager: this.logs,
+      statistics: this.stats,
+      server: this.libraryAccess(),
+    });
     this.commands = new CommandMgr(this.hooks, this.logs.getLogger("commands"));
   }
+
+  /**
+   * What the server offers its libraries (LibraryHandle.getServer()), as the real server does:
+   * made in the base constructor, so it may only read the subclass's fields when asked.
+   */
+  protected abstract libraryAccess(): object;
 
   /** Starts a server made by a subclass: its libraries loaded, or the clock given back. */
   protected static async loaded<S extends TestServerBase<Family>>(

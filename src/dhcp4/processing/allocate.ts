@@ -133,6 +133,7 @@ function clientContext(ex: Exchange4, subnet: Subnet4, fake: boolean): ClientCon
     fakeAllocation: fake,
     host: ex.host,
     hosts: ex.hosts,
+    globalHost: ex.globalHost,
     requestedLifetime: uint32Value(q, DHO.DHCP_LEASE_TIME),
     hostname,
     now: ex.now,

@@ -11,10 +11,13 @@ import type { HostSource } from "../../dhcpsrv/model/host.ts";
 import type { HostStore4 } from "../../dhcpsrv/model/host4.ts";
 import {
   dropClassed,
+  flexIdAfter,
+  lookupGlobalHost,
   lookupHost,
   lookupSourceHost,
 } from "../../dhcpsrv/processing/exchange-rules.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
+import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import type { Exchange4, Srv4 } from "../exchange.ts";
 
 const BROADCAST = "255.255.255.255";
@@ -59,21 +62,73 @@ export function findSubnet(srv: Srv4, q: Pkt4): Subnet4 | null {
 }
 
 /**
- * The client's reservation, identifiers tried in host-reservation-identifiers order; with a
- * hosts database, after what it holds for the query is fetched (the only wait of the step).
+ * Kea's early global reservation lookup (`early-global-reservations-lookup`), before the subnet
+ * is selected: the client's identifiers (host4_identifier), then its global reservation, whose
+ * classes and KNOWN the query joins now, so that they can guard the subnet and its pools.
+ */
+export function earlyGlobalHost(ex: Exchange4): void | Promise<void> {
+  if (!ex.srv.model.earlyGlobalReservationsLookup) return;
+  const r = identify(ex);
+  if (r !== undefined) return r.then(() => earlyGlobalHostFound(ex));
+  earlyGlobalHostFound(ex);
+}
+
+function earlyGlobalHostFound(ex: Exchange4): void {
+  if (ex.dropped) return;
+  const { model, core } = ex.srv;
+  const host = lookupGlobalHost(ex, model, identifierOf);
+  if (host === undefined) return;
+  ex.globalHost = host;
+  core.classifyEarlyHost(ex, model.classes, host.classes);
+}
+
+/**
+ * The client's reservations (lookupHost: the subnet's modes), once its identifiers are known
+ * (Kea builds them, calling host4_identifier, after the subnet is selected).
  */
 export function findHost(ex: Exchange4): void | Promise<void> {
+  const r = identify(ex);
+  if (r !== undefined) return r.then(() => findHostNow(ex));
+  return findHostNow(ex);
+}
+
+/** With a hosts database, after what it holds for the query is fetched (the step's only wait). */
+function findHostNow(ex: Exchange4): void | Promise<void> {
+  if (ex.dropped) return;
   const source = ex.srv.model.hostSource;
   if (source !== null) return findSourceHost(ex, source);
-  const host = lookupHost(ex, ex.srv.model, ex.subnet?.id, identifierOf);
-  if (host !== undefined) ex.host = host;
+  lookupHost(ex, ex.srv.model, ex.subnet, identifierOf);
 }
 
 async function findSourceHost(ex: Exchange4, source: HostSource<HostStore4>): Promise<void> {
-  const found = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet?.id, identifierOf);
-  ex.hosts = found.hosts;
-  if (found.host !== undefined) ex.host = found.host;
+  ex.hosts = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet, identifierOf);
 }
+
+/**
+ * The identifiers of the client, once per query: with "flex-id" in host-reservation-identifiers,
+ * the host4_identifier callouts compute it (nothing is called without callouts).
+ */
+function identify(ex: Exchange4): void | Promise<void> {
+  if (ex.identified) return;
+  ex.identified = true;
+  if (!ex.srv.model.hostReservationIdentifiers.includes(IdentifierType.FLEX_ID)) return;
+  return callHook(ex, ex.srv.points.host4_identifier);
+}
+
+/** host4_identifier: the query, the identifier type ("flex-id") and an empty value to set. */
+export function setHost4IdentifierArguments(h: CalloutHandle, ex: Exchange4): void {
+  h.setArgument("query4", ex.query);
+  h.setArgument("id_type", IdentifierType.FLEX_ID);
+  h.setArgument("id_value", EMPTY);
+}
+
+/** host4_identifier's status: CONTINUE with a value set = the client's flex-id. */
+export function afterHost4Identifier(ex: Exchange4, status: number): void {
+  if (ex.handle === null || !ex.gen.calloutsPresent(ex.srv.points.host4_identifier.index)) return;
+  ex.flexId = flexIdAfter(status, ex.handle.getArgument("id_value"));
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** The bytes of one reservation identifier in the query, or null. */
 function identifierOf(ex: Exchange4, type: IdentifierType): Uint8Array | null {
@@ -85,6 +140,8 @@ function identifierOf(ex: Exchange4, type: IdentifierType): Uint8Array | null {
       return q.getClientId()?.clientId ?? null;
     case IdentifierType.DUID:
       return q.getClientId()?.getDuid()?.duid ?? null;
+    case IdentifierType.FLEX_ID:
+      return ex.flexId;
     case IdentifierType.CIRCUIT_ID: {
       const rai = q.getOption(DHO.DHCP_AGENT_OPTIONS);
       return rai?.getOption(RAI.AGENT_CIRCUIT_ID)?.getData() ?? null;

@@ -11,7 +11,8 @@ import type { Pkt } from "../../dhcp/pkt.ts";
 import type { Pkt6 } from "../../dhcp/pkt6.ts";
 import { HWAddrSource } from "../../dhcpsrv/leases/lease6.ts";
 import { parseFqdn6 } from "../../dhcpsrv/processing/client-name.ts";
-import { familyRules } from "../../dhcpsrv/processing/family.ts";
+import { dropOnSkipOrDrop, familyRules } from "../../dhcpsrv/processing/family.ts";
+import type { HookPoint } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6 } from "../exchange.ts";
 
 /**
@@ -269,4 +270,16 @@ function hwaddrFromRelay(q: Pkt6): HWAddr | null {
     }
   }
   return null;
+}
+
+/**
+ * pkt6_receive's status (SKIP or DROP drop the query); then, as Kea reads the client's DUID
+ * for the lease and the reservations only after the callouts, the DUID a callout left in the
+ * query (a library replacing it, such as flex_id's replace-client-id).
+ */
+export function afterPkt6Receive(ex: Exchange6, status: number, point: HookPoint<Exchange6>): void {
+  dropOnSkipOrDrop(ex, status, point);
+  if (ex.dropped || !ex.gen.calloutsPresent(point.index)) return;
+  const cid = ex.query.getNonCopiedOption(D6O.CLIENTID);
+  if (cid !== undefined && cid.getData().length >= 3) ex.duid = cid.getData();
 }

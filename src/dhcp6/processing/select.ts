@@ -11,11 +11,14 @@ import type { HostSource } from "../../dhcpsrv/model/host.ts";
 import type { HostStore6 } from "../../dhcpsrv/model/host6.ts";
 import {
   dropClassed,
+  flexIdAfter,
+  lookupGlobalHost,
   lookupHost,
   lookupSourceHost,
 } from "../../dhcpsrv/processing/exchange-rules.ts";
 import { afterSubnetSelect } from "../../dhcpsrv/processing/family.ts";
 import { callHook, type HookPoint } from "../../dhcpsrv/processing/hook-point.ts";
+import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import type { Exchange6 } from "../exchange.ts";
 
 /** The subnet of the query, then subnet6_select; the DROP class drops the query first. */
@@ -80,25 +83,78 @@ export function findSubnet(model: Dhcp6Model, q: Pkt6): Subnet6 | null {
 }
 
 /**
- * The client's reservation, identifiers tried in host-reservation-identifiers order; with a
- * hosts database, after what it holds for the query is fetched (the only wait of the step).
+ * Kea's early global reservation lookup (`early-global-reservations-lookup`), before the subnet
+ * is selected: the client's identifiers (host6_identifier), then its global reservation, whose
+ * classes and KNOWN the query joins now, so that they can guard the subnet and its pools.
+ */
+export function earlyGlobalHost(ex: Exchange6): void | Promise<void> {
+  if (!ex.srv.model.earlyGlobalReservationsLookup) return;
+  const r = identify(ex);
+  if (r !== undefined) return r.then(() => earlyGlobalHostFound(ex));
+  earlyGlobalHostFound(ex);
+}
+
+function earlyGlobalHostFound(ex: Exchange6): void {
+  if (ex.dropped) return;
+  const { model, core } = ex.srv;
+  const host = lookupGlobalHost(ex, model, identifierOf);
+  if (host === undefined) return;
+  ex.globalHost = host;
+  core.classifyEarlyHost(ex, model.classes, host.classes);
+}
+
+/**
+ * The client's reservations (lookupHost: the subnet's modes), once its identifiers are known
+ * (Kea builds them, calling host6_identifier, after the subnet is selected).
  */
 export function findHost(ex: Exchange6): void | Promise<void> {
+  const r = identify(ex);
+  if (r !== undefined) return r.then(() => findHostNow(ex));
+  return findHostNow(ex);
+}
+
+/** With a hosts database, after what it holds for the query is fetched (the step's only wait). */
+function findHostNow(ex: Exchange6): void | Promise<void> {
+  if (ex.dropped) return;
   const source = ex.srv.model.hostSource;
   if (source !== null) return findSourceHost(ex, source);
-  const host = lookupHost(ex, ex.srv.model, ex.subnet?.id, identifierOf);
-  if (host !== undefined) ex.host = host;
+  lookupHost(ex, ex.srv.model, ex.subnet, identifierOf);
 }
 
 async function findSourceHost(ex: Exchange6, source: HostSource<HostStore6>): Promise<void> {
-  const found = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet?.id, identifierOf);
-  ex.hosts = found.hosts;
-  if (found.host !== undefined) ex.host = found.host;
+  ex.hosts = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet, identifierOf);
 }
+
+/**
+ * The identifiers of the client, once per query: with "flex-id" in host-reservation-identifiers,
+ * the host6_identifier callouts compute it (nothing is called without callouts).
+ */
+function identify(ex: Exchange6): void | Promise<void> {
+  if (ex.identified) return;
+  ex.identified = true;
+  if (!ex.srv.model.hostReservationIdentifiers.includes(IdentifierType.FLEX_ID)) return;
+  return callHook(ex, ex.srv.points.host6_identifier);
+}
+
+/** host6_identifier: the query, the identifier type ("flex-id") and an empty value to set. */
+export function setHost6IdentifierArguments(h: CalloutHandle, ex: Exchange6): void {
+  h.setArgument("query6", ex.query);
+  h.setArgument("id_type", IdentifierType.FLEX_ID);
+  h.setArgument("id_value", EMPTY);
+}
+
+/** host6_identifier's status: CONTINUE with a value set = the client's flex-id. */
+export function afterHost6Identifier(ex: Exchange6, status: number): void {
+  if (ex.handle === null || !ex.gen.calloutsPresent(ex.srv.points.host6_identifier.index)) return;
+  ex.flexId = flexIdAfter(status, ex.handle.getArgument("id_value"));
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** The bytes of one reservation identifier of the client (its DUID, its hardware address). */
 function identifierOf(ex: Exchange6, type: IdentifierType): Uint8Array | null {
   if (type === IdentifierType.DUID) return ex.duid;
   if (type === IdentifierType.HW_ADDRESS) return ex.hwaddr?.hwaddr ?? null;
+  if (type === IdentifierType.FLEX_ID) return ex.flexId;
   return null;
 }

@@ -49,7 +49,9 @@ export interface ClientContext4 {
    * The reservations to check addresses against when a hosts database is configured (the
    * configuration's and what the database gave for this query); the engine's own otherwise.
    */
-  hosts?: { findByAddress(subnetId: number, addr: number): Host4 | undefined } | null;
+  hosts?: { findAllByAddress(subnetId: number, addr: number): readonly Host4[] } | null;
+  /** The client's global reservation when the subnet uses global reservations, if any. */
+  globalHost?: Host4 | undefined;
   /** Requested valid lifetime (option 51), 0 when none. */
   requestedLifetime: number;
   hostname: string;
@@ -222,10 +224,24 @@ export class AllocEngine4 {
     return lease.state === LeaseState.EXPIRED_RECLAIMED || lease.isExpired(now);
   }
 
-  /** The address reserved for this client in this subnet, 0 when none. */
+  /**
+   * The address reserved for this client in this subnet, 0 when none: as Kea's
+   * hasAddressReservation, the global reservation's address first (when the subnet uses global
+   * reservations and holds it), then the subnet's own reservation's; with
+   * `reservations-out-of-pool` a subnet reservation inside a pool is not taken as one (the
+   * address is handed out as any pool address).
+   */
   private reservedAddress(ctx: ClientContext4): number {
+    const g = ctx.globalHost;
+    const s = ctx.subnet;
+    if (g !== undefined && g.ipv4 !== 0 && s.reservations.global && s.inRange(g.ipv4)) {
+      return g.ipv4;
+    }
     const h = ctx.host;
-    if (h === undefined || h.ipv4 === 0 || !ctx.subnet.inRange(h.ipv4)) return 0;
+    if (h === undefined || h.ipv4 === 0 || !s.inRange(h.ipv4)) return 0;
+    if (h.subnetId === s.id && s.reservations.outOfPool && s.poolFor(h.ipv4) !== undefined) {
+      return 0;
+    }
     return h.ipv4;
   }
 
@@ -255,9 +271,19 @@ export class AllocEngine4 {
     return this.reusable(lease, ctx.now);
   }
 
+  /**
+   * Kea's addressReserved: only the subnet's own reservations count, none with
+   * `reservations-in-subnet` false, and a pool address is not checked with
+   * `reservations-out-of-pool` true; an address reserved for several clients
+   * (`ip-reservations-unique` false) is not another's when one of them is this client.
+   */
   private reservedForOther(ctx: ClientContext4, addr: number): boolean {
-    const h = (ctx.hosts ?? this.hosts).findByAddress(ctx.subnet.id, addr);
-    return h !== undefined && h !== ctx.host;
+    const modes = ctx.subnet.reservations;
+    if (!modes.inSubnet) return false;
+    const hosts = (ctx.hosts ?? this.hosts).findAllByAddress(ctx.subnet.id, addr);
+    if (hosts.length === 0) return false;
+    if (modes.outOfPool && ctx.subnet.poolFor(addr) !== undefined) return false;
+    return ctx.host === undefined || !hosts.includes(ctx.host);
   }
 
   /**

@@ -44,7 +44,7 @@ export interface ClientContext6 {
   fakeAllocation: boolean;
   host: Host6 | undefined;
   /** With a hosts database: the reservations to check addresses against for this query. */
-  hosts?: { findByAddress(subnetId: number, address: string): Host6 | undefined } | null;
+  hosts?: { findAllByAddress(subnetId: number, address: string): readonly Host6[] } | null;
   hwaddr: HWAddr | null;
   /** How `hwaddr` was learnt (HWAddrSource: from the DUID, or from a relay option). */
   hwaddrSource: number;
@@ -246,9 +246,26 @@ export class AllocEngine6 {
     return 0;
   }
 
+  /**
+   * Kea's reserved-for-another-client check: only the subnet's own reservations count, none with
+   * `reservations-in-subnet` false, and a pool address is not checked with
+   * `reservations-out-of-pool` true; an address reserved for several clients
+   * (`ip-reservations-unique` false) is not another's when one of them is this client.
+   */
   private reservedForOther(ctx: ClientContext6, address: string): boolean {
-    const h = (ctx.hosts ?? this.hosts).findByAddress(ctx.subnet.id, address);
-    return h !== undefined && h !== ctx.host;
+    const modes = ctx.subnet.reservations;
+    if (!modes.inSubnet) return false;
+    const hosts = (ctx.hosts ?? this.hosts).findAllByAddress(ctx.subnet.id, address);
+    if (hosts.length === 0) return false;
+    if (modes.outOfPool && this.inPool(ctx, address)) return false;
+    return ctx.host === undefined || !hosts.includes(ctx.host);
+  }
+
+  /** The address (prefix) is in one of the subnet's pools of the IA's type. */
+  private inPool(ctx: ClientContext6, address: string): boolean {
+    const a = ipv6ToBig(address);
+    if (ctx.type !== LeaseType6.IA_PD) return ctx.subnet.poolFor(a) !== undefined;
+    return ctx.subnet.pdPools.some((p) => p.holds(a, p.delegatedLen));
   }
 
   /** Nobody else holds or has reserved the address. */

@@ -182,6 +182,20 @@ export class ClientClasses {
   }
 
   /**
+   * Kea's early global reservation lookup found the client's global reservation before the
+   * subnet is selected: its classes, the tests that do not depend on KNOWN again (they may read
+   * the reserved classes), KNOWN, then the tests that do.
+   */
+  classifyEarlyHost(pkt: Pkt, hostClasses: readonly string[]): void {
+    if (hostClasses.length > 0) {
+      for (const c of hostClasses) pkt.addClass(c);
+      this.run(pkt, this.early);
+    }
+    pkt.addClass("KNOWN");
+    this.run(pkt, this.late);
+  }
+
+  /**
    * Kea's requiredClassify: the classes a subnet or pool requires, tested now. A class not
    * defined adds nothing; one without a test adds nothing from `require-client-classes` (Kea
    * 2.2) and joins from `evaluate-additional-classes` (later Kea).

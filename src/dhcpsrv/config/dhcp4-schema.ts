@@ -56,7 +56,7 @@ const reservation4 = map({
   "client-id": str(),
   duid: str(),
   "circuit-id": str(),
-  "flex-id": unsupported({ hint: "the flex_id hook library is not available" }),
+  "flex-id": str(),
   "ip-address": str(),
   hostname: str(""),
   "next-server": str(),

@@ -70,7 +70,7 @@ const pdPool = map(
 const reservation6 = map({
   duid: str(),
   "hw-address": str(),
-  "flex-id": unsupported({ hint: "the flex_id hook library is not available" }),
+  "flex-id": str(),
   "ip-addresses": list({ type: "string" }, []),
   prefixes: list({ type: "string" }, []),
   "excluded-prefixes": unsupported({ allowed: [] }),

@@ -66,7 +66,7 @@ export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: R
   checkClientClasses(g, family, top, r);
   checkHostIdentifiers(g, top, r);
   checkSubnets(g, family, top, globals, r);
-  checkReservations(g, family, [...top, "reservations"], undefined, r);
+  checkReservations(g, family, [...top, "reservations"], undefined, uniqueIps(g), r);
   checkHooks(g, top, r);
   checkLoggers(g, top, r);
   checkControlSockets(g, top, r);
@@ -583,7 +583,7 @@ function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, 
     checkGuard(s, path, r);
     const addressPools = checkPools(s, family, range, path, r);
     if (family === 6) checkPdPools(s, path, addressPools, r);
-    checkReservations(s, family, [...path, "reservations"], range, r);
+    checkReservations(s, family, [...path, "reservations"], range, uniqueIps(g), r);
   });
 }
 
@@ -702,26 +702,27 @@ function checkHostIdentifiers(g: Obj, top: KeyPath, r: Reporter): void {
   const path = [...top, "host-reservation-identifiers"];
   const ids = strs(g, "host-reservation-identifiers");
   ids.forEach((id, i) => {
-    if (id === "flex-id") {
-      r.fail(
-        '"flex-id" is not supported by Nestor yet: the flex_id hook library is not available',
-        [...path, i],
-      );
-    }
     if (ids.indexOf(id) !== i)
       r.fail(`duplicate host reservation identifier "${id}"`, [...path, i]);
   });
 }
 
+/** `ip-reservations-unique` (default true): false lets several clients reserve one address. */
+function uniqueIps(g: Obj): boolean {
+  return g["ip-reservations-unique"] !== false;
+}
+
 /**
  * One identifier per reservation, well formed; addresses of the family and inside the subnet
- * (for subnet reservations); something reserved; no identifier or address twice in a scope.
+ * (for subnet reservations); something reserved; no identifier twice in a scope, nor an address
+ * unless `ip-reservations-unique` is false.
  */
 function checkReservations(
   o: Obj,
   family: Family,
   path: KeyPath,
   subnet: Range | undefined,
+  unique: boolean,
   r: Reporter,
 ): void {
   const byIdentifier = new Map<string, number>();
@@ -749,7 +750,7 @@ function checkReservations(
         );
       }
       const dup = byAddress.get(v);
-      if (dup !== undefined) {
+      if (dup !== undefined && unique) {
         r.fail(`there is already a reservation for ${a} (reservations[${dup}])`, ap);
       }
       byAddress.set(v, i);

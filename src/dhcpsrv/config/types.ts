@@ -261,6 +261,12 @@ export interface CommonGlobals extends Annotated, ClientNameConfig, AllocationCo
   "reservations-global": boolean;
   "reservations-in-subnet": boolean;
   "reservations-out-of-pool": boolean;
+  /** Global reservations looked up before the subnet is selected (their classes guard it). */
+  "early-global-reservations-lookup": boolean;
+  /** False: an address may be reserved for several clients of a subnet. */
+  "ip-reservations-unique": boolean;
+  /** Kea's host-database tuning: reservations checked before leases (same answers). */
+  "reservations-lookup-first": boolean;
   "server-tag": string;
   "statistic-default-sample-count": number;
   "statistic-default-sample-age": number;
@@ -294,6 +300,8 @@ export interface Reservation4 extends Annotated {
   "client-id"?: string;
   duid?: string;
   "circuit-id"?: string;
+  /** The flexible identifier a host4_identifier callout computes (the flex_id library). */
+  "flex-id"?: string;
   "ip-address"?: string;
   hostname: string;
   "next-server"?: string;
@@ -377,6 +385,8 @@ export interface Reservation6 extends Annotated {
   /** Exactly one identifier. */
   duid?: string;
   "hw-address"?: string;
+  /** The flexible identifier a host6_identifier callout computes (the flex_id library). */
+  "flex-id"?: string;
   "ip-addresses": string[];
   /** `"2001:db8:1::/64"` each. */
   prefixes: string[];

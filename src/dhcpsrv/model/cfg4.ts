@@ -24,6 +24,7 @@ import type { Dhcp4Config, OptionData, Reservation4 } from "../config/types.ts";
 import type { ConfigSource } from "../config/source.ts";
 import type { HostSource } from "./host.ts";
 import { Host4, HostStore4, IdentifierType } from "./host4.ts";
+import { reservationModes } from "./host.ts";
 import { Pool4, Subnet4 } from "./subnet4.ts";
 import { FLQ_MAX_CAPACITY, allocatorKind, leaseCaching } from "./allocation.ts";
 
@@ -45,6 +46,10 @@ export interface Dhcp4Model {
   hostReservationIdentifiers: IdentifierType[];
   reservationsGlobal: boolean;
   reservationsInSubnet: boolean;
+  /** Global reservations looked up before the subnet is selected (their classes guard it). */
+  earlyGlobalReservationsLookup: boolean;
+  /** Reservations checked before leases when an address is tried (same answers). */
+  reservationsLookupFirst: boolean;
   /** The client classes; null when the configuration neither defines nor uses any. */
   classes: ClientClasses | null;
   config: Dhcp4Config;
@@ -126,6 +131,7 @@ export function buildDhcp4Model(
       storeExtendedInfo: inherited("store-extended-info", s, config) ?? false,
       adaptiveThreshold: inherited("adaptive-lease-time-threshold", s, config) ?? 0,
       offerLifetime: inherited("offer-lifetime", s, config) ?? 0,
+      reservations: reservationModes(s, config),
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
@@ -172,6 +178,8 @@ export function buildDhcp4Model(
     hostReservationIdentifiers: config["host-reservation-identifiers"] as IdentifierType[],
     reservationsGlobal: config["reservations-global"],
     reservationsInSubnet: config["reservations-in-subnet"],
+    earlyGlobalReservationsLookup: config["early-global-reservations-lookup"],
+    reservationsLookupFirst: config["reservations-lookup-first"],
     classes,
     config,
   };
@@ -194,7 +202,7 @@ export function parsePool(text: string): [number, number] {
   return [start, (start | (~mask >>> 0)) >>> 0];
 }
 
-const IDENTIFIERS = ["hw-address", "client-id", "duid", "circuit-id"] as const;
+const IDENTIFIERS = ["hw-address", "client-id", "duid", "circuit-id", "flex-id"] as const;
 
 function buildHost(
   r: Reservation4,
@@ -207,7 +215,7 @@ function buildHost(
   if (key === undefined) throw at(path, "a reservation needs one identifier");
   const text = r[key]!;
   const identifier =
-    key === "circuit-id" && text.startsWith("'")
+    (key === "circuit-id" || key === "flex-id") && text.startsWith("'")
       ? Buffer.from(text.slice(1, -1))
       : decodeFormattedHex(text);
   if (identifier === null || identifier.length === 0) {

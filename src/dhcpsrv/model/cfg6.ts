@@ -29,7 +29,7 @@ import type {
   Subnet6 as Subnet6Config,
 } from "../config/types.ts";
 import { HWAddrSource } from "../leases/lease6.ts";
-import { IdentifierType, type HostSource } from "./host.ts";
+import { IdentifierType, reservationModes, type HostSource } from "./host.ts";
 import { Host6, HostStore6, type ReservedPrefix } from "./host6.ts";
 import { PdPool6, Pool6, Subnet6, ipv6ToBig } from "./subnet6.ts";
 import { FLQ_MAX_CAPACITY, allocatorKind, leaseCaching } from "./allocation.ts";
@@ -51,6 +51,10 @@ export interface Dhcp6Model {
   hostReservationIdentifiers: IdentifierType[];
   reservationsGlobal: boolean;
   reservationsInSubnet: boolean;
+  /** Global reservations looked up before the subnet is selected (their classes guard it). */
+  earlyGlobalReservationsLookup: boolean;
+  /** Reservations checked before leases when an address is tried (same answers). */
+  reservationsLookupFirst: boolean;
   /** Interfaces configured with a unicast address ("eth0/2001:db8::1"): name -> address. */
   unicast: Map<string, string>;
   /** The client classes; null when the configuration neither defines nor uses any. */
@@ -132,6 +136,8 @@ export function buildDhcp6Model(
     hostReservationIdentifiers: config["host-reservation-identifiers"] as IdentifierType[],
     reservationsGlobal: config["reservations-global"],
     reservationsInSubnet: config["reservations-in-subnet"],
+    earlyGlobalReservationsLookup: config["early-global-reservations-lookup"],
+    reservationsLookupFirst: config["reservations-lookup-first"],
     unicast,
     classes,
     rsoo,
@@ -228,6 +234,7 @@ function buildSubnet(
     caching: leaseCaching(s, undefined, config),
     storeExtendedInfo: inherited("store-extended-info", s, config) ?? false,
     adaptiveThreshold: inherited("adaptive-lease-time-threshold", s, config) ?? 0,
+    reservations: reservationModes(s, config),
   });
   for (const pool of pools) {
     if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {
@@ -270,7 +277,7 @@ export function parsePool6(text: string): [bigint, bigint] {
   return [start, start | host];
 }
 
-const IDENTIFIERS = ["duid", "hw-address"] as const;
+const IDENTIFIERS = ["duid", "hw-address", "flex-id"] as const;
 
 function buildHost(
   r: Reservation6,
@@ -282,7 +289,11 @@ function buildHost(
   const key = IDENTIFIERS.find((k) => r[k] !== undefined);
   if (key === undefined) throw at(path, "a reservation needs one identifier");
   const text = r[key]!;
-  const identifier = decodeFormattedHex(text);
+  // A flex-id is hexadecimal or, between single quotes, text (Kea's Host identifier rules).
+  const identifier =
+    key === "flex-id" && text.startsWith("'")
+      ? Buffer.from(text.slice(1, -1))
+      : decodeFormattedHex(text);
   if (identifier === null || identifier.length === 0) {
     throw at(`${path}.${key}`, `'${text}' is not a valid identifier`);
   }
@@ -295,7 +306,7 @@ function buildHost(
     return { address: canonicalIPv6(a!), length: len };
   });
   return new Host6({
-    identifierType: key === "duid" ? IdentifierType.DUID : IdentifierType.HW_ADDRESS,
+    identifierType: key,
     identifier,
     subnetId,
     addresses: r["ip-addresses"].map((a) => canonicalIPv6(a)),

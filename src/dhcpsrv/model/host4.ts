@@ -61,11 +61,12 @@ function hostKey(subnetId: number, type: IdentifierType, id: Uint8Array): string
 
 export class HostStore4 {
   private readonly byId = new Map<string, Host4>();
-  private readonly byAddress = new Map<string, Host4>();
+  /** "subnetId/address" -> the reservations of that address (several when not unique). */
+  private readonly byAddress = new Map<string, Host4[]>();
 
   add(host: Host4): void {
     this.byId.set(host.key, host);
-    if (host.ipv4 !== 0) this.byAddress.set(`${host.subnetId}/${host.ipv4}`, host);
+    if (host.ipv4 !== 0) addTo(this.byAddress, `${host.subnetId}/${host.ipv4}`, host);
   }
 
   /** The reservation of a client identifier in a subnet (0 = global), or undefined. */
@@ -73,11 +74,19 @@ export class HostStore4 {
     return this.byId.get(hostKey(subnetId, type, id));
   }
 
-  /** The reservation holding this address in the subnet, or undefined. */
+  /** The (first) reservation holding this address in the subnet, or undefined. */
   findByAddress(subnetId: number, addr: number): Host4 | undefined {
+    return this.findAllByAddress(subnetId, addr)[0];
+  }
+
+  /**
+   * Every reservation of this address in the subnet: one at most, unless
+   * `ip-reservations-unique` is false.
+   */
+  findAllByAddress(subnetId: number, addr: number): readonly Host4[] {
     // Asked for every candidate address: without address reservations, no key to build.
-    if (this.byAddress.size === 0) return undefined;
-    return this.byAddress.get(`${subnetId}/${addr >>> 0}`);
+    if (this.byAddress.size === 0) return NO_HOSTS;
+    return this.byAddress.get(`${subnetId}/${addr >>> 0}`) ?? NO_HOSTS;
   }
 
   get size(): number {
@@ -87,4 +96,12 @@ export class HostStore4 {
   all(): IterableIterator<Host4> {
     return this.byId.values();
   }
+}
+
+const NO_HOSTS: readonly Host4[] = [];
+
+function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }

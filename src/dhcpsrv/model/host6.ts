@@ -60,12 +60,12 @@ function hostKey(subnetId: number, type: IdentifierType, id: Uint8Array): string
 export class HostStore6 {
   private readonly byId = new Map<string, Host6>();
   /** "subnetId/canonical address" (prefixes by their first address) -> host. */
-  private readonly byAddress = new Map<string, Host6>();
+  private readonly byAddress = new Map<string, Host6[]>();
 
   add(host: Host6): void {
     this.byId.set(host.key, host);
-    for (const a of host.addresses) this.byAddress.set(`${host.subnetId}/${a}`, host);
-    for (const p of host.prefixes) this.byAddress.set(`${host.subnetId}/${p.address}`, host);
+    for (const a of host.addresses) addTo(this.byAddress, `${host.subnetId}/${a}`, host);
+    for (const p of host.prefixes) addTo(this.byAddress, `${host.subnetId}/${p.address}`, host);
   }
 
   /** The reservation of a client identifier in a subnet (0 = global), or undefined. */
@@ -75,8 +75,16 @@ export class HostStore6 {
 
   /** The reservation holding this address or prefix (canonical text), or undefined. */
   findByAddress(subnetId: number, address: string): Host6 | undefined {
-    if (this.byAddress.size === 0) return undefined;
-    return this.byAddress.get(`${subnetId}/${address}`);
+    return this.findAllByAddress(subnetId, address)[0];
+  }
+
+  /**
+   * Every reservation of this address or prefix in the subnet: one at most, unless
+   * `ip-reservations-unique` is false.
+   */
+  findAllByAddress(subnetId: number, address: string): readonly Host6[] {
+    if (this.byAddress.size === 0) return NO_HOSTS;
+    return this.byAddress.get(`${subnetId}/${address}`) ?? NO_HOSTS;
   }
 
   get size(): number {
@@ -86,4 +94,12 @@ export class HostStore6 {
   all(): IterableIterator<Host6> {
     return this.byId.values();
   }
+}
+
+const NO_HOSTS: readonly Host6[] = [];
+
+function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }

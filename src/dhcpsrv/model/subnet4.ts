@@ -8,6 +8,7 @@ import { CfgOption } from "./cfg-option.ts";
 import type { Triplet } from "./triplet.ts";
 import { NO_CACHING, type AllocatorKind, type LeaseCaching } from "./allocation.ts";
 import { ClientNameParams } from "../processing/client-name.ts";
+import { DEFAULT_RESERVATION_MODES, type ReservationModes } from "./host.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
 
 export class Pool4 {
@@ -102,6 +103,8 @@ export interface Subnet4Params {
   adaptiveThreshold?: number;
   /** `offer-lifetime` (Kea 2.6): a DISCOVER's new lease is stored for this long; 0 = not. */
   offerLifetime?: number;
+  /** reservations-global / -in-subnet / -out-of-pool as they apply to this subnet. */
+  reservations?: ReservationModes;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -134,6 +137,8 @@ export class Subnet4 {
   readonly storeExtendedInfo: boolean;
   readonly adaptiveThreshold: number;
   readonly offerLifetime: number;
+  /** Where its clients' reservations are looked for (reservationModes). */
+  readonly reservations: ReservationModes;
   /**
    * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
    * the pool holding it is where the next pick goes on. At first the last address of the prefix.
@@ -169,6 +174,7 @@ export class Subnet4 {
     this.storeExtendedInfo = p.storeExtendedInfo ?? false;
     this.adaptiveThreshold = p.adaptiveThreshold ?? 0;
     this.offerLifetime = p.offerLifetime ?? 0;
+    this.reservations = p.reservations ?? DEFAULT_RESERVATION_MODES;
   }
 
   /** Whether a packet in these classes may select this subnet. */

@@ -6,6 +6,7 @@
 import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
 import { ClientNameParams } from "../processing/client-name.ts";
+import { DEFAULT_RESERVATION_MODES, type ReservationModes } from "./host.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
 import { LeaseType6 } from "../leases/lease6.ts";
 import type { Triplet } from "./triplet.ts";
@@ -231,6 +232,8 @@ export interface Subnet6Params {
   storeExtendedInfo?: boolean;
   /** `adaptive-lease-time-threshold` (Kea 3); 0 = none. */
   adaptiveThreshold?: number;
+  /** reservations-global / -in-subnet / -out-of-pool as they apply to this subnet. */
+  reservations?: ReservationModes;
 }
 
 export class Subnet6 {
@@ -260,6 +263,8 @@ export class Subnet6 {
   readonly caching: LeaseCaching;
   readonly storeExtendedInfo: boolean;
   readonly adaptiveThreshold: number;
+  /** Where its clients' reservations are looked for (reservationModes). */
+  readonly reservations: ReservationModes;
   /** Some pd-pool has an excluded prefix (option 67). */
   readonly hasPdExclude: boolean;
 
@@ -291,6 +296,7 @@ export class Subnet6 {
     this.caching = p.caching ?? NO_CACHING;
     this.storeExtendedInfo = p.storeExtendedInfo ?? false;
     this.adaptiveThreshold = p.adaptiveThreshold ?? 0;
+    this.reservations = p.reservations ?? DEFAULT_RESERVATION_MODES;
   }
 
   allows(classes: ReadonlySet<string>): boolean {

@@ -4,7 +4,13 @@
  * and hook points themselves are in family.ts). Nothing here is allocated per packet.
  */
 import type { Pkt } from "../../dhcp/pkt.ts";
-import type { HostIdentifier, HostSource, IdentifierType } from "../model/host.ts";
+import { NextStep } from "../../hooks/next-step.ts";
+import type {
+  HostIdentifier,
+  HostSource,
+  IdentifierType,
+  ReservationModes,
+} from "../model/host.ts";
 import type { ClientFqdn } from "./client-name.ts";
 import type { CoreExchange, QueryCore } from "./query-core.ts";
 
@@ -62,8 +68,6 @@ export interface HostScopes<H> {
     find(scope: number, type: IdentifierType, id: Uint8Array): H | undefined;
   };
   readonly hasGlobalHosts: boolean;
-  readonly reservationsGlobal: boolean;
-  readonly reservationsInSubnet: boolean;
   readonly hostReservationIdentifiers: readonly IdentifierType[];
 }
 
@@ -72,6 +76,7 @@ export interface HostLookup<H, A> {
   readonly size: number;
   find(scope: number, type: IdentifierType, id: Uint8Array): H | undefined;
   findByAddress(subnetId: number, address: A): H | undefined;
+  findAllByAddress(subnetId: number, address: A): readonly H[];
 }
 
 /**
@@ -100,6 +105,12 @@ export class LayeredHosts<H, A> implements HostLookup<H, A> {
       this.first.findByAddress(subnetId, address) ?? this.second.findByAddress(subnetId, address)
     );
   }
+
+  findAllByAddress(subnetId: number, address: A): readonly H[] {
+    const first = this.first.findAllByAddress(subnetId, address);
+    const second = this.second.findAllByAddress(subnetId, address);
+    return second.length === 0 ? first : first.length === 0 ? second : [...first, ...second];
+  }
 }
 
 /** The client's identifiers present in the query, in host-reservation-identifiers order. */
@@ -117,45 +128,75 @@ export function queryIdentifiers<E>(
 }
 
 /**
- * The client's reservation when a hosts database is configured: what the database holds for the
+ * The client's reservations when a hosts database is configured: what the database holds for the
  * query (its identifiers, the addresses reserved in its subnet) is fetched once, then the lookup
- * reads the configuration's reservations and the fetched ones (`found`: the layered store, kept by
- * the exchange for the allocation engine's address checks, and the reservation, if any).
+ * (lookupHost, the subnet's modes) reads the configuration's reservations and the fetched ones.
+ * Returns the layered store, kept by the exchange for the allocation engine's address checks.
  */
-export async function lookupSourceHost<E, H, A>(
+export async function lookupSourceHost<E extends ReservationExchange<H>, H, A>(
   ex: E,
   model: HostScopes<H> & { readonly hosts: HostLookup<H, A> },
   source: HostSource<HostLookup<H, A>>,
-  subnetId: number | undefined,
-  idOf: (ex: E, type: IdentifierType) => Uint8Array | null,
-): Promise<{ hosts: LayeredHosts<H, A>; host: H | undefined }> {
+  subnet: ReservingSubnet | null,
+  idOf: IdentifierOf<E>,
+): Promise<LayeredHosts<H, A>> {
   const ids = queryIdentifiers(ex, model.hostReservationIdentifiers, idOf);
-  const fetched = await source.fetch(ids, subnetId);
+  const fetched = await source.fetch(ids, subnet?.id);
   const hosts = new LayeredHosts(model.hosts, fetched);
   const scopes: HostScopes<H> = { ...model, hosts, hasGlobalHosts: true };
-  return { hosts, host: lookupHost(ex, scopes, subnetId, idOf) };
+  lookupHost(ex, scopes, subnet, idOf);
+  return hosts;
+}
+
+/** What the reservation lookup reads of the selected subnet. */
+export interface ReservingSubnet {
+  readonly id: number;
+  readonly reservations: ReservationModes;
+}
+
+/** The bytes of one identifier of the client in the query, or null. */
+export type IdentifierOf<E> = (ex: E, type: IdentifierType) => Uint8Array | null;
+
+/** What the reservation lookup writes in a family's exchange. */
+export interface ReservationExchange<H> {
+  host: H | undefined;
+  globalHost: H | undefined;
 }
 
 /**
- * The client's reservation: in its subnet (reservations-in-subnet), then among the global ones
- * (reservations-global, or no subnet), identifiers tried in host-reservation-identifiers order;
- * `idOf` gives the bytes of one identifier in the query, or null.
+ * The client's reservations, as Kea's findReservation: the global one when the subnet's
+ * `reservations-global` is true (or there is no subnet), its own in the subnet when
+ * `reservations-in-subnet` is true (each flag the subnet's, else the global one; a client class
+ * guarding the subnet was checked when it was selected). `ex.host` is the reservation the
+ * client is served from: the subnet's, else the global one; `ex.globalHost` the global one.
+ * Identifiers are tried in `host-reservation-identifiers` order.
  */
-export function lookupHost<E, H>(
+export function lookupHost<E extends ReservationExchange<H>, H>(
   ex: E,
   model: HostScopes<H>,
-  subnetId: number | undefined,
-  idOf: (ex: E, type: IdentifierType) => Uint8Array | null,
+  subnet: ReservingSubnet | null,
+  idOf: IdentifierOf<E>,
+): void {
+  if (model.hosts.size === 0) return;
+  const global =
+    model.hasGlobalHosts && (subnet === null || subnet.reservations.global)
+      ? (ex.globalHost ?? findHostIn(ex, model, 0, idOf))
+      : undefined;
+  const own =
+    subnet !== null && subnet.reservations.inSubnet
+      ? findHostIn(ex, model, subnet.id, idOf)
+      : undefined;
+  ex.globalHost = global;
+  ex.host = own ?? global;
+}
+
+/** The client's global reservation (early-global-reservations-lookup), or undefined. */
+export function lookupGlobalHost<E, H>(
+  ex: E,
+  model: HostScopes<H>,
+  idOf: IdentifierOf<E>,
 ): H | undefined {
-  if (model.hosts.size === 0) return undefined;
-  if (subnetId !== undefined && model.reservationsInSubnet) {
-    const host = findHostIn(ex, model, subnetId, idOf);
-    if (host !== undefined) return host;
-  }
-  if (model.hasGlobalHosts && (model.reservationsGlobal || subnetId === undefined)) {
-    return findHostIn(ex, model, 0, idOf);
-  }
-  return undefined;
+  return model.hasGlobalHosts ? findHostIn(ex, model, 0, idOf) : undefined;
 }
 
 /** The reservation of scope `scope` (a subnet id, 0 = global), identifiers tried in order. */
@@ -163,7 +204,7 @@ function findHostIn<E, H>(
   ex: E,
   model: HostScopes<H>,
   scope: number,
-  idOf: (ex: E, type: IdentifierType) => Uint8Array | null,
+  idOf: IdentifierOf<E>,
 ): H | undefined {
   for (const type of model.hostReservationIdentifiers) {
     const id = idOf(ex, type);
@@ -172,6 +213,19 @@ function findHostIn<E, H>(
     if (host !== undefined) return host;
   }
   return undefined;
+}
+
+/**
+ * The flex-id a hostN_identifier callout left (Kea: used when its status is CONTINUE and the
+ * value is not empty), as bytes; null otherwise.
+ */
+export function flexIdAfter(status: number, value: unknown): Buffer | null {
+  if (status !== NextStep.CONTINUE || value === null || value === undefined) return null;
+  if (typeof value === "string") return value.length === 0 ? null : Buffer.from(value);
+  if (value instanceof Uint8Array || Array.isArray(value)) {
+    return value.length === 0 ? null : Buffer.from(value as Uint8Array);
+  }
+  return null;
 }
 
 /**

@@ -201,6 +201,16 @@ export class QueryCore<E extends CoreExchange> {
     this.logClasses(ex);
   }
 
+  /** early-global-reservations-lookup found `hostClasses`' reservation: KNOWN before the subnet. */
+  classifyEarlyHost(ex: E, classes: ClientClasses | null, hostClasses: readonly string[]): void {
+    if (classes === null) {
+      ex.query.addClass("KNOWN");
+      return;
+    }
+    classes.classifyEarlyHost(ex.query, hostClasses);
+    this.logClasses(ex);
+  }
+
   /** A class test that fails on a packet (a conversion of a value of the wrong size) is logged. */
   reportClassErrors(classes: ClientClasses | null, label: (pkt: Pkt) => string): void {
     if (classes === null) return;

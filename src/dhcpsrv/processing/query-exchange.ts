@@ -20,7 +20,14 @@ export class QueryExchange<C, P extends Pkt, S, H, L> {
   handle: CalloutHandle | null = null;
   response: P | null = null;
   subnet: S | null = null;
+  /** The reservation the client is served from (the subnet's, else the global one). */
   host: H | undefined = undefined;
+  /** The client's global reservation, when the global reservations apply. */
+  globalHost: H | undefined = undefined;
+  /** The flex-id a hostN_identifier callout computed, or null. */
+  flexId: Buffer | null = null;
+  /** The client's identifiers are known (hostN_identifier called when it must be). */
+  identified = false;
   /** Leases written (leasesN_committed), and leases removed (or declined). */
   leases: L[] = [];
   deleted: L[] = [];

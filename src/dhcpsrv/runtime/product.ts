@@ -35,6 +35,7 @@ export const KEA_LIBRARIES: Readonly<Record<string, string>> = {
   "libdhcp_lease_cmds.so": "lease_cmds",
   "libdhcp_stat_cmds.so": "stat_cmds",
   "libdhcp_flex_option.so": "flex_option",
+  "libdhcp_flex_id.so": "flex_id",
 };
 
 /**

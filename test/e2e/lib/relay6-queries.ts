@@ -30,6 +30,10 @@ export interface Query6 {
   delayMs?: number;
   /** [code, hex] options of the relay agent's RELAY-FORW (interface-id, remote-id...), in order. */
   relayOptions?: [number, string][];
+  /** The relay-forward's link address, when not the relay's own (another subnet's link). */
+  link?: string;
+  /** How long to wait for its answer (milliseconds; 1000 when not given). */
+  waitMs?: number;
 }
 
 export interface Ia6Answer {
@@ -66,7 +70,7 @@ function pack(q: Query6, link: string, xid: number, serverId: Buffer | null): Bu
     }
     p.addOption(ia);
   }
-  const relay = new RelayInfo(12, 0, link, "fe80::1");
+  const relay = new RelayInfo(12, 0, q.link ?? link, "fe80::1");
   for (const [code, hex] of q.relayOptions ?? [])
     relay.options.push(new Option(6, code, Buffer.from(hex, "hex")));
   p.addRelayInfo(relay);
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
     if (q.delayMs !== undefined)
       await new Promise((r) => setTimeout(r, Math.min(q.delayMs!, 30_000)));
     s.send(pack(q, relay!, xid, serverId), 547, server);
-    const deadline = Date.now() + 1000;
+    const deadline = Date.now() + (q.waitMs ?? 1000);
     while (!inbox.has(xid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const p = inbox.get(xid);
     if (p !== undefined) serverId = p.getOption(D6O.SERVERID)?.getData() ?? serverId;

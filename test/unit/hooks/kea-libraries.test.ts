@@ -50,6 +50,7 @@ test("Kea's shared objects under any directory load Nestor's shipped libraries w
       "libdhcp_lease_cmds.so",
       "libdhcp_stat_cmds.so",
       "libdhcp_flex_option.so",
+      "libdhcp_flex_id.so",
     ],
   );
 });

@@ -26,6 +26,8 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "classify",
     // mysql-reservations.json with "type": "postgresql" (and without MySQL's TLS keys).
     "pgsql-reservations",
+    // Reservations by every identifier, flex-id included.
+    "reservations",
   ],
   6: [
     "simple",
@@ -37,6 +39,8 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "softwire46",
     "stateless",
     "tee-times",
+    // Reservations by every identifier, flex-id included.
+    "reservations",
   ],
 };
 
@@ -60,7 +64,6 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
     "Dhcp4.hosts-database.type",
     /^hosts database type "mysql" is not supported by Nestor \(only "postgresql"\)/,
   ],
-  [4, "reservations", "Dhcp4.subnet4[0].reservations[5].flex-id", /^"flex-id" is not supported/],
   // compatibility.lenient-option-parsing (line 108) is accepted; DHCPv4-over-DHCPv6 is next.
   [4, "all-keys", "Dhcp4.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
   [
@@ -71,7 +74,6 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
   ],
   [6, "config-backend", "Dhcp6.config-control", /^"config-control" is not supported by Nestor yet/],
   [6, "dhcpv4-over-dhcpv6", "Dhcp6.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
-  [6, "reservations", "Dhcp6.subnet6[0].reservations[3].flex-id", /^"flex-id" is not supported/],
 ];
 
 const file = (family: 4 | 6, name: string) => `${root}kea${family}/${name}.json`;
@@ -118,6 +120,20 @@ describe("Kea 2.2 examples Nestor accepts", () => {
     assert.equal(config.loggers[0]!["output-options"][0]!.output, "stdout");
     assert.equal(config.loggers[0]!.severity, "INFO");
     assert.equal(config["decline-probation-period"], 86400);
+  });
+
+  test("reservations.json builds its reservations, flex-id ones included, as -t does", () => {
+    const v4 = loadConfigFile(file(4, "reservations"), 4);
+    const m4 = buildDhcp4Model(v4.config, file(4, "reservations"), v4.source);
+    const flex4 = [...m4.hosts.all()].filter((h) => h.identifierType === "flex-id");
+    assert.equal(flex4.length, 1);
+    assert.equal(flex4[0]!.identifier.toString(), "s0mEVaLue");
+    assert.equal(m4.subnets[0]!.reservations.inSubnet, true);
+    const v6 = loadConfigFile(file(6, "reservations"), 6);
+    const m6 = buildDhcp6Model(v6.config, file(6, "reservations"), v6.source);
+    const flex6 = [...m6.hosts.all()].filter((h) => h.identifierType === "flex-id");
+    assert.equal(flex6.length, 1);
+    assert.equal(flex6[0]!.identifier.toString(), "somevalue");
   });
 
   test("tee-times.json reads the .5-style percentages Kea's lexer takes", () => {

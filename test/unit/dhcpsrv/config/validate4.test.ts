@@ -618,8 +618,33 @@ describe("reservations", () => {
     );
   });
 
-  test("flex-id is refused as not supported", () => {
-    assert.match(reason(host(`"flex-id": "'x'"`)), /"flex-id" is not supported by Nestor yet/);
+  test("a reservation by flex-id (text or hex) is read, and flex-id may be a host identifier", () => {
+    const { config } = load(
+      `{ "host-reservation-identifiers": [ "hw-address", "flex-id" ], "subnet4": [ { "id": 1, "subnet": "10.0.0.0/24", "reservations": [ { "flex-id": "'port-7'", "ip-address": "10.0.0.7" }, { "flex-id": "01:02:03", "ip-address": "10.0.0.8" } ] } ] }`,
+    );
+    assert.deepEqual(config["host-reservation-identifiers"], ["hw-address", "flex-id"]);
+    assert.equal(config.subnet4[0]!.reservations[0]!["flex-id"], "'port-7'");
+    assert.equal(config.subnet4[0]!.reservations[1]!["flex-id"], "01:02:03");
+  });
+
+  test("an address reserved twice in a subnet is refused unless ip-reservations-unique is false", () => {
+    const twice = (unique: string) =>
+      `{ ${unique} "subnet4": [ { "id": 1, "subnet": "10.0.0.0/24", "reservations": [ { "hw-address": "01:02:03:04:05:06", "ip-address": "10.0.0.9" }, { "hw-address": "01:02:03:04:05:07", "ip-address": "10.0.0.9" } ] } ] }`;
+    assert.match(reason(twice("")), /there is already a reservation for 10\.0\.0\.9/);
+    const { config } = load(twice(`"ip-reservations-unique": false,`));
+    assert.equal(config["ip-reservations-unique"], false);
+    assert.equal(config.subnet4[0]!.reservations.length, 2);
+  });
+
+  test("the reservation flags and lookup keys are read at global and subnet level", () => {
+    const { config } = load(
+      `{ "early-global-reservations-lookup": true, "reservations-lookup-first": true, "reservations-global": true, "subnet4": [ { "id": 1, "subnet": "10.0.0.0/24", "reservations-in-subnet": false, "reservations-out-of-pool": true } ] }`,
+    );
+    assert.equal(config["early-global-reservations-lookup"], true);
+    assert.equal(config["reservations-lookup-first"], true);
+    assert.equal(config["reservations-global"], true);
+    assert.equal(config.subnet4[0]!["reservations-in-subnet"], false);
+    assert.equal(config.subnet4[0]!["reservations-out-of-pool"], true);
   });
 
   test("global reservations are checked without a subnet", () => {
@@ -901,12 +926,6 @@ describe("every other rule, with its path and reason", () => {
       '{ "host-reservation-identifiers": [ "hw-address", "hw-address" ] }',
       "Dhcp4.host-reservation-identifiers[1]",
       /duplicate host reservation identifier "hw-address"/,
-    ],
-    [
-      "flex-id in host-reservation-identifiers",
-      '{ "host-reservation-identifiers": [ "hw-address", "flex-id" ] }',
-      "Dhcp4.host-reservation-identifiers[1]",
-      /"flex-id" is not supported by Nestor yet/,
     ],
     [
       "an unknown identifier type",
