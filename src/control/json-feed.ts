@@ -19,7 +19,12 @@ type State = (typeof S)[keyof typeof S];
 
 export class JsonFeed {
   private readonly decoder = new StringDecoder("utf8");
-  private out = "";
+  /**
+   * The text so far, as slices of the decoded chunks (comments replaced by blanks): joined once,
+   * when asked for. Appending one character at a time would make a string of one rope node per
+   * character (tens of bytes each: a 10 MB command would hold hundreds of MB).
+   */
+  private parts: string[] = [];
   private state: State = S.VALUE;
   private depth = 0;
   private started = false;
@@ -33,7 +38,7 @@ export class JsonFeed {
   /** Feeds a chunk; true when a complete value (or an error) is in. */
   push(chunk: Buffer): boolean {
     this.bytes += chunk.length;
-    this.scan(this.decoder.write(chunk));
+    if (!this.complete && this.error === null) this.scan(this.decoder.write(chunk));
     return this.complete || this.error !== null;
   }
 
@@ -44,76 +49,129 @@ export class JsonFeed {
 
   /** The text of the value, comments blanked: parse with JSON.parse. */
   get text(): string {
-    return this.out;
+    if (this.parts.length > 1) this.parts = [this.parts.join("")];
+    return this.parts[0] ?? "";
+  }
+
+  /** Forgets the text (once parsed), so that a connection kept open does not hold it. */
+  release(): void {
+    this.parts = [];
   }
 
   private scan(s: string): void {
-    for (let i = 0; i < s.length && !this.complete; i++) {
-      const c = s[i]!;
+    const n = s.length;
+    // s[seg, i) is yet to be appended: verbatim in a value, blanked in a comment.
+    let seg = 0;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
       switch (this.state) {
         case S.STRING:
-          if (c === "\\") this.state = S.ESCAPE;
-          else if (c === '"') this.state = S.VALUE;
-          this.out += c;
+          if (c === BACKSLASH) this.state = S.ESCAPE;
+          else if (c === QUOTE) this.state = S.VALUE;
           break;
         case S.ESCAPE:
           this.state = S.STRING;
-          this.out += c;
           break;
         case S.SLASH:
-          if (c === "/") this.state = S.LINE_COMMENT;
-          else if (c === "*") this.state = S.BLOCK_COMMENT;
+          // The '/' before this character is not in s[seg, i): it is written here.
+          if (c === SLASH) this.state = S.LINE_COMMENT;
+          else if (c === STAR) this.state = S.BLOCK_COMMENT;
           else {
             // Not a comment: JSON.parse will say what is wrong with it.
             this.state = S.VALUE;
-            this.out += "/";
+            this.parts.push("/");
             i--;
             continue;
           }
-          this.out += "  ";
+          this.parts.push(" ");
           break;
         case S.LINE_COMMENT:
-          if (c === "\n") this.state = S.VALUE;
-          this.out += c === "\n" ? c : " ";
+          if (c === NEWLINE) {
+            this.parts.push(blank(s, seg, i + 1));
+            seg = i + 1;
+            this.state = S.VALUE;
+          }
           break;
         case S.BLOCK_COMMENT:
-          if (c === "*") this.state = S.BLOCK_STAR;
-          this.out += c === "\n" ? c : " ";
+          if (c === STAR) this.state = S.BLOCK_STAR;
           break;
         case S.BLOCK_STAR:
-          if (c === "/") this.state = S.VALUE;
-          else if (c !== "*") this.state = S.BLOCK_COMMENT;
-          this.out += c === "\n" ? c : " ";
+          if (c === SLASH) {
+            this.parts.push(blank(s, seg, i + 1));
+            seg = i + 1;
+            this.state = S.VALUE;
+          } else if (c !== STAR) this.state = S.BLOCK_COMMENT;
           break;
         default:
-          this.value(c);
+          if (c === HASH || c === SLASH) {
+            if (i > seg) this.parts.push(s.slice(seg, i));
+            if (c === HASH) {
+              this.state = S.LINE_COMMENT;
+              seg = i; // blanked with the rest of the comment
+            } else {
+              this.state = S.SLASH;
+              seg = i + 1; // the slash is written once the next character says what it is
+            }
+            continue;
+          }
+          if (!this.started && !isSpace(c)) {
+            this.started = true;
+            if (c !== OPEN_MAP && c !== OPEN_LIST) {
+              this.error = "invalid command: expected a JSON map";
+              this.parts = [];
+              return;
+            }
+          }
+          if (c === QUOTE) this.state = S.STRING;
+          else if (c === OPEN_MAP || c === OPEN_LIST) this.depth++;
+          else if (c === CLOSE_MAP || c === CLOSE_LIST) {
+            this.depth--;
+            if (this.depth === 0) {
+              this.complete = true;
+              this.parts.push(s.slice(seg, i + 1));
+              return;
+            }
+          }
       }
     }
+    if (seg >= n) return;
+    const inComment =
+      this.state === S.LINE_COMMENT ||
+      this.state === S.BLOCK_COMMENT ||
+      this.state === S.BLOCK_STAR;
+    this.parts.push(inComment ? blank(s, seg, n) : s.slice(seg));
   }
+}
 
-  private value(c: string): void {
-    if (c === "#") {
-      this.state = S.LINE_COMMENT;
-      this.out += " ";
-      return;
-    }
-    if (c === "/") {
-      this.state = S.SLASH;
-      return;
-    }
-    if (!this.started && !/\s/.test(c)) {
-      this.started = true;
-      if (c !== "{" && c !== "[") {
-        this.error = "invalid command: expected a JSON map";
-        return;
-      }
-    }
-    this.out += c;
-    if (c === '"') this.state = S.STRING;
-    else if (c === "{" || c === "[") this.depth++;
-    else if (c === "}" || c === "]") {
-      this.depth--;
-      if (this.depth === 0) this.complete = true;
-    }
-  }
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const SLASH = 0x2f;
+const STAR = 0x2a;
+const HASH = 0x23;
+const NEWLINE = 0x0a;
+const OPEN_MAP = 0x7b;
+const CLOSE_MAP = 0x7d;
+const OPEN_LIST = 0x5b;
+const CLOSE_LIST = 0x5d;
+
+/** White space as /\s/ has it for the characters a command may start with. */
+function isSpace(c: number): boolean {
+  return (
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0xa0 ||
+    c === 0xfeff ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+/** s[from, to) with every character but a newline made a space (positions kept). */
+function blank(s: string, from: number, to: number): string {
+  return s.slice(from, to).replace(/[^\n]/g, " ");
 }

@@ -116,6 +116,8 @@ function serve(socket: Socket, mgr: CommandMgr, limits: ChannelLimits, log: Logg
       value = JSON.parse(feed.text);
     } catch (e) {
       return refuse(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      feed.release();
     }
     answered = true; // from here on the command's answer is the only one
     socket.setTimeout(0);

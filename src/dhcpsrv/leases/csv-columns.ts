@@ -79,7 +79,17 @@ export function readUserContext(text: string): JsonObject | null {
 
 /** A field's text: escapes decoded, then its bytes read as UTF-8. */
 export function readText(field: string): string {
-  return bytesToText(unescapeField(field));
+  return ownText(bytesToText(unescapeField(field)));
+}
+
+/**
+ * `s` in storage of its own. A part of a row cut out by split() or slice() may be a view into
+ * the text it came from (V8 does so from 13 characters on): a lease keeping one would keep the
+ * whole chunk of the lease file it was read from alive.
+ */
+export function ownText(s: string): string {
+  if (s.length < 13) return s;
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** A latin1 string holding UTF-8 bytes becomes the text they encode (or stays as it is). */

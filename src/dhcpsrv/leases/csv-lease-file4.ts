@@ -23,7 +23,7 @@
  * - A row with `valid_lifetime` 0 deletes the lease of its address.
  */
 import { HWAddr } from "../../dhcp/hwaddr.ts";
-import { toColonHex, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
+import { ipv4ToString, toColonHex, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import {
   decodeHex,
   escapeField,
@@ -133,8 +133,10 @@ export function parseLease4Row(line: string, layout: Lease4FileLayout): Lease4 {
   if (n > Math.max(layout.headerCount, LEASE4_COLUMNS.length)) {
     throw new LeaseRowError(`${n} columns, more than the header's ${layout.headerCount}`);
   }
-  const address = f[0]!;
-  if (tryParseIPv4(address) < 0) throw new LeaseRowError(`'${address}' is not an IPv4 address`);
+  const addressNumber = tryParseIPv4(f[0]!);
+  if (addressNumber < 0) throw new LeaseRowError(`'${f[0]!}' is not an IPv4 address`);
+  // Written anew (as Kea's IOAddress::toText): a slice of the row would keep the file text alive.
+  const address = ipv4ToString(addressNumber);
   const hwaddr = readHWAddr(f[1]!);
   const clientId = readClientId(f[2]!);
   const validLifetime = readUint(f[3]!, "valid_lifetime", 0xffffffff);

@@ -105,8 +105,17 @@ export interface LeaseRowCodec<K, L, Layout extends { readonly needsConversion: 
   isDeletion(lease: L): boolean;
 }
 
-/** Replays one file of any format into `storage` (key -> lease); returns null when the file does not exist;
- * an empty file holds no leases (Kea recreates it). Throws LeaseFileFormatError. */
+/** Bytes read from a lease file at a time: the file is never held whole in memory. */
+const READ_CHUNK = 1 << 19;
+
+/**
+ * Replays one file of any format into `storage` (key -> lease); returns null when the file does
+ * not exist; an empty file holds no leases (Kea recreates it). Throws LeaseFileFormatError.
+ *
+ * The file is read READ_CHUNK bytes at a time and its rows are replayed as they come, so a large
+ * file costs a chunk of memory on top of its leases, not the file's size twice over (its bytes
+ * and their text).
+ */
 export function replayLeaseFile<K, L, Layout extends { readonly needsConversion: boolean }>(
   file: string,
   storage: Map<K, L>,
@@ -114,9 +123,9 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
   codec: LeaseRowCodec<K, L, Layout>,
 ): FileLoadReport | null {
   const started = performance.now();
-  let text: string;
+  let fd: number;
   try {
-    text = fs.readFileSync(file).toString("latin1");
+    fd = fs.openSync(file, "r");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new LeaseFileFormatError(file, `cannot read: ${(err as Error).message}`, { cause: err });
@@ -126,37 +135,35 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
     rows: 0,
     rowErrors: 0,
     needsConversion: false,
-    endsWithNewline: text.length === 0 || text.endsWith("\n"),
+    endsWithNewline: true,
     durationMs: 0,
   };
-  if (text.length === 0) {
-    report.durationMs = performance.now() - started;
-    return report;
-  }
   const onProgress = options.onProgress;
   const interval = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+  const max = options.maxRowErrors > 0 ? options.maxRowErrors : Infinity;
   let nextReport = started + interval;
   let nextCheck = ROWS_PER_CLOCK_CHECK;
-  let eol = text.indexOf("\n");
-  const layout = codec.parseHeader(eol < 0 ? text : text.slice(0, eol), file);
-  report.needsConversion = layout.needsConversion;
-  let line = 1;
-  const max = options.maxRowErrors > 0 ? options.maxRowErrors : Infinity;
-  while (eol >= 0 && eol < text.length - 1) {
-    const start = eol + 1;
-    eol = text.indexOf("\n", start);
-    const row = eol < 0 ? text.slice(start) : text.slice(start, eol);
+  let layout: Layout | null = null;
+  let line = 0;
+  let bytesTotal = 0;
+
+  /** One line (without its line feed); `endOffset`: the file offset just past it. */
+  const replayLine = (row: string, endOffset: number): void => {
     line++;
-    if (row === "" || row === "\r") continue; // Kea skips blank lines
+    if (layout === null) {
+      layout = codec.parseHeader(row, file);
+      report.needsConversion = layout.needsConversion;
+      return;
+    }
+    if (row === "" || row === "\r") return; // Kea skips blank lines
     report.rows++;
     if (onProgress !== undefined && report.rows >= nextCheck) {
       nextCheck = report.rows + ROWS_PER_CLOCK_CHECK;
       const now = performance.now();
       if (now >= nextReport) {
         nextReport = now + interval;
-        const bytesRead = eol < 0 ? text.length : eol + 1;
         const elapsedMs = now - started;
-        onProgress({ file, rows: report.rows, bytesRead, bytesTotal: text.length, elapsedMs });
+        onProgress({ file, rows: report.rows, bytesRead: endOffset, bytesTotal, elapsedMs });
       }
     }
     let lease: L;
@@ -171,11 +178,54 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
           `more than ${options.maxRowErrors} bad rows (max-row-errors); last at line ${line}`,
         );
       }
-      continue;
+      return;
     }
     const key = codec.keyOf(lease);
     if (codec.isDeletion(lease)) storage.delete(key);
     else storage.set(key, lease);
+  };
+
+  try {
+    try {
+      bytesTotal = fs.fstatSync(fd).size;
+    } catch (err) {
+      throw new LeaseFileFormatError(file, `cannot read: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(bytesTotal, 1)));
+    /** The start of a line not yet complete, and the file offset it starts at. */
+    let carry = "";
+    let carryOffset = 0;
+    let offset = 0;
+    let lastByte = 0x0a;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        throw new LeaseFileFormatError(file, `cannot read: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      if (n === 0) break;
+      lastByte = buf[n - 1]!;
+      const chunk = buf.toString("latin1", 0, n);
+      const text = carry === "" ? chunk : carry + chunk;
+      const base = carry === "" ? offset : carryOffset;
+      offset += n;
+      let start = 0;
+      for (let eol = text.indexOf("\n"); eol >= 0; eol = text.indexOf("\n", start)) {
+        replayLine(text.slice(start, eol), base + eol + 1);
+        start = eol + 1;
+      }
+      carry = start === 0 ? text : text.slice(start);
+      carryOffset = base + start;
+    }
+    report.endsWithNewline = lastByte === 0x0a;
+    if (carry !== "") replayLine(carry, offset);
+  } finally {
+    fs.closeSync(fd);
   }
   report.durationMs = performance.now() - started;
   return report;

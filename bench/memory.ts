@@ -1,0 +1,597 @@
+/**
+ * Memory, start-up and control-channel figures of nestor-dhcp4/6 against Kea 2.2's
+ * kea-dhcp4/6, in one run on one bed, as root, in two network namespaces this script creates
+ * (prefix nmb) and removes at the end, even on failure:
+ *
+ *   nmb-cli [nmb-c0 198.19.255.2/24 2001:db8:ffff::2/64] ---veth--- [nmb-s0 .1 ::1] nmb-srv
+ *
+ * For each family, each server in turn reads the very same configuration (memfile persist, the
+ * lease file in a temporary directory, lfc-interval 0, a unix control socket, WARN logs, one
+ * subnet: 198.18.0.0/15 or 2001:db8::/64) and the very same lease file written here in Kea's CSV
+ * format, all leases valid for a day, then:
+ *
+ *   (a) start: time from spawning the server to its first DHCP answer (a relayed DISCOVER or
+ *       SOLICIT sent every 20 ms from the client namespace), and VmRSS (/proc/PID/status) then;
+ *   (b) fuzz: --warmup fuzzed packets (test/fuzz's seeded mutations of the captured client
+ *       packets), VmRSS, then --fuzz more, VmRSS again: the growth;
+ *   (c) large: one control command of --large-mb MB (an unknown command whose argument holds a
+ *       string that long): the rise of VmRSS over the request (peak: VmHWM after resetting it
+ *       through /proc/PID/clear_refs; after: VmRSS once answered);
+ *   (d) clients: --clients unix control connections opened at once, each sending version-get:
+ *       how many are answered, closed without an answer, or refused.
+ *
+ * The v4 lease count: 1,000,000 distinct IPv4 addresses do not fit in the address ranges this
+ * project's tests and benchmarks may use (198.18.0.0/15 holds 131,072), so the default v4 file
+ * holds --leases4 (120,000) leases of that pool, and the per-lease cost and a linear projection
+ * to 1,000,000 are printed; `--lease4-prefix` takes a larger prefix for a bed where one is free
+ * (the addresses are only ever in the lease file and in the servers' memory, never on a wire).
+ *
+ *   npm run bench:memory [-- --family 4|6|both --leases4 N --leases6 N --fuzz N --warmup N
+ *                            --rate N --large-mb N --clients N --no-build --only nestor|kea]
+ */
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import { TestBed } from "./lib/netns.ts";
+import { Processes, onPath, run, sleep, type Started } from "./lib/processes.ts";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const CLIENT = join(ROOT, "bench/lib/memory-client.ts");
+type Family = 4 | 6;
+type ServerName = "Nestor" | "Kea";
+
+const { values } = parseArgs({
+  options: {
+    family: { type: "string", default: "both" },
+    leases4: { type: "string", default: "120000" },
+    leases6: { type: "string", default: "1000000" },
+    "lease4-prefix": { type: "string", default: "198.18.0.0/15" },
+    fuzz: { type: "string", default: "1000000" },
+    warmup: { type: "string", default: "100000" },
+    rate: { type: "string", default: "20000" },
+    "large-mb": { type: "string", default: "10" },
+    clients: { type: "string", default: "200" },
+    only: { type: "string" },
+    "no-build": { type: "boolean" },
+    prefix: { type: "string", default: "nmb" },
+  },
+});
+
+function int(name: string, lo: number, hi: number): number {
+  const v = Number(values[name as keyof typeof values]);
+  if (!Number.isSafeInteger(v) || v < lo || v > hi) {
+    throw new Error(`--${name} must be a whole number from ${lo} to ${hi}`);
+  }
+  return v;
+}
+
+const O = {
+  families: (values.family === "both" ? [4, 6] : [Number(values.family)]) as Family[],
+  leases4: int("leases4", 0, 16_000_000),
+  leases6: int("leases6", 0, 16_000_000),
+  fuzz: int("fuzz", 0, 100_000_000),
+  warmup: int("warmup", 0, 100_000_000),
+  rate: int("rate", 100, 1_000_000),
+  largeMb: int("large-mb", 1, 1024),
+  clients: int("clients", 1, 10_000),
+  servers: (values.only === "nestor"
+    ? ["Nestor"]
+    : values.only === "kea"
+      ? ["Kea"]
+      : ["Nestor", "Kea"]) as ServerName[],
+};
+for (const f of O.families) {
+  if (f !== 4 && f !== 6) throw new Error("--family must be 4, 6 or both");
+}
+if (!/^[a-z][a-z0-9]{0,9}$/.test(values.prefix!)) throw new Error("--prefix: 1-10 [a-z0-9]");
+
+const bed = new TestBed({
+  prefix: values.prefix!,
+  serverAddress: "198.19.255.1",
+  clientAddress: "198.19.255.2",
+  prefixLength: 24,
+});
+const SERVER6 = "2001:db8:ffff::1";
+const CLIENT6 = "2001:db8:ffff::2";
+// The relayed SOLICIT's link-address (so in the subnet); it goes to All_DHCP_Relay_Agents_and_Servers
+// on the link, from the relay's address on the link, where the answer comes back.
+const RELAY6 = "2001:db8::2";
+const procs = new Processes();
+const ALL_SERVERS = `ff02::1:2%${bed.clientIface}`;
+
+function relayArgs(family: Family): [string, string] {
+  return family === 4 ? [bed.clientAddress, bed.clientAddress] : [CLIENT6, RELAY6];
+}
+const dir = mkdtempSync(join(tmpdir(), "nestor-bench-memory-"));
+
+// ---------------------------------------------------------------------------------------------
+// The lease files
+
+function parsePrefix4(text: string): { base: number; size: number } {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(text);
+  if (m === null) throw new Error(`--lease4-prefix: not an IPv4 prefix: ${text}`);
+  const len = Number(m[5]);
+  const base =
+    (((+m[1]! << 24) | (+m[2]! << 16) | (+m[3]! << 8) | +m[4]!) >>> 0) &
+    ~((2 ** (32 - len) - 1) >>> 0);
+  return { base: base >>> 0, size: 2 ** (32 - len) };
+}
+
+function ip4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function hex(n: number, bytes: number): string {
+  let s = "";
+  for (let i = bytes - 1; i >= 0; i--) {
+    s += ((n / 2 ** (8 * i)) & 255).toString(16).padStart(2, "0");
+    if (i > 0) s += ":";
+  }
+  return s;
+}
+
+async function writeLines(
+  path: string,
+  header: string,
+  count: number,
+  line: (i: number) => string,
+) {
+  const out = createWriteStream(path);
+  out.write(`${header}\n`);
+  const chunk: string[] = [];
+  for (let i = 0; i < count; i++) {
+    chunk.push(line(i));
+    if (chunk.length === 10_000 || i === count - 1) {
+      if (!out.write(`${chunk.join("\n")}\n`))
+        await new Promise<void>((r) => out.once("drain", () => r()));
+      chunk.length = 0;
+    }
+  }
+  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
+}
+
+const V4_HEADER =
+  "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context";
+const V6_HEADER =
+  "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid,prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context,hwtype,hwaddr_source";
+
+async function leaseFile(family: Family, path: string): Promise<number> {
+  const expire = Math.floor(Date.now() / 1000) + 86_400;
+  if (family === 4) {
+    const { base, size } = parsePrefix4(values["lease4-prefix"]!);
+    const count = Math.min(O.leases4, size - 1000);
+    // From .1 on; the last 1000 addresses of the prefix are the pool.
+    await writeLines(path, V4_HEADER, count, (i) => {
+      const mac = hex(0x020000000000 + i, 6);
+      return `${ip4(base + 1 + i)},${mac},01:${mac},86400,${expire},1,0,0,,0,`;
+    });
+    return count;
+  }
+  await writeLines(path, V6_HEADER, O.leases6, (i) => {
+    const hi = Math.floor(i / 65536);
+    const lo = i % 65536;
+    const mac = hex(0x020000000000 + i, 6);
+    return `2001:db8::1:${hi.toString(16)}:${lo.toString(16)},00:03:00:01:${mac},86400,${expire},1,43200,0,${i},128,0,0,,${mac},0,,1,2`;
+  });
+  return O.leases6;
+}
+
+function config(family: Family, leaseFile: string, socket: string): unknown {
+  const common = {
+    "interfaces-config": {
+      // v6: the unicast address too, where the fuzzed packets go (multicast at that rate is
+      // mostly lost before either server sees it).
+      interfaces: [family === 4 ? bed.serverIface : `${bed.serverIface}/${SERVER6}`],
+      ...(family === 4 ? { "dhcp-socket-type": "udp" } : {}),
+    },
+    "lease-database": { type: "memfile", persist: true, name: leaseFile, "lfc-interval": 0 },
+    "control-socket": { "socket-type": "unix", "socket-name": socket },
+    "valid-lifetime": 86_400,
+    loggers: [
+      {
+        name: `kea-dhcp${family}`,
+        severity: process.env.BENCH_DEBUG ? "DEBUG" : "WARN",
+        debuglevel: 99,
+        output_options: [{ output: "stderr" }],
+      },
+    ],
+  };
+  if (family === 4) {
+    const { base, size } = parsePrefix4(values["lease4-prefix"]!);
+    const subnet = values["lease4-prefix"]!;
+    return {
+      Dhcp4: {
+        ...common,
+        subnet4: [
+          {
+            id: 1,
+            subnet,
+            // The pool is the last 1000 addresses, the leases are below it: the first answer
+            // does not wait for the allocator to walk past every lease (both servers walk the
+            // pool from its start after a restart).
+            pools: [{ pool: `${ip4(base + size - 1000)} - ${ip4(base + size - 2)}` }],
+            // The relay (the client namespace) is on 198.19.255.0/24: inside 198.18.0.0/15, or
+            // named by its address when another prefix is asked for.
+            ...(subnet === "198.18.0.0/15"
+              ? {}
+              : { relay: { "ip-addresses": [bed.clientAddress] } }),
+          },
+        ],
+      },
+    };
+  }
+  return {
+    Dhcp6: {
+      ...common,
+      "preferred-lifetime": 43_200,
+      // Not persisted: nothing written outside the temporary directory.
+      "server-id": { type: "LLT", persist: false },
+      // The leases are in 2001:db8::1:0:0/96, outside the pool (see the v4 pool).
+      subnet6: [{ id: 1, subnet: "2001:db8::/64", pools: [{ pool: "2001:db8::ff:0:0/96" }] }],
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring one server
+
+function status(pid: number, key: "VmRSS" | "VmHWM"): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(
+    readFileSync(`/proc/${pid}/status`, "utf8"),
+  );
+  if (m === null) throw new Error(`no ${key} for ${pid}`);
+  return Number(m[1]) / 1024; // MiB
+}
+
+/** The PID of the server itself: `ip netns exec` execs it, so the spawned PID is the server. */
+function serverPid(p: Started): number {
+  return p.pid;
+}
+
+function startServer(name: ServerName, family: Family, cfg: string): Started {
+  const env = { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir };
+  if (name === "Kea") {
+    const [cmd, args] = bed.exec(bed.serverNs, `kea-dhcp${family}`, ["-c", cfg]);
+    return procs.start(cmd, args, { env });
+  }
+  const [cmd, args] = bed.exec(bed.serverNs, process.execPath, [
+    join(ROOT, `dist/cli/nestor-dhcp${family}.js`),
+    "-c",
+    cfg,
+  ]);
+  return procs.start(cmd, args, { env });
+}
+
+function clientRun(args: string[], timeoutMs: number): string {
+  const [cmd, a] = bed.exec(bed.clientNs, process.execPath, [CLIENT, ...args]);
+  return run(cmd, a, false, timeoutMs);
+}
+
+function control(socket: string, text: string, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolveAnswer, reject) => {
+    const sock = createConnection(socket);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error("no answer"));
+    }, timeoutMs);
+    sock.on("connect", () => sock.write(text));
+    sock.on("data", (d: Buffer) => {
+      chunks.push(d);
+      const s = Buffer.concat(chunks).toString("utf8");
+      try {
+        JSON.parse(s);
+        clearTimeout(timer);
+        sock.destroy();
+        resolveAnswer(s);
+      } catch {
+        // not complete yet
+      }
+    });
+    sock.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on("close", () => {
+      clearTimeout(timer);
+      reject(new Error(`closed without a complete answer (${Buffer.concat(chunks).length} bytes)`));
+    });
+  });
+}
+
+/** Of statistic-get-all: packets received, leases in subnet 1, and how many statistics. */
+async function statistics(socket: string, family: Family) {
+  const a = JSON.parse(await control(socket, '{ "command": "statistic-get-all" }')) as {
+    arguments?: Record<string, [number, string][]>;
+  };
+  const all = a.arguments ?? {};
+  const value = (name: string) => all[name]?.[0]?.[0] ?? NaN;
+  return {
+    received: value(`pkt${family}-received`),
+    assigned: value(family === 4 ? "subnet[1].assigned-addresses" : "subnet[1].assigned-nas"),
+    names: Object.keys(all).length,
+  };
+}
+
+interface Figures {
+  leases: number;
+  startS: number;
+  rssLoaded: number;
+  rssWarm: number;
+  rssFuzzed: number;
+  received: number;
+  largeAfter: number;
+  largePeak: number;
+  largeAnswer: string;
+  answered: number;
+  closed: number;
+  refused: number;
+}
+
+async function concurrent(socket: string, n: number) {
+  let answered = 0;
+  let closed = 0;
+  let refused = 0;
+  await Promise.all(
+    Array.from({ length: n }, () =>
+      control(socket, '{ "command": "version-get" }', 60_000).then(
+        () => answered++,
+        (e: Error & { code?: string }) => {
+          if (e.code !== undefined) refused++;
+          else closed++;
+        },
+      ),
+    ),
+  );
+  return { answered, closed, refused };
+}
+
+async function measure(
+  name: ServerName,
+  family: Family,
+  leases: number,
+  leaseFile: string,
+): Promise<Figures> {
+  const cfg = join(dir, `${name}-${family}.json`);
+  const socket = join(dir, `${name}-${family}.sock`);
+  const live = join(dir, `${name}-${family}-leases.csv`);
+  run("cp", [leaseFile, live]);
+  rmSync(`${live}.2`, { force: true });
+  writeFileSync(cfg, JSON.stringify(config(family, live, socket), null, 2));
+  const t0 = Date.now();
+  const server = startServer(name, family, cfg);
+  try {
+    const server6 = family === 4 ? bed.serverAddress : ALL_SERVERS;
+    const fuzzTo = family === 4 ? bed.serverAddress : SERVER6;
+    const out = clientRun(
+      ["probe", String(family), server6, ...relayArgs(family), "120000"],
+      150_000,
+    );
+    const m = /answer (\d+)/.exec(out);
+    if (m === null) throw new Error(`${name} never answered:\n${server.output().slice(-2000)}`);
+    const startS = (Number(m[1]) - t0) / 1000;
+    const pid = serverPid(server);
+    await sleep(1000);
+    const rssLoaded = status(pid, "VmRSS");
+    process.stdout.write(
+      `  ${name} v${family}: first answer ${startS.toFixed(2)} s, RSS ${rssLoaded.toFixed(0)} MiB;`,
+    );
+
+    const fuzzMs = (n: number) => Math.max(60_000, (n / O.rate) * 4000);
+    clientRun(
+      ["fuzz", String(family), fuzzTo, String(O.warmup), String(O.rate), "1", "0"],
+      fuzzMs(O.warmup),
+    );
+    await sleep(2000);
+    const rssWarm = status(pid, "VmRSS");
+    clientRun(
+      ["fuzz", String(family), fuzzTo, String(O.fuzz), String(O.rate), "1", String(O.warmup)],
+      fuzzMs(O.fuzz),
+    );
+    await sleep(2000);
+    const rssFuzzed = status(pid, "VmRSS");
+    // A server too busy to answer the control channel in time is reported, not fatal.
+    const st = await statistics(socket, family).catch(() => ({
+      received: NaN,
+      assigned: NaN,
+      names: NaN,
+    }));
+    const received = st.received;
+    process.stdout.write(
+      ` fuzz ${rssWarm.toFixed(0)} -> ${rssFuzzed.toFixed(0)} MiB (${received} received, ` +
+        `${st.assigned} assigned, ${st.names} statistics);`,
+    );
+
+    // (c) one large control command
+    const big = `{ "command": "bench-no-such-command", "arguments": { "blob": "${"x".repeat(O.largeMb * 1024 * 1024)}" } }`;
+    await sleep(500);
+    const before = status(pid, "VmRSS");
+    writeFileSync(`/proc/${pid}/clear_refs`, "5"); // resets VmHWM to the current RSS
+    let largeAnswer: string;
+    try {
+      largeAnswer = (await control(socket, big, 120_000)).slice(0, 120);
+    } catch (e) {
+      largeAnswer = `(${e instanceof Error ? e.message : String(e)})`;
+    }
+    await sleep(1000);
+    const largePeak = status(pid, "VmHWM") - before;
+    const largeAfter = status(pid, "VmRSS") - before;
+    process.stdout.write(` large +${largePeak.toFixed(0)} peak/+${largeAfter.toFixed(0)} after;`);
+
+    // (d) concurrent control clients
+    const c = await concurrent(socket, O.clients);
+    console.log(` clients ${c.answered}/${O.clients} answered`);
+    return {
+      ...{ leases, startS, rssLoaded, rssWarm, rssFuzzed, received },
+      ...{ largeAfter, largePeak, largeAnswer },
+      ...{ answered: c.answered, closed: c.closed, refused: c.refused },
+    };
+  } finally {
+    const code = await procs.stop(server, 10_000);
+    if (code !== 0 && code !== 143) {
+      console.log(`  (${name} exited with ${code}: ${server.output().slice(-500).trim()})`);
+    }
+  }
+}
+
+/** RSS of a server started on an empty lease file (for the per-lease cost). */
+async function baseline(name: ServerName, family: Family): Promise<number> {
+  const cfg = join(dir, `${name}-${family}-empty.json`);
+  const live = join(dir, `${name}-${family}-empty.csv`);
+  rmSync(live, { force: true });
+  writeFileSync(
+    cfg,
+    JSON.stringify(config(family, live, join(dir, `${name}-${family}-e.sock`)), null, 2),
+  );
+  const server = startServer(name, family, cfg);
+  try {
+    const to = family === 4 ? bed.serverAddress : ALL_SERVERS;
+    const out = clientRun(["probe", String(family), to, ...relayArgs(family), "60000"], 90_000);
+    if (!/answer/.test(out)) {
+      throw new Error(
+        `${name} never answered on an empty lease file:\n${server.output().slice(-2000)}`,
+      );
+    }
+    await sleep(1000);
+    return status(server.pid, "VmRSS");
+  } finally {
+    await procs.stop(server, 10_000);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function ratio(n: number, k: number): string {
+  return k === 0 || !Number.isFinite(n / k) ? "-" : (n / k).toFixed(2);
+}
+
+function row(label: string, n: string, k: string, r: string, target: string): void {
+  console.log(
+    `  ${label.padEnd(40)} ${n.padStart(12)} ${k.padStart(12)} ${r.padStart(7)}   ${target}`,
+  );
+}
+
+function report(
+  family: Family,
+  figs: Partial<Record<ServerName, Figures>>,
+  base: Partial<Record<ServerName, number>>,
+) {
+  const N = figs.Nestor;
+  const K = figs.Kea;
+  const leases = (N ?? K)!.leases;
+  console.log(`\nDHCPv${family}: ${leases} leases`);
+  row("", "Nestor", "Kea 2.2", "ratio", "target (Nestor)");
+  const f = (x: Figures | undefined, g: (x: Figures) => number, d = 0) =>
+    x === undefined ? "-" : g(x).toFixed(d);
+  const r = (g: (x: Figures) => number) => (N && K ? ratio(g(N), g(K)) : "-");
+  const line = (label: string, g: (x: Figures) => number, d: number, target: string) =>
+    row(label, f(N, g, d), f(K, g, d), r(g), target);
+  line("start to first answer (s)", (x) => x.startS, 2, "< 3 s");
+  line("RSS after load (MiB)", (x) => x.rssLoaded, 0, "< 300 MiB");
+  const b = (n: ServerName) => base[n];
+  const per = (n: ServerName) => (x: Figures) =>
+    ((x.rssLoaded - (b(n) ?? NaN)) * 1024 * 1024) / x.leases;
+  if (base.Nestor !== undefined || base.Kea !== undefined) {
+    row(
+      "RSS with no lease (MiB)",
+      b("Nestor")?.toFixed(0) ?? "-",
+      b("Kea")?.toFixed(0) ?? "-",
+      base.Nestor && base.Kea ? ratio(base.Nestor, base.Kea) : "-",
+      "",
+    );
+    row(
+      "bytes per lease",
+      N ? per("Nestor")(N).toFixed(0) : "-",
+      K ? per("Kea")(K).toFixed(0) : "-",
+      N && K ? ratio(per("Nestor")(N), per("Kea")(K)) : "-",
+      "",
+    );
+    if (leases < 1_000_000) {
+      const proj = (n: ServerName, x: Figures | undefined) =>
+        x === undefined ? "-" : ((b(n) ?? NaN) + (per(n)(x) * 1e6) / 1024 / 1024).toFixed(0);
+      row("RSS projected to 1,000,000 (MiB)", proj("Nestor", N), proj("Kea", K), "-", "< 300 MiB");
+    }
+  }
+  line("RSS after fuzz warm-up (MiB)", (x) => x.rssWarm, 0, "");
+  line(`RSS growth over ${O.fuzz} fuzzed (MiB)`, (x) => x.rssFuzzed - x.rssWarm, 1, "< 10 MiB");
+  line("  packets the server counted", (x) => x.received, 0, "");
+  line(`${O.largeMb} MB control request: peak rise (MiB)`, (x) => x.largePeak, 0, "< 100 MiB");
+  line(`  rise once answered (MiB)`, (x) => x.largeAfter, 0, "");
+  line(`${O.clients} concurrent clients answered`, (x) => x.answered, 0, `all ${O.clients}`);
+  line("  closed without answer / refused", (x) => x.closed * 1000 + x.refused, 0, "");
+  for (const [n, x] of Object.entries(figs))
+    console.log(`  ${n} answer to the large request: ${x.largeAnswer}`);
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error("bench:memory needs root (network namespaces)");
+  for (const c of ["ip", "kea-dhcp4", "kea-dhcp6"]) {
+    if (!onPath(c))
+      throw new Error(`${c} not found: install iproute2, kea-dhcp4-server, kea-dhcp6-server`);
+  }
+  if (!values["no-build"]) {
+    console.log("building dist/");
+    run(
+      process.execPath,
+      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")],
+      true,
+      300_000,
+    );
+  }
+  if (!existsSync(join(ROOT, "dist/cli/nestor-dhcp4.js")))
+    throw new Error("dist/ missing: npm run build");
+  bed.create();
+  run("ip", ["-n", bed.serverNs, "addr", "add", `${SERVER6}/64`, "dev", bed.serverIface, "nodad"]);
+  run("ip", ["-n", bed.clientNs, "addr", "add", `${CLIENT6}/64`, "dev", bed.clientIface, "nodad"]);
+  console.log(
+    `bench:memory on ${run("uname", ["-n"]).trim()} (${run("nproc", []).trim()} CPUs), ${new Date().toISOString()}, ` +
+      `node ${process.version}, ${run("kea-dhcp4", ["-V"]).split("\n")[0]}`,
+  );
+  console.log(
+    `  fuzz: ${O.warmup} warm-up then ${O.fuzz} packets at ${O.rate}/s; large request ${O.largeMb} MB; ${O.clients} clients`,
+  );
+  for (const family of O.families) {
+    const file = join(dir, `leases${family}.csv`);
+    const leases = await leaseFile(family, file);
+    const figs: Partial<Record<ServerName, Figures>> = {};
+    const base: Partial<Record<ServerName, number>> = {};
+    for (const name of O.servers) {
+      base[name] = await baseline(name, family);
+      figs[name] = await measure(name, family, leases, file);
+    }
+    report(family, figs, base);
+    rmSync(file, { force: true });
+  }
+}
+
+let failed = false;
+const cleanup = () => {
+  procs.killAllNow();
+  bed.destroy();
+  rmSync(dir, { recursive: true, force: true });
+};
+process.once("SIGINT", () => {
+  cleanup();
+  process.exit(130);
+});
+try {
+  await main();
+} catch (e) {
+  failed = true;
+  console.error(e instanceof Error ? e.message : String(e));
+} finally {
+  await procs.stopAll();
+  cleanup();
+}
+process.exitCode = failed ? 1 : 0;
