@@ -9,6 +9,10 @@ import os from "node:os";
 import { buildDhcp4Model, type Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import type { OutgoingPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { MemfileLeaseStore4 } from "../dhcpsrv/leases/memfile-lease-store4.ts";
+import { PgsqlLeaseStore4 } from "../dhcpsrv/leases/pgsql-lease-store4.ts";
+import type { LeaseStore4, LostLeases } from "../dhcpsrv/leases/lease-store4.ts";
+import { parseDbAccess } from "../dhcpsrv/db/db-access.ts";
+import { ipv4ToString } from "../dhcp/ioaddress.ts";
 import { ServerRuntime, type ServerOptions } from "../dhcpsrv/runtime/server-runtime.ts";
 import type { FamilyAdapter, FamilyTypesOf } from "../dhcpsrv/runtime/server-runtime.ts";
 import type { ProcessingDeps, ReclaimerDeps } from "../dhcpsrv/runtime/server-runtime.ts";
@@ -21,7 +25,7 @@ import { Dhcp4ServerAccess } from "./server-access.ts";
 export { DEFAULT_DATA_DIR, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 export type Dhcp4ServerOptions = ServerOptions;
 
-type Dhcp4Types = FamilyTypesOf<4, Dhcp4Model, MemfileLeaseStore4, Dhcp4Srv, Reply4, Dhcp4Hooks>;
+type Dhcp4Types = FamilyTypesOf<4, Dhcp4Model, LeaseStore4, Dhcp4Srv, Reply4, Dhcp4Hooks>;
 
 export class Dhcp4Server extends ServerRuntime<Dhcp4Types> {
   /** Reads the configuration and starts serving; throws (ConfigError...) when it cannot. */
@@ -40,7 +44,20 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
 
   readonly registerHooks = registerDhcp4Hooks;
   readonly buildModel = buildDhcp4Model;
-  readonly openLeases = MemfileLeaseStore4.open;
+  readonly openLeases: FamilyAdapter<Dhcp4Types>["openLeases"] = (db, o) => {
+    if (db.type !== "postgresql") return MemfileLeaseStore4.open(db, o);
+    return PgsqlLeaseStore4.open(parseDbAccess({ ...db }, "Dhcp4/lease-database", o.file), {
+      logger: o.logger,
+      family: 4,
+      applicationName: "nestor-dhcp4",
+      ...o.server,
+    });
+  };
+
+  /** A reply grants the address in its yiaddr (bytes 16-19 of the packet). */
+  grants(r: Reply4, lost: LostLeases): boolean {
+    return r.data.length >= 20 && lost.has(ipv4ToString(r.data.readUInt32BE(16)));
+  }
 
   libraryAccess(server: ServerRuntime<Dhcp4Types>): Dhcp4ServerAccess {
     return new Dhcp4ServerAccess(

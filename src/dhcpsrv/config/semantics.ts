@@ -26,6 +26,8 @@ import { compilePattern, PatternError } from "../../log/pattern.ts";
 import type { JsonMap, JsonValue, KeyPath } from "./kea-json.ts";
 import type { Family } from "./types.ts";
 import type { Reporter } from "./source.ts";
+import { parseDbAccess } from "../db/db-access.ts";
+import { ConfigError } from "../../util/errors.ts";
 
 type Obj = { [key: string]: JsonValue | undefined };
 
@@ -126,12 +128,22 @@ function checkInterfaces(g: Obj, family: Family, path: KeyPath, r: Reporter): vo
 function checkLeaseDatabase(g: Obj, path: KeyPath, r: Reporter): void {
   const db = g["lease-database"] as Obj;
   const type = text(db, "type");
+  if (type === "postgresql") {
+    try {
+      parseDbAccess(db, "");
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const key = e.path.split("/").filter((k) => k !== "");
+      r.fail(e.reason, [...path, ...key]);
+    }
+    return;
+  }
   if (type !== "memfile") {
-    const known = ["mysql", "postgresql", "cql"].includes(type ?? "");
+    const known = ["mysql", "cql"].includes(type ?? "");
     r.fail(
       known
-        ? `lease database type "${type}" is not supported by Nestor yet (only "memfile")`
-        : `unknown lease database type "${type}" (Nestor supports "memfile")`,
+        ? `lease database type "${type}" is not supported by Nestor (only "memfile" and "postgresql")`
+        : `unknown lease database type "${type}" (Nestor supports "memfile" and "postgresql")`,
       [...path, "type"],
     );
   }

@@ -43,12 +43,22 @@ export interface OptionDef extends Annotated {
 }
 
 export interface LeaseDatabase {
-  type: "memfile";
+  type: "memfile" | "postgresql";
   /** Lease file; absent = the server's default in its data directory. */
   name?: string;
   persist: boolean;
   "lfc-interval": number;
   "max-row-errors": number;
+  /** PostgreSQL (src/dhcpsrv/db/db-access.ts reads them). */
+  user?: string;
+  password?: string;
+  host?: string;
+  port?: number;
+  readonly?: boolean;
+  "connect-timeout"?: number;
+  "max-reconnect-tries"?: number;
+  "reconnect-wait-time"?: number;
+  "on-fail"?: string;
 }
 
 export interface ExpiredLeasesProcessing {

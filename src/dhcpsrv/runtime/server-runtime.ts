@@ -38,6 +38,7 @@ import {
 import { ConfigError } from "../../util/errors.ts";
 import { ipv4FromString, ipv6FromString } from "../../dhcp/ioaddress.ts";
 import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
+import type { FlushResult, LostLeases } from "../leases/lease-store.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
@@ -114,11 +115,18 @@ export interface ServerOptions {
   backend?: "auto" | "native" | "dgram";
 }
 
-/** What the runtime needs of a lease store (memfile today). */
+/** What the runtime needs of a lease store (memfile, or PostgreSQL). */
 export interface RuntimeLeaseStore {
   readonly pendingWrites: number;
-  flush(): void;
+  flush(): FlushResult;
   close(): Promise<void>;
+}
+
+/** What a database lease store needs of the server: its reconnect policy's actions. */
+export interface LeaseStoreServerActions {
+  disableService(): void;
+  enableService(): void;
+  exit(code: number): void;
 }
 
 /** What the runtime needs of a family's message processing (Dhcp4Srv, Dhcp6Srv). */
@@ -172,8 +180,16 @@ export interface FamilyAdapter<T extends FamilyTypes> {
   readonly buildModel: (config: Config<T>, file: string, source: ConfigSource) => T["model"];
   readonly openLeases: (
     db: LeaseDatabase & { name: string },
-    o: { logger: Logger; checkLease?: (lease: SanityLease) => boolean },
-  ) => T["store"];
+    o: {
+      logger: Logger;
+      checkLease?: (lease: SanityLease) => boolean;
+      /** Where the configuration names the database (errors name file and key). */
+      file?: string;
+      server?: LeaseStoreServerActions;
+    },
+  ) => T["store"] | Promise<T["store"]>;
+  /** Whether a reply grants one of these leases (taken by another server: not sent). */
+  grants?(reply: T["reply"], lost: LostLeases): boolean;
   /** Work a configuration needs before anything changes (v6: its server DUID); may throw. */
   prepare?(config: Config<T>, file: string): void;
   /** The message processing of a new lease store (at start, and when lease-database changes). */
@@ -288,6 +304,9 @@ export class ServerRuntime<T extends FamilyTypes> {
       prefix: this.prefix,
       leases: () => this.leases,
       outgoing: (r) => adapter.outgoing(r),
+      ...(adapter.grants === undefined
+        ? {}
+        : { grants: (r: T["reply"], lost: LostLeases) => adapter.grants!(r, lost) }),
     });
   }
 
@@ -502,7 +521,7 @@ export class ServerRuntime<T extends FamilyTypes> {
     this.adapter.prepare?.(config, this.configFile);
     const leaseDbKey = JSON.stringify(config["lease-database"]);
     const newLeases =
-      initial || leaseDbKey !== this.leaseDbKey ? this.openLeases(config, model) : null;
+      initial || leaseDbKey !== this.leaseDbKey ? await this.openLeases(config, model) : null;
     try {
       await this.hooks.loadLibraries(libraries, { multiThreading: this.multiThreading(config) });
     } catch (e) {
@@ -599,9 +618,25 @@ export class ServerRuntime<T extends FamilyTypes> {
     }
   }
 
-  private openLeases(config: Config<T>, model: T["model"]): T["store"] {
+  private openLeases(config: Config<T>, model: T["model"]): T["store"] | Promise<T["store"]> {
     const db = config["lease-database"];
     const family = this.adapter.family;
+    if (db.type === "postgresql") {
+      // Kea's SQL database: the adapter opens it (async: connect, schema check, load).
+      const logger = this.logs.getLogger("dhcpsrv");
+      return this.adapter.openLeases(db as LeaseDatabase & { name: string }, {
+        logger,
+        file: this.configFile,
+        server: {
+          disableService: () => this.setServiceEnabled(false),
+          enableService: () => this.setServiceEnabled(true),
+          exit: (code) => {
+            this.log.fatal(this.ids.shutdown);
+            process.exit(code);
+          },
+        },
+      });
+    }
     const path = leaseFilePath(db, this.configFile, family);
     // A lease file named in the configuration is in a directory that exists (checked with the
     // configuration); the default one is in the server's data directory, made on first use.
