@@ -34,6 +34,22 @@ export class Dhcp4Server extends ServerRuntime<Dhcp4Types> {
   }
 }
 
+/**
+ * Active/active on one lease database: two servers that searched their pools from the same
+ * place would offer the same free addresses at the same moments, and one of each pair of
+ * REQUESTs would lose at commit. A server that knows another shares the database starts its
+ * iterative search at a random place in each pool instead; the leases the others write reach
+ * it by notification, so it skips them as its own.
+ */
+function spreadCursors(model: Dhcp4Model): void {
+  for (const subnet of model.subnets) {
+    for (const pool of subnet.pools) {
+      const size = pool.end - pool.start + 1;
+      pool.cursor = pool.start - 1 + Math.floor(Math.random() * size);
+    }
+  }
+}
+
 class Family4 implements FamilyAdapter<Dhcp4Types> {
   readonly family = 4;
   readonly defaultServerPort = 67;
@@ -41,6 +57,8 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
   private addressesByIface = new Map<string, string[]>();
   /** Every IPv4 address of this machine: a query naming one of them names us. */
   private allAddresses: string[] = [];
+  /** The PostgreSQL lease store in use, if that is the lease database. */
+  private pgStore: PgsqlLeaseStore4 | null = null;
 
   readonly registerHooks = registerDhcp4Hooks;
   readonly buildModel = buildDhcp4Model;
@@ -68,6 +86,13 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
   }
 
   createProcessing(deps: ProcessingDeps<Dhcp4Types>, server: ServerRuntime<Dhcp4Types>): Dhcp4Srv {
+    const store = deps.leases;
+    this.pgStore = store instanceof PgsqlLeaseStore4 ? store : null;
+    if (store instanceof PgsqlLeaseStore4) {
+      // Several servers on one database: each searches its pools from its own place.
+      store.onPeer = () => spreadCursors(server.model);
+      if (store.peerSeen) spreadCursors(deps.model);
+    }
     return new Dhcp4Srv({
       ...deps,
       directResponse: () =>
@@ -80,6 +105,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
 
   reconfigure(srv: Dhcp4Srv, model: Dhcp4Model): void {
     srv.setModel(model);
+    if (this.pgStore?.peerSeen === true) spreadCursors(model);
   }
 
   createReclaimer(deps: ReclaimerDeps<Dhcp4Types>): Reclaimer4 {

@@ -60,6 +60,16 @@ interface Pending {
   oldCid: Buffer | null;
 }
 
+/**
+ * The channel on which Nestor servers sharing the table tell each other which addresses they
+ * wrote ("<server token> <address>,<address>..." or "<token> *" for a large batch: read all).
+ */
+export const NOTIFY_CHANNEL = "nestor_lease4";
+/** The application name of the listening connections (how servers find each other). */
+const LISTEN_APPLICATION = "nestor-lease4-listen";
+/** Addresses per notification (PostgreSQL's payload limit is 8000 bytes). */
+const NOTIFY_MAX = 600;
+
 const COLUMNS =
   "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context";
 
@@ -93,15 +103,23 @@ WITH v AS (
   FROM v WHERE NOT EXISTS (SELECT 1 FROM lease4 l WHERE l.address = v.address)
   ON CONFLICT (address) DO NOTHING
   RETURNING address
-)
-SELECT address FROM upd UNION ALL SELECT address FROM ins`;
+), done AS (SELECT address FROM upd UNION ALL SELECT address FROM ins)
+SELECT array_agg(address) AS written,
+  pg_notify('${NOTIFY_CHANNEL}', $14 || ' ' || CASE WHEN count(*) > ${NOTIFY_MAX} THEN '*'
+    ELSE coalesce(string_agg(address::text, ','), '') END) AS notified
+FROM done`;
 
 const DELETE = `
-DELETE FROM lease4 l USING unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS d(address, old_hw, old_cid)
-WHERE l.address = d.address AND (
-  l.expire < now() OR l.state = ${LeaseState.EXPIRED_RECLAIMED}
-  OR (coalesce(l.hwaddr, ''::bytea) = coalesce(d.old_hw, ''::bytea)
-      AND coalesce(l.client_id, ''::bytea) = coalesce(d.old_cid, ''::bytea)))`;
+WITH gone AS (
+  DELETE FROM lease4 l USING unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS d(address, old_hw, old_cid)
+  WHERE l.address = d.address AND (
+    l.expire < now() OR l.state = ${LeaseState.EXPIRED_RECLAIMED}
+    OR (coalesce(l.hwaddr, ''::bytea) = coalesce(d.old_hw, ''::bytea)
+        AND coalesce(l.client_id, ''::bytea) = coalesce(d.old_cid, ''::bytea)))
+  RETURNING l.address
+)
+SELECT pg_notify('${NOTIFY_CHANNEL}', $4 || ' ' || CASE WHEN count(*) > ${NOTIFY_MAX} THEN '*'
+  ELSE coalesce(string_agg(address::text, ','), '') END) FROM gone`;
 
 const SELECT =
   "SELECT address, hwaddr, client_id, valid_lifetime, extract(epoch from expire)::bigint AS expire, " +
@@ -166,13 +184,30 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
   private readonly reconnect: DbReconnectControl;
   /** Rows queued since the last flush took them, by address (the last change wins). */
   private queue = new Map<number, Pending>();
-  /** The flush in flight (commits are serialized, in order). */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** The commit in flight (one at a time, in order), and the one the flushes since wait for. */
+  private committing: Promise<LostLeases> | null = null;
+  private nextCommit: PromiseWithResolvers<LostLeases> | null = null;
   private closed = false;
   /** Commits that failed (connection lost, statement error). */
   commitFailures = 0;
   /** Rows another server held when this one tried to write them. */
   conflicts = 0;
+  /** Addresses re-read because another server wrote them (its notifications). */
+  refreshed = 0;
+  /**
+   * Another Nestor server uses the table (seen listening at open, or by its notifications):
+   * then `onPeer` is called once (the server spreads its allocation cursors).
+   */
+  peerSeen = false;
+  onPeer: (() => void) | null = null;
+  /** This store's name in its notifications (its own are ignored). */
+  private readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  /** The connection that LISTENs to the other servers' notifications. */
+  private listener: pg.Client | null = null;
+  /** Addresses others wrote, read again by the next refresh (one at a time, coalesced). */
+  private toRefresh = new Set<number>();
+  private reloadWanted = false;
+  private refreshing: Promise<void> | null = null;
 
   private constructor(db: DbAccess, options: PgsqlStoreOptions) {
     this.db = db;
@@ -191,6 +226,9 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
       {
         reconnect: async () => {
           await this.pool.query("SELECT 1");
+          // Notifications were missed meanwhile: read the table again, listen again.
+          await this.reload();
+          await this.listen();
         },
         disableService: options.disableService,
         enableService: options.enableService,
@@ -209,6 +247,7 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
     options.logger?.info("DHCPSRV_PGSQL_DB", describeDbAccess(db));
     try {
       await checkSchemaVersion(store.pool, db);
+      await store.listen();
       await store.reload();
     } catch (err) {
       store.reconnect.stop();
@@ -218,12 +257,82 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
     return store;
   }
 
-  /** Reads the whole table again into memory (start, reconfiguration). */
+  /**
+   * Reads the whole table again into memory (start, after a reconnect); the changes queued and
+   * not yet committed keep their in-memory version.
+   */
   async reload(): Promise<number> {
     const { rows } = await this.pool.query(SELECT);
-    for (const l of this.mem.getAllLeases4()) this.mem.deleteLease4(l);
-    for (const row of rows) this.mem.addLease4(leaseFromRow4(row));
+    for (const l of this.mem.getAllLeases4()) {
+      if (!this.queue.has(ipv4FromString(l.address))) this.mem.deleteLease4(l);
+    }
+    for (const row of rows) {
+      if (this.queue.has(Number(row["address"]))) continue;
+      this.mem.addLease4(leaseFromRow4(row));
+    }
     return rows.length;
+  }
+
+  /** LISTENs to the other servers' notifications on a connection of its own. */
+  private async listen(): Promise<void> {
+    const old = this.listener;
+    this.listener = null;
+    if (old !== null) await old.end().catch(() => {});
+    if (this.closed) return;
+    const client = new pg.Client(pgPoolConfig(this.db, { applicationName: LISTEN_APPLICATION }));
+    client.on("error", () => {
+      if (this.listener === client) this.reconnect.lost();
+    });
+    client.on("notification", (n) => {
+      if (n.payload === undefined) return;
+      const space = n.payload.indexOf(" ");
+      if (space < 0 || n.payload.slice(0, space) === this.token) return;
+      this.sawPeer();
+      const list = n.payload.slice(space + 1);
+      if (list === "") return;
+      if (list === "*") this.reloadWanted = true;
+      else for (const a of list.split(",")) this.toRefresh.add(Number(a));
+      this.scheduleRefresh();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    this.listener = client;
+    const peers = await client.query(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()",
+      [LISTEN_APPLICATION],
+    );
+    if (Number(peers.rows[0]?.["n"] ?? 0) > 0) this.sawPeer();
+  }
+
+  /** One refresh at a time; what arrives meanwhile is read by the next one, together. */
+  private scheduleRefresh(): void {
+    if (this.refreshing !== null || this.closed) return;
+    if (this.toRefresh.size === 0 && !this.reloadWanted) return;
+    const addresses = [...this.toRefresh];
+    const all = this.reloadWanted;
+    this.toRefresh = new Set();
+    this.reloadWanted = false;
+    this.refreshing = (all ? this.reload().then(() => {}) : this.refresh(addresses))
+      .then(
+        () => {
+          this.refreshed += all ? 1 : addresses.length;
+        },
+        () => {
+          // Read again later (the connection is back, or the next notification).
+          for (const a of addresses) this.toRefresh.add(a);
+          if (all) this.reloadWanted = true;
+        },
+      )
+      .finally(() => {
+        this.refreshing = null;
+        if (!this.reconnect.reconnecting) this.scheduleRefresh();
+      });
+  }
+
+  private sawPeer(): void {
+    if (this.peerSeen) return;
+    this.peerSeen = true;
+    this.onPeer?.();
   }
 
   /** Replaces the in-memory copies of these addresses by the table's rows (after a conflict). */
@@ -345,13 +454,26 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
    * for the next flush). Flushes run one after the other, in order.
    */
   flush(): Promise<LostLeases> {
+    if (this.committing === null) return this.startCommit();
+    // A commit is in flight: this flush joins the next one, which takes every row queued until
+    // then (group commit: a slow database gets fewer, larger transactions).
+    this.nextCommit ??= Promise.withResolvers<LostLeases>();
+    return this.nextCommit.promise;
+  }
+
+  private startCommit(): Promise<LostLeases> {
     const batch = this.queue;
     this.queue = new Map();
-    const run = this.tail.then(
-      () => this.commit(batch),
-      () => this.commit(batch),
-    );
-    this.tail = run.catch(() => {});
+    const run = this.commit(batch);
+    this.committing = run;
+    void run
+      .catch(() => {})
+      .finally(() => {
+        this.committing = null;
+        const waiting = this.nextCommit;
+        this.nextCommit = null;
+        if (waiting !== null) this.startCommit().then(waiting.resolve, waiting.reject);
+      });
     return run;
   }
 
@@ -384,14 +506,14 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
   }
 
   private async write(ups: Pending[], dels: Pending[]): Promise<Set<number>> {
-    const params = ups.length > 0 ? upsertParams(ups) : null;
+    const params = ups.length > 0 ? upsertParams(ups, this.token) : null;
     if (dels.length === 0) {
       const r = await this.pool.query({
         name: "nestor_lease4_upsert",
         text: UPSERT,
         values: params!,
       });
-      return new Set(r.rows.map((row: Record<string, unknown>) => Number(row["address"])));
+      return writtenOf(r.rows);
     }
     const client = await this.pool.connect();
     let broken = false;
@@ -404,12 +526,17 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
           text: UPSERT,
           values: params,
         });
-        written = new Set(r.rows.map((row: Record<string, unknown>) => Number(row["address"])));
+        written = writtenOf(r.rows);
       }
       await client.query({
         name: "nestor_lease4_delete",
         text: DELETE,
-        values: [dels.map((d) => d.address), dels.map((d) => d.oldHw), dels.map((d) => d.oldCid)],
+        values: [
+          dels.map((d) => d.address),
+          dels.map((d) => d.oldHw),
+          dels.map((d) => d.oldCid),
+          this.token,
+        ],
       });
       await client.query("COMMIT");
       return written;
@@ -427,8 +554,12 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
     if (this.closed) return;
     this.closed = true;
     if (this.queue.size > 0) await this.flush().catch(() => {});
-    await this.tail;
+    while (this.committing !== null) await this.committing.catch(() => {});
     this.reconnect.stop();
+    await this.refreshing;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => {});
     await this.mem.close();
     await this.pool.end().catch(() => {});
   }
@@ -436,7 +567,12 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
 
 const EMPTY = Buffer.alloc(0);
 
-function upsertParams(ups: Pending[]): unknown[] {
+function writtenOf(rows: Record<string, unknown>[]): Set<number> {
+  const list = (rows[0]?.["written"] ?? null) as (string | number)[] | null;
+  return new Set((list ?? []).map(Number));
+}
+
+function upsertParams(ups: Pending[], token: string): unknown[] {
   const cols: unknown[][] = Array.from({ length: 13 }, () => []);
   for (const p of ups) {
     const l = p.lease!;
@@ -455,5 +591,5 @@ function upsertParams(ups: Pending[]): unknown[] {
     cols[11]!.push(p.oldHw);
     cols[12]!.push(p.oldCid);
   }
-  return cols;
+  return [...cols, token];
 }
