@@ -229,6 +229,8 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
           // Notifications were missed meanwhile: read the table again, listen again.
           await this.reload();
           await this.listen();
+          // What failed to commit during the outage goes now, not with the next query.
+          if (this.queue.size > 0) await this.flush().catch(() => {});
         },
         disableService: options.disableService,
         enableService: options.enableService,

@@ -28,6 +28,8 @@ export interface PipelineOptions<R> {
    * commit found them taken): such a reply is not sent.
    */
   grants?: (reply: R, lost: LostLeases) => boolean;
+  /** Replies not sent because the lease write under them failed (counted by the server). */
+  unsent?: (replies: number) => void;
 }
 
 const NOTHING_LOST: LostLeases = new Set();
@@ -163,6 +165,7 @@ export class ReplyPipeline<R extends { address: string }> {
     const why = e instanceof Error ? e.message : String(e);
     this.writeError = why;
     this.unsentReplies += replies;
+    if (replies > 0) this.options.unsent?.(replies);
     this.options.log.error(this.writeFailed, replies, why);
   }
 

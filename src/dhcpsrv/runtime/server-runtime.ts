@@ -267,6 +267,7 @@ export class ServerRuntime<T extends FamilyTypes> {
   /** False while dhcp-disable holds: received queries are dropped unanswered. */
   private serviceEnabled = true;
   private serviceDisabledDrops: Observation | null = null;
+  private writeDrops: Observation | null = null;
   private readonly queueStats = new QueueStats();
   /** Reconfigurations (reload, config-set, libreload) run one after the other. */
   private configuring: Promise<unknown> = Promise.resolve();
@@ -304,6 +305,11 @@ export class ServerRuntime<T extends FamilyTypes> {
       prefix: this.prefix,
       leases: () => this.leases,
       outgoing: (r) => adapter.outgoing(r),
+      // Nestor's counter: replies dropped because their leases could not be written.
+      unsent: (n) => {
+        this.writeDrops ??= this.stats.observe(`pkt${family}-lease-write-drop`);
+        this.writeDrops.add(n);
+      },
       ...(adapter.grants === undefined
         ? {}
         : { grants: (r: T["reply"], lost: LostLeases) => adapter.grants!(r, lost) }),
