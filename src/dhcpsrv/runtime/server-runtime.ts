@@ -120,6 +120,8 @@ export interface RuntimeLeaseStore {
   readonly pendingWrites: number;
   flush(): FlushResult;
   close(): Promise<void>;
+  /** A database store: reads the table again (on reconfiguration). */
+  reload?(): Promise<unknown>;
 }
 
 /** What a database lease store needs of the server: its reconnect policy's actions. */
@@ -538,7 +540,12 @@ export class ServerRuntime<T extends FamilyTypes> {
     this.config = config;
     this.hooks.setParkedPacketLimit(config["parked-packet-limit"]);
     if (newLeases !== null) await this.useLeases(newLeases, model, config, initial);
-    else this.adapter.reconfigure(this.srv, model, config);
+    else {
+      // A database store reads its table again (what Kea or another server wrote), so that the
+      // statistics are recounted from the database, as Kea does on reconfiguration.
+      await this.leases.reload?.();
+      this.adapter.reconfigure(this.srv, model, config);
+    }
     this.adapter.configured?.(config, this.log);
     this.reclaimer.start(config["expired-leases-processing"]);
     await this.srvConfigured(config);

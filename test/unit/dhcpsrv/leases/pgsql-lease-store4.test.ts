@@ -148,6 +148,25 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     assert.equal(server.psql("SELECT count(*) FROM lease4", db.name), "2");
   });
 
+  it("reload() reads rows another program wrote (as at a reconfiguration)", async (t) => {
+    const db = freshDb();
+    const a = await open(t, db);
+    assert.equal(a.size, 0);
+    // A row as Kea 2.2 writes it: empty client_id and user_context, expire a timestamp.
+    server.psql(
+      `INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES (3325256754, '\\x020000000032', '', 3600, to_timestamp(${NOW + 3600}), 1, false, false, 'kea-host', 0, '')`,
+      db.name,
+    );
+    assert.equal(await a.reload(), 1);
+    const l = a.getLease4("198.51.100.50");
+    assert.equal(l?.hwaddr?.hwaddr.toString("hex"), "020000000032");
+    assert.equal(l?.clientId, null);
+    assert.equal(l?.cltt, NOW);
+    assert.equal(l?.hostname, "kea-host");
+    assert.equal(l?.userContext, null);
+    assert.equal(a.countLeases4(1, LeaseState.DEFAULT), 1);
+  });
+
   it("refuses a database without Kea's schema", async () => {
     server.psql("CREATE DATABASE not_kea");
     const access = parseDbAccess(
