@@ -21,15 +21,44 @@ export type Handler = (args: JsonValue | undefined) => ControlAnswer;
  * CommandFailure, or any error) is answered with its text and the callout returns 1, as Kea's
  * handlers do (the framework then logs which library's callout failed).
  */
+/** The database commit the running handler started (a lease store whose flush is async). */
+let pendingCommit: Promise<unknown> | null = null;
+
+/**
+ * Writes the store's queued changes: memfile on return; a database store's commit is awaited
+ * by the command's callout before it answers (an error answer when the commit fails).
+ */
+export function commit(store: { flush(): unknown }): void {
+  const f = store.flush();
+  if (f instanceof Promise) pendingCommit = f;
+}
+
 export function commandCallout(
   name: string,
   handler: Handler,
   log: () => Logger | null,
-): (handle: CalloutHandle<"$command">) => number {
+): (handle: CalloutHandle<"$command">) => number | Promise<number> {
   return (handle) => {
     const command = handle.getArgument("command");
     try {
+      pendingCommit = null;
       const response = handler(command.arguments);
+      const waiting = pendingCommit as Promise<unknown> | null;
+      pendingCommit = null;
+      if (waiting !== null) {
+        return waiting.then(
+          () => {
+            handle.setArgument("response", response);
+            return 0;
+          },
+          (err: unknown) => {
+            const text = `lease database commit failed: ${err instanceof Error ? err.message : String(err)}`;
+            log()?.error("LEASE_CMDS_COMMAND_FAILED", name, text);
+            handle.setArgument("response", answer(RESULT_ERROR, text));
+            return 1;
+          },
+        );
+      }
       handle.setArgument("response", response);
       return 0;
     } catch (err) {

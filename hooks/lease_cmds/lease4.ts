@@ -16,6 +16,7 @@ import {
   wipeSubnet,
   type Handler,
 } from "./common.ts";
+import { commit } from "./common.ts";
 import {
   colonHex,
   decodeColonHex,
@@ -212,7 +213,7 @@ export function commands4(
     const { lease } = parseLease4(server, args, nowSeconds());
     const store = server.leases;
     if (!store.addLease4(lease)) fail("IPv4 lease already exists.");
-    store.flush();
+    commit(store);
     count(stats(), server, lease, 1);
     return answer(
       RESULT_SUCCESS,
@@ -232,13 +233,13 @@ export function commands4(
         );
       }
       if (!store.addLease4(lease)) fail(`lost race to add the lease ${lease.address}`);
-      store.flush();
+      commit(store);
       count(stats(), server, lease, 1);
       return answer(RESULT_SUCCESS, "IPv4 lease added.");
     }
     const old = existing.clone();
     store.updateLease4(lease);
-    store.flush();
+    commit(store);
     countUpdate(stats(), server, old, lease);
     return answer(RESULT_SUCCESS, "IPv4 lease updated.");
   };
@@ -254,7 +255,7 @@ export function commands4(
     if (lease === null) return answer(RESULT_EMPTY, "IPv4 lease not found.");
     const store = server.leases;
     if (!store.deleteLease4(lease)) return answer(RESULT_EMPTY, "IPv4 lease not found.");
-    store.flush();
+    commit(store);
     count(stats(), server, lease, -1);
     return answer(RESULT_SUCCESS, "IPv4 lease deleted.");
   };
@@ -309,7 +310,7 @@ export function commands4(
         st.setValue(subnetStat(sid, `pool[${pool.statsId}].declined-addresses`), 0);
       }
     }
-    store.flush();
+    commit(store);
     return answer(
       deleted > 0 ? RESULT_SUCCESS : RESULT_EMPTY,
       `Deleted ${deleted} IPv4 lease(s) from subnet(s) ${ids.join(" ")}`,

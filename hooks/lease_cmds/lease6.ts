@@ -18,6 +18,7 @@ import {
   type Handler,
   type Query,
 } from "./common.ts";
+import { commit } from "./common.ts";
 import {
   colonHex,
   CommandFailure,
@@ -268,13 +269,13 @@ export function commands6(
         );
       }
       if (!store.addLease6(lease)) fail(`lost race to add the lease ${lease.address}`);
-      store.flush();
+      commit(store);
       count(stats(), server, lease, 1);
       return true;
     }
     const old = any.clone();
     store.updateLease6(lease);
-    store.flush();
+    commit(store);
     countUpdate(stats(), server, old, lease);
     return false;
   };
@@ -284,7 +285,7 @@ export function commands6(
     const { lease } = parseLease6(server, args, nowSeconds());
     const store = server.leases;
     if (!store.addLease6(lease)) fail("IPv6 lease already exists.");
-    store.flush();
+    commit(store);
     count(stats(), server, lease, 1);
     const what =
       lease.type === LeaseType6.IA_PD
@@ -309,7 +310,7 @@ export function commands6(
   const remove = (lease: Lease6): boolean => {
     const store = server.leases;
     if (!store.deleteLease6(lease)) return false;
-    store.flush();
+    commit(store);
     count(stats(), server, lease, -1);
     return true;
   };
@@ -370,7 +371,7 @@ export function commands6(
         st.setValue(subnetStat(sid, `pd-pool[${pool.statsId}].assigned-pds`), 0);
       }
     }
-    store.flush();
+    commit(store);
     return answer(
       deleted > 0 ? RESULT_SUCCESS : RESULT_EMPTY,
       `Deleted ${deleted} IPv6 lease(s) from subnet(s) ${ids.join(" ")}`,

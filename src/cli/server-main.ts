@@ -227,7 +227,7 @@ export function pidFileDirectory(family: Family, configFile: string): string | n
   } catch {
     return null;
   }
-  if (!db.persist) return dirname(configFile);
+  if (!db.persist || db.type !== "memfile") return dirname(configFile);
   const dir = dirname(leaseFilePath(db, configFile, family));
   // A lease file's directory that is missing refuses the configuration: not created here.
   return db.name === undefined || existsSync(dir) ? dir : null;

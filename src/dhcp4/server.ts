@@ -9,6 +9,10 @@ import os from "node:os";
 import { buildDhcp4Model, type Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import type { OutgoingPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { MemfileLeaseStore4 } from "../dhcpsrv/leases/memfile-lease-store4.ts";
+import { PgsqlLeaseStore4 } from "../dhcpsrv/leases/pgsql-lease-store4.ts";
+import type { LeaseStore4, LostLeases } from "../dhcpsrv/leases/lease-store4.ts";
+import { parseDbAccess } from "../dhcpsrv/db/db-access.ts";
+import { ipv4ToString } from "../dhcp/ioaddress.ts";
 import { ServerRuntime, type ServerOptions } from "../dhcpsrv/runtime/server-runtime.ts";
 import type { FamilyAdapter, FamilyTypesOf } from "../dhcpsrv/runtime/server-runtime.ts";
 import type { ProcessingDeps, ReclaimerDeps } from "../dhcpsrv/runtime/server-runtime.ts";
@@ -21,12 +25,28 @@ import { Dhcp4ServerAccess } from "./server-access.ts";
 export { DEFAULT_DATA_DIR, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 export type Dhcp4ServerOptions = ServerOptions;
 
-type Dhcp4Types = FamilyTypesOf<4, Dhcp4Model, MemfileLeaseStore4, Dhcp4Srv, Reply4, Dhcp4Hooks>;
+type Dhcp4Types = FamilyTypesOf<4, Dhcp4Model, LeaseStore4, Dhcp4Srv, Reply4, Dhcp4Hooks>;
 
 export class Dhcp4Server extends ServerRuntime<Dhcp4Types> {
   /** Reads the configuration and starts serving; throws (ConfigError...) when it cannot. */
   static start(options: ServerOptions): Promise<Dhcp4Server> {
     return new Dhcp4Server(new Family4(), options).begin();
+  }
+}
+
+/**
+ * Active/active on one lease database: two servers that searched their pools from the same
+ * place would offer the same free addresses at the same moments, and one of each pair of
+ * REQUESTs would lose at commit. A server that knows another shares the database starts its
+ * iterative search at a random place in each pool instead; the leases the others write reach
+ * it by notification, so it skips them as its own.
+ */
+function spreadCursors(model: Dhcp4Model): void {
+  for (const subnet of model.subnets) {
+    for (const pool of subnet.pools) {
+      const size = pool.end - pool.start + 1;
+      pool.cursor = pool.start - 1 + Math.floor(Math.random() * size);
+    }
   }
 }
 
@@ -37,10 +57,25 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
   private addressesByIface = new Map<string, string[]>();
   /** Every IPv4 address of this machine: a query naming one of them names us. */
   private allAddresses: string[] = [];
+  /** The PostgreSQL lease store in use, if that is the lease database. */
+  private pgStore: PgsqlLeaseStore4 | null = null;
 
   readonly registerHooks = registerDhcp4Hooks;
   readonly buildModel = buildDhcp4Model;
-  readonly openLeases = MemfileLeaseStore4.open;
+  readonly openLeases: FamilyAdapter<Dhcp4Types>["openLeases"] = (db, o) => {
+    if (db.type !== "postgresql") return MemfileLeaseStore4.open(db, o);
+    return PgsqlLeaseStore4.open(parseDbAccess({ ...db }, "Dhcp4/lease-database", o.file), {
+      logger: o.logger,
+      family: 4,
+      applicationName: "nestor-dhcp4",
+      ...o.server,
+    });
+  };
+
+  /** A reply grants the address in its yiaddr (bytes 16-19 of the packet). */
+  grants(r: Reply4, lost: LostLeases): boolean {
+    return r.data.length >= 20 && lost.has(ipv4ToString(r.data.readUInt32BE(16)));
+  }
 
   libraryAccess(server: ServerRuntime<Dhcp4Types>): Dhcp4ServerAccess {
     return new Dhcp4ServerAccess(
@@ -51,6 +86,13 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
   }
 
   createProcessing(deps: ProcessingDeps<Dhcp4Types>, server: ServerRuntime<Dhcp4Types>): Dhcp4Srv {
+    const store = deps.leases;
+    this.pgStore = store instanceof PgsqlLeaseStore4 ? store : null;
+    if (store instanceof PgsqlLeaseStore4) {
+      // Several servers on one database: each searches its pools from its own place.
+      store.onPeer = () => spreadCursors(server.model);
+      if (store.peerSeen) spreadCursors(deps.model);
+    }
     return new Dhcp4Srv({
       ...deps,
       directResponse: () =>
@@ -63,6 +105,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
 
   reconfigure(srv: Dhcp4Srv, model: Dhcp4Model): void {
     srv.setModel(model);
+    if (this.pgStore?.peerSeen === true) spreadCursors(model);
   }
 
   createReclaimer(deps: ReclaimerDeps<Dhcp4Types>): Reclaimer4 {

@@ -281,8 +281,10 @@ export function optionDef(space: string, maxCode: number): Schema {
   );
 }
 
-const SQL_HINT = "only the memfile lease database is implemented";
+const TLS_HINT = "TLS to the lease database is not supported (Kea 2.2 has none for PostgreSQL)";
 
+// memfile's keys with their defaults; the PostgreSQL ones are checked and defaulted by
+// src/dhcpsrv/db/db-access.ts (semantics.ts), as Kea's DbAccessParser does.
 export const leaseDatabase: Schema = map(
   {
     type: str(),
@@ -292,22 +294,20 @@ export const leaseDatabase: Schema = map(
     "max-row-errors": uint32(0),
     // Nestor's: "fdatasync" ends each group commit with fdatasync(2) (lease-journal.ts).
     sync: oneOfStrings(["none", "fdatasync"]),
+    user: str(),
+    password: str(),
+    host: str(),
+    port: int(0, 65535),
+    readonly: bool(),
+    "connect-timeout": uint32(),
+    "max-reconnect-tries": uint32(),
+    "reconnect-wait-time": uint32(),
+    "on-fail": str(),
     ...Object.fromEntries(
-      [
-        "user",
-        "password",
-        "host",
-        "port",
-        "readonly",
-        "connect-timeout",
-        "max-reconnect-tries",
-        "reconnect-wait-time",
-        "on-fail",
-        "trust-anchor",
-        "cert-file",
-        "key-file",
-        "cipher-list",
-      ].map((k) => [k, unsupported({ hint: SQL_HINT })]),
+      ["trust-anchor", "cert-file", "key-file", "cipher-list"].map((k) => [
+        k,
+        unsupported({ hint: TLS_HINT }),
+      ]),
     ),
   },
   { required: ["type"], context: false, default: { type: "memfile" } },

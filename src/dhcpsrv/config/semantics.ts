@@ -26,6 +26,8 @@ import { compilePattern, PatternError } from "../../log/pattern.ts";
 import type { JsonMap, JsonValue, KeyPath } from "./kea-json.ts";
 import type { Family } from "./types.ts";
 import type { Reporter } from "./source.ts";
+import { parseDbAccess } from "../db/db-access.ts";
+import { ConfigError } from "../../util/errors.ts";
 
 type Obj = { [key: string]: JsonValue | undefined };
 
@@ -57,7 +59,7 @@ function strs(o: Obj, key: string): string[] {
 export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: Reporter): void {
   const g = body as Obj;
   checkInterfaces(g, family, [...top, "interfaces-config"], r);
-  checkLeaseDatabase(g, [...top, "lease-database"], r);
+  checkLeaseDatabase(g, family, [...top, "lease-database"], r);
   checkHostsDatabases(g, top, r);
   const globals = checkNetworkLevel(g, undefined, family, top, r, true);
   if (family === 4) checkBootFields(g, top, r);
@@ -124,15 +126,31 @@ function checkInterfaces(g: Obj, family: Family, path: KeyPath, r: Reporter): vo
   }
 }
 
-function checkLeaseDatabase(g: Obj, path: KeyPath, r: Reporter): void {
+function checkLeaseDatabase(g: Obj, family: Family, path: KeyPath, r: Reporter): void {
   const db = g["lease-database"] as Obj;
   const type = text(db, "type");
+  if (type === "postgresql" && family === 6) {
+    r.fail(
+      'lease database type "postgresql" is not supported by nestor-dhcp6 yet (only "memfile"; nestor-dhcp4 has it)',
+      [...path, "type"],
+    );
+  }
+  if (type === "postgresql") {
+    try {
+      parseDbAccess(db, "");
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const key = e.path.split("/").filter((k) => k !== "");
+      r.fail(e.reason, [...path, ...key]);
+    }
+    return;
+  }
   if (type !== "memfile") {
-    const known = ["mysql", "postgresql", "cql"].includes(type ?? "");
+    const known = ["mysql", "cql"].includes(type ?? "");
     r.fail(
       known
-        ? `lease database type "${type}" is not supported by Nestor yet (only "memfile")`
-        : `unknown lease database type "${type}" (Nestor supports "memfile")`,
+        ? `lease database type "${type}" is not supported by Nestor (only "memfile" and "postgresql")`
+        : `unknown lease database type "${type}" (Nestor supports "memfile" and "postgresql")`,
       [...path, "type"],
     );
   }

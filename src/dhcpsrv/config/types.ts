@@ -43,7 +43,7 @@ export interface OptionDef extends Annotated {
 }
 
 export interface LeaseDatabase {
-  type: "memfile";
+  type: "memfile" | "postgresql";
   /** Lease file; absent = the server's default in its data directory. */
   name?: string;
   persist: boolean;
@@ -51,6 +51,16 @@ export interface LeaseDatabase {
   "max-row-errors": number;
   /** Nestor's: "fdatasync" makes each group commit durable before its replies leave. */
   sync?: "none" | "fdatasync";
+  /** PostgreSQL (src/dhcpsrv/db/db-access.ts reads them). */
+  user?: string;
+  password?: string;
+  host?: string;
+  port?: number;
+  readonly?: boolean;
+  "connect-timeout"?: number;
+  "max-reconnect-tries"?: number;
+  "reconnect-wait-time"?: number;
+  "on-fail"?: string;
 }
 
 /** Kea's `hosts-database` map: a PostgreSQL database holding reservations (Kea 2.2's schema). */

@@ -1,6 +1,18 @@
 /** What the v4 and v6 lease stores share: statistics rows and the errors of the lease files. */
 import { NestorError } from "../../util/errors.ts";
 
+/**
+ * What an asynchronous commit (a database store) reports: the addresses (v6: and prefixes)
+ * another server holds, whose replies must not be sent.
+ */
+export type LostLeases = ReadonlySet<string>;
+
+/**
+ * A store's `flush()`: nothing (memfile: written when it returns, throws when it could not) or,
+ * for a database, a Promise of the commit (rejects when it failed).
+ */
+export type FlushResult = void | Promise<LostLeases | void>;
+
 export interface LeaseStatsRow {
   subnetId: number;
   state: number;

@@ -17,9 +17,11 @@
  */
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import type { Lease4 } from "./lease4.ts";
-import type { LeaseStatsRow, LeaseWatcher } from "./lease-store.ts";
+import type { FlushResult, LeaseStatsRow, LeaseWatcher } from "./lease-store.ts";
 
 export {
+  type FlushResult,
+  type LostLeases,
   type LeaseStatsRow,
   LeaseFileFormatError,
   LeaseFileWriteError,
@@ -92,7 +94,11 @@ export interface LeaseStore4 {
   /** Number of changes queued since the last successful `flush()`. */
   readonly pendingWrites: number;
   /** Writes every queued change to the lease file with one write; throws LeaseFileWriteError. */
-  flush(): void;
+  /**
+   * memfile: returns once written (throws LeaseFileWriteError); a database store: a Promise
+   * resolved once committed (with the addresses another server holds), rejected when not.
+   */
+  flush(): FlushResult;
   /** Flushes, stops timers and releases files. The store must not be used afterwards. */
   close(): Promise<void>;
 }

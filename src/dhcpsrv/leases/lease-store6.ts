@@ -9,7 +9,7 @@
  * the store's own objects: read them, never change them; `clone()`, change the copy and
  * `updateLease6()` it.
  */
-import type { LeaseStatsRow, LeaseWatcher } from "./lease-store.ts";
+import type { FlushResult, LeaseStatsRow, LeaseWatcher } from "./lease-store.ts";
 import type { Lease6 } from "./lease6.ts";
 
 export interface LeaseStore6 {
@@ -76,7 +76,11 @@ export interface LeaseStore6 {
   /** Number of changes queued since the last successful `flush()`. */
   readonly pendingWrites: number;
   /** Writes every queued change to the lease file with one write; throws LeaseFileWriteError. */
-  flush(): void;
+  /**
+   * memfile: returns once written (throws LeaseFileWriteError); a database store: a Promise
+   * resolved once committed (with the addresses another server holds), rejected when not.
+   */
+  flush(): FlushResult;
   /** Flushes, stops timers and releases files. The store must not be used afterwards. */
   close(): Promise<void>;
 }

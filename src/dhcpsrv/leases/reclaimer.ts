@@ -49,7 +49,8 @@ export interface ReclaimTarget<L extends ReclaimableLease> {
   remove(lease: L): void;
   update(lease: L): void;
   clone(lease: L): L;
-  flush(): void;
+  /** memfile: written on return; a database: the Promise of the commit. */
+  flush(): void | Promise<unknown>;
   deleteExpiredReclaimed(now: number, secs: number): number;
   leaseReclaimed(lease: L, wasDeclined: boolean): void;
 }
@@ -150,7 +151,9 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
       }
     } finally {
       await handle?.release();
-      this.target.flush();
+      // A failed commit keeps its rows queued for the next one (the server's next batch).
+      const f = this.target.flush();
+      if (f instanceof Promise) await f.catch(() => {});
     }
     this.incompleteCycles =
       done < expired.length || expired.length === max ? this.incompleteCycles + 1 : 0;
@@ -243,7 +246,8 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
       this.config["hold-reclaimed-time"],
     );
     if (n > 0) {
-      this.target.flush();
+      const f = this.target.flush();
+      if (f instanceof Promise) f.catch(() => {});
       this.log.debug(40, `ALLOC_ENGINE_${this.points.family}_RECLAIMED_LEASES_DELETE_COMPLETE`, n);
     }
     return n;

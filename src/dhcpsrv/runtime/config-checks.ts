@@ -33,7 +33,7 @@ export function checkDirectories<F extends Family>(
   const top = `Dhcp${family}`;
   const base = dirname(resolve(configFile));
   const db = config["lease-database"];
-  if (db.persist && db.name !== undefined) {
+  if (db.type === "memfile" && db.persist && db.name !== undefined) {
     const dir = dirname(resolve(base, db.name));
     if (!isDirectory(dir)) {
       throw source.error(

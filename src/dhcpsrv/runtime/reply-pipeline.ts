@@ -10,6 +10,7 @@ import { BATCH_BUCKETS, Histogram, LATENCY_BUCKETS } from "../../stats/histogram
 import type { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ReceivedDatagram } from "../processing/exchange-rules.ts";
+import type { FlushResult, LostLeases } from "../leases/lease-store.ts";
 
 /** A received datagram as the servers' processQuery takes it (one definition, exchange-rules). */
 export type Query = ReceivedDatagram;
@@ -20,9 +21,18 @@ export interface PipelineOptions<R> {
   /** Message ID prefix, "DHCP4" or "DHCP6". */
   prefix: string;
   /** The lease store in use (it changes when lease-database is reconfigured). */
-  leases: () => { readonly pendingWrites: number; flush(): void };
+  leases: () => { readonly pendingWrites: number; flush(): FlushResult };
   outgoing: (reply: R) => OutgoingPacket;
+  /**
+   * Whether a reply grants one of these leases, which another server holds (a database store's
+   * commit found them taken): such a reply is not sent.
+   */
+  grants?: (reply: R, lost: LostLeases) => boolean;
+  /** Replies not sent because the lease write under them failed (counted by the server). */
+  unsent?: (replies: number) => void;
 }
+
+const NOTHING_LOST: LostLeases = new Set();
 
 export class ReplyPipeline<R extends { address: string }> {
   private readonly options: PipelineOptions<R>;
@@ -34,6 +44,10 @@ export class ReplyPipeline<R extends { address: string }> {
   readonly writeBatch = new Histogram(BATCH_BUCKETS);
   /** Why the last lease write failed; null once one succeeds again (the /ready endpoint). */
   writeError: string | null = null;
+  /** Replies not sent because the lease write (or database commit) under them failed. */
+  unsentReplies = 0;
+  /** Replies not sent because another server took their lease first (database stores). */
+  lostReplies = 0;
 
   constructor(options: PipelineOptions<R>) {
     this.options = options;
@@ -47,6 +61,7 @@ export class ReplyPipeline<R extends { address: string }> {
     process: (q: Query) => R | null | Promise<R | null>,
   ): void {
     const out: OutgoingPacket[] = [];
+    const replies: R[] = [];
     for (const p of packets) {
       const r = process({
         data: p.data,
@@ -64,8 +79,34 @@ export class ReplyPipeline<R extends { address: string }> {
         continue;
       }
       out.push(this.options.outgoing(r));
+      replies.push(r);
     }
-    if (!this.flushed(out.length) || out.length === 0) return;
+    const flushed = this.flushed(out.length);
+    if (flushed === true) this.sendAll(out);
+    else if (flushed !== false) {
+      // A database commit: the replies leave once it returns, those of leases lost excepted.
+      this.track(
+        flushed.then((lost) => {
+          if (lost === false || out.length === 0) return;
+          this.sendAll(lost.size === 0 ? out : this.keep(out, replies, lost));
+        }),
+      );
+    }
+  }
+
+  private keep(out: OutgoingPacket[], replies: R[], lost: LostLeases): OutgoingPacket[] {
+    const grants = this.options.grants;
+    if (grants === undefined) return out;
+    const kept: OutgoingPacket[] = [];
+    for (let i = 0; i < out.length; i++) {
+      if (grants(replies[i]!, lost)) this.lostReplies++;
+      else kept.push(out[i]!);
+    }
+    return kept;
+  }
+
+  private sendAll(out: OutgoingPacket[]): void {
+    if (out.length === 0) return;
     const failures = this.options.iface.sendBatch(out);
     if (failures !== null) {
       for (const f of failures) {
@@ -84,27 +125,69 @@ export class ReplyPipeline<R extends { address: string }> {
     await Promise.all([...this.pending]);
   }
 
-  private flushed(replies: number): boolean {
+  /**
+   * Writes the queued lease changes: true when written (memfile), false when the write failed,
+   * or the Promise of a database commit (false when it failed, else the leases found taken).
+   */
+  private flushed(replies: number): boolean | Promise<LostLeases | false> {
     const leases = this.options.leases();
     const writes = leases.pendingWrites;
     if (writes === 0) return true;
     const start = performance.now();
+    let result: FlushResult;
     try {
-      leases.flush();
-      this.writeLatency.observe((performance.now() - start) / 1000);
-      this.writeBatch.observe(writes);
-      this.writeError = null;
-      return true;
+      result = leases.flush();
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      this.writeError = why;
-      this.options.log.error(this.writeFailed, replies, why);
+      this.writeFailedFor(replies, e);
       return false;
     }
+    if (result instanceof Promise) {
+      return result.then(
+        (lost) => {
+          this.writeLatency.observe((performance.now() - start) / 1000);
+          this.writeBatch.observe(writes);
+          this.writeError = null;
+          return lost ?? NOTHING_LOST;
+        },
+        (e: unknown) => {
+          this.writeFailedFor(replies, e);
+          return false as const;
+        },
+      );
+    }
+    this.writeLatency.observe((performance.now() - start) / 1000);
+    this.writeBatch.observe(writes);
+    this.writeError = null;
+    return true;
+  }
+
+  private writeFailedFor(replies: number, e: unknown): void {
+    const why = e instanceof Error ? e.message : String(e);
+    this.writeError = why;
+    this.unsentReplies += replies;
+    if (replies > 0) this.options.unsent?.(replies);
+    this.options.log.error(this.writeFailed, replies, why);
   }
 
   private sendLater(reply: R | null): void {
-    if (reply === null || !this.flushed(1)) return;
+    if (reply === null) return;
+    const flushed = this.flushed(1);
+    if (flushed === true) this.sendOne(reply);
+    else if (flushed !== false) {
+      this.track(
+        flushed.then((lost) => {
+          if (lost === false) return;
+          if (lost.size > 0 && this.options.grants?.(reply, lost) === true) {
+            this.lostReplies++;
+            return;
+          }
+          this.sendOne(reply);
+        }),
+      );
+    }
+  }
+
+  private sendOne(reply: R): void {
     try {
       this.options.iface.send(this.options.outgoing(reply));
     } catch (e) {

@@ -41,6 +41,7 @@ import { ConfigError } from "../../util/errors.ts";
 import { ipv4FromString, ipv6FromString } from "../../dhcp/ioaddress.ts";
 import type { ConfigOf, ExpiredLeasesProcessing, LeaseDatabase } from "../config/types.ts";
 import { openHostSources } from "../hosts/host-sources.ts";
+import type { FlushResult, LostLeases } from "../leases/lease-store.ts";
 import { IfaceManager } from "../iface/iface-manager.ts";
 import type { HostSource } from "../model/host.ts";
 import { HostStore4 } from "../model/host4.ts";
@@ -120,11 +121,20 @@ export interface ServerOptions {
   backend?: "auto" | "native" | "dgram";
 }
 
-/** What the runtime needs of a lease store (memfile today). */
+/** What the runtime needs of a lease store (memfile, or PostgreSQL). */
 export interface RuntimeLeaseStore {
   readonly pendingWrites: number;
-  flush(): void;
+  flush(): FlushResult;
   close(): Promise<void>;
+  /** A database store: reads the table again (on reconfiguration). */
+  reload?(): Promise<unknown>;
+}
+
+/** What a database lease store needs of the server: its reconnect policy's actions. */
+export interface LeaseStoreServerActions {
+  disableService(): void;
+  enableService(): void;
+  exit(code: number): void;
 }
 
 /** What the runtime needs of a family's message processing (Dhcp4Srv, Dhcp6Srv). */
@@ -181,8 +191,16 @@ export interface FamilyAdapter<T extends FamilyTypes> {
   readonly buildModel: (config: Config<T>, file: string, source: ConfigSource) => T["model"];
   readonly openLeases: (
     db: LeaseDatabase & { name: string },
-    o: { logger: Logger; checkLease?: (lease: SanityLease) => boolean },
-  ) => T["store"];
+    o: {
+      logger: Logger;
+      checkLease?: (lease: SanityLease) => boolean;
+      /** Where the configuration names the database (errors name file and key). */
+      file?: string;
+      server?: LeaseStoreServerActions;
+    },
+  ) => T["store"] | Promise<T["store"]>;
+  /** Whether a reply grants one of these leases (taken by another server: not sent). */
+  grants?(reply: T["reply"], lost: LostLeases): boolean;
   /** Work a configuration needs before anything changes (v6: its server DUID); may throw. */
   prepare?(config: Config<T>, file: string): void;
   /** The message processing of a new lease store (at start, and when lease-database changes). */
@@ -268,6 +286,7 @@ export class ServerRuntime<T extends FamilyTypes> {
   /** False while dhcp-disable holds: received queries are dropped unanswered. */
   private serviceEnabled = true;
   private serviceDisabledDrops: Observation | null = null;
+  private writeDrops: Observation | null = null;
   private readonly queueStats = new QueueStats();
   /** Reconfigurations (reload, config-set, libreload) run one after the other. */
   private configuring: Promise<unknown> = Promise.resolve();
@@ -305,6 +324,14 @@ export class ServerRuntime<T extends FamilyTypes> {
       prefix: this.prefix,
       leases: () => this.leases,
       outgoing: (r) => adapter.outgoing(r),
+      // Nestor's counter: replies dropped because their leases could not be written.
+      unsent: (n) => {
+        this.writeDrops ??= this.stats.observe(`pkt${family}-lease-write-drop`);
+        this.writeDrops.add(n);
+      },
+      ...(adapter.grants === undefined
+        ? {}
+        : { grants: (r: T["reply"], lost: LostLeases) => adapter.grants!(r, lost) }),
     });
   }
 
@@ -525,7 +552,9 @@ export class ServerRuntime<T extends FamilyTypes> {
     const leaseDbKey = JSON.stringify(config["lease-database"]);
     let newLeases: T["store"] | null = null;
     try {
-      if (initial || leaseDbKey !== this.leaseDbKey) newLeases = this.openLeases(config, model);
+      if (initial || leaseDbKey !== this.leaseDbKey) {
+        newLeases = await this.openLeases(config, model);
+      }
       await this.hooks.loadLibraries(libraries, { multiThreading: this.multiThreading(config) });
     } catch (e) {
       await newLeases?.close();
@@ -542,7 +571,12 @@ export class ServerRuntime<T extends FamilyTypes> {
     setLenientOptionParsing(config.compatibility?.["lenient-option-parsing"] === true);
     this.hooks.setParkedPacketLimit(config["parked-packet-limit"]);
     if (newLeases !== null) await this.useLeases(newLeases, model, config, initial);
-    else this.adapter.reconfigure(this.srv, model, config);
+    else {
+      // A database store reads its table again (what Kea or another server wrote), so that the
+      // statistics are recounted from the database, as Kea does on reconfiguration.
+      await this.leases.reload?.();
+      this.adapter.reconfigure(this.srv, model, config);
+    }
     this.adapter.configured?.(config, this.log);
     this.reclaimer.start(config["expired-leases-processing"]);
     await this.srvConfigured(config);
@@ -659,9 +693,25 @@ export class ServerRuntime<T extends FamilyTypes> {
     }
   }
 
-  private openLeases(config: Config<T>, model: T["model"]): T["store"] {
+  private openLeases(config: Config<T>, model: T["model"]): T["store"] | Promise<T["store"]> {
     const db = config["lease-database"];
     const family = this.adapter.family;
+    if (db.type === "postgresql") {
+      // Kea's SQL database: the adapter opens it (async: connect, schema check, load).
+      const logger = this.logs.getLogger("dhcpsrv");
+      return this.adapter.openLeases(db as LeaseDatabase & { name: string }, {
+        logger,
+        file: this.configFile,
+        server: {
+          disableService: () => this.setServiceEnabled(false),
+          enableService: () => this.setServiceEnabled(true),
+          exit: (code) => {
+            this.log.fatal(this.ids.shutdown);
+            process.exit(code);
+          },
+        },
+      });
+    }
     const path = leaseFilePath(db, this.configFile, family);
     // A lease file named in the configuration is in a directory that exists (checked with the
     // configuration); the default one is in the server's data directory, made on first use.

@@ -254,8 +254,24 @@ describe("unsupported and ignored keys", () => {
     assert.equal(err.path, "Dhcp4.lease-database.type");
     assert.equal(
       err.reason,
-      'lease database type "mysql" is not supported by Nestor yet (only "memfile")',
+      'lease database type "mysql" is not supported by Nestor (only "memfile" and "postgresql")',
     );
+  });
+
+  test("a PostgreSQL lease database with Kea's keys is accepted; a bad key is refused where it is", () => {
+    const { config } = load(
+      '{ "lease-database": { "type": "postgresql", "name": "kea", "host": "/run/postgresql", "port": 5432, "user": "kea", "password": "x", "connect-timeout": 10, "max-reconnect-tries": 5, "reconnect-wait-time": 1000, "on-fail": "serve-retry-continue" } }',
+    );
+    assert.equal(config["lease-database"].type, "postgresql");
+    assert.equal(config["lease-database"]["on-fail"], "serve-retry-continue");
+    const bad = refusal(
+      '{ "lease-database": { "type": "postgresql", "name": "kea", "on-fail": "never" } }',
+    );
+    assert.equal(bad.path, "Dhcp4.lease-database.on-fail");
+    assert.match(bad.reason, /on-fail 'never' is invalid: expected one of 'stop-retry-exit'/);
+    const noName = refusal('{ "lease-database": { "type": "postgresql" } }');
+    assert.equal(noName.path, "Dhcp4.lease-database");
+    assert.match(noName.reason, /name is mandatory/);
   });
 
   test("DNS update keys are accepted with a warning when not at Kea's default", () => {

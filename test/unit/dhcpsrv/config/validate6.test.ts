@@ -414,3 +414,11 @@ describe("other Dhcp6 rules, with path and reason", () => {
     });
   }
 });
+
+describe("Dhcp6 lease-database", () => {
+  test("postgresql is refused where it is written: nestor-dhcp6 has only memfile so far", () => {
+    const err = refusal('{ "lease-database": { "type": "postgresql", "name": "kea" } }');
+    assert.equal(err.path, "Dhcp6.lease-database.type");
+    assert.match(err.reason, /"postgresql" is not supported by nestor-dhcp6 yet/);
+  });
+});

@@ -101,11 +101,11 @@ describe("parseDbAccess: Kea's database keys", () => {
 
   it("builds pg's settings: a unix-socket directory as host, connect-timeout in ms", () => {
     const db = parseDbAccess(
-      { type: "postgresql", name: "kea", host: "/tmp/sock", user: "u", password: "p" },
+      { type: "postgresql", name: "kea", host: "/var/run/postgresql", user: "u", password: "p" },
       P,
     );
     const cfg = pgPoolConfig(db, { max: 2, applicationName: "nestor-dhcp4" });
-    assert.equal(cfg.host, "/tmp/sock");
+    assert.equal(cfg.host, "/var/run/postgresql");
     assert.equal(cfg.database, "kea");
     assert.equal(cfg.user, "u");
     assert.equal(cfg.password, "p");
