@@ -8,6 +8,7 @@ import type { Dhcp6Model } from "../../dhcpsrv/model/cfg6.ts";
 import { IdentifierType } from "../../dhcpsrv/model/host.ts";
 import { type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
 import { dropClassed, lookupHost } from "../../dhcpsrv/processing/exchange-rules.ts";
+import { nextSubnet } from "../../dhcpsrv/model/shared-network.ts";
 import { afterSubnetSelect } from "../../dhcpsrv/processing/family.ts";
 import { callHook, type HookPoint } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6 } from "../exchange.ts";
@@ -75,7 +76,22 @@ export function findSubnet(model: Dhcp6Model, q: Pkt6): Subnet6 | null {
 
 /** The client's reservation, identifiers tried in host-reservation-identifiers order. */
 export function findHost(ex: Exchange6): void {
-  const host = lookupHost(ex, ex.srv.model, ex.subnet?.id, identifierOf);
+  const model = ex.srv.model;
+  const first = ex.subnet;
+  let host = lookupHost(ex, model, first?.id, identifierOf);
+  if (first !== null && first.network !== null && (host === undefined || host.subnetId === 0)) {
+    // Kea's findReservation: the reservations of every subnet of the shared network the
+    // client's classes allow, before the global ones.
+    const inSubnets = { ...model, hasGlobalHosts: false };
+    const cls = ex.query.classes;
+    for (let s = nextSubnet(first, first, cls); s !== null; s = nextSubnet(first, s, cls)) {
+      const h = lookupHost(ex, inSubnets, s.id, identifierOf);
+      if (h !== undefined) {
+        host = h;
+        break;
+      }
+    }
+  }
   if (host !== undefined) ex.host = host;
 }
 

@@ -23,9 +23,14 @@ import type { Dhcp4Config, OptionData, Reservation4 } from "../config/types.ts";
 import type { ConfigSource } from "../config/source.ts";
 import { Host4, HostStore4, IdentifierType } from "./host4.ts";
 import { Pool4, Subnet4 } from "./subnet4.ts";
+import { SharedNetwork } from "./shared-network.ts";
+import { subnetEntries } from "../config/shared-networks.ts";
 
 export interface Dhcp4Model {
+  /** Every subnet: those of the shared networks first, then the top-level ones. */
   subnets: Subnet4[];
+  /** The shared networks, in configuration order. */
+  networks: SharedNetwork<Subnet4>[];
   subnetsById: Map<number, Subnet4>;
   hosts: HostStore4;
   /** True when the global `reservations` list is not empty. */
@@ -64,8 +69,17 @@ export function buildDhcp4Model(
   const hosts = new HostStore4();
   const subnets: Subnet4[] = [];
   const subnetsById = new Map<number, Subnet4>();
-  config.subnet4.forEach((s, i) => {
-    const path = `subnet4[${i}]`;
+  const networks = (config["shared-networks"] ?? []).map(
+    (n, i) =>
+      new SharedNetwork<Subnet4>(
+        n.name,
+        options(n["option-data"] ?? [], `shared-networks[${i}]`),
+        guardOf(n),
+        requiredOf(n),
+      ),
+  );
+  const entries = subnetEntries(config, "subnet4", config.subnet4);
+  for (const { subnet: s, path, networkIndex } of entries) {
     const [prefixText, lenText] = s.subnet.split("/");
     const prefix = tryParseIPv4(prefixText?.trim() ?? "");
     const prefixLen = Number(lenText);
@@ -121,9 +135,15 @@ export function buildDhcp4Model(
     s.reservations.forEach((r, j) => {
       hosts.add(buildHost(r, s.id, `${path}.reservations[${j}]`, options, at));
     });
+    subnet.guardKey = JSON.stringify([s["client-class"], s["client-classes"]]);
+    const network = networks[networkIndex];
+    if (network !== undefined) {
+      subnet.network = network;
+      network.add(subnet);
+    }
     subnets.push(subnet);
     subnetsById.set(subnet.id, subnet);
-  });
+  }
   config.reservations.forEach((r, j) => {
     hosts.add(buildHost(r, 0, `reservations[${j}]`, options, at));
   });
@@ -132,10 +152,17 @@ export function buildDhcp4Model(
     defs,
     options,
     at,
-    needed: usesClasses(config.subnet4, config.reservations),
+    needed: usesClasses(
+      [
+        ...entries.map((e) => e.subnet),
+        ...(config["shared-networks"] ?? []).map((n) => ({ ...n, pools: [], reservations: [] })),
+      ],
+      config.reservations,
+    ),
   });
   return {
     subnets,
+    networks,
     subnetsById,
     hosts,
     hasGlobalHosts: config.reservations.length > 0,

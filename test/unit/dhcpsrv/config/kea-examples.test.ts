@@ -21,6 +21,7 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "multiple-options",
     // A class's own option-def for option 43.
     "classify",
+    "shared-network",
   ],
   6: [
     "simple",
@@ -32,17 +33,12 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "softwire46",
     "stateless",
     "tee-times",
+    "shared-network",
   ],
 };
 
 /** File, then the key path and the start of the reason expected for its refusal. */
 const REFUSED: [4 | 6, string, string, RegExp][] = [
-  [
-    4,
-    "shared-network",
-    "Dhcp4.shared-networks",
-    /^"shared-networks" is not supported by Nestor yet/,
-  ],
   [
     4,
     "with-ddns",
@@ -61,12 +57,6 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
     "all-keys",
     "Dhcp4.compatibility.lenient-option-parsing",
     /^"lenient-option-parsing" is not supported by Nestor yet/,
-  ],
-  [
-    6,
-    "shared-network",
-    "Dhcp6.shared-networks",
-    /^"shared-networks" is not supported by Nestor yet/,
   ],
   [6, "config-backend", "Dhcp6.config-control", /^"config-control" is not supported by Nestor yet/],
   [6, "dhcpv4-over-dhcpv6", "Dhcp6.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
