@@ -42,9 +42,7 @@ const vendor = (s: string): [number, string] => [60, hex(s)];
 const LEASE_COLUMNS = ["hwaddr", "client_id", "valid_lifetime", "subnet_id", "state"] as const;
 
 function keaLogger(family: 4 | 6) {
-  return [
-    { name: `kea-dhcp${family}`, output_options: [{ output: "stdout" }], severity: "INFO" },
-  ];
+  return [{ name: `kea-dhcp${family}`, output_options: [{ output: "stdout" }], severity: "INFO" }];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,14 +325,17 @@ const oro = (...codes: number[]): [number, string] => [
 ];
 const ORO: [number, string] = oro(23, 24);
 const duid = (n: string) => `00020000098d000000${n}`;
+const SERVER6 = "2001:db8:1::2";
 const LINK_A = "2001:db8:1::1";
 const LINK_C = "2001:db8:c::1";
 
 function relayed6(leaseFile: string, ifname: string): object {
   return {
     Dhcp6: {
-      "interfaces-config": { interfaces: [ifname] },
+      // Relays send to the server's global address: listened to as a unicast address.
+      "interfaces-config": { interfaces: [`${ifname}/${SERVER6}`] },
       "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
+      "server-id": { type: "EN", "enterprise-id": 2495, identifier: "0102", persist: false },
       "preferred-lifetime": 3000,
       "valid-lifetime": 4000,
       "client-classes": [{ name: "gold", test: `option[1].hex == 0x${duid("99")}` }],
@@ -378,9 +379,12 @@ test(
   { timeout: 240_000 },
   async () => {
     requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
-    const bed = new TestBed("shared networks v6 relayed: nestor-dhcp6 and kea-dhcp6 side by side", "sn6");
+    const bed = new TestBed(
+      "shared networks v6 relayed: nestor-dhcp6 and kea-dhcp6 side by side",
+      "sn6",
+    );
     try {
-      const server = "2001:db8:1::2";
+      const server = SERVER6;
       const link = clientLink(bed, `${server}/64`, "2001:db8:1::100/64", "02:00:00:00:06:01");
       const via = (l: string) => ({ to: server, relay: { link: l, peer: "fe80::1" } });
       const q = (
@@ -451,6 +455,7 @@ function direct6(leaseFile: string, ifname: string): object {
     Dhcp6: {
       "interfaces-config": { interfaces: [ifname] },
       "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
+      "server-id": { type: "EN", "enterprise-id": 2495, identifier: "0102", persist: false },
       "preferred-lifetime": 3000,
       "valid-lifetime": 4000,
       "shared-networks": [
@@ -484,7 +489,10 @@ test(
   { timeout: 240_000 },
   async () => {
     requirePrerequisites([{ program: "ip", debianPackage: "iproute2" }, keaPrerequisite(6)]);
-    const bed = new TestBed("shared networks v6 direct: nestor-dhcp6 and kea-dhcp6 side by side", "sd6");
+    const bed = new TestBed(
+      "shared networks v6 direct: nestor-dhcp6 and kea-dhcp6 side by side",
+      "sd6",
+    );
     try {
       const link = clientLink(bed, "2001:db8:a::1/64", null, "02:00:00:00:06:02");
       const mc = `ff02::1:2%${link.clientIf}`;

@@ -261,7 +261,11 @@ export class AllocEngine4 {
     if (h === undefined || h.ipv4 === 0) return 0;
     if (ctx.subnet.inRange(h.ipv4)) return h.ipv4;
     const first = ctx.subnet;
-    for (let s = nextSubnet(first, first, ctx.classes); s !== null; s = nextSubnet(first, s, ctx.classes)) {
+    for (
+      let s = nextSubnet(first, first, ctx.classes);
+      s !== null;
+      s = nextSubnet(first, s, ctx.classes)
+    ) {
       if ((h.subnetId === s.id || h.subnetId === 0) && s.inRange(h.ipv4)) {
         ctx.subnet = s;
         return h.ipv4;

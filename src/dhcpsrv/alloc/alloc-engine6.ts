@@ -242,8 +242,7 @@ export class AllocEngine6 {
     const first = ctx.subnet;
     for (let s: Subnet6 | null = first; s !== null; s = nextSubnet(first, s, ctx.classes)) {
       if (!s.allows(ctx.classes)) continue;
-      const pool =
-        ctx.type === LeaseType6.IA_PD ? s.pdPoolFor(a, lease.prefixLen) : s.poolFor(a);
+      const pool = ctx.type === LeaseType6.IA_PD ? s.pdPoolFor(a, lease.prefixLen) : s.poolFor(a);
       if (pool !== undefined && pool.allows(ctx.classes)) return true;
     }
     return false;

@@ -44,7 +44,11 @@ export function optionLevels(
   if (subnet !== null) {
     if (pool !== undefined) levels.push(pool.options);
     levels.push(subnet.options);
-    if (subnet.network !== null && subnet.network.options !== CfgOption.EMPTY4 && subnet.network.options !== CfgOption.EMPTY6) {
+    if (
+      subnet.network !== null &&
+      subnet.network.options !== CfgOption.EMPTY4 &&
+      subnet.network.options !== CfgOption.EMPTY6
+    ) {
       levels.push(subnet.network.options);
     }
   }

@@ -23,16 +23,26 @@ export interface ClientLink {
   clientIf: string;
 }
 
+/** The EUI-64 link-local address of a MAC address (RFC 4291). */
+export function linkLocal(mac: string): string {
+  const b = mac.split(":").map((x) => parseInt(x, 16));
+  b[0] = b[0]! ^ 0x02;
+  const w = [(b[0] << 8) | b[1]!, (b[2]! << 8) | 0xff, (0xfe << 8) | b[3]!, (b[4]! << 8) | b[5]!];
+  return `fe80::${w.map((x) => x.toString(16)).join(":")}`;
+}
+
 /**
  * A server namespace and a client namespace joined by a veth pair; `server` (with its prefix
- * length) on the server's end, `client` (if any) on the client's; IPv6 without duplicate
- * address detection; the client's MAC address `clientMac`.
+ * length) on the server's end, `client` (if any) on the client's; the ends' MAC addresses
+ * `serverMac` and `clientMac`. IPv6: no duplicate address detection, and each side's neighbours
+ * known in advance, so that no neighbour discovery delays the first answer.
  */
 export function clientLink(
   bed: TestBed,
   server: string,
   client: string | null,
   clientMac: string,
+  serverMac = "02:00:00:00:0f:01",
 ): ClientLink {
   const serverNs = bed.namespace("srv");
   const clientNs = bed.namespace("cli");
@@ -42,12 +52,40 @@ export function clientLink(
     bed.noDad(clientNs);
   }
   const { a: serverIf, b: clientIf } = bed.link(
-    { ns: serverNs, role: "s" },
+    { ns: serverNs, role: "s", mac: serverMac },
     { ns: clientNs, role: "c", mac: clientMac },
   );
   const flags = v6 ? ["nodad"] : [];
   bed.exec(serverNs, "ip", ["addr", "add", server, "dev", serverIf, ...flags]);
   if (client !== null) bed.exec(clientNs, "ip", ["addr", "add", client, "dev", clientIf, ...flags]);
+  if (v6) {
+    const bare = (a: string) => a.split("/")[0]!;
+    const sides = [
+      [
+        serverNs,
+        serverIf,
+        [linkLocal(clientMac), ...(client === null ? [] : [bare(client)])],
+        clientMac,
+      ],
+      [clientNs, clientIf, [linkLocal(serverMac), bare(server)], serverMac],
+    ] as const;
+    for (const [ns, dev, addrs, mac] of sides) {
+      for (const a of addrs) {
+        bed.exec(ns, "ip", [
+          "-6",
+          "neigh",
+          "replace",
+          a,
+          "lladdr",
+          mac,
+          "dev",
+          dev,
+          "nud",
+          "permanent",
+        ]);
+      }
+    }
+  }
   return { serverNs, clientNs, serverIf, clientIf };
 }
 

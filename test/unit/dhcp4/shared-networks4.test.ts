@@ -99,7 +99,10 @@ describe("shared-networks configuration", () => {
       '{ "Dhcp4": { "shared-networks": [ { "name": "a" }, { "name": "b" }, { "name": "a" } ] } }',
     );
     assert.equal(e.path, "Dhcp4.shared-networks[2].name");
-    assert.equal(e.reason, "a shared network with the name 'a' already exists (shared-networks[0])");
+    assert.equal(
+      e.reason,
+      "a shared network with the name 'a' already exists (shared-networks[0])",
+    );
   });
 
   test("subnet ids are unique across networks and the top-level list", () => {
@@ -111,7 +114,10 @@ describe("shared-networks configuration", () => {
   test("a subnet whose interface differs from its network's is refused", () => {
     const e = refusal(config({ interface: "eth1" }, { interface: "eth2" }));
     assert.equal(e.path, "Dhcp4.shared-networks[0].subnet4[0].interface");
-    assert.match(e.reason, /has interface 'eth2' but its shared network 'blue' has interface 'eth1'/);
+    assert.match(
+      e.reason,
+      /has interface 'eth2' but its shared network 'blue' has interface 'eth1'/,
+    );
   });
 
   test("a key a shared network does not have (pools) is refused", () => {
@@ -258,7 +264,12 @@ describe("allocation over the network's subnets", () => {
 
   test("a REQUEST for an address of another subnet of the network is granted there", async () => {
     const bed = await server4(config());
-    const ack = await exchange(bed, request("02:00:00:00:05:01", "198.51.100.72"), RELAY, SERVER_ADDR);
+    const ack = await exchange(
+      bed,
+      request("02:00:00:00:05:01", "198.51.100.72"),
+      RELAY,
+      SERVER_ADDR,
+    );
     assert.equal(ack!.pkt.getType(), T.DHCPACK);
     assert.equal(ack!.pkt.yiaddr, "198.51.100.72");
     assert.equal(bed.leases.getLease4("198.51.100.72")!.subnetId, 11);

@@ -52,11 +52,16 @@ function config(network: Json = {}, first: Json = {}, second: Json = {}, extra: 
   });
 }
 
-const duid = (n: number) => Buffer.from(`000100012a2b2c2d0200000000${n.toString(16).padStart(2, "0")}`, "hex");
+const duid = (n: number) =>
+  Buffer.from(`000100012a2b2c2d0200000000${n.toString(16).padStart(2, "0")}`, "hex");
 const relays = [{ link: LINK }];
 
 async function sarr(bed: Awaited<ReturnType<typeof server6>>, n: number): Promise<string> {
-  const adv = await exchange6(bed, query6(M.DHCPV6_SOLICIT, { duid: duid(n), relays }), "2001:db8:ffff::1");
+  const adv = await exchange6(
+    bed,
+    query6(M.DHCPV6_SOLICIT, { duid: duid(n), relays }),
+    "2001:db8:ffff::1",
+  );
   const offered = leasesIn(iasOf(adv!.pkt)[0]!)[0];
   assert.ok(offered !== undefined, `no address advertised to client ${n}`);
   const rep = await exchange6(
@@ -131,7 +136,11 @@ describe("DHCPv6 allocation over the network's subnets", () => {
     );
     // Granted (a valid lifetime above 0) with the network's lifetime.
     assert.deepEqual(leasesIn(iasOf(renew!.pkt)[0]!), [mine]);
-    const again = await exchange6(bed, query6(M.DHCPV6_SOLICIT, { duid: duid(2), relays }), "2001:db8:ffff::1");
+    const again = await exchange6(
+      bed,
+      query6(M.DHCPV6_SOLICIT, { duid: duid(2), relays }),
+      "2001:db8:ffff::1",
+    );
     assert.equal(leasesIn(iasOf(again!.pkt)[0]!)[0], mine);
     assert.equal(bed.leases.getLease6(0, mine)!.subnetId, 11);
   });
@@ -150,16 +159,51 @@ describe("DHCPv6 allocation over the network's subnets", () => {
   test("the network's options come after the subnet's", async () => {
     const bed = await server6(
       config(
-        { "option-data": [{ name: "dns-servers", data: "2001:db8::53" }, { name: "domain-search", data: "net.example." }] },
+        {
+          "option-data": [
+            { name: "dns-servers", data: "2001:db8::53" },
+            { name: "domain-search", data: "net.example." },
+          ],
+        },
         { "option-data": [{ name: "dns-servers", data: "2001:db8::54" }] },
       ),
     );
     const adv = await exchange6(
       bed,
-      query6(M.DHCPV6_SOLICIT, { duid: duid(7), relays, oro: [D6O.NAME_SERVERS, D6O.DOMAIN_SEARCH] }),
+      query6(M.DHCPV6_SOLICIT, {
+        duid: duid(7),
+        relays,
+        oro: [D6O.NAME_SERVERS, D6O.DOMAIN_SEARCH],
+      }),
       "2001:db8:ffff::1",
     );
-    assert.equal(adv!.pkt.getOption(D6O.NAME_SERVERS)!.getData().toString("hex"), "20010db8000000000000000000000054");
+    assert.equal(
+      adv!.pkt.getOption(D6O.NAME_SERVERS)!.getData().toString("hex"),
+      "20010db8000000000000000000000054",
+    );
     assert.ok(adv!.pkt.getOption(D6O.DOMAIN_SEARCH) !== undefined);
+  });
+
+  test("a new lease from the next subnet is answered with that subnet's options, as Kea", async () => {
+    const bed = await server6(
+      config(
+        {},
+        { "option-data": [{ name: "dns-servers", data: "2001:db8::54" }] },
+        { "option-data": [{ name: "dns-servers", data: "2001:db8::55" }] },
+      ),
+    );
+    const ask = (n: number) =>
+      exchange6(
+        bed,
+        query6(M.DHCPV6_SOLICIT, { duid: duid(n), relays, oro: [D6O.NAME_SERVERS] }),
+        "2001:db8:ffff::1",
+      );
+    await sarr(bed, 1);
+    const adv = await ask(2);
+    assert.equal(leasesIn(iasOf(adv!.pkt)[0]!)[0], "2001:db8:b::10");
+    assert.equal(
+      adv!.pkt.getOption(D6O.NAME_SERVERS)!.getData().toString("hex"),
+      "20010db8000000000000000000000055",
+    );
   });
 });
