@@ -51,6 +51,7 @@ function keaLogger(family: 4 | 6) {
 const SERVER = "198.51.100.1";
 const GIADDR = "198.51.100.254";
 const GIADDR2 = "198.51.100.253";
+const GIADDR3 = "198.51.100.252";
 
 function relayed4(leaseFile: string, ifname: string): string {
   return JSON.stringify({
@@ -97,8 +98,14 @@ function relayed4(leaseFile: string, ifname: string): string {
           ],
         },
       ],
-      // GIADDR is inside this subnet's prefix: the network's relay address wins.
+      // GIADDR is inside these subnets' prefixes: the network's relay address wins. GIADDR3 is
+      // in both: Kea looks at subnets by increasing id, whatever their order here.
       subnet4: [
+        {
+          id: 5,
+          subnet: "198.51.100.128/25",
+          pools: [{ pool: "198.51.100.130 - 198.51.100.139" }],
+        },
         { id: 4, subnet: "198.51.100.0/24", pools: [{ pool: "198.51.100.10 - 198.51.100.19" }] },
       ],
       loggers: keaLogger(4),
@@ -133,6 +140,8 @@ const QUERIES4: Query4[] = [
   { type: REQUEST, mac: mac(6), options: [requested("203.0.113.75"), sid, PRL] },
   // 13: the next client, from the subnet the allocator used last.
   { type: DISCOVER, mac: mac(7), options: [PRL] },
+  // 14: a relay no subnet names, inside two subnets' prefixes: the one of the lower id.
+  { type: DISCOVER, mac: mac(8), giaddr: GIADDR3, options: [PRL] },
 ];
 
 test(
@@ -144,6 +153,7 @@ test(
     try {
       const { serverNs, relayNs, serverIf, relayIf } = serverRelayLink(bed, SERVER, GIADDR, 24);
       bed.exec(relayNs, "ip", ["addr", "add", `${GIADDR2}/24`, "dev", relayIf]);
+      bed.exec(relayNs, "ip", ["addr", "add", `${GIADDR3}/24`, "dev", relayIf]);
       const { kea, nestor } = await relayedQueriesToBoth<Answer4>(bed, 4, {
         serverNs,
         relayNs,
@@ -168,6 +178,7 @@ test(
       assert.equal(kea[8]?.type, 5, `renewed through the other link: ${show}`);
       assert.equal(kea[9]?.type, 5, show);
       assert.equal(kea[10]?.yiaddr, "203.0.113.140", `the reservation: ${show}`);
+      assert.equal(kea[14]?.yiaddr, "198.51.100.10", `by subnet id: ${show}`);
 
       QUERIES4.forEach((q, i) => {
         assert.deepEqual(nestor[i], kea[i], `query ${i} (${JSON.stringify(q)}):\n${show}`);

@@ -79,7 +79,12 @@ export function findHost(ex: Exchange6): void {
   const model = ex.srv.model;
   const first = ex.subnet;
   let host = lookupHost(ex, model, first?.id, identifierOf);
-  if (first !== null && first.network !== null && (host === undefined || host.subnetId === 0)) {
+  if (
+    first !== null &&
+    first.network !== null &&
+    model.hosts.size > 0 &&
+    (host === undefined || host.subnetId === 0)
+  ) {
     // Kea's findReservation: the reservations of every subnet of the shared network the
     // client's classes allow, before the global ones.
     const inSubnets = { ...model, hasGlobalHosts: false };

@@ -241,7 +241,6 @@ export class AllocEngine6 {
     // Kea's inAllowedPool: a pool the classes allow in any subnet of the network they allow.
     const first = ctx.subnet;
     for (let s: Subnet6 | null = first; s !== null; s = nextSubnet(first, s, ctx.classes)) {
-      if (!s.allows(ctx.classes)) continue;
       const pool = ctx.type === LeaseType6.IA_PD ? s.pdPoolFor(a, lease.prefixLen) : s.poolFor(a);
       if (pool !== undefined && pool.allows(ctx.classes)) return true;
     }

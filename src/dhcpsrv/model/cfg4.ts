@@ -27,7 +27,7 @@ import { SharedNetwork } from "./shared-network.ts";
 import { subnetEntries } from "../config/shared-networks.ts";
 
 export interface Dhcp4Model {
-  /** Every subnet: those of the shared networks first, then the top-level ones. */
+  /** Every subnet, the shared networks' ones included, by increasing subnet id (as Kea's). */
   subnets: Subnet4[];
   /** The shared networks, in configuration order. */
   networks: SharedNetwork<Subnet4>[];
@@ -144,6 +144,9 @@ export function buildDhcp4Model(
     subnets.push(subnet);
     subnetsById.set(subnet.id, subnet);
   }
+  // Kea 2.2 keeps its subnets ordered by id: selection looks at them, and subnet4_select's
+  // collection lists them, by increasing id, whatever the configuration's order.
+  subnets.sort((a, b) => a.id - b.id);
   config.reservations.forEach((r, j) => {
     hosts.add(buildHost(r, 0, `reservations[${j}]`, options, at));
   });

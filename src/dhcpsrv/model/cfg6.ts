@@ -39,7 +39,7 @@ import type { ClientNameParams } from "../processing/client-name.ts";
 const ERP_LOCAL_DOMAIN_NAME = 65;
 
 export interface Dhcp6Model {
-  /** Every subnet: those of the shared networks first, then the top-level ones. */
+  /** Every subnet, the shared networks' ones included, by increasing subnet id (as Kea's). */
   subnets: Subnet6[];
   /** The shared networks, in configuration order. */
   networks: SharedNetwork<Subnet6>[];
@@ -108,6 +108,9 @@ export function buildDhcp6Model(
     subnets.push(subnet);
     subnetsById.set(subnet.id, subnet);
   }
+  // Kea 2.2 keeps its subnets ordered by id: selection looks at them, and subnet6_select's
+  // collection lists them, by increasing id, whatever the configuration's order.
+  subnets.sort((a, b) => a.id - b.id);
   config.reservations.forEach((r, j) => {
     hosts.add(buildHost(r, 0, `reservations[${j}]`, options, at));
   });

@@ -5,6 +5,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 
 import { ConfigFileError } from "../../../src/dhcpsrv/config/errors.ts";
 import { parseConfigText } from "../../../src/dhcpsrv/config/index.ts";
@@ -13,6 +14,7 @@ import { DHO } from "../../../src/dhcp/constants.ts";
 import { SERVER_ADDR, T, exchange, query4, server4 } from "../../helpers/dhcp4.ts";
 
 const RELAY = "198.51.100.254";
+const HOOK = fileURLToPath(new URL("../../fixtures/dhcp4-hooks/set-status.ts", import.meta.url));
 
 type Json = Record<string, unknown>;
 
@@ -288,12 +290,34 @@ describe("allocation over the network's subnets", () => {
     assert.equal(bed.leases.getLease4("198.51.100.99")!.subnetId, 11);
   });
 
-  test("subnet4_select gets every subnet, the networks' ones included", async () => {
-    const { config: c } = parseConfigText(config(), 4, "kea.conf");
-    const m = buildDhcp4Model(c, "kea.conf");
+  test("subnet4_select gets every subnet, the networks' ones included, by increasing id", async () => {
+    const text = config(
+      {},
+      {},
+      {},
+      {
+        subnet4: [
+          { id: 20, subnet: "203.0.113.0/24" },
+          { id: 3, subnet: "198.18.0.0/24" },
+        ],
+      },
+    );
+    const m = buildDhcp4Model(parseConfigText(text, 4, "kea.conf").config, "kea.conf");
     assert.deepEqual(
       m.subnets.map((s) => s.id),
-      [10, 11, 20],
+      [3, 10, 11, 20],
     );
+    const g = globalThis as { nestorSeen?: Record<string, unknown>[] };
+    g.nestorSeen = [];
+    const bed = await server4(text, [
+      { library: HOOK, parameters: { hook: "subnet4_select", status: 0 } },
+    ]);
+    await exchange(bed, discover("02:00:00:00:07:01"), RELAY, SERVER_ADDR);
+    const seen = g.nestorSeen[0]!;
+    assert.deepEqual(
+      (seen["subnet4collection"] as { id: number }[]).map((x) => x.id),
+      [3, 10, 11, 20],
+    );
+    assert.equal((seen["subnet4"] as { id: number }).id, 10, "the network's first subnet");
   });
 });
