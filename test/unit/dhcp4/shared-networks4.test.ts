@@ -318,6 +318,8 @@ describe("allocation over the network's subnets", () => {
       (seen["subnet4collection"] as { id: number }[]).map((x) => x.id),
       [3, 10, 11, 20],
     );
-    assert.equal((seen["subnet4"] as { id: number }).id, 10, "the network's first subnet");
+    const selected = seen["subnet4"] as { id: number; network: { name: string } | null };
+    assert.equal(selected.id, 10, "the network's first subnet");
+    assert.equal(selected.network?.name, "blue", "a callout sees the subnet's network");
   });
 });
