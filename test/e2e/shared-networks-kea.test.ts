@@ -20,15 +20,14 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 
 import { Pkt4 } from "../../src/dhcp/pkt4.ts";
-import { keaPrerequisite, relayedQueriesToBoth, serverRelayLink } from "./lib/kea.ts";
+import { keaPrerequisite, serverRelayLink } from "./lib/kea.ts";
+import { leaseView, queriesToBoth } from "./lib/queries4-both.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import type { DirectAnswer6, DirectQuery6 } from "./lib/proc6-queries.ts";
-import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
+import type { Query4 } from "./lib/relay4-queries.ts";
 import { clientLink, leaseColumnsAtEnd, queriesToBothDirect } from "./lib/shared-networks-both.ts";
 
 const DISCOVER = 1;
@@ -53,64 +52,61 @@ const GIADDR = "198.51.100.254";
 const GIADDR2 = "198.51.100.253";
 const GIADDR3 = "198.51.100.252";
 
-function relayed4(leaseFile: string, ifname: string): string {
-  return JSON.stringify({
-    Dhcp4: {
-      "interfaces-config": { interfaces: [ifname], "dhcp-socket-type": "udp" },
-      "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
-      "valid-lifetime": 4000,
-      "client-classes": [{ name: "phones", test: "substring(option[60].hex,0,6) == 'Aastra'" }],
-      "shared-networks": [
-        {
-          name: "lab",
-          relay: { "ip-addresses": [GIADDR] },
-          authoritative: true,
-          "valid-lifetime": 3000,
-          "renew-timer": 1000,
-          "rebind-timer": 2000,
-          "option-data": [
-            { name: "domain-name", data: "lab.example" },
-            { name: "routers", data: "203.0.113.254" },
-          ],
-          subnet4: [
-            {
-              id: 1,
-              subnet: "203.0.113.0/26",
-              pools: [{ pool: "203.0.113.10 - 203.0.113.12" }],
-              "option-data": [{ name: "routers", data: "203.0.113.1" }],
-            },
-            {
-              id: 2,
-              subnet: "203.0.113.64/26",
-              "client-class": "phones",
-              pools: [{ pool: "203.0.113.70 - 203.0.113.79" }],
-              "option-data": [{ name: "routers", data: "203.0.113.65" }],
-            },
-            {
-              id: 3,
-              subnet: "203.0.113.128/26",
-              // Its own relay: a second link of the same network.
-              relay: { "ip-addresses": [GIADDR2] },
-              "valid-lifetime": 2500,
-              pools: [{ pool: "203.0.113.130 - 203.0.113.139" }],
-              reservations: [{ "hw-address": "02:00:00:00:00:09", "ip-address": "203.0.113.140" }],
-            },
-          ],
-        },
-      ],
-      // GIADDR is inside these subnets' prefixes: the network's relay address wins. GIADDR3 is
-      // in both: Kea looks at subnets by increasing id, whatever their order here.
-      subnet4: [
-        {
-          id: 5,
-          subnet: "198.51.100.128/25",
-          pools: [{ pool: "198.51.100.130 - 198.51.100.139" }],
-        },
-        { id: 4, subnet: "198.51.100.0/24", pools: [{ pool: "198.51.100.10 - 198.51.100.19" }] },
-      ],
-      loggers: keaLogger(4),
-    },
-  });
+/** The Dhcp4 map (queriesToBoth adds the lease file, control socket and loggers). */
+function relayed4(ifname: string): Record<string, unknown> {
+  return {
+    "interfaces-config": { interfaces: [ifname], "dhcp-socket-type": "udp" },
+    "valid-lifetime": 4000,
+    "client-classes": [{ name: "phones", test: "substring(option[60].hex,0,6) == 'Aastra'" }],
+    "shared-networks": [
+      {
+        name: "lab",
+        relay: { "ip-addresses": [GIADDR] },
+        authoritative: true,
+        "valid-lifetime": 3000,
+        "renew-timer": 1000,
+        "rebind-timer": 2000,
+        "option-data": [
+          { name: "domain-name", data: "lab.example" },
+          { name: "routers", data: "203.0.113.254" },
+        ],
+        subnet4: [
+          {
+            id: 1,
+            subnet: "203.0.113.0/26",
+            pools: [{ pool: "203.0.113.10 - 203.0.113.12" }],
+            "option-data": [{ name: "routers", data: "203.0.113.1" }],
+          },
+          {
+            id: 2,
+            subnet: "203.0.113.64/26",
+            "client-class": "phones",
+            pools: [{ pool: "203.0.113.70 - 203.0.113.79" }],
+            "option-data": [{ name: "routers", data: "203.0.113.65" }],
+          },
+          {
+            id: 3,
+            subnet: "203.0.113.128/26",
+            // Its own relay: a second link of the same network.
+            relay: { "ip-addresses": [GIADDR2] },
+            "valid-lifetime": 2500,
+            pools: [{ pool: "203.0.113.130 - 203.0.113.139" }],
+            reservations: [{ "hw-address": "02:00:00:00:00:09", "ip-address": "203.0.113.140" }],
+          },
+        ],
+      },
+    ],
+    // GIADDR is inside these subnets' prefixes: the network's relay address wins. GIADDR3 is
+    // in both: Kea looks at subnets by increasing id, whatever their order here.
+    subnet4: [
+      {
+        id: 5,
+        subnet: "198.51.100.128/25",
+        pools: [{ pool: "198.51.100.130 - 198.51.100.139" }],
+      },
+      { id: 4, subnet: "198.51.100.0/24", pools: [{ pool: "198.51.100.10 - 198.51.100.19" }] },
+    ],
+  };
 }
 
 const mac = (n: number) => `02:00:00:00:00:0${n}`;
@@ -154,14 +150,22 @@ test(
       const { serverNs, relayNs, serverIf, relayIf } = serverRelayLink(bed, SERVER, GIADDR, 24);
       bed.exec(relayNs, "ip", ["addr", "add", `${GIADDR2}/24`, "dev", relayIf]);
       bed.exec(relayNs, "ip", ["addr", "add", `${GIADDR3}/24`, "dev", relayIf]);
-      const { kea, nestor } = await relayedQueriesToBoth<Answer4>(bed, 4, {
+      const statistics = [1, 2, 3, 4, 5].flatMap((id) =>
+        ["total-addresses", "assigned-addresses", "cumulative-assigned-addresses"].map(
+          (n) => `subnet[${id}].${n}`,
+        ),
+      );
+      const both = await queriesToBoth(bed, {
         serverNs,
         relayNs,
         relayAddress: GIADDR,
         server: SERVER,
         queries: QUERIES4,
-        config: (leaseFile) => relayed4(leaseFile, serverIf),
+        dhcp4: () => relayed4(serverIf),
+        statistics,
       });
+      const kea = both.kea.answers;
+      const nestor = both.nestor.answers;
       const show = `Kea:\n${JSON.stringify(kea)}\nNestor:\n${JSON.stringify(nestor)}`;
 
       // What Kea answered is what this test is about.
@@ -184,14 +188,16 @@ test(
         assert.deepEqual(nestor[i], kea[i], `query ${i} (${JSON.stringify(q)}):\n${show}`);
       });
 
-      const leases = (who: string) =>
-        leaseColumnsAtEnd(readFileSync(join(bed.dir, `${who}-leases4.csv`), "utf8"), [
-          ...LEASE_COLUMNS,
-        ]);
-      const k = leases("kea");
-      assert.equal(k["203.0.113.11"]?.split(" ")[3], "1", "the lease stays in its subnet");
-      assert.equal(k["203.0.113.140"]?.split(" ")[3], "3");
-      assert.deepEqual(leases("nestor"), k, "the leases each lease file holds");
+      // Statistics per subnet, as Kea keeps them.
+      assert.equal(both.kea.stats["subnet[1].assigned-addresses"], 3);
+      assert.equal(both.kea.stats["subnet[3].assigned-addresses"], 2);
+      assert.deepEqual(both.nestor.stats, both.kea.stats);
+
+      const k = new Map([...both.kea.leases].map(([a, l]) => [a, leaseView(l)]));
+      const n = new Map([...both.nestor.leases].map(([a, l]) => [a, leaseView(l)]));
+      assert.equal(k.get("203.0.113.11")?.subnetId, 1, "the lease stays in its subnet");
+      assert.equal(k.get("203.0.113.140")?.subnetId, 3);
+      assert.deepEqual(n, k, "the leases each lease file holds");
     } finally {
       await bed.close();
     }
@@ -205,11 +211,12 @@ const D_SERVER = "203.0.113.1";
 const D_MAC = "02:00:00:00:02:01";
 const type4 = (t: string): [number, string] => [53, t];
 
-function direct4(leaseFile: string, ifname: string): object {
+function direct4(leaseFile: string, ifname: string, socket: string): object {
   return {
     Dhcp4: {
       "interfaces-config": { interfaces: [ifname] },
       "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
+      "control-socket": { "socket-type": "unix", "socket-name": socket },
       "valid-lifetime": 4000,
       "shared-networks": [
         {
@@ -299,8 +306,11 @@ test(
         bed,
         link,
         4,
-        (leaseFile) => direct4(leaseFile, link.serverIf),
+        (leaseFile, socket) => direct4(leaseFile, link.serverIf, socket),
         queries,
+        [1, 2].flatMap((id) =>
+          ["total-addresses", "assigned-addresses"].map((n) => `subnet[${id}].${n}`),
+        ),
       );
       const k = run.answers.kea.map(seen4);
       const n = run.answers.nestor.map(seen4);
@@ -313,6 +323,8 @@ test(
       assert.equal(k[5]?.type, 5, show);
       assert.equal(k[6]?.yiaddr, "203.0.113.10", show);
       for (let i = 0; i < queries.length; i++) assert.deepEqual(n[i], k[i], `query ${i}:\n${show}`);
+      assert.equal(run.stats.kea["subnet[2].assigned-addresses"], 1);
+      assert.deepEqual(run.stats.nestor, run.stats.kea, "the statistics per subnet");
       const cols = [...LEASE_COLUMNS];
       assert.deepEqual(
         leaseColumnsAtEnd(run.leases.nestor, cols),
@@ -337,15 +349,19 @@ const oro = (...codes: number[]): [number, string] => [
 const ORO: [number, string] = oro(23, 24);
 const duid = (n: string) => `00020000098d000000${n}`;
 const SERVER6 = "2001:db8:1::2";
+const STATS6 = [1, 2, 3].flatMap((id) =>
+  ["total-nas", "assigned-nas", "cumulative-assigned-nas"].map((n) => `subnet[${id}].${n}`),
+);
 const LINK_A = "2001:db8:1::1";
 const LINK_C = "2001:db8:c::1";
 
-function relayed6(leaseFile: string, ifname: string): object {
+function relayed6(leaseFile: string, ifname: string, socket: string): object {
   return {
     Dhcp6: {
       // Relays send to the server's global address: listened to as a unicast address.
       "interfaces-config": { interfaces: [`${ifname}/${SERVER6}`] },
       "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
+      "control-socket": { "socket-type": "unix", "socket-name": socket },
       "server-id": { type: "EN", "enterprise-id": 2495, identifier: "0102", persist: false },
       "preferred-lifetime": 3000,
       "valid-lifetime": 4000,
@@ -436,8 +452,9 @@ test(
         bed,
         link,
         6,
-        (leaseFile) => relayed6(leaseFile, link.serverIf),
+        (leaseFile, socket) => relayed6(leaseFile, link.serverIf, socket),
         queries,
+        STATS6,
       );
       const k = run.answers.kea;
       const n = run.answers.nestor;
@@ -450,6 +467,8 @@ test(
       assert.match(k[6]?.ias[0]?.leases[0] ?? "", /^2001:db8:a::10 /, `renewed: ${show}`);
       assert.match(k[7]?.ias[0]?.leases[0] ?? "", /^2001:db8:a::10 /, `kept: ${show}`);
       for (let i = 0; i < queries.length; i++) assert.deepEqual(n[i], k[i], `query ${i}:\n${show}`);
+      assert.equal(run.stats.kea["subnet[3].assigned-nas"], 2);
+      assert.deepEqual(run.stats.nestor, run.stats.kea, "the statistics per subnet");
       const cols = ["duid", "iaid", "valid_lifetime", "subnet_id", "lease_type", "state"];
       assert.deepEqual(
         leaseColumnsAtEnd(run.leases.nestor, cols),
@@ -461,11 +480,12 @@ test(
   },
 );
 
-function direct6(leaseFile: string, ifname: string): object {
+function direct6(leaseFile: string, ifname: string, socket: string): object {
   return {
     Dhcp6: {
       "interfaces-config": { interfaces: [ifname] },
       "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
+      "control-socket": { "socket-type": "unix", "socket-name": socket },
       "server-id": { type: "EN", "enterprise-id": 2495, identifier: "0102", persist: false },
       "preferred-lifetime": 3000,
       "valid-lifetime": 4000,
@@ -531,8 +551,9 @@ test(
         bed,
         link,
         6,
-        (leaseFile) => direct6(leaseFile, link.serverIf),
+        (leaseFile, socket) => direct6(leaseFile, link.serverIf, socket),
         queries,
+        STATS6,
       );
       const k = run.answers.kea;
       const n = run.answers.nestor;
@@ -541,6 +562,8 @@ test(
       assert.match(k[2]?.ias[0]?.leases[0] ?? "", /^2001:db8:b::10 1000 4000$/, show);
       assert.equal(k[2]?.options["23"], "20010db8000b00000000000000000053");
       for (let i = 0; i < queries.length; i++) assert.deepEqual(n[i], k[i], `query ${i}:\n${show}`);
+      assert.equal(run.stats.kea["subnet[2].assigned-nas"], 1);
+      assert.deepEqual(run.stats.nestor, run.stats.kea, "the statistics per subnet");
       const cols = ["duid", "iaid", "valid_lifetime", "subnet_id", "state"];
       assert.deepEqual(
         leaseColumnsAtEnd(run.leases.nestor, cols),

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { controlCommand, waitForControl } from "./control-client.ts";
 import { keaThenNestor, type Family, type Who } from "./kea.ts";
 import type { TestBed } from "./netns.ts";
 
@@ -93,21 +94,34 @@ export interface BothRun<A> {
   answers: Record<Who, (A | null)[]>;
   /** Each server's lease file, as text ("" when it wrote none). */
   leases: Record<Who, string>;
+  /** The statistics asked for, read after the last query (0 when the server has none). */
+  stats: Record<Who, Record<string, number>>;
+}
+
+/** Kea's statistic-get answer: { name: [[value, time], ...] }. */
+async function statistic(socket: string, name: string): Promise<number> {
+  const a = await controlCommand(socket, { command: "statistic-get", arguments: { name } });
+  const samples = (a.arguments as Record<string, [number, string][]> | undefined)?.[name];
+  return samples === undefined || samples.length === 0 ? 0 : Number(samples[0]![0]);
 }
 
 /**
  * Kea, then Nestor, on `config(leaseFile)`, each sent `queries` from the client namespace:
  * DHCPv4 as frames by raw4_client.py (the raw replies as that client reports them), DHCPv6 by
- * proc6-queries.ts.
+ * proc6-queries.ts. `config` gets the lease file and the control socket to use; the statistics
+ * named are read through that socket after the last query.
  */
 export async function queriesToBothDirect<A>(
   bed: TestBed,
   link: ClientLink,
   family: Family,
-  config: (leaseFile: string) => object,
+  config: (leaseFile: string, controlSocket: string) => object,
   queries: readonly object[],
+  statistics: readonly string[] = [],
 ): Promise<BothRun<A>> {
   const leaseFiles = {} as Record<Who, string>;
+  const socket = (who: Who): string => join(bed.dir, `${who}${family}.sock`);
+  const stats = {} as Record<Who, Record<string, number>>;
   const queriesFile = join(bed.dir, `queries${family}.json`);
   writeFileSync(queriesFile, JSON.stringify(queries));
   const answers = await keaThenNestor(
@@ -117,19 +131,23 @@ export async function queriesToBothDirect<A>(
     (who) => {
       leaseFiles[who] = join(bed.dir, `${who}-leases${family}.csv`);
       const file = join(bed.dir, `${who}.json`);
-      writeFileSync(file, JSON.stringify(config(leaseFiles[who])));
+      writeFileSync(file, JSON.stringify(config(leaseFiles[who], socket(who))));
       return file;
     },
-    async () => {
+    async (who, server) => {
+      await waitForControl(socket(who), server);
+      let answers: (A | null)[];
       if (family === 4) {
         const spec = JSON.stringify({ iface: link.clientIf, queries });
         const out = bed.exec(link.clientNs, PYTHON, [RAW4, spec], 120_000);
-        return (JSON.parse(out) as { replies: (A | null)[] }).replies;
+        answers = (JSON.parse(out) as { replies: (A | null)[] }).replies;
+      } else {
+        const out = bed.exec(link.clientNs, process.execPath, [PROC6, queriesFile], 120_000);
+        answers = JSON.parse(out) as (A | null)[];
       }
-      const out = bed.exec(link.clientNs, process.execPath, [PROC6, queriesFile], 120_000);
-      // The lease file is written before the reply leaves; a moment for the last one's flush.
-      await new Promise((r) => setTimeout(r, 300));
-      return JSON.parse(out) as (A | null)[];
+      stats[who] = {};
+      for (const name of statistics) stats[who][name] = await statistic(socket(who), name);
+      return answers;
     },
   );
   const read = (f: string): string => {
@@ -139,7 +157,11 @@ export async function queriesToBothDirect<A>(
       return "";
     }
   };
-  return { answers, leases: { kea: read(leaseFiles.kea), nestor: read(leaseFiles.nestor) } };
+  return {
+    answers,
+    leases: { kea: read(leaseFiles.kea), nestor: read(leaseFiles.nestor) },
+    stats,
+  };
 }
 
 /**
