@@ -350,7 +350,9 @@ const ORO: [number, string] = oro(23, 24);
 const duid = (n: string) => `00020000098d000000${n}`;
 const SERVER6 = "2001:db8:1::2";
 const STATS6 = [1, 2, 3].flatMap((id) =>
-  ["total-nas", "assigned-nas", "cumulative-assigned-nas"].map((n) => `subnet[${id}].${n}`),
+  ["total-nas", "assigned-nas", "cumulative-assigned-nas", "total-pds", "assigned-pds"].map(
+    (n) => `subnet[${id}].${n}`,
+  ),
 );
 const LINK_A = "2001:db8:1::1";
 const LINK_C = "2001:db8:c::1";
@@ -499,12 +501,15 @@ function direct6(leaseFile: string, ifname: string, socket: string): object {
               id: 1,
               subnet: "2001:db8:a::/64",
               pools: [{ pool: "2001:db8:a::10 - 2001:db8:a::11" }],
+              // One prefix to delegate.
+              "pd-pools": [{ prefix: "2001:db8:1a::", "prefix-len": 56, "delegated-len": 56 }],
             },
             {
               id: 2,
               subnet: "2001:db8:b::/64",
               "preferred-lifetime": 1000,
               pools: [{ pool: "2001:db8:b::10 - 2001:db8:b::1f" }],
+              "pd-pools": [{ prefix: "2001:db8:1b::", "prefix-len": 48, "delegated-len": 56 }],
               "option-data": [{ name: "dns-servers", data: "2001:db8:b::53" }],
             },
           ],
@@ -546,6 +551,10 @@ test(
         q(SOLICIT, "14"),
         // 4: client 11 renews its lease.
         q(RENEW, "11", { serverId: true, ias: [{ iaid: 7, hints: ["2001:db8:a::10"] }] }),
+        // 5-7: prefixes: the first subnet's one, then the next subnet's.
+        q(SOLICIT, "21", { ias: [{ pd: true, iaid: 9 }], options: [oro(23), rapid] }),
+        q(SOLICIT, "22", { ias: [{ pd: true, iaid: 9 }], options: [oro(23), rapid] }),
+        q(SOLICIT, "23", { ias: [{ pd: true, iaid: 9 }] }),
       ];
       const run = await queriesToBothDirect<DirectAnswer6>(
         bed,
@@ -561,6 +570,8 @@ test(
       assert.equal(k[0]?.type, 7, `rapid commit from the network: ${show}`);
       assert.match(k[2]?.ias[0]?.leases[0] ?? "", /^2001:db8:b::10 1000 4000$/, show);
       assert.equal(k[2]?.options["23"], "20010db8000b00000000000000000053");
+      assert.match(k[5]?.ias[0]?.leases[0] ?? "", /^2001:db8:1a::\/56 /, show);
+      assert.match(k[6]?.ias[0]?.leases[0] ?? "", /^2001:db8:1b::\/56 /, show);
       for (let i = 0; i < queries.length; i++) assert.deepEqual(n[i], k[i], `query ${i}:\n${show}`);
       assert.equal(run.stats.kea["subnet[2].assigned-nas"], 1);
       assert.deepEqual(run.stats.nestor, run.stats.kea, "the statistics per subnet");
