@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { ConfigFileError } from "../../../../src/dhcpsrv/config/errors.ts";
 import { loadConfigFile, parseConfigText } from "../../../../src/dhcpsrv/config/validate.ts";
+import { buildDhcp4Model } from "../../../../src/dhcpsrv/model/cfg4.ts";
+import { buildDhcp6Model } from "../../../../src/dhcpsrv/model/cfg6.ts";
 
 const root = fileURLToPath(new URL("../../../fixtures/config/kea-2.2/", import.meta.url));
 
@@ -99,6 +101,31 @@ describe("Kea 2.2 examples Nestor accepts", () => {
     assert.equal(config.loggers[0]!["output-options"][0]!.output, "stdout");
     assert.equal(config.loggers[0]!.severity, "INFO");
     assert.equal(config["decline-probation-period"], 86400);
+  });
+
+  test("shared-network.json (v4) builds the network as nestor-dhcp4 -t does: its subnets inherit", () => {
+    const { config, source } = loadConfigFile(file(4, "shared-network"), 4);
+    const m = buildDhcp4Model(config, file(4, "shared-network"), source);
+    assert.deepEqual(
+      m.networks.map((n) => [n.name, n.subnets.map((s) => s.id)]),
+      [["frog", [1, 2]]],
+    );
+    const s2 = m.subnetsById.get(2)!;
+    assert.equal(s2.interface, "eth1", "the network's interface");
+    assert.equal(s2.authoritative, true, "the network's authoritative");
+    assert.equal(s2.validLifetime.default, 30, "its own lifetime");
+    assert.equal(m.subnetsById.get(3)!.network, null);
+  });
+
+  test("shared-network.json (v6) builds the network as nestor-dhcp6 -t does: relays per level", () => {
+    const { config, source } = loadConfigFile(file(6, "shared-network"), 6);
+    const m = buildDhcp6Model(config, file(6, "shared-network"), source);
+    assert.equal(m.networks.length, 1);
+    assert.equal(m.networks[0]!.name, "frog");
+    const bySubnet = new Map(m.subnets.map((s) => [s.toText(), s]));
+    assert.deepEqual(bySubnet.get("2001:db8:1::/64")!.relayAddresses, ["2001:db8:1::123"]);
+    assert.equal(bySubnet.get("2001:db8:1::/64")!.interface, "eth1");
+    assert.equal(bySubnet.get("2001:db8:2::/64")!.network, null);
   });
 
   test("tee-times.json reads the .5-style percentages Kea's lexer takes", () => {
