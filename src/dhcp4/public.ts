@@ -8,6 +8,7 @@ import "./hook-points.ts";
 export { DHCP4_HOOK_NAMES, type Dhcp4HookName } from "./hook-points.ts";
 export { Lease4, LeaseState, INFINITY_LFT } from "../dhcpsrv/leases/lease4.ts";
 export { Subnet4, Pool4 } from "../dhcpsrv/model/subnet4.ts";
+export type { SharedNetwork } from "../dhcpsrv/model/shared-network.ts";
 export { Host4, IdentifierType } from "../dhcpsrv/model/host4.ts";
 export { Dhcp4ServerAccess, dhcp4Server } from "./server-access.ts";
 export type { LeaseStore4 } from "../dhcpsrv/leases/lease-store4.ts";

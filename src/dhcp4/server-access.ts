@@ -33,7 +33,7 @@ export class Dhcp4ServerAccess {
     return this.currentLeases();
   }
 
-  /** The configured subnets, in configuration order (shared networks' subnets included). */
+  /** The configured subnets by increasing id, as Kea's (shared networks' subnets included). */
   get subnets(): readonly Subnet4[] {
     return this.currentSubnets();
   }

@@ -9,6 +9,7 @@ import "./hook-points.ts";
 export { DHCP6_HOOK_NAMES, type Dhcp6HookName } from "./hook-points.ts";
 export { Lease6, LeaseType6, LeaseState, INFINITY_LFT } from "../dhcpsrv/leases/lease6.ts";
 export { Subnet6, Pool6, PdPool6 } from "../dhcpsrv/model/subnet6.ts";
+export type { SharedNetwork } from "../dhcpsrv/model/shared-network.ts";
 export { Host6 } from "../dhcpsrv/model/host6.ts";
 export { Dhcp6ServerAccess, dhcp6Server } from "./server-access.ts";
 export type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";

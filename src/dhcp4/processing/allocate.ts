@@ -57,6 +57,8 @@ export function allocate(ex: Exchange4): void | Promise<void> {
   ex.client = ctx;
   if (initReboot && !initRebootAccepted(ex, ctx)) return;
   const pick = srv.engine.pick(ctx);
+  // In a shared network the lease may be in another of its subnets: the answer is from there.
+  ex.subnet = ctx.subnet;
   if (pick === null) {
     // The pools were searched (a DISCOVER, or a REQUEST naming no address and with no
     // reservation, such as a BOOTP request) and are full: an allocation failure, as in Kea.
@@ -273,13 +275,16 @@ function initRebootAccepted(ex: Exchange4, ctx: ClientContext4): boolean {
 function requestRefused(ex: Exchange4, ctx: ClientContext4): void {
   const q = ex.query;
   const asked = ipv4ToString(ctx.requestedAddress);
-  if (
-    ctx.unknownRequestedAddress === true &&
-    ctx.subnet.poolFor(ctx.requestedAddress) === undefined
-  ) {
+  if (ctx.unknownRequestedAddress === true && !inAnyPool(ctx.subnet, ctx.requestedAddress)) {
     return silence(ex, "DHCP4_UNKNOWN_ADDRESS_REQUESTED", q.ciaddr, asked);
   }
   nak(ex, "DHCP4_PACKET_NAK_0004", q.ciaddr, ctx.requestedAddress === 0 ? "(no address)" : asked);
+}
+
+/** The address is in a pool of the subnet or of another subnet of its shared network. */
+function inAnyPool(subnet: Subnet4, addr: number): boolean {
+  const subnets = subnet.network?.subnets ?? [subnet];
+  return subnets.some((s) => s.poolFor(addr) !== undefined);
 }
 
 /** Kea's NAK: logged on the bad-packets logger under the message ID of its reason. */

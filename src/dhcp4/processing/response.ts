@@ -87,6 +87,11 @@ function requiredClassify(ex: Exchange4, address: number): void {
   const s = ex.subnet;
   if (classes === null || s === null) return;
   const q = ex.query;
+  // Kea: the shared network's required classes first, then the subnet's, then the pool's.
+  const net = s.network;
+  if (net !== null && net.requiredClasses.length > 0) {
+    classes.classifyRequired(q, net.requiredClasses);
+  }
   if (s.requiredClasses.length > 0) classes.classifyRequired(q, s.requiredClasses);
   const pool = address === 0 ? undefined : s.poolFor(address);
   if (pool !== undefined && pool.requiredClasses.length > 0) {

@@ -8,14 +8,17 @@ import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import { IdentifierType } from "../../dhcpsrv/model/host4.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
 import type { HostSource } from "../../dhcpsrv/model/host.ts";
-import type { HostStore4 } from "../../dhcpsrv/model/host4.ts";
+import type { Host4, HostStore4 } from "../../dhcpsrv/model/host4.ts";
 import {
   dropClassed,
+  findSubnetHost,
   flexIdAfter,
   lookupGlobalHost,
   lookupHost,
   lookupSourceHost,
 } from "../../dhcpsrv/processing/exchange-rules.ts";
+import type { HostScopes } from "../../dhcpsrv/processing/exchange-rules.ts";
+import { nextSubnet } from "../../dhcpsrv/model/shared-network.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import type { Exchange4, Srv4 } from "../exchange.ts";
@@ -98,10 +101,32 @@ function findHostNow(ex: Exchange4): void | Promise<void> {
   const source = ex.srv.model.hostSource;
   if (source !== null) return findSourceHost(ex, source);
   lookupHost(ex, ex.srv.model, ex.subnet, identifierOf);
+  findNetworkHost(ex, ex.srv.model);
 }
 
 async function findSourceHost(ex: Exchange4, source: HostSource<HostStore4>): Promise<void> {
-  ex.hosts = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet, identifierOf);
+  const hosts = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet, identifierOf);
+  ex.hosts = hosts;
+  findNetworkHost(ex, { ...ex.srv.model, hosts });
+}
+
+/**
+ * Kea's findReservation in a shared network: without a reservation of its own in the selected
+ * subnet, the client's reservation in the next subnets of the network its classes allow (each
+ * as its reservations-in-subnet permits), before the global one.
+ */
+function findNetworkHost(ex: Exchange4, model: HostScopes<Host4>): void {
+  const first = ex.subnet;
+  if (first === null || first.network === null || model.hosts.size === 0) return;
+  if (ex.host !== undefined && ex.host.subnetId !== 0) return;
+  const cls = ex.query.classes;
+  for (let s = nextSubnet(first, first, cls); s !== null; s = nextSubnet(first, s, cls)) {
+    const h = findSubnetHost(ex, model, s, identifierOf);
+    if (h !== undefined) {
+      ex.host = h;
+      return;
+    }
+  }
 }
 
 /**

@@ -101,6 +101,9 @@ function assign(ex: Exchange6, w: IaWork): void | Promise<void> {
     ex.srv.core.leaseLog.debug(50, "DHCP6_LEASE_ALLOC_FAIL", ex, w.type, w.iaid);
     return noLease(w, extending(ex));
   }
+  // A new lease from another subnet of the shared network: the answer is from there (as Kea's
+  // context, moved by the allocation walk; a lease the client keeps leaves it where it was).
+  if (pick.kind === "new") ex.subnet = ctx!.subnet;
   ex.pick = pick;
   return callHook(ex, ex.srv.points.lease6_select);
 }
@@ -227,6 +230,12 @@ function extendOne(ex: Exchange6, lease: Lease6): void | Promise<void> {
   if (extended === null) {
     addZeroed(w, lease.address, lease.prefixLen);
     return;
+  }
+  // A lease renewed in another subnet of the shared network: the answer is from there.
+  const s = ex.subnet;
+  if (s !== null && lease.subnetId !== s.id && s.network !== null) {
+    const home = ex.srv.model.subnetsById.get(lease.subnetId);
+    if (home !== undefined && home.network === s.network) ex.subnet = home;
   }
   w.lease = lease;
   w.extended = extended;

@@ -163,6 +163,11 @@ function requiredClassify(ex: Exchange6): void {
   const s = ex.subnet;
   if (classes === null || s === null) return;
   const q = ex.query;
+  // Kea: the shared network's required classes first, then the subnet's, then the pool's.
+  const net = s.network;
+  if (net !== null && net.requiredClasses.length > 0) {
+    classes.classifyRequired(q, net.requiredClasses);
+  }
   if (s.requiredClasses.length > 0) classes.classifyRequired(q, s.requiredClasses);
   for (const w of ex.ias) {
     for (const o of w.rsp.getOptions()) {

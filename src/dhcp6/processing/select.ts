@@ -8,14 +8,17 @@ import type { Dhcp6Model } from "../../dhcpsrv/model/cfg6.ts";
 import { IdentifierType } from "../../dhcpsrv/model/host.ts";
 import { type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
 import type { HostSource } from "../../dhcpsrv/model/host.ts";
-import type { HostStore6 } from "../../dhcpsrv/model/host6.ts";
+import type { Host6, HostStore6 } from "../../dhcpsrv/model/host6.ts";
 import {
   dropClassed,
+  findSubnetHost,
   flexIdAfter,
   lookupGlobalHost,
   lookupHost,
   lookupSourceHost,
 } from "../../dhcpsrv/processing/exchange-rules.ts";
+import type { HostScopes } from "../../dhcpsrv/processing/exchange-rules.ts";
+import { nextSubnet } from "../../dhcpsrv/model/shared-network.ts";
 import { afterSubnetSelect } from "../../dhcpsrv/processing/family.ts";
 import { callHook, type HookPoint } from "../../dhcpsrv/processing/hook-point.ts";
 import type { CalloutHandle } from "../../hooks/callout-handle.ts";
@@ -119,10 +122,32 @@ function findHostNow(ex: Exchange6): void | Promise<void> {
   const source = ex.srv.model.hostSource;
   if (source !== null) return findSourceHost(ex, source);
   lookupHost(ex, ex.srv.model, ex.subnet, identifierOf);
+  findNetworkHost(ex, ex.srv.model);
 }
 
 async function findSourceHost(ex: Exchange6, source: HostSource<HostStore6>): Promise<void> {
-  ex.hosts = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet, identifierOf);
+  const hosts = await lookupSourceHost(ex, ex.srv.model, source, ex.subnet, identifierOf);
+  ex.hosts = hosts;
+  findNetworkHost(ex, { ...ex.srv.model, hosts });
+}
+
+/**
+ * Kea's findReservation in a shared network: without a reservation of its own in the selected
+ * subnet, the client's reservation in the next subnets of the network its classes allow (each
+ * as its reservations-in-subnet permits), before the global one.
+ */
+function findNetworkHost(ex: Exchange6, model: HostScopes<Host6>): void {
+  const first = ex.subnet;
+  if (first === null || first.network === null || model.hosts.size === 0) return;
+  if (ex.host !== undefined && ex.host.subnetId !== 0) return;
+  const cls = ex.query.classes;
+  for (let s = nextSubnet(first, first, cls); s !== null; s = nextSubnet(first, s, cls)) {
+    const h = findSubnetHost(ex, model, s, identifierOf);
+    if (h !== undefined) {
+      ex.host = h;
+      return;
+    }
+  }
 }
 
 /**

@@ -21,6 +21,13 @@
  * A declined address is handed out again only once its probation period is over.
  * A renewal that changes nothing in the lease within the subnet's lease caching limits reuses it
  * (Kea's setLeaseReusable): `Pick4.reuse` is then its remaining lifetime, and nothing is written.
+ *
+ * In a shared network (Kea's walk over Subnet::getNextSubnet, subnet id order, going round from
+ * the selected subnet, skipping subnets the client's classes may not use), `ctx.subnet` moves to
+ * the subnet the lease is in: the client's lease is looked for in every subnet of the network,
+ * and so are its reservation and the pool of the address it names; a new address comes from the
+ * subnet the allocator picked from last (Kea's preferred subnet), then from each next one while
+ * they are exhausted.
  */
 import type { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
@@ -33,6 +40,7 @@ import type { Pool4, Subnet4 } from "../model/subnet4.ts";
 import type { Triplet } from "../model/triplet.ts";
 import { PoolAllocators4 } from "./allocators/pool-allocators4.ts";
 import { reusableLifetime } from "./lease-reuse.ts";
+import { nextSubnet, recordPick } from "../model/shared-network.ts";
 
 export interface ClientContext4 {
   subnet: Subnet4;
@@ -125,22 +133,46 @@ export class AllocEngine4 {
     this.hosts = hosts;
   }
 
-  /** The client's lease in the subnet, looked up by client-id first, then hardware address. */
+  /**
+   * The client's lease in the subnet, or in a subnet of its shared network (`ctx.subnet` then
+   * moves there): by client-id first in each subnet, then by hardware address in each.
+   */
   findClientLease(ctx: ClientContext4): Lease4 | null {
-    const sid = ctx.subnet.id;
+    const first = ctx.subnet;
+    const cls = ctx.classes;
     if (ctx.clientId !== null) {
-      const byId = this.leases.getLease4ByClientId(ctx.clientId, sid);
-      if (byId !== null) return byId;
+      for (let s: Subnet4 | null = first; s !== null; s = nextSubnet(first, s, cls)) {
+        if (!s.matchClientId) continue;
+        const byId = this.leases.getLease4ByClientId(ctx.clientId, s.id);
+        if (byId !== null) {
+          ctx.subnet = s;
+          return byId;
+        }
+      }
     }
     if (ctx.hwaddr === null) return null;
-    for (const lease of this.leases.getLeases4ByHwAddr(ctx.hwaddr, sid)) {
-      if (belongsToClient(lease, ctx)) return lease;
+    for (let s: Subnet4 | null = first; s !== null; s = nextSubnet(first, s, cls)) {
+      for (const lease of this.leases.getLeases4ByHwAddr(ctx.hwaddr, s.id)) {
+        if (belongsToClient(lease, ctx)) {
+          ctx.subnet = s;
+          return lease;
+        }
+      }
     }
     return null;
   }
 
-  /** Chooses the lease for the client; null when none can be given (NAK or exhausted). */
+  /**
+   * Chooses the lease for the client; null when none can be given (NAK or exhausted).
+   * `ctx.subnet` is then the subnet of the lease (it moves within a shared network).
+   */
   pick(ctx: ClientContext4): Pick4 | null {
+    if (!ctx.subnet.allows(ctx.classes)) {
+      // Kea's allocateLease4: a subnet the classes exclude gives way to the next one allowed.
+      const next = nextSubnet(ctx.subnet, ctx.subnet, ctx.classes);
+      if (next === null) return null;
+      ctx.subnet = next;
+    }
     const own = this.findClientLease(ctx);
     return ctx.fakeAllocation ? this.pickForDiscover(ctx, own) : this.pickForRequest(ctx, own);
   }
@@ -154,14 +186,10 @@ export class AllocEngine4 {
       return this.make(ctx, addrOf(own), own);
     }
     const req = ctx.requestedAddress;
-    if (
-      req !== 0 &&
-      ctx.subnet.allowedPoolFor(req, ctx.classes) !== undefined &&
-      this.usableBy(ctx, req, own)
-    ) {
+    if (req !== 0 && this.inAllowedPool(ctx, req) && this.usableBy(ctx, req, own)) {
       return this.make(ctx, req, own);
     }
-    const free = this.nextFree(ctx, own);
+    const free = this.nextFreeInNetwork(ctx, own);
     return free === 0 ? null : this.make(ctx, free, own);
   }
 
@@ -194,7 +222,7 @@ export class AllocEngine4 {
         const r = this.leases.getLease4(reserved);
         if (r === null || this.expired(r, ctx.now)) return null;
       }
-      if (reserved !== req && ctx.subnet.allowedPoolFor(req, ctx.classes) === undefined) {
+      if (reserved !== req && !this.inAllowedPool(ctx, req)) {
         ctx.unknownRequestedAddress = true;
         return null;
       }
@@ -203,8 +231,7 @@ export class AllocEngine4 {
       const a = addrOf(own);
       if (
         (a === req || req === 0) &&
-        ((reserved !== 0 && reserved === req) ||
-          ctx.subnet.allowedPoolFor(a, ctx.classes) !== undefined)
+        ((reserved !== 0 && reserved === req) || this.inAllowedPool(ctx, a))
       ) {
         return this.make(ctx, a, own);
       }
@@ -215,8 +242,42 @@ export class AllocEngine4 {
       if (existing !== null && !this.expired(existing, ctx.now)) return null;
       return this.make(ctx, req, own);
     }
-    const free = this.nextFree(ctx, own);
+    const free = this.nextFreeInNetwork(ctx, own);
     return free === 0 ? null : this.make(ctx, free, own);
+  }
+
+  /**
+   * Kea's inAllowedPool: the address is in a pool the client's classes allow, in the subnet or
+   * in another subnet of its shared network (`ctx.subnet` then moves there).
+   */
+  private inAllowedPool(ctx: ClientContext4, addr: number): boolean {
+    const first = ctx.subnet;
+    for (let s: Subnet4 | null = first; s !== null; s = nextSubnet(first, s, ctx.classes)) {
+      if (s.allowedPoolFor(addr, ctx.classes) !== undefined) {
+        ctx.subnet = s;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Kea's allocateUnreservedLease4 over a shared network: from the subnet the allocator picked
+   * from last among those with the selected subnet's class guard, each subnet in turn until one
+   * has a free address (`ctx.subnet` is left at the last subnet tried).
+   */
+  private nextFreeInNetwork(ctx: ClientContext4, own: Lease4 | null): number {
+    const net = ctx.subnet.network;
+    if (net === null) return this.nextFree(ctx, own);
+    const first = net.preferred(ctx.subnet, 0);
+    for (let s: Subnet4 | null = first; s !== null; s = nextSubnet(first, s, ctx.classes)) {
+      ctx.subnet = s;
+      if (!s.pools.some((p) => p.allows(ctx.classes))) continue;
+      const a = this.nextFree(ctx, own);
+      recordPick(s, 0);
+      if (a !== 0) return a;
+    }
+    return 0;
   }
 
   /** Kea's Lease::expired(): past its lifetime (a reclaimed lease is). */
@@ -225,11 +286,11 @@ export class AllocEngine4 {
   }
 
   /**
-   * The address reserved for this client in this subnet, 0 when none: as Kea's
-   * hasAddressReservation, the global reservation's address first (when the subnet uses global
-   * reservations and holds it), then the subnet's own reservation's; with
-   * `reservations-out-of-pool` a subnet reservation inside a pool is not taken as one (the
-   * address is handed out as any pool address).
+   * The address reserved for this client in this subnet, or in another subnet of its shared
+   * network (Kea's hasAddressReservation: `ctx.subnet` then moves there); 0 when none: the
+   * global reservation's address first (when the subnet uses global reservations and holds it),
+   * then the client's reservation's; with `reservations-out-of-pool` a subnet reservation inside
+   * a pool is not taken as one (the address is handed out as any pool address).
    */
   private reservedAddress(ctx: ClientContext4): number {
     const g = ctx.globalHost;
@@ -238,11 +299,25 @@ export class AllocEngine4 {
       return g.ipv4;
     }
     const h = ctx.host;
-    if (h === undefined || h.ipv4 === 0 || !s.inRange(h.ipv4)) return 0;
-    if (h.subnetId === s.id && s.reservations.outOfPool && s.poolFor(h.ipv4) !== undefined) {
-      return 0;
+    if (h === undefined || h.ipv4 === 0) return 0;
+    if (s.inRange(h.ipv4)) {
+      if (h.subnetId === s.id && s.reservations.outOfPool && s.poolFor(h.ipv4) !== undefined) {
+        return 0;
+      }
+      return h.ipv4;
     }
-    return h.ipv4;
+    const first = ctx.subnet;
+    for (
+      let n = nextSubnet(first, first, ctx.classes);
+      n !== null;
+      n = nextSubnet(first, n, ctx.classes)
+    ) {
+      if ((h.subnetId === n.id || h.subnetId === 0) && n.inRange(h.ipv4)) {
+        ctx.subnet = n;
+        return h.ipv4;
+      }
+    }
+    return 0;
   }
 
   /**
@@ -253,9 +328,7 @@ export class AllocEngine4 {
     const a = addrOf(own);
     if (!ctx.subnet.inRange(a) || own.state === LeaseState.DECLINED) return false;
     if (this.reservedForOther(ctx, a)) return false;
-    return (
-      ctx.subnet.allowedPoolFor(a, ctx.classes) !== undefined || this.reservedAddress(ctx) === a
-    );
+    return this.inAllowedPool(ctx, a) || this.reservedAddress(ctx) === a;
   }
 
   /**

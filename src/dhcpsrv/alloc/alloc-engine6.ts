@@ -11,6 +11,12 @@
  *   in a pool, or a prefix of a pd-pool with its delegated length) when free > the next free
  *   address or prefix of the iterative allocator.
  * A declined address is never handed out before its probation period ended and it was recovered.
+ *
+ * In a shared network, as Kea's allocateLeases6: the IA's leases are those it has in any subnet
+ * of the network, kept when in a pool of any of its subnets the client's classes allow; a hint
+ * or a reservation in another subnet of the network is honoured there; a new lease comes from
+ * the subnet the allocator picked from last (Kea's preferred subnet), then from each next one
+ * while they are exhausted. `ctx.subnet` moves to the subnet of the lease chosen.
  */
 import type { JsonObject } from "../../hooks/types.ts";
 import { withExtendedInfo } from "../leases/extended-info.ts";
@@ -22,6 +28,7 @@ import { type PdPool6, type Pool6, type Subnet6, bigToIpv6, ipv6ToBig } from "..
 import type { Triplet } from "../model/triplet.ts";
 import { PoolAllocators6 } from "./allocators/pool-allocators6.ts";
 import { reusablePreferred, reusableLifetime } from "./lease-reuse.ts";
+import { nextSubnet, recordPick } from "../model/shared-network.ts";
 
 /** What a client put in an IA: an address (IA_NA) or a prefix (IA_PD), with its lifetimes. */
 export interface Hint6 {
@@ -108,26 +115,76 @@ export class AllocEngine6 {
     this.hosts = hosts;
   }
 
-  /** The IA's leases in the subnet. */
+  /** The IA's leases in the subnet and in the other subnets of its shared network. */
   iaLeases(ctx: ClientContext6): Lease6[] {
-    return this.leases.getLeases6ByDuidIaidSubnet(ctx.type, ctx.duid, ctx.iaid, ctx.subnet.id);
+    const first = ctx.subnet;
+    const own = this.leases.getLeases6ByDuidIaidSubnet(ctx.type, ctx.duid, ctx.iaid, first.id);
+    const net = first.network;
+    if (net === null) return own;
+    const out = [...own];
+    for (const s of net.subnets) {
+      if (s === first) continue;
+      out.push(...this.leases.getLeases6ByDuidIaidSubnet(ctx.type, ctx.duid, ctx.iaid, s.id));
+    }
+    return out;
   }
 
   /** Chooses the IA's lease; null when none can be given (pools exhausted). */
   pick(ctx: ClientContext6): Pick6 | null {
+    if (!ctx.subnet.allows(ctx.classes)) {
+      const next = nextSubnet(ctx.subnet, ctx.subnet, ctx.classes);
+      if (next === null) return null;
+      ctx.subnet = next;
+    }
     const own = this.iaLeases(ctx);
     const reserved = this.reserved(ctx);
     for (const r of reserved) {
-      if (this.usableBy(ctx, r.address)) return this.make(ctx, r.address, r.length, own);
+      if (this.usableBy(ctx, r.address)) {
+        if (r.subnet !== undefined) ctx.subnet = r.subnet;
+        return this.make(ctx, r.address, r.length, own);
+      }
     }
     for (const lease of own) {
-      if (this.mayKeep(ctx, lease)) return this.make(ctx, lease.address, lease.prefixLen, own);
+      if (this.mayKeep(ctx, lease)) {
+        ctx.subnet = this.subnetOf(ctx, lease);
+        return this.make(ctx, lease.address, lease.prefixLen, own);
+      }
     }
+    const selected = ctx.subnet;
     for (const h of ctx.hints) {
       const len = this.hintFits(ctx, h);
       if (len > 0 && this.usableBy(ctx, h.address)) return this.make(ctx, h.address, len, own);
+      ctx.subnet = selected;
     }
-    return this.nextFree(ctx, own);
+    return this.nextFreeInNetwork(ctx, own);
+  }
+
+  /** The subnet of one of the IA's leases: the selected one or another of its network. */
+  private subnetOf(ctx: ClientContext6, lease: Lease6): Subnet6 {
+    const s = ctx.subnet;
+    if (lease.subnetId === s.id || s.network === null) return s;
+    return s.network.subnets.find((x) => x.id === lease.subnetId) ?? s;
+  }
+
+  /**
+   * Kea's allocateUnreservedLeases6 over a shared network: from the subnet the allocator picked
+   * from last among those with the selected subnet's class guard, each subnet in turn.
+   */
+  private nextFreeInNetwork(ctx: ClientContext6, own: Lease6[]): Pick6 | null {
+    const net = ctx.subnet.network;
+    if (net === null) return this.nextFree(ctx, own);
+    const type = ctx.type === LeaseType6.IA_PD ? 1 : 0;
+    const first = net.preferred(ctx.subnet, type);
+    for (let s: Subnet6 | null = first; s !== null; s = nextSubnet(first, s, ctx.classes)) {
+      ctx.subnet = s;
+      const pools: readonly { allows(c: ReadonlySet<string>): boolean }[] =
+        type === 1 ? s.pdPools : s.pools;
+      if (!pools.some((p) => p.allows(ctx.classes))) continue;
+      const pick = this.nextFree(ctx, own);
+      recordPick(s, type);
+      if (pick !== null) return pick;
+    }
+    return null;
   }
 
   /**
@@ -137,7 +194,9 @@ export class AllocEngine6 {
   extend(ctx: ClientContext6, lease: Lease6): Lease6 | null {
     if (!this.mayKeep(ctx, lease)) return null;
     const copy = lease.clone();
-    const [preferred, valid] = this.adaptive(ctx, lease, this.lifetimes(ctx, lease.address, false));
+    const home = this.subnetOf(ctx, lease);
+    const at = home === ctx.subnet ? ctx : { ...ctx, subnet: home };
+    const [preferred, valid] = this.adaptive(at, lease, this.lifetimes(at, lease.address, false));
     copy.preferredLifetime = preferred;
     copy.validLifetime = valid;
     copy.cltt = ctx.now;
@@ -193,17 +252,27 @@ export class AllocEngine6 {
     for (const old of pick.replaced) this.leases.deleteLease6(old);
   }
 
-  /** The client's reservations of this IA's type in this subnet. */
-  private reserved(ctx: ClientContext6): { address: string; length: number }[] {
+  /**
+   * The client's reservations of this IA's type in this subnet, or in the subnet of its shared
+   * network the reservation is in (`subnet`: where the lease then goes).
+   */
+  private reserved(
+    ctx: ClientContext6,
+  ): { address: string; length: number; subnet?: Subnet6 | undefined }[] {
     const h = ctx.host;
     if (h === undefined) return [];
     const s = ctx.subnet;
+    const home =
+      h.subnetId === 0 || h.subnetId === s.id || s.network === null
+        ? undefined
+        : s.network.subnets.find((x) => x.id === h.subnetId);
     if (ctx.type === LeaseType6.IA_PD) {
-      return h.prefixes.map((p) => ({ address: p.address, length: p.length }));
+      return h.prefixes.map((p) => ({ address: p.address, length: p.length, subnet: home }));
     }
+    const where = home ?? s;
     return h.addresses
-      .filter((a) => s.inRange(ipv6ToBig(a)))
-      .map((address) => ({ address, length: 128 }));
+      .filter((a) => where.inRange(ipv6ToBig(a)))
+      .map((address) => ({ address, length: 128, subnet: home }));
   }
 
   private isReservedForClient(ctx: ClientContext6, address: string): boolean {
@@ -220,27 +289,31 @@ export class AllocEngine6 {
    */
   mayKeep(ctx: ClientContext6, lease: Lease6): boolean {
     if (lease.state === LeaseState.DECLINED) return false;
-    if (this.reservedForOther(ctx, lease.address)) return false;
+    const home = this.subnetOf(ctx, lease);
+    const at = home === ctx.subnet ? ctx : { ...ctx, subnet: home };
+    if (this.reservedForOther(at, lease.address)) return false;
     if (this.isReservedForClient(ctx, lease.address)) return true;
     const a = ipv6ToBig(lease.address);
-    const pool =
-      ctx.type === LeaseType6.IA_PD
-        ? ctx.subnet.pdPoolFor(a, lease.prefixLen)
-        : ctx.subnet.poolFor(a);
-    return pool !== undefined && pool.allows(ctx.classes);
+    // Kea's inAllowedPool: a pool the classes allow in any subnet of the network they allow.
+    const first = ctx.subnet;
+    for (let s: Subnet6 | null = first; s !== null; s = nextSubnet(first, s, ctx.classes)) {
+      const pool = ctx.type === LeaseType6.IA_PD ? s.pdPoolFor(a, lease.prefixLen) : s.poolFor(a);
+      if (pool !== undefined && pool.allows(ctx.classes)) return true;
+    }
+    return false;
   }
 
   /** The length the hint can be given with (128 for an address), 0 when it does not fit a pool. */
   private hintFits(ctx: ClientContext6, h: Hint6): number {
     const a = ipv6ToBig(h.address);
     if (a <= 0n) return 0;
-    if (ctx.type !== LeaseType6.IA_PD) {
-      return ctx.subnet.poolFor(a)?.allows(ctx.classes) === true ? 128 : 0;
-    }
-    for (const pool of ctx.subnet.pdPools) {
-      if (!pool.allows(ctx.classes)) continue;
-      if (pool.holds(a, h.prefixLen !== 0 ? h.prefixLen : pool.delegatedLen)) {
-        return pool.delegatedLen;
+    // In a shared network, a hint in another of its subnets is honoured there.
+    const first = ctx.subnet;
+    for (let s: Subnet6 | null = first; s !== null; s = nextSubnet(first, s, ctx.classes)) {
+      const len = hintFitsIn(s, ctx.type, ctx.classes, a, h.prefixLen);
+      if (len > 0) {
+        ctx.subnet = s;
+        return len;
       }
     }
     return 0;
@@ -459,6 +532,22 @@ export class AllocEngine6 {
     );
     return [Math.min(preferred, valid), valid];
   }
+}
+
+/** The length the hint can be given with in this subnet (128 for an address), else 0. */
+function hintFitsIn(
+  s: Subnet6,
+  type: number,
+  classes: ReadonlySet<string>,
+  a: bigint,
+  prefixLen: number,
+): number {
+  if (type !== LeaseType6.IA_PD) return s.poolFor(a)?.allows(classes) === true ? 128 : 0;
+  for (const pool of s.pdPools) {
+    if (!pool.allows(classes)) continue;
+    if (pool.holds(a, prefixLen !== 0 ? prefixLen : pool.delegatedLen)) return pool.delegatedLen;
+  }
+  return 0;
 }
 
 function clamp(requested: number, t: Triplet): number {

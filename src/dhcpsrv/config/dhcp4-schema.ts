@@ -21,6 +21,7 @@ import {
   optionData,
   optionDef,
   relay,
+  sharedNetworks,
   reservationModeKeys,
   str,
   subnetIdentity,
@@ -118,6 +119,7 @@ export const dhcp4Schema: Schema = map(
     "option-def": list(optionDef("dhcp4", 254), []),
     "client-classes": list(clientClass4, []),
     subnet4: list(subnet4, []),
+    "shared-networks": sharedNetworks(subnet4, "subnet4"),
     reservations: list(reservation4, []),
     "host-reservation-identifiers": hostIdentifiers(
       ["hw-address", "duid", "circuit-id", "client-id", "flex-id"],

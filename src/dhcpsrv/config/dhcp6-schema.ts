@@ -21,6 +21,7 @@ import {
   optionData,
   optionDef,
   relay,
+  sharedNetworks,
   reservationModeKeys,
   str,
   strings,
@@ -135,6 +136,7 @@ export const dhcp6Schema: Schema = map(
     "option-def": list(optionDef("dhcp6", UINT16_MAX), []),
     "client-classes": list(clientClass6, []),
     subnet6: list(subnet6, []),
+    "shared-networks": sharedNetworks(subnet6, "subnet6"),
     reservations: list(reservation6, []),
     "host-reservation-identifiers": hostIdentifiers(
       ["hw-address", "duid", "flex-id"],

@@ -189,6 +189,31 @@ export const subnetIdentity: Record<string, Schema> = {
   subnet: str(),
 };
 
+/** Keys of a subnet that a shared network does not have (Kea 2.2's shared network grammar). */
+const SUBNET_ONLY = new Set([
+  "id",
+  "subnet",
+  "pools",
+  "pd-pools",
+  "reservations",
+  "4o6-interface",
+  "4o6-interface-id",
+  "4o6-subnet",
+]);
+
+/**
+ * A `shared-networks` list: each entry has a `name` and its subnets under `listKey`, and every
+ * other key of the family's subnet map, the network-level values its subnets inherit.
+ */
+export function sharedNetworks(subnet: Schema, listKey: string): Schema {
+  const props = subnet["properties"] as Record<string, Schema>;
+  const own = Object.fromEntries(Object.entries(props).filter(([k]) => !SUBNET_ONLY.has(k)));
+  return list(
+    map({ name: str(), ...own, [listKey]: list(subnet, []) }, { required: ["name"] }),
+    [],
+  );
+}
+
 /** `interfaces-config`: the interface list, the family's `extra` keys, then the socket retries. */
 export function interfacesConfig(extra: Record<string, Schema>): Schema {
   return map(
@@ -450,10 +475,6 @@ const NOT_YET = "not implemented";
  * refuses (or accepts only at a value that changes nothing).
  */
 export const commonGlobals: Record<string, Schema> = {
-  "shared-networks": unsupported({
-    allowed: [],
-    hint: "put the subnets in the top-level subnet list",
-  }),
   "hosts-database": hostsDatabase,
   "hosts-databases": list(hostsDatabase),
   "config-control": unsupported({ hint: "the configuration backend is " + NOT_YET }),

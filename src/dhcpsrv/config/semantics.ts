@@ -537,14 +537,88 @@ function checkGuard(o: Obj, path: KeyPath, r: Reporter): void {
 // ---------------------------------------------------------------------------------------------
 // Subnets, pools, reservations
 
+/** Where a subnet is written: `subnet4[2]`, `shared-networks[0].subnet4[1]`. */
+function where(path: KeyPath, top: KeyPath): string {
+  return path
+    .slice(top.length)
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join("");
+}
+
+interface SubnetAt {
+  s: Obj;
+  path: KeyPath;
+  inherited: Effective;
+  network: Obj | undefined;
+}
+
+/**
+ * The `shared-networks` entries: a name present, not empty and not used twice; the network's
+ * own keys checked as a subnet's; its subnets are then checked with the top-level ones.
+ */
+function checkSharedNetworks(
+  g: Obj,
+  family: Family,
+  top: KeyPath,
+  globals: Effective,
+  r: Reporter,
+): SubnetAt[] {
+  const key = family === 4 ? "subnet4" : "subnet6";
+  const names = new Map<string, number>();
+  const out: SubnetAt[] = [];
+  maps(g, "shared-networks").forEach((n, ni) => {
+    const np = [...top, "shared-networks", ni];
+    const name = text(n, "name") ?? "";
+    if (name.trim() === "") {
+      r.fail("a shared network name must not be empty", [...np, "name"]);
+    } else {
+      const dup = names.get(name);
+      if (dup !== undefined) {
+        r.fail(
+          `a shared network with the name '${name}' already exists (shared-networks[${dup}])`,
+          [...np, "name"],
+        );
+      }
+      names.set(name, ni);
+    }
+    const eff = checkNetworkLevel(n, globals, family, np, r, false);
+    if (family === 4) checkBootFields(n, np, r);
+    checkOptionData(n, family, np, r);
+    checkInterfaceKeys(n, family, np, r);
+    checkRelay(n, family, [...np, "relay"], r);
+    checkGuard(n, np, r);
+    maps(n, key).forEach((s, i) => {
+      out.push({ s, path: [...np, key, i], inherited: eff, network: n });
+    });
+  });
+  return out;
+}
+
+function checkInterfaceKeys(s: Obj, family: Family, path: KeyPath, r: Reporter): void {
+  const iface = text(s, "interface");
+  if (iface !== undefined) {
+    const problem = checkInterfaceName(iface);
+    if (problem !== undefined) r.fail(problem, [...path, "interface"]);
+  }
+  if (family === 6 && iface !== undefined && s["interface-id"] !== undefined) {
+    r.fail(
+      "interface (defined for locally reachable subnets) and interface-id (defined for subnets reachable via relays) cannot be defined at the same time",
+      [...path, "interface-id"],
+    );
+  }
+}
+
 function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, r: Reporter): void {
   const key = family === 4 ? "subnet4" : "subnet6";
-  const subnets = maps(g, key);
-  const byId = new Map<number, number>();
-  const byPrefix = new Map<string, number>();
+  const all = checkSharedNetworks(g, family, top, globals, r);
+  maps(g, key).forEach((s, i) => {
+    all.push({ s, path: [...top, key, i], inherited: globals, network: undefined });
+  });
+  const byId = new Map<number, string>();
+  const byPrefix = new Map<string, string>();
   let nextAuto = 1;
-  subnets.forEach((s, i) => {
-    const path = [...top, key, i];
+  for (const { s, path, inherited, network } of all) {
+    const at = where(path, top);
     const prefix = parsePrefix(text(s, "subnet")!, family);
     if (typeof prefix === "string") r.fail(`invalid subnet: ${prefix}`, [...path, "subnet"]);
     const range = prefixRange(prefix, family);
@@ -559,12 +633,12 @@ function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, 
     const canonical = `${range.first}/${prefix.length}`;
     const dupPrefix = byPrefix.get(canonical);
     if (dupPrefix !== undefined) {
-      r.fail(
-        `subnet with the prefix of '${text(s, "subnet")}' already exists (${key}[${dupPrefix}])`,
-        [...path, "subnet"],
-      );
+      r.fail(`subnet with the prefix of '${text(s, "subnet")}' already exists (${dupPrefix})`, [
+        ...path,
+        "subnet",
+      ]);
     }
-    byPrefix.set(canonical, i);
+    byPrefix.set(canonical, at);
 
     let id = num(s, "id") ?? 0;
     const auto = id === 0;
@@ -576,33 +650,36 @@ function checkSubnets(g: Obj, family: Family, top: KeyPath, globals: Effective, 
     const dupId = byId.get(id);
     if (dupId !== undefined) {
       r.fail(
-        `ID of the new ${familyName(family)} subnet '${id}' is already in use by ${key}[${dupId}]` +
+        `ID of the new ${familyName(family)} subnet '${id}' is already in use by ${dupId}` +
           (auto ? " (this subnet has no id and was numbered automatically: give it one)" : ""),
         auto ? path : [...path, "id"],
       );
     }
-    byId.set(id, i);
+    byId.set(id, at);
 
-    checkNetworkLevel(s, globals, family, path, r, false);
+    checkNetworkLevel(s, inherited, family, path, r, false);
     if (family === 4) checkBootFields(s, path, r);
     checkOptionData(s, family, path, r);
-    const iface = text(s, "interface");
-    if (iface !== undefined) {
-      const problem = checkInterfaceName(iface);
-      if (problem !== undefined) r.fail(problem, [...path, "interface"]);
-    }
-    if (family === 6 && iface !== undefined && s["interface-id"] !== undefined) {
-      r.fail(
-        "interface (defined for locally reachable subnets) and interface-id (defined for subnets reachable via relays) cannot be defined at the same time",
-        [...path, "interface-id"],
-      );
+    checkInterfaceKeys(s, family, path, r);
+    if (network !== undefined) {
+      // Kea: the subnets of a network are on the network's link, reached the same way.
+      for (const k of family === 4 ? ["interface"] : ["interface", "interface-id"]) {
+        const mine = text(s, k);
+        const theirs = text(network, k);
+        if (mine !== undefined && theirs !== undefined && mine !== theirs) {
+          r.fail(
+            `subnet ${text(s, "subnet")} has ${k} '${mine}' but its shared network '${text(network, "name")}' has ${k} '${theirs}'`,
+            [...path, k],
+          );
+        }
+      }
     }
     checkRelay(s, family, [...path, "relay"], r);
     checkGuard(s, path, r);
     const addressPools = checkPools(s, family, range, path, r);
     if (family === 6) checkPdPools(s, path, addressPools, r);
     checkReservations(s, family, [...path, "reservations"], range, uniqueIps(g), r);
-  });
+  }
 }
 
 function checkRelay(s: Obj, family: Family, path: KeyPath, r: Reporter): void {

@@ -347,6 +347,15 @@ export interface Subnet4
   "boot-file-name"?: string;
 }
 
+/**
+ * A `shared-networks` entry (DHCPv4): a name, its subnets, and every subnet-level key Kea 2.2
+ * allows at network level (its subnets inherit them, see src/dhcpsrv/config/shared-networks.ts).
+ */
+export type SharedNetwork4 = Omit<Subnet4, "id" | "subnet" | "pools" | "reservations"> & {
+  name: string;
+  subnet4: Subnet4[];
+};
+
 export interface Dhcp4Config extends CommonGlobals {
   "interfaces-config": InterfacesConfig4;
   "match-client-id": boolean;
@@ -356,6 +365,7 @@ export interface Dhcp4Config extends CommonGlobals {
   "server-hostname": string;
   "boot-file-name": string;
   subnet4: Subnet4[];
+  "shared-networks": SharedNetwork4[];
   reservations: Reservation4[];
   "client-classes": ClientClass4[];
   "host-reservation-identifiers": ("hw-address" | "duid" | "circuit-id" | "client-id")[];
@@ -435,6 +445,15 @@ export interface Subnet6
   "pd-allocator"?: "iterative" | "random" | "flq";
 }
 
+/** A `shared-networks` entry (DHCPv6): a name, its subnets, the network-level keys. */
+export type SharedNetwork6 = Omit<
+  Subnet6,
+  "id" | "subnet" | "pools" | "pd-pools" | "reservations"
+> & {
+  name: string;
+  subnet6: Subnet6[];
+};
+
 export interface ServerId extends Annotated {
   type: "LLT" | "EN" | "LL";
   identifier: string;
@@ -457,6 +476,7 @@ export interface Dhcp6Config extends CommonGlobals {
   "mac-sources": string[];
   "relay-supplied-options": string[];
   subnet6: Subnet6[];
+  "shared-networks": SharedNetwork6[];
   reservations: Reservation6[];
   "client-classes": ClientClass6[];
   "host-reservation-identifiers": ("hw-address" | "duid")[];

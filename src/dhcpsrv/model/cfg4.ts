@@ -27,9 +27,14 @@ import { Host4, HostStore4, IdentifierType } from "./host4.ts";
 import { reservationModes } from "./host.ts";
 import { Pool4, Subnet4 } from "./subnet4.ts";
 import { FLQ_MAX_CAPACITY, allocatorKind, leaseCaching } from "./allocation.ts";
+import { SharedNetwork } from "./shared-network.ts";
+import { subnetEntries } from "../config/shared-networks.ts";
 
 export interface Dhcp4Model {
+  /** Every subnet, the shared networks' ones included, by increasing subnet id (as Kea's). */
   subnets: Subnet4[];
+  /** The shared networks, in configuration order. */
+  networks: SharedNetwork<Subnet4>[];
   subnetsById: Map<number, Subnet4>;
   hosts: HostStore4;
   /**
@@ -77,8 +82,17 @@ export function buildDhcp4Model(
   const hosts = new HostStore4();
   const subnets: Subnet4[] = [];
   const subnetsById = new Map<number, Subnet4>();
-  config.subnet4.forEach((s, i) => {
-    const path = `subnet4[${i}]`;
+  const networks = (config["shared-networks"] ?? []).map(
+    (n, i) =>
+      new SharedNetwork<Subnet4>(
+        n.name,
+        options(n["option-data"] ?? [], `shared-networks[${i}]`),
+        guardOf(n),
+        requiredOf(n),
+      ),
+  );
+  const entries = subnetEntries(config, "subnet4", config.subnet4);
+  for (const { subnet: s, path, networkIndex } of entries) {
     const [prefixText, lenText] = s.subnet.split("/");
     const prefix = tryParseIPv4(prefixText?.trim() ?? "");
     const prefixLen = Number(lenText);
@@ -152,9 +166,18 @@ export function buildDhcp4Model(
     s.reservations.forEach((r, j) => {
       hosts.add(buildHost(r, s.id, `${path}.reservations[${j}]`, options, at));
     });
+    subnet.guardKey = JSON.stringify([s["client-class"], s["client-classes"]]);
+    const network = networks[networkIndex];
+    if (network !== undefined) {
+      subnet.network = network;
+      network.add(subnet);
+    }
     subnets.push(subnet);
     subnetsById.set(subnet.id, subnet);
-  });
+  }
+  // Kea 2.2 keeps its subnets ordered by id: selection looks at them, and subnet4_select's
+  // collection lists them, by increasing id, whatever the configuration's order.
+  subnets.sort((a, b) => a.id - b.id);
   config.reservations.forEach((r, j) => {
     hosts.add(buildHost(r, 0, `reservations[${j}]`, options, at));
   });
@@ -163,10 +186,17 @@ export function buildDhcp4Model(
     defs,
     options,
     at,
-    needed: usesClasses(config.subnet4, config.reservations),
+    needed: usesClasses(
+      [
+        ...entries.map((e) => e.subnet),
+        ...(config["shared-networks"] ?? []).map((n) => ({ ...n, pools: [], reservations: [] })),
+      ],
+      config.reservations,
+    ),
   });
   return {
     subnets,
+    networks,
     subnetsById,
     hosts,
     hostSource: null,

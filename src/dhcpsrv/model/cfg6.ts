@@ -33,13 +33,18 @@ import { IdentifierType, reservationModes, type HostSource } from "./host.ts";
 import { Host6, HostStore6, type ReservedPrefix } from "./host6.ts";
 import { PdPool6, Pool6, Subnet6, ipv6ToBig } from "./subnet6.ts";
 import { FLQ_MAX_CAPACITY, allocatorKind, leaseCaching } from "./allocation.ts";
+import { SharedNetwork } from "./shared-network.ts";
+import { subnetEntries } from "../config/shared-networks.ts";
 import type { ClientNameParams } from "../processing/client-name.ts";
 
 /** Option 65 (RFC 6440), relay-supplied in every configuration (Kea's CfgRSOO). */
 const ERP_LOCAL_DOMAIN_NAME = 65;
 
 export interface Dhcp6Model {
+  /** Every subnet, the shared networks' ones included, by increasing subnet id (as Kea's). */
   subnets: Subnet6[];
+  /** The shared networks, in configuration order. */
+  networks: SharedNetwork<Subnet6>[];
   subnetsById: Map<number, Subnet6>;
   hosts: HostStore6;
   /** The hosts database, asked once per query after the configuration's reservations; or null. */
@@ -87,15 +92,33 @@ export function buildDhcp6Model(
   const subnets: Subnet6[] = [];
   const subnetsById = new Map<number, Subnet6>();
   const names = clientNameParams(config, undefined, "", at);
-  config.subnet6.forEach((s, i) => {
-    const path = `subnet6[${i}]`;
+  const networks = (config["shared-networks"] ?? []).map(
+    (n, i) =>
+      new SharedNetwork<Subnet6>(
+        n.name,
+        options(n["option-data"] ?? [], `shared-networks[${i}]`),
+        guardOf(n),
+        requiredOf(n),
+      ),
+  );
+  const entries = subnetEntries(config, "subnet6", config.subnet6);
+  for (const { subnet: s, path, networkIndex } of entries) {
     const subnet = buildSubnet(config, s, path, options, at, names);
     s.reservations.forEach((r, j) => {
       hosts.add(buildHost(r, s.id, `${path}.reservations[${j}]`, options, at));
     });
+    subnet.guardKey = JSON.stringify([s["client-class"], s["client-classes"]]);
+    const network = networks[networkIndex];
+    if (network !== undefined) {
+      subnet.network = network;
+      network.add(subnet);
+    }
     subnets.push(subnet);
     subnetsById.set(subnet.id, subnet);
-  });
+  }
+  // Kea 2.2 keeps its subnets ordered by id: selection looks at them, and subnet6_select's
+  // collection lists them, by increasing id, whatever the configuration's order.
+  subnets.sort((a, b) => a.id - b.id);
   config.reservations.forEach((r, j) => {
     hosts.add(buildHost(r, 0, `reservations[${j}]`, options, at));
   });
@@ -109,7 +132,13 @@ export function buildDhcp6Model(
     defs,
     options,
     at,
-    needed: usesClasses(config.subnet6, config.reservations),
+    needed: usesClasses(
+      [
+        ...entries.map((e) => e.subnet),
+        ...(config["shared-networks"] ?? []).map((n) => ({ ...n, pools: [], reservations: [] })),
+      ],
+      config.reservations,
+    ),
   });
   const rsoo = new Set<number>([ERP_LOCAL_DOMAIN_NAME]);
   config["relay-supplied-options"].forEach((name, i) => {
@@ -126,6 +155,7 @@ export function buildDhcp6Model(
   });
   return {
     subnets,
+    networks,
     subnetsById,
     hosts,
     hostSource: null,

@@ -10,6 +10,7 @@ import { NO_CACHING, type AllocatorKind, type LeaseCaching } from "./allocation.
 import { ClientNameParams } from "../processing/client-name.ts";
 import { DEFAULT_RESERVATION_MODES, type ReservationModes } from "./host.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
+import type { SharedNetwork } from "./shared-network.ts";
 
 export class Pool4 {
   readonly start: number;
@@ -110,6 +111,15 @@ export interface Subnet4Params {
 const NONE: readonly RequiredClass[] = [];
 
 export class Subnet4 {
+  /** The shared network the subnet is in, null when it is in none. */
+  network: SharedNetwork<Subnet4> | null = null;
+  /**
+   * When the allocator last picked here (a counter, see recordPick), by lease type: Kea's last
+   * allocation time, by which a network's walk starts at its most recently used subnet.
+   */
+  readonly lastPick: number[] = [0, 0];
+  /** The subnet's `client-class` as written: the subnets a network walk may start at share it. */
+  guardKey = "";
   readonly id: number;
   readonly prefix: number;
   readonly prefixLen: number;
@@ -177,8 +187,16 @@ export class Subnet4 {
     this.reservations = p.reservations ?? DEFAULT_RESERVATION_MODES;
   }
 
-  /** Whether a packet in these classes may select this subnet. */
+  /**
+   * Whether a packet in these classes may select this subnet: its own guard and its shared
+   * network's (Kea's Subnet4::clientSupported).
+   */
   allows(classes: ReadonlySet<string>): boolean {
+    return this.ownAllows(classes) && (this.network === null || this.network.allows(classes));
+  }
+
+  /** The subnet's own class guard passes. */
+  ownAllows(classes: ReadonlySet<string>): boolean {
     return this.guard === null || guardAllows(this.guard, classes);
   }
 

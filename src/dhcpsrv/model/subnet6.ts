@@ -8,6 +8,7 @@ import { CfgOption } from "./cfg-option.ts";
 import { ClientNameParams } from "../processing/client-name.ts";
 import { DEFAULT_RESERVATION_MODES, type ReservationModes } from "./host.ts";
 import { guardAllows, type ClassGuard, type RequiredClass } from "../classify/client-classes.ts";
+import type { SharedNetwork } from "./shared-network.ts";
 import { LeaseType6 } from "../leases/lease6.ts";
 import type { Triplet } from "./triplet.ts";
 import { NO_CACHING, type AllocatorKind, type LeaseCaching } from "./allocation.ts";
@@ -237,6 +238,15 @@ export interface Subnet6Params {
 }
 
 export class Subnet6 {
+  /** The shared network the subnet is in, null when it is in none. */
+  network: SharedNetwork<Subnet6> | null = null;
+  /**
+   * When the allocator last picked here (a counter, see recordPick), by lease type: Kea's last
+   * allocation time, by which a network's walk starts at its most recently used subnet.
+   */
+  readonly lastPick: number[] = [0, 0];
+  /** The subnet's `client-class` as written: the subnets a network walk may start at share it. */
+  guardKey = "";
   readonly id: number;
   readonly prefix: bigint;
   readonly prefixLen: number;
@@ -299,7 +309,16 @@ export class Subnet6 {
     this.reservations = p.reservations ?? DEFAULT_RESERVATION_MODES;
   }
 
+  /**
+   * Whether a packet in these classes may select this subnet: its own guard and its shared
+   * network's (Kea's Subnet6::clientSupported).
+   */
   allows(classes: ReadonlySet<string>): boolean {
+    return this.ownAllows(classes) && (this.network === null || this.network.allows(classes));
+  }
+
+  /** The subnet's own class guard passes. */
+  ownAllows(classes: ReadonlySet<string>): boolean {
     return this.guard === null || guardAllows(this.guard, classes);
   }
 

@@ -190,6 +190,19 @@ export function lookupHost<E extends ReservationExchange<H>, H>(
   ex.host = own ?? global;
 }
 
+/**
+ * The client's own reservation in `subnet` (none when its `reservations-in-subnet` is false), or
+ * undefined: Kea's findReservation walking the other subnets of a shared network.
+ */
+export function findSubnetHost<E, H>(
+  ex: E,
+  model: HostScopes<H>,
+  subnet: ReservingSubnet,
+  idOf: IdentifierOf<E>,
+): H | undefined {
+  return subnet.reservations.inSubnet ? findHostIn(ex, model, subnet.id, idOf) : undefined;
+}
+
 /** The client's global reservation (early-global-reservations-lookup), or undefined. */
 export function lookupGlobalHost<E, H>(
   ex: E,

@@ -1,7 +1,8 @@
 /**
  * Which configured options a response carries, the same in v4 and v6 (Kea's appendRequested*
  * and always-send): each option from the most specific level that has it, in Kea's order
- * reservation, pool, subnet, the client's classes in the order it joined them, globals.
+ * reservation, pool, subnet, its shared network, the client's classes in the order it joined
+ * them, globals.
  *
  * - always-send (Kea 2.2): the code of an always-send option at any level is added to the codes
  *   the client asked for; its value then comes from the most specific level that has the code,
@@ -18,7 +19,7 @@ import type { OptionDescriptor } from "../../dhcp/option-data.ts";
 import { OptionVendor } from "../../dhcp/option-vendor.ts";
 import type { Pkt } from "../../dhcp/pkt.ts";
 import type { ClientClasses } from "../classify/client-classes.ts";
-import type { CfgOption } from "../model/cfg-option.ts";
+import { CfgOption } from "../model/cfg-option.ts";
 
 /** CableLabs' enterprise number: the one vendor whose sub-option 1 is a request list. */
 const CABLE_LABS = 4491;
@@ -31,7 +32,10 @@ export function optionLevels(
   query: Pkt,
   host: { readonly options: CfgOption } | undefined,
   pool: { readonly options: CfgOption } | undefined,
-  subnet: { readonly options: CfgOption } | null,
+  subnet: {
+    readonly options: CfgOption;
+    readonly network: { readonly options: CfgOption } | null;
+  } | null,
   classes: ClientClasses | null,
   globals: CfgOption,
 ): CfgOption[] {
@@ -40,6 +44,13 @@ export function optionLevels(
   if (subnet !== null) {
     if (pool !== undefined) levels.push(pool.options);
     levels.push(subnet.options);
+    if (
+      subnet.network !== null &&
+      subnet.network.options !== CfgOption.EMPTY4 &&
+      subnet.network.options !== CfgOption.EMPTY6
+    ) {
+      levels.push(subnet.network.options);
+    }
   }
   classes?.optionLevels(query, levels);
   levels.push(globals);

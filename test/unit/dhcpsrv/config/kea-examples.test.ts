@@ -28,6 +28,7 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "pgsql-reservations",
     // Reservations by every identifier, flex-id included.
     "reservations",
+    "shared-network",
   ],
   6: [
     "simple",
@@ -41,17 +42,12 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "tee-times",
     // Reservations by every identifier, flex-id included.
     "reservations",
+    "shared-network",
   ],
 };
 
 /** File, then the key path and the start of the reason expected for its refusal. */
 const REFUSED: [4 | 6, string, string, RegExp][] = [
-  [
-    4,
-    "shared-network",
-    "Dhcp4.shared-networks",
-    /^"shared-networks" is not supported by Nestor yet/,
-  ],
   [
     4,
     "with-ddns",
@@ -66,12 +62,6 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
   ],
   // compatibility.lenient-option-parsing (line 108) is accepted; DHCPv4-over-DHCPv6 is next.
   [4, "all-keys", "Dhcp4.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
-  [
-    6,
-    "shared-network",
-    "Dhcp6.shared-networks",
-    /^"shared-networks" is not supported by Nestor yet/,
-  ],
   [6, "config-backend", "Dhcp6.config-control", /^"config-control" is not supported by Nestor yet/],
   [6, "dhcpv4-over-dhcpv6", "Dhcp6.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
 ];
@@ -88,10 +78,20 @@ describe("Kea 2.2 examples Nestor accepts", () => {
         // What nestor-dhcpN -t does next: the runtime model (options converted, pools checked).
         if (family === 4) {
           const model = buildDhcp4Model(config as Dhcp4Config, file(family, name), source);
-          assert.equal(model.subnets.length, (config as Dhcp4Config).subnet4.length);
+          const c = config as Dhcp4Config;
+          const inNetworks = (c["shared-networks"] ?? []).reduce(
+            (n, sn) => n + sn.subnet4.length,
+            0,
+          );
+          assert.equal(model.subnets.length, c.subnet4.length + inNetworks);
         } else {
           const model = buildDhcp6Model(config as Dhcp6Config, file(family, name), source);
-          assert.equal(model.subnets.length, (config as Dhcp6Config).subnet6.length);
+          const c = config as Dhcp6Config;
+          const inNetworks = (c["shared-networks"] ?? []).reduce(
+            (n, sn) => n + sn.subnet6.length,
+            0,
+          );
+          assert.equal(model.subnets.length, c.subnet6.length + inNetworks);
         }
       });
     }
@@ -134,6 +134,31 @@ describe("Kea 2.2 examples Nestor accepts", () => {
     const flex6 = [...m6.hosts.all()].filter((h) => h.identifierType === "flex-id");
     assert.equal(flex6.length, 1);
     assert.equal(flex6[0]!.identifier.toString(), "somevalue");
+  });
+
+  test("shared-network.json (v4) builds the network as nestor-dhcp4 -t does: its subnets inherit", () => {
+    const { config, source } = loadConfigFile(file(4, "shared-network"), 4);
+    const m = buildDhcp4Model(config, file(4, "shared-network"), source);
+    assert.deepEqual(
+      m.networks.map((n) => [n.name, n.subnets.map((s) => s.id)]),
+      [["frog", [1, 2]]],
+    );
+    const s2 = m.subnetsById.get(2)!;
+    assert.equal(s2.interface, "eth1", "the network's interface");
+    assert.equal(s2.authoritative, true, "the network's authoritative");
+    assert.equal(s2.validLifetime.default, 30, "its own lifetime");
+    assert.equal(m.subnetsById.get(3)!.network, null);
+  });
+
+  test("shared-network.json (v6) builds the network as nestor-dhcp6 -t does: relays per level", () => {
+    const { config, source } = loadConfigFile(file(6, "shared-network"), 6);
+    const m = buildDhcp6Model(config, file(6, "shared-network"), source);
+    assert.equal(m.networks.length, 1);
+    assert.equal(m.networks[0]!.name, "frog");
+    const bySubnet = new Map(m.subnets.map((s) => [s.toText(), s]));
+    assert.deepEqual(bySubnet.get("2001:db8:1::/64")!.relayAddresses, ["2001:db8:1::123"]);
+    assert.equal(bySubnet.get("2001:db8:1::/64")!.interface, "eth1");
+    assert.equal(bySubnet.get("2001:db8:2::/64")!.network, null);
   });
 
   test("tee-times.json reads the .5-style percentages Kea's lexer takes", () => {

@@ -189,14 +189,6 @@ describe("types, ranges and keys", () => {
 });
 
 describe("unsupported and ignored keys", () => {
-  test("shared-networks is refused as not supported yet", () => {
-    const err = refusal('{ "shared-networks": [ { "name": "n" } ] }');
-    assert.equal(
-      err.message,
-      'kea.conf:1:14: Dhcp4.shared-networks: "shared-networks" is not supported by Nestor yet (only [] is accepted): put the subnets in the top-level subnet list',
-    );
-  });
-
   test("an empty shared-networks list changes nothing and is accepted", () => {
     assert.doesNotThrow(() => load('{ "shared-networks": [] }'));
   });
