@@ -136,6 +136,8 @@ export async function queriesToBothDirect<A>(
     },
     async (who, server) => {
       await waitForControl(socket(who), server);
+      // Kea answers its control socket before its DHCP sockets are open: wait for them too.
+      await waitForDhcpSocket(bed, link, family);
       let answers: (A | null)[];
       if (family === 4) {
         const spec = JSON.stringify({ iface: link.clientIf, queries });
@@ -162,6 +164,35 @@ export async function queriesToBothDirect<A>(
     leases: { kea: read(leaseFiles.kea), nestor: read(leaseFiles.nestor) },
     stats,
   };
+}
+
+/**
+ * Waits (at most 10 s) until a UDP socket is bound to the DHCP server port in the server's
+ * namespace, and for v6 until the server's interface has joined ff02::1:2 and no address of the
+ * client's link is still tentative (a query sent from one is lost).
+ */
+async function waitForDhcpSocket(bed: TestBed, link: ClientLink, family: Family): Promise<void> {
+  const port = family === 4 ? 67 : 547;
+  const ns = link.serverNs;
+  const ready = (): boolean => {
+    if (bed.exec(ns, "ss", ["-Hunl", `sport = :${port}`]).trim() === "") return false;
+    if (family === 4) return true;
+    const maddr = bed.exec(ns, "ip", ["-6", "maddr", "show", "dev", link.serverIf]);
+    const tentative = bed.exec(link.clientNs, "ip", [
+      "-6",
+      "addr",
+      "show",
+      "dev",
+      link.clientIf,
+      "tentative",
+    ]);
+    return maddr.includes("ff02::1:2") && tentative.trim() === "";
+  };
+  for (let i = 0; i < 100; i++) {
+    if (ready()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the DHCP server in ${ns} is not ready on port ${port} after 10 s`);
 }
 
 /**
