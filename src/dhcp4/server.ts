@@ -43,9 +43,24 @@ export class Dhcp4Server extends ServerRuntime<Dhcp4Types> {
  */
 function spreadCursors(model: Dhcp4Model): void {
   for (const subnet of model.subnets) {
+    for (const pool of subnet.pools) spreadCursor(pool);
+  }
+}
+
+function spreadCursor(pool: { start: number; end: number; cursor: number }): void {
+  const size = pool.end - pool.start + 1;
+  pool.cursor = pool.start - 1 + Math.floor(Math.random() * size);
+}
+
+/**
+ * A commit lost addresses to another server: their two searches have met (the one behind skips
+ * the other's leases up to the same next free address), and from there both would offer the same
+ * addresses at the same moments. The pools of the lost addresses start again elsewhere.
+ */
+function spreadAfterConflict(model: Dhcp4Model, addresses: readonly number[]): void {
+  for (const subnet of model.subnets) {
     for (const pool of subnet.pools) {
-      const size = pool.end - pool.start + 1;
-      pool.cursor = pool.start - 1 + Math.floor(Math.random() * size);
+      if (addresses.some((a) => a >= pool.start && a <= pool.end)) spreadCursor(pool);
     }
   }
 }
@@ -91,6 +106,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
     if (store instanceof PgsqlLeaseStore4) {
       // Several servers on one database: each searches its pools from its own place.
       store.onPeer = () => spreadCursors(server.model);
+      store.onConflict = (lost) => spreadAfterConflict(server.model, lost);
       if (store.peerSeen) spreadCursors(deps.model);
     }
     return new Dhcp4Srv({

@@ -21,7 +21,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { PgKea } from "../helpers/pg-kea.ts";
-import { controlCommand, waitForControl } from "./lib/control-client.ts";
+import { controlCommand, statistic, waitForControl } from "./lib/control-client.ts";
 import { keaPrerequisite, requireKeaHookLibrary, serverRelayLink, startKea } from "./lib/kea.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
@@ -51,12 +51,6 @@ async function allLeases(socket: string): Promise<Lease[]> {
   const a = await controlCommand(socket, { command: "lease4-get-all" });
   const leases = ((a.arguments as { leases?: Lease[] } | undefined)?.leases ?? []).slice();
   return leases.sort((x, y) => String(x["ip-address"]).localeCompare(String(y["ip-address"])));
-}
-
-async function statistic(socket: string, name: string): Promise<number> {
-  const a = await controlCommand(socket, { command: "statistic-get", arguments: { name } });
-  const samples = (a.arguments as Record<string, [number, string][]> | undefined)?.[name];
-  return samples === undefined || samples.length === 0 ? 0 : Number(samples[0]![0]);
 }
 
 test(

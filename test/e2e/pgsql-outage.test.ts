@@ -15,18 +15,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import { PgKea } from "../helpers/pg-kea.ts";
-import { controlCommand, waitForControl } from "./lib/control-client.ts";
+import { statistic, waitForControl } from "./lib/control-client.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import { exchangeStats, perfdhcp4Args, perfdhcpStats } from "./lib/perfdhcp.ts";
 
 const RATE = 100;
-
-async function statistic(socket: string, name: string): Promise<number> {
-  const a = await controlCommand(socket, { command: "statistic-get", arguments: { name } });
-  const samples = (a.arguments as Record<string, [number, string][]> | undefined)?.[name];
-  return samples === undefined || samples.length === 0 ? 0 : Number(samples[0]![0]);
-}
 
 test(
   "PostgreSQL stopped for a few seconds under perfdhcp load: no acknowledged lease lost, drops counted, service resumes",

@@ -176,6 +176,17 @@ function isConnectionError(err: unknown): boolean {
   );
 }
 
+/**
+ * An error that another server's concurrent transaction caused and that the same statement,
+ * run again, does not meet: a unique violation in Kea's statistics tables (their triggers insert
+ * a subnet's first row without a lock), a deadlock, a serialization failure.
+ */
+export function isTransientConflict(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code === "40P01" || e.code === "40001") return true;
+  return e.code === "23505" && /_stat(_by_type)?_pkey$|_stat/.test(e.constraint ?? "");
+}
+
 export class PgsqlLeaseStore4 implements LeaseStore4 {
   readonly persist = true;
   readonly db: DbAccess;
@@ -190,6 +201,8 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
   private closed = false;
   /** Commits that failed (connection lost, statement error). */
   commitFailures = 0;
+  /** Commits tried a second time after a transient conflict with another server. */
+  retries = 0;
   /** Rows another server held when this one tried to write them. */
   conflicts = 0;
   /** Addresses re-read because another server wrote them (its notifications). */
@@ -200,6 +213,11 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
    */
   peerSeen = false;
   onPeer: (() => void) | null = null;
+  /**
+   * Called with the addresses a commit found taken by another server (the server moves its
+   * allocation cursors in their pools elsewhere).
+   */
+  onConflict: ((addresses: readonly number[]) => void) | null = null;
   /** This store's name in its notifications (its own are ignored). */
   private readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   /** The connection that LISTENs to the other servers' notifications. */
@@ -486,7 +504,14 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
     for (const p of batch.values()) (p.lease === null ? dels : ups).push(p);
     let written: Set<number>;
     try {
-      written = await this.write(ups, dels);
+      written = await this.write(ups, dels).catch((err: unknown) => {
+        // Two servers racing in Kea's statistics triggers (the first lease of a subnet and
+        // state inserted by both: lease4_stat's primary key) or in a deadlock: the other
+        // transaction has committed by now, so the same batch goes again, once.
+        if (!isTransientConflict(err)) throw err;
+        this.retries++;
+        return this.write(ups, dels);
+      });
     } catch (err) {
       this.commitFailures++;
       // Keep the rows for the next flush, before anything queued since (which is newer).
@@ -503,6 +528,7 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
     const lostNums = ups.filter((p) => !written.has(p.address)).map((p) => p.address);
     if (lostNums.length === 0) return new Set();
     this.conflicts += lostNums.length;
+    this.onConflict?.(lostNums);
     await this.refresh(lostNums).catch(() => {});
     return new Set(lostNums.map((a) => ipv4ToString(a)));
   }

@@ -30,6 +30,8 @@ export interface PipelineOptions<R> {
   grants?: (reply: R, lost: LostLeases) => boolean;
   /** Replies not sent because the lease write under them failed (counted by the server). */
   unsent?: (replies: number) => void;
+  /** A reply not sent because another server committed its lease first (counted by the server). */
+  taken?: () => void;
 }
 
 const NOTHING_LOST: LostLeases = new Set();
@@ -38,6 +40,7 @@ export class ReplyPipeline<R extends { address: string }> {
   private readonly options: PipelineOptions<R>;
   private readonly sendFailed: string;
   private readonly writeFailed: string;
+  private readonly takenByPeer: string;
   private readonly pending = new Set<Promise<unknown>>();
   /** Each lease write (one per batch, one per asynchronous reply): how long, how many leases. */
   readonly writeLatency = new Histogram(LATENCY_BUCKETS);
@@ -53,6 +56,7 @@ export class ReplyPipeline<R extends { address: string }> {
     this.options = options;
     this.sendFailed = `${options.prefix}_SEND_FAILED`;
     this.writeFailed = `${options.prefix}_LEASE_WRITE_FAILED`;
+    this.takenByPeer = `${options.prefix}_LEASE_TAKEN_BY_PEER`;
   }
 
   /** One batch: process every query, one lease append, then every reply. */
@@ -99,8 +103,11 @@ export class ReplyPipeline<R extends { address: string }> {
     if (grants === undefined) return out;
     const kept: OutgoingPacket[] = [];
     for (let i = 0; i < out.length; i++) {
-      if (grants(replies[i]!, lost)) this.lostReplies++;
-      else kept.push(out[i]!);
+      if (grants(replies[i]!, lost)) {
+        this.lostReplies++;
+        this.options.taken?.();
+        this.options.log.info(this.takenByPeer, replies[i]!.address);
+      } else kept.push(out[i]!);
     }
     return kept;
   }

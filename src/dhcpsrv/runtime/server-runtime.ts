@@ -99,6 +99,8 @@ for (const [prefix, v] of [
       "reconfiguration failed with file: %1; the running configuration stays",
     [`${prefix}_LEASE_WRITE_FAILED`]: "lease file write failed, %1 replies not sent: %2",
     [`${prefix}_SEND_FAILED`]: "sending a reply to %1 failed: %2",
+    [`${prefix}_LEASE_TAKEN_BY_PEER`]:
+      "lease %1 was committed by another server sharing the lease database first: its reply is not sent",
     [`${prefix}_SHUTDOWN`]: "shutting down",
     [`${prefix}_SRV_CONFIGURED_FAIL`]: `${prefix.toLowerCase()}_srv_configured callout rejected the configuration: %1`,
     [`${prefix}_CONFIG_SET_FAIL`]: "new configuration refused, the running configuration stays: %1",
@@ -287,6 +289,7 @@ export class ServerRuntime<T extends FamilyTypes> {
   private serviceEnabled = true;
   private serviceDisabledDrops: Observation | null = null;
   private writeDrops: Observation | null = null;
+  private takenDrops: Observation | null = null;
   private readonly queueStats = new QueueStats();
   /** Reconfigurations (reload, config-set, libreload) run one after the other. */
   private configuring: Promise<unknown> = Promise.resolve();
@@ -328,6 +331,11 @@ export class ServerRuntime<T extends FamilyTypes> {
       unsent: (n) => {
         this.writeDrops ??= this.stats.observe(`pkt${family}-lease-write-drop`);
         this.writeDrops.add(n);
+      },
+      // Nestor's counter: replies not sent because another server committed their lease first.
+      taken: () => {
+        this.takenDrops ??= this.stats.observe(`pkt${family}-lease-taken-drop`);
+        this.takenDrops.add(1);
       },
       ...(adapter.grants === undefined
         ? {}

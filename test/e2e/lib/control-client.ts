@@ -90,3 +90,10 @@ export async function waitForControl(
     () => `${proc.label} output:\n${proc.output}`,
   );
 }
+
+/** A statistic's latest value through `statistic-get` (0 when the server has no sample). */
+export async function statistic(socket: string, name: string): Promise<number> {
+  const a = await controlCommand(socket, { command: "statistic-get", arguments: { name } });
+  const samples = (a.arguments as Record<string, [number, string][]> | undefined)?.[name];
+  return samples === undefined || samples.length === 0 ? 0 : Number(samples[0]![0]);
+}

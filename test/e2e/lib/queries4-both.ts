@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { controlCommand, waitForControl } from "./control-client.ts";
+import { statistic, waitForControl } from "./control-client.ts";
 import { keaThenNestor, type Who } from "./kea.ts";
 import { leaseSet, readLeaseRows, type LeaseRow } from "./nestor.ts";
 import type { TestBed } from "./netns.ts";
@@ -35,12 +35,6 @@ export interface Queries4 {
 }
 
 /** Kea's statistic-get answer: { name: [[value, time], ...] }. */
-async function statistic(socket: string, name: string): Promise<number> {
-  const a = await controlCommand(socket, { command: "statistic-get", arguments: { name } });
-  const samples = (a.arguments as Record<string, [number, string][]> | undefined)?.[name];
-  return samples === undefined || samples.length === 0 ? 0 : Number(samples[0]![0]);
-}
-
 export async function queriesToBoth(bed: TestBed, q: Queries4): Promise<Record<Who, Side4>> {
   const relay = fileURLToPath(new URL("./relay4-queries.ts", import.meta.url));
   const queriesFile = join(bed.dir, "queries4.json");

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { controlCommand, waitForControl } from "./control-client.ts";
+import { statistic, waitForControl } from "./control-client.ts";
 import { keaThenNestor, type Family, type Who } from "./kea.ts";
 import type { TestBed } from "./netns.ts";
 
@@ -99,12 +99,6 @@ export interface BothRun<A> {
 }
 
 /** Kea's statistic-get answer: { name: [[value, time], ...] }. */
-async function statistic(socket: string, name: string): Promise<number> {
-  const a = await controlCommand(socket, { command: "statistic-get", arguments: { name } });
-  const samples = (a.arguments as Record<string, [number, string][]> | undefined)?.[name];
-  return samples === undefined || samples.length === 0 ? 0 : Number(samples[0]![0]);
-}
-
 /**
  * Kea, then Nestor, on `config(leaseFile)`, each sent `queries` from the client namespace:
  * DHCPv4 as frames by raw4_client.py (the raw replies as that client reports them), DHCPv6 by

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { HWAddr } from "../../../../src/dhcp/hwaddr.ts";
 import { parseDbAccess } from "../../../../src/dhcpsrv/db/db-access.ts";
 import { LeaseState } from "../../../../src/dhcpsrv/leases/lease4.ts";
@@ -165,6 +166,34 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     assert.equal(l?.hostname, "kea-host");
     assert.equal(l?.userContext, null);
     assert.equal(a.countLeases4(1, LeaseState.DEFAULT), 1);
+  });
+
+  it("a commit that meets another server's first insert into Kea's lease4_stat goes again and succeeds", async (t) => {
+    const db = freshDb();
+    const a = await open(t, db);
+    // Another server's transaction, not yet committed: the first lease of subnet 7, whose
+    // trigger inserts lease4_stat (7, 0).
+    const other = new pg.Client(server.connection(db.name));
+    await other.connect();
+    t.after(() => other.end());
+    await other.query("BEGIN");
+    await other.query(
+      `INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES (3325256790, '\\x020000000050', '', 3600, to_timestamp(${NOW + 3600}), 7, false, false, '', 0, '')`,
+    );
+    // This store's commit: its trigger finds no row for (7, 0) either, inserts one and waits on
+    // the other's, which then commits: a unique violation in lease4_stat.
+    a.addLease4(lease(91, { cltt: NOW, subnetId: 7 }));
+    const flushed = a.flush();
+    await new Promise((r) => setTimeout(r, 300));
+    await other.query("COMMIT");
+    const lost = await flushed;
+    assert.equal(lost.size, 0, "no lease lost");
+    assert.equal(a.retries, 1, "the commit went a second time");
+    assert.equal(a.commitFailures, 0);
+    assert.equal(
+      server.psql("SELECT leases FROM lease4_stat WHERE subnet_id = 7 AND state = 0", db.name),
+      "2",
+    );
   });
 
   it("refuses a database without Kea's schema", async () => {
