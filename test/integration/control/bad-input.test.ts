@@ -77,7 +77,9 @@ test("a client that connects and never writes is answered with a timeout and clo
     const started = Date.now();
     const answer = JSON.parse(await unixRaw(bed.socketPath, "")) as ControlAnswer;
     assert.deepEqual(answer, { result: 1, text: "Connection over control channel timed out" });
-    assert.ok(Date.now() - started < 2000);
+    // The idle timeout is 300 ms; the bound only says "closed by the server's timeout, not by
+    // the test's end", generous for a loaded machine.
+    assert.ok(Date.now() - started < 15_000);
     const { connect } = await import("node:net");
     const closed = await new Promise<number>((resolve) => {
       const s = connect(bed.httpPort, "127.0.0.1");
@@ -85,7 +87,7 @@ test("a client that connects and never writes is answered with a timeout and clo
       s.on("close", () => resolve(Date.now() - t0));
       s.on("error", () => {});
     });
-    assert.ok(closed < 3000, `the idle HTTP connection was closed after ${closed} ms`);
+    assert.ok(closed < 15_000, `the idle HTTP connection was closed after ${closed} ms`);
   } finally {
     await bed.close();
   }
