@@ -20,9 +20,10 @@ import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
 import {
   type Lease4FileLayout,
+  type Lease4Values,
   formatLease4Row,
   parseLease4Header,
-  parseLease4Row,
+  readLease4Row,
 } from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
@@ -68,28 +69,24 @@ class Entry {
   cltt: number;
   subnetId: number;
   poolId: number;
-  /** fqdnFwd | fqdnRev << 1 | htype << 2 (see pack()). */
+  /** fqdnFwd | fqdnRev << 1 | htype << 2. */
   bits: number;
   state: number;
   /** Bumped on every change and on removal: older expiry queue entries become stale. */
   version = 0;
 
-  /** `ctx`: the user context to keep (the caller's copy or one the store owns). */
-  constructor(lease: Lease4, key: number, ctx: JsonObject | null) {
-    this.key = key;
-    this.hw = lease.hwaddr === null ? null : latin1(lease.hwaddr.hwaddr);
-    this.cid = lease.clientId === null ? "" : latin1(lease.clientId);
-    this.hostname = lease.hostname;
-    this.userContext = ctx;
-    this.validLifetime = lease.validLifetime;
-    this.cltt = lease.cltt;
-    this.subnetId = lease.subnetId;
-    this.poolId = lease.poolId;
-    this.bits =
-      (lease.fqdnFwd ? 1 : 0) |
-      (lease.fqdnRev ? 2 : 0) |
-      ((lease.hwaddr === null ? 0 : lease.hwaddr.htype & 0xffff) << 2);
-    this.state = lease.state;
+  constructor(v: Lease4Values) {
+    this.key = v.key;
+    this.hw = v.hw;
+    this.cid = v.cid;
+    this.hostname = v.hostname;
+    this.userContext = v.userContext;
+    this.validLifetime = v.validLifetime;
+    this.cltt = v.cltt;
+    this.subnetId = v.subnetId;
+    this.poolId = v.poolId;
+    this.bits = (v.fqdnFwd ? 1 : 0) | (v.fqdnRev ? 2 : 0) | ((v.hwtype & 0xffff) << 2);
+    this.state = v.state;
   }
 
   /** The hardware address index's key: "" when none. */
@@ -105,6 +102,26 @@ class Entry {
   get expire(): number {
     return this.cltt + this.validLifetime;
   }
+}
+
+/** A caller's lease as a record's values, with a user context the store owns. */
+function valuesOf(lease: Lease4, key: number): Lease4Values {
+  const hw = lease.hwaddr;
+  return {
+    key,
+    hw: hw === null ? null : latin1(hw.hwaddr),
+    hwtype: hw === null ? 0 : hw.htype,
+    cid: lease.clientId === null ? "" : latin1(lease.clientId),
+    validLifetime: lease.validLifetime,
+    cltt: lease.cltt,
+    subnetId: lease.subnetId,
+    fqdnFwd: lease.fqdnFwd,
+    fqdnRev: lease.fqdnRev,
+    hostname: lease.hostname,
+    state: lease.state,
+    userContext: lease.userContext === null ? null : structuredClone(lease.userContext),
+    poolId: lease.poolId,
+  };
 }
 
 /** A new Lease4 holding the record's values (its user context is the record's, not a copy). */
@@ -142,13 +159,10 @@ function assign(e: Entry, next: Entry): void {
   e.version++;
 }
 
-/** Lease file rows straight into records: the parsed Lease4 is garbage at once. */
+/** Lease file rows straight into records: no Lease4, no Buffer per row. */
 const ENTRY4_CODEC: LeaseRowCodec<number, Entry, Lease4FileLayout> = {
   parseHeader: parseLease4Header,
-  parseRow: (row, layout) => {
-    const lease = parseLease4Row(row, layout);
-    return new Entry(lease, addressKey(lease.address), lease.userContext);
-  },
+  parseRow: (row, layout) => new Entry(readLease4Row(row, layout)),
   keyOf: (e) => e.key,
   isDeletion: (e) => e.validLifetime === 0,
 };
@@ -349,6 +363,11 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     return set === undefined ? [] : Array.from(set, leaseOf);
   }
 
+  *eachLease4InSubnet(subnetId: number): IterableIterator<Lease4> {
+    const set = this.bySubnet.get(subnetId);
+    if (set !== undefined) for (const e of set) yield leaseOf(e);
+  }
+
   getAllLeases4(): Lease4[] {
     return Array.from(this.byOrder.values(), leaseOf);
   }
@@ -387,7 +406,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   addLease4(lease: Lease4): boolean {
     const key = checkLease(lease);
     if (this.byAddress.has(key)) return false;
-    const e = new Entry(lease, key, ownCopy(lease.userContext));
+    const e = new Entry(valuesOf(lease, key));
     this.insert(e);
     this.fileExpiry(e);
     this.written(e);
@@ -398,7 +417,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     const key = checkLease(lease);
     const e = this.byAddress.get(key);
     if (e === undefined) throw new NoSuchLease(lease.address);
-    const next = new Entry(lease, key, ownCopy(lease.userContext));
+    const next = new Entry(valuesOf(lease, key));
     if (next.hw === e.hw && next.cid === e.cid && next.subnetId === e.subnetId) {
       // A renewal: same client, same subnet; only the state count (and the name) may move.
       this.count(e.subnetId, e.state, -1);
@@ -513,11 +532,6 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   private append(row: string): void {
     this.journal.append(row);
   }
-}
-
-/** The caller's user context, copied: the store's own, which later changes by the caller miss. */
-function ownCopy(ctx: JsonObject | null): JsonObject | null {
-  return ctx === null ? null : structuredClone(ctx);
 }
 
 function hwBytes(hwaddr: HWAddr | Uint8Array): Uint8Array {

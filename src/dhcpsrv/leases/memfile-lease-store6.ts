@@ -19,9 +19,10 @@ import { InvalidOperation } from "../../util/errors.ts";
 import { address6Key, address6OfKey } from "./address6-key.ts";
 import {
   type Lease6FileLayout,
+  type Lease6Values,
   formatLease6Row,
   parseLease6Header,
-  parseLease6Row,
+  readLease6Row,
 } from "./csv-lease-file6.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { SortedIndex } from "./sorted-index.ts";
@@ -67,29 +68,33 @@ class Entry {
   cltt: number;
   subnetId: number;
   poolId: number;
-  /** type | prefixLen << 2 | fqdnFwd << 10 | fqdnRev << 11 | hwtype << 12 (see pack()). */
+  /** type | prefixLen << 2 | fqdnFwd << 10 | fqdnRev << 11 | hwtype << 12  */
   bits: number;
   hwaddrSource: number;
   state: number;
   /** Bumped on every change and on removal: older expiry queue entries become stale. */
   version = 0;
 
-  /** `ctx`: the user context to keep (the caller's copy or one the store owns). */
-  constructor(lease: Lease6, key: string, ctx: JsonObject | null) {
-    this.key = key;
-    this.duid = latin1(lease.duid);
-    this.hw = lease.hwaddr === null ? null : latin1(lease.hwaddr.hwaddr);
-    this.hostname = lease.hostname;
-    this.userContext = ctx;
-    this.iaid = lease.iaid;
-    this.preferredLifetime = lease.preferredLifetime;
-    this.validLifetime = lease.validLifetime;
-    this.cltt = lease.cltt;
-    this.subnetId = lease.subnetId;
-    this.poolId = lease.poolId;
-    this.bits = pack(lease);
-    this.hwaddrSource = lease.hwaddrSource;
-    this.state = lease.state;
+  constructor(v: Lease6Values) {
+    this.key = v.key;
+    this.duid = v.duid;
+    this.hw = v.hw;
+    this.hostname = v.hostname;
+    this.userContext = v.userContext;
+    this.iaid = v.iaid;
+    this.preferredLifetime = v.preferredLifetime;
+    this.validLifetime = v.validLifetime;
+    this.cltt = v.cltt;
+    this.subnetId = v.subnetId;
+    this.poolId = v.poolId;
+    this.bits =
+      (v.type & 3) |
+      ((v.prefixLen & 0xff) << 2) |
+      (v.fqdnFwd ? 1 << 10 : 0) |
+      (v.fqdnRev ? 1 << 11 : 0) |
+      ((v.hwtype & 0xffff) << 12);
+    this.hwaddrSource = v.hwaddrSource;
+    this.state = v.state;
   }
 
   get type(): number {
@@ -106,16 +111,29 @@ class Entry {
   }
 }
 
-/** The small fields of a lease in one small integer: 28 bits. */
-function pack(lease: Lease6): number {
-  const hwtype = lease.hwaddr === null ? 0 : lease.hwaddr.htype & 0xffff;
-  return (
-    (lease.type & 3) |
-    ((lease.prefixLen & 0xff) << 2) |
-    (lease.fqdnFwd ? 1 << 10 : 0) |
-    (lease.fqdnRev ? 1 << 11 : 0) |
-    (hwtype << 12)
-  );
+/** A caller's lease as a record's values, with a user context the store owns. */
+function valuesOf(lease: Lease6, key: string): Lease6Values {
+  const hw = lease.hwaddr;
+  return {
+    key,
+    duid: latin1(lease.duid),
+    hw: hw === null ? null : latin1(hw.hwaddr),
+    hwtype: hw === null ? 0 : hw.htype,
+    hwaddrSource: lease.hwaddrSource,
+    validLifetime: lease.validLifetime,
+    cltt: lease.cltt,
+    subnetId: lease.subnetId,
+    preferredLifetime: lease.preferredLifetime,
+    type: lease.type,
+    iaid: lease.iaid,
+    prefixLen: lease.prefixLen,
+    fqdnFwd: lease.fqdnFwd,
+    fqdnRev: lease.fqdnRev,
+    hostname: lease.hostname,
+    state: lease.state,
+    userContext: lease.userContext === null ? null : structuredClone(lease.userContext),
+    poolId: lease.poolId,
+  };
 }
 
 /** A new Lease6 holding the record's values (its user context is the record's, not a copy). */
@@ -149,13 +167,10 @@ function latin1(bytes: Uint8Array): string {
   ).toString("latin1");
 }
 
-/** Lease file rows straight into records: the parsed Lease6 is garbage at once. */
+/** Lease file rows straight into records: no Lease6, no Buffer per row. */
 const ENTRY6_CODEC: LeaseRowCodec<string, Entry, Lease6FileLayout> = {
   parseHeader: parseLease6Header,
-  parseRow: (row, layout) => {
-    const lease = parseLease6Row(row, layout);
-    return new Entry(lease, address6Key(lease.address)!, lease.userContext);
-  },
+  parseRow: (row, layout) => new Entry(readLease6Row(row, layout)),
   keyOf: (e) => e.key,
   isDeletion: (e) => e.validLifetime === 0,
 };
@@ -290,6 +305,11 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     return set === undefined ? [] : Array.from(set, leaseOf);
   }
 
+  *eachLease6InSubnet(subnetId: number): IterableIterator<Lease6> {
+    const set = this.bySubnet.get(subnetId);
+    if (set !== undefined) for (const e of set) yield leaseOf(e);
+  }
+
   getAllLeases6(): Lease6[] {
     return Array.from(this.byOrder.values(), leaseOf);
   }
@@ -345,7 +365,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   addLease6(lease: Lease6): boolean {
     const key = checkLease(lease);
     if (this.byAddress.has(key)) return false;
-    const e = new Entry(lease, key, ownCopy(lease.userContext));
+    const e = new Entry(valuesOf(lease, key));
     this.insert(e);
     this.fileExpiry(e);
     this.written(e);
@@ -356,7 +376,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     const e = this.entryOf(lease.address);
     if (e === undefined) throw new NoSuchLease(lease.address);
     checkLease(lease, e.key);
-    const next = new Entry(lease, e.key, ownCopy(lease.userContext));
+    const next = new Entry(valuesOf(lease, e.key));
     if (next.duid === e.duid && next.subnetId === e.subnetId && next.type === e.type) {
       // A renewal: same client, subnet and type; only the state count (and the name) may move.
       this.count(e, -1);
@@ -489,11 +509,6 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
 function matches(e: Entry, type: number, iaid: number, subnetId: number): boolean {
   return e.type === type && e.iaid === iaid && (subnetId < 0 || e.subnetId === subnetId);
-}
-
-/** The caller's user context, copied: the store's own, which later changes by the caller miss. */
-function ownCopy(ctx: JsonObject | null): JsonObject | null {
-  return ctx === null ? null : structuredClone(ctx);
 }
 
 /** Copies a changed lease's values (`next`, a record of the same address) into its entry. */
