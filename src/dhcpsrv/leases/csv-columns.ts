@@ -27,6 +27,18 @@ export function decodeHex(text: string): Buffer | null {
   return decodeFormattedHex(text);
 }
 
+/** Bytes as a latin1 string (one character per byte): how the memfile stores keep them. */
+export function latin1Of(bytes: Uint8Array): string {
+  return (
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  ).toString("latin1");
+}
+
+/** A user context the store owns: changes the caller makes to its own later are not seen. */
+export function ownedContext(ctx: JsonObject | null): JsonObject | null {
+  return ctx === null ? null : structuredClone(ctx);
+}
+
 const SCRATCH = Buffer.allocUnsafe(256);
 
 /**

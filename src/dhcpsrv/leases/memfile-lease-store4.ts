@@ -26,6 +26,7 @@ import {
   readLease4Row,
 } from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
+import { latin1Of, ownedContext } from "./csv-columns.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { SortedIndex } from "./sorted-index.ts";
 import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
@@ -109,9 +110,9 @@ function valuesOf(lease: Lease4, key: number): Lease4Values {
   const hw = lease.hwaddr;
   return {
     key,
-    hw: hw === null ? null : latin1(hw.hwaddr),
+    hw: hw === null ? null : latin1Of(hw.hwaddr),
     hwtype: hw === null ? 0 : hw.htype,
-    cid: lease.clientId === null ? "" : latin1(lease.clientId),
+    cid: lease.clientId === null ? "" : latin1Of(lease.clientId),
     validLifetime: lease.validLifetime,
     cltt: lease.cltt,
     subnetId: lease.subnetId,
@@ -119,7 +120,7 @@ function valuesOf(lease: Lease4, key: number): Lease4Values {
     fqdnRev: lease.fqdnRev,
     hostname: lease.hostname,
     state: lease.state,
-    userContext: lease.userContext === null ? null : structuredClone(lease.userContext),
+    userContext: ownedContext(lease.userContext),
     poolId: lease.poolId,
   };
 }
@@ -181,12 +182,6 @@ type Bucket = Entry | Entry[];
  * flat strings from Buffer#toString, no concatenated key to hash on every lookup.
  */
 type SubnetIndex = Map<number, Map<string, Bucket>>;
-
-function latin1(bytes: Uint8Array): string {
-  return (
-    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-  ).toString("latin1");
-}
 
 function bucketAdd(index: SubnetIndex, subnetId: number, key: string, e: Entry): void {
   if (key === "") return;
@@ -254,7 +249,7 @@ function compareNumbers(a: number, b: number): number {
 }
 
 function bucketOf(index: SubnetIndex, subnetId: number, bytes: Uint8Array): Bucket | undefined {
-  return index.get(subnetId)?.get(latin1(bytes));
+  return index.get(subnetId)?.get(latin1Of(bytes));
 }
 
 function bucketFirst(b: Bucket | undefined): Lease4 | null {
@@ -330,7 +325,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return inSubnetOrder(this.byHwAddr, latin1(hwBytes(hwaddr)));
+    if (subnetId === undefined) return inSubnetOrder(this.byHwAddr, latin1Of(hwBytes(hwaddr)));
     return bucketAll(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
   }
 
@@ -339,7 +334,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases4ByClientId(clientId: Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return inSubnetOrder(this.byClientId, latin1(clientId));
+    if (subnetId === undefined) return inSubnetOrder(this.byClientId, latin1Of(clientId));
     return bucketAll(bucketOf(this.byClientId, subnetId, clientId));
   }
 

@@ -17,6 +17,7 @@ import { HWAddr } from "../../dhcp/hwaddr.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
 import { address6Key, address6OfKey } from "./address6-key.ts";
+import { latin1Of, ownedContext } from "./csv-columns.ts";
 import {
   type Lease6FileLayout,
   type Lease6Values,
@@ -116,8 +117,8 @@ function valuesOf(lease: Lease6, key: string): Lease6Values {
   const hw = lease.hwaddr;
   return {
     key,
-    duid: latin1(lease.duid),
-    hw: hw === null ? null : latin1(hw.hwaddr),
+    duid: latin1Of(lease.duid),
+    hw: hw === null ? null : latin1Of(hw.hwaddr),
     hwtype: hw === null ? 0 : hw.htype,
     hwaddrSource: lease.hwaddrSource,
     validLifetime: lease.validLifetime,
@@ -131,7 +132,7 @@ function valuesOf(lease: Lease6, key: string): Lease6Values {
     fqdnRev: lease.fqdnRev,
     hostname: lease.hostname,
     state: lease.state,
-    userContext: lease.userContext === null ? null : structuredClone(lease.userContext),
+    userContext: ownedContext(lease.userContext),
     poolId: lease.poolId,
   };
 }
@@ -159,12 +160,6 @@ function leaseOf(e: Entry): Lease6 {
   });
   lease.hostname = e.hostname; // as stored: the constructor would lower-case it
   return lease;
-}
-
-function latin1(bytes: Uint8Array): string {
-  return (
-    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-  ).toString("latin1");
 }
 
 /** Lease file rows straight into records: no Lease6, no Buffer per row. */
@@ -285,7 +280,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   /** A client's leases of one type and IAID, in one subnet (subnetId -1: in any). */
   private ofClient(type: number, duid: Uint8Array, iaid: number, subnetId: number): Lease6[] {
     const out: Lease6[] = [];
-    const b = this.byDuid.get(latin1(duid));
+    const b = this.byDuid.get(latin1Of(duid));
     if (b instanceof Entry) {
       if (matches(b, type, iaid, subnetId)) out.push(leaseOf(b));
     } else if (b !== undefined) {
@@ -295,7 +290,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases6ByDuid(duid: Uint8Array): Lease6[] {
-    const b = this.byDuid.get(latin1(duid));
+    const b = this.byDuid.get(latin1Of(duid));
     if (b === undefined) return [];
     return b instanceof Entry ? [leaseOf(b)] : Array.from(b, leaseOf);
   }
