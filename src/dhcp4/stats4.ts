@@ -84,7 +84,7 @@ export class Dhcp4Stats extends LeaseStats<Lease4> {
       {
         pools: (subnet) => subnet.pools.map(poolStats),
         locate: (subnet, lease) => subnet.poolOfAddress(lease.address, lease.poolId)?.id ?? -1,
-        leases: (id) => leases.getLeases4BySubnet(id),
+        leases: (id) => leases.eachLease4InSubnet?.(id) ?? leases.getLeases4BySubnet(id),
       },
     );
   }

@@ -108,7 +108,7 @@ export class Dhcp6Stats extends LeaseStats<Lease6> {
         if (pool === undefined) return -1;
         return pool.type === LeaseType6.IA_PD ? subnet.pools.length + pool.id : pool.id;
       },
-      leases: (id) => leases.getLeases6BySubnet(id),
+      leases: (id) => leases.eachLease6InSubnet?.(id) ?? leases.getLeases6BySubnet(id),
     });
   }
 }

@@ -499,7 +499,8 @@ export class AllocEngine6 {
     const pool = pd ? ctx.subnet.pdPoolFor(a, lease.prefixLen) : ctx.subnet.poolFor(a);
     if (pool === undefined) return lifetimes;
     let used = 0n;
-    for (const l of this.leases.getLeases6BySubnet(ctx.subnet.id)) {
+    const id = ctx.subnet.id;
+    for (const l of this.leases.eachLease6InSubnet?.(id) ?? this.leases.getLeases6BySubnet(id)) {
       if (l.type !== ctx.type || !pool.inRange(ipv6ToBig(l.address))) continue;
       if (l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(ctx.now)) used++;
     }

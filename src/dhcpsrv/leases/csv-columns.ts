@@ -22,16 +22,49 @@ export function decodeHex(text: string): Buffer | null {
   const n = text.length;
   if (n % 3 === 2) {
     const out = Buffer.allocUnsafe((n + 1) / 3);
-    let i = 0;
-    for (let j = 0; i < n; i += 3, j++) {
-      const hi = hexDigit(text.charCodeAt(i));
-      const lo = hexDigit(text.charCodeAt(i + 1));
-      if (hi < 0 || lo < 0 || (i + 2 < n && text.charCodeAt(i + 2) !== 58)) break;
-      out[j] = hi * 16 + lo;
-    }
-    if (i >= n) return out;
+    if (colonHexInto(text, out)) return out;
   }
   return decodeFormattedHex(text);
+}
+
+/** Bytes as a latin1 string (one character per byte): how the memfile stores keep them. */
+export function latin1Of(bytes: Uint8Array): string {
+  return (
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  ).toString("latin1");
+}
+
+/** A user context the store owns: changes the caller makes to its own later are not seen. */
+export function ownedContext(ctx: JsonObject | null): JsonObject | null {
+  return ctx === null ? null : structuredClone(ctx);
+}
+
+const SCRATCH = Buffer.allocUnsafe(256);
+
+/**
+ * decodeHex's bytes as a latin1 string (one character per byte, what the memfile stores keep
+ * and index): Kea's colon hex goes through a scratch buffer, no Buffer per field.
+ */
+export function decodeHexLatin1(text: string): string | null {
+  const n = text.length;
+  const len = (n + 1) / 3;
+  if (n % 3 === 2 && len <= SCRATCH.length && colonHexInto(text, SCRATCH)) {
+    return SCRATCH.toString("latin1", 0, len);
+  }
+  const bytes = decodeFormattedHex(text);
+  return bytes === null ? null : bytes.toString("latin1");
+}
+
+/** "0a:1b" (length 3k+2) into out[0..k]; false when the text is not in that form. */
+function colonHexInto(text: string, out: Buffer): boolean {
+  const n = text.length;
+  for (let i = 0, j = 0; i < n; i += 3, j++) {
+    const hi = hexDigit(text.charCodeAt(i));
+    const lo = hexDigit(text.charCodeAt(i + 1));
+    if (hi < 0 || lo < 0 || (i + 2 < n && text.charCodeAt(i + 2) !== 58)) return false;
+    out[j] = hi * 16 + lo;
+  }
+  return true;
 }
 
 function hexDigit(c: number): number {

@@ -22,10 +22,11 @@
  *   (`{ "a": 1, "b": [ 1, 2 ] }`, keys sorted), so a Kea row rewritten by Nestor stays the same.
  * - A row with `valid_lifetime` 0 deletes the lease of its address.
  */
-import { HWAddr } from "../../dhcp/hwaddr.ts";
+import { HType, HWAddr, MAX_HWADDR_LEN } from "../../dhcp/hwaddr.ts";
 import { ipv4ToString, toColonHex, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
+import type { JsonObject } from "../../hooks/types.ts";
 import {
-  decodeHex,
+  decodeHexLatin1,
   escapeField,
   keaJsonText,
   readBool,
@@ -34,7 +35,7 @@ import {
   readUserContext,
   stripCR,
 } from "./csv-columns.ts";
-import { Lease4, LeaseState } from "./lease4.ts";
+import { Lease4, LeaseState, asciiLower } from "./lease4.ts";
 import { LeaseFileFormatError, LeaseRowError } from "./lease-store4.ts";
 
 export { escapeField, keaJsonText, unescapeField } from "./csv-columns.ts";
@@ -121,10 +122,54 @@ export function formatLease4Row(lease: Lease4, validLifetime = lease.validLifeti
 }
 
 /**
+ * A row's values, in the form the memfile store keeps them: the address as a signed 32-bit
+ * number, the hardware address and client id as latin1 text (one character per byte).
+ */
+export interface Lease4Values {
+  key: number;
+  /** null without a hardware address. */
+  hw: string | null;
+  /** The hardware type: Ethernet in a lease file, 0 without a hardware address. */
+  hwtype: number;
+  /** "" without a client id. */
+  cid: string;
+  validLifetime: number;
+  cltt: number;
+  subnetId: number;
+  fqdnFwd: boolean;
+  fqdnRev: boolean;
+  /** ASCII letters lower-cased, as Kea's Lease4 constructor does. */
+  hostname: string;
+  state: number;
+  userContext: JsonObject | null;
+  poolId: number;
+}
+
+/**
  * Parses one row (a line of a file read as latin1, i.e. one char per byte, without its line
  * feed) into a lease. Throws LeaseRowError with Kea's kind of reason when the row is bad.
  */
 export function parseLease4Row(line: string, layout: Lease4FileLayout): Lease4 {
+  const v = readLease4Row(line, layout);
+  const lease = new Lease4({
+    address: ipv4ToString(v.key >>> 0),
+    hwaddr: v.hw === null ? null : new HWAddr(Buffer.from(v.hw, "latin1"), v.hwtype),
+    clientId: v.cid === "" ? null : Buffer.from(v.cid, "latin1"),
+    validLifetime: v.validLifetime,
+    cltt: v.cltt,
+    subnetId: v.subnetId,
+    poolId: v.poolId,
+    fqdnFwd: v.fqdnFwd,
+    fqdnRev: v.fqdnRev,
+    state: v.state,
+    userContext: v.userContext,
+  });
+  lease.hostname = v.hostname;
+  return lease;
+}
+
+/** As parseLease4Row, into the values a store keeps: no Lease4, no Buffer. */
+export function readLease4Row(line: string, layout: Lease4FileLayout): Lease4Values {
   const f = stripCR(line).split(",");
   const n = f.length;
   if (n < layout.knownCount) {
@@ -135,61 +180,62 @@ export function parseLease4Row(line: string, layout: Lease4FileLayout): Lease4 {
   }
   const addressNumber = tryParseIPv4(f[0]!);
   if (addressNumber < 0) throw new LeaseRowError(`'${f[0]!}' is not an IPv4 address`);
-  // Written anew (as Kea's IOAddress::toText): a slice of the row would keep the file text alive.
-  const address = ipv4ToString(addressNumber);
-  const hwaddr = readHWAddr(f[1]!);
-  const clientId = readClientId(f[2]!);
+  const hw = readHWAddr(f[1]!);
+  const cid = readClientId(f[2]!);
   const validLifetime = readUint(f[3]!, "valid_lifetime", 0xffffffff);
   const expire = readUint(f[4]!, "expire", Number.MAX_SAFE_INTEGER);
   const subnetId = readUint(f[5]!, "subnet_id", 0xffffffff);
   const fqdnFwd = readBool(f[6]!, "fqdn_fwd");
   const fqdnRev = readBool(f[7]!, "fqdn_rev");
-  const hostname = readText(f[8]!);
+  const hostname = asciiLower(readText(f[8]!));
   // Columns are positional, as in Kea: a row of an older file may be shorter (defaults fill
   // it) and, as Kea 2.2 accepts, one written by a newer Kea may be longer than its header.
   const state = readUint(n > COL_STATE ? f[COL_STATE]! : "0", "state", 0xffffffff);
   const ctxText = n > COL_USER_CONTEXT ? f[COL_USER_CONTEXT]! : "";
   const poolId = readUint(n > COL_POOL_ID ? f[COL_POOL_ID]! : "0", "pool_id", 0xffffffff);
   const userContext = readUserContext(ctxText);
-  if (hwaddr === null && clientId === null && state !== LeaseState.DECLINED) {
+  if (hw === null && cid === "" && state !== LeaseState.DECLINED) {
     throw new LeaseRowError(
-      `lease ${address} has neither hardware address nor client id and is not declined`,
+      `lease ${ipv4ToString(addressNumber)} has neither hardware address nor client id and is not declined`,
     );
   }
-  return new Lease4({
-    address,
-    hwaddr,
-    clientId,
+  return {
+    key: addressNumber | 0,
+    hw,
+    hwtype: hw === null ? 0 : HType.ETHER,
+    cid,
     validLifetime,
     cltt: expire - validLifetime,
     subnetId,
-    poolId,
     fqdnFwd,
     fqdnRev,
     hostname,
     state,
     userContext,
-  });
+    poolId,
+  };
 }
 
-function readHWAddr(text: string): HWAddr | null {
+function readHWAddr(text: string): string | null {
   if (text === "") return null;
-  const bytes = decodeHex(text);
+  const bytes = decodeHexLatin1(text);
   if (bytes === null) throw new LeaseRowError(`'${text}' is not a hardware address`);
   if (bytes.length === 0) return null;
-  try {
-    return new HWAddr(bytes);
-  } catch (err) {
-    throw new LeaseRowError(`hardware address '${text}': ${(err as Error).message}`);
+  if (bytes.length > MAX_HWADDR_LEN) {
+    throw new LeaseRowError(
+      `hardware address '${text}': hardware address of ${bytes.length} bytes exceeds ${MAX_HWADDR_LEN}`,
+    );
   }
+  return bytes;
 }
 
-function readClientId(text: string): Buffer | null {
-  if (text === "") return null;
-  const bytes = decodeHex(text);
+/** The client id's bytes as latin1; "" when none. */
+function readClientId(text: string): string {
+  if (text === "") return "";
+  const bytes = decodeHexLatin1(text);
   if (bytes === null) throw new LeaseRowError(`'${text}' is not a client identifier`);
   if (bytes.length > MAX_CLIENT_ID_LEN) {
     throw new LeaseRowError(`client identifier of ${bytes.length} bytes is too long`);
   }
-  return bytes.length === 0 ? null : bytes;
+  return bytes;
 }

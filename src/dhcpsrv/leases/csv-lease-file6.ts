@@ -21,10 +21,12 @@
  * - The hostname is kept with the case it has in the file: Kea assigns it after constructing the
  *   lease, so unlike v4 it is not lower-cased on load.
  */
-import { HType, HWAddr } from "../../dhcp/hwaddr.ts";
-import { ipv6ToString, toColonHex, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
+import { HType, HWAddr, MAX_HWADDR_LEN } from "../../dhcp/hwaddr.ts";
+import { toColonHex } from "../../dhcp/ioaddress.ts";
+import type { JsonObject } from "../../hooks/types.ts";
+import { address6Key, address6OfKey } from "./address6-key.ts";
 import {
-  decodeHex,
+  decodeHexLatin1,
   escapeField,
   readBool,
   readText,
@@ -133,10 +135,62 @@ export function formatLease6Row(lease: Lease6, deletion = false): string {
 }
 
 /**
+ * A row's values, in the form the memfile store keeps them: the address as its key
+ * (address6-key.ts), the DUID and hardware address as latin1 text (one character per byte).
+ */
+export interface Lease6Values {
+  key: string;
+  duid: string;
+  /** null without a hardware address. */
+  hw: string | null;
+  hwtype: number;
+  hwaddrSource: number;
+  validLifetime: number;
+  cltt: number;
+  subnetId: number;
+  preferredLifetime: number;
+  type: number;
+  iaid: number;
+  prefixLen: number;
+  fqdnFwd: boolean;
+  fqdnRev: boolean;
+  /** As in the file (not lower-cased: Kea sets it after constructing the lease). */
+  hostname: string;
+  state: number;
+  userContext: JsonObject | null;
+  poolId: number;
+}
+
+/**
  * Parses one row (a line of a file read as latin1, without its line feed) into a lease. The
  * address comes out in RFC 5952 form. Throws LeaseRowError with Kea's kind of reason.
  */
 export function parseLease6Row(line: string, layout: Lease6FileLayout): Lease6 {
+  const v = readLease6Row(line, layout);
+  const lease = new Lease6({
+    address: address6OfKey(v.key),
+    type: v.type,
+    prefixLen: v.prefixLen,
+    duid: Buffer.from(v.duid, "latin1"),
+    iaid: v.iaid,
+    preferredLifetime: v.preferredLifetime,
+    validLifetime: v.validLifetime,
+    cltt: v.cltt,
+    subnetId: v.subnetId,
+    poolId: v.poolId,
+    fqdnFwd: v.fqdnFwd,
+    fqdnRev: v.fqdnRev,
+    hwaddr: v.hw === null ? null : new HWAddr(Buffer.from(v.hw, "latin1"), v.hwtype),
+    hwaddrSource: v.hwaddrSource,
+    state: v.state,
+    userContext: v.userContext,
+  });
+  lease.hostname = v.hostname; // as Kea: after the constructor, so not lower-cased
+  return lease;
+}
+
+/** As parseLease6Row, into the values a store keeps: no Lease6, no Buffer. */
+export function readLease6Row(line: string, layout: Lease6FileLayout): Lease6Values {
   const f = stripCR(line).split(",");
   const n = f.length;
   if (n < layout.knownCount) {
@@ -145,7 +199,8 @@ export function parseLease6Row(line: string, layout: Lease6FileLayout): Lease6 {
   if (n > Math.max(layout.headerCount, LEASE6_COLUMNS.length)) {
     throw new LeaseRowError(`${n} columns, more than the header's ${layout.headerCount}`);
   }
-  const address = readAddress(f[0]!);
+  const key = address6Key(f[0]!);
+  if (key === null) throw new LeaseRowError(`'${f[0]!}' is not an IPv6 address`);
   const duid = readDuid(f[1]!);
   const validLifetime = readUint(f[2]!, "valid_lifetime", 0xffffffff);
   const expire = readUint(f[3]!, "expire", Number.MAX_SAFE_INTEGER);
@@ -159,45 +214,53 @@ export function parseLease6Row(line: string, layout: Lease6FileLayout): Lease6 {
   const hostname = readText(f[11]!);
   // Columns are positional, as in Kea: an older file's rows are shorter (defaults fill them).
   const col = (i: number): string => (n > i ? f[i]! : "");
-  const hw = readHWAddr(col(COL_HWADDR), col(COL_HWTYPE), col(COL_HWADDR_SOURCE));
+  let hw = readHWAddr(col(COL_HWADDR));
+  let hwtype = 0;
+  let hwaddrSource = 0;
+  if (hw !== null) {
+    try {
+      const t = col(COL_HWTYPE);
+      const src = col(COL_HWADDR_SOURCE);
+      hwtype = t === "" ? HType.ETHER : readUint(t, "hwtype", 0xffff);
+      hwaddrSource = src === "" ? 0 : readUint(src, "hwaddr_source", 0xffffffff);
+    } catch {
+      // Kea only warns: the lease loads without a hardware address.
+      hw = null;
+      hwtype = 0;
+      hwaddrSource = 0;
+    }
+  }
   const state = readUint(n > COL_STATE ? f[COL_STATE]! : "0", "state", 0xffffffff);
   const userContext = readUserContext(col(COL_USER_CONTEXT));
   const poolId = readUint(n > COL_POOL_ID ? f[COL_POOL_ID]! : "0", "pool_id", 0xffffffff);
-  if (duid.length === 1 && duid[0] === 0 && state !== LeaseState.DECLINED) {
-    throw new LeaseRowError(`lease ${address} has the empty DUID and is not declined`);
+  if (duid === "\x00" && state !== LeaseState.DECLINED) {
+    throw new LeaseRowError(`lease ${address6OfKey(key)} has the empty DUID and is not declined`);
   }
-  const lease = new Lease6({
-    address,
-    type,
-    prefixLen,
+  return {
+    key,
     duid,
-    iaid,
-    preferredLifetime,
+    hw,
+    hwtype,
+    hwaddrSource,
     validLifetime,
     cltt: expire - validLifetime,
     subnetId,
-    poolId,
+    preferredLifetime,
+    type,
+    iaid,
+    prefixLen,
     fqdnFwd,
     fqdnRev,
-    hwaddr: hw === null ? null : hw.hwaddr,
-    hwaddrSource: hw === null ? 0 : hw.source,
+    hostname,
     state,
     userContext,
-  });
-  lease.hostname = hostname; // as Kea: after the constructor, so not lower-cased
-  return lease;
+    poolId,
+  };
 }
 
-const SCRATCH16 = new Uint8Array(16);
-
-function readAddress(text: string): string {
-  if (!tryParseIPv6(text, SCRATCH16)) throw new LeaseRowError(`'${text}' is not an IPv6 address`);
-  return ipv6ToString(SCRATCH16);
-}
-
-function readDuid(text: string): Buffer {
+function readDuid(text: string): string {
   if (text === "") throw new LeaseRowError("empty DUIDs are not allowed");
-  const bytes = decodeHex(text);
+  const bytes = decodeHexLatin1(text);
   if (bytes === null || bytes.length === 0) throw new LeaseRowError(`'${text}' is not a DUID`);
   if (bytes.length > MAX_DUID_LEN) {
     throw new LeaseRowError(`DUID of ${bytes.length} bytes is longer than ${MAX_DUID_LEN}`);
@@ -205,20 +268,9 @@ function readDuid(text: string): Buffer {
   return bytes;
 }
 
-/** Hardware address, type and source; null when absent or unreadable (Kea only warns). */
-function readHWAddr(
-  text: string,
-  typeText: string,
-  sourceText: string,
-): { hwaddr: HWAddr; source: number } | null {
+/** The hardware address's bytes as latin1; null when absent or unreadable (Kea only warns). */
+function readHWAddr(text: string): string | null {
   if (text === "") return null;
-  const bytes = decodeHex(text);
-  if (bytes === null || bytes.length === 0) return null;
-  try {
-    const htype = typeText === "" ? HType.ETHER : readUint(typeText, "hwtype", 0xffff);
-    const source = sourceText === "" ? 0 : readUint(sourceText, "hwaddr_source", 0xffffffff);
-    return { hwaddr: new HWAddr(bytes, htype), source };
-  } catch {
-    return null;
-  }
+  const bytes = decodeHexLatin1(text);
+  return bytes === null || bytes.length === 0 || bytes.length > MAX_HWADDR_LEN ? null : bytes;
 }

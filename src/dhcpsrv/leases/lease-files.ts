@@ -230,3 +230,21 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
   report.durationMs = performance.now() - started;
   return report;
 }
+
+/**
+ * Replays the cleanup files then the main file, in Kea's order, into one map (key -> what
+ * `codec.parseRow` makes of a row): a store hands its own codec to keep its compact records.
+ */
+export function loadLeaseFiles<K, L, Layout extends { readonly needsConversion: boolean }>(
+  set: LeaseFileSet,
+  options: LoadOptions,
+  codec: LeaseRowCodec<K, L, Layout>,
+): { leases: Map<K, L>; reports: FileLoadReport[] } {
+  const leases = new Map<K, L>();
+  const reports: FileLoadReport[] = [];
+  for (const file of [...cleanupFilesToLoad(set), set.main]) {
+    const report = replayLeaseFile(file, leases, options, codec);
+    if (report !== null) reports.push(report);
+  }
+  return { leases, reports };
+}

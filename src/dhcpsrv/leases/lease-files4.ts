@@ -7,7 +7,7 @@ import {
   type LeaseFileSet,
   type LeaseRowCodec,
   type LoadOptions,
-  cleanupFilesToLoad,
+  loadLeaseFiles,
   replayLeaseFile,
 } from "./lease-files.ts";
 
@@ -35,11 +35,5 @@ export function loadLeaseFiles4(
   set: LeaseFileSet,
   options: LoadOptions,
 ): { leases: Map<number, Lease4>; reports: FileLoadReport[] } {
-  const leases = new Map<number, Lease4>();
-  const reports: FileLoadReport[] = [];
-  for (const file of [...cleanupFilesToLoad(set), set.main]) {
-    const report = replayLeaseFile4(file, leases, options);
-    if (report !== null) reports.push(report);
-  }
-  return { leases, reports };
+  return loadLeaseFiles(set, options, LEASE4_CODEC);
 }

@@ -8,7 +8,7 @@ import {
   type LeaseFileSet,
   type LeaseRowCodec,
   type LoadOptions,
-  cleanupFilesToLoad,
+  loadLeaseFiles,
   replayLeaseFile,
 } from "./lease-files.ts";
 import type { Lease6 } from "./lease6.ts";
@@ -38,11 +38,5 @@ export function loadLeaseFiles6(
   set: LeaseFileSet,
   options: LoadOptions,
 ): { leases: Map<string, Lease6>; reports: FileLoadReport[] } {
-  const leases = new Map<string, Lease6>();
-  const reports: FileLoadReport[] = [];
-  for (const file of [...cleanupFilesToLoad(set), set.main]) {
-    const report = replayLeaseFile6(file, leases, options);
-    if (report !== null) reports.push(report);
-  }
-  return { leases, reports };
+  return loadLeaseFiles(set, options, LEASE6_CODEC);
 }

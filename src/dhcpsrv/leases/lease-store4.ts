@@ -56,6 +56,13 @@ export interface LeaseStore4 {
   getLeases4Page(after: string | number | null, limit: number): Lease4[];
   /** Every lease of a subnet, in no particular order. */
   getLeases4BySubnet(subnetId: number): Lease4[];
+  /**
+   * Every lease of a subnet, as getLeases4BySubnet, made one at a time as the caller reads
+   * them: for a pass over many leases that keeps none (the statistics' recount), where a store
+   * that makes its leases on demand (the memfile stores) would otherwise make them all at once.
+   * Optional: without it, callers use getLeases4BySubnet.
+   */
+  eachLease4InSubnet?(subnetId: number): Iterable<Lease4>;
   /** Every lease, in address order. */
   getAllLeases4(): Lease4[];
   /**

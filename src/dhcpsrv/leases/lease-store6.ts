@@ -31,6 +31,13 @@ export interface LeaseStore6 {
   getLeases6ByDuid(duid: Uint8Array): Lease6[];
   /** Every lease of a subnet, in no particular order. */
   getLeases6BySubnet(subnetId: number): Lease6[];
+  /**
+   * Every lease of a subnet, as getLeases6BySubnet, made one at a time as the caller reads
+   * them: for a pass over many leases that keeps none (the statistics' recount), where a store
+   * that makes its leases on demand (the memfile stores) would otherwise make them all at once.
+   * Optional: without it, callers use getLeases6BySubnet.
+   */
+  eachLease6InSubnet?(subnetId: number): Iterable<Lease6>;
   /** Every lease, in address order. */
   getAllLeases6(): Lease6[];
   /** Every lease whose hostname is exactly this one (leases hold lower-cased names), indexed. */

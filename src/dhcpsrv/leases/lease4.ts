@@ -121,6 +121,7 @@ export class Lease4 {
 
 const UPPER = /[A-Z]/;
 
-function asciiLower(s: string): string {
+/** ASCII letters lower-cased, other characters kept (Kea lowers bytes in the C locale). */
+export function asciiLower(s: string): string {
   return UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
 }

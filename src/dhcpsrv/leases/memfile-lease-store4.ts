@@ -14,15 +14,29 @@
  * does; Nestor never appends its rows below another header. Writes are group-committed (see
  * lease-store.ts): `flush()` appends everything queued with one write.
  */
-import type { HWAddr } from "../../dhcp/hwaddr.ts";
-import { tryParseIPv4 } from "../../dhcp/ioaddress.ts";
+import { HWAddr } from "../../dhcp/hwaddr.ts";
+import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
+import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
-import { formatLease4Row } from "./csv-lease-file4.ts";
+import {
+  type Lease4FileLayout,
+  type Lease4Values,
+  formatLease4Row,
+  parseLease4Header,
+  readLease4Row,
+} from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
+import { latin1Of, ownedContext } from "./csv-columns.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { SortedIndex } from "./sorted-index.ts";
 import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
-import { loadLeaseFiles4 } from "./lease-files4.ts";
+import {
+  type FileLoadReport,
+  type LeaseFileSet,
+  type LeaseRowCodec,
+  type LoadOptions,
+  loadLeaseFiles,
+} from "./lease-files.ts";
 import {
   JournaledLeaseStore,
   LeaseJournal,
@@ -36,31 +50,129 @@ export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
 export { DEFAULT_LFC_INTERVAL } from "./lease-journal.ts";
 export type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
 
-/** The store's record of a lease: the lease and the index keys it was filed under. */
+/**
+ * The store's record of a lease: its fields as numbers and flat strings, no Lease4, no Buffer
+ * and no HWAddr per lease. Leases are made from it when asked (leaseOf), as Kea's memfile hands
+ * out copies. The record is what every index files: its hardware address, client id and
+ * hostname are the index keys.
+ */
 class Entry {
-  lease: Lease4;
   /** addressKey() of the lease's address. */
   readonly key: number;
-  /** Hex of the hardware address, "" when none. */
-  hwKey: string;
-  /** Hex of the client identifier, "" when none. */
-  cidKey: string;
-  /** The hostname, "" when none. */
-  hostKey: string;
+  /** The hardware address's bytes as latin1 (one character per byte); null without one. */
+  hw: string | null;
+  /** The client identifier's bytes as latin1; "" when none. */
+  cid: string;
+  /** As stored: "" when none. */
+  hostname: string;
+  userContext: JsonObject | null;
+  validLifetime: number;
+  cltt: number;
   subnetId: number;
+  poolId: number;
+  /** fqdnFwd | fqdnRev << 1 | htype << 2. */
+  bits: number;
   state: number;
   /** Bumped on every change and on removal: older expiry queue entries become stale. */
   version = 0;
 
-  constructor(lease: Lease4, key: number) {
-    this.lease = lease;
-    this.key = key;
-    this.hwKey = hwKeyOf(lease);
-    this.cidKey = lease.clientId === null ? "" : lease.clientId.toString("hex");
-    this.hostKey = lease.hostname;
-    this.subnetId = lease.subnetId;
-    this.state = lease.state;
+  constructor(v: Lease4Values) {
+    this.key = v.key;
+    this.hw = v.hw;
+    this.cid = v.cid;
+    this.hostname = v.hostname;
+    this.userContext = v.userContext;
+    this.validLifetime = v.validLifetime;
+    this.cltt = v.cltt;
+    this.subnetId = v.subnetId;
+    this.poolId = v.poolId;
+    this.bits = (v.fqdnFwd ? 1 : 0) | (v.fqdnRev ? 2 : 0) | ((v.hwtype & 0xffff) << 2);
+    this.state = v.state;
   }
+
+  /** The hardware address index's key: "" when none. */
+  get hwKey(): string {
+    return this.hw ?? "";
+  }
+
+  /** The address text; for the sanity checks at load. */
+  get address(): string {
+    return ipv4ToString(this.key >>> 0);
+  }
+
+  get expire(): number {
+    return this.cltt + this.validLifetime;
+  }
+}
+
+/** A caller's lease as a record's values, with a user context the store owns. */
+function valuesOf(lease: Lease4, key: number): Lease4Values {
+  const hw = lease.hwaddr;
+  return {
+    key,
+    hw: hw === null ? null : latin1Of(hw.hwaddr),
+    hwtype: hw === null ? 0 : hw.htype,
+    cid: lease.clientId === null ? "" : latin1Of(lease.clientId),
+    validLifetime: lease.validLifetime,
+    cltt: lease.cltt,
+    subnetId: lease.subnetId,
+    fqdnFwd: lease.fqdnFwd,
+    fqdnRev: lease.fqdnRev,
+    hostname: lease.hostname,
+    state: lease.state,
+    userContext: ownedContext(lease.userContext),
+    poolId: lease.poolId,
+  };
+}
+
+/** A new Lease4 holding the record's values (its user context is the record's, not a copy). */
+function leaseOf(e: Entry): Lease4 {
+  const bits = e.bits;
+  const lease = new Lease4({
+    address: ipv4ToString(e.key >>> 0),
+    hwaddr: e.hw === null ? null : new HWAddr(Buffer.from(e.hw, "latin1"), bits >>> 2),
+    clientId: e.cid === "" ? null : Buffer.from(e.cid, "latin1"),
+    validLifetime: e.validLifetime,
+    cltt: e.cltt,
+    subnetId: e.subnetId,
+    poolId: e.poolId,
+    fqdnFwd: (bits & 1) !== 0,
+    fqdnRev: (bits & 2) !== 0,
+    state: e.state,
+    userContext: e.userContext,
+  });
+  lease.hostname = e.hostname; // as stored: the constructor would lower-case it
+  return lease;
+}
+
+/** Copies a changed lease's values (`next`, a record of the same address) into its entry. */
+function assign(e: Entry, next: Entry): void {
+  e.hw = next.hw;
+  e.cid = next.cid;
+  e.hostname = next.hostname;
+  e.userContext = next.userContext;
+  e.validLifetime = next.validLifetime;
+  e.cltt = next.cltt;
+  e.subnetId = next.subnetId;
+  e.poolId = next.poolId;
+  e.bits = next.bits;
+  e.state = next.state;
+  e.version++;
+}
+
+/** Lease file rows straight into records: no Lease4, no Buffer per row. */
+const ENTRY4_CODEC: LeaseRowCodec<number, Entry, Lease4FileLayout> = {
+  parseHeader: parseLease4Header,
+  parseRow: (row, layout) => new Entry(readLease4Row(row, layout)),
+  keyOf: (e) => e.key,
+  isDeletion: (e) => e.validLifetime === 0,
+};
+
+function loadEntries4(
+  set: LeaseFileSet,
+  options: LoadOptions,
+): { leases: Map<number, Entry>; reports: FileLoadReport[] } {
+  return loadLeaseFiles(set, options, ENTRY4_CODEC);
 }
 
 type Bucket = Entry | Entry[];
@@ -70,17 +182,6 @@ type Bucket = Entry | Entry[];
  * flat strings from Buffer#toString, no concatenated key to hash on every lookup.
  */
 type SubnetIndex = Map<number, Map<string, Bucket>>;
-
-function hwKeyOf(lease: Lease4): string {
-  const hw = lease.hwaddr;
-  return hw === null || hw.hwaddr.length === 0 ? "" : hw.hwaddr.toString("hex");
-}
-
-function hexOf(bytes: Uint8Array): string {
-  return (
-    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-  ).toString("hex");
-}
 
 function bucketAdd(index: SubnetIndex, subnetId: number, key: string, e: Entry): void {
   if (key === "") return;
@@ -148,29 +249,29 @@ function compareNumbers(a: number, b: number): number {
 }
 
 function bucketOf(index: SubnetIndex, subnetId: number, bytes: Uint8Array): Bucket | undefined {
-  return index.get(subnetId)?.get(hexOf(bytes));
+  return index.get(subnetId)?.get(latin1Of(bytes));
 }
 
 function bucketFirst(b: Bucket | undefined): Lease4 | null {
   if (b === undefined) return null;
-  return b instanceof Entry ? b.lease : b[0]!.lease;
+  return leaseOf(b instanceof Entry ? b : b[0]!);
 }
 
 function bucketAll(b: Bucket | undefined): Lease4[] {
   if (b === undefined) return [];
-  return b instanceof Entry ? [b.lease] : b.map((e) => e.lease);
+  return b instanceof Entry ? [leaseOf(b)] : b.map(leaseOf);
+}
+
+/** When a lease is due for reclamation; null when never (infinite, or already reclaimed). */
+function expiryOf(e: Entry): number | null {
+  if (e.state === LeaseState.EXPIRED_RECLAIMED) return null;
+  return e.validLifetime === INFINITY_LFT ? null : e.expire;
 }
 
 /**
  * The address as a signed 32-bit number: a small integer to V8, which a Map hashes faster than
  * an unsigned number above 2^31. NaN (never a key) for text that is not an address.
  */
-/** When a lease is due for reclamation; null when never (infinite, or already reclaimed). */
-function expiryOf(e: Entry): number | null {
-  if (e.state === LeaseState.EXPIRED_RECLAIMED) return null;
-  return e.lease.validLifetime === INFINITY_LFT ? null : e.lease.expire;
-}
-
 function addressKey(address: string | number): number {
   if (typeof address === "number") return address | 0;
   const n = tryParseIPv4(address);
@@ -179,7 +280,7 @@ function addressKey(address: string | number): number {
 
 export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStore4 {
   private watcher: LeaseWatcher<Lease4> | null = null;
-  private readonly byAddress = new Map<number, Entry>();
+  private byAddress = new Map<number, Entry>();
   private readonly byHwAddr: SubnetIndex = new Map();
   private readonly byClientId: SubnetIndex = new Map();
   private readonly byHostname = new Map<string, Bucket>();
@@ -190,10 +291,12 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
     super(new LeaseJournal(config, hooks, 4, DEFAULT_LEASE_FILE4));
-    this.journal.open(loadLeaseFiles4, (leases) => {
-      for (const [key, lease] of leases) this.insert(new Entry(lease, key), false);
-      this.expiry.rebuild(this.byAddress.values(), expiryOf);
-      this.byOrder.rebuild(this.byAddress.values());
+    this.journal.open(loadEntries4, (entries) => {
+      // The loaded map is the address index; the other indexes are filed in its order.
+      this.byAddress = entries;
+      for (const e of entries.values()) this.fileOthers(e);
+      this.expiry.rebuild(entries.values(), expiryOf);
+      this.byOrder.rebuild(entries.values());
     });
   }
 
@@ -213,7 +316,8 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLease4(address: string | number): Lease4 | null {
-    return this.byAddress.get(addressKey(address))?.lease ?? null;
+    const e = this.byAddress.get(addressKey(address));
+    return e === undefined ? null : leaseOf(e);
   }
 
   getLease4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4 | null {
@@ -221,7 +325,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return inSubnetOrder(this.byHwAddr, hexOf(hwBytes(hwaddr)));
+    if (subnetId === undefined) return inSubnetOrder(this.byHwAddr, latin1Of(hwBytes(hwaddr)));
     return bucketAll(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
   }
 
@@ -230,7 +334,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases4ByClientId(clientId: Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return inSubnetOrder(this.byClientId, hexOf(clientId));
+    if (subnetId === undefined) return inSubnetOrder(this.byClientId, latin1Of(clientId));
     return bucketAll(bucketOf(this.byClientId, subnetId, clientId));
   }
 
@@ -246,23 +350,28 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
         throw new InvalidOperation(`'${String(after)}' is not an IPv4 address`);
       from = key >>> 0;
     }
-    return this.byOrder.page(from, limit).map((e) => e.lease);
+    return this.byOrder.page(from, limit).map(leaseOf);
   }
 
   getLeases4BySubnet(subnetId: number): Lease4[] {
     const set = this.bySubnet.get(subnetId);
-    return set === undefined ? [] : Array.from(set, (e) => e.lease);
+    return set === undefined ? [] : Array.from(set, leaseOf);
+  }
+
+  *eachLease4InSubnet(subnetId: number): IterableIterator<Lease4> {
+    const set = this.bySubnet.get(subnetId);
+    if (set !== undefined) for (const e of set) yield leaseOf(e);
   }
 
   getAllLeases4(): Lease4[] {
-    return Array.from(this.byOrder.values(), (e) => e.lease);
+    return Array.from(this.byOrder.values(), leaseOf);
   }
 
   getExpiredLeases4(now: number, max: number): Lease4[] {
     if (this.expiry.length > 2 * this.byAddress.size + 1024) {
       this.expiry.rebuild(this.byAddress.values(), expiryOf); // drop the stale entries
     }
-    return this.expiry.expired(now, max).map((e) => e.lease);
+    return this.expiry.expired(now, max).map(leaseOf);
   }
 
   countLeases4(subnetId: number, state: number): number {
@@ -292,12 +401,10 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   addLease4(lease: Lease4): boolean {
     const key = checkLease(lease);
     if (this.byAddress.has(key)) return false;
-    const stored = lease.clone();
-    const e = new Entry(stored, key);
+    const e = new Entry(valuesOf(lease, key));
     this.insert(e);
     this.fileExpiry(e);
-    this.append(formatLease4Row(stored));
-    this.watcher?.(stored, true);
+    this.written(e);
     return true;
   }
 
@@ -305,59 +412,51 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     const key = checkLease(lease);
     const e = this.byAddress.get(key);
     if (e === undefined) throw new NoSuchLease(lease.address);
-    const stored = lease.clone();
-    const hw = hwKeyOf(stored);
-    const cid = stored.clientId === null ? "" : stored.clientId.toString("hex");
-    if (hw === e.hwKey && cid === e.cidKey && stored.subnetId === e.subnetId) {
+    const next = new Entry(valuesOf(lease, key));
+    if (next.hw === e.hw && next.cid === e.cid && next.subnetId === e.subnetId) {
       // A renewal: same client, same subnet; only the state count (and the name) may move.
       this.count(e.subnetId, e.state, -1);
-      if (stored.hostname !== e.hostKey) {
-        plainRemove(this.byHostname, e.hostKey, e);
-        e.hostKey = stored.hostname;
-        plainAdd(this.byHostname, e.hostKey, e);
+      if (next.hostname !== e.hostname) {
+        plainRemove(this.byHostname, e.hostname, e);
+        plainAdd(this.byHostname, next.hostname, e);
       }
-      e.lease = stored;
-      e.state = stored.state;
-      e.version++;
+      assign(e, next);
       this.count(e.subnetId, e.state, 1);
-      this.fileExpiry(e);
     } else {
-      this.refile(e, stored, hw, cid);
-      this.fileExpiry(e);
+      this.refile(e, next);
     }
-    this.append(formatLease4Row(stored));
-    this.watcher?.(stored, true);
+    this.fileExpiry(e);
+    this.written(e);
   }
 
   deleteLease4(lease: Lease4): boolean {
     const e = this.byAddress.get(addressKey(lease.address));
     if (e === undefined) return false;
     this.remove(e);
-    this.append(formatLease4Row(e.lease, 0));
-    this.watcher?.(e.lease, false);
     return true;
   }
 
   deleteExpiredReclaimedLeases4(now: number, secs: number): number {
     const doomed: Entry[] = [];
     for (const e of this.byAddress.values()) {
-      if (e.state === LeaseState.EXPIRED_RECLAIMED && e.lease.expire < now - secs) doomed.push(e);
+      if (e.state === LeaseState.EXPIRED_RECLAIMED && e.expire < now - secs) doomed.push(e);
     }
-    for (const e of doomed) {
-      this.remove(e);
-      this.append(formatLease4Row(e.lease, 0));
-      this.watcher?.(e.lease, false);
-    }
+    for (const e of doomed) this.remove(e);
     return doomed.length;
   }
 
-  /** Files an entry in every index (the address order too, unless the caller rebuilds it). */
-  private insert(e: Entry, ordered = true): void {
+  /** Files a new entry in every index. */
+  private insert(e: Entry): void {
     this.byAddress.set(e.key, e);
+    this.fileOthers(e);
+    this.byOrder.insert(e);
+  }
+
+  /** Files an entry in every index but the address index and the address order. */
+  private fileOthers(e: Entry): void {
     bucketAdd(this.byHwAddr, e.subnetId, e.hwKey, e);
-    bucketAdd(this.byClientId, e.subnetId, e.cidKey, e);
-    plainAdd(this.byHostname, e.hostKey, e);
-    if (ordered) this.byOrder.insert(e);
+    bucketAdd(this.byClientId, e.subnetId, e.cid, e);
+    plainAdd(this.byHostname, e.hostname, e);
     addToSubnet(this.bySubnet, e.subnetId, e);
     this.count(e.subnetId, e.state, 1);
   }
@@ -366,41 +465,46 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
    * Files a changed lease again under its new keys, in place: the address order is untouched and
    * the subnet's order moves as Kea's does (subnet-order.ts).
    */
-  private refile(e: Entry, stored: Lease4, hw: string, cid: string): void {
-    const sid = stored.subnetId;
-    if (hw !== e.hwKey || sid !== e.subnetId) {
+  private refile(e: Entry, next: Entry): void {
+    const sid = next.subnetId;
+    if (next.hw !== e.hw || sid !== e.subnetId) {
       bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
-      bucketAdd(this.byHwAddr, sid, hw, e);
+      bucketAdd(this.byHwAddr, sid, next.hwKey, e);
     }
-    if (cid !== e.cidKey || sid !== e.subnetId) {
-      bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
-      bucketAdd(this.byClientId, sid, cid, e);
+    if (next.cid !== e.cid || sid !== e.subnetId) {
+      bucketRemove(this.byClientId, e.subnetId, e.cid, e);
+      bucketAdd(this.byClientId, sid, next.cid, e);
     }
-    if (stored.hostname !== e.hostKey) {
-      plainRemove(this.byHostname, e.hostKey, e);
-      plainAdd(this.byHostname, stored.hostname, e);
+    if (next.hostname !== e.hostname) {
+      plainRemove(this.byHostname, e.hostname, e);
+      plainAdd(this.byHostname, next.hostname, e);
     }
     this.count(e.subnetId, e.state, -1);
     if (sid !== e.subnetId) moveToSubnet(this.bySubnet, e, e.subnetId, sid);
-    e.hwKey = hw;
-    e.cidKey = cid;
-    e.hostKey = stored.hostname;
-    e.subnetId = sid;
-    e.lease = stored;
-    e.state = stored.state;
-    e.version++;
+    assign(e, next);
     this.count(sid, e.state, 1);
   }
 
+  /** Takes an entry out of every index, writes its deletion row and tells the watcher. */
   private remove(e: Entry): void {
     e.version++;
     this.byAddress.delete(e.key);
     bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
-    bucketRemove(this.byClientId, e.subnetId, e.cidKey, e);
-    plainRemove(this.byHostname, e.hostKey, e);
+    bucketRemove(this.byClientId, e.subnetId, e.cid, e);
+    plainRemove(this.byHostname, e.hostname, e);
     this.byOrder.remove(e);
     this.bySubnet.get(e.subnetId)?.delete(e);
     this.count(e.subnetId, e.state, -1);
+    const lease = leaseOf(e);
+    this.append(formatLease4Row(lease, 0));
+    this.watcher?.(lease, false);
+  }
+
+  /** After an add or an update: the lease file row, and the watcher. */
+  private written(e: Entry): void {
+    const lease = leaseOf(e);
+    this.append(formatLease4Row(lease));
+    this.watcher?.(lease, true);
   }
 
   private fileExpiry(e: Entry): void {

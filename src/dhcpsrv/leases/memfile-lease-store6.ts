@@ -10,20 +10,35 @@
  *
  * Indexes: by address (unique, as in Kea: an address has one lease whatever its type; keyed
  * by the address's 16 bytes, address6-key.ts, which also give the address order), by DUID
- * (hex; the IA lookups filter a client's few leases by type and IAID), by subnet, counts per
+ * (its bytes as latin1 text; the IA lookups filter a client's few leases by type and IAID), by subnet, counts per
  * subnet, type and state, and the expiry queue for reclamation.
  */
+import { HWAddr } from "../../dhcp/hwaddr.ts";
+import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
 import { address6Key, address6OfKey } from "./address6-key.ts";
-import { formatLease6Row } from "./csv-lease-file6.ts";
+import { latin1Of, ownedContext } from "./csv-columns.ts";
+import {
+  type Lease6FileLayout,
+  type Lease6Values,
+  formatLease6Row,
+  parseLease6Header,
+  readLease6Row,
+} from "./csv-lease-file6.ts";
 import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
 import { SortedIndex } from "./sorted-index.ts";
 import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
-import { loadLeaseFiles6 } from "./lease-files6.ts";
+import {
+  type FileLoadReport,
+  type LeaseFileSet,
+  type LeaseRowCodec,
+  type LoadOptions,
+  loadLeaseFiles,
+} from "./lease-files.ts";
 import { JournaledLeaseStore, LeaseJournal } from "./lease-journal.ts";
 import { NoSuchLease, type LeaseWatcher } from "./lease-store.ts";
 import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
-import { INFINITY_LFT, type Lease6, LeaseState } from "./lease6.ts";
+import { INFINITY_LFT, Lease6, LeaseState } from "./lease6.ts";
 import type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
 
 export type { MemfileConfig, MemfileHooks };
@@ -32,36 +47,140 @@ export type { MemfileConfig, MemfileHooks };
 
 export const DEFAULT_LEASE_FILE6 = "/var/lib/nestor/kea-leases6.csv";
 
-/** The store's record of a lease: the lease and the index keys it was filed under. */
+/**
+ * The store's record of a lease: its fields as numbers and flat strings, no Lease6, no Buffer
+ * and no HWAddr per lease (a Lease6 with its Buffers, HWAddr and address text took about 3 times
+ * the bytes). Leases are made from it when asked (leaseOf), as Kea's memfile hands out copies.
+ * The record is also what every index files: its key, DUID and hostname are the index keys.
+ */
 class Entry {
-  lease: Lease6;
   /** address6Key() of the address: the address index's key and the address order. */
   readonly key: string;
-  /** Hex of the DUID. */
-  duidKey: string;
-  /** The hostname, "" when none. */
-  hostKey: string;
+  /** The DUID's bytes as a latin1 string (one character per byte): the DUID index's key. */
+  duid: string;
+  /** The hardware address's bytes as latin1, null without one ("" for an empty one). */
+  hw: string | null;
+  /** As stored: "" when none. */
+  hostname: string;
+  userContext: JsonObject | null;
+  iaid: number;
+  preferredLifetime: number;
+  validLifetime: number;
+  cltt: number;
   subnetId: number;
-  type: number;
+  poolId: number;
+  /** type | prefixLen << 2 | fqdnFwd << 10 | fqdnRev << 11 | hwtype << 12  */
+  bits: number;
+  hwaddrSource: number;
   state: number;
   /** Bumped on every change and on removal: older expiry queue entries become stale. */
   version = 0;
 
-  constructor(lease: Lease6, key: string) {
-    this.lease = lease;
-    this.key = key;
-    this.duidKey = lease.duid.toString("hex");
-    this.hostKey = lease.hostname;
-    this.subnetId = lease.subnetId;
-    this.type = lease.type;
-    this.state = lease.state;
+  constructor(v: Lease6Values) {
+    this.key = v.key;
+    this.duid = v.duid;
+    this.hw = v.hw;
+    this.hostname = v.hostname;
+    this.userContext = v.userContext;
+    this.iaid = v.iaid;
+    this.preferredLifetime = v.preferredLifetime;
+    this.validLifetime = v.validLifetime;
+    this.cltt = v.cltt;
+    this.subnetId = v.subnetId;
+    this.poolId = v.poolId;
+    this.bits =
+      (v.type & 3) |
+      ((v.prefixLen & 0xff) << 2) |
+      (v.fqdnFwd ? 1 << 10 : 0) |
+      (v.fqdnRev ? 1 << 11 : 0) |
+      ((v.hwtype & 0xffff) << 12);
+    this.hwaddrSource = v.hwaddrSource;
+    this.state = v.state;
   }
+
+  get type(): number {
+    return this.bits & 3;
+  }
+
+  /** The address text (RFC 5952); for the sanity checks at load. */
+  get address(): string {
+    return address6OfKey(this.key);
+  }
+
+  get expire(): number {
+    return this.cltt + this.validLifetime;
+  }
+}
+
+/** A caller's lease as a record's values, with a user context the store owns. */
+function valuesOf(lease: Lease6, key: string): Lease6Values {
+  const hw = lease.hwaddr;
+  return {
+    key,
+    duid: latin1Of(lease.duid),
+    hw: hw === null ? null : latin1Of(hw.hwaddr),
+    hwtype: hw === null ? 0 : hw.htype,
+    hwaddrSource: lease.hwaddrSource,
+    validLifetime: lease.validLifetime,
+    cltt: lease.cltt,
+    subnetId: lease.subnetId,
+    preferredLifetime: lease.preferredLifetime,
+    type: lease.type,
+    iaid: lease.iaid,
+    prefixLen: lease.prefixLen,
+    fqdnFwd: lease.fqdnFwd,
+    fqdnRev: lease.fqdnRev,
+    hostname: lease.hostname,
+    state: lease.state,
+    userContext: ownedContext(lease.userContext),
+    poolId: lease.poolId,
+  };
+}
+
+/** A new Lease6 holding the record's values (its user context is the record's, not a copy). */
+function leaseOf(e: Entry): Lease6 {
+  const bits = e.bits;
+  const lease = new Lease6({
+    address: address6OfKey(e.key),
+    type: bits & 3,
+    prefixLen: (bits >>> 2) & 0xff,
+    duid: Buffer.from(e.duid, "latin1"),
+    iaid: e.iaid,
+    preferredLifetime: e.preferredLifetime,
+    validLifetime: e.validLifetime,
+    cltt: e.cltt,
+    subnetId: e.subnetId,
+    poolId: e.poolId,
+    fqdnFwd: (bits & (1 << 10)) !== 0,
+    fqdnRev: (bits & (1 << 11)) !== 0,
+    hwaddr: e.hw === null ? null : new HWAddr(Buffer.from(e.hw, "latin1"), bits >>> 12),
+    hwaddrSource: e.hwaddrSource,
+    state: e.state,
+    userContext: e.userContext,
+  });
+  lease.hostname = e.hostname; // as stored: the constructor would lower-case it
+  return lease;
+}
+
+/** Lease file rows straight into records: no Lease6, no Buffer per row. */
+const ENTRY6_CODEC: LeaseRowCodec<string, Entry, Lease6FileLayout> = {
+  parseHeader: parseLease6Header,
+  parseRow: (row, layout) => new Entry(readLease6Row(row, layout)),
+  keyOf: (e) => e.key,
+  isDeletion: (e) => e.validLifetime === 0,
+};
+
+function loadEntries6(
+  set: LeaseFileSet,
+  options: LoadOptions,
+): { leases: Map<string, Entry>; reports: FileLoadReport[] } {
+  return loadLeaseFiles(set, options, ENTRY6_CODEC);
 }
 
 /** When a lease is due for reclamation; null when never (infinite, or already reclaimed). */
 function expiryOf(e: Entry): number | null {
   if (e.state === LeaseState.EXPIRED_RECLAIMED) return null;
-  return e.lease.validLifetime === INFINITY_LFT ? null : e.lease.expire;
+  return e.validLifetime === INFINITY_LFT ? null : e.expire;
 }
 
 function orderOf(e: Entry): string {
@@ -95,15 +214,9 @@ function bucketRemove(index: Map<string, Bucket>, key: string, e: Entry): void {
   }
 }
 
-function hexOf(bytes: Uint8Array): string {
-  return (
-    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-  ).toString("hex");
-}
-
 export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStore6 {
   private watcher: LeaseWatcher<Lease6> | null = null;
-  private readonly byAddress = new Map<string, Entry>();
+  private byAddress = new Map<string, Entry>();
   /** A client's one lease, or a Set of its leases (most clients hold one or two). */
   private readonly byDuid = new Map<string, Entry | Set<Entry>>();
   private readonly byHostname = new Map<string, Bucket>();
@@ -115,13 +228,12 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
     super(new LeaseJournal(config, hooks, 6, DEFAULT_LEASE_FILE6));
-    this.journal.open(loadLeaseFiles6, (leases) => {
-      for (const lease of leases.values()) {
-        const key = address6Key(lease.address);
-        if (key !== null) this.insert(new Entry(lease, key), false);
-      }
-      this.expiry.rebuild(this.byAddress.values(), expiryOf);
-      this.byOrder.rebuild(this.byAddress.values());
+    this.journal.open(loadEntries6, (entries) => {
+      // The loaded map is the address index; the other indexes are filed in its order.
+      this.byAddress = entries;
+      for (const e of entries.values()) this.fileOthers(e);
+      this.expiry.rebuild(entries.values(), expiryOf);
+      this.byOrder.rebuild(entries.values());
     });
   }
 
@@ -135,6 +247,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   }
 
   // ---- lookups -------------------------------------------------------------------------------
+  // Every lease handed out is a new Lease6 made from the store's record (as Kea's copies).
 
   get size(): number {
     return this.byAddress.size;
@@ -142,7 +255,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   getLease6(type: number, address: string): Lease6 | null {
     const e = this.entryOf(address);
-    return e !== undefined && e.type === type ? e.lease : null;
+    return e !== undefined && e.type === type ? leaseOf(e) : null;
   }
 
   /** The entry of an address, whatever its spelling. */
@@ -152,14 +265,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLeases6ByDuidIaid(type: number, duid: Uint8Array, iaid: number): Lease6[] {
-    const out: Lease6[] = [];
-    const b = this.byDuid.get(hexOf(duid));
-    if (b instanceof Entry) {
-      if (b.type === type && b.lease.iaid === iaid) out.push(b.lease);
-    } else if (b !== undefined) {
-      for (const e of b) if (e.type === type && e.lease.iaid === iaid) out.push(e.lease);
-    }
-    return out;
+    return this.ofClient(type, duid, iaid, -1);
   }
 
   getLeases6ByDuidIaidSubnet(
@@ -168,32 +274,45 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     iaid: number,
     subnetId: number,
   ): Lease6[] {
+    return this.ofClient(type, duid, iaid, subnetId);
+  }
+
+  /** A client's leases of one type and IAID, in one subnet (subnetId -1: in any). */
+  private ofClient(type: number, duid: Uint8Array, iaid: number, subnetId: number): Lease6[] {
     const out: Lease6[] = [];
-    for (const l of this.getLeases6ByDuidIaid(type, duid, iaid)) {
-      if (l.subnetId === subnetId) out.push(l);
+    const b = this.byDuid.get(latin1Of(duid));
+    if (b instanceof Entry) {
+      if (matches(b, type, iaid, subnetId)) out.push(leaseOf(b));
+    } else if (b !== undefined) {
+      for (const e of b) if (matches(e, type, iaid, subnetId)) out.push(leaseOf(e));
     }
     return out;
   }
 
   getLeases6ByDuid(duid: Uint8Array): Lease6[] {
-    const b = this.byDuid.get(hexOf(duid));
+    const b = this.byDuid.get(latin1Of(duid));
     if (b === undefined) return [];
-    return b instanceof Entry ? [b.lease] : Array.from(b, (e) => e.lease);
+    return b instanceof Entry ? [leaseOf(b)] : Array.from(b, leaseOf);
   }
 
   getLeases6BySubnet(subnetId: number): Lease6[] {
     const set = this.bySubnet.get(subnetId);
-    return set === undefined ? [] : Array.from(set, (e) => e.lease);
+    return set === undefined ? [] : Array.from(set, leaseOf);
+  }
+
+  *eachLease6InSubnet(subnetId: number): IterableIterator<Lease6> {
+    const set = this.bySubnet.get(subnetId);
+    if (set !== undefined) for (const e of set) yield leaseOf(e);
   }
 
   getAllLeases6(): Lease6[] {
-    return Array.from(this.byOrder.values(), (e) => e.lease);
+    return Array.from(this.byOrder.values(), leaseOf);
   }
 
   getLeases6ByHostname(hostname: string): Lease6[] {
     const b = this.byHostname.get(hostname);
     if (b === undefined) return [];
-    return b instanceof Entry ? [b.lease] : b.map((e) => e.lease);
+    return b instanceof Entry ? [leaseOf(b)] : b.map(leaseOf);
   }
 
   getLeases6Page(after: string | null, limit: number): Lease6[] {
@@ -202,14 +321,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
       from = address6Key(after);
       if (from === null) throw new InvalidOperation(`'${after}' is not an IPv6 address`);
     }
-    return this.byOrder.page(from, limit).map((e) => e.lease);
+    return this.byOrder.page(from, limit).map(leaseOf);
   }
 
   getExpiredLeases6(now: number, max: number): Lease6[] {
     if (this.expiry.length > 2 * this.byAddress.size + 1024) {
       this.expiry.rebuild(this.byAddress.values(), expiryOf); // drop the stale entries
     }
-    return this.expiry.expired(now, max).map((e) => e.lease);
+    return this.expiry.expired(now, max).map(leaseOf);
   }
 
   countLeases6(subnetId: number, type: number, state: number): number {
@@ -241,13 +360,10 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   addLease6(lease: Lease6): boolean {
     const key = checkLease(lease);
     if (this.byAddress.has(key)) return false;
-    const stored = lease.clone();
-    stored.address = address6OfKey(key);
-    const e = new Entry(stored, key);
+    const e = new Entry(valuesOf(lease, key));
     this.insert(e);
     this.fileExpiry(e);
-    this.append(formatLease6Row(stored));
-    this.watcher?.(stored, true);
+    this.written(e);
     return true;
   }
 
@@ -255,57 +371,49 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     const e = this.entryOf(lease.address);
     if (e === undefined) throw new NoSuchLease(lease.address);
     checkLease(lease, e.key);
-    const stored = lease.clone();
-    stored.address = e.lease.address;
-    const duidKey = stored.duid.toString("hex");
-    if (duidKey === e.duidKey && stored.subnetId === e.subnetId && stored.type === e.type) {
+    const next = new Entry(valuesOf(lease, e.key));
+    if (next.duid === e.duid && next.subnetId === e.subnetId && next.type === e.type) {
       // A renewal: same client, subnet and type; only the state count (and the name) may move.
       this.count(e, -1);
-      if (stored.hostname !== e.hostKey) {
-        bucketRemove(this.byHostname, e.hostKey, e);
-        e.hostKey = stored.hostname;
-        bucketAdd(this.byHostname, e.hostKey, e);
+      if (next.hostname !== e.hostname) {
+        bucketRemove(this.byHostname, e.hostname, e);
+        bucketAdd(this.byHostname, next.hostname, e);
       }
-      e.lease = stored;
-      e.state = stored.state;
-      e.version++;
+      assign(e, next);
       this.count(e, 1);
-      this.fileExpiry(e);
     } else {
-      this.refile(e, stored, duidKey);
-      this.fileExpiry(e);
+      this.refile(e, next);
     }
-    this.append(formatLease6Row(stored));
-    this.watcher?.(stored, true);
+    this.fileExpiry(e);
+    this.written(e);
   }
 
   deleteLease6(lease: Lease6): boolean {
     const e = this.entryOf(lease.address);
     if (e === undefined) return false;
     this.remove(e);
-    this.append(formatLease6Row(e.lease, true));
-    this.watcher?.(e.lease, false);
     return true;
   }
 
   deleteExpiredReclaimedLeases6(now: number, secs: number): number {
     const doomed: Entry[] = [];
     for (const e of this.byAddress.values()) {
-      if (e.state === LeaseState.EXPIRED_RECLAIMED && e.lease.expire < now - secs) doomed.push(e);
+      if (e.state === LeaseState.EXPIRED_RECLAIMED && e.expire < now - secs) doomed.push(e);
     }
-    for (const e of doomed) {
-      this.remove(e);
-      this.append(formatLease6Row(e.lease, true));
-      this.watcher?.(e.lease, false);
-    }
+    for (const e of doomed) this.remove(e);
     return doomed.length;
   }
 
-  /** Files an entry in every index (the address order too, unless the caller rebuilds it). */
-  private insert(e: Entry, ordered = true): void {
+  /** Files a new entry in every index. */
+  private insert(e: Entry): void {
     this.byAddress.set(e.key, e);
-    bucketAdd(this.byHostname, e.hostKey, e);
-    if (ordered) this.byOrder.insert(e);
+    this.fileOthers(e);
+    this.byOrder.insert(e);
+  }
+
+  /** Files an entry in every index but the address index and the address order. */
+  private fileOthers(e: Entry): void {
+    bucketAdd(this.byHostname, e.hostname, e);
     this.fileDuid(e);
     addToSubnet(this.bySubnet, e.subnetId, e);
     this.count(e, 1);
@@ -315,54 +423,60 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
    * Files a changed lease again under its new keys, in place: the address order is untouched and
    * the subnet's order moves as Kea's does (subnet-order.ts).
    */
-  private refile(e: Entry, stored: Lease6, duidKey: string): void {
-    if (duidKey !== e.duidKey) {
+  private refile(e: Entry, next: Entry): void {
+    if (next.duid !== e.duid) {
       this.unfileDuid(e);
-      e.duidKey = duidKey;
+      e.duid = next.duid;
       this.fileDuid(e);
     }
-    if (stored.hostname !== e.hostKey) {
-      bucketRemove(this.byHostname, e.hostKey, e);
-      bucketAdd(this.byHostname, stored.hostname, e);
-      e.hostKey = stored.hostname;
+    if (next.hostname !== e.hostname) {
+      bucketRemove(this.byHostname, e.hostname, e);
+      bucketAdd(this.byHostname, next.hostname, e);
     }
     this.count(e, -1);
-    if (stored.subnetId !== e.subnetId) {
-      moveToSubnet(this.bySubnet, e, e.subnetId, stored.subnetId);
+    if (next.subnetId !== e.subnetId) {
+      moveToSubnet(this.bySubnet, e, e.subnetId, next.subnetId);
     }
-    e.subnetId = stored.subnetId;
-    e.type = stored.type;
-    e.lease = stored;
-    e.state = stored.state;
-    e.version++;
+    assign(e, next);
     this.count(e, 1);
   }
 
   private fileDuid(e: Entry): void {
-    const client = this.byDuid.get(e.duidKey);
-    if (client === undefined) this.byDuid.set(e.duidKey, e);
-    else if (client instanceof Entry) this.byDuid.set(e.duidKey, new Set([client, e]));
+    const client = this.byDuid.get(e.duid);
+    if (client === undefined) this.byDuid.set(e.duid, e);
+    else if (client instanceof Entry) this.byDuid.set(e.duid, new Set([client, e]));
     else client.add(e);
   }
 
   private unfileDuid(e: Entry): void {
-    const client = this.byDuid.get(e.duidKey);
+    const client = this.byDuid.get(e.duid);
     if (client === e) {
-      this.byDuid.delete(e.duidKey);
+      this.byDuid.delete(e.duid);
     } else if (client instanceof Set) {
       client.delete(e);
-      if (client.size === 1) this.byDuid.set(e.duidKey, client.values().next().value!);
+      if (client.size === 1) this.byDuid.set(e.duid, client.values().next().value!);
     }
   }
 
+  /** Takes an entry out of every index, writes its deletion row and tells the watcher. */
   private remove(e: Entry): void {
     e.version++;
     this.byAddress.delete(e.key);
     this.unfileDuid(e);
-    bucketRemove(this.byHostname, e.hostKey, e);
+    bucketRemove(this.byHostname, e.hostname, e);
     this.byOrder.remove(e);
     this.bySubnet.get(e.subnetId)?.delete(e);
     this.count(e, -1);
+    const lease = leaseOf(e);
+    this.append(formatLease6Row(lease, true));
+    this.watcher?.(lease, false);
+  }
+
+  /** After an add or an update: the lease file row, and the watcher. */
+  private written(e: Entry): void {
+    const lease = leaseOf(e);
+    this.append(formatLease6Row(lease));
+    this.watcher?.(lease, true);
   }
 
   private fileExpiry(e: Entry): void {
@@ -386,6 +500,28 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private append(row: string): void {
     this.journal.append(row);
   }
+}
+
+function matches(e: Entry, type: number, iaid: number, subnetId: number): boolean {
+  return e.type === type && e.iaid === iaid && (subnetId < 0 || e.subnetId === subnetId);
+}
+
+/** Copies a changed lease's values (`next`, a record of the same address) into its entry. */
+function assign(e: Entry, next: Entry): void {
+  e.duid = next.duid;
+  e.hw = next.hw;
+  e.hostname = next.hostname;
+  e.userContext = next.userContext;
+  e.iaid = next.iaid;
+  e.preferredLifetime = next.preferredLifetime;
+  e.validLifetime = next.validLifetime;
+  e.cltt = next.cltt;
+  e.subnetId = next.subnetId;
+  e.poolId = next.poolId;
+  e.bits = next.bits;
+  e.hwaddrSource = next.hwaddrSource;
+  e.state = next.state;
+  e.version++;
 }
 
 /**
