@@ -8,7 +8,9 @@
  *   2. nestor-dhcp6 starts on the same file: its lease6-get-all equals Kea's, field by field, and
  *      its assigned-nas / assigned-pds count them (recounted from the database at start); a
  *      client of Kea's gets its own address and prefix back from Nestor; two new clients are
- *      served, with addresses and prefixes no one holds.
+ *      served, with addresses and prefixes no one holds; lease6-add and lease6-del (lease_cmds)
+ *      change the table before they answer; a row written by another server meanwhile is read,
+ *      and counted in the statistics, at the next reconfiguration (config-reload).
  *   3. kea-dhcp6 starts again: its lease6-get-all equals Nestor's, and so do its statistics.
  *
  *   relay ns [veth 2001:db8:1::1/64] ---- [veth 2001:db8:1::2/64] server ns
@@ -186,17 +188,59 @@ test(
         assert.equal(now?.["duid"], l["duid"], `${String(l["ip-address"])} kept its client`);
       }
       assert.deepEqual(await counts(), [5, 5]);
+
+      // lease_cmds on the database: an address added, a prefix of Kea's client deleted, each
+      // committed before the answer.
+      const added = await controlCommand(socket, {
+        command: "lease6-add",
+        arguments: {
+          "ip-address": "2001:db8:1::2a",
+          duid: "00:03:00:01:02:00:00:00:00:2a",
+          iaid: 42,
+          "subnet-id": 1,
+          hostname: "added.example.org",
+        },
+      });
+      assert.equal(added.result, 0, JSON.stringify(added));
+      const deleted = await controlCommand(socket, {
+        command: "lease6-del",
+        arguments: { "ip-address": pd["ip-address"], type: "IA_PD" },
+      });
+      assert.equal(deleted.result, 0, JSON.stringify(deleted));
+      assert.equal(
+        pg.psql(
+          `SELECT hostname FROM lease6 WHERE address = '2001:db8:1::2a' UNION ALL SELECT count(*)::text FROM lease6 WHERE address = '${String(pd["ip-address"])}'`,
+          db.name,
+        ),
+        "added.example.org\n0",
+      );
+      assert.deepEqual(await counts(), [6, 4]);
+      // A row another server wrote meanwhile (as kea-dhcp6 2.2 writes it): a reconfiguration
+      // reads the table again and recounts the statistics from it.
+      pg.psql(
+        `INSERT INTO lease6 (address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, hwtype, hwaddr_source, state, user_context) VALUES ('2001:db8:8:ff00::', '\\x0003000102000000002b', 4000, to_timestamp(floor(extract(epoch from now())) + 4000), 1, 3000, 2, 2, 56, false, false, '', '', 0, 0, 0, '')`,
+        db.name,
+      );
+      const reloaded = await controlCommand(socket, { command: "config-reload" });
+      assert.equal(reloaded.result, 0, JSON.stringify(reloaded));
+      assert.deepEqual(await counts(), [6, 5], "statistics recounted after the reconfiguration");
+      const byNestorNow = await allLeases(socket);
+      assert.equal(byNestorNow.length, 11);
       await nestor.stop();
       assert.equal(
         pg.psql("SELECT lease_type, count(*) FROM lease6 GROUP BY 1 ORDER BY 1", db.name),
-        "0|5\n2|5",
+        "0|6\n2|5",
       );
 
       // 3. Kea again: it sees what Nestor wrote, exactly.
       kea = await startKea(bed, serverNs, 6, config);
       await ready(kea);
-      assert.deepEqual(await allLeases(socket), byNestor, "Kea reads Nestor's rows field by field");
-      assert.deepEqual(await counts(), [5, 5]);
+      assert.deepEqual(
+        await allLeases(socket),
+        byNestorNow,
+        "Kea reads Nestor's rows field by field",
+      );
+      assert.deepEqual(await counts(), [6, 5]);
       await kea.stop();
     } finally {
       await bed.close();
