@@ -31,7 +31,6 @@ import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
 import type { LeaseStatsRow, LeaseStore4, LostLeases } from "./lease-store4.ts";
 import { MemfileLeaseStore4 } from "./memfile-lease-store4.ts";
 import {
-  inTransaction,
   MAX_DB_TIME,
   notifySql,
   type PendingRow,
@@ -168,20 +167,30 @@ export class PgsqlLeaseStore4
     return store;
   }
 
-  /**
-   * Reads the whole table again into memory (start, after a reconnect); the changes queued and
-   * not yet committed keep their in-memory version.
-   */
-  async reload(): Promise<number> {
-    const { rows } = await this.pool.query(SELECT);
-    for (const l of this.mem.getAllLeases4()) {
-      if (!this.queue.has(ipv4FromString(l.address))) this.mem.deleteLease4(l);
-    }
-    for (const row of rows) {
-      if (this.queue.has(Number(row["address"]))) continue;
-      this.mem.addLease4(leaseFromRow4(row));
-    }
-    return rows.length;
+  protected readonly selectAll = SELECT;
+  protected readonly keyType = "bigint";
+
+  protected fromRow(row: Record<string, unknown>): Lease4 {
+    return leaseFromRow4(row);
+  }
+
+  protected keyOf(lease: Lease4): number {
+    return ipv4FromString(lease.address);
+  }
+
+  protected heldKeys(): number[] {
+    return this.mem.getAllLeases4().map((l) => ipv4FromString(l.address));
+  }
+
+  protected hold(lease: Lease4): boolean {
+    if (this.mem.getLease4(lease.address) === null) return this.mem.addLease4(lease);
+    this.mem.updateLease4(lease);
+    return true;
+  }
+
+  protected forget(address: number): void {
+    const cur = this.mem.getLease4(address);
+    if (cur !== null) this.mem.deleteLease4(cur);
   }
 
   protected keyOfText(text: string): number {
@@ -194,26 +203,6 @@ export class PgsqlLeaseStore4
 
   protected closeMemory(): Promise<void> {
     return this.mem.close();
-  }
-
-  /** Replaces the in-memory copies of these addresses by the table's rows (after a conflict). */
-  protected async refresh(addresses: number[]): Promise<void> {
-    const { rows } = await this.pool.query(`${SELECT} WHERE address = ANY($1::bigint[])`, [
-      addresses,
-    ]);
-    const seen = new Set<number>();
-    for (const row of rows) {
-      const lease = leaseFromRow4(row);
-      seen.add(Number(row["address"]));
-      if (this.queue.has(Number(row["address"]))) continue; // changed again since: ours wins
-      if (this.mem.getLease4(lease.address) === null) this.mem.addLease4(lease);
-      else this.mem.updateLease4(lease);
-    }
-    for (const a of addresses) {
-      if (seen.has(a) || this.queue.has(a)) continue;
-      const cur = this.mem.getLease4(a);
-      if (cur !== null) this.mem.deleteLease4(cur);
-    }
   }
 
   // ---- lookups: the in-memory copy -------------------------------------------------------
@@ -305,49 +294,20 @@ export class PgsqlLeaseStore4
 
   // ---- the statements ------------------------------------------------------------------------
 
-  protected async write(ups: Pending[], dels: Pending[]): Promise<Set<number>> {
-    const params = ups.length > 0 ? upsertParams(ups, this.token) : null;
-    if (dels.length === 0) {
-      const r = await this.pool.query({
-        name: "nestor_lease4_upsert",
-        text: UPSERT,
-        values: params!,
-      });
-      return writtenOf(r.rows);
-    }
-    return inTransaction(this.pool, async (client) => {
-      let written = new Set<number>();
-      if (params !== null) {
-        const r = await client.query({
-          name: "nestor_lease4_upsert",
-          text: UPSERT,
-          values: params,
-        });
-        written = writtenOf(r.rows);
-      }
-      await client.query({
-        name: "nestor_lease4_delete",
-        text: DELETE,
-        values: [
-          dels.map((d) => d.key),
-          dels.map((d) => d.oldHw),
-          dels.map((d) => d.oldCid),
-          this.token,
-        ],
-      });
-      return written;
-    });
+  protected readonly statements = { name: "nestor_lease4", upsert: UPSERT, remove: DELETE };
+
+  protected upsertColumns(ups: Pending[]): unknown[] {
+    return upsertParams(ups);
+  }
+
+  protected deleteColumns(dels: Pending[]): unknown[] {
+    return [dels.map((d) => d.key), dels.map((d) => d.oldHw), dels.map((d) => d.oldCid)];
   }
 }
 
 const EMPTY = Buffer.alloc(0);
 
-function writtenOf(rows: Record<string, unknown>[]): Set<number> {
-  const list = (rows[0]?.["written"] ?? null) as (string | number)[] | null;
-  return new Set((list ?? []).map(Number));
-}
-
-function upsertParams(ups: Pending[], token: string): unknown[] {
+function upsertParams(ups: Pending[]): unknown[] {
   const cols: unknown[][] = Array.from({ length: 13 }, () => []);
   for (const p of ups) {
     const l = p.lease!;
@@ -366,5 +326,5 @@ function upsertParams(ups: Pending[], token: string): unknown[] {
     cols[11]!.push(p.oldHw);
     cols[12]!.push(p.oldCid);
   }
-  return [...cols, token];
+  return cols;
 }

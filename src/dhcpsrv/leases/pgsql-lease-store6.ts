@@ -31,7 +31,6 @@ import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
 import { INFINITY_LFT, Lease6, LeaseState } from "./lease6.ts";
 import { MemfileLeaseStore6 } from "./memfile-lease-store6.ts";
 import {
-  inTransaction,
   MAX_DB_TIME,
   notifySql,
   type PendingRow,
@@ -151,8 +150,6 @@ export class PgsqlLeaseStore6
   implements LeaseStore6
 {
   private readonly mem: MemfileLeaseStore6;
-  /** Rows of the table that Nestor could not hold (no DUID, no valid lifetime...), last load. */
-  badRows = 0;
 
   private constructor(db: DbAccess, options: PgsqlStoreOptions) {
     super(db, options, {
@@ -174,31 +171,35 @@ export class PgsqlLeaseStore6
     return store;
   }
 
-  async reload(): Promise<number> {
-    const { rows } = await this.pool.query(SELECT6);
-    for (const l of this.mem.getAllLeases6()) {
-      if (!this.queue.has(l.address)) this.mem.deleteLease6(l);
-    }
-    let bad = 0;
-    for (const row of rows) {
-      const lease = leaseFromRow6(row);
-      if (this.queue.has(lease.address)) continue;
-      if (!this.hold(lease)) bad++;
-    }
-    this.badRows = bad;
-    return rows.length;
+  protected readonly selectAll = SELECT6;
+  protected readonly keyType = "varchar";
+
+  protected fromRow(row: Record<string, unknown>): Lease6 {
+    return leaseFromRow6(row);
+  }
+
+  protected keyOf(lease: Lease6): string {
+    return lease.address;
+  }
+
+  protected heldKeys(): string[] {
+    return this.mem.getAllLeases6().map((l) => l.address);
   }
 
   /** Files a row's lease in memory; false when it is not one a lease store can hold. */
-  private hold(lease: Lease6): boolean {
+  protected hold(lease: Lease6): boolean {
     try {
-      const cur = this.anyLease(lease.address);
-      if (cur === null) this.mem.addLease6(lease);
+      if (this.anyLease(lease.address) === null) this.mem.addLease6(lease);
       else this.mem.updateLease6(lease);
       return true;
     } catch {
       return false;
     }
+  }
+
+  protected forget(address: string): void {
+    const cur = this.anyLease(address);
+    if (cur !== null) this.mem.deleteLease6(cur);
   }
 
   /** The lease of an address whatever its type. */
@@ -220,24 +221,6 @@ export class PgsqlLeaseStore6
 
   protected closeMemory(): Promise<void> {
     return this.mem.close();
-  }
-
-  protected async refresh(addresses: string[]): Promise<void> {
-    const { rows } = await this.pool.query(`${SELECT6} WHERE address = ANY($1::varchar[])`, [
-      addresses,
-    ]);
-    const seen = new Set<string>();
-    for (const row of rows) {
-      const lease = leaseFromRow6(row);
-      seen.add(lease.address);
-      if (this.queue.has(lease.address)) continue; // changed again since: ours wins
-      this.hold(lease);
-    }
-    for (const a of addresses) {
-      if (seen.has(a) || this.queue.has(a)) continue;
-      const cur = this.anyLease(a);
-      if (cur !== null) this.mem.deleteLease6(cur);
-    }
   }
 
   // ---- lookups: the in-memory copy -------------------------------------------------------
@@ -333,35 +316,23 @@ export class PgsqlLeaseStore6
 
   // ---- the statements ------------------------------------------------------------------------
 
-  protected async write(ups: Pending6[], dels: Pending6[]): Promise<Set<string>> {
-    const params = ups.length > 0 ? upsertParams6(ups, this.token) : null;
-    const upsert = { name: "nestor_lease6_upsert", text: UPSERT6, values: params! };
-    if (dels.length === 0) return writtenOf6((await this.pool.query(upsert)).rows);
-    return inTransaction(this.pool, async (client) => {
-      const written =
-        params === null ? new Set<string>() : writtenOf6((await client.query(upsert)).rows);
-      await client.query({
-        name: "nestor_lease6_delete",
-        text: DELETE6,
-        values: [
-          dels.map((d) => d.key),
-          dels.map((d) => d.oldDuid),
-          dels.map((d) => d.oldIaid),
-          dels.map((d) => d.oldType),
-          this.token,
-        ],
-      });
-      return written;
-    });
+  protected readonly statements = { name: "nestor_lease6", upsert: UPSERT6, remove: DELETE6 };
+
+  protected upsertColumns(ups: Pending6[]): unknown[] {
+    return upsertParams6(ups);
+  }
+
+  protected deleteColumns(dels: Pending6[]): unknown[] {
+    return [
+      dels.map((d) => d.key),
+      dels.map((d) => d.oldDuid),
+      dels.map((d) => d.oldIaid),
+      dels.map((d) => d.oldType),
+    ];
   }
 }
 
-function writtenOf6(rows: Record<string, unknown>[]): Set<string> {
-  const list = (rows[0]?.["written"] ?? null) as string[] | null;
-  return new Set(list ?? []);
-}
-
-function upsertParams6(ups: Pending6[], token: string): unknown[] {
+function upsertParams6(ups: Pending6[]): unknown[] {
   const cols: unknown[][] = Array.from({ length: 20 }, () => []);
   for (const p of ups) {
     const l = p.lease!;
@@ -389,5 +360,5 @@ function upsertParams6(ups: Pending6[], token: string): unknown[] {
     cols[18]!.push(p.oldIaid);
     cols[19]!.push(p.oldType);
   }
-  return [...cols, token];
+  return cols;
 }

@@ -110,7 +110,7 @@ export function userContextOf<T>(text: unknown): T | null {
 }
 
 /** Runs a write that deletes too, in one transaction on one connection of the pool. */
-export async function inTransaction<T>(
+async function inTransaction<T>(
   pool: pg.Pool,
   body: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
@@ -133,15 +133,15 @@ export async function inTransaction<T>(
 export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
   readonly persist = true;
   readonly db: DbAccess;
-  protected readonly pool: pg.Pool;
-  protected readonly reconnect: DbReconnectControl;
+  private readonly pool: pg.Pool;
+  private readonly reconnect: DbReconnectControl;
   private readonly names: PgsqlStoreNames;
   /** Rows queued since the last flush took them, by address (the last change wins). */
   protected queue = new Map<K, P>();
   /** The commit in flight (one at a time, in order), and the one the flushes since wait for. */
   private committing: Promise<LostLeases> | null = null;
   private nextCommit: PromiseWithResolvers<LostLeases> | null = null;
-  protected closed = false;
+  private closed = false;
   /** Commits that failed (connection lost, statement error). */
   commitFailures = 0;
   /** Commits tried a second time after a transient conflict with another server. */
@@ -162,7 +162,7 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
    */
   onConflict: ((addresses: readonly K[]) => void) | null = null;
   /** This store's name in its notifications (its own are ignored). */
-  protected readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  private readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   /** The connection that LISTENs to the other servers' notifications. */
   private listener: pg.Client | null = null;
   /** Addresses others wrote, read again by the next refresh (one at a time, coalesced). */
@@ -219,21 +219,105 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
     }
   }
 
+  /** The family's SELECT of every column it reads, without WHERE. */
+  protected abstract readonly selectAll: string;
+  /** The SQL type of the `address` column's values as this store keys them. */
+  protected abstract readonly keyType: "bigint" | "varchar";
+  /** A row as the family's lease. */
+  protected abstract fromRow(row: Record<string, unknown>): L;
+  /** A lease's key: its address as the queue and the `address` column hold it. */
+  protected abstract keyOf(lease: L): K;
+  /** The keys of every lease in memory. */
+  protected abstract heldKeys(): K[];
+  /** Files a lease read from the table in memory (added or replacing); false when it cannot. */
+  protected abstract hold(lease: L): boolean;
+  /** Removes the lease of an address from memory (the table no longer has it). */
+  protected abstract forget(key: K): void;
   /**
-   * Reads the whole table again into memory (start, reconfiguration, after a reconnect); the
-   * changes queued and not yet committed keep their in-memory version. Returns the rows read.
+   * The family's write statements: `upsert` takes the columns of `upsertColumns` then the token,
+   * returns `written` (an array of the addresses written) and notifies; `remove` takes the
+   * columns of `deleteColumns` then the token. `name` prefixes their prepared statements' names.
    */
-  abstract reload(): Promise<number>;
-  /** Replaces the in-memory copies of these addresses by the table's rows (none: deleted). */
-  protected abstract refresh(keys: K[]): Promise<void>;
-  /** Writes the rows in one transaction; resolves with the addresses written. */
-  protected abstract write(ups: P[], dels: P[]): Promise<Set<K>>;
+  protected abstract readonly statements: { name: string; upsert: string; remove: string };
+  /** The upsert's parameters but the token: one array per column, a row per pending row. */
+  protected abstract upsertColumns(ups: P[]): unknown[];
+  /** The delete's parameters but the token. */
+  protected abstract deleteColumns(dels: P[]): unknown[];
   /** An address as a notification names it. */
   protected abstract keyOfText(text: string): K;
   /** The addresses lost to another server, as `flush()` reports them. */
   protected abstract lostOf(keys: readonly K[]): LostLeases;
   /** Releases the in-memory store at close. */
   protected abstract closeMemory(): Promise<void>;
+
+  /** Rows of the table the in-memory store could not hold (at the last reload). */
+  badRows = 0;
+
+  /**
+   * Reads the whole table again into memory (start, reconfiguration, after a reconnect); the
+   * changes queued and not yet committed keep their in-memory version. Returns the rows read.
+   */
+  async reload(): Promise<number> {
+    const { rows } = await this.pool.query(this.selectAll);
+    for (const key of this.heldKeys()) if (!this.queue.has(key)) this.forget(key);
+    let bad = 0;
+    for (const row of rows) {
+      const lease = this.fromRow(row);
+      if (!this.queue.has(this.keyOf(lease)) && !this.hold(lease)) bad++;
+    }
+    this.badRows = bad;
+    return rows.length;
+  }
+
+  /** Replaces the in-memory copies of these addresses by the table's rows (none: deleted). */
+  private async refresh(keys: K[]): Promise<void> {
+    const { rows } = await this.pool.query(
+      `${this.selectAll} WHERE address = ANY($1::${this.keyType}[])`,
+      [keys],
+    );
+    const seen = new Set<K>();
+    for (const row of rows) {
+      const lease = this.fromRow(row);
+      const key = this.keyOf(lease);
+      seen.add(key);
+      // Changed again here since: this server's version wins.
+      if (!this.queue.has(key)) this.hold(lease);
+    }
+    for (const key of keys) if (!seen.has(key) && !this.queue.has(key)) this.forget(key);
+  }
+
+  /**
+   * Writes a batch: the upsert alone (one round trip, its own transaction), or the upsert and the
+   * delete in one transaction. Resolves with the addresses the upsert wrote.
+   */
+  private async write(ups: P[], dels: P[]): Promise<Set<K>> {
+    const { name, upsert, remove } = this.statements;
+    const up: pg.QueryConfig | null =
+      ups.length === 0
+        ? null
+        : {
+            name: `${name}_upsert`,
+            text: upsert,
+            values: [...this.upsertColumns(ups), this.token],
+          };
+    const writtenOf = (rows: Record<string, unknown>[]): Set<K> => {
+      const list = (rows[0]?.["written"] ?? null) as unknown[] | null;
+      return new Set((list ?? []).map((a) => this.keyOfText(String(a))));
+    };
+    if (dels.length === 0) {
+      return up === null ? new Set() : writtenOf((await this.pool.query(up)).rows);
+    }
+    const del = {
+      name: `${name}_delete`,
+      text: remove,
+      values: [...this.deleteColumns(dels), this.token],
+    };
+    return inTransaction(this.pool, async (client) => {
+      const written = up === null ? new Set<K>() : writtenOf((await client.query(up)).rows);
+      await client.query(del);
+      return written;
+    });
+  }
 
   /** LISTENs to the other servers' notifications on a connection of its own. */
   private async listen(): Promise<void> {
