@@ -9,7 +9,8 @@
  *   duid            the client's DUID (the one byte 00 for a declined lease)
  *   iaid            the IAID as a signed 32-bit INT (2^31 and above stored negative)
  *   lease_type      0, 1, 2;  prefix_len  128 for addresses
- *   valid_lifetime, pref_lifetime;  expire = cltt + valid_lifetime (a timestamp)
+ *   valid_lifetime, pref_lifetime;  expire = cltt + valid_lifetime (a timestamp), the cltt
+ *                   itself for an infinite lease (valid_lifetime 4294967295)
  *   hwaddr          the bytes, empty (not NULL) when none; hwtype and hwaddr_source 0 then
  *   user_context    the JSON text, empty when none
  *
@@ -51,9 +52,13 @@ interface Pending6 extends PendingRow<string, Lease6> {
 export const NOTIFY_CHANNEL6 = "nestor_lease6";
 const LISTEN_APPLICATION6 = "nestor-lease6-listen";
 
-/** The condition under which this server may overwrite (or delete) the row `l`. */
+/**
+ * The condition under which this server may overwrite (or delete) the row `l`: an infinite
+ * lease's `expire` is its cltt (Kea's convention), it never expires.
+ */
 const MAY_WRITE = (v: string) => `(
-    l.expire < now() OR l.state = ${LeaseState.EXPIRED_RECLAIMED}
+    (l.expire < now() AND l.valid_lifetime <> ${INFINITY_LFT})
+    OR l.state = ${LeaseState.EXPIRED_RECLAIMED}
     OR (l.duid IS NOT DISTINCT FROM ${v}.old_duid AND l.iaid IS NOT DISTINCT FROM ${v}.old_iaid
         AND l.lease_type IS NOT DISTINCT FROM ${v}.old_type))`;
 
@@ -110,7 +115,7 @@ export function canonical6(text: string): string {
   return key === null ? text : address6OfKey(key);
 }
 
-/** A lease6 row as Nestor's Lease6 (Kea's conversions: cltt = expire - valid, IAID unsigned). */
+/** A lease6 row as Nestor's Lease6 (Kea's conversions: cltt from expire, IAID unsigned). */
 export function leaseFromRow6(row: Record<string, unknown>): Lease6 {
   const valid = Number(row["valid_lifetime"]);
   const hw = row["hwaddr"] as Buffer | null;
@@ -123,7 +128,7 @@ export function leaseFromRow6(row: Record<string, unknown>): Lease6 {
     iaid: Number(row["iaid"] ?? 0) >>> 0,
     preferredLifetime: Number(row["pref_lifetime"] ?? 0),
     validLifetime: valid,
-    cltt: Number(row["expire"]) - valid,
+    cltt: valid === INFINITY_LFT ? Number(row["expire"]) : Number(row["expire"]) - valid,
     subnetId: Number(row["subnet_id"]),
     fqdnFwd: row["fqdn_fwd"] === true,
     fqdnRev: row["fqdn_rev"] === true,
@@ -137,8 +142,9 @@ export function leaseFromRow6(row: Record<string, unknown>): Lease6 {
   return lease;
 }
 
+/** Kea 2.2's `expire`: cltt + valid lifetime, and cltt itself for an infinite lease. */
 function expireOf(lease: Lease6): number {
-  if (lease.validLifetime === INFINITY_LFT) return MAX_DB_TIME;
+  if (lease.validLifetime === INFINITY_LFT) return Math.min(lease.cltt, MAX_DB_TIME);
   return Math.min(lease.cltt + lease.validLifetime, MAX_DB_TIME);
 }
 

@@ -170,6 +170,41 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     assert.equal(server.psql("SELECT count(*) FROM lease6 WHERE lease_type = 2", db.name), "1");
   });
 
+  it("an infinite lease is stored as Kea 2.2 stores it (expire = cltt) and is never taken as expired", async (t) => {
+    const db = freshDb();
+    const a = await open(t, db);
+    const b = await open(t, db);
+    const forever = lease6(0x60, { cltt: NOW - 7200, validLifetime: 0xffffffff });
+    a.addLease6(forever);
+    await a.flush();
+    assert.equal(
+      server.psql(
+        "SELECT extract(epoch from expire)::bigint, valid_lifetime FROM lease6 WHERE address = '2001:db8:1::60'",
+        db.name,
+      ),
+      `${NOW - 7200}|4294967295`,
+    );
+    // Another store reads the cltt back.
+    const c = await open(t, db);
+    assert.equal(c.getLease6(NA, "2001:db8:1::60")?.cltt, NOW - 7200);
+    // A row written by a server that does not notify (Kea 2.2): its expire column is in the past,
+    // yet the lease holds against a store that did not know it.
+    server.psql(
+      `INSERT INTO lease6 (address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, hwtype, hwaddr_source, state, user_context) VALUES ('2001:db8:1::61', '\\x000300010200000000a1', 4294967295, to_timestamp(${NOW - 7200}), 1, 3000, 0, 1, 128, false, false, '', '', 0, 0, 0, '')`,
+      db.name,
+    );
+    b.addLease6(lease6(0x61, { cltt: NOW, duid: duidOf(0xb6) }));
+    assert.deepEqual([...(await b.flush())], ["2001:db8:1::61"]);
+    assert.equal(b.getLease6(NA, "2001:db8:1::61")?.duid.toString("hex"), "000300010200000000a1");
+    assert.equal(
+      server.psql(
+        "SELECT encode(duid,'hex') FROM lease6 WHERE address = '2001:db8:1::61'",
+        db.name,
+      ),
+      "000300010200000000a1",
+    );
+  });
+
   it("a commit while the database is down fails; the rows stay queued and commit once it is back", async (t) => {
     const db = freshDb();
     const a = await open(t, db, () => {});
