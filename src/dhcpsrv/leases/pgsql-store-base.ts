@@ -32,7 +32,7 @@ import {
 } from "../db/db-access.ts";
 import type { LostLeases } from "./lease-store.ts";
 
-/** Kea's largest database time (2038-01-19 03:14:07 UTC): the expire of an infinite lease. */
+/** Kea's largest database time (2038-01-19 03:14:07 UTC): no `expire` is written beyond it. */
 export const MAX_DB_TIME = 2147483647;
 
 /** Addresses per notification (PostgreSQL's payload limit is 8000 bytes). */
