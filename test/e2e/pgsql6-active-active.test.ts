@@ -26,7 +26,7 @@ import { statistic, waitForControl } from "./lib/control-client.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
 import { exchangeStats, perfdhcpStats } from "./lib/perfdhcp.ts";
-import { assertLease6Rows, perfdhcp6LoadArgs } from "./lib/perfdhcp6-load.ts";
+import { assertLease6Rows, perfdhcp6LoadArgs, perfServer6Config } from "./lib/perfdhcp6-load.ts";
 
 const RATE = 200;
 const SECONDS = 10;
@@ -57,36 +57,15 @@ test(
         const socket = join(bed.dir, `nestor-${name}.sock`);
         writeFileSync(
           file,
-          JSON.stringify({
-            Dhcp6: {
-              "interfaces-config": { interfaces: [link.a] },
-              "lease-database": db.keaConfig(),
-              "server-id": {
-                type: "EN",
-                "enterprise-id": 2495,
-                identifier: `0${i + 1}`,
-                persist: false,
-              },
-              "control-socket": { "socket-type": "unix", "socket-name": socket },
-              "preferred-lifetime": 3000,
-              "valid-lifetime": 4000,
-              subnet6: [
-                {
-                  id: 1,
-                  subnet: "2001:db8:1::/64",
-                  interface: link.a,
-                  // 8,192 addresses and 8,192 prefixes for about 4,000 clients: the two
-                  // searches, started at random places, meet.
-                  pools: [{ pool: "2001:db8:1::/115" }],
-                  "pd-pools": [
-                    { prefix: "2001:db8:2000::", "prefix-len": 35, "delegated-len": 48 },
-                  ],
-                },
-              ],
-              loggers: [
-                { name: "kea-dhcp6", output_options: [{ output: "stdout" }], severity: "INFO" },
-              ],
-            },
+          perfServer6Config({
+            iface: link.a,
+            leaseDatabase: db.keaConfig(),
+            serverId: `0${i + 1}`,
+            socket,
+            // 8,192 addresses and 8,192 prefixes for about 4,000 clients: the two searches,
+            // started at random places, meet.
+            pool: "2001:db8:1::/115",
+            delegatedLen: 48,
           }),
         );
         return { name, serverNs, perfNs, link, file, socket };

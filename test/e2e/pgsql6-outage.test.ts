@@ -21,7 +21,7 @@ import { statistic, waitForControl } from "./lib/control-client.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import { exchangeStats, perfdhcpStats } from "./lib/perfdhcp.ts";
-import { assertLease6Rows, perfdhcp6LoadArgs } from "./lib/perfdhcp6-load.ts";
+import { assertLease6Rows, perfdhcp6LoadArgs, perfServer6Config } from "./lib/perfdhcp6-load.ts";
 
 const RATE = 100;
 
@@ -51,32 +51,18 @@ test(
       const file = join(bed.dir, "nestor.json");
       writeFileSync(
         file,
-        JSON.stringify({
-          Dhcp6: {
-            "interfaces-config": { interfaces: [link.a] },
-            "lease-database": {
-              ...db.keaConfig(),
-              "max-reconnect-tries": 60,
-              "reconnect-wait-time": 500,
-              "on-fail": "stop-retry-exit",
-            },
-            "server-id": { type: "EN", "enterprise-id": 2495, identifier: "06", persist: false },
-            "control-socket": { "socket-type": "unix", "socket-name": socket },
-            "preferred-lifetime": 3000,
-            "valid-lifetime": 4000,
-            subnet6: [
-              {
-                id: 1,
-                subnet: "2001:db8:1::/64",
-                interface: link.a,
-                pools: [{ pool: "2001:db8:1::/112" }],
-                "pd-pools": [{ prefix: "2001:db8:2000::", "prefix-len": 35, "delegated-len": 56 }],
-              },
-            ],
-            loggers: [
-              { name: "kea-dhcp6", output_options: [{ output: "stdout" }], severity: "INFO" },
-            ],
+        perfServer6Config({
+          iface: link.a,
+          leaseDatabase: {
+            ...db.keaConfig(),
+            "max-reconnect-tries": 60,
+            "reconnect-wait-time": 500,
+            "on-fail": "stop-retry-exit",
           },
+          serverId: "06",
+          socket,
+          pool: "2001:db8:1::/112",
+          delegatedLen: 56,
         }),
       );
       const server = await startNestor(bed, serverNs, 6, file);

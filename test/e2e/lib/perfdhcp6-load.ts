@@ -1,10 +1,50 @@
 /**
  * perfdhcp -6 as a load generator for the PostgreSQL DHCPv6 suites: SOLICIT, ADVERTISE,
- * REQUEST, REPLY with an address and a prefix per client (`-e address-and-prefix`), new clients.
+ * REQUEST, REPLY with an address and a prefix per client (`-e address-and-prefix`), new clients;
+ * the configuration of the nestor-dhcp6 they load, and the check of the lease6 table after.
  */
 import assert from "node:assert/strict";
 
+import type { JsonObject } from "../../../src/hooks/types.ts";
 import type { PgKea } from "../../helpers/pg-kea.ts";
+
+/**
+ * The Dhcp6 configuration (JSON text) of a server under perfdhcp -6 on the link of `iface`:
+ * subnet 2001:db8:1::/64 on that interface with `pool` and a /35 prefix pool delegating
+ * `delegatedLen`, the lease database `leaseDatabase`, a fixed server DUID (EN 2495, `serverId`),
+ * the control socket `socket`, the log on stdout.
+ */
+export function perfServer6Config(o: {
+  iface: string;
+  leaseDatabase: JsonObject;
+  serverId: string;
+  socket: string;
+  pool: string;
+  delegatedLen: number;
+}): string {
+  return JSON.stringify({
+    Dhcp6: {
+      "interfaces-config": { interfaces: [o.iface] },
+      "lease-database": o.leaseDatabase,
+      "server-id": { type: "EN", "enterprise-id": 2495, identifier: o.serverId, persist: false },
+      "control-socket": { "socket-type": "unix", "socket-name": o.socket },
+      "preferred-lifetime": 3000,
+      "valid-lifetime": 4000,
+      subnet6: [
+        {
+          id: 1,
+          subnet: "2001:db8:1::/64",
+          interface: o.iface,
+          pools: [{ pool: o.pool }],
+          "pd-pools": [
+            { prefix: "2001:db8:2000::", "prefix-len": 35, "delegated-len": o.delegatedLen },
+          ],
+        },
+      ],
+      loggers: [{ name: "kea-dhcp6", output_options: [{ output: "stdout" }], severity: "INFO" }],
+    },
+  });
+}
 
 /**
  * perfdhcp -6's arguments: `rate` exchanges/s for `seconds` s from `ifname` (direct, on the
