@@ -4,6 +4,7 @@
  * dhcp-disable, shutdown) with what is truly DHCPv6: the v6 model and memfile store, the message
  * processing (dhcp6-srv.ts), and the server DUID (configured, or generated once and kept in the
  * data directory). The sockets join ff02::1:2 on every configured interface (src/dhcpsrv/iface).
+ * The lease database is memfile or Kea's PostgreSQL `lease6` table (pgsql-lease-store6.ts).
  */
 import os from "node:os";
 import { dirname, resolve } from "node:path";
@@ -13,7 +14,16 @@ import { buildDhcp6Model, type Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
 import type { Dhcp6Config } from "../dhcpsrv/config/types.ts";
 import type { OutgoingPacket } from "../dhcpsrv/iface/packet-socket.ts";
 import { MemfileLeaseStore6 } from "../dhcpsrv/leases/memfile-lease-store6.ts";
+import { PgsqlLeaseStore6 } from "../dhcpsrv/leases/pgsql-lease-store6.ts";
+import type { LostLeases } from "../dhcpsrv/leases/lease-store.ts";
+import type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
+import type { RuntimeLeaseStore } from "../dhcpsrv/runtime/server-runtime.ts";
+import { parseDbAccess } from "../dhcpsrv/db/db-access.ts";
+import type { Pool6, PdPool6 } from "../dhcpsrv/model/subnet6.ts";
+import { grantsLease6 } from "./granted-leases.ts";
 import { DEFAULT_DATA_DIR, ServerRuntime } from "../dhcpsrv/runtime/server-runtime.ts";
+import { ipv6ToBig } from "../dhcpsrv/model/subnet6.ts";
+import { LeaseType6 } from "../dhcpsrv/leases/lease6.ts";
 import type { FamilyAdapter, FamilyTypesOf } from "../dhcpsrv/runtime/server-runtime.ts";
 import type { ProcessingDeps, ReclaimerDeps } from "../dhcpsrv/runtime/server-runtime.ts";
 import type { ServerOptions } from "../dhcpsrv/runtime/server-runtime.ts";
@@ -31,7 +41,8 @@ defineMessages({
   DHCP6_SERVERID: "server DUID is %1",
 });
 
-type Dhcp6Types = FamilyTypesOf<6, Dhcp6Model, MemfileLeaseStore6, Dhcp6Srv, Reply6, Dhcp6Hooks>;
+type Store6 = LeaseStore6 & RuntimeLeaseStore;
+type Dhcp6Types = FamilyTypesOf<6, Dhcp6Model, Store6, Dhcp6Srv, Reply6, Dhcp6Hooks>;
 
 export class Dhcp6Server extends ServerRuntime<Dhcp6Types> {
   /** Reads the configuration and starts serving; throws (ConfigError...) when it cannot. */
@@ -45,6 +56,33 @@ export class Dhcp6Server extends ServerRuntime<Dhcp6Types> {
   }
 }
 
+/**
+ * Active/active on one lease database (as nestor-dhcp4, src/dhcp4/server.ts): a server that knows
+ * another shares the database starts its iterative search at a random place in each address and
+ * prefix pool, and moves the search of a pool where a commit lost a lease to the other server.
+ */
+function spreadCursors(model: Dhcp6Model, only: readonly string[] | null = null): void {
+  const lost = only?.map((a) => ipv6ToBig(a)) ?? null;
+  for (const subnet of model.subnets) {
+    for (const pool of [...subnet.pools, ...subnet.pdPools]) {
+      if (lost === null || lost.some((a) => pool.inRange(a))) spreadCursor(pool);
+    }
+  }
+}
+
+function spreadCursor(pool: Pool6 | PdPool6): void {
+  // A random step among the first 2^53 of the pool (a /64 has more than a double can count).
+  const size = pool.capacity < 1n << 53n ? Number(pool.capacity) : 2 ** 53;
+  const step = BigInt(Math.floor(Math.random() * size));
+  if (pool.type === LeaseType6.IA_PD) {
+    const pd = pool as PdPool6;
+    pd.cursor = step === 0n ? pd.last : pd.prefix + (step - 1n) * pd.step;
+  } else {
+    const p = pool as Pool6;
+    p.cursor = step === 0n ? p.end : p.start + step - 1n;
+  }
+}
+
 class Family6 implements FamilyAdapter<Dhcp6Types> {
   readonly family = 6;
   readonly defaultServerPort = 547;
@@ -53,7 +91,22 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
 
   readonly registerHooks = registerDhcp6Hooks;
   readonly buildModel = buildDhcp6Model;
-  readonly openLeases = MemfileLeaseStore6.open;
+  /** The PostgreSQL lease store in use, if that is the lease database. */
+  private pgStore: PgsqlLeaseStore6 | null = null;
+  readonly openLeases: FamilyAdapter<Dhcp6Types>["openLeases"] = (db, o) => {
+    if (db.type !== "postgresql") return MemfileLeaseStore6.open(db, o);
+    return PgsqlLeaseStore6.open(parseDbAccess({ ...db }, "Dhcp6/lease-database", o.file), {
+      logger: o.logger,
+      family: 6,
+      applicationName: "nestor-dhcp6",
+      ...o.server,
+    });
+  };
+
+  /** A reply grants a lease another server took (an address or prefix of its IAs). */
+  grants(r: Reply6, lost: LostLeases): boolean {
+    return grantsLease6(r.data, lost);
+  }
 
   libraryAccess(server: ServerRuntime<Dhcp6Types>): Dhcp6ServerAccess {
     return new Dhcp6ServerAccess(
@@ -72,12 +125,21 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
     }).duid;
   }
 
-  createProcessing(deps: ProcessingDeps<Dhcp6Types>): Dhcp6Srv {
+  createProcessing(deps: ProcessingDeps<Dhcp6Types>, server: ServerRuntime<Dhcp6Types>): Dhcp6Srv {
+    const store = deps.leases;
+    this.pgStore = store instanceof PgsqlLeaseStore6 ? store : null;
+    if (store instanceof PgsqlLeaseStore6) {
+      // Several servers on one database: each searches its pools from its own place.
+      store.onPeer = () => spreadCursors(server.model);
+      store.onConflict = (lost) => spreadCursors(server.model, lost);
+      if (store.peerSeen) spreadCursors(deps.model);
+    }
     return new Dhcp6Srv({ ...deps, serverDuid: this.duid });
   }
 
   reconfigure(srv: Dhcp6Srv, model: Dhcp6Model): void {
     srv.setModel(model, this.duid);
+    if (this.pgStore?.peerSeen === true) spreadCursors(model);
   }
 
   createReclaimer(deps: ReclaimerDeps<Dhcp6Types>): Reclaimer6 {

@@ -59,7 +59,7 @@ function strs(o: Obj, key: string): string[] {
 export function checkSemantics(body: JsonMap, family: Family, top: KeyPath, r: Reporter): void {
   const g = body as Obj;
   checkInterfaces(g, family, [...top, "interfaces-config"], r);
-  checkLeaseDatabase(g, family, [...top, "lease-database"], r);
+  checkLeaseDatabase(g, [...top, "lease-database"], r);
   checkHostsDatabases(g, top, r);
   const globals = checkNetworkLevel(g, undefined, family, top, r, true);
   if (family === 4) checkBootFields(g, top, r);
@@ -126,15 +126,9 @@ function checkInterfaces(g: Obj, family: Family, path: KeyPath, r: Reporter): vo
   }
 }
 
-function checkLeaseDatabase(g: Obj, family: Family, path: KeyPath, r: Reporter): void {
+function checkLeaseDatabase(g: Obj, path: KeyPath, r: Reporter): void {
   const db = g["lease-database"] as Obj;
   const type = text(db, "type");
-  if (type === "postgresql" && family === 6) {
-    r.fail(
-      'lease database type "postgresql" is not supported by nestor-dhcp6 yet (only "memfile"; nestor-dhcp4 has it)',
-      [...path, "type"],
-    );
-  }
   if (type === "postgresql") {
     try {
       parseDbAccess(db, "");

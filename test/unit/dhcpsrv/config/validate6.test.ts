@@ -416,9 +416,26 @@ describe("other Dhcp6 rules, with path and reason", () => {
 });
 
 describe("Dhcp6 lease-database", () => {
-  test("postgresql is refused where it is written: nestor-dhcp6 has only memfile so far", () => {
-    const err = refusal('{ "lease-database": { "type": "postgresql", "name": "kea" } }');
+  test("a PostgreSQL lease database with Kea's keys is accepted; a bad key is refused where it is", () => {
+    const { config } = load(
+      '{ "lease-database": { "type": "postgresql", "name": "kea", "host": "/run/postgresql", "port": 5432, "user": "kea", "password": "x", "connect-timeout": 10, "max-reconnect-tries": 5, "reconnect-wait-time": 1000, "on-fail": "stop-retry-exit" } }',
+    );
+    assert.equal(config["lease-database"].type, "postgresql");
+    assert.equal(config["lease-database"]["on-fail"], "stop-retry-exit");
+    const err = refusal(
+      '{ "lease-database": { "type": "postgresql", "name": "kea", "on-fail": "never" } }',
+    );
+    assert.equal(err.path, "Dhcp6.lease-database.on-fail");
+    assert.match(err.reason, /on-fail 'never' is invalid/);
+    const tls = refusal(
+      '{ "lease-database": { "type": "postgresql", "name": "kea", "trust-anchor": "ca.pem" } }',
+    );
+    assert.equal(tls.path, "Dhcp6.lease-database.trust-anchor");
+  });
+
+  test("a MySQL lease database is refused, naming what Nestor has", () => {
+    const err = refusal('{ "lease-database": { "type": "mysql", "name": "kea" } }');
     assert.equal(err.path, "Dhcp6.lease-database.type");
-    assert.match(err.reason, /"postgresql" is not supported by nestor-dhcp6 yet/);
+    assert.match(err.reason, /only "memfile" and "postgresql"/);
   });
 });

@@ -1,0 +1,132 @@
+/**
+ * Two nestor-dhcp6 servers, active/active, on one PostgreSQL lease database (Kea 2.2's schema,
+ * made by kea-admin) with the same subnet, the same address pool and the same prefix pool: each in
+ * its own network namespace with its own perfdhcp -6 (SOLICIT, ADVERTISE, REQUEST, REPLY with an
+ * IA_NA and an IA_PD, new clients, 10 s at 200/s). No address or prefix may be leased to two
+ * clients, every lease perfdhcp saw granted must be in the database, and each server must answer
+ * at least 95 % of the REQUESTs it received, by its own counters (pkt6-request-received,
+ * pkt6-reply-sent, less the replies held back because the other server committed the lease first,
+ * pkt6-lease-taken-drop, and those of failed commits, pkt6-lease-write-drop). What perfdhcp counts
+ * is bounded more loosely (80 %), as in the DHCPv4 test: two perfdhcp, two servers and PostgreSQL
+ * share two CPUs, and a starved perfdhcp counts replies it did not read in time as drops.
+ *
+ *   perfA ns [link-local] ---- [2001:db8:1::1/64] srvA ns: nestor-dhcp6 \
+ *                                                                         one PostgreSQL
+ *   perfB ns [link-local] ---- [2001:db8:1::1/64] srvB ns: nestor-dhcp6 /  (unix socket)
+ *
+ * Needs root, iproute2, perfdhcp and kea-admin (kea-admin), postgresql.
+ */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+
+import { PgKea } from "../helpers/pg-kea.ts";
+import { statistic, waitForControl } from "./lib/control-client.ts";
+import { startNestor } from "./lib/nestor.ts";
+import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
+import { exchangeStats, perfdhcpStats } from "./lib/perfdhcp.ts";
+import { assertLease6Rows, perfdhcp6LoadArgs, perfServer6Config } from "./lib/perfdhcp6-load.ts";
+
+const RATE = 200;
+const SECONDS = 10;
+
+test(
+  "two nestor-dhcp6 on one PostgreSQL database, same address and prefix pools, each under perfdhcp -6: no address or prefix twice, every REPLY stored, >= 95 % of REQUESTs answered",
+  { timeout: 300_000 },
+  async () => {
+    requirePrerequisites([
+      { program: "ip", debianPackage: "iproute2" },
+      { program: "perfdhcp", debianPackage: "kea-admin" },
+    ]);
+    const pg = await PgKea.start();
+    const bed = new TestBed("pgsql6 active-active", "pa6");
+    try {
+      const db = pg.createKeaDatabase("kea6_aa");
+      const sides = ["a", "b"].map((name, i) => {
+        const serverNs = bed.namespace(`s${name}`);
+        const perfNs = bed.namespace(`p${name}`);
+        // Link-local and global addresses usable at once (no duplicate address detection).
+        bed.noDad(serverNs);
+        bed.noDad(perfNs);
+        const link = bed.link(
+          { ns: serverNs, role: "s", address: "2001:db8:1::1/64" },
+          { ns: perfNs, role: "p" },
+        );
+        const file = join(bed.dir, `nestor-${name}.json`);
+        const socket = join(bed.dir, `nestor-${name}.sock`);
+        writeFileSync(
+          file,
+          perfServer6Config({
+            iface: link.a,
+            leaseDatabase: db.keaConfig(),
+            serverId: `0${i + 1}`,
+            socket,
+            // 8,192 addresses and 8,192 prefixes for about 4,000 clients: the two searches,
+            // started at random places, meet.
+            pool: "2001:db8:1::/115",
+            delegatedLen: 48,
+          }),
+        );
+        return { name, serverNs, perfNs, link, file, socket };
+      });
+      const servers: Proc[] = [];
+      for (const s of sides) {
+        const server = await startNestor(bed, s.serverNs, 6, s.file);
+        await waitForControl(s.socket, server, 30_000);
+        servers.push(server);
+      }
+      const perfs = sides.map((s, i) =>
+        bed.spawn(
+          `perfdhcp-${s.name}`,
+          s.perfNs,
+          "perfdhcp",
+          // Each perfdhcp its own clients.
+          perfdhcp6LoadArgs(s.link.b, {
+            rate: RATE,
+            seconds: SECONDS,
+            seed: 11 + i,
+            duidTime: `${i + 1}f5e1000`,
+          }),
+        ),
+      );
+      for (const p of perfs) {
+        assert.ok(await p.waitExit((SECONDS + 60) * 1000), `perfdhcp did not finish:\n${p.output}`);
+      }
+      let replies = 0;
+      for (const [i, p] of perfs.entries()) {
+        const side = sides[i]!;
+        const stats = perfdhcpStats(p.output);
+        const solicit = exchangeStats(stats, "SOLICIT-ADVERTISE", p.output);
+        const request = exchangeStats(stats, "REQUEST-REPLY", p.output);
+        const completed = request.received / solicit.sent;
+        // The server's own account: REQUESTs in, REPLYs out, replies held back because the other
+        // server committed a lease first, replies of a failed commit.
+        const received = await statistic(side.socket, "pkt6-request-received");
+        const replied = await statistic(side.socket, "pkt6-reply-sent");
+        const taken = await statistic(side.socket, "pkt6-lease-taken-drop");
+        const failed = await statistic(side.socket, "pkt6-lease-write-drop");
+        process.stdout.write(
+          `# server ${side.name}: ${solicit.sent} SOLICITs, ${request.received} REPLYs read by perfdhcp (${(completed * 100).toFixed(1)} %); ` +
+            `the server: ${received} REQUESTs, ${replied} REPLYs, ${taken} taken by the other server, ${failed} in failed commits\n`,
+        );
+        const context = `${side.name}: ${p.output}\n${servers[i]!.output}`;
+        assert.ok(solicit.sent >= RATE * SECONDS * 0.75, context);
+        assert.ok(received >= request.sent * 0.95, context);
+        const sent = replied - taken - failed;
+        assert.ok(
+          sent >= received * 0.95,
+          `${sent} REPLYs sent for ${received} REQUESTs: ${context}`,
+        );
+        assert.ok(completed >= 0.8, context);
+        replies += request.received;
+      }
+      for (const s of servers) await s.stop();
+      // Every REPLY's address and prefix in the table, each once, each client one of each.
+      assertLease6Rows(pg, db.name, replies);
+    } finally {
+      await bed.close();
+      await pg.stop();
+    }
+  },
+);
