@@ -234,6 +234,10 @@ export class PgsqlLeaseStore4
   getLeases4BySubnet(subnetId: number): Lease4[] {
     return this.mem.getLeases4BySubnet(subnetId);
   }
+
+  eachLease4InSubnet(subnetId: number): Iterable<Lease4> {
+    return this.mem.eachLease4InSubnet(subnetId);
+  }
   getAllLeases4(): Lease4[] {
     return this.mem.getAllLeases4();
   }

@@ -254,6 +254,10 @@ export class PgsqlLeaseStore6
   getLeases6BySubnet(subnetId: number): Lease6[] {
     return this.mem.getLeases6BySubnet(subnetId);
   }
+
+  eachLease6InSubnet(subnetId: number): Iterable<Lease6> {
+    return this.mem.eachLease6InSubnet(subnetId);
+  }
   getAllLeases6(): Lease6[] {
     return this.mem.getAllLeases6();
   }
