@@ -266,12 +266,17 @@ export class AllocEngine6 {
       h.subnetId === 0 || h.subnetId === s.id || s.network === null
         ? undefined
         : s.network.subnets.find((x) => x.id === h.subnetId);
-    if (ctx.type === LeaseType6.IA_PD) {
-      return h.prefixes.map((p) => ({ address: p.address, length: p.length, subnet: home }));
-    }
     const where = home ?? s;
+    // As Kea's allocateReservedLeases6: with reservations-out-of-pool, a subnet reservation
+    // inside a pool is not one (the client gets a pool address as any client); a global one is.
+    const skipInPool = h.subnetId !== 0 && where.reservations.outOfPool;
+    if (ctx.type === LeaseType6.IA_PD) {
+      return h.prefixes
+        .filter((p) => !(skipInPool && inPoolOf(where, ctx.type, p.address)))
+        .map((p) => ({ address: p.address, length: p.length, subnet: home }));
+    }
     return h.addresses
-      .filter((a) => where.inRange(ipv6ToBig(a)))
+      .filter((a) => where.inRange(ipv6ToBig(a)) && !(skipInPool && inPoolOf(where, ctx.type, a)))
       .map((address) => ({ address, length: 128, subnet: home }));
   }
 
@@ -291,7 +296,9 @@ export class AllocEngine6 {
     if (lease.state === LeaseState.DECLINED) return false;
     const home = this.subnetOf(ctx, lease);
     const at = home === ctx.subnet ? ctx : { ...ctx, subnet: home };
-    if (this.reservedForOther(at, lease.address)) return false;
+    // As Kea's removeNonmatchingReservedLeases6: reservations-out-of-pool does not spare a lease
+    // the client holds on an address reserved for another client (it is taken back).
+    if (this.reservedForOther(at, lease.address, false)) return false;
     if (this.isReservedForClient(ctx, lease.address)) return true;
     const a = ipv6ToBig(lease.address);
     // Kea's inAllowedPool: a pool the classes allow in any subnet of the network they allow.
@@ -324,21 +331,15 @@ export class AllocEngine6 {
    * `reservations-in-subnet` false, and a pool address is not checked with
    * `reservations-out-of-pool` true; an address reserved for several clients
    * (`ip-reservations-unique` false) is not another's when one of them is this client.
+   * `outOfPool` false: the pool address is checked whatever the subnet's flag (a lease held).
    */
-  private reservedForOther(ctx: ClientContext6, address: string): boolean {
+  private reservedForOther(ctx: ClientContext6, address: string, outOfPool = true): boolean {
     const modes = ctx.subnet.reservations;
     if (!modes.inSubnet) return false;
     const hosts = (ctx.hosts ?? this.hosts).findAllByAddress(ctx.subnet.id, address);
     if (hosts.length === 0) return false;
-    if (modes.outOfPool && this.inPool(ctx, address)) return false;
+    if (outOfPool && modes.outOfPool && inPoolOf(ctx.subnet, ctx.type, address)) return false;
     return ctx.host === undefined || !hosts.includes(ctx.host);
-  }
-
-  /** The address (prefix) is in one of the subnet's pools of the IA's type. */
-  private inPool(ctx: ClientContext6, address: string): boolean {
-    const a = ipv6ToBig(address);
-    if (ctx.type !== LeaseType6.IA_PD) return ctx.subnet.poolFor(a) !== undefined;
-    return ctx.subnet.pdPools.some((p) => p.holds(a, p.delegatedLen));
   }
 
   /** Nobody else holds or has reserved the address. */
@@ -532,6 +533,13 @@ export class AllocEngine6 {
     );
     return [Math.min(preferred, valid), valid];
   }
+}
+
+/** The address (prefix) is in one of the subnet's pools of lease type `type`. */
+function inPoolOf(s: Subnet6, type: number, address: string): boolean {
+  const a = ipv6ToBig(address);
+  if (type !== LeaseType6.IA_PD) return s.poolFor(a) !== undefined;
+  return s.pdPools.some((p) => p.holds(a, p.delegatedLen));
 }
 
 /** The length the hint can be given with in this subnet (128 for an address), else 0. */
