@@ -392,3 +392,77 @@ test(
     }
   },
 );
+
+test(
+  "hosts database: early-global-reservations-lookup reads the database's global reservations as Kea 2.2 does",
+  { timeout: 180_000 },
+  async () => {
+    // A global reservation (subnet id 0) of the database: its class guards the first subnet.
+    await insertHost4(db.client, {
+      type: "hw-address",
+      id: "020000000c01",
+      subnetId: 0,
+      classes: "vip",
+    });
+    const queries: Query4[] = [
+      { type: DISCOVER, mac: "02:00:00:00:0c:01", options: [PRL] },
+      { type: DISCOVER, mac: "02:00:00:00:0c:02", options: [PRL] },
+    ];
+    const bed = new TestBed("hosts database early global lookup: nestor-dhcp4 and kea-dhcp4");
+    try {
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER4, GIADDR, 24);
+      const { kea, nestor } = await relayedQueriesToBoth<Answer4>(bed, 4, {
+        serverNs,
+        relayNs,
+        relayAddress: GIADDR,
+        server: SERVER4,
+        queries,
+        config: (leaseFile) =>
+          JSON.stringify({
+            Dhcp4: {
+              "interfaces-config": { interfaces: [serverIf], "dhcp-socket-type": "udp" },
+              "lease-database": {
+                type: "memfile",
+                name: leaseFile,
+                persist: true,
+                "lfc-interval": 0,
+              },
+              "hosts-database": db.hostsDatabase({ readonly: true, "connect-timeout": 10 }),
+              "early-global-reservations-lookup": true,
+              "reservations-global": true,
+              "valid-lifetime": 4000,
+              "client-classes": [{ name: "vip" }],
+              // Both subnets serve the relay; the first only the vip class.
+              subnet4: [
+                {
+                  id: 1,
+                  subnet: "198.51.100.0/24",
+                  "client-class": "vip",
+                  relay: { "ip-addresses": [GIADDR] },
+                  pools: [{ pool: "198.51.100.100 - 198.51.100.109" }],
+                },
+                {
+                  id: 2,
+                  subnet: "203.0.113.0/24",
+                  relay: { "ip-addresses": [GIADDR] },
+                  pools: [{ pool: "203.0.113.10 - 203.0.113.19" }],
+                },
+              ],
+            },
+          }),
+      });
+      const all = `Kea's answers:\n${JSON.stringify(kea)}`;
+      assert.equal(kea[0]?.yiaddr, "198.51.100.100", all);
+      assert.equal(kea[1]?.yiaddr, "203.0.113.10", all);
+      queries.forEach((q, i) => {
+        assert.deepEqual(
+          nestor[i],
+          kea[i],
+          `query ${i} (${JSON.stringify(q)}): nestor-dhcp4 and Kea 2.2 differ`,
+        );
+      });
+    } finally {
+      await bed.close();
+    }
+  },
+);

@@ -15,10 +15,11 @@ import {
   lookupGlobalHost,
   lookupHost,
   lookupSourceHost,
+  queryIdentifiers,
+  LayeredHosts,
   type HostLookup,
   type HostScopes,
   type IdentifierOf,
-  type LayeredHosts,
   type ReservationExchange,
   type ReservingSubnet,
 } from "./exchange-rules.ts";
@@ -77,8 +78,9 @@ export interface HostSteps<E> {
   /**
    * Kea's early global reservation lookup (`early-global-reservations-lookup`), before the
    * subnet is selected: the client's identifiers (hostN_identifier), then its global
-   * reservation, whose classes and KNOWN the query joins now, so that they can guard the subnet
-   * and its pools.
+   * reservation (the configuration's, else the hosts database's: subnet id 0 in its hosts
+   * table), whose classes and KNOWN the query joins now, so that they can guard the subnet and
+   * its pools.
    */
   readonly earlyGlobalHost: (ex: E) => void | Promise<void>;
   /**
@@ -105,13 +107,30 @@ export function hostSteps<
     return callHook(ex, identifierPoint(ex));
   }
 
-  function earlyGlobalHostFound(ex: E): void {
+  /** With a hosts database, its global reservations too (Kea's HostMgr asks it after CfgHosts). */
+  function earlyGlobalHostNow(ex: E): void | Promise<void> {
     if (ex.dropped) return;
-    const { model, core } = ex.srv;
-    const host = lookupGlobalHost(ex, model, idOf);
+    const model = ex.srv.model;
+    const source = model.hostSource;
+    if (source !== null) return earlySourceHost(ex, source);
+    earlyGlobalHostIn(ex, model);
+  }
+
+  async function earlySourceHost(ex: E, source: HostSource<HostLookup<H, A>>): Promise<void> {
+    const model = ex.srv.model;
+    const fetched = await source.fetch(
+      queryIdentifiers(ex, model.hostReservationIdentifiers, idOf),
+      undefined,
+    );
+    const hosts = new LayeredHosts(model.hosts, fetched);
+    earlyGlobalHostIn(ex, { ...model, hosts, hasGlobalHosts: true });
+  }
+
+  function earlyGlobalHostIn(ex: E, scopes: HostScopes<H>): void {
+    const host = lookupGlobalHost(ex, scopes, idOf);
     if (host === undefined) return;
     ex.globalHost = host;
-    core.classifyEarlyHost(ex, model.classes, host.classes);
+    ex.srv.core.classifyEarlyHost(ex, ex.srv.model.classes, host.classes);
   }
 
   /** With a hosts database, after what it holds for the query is fetched (the only wait). */
@@ -152,8 +171,8 @@ export function hostSteps<
     earlyGlobalHost(ex: E): void | Promise<void> {
       if (!ex.srv.model.earlyGlobalReservationsLookup) return;
       const r = identify(ex);
-      if (r !== undefined) return r.then(() => earlyGlobalHostFound(ex));
-      earlyGlobalHostFound(ex);
+      if (r !== undefined) return r.then(() => earlyGlobalHostNow(ex));
+      return earlyGlobalHostNow(ex);
     },
     findHost(ex: E): void | Promise<void> {
       const r = identify(ex);
