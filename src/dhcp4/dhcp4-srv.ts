@@ -112,7 +112,9 @@ function points4(H: Dhcp4Hooks): Points4 {
 function context4(deps: Dhcp4SrvDeps): Srv4 {
   const engine = new AllocEngine4(deps.leases, deps.model.hosts);
   engine.setSubnets(deps.model.subnets);
-  return firstContext(RULES4, deps, engine, new Dhcp4Stats(deps.stats), points4(deps.hookIdx), {
+  const stats = new Dhcp4Stats(deps.stats);
+  engine.setPoolUsage(stats);
+  return firstContext(RULES4, deps, engine, stats, points4(deps.hookIdx), {
     ifaceAddresses: deps.ifaceAddresses,
     directResponse: deps.directResponse ?? never,
   });

@@ -108,7 +108,9 @@ function points6(H: Dhcp6Hooks): Points6 {
 function context6(deps: Dhcp6SrvDeps): Srv6 {
   const engine = new AllocEngine6(deps.leases, deps.model.hosts);
   engine.setSubnets(deps.model.subnets);
-  return firstContext(RULES6, deps, engine, new Dhcp6Stats(deps.stats), points6(deps.hookIdx), {
+  const stats = new Dhcp6Stats(deps.stats);
+  engine.setPoolUsage(stats);
+  return firstContext(RULES6, deps, engine, stats, points6(deps.hookIdx), {
     serverDuid: deps.serverDuid,
   });
 }

@@ -28,6 +28,7 @@ import { type PdPool6, type Pool6, type Subnet6, bigToIpv6, ipv6ToBig } from "..
 import type { Triplet } from "../model/triplet.ts";
 import { PoolAllocators6 } from "./allocators/pool-allocators6.ts";
 import { reusablePreferred, reusableLifetime } from "./lease-reuse.ts";
+import { aboveThreshold, type PoolUsage } from "./pool-usage.ts";
 import { nextSubnet, recordPick } from "../model/shared-network.ts";
 
 /** What a client put in an IA: an address (IA_NA) or a prefix (IA_PD), with its lifetimes. */
@@ -96,6 +97,8 @@ export class AllocEngine6 {
   private hosts: HostStore6;
   /** The random and free lease queue allocators' state, pool by pool. */
   readonly allocators: PoolAllocators6;
+  /** The pools' lease counts (the server's statistics), for adaptive-lease-time-threshold. */
+  private usage: PoolUsage | null = null;
 
   private readonly random: () => number;
 
@@ -113,6 +116,11 @@ export class AllocEngine6 {
 
   setHosts(hosts: HostStore6): void {
     this.hosts = hosts;
+  }
+
+  /** Where the pools' lease counts are read (the server's statistics). */
+  setPoolUsage(usage: PoolUsage): void {
+    this.usage = usage;
   }
 
   /** The IA's leases in the subnet and in the other subnets of its shared network. */
@@ -484,7 +492,8 @@ export class AllocEngine6 {
 
   /**
    * Kea 3's adaptive-lease-time-threshold: when more than that share of the pool (or pd-pool)
-   * holding the lease is in running leases, a new lease gets the minimum lifetimes, and a lease
+   * holding the lease is in leases (its assigned-nas / assigned-pds statistic: a constant cost,
+   * not a walk of the subnet's leases), a new lease gets the minimum lifetimes, and a lease
    * renewed the minimum or what it still had to run, whichever is longer. `lifetimes`
    * ([preferred, valid]) otherwise.
    */
@@ -499,16 +508,9 @@ export class AllocEngine6 {
     const pd = ctx.type === LeaseType6.IA_PD;
     const pool = pd ? ctx.subnet.pdPoolFor(a, lease.prefixLen) : ctx.subnet.poolFor(a);
     if (pool === undefined) return lifetimes;
-    let used = 0n;
-    for (const l of this.leases.getLeases6BySubnet(ctx.subnet.id)) {
-      if (l.type !== ctx.type || !pool.inRange(ipv6ToBig(l.address))) continue;
-      if (l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(ctx.now)) used++;
-    }
-    // used / capacity > threshold, in integers (the capacity of a /64 pool is beyond doubles).
-    const scale = 1_000_000n;
-    if (used * scale <= BigInt(Math.floor(threshold * 1_000_000)) * pool.capacity) {
-      return lifetimes;
-    }
+    // The statistics number the pd-pools after the address pools.
+    const index = pd ? ctx.subnet.pools.length + pool.id : pool.id;
+    if (!aboveThreshold(this.usage?.poolUse(ctx.subnet.id, index), threshold)) return lifetimes;
     const own = lease instanceof Lease6 && !lease.isExpired(ctx.now) ? lease : null;
     const remaining = own === null ? 0 : own.expire - ctx.now;
     const s = ctx.subnet;
