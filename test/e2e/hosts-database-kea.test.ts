@@ -102,6 +102,14 @@ before(async () => {
     classes: "vip",
     options: [{ code: 15, formatted: "no-address.example" }],
   });
+  // A global reservation (subnet id 0), read only with reservations-global (the last test): its
+  // class guards a subnet there.
+  await insertHost4(c, {
+    type: "hw-address",
+    id: "020000000c01",
+    subnetId: 0,
+    classes: "vip",
+  });
   // DHCPv6 rows, subnet 1.
   await insertHost6(c, {
     type: "duid",
@@ -397,13 +405,6 @@ test(
   "hosts database: early-global-reservations-lookup reads the database's global reservations as Kea 2.2 does",
   { timeout: 180_000 },
   async () => {
-    // A global reservation (subnet id 0) of the database: its class guards the first subnet.
-    await insertHost4(db.client, {
-      type: "hw-address",
-      id: "020000000c01",
-      subnetId: 0,
-      classes: "vip",
-    });
     const queries: Query4[] = [
       { type: DISCOVER, mac: "02:00:00:00:0c:01", options: [PRL] },
       { type: DISCOVER, mac: "02:00:00:00:0c:02", options: [PRL] },
