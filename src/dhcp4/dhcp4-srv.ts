@@ -26,6 +26,10 @@ import type { LeaseStore4 } from "../dhcpsrv/leases/lease-store4.ts";
 import type { Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
 import type { Subnet4 } from "../dhcpsrv/model/subnet4.ts";
 import * as shared from "../dhcpsrv/processing/family.ts";
+import {
+  afterHostIdentifier,
+  setHostIdentifierArguments,
+} from "../dhcpsrv/processing/host-steps.ts";
 import { firstContext, QueryProcessor } from "../dhcpsrv/processing/query-processor.ts";
 import type { FamilyProcessing, Steps } from "../dhcpsrv/processing/query-processor.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
@@ -38,14 +42,7 @@ import { destination } from "./processing/destination.ts";
 import { deferredUnpack } from "./processing/deferred-unpack.ts";
 import { releaseOrDecline, RELEASE_POINTS } from "./processing/release.ts";
 import { buildResponse } from "./processing/response.ts";
-import {
-  afterHost4Identifier,
-  earlyGlobalHost,
-  findHost,
-  findSubnet,
-  selectSubnet,
-  setHost4IdentifierArguments,
-} from "./processing/select.ts";
+import { earlyGlobalHost, findHost, findSubnet, selectSubnet } from "./processing/select.ts";
 import { committed, nothingToSend, OFFER_POINTS } from "./processing/send.ts";
 
 export { teeTimes } from "./processing/response.ts";
@@ -106,7 +103,7 @@ function points4(H: Dhcp4Hooks): Points4 {
     ...ALLOCATE_POINTS,
     ...RELEASE_POINTS,
     ...OFFER_POINTS,
-    host4_identifier: [setHost4IdentifierArguments, afterHost4Identifier] as const,
+    host4_identifier: [setHostIdentifierArguments, afterHostIdentifier] as const,
   };
   return shared.hookPoints<keyof Points4, Exchange4>(H, { ...specs, ...own });
 }
@@ -115,7 +112,9 @@ function points4(H: Dhcp4Hooks): Points4 {
 function context4(deps: Dhcp4SrvDeps): Srv4 {
   const engine = new AllocEngine4(deps.leases, deps.model.hosts);
   engine.setSubnets(deps.model.subnets);
-  return firstContext(RULES4, deps, engine, new Dhcp4Stats(deps.stats), points4(deps.hookIdx), {
+  const stats = new Dhcp4Stats(deps.stats);
+  engine.setPoolUsage(stats);
+  return firstContext(RULES4, deps, engine, stats, points4(deps.hookIdx), {
     ifaceAddresses: deps.ifaceAddresses,
     directResponse: deps.directResponse ?? never,
   });

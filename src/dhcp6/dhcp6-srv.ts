@@ -26,6 +26,10 @@ import type { Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
 import type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
 import type { Subnet6 } from "../dhcpsrv/model/subnet6.ts";
 import * as shared from "../dhcpsrv/processing/family.ts";
+import {
+  afterHostIdentifier,
+  setHostIdentifierArguments,
+} from "../dhcpsrv/processing/host-steps.ts";
 import { firstContext, QueryProcessor } from "../dhcpsrv/processing/query-processor.ts";
 import type { FamilyProcessing, Steps } from "../dhcpsrv/processing/query-processor.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
@@ -37,13 +41,11 @@ import { IA_POINTS, processIAs } from "./processing/ias.ts";
 import { confirm, RELEASE_POINTS } from "./processing/release.ts";
 import { answerFqdn, buildResponse, finishResponse } from "./processing/response.ts";
 import {
-  afterHost6Identifier,
   afterSubnet6Select,
   earlyGlobalHost,
   findHost,
   findSubnet,
   selectSubnet,
-  setHost6IdentifierArguments,
 } from "./processing/select.ts";
 import { committed, destination } from "./processing/send.ts";
 
@@ -96,7 +98,7 @@ function points6(H: Dhcp6Hooks): Points6 {
   const own = {
     ...IA_POINTS,
     ...RELEASE_POINTS,
-    host6_identifier: [setHost6IdentifierArguments, afterHost6Identifier] as const,
+    host6_identifier: [setHostIdentifierArguments, afterHostIdentifier] as const,
     pkt6_receive: [shared.setQueryArgument, afterPkt6Receive] as const,
   };
   return shared.hookPoints<keyof Points6, Exchange6>(H, { ...specs, ...own });
@@ -106,7 +108,9 @@ function points6(H: Dhcp6Hooks): Points6 {
 function context6(deps: Dhcp6SrvDeps): Srv6 {
   const engine = new AllocEngine6(deps.leases, deps.model.hosts);
   engine.setSubnets(deps.model.subnets);
-  return firstContext(RULES6, deps, engine, new Dhcp6Stats(deps.stats), points6(deps.hookIdx), {
+  const stats = new Dhcp6Stats(deps.stats);
+  engine.setPoolUsage(stats);
+  return firstContext(RULES6, deps, engine, stats, points6(deps.hookIdx), {
     serverDuid: deps.serverDuid,
   });
 }

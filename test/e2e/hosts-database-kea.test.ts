@@ -4,7 +4,8 @@
  * whose schema Kea's own `kea-admin db-init pgsql` made, reservation rows written into Kea's
  * tables (hosts, dhcp4_options / dhcp6_options, ipv6_reservations), one configuration with
  * `hosts-database` given unchanged to both servers, the same relayed queries sent to each; the
- * answers must be the same, field by field and option by option.
+ * answers must be the same, field by field and option by option. The last two tests: the
+ * database's global reservations read by early-global-reservations-lookup, in both families.
  *
  *   relay ns [veth] ---- [veth] server ns: kea-dhcpN, then nestor-dhcpN
  *   PostgreSQL: a unix socket in the test's temporary directory (both servers reach it)
@@ -101,6 +102,20 @@ before(async () => {
     subnetId: 1,
     classes: "vip",
     options: [{ code: 15, formatted: "no-address.example" }],
+  });
+  // A global reservation (subnet id 0), read only with reservations-global (the last test): its
+  // class guards a subnet there.
+  await insertHost4(c, {
+    type: "hw-address",
+    id: "020000000c01",
+    subnetId: 0,
+    classes: "vip",
+  });
+  await insertHost6(c, {
+    type: "duid",
+    id: "00030001020000000e01",
+    subnetId: 0,
+    classes: "vip6",
   });
   // DHCPv6 rows, subnet 1.
   await insertHost6(c, {
@@ -387,6 +402,147 @@ test(
         "what Kea 2.2 does",
       );
       assert.deepEqual(seen.nestor, seen.kea);
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
+test(
+  "hosts database: early-global-reservations-lookup reads the database's global reservations as Kea 2.2 does",
+  { timeout: 180_000 },
+  async () => {
+    const queries: Query4[] = [
+      { type: DISCOVER, mac: "02:00:00:00:0c:01", options: [PRL] },
+      { type: DISCOVER, mac: "02:00:00:00:0c:02", options: [PRL] },
+    ];
+    const bed = new TestBed("hosts database early global lookup: nestor-dhcp4 and kea-dhcp4");
+    try {
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER4, GIADDR, 24);
+      const { kea, nestor } = await relayedQueriesToBoth<Answer4>(bed, 4, {
+        serverNs,
+        relayNs,
+        relayAddress: GIADDR,
+        server: SERVER4,
+        queries,
+        config: (leaseFile) =>
+          JSON.stringify({
+            Dhcp4: {
+              "interfaces-config": { interfaces: [serverIf], "dhcp-socket-type": "udp" },
+              "lease-database": {
+                type: "memfile",
+                name: leaseFile,
+                persist: true,
+                "lfc-interval": 0,
+              },
+              "hosts-database": db.hostsDatabase({ readonly: true, "connect-timeout": 10 }),
+              "early-global-reservations-lookup": true,
+              "reservations-global": true,
+              "valid-lifetime": 4000,
+              "client-classes": [{ name: "vip" }],
+              // Both subnets serve the relay; the first only the vip class.
+              subnet4: [
+                {
+                  id: 1,
+                  subnet: "198.51.100.0/24",
+                  "client-class": "vip",
+                  relay: { "ip-addresses": [GIADDR] },
+                  pools: [{ pool: "198.51.100.100 - 198.51.100.109" }],
+                },
+                {
+                  id: 2,
+                  subnet: "203.0.113.0/24",
+                  relay: { "ip-addresses": [GIADDR] },
+                  pools: [{ pool: "203.0.113.10 - 203.0.113.19" }],
+                },
+              ],
+            },
+          }),
+      });
+      const all = `Kea's answers:\n${JSON.stringify(kea)}`;
+      assert.equal(kea[0]?.yiaddr, "198.51.100.100", all);
+      assert.equal(kea[1]?.yiaddr, "203.0.113.10", all);
+      queries.forEach((q, i) => {
+        assert.deepEqual(
+          nestor[i],
+          kea[i],
+          `query ${i} (${JSON.stringify(q)}): nestor-dhcp4 and Kea 2.2 differ`,
+        );
+      });
+    } finally {
+      await bed.close();
+    }
+  },
+);
+
+test(
+  "hosts database: early-global-reservations-lookup reads the database's global reservations as Kea 2.2 does (DHCPv6)",
+  { timeout: 180_000 },
+  async () => {
+    const queries: Query6[] = [
+      { type: SOLICIT, duid: "00030001020000000e01", ias: [{ iaid: 1 }], options: [oro(23)] },
+      { type: SOLICIT, duid: "00030001020000000e02", ias: [{ iaid: 1 }], options: [oro(23)] },
+    ];
+    const bed = new TestBed("hosts database early global lookup: nestor-dhcp6 and kea-dhcp6");
+    try {
+      const { serverNs, relayNs, serverIf } = serverRelayLink(bed, SERVER6, RELAY6, 64);
+      const { kea, nestor } = await relayedQueriesToBoth<Answer6>(bed, 6, {
+        serverNs,
+        relayNs,
+        relayAddress: RELAY6,
+        server: SERVER6,
+        queries,
+        config: (leaseFile) =>
+          JSON.stringify({
+            Dhcp6: {
+              "interfaces-config": { interfaces: [`${serverIf}/${SERVER6}`] },
+              "lease-database": {
+                type: "memfile",
+                name: leaseFile,
+                persist: true,
+                "lfc-interval": 0,
+              },
+              "hosts-database": db.hostsDatabase({ readonly: true }),
+              "server-id": {
+                type: "EN",
+                "enterprise-id": 2495,
+                identifier: "0102",
+                persist: false,
+              },
+              "early-global-reservations-lookup": true,
+              "reservations-global": true,
+              "preferred-lifetime": 3000,
+              "valid-lifetime": 4000,
+              "client-classes": [{ name: "vip6" }],
+              // Both subnets serve the relay; the first only the vip6 class.
+              subnet6: [
+                {
+                  id: 1,
+                  subnet: "2001:db8:1::/64",
+                  "client-class": "vip6",
+                  relay: { "ip-addresses": [RELAY6] },
+                  pools: [{ pool: "2001:db8:1::100 - 2001:db8:1::10f" }],
+                },
+                {
+                  id: 2,
+                  subnet: "2001:db8:2::/64",
+                  relay: { "ip-addresses": [RELAY6] },
+                  pools: [{ pool: "2001:db8:2::10 - 2001:db8:2::1f" }],
+                },
+              ],
+            },
+          }),
+      });
+      const all = `Kea's answers:\n${JSON.stringify(kea)}`;
+      assert.match(kea[0]?.ias[0]?.leases[0] ?? "", /^2001:db8:1::100 /, all);
+      assert.match(kea[1]?.ias[0]?.leases[0] ?? "", /^2001:db8:2::10 /, all);
+      queries.forEach((q, i) => {
+        assert.deepEqual(
+          nestor[i],
+          kea[i],
+          `query ${i} (${JSON.stringify(q)}): nestor-dhcp6 and Kea 2.2 differ`,
+        );
+      });
     } finally {
       await bed.close();
     }

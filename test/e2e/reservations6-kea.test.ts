@@ -2,7 +2,8 @@
  * Host reservations, nestor-dhcp6 against Kea 2.2 (Debian's kea-dhcp6): the reservation modes
  * (reservations-global / -in-subnet / -out-of-pool at global and subnet level), an address
  * reserved for another client, a reserved address leased to someone else,
- * ip-reservations-unique false, a global reservation's class selecting the subnet with
+ * ip-reservations-unique false, reservations-out-of-pool (an in-pool reservation, a lease held on
+ * an address reserved for another client), a global reservation's class selecting the subnet with
  * early-global-reservations-lookup. One configuration given unchanged to both servers, the same
  * relayed queries sent to each (each subnet chosen by the relay-forward's link address); the
  * answers must be the same, field by field.
@@ -25,6 +26,7 @@ const SOLICIT = 1;
 const REQUEST = 3;
 const ADVERTISE = 2;
 const REPLY = 7;
+const RENEW = 5;
 const NO_ADDRS_AVAIL = 2;
 const ORO: [number, string] = [6, "0018"];
 
@@ -231,5 +233,61 @@ test(
     assert.equal(addr(k[0]), "2001:db8:1::10", JSON.stringify(k[0]));
     assert.equal(addr(k[1]), "2001:db8:2::10", JSON.stringify(k[1]));
     same(queries, r);
+  },
+);
+
+/**
+ * reservations-out-of-pool in v6, as Kea 2.2's engine has it: a client's own reservation inside
+ * a pool is not taken as one (it gets a pool address as any client), and a lease the client
+ * holds on an address reserved for another client is taken back (it is not kept under the
+ * out-of-pool promise, which only spares the checks of addresses being picked).
+ */
+const OUT_OF_POOL = {
+  subnet6: [
+    subnet(3, {
+      "reservations-out-of-pool": true,
+      reservations: [
+        { duid: duid(4), "ip-addresses": ["2001:db8:3::15"] },
+        { duid: duid(6), "ip-addresses": ["2001:db8:3::12"] },
+      ],
+    }),
+  ],
+};
+
+const renew = (n: number, who: number, address: string): Query6 => ({
+  ...request(n, who, address),
+  type: RENEW,
+});
+
+const OUT_OF_POOL_QUERIES: Query6[] = [
+  // 0-1 Client 4's reservation of the in-pool ::15 is not one: a pool address, as any client.
+  solicit(3, 4),
+  request(3, 4, "2001:db8:3::10"),
+  // 2 Client 5 asks for ::12, reserved for client 6: granted (out-of-pool skips the check).
+  request(3, 5, "2001:db8:3::12"),
+  // 3 Client 5 renews ::12: it is reserved for another client.
+  renew(3, 5, "2001:db8:3::12"),
+  // 4 Client 6, whose in-pool reservation is not one either.
+  solicit(3, 6),
+];
+
+test(
+  "reservations-out-of-pool: an in-pool reservation and a lease reserved for another: nestor-dhcp6 answers as Kea 2.2",
+  { timeout: 180_000 },
+  async () => {
+    const r = await both("out-of-pool v6", OUT_OF_POOL_QUERIES, OUT_OF_POOL);
+    const k = r.kea;
+    const at = (i: number) => `${i}: ${JSON.stringify(k[i])}`;
+    assert.equal(addr(k[0]), "2001:db8:3::10", at(0));
+    assert.equal(addr(k[1]), "2001:db8:3::10", at(1));
+    assert.equal(addr(k[2]), "2001:db8:3::12", at(2));
+    // Taken back (lifetimes 0), and granted anew from the hint, out-of-pool sparing the check.
+    assert.deepEqual(
+      k[3]?.ias[0]?.leases,
+      ["2001:db8:3::12 3000 4000", "2001:db8:3::12 0 0"],
+      at(3),
+    );
+    assert.equal(addr(k[4]), "2001:db8:3::11", at(4));
+    same(OUT_OF_POOL_QUERIES, r);
   },
 );

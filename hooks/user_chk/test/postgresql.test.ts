@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL registry against a real PostgreSQL server the test starts itself (unix socket
- * only, see pg-server.ts): lookups by every spelling of an id, columns as properties, the default
- * user; the library in in-process DHCPv4 and DHCPv6 servers; a slow lookup holds only its own
+ * only, test/helpers/pg-kea.ts): lookups by every spelling of an id, columns as properties, the
+ * default user; the library in in-process DHCPv4 and DHCPv6 servers; a slow lookup holds only its own
  * request; a lookup past its timeout and a broken connection are handled by `on-error`; unload
  * closes the pool.
  */
@@ -32,7 +32,7 @@ import {
 import { PgRegistrySource, type PgSettings } from "../pg-source.ts";
 import { HW_ADDR, DUID_TYPE, UserId } from "../user.ts";
 import type { Log } from "../messages.ts";
-import { PgServer } from "./pg-server.ts";
+import { PgKea } from "../../../test/helpers/pg-kea.ts";
 
 // The servers of nestor/testing, as this file uses them.
 const CLIENT_DUID = Buffer.from(DEFAULT_DUID, "hex");
@@ -43,15 +43,15 @@ const exchange6 = (bed: TestServer6, q: Pkt6) => bed.exchange(q);
 
 const LIB = fileURLToPath(new URL("../index.ts", import.meta.url));
 
-let pg: PgServer;
+let pg: PgKea;
 let admin: Client;
 const dir = mkdtempSync(join(tmpdir(), "user-chk-pgtest-"));
 
 const silent: Log = { error() {}, warn() {}, info() {}, debug() {} };
 
 before(async () => {
-  pg = await PgServer.start();
-  admin = new Client(pg.connection("user_chk-admin"));
+  pg = await PgKea.start();
+  admin = new Client(pg.connection("postgres", "user_chk-admin"));
   await admin.connect();
   await admin.query(`
     CREATE TABLE user_chk_registry (
@@ -168,7 +168,10 @@ describe("PostgreSQL registry source", () => {
 describe("the library with the PostgreSQL registry", () => {
   test("DHCPv4: registered from the table, unregistered to the restricted subnet, a new row seen at once; unload closes the pool", async () => {
     const app = "user_chk-v4";
-    const bed = await server4(CONFIG4, library({ connection: pg.connection(app) }) as never);
+    const bed = await server4(
+      CONFIG4,
+      library({ connection: pg.connection("postgres", app) }) as never,
+    );
     try {
       const known = await exchange(bed, discover("02:00:00:00:cc:01"));
       assert.ok(known);
@@ -300,7 +303,10 @@ describe("the library with the PostgreSQL registry", () => {
 
   test("connections killed by the server: logged, never a crash, and the next lookups reconnect", async () => {
     const app = "user_chk-killed";
-    const bed = await server4(CONFIG4, library({ connection: pg.connection(app) }) as never);
+    const bed = await server4(
+      CONFIG4,
+      library({ connection: pg.connection("postgres", app) }) as never,
+    );
     try {
       assert.ok(await exchange(bed, discover("02:00:00:00:cc:01")));
       await admin.query(

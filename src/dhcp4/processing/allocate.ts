@@ -86,7 +86,7 @@ export function setupLeaseSelect(h: CalloutHandle, ex: Exchange4): void {
   h.setArgument("query4", ex.query);
   h.setArgument("subnet4", ctx.subnet);
   h.setArgument("fake_allocation", ctx.fakeAllocation);
-  h.setArgument("offer_lft", ctx.fakeAllocation ? ctx.subnet.offerLifetime : 0);
+  h.setArgument("offer_lft", ctx.fakeAllocation ? offerLifetime(ex, ctx.subnet) : 0);
   h.setArgument("lease4", ex.pick!.lease);
 }
 
@@ -95,7 +95,7 @@ export function afterLeaseSelect(ex: Exchange4, status: number): void {
   if (status === NextStep.SKIP) return noLease(ex, "lease4_select callout set SKIP");
   generateName(ex);
   if (!ex.client!.fakeAllocation) commit(ex);
-  else if (ex.client!.subnet.offerLifetime > 0) commitOffer(ex);
+  else if (offerLifetime(ex, ex.client!.subnet) > 0) commitOffer(ex);
 }
 
 export function setupLeaseRenew(h: CalloutHandle, ex: Exchange4): void {
@@ -190,6 +190,14 @@ function keepOldLease(ex: Exchange4): void {
 }
 
 /**
+ * Kea 2.6's getOfferLft: the offer lifetime of the first of the query's classes that sets one
+ * (0 included), else the subnet's.
+ */
+export function offerLifetime(ex: Exchange4, subnet: Subnet4): number {
+  return ex.srv.model.classes?.offerLifetime(ex.query) ?? subnet.offerLifetime;
+}
+
+/**
  * Kea 2.6's `offer-lifetime`: a DISCOVER's new lease is stored (and counted as assigned) with
  * that valid lifetime, so that the address is not offered to anyone else meanwhile; the OFFER
  * still tells the client the lease time it will get. Its REQUEST then renews that lease; without
@@ -200,7 +208,7 @@ function commitOffer(ex: Exchange4): void {
   const pick = ex.pick!;
   if (pick.kind !== PickKind.NEW) return;
   const stored = pick.lease.clone();
-  stored.validLifetime = ex.client!.subnet.offerLifetime;
+  stored.validLifetime = offerLifetime(ex, ex.client!.subnet);
   const prev = pick.previous;
   // The client's other lease, if any, stays until its REQUEST moves it.
   ex.srv.engine.commit({ ...pick, lease: stored, replaced: null });

@@ -8,6 +8,7 @@ import type { CalloutHandle } from "../../hooks/callout-handle.ts";
 import { dropOnDrop, type PointSpecs } from "../../dhcpsrv/processing/family.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange4 } from "../exchange.ts";
+import { offerLifetime } from "./allocate.ts";
 
 const { DHCPDISCOVER, DHCPREQUEST, DHCPRELEASE, DHCPDECLINE } = DHCPMessageType;
 
@@ -29,7 +30,7 @@ export function setupOffer(h: CalloutHandle, ex: Exchange4): void {
   h.setArgument("response4", ex.response!);
   h.setArgument("leases4", [pick.lease]);
   const subnet = ex.subnet;
-  h.setArgument("offer_lifetime", subnet === null ? 0 : subnet.offerLifetime);
+  h.setArgument("offer_lifetime", subnet === null ? 0 : offerLifetime(ex, subnet));
   h.setArgument("old_lease", pick.previous);
   h.setArgument("host", ex.host ?? null);
 }

@@ -70,8 +70,9 @@ export function zeroUnheld(w: IaWork, own: readonly Lease6[]): void {
 }
 
 /**
- * As Kea's extendIA_NA / extendIA_PD, after the leases granted: the client's leases removed, then
- * the hints of the IA, that the response does not grant, with lifetimes 0.
+ * As Kea's extendIA_NA / extendIA_PD, after the leases granted: the client's leases removed (even
+ * one whose address the IA was granted again, from its hint), then the hints of the IA that the
+ * response does not grant, with lifetimes 0.
  */
 export function zeroNotGranted(w: IaWork, removed: readonly Lease6[]): void {
   const listed = new Set<string>();
@@ -80,9 +81,11 @@ export function zeroNotGranted(w: IaWork, removed: readonly Lease6[]): void {
       listed.add(o.getAddress());
     }
   }
+  const zeroed = new Set<string>();
   for (const l of removed) {
-    if (!listed.has(l.address)) {
+    if (!zeroed.has(l.address)) {
       addZeroed(w, l.address, l.prefixLen);
+      zeroed.add(l.address);
       listed.add(l.address);
     }
   }

@@ -40,6 +40,7 @@ import type { Pool4, Subnet4 } from "../model/subnet4.ts";
 import type { Triplet } from "../model/triplet.ts";
 import { PoolAllocators4 } from "./allocators/pool-allocators4.ts";
 import { reusableLifetime } from "./lease-reuse.ts";
+import { aboveThreshold, type PoolUsage } from "./pool-usage.ts";
 import { nextSubnet, recordPick } from "../model/shared-network.ts";
 
 export interface ClientContext4 {
@@ -116,6 +117,8 @@ export class AllocEngine4 {
   private hosts: HostStore4;
   /** The address pick inside a subnet, by its allocator. */
   readonly allocators: PoolAllocators4;
+  /** The pools' lease counts (the server's statistics), for adaptive-lease-time-threshold. */
+  private usage: PoolUsage | null = null;
 
   constructor(leases: LeaseStore4, hosts: HostStore4, random?: () => number) {
     this.leases = leases;
@@ -131,6 +134,11 @@ export class AllocEngine4 {
   /** The reservations of a new configuration. */
   setHosts(hosts: HostStore4): void {
     this.hosts = hosts;
+  }
+
+  /** Where the pools' lease counts are read (the server's statistics). */
+  setPoolUsage(usage: PoolUsage): void {
+    this.usage = usage;
   }
 
   /**
@@ -443,22 +451,17 @@ export class AllocEngine4 {
 
   /**
    * Kea 3's adaptive-lease-time-threshold: when more than that share of the pool's addresses is
-   * held by running leases, a new lease gets the minimum valid lifetime, and a renewed one the
-   * minimum or what it still had to run, whichever is longer. `valid` otherwise (and always for
-   * an infinite lifetime, BOOTP's).
+   * held by leases (its assigned-addresses statistic: a constant cost, not a walk of its
+   * leases), a new lease gets the minimum valid lifetime, and a renewed one the minimum or what
+   * it still had to run, whichever is longer. `valid` otherwise (and always for an infinite
+   * lifetime, BOOTP's).
    */
   private adaptive(ctx: ClientContext4, addr: number, own: Lease4 | null, valid: number): number {
     const threshold = ctx.subnet.adaptiveThreshold;
     if (threshold <= 0 || valid === INFINITY_LFT) return valid;
     const pool = ctx.subnet.poolFor(addr);
     if (pool === undefined) return valid;
-    let used = 0;
-    for (const l of this.leases.getLeases4Page(pool.start - 1, pool.capacity)) {
-      const a = addrOf(l);
-      if (a > pool.end) break;
-      if (l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(ctx.now)) used++;
-    }
-    if (used <= threshold * pool.capacity) return valid;
+    if (!aboveThreshold(this.usage?.poolUse(ctx.subnet.id, pool.id), threshold)) return valid;
     const min = (ctx.classLifetime ?? ctx.subnet.validLifetime).min;
     const remaining = own === null || own.isExpired(ctx.now) ? 0 : own.expire - ctx.now;
     return Math.min(valid, Math.max(min, remaining));

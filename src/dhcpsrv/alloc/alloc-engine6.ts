@@ -28,6 +28,7 @@ import { type PdPool6, type Pool6, type Subnet6, bigToIpv6, ipv6ToBig } from "..
 import type { Triplet } from "../model/triplet.ts";
 import { PoolAllocators6 } from "./allocators/pool-allocators6.ts";
 import { reusablePreferred, reusableLifetime } from "./lease-reuse.ts";
+import { aboveThreshold, type PoolUsage } from "./pool-usage.ts";
 import { nextSubnet, recordPick } from "../model/shared-network.ts";
 
 /** What a client put in an IA: an address (IA_NA) or a prefix (IA_PD), with its lifetimes. */
@@ -96,6 +97,8 @@ export class AllocEngine6 {
   private hosts: HostStore6;
   /** The random and free lease queue allocators' state, pool by pool. */
   readonly allocators: PoolAllocators6;
+  /** The pools' lease counts (the server's statistics), for adaptive-lease-time-threshold. */
+  private usage: PoolUsage | null = null;
 
   private readonly random: () => number;
 
@@ -113,6 +116,11 @@ export class AllocEngine6 {
 
   setHosts(hosts: HostStore6): void {
     this.hosts = hosts;
+  }
+
+  /** Where the pools' lease counts are read (the server's statistics). */
+  setPoolUsage(usage: PoolUsage): void {
+    this.usage = usage;
   }
 
   /** The IA's leases in the subnet and in the other subnets of its shared network. */
@@ -266,12 +274,17 @@ export class AllocEngine6 {
       h.subnetId === 0 || h.subnetId === s.id || s.network === null
         ? undefined
         : s.network.subnets.find((x) => x.id === h.subnetId);
-    if (ctx.type === LeaseType6.IA_PD) {
-      return h.prefixes.map((p) => ({ address: p.address, length: p.length, subnet: home }));
-    }
     const where = home ?? s;
+    // As Kea's allocateReservedLeases6: with reservations-out-of-pool, a subnet reservation
+    // inside a pool is not one (the client gets a pool address as any client); a global one is.
+    const skipInPool = h.subnetId !== 0 && where.reservations.outOfPool;
+    if (ctx.type === LeaseType6.IA_PD) {
+      return h.prefixes
+        .filter((p) => !(skipInPool && inPoolOf(where, ctx.type, p.address)))
+        .map((p) => ({ address: p.address, length: p.length, subnet: home }));
+    }
     return h.addresses
-      .filter((a) => where.inRange(ipv6ToBig(a)))
+      .filter((a) => where.inRange(ipv6ToBig(a)) && !(skipInPool && inPoolOf(where, ctx.type, a)))
       .map((address) => ({ address, length: 128, subnet: home }));
   }
 
@@ -291,7 +304,9 @@ export class AllocEngine6 {
     if (lease.state === LeaseState.DECLINED) return false;
     const home = this.subnetOf(ctx, lease);
     const at = home === ctx.subnet ? ctx : { ...ctx, subnet: home };
-    if (this.reservedForOther(at, lease.address)) return false;
+    // As Kea's removeNonmatchingReservedLeases6: reservations-out-of-pool does not spare a lease
+    // the client holds on an address reserved for another client (it is taken back).
+    if (this.reservedForOther(at, lease.address, false)) return false;
     if (this.isReservedForClient(ctx, lease.address)) return true;
     const a = ipv6ToBig(lease.address);
     // Kea's inAllowedPool: a pool the classes allow in any subnet of the network they allow.
@@ -324,21 +339,15 @@ export class AllocEngine6 {
    * `reservations-in-subnet` false, and a pool address is not checked with
    * `reservations-out-of-pool` true; an address reserved for several clients
    * (`ip-reservations-unique` false) is not another's when one of them is this client.
+   * `outOfPool` false: the pool address is checked whatever the subnet's flag (a lease held).
    */
-  private reservedForOther(ctx: ClientContext6, address: string): boolean {
+  private reservedForOther(ctx: ClientContext6, address: string, outOfPool = true): boolean {
     const modes = ctx.subnet.reservations;
     if (!modes.inSubnet) return false;
     const hosts = (ctx.hosts ?? this.hosts).findAllByAddress(ctx.subnet.id, address);
     if (hosts.length === 0) return false;
-    if (modes.outOfPool && this.inPool(ctx, address)) return false;
+    if (outOfPool && modes.outOfPool && inPoolOf(ctx.subnet, ctx.type, address)) return false;
     return ctx.host === undefined || !hosts.includes(ctx.host);
-  }
-
-  /** The address (prefix) is in one of the subnet's pools of the IA's type. */
-  private inPool(ctx: ClientContext6, address: string): boolean {
-    const a = ipv6ToBig(address);
-    if (ctx.type !== LeaseType6.IA_PD) return ctx.subnet.poolFor(a) !== undefined;
-    return ctx.subnet.pdPools.some((p) => p.holds(a, p.delegatedLen));
   }
 
   /** Nobody else holds or has reserved the address. */
@@ -483,7 +492,8 @@ export class AllocEngine6 {
 
   /**
    * Kea 3's adaptive-lease-time-threshold: when more than that share of the pool (or pd-pool)
-   * holding the lease is in running leases, a new lease gets the minimum lifetimes, and a lease
+   * holding the lease is in leases (its assigned-nas / assigned-pds statistic: a constant cost,
+   * not a walk of the subnet's leases), a new lease gets the minimum lifetimes, and a lease
    * renewed the minimum or what it still had to run, whichever is longer. `lifetimes`
    * ([preferred, valid]) otherwise.
    */
@@ -498,17 +508,9 @@ export class AllocEngine6 {
     const pd = ctx.type === LeaseType6.IA_PD;
     const pool = pd ? ctx.subnet.pdPoolFor(a, lease.prefixLen) : ctx.subnet.poolFor(a);
     if (pool === undefined) return lifetimes;
-    let used = 0n;
-    const id = ctx.subnet.id;
-    for (const l of this.leases.eachLease6InSubnet?.(id) ?? this.leases.getLeases6BySubnet(id)) {
-      if (l.type !== ctx.type || !pool.inRange(ipv6ToBig(l.address))) continue;
-      if (l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(ctx.now)) used++;
-    }
-    // used / capacity > threshold, in integers (the capacity of a /64 pool is beyond doubles).
-    const scale = 1_000_000n;
-    if (used * scale <= BigInt(Math.floor(threshold * 1_000_000)) * pool.capacity) {
-      return lifetimes;
-    }
+    // The statistics number the pd-pools after the address pools.
+    const index = pd ? ctx.subnet.pools.length + pool.id : pool.id;
+    if (!aboveThreshold(this.usage?.poolUse(ctx.subnet.id, index), threshold)) return lifetimes;
     const own = lease instanceof Lease6 && !lease.isExpired(ctx.now) ? lease : null;
     const remaining = own === null ? 0 : own.expire - ctx.now;
     const s = ctx.subnet;
@@ -533,6 +535,13 @@ export class AllocEngine6 {
     );
     return [Math.min(preferred, valid), valid];
   }
+}
+
+/** The address (prefix) is in one of the subnet's pools of lease type `type`. */
+function inPoolOf(s: Subnet6, type: number, address: string): boolean {
+  const a = ipv6ToBig(address);
+  if (type !== LeaseType6.IA_PD) return s.poolFor(a) !== undefined;
+  return s.pdPools.some((p) => p.holds(a, p.delegatedLen));
 }
 
 /** The length the hint can be given with in this subnet (128 for an address), else 0. */

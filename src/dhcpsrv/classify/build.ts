@@ -98,6 +98,7 @@ export function buildClientClasses(
       serverHostname: c4["server-hostname"] ?? "",
       bootFileName: c4["boot-file-name"] ?? "",
       validLifetime: triplet(c, "valid-lifetime"),
+      offerLifetime: c4["offer-lifetime"],
       preferredLifetime: o.universe === 6 ? triplet(c6, "preferred-lifetime") : undefined,
     });
     defs.push(def);

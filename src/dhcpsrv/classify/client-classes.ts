@@ -87,6 +87,8 @@ export interface ClientClassParams {
   bootFileName?: string;
   validLifetime?: Triplet;
   preferredLifetime?: Triplet;
+  /** v4 `offer-lifetime` (Kea 2.6); undefined = not set (0 is set: no offer stored). */
+  offerLifetime?: number | undefined;
 }
 
 export class ClientClassDef {
@@ -102,6 +104,7 @@ export class ClientClassDef {
   readonly bootFileName: string;
   readonly validLifetime: Triplet | undefined;
   readonly preferredLifetime: Triplet | undefined;
+  readonly offerLifetime: number | undefined;
 
   constructor(p: ClientClassParams) {
     this.name = p.name;
@@ -116,6 +119,7 @@ export class ClientClassDef {
     this.bootFileName = p.bootFileName ?? "";
     this.validLifetime = p.validLifetime;
     this.preferredLifetime = p.preferredLifetime;
+    this.offerLifetime = p.offerLifetime;
   }
 }
 
@@ -143,6 +147,7 @@ export class ClientClasses {
   readonly hasBootFields: boolean;
   readonly hasValidLifetime: boolean;
   readonly hasPreferredLifetime: boolean;
+  readonly hasOfferLifetime: boolean;
   /** Some class has its own option definitions (v4). */
   readonly hasOptionDefs: boolean;
   /** Where a test that fails on a packet is reported (the server sets its logger). */
@@ -160,6 +165,7 @@ export class ClientClasses {
     );
     this.hasValidLifetime = defs.some((d) => d.validLifetime !== undefined);
     this.hasPreferredLifetime = defs.some((d) => d.preferredLifetime !== undefined);
+    this.hasOfferLifetime = defs.some((d) => d.offerLifetime !== undefined);
     this.hasOptionDefs = defs.some((d) => d.optionDefs !== null);
     this.onError = onError;
   }
@@ -269,6 +275,16 @@ export class ClientClasses {
     if (!this.hasPreferredLifetime) return undefined;
     for (const name of pkt.classes) {
       const t = this.byName.get(name)?.preferredLifetime;
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+
+  /** The offer lifetime of the first of the packet's classes that sets one (Kea 2.6's getOfferLft). */
+  offerLifetime(pkt: Pkt): number | undefined {
+    if (!this.hasOfferLifetime) return undefined;
+    for (const name of pkt.classes) {
+      const t = this.byName.get(name)?.offerLifetime;
       if (t !== undefined) return t;
     }
     return undefined;

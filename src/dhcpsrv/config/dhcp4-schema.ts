@@ -34,11 +34,6 @@ import {
 
 const option4 = optionData("dhcp4", 255);
 
-const NO_OFFER = {
-  allowed: 0,
-  hint: "a class's offer-lifetime is not implemented (global and subnet ones are)",
-};
-
 const NO_4O6 = { allowed: "", hint: "DHCPv4-over-DHCPv6 is not implemented" };
 
 /** Keys shared by the global level and a subnet (without defaults at subnet level). */
@@ -73,7 +68,8 @@ const clientClass4 = clientClass(option4, {
   "boot-file-name": str(),
   // Kea: only for option 43 and the private codes 224-254 of the dhcp4 space (semantics.ts).
   "option-def": list(optionDef("dhcp4", 254), []),
-  "offer-lifetime": unsupported(NO_OFFER),
+  // Kea 2.6: over the subnet's for a client in the class (src/dhcp4/processing/allocate.ts).
+  "offer-lifetime": uint32(),
 });
 
 const subnet4 = map(

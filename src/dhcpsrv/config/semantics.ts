@@ -26,7 +26,7 @@ import { compilePattern, PatternError } from "../../log/pattern.ts";
 import type { JsonMap, JsonValue, KeyPath } from "./kea-json.ts";
 import type { Family } from "./types.ts";
 import type { Reporter } from "./source.ts";
-import { parseDbAccess } from "../db/db-access.ts";
+import { DB_TLS_KEYS, parseDbAccess } from "../db/db-access.ts";
 import { ConfigError } from "../../util/errors.ts";
 
 type Obj = { [key: string]: JsonValue | undefined };
@@ -154,9 +154,6 @@ function checkLeaseDatabase(g: Obj, path: KeyPath, r: Reporter): void {
   // Kea takes an empty name as no name: the default lease file.
   if (text(db, "name") === "") delete db["name"];
 }
-
-/** Keys of a database map a PostgreSQL hosts source refuses (Kea 2.2 has no TLS to PostgreSQL). */
-const DB_TLS_KEYS = ["trust-anchor", "cert-file", "key-file", "cipher-list"];
 
 /**
  * `hosts-database` and each of `hosts-databases`: PostgreSQL only (Kea's schema, read through

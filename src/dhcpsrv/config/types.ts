@@ -191,6 +191,8 @@ export interface ClientClass4 extends ClientClassBase {
   "next-server"?: string;
   "server-hostname"?: string;
   "boot-file-name"?: string;
+  /** Kea 2.6: the offer lifetime of a client in the class, over the subnet's. */
+  "offer-lifetime"?: number;
 }
 
 export interface ClientClass6 extends ClientClassBase {

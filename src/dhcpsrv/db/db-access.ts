@@ -91,7 +91,13 @@ const PG_KEYS = new Set([
   "max-row-errors",
 ]);
 
-const TLS_KEYS = ["trust-anchor", "cert-file", "key-file", "cipher-list"];
+/** The keys of a database map for TLS, which Kea 2.2 (and Nestor) refuse for PostgreSQL. */
+export const DB_TLS_KEYS: readonly string[] = [
+  "trust-anchor",
+  "cert-file",
+  "key-file",
+  "cipher-list",
+];
 
 /**
  * Checks a `lease-database` / `hosts-database` map of type postgresql, Kea's way: `name`
@@ -107,7 +113,7 @@ export function parseDbAccess(map: Record<string, unknown>, path: string, file?:
     fail("type", `database type ${JSON.stringify(type)} is not "postgresql"`);
   }
   for (const key of Object.keys(map)) {
-    if (TLS_KEYS.includes(key)) {
+    if (DB_TLS_KEYS.includes(key)) {
       fail(key, `'${key}': TLS to PostgreSQL is not supported by Kea 2.2 nor Nestor`);
     }
     if (!PG_KEYS.has(key) && key !== "user-context" && key !== "comment") {

@@ -212,28 +212,46 @@ function num(v: string | number | null): number {
   return v === null ? 0 : Number(v);
 }
 
-/** The DHCPv4 reservations of a PostgreSQL database. */
-export class PgsqlHostSource4 implements HostSource<HostStore4> {
+/**
+ * The reservations of one family in a PostgreSQL database: one statement per query, its rows
+ * built into the family's store (`build`), a host found both by identifier and by address once.
+ */
+abstract class PgsqlHostSource<
+  R extends HostRow,
+  H,
+  S extends { add(host: H): void },
+> implements HostSource<S> {
   readonly label: string;
+  protected readonly defs: OptionDefLookup;
   private readonly db: PgQueryable;
-  private readonly defs: OptionDefLookup;
   private readonly statement: string;
+  private readonly text: string;
+  private readonly newStore: () => S;
 
-  constructor(db: PgQueryable, defs: OptionDefLookup, label: string, statement = "nestor_hosts4") {
+  constructor(
+    db: PgQueryable,
+    defs: OptionDefLookup,
+    label: string,
+    statement: string,
+    text: string,
+    newStore: () => S,
+  ) {
     this.db = db;
     this.defs = defs;
     this.label = label;
     this.statement = statement;
+    this.text = text;
+    this.newStore = newStore;
   }
 
-  async fetch(ids: readonly HostIdentifier[], subnetId: number | undefined): Promise<HostStore4> {
+  async fetch(ids: readonly HostIdentifier[], subnetId: number | undefined): Promise<S> {
     const [types, values] = idParams(ids);
-    const { rows } = await this.db.query<Host4Row>({
+    const { rows } = await this.db.query<R>({
       name: this.statement,
-      text: SELECT_HOSTS4,
+      text: this.text,
       values: [types, values, subnetId ?? null],
     });
-    const store = new HostStore4();
+    const store = this.newStore();
     const seen = new Set<number>();
     // The identifier rows come first: a host found both ways is built once, with its options.
     for (const row of rows) {
@@ -244,20 +262,18 @@ export class PgsqlHostSource4 implements HostSource<HostStore4> {
     return store;
   }
 
-  private build(row: Host4Row): Host4 {
-    const label = `host_id ${row.host_id}`;
-    return new Host4({
+  protected abstract build(row: R): H;
+
+  /** What a reservation row gives in both families: identifier, scope, name, options, classes. */
+  protected common(row: R, universe: 4 | 6) {
+    return {
       identifierType: typeOf(row),
       identifier: row.dhcp_identifier,
       subnetId: num(row.subnet_id),
-      ipv4: num(row.ipv4_address),
       hostname: row.hostname ?? "",
-      nextServer: num(row.dhcp4_next_server),
-      serverHostname: row.dhcp4_server_hostname ?? "",
-      bootFileName: row.dhcp4_boot_file_name ?? "",
-      options: rowOptions(row.options, 4, this.defs, label),
+      options: rowOptions(row.options, universe, this.defs, `host_id ${row.host_id}`),
       classes: parseClasses(row.classes),
-    });
+    };
   }
 
   close(): Promise<void> {
@@ -265,38 +281,30 @@ export class PgsqlHostSource4 implements HostSource<HostStore4> {
   }
 }
 
-/** The DHCPv6 reservations of a PostgreSQL database. */
-export class PgsqlHostSource6 implements HostSource<HostStore6> {
-  readonly label: string;
-  private readonly db: PgQueryable;
-  private readonly defs: OptionDefLookup;
-  private readonly statement: string;
-
-  constructor(db: PgQueryable, defs: OptionDefLookup, label: string, statement = "nestor_hosts6") {
-    this.db = db;
-    this.defs = defs;
-    this.label = label;
-    this.statement = statement;
+/** The DHCPv4 reservations of a PostgreSQL database. */
+export class PgsqlHostSource4 extends PgsqlHostSource<Host4Row, Host4, HostStore4> {
+  constructor(db: PgQueryable, defs: OptionDefLookup, label: string, statement = "nestor_hosts4") {
+    super(db, defs, label, statement, SELECT_HOSTS4, () => new HostStore4());
   }
 
-  async fetch(ids: readonly HostIdentifier[], subnetId: number | undefined): Promise<HostStore6> {
-    const [types, values] = idParams(ids);
-    const { rows } = await this.db.query<Host6Row>({
-      name: this.statement,
-      text: SELECT_HOSTS6,
-      values: [types, values, subnetId ?? null],
+  protected build(row: Host4Row): Host4 {
+    return new Host4({
+      ...this.common(row, 4),
+      ipv4: num(row.ipv4_address),
+      nextServer: num(row.dhcp4_next_server),
+      serverHostname: row.dhcp4_server_hostname ?? "",
+      bootFileName: row.dhcp4_boot_file_name ?? "",
     });
-    const store = new HostStore6();
-    const seen = new Set<number>();
-    for (const row of rows) {
-      if (seen.has(row.host_id)) continue;
-      seen.add(row.host_id);
-      store.add(this.build(row));
-    }
-    return store;
+  }
+}
+
+/** The DHCPv6 reservations of a PostgreSQL database. */
+export class PgsqlHostSource6 extends PgsqlHostSource<Host6Row, Host6, HostStore6> {
+  constructor(db: PgQueryable, defs: OptionDefLookup, label: string, statement = "nestor_hosts6") {
+    super(db, defs, label, statement, SELECT_HOSTS6, () => new HostStore6());
   }
 
-  private build(row: Host6Row): Host6 {
+  protected build(row: Host6Row): Host6 {
     const label = `host_id ${row.host_id}`;
     const addresses: string[] = [];
     const prefixes: ReservedPrefix[] = [];
@@ -310,20 +318,7 @@ export class PgsqlHostSource6 implements HostSource<HostStore6> {
       if (r.type === RESV_PREFIX) prefixes.push({ address, length: r.len });
       else addresses.push(address);
     }
-    return new Host6({
-      identifierType: typeOf(row),
-      identifier: row.dhcp_identifier,
-      subnetId: num(row.subnet_id),
-      addresses,
-      prefixes,
-      hostname: row.hostname ?? "",
-      options: rowOptions(row.options, 6, this.defs, label),
-      classes: parseClasses(row.classes),
-    });
-  }
-
-  close(): Promise<void> {
-    return this.db.end();
+    return new Host6({ ...this.common(row, 6), addresses, prefixes });
   }
 }
 

@@ -69,6 +69,8 @@ export interface PoolLocator<S, L> {
 /** The counters of one pool (or of the pools sharing its pool-id), resolved once per configuration. */
 interface PoolCounters {
   readonly assigned: Observation;
+  /** total-KIND (adaptive-lease-time-threshold reads it with `assigned`: poolUse). */
+  readonly total: Observation;
   readonly cumulative: Observation;
   readonly reclaimed: Observation;
   /** null for a pd-pool. */
@@ -196,6 +198,7 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
         const declinable = spec.declinable;
         c = {
           assigned: s.observe(`${prefix}assigned-${spec.kind}`),
+          total: s.observe(`${prefix}total-${spec.kind}`),
           cumulative: s.observe(`${prefix}cumulative-assigned-${spec.kind}`),
           declined: declinable ? s.observe(`${prefix}declined-addresses`) : null,
           reclaimedDeclined: declinable ? s.observe(`${prefix}reclaimed-declined-addresses`) : null,
@@ -223,6 +226,14 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
       counters,
       locate: (lease) => locator.locate(subnet, lease),
     });
+  }
+
+  /**
+   * The counters of pool `index` of a subnet (its place in the locator's `pools`), for
+   * adaptive-lease-time-threshold (src/dhcpsrv/alloc/pool-usage.ts); undefined when unknown.
+   */
+  poolUse(subnetId: number, index: number): PoolCounters | undefined {
+    return this.pools.get(subnetId)?.counters[index];
   }
 
   /** The counters of the pool holding the lease, or undefined (no pool holds it). */

@@ -1,8 +1,9 @@
 // Reservations from a PostgreSQL hosts database (Kea's `hosts-database`, Kea 2.2's schema made
 // by Kea's own kea-admin) in the DHCPv4 server started from a configuration file, over loopback:
 // hw-address and client-id rows with their options, boot fields and classes; the configuration's
-// reservations first; an address reserved in the database kept from other clients; a schema of
-// another version refused at start; a database gone drops the query and counts it.
+// reservations first; an address reserved in the database kept from other clients; the
+// database's global reservations read by early-global-reservations-lookup; a schema of another
+// version refused at start; a database gone drops the query and counts it.
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import assert from "node:assert/strict";
@@ -248,6 +249,60 @@ describe("several hosts databases, and a reconfiguration", () => {
     await server.reload();
     assert.equal(await offer("02:00:00:00:0a:01"), "198.51.100.50");
     assert.notEqual(await offer("02:00:00:00:0a:06"), "198.51.100.81");
+  });
+});
+
+describe("early-global-reservations-lookup with a hosts database", () => {
+  test("a global reservation of the database (subnet id 0) gives its classes before the subnet is selected", async () => {
+    await insertHost4(db.client, {
+      type: "hw-address",
+      id: "020000000c01",
+      subnetId: 0,
+      classes: "vip",
+    });
+    const file = join(dir, "early.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        Dhcp4: {
+          "interfaces-config": { interfaces: ["lo"] },
+          "lease-database": { type: "memfile", name: join(dir, "early.csv"), "lfc-interval": 0 },
+          "valid-lifetime": 4000,
+          "hosts-database": db.hostsDatabase(),
+          "early-global-reservations-lookup": true,
+          "reservations-global": true,
+          "client-classes": [{ name: "vip" }],
+          // Both subnets serve the relay; the first only the vip class.
+          subnet4: [
+            {
+              id: 1,
+              subnet: "198.51.100.0/24",
+              "client-class": "vip",
+              relay: { "ip-addresses": ["127.0.0.1"] },
+              pools: [{ pool: "198.51.100.100 - 198.51.100.110" }],
+            },
+            {
+              id: 2,
+              subnet: "203.0.113.0/24",
+              relay: { "ip-addresses": ["127.0.0.1"] },
+              pools: [{ pool: "203.0.113.10 - 203.0.113.20" }],
+            },
+          ],
+          loggers: [{ name: "kea-dhcp4", severity: "FATAL" }],
+        },
+      }),
+    );
+    const server = await Dhcp4Server.start({
+      configFile: file,
+      serverPort: 0,
+      clientPort: relay.port,
+      logs: new LogManager("nestor-dhcp4"),
+    });
+    servers.push(server);
+    const offer = async (mac: string) =>
+      (await relay.ask(server.port, clientQuery(T.DHCPDISCOVER, mac), 10_000))?.yiaddr;
+    assert.equal(await offer("02:00:00:00:0c:01"), "198.51.100.100");
+    assert.equal(await offer("02:00:00:00:0c:02"), "203.0.113.10");
   });
 });
 

@@ -78,6 +78,32 @@ test("a relayed client gets a lease over loopback, and the lease is on disk when
   }
 });
 
+test("a client class's offer-lifetime: the DISCOVER's lease is on disk with it when the OFFER arrives", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp4-"));
+  const relay = await Relay4.open();
+  const file = writeConfig(dir, {
+    "offer-lifetime": 60,
+    "client-classes": [{ name: "short", test: "pkt4.mac == 0x020000000f01", "offer-lifetime": 20 }],
+  });
+  // Started inside the try: a refused configuration still closes the relay.
+  let server: Dhcp4Server | undefined;
+  try {
+    server = await start(file, relay);
+    const port = server.port;
+    const stored = async (mac: string) => {
+      const offer = await relay.ask(port, clientQuery(T.DHCPDISCOVER, mac));
+      assert.equal(offer?.getType(), T.DHCPOFFER);
+      const row = new RegExp(`^${offer!.yiaddr.replaceAll(".", "\\.")},${mac},,(\\d+),`, "m");
+      return readFileSync(join(dir, "leases4.csv"), "utf8").match(row)?.[1];
+    };
+    assert.equal(await stored("02:00:00:00:0f:01"), "20");
+    assert.equal(await stored("02:00:00:00:0f:02"), "60");
+  } finally {
+    await server?.stop();
+    relay.close();
+  }
+});
+
 test("a restart keeps every lease: the same clients get the same addresses", async () => {
   const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp4-"));
   const relay = await Relay4.open();

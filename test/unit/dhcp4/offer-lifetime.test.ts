@@ -1,6 +1,7 @@
 // offer-lifetime (Kea 2.6; Kea 2.2 does not have it, so there is no side-by-side run): a
 // DISCOVER's new lease is stored with that lifetime and counted, the OFFER tells the normal lease
-// time, lease4_select and lease4_offer see the offer lifetime, the REQUEST renews the lease.
+// time, lease4_select and lease4_offer see the offer lifetime, the REQUEST renews the lease; a
+// client class's offer-lifetime over the subnet's for a client in the class.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
@@ -54,4 +55,47 @@ test("lease4_select sees offer_lft on DISCOVER", async () => {
   await exchange(bed, query4(T.DHCPDISCOVER));
   assert.equal(seen()[0]!["offer_lft"], 30);
   assert.equal(bed.leases.getLease4("198.51.100.10")!.validLifetime, 30);
+});
+
+/** Two classes chosen by hardware address, each with its offer-lifetime; the subnet's 60. */
+const CLASSES: JsonObject = {
+  "client-classes": [
+    { name: "short", test: "pkt4.mac == 0x020000000001", "offer-lifetime": 20 },
+    { name: "none", test: "pkt4.mac == 0x020000000002", "offer-lifetime": 0 },
+    { name: "plain", test: "pkt4.mac == 0x020000000003" },
+  ],
+};
+
+test("a client class's offer-lifetime is used over the subnet's for a client in the class", async () => {
+  const bed = await server4(config4(CLASSES, { "offer-lifetime": 60 }), [lib("lease4_offer")]);
+  reset();
+  const stored = async (mac: string): Promise<number | null> => {
+    const r = await exchange(bed, query4(T.DHCPDISCOVER, { mac }));
+    assert.equal(r!.pkt.getType(), T.DHCPOFFER);
+    // The OFFER tells the valid lifetime whatever the offer lifetime.
+    assert.equal(r!.pkt.getOption(DHO.DHCP_LEASE_TIME)!.getData().readUInt32BE(0), 4000);
+    return bed.leases.getLease4(r!.pkt.yiaddr)?.validLifetime ?? null;
+  };
+  assert.equal(await stored("02:00:00:00:00:01"), 20);
+  // A class's 0 is set: nothing stored, though the subnet has an offer lifetime.
+  assert.equal(await stored("02:00:00:00:00:02"), null);
+  // A class without the key leaves the subnet's.
+  assert.equal(await stored("02:00:00:00:00:03"), 60);
+  assert.deepEqual(
+    seen().map((s) => s["offer_lifetime"]),
+    [20, 0, 60],
+  );
+});
+
+test("a client class's offer-lifetime applies where the subnet has none; others store nothing", async () => {
+  const bed = await server4(config4(CLASSES), [lib("lease4_select")]);
+  reset();
+  await exchange(bed, query4(T.DHCPDISCOVER, { mac: "02:00:00:00:00:01" }));
+  await exchange(bed, query4(T.DHCPDISCOVER, { mac: "02:00:00:00:00:03" }));
+  assert.deepEqual(
+    seen().map((s) => s["offer_lft"]),
+    [20, 0],
+  );
+  assert.equal(bed.leases.size, 1);
+  assert.equal(bed.leases.getLease4("198.51.100.10")!.validLifetime, 20);
 });

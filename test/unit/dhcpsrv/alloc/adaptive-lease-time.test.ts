@@ -1,13 +1,16 @@
 // adaptive-lease-time-threshold (Kea 3; Kea 2.2 does not have it, so there is no side-by-side
 // run): above the threshold share of a pool in running leases, a new lease gets the minimum
 // valid lifetime and a renewed one the minimum or what it still had, whichever is longer. The
-// cases are those of Kea 3's own tests: a pool of 4, threshold .5, lifetimes 100/200/300.
+// cases are those of Kea 3's own tests: a pool of 4, threshold .5, lifetimes 100/200/300. The
+// share is read from the pool's statistics (assigned-addresses, assigned-nas), not by walking
+// its leases: the leases these tests write behind the server's back are recounted (as at a
+// reconfiguration) before the query.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DHO } from "../../../../src/dhcp/constants.ts";
 import { HWAddr } from "../../../../src/dhcp/hwaddr.ts";
 import { Option6IAAddr } from "../../../../src/dhcp/option6-ia.ts";
-import { Lease4 } from "../../../../src/dhcpsrv/leases/lease4.ts";
+import { Lease4, LeaseState } from "../../../../src/dhcpsrv/leases/lease4.ts";
 import { Lease6, LeaseType6 } from "../../../../src/dhcpsrv/leases/lease6.ts";
 import {
   SERVER_ADDR,
@@ -32,7 +35,8 @@ const POOL4 = { pools: [{ pool: "198.51.100.11 - 198.51.100.14" }] };
 
 const now = () => Math.floor(Date.now() / 1000);
 
-function held4(bed: Server4Bed, address: string, n: number, age = 0): void {
+/** A lease of another client written in the store; `state` e.g. reclaimed. */
+function held4(bed: Server4Bed, address: string, n: number, age = 0, state?: number): void {
   const mac = HWAddr.fromText(`02:00:00:00:aa:${n.toString(16).padStart(2, "0")}`);
   bed.leases.addLease4(
     new Lease4({
@@ -42,8 +46,14 @@ function held4(bed: Server4Bed, address: string, n: number, age = 0): void {
       validLifetime: 600,
       cltt: now() - age,
       subnetId: 1,
+      ...(state === undefined ? {} : { state }),
     }),
   );
+}
+
+/** The statistics recounted from the store, as at a reconfiguration. */
+function recount(bed: { srv: { setModel(m: never): void; getModel(): unknown } }): void {
+  bed.srv.setModel(bed.srv.getModel() as never);
 }
 
 async function lifetime4(bed: Server4Bed, requested: string, mac = "02:00:00:00:00:01") {
@@ -69,15 +79,31 @@ test("dhcp4: above the threshold a new lease gets min-valid-lifetime", async () 
   held4(bed, "198.51.100.11", 1);
   held4(bed, "198.51.100.12", 2);
   held4(bed, "198.51.100.13", 3);
+  recount(bed);
+  // The pool's statistic is what is read: not a walk of its leases.
+  bed.leases.getLeases4Page = () => {
+    throw new Error("the pool's leases are walked");
+  };
   assert.equal(await lifetime4(bed, "198.51.100.14"), 100);
 });
 
-test("dhcp4: expired leases do not count", async () => {
+test("dhcp4: reclaimed leases do not count", async () => {
+  const bed = await server4(config4(LIFETIMES, POOL4));
+  held4(bed, "198.51.100.11", 1, 1000, LeaseState.EXPIRED_RECLAIMED);
+  held4(bed, "198.51.100.12", 2, 1000, LeaseState.EXPIRED_RECLAIMED);
+  held4(bed, "198.51.100.13", 3);
+  recount(bed);
+  assert.equal(await lifetime4(bed, "198.51.100.14"), 200);
+});
+
+test("dhcp4: an expired lease counts until it is reclaimed, as the pool's assigned-addresses", async () => {
   const bed = await server4(config4(LIFETIMES, POOL4));
   held4(bed, "198.51.100.11", 1, 1000);
   held4(bed, "198.51.100.12", 2, 1000);
   held4(bed, "198.51.100.13", 3);
-  assert.equal(await lifetime4(bed, "198.51.100.14"), 200);
+  recount(bed);
+  assert.equal(bed.stats.get("subnet[1].pool[0].assigned-addresses")!.value, 3);
+  assert.equal(await lifetime4(bed, "198.51.100.14"), 100);
 });
 
 test("dhcp4: a renewal in a full pool gets the minimum or what it had left, the longer", async () => {
@@ -89,6 +115,7 @@ test("dhcp4: a renewal in a full pool gets the minimum or what it had left, the 
   held4(bed, "198.51.100.11", 1);
   held4(bed, "198.51.100.12", 2);
   held4(bed, "198.51.100.13", 3);
+  recount(bed);
   // Full: 200 s granted 50 s ago, 150 left, more than the minimum.
   age4(bed, "198.51.100.14", 50);
   const left = await lifetime4(bed, "198.51.100.14");
@@ -103,6 +130,7 @@ test("dhcp4: a subnet's threshold over the global one; none = no adaptation", as
   held4(bed, "198.51.100.11", 1);
   held4(bed, "198.51.100.12", 2);
   held4(bed, "198.51.100.13", 3);
+  recount(bed);
   // 3 of 4 is not above 1.
   assert.equal(await lifetime4(bed, "198.51.100.14"), 200);
 });
@@ -129,6 +157,10 @@ test("dhcp6: above the threshold a new lease gets the minimum lifetimes", async 
       }),
     );
   }
+  recount(bed);
+  bed.leases.getLeases6BySubnet = () => {
+    throw new Error("the subnet's leases are walked");
+  };
   const r = await exchange6(
     bed,
     query6(M.DHCPV6_REQUEST, { duid, relays: [{ link: "2001:db8:1::1" }] }),

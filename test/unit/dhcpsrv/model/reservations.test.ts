@@ -10,11 +10,14 @@ import { test } from "node:test";
 import type { JsonObject } from "../../../../src/hooks/index.ts";
 import { reservationModes } from "../../../../src/dhcpsrv/model/host.ts";
 import { Host4, HostStore4 } from "../../../../src/dhcpsrv/model/host4.ts";
+import { Option6IAAddr } from "../../../../src/dhcp/option6-ia.ts";
 import {
   discover,
   iasOf,
   leasesIn,
+  renew,
   request,
+  request6,
   solicit,
   TestServer4,
   TestServer6,
@@ -220,4 +223,46 @@ test("v6: the subnet's reservation flags and an address reserved for another cli
   assert.deepEqual(await ask({ "reservations-out-of-pool": true }, "00030001020000000203"), [
     "2001:db8:1::10",
   ]);
+});
+
+test("v6 reservations-out-of-pool: an in-pool reservation is not one; a lease reserved for another is taken back", async () => {
+  const relays = [{ link: "2001:db8:1::1" }];
+  const b = await TestServer6.start({
+    config: {
+      "preferred-lifetime": 3000,
+      "valid-lifetime": 4000,
+      subnet6: [
+        {
+          id: 1,
+          subnet: "2001:db8:1::/64",
+          pools: [{ pool: "2001:db8:1::10 - 2001:db8:1::1f" }],
+          "reservations-out-of-pool": true,
+          reservations: [
+            { duid: "00030001020000000204", "ip-addresses": ["2001:db8:1::15"] },
+            { duid: "00030001020000000206", "ip-addresses": ["2001:db8:1::12"] },
+          ],
+        },
+      ],
+    },
+  });
+  /** Every address of the answer's first IA with its lifetimes. */
+  const all = (a: Awaited<ReturnType<typeof b.query>>) =>
+    iasOf(a!)[0]!
+      .getOptions()
+      .filter((o): o is Option6IAAddr => o instanceof Option6IAAddr)
+      .map((o) => `${o.getAddress()} ${o.getPreferred()} ${o.getValid()}`);
+  try {
+    // The client's in-pool reservation of ::15 is not one: the first pool address, as Kea.
+    const own = await b.query(solicit({ duid: "00030001020000000204", relays }));
+    assert.deepEqual(leasesIn(iasOf(own!)[0]!), ["2001:db8:1::10"]);
+    // ::12, reserved for another client, is granted on request (out-of-pool spares the check)...
+    const ias = [{ hints: ["2001:db8:1::12"] }];
+    const got = await b.query(request6({ duid: "00030001020000000205", relays, ias }));
+    assert.deepEqual(all(got), ["2001:db8:1::12 3000 4000"]);
+    // ...but the lease held is taken back on RENEW (lifetimes 0), then granted anew from the hint.
+    const renewed = await b.query(renew({ duid: "00030001020000000205", relays, ias }));
+    assert.deepEqual(all(renewed), ["2001:db8:1::12 3000 4000", "2001:db8:1::12 0 0"]);
+  } finally {
+    await b.close();
+  }
 });
