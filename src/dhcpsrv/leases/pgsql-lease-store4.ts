@@ -68,7 +68,7 @@ export const NOTIFY_CHANNEL = "nestor_lease4";
 /** The application name of the listening connections (how servers find each other). */
 const LISTEN_APPLICATION = "nestor-lease4-listen";
 /** Addresses per notification (PostgreSQL's payload limit is 8000 bytes). */
-const NOTIFY_MAX = 600;
+export const NOTIFY_MAX = 600;
 
 const COLUMNS =
   "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context";
@@ -121,7 +121,7 @@ WITH gone AS (
 SELECT pg_notify('${NOTIFY_CHANNEL}', $4 || ' ' || CASE WHEN count(*) > ${NOTIFY_MAX} THEN '*'
   ELSE coalesce(string_agg(address::text, ','), '') END) FROM gone`;
 
-const SELECT =
+export const SELECT =
   "SELECT address, hwaddr, client_id, valid_lifetime, extract(epoch from expire)::bigint AS expire, " +
   "subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context FROM lease4";
 
@@ -198,6 +198,8 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
   /** The commit in flight (one at a time, in order), and the one the flushes since wait for. */
   private committing: Promise<LostLeases> | null = null;
   private nextCommit: PromiseWithResolvers<LostLeases> | null = null;
+  /** The rows of the commit in flight. */
+  private inFlight: Map<number, Pending> | null = null;
   private closed = false;
   /** Commits that failed (connection lost, statement error). */
   commitFailures = 0;
@@ -219,7 +221,7 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
    */
   onConflict: ((addresses: readonly number[]) => void) | null = null;
   /** This store's name in its notifications (its own are ignored). */
-  private readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   /** The connection that LISTENs to the other servers' notifications. */
   private listener: pg.Client | null = null;
   /** Addresses others wrote, read again by the next refresh (one at a time, coalesced). */
@@ -486,10 +488,12 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
     this.queue = new Map();
     const run = this.commit(batch);
     this.committing = run;
+    this.inFlight = batch;
     void run
       .catch(() => {})
       .finally(() => {
         this.committing = null;
+        this.inFlight = null;
         const waiting = this.nextCommit;
         this.nextCommit = null;
         if (waiting !== null) this.startCommit().then(waiting.resolve, waiting.reject);
@@ -575,6 +579,31 @@ export class PgsqlLeaseStore4 implements LeaseStore4 {
     } finally {
       client.release(broken);
     }
+  }
+
+  // ---- shared reclamation (pgsql-reclaim4.ts) ---------------------------------------------------
+
+  /** The connections, for the reclamation's own transactions. */
+  get sharedPool(): pg.Pool {
+    return this.pool;
+  }
+
+  /** Whether this server changed the address since its last commit (queued, or in flight). */
+  changing(address: number): boolean {
+    return this.queue.has(address) || this.inFlight?.has(address) === true;
+  }
+
+  /**
+   * A change committed by this server outside the queue (a reclaimed lease): applied in memory,
+   * not queued again; a change queued or in flight for the address wins.
+   */
+  applyCommitted(address: number, lease: Lease4 | null): void {
+    if (this.changing(address)) return;
+    const cur = this.mem.getLease4(address);
+    if (lease === null) {
+      if (cur !== null) this.mem.deleteLease4(cur);
+    } else if (cur === null) this.mem.addLease4(lease);
+    else this.mem.updateLease4(lease);
   }
 
   /** Waits for the commits in flight, stops the reconnect timer and closes the connections. */
