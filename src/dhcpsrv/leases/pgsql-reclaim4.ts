@@ -124,10 +124,7 @@ export class PgsqlReclaimer<L extends ReclaimableLease> {
       const leases: L[] = [];
       for (const row of rows) {
         const lease = this.spec.fromRow(row);
-        const key = this.spec.keyOf(lease);
-        const mine = this.store.current(key);
-        if (this.store.changing(key) || (mine !== null && this.spec.aliveAt(mine, now))) continue;
-        leases.push(lease);
+        if (this.untouched(lease, now)) leases.push(lease);
       }
       this.claim = claim;
       this.log?.debug(
@@ -143,6 +140,16 @@ export class PgsqlReclaimer<L extends ReclaimableLease> {
       this.failed(err);
       return [];
     }
+  }
+
+  /**
+   * Whether this server left the lease alone since the table's row was read: no change of its
+   * own queued or in flight, no unexpired copy in its memory.
+   */
+  untouched(lease: L, now: number): boolean {
+    const key = this.spec.keyOf(lease);
+    const mine = this.store.current(key);
+    return !this.store.changing(key) && (mine === null || !this.spec.aliveAt(mine, now));
   }
 
   /** The reclaimed lease of a claimed row (null: removed), written by `commit()`. */
@@ -216,6 +223,7 @@ export class PgsqlReclaimer<L extends ReclaimableLease> {
       remove: (l) => this.record(l, null),
       update: (l) => this.record(l, l),
       commitReclaimed: () => this.commit(),
+      stillExpired: (l, now) => this.untouched(l, now),
     };
   }
 }

@@ -57,6 +57,11 @@ export interface ReclaimTarget<L extends ReclaimableLease> {
    * state changes, its row locks released) in place of `flush()` at the end of a cycle.
    */
   commitReclaimed?(): Promise<unknown>;
+  /**
+   * A database shared by several servers: false when this server changed the lease since the
+   * claim (a renewal while earlier leases' callouts ran), which is then left alone.
+   */
+  stillExpired?(lease: L, now: number): boolean;
   deleteExpiredReclaimed(now: number, secs: number): number;
   leaseReclaimed(lease: L, wasDeclined: boolean): void;
 }
@@ -153,6 +158,7 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
     try {
       for (const lease of expired) {
         if (maxTime > 0 && performance.now() - started > maxTime) break;
+        if (this.target.stillExpired?.(lease, now) === false) continue;
         const r = this.expire(lease, now, remove, handle);
         if ((r instanceof Promise ? await r : r) === true) done++;
       }

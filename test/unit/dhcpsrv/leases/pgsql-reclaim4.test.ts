@@ -35,7 +35,11 @@ function settings(over: Partial<ExpiredLeasesProcessing> = {}): ExpiredLeasesPro
 }
 
 /** A server's reclamation: its reclaimer, its statistics, the addresses its cycles reclaimed. */
-function reclaimerOf(store: PgsqlLeaseStore4, config: ExpiredLeasesProcessing) {
+function reclaimerOf(
+  store: PgsqlLeaseStore4,
+  config: ExpiredLeasesProcessing,
+  onReclaimed?: (address: string) => void,
+) {
   const stats = new StatsManager();
   const stats4 = new Dhcp4Stats(stats);
   const reclaimed: string[] = [];
@@ -45,6 +49,7 @@ function reclaimerOf(store: PgsqlLeaseStore4, config: ExpiredLeasesProcessing) {
       return (l: { address: string }, declined: boolean) => {
         reclaimed.push(l.address);
         target.leaseReclaimed(l as never, declined);
+        onReclaimed?.(l.address);
       };
     },
   });
@@ -195,6 +200,30 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     );
     assert.equal(b.getLease4("198.51.100.51")!.state, LeaseState.DEFAULT);
     assert.equal(b.getLease4("198.51.100.52")!.state, LeaseState.EXPIRED_RECLAIMED);
+  });
+
+  it("a lease this server renews while the cycle is under way is left out of the rest of the cycle", async (t) => {
+    const { db, a } = await twoStores(t);
+    for (const l of expiredLeases(60, 3)) a.addLease4(l);
+    await a.flush();
+    // Longest expired first: .62, .61, .60. When .62 is done, its client of .61 renews (a
+    // query served between two callouts).
+    const ra = reclaimerOf(a, settings(), (address) => {
+      if (address !== "198.51.100.62") return;
+      const renewed = a.getLease4("198.51.100.61")!.clone();
+      renewed.cltt = NOW;
+      renewed.validLifetime = 3600;
+      a.updateLease4(renewed);
+    });
+    assert.equal(await ra.reclaimer.reclaimOnce(), 2);
+    assert.deepEqual(ra.reclaimed, ["198.51.100.62", "198.51.100.60"]);
+    await a.flush();
+    assert.equal(
+      server.psql("SELECT address - 3325256704, state FROM lease4 ORDER BY address", db.name),
+      "60|2\n61|0\n62|2",
+    );
+    assert.equal(a.getLease4("198.51.100.61")!.state, LeaseState.DEFAULT);
+    assert.equal(a.getLease4("198.51.100.62")!.state, LeaseState.EXPIRED_RECLAIMED);
   });
 
   it("flush-reclaimed-timer-wait-time 0 removes the reclaimed rows; a declined lease past probation is removed", async (t) => {
