@@ -80,8 +80,18 @@ class Claim<L extends ReclaimableLease> {
   readonly client: pg.PoolClient;
   constructor(client: pg.PoolClient) {
     this.client = client;
+    // The connection cut while the claim holds it (PostgreSQL restarted): the next statement
+    // fails and the cycle's failure is handled there, not as an uncaught error.
+    client.on("error", ignore);
+  }
+
+  release(broken: boolean): void {
+    this.client.off("error", ignore);
+    this.client.release(broken);
   }
 }
+
+function ignore(): void {}
 
 export class PgsqlReclaimer<L extends ReclaimableLease> {
   private readonly spec: TableSpec<L>;
@@ -136,7 +146,7 @@ export class PgsqlReclaimer<L extends ReclaimableLease> {
       return leases;
     } catch (err) {
       await client.query("ROLLBACK").catch(() => {});
-      client.release(true);
+      claim.release(true);
       this.failed(err);
       return [];
     }
@@ -201,7 +211,7 @@ export class PgsqlReclaimer<L extends ReclaimableLease> {
       this.failed(err);
       return;
     } finally {
-      claim.client.release(broken);
+      claim.release(broken);
     }
     this.claimed += claim.changes.size;
     for (const [key, lease] of claim.changes) this.store.applyCommitted(key, lease);

@@ -10,7 +10,7 @@ import { Reclaimer4 } from "../../../../src/dhcp4/reclaimer.ts";
 import { Dhcp4Stats } from "../../../../src/dhcp4/stats4.ts";
 import type { ExpiredLeasesProcessing } from "../../../../src/dhcpsrv/config/types.ts";
 import { parseDbAccess } from "../../../../src/dhcpsrv/db/db-access.ts";
-import { LeaseState } from "../../../../src/dhcpsrv/leases/lease4.ts";
+import { type Lease4, LeaseState } from "../../../../src/dhcpsrv/leases/lease4.ts";
 import { PgsqlLeaseStore4 } from "../../../../src/dhcpsrv/leases/pgsql-lease-store4.ts";
 import { pgsqlReclaimer4 } from "../../../../src/dhcpsrv/leases/pgsql-reclaim4.ts";
 import { HooksManager } from "../../../../src/hooks/hooks-manager.ts";
@@ -87,9 +87,10 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
   async function twoStores(t: { after(fn: () => Promise<void>): void }) {
     const db: KeaDatabase = server.createKeaDatabase(`reclaim4_${++n}`);
     const access = parseDbAccess({ ...db.keaConfig() }, "Dhcp4/lease-database");
-    const a = await PgsqlLeaseStore4.open(access);
+    // A lost connection must not end the test process (the reconnect policy's last resort).
+    const a = await PgsqlLeaseStore4.open(access, { exit: () => {} });
     t.after(() => a.close());
-    const b = await PgsqlLeaseStore4.open(access);
+    const b = await PgsqlLeaseStore4.open(access, { exit: () => {} });
     t.after(() => b.close());
     return { db, a, b };
   }
@@ -241,5 +242,52 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     await until("b learned the removals", () => b.size === 0);
     const rb = reclaimerOf(b, settings({ "flush-reclaimed-timer-wait-time": 0 }));
     assert.equal(await rb.reclaimer.reclaimOnce(), 0);
+  });
+
+  it("a claim or a commit that fails (PostgreSQL stopped) changes nothing and is counted; the next cycle reclaims", async (t) => {
+    const { db, a } = await twoStores(t);
+    for (const l of expiredLeases(80, 2)) a.addLease4(l);
+    await a.flush();
+    const shared = pgsqlReclaimer4(a);
+    // A fast shutdown (connections cut, transactions rolled back): the test server's
+    // asynchronous commits are on disk then, as they would not be after a crash.
+    await server.pause("fast");
+    try {
+      assert.deepEqual(await shared.claimExpired(NOW, 0), [], "nothing claimed, no exception");
+      assert.equal(shared.failures, 1);
+    } finally {
+      await server.resume();
+    }
+    // The pool may need a try or two to reconnect: bounded.
+    let claimed: Lease4[] = [];
+    for (let i = 0; i < 50 && claimed.length === 0; i++) {
+      claimed = await shared.claimExpired(NOW, 0);
+      if (claimed.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(claimed.length, 2);
+    for (const l of claimed) {
+      const r = l.clone();
+      r.state = LeaseState.EXPIRED_RECLAIMED;
+      shared.record(l, r);
+    }
+    const failuresBefore = shared.failures;
+    await server.pause("fast");
+    try {
+      await shared.commit();
+      assert.equal(shared.failures, failuresBefore + 1);
+      // Memory keeps what the table keeps: not reclaimed.
+      assert.equal(a.getLease4("198.51.100.80")!.state, LeaseState.DEFAULT);
+    } finally {
+      await server.resume();
+    }
+    assert.equal(server.psql("SELECT count(*) FROM lease4 WHERE state = 0", db.name), "2");
+    const ra = reclaimerOf(a, settings());
+    let done = 0;
+    for (let i = 0; i < 50 && done === 0; i++) {
+      done = await ra.reclaimer.reclaimOnce();
+      if (done === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(done, 2);
+    assert.equal(server.psql("SELECT count(*) FROM lease4 WHERE state = 2", db.name), "2");
   });
 });
