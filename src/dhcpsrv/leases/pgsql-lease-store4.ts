@@ -104,7 +104,7 @@ WITH gone AS (
 )
 SELECT ${notifySql(NOTIFY_CHANNEL, "$4", "address")} FROM gone`;
 
-const SELECT =
+export const SELECT =
   "SELECT address, hwaddr, client_id, valid_lifetime, extract(epoch from expire)::bigint AS expire, " +
   "subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context FROM lease4";
 

@@ -141,6 +141,8 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
   /** The commit in flight (one at a time, in order), and the one the flushes since wait for. */
   private committing: Promise<LostLeases> | null = null;
   private nextCommit: PromiseWithResolvers<LostLeases> | null = null;
+  /** The rows of the commit in flight. */
+  private inFlight: Map<K, P> | null = null;
   private closed = false;
   /** Commits that failed (connection lost, statement error). */
   commitFailures = 0;
@@ -162,7 +164,7 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
    */
   onConflict: ((addresses: readonly K[]) => void) | null = null;
   /** This store's name in its notifications (its own are ignored). */
-  private readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   /** The connection that LISTENs to the other servers' notifications. */
   private listener: pg.Client | null = null;
   /** Addresses others wrote, read again by the next refresh (one at a time, coalesced). */
@@ -399,15 +401,39 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
     return this.nextCommit.promise;
   }
 
+  // ---- shared reclamation (pgsql-reclaim4.ts) ---------------------------------------------------
+
+  /** The connections, for the reclamation's own transactions. */
+  get sharedPool(): pg.Pool {
+    return this.pool;
+  }
+
+  /** Whether this server changed the lease since its last commit (queued, or in flight). */
+  changing(key: K): boolean {
+    return this.queue.has(key) || this.inFlight?.has(key) === true;
+  }
+
+  /**
+   * A change committed by this server outside the queue (a reclaimed lease): applied in memory,
+   * not queued again; a change queued or in flight for the lease wins.
+   */
+  applyCommitted(key: K, lease: L | null): void {
+    if (this.changing(key)) return;
+    if (lease === null) this.forget(key);
+    else this.hold(lease);
+  }
+
   private startCommit(): Promise<LostLeases> {
     const batch = this.queue;
     this.queue = new Map();
     const run = this.commit(batch);
     this.committing = run;
+    this.inFlight = batch;
     void run
       .catch(() => {})
       .finally(() => {
         this.committing = null;
+        this.inFlight = null;
         const waiting = this.nextCommit;
         this.nextCommit = null;
         if (waiting !== null) this.startCommit().then(waiting.resolve, waiting.reject);

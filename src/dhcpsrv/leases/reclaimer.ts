@@ -45,12 +45,23 @@ export interface ReclaimableLease {
 
 /** The lease store and statistics of one family, as the reclaimer uses them. */
 export interface ReclaimTarget<L extends ReclaimableLease> {
-  getExpired(now: number, max: number): L[];
+  /** memfile: from memory; a database shared by several servers: the Promise of a claim. */
+  getExpired(now: number, max: number): L[] | Promise<L[]>;
   remove(lease: L): void;
   update(lease: L): void;
   clone(lease: L): L;
   /** memfile: written on return; a database: the Promise of the commit. */
   flush(): void | Promise<unknown>;
+  /**
+   * A database shared by several servers (pgsql-reclaim4.ts): commits the cycle's claim (its
+   * state changes, its row locks released) in place of `flush()` at the end of a cycle.
+   */
+  commitReclaimed?(): Promise<unknown>;
+  /**
+   * A database shared by several servers: false when this server changed the lease since the
+   * claim (a renewal while earlier leases' callouts ran), which is then left alone.
+   */
+  stillExpired?(lease: L, now: number): boolean;
   deleteExpiredReclaimed(now: number, secs: number): number;
   leaseReclaimed(lease: L, wasDeclined: boolean): void;
 }
@@ -139,20 +150,22 @@ export class LeaseReclaimer<L extends ReclaimableLease> {
     const max = limits?.maxLeases ?? c["max-reclaim-leases"];
     const maxTime = limits?.maxTimeMs ?? c["max-reclaim-time"];
     const remove = limits?.remove ?? c["flush-reclaimed-timer-wait-time"] === 0;
-    const expired = this.target.getExpired(now, max);
+    const got = this.target.getExpired(now, max);
+    const expired = got instanceof Promise ? await got : got;
     const gen = this.hooks.callouts;
     const handle = gen.calloutsPresent(P.expire) ? gen.createCalloutHandle() : null;
     let done = 0;
     try {
       for (const lease of expired) {
         if (maxTime > 0 && performance.now() - started > maxTime) break;
+        if (this.target.stillExpired?.(lease, now) === false) continue;
         const r = this.expire(lease, now, remove, handle);
         if ((r instanceof Promise ? await r : r) === true) done++;
       }
     } finally {
       await handle?.release();
       // A failed commit keeps its rows queued for the next one (the server's next batch).
-      const f = this.target.flush();
+      const f = this.target.commitReclaimed?.() ?? this.target.flush();
       if (f instanceof Promise) await f.catch(() => {});
     }
     this.incompleteCycles =
