@@ -114,6 +114,11 @@ export class ReplyPipeline<R extends { address: string }> {
 
   private sendAll(out: OutgoingPacket[]): void {
     if (out.length === 0) return;
+    if (out.some((o) => o.via !== undefined)) {
+      for (const o of out) if (o.via !== undefined) this.sendVia(o);
+      out = out.filter((o) => o.via === undefined);
+      if (out.length === 0) return;
+    }
     const failures = this.options.iface.sendBatch(out);
     if (failures !== null) {
       for (const f of failures) {
@@ -196,13 +201,24 @@ export class ReplyPipeline<R extends { address: string }> {
 
   private sendOne(reply: R): void {
     try {
-      this.options.iface.send(this.options.outgoing(reply));
+      const o = this.options.outgoing(reply);
+      if (o.via !== undefined) this.sendVia(o);
+      else this.options.iface.send(o);
     } catch (e) {
       this.options.log.warn(
         this.sendFailed,
         reply.address,
         e instanceof Error ? e.message : String(e),
       );
+    }
+  }
+
+  /** A reply that leaves another way than the sockets (DHCPv4-over-DHCPv6). */
+  private sendVia(o: OutgoingPacket): void {
+    try {
+      o.via!(o.data);
+    } catch (e) {
+      this.options.log.warn(this.sendFailed, o.dstAddr, e instanceof Error ? e.message : String(e));
     }
   }
 

@@ -1,0 +1,197 @@
+// DHCPv4-over-DHCPv6 (RFC 7341) end to end on loopback: nestor-dhcp6 and nestor-dhcp4 paired by
+// dhcp4o6-port, a relay on ::1 sending DHCPV4-QUERY messages; the DHCPV4-RESPONSE comes back
+// through the relay with the DHCPv4 server's OFFER and ACK, the lease on disk.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DHCPMessageType, DHO, D6O, DHCPv6MessageType } from "../../../src/dhcp/constants.ts";
+import { Option } from "../../../src/dhcp/option.ts";
+import { Pkt4 } from "../../../src/dhcp/pkt4.ts";
+import { Pkt6 } from "../../../src/dhcp/pkt6.ts";
+import { Dhcp4Server } from "../../../src/dhcp4/server.ts";
+import { Dhcp6Server } from "../../../src/dhcp6/server.ts";
+import { LogManager } from "../../../src/log/logger.ts";
+import { Relay6 } from "../../helpers/relay6.ts";
+
+const MAC = Buffer.from("0a0b0c0d0e0f", "hex");
+
+function configs(dir: string, port: number): { v4: string; v6: string } {
+  const v6 = join(dir, "kea-dhcp6.conf");
+  writeFileSync(
+    v6,
+    JSON.stringify({
+      Dhcp6: {
+        "interfaces-config": { interfaces: ["lo"] },
+        "data-directory": dir,
+        "lease-database": { type: "memfile", name: join(dir, "leases6.csv"), "lfc-interval": 0 },
+        "dhcp4o6-port": port,
+        subnet6: [{ id: 1, subnet: "2001:db8:1::/64", "interface-id": "lo-test" }],
+        loggers: [
+          { name: "kea-dhcp6", severity: process.env.DBG4O6 ? "DEBUG" : "WARN", debuglevel: 99 },
+        ],
+      },
+    }),
+  );
+  const v4 = join(dir, "kea-dhcp4.conf");
+  writeFileSync(
+    v4,
+    JSON.stringify({
+      Dhcp4: {
+        "interfaces-config": { interfaces: ["lo"], "dhcp-socket-type": "udp" },
+        "lease-database": { type: "memfile", name: join(dir, "leases4.csv"), "lfc-interval": 0 },
+        "dhcp4o6-port": port,
+        "valid-lifetime": 4000,
+        subnet4: [
+          // Not a 4o6 subnet: never selected for a forwarded query.
+          { id: 1, subnet: "198.18.0.0/24", pools: [{ pool: "198.18.0.10 - 198.18.0.20" }] },
+          {
+            id: 2,
+            subnet: "198.51.100.0/24",
+            "4o6-interface-id": "lo-test",
+            pools: [{ pool: "198.51.100.10 - 198.51.100.20" }],
+            "option-data": [{ name: "routers", data: "198.51.100.1" }],
+          },
+        ],
+        loggers: [
+          { name: "kea-dhcp4", severity: process.env.DBG4O6 ? "DEBUG" : "WARN", debuglevel: 99 },
+        ],
+      },
+    }),
+  );
+  return { v4, v6 };
+}
+
+let xid = 0x100;
+function query(type: number, offer?: Pkt4): Pkt6 {
+  const p4 = Pkt4.create(type, xid++);
+  p4.setHWAddr(1, MAC);
+  if (offer !== undefined) {
+    // SELECTING: the offered address from the server that offered it.
+    const requested = Buffer.from(offer.yiaddr.split(".").map(Number));
+    p4.addOption(new Option(4, DHO.DHCP_REQUESTED_ADDRESS, requested));
+    p4.addOption(offer.getOption(DHO.DHCP_SERVER_IDENTIFIER)!);
+  }
+  // The U flag (RFC 7341): the client would have sent the DHCPv4 message by unicast.
+  const q = Pkt6.create(DHCPv6MessageType.DHCPV6_DHCPV4_QUERY, 0);
+  q.addOption(new Option(6, 87, p4.pack()));
+  return q;
+}
+
+function inner(r: Pkt6 | null): Pkt4 {
+  assert.ok(r !== null, "a DHCPV4-RESPONSE came back");
+  assert.equal(r.getType(), DHCPv6MessageType.DHCPV6_DHCPV4_RESPONSE);
+  assert.equal(r.relayInfo.length, 1);
+  assert.deepEqual(r.getRelayOption(D6O.INTERFACE_ID, 0)?.getData(), Buffer.from("lo-test"));
+  const msg = r.getNonCopiedOption(87);
+  assert.ok(msg !== undefined, "option 87 carries the DHCPv4 reply");
+  return Pkt4.parse(msg.getData());
+}
+
+async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const s = dgram.createSocket("udp6");
+    const port = await new Promise<number>((res) => s.bind(0, "::1", () => res(s.address().port)));
+    s.close();
+    if (port >= 65534) continue;
+    const next = dgram.createSocket("udp6");
+    const ok = await new Promise<boolean>((res) => {
+      next.once("error", () => res(false));
+      next.bind(port + 1, "::1", () => res(true));
+    });
+    next.close();
+    if (ok) return port;
+  }
+  throw new Error("no free pair of ports on ::1");
+}
+
+test("a relayed DHCPV4-QUERY gets the DHCPv4 server's OFFER, then ACK, through nestor-dhcp6", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
+  const { v4, v6 } = configs(dir, await freePortPair());
+  const relay = await Relay6.open();
+  const server6 = await Dhcp6Server.start({
+    configFile: v6,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp6"),
+  });
+  const server4 = await Dhcp4Server.start({
+    configFile: v4,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp4"),
+  });
+  try {
+    const offer = inner(
+      await relay.ask(server6.port, query(DHCPMessageType.DHCPDISCOVER), "::", "lo-test", 5000),
+    );
+    assert.equal(offer.getType(), DHCPMessageType.DHCPOFFER);
+    assert.match(offer.yiaddr, /^198\.51\.100\.(1\d|20)$/);
+    assert.deepEqual(offer.getOption(DHO.ROUTERS)?.getData(), Buffer.from([198, 51, 100, 1]));
+    assert.deepEqual(
+      offer.getOption(DHO.DHCP_SERVER_IDENTIFIER)?.getData(),
+      Buffer.from([127, 0, 0, 1]),
+    );
+
+    const ack = inner(
+      await relay.ask(
+        server6.port,
+        query(DHCPMessageType.DHCPREQUEST, offer),
+        "::",
+        "lo-test",
+        5000,
+      ),
+    );
+    assert.equal(ack.getType(), DHCPMessageType.DHCPACK);
+    assert.equal(ack.yiaddr, offer.yiaddr);
+    // On disk before the ACK left.
+    const rows = readFileSync(join(dir, "leases4.csv"), "utf8");
+    assert.match(
+      rows,
+      new RegExp(`^${offer.yiaddr.replaceAll(".", "\\.")},0a:0b:0c:0d:0e:0f,.*,2,`, "m"),
+    );
+
+    const v6stat = (n: string) => server6.stats.get(n)?.value;
+    const v4stat = (n: string) => server4.stats.get(n)?.value;
+    assert.equal(v6stat("pkt6-dhcpv4-query-received"), 2);
+    assert.equal(v6stat("pkt6-dhcpv4-response-sent"), 2);
+    assert.equal(v6stat("pkt6-sent"), 2);
+    assert.equal(v4stat("pkt4-discover-received"), 1);
+    assert.equal(v4stat("pkt4-offer-sent"), 1);
+    assert.equal(v4stat("pkt4-ack-sent"), 1);
+    assert.equal(v4stat("subnet[2].assigned-addresses"), 1);
+    // config-get: the keys as written.
+    assert.equal(server4.configuration["dhcp4o6-port"], server6.configuration["dhcp4o6-port"]);
+    assert.equal(server4.configuration.subnet4[1]!["4o6-interface-id"], "lo-test");
+  } finally {
+    await server4.stop();
+    await server6.stop();
+    relay.close();
+  }
+});
+
+test("with dhcp4o6-port 0 a DHCPV4-QUERY is counted and not answered", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
+  const { v6 } = configs(dir, 0);
+  const relay = await Relay6.open();
+  const server6 = await Dhcp6Server.start({
+    configFile: v6,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp6"),
+  });
+  try {
+    const r = await relay.ask(
+      server6.port,
+      query(DHCPMessageType.DHCPDISCOVER),
+      "::",
+      "lo-test",
+      500,
+    );
+    assert.equal(r, null);
+    assert.equal(server6.stats.get("pkt6-dhcpv4-query-received")?.value, 1);
+    assert.equal(server6.stats.get("pkt6-dhcpv4-response-sent")?.value ?? 0, 0);
+  } finally {
+    await server6.stop();
+    relay.close();
+  }
+});
