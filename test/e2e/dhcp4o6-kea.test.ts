@@ -1,0 +1,317 @@
+/**
+ * DHCPv4-over-DHCPv6 (RFC 7341), nestor-dhcp6 + nestor-dhcp4 against Kea 2.2 (Debian's
+ * kea-dhcp6 + kea-dhcp4): the same two configuration files (dhcp4o6-port 6767, the 4o6-* keys of
+ * three subnets) given to each pair; the same DHCPV4-QUERY exchanges sent by a client on the link
+ * and by a relay agent; the DHCPV4-RESPONSEs must be the same, the DHCPv4 reply inside field by
+ * field and option by option, and the DHCPv4 lease files must hold the same leases. Then each
+ * Nestor server paired with the other Kea server (kea-dhcp6 + nestor-dhcp4, nestor-dhcp6 +
+ * kea-dhcp4): the IPC is Kea's on both ends, so the answers are the same again.
+ *
+ *   client ns [veth 2001:db8:1::2/64, 2001:db8:2::2/64] ---- [veth 2001:db8:1::1/64,
+ *                                                             198.51.100.1/24] server ns:
+ *                                     kea-dhcp4 + kea-dhcp6, then nestor-dhcp4 + nestor-dhcp6
+ *
+ * Needs root, iproute2, kea-dhcp4 and kea-dhcp6 (Debian: kea-dhcp4-server, kea-dhcp6-server).
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import type { Answer4o6, Query4o6 } from "./lib/dhcp4o6-queries.ts";
+import { keaPrerequisite, serverRelayLink, startKea } from "./lib/kea.ts";
+import { readCsvRows, startNestor } from "./lib/nestor.ts";
+import { requirePrerequisites, TestBed } from "./lib/netns.ts";
+
+const SERVER6 = "2001:db8:1::1";
+const CLIENT6 = "2001:db8:1::2";
+/** A second address of the client's namespace: a relay whose source is in 4o6-subnet. */
+const CLIENT6_B = "2001:db8:2::2";
+const SERVER4 = "198.51.100.1";
+const PORT = 6767;
+
+const DISCOVER = 1;
+const REQUEST = 3;
+const addr4 = (a: string) => Buffer.from(a.split(".").map(Number)).toString("hex");
+const PRL: [number, string] = [55, "0103060f"];
+const SERVER_ID: [number, string] = [54, addr4(SERVER4)];
+
+function configs(ifname: string, dir: string, leaseFile: string): { v4: string; v6: string } {
+  const v6 = JSON.stringify({
+    Dhcp6: {
+      // Unicast too: RFC 7341 clients send to the address option 88 gives.
+      "interfaces-config": { interfaces: [`${ifname}/${SERVER6}`] },
+      // The server DUID file there.
+      "data-directory": dir,
+      "lease-database": { type: "memfile", persist: false },
+      "dhcp4o6-port": PORT,
+      subnet6: [
+        {
+          id: 1,
+          subnet: "2001:db8:1::/64",
+          interface: ifname,
+          pools: [{ pool: "2001:db8:1::1:0/112" }],
+        },
+      ],
+      "option-data": [{ name: "dhcp4o6-server-addr", code: 88, space: "dhcp6", data: SERVER6 }],
+      loggers: [{ name: "kea-dhcp6", output_options: [{ output: "stdout" }], severity: "INFO" }],
+    },
+  });
+  const v4 = JSON.stringify({
+    Dhcp4: {
+      "interfaces-config": { interfaces: [ifname], "dhcp-socket-type": "udp" },
+      "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
+      "dhcp4o6-port": PORT,
+      "valid-lifetime": 4000,
+      // Kea's selector tries subnet by subnet: the one matching any query on the interface last.
+      subnet4: [
+        {
+          id: 10,
+          subnet: "198.18.0.0/24",
+          "4o6-subnet": "2001:db8:2::/64",
+          pools: [{ pool: "198.18.0.10 - 198.18.0.19" }],
+          "option-data": [{ name: "domain-name", data: "by-source.example" }],
+        },
+        {
+          id: 20,
+          subnet: "203.0.113.0/24",
+          "4o6-interface-id": "relay-7",
+          pools: [{ pool: "203.0.113.10 - 203.0.113.19" }],
+          "option-data": [{ name: "routers", data: "203.0.113.1" }],
+        },
+        {
+          id: 30,
+          subnet: "198.51.100.0/24",
+          "4o6-interface": ifname,
+          pools: [{ pool: "198.51.100.10 - 198.51.100.19" }],
+          "option-data": [
+            { name: "routers", data: SERVER4 },
+            { name: "domain-name-servers", data: "198.51.100.53" },
+          ],
+        },
+      ],
+      loggers: [{ name: "kea-dhcp4", output_options: [{ output: "stdout" }], severity: "INFO" }],
+    },
+  });
+  return { v4, v6 };
+}
+
+/** The exchanges, in order; comments say what each shows. */
+const QUERIES: Query4o6[] = [
+  // A client on the link, unicast to option 88's address: the 4o6-interface subnet.
+  {
+    via: "direct",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x800001,
+    options6: [[1, "00030001020000000a01"]],
+    v4: { type: DISCOVER, mac: "02:00:00:00:0a:01", xid: 0x40600 + 1, options: [PRL] },
+  },
+  // It takes the offered address (SELECTING).
+  {
+    via: "direct",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x800002,
+    v4: {
+      type: REQUEST,
+      mac: "02:00:00:00:0a:01",
+      xid: 0x40600 + 2,
+      options: [[50, addr4("198.51.100.10")], SERVER_ID, PRL],
+    },
+  },
+  // The broadcast flag and a client identifier (echoed, RFC 6842).
+  {
+    via: "direct",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x000003,
+    v4: {
+      type: DISCOVER,
+      mac: "02:00:00:00:0a:02",
+      xid: 0x40600 + 3,
+      flags: 0x8000,
+      options: [[61, "01020000000a02"], PRL],
+    },
+  },
+  // Through a relay with interface-id relay-7: the 4o6-interface-id subnet, a RELAY-REPL back.
+  {
+    via: "relay",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x800004,
+    interfaceId: "relay-7",
+    v4: { type: DISCOVER, mac: "02:00:00:00:0b:01", xid: 0x40600 + 4, options: [PRL] },
+  },
+  {
+    via: "relay",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x800005,
+    interfaceId: "relay-7",
+    v4: {
+      type: REQUEST,
+      mac: "02:00:00:00:0b:01",
+      xid: 0x40600 + 5,
+      options: [[50, addr4("203.0.113.10")], SERVER_ID, PRL],
+    },
+  },
+  // A relay whose source address is in 4o6-subnet (checked first).
+  {
+    via: "relay",
+    from: CLIENT6_B,
+    to: SERVER6,
+    transid: 0x800006,
+    interfaceId: "relay-7",
+    v4: { type: DISCOVER, mac: "02:00:00:00:0c:01", xid: 0x40600 + 6, options: [PRL] },
+  },
+  // A relay without interface-id: the interface's subnet.
+  {
+    via: "relay",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x800007,
+    v4: { type: DISCOVER, mac: "02:00:00:00:0d:01", xid: 0x40600 + 7, options: [PRL] },
+  },
+  // A renewal (ciaddr) of the first client's lease.
+  {
+    via: "direct",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x800008,
+    v4: {
+      type: REQUEST,
+      mac: "02:00:00:00:0a:01",
+      xid: 0x40600 + 8,
+      ciaddr: "198.51.100.10",
+      options: [PRL],
+    },
+  },
+  // A DHCPV4-QUERY without option 87: no answer.
+  { via: "direct", from: CLIENT6, to: SERVER6, transid: 0x800009, waitMs: 1000 },
+  // An INFORMATION-REQUEST asking for option 88 (ORO): the DHCPv4-over-DHCPv6 server address
+  // (relayed: an INFORMATION-REQUEST by unicast is dropped, as Kea's testUnicast does).
+  {
+    via: "relay",
+    from: CLIENT6,
+    to: SERVER6,
+    type6: 11,
+    transid: 0x00000a,
+    options6: [
+      [1, "00030001020000000a01"],
+      [6, "0058"],
+    ],
+  },
+];
+
+const LEASE_COLUMNS = [
+  "address",
+  "hwaddr",
+  "client_id",
+  "valid_lifetime",
+  "subnet_id",
+  "fqdn_fwd",
+  "fqdn_rev",
+  "hostname",
+  "state",
+] as const;
+
+test(
+  "DHCPv4-over-DHCPv6: nestor-dhcp6 + nestor-dhcp4 (and each paired with Kea's other server) answer DHCPV4-QUERY as Kea 2.2's pair does",
+  { timeout: 240_000 },
+  async () => {
+    requirePrerequisites([
+      { program: "ip", debianPackage: "iproute2" },
+      keaPrerequisite(4),
+      keaPrerequisite(6),
+    ]);
+    const bed = new TestBed("DHCPv4-over-DHCPv6: nestor and Kea side by side");
+    try {
+      const { serverNs, relayNs, serverIf, relayIf } = serverRelayLink(bed, SERVER6, CLIENT6, 64);
+      bed.exec(serverNs, "ip", ["addr", "add", `${SERVER4}/24`, "dev", serverIf]);
+      bed.exec(relayNs, "ip", ["addr", "add", `${CLIENT6_B}/64`, "dev", relayIf, "nodad"]);
+      bed.exec(serverNs, "ip", ["-6", "route", "add", "2001:db8:2::/64", "dev", serverIf]);
+      const client = fileURLToPath(new URL("./lib/dhcp4o6-queries.ts", import.meta.url));
+      const queriesFile = join(bed.dir, "queries.json");
+      writeFileSync(queriesFile, JSON.stringify(QUERIES));
+
+      // Kea's pair, Nestor's, then each Nestor server paired with Kea's other one (the IPC is
+      // Kea's on both ends).
+      const pairs = [
+        { name: "kea", v4: startKea, v6: startKea },
+        { name: "nestor", v4: startNestor, v6: startNestor },
+        { name: "kea6+nestor4", v4: startNestor, v6: startKea },
+        { name: "nestor6+kea4", v4: startKea, v6: startNestor },
+      ] as const;
+      type Pair = (typeof pairs)[number]["name"];
+      const answers: Partial<Record<Pair, (Answer4o6 | null)[]>> = {};
+      const leases: Partial<Record<Pair, Record<string, string>[]>> = {};
+      for (const pair of pairs) {
+        const who = pair.name;
+        const leaseFile = join(bed.dir, `${who}-leases4.csv`);
+        mkdirSync(join(bed.dir, who));
+        const { v4, v6 } = configs(serverIf, join(bed.dir, who), leaseFile);
+        const file4 = join(bed.dir, `${who}-dhcp4.json`);
+        const file6 = join(bed.dir, `${who}-dhcp6.json`);
+        writeFileSync(file4, v4);
+        writeFileSync(file6, v6);
+        const server4 = await pair.v4(bed, serverNs, 4, file4);
+        const server6 = await pair.v6(bed, serverNs, 6, file6);
+        try {
+          answers[who] = JSON.parse(
+            bed.exec(relayNs, process.execPath, [client, queriesFile], 60_000),
+          ) as (Answer4o6 | null)[];
+        } finally {
+          await server6.stop();
+          await server4.stop();
+        }
+        leases[who] = readCsvRows(leaseFile, LEASE_COLUMNS);
+      }
+      const kea = answers.kea!;
+
+      // What Kea answered is what this test expects (a check that the scenario shows something).
+      const all = `Kea's answers:\n${JSON.stringify(kea)}`;
+      assert.equal(kea[0]?.type6, 21, all);
+      assert.equal(kea[0]?.relayed, false);
+      assert.equal(kea[0]?.v4?.type, 2);
+      assert.equal(kea[0]?.v4?.yiaddr, "198.51.100.10");
+      assert.equal(kea[1]?.v4?.type, 5);
+      assert.equal(kea[2]?.v4?.flags, 0x8000);
+      assert.equal(kea[2]?.v4?.options["61"], "01020000000a02");
+      assert.equal(kea[3]?.relayed, true);
+      assert.equal(kea[3]?.interfaceId, "relay-7");
+      assert.equal(kea[3]?.v4?.yiaddr, "203.0.113.10");
+      assert.equal(kea[4]?.v4?.type, 5);
+      assert.equal(kea[5]?.v4?.yiaddr, "198.18.0.10");
+      assert.equal(kea[6]?.v4?.yiaddr, "198.51.100.12");
+      assert.equal(kea[7]?.v4?.type, 5);
+      assert.equal(kea[7]?.v4?.ciaddr, "198.51.100.10");
+      assert.equal(kea[8], null);
+      assert.equal(kea[9]?.type6, 7);
+      assert.equal(kea[9]?.relayed, true);
+      assert.equal(kea[9]?.options6["88"], "20010db8000100000000000000000001");
+
+      const byAddress = (rows: Record<string, string>[]) =>
+        [...rows].sort((a, b) => a["address"]!.localeCompare(b["address"]!));
+      assert.equal(leases.kea!.length, 3, `Kea's lease rows: ${JSON.stringify(leases.kea)}`);
+      for (const pair of pairs.slice(1)) {
+        const theirs = answers[pair.name]!;
+        QUERIES.forEach((q, i) => {
+          assert.deepEqual(
+            theirs[i],
+            kea[i],
+            `exchange ${i} (${JSON.stringify(q)}): ${pair.name} and Kea 2.2's pair differ`,
+          );
+        });
+        assert.deepEqual(
+          byAddress(leases[pair.name]!),
+          byAddress(leases.kea!),
+          `${pair.name}: the DHCPv4 lease file differs from Kea's`,
+        );
+      }
+    } finally {
+      await bed.close();
+    }
+  },
+);
