@@ -104,7 +104,8 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
 
   /** A reply grants the address in its yiaddr (bytes 16-19 of the packet). */
   grants(r: Reply4, lost: LostLeases): boolean {
-    return r.data.length >= 20 && lost.has(ipv4ToString(r.data.readUInt32BE(16)));
+    const d = r.dhcp4o6 ?? r.data;
+    return d.length >= 20 && lost.has(ipv4ToString(d.readUInt32BE(16)));
   }
 
   libraryAccess(server: ServerRuntime<Dhcp4Types>): Dhcp4ServerAccess {
@@ -196,7 +197,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
   }
 
   outgoing(r: Reply4): OutgoingPacket {
-    if (r.dhcp4o6 === true) {
+    if (r.dhcp4o6 !== undefined) {
       // A DHCPV4-RESPONSE: to the DHCPv6 server, which sends it to the client.
       return { data: r.data, dstAddr: r.address, dstPort: r.port, via: this.sendTo6 };
     }

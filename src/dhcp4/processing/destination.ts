@@ -91,6 +91,6 @@ function destination4o6(ex: Exchange4, q: Pkt4o6, r: Pkt4, data: Buffer): Reply4
     source: ex.serverId,
     broadcast: false,
     hwaddr: undefined,
-    dhcp4o6: true,
+    dhcp4o6: data,
   };
 }

@@ -7,9 +7,11 @@ import dgram from "node:dgram";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DHCPMessageType, DHO, D6O, DHCPv6MessageType } from "../../../src/dhcp/constants.ts";
 import { Option } from "../../../src/dhcp/option.ts";
 import { Pkt4 } from "../../../src/dhcp/pkt4.ts";
+import { Pkt4o6 } from "../../../src/dhcp/pkt4o6.ts";
 import { Pkt6 } from "../../../src/dhcp/pkt6.ts";
 import { Dhcp4Server } from "../../../src/dhcp4/server.ts";
 import { Dhcp6Server } from "../../../src/dhcp6/server.ts";
@@ -18,7 +20,14 @@ import { Relay6 } from "../../helpers/relay6.ts";
 
 const MAC = Buffer.from("0a0b0c0d0e0f", "hex");
 
-function configs(dir: string, port: number): { v4: string; v6: string } {
+const LIB4 = fileURLToPath(new URL("../../fixtures/dhcp4-hooks/set-status.ts", import.meta.url));
+const LIB6 = fileURLToPath(new URL("../../fixtures/dhcp6-hooks/set-status.ts", import.meta.url));
+
+function configs(
+  dir: string,
+  port: number,
+  hooks: { v4?: object[]; v6?: object[] } = {},
+): { v4: string; v6: string } {
   const v6 = join(dir, "kea-dhcp6.conf");
   writeFileSync(
     v6,
@@ -29,6 +38,7 @@ function configs(dir: string, port: number): { v4: string; v6: string } {
         "lease-database": { type: "memfile", name: join(dir, "leases6.csv"), "lfc-interval": 0 },
         "dhcp4o6-port": port,
         subnet6: [{ id: 1, subnet: "2001:db8:1::/64", "interface-id": "lo-test" }],
+        "hooks-libraries": hooks.v6 ?? [],
         loggers: [
           { name: "kea-dhcp6", severity: process.env.DBG4O6 ? "DEBUG" : "WARN", debuglevel: 99 },
         ],
@@ -44,6 +54,7 @@ function configs(dir: string, port: number): { v4: string; v6: string } {
         "lease-database": { type: "memfile", name: join(dir, "leases4.csv"), "lfc-interval": 0 },
         "dhcp4o6-port": port,
         "valid-lifetime": 4000,
+        "hooks-libraries": hooks.v4 ?? [],
         subnet4: [
           // Not a 4o6 subnet: never selected for a forwarded query.
           { id: 1, subnet: "198.18.0.0/24", pools: [{ pool: "198.18.0.10 - 198.18.0.20" }] },
@@ -191,6 +202,92 @@ test("with dhcp4o6-port 0 a DHCPV4-QUERY is counted and not answered", async () 
     assert.equal(server6.stats.get("pkt6-dhcpv4-query-received")?.value, 1);
     assert.equal(server6.stats.get("pkt6-dhcpv4-response-sent")?.value ?? 0, 0);
   } finally {
+    await server6.stop();
+    relay.close();
+  }
+});
+
+test("hook libraries see a Pkt4o6 as query4 and the DHCPV4-RESPONSE in buffer6_send", async () => {
+  const g = globalThis as {
+    nestorSeen?: Record<string, unknown>[];
+    nestorSeen6?: Record<string, unknown>[];
+  };
+  g.nestorSeen = [];
+  g.nestorSeen6 = [];
+  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
+  const { v4, v6 } = configs(dir, await freePortPair(), {
+    v4: [{ library: LIB4, parameters: { hook: "pkt4_receive", status: 0 } }],
+    v6: [{ library: LIB6, parameters: { hook: "buffer6_send", status: 0 } }],
+  });
+  const relay = await Relay6.open();
+  const server6 = await Dhcp6Server.start({
+    configFile: v6,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp6"),
+  });
+  const server4 = await Dhcp4Server.start({
+    configFile: v4,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp4"),
+  });
+  try {
+    const r = await relay.ask(
+      server6.port,
+      query(DHCPMessageType.DHCPDISCOVER),
+      "::",
+      "lo-test",
+      5000,
+    );
+    assert.equal(inner(r).getType(), DHCPMessageType.DHCPOFFER);
+    const q = g.nestorSeen[0]?.["query4"];
+    assert.ok(q instanceof Pkt4o6, "query4 is a Pkt4o6");
+    assert.equal(q.isDhcp4o6(), true);
+    assert.equal(q.getType(), DHCPMessageType.DHCPDISCOVER);
+    assert.equal(q.getPkt6().getType(), DHCPv6MessageType.DHCPV6_DHCPV4_QUERY);
+    assert.equal(q.getPkt6().relayInfo.length, 1);
+    assert.equal(q.getPkt6().remoteAddr, "::1");
+    const sent = g.nestorSeen6.map((s) => s["response6"] as Pkt6);
+    assert.deepEqual(
+      sent.map((p) => p.getType()),
+      [DHCPv6MessageType.DHCPV6_DHCPV4_RESPONSE],
+    );
+    assert.equal(sent[0]!.remotePort, relay.port, "to the relay's source port (relay-source-port)");
+  } finally {
+    await server4.stop();
+    await server6.stop();
+    relay.close();
+  }
+});
+
+test("buffer6_send DROP: the DHCPV4-RESPONSE is not sent, nor counted", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
+  const { v4, v6 } = configs(dir, await freePortPair(), {
+    v6: [{ library: LIB6, parameters: { hook: "buffer6_send", status: 2 } }],
+  });
+  const relay = await Relay6.open();
+  const server6 = await Dhcp6Server.start({
+    configFile: v6,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp6"),
+  });
+  const server4 = await Dhcp4Server.start({
+    configFile: v4,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp4"),
+  });
+  try {
+    const r = await relay.ask(
+      server6.port,
+      query(DHCPMessageType.DHCPDISCOVER),
+      "::",
+      "lo-test",
+      2000,
+    );
+    assert.equal(r, null);
+    assert.equal(server4.stats.get("pkt4-offer-sent")?.value, 1, "the DHCPv4 server answered");
+    assert.equal(server6.stats.get("pkt6-dhcpv4-response-sent")?.value ?? 0, 0);
+  } finally {
+    await server4.stop();
     await server6.stop();
     relay.close();
   }
