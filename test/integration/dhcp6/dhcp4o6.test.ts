@@ -3,7 +3,6 @@
 // through the relay with the DHCPv4 server's OFFER and ACK, the lease on disk.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +16,7 @@ import { Dhcp4Server } from "../../../src/dhcp4/server.ts";
 import { Dhcp6Server } from "../../../src/dhcp6/server.ts";
 import { LogManager } from "../../../src/log/logger.ts";
 import { Relay6 } from "../../helpers/relay6.ts";
+import { freePortPair } from "../../helpers/ipc-ports.ts";
 
 const MAC = Buffer.from("0a0b0c0d0e0f", "hex");
 
@@ -101,41 +101,40 @@ function inner(r: Pkt6 | null): Pkt4 {
   return Pkt4.parse(msg.getData());
 }
 
-async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const s = dgram.createSocket("udp6");
-    const port = await new Promise<number>((res) => s.bind(0, "::1", () => res(s.address().port)));
-    s.close();
-    if (port >= 65534) continue;
-    const next = dgram.createSocket("udp6");
-    const ok = await new Promise<boolean>((res) => {
-      next.once("error", () => res(false));
-      next.bind(port + 1, "::1", () => res(true));
-    });
-    next.close();
-    if (ok) return port;
+/** Both servers on the configurations of `configs`, a relay on ::1; all stopped after `body`. */
+async function withPair(
+  port: number,
+  hooks: { v4?: object[]; v6?: object[] },
+  body: (s: {
+    server4: Dhcp4Server;
+    server6: Dhcp6Server;
+    relay: Relay6;
+    dir: string;
+  }) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
+  const { v4, v6 } = configs(dir, port, hooks);
+  const relay = await Relay6.open();
+  const logs6 = new LogManager("nestor-dhcp6");
+  const server6 = await Dhcp6Server.start({ configFile: v6, serverPort: 0, logs: logs6 });
+  const logs4 = new LogManager("nestor-dhcp4");
+  let server4: Dhcp4Server | null = null;
+  try {
+    server4 = await Dhcp4Server.start({ configFile: v4, serverPort: 0, logs: logs4 });
+    await body({ server4, server6, relay, dir });
+  } finally {
+    await server4?.stop();
+    await server6.stop();
+    relay.close();
   }
-  throw new Error("no free pair of ports on ::1");
 }
 
+const ask = (relay: Relay6, server6: Dhcp6Server, q: Pkt6, ms = 5000) =>
+  relay.ask(server6.port, q, "::", "lo-test", ms);
+
 test("a relayed DHCPV4-QUERY gets the DHCPv4 server's OFFER, then ACK, through nestor-dhcp6", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
-  const { v4, v6 } = configs(dir, await freePortPair());
-  const relay = await Relay6.open();
-  const server6 = await Dhcp6Server.start({
-    configFile: v6,
-    serverPort: 0,
-    logs: new LogManager("nestor-dhcp6"),
-  });
-  const server4 = await Dhcp4Server.start({
-    configFile: v4,
-    serverPort: 0,
-    logs: new LogManager("nestor-dhcp4"),
-  });
-  try {
-    const offer = inner(
-      await relay.ask(server6.port, query(DHCPMessageType.DHCPDISCOVER), "::", "lo-test", 5000),
-    );
+  await withPair(await freePortPair(), {}, async ({ server4, server6, relay, dir }) => {
+    const offer = inner(await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER)));
     assert.equal(offer.getType(), DHCPMessageType.DHCPOFFER);
     assert.match(offer.yiaddr, /^198\.51\.100\.(1\d|20)$/);
     assert.deepEqual(offer.getOption(DHO.ROUTERS)?.getData(), Buffer.from([198, 51, 100, 1]));
@@ -144,15 +143,7 @@ test("a relayed DHCPV4-QUERY gets the DHCPv4 server's OFFER, then ACK, through n
       Buffer.from([127, 0, 0, 1]),
     );
 
-    const ack = inner(
-      await relay.ask(
-        server6.port,
-        query(DHCPMessageType.DHCPREQUEST, offer),
-        "::",
-        "lo-test",
-        5000,
-      ),
-    );
+    const ack = inner(await ask(relay, server6, query(DHCPMessageType.DHCPREQUEST, offer)));
     assert.equal(ack.getType(), DHCPMessageType.DHCPACK);
     assert.equal(ack.yiaddr, offer.yiaddr);
     // On disk before the ACK left.
@@ -174,37 +165,16 @@ test("a relayed DHCPV4-QUERY gets the DHCPv4 server's OFFER, then ACK, through n
     // config-get: the keys as written.
     assert.equal(server4.configuration["dhcp4o6-port"], server6.configuration["dhcp4o6-port"]);
     assert.equal(server4.configuration.subnet4[1]!["4o6-interface-id"], "lo-test");
-  } finally {
-    await server4.stop();
-    await server6.stop();
-    relay.close();
-  }
+  });
 });
 
 test("with dhcp4o6-port 0 a DHCPV4-QUERY is counted and not answered", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
-  const { v6 } = configs(dir, 0);
-  const relay = await Relay6.open();
-  const server6 = await Dhcp6Server.start({
-    configFile: v6,
-    serverPort: 0,
-    logs: new LogManager("nestor-dhcp6"),
-  });
-  try {
-    const r = await relay.ask(
-      server6.port,
-      query(DHCPMessageType.DHCPDISCOVER),
-      "::",
-      "lo-test",
-      500,
-    );
-    assert.equal(r, null);
+  await withPair(0, {}, async ({ server4, server6, relay }) => {
+    assert.equal(await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER), 500), null);
     assert.equal(server6.stats.get("pkt6-dhcpv4-query-received")?.value, 1);
     assert.equal(server6.stats.get("pkt6-dhcpv4-response-sent")?.value ?? 0, 0);
-  } finally {
-    await server6.stop();
-    relay.close();
-  }
+    assert.equal(server4.stats.get("pkt4-received")?.value ?? 0, 0);
+  });
 });
 
 test("hook libraries see a Pkt4o6 as query4 and the DHCPV4-RESPONSE in buffer6_send", async () => {
@@ -214,81 +184,34 @@ test("hook libraries see a Pkt4o6 as query4 and the DHCPV4-RESPONSE in buffer6_s
   };
   g.nestorSeen = [];
   g.nestorSeen6 = [];
-  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
-  const { v4, v6 } = configs(dir, await freePortPair(), {
+  const hooks = {
     v4: [{ library: LIB4, parameters: { hook: "pkt4_receive", status: 0 } }],
     v6: [{ library: LIB6, parameters: { hook: "buffer6_send", status: 0 } }],
-  });
-  const relay = await Relay6.open();
-  const server6 = await Dhcp6Server.start({
-    configFile: v6,
-    serverPort: 0,
-    logs: new LogManager("nestor-dhcp6"),
-  });
-  const server4 = await Dhcp4Server.start({
-    configFile: v4,
-    serverPort: 0,
-    logs: new LogManager("nestor-dhcp4"),
-  });
-  try {
-    const r = await relay.ask(
-      server6.port,
-      query(DHCPMessageType.DHCPDISCOVER),
-      "::",
-      "lo-test",
-      5000,
-    );
+  };
+  await withPair(await freePortPair(), hooks, async ({ server6, relay }) => {
+    const r = await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER));
     assert.equal(inner(r).getType(), DHCPMessageType.DHCPOFFER);
-    const q = g.nestorSeen[0]?.["query4"];
+    const q = g.nestorSeen?.[0]?.["query4"];
     assert.ok(q instanceof Pkt4o6, "query4 is a Pkt4o6");
     assert.equal(q.isDhcp4o6(), true);
     assert.equal(q.getType(), DHCPMessageType.DHCPDISCOVER);
     assert.equal(q.getPkt6().getType(), DHCPv6MessageType.DHCPV6_DHCPV4_QUERY);
     assert.equal(q.getPkt6().relayInfo.length, 1);
     assert.equal(q.getPkt6().remoteAddr, "::1");
-    const sent = g.nestorSeen6.map((s) => s["response6"] as Pkt6);
+    const sent = (g.nestorSeen6 ?? []).map((s) => s["response6"] as Pkt6);
     assert.deepEqual(
       sent.map((p) => p.getType()),
       [DHCPv6MessageType.DHCPV6_DHCPV4_RESPONSE],
     );
     assert.equal(sent[0]!.remotePort, relay.port, "to the relay's source port (relay-source-port)");
-  } finally {
-    await server4.stop();
-    await server6.stop();
-    relay.close();
-  }
+  });
 });
 
 test("buffer6_send DROP: the DHCPV4-RESPONSE is not sent, nor counted", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
-  const { v4, v6 } = configs(dir, await freePortPair(), {
-    v6: [{ library: LIB6, parameters: { hook: "buffer6_send", status: 2 } }],
-  });
-  const relay = await Relay6.open();
-  const server6 = await Dhcp6Server.start({
-    configFile: v6,
-    serverPort: 0,
-    logs: new LogManager("nestor-dhcp6"),
-  });
-  const server4 = await Dhcp4Server.start({
-    configFile: v4,
-    serverPort: 0,
-    logs: new LogManager("nestor-dhcp4"),
-  });
-  try {
-    const r = await relay.ask(
-      server6.port,
-      query(DHCPMessageType.DHCPDISCOVER),
-      "::",
-      "lo-test",
-      2000,
-    );
-    assert.equal(r, null);
+  const hooks = { v6: [{ library: LIB6, parameters: { hook: "buffer6_send", status: 2 } }] };
+  await withPair(await freePortPair(), hooks, async ({ server4, server6, relay }) => {
+    assert.equal(await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER), 2000), null);
     assert.equal(server4.stats.get("pkt4-offer-sent")?.value, 1, "the DHCPv4 server answered");
     assert.equal(server6.stats.get("pkt6-dhcpv4-response-sent")?.value ?? 0, 0);
-  } finally {
-    await server4.stop();
-    await server6.stop();
-    relay.close();
-  }
+  });
 });

@@ -2,7 +2,6 @@
 // an ISC vendor option naming the interface, source address and port), its checks, the
 // DHCPv4 query made of option 87, the DHCPV4-RESPONSE, and the ports each server uses.
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { describe, test } from "node:test";
 import { DHCPMessageType, D6O, DHCPv6MessageType } from "../../../../src/dhcp/constants.ts";
 import { Option } from "../../../../src/dhcp/option.ts";
@@ -18,6 +17,7 @@ import {
   unpackIpc,
 } from "../../../../src/dhcpsrv/iface/dhcp4o6-ipc.ts";
 import { LogManager } from "../../../../src/log/logger.ts";
+import { freePortPair } from "../../../helpers/ipc-ports.ts";
 
 const IFACES: Record<string, number> = { eth0: 7 };
 const ifindex = (name: string): number | null => IFACES[name] ?? null;
@@ -235,24 +235,6 @@ describe("the IPC sockets (Kea's Dhcp4o6IpcBase::open)", () => {
     }
   });
 });
-
-/** A port P with P and P+1 free on ::1 (asked of the kernel, then released). */
-async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const s = dgram.createSocket("udp6");
-    const port = await new Promise<number>((res) => s.bind(0, "::1", () => res(s.address().port)));
-    s.close();
-    if (port >= 65534) continue;
-    const next = dgram.createSocket("udp6");
-    const ok = await new Promise<boolean>((res) => {
-      next.once("error", () => res(false));
-      next.bind(port + 1, "::1", () => res(true));
-    });
-    next.close();
-    if (ok) return port;
-  }
-  throw new Error("no free pair of ports on ::1");
-}
 
 async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
