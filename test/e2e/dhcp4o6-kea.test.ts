@@ -23,6 +23,7 @@ import type { Answer4o6, Query4o6 } from "./lib/dhcp4o6-queries.ts";
 import { keaPrerequisite, serverRelayLink, startKea } from "./lib/kea.ts";
 import { readCsvRows, startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
+import { waitForDhcpSocket } from "./lib/shared-networks-both.ts";
 
 const SERVER6 = "2001:db8:1::1";
 const CLIENT6 = "2001:db8:1::2";
@@ -30,6 +31,8 @@ const CLIENT6 = "2001:db8:1::2";
 const CLIENT6_B = "2001:db8:2::2";
 const SERVER4 = "198.51.100.1";
 const PORT = 6767;
+/** ff02::1:2, scoped to the client's interface when sent. */
+const ALL_SERVERS = "ff02::1:2";
 
 const DISCOVER = 1;
 const REQUEST = 3;
@@ -188,6 +191,14 @@ const QUERIES: Query4o6[] = [
       options: [PRL],
     },
   },
+  // A client that knows no server address: to All_DHCP_Relay_Agents_and_Servers on its link.
+  {
+    via: "direct",
+    from: CLIENT6,
+    to: ALL_SERVERS,
+    transid: 0x80000b,
+    v4: { type: DISCOVER, mac: "02:00:00:00:0e:01", xid: 0x40600 + 11, options: [PRL] },
+  },
   // A DHCPV4-QUERY without option 87: no answer.
   { via: "direct", from: CLIENT6, to: SERVER6, transid: 0x800009, waitMs: 1000 },
   // An INFORMATION-REQUEST asking for option 88 (ORO): the DHCPv4-over-DHCPv6 server address
@@ -204,6 +215,16 @@ const QUERIES: Query4o6[] = [
     ],
   },
 ];
+
+/** Waits (at most 10 s) until no IPv6 address of `ifname` is tentative (DAD done). */
+async function noTentativeAddress(bed: TestBed, ns: string, ifname: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const tentative = bed.exec(ns, "ip", ["-6", "addr", "show", "dev", ifname, "tentative"]);
+    if (tentative.trim() === "") return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${ifname} in ${ns} still has a tentative address after 10 s`);
+}
 
 const LEASE_COLUMNS = [
   "address",
@@ -229,12 +250,18 @@ test(
     const bed = new TestBed("DHCPv4-over-DHCPv6: nestor and Kea side by side");
     try {
       const { serverNs, relayNs, serverIf, relayIf } = serverRelayLink(bed, SERVER6, CLIENT6, 64);
+      const link = { serverNs, clientNs: relayNs, serverIf, clientIf: relayIf };
+      // A server whose link-local address is still tentative opens no multicast socket (Kea).
+      await noTentativeAddress(bed, serverNs, serverIf);
       bed.exec(serverNs, "ip", ["addr", "add", `${SERVER4}/24`, "dev", serverIf]);
       bed.exec(relayNs, "ip", ["addr", "add", `${CLIENT6_B}/64`, "dev", relayIf, "nodad"]);
       bed.exec(serverNs, "ip", ["-6", "route", "add", "2001:db8:2::/64", "dev", serverIf]);
       const client = fileURLToPath(new URL("./lib/dhcp4o6-queries.ts", import.meta.url));
       const queriesFile = join(bed.dir, "queries.json");
-      writeFileSync(queriesFile, JSON.stringify(QUERIES));
+      const scoped = QUERIES.map((q) =>
+        q.to === ALL_SERVERS ? { ...q, to: `${ALL_SERVERS}%${relayIf}` } : q,
+      );
+      writeFileSync(queriesFile, JSON.stringify(scoped));
 
       // Kea's pair, Nestor's, then each Nestor server paired with Kea's other one (the IPC is
       // Kea's on both ends).
@@ -259,6 +286,9 @@ test(
         const server4 = await pair.v4(bed, serverNs, 4, file4);
         const server6 = await pair.v6(bed, serverNs, 6, file6);
         try {
+          // Multicast from the client's link: the server has joined ff02::1:2, no address of the
+          // client's link is tentative.
+          await waitForDhcpSocket(bed, link, 6);
           answers[who] = JSON.parse(
             bed.exec(relayNs, process.execPath, [client, queriesFile], 60_000),
           ) as (Answer4o6 | null)[];
@@ -287,10 +317,11 @@ test(
       assert.equal(kea[6]?.v4?.yiaddr, "198.51.100.12");
       assert.equal(kea[7]?.v4?.type, 5);
       assert.equal(kea[7]?.v4?.ciaddr, "198.51.100.10");
-      assert.equal(kea[8], null);
-      assert.equal(kea[9]?.type6, 7);
-      assert.equal(kea[9]?.relayed, true);
-      assert.equal(kea[9]?.options6["88"], "20010db8000100000000000000000001");
+      assert.equal(kea[8]?.v4?.yiaddr, "198.51.100.13", "by multicast: the interface's subnet");
+      assert.equal(kea[9], null);
+      assert.equal(kea[10]?.type6, 7);
+      assert.equal(kea[10]?.relayed, true);
+      assert.equal(kea[10]?.options6["88"], "20010db8000100000000000000000001");
 
       const byAddress = (rows: Record<string, string>[]) =>
         [...rows].sort((a, b) => a["address"]!.localeCompare(b["address"]!));
