@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 
 import type { Answer4o6, Query4o6 } from "./lib/dhcp4o6-queries.ts";
 import { keaPrerequisite, serverRelayLink, startKea } from "./lib/kea.ts";
+import { statistic, waitForControl } from "./lib/control-client.ts";
 import { readCsvRows, startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import { waitForDhcpSocket } from "./lib/shared-networks-both.ts";
@@ -48,6 +49,7 @@ function configs(ifname: string, dir: string, leaseFile: string): { v4: string; 
       // The server DUID file there.
       "data-directory": dir,
       "lease-database": { type: "memfile", persist: false },
+      "control-socket": { "socket-type": "unix", "socket-name": join(dir, "v6.sock") },
       "dhcp4o6-port": PORT,
       subnet6: [
         {
@@ -65,6 +67,7 @@ function configs(ifname: string, dir: string, leaseFile: string): { v4: string; 
     Dhcp4: {
       "interfaces-config": { interfaces: [ifname], "dhcp-socket-type": "udp" },
       "lease-database": { type: "memfile", name: leaseFile, persist: true, "lfc-interval": 0 },
+      "control-socket": { "socket-type": "unix", "socket-name": join(dir, "v4.sock") },
       "dhcp4o6-port": PORT,
       "valid-lifetime": 4000,
       // Kea's selector tries subnet by subnet: the one matching any query on the interface last.
@@ -226,6 +229,31 @@ async function noTentativeAddress(bed: TestBed, ns: string, ifname: string): Pro
   throw new Error(`${ifname} in ${ns} still has a tentative address after 10 s`);
 }
 
+/** The statistics compared, server by server. */
+const STATS6 = [
+  "pkt6-received",
+  "pkt6-dhcpv4-query-received",
+  "pkt6-infrequest-received",
+  "pkt6-receive-drop",
+  "pkt6-sent",
+  "pkt6-dhcpv4-response-sent",
+  "pkt6-reply-sent",
+];
+const STATS4 = [
+  "pkt4-received",
+  "pkt4-discover-received",
+  "pkt4-request-received",
+  "pkt4-receive-drop",
+  "pkt4-parse-failed",
+  "pkt4-sent",
+  "pkt4-offer-sent",
+  "pkt4-ack-sent",
+  "pkt4-nak-sent",
+  "subnet[10].assigned-addresses",
+  "subnet[20].assigned-addresses",
+  "subnet[30].assigned-addresses",
+];
+
 const LEASE_COLUMNS = [
   "address",
   "hwaddr",
@@ -274,6 +302,7 @@ test(
       type Pair = (typeof pairs)[number]["name"];
       const answers: Partial<Record<Pair, (Answer4o6 | null)[]>> = {};
       const leases: Partial<Record<Pair, Record<string, string>[]>> = {};
+      const stats: Partial<Record<Pair, Record<string, number>>> = {};
       for (const pair of pairs) {
         const who = pair.name;
         const leaseFile = join(bed.dir, `${who}-leases4.csv`);
@@ -292,6 +321,16 @@ test(
           answers[who] = JSON.parse(
             bed.exec(relayNs, process.execPath, [client, queriesFile], 60_000),
           ) as (Answer4o6 | null)[];
+          const counted: Record<string, number> = {};
+          for (const [family, names] of [
+            [4, STATS4],
+            [6, STATS6],
+          ] as const) {
+            const socket = join(bed.dir, who, `v${family}.sock`);
+            await waitForControl(socket, family === 4 ? server4 : server6);
+            for (const name of names) counted[name] = await statistic(socket, name);
+          }
+          stats[who] = counted;
         } finally {
           await server6.stop();
           await server4.stop();
@@ -326,7 +365,15 @@ test(
       const byAddress = (rows: Record<string, string>[]) =>
         [...rows].sort((a, b) => a["address"]!.localeCompare(b["address"]!));
       assert.equal(leases.kea!.length, 3, `Kea's lease rows: ${JSON.stringify(leases.kea)}`);
+      assert.equal(stats.kea!["pkt6-dhcpv4-query-received"], 10, JSON.stringify(stats.kea));
+      assert.equal(stats.kea!["pkt6-dhcpv4-response-sent"], 9);
+      assert.equal(stats.kea!["pkt4-offer-sent"], 6);
       for (const pair of pairs.slice(1)) {
+        assert.deepEqual(
+          stats[pair.name],
+          stats.kea,
+          `${pair.name}: the statistics differ from Kea's`,
+        );
         const theirs = answers[pair.name]!;
         QUERIES.forEach((q, i) => {
           assert.deepEqual(
