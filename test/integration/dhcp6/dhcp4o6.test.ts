@@ -2,6 +2,7 @@
 // dhcp4o6-port, a relay on ::1 sending DHCPV4-QUERY messages; the DHCPV4-RESPONSE comes back
 // through the relay with the DHCPv4 server's OFFER and ACK, the lease on disk.
 import { test } from "node:test";
+import dgram from "node:dgram";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -213,5 +214,29 @@ test("buffer6_send DROP: the DHCPV4-RESPONSE is not sent, nor counted", async ()
     assert.equal(await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER), 2000), null);
     assert.equal(server4.stats.get("pkt4-offer-sent")?.value, 1, "the DHCPv4 server answered");
     assert.equal(server6.stats.get("pkt6-dhcpv4-response-sent")?.value ?? 0, 0);
+  });
+});
+
+test("a reload moves the IPC to a new dhcp4o6-port, and 0 turns it off", async () => {
+  const first = await freePortPair();
+  await withPair(first, {}, async ({ server4, server6, relay, dir }) => {
+    const second = await freePortPair();
+    configs(dir, second);
+    await server6.reload();
+    await server4.reload();
+    const offer = inner(await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER)));
+    assert.equal(offer.getType(), DHCPMessageType.DHCPOFFER);
+    // The first ports are free again.
+    const s = dgram.createSocket("udp6");
+    await new Promise<void>((res, rej) => {
+      s.once("error", rej);
+      s.bind(first, "::1", () => res());
+    });
+    s.close();
+    configs(dir, 0);
+    await server6.reload();
+    await server4.reload();
+    assert.equal(server6.dhcp4o6.open || server4.dhcp4o6.open, false);
+    assert.equal(await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER), 500), null);
   });
 });

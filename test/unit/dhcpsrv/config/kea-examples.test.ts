@@ -202,6 +202,7 @@ describe("Kea 2.2's config-get output, every default written out", () => {
     "server-tag",
     "statistic-default-sample-count",
     "statistic-default-sample-age",
+    "dhcp4o6-port",
   ] as const;
 
   test("Nestor's Dhcp4 defaults are the values Kea 2.2 reports", () => {
