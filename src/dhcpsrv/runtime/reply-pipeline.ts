@@ -114,7 +114,7 @@ export class ReplyPipeline<R extends { address: string }> {
 
   private sendAll(out: OutgoingPacket[]): void {
     if (out.length === 0) return;
-    if (out.some((o) => o.via !== undefined)) {
+    if (hasVia(out)) {
       for (const o of out) if (o.via !== undefined) this.sendVia(o);
       out = out.filter((o) => o.via === undefined);
       if (out.length === 0) return;
@@ -227,4 +227,10 @@ export class ReplyPipeline<R extends { address: string }> {
     this.pending.add(t);
     void t.finally(() => this.pending.delete(t));
   }
+}
+
+/** Whether a reply of the batch leaves another way than the sockets (a plain loop: hot path). */
+function hasVia(out: readonly OutgoingPacket[]): boolean {
+  for (let i = 0; i < out.length; i++) if (out[i]!.via !== undefined) return true;
+  return false;
 }
