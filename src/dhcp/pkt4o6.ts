@@ -4,7 +4,7 @@
  * processes it as any query; hook libraries see it as `query4` and reach the DHCPv6 message with
  * getPkt6(). Its reply is a DHCPV4-RESPONSE built here (Kea's initResponse4o6).
  */
-import { D6O, DHCPv6MessageType } from "./constants.ts";
+import { BOOTREPLY, D6O, DHCPv6MessageType } from "./constants.ts";
 import { Option } from "./option.ts";
 import type { OptionDefLookup } from "./option-definition.ts";
 import { Pkt4 } from "./pkt4.ts";
@@ -15,6 +15,8 @@ import { getStdOptionDefs } from "./std-option-defs.ts";
 export const D6O_DHCPV4_MSG = 87;
 /** The DHCP4o6 Server Address option of RFC 7341. */
 export const D6O_DHCP4O6_SERVER_ADDR = 88;
+
+const EMPTY = new Uint8Array(0);
 
 export class Pkt4o6 extends Pkt4 {
   private readonly pkt6: Pkt6;
@@ -55,11 +57,11 @@ export class Pkt4o6 extends Pkt4 {
   }
 
   /**
-   * The DHCPV4-RESPONSE of a reply (Kea's initResponse4o6 and Pkt4o6::pack): the query's
-   * transaction id (its flags field), its relay layers as RELAY-REPL, no client or server
-   * identifier, the reply in option 87; it goes back where the query came from.
+   * The DHCPV4-RESPONSE of this query without its DHCPv4 message yet (Kea's initResponse4o6):
+   * the query's transaction id (its flags field), its relay layers as RELAY-REPL, no client or
+   * server identifier; it goes back where the query came from.
    */
-  response6(reply4: Uint8Array): Pkt6 {
+  response6(): Pkt6 {
     const q6 = this.pkt6;
     const r = Pkt6.create(DHCPv6MessageType.DHCPV6_DHCPV4_RESPONSE, q6.getTransid());
     if (q6.relayInfo.length > 0) r.copyRelayInfo(q6);
@@ -67,7 +69,25 @@ export class Pkt4o6 extends Pkt4 {
     r.ifindex = q6.ifindex;
     r.remoteAddr = q6.remoteAddr;
     r.remotePort = q6.remotePort;
-    r.addOption(new Option(6, D6O_DHCPV4_MSG, reply4));
     return r;
+  }
+
+  /**
+   * The DHCPv4 response to this query, as Kea's: a Pkt4o6 too, whose DHCPv6 message is the
+   * DHCPV4-RESPONSE (response6()); the reply goes into its option 87 when it is sent (withReply).
+   */
+  createResponse(msgType: number, defs?: OptionDefLookup): Pkt4o6 {
+    const r = new Pkt4o6(EMPTY, this.response6(), defs);
+    r.transid = this.transid;
+    r.op = BOOTREPLY;
+    r.setType(msgType);
+    return r;
+  }
+
+  /** A DHCPV4-RESPONSE with the packed DHCPv4 reply in its option 87 (Kea's Pkt4o6::pack). */
+  static withReply(response6: Pkt6, reply4: Uint8Array): Pkt6 {
+    response6.delAllOptions(D6O_DHCPV4_MSG);
+    response6.addOption(new Option(6, D6O_DHCPV4_MSG, reply4));
+    return response6;
   }
 }

@@ -178,7 +178,7 @@ test("with dhcp4o6-port 0 a DHCPV4-QUERY is counted and not answered", async () 
   });
 });
 
-test("hook libraries see a Pkt4o6 as query4 and the DHCPV4-RESPONSE in buffer6_send", async () => {
+test("hook libraries see Pkt4o6 as query4 and response4, and the DHCPV4-RESPONSE in buffer6_send", async () => {
   const g = globalThis as {
     nestorSeen?: Record<string, unknown>[];
     nestorSeen6?: Record<string, unknown>[];
@@ -186,7 +186,10 @@ test("hook libraries see a Pkt4o6 as query4 and the DHCPV4-RESPONSE in buffer6_s
   g.nestorSeen = [];
   g.nestorSeen6 = [];
   const hooks = {
-    v4: [{ library: LIB4, parameters: { hook: "pkt4_receive", status: 0 } }],
+    v4: [
+      { library: LIB4, parameters: { hook: "pkt4_receive", status: 0 } },
+      { library: LIB4, parameters: { hook: "pkt4_send", status: 0 } },
+    ],
     v6: [{ library: LIB6, parameters: { hook: "buffer6_send", status: 0 } }],
   };
   await withPair(await freePortPair(), hooks, async ({ server6, relay }) => {
@@ -199,6 +202,12 @@ test("hook libraries see a Pkt4o6 as query4 and the DHCPV4-RESPONSE in buffer6_s
     assert.equal(q.getPkt6().getType(), DHCPv6MessageType.DHCPV6_DHCPV4_QUERY);
     assert.equal(q.getPkt6().relayInfo.length, 1);
     assert.equal(q.getPkt6().remoteAddr, "::1");
+    // The response is a Pkt4o6 too; its DHCPv6 part is the DHCPV4-RESPONSE.
+    const resp = g.nestorSeen?.[1]?.["response4"];
+    assert.ok(resp instanceof Pkt4o6, "response4 is a Pkt4o6");
+    assert.equal(resp.getType(), DHCPMessageType.DHCPOFFER);
+    assert.equal(resp.getPkt6().getType(), DHCPv6MessageType.DHCPV6_DHCPV4_RESPONSE);
+    assert.equal(resp.getPkt6().relayInfo[0]?.msgType, DHCPv6MessageType.DHCPV6_RELAY_REPL);
     const sent = (g.nestorSeen6 ?? []).map((s) => s["response6"] as Pkt6);
     assert.deepEqual(
       sent.map((p) => p.getType()),

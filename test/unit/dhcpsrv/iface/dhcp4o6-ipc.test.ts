@@ -172,7 +172,7 @@ describe("the DHCPv4 server's query and reply (Kea's Pkt4o6)", () => {
     q6.remotePort = 547;
     const q = query4o6(packIpc(q6), ifindex);
     const reply = Buffer.from("reply bytes");
-    const r = Pkt6.parse(q.response6(reply).pack());
+    const r = Pkt6.parse(Pkt4o6.withReply(q.response6(), reply).pack());
     assert.equal(r.getType(), DHCPv6MessageType.DHCPV6_DHCPV4_RESPONSE);
     assert.equal(r.getTransid(), 0x800000);
     assert.equal(r.relayInfo.length, 1);
@@ -183,7 +183,7 @@ describe("the DHCPv4 server's query and reply (Kea's Pkt4o6)", () => {
     assert.deepEqual(r.getNonCopiedOption(87)?.getData(), reply);
     assert.equal(r.getNonCopiedOption(D6O.CLIENTID), undefined);
     // Back to the DHCPv6 server with where the client is.
-    const back = unpackIpc(packIpc(q.response6(reply)), ifindex);
+    const back = unpackIpc(packIpc(Pkt4o6.withReply(q.response6(), reply)), ifindex);
     assert.equal(back.remoteAddr, "2001:db8:1::1");
     assert.equal(back.remotePort, 547);
     assert.equal(back.iface, "eth0");
