@@ -38,6 +38,17 @@ export class Pkt4o6 extends Pkt4 {
     return true;
   }
 
+  /**
+   * Packs the DHCPv4 message and, as Kea's Pkt4o6::pack, puts a copy of it in the DHCPv6
+   * message's option 87: a response leaves with the reply as packed here (a buffer4_send
+   * callout's later change to the bytes does not reach the client, as in Kea).
+   */
+  override pack(minSize = 0): Buffer {
+    const out = super.pack(minSize);
+    Pkt4o6.withReply(this.pkt6, Buffer.from(out));
+    return out;
+  }
+
   /** The DHCPv6 message that carried the query (Kea's getPkt6()). */
   getPkt6(): Pkt6 {
     return this.pkt6;

@@ -79,13 +79,14 @@ export function destination(ex: Exchange4, r: Pkt4): Reply4 | null {
  */
 function destination4o6(ex: Exchange4, q: Pkt4o6, r: Pkt4, data: Buffer): Reply4 {
   const q6 = q.getPkt6();
-  // The response's DHCPv6 part (a callout may have replaced the response by a plain Pkt4).
-  const r6 = r instanceof Pkt4o6 ? r.getPkt6() : q.response6();
+  // The DHCPV4-RESPONSE with the reply as packed (Pkt4o6.pack); a callout may have replaced the
+  // response by a plain Pkt4, which goes in as its bytes are now.
+  const r6 = r instanceof Pkt4o6 ? r.getPkt6() : Pkt4o6.withReply(q.response6(), data);
   r.remoteAddr = q6.remoteAddr;
   r.remotePort = q6.remotePort;
   r.localAddr = ex.serverId;
   return {
-    data: packIpc(Pkt4o6.withReply(r6, data)),
+    data: packIpc(r6),
     address: q6.remoteAddr,
     port: q6.remotePort,
     iface: q.iface,

@@ -249,3 +249,23 @@ test("a reload moves the IPC to a new dhcp4o6-port, and 0 turns it off", async (
     assert.equal(await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER), 500), null);
   });
 });
+
+test("the reply leaves as packed: pkt4_send's edits are in it, buffer4_send's are not (Kea)", async () => {
+  const hooks = {
+    v4: [
+      { library: LIB4, parameters: { hook: "pkt4_send", status: 0, action: "edit-routers" } },
+      { library: LIB4, parameters: { hook: "buffer4_send", status: 0, action: "zero-yiaddr" } },
+    ],
+  };
+  const g = globalThis as { nestorTrace?: string[] };
+  g.nestorTrace = [];
+  await withPair(await freePortPair(), hooks, async ({ server6, relay }) => {
+    const offer = inner(await ask(relay, server6, query(DHCPMessageType.DHCPDISCOVER)));
+    assert.deepEqual(g.nestorTrace, [
+      "pkt4_send query4,response4,subnet4",
+      "buffer4_send response4",
+    ]);
+    assert.deepEqual(offer.getOption(DHO.ROUTERS)?.getData(), Buffer.from([203, 0, 113, 1]));
+    assert.match(offer.yiaddr, /^198\.51\.100\./);
+  });
+});
