@@ -37,6 +37,7 @@ const ALL_SERVERS = "ff02::1:2";
 
 const DISCOVER = 1;
 const REQUEST = 3;
+const RELEASE = 7;
 const addr4 = (a: string) => Buffer.from(a.split(".").map(Number)).toString("hex");
 const PRL: [number, string] = [55, "0103060f"];
 const SERVER_ID: [number, string] = [54, addr4(SERVER4)];
@@ -202,6 +203,31 @@ const QUERIES: Query4o6[] = [
     transid: 0x80000b,
     v4: { type: DISCOVER, mac: "02:00:00:00:0e:01", xid: 0x40600 + 11, options: [PRL] },
   },
+  // A BOOTP request: no answer (without the bootp hook library), counted as dropped.
+  {
+    via: "direct",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x80000c,
+    v4: { type: DISCOVER, bootp: true, mac: "02:00:00:00:0f:01", xid: 0x40600 + 12 },
+    waitMs: 1000,
+  },
+  // The relayed client releases its address: no answer, the lease goes.
+  {
+    via: "relay",
+    from: CLIENT6,
+    to: SERVER6,
+    transid: 0x80000d,
+    interfaceId: "relay-7",
+    v4: {
+      type: RELEASE,
+      mac: "02:00:00:00:0b:01",
+      xid: 0x40600 + 13,
+      ciaddr: "203.0.113.10",
+      options: [SERVER_ID],
+    },
+    waitMs: 1000,
+  },
   // A DHCPV4-QUERY without option 87: no answer.
   { via: "direct", from: CLIENT6, to: SERVER6, transid: 0x800009, waitMs: 1000 },
   // An INFORMATION-REQUEST asking for option 88 (ORO): the DHCPv4-over-DHCPv6 server address
@@ -249,6 +275,7 @@ const STATS4 = [
   "pkt4-offer-sent",
   "pkt4-ack-sent",
   "pkt4-nak-sent",
+  "pkt4-release-received",
   "subnet[10].assigned-addresses",
   "subnet[20].assigned-addresses",
   "subnet[30].assigned-addresses",
@@ -358,16 +385,22 @@ test(
       assert.equal(kea[7]?.v4?.ciaddr, "198.51.100.10");
       assert.equal(kea[8]?.v4?.yiaddr, "198.51.100.13", "by multicast: the interface's subnet");
       assert.equal(kea[9], null);
-      assert.equal(kea[10]?.type6, 7);
-      assert.equal(kea[10]?.relayed, true);
-      assert.equal(kea[10]?.options6["88"], "20010db8000100000000000000000001");
+      assert.equal(kea[10], null);
+      assert.equal(kea[11], null);
+      assert.equal(kea[12]?.type6, 7);
+      assert.equal(kea[12]?.relayed, true);
+      assert.equal(kea[12]?.options6["88"], "20010db8000100000000000000000001");
 
       const byAddress = (rows: Record<string, string>[]) =>
         [...rows].sort((a, b) => a["address"]!.localeCompare(b["address"]!));
-      assert.equal(leases.kea!.length, 3, `Kea's lease rows: ${JSON.stringify(leases.kea)}`);
-      assert.equal(stats.kea!["pkt6-dhcpv4-query-received"], 10, JSON.stringify(stats.kea));
+      // Two leases granted, one renewed, one released (its row of lifetime 0).
+      assert.equal(leases.kea!.length, 4, `Kea's lease rows: ${JSON.stringify(leases.kea)}`);
+      assert.equal(leases.kea![3]!["valid_lifetime"], "0");
+      assert.equal(stats.kea!["pkt6-dhcpv4-query-received"], 12, JSON.stringify(stats.kea));
       assert.equal(stats.kea!["pkt6-dhcpv4-response-sent"], 9);
       assert.equal(stats.kea!["pkt4-offer-sent"], 6);
+      assert.equal(stats.kea!["pkt4-release-received"], 1);
+      assert.equal(stats.kea!["pkt4-receive-drop"], 1, "the BOOTP request");
       for (const pair of pairs.slice(1)) {
         assert.deepEqual(
           stats[pair.name],

@@ -31,6 +31,8 @@ export interface Inner4 {
   flags?: number;
   /** [code, hex] options after the message type, in order. */
   options?: [number, string][];
+  /** A BOOTP request: no message type option. */
+  bootp?: boolean;
 }
 
 export interface Query4o6 {
@@ -64,6 +66,7 @@ export interface Answer4o6 {
 
 function inner(q: Inner4): Buffer {
   const p = Pkt4.create(q.type, q.xid);
+  if (q.bootp === true) p.delOption(53);
   p.setHWAddr(HWAddr.fromText(q.mac));
   if (q.ciaddr !== undefined) p.ciaddr = q.ciaddr;
   if (q.flags !== undefined) p.flags = q.flags;
