@@ -152,6 +152,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
       q = query4o6(data, systemIfindex, server.model.optionDefs);
     } catch (e) {
       log.debug(40, "DHCP4_DHCP4O6_BAD_PACKET", (e as Error).message);
+      server.dhcp4o6Malformed();
       return;
     }
     if ((this.addressesByIface.get(q.iface) ?? []).length === 0) {

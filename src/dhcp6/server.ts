@@ -105,6 +105,7 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
       pkt = unpackIpc(data, systemIfindex);
     } catch (e) {
       log.debug(50, "DHCP6_DHCP4O6_RECEIVE_FAIL", (e as Error).message);
+      server.dhcp4o6Malformed();
       return;
     }
     log.debug(

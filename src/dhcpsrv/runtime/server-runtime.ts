@@ -295,6 +295,7 @@ export class ServerRuntime<T extends FamilyTypes> {
   private serviceDisabledDrops: Observation | null = null;
   private writeDrops: Observation | null = null;
   private takenDrops: Observation | null = null;
+  private ipcMalformed: Observation | null = null;
   private readonly queueStats = new QueueStats();
   /** Reconfigurations (reload, config-set, libreload) run one after the other. */
   private configuring: Promise<unknown> = Promise.resolve();
@@ -764,6 +765,16 @@ export class ServerRuntime<T extends FamilyTypes> {
       "packet-queue-size": mt["packet-queue-size"],
       "packet-queue-statistics": this.queueStats.averages(),
     };
+  }
+
+  /**
+   * A DHCPv4-over-DHCPv6 message of the other server that could not be used (no ISC vendor
+   * option, no option 87...): dropped and counted in `pktN-dhcp4o6-malformed` (Nestor's
+   * statistic; Kea only logs it).
+   */
+  dhcp4o6Malformed(): void {
+    this.ipcMalformed ??= this.stats.observe(`pkt${this.adapter.family}-dhcp4o6-malformed`);
+    this.ipcMalformed.add(1);
   }
 
   /**

@@ -12,11 +12,12 @@ import { DHCPMessageType, DHO, D6O, DHCPv6MessageType } from "../../../src/dhcp/
 import { Option } from "../../../src/dhcp/option.ts";
 import { Pkt4 } from "../../../src/dhcp/pkt4.ts";
 import { Pkt4o6 } from "../../../src/dhcp/pkt4o6.ts";
-import { Pkt6 } from "../../../src/dhcp/pkt6.ts";
+import { Pkt6, RelayInfo } from "../../../src/dhcp/pkt6.ts";
 import { Dhcp4Server } from "../../../src/dhcp4/server.ts";
 import { Dhcp6Server } from "../../../src/dhcp6/server.ts";
 import { LogManager } from "../../../src/log/logger.ts";
 import { Relay6 } from "../../helpers/relay6.ts";
+import { packIpc, unpackIpc } from "../../../src/dhcpsrv/iface/dhcp4o6-ipc.ts";
 import { freePortPair } from "../../helpers/ipc-ports.ts";
 
 const MAC = Buffer.from("0a0b0c0d0e0f", "hex");
@@ -268,4 +269,82 @@ test("the reply leaves as packed: pkt4_send's edits are in it, buffer4_send's ar
     assert.deepEqual(offer.getOption(DHO.ROUTERS)?.getData(), Buffer.from([203, 0, 113, 1]));
     assert.match(offer.yiaddr, /^198\.51\.100\./);
   });
+});
+
+test("the IPC hears only its peer's port; a malformed message is dropped and counted", async () => {
+  const port = await freePortPair();
+  const dir = mkdtempSync(join(tmpdir(), "nestor-4o6-"));
+  const { v4, v6 } = configs(dir, port);
+  const bound = async (p: number) => {
+    const sock = dgram.createSocket("udp6");
+    await new Promise<void>((res) => sock.bind(p, "::1", () => res()));
+    return sock;
+  };
+  const counted = async (get: () => unknown, n: number) => {
+    for (let i = 0; i < 200 && get() !== n; i++) await new Promise((r) => setTimeout(r, 10));
+    return get();
+  };
+  // nestor-dhcp4 alone, its peer played here from [::1]:port.
+  const server4 = await Dhcp4Server.start({
+    configFile: v4,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp4"),
+  });
+  const peer6 = await bound(port);
+  const stranger = await bound(0);
+  try {
+    const bare = Pkt6.create(DHCPv6MessageType.DHCPV6_DHCPV4_QUERY, 1).pack();
+    await new Promise((res) => stranger.send(bare, port + 1, "::1", res));
+    await new Promise((res) => peer6.send(bare, port + 1, "::1", res));
+    const stat4 = () => server4.stats.get("pkt4-dhcp4o6-malformed")?.value;
+    assert.equal(await counted(stat4, 1), 1, "the peer's message counted, not the stranger's");
+    // A well-formed forwarded query, built here: the DHCPV4-RESPONSE comes back to the peer.
+    const q = query(DHCPMessageType.DHCPDISCOVER);
+    const relay = new RelayInfo(DHCPv6MessageType.DHCPV6_RELAY_FORW, 0, "2001:db8:1::1", "fe80::2");
+    relay.options.push(new Option(6, D6O.INTERFACE_ID, Buffer.from("lo-test")));
+    q.addRelayInfo(relay);
+    q.iface = "lo";
+    q.remoteAddr = "2001:db8:1::99";
+    q.remotePort = 547;
+    const answered = new Promise<Buffer | null>((res) => {
+      const timer = setTimeout(() => res(null), 5000);
+      peer6.once("message", (m: Buffer) => {
+        clearTimeout(timer);
+        res(m);
+      });
+    });
+    peer6.send(packIpc(q), port + 1, "::1");
+    const got = await answered;
+    assert.ok(got !== null, "a DHCPV4-RESPONSE came back to the peer");
+    const r = unpackIpc(got, () => 1);
+    assert.equal(r.getType(), DHCPv6MessageType.DHCPV6_DHCPV4_RESPONSE);
+    assert.equal(r.remoteAddr, "2001:db8:1::99");
+    assert.equal(r.remotePort, 547);
+    assert.equal(r.relayInfo[0]?.msgType, DHCPv6MessageType.DHCPV6_RELAY_REPL);
+    // Read after both garbage datagrams: the stranger's was never heard.
+    assert.equal(stat4(), 1);
+    assert.equal(
+      Pkt4.parse(r.getNonCopiedOption(87)!.getData()).getType(),
+      DHCPMessageType.DHCPOFFER,
+    );
+  } finally {
+    peer6.close();
+    stranger.close();
+    await server4.stop();
+  }
+  // nestor-dhcp6 alone, its peer played here from [::1]:port + 1.
+  const server6 = await Dhcp6Server.start({
+    configFile: v6,
+    serverPort: 0,
+    logs: new LogManager("nestor-dhcp6"),
+  });
+  const peer4 = await bound(port + 1);
+  try {
+    await new Promise((res) => peer4.send(Buffer.from([21, 0]), port, "::1", res));
+    const stat6 = () => server6.stats.get("pkt6-dhcp4o6-malformed")?.value;
+    assert.equal(await counted(stat6, 1), 1);
+  } finally {
+    peer4.close();
+    await server6.stop();
+  }
 });
