@@ -54,6 +54,7 @@ export {
 } from "./libdhcp.ts";
 export { Pkt, ScopedEnableOptionsCopy, withOptionsCopy } from "./pkt.ts";
 export { Pkt4 } from "./pkt4.ts";
+export { Pkt4o6, D6O_DHCPV4_MSG, D6O_DHCP4O6_SERVER_ADDR } from "./pkt4o6.ts";
 export { Pkt6, RelayInfo, RelaySearchOrder } from "./pkt6.ts";
 export type { RelaySearchOrderValue } from "./pkt6.ts";
 export {

@@ -390,6 +390,11 @@ export class Pkt4 extends Pkt {
     this.flags = on ? this.flags | BOOTP_BROADCAST : this.flags & ~BOOTP_BROADCAST & 0xffff;
   }
 
+  /** True for a DHCPv4 query that came inside a DHCPv6 message (Kea's isDhcp4o6(), Pkt4o6). */
+  isDhcp4o6(): boolean {
+    return false;
+  }
+
   /** Relayed when giaddr is set and not broadcast (Kea's isRelayed()). */
   isRelayed(): boolean {
     return this.giaddrN !== 0 && this.giaddrN !== 0xffffffff;

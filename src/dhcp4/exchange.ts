@@ -30,6 +30,11 @@ export interface Reply4 {
   broadcast: boolean;
   /** The client's hardware address, when the reply goes straight to it (no ARP). */
   hwaddr: string | undefined;
+  /**
+   * DHCPv4-over-DHCPv6: `data` is the DHCPV4-RESPONSE for the DHCPv6 server, which carries this
+   * DHCPv4 reply.
+   */
+  dhcp4o6?: Buffer;
 }
 
 /** A received datagram with what the socket layer knows of it. */

@@ -21,6 +21,16 @@ import type { Reply4 } from "./exchange.ts";
 import { registerDhcp4Hooks, type Dhcp4Hooks } from "./hook-points.ts";
 import { Reclaimer4 } from "./reclaimer.ts";
 import { Dhcp4ServerAccess } from "./server-access.ts";
+import { query4o6, systemIfindex } from "../dhcpsrv/iface/dhcp4o6-ipc.ts";
+import type { Pkt4o6 } from "../dhcp/pkt4o6.ts";
+import { defineMessages } from "../log/logger.ts";
+
+defineMessages({
+  DHCP4_DHCP4O6_RECEIVE_FAIL: "failed to receive DHCPv4o6 packet: %1",
+  DHCP4_DHCP4O6_BAD_PACKET: "received malformed DHCPv4o6 packet: %1",
+  DHCP4_DHCP4O6_NO_SOCKET:
+    "%1: dropped DHCPv4o6 query: interface %2 has no IPv4 address of this server (server identifier)",
+});
 
 export { DEFAULT_DATA_DIR, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 export type Dhcp4ServerOptions = ServerOptions;
@@ -74,6 +84,11 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
   private allAddresses: string[] = [];
   /** The PostgreSQL lease store in use, if that is the lease database. */
   private pgStore: PgsqlLeaseStore4 | null = null;
+  /** The message processing in use (DHCPv4-over-DHCPv6 queries go to it). */
+  private processing: Dhcp4Srv | null = null;
+
+  /** How a DHCPV4-RESPONSE leaves: set when the runtime exists (createProcessing). */
+  private sendTo6: (data: Uint8Array) => void = () => {};
 
   readonly registerHooks = registerDhcp4Hooks;
   readonly buildModel = buildDhcp4Model;
@@ -89,7 +104,8 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
 
   /** A reply grants the address in its yiaddr (bytes 16-19 of the packet). */
   grants(r: Reply4, lost: LostLeases): boolean {
-    return r.data.length >= 20 && lost.has(ipv4ToString(r.data.readUInt32BE(16)));
+    const d = r.dhcp4o6 ?? r.data;
+    return d.length >= 20 && lost.has(ipv4ToString(d.readUInt32BE(16)));
   }
 
   libraryAccess(server: ServerRuntime<Dhcp4Types>): Dhcp4ServerAccess {
@@ -102,6 +118,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
 
   createProcessing(deps: ProcessingDeps<Dhcp4Types>, server: ServerRuntime<Dhcp4Types>): Dhcp4Srv {
     const store = deps.leases;
+    this.sendTo6 = (data) => server.dhcp4o6.send(data);
     this.pgStore = store instanceof PgsqlLeaseStore4 ? store : null;
     if (store instanceof PgsqlLeaseStore4) {
       // Several servers on one database: each searches its pools from its own place.
@@ -109,7 +126,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
       store.onConflict = (lost) => spreadAfterConflict(server.model, lost);
       if (store.peerSeen) spreadCursors(deps.model);
     }
-    return new Dhcp4Srv({
+    this.processing = new Dhcp4Srv({
       ...deps,
       directResponse: () =>
         server.configuration["interfaces-config"]["dhcp-socket-type"] === "raw" &&
@@ -117,6 +134,43 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
       ifaceAddresses: (name) =>
         name === "" ? this.allAddresses : (this.addressesByIface.get(name) ?? []),
     });
+    return this.processing;
+  }
+
+  /**
+   * A DHCPV4-QUERY the DHCPv6 server forwarded (Kea's Dhcp4to6Ipc::handler): its DHCPv4 message
+   * processed as any query, the reply sent back in a DHCPV4-RESPONSE (destination.ts) once its
+   * lease is written. The server identifier is our address on the interface the DHCPv6 server
+   * received it on: without one the query is dropped (Kea finds no socket there).
+   */
+  dhcp4o6Received(server: ServerRuntime<Dhcp4Types>, data: Buffer): void {
+    const srv = this.processing;
+    if (srv === null) return;
+    const log = server.logs.getLogger("packets");
+    let q: Pkt4o6;
+    try {
+      q = query4o6(data, systemIfindex, server.model.optionDefs);
+    } catch (e) {
+      log.debug(40, "DHCP4_DHCP4O6_BAD_PACKET", (e as Error).message);
+      server.dhcp4o6Malformed();
+      return;
+    }
+    if ((this.addressesByIface.get(q.iface) ?? []).length === 0) {
+      log.debug(15, "DHCP4_DHCP4O6_NO_SOCKET", q.getPkt6().remoteAddr, q.iface);
+      return;
+    }
+    // As Kea's Pkt4o6: remote address the DHCPv6 client's, ports 67 and 68, local 0.0.0.0.
+    const rx = {
+      data: q.data,
+      srcAddr: q.remoteAddr,
+      srcPort: 68,
+      dstAddr: "0.0.0.0",
+      ifindex: q.ifindex,
+      ifname: q.iface,
+      receivedAt: Date.now(),
+      link: null,
+    };
+    server.runQuery(rx, (r) => srv.processQuery(r, q));
   }
 
   reconfigure(srv: Dhcp4Srv, model: Dhcp4Model): void {
@@ -144,6 +198,10 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
   }
 
   outgoing(r: Reply4): OutgoingPacket {
+    if (r.dhcp4o6 !== undefined) {
+      // A DHCPV4-RESPONSE: to the DHCPv6 server, which sends it to the client.
+      return { data: r.data, dstAddr: r.address, dstPort: r.port, via: this.sendTo6 };
+    }
     return {
       hwaddr: r.hwaddr,
       data: r.data,

@@ -47,9 +47,10 @@ import {
   findSubnet,
   selectSubnet,
 } from "./processing/select.ts";
-import { committed, destination } from "./processing/send.ts";
+import { committed, destination, forward4o6 } from "./processing/send.ts";
 
 defineMessages({
+  DHCP6_DHCP4O6_SEND_FAIL: "%1: failed to forward the DHCPV4-QUERY to the DHCPv4 server: %2",
   DHCP6_PACKET_DROP_PARSE_FAIL: "failed to parse a packet from %1 to %2 on interface %3: %4",
   DHCP6_PACKET_DROP_0002: "%1: packet dropped: %2",
   DHCP6_HOOK_DROP: "%1: %2 callout set status %3: packet dropped",
@@ -90,6 +91,8 @@ export interface Dhcp6SrvDeps {
   serverPort: number;
   /** -P: every reply goes to this port; undefined = 546 for clients, 547 for relays (Kea). */
   clientPort: number | undefined;
+  /** DHCPv4-over-DHCPv6: hands a DHCPV4-QUERY to the DHCPv4 server; throws when it cannot. */
+  to4o6?: (query: Pkt6) => void;
 }
 
 /** Each v6 hook point: those both families have (src/dhcpsrv/processing/family.ts), v6's own. */
@@ -112,6 +115,7 @@ function context6(deps: Dhcp6SrvDeps): Srv6 {
   engine.setPoolUsage(stats);
   return firstContext(RULES6, deps, engine, stats, points6(deps.hookIdx), {
     serverDuid: deps.serverDuid,
+    to4o6: deps.to4o6 ?? noIpc,
   });
 }
 
@@ -127,6 +131,7 @@ function steps6(points: Points6): Steps<Exchange6> {
     accept, //            RFC 8415 section 16 sanity check, hardware address
     points.pkt6_receive,
     earlyGlobalHost, //   early-global-reservations-lookup: host6_identifier, global reservation
+    forward4o6, //        DHCPV4-QUERY: to the DHCPv4 server (RFC 7341), not answered here
     selectSubnet, //      DROP class, the subnet, then subnet6_select
     findHost, //          host6_identifier, the client's reservations
     shared.classifyKnown,
@@ -179,4 +184,8 @@ export class Dhcp6Srv extends QueryProcessor<Srv6, Exchange6, Reply6> {
   findSubnet(q: Pkt6): Subnet6 | null {
     return findSubnet(this.context.model, q);
   }
+}
+
+function noIpc(): void {
+  throw new Error("DHCPv4-over-DHCPv6 is off (dhcp4o6-port is 0)");
 }

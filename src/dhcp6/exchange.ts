@@ -54,6 +54,8 @@ export interface Srv6 extends ServerContext<
 > {
   /** The server's DUID (option 2). */
   readonly serverDuid: Buffer;
+  /** DHCPv4-over-DHCPv6: hands a DHCPV4-QUERY to the DHCPv4 server; throws when it cannot. */
+  readonly to4o6: (query: Pkt6) => void;
 }
 
 /** One IA_NA or IA_PD of the query and the IA of the same IAID in the response. */

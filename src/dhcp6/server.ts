@@ -33,12 +33,23 @@ import { registerDhcp6Hooks, type Dhcp6Hooks } from "./hook-points.ts";
 import { Reclaimer6 } from "./reclaimer.ts";
 import { Dhcp6ServerAccess } from "./server-access.ts";
 import { serverDuid } from "./server-id.ts";
+import { packIpc, systemIfindex, unpackIpc } from "../dhcpsrv/iface/dhcp4o6-ipc.ts";
+import type { Pkt6 } from "../dhcp/pkt6.ts";
+import { DHCPv6MessageType } from "../dhcp/constants.ts";
+import { NextStep } from "../hooks/next-step.ts";
+import { response4o6Port } from "./processing/send.ts";
 
 export { DEFAULT_DATA_DIR, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 export type Dhcp6ServerOptions = ServerOptions;
 
 defineMessages({
   DHCP6_SERVERID: "server DUID is %1",
+  DHCP6_DHCP4O6_RECEIVE_FAIL: "failed to receive DHCPv4o6 packet: %1",
+  DHCP6_DHCP4O6_PACKET_RECEIVED:
+    "received DHCPv4o6 packet of type %1 for %2 port %3 on interface %4",
+  DHCP6_DHCP4O6_RESPONSE_SEND_FAIL: "failed to send the DHCPV4-RESPONSE to %1: %2",
+  DHCP6_HOOK_BUFFER_SEND_SKIP:
+    "%1: buffer6_send callout set status %2: the DHCPV4-RESPONSE is not sent",
 });
 
 type Store6 = LeaseStore6 & RuntimeLeaseStore;
@@ -88,6 +99,8 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
   readonly defaultServerPort = 547;
   /** The DUID of the configuration being applied (prepare), then in use. */
   private duid: Buffer = Buffer.alloc(0);
+  /** The message processing in use (its statistics count the DHCPV4-RESPONSEs sent). */
+  private processing: Dhcp6Srv | null = null;
 
   readonly registerHooks = registerDhcp6Hooks;
   readonly buildModel = buildDhcp6Model;
@@ -134,7 +147,80 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
       store.onConflict = (lost) => spreadCursors(server.model, lost);
       if (store.peerSeen) spreadCursors(deps.model);
     }
-    return new Dhcp6Srv({ ...deps, serverDuid: this.duid });
+    this.processing = new Dhcp6Srv({
+      ...deps,
+      serverDuid: this.duid,
+      to4o6: (q) => server.dhcp4o6.send(packIpc(q)),
+    });
+    return this.processing;
+  }
+
+  /**
+   * A DHCPV4-RESPONSE of the DHCPv4 server (Kea's Dhcp6to4Ipc::handler): sent to the client
+   * (the relay, for a relayed one) named in it, through buffer6_send; counted as sent.
+   */
+  dhcp4o6Received(server: ServerRuntime<Dhcp6Types>, data: Buffer): void {
+    const log = server.logs.getLogger("packets");
+    let pkt: Pkt6;
+    try {
+      pkt = unpackIpc(data, systemIfindex);
+    } catch (e) {
+      log.debug(50, "DHCP6_DHCP4O6_RECEIVE_FAIL", (e as Error).message);
+      server.dhcp4o6Malformed();
+      return;
+    }
+    log.debug(
+      15,
+      "DHCP6_DHCP4O6_PACKET_RECEIVED",
+      pkt.getType(),
+      pkt.remoteAddr,
+      pkt.remotePort,
+      pkt.iface,
+    );
+    pkt.remotePort = response4o6Port(pkt);
+    pkt.pack();
+    const sent = this.bufferSend(server, pkt);
+    if (sent instanceof Promise) void sent.then((ok) => ok && this.send4o6(server, pkt));
+    else if (sent) this.send4o6(server, pkt);
+  }
+
+  /** buffer6_send for a DHCPV4-RESPONSE (no query: pkt6_send is not called, as in Kea). */
+  private bufferSend(server: ServerRuntime<Dhcp6Types>, pkt: Pkt6): boolean | Promise<boolean> {
+    const gen = server.hooks.callouts;
+    const index = server.hookIdx.buffer6_send;
+    if (!gen.calloutsPresent(index)) return true;
+    const h = gen.createCalloutHandle();
+    h.setArgument("response6", pkt);
+    const after = (): boolean => {
+      const status = h.getStatus();
+      void h.release();
+      if (status === NextStep.SKIP || status === NextStep.DROP) {
+        server.logs
+          .getLogger("hooks")
+          .debug(40, "DHCP6_HOOK_BUFFER_SEND_SKIP", pkt.remoteAddr, status);
+        return false;
+      }
+      return true;
+    };
+    const called = gen.callCallouts(index, h);
+    return called instanceof Promise ? called.then(after) : after();
+  }
+
+  private send4o6(server: ServerRuntime<Dhcp6Types>, pkt: Pkt6): void {
+    try {
+      server.iface.send({
+        data: pkt.getBuffer(),
+        dstAddr: pkt.remoteAddr,
+        dstPort: pkt.remotePort,
+        ifindex: pkt.ifindex > 0 ? pkt.ifindex : undefined,
+      });
+    } catch (e) {
+      server.logs
+        .getLogger("packets")
+        .warn("DHCP6_DHCP4O6_RESPONSE_SEND_FAIL", pkt.remoteAddr, (e as Error).message);
+      return;
+    }
+    this.processing?.stats6.countSent(DHCPv6MessageType.DHCPV6_DHCPV4_RESPONSE);
   }
 
   reconfigure(srv: Dhcp6Srv, model: Dhcp6Model): void {

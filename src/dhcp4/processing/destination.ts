@@ -1,6 +1,8 @@
 /** Where a DHCPv4 reply goes (Kea's adjustRemoteAddr and adjustIfaceData). */
 import { DHCPMessageType } from "../../dhcp/constants.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
+import { Pkt4o6 } from "../../dhcp/pkt4o6.ts";
+import { packIpc } from "../../dhcpsrv/iface/dhcp4o6-ipc.ts";
 import type { Exchange4, Reply4 } from "../exchange.ts";
 
 const BROADCAST = "255.255.255.255";
@@ -25,6 +27,7 @@ export function destination(ex: Exchange4, r: Pkt4): Reply4 | null {
   const q = ex.query;
   const data = r.getBuffer();
   if (data.length === 0) return null;
+  if (q instanceof Pkt4o6) return destination4o6(ex, q, r, data);
   const srv = ex.srv;
   const relayed = q.giaddrInt !== 0;
   const inform = q.getType() === DHCPMessageType.DHCPINFORM;
@@ -66,5 +69,31 @@ export function destination(ex: Exchange4, r: Pkt4): Reply4 | null {
     source: ex.serverId,
     broadcast: address === BROADCAST,
     hwaddr,
+  };
+}
+
+/**
+ * DHCPv4-over-DHCPv6: the reply goes back to the DHCPv6 server in a DHCPV4-RESPONSE, which
+ * names the client's address and port as the query's DHCPv6 message had them (Kea's
+ * adjustRemoteAddr: "DHCPv4-over-DHCPv6 is simple").
+ */
+function destination4o6(ex: Exchange4, q: Pkt4o6, r: Pkt4, data: Buffer): Reply4 {
+  const q6 = q.getPkt6();
+  // The DHCPV4-RESPONSE with the reply as packed (Pkt4o6.pack); a callout may have replaced the
+  // response by a plain Pkt4, which goes in as its bytes are now.
+  const r6 = r instanceof Pkt4o6 ? r.getPkt6() : Pkt4o6.withReply(q.response6(), data);
+  r.remoteAddr = q6.remoteAddr;
+  r.remotePort = q6.remotePort;
+  r.localAddr = ex.serverId;
+  return {
+    data: packIpc(r6),
+    address: q6.remoteAddr,
+    port: q6.remotePort,
+    iface: q.iface,
+    ifindex: q.ifindex,
+    source: ex.serverId,
+    broadcast: false,
+    hwaddr: undefined,
+    dhcp4o6: data,
   };
 }

@@ -7,6 +7,7 @@ import { BOOTREPLY, DHCPMessageType, DHO } from "../../dhcp/constants.ts";
 import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
 import { Option } from "../../dhcp/option.ts";
 import { Pkt4 } from "../../dhcp/pkt4.ts";
+import { Pkt4o6 } from "../../dhcp/pkt4o6.ts";
 import type { CfgOption } from "../../dhcpsrv/model/cfg-option.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
 import { INFINITY_LFT, type Lease4 } from "../../dhcpsrv/leases/lease4.ts";
@@ -103,7 +104,11 @@ function requiredClassify(ex: Exchange4, address: number): void {
 export function makeResponse(ex: Exchange4, type: number): Pkt4 {
   const q = ex.query;
   const model = ex.srv.model;
-  const r = Pkt4.create(type, q.transid, model.optionDefs);
+  // DHCPv4-over-DHCPv6: the response is a Pkt4o6 too (Kea's initResponse4o6).
+  const r =
+    q instanceof Pkt4o6
+      ? q.createResponse(type, model.optionDefs)
+      : Pkt4.create(type, q.transid, model.optionDefs);
   r.setOp(BOOTREPLY);
   r.setHWAddr(q.getHWAddr());
   r.setFlags(q.getFlags());

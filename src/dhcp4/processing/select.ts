@@ -5,6 +5,8 @@
 import { DHCPMessageType, DHO, RAI } from "../../dhcp/constants.ts";
 import { tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
+import { Pkt4o6 } from "../../dhcp/pkt4o6.ts";
+import { selectSubnet4o6 } from "../../dhcpsrv/model/cfg4o6.ts";
 import { IdentifierType } from "../../dhcpsrv/model/host4.ts";
 import type { Subnet4 } from "../../dhcpsrv/model/subnet4.ts";
 import type { Host4 } from "../../dhcpsrv/model/host4.ts";
@@ -33,6 +35,11 @@ export function selectSubnet(ex: Exchange4): void | Promise<void> {
  */
 export function findSubnet(srv: Srv4, q: Pkt4): Subnet4 | null {
   const subnets = srv.model.subnets;
+  // DHCPv4-over-DHCPv6: by the DHCPv6 message's source, relay interface-id, interface.
+  if (q instanceof Pkt4o6) {
+    const sel = { remoteAddr: q.remoteAddr, interfaceId: q.relayInterfaceId(), iface: q.iface };
+    return selectSubnet4o6(subnets, sel);
+  }
   const cls = q.classes;
   const giaddr = q.giaddrInt;
   if (giaddr !== 0) {

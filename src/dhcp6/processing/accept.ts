@@ -31,7 +31,12 @@ const ANSWERED = new Set<number>([
   M.DHCPV6_RELEASE,
   M.DHCPV6_DECLINE,
   M.DHCPV6_INFORMATION_REQUEST,
+  // RFC 7341: forwarded to the DHCPv4 server (src/dhcp6/processing/send.ts forward4o6).
+  M.DHCPV6_DHCPV4_QUERY,
 ]);
+
+/** Messages whose client identifier is optional (Kea's sanityCheck OPTIONAL). */
+const CLIENT_ID_OPTIONAL = new Set<number>([M.DHCPV6_INFORMATION_REQUEST, M.DHCPV6_DHCPV4_QUERY]);
 
 /** RFC 8415 section 16: messages that carry our Server Identifier (others must not, but IR). */
 const SERVER_ID_MANDATORY = new Set<number>([
@@ -85,7 +90,7 @@ function refusal(ex: Exchange6, q: Pkt6, type: number): string | null {
     const d = cid.getData();
     if (d.length < 3 || d.length > 130) return "malformed client identifier";
     ex.duid = d;
-  } else if (type !== M.DHCPV6_INFORMATION_REQUEST) {
+  } else if (!CLIENT_ID_OPTIONAL.has(type)) {
     return `${q.getName()} without a client identifier`;
   }
   const sid = q.getNonCopiedOption(D6O.SERVERID);

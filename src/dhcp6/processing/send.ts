@@ -4,6 +4,7 @@
  */
 import { DHCPv6MessageType as M, D6O } from "../../dhcp/constants.ts";
 import type { Pkt6 } from "../../dhcp/pkt6.ts";
+import { dropClassed } from "../../dhcpsrv/processing/exchange-rules.ts";
 import { callHook } from "../../dhcpsrv/processing/hook-point.ts";
 import type { Exchange6, Reply6 } from "../exchange.ts";
 
@@ -18,6 +19,34 @@ const COMMITTING = new Set<number>([
   M.DHCPV6_RELEASE,
   M.DHCPV6_DECLINE,
 ]);
+
+/**
+ * DHCPV4-QUERY (RFC 7341): after the DROP class, the whole message (relay layers included) goes
+ * to the DHCPv4 server with where it came from, and this query ends without a reply (Kea's
+ * processDhcp4Query); the DHCPv4 server's DHCPV4-RESPONSE comes back later (response4o6Port).
+ * With the IPC off the query is dropped.
+ */
+export function forward4o6(ex: Exchange6): void {
+  if (ex.query.getType() !== M.DHCPV6_DHCPV4_QUERY) return;
+  if (dropClassed(ex, ex.srv.core)) return;
+  ex.dropped = true;
+  try {
+    ex.srv.to4o6(ex.query);
+  } catch (e) {
+    ex.srv.core.log.debug(40, "DHCP6_DHCP4O6_SEND_FAIL", ex, (e as Error).message);
+  }
+}
+
+/**
+ * The port a DHCPV4-RESPONSE from the DHCPv4 server goes to (Kea's Dhcp6to4Ipc::handler): a
+ * relay's, 547 or the source port of a relay that sent relay-source-port (its remote port);
+ * 546 for a direct client.
+ */
+export function response4o6Port(r: Pkt6): number {
+  if (r.relayInfo.length === 0) return DHCP6_CLIENT_PORT;
+  if (r.getNonCopiedRelayOption(D6O.RELAY_SOURCE_PORT, 0) !== undefined) return r.remotePort;
+  return DHCP6_SERVER_PORT;
+}
 
 /** leases6_committed, for the messages that change leases (not for a UseMulticast answer). */
 export function committed(ex: Exchange6): void | Promise<void> {

@@ -34,8 +34,6 @@ import {
 
 const option4 = optionData("dhcp4", 255);
 
-const NO_4O6 = { allowed: "", hint: "DHCPv4-over-DHCPv6 is not implemented" };
-
 /** Keys shared by the global level and a subnet (without defaults at subnet level). */
 function bootKeys(withDefaults: boolean): Record<string, Schema> {
   return {
@@ -87,9 +85,10 @@ const subnet4 = map(
     ...classKeys,
     // Kea 2.6: a lease stored for a DISCOVER's offer (src/dhcp4/processing/allocate.ts).
     "offer-lifetime": uint32(),
-    "4o6-interface": unsupported(NO_4O6),
-    "4o6-interface-id": unsupported(NO_4O6),
-    "4o6-subnet": unsupported(NO_4O6),
+    // DHCPv4-over-DHCPv6: how a forwarded query selects this subnet (select4o6.ts).
+    "4o6-interface": str(),
+    "4o6-interface-id": str(),
+    "4o6-subnet": str(),
     ...networkExtras,
     ...ddnsKeys,
   },

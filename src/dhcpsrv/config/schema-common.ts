@@ -478,7 +478,8 @@ export const commonGlobals: Record<string, Schema> = {
   "hosts-database": hostsDatabase,
   "hosts-databases": list(hostsDatabase),
   "config-control": unsupported({ hint: "the configuration backend is " + NOT_YET }),
-  "dhcp4o6-port": unsupported({ allowed: 0, hint: "DHCPv4-over-DHCPv6 is " + NOT_YET }),
+  // DHCPv4-over-DHCPv6 (RFC 7341): the servers talk on ::1, this port and the next (0 = off).
+  "dhcp4o6-port": int(0, 65534, 0),
   "dhcp-queue-control": {
     type: "object",
     properties: {

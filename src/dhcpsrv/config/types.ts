@@ -280,6 +280,8 @@ export interface CommonGlobals extends Annotated, ClientNameConfig, AllocationCo
   /** Kea's host-database tuning: reservations checked before leases (same answers). */
   "reservations-lookup-first": boolean;
   "server-tag": string;
+  /** DHCPv4-over-DHCPv6: the port of the DHCPv6 server on ::1, the DHCPv4 server's is the next. */
+  "dhcp4o6-port": number;
   "statistic-default-sample-count": number;
   "statistic-default-sample-age": number;
 }
@@ -347,6 +349,12 @@ export interface Subnet4
   "next-server"?: string;
   "server-hostname"?: string;
   "boot-file-name"?: string;
+  /** DHCPv4-over-DHCPv6: the DHCPv6 server's interface whose forwarded queries select it. */
+  "4o6-interface"?: string;
+  /** DHCPv4-over-DHCPv6: the relays' interface-id (option 18) that selects it. */
+  "4o6-interface-id"?: string;
+  /** DHCPv4-over-DHCPv6: the IPv6 prefix (prefix/length) of the sources that select it. */
+  "4o6-subnet"?: string;
 }
 
 /**

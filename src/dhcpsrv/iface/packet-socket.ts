@@ -46,6 +46,8 @@ export interface OutgoingPacket {
    *  ARP, as RFC 2131 4.1 unicasts to a client that has no address yet. Needs `ifindex` and a
    *  raw socket (`IfaceManager.canSendToHwaddr`); without one the datagram goes out as usual. */
   hwaddr?: string | undefined;
+  /** Sent by this function instead of a socket (DHCPv4-over-DHCPv6: to the other server). */
+  via?: ((data: Uint8Array) => void) | undefined;
 }
 
 /** A datagram of a batch that could not be sent; the others of the batch were. */

@@ -8,6 +8,7 @@ import { ipv4FromString, tryParseIPv4, decodeFormattedHex } from "../../dhcp/ioa
 import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
 import { ConfigError } from "../../util/errors.ts";
 import { CfgOption } from "./cfg-option.ts";
+import { Cfg4o6 } from "./cfg4o6.ts";
 import {
   type At,
   buildOptionDefs,
@@ -146,6 +147,7 @@ export function buildDhcp4Model(
       adaptiveThreshold: inherited("adaptive-lease-time-threshold", s, config) ?? 0,
       offerLifetime: inherited("offer-lifetime", s, config) ?? 0,
       reservations: reservationModes(s, config),
+      dhcp4o6: Cfg4o6.fromConfig(s, path, at),
     });
     for (const pool of pools) {
       if (!subnet.inRange(pool.start) || !subnet.inRange(pool.end)) {

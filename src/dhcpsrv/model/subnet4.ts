@@ -3,6 +3,7 @@
  * options. Addresses are held as unsigned 32-bit numbers so that range checks and the allocator
  * never parse text on the packet path.
  */
+import type { Cfg4o6 } from "./cfg4o6.ts";
 import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import { CfgOption } from "./cfg-option.ts";
 import type { Triplet } from "./triplet.ts";
@@ -106,6 +107,8 @@ export interface Subnet4Params {
   offerLifetime?: number;
   /** reservations-global / -in-subnet / -out-of-pool as they apply to this subnet. */
   reservations?: ReservationModes;
+  /** 4o6-interface, 4o6-interface-id, 4o6-subnet (DHCPv4-over-DHCPv6); null when none. */
+  dhcp4o6?: Cfg4o6 | null;
 }
 
 const NONE: readonly RequiredClass[] = [];
@@ -149,6 +152,8 @@ export class Subnet4 {
   readonly offerLifetime: number;
   /** Where its clients' reservations are looked for (reservationModes). */
   readonly reservations: ReservationModes;
+  /** How a DHCPv4-over-DHCPv6 query selects the subnet; null: it does not. */
+  readonly dhcp4o6: Cfg4o6 | null;
   /**
    * The iterative allocator's last address picked in the subnet (Kea's last allocated address):
    * the pool holding it is where the next pick goes on. At first the last address of the prefix.
@@ -185,6 +190,7 @@ export class Subnet4 {
     this.adaptiveThreshold = p.adaptiveThreshold ?? 0;
     this.offerLifetime = p.offerLifetime ?? 0;
     this.reservations = p.reservations ?? DEFAULT_RESERVATION_MODES;
+    this.dhcp4o6 = p.dhcp4o6 ?? null;
   }
 
   /**

@@ -170,12 +170,16 @@ export class QueryProcessor<C extends ProcessedContext<C>, E extends ProcessedEx
     this.configure();
   }
 
-  /** Processes one datagram; a Promise only when a callout of this query is asynchronous. */
-  processQuery(rx: ReceivedDatagram): R | null | Promise<R | null> {
+  /**
+   * Processes one datagram; a Promise only when a callout of this query is asynchronous.
+   * `packet`: the query already made (DHCPv4-over-DHCPv6), not unpacked yet.
+   */
+  processQuery(rx: ReceivedDatagram, packet?: E["query"]): R | null | Promise<R | null> {
     const srv = this.srv;
     srv.core.bufferReceived(rx.srcAddr, rx.srcPort, rx.dstAddr, this.serverPort, rx.iface);
     const { Packet, Exchange } = this.family;
-    const query = receivedQuery(new Packet(rx.data, srv.model.optionDefs), rx, this.serverPort);
+    const made = packet ?? new Packet(rx.data, srv.model.optionDefs);
+    const query = receivedQuery(made, rx, this.serverPort);
     const now = Math.floor(rx.receivedAt / 1000);
     return this.runner.run(new Exchange(srv, query, this.hooks.callouts, now));
   }

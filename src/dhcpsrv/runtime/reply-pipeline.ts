@@ -114,6 +114,11 @@ export class ReplyPipeline<R extends { address: string }> {
 
   private sendAll(out: OutgoingPacket[]): void {
     if (out.length === 0) return;
+    if (hasVia(out)) {
+      for (const o of out) if (o.via !== undefined) this.sendVia(o);
+      out = out.filter((o) => o.via === undefined);
+      if (out.length === 0) return;
+    }
     const failures = this.options.iface.sendBatch(out);
     if (failures !== null) {
       for (const f of failures) {
@@ -196,7 +201,9 @@ export class ReplyPipeline<R extends { address: string }> {
 
   private sendOne(reply: R): void {
     try {
-      this.options.iface.send(this.options.outgoing(reply));
+      const o = this.options.outgoing(reply);
+      if (o.via !== undefined) this.sendVia(o);
+      else this.options.iface.send(o);
     } catch (e) {
       this.options.log.warn(
         this.sendFailed,
@@ -206,9 +213,24 @@ export class ReplyPipeline<R extends { address: string }> {
     }
   }
 
+  /** A reply that leaves another way than the sockets (DHCPv4-over-DHCPv6). */
+  private sendVia(o: OutgoingPacket): void {
+    try {
+      o.via!(o.data);
+    } catch (e) {
+      this.options.log.warn(this.sendFailed, o.dstAddr, e instanceof Error ? e.message : String(e));
+    }
+  }
+
   private track(p: Promise<unknown>): void {
     const t = p.catch((e: unknown) => this.options.log.error(this.sendFailed, "?", String(e)));
     this.pending.add(t);
     void t.finally(() => this.pending.delete(t));
   }
+}
+
+/** Whether a reply of the batch leaves another way than the sockets (a plain loop: hot path). */
+function hasVia(out: readonly OutgoingPacket[]): boolean {
+  for (let i = 0; i < out.length; i++) if (out[i]!.via !== undefined) return true;
+  return false;
 }

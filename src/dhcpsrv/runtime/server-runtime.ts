@@ -48,6 +48,7 @@ import { HostStore4 } from "../model/host4.ts";
 import { HostStore6 } from "../model/host6.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ConfigSource } from "../config/source.ts";
+import { Dhcp4o6Ipc } from "../iface/dhcp4o6-ipc.ts";
 import { listInterfaces } from "../iface/interfaces.ts";
 import { loadNative } from "../iface/native.ts";
 import { checkDirectories, checkInterfacesExist } from "./config-checks.ts";
@@ -214,6 +215,8 @@ export interface FamilyAdapter<T extends FamilyTypes> {
   configured?(config: Config<T>, log: Logger): void;
   /** Called after the sockets were (re)opened (v4 learns its addresses). */
   socketsOpened?(runtime: ServerRuntime<T>): void;
+  /** A datagram of the other server on the DHCPv4-over-DHCPv6 IPC (`dhcp4o6-port`). */
+  dhcp4o6Received?(runtime: ServerRuntime<T>, data: Buffer): void;
   outgoing(reply: T["reply"]): OutgoingPacket;
   /**
    * What the server offers its hook libraries (LibraryHandle.getServer()): made once, it reads
@@ -258,6 +261,8 @@ export class ServerRuntime<T extends FamilyTypes> {
   readonly hooks: HooksManager;
   readonly hookIdx: T["hooks"];
   readonly iface: IfaceManager;
+  /** DHCPv4-over-DHCPv6: this server's end of the IPC with the other family's server. */
+  readonly dhcp4o6: Dhcp4o6Ipc;
   protected readonly options: ServerOptions;
   protected readonly log: Logger;
   private readonly adapter: FamilyAdapter<T>;
@@ -290,6 +295,7 @@ export class ServerRuntime<T extends FamilyTypes> {
   private serviceDisabledDrops: Observation | null = null;
   private writeDrops: Observation | null = null;
   private takenDrops: Observation | null = null;
+  private ipcMalformed: Observation | null = null;
   private readonly queueStats = new QueueStats();
   /** Reconfigurations (reload, config-set, libreload) run one after the other. */
   private configuring: Promise<unknown> = Promise.resolve();
@@ -321,6 +327,9 @@ export class ServerRuntime<T extends FamilyTypes> {
       logger: this.logs.getLogger("dhcpsrv"),
       file: options.configFile,
     });
+    this.dhcp4o6 = new Dhcp4o6Ipc(family, this.logs.getLogger("dhcpsrv"), (data) =>
+      adapter.dhcp4o6Received?.(this, data),
+    );
     this.pipeline = new ReplyPipeline<T["reply"]>({
       iface: this.iface,
       log: this.log,
@@ -471,6 +480,7 @@ export class ServerRuntime<T extends FamilyTypes> {
   async stop(): Promise<void> {
     this.log.info(this.ids.shutdown);
     this.iface.close();
+    this.dhcp4o6.close();
     this.reclaimer?.stop();
     this.hooks.dropParked();
     await this.pipeline.drain();
@@ -595,6 +605,7 @@ export class ServerRuntime<T extends FamilyTypes> {
       this.ifaceKey = ifaceKey;
       this.adapter.socketsOpened?.(this);
     }
+    await this.dhcp4o6.configure(config["dhcp4o6-port"]);
     this.leaseDbKey = leaseDbKey;
     if (initial) this.confined = confinedDirectories(config, dirname(resolve(this.configFile)));
     this.configuredAt = Date.now();
@@ -754,6 +765,27 @@ export class ServerRuntime<T extends FamilyTypes> {
       "packet-queue-size": mt["packet-queue-size"],
       "packet-queue-statistics": this.queueStats.averages(),
     };
+  }
+
+  /**
+   * A DHCPv4-over-DHCPv6 message of the other server that could not be used (no ISC vendor
+   * option, no option 87...): dropped and counted in `pktN-dhcp4o6-malformed` (Nestor's
+   * statistic; Kea only logs it).
+   */
+  dhcp4o6Malformed(): void {
+    this.ipcMalformed ??= this.stats.observe(`pkt${this.adapter.family}-dhcp4o6-malformed`);
+    this.ipcMalformed.add(1);
+  }
+
+  /**
+   * A query that came another way than the sockets (DHCPv4-over-DHCPv6): processed by
+   * `process` as the sockets' ones, its reply sent once its lease is written.
+   */
+  runQuery(
+    rx: ReceivedPacket,
+    process: (q: Query) => T["reply"] | null | Promise<T["reply"] | null>,
+  ): void {
+    this.pipeline.run([rx], process);
   }
 
   /** One batch (the shared pipeline), unless the service is disabled (dhcp-disable). */

@@ -165,7 +165,11 @@ export async function queriesToBothDirect<A>(
  * namespace, and for v6 until the server's interface has joined ff02::1:2 and no address of the
  * client's link is still tentative (a query sent from one is lost).
  */
-async function waitForDhcpSocket(bed: TestBed, link: ClientLink, family: Family): Promise<void> {
+export async function waitForDhcpSocket(
+  bed: TestBed,
+  link: ClientLink,
+  family: Family,
+): Promise<void> {
   const port = family === 4 ? 67 : 547;
   const ns = link.serverNs;
   const ready = (): boolean => {

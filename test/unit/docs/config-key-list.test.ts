@@ -37,7 +37,9 @@ test("the statuses say what the configuration loader does", () => {
   assert.equal(rows.get("Dhcp4.hosts-database"), "supported");
   assert.equal(rows.get("Dhcp4.hosts-databases[].host"), "supported");
   assert.match(rows.get("Dhcp4.hosts-database.cert-file")!, /^refused: .*TLS/);
-  assert.match(rows.get("Dhcp6.dhcp4o6-port")!, /^refused unless 0: /);
+  assert.equal(rows.get("Dhcp6.dhcp4o6-port"), "supported");
+  assert.equal(rows.get("Dhcp4.subnet4[].4o6-interface-id"), "supported");
+  assert.match(rows.get("Dhcp4.dhcp-queue-control.enable-queue")!, /^refused unless false: /);
   assert.match(rows.get("Dhcp4.ddns-send-updates")!, /^accepted and ignored/);
   assert.match(rows.get("Dhcp4.dhcp-ddns.server-ip")!, /^accepted, no effect: `enable-updates`/);
 });

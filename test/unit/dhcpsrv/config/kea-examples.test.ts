@@ -40,6 +40,8 @@ const ACCEPTED: Record<4 | 6, string[]> = {
     "softwire46",
     "stateless",
     "tee-times",
+    // DHCPv4-over-DHCPv6: dhcp4o6-port and option 88.
+    "dhcpv4-over-dhcpv6",
     // Reservations by every identifier, flex-id included.
     "reservations",
     "shared-network",
@@ -60,10 +62,10 @@ const REFUSED: [4 | 6, string, string, RegExp][] = [
     "Dhcp4.hosts-database.type",
     /^hosts database type "mysql" is not supported by Nestor \(only "postgresql"\)/,
   ],
-  // compatibility.lenient-option-parsing (line 108) is accepted; DHCPv4-over-DHCPv6 is next.
-  [4, "all-keys", "Dhcp4.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
+  // compatibility.lenient-option-parsing (line 108), dhcp4o6-port and the 4o6-* keys of a
+  // subnet are accepted; the configuration backend is next.
+  [4, "all-keys", "Dhcp4.config-control", /^"config-control" is not supported by Nestor yet/],
   [6, "config-backend", "Dhcp6.config-control", /^"config-control" is not supported by Nestor yet/],
-  [6, "dhcpv4-over-dhcpv6", "Dhcp6.dhcp4o6-port", /^"dhcp4o6-port" is not supported by Nestor yet/],
 ];
 
 const file = (family: 4 | 6, name: string) => `${root}kea${family}/${name}.json`;
@@ -200,6 +202,7 @@ describe("Kea 2.2's config-get output, every default written out", () => {
     "server-tag",
     "statistic-default-sample-count",
     "statistic-default-sample-age",
+    "dhcp4o6-port",
   ] as const;
 
   test("Nestor's Dhcp4 defaults are the values Kea 2.2 reports", () => {

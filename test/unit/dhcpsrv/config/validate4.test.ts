@@ -985,12 +985,6 @@ describe("every other rule, with its path and reason", () => {
       /between 0 and 4294967294/,
     ],
     [
-      "a 4o6 subnet",
-      s(', "4o6-subnet": "2001:db8::/64"'),
-      "Dhcp4.subnet4[0].4o6-subnet",
-      /"4o6-subnet" is not supported by Nestor yet \(only "" is accepted\)/,
-    ],
-    [
       "a hardware address longer than 20 bytes",
       s(`, "reservations": [ { "hw-address": "${Array(21).fill("aa").join(":")}" } ]`),
       "Dhcp4.subnet4[0].reservations[0].hw-address",
