@@ -78,7 +78,7 @@ WITH v AS (
     user_context = v.user_context
   FROM v
   WHERE l.address = v.address AND (
-    l.expire < now() OR l.state = ${LeaseState.EXPIRED_RECLAIMED}
+    (l.expire < now() AND l.valid_lifetime <> ${INFINITY_LFT}) OR l.state = ${LeaseState.EXPIRED_RECLAIMED}
     OR (coalesce(l.hwaddr, ''::bytea) = coalesce(v.old_hw, ''::bytea)
         AND coalesce(l.client_id, ''::bytea) = coalesce(v.old_cid, ''::bytea)))
   RETURNING l.address
@@ -97,7 +97,7 @@ const DELETE = `
 WITH gone AS (
   DELETE FROM lease4 l USING unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS d(address, old_hw, old_cid)
   WHERE l.address = d.address AND (
-    l.expire < now() OR l.state = ${LeaseState.EXPIRED_RECLAIMED}
+    (l.expire < now() AND l.valid_lifetime <> ${INFINITY_LFT}) OR l.state = ${LeaseState.EXPIRED_RECLAIMED}
     OR (coalesce(l.hwaddr, ''::bytea) = coalesce(d.old_hw, ''::bytea)
         AND coalesce(l.client_id, ''::bytea) = coalesce(d.old_cid, ''::bytea)))
   RETURNING l.address
@@ -120,7 +120,8 @@ export function leaseFromRow4(row: Record<string, unknown>): Lease4 {
     hwaddr: hw === null || hw.length === 0 ? null : new HWAddrClass(hw),
     clientId: cid === null || cid.length === 0 ? null : cid,
     validLifetime: valid,
-    cltt: expire - valid,
+    // Kea 2.2 stores an infinite lease's cltt as its expire (no overflow).
+    cltt: valid === INFINITY_LFT ? expire : expire - valid,
     subnetId: Number(row["subnet_id"]),
     fqdnFwd: row["fqdn_fwd"] === true,
     fqdnRev: row["fqdn_rev"] === true,
@@ -131,8 +132,9 @@ export function leaseFromRow4(row: Record<string, unknown>): Lease4 {
   return lease;
 }
 
+/** Kea 2.2's `expire`: cltt + valid lifetime, and cltt itself for an infinite lease. */
 function expireOf(lease: Lease4): number {
-  if (lease.validLifetime === INFINITY_LFT) return MAX_DB_TIME;
+  if (lease.validLifetime === INFINITY_LFT) return Math.min(lease.cltt, MAX_DB_TIME);
   return Math.min(lease.cltt + lease.validLifetime, MAX_DB_TIME);
 }
 

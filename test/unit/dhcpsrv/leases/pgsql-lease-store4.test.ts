@@ -196,6 +196,33 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     );
   });
 
+  it("an infinite lease is stored as Kea 2.2 stores it (expire = cltt) and is never taken as expired", async (t) => {
+    const db = freshDb();
+    const a = await open(t, db);
+    const b = await open(t, db);
+    a.addLease4(lease(60, { cltt: NOW - 7200, validLifetime: 0xffffffff }));
+    await a.flush();
+    assert.equal(
+      server.psql(
+        "SELECT extract(epoch from expire)::bigint, valid_lifetime FROM lease4 WHERE address = 3325256764",
+        db.name,
+      ),
+      `${NOW - 7200}|4294967295`,
+    );
+    // Another store reads the cltt back.
+    const c = await open(t, db);
+    assert.equal(c.getLease4("198.51.100.60")?.cltt, NOW - 7200);
+    // A row written by a server that does not notify (Kea 2.2): its expire column is in the past,
+    // yet the lease holds against a store that did not know it.
+    server.psql(
+      `INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES (3325256765, '\\x0200000000a1', '', 4294967295, to_timestamp(${NOW - 7200}), 1, false, false, '', 0, '')`,
+      db.name,
+    );
+    b.addLease4(lease(61, { cltt: NOW, hwaddr: HWAddr.fromText("02:00:00:00:00:b6") }));
+    assert.deepEqual([...(await b.flush())], ["198.51.100.61"]);
+    assert.equal(b.getLease4("198.51.100.61")?.hwaddr?.hwaddr.toString("hex"), "0200000000a1");
+  });
+
   it("refuses a database without Kea's schema", async () => {
     server.psql("CREATE DATABASE not_kea");
     const access = parseDbAccess(
