@@ -11,10 +11,17 @@ import assert from "node:assert/strict";
 import { NextStep } from "../../../src/hooks/next-step.ts";
 import { scratchDir, testBed, writeLibrary } from "../../helpers/hooks.ts";
 
-/** alpha: records the context item the request had before ("(none)"), then sets it and SKIP. */
-const CONTEXT_LIBRARY = `import { HOOKS_VERSION, NextStep } from "nestor/hooks";
+const HEADER = `import { HOOKS_VERSION, NextStep } from "nestor/hooks";
 export const version = () => HOOKS_VERSION;
-export function alpha(h) {
+`;
+
+/** A library in a fresh directory: the header, then `body`. */
+function library(name: string, body: string) {
+  return writeLibrary(scratchDir(), name, HEADER + body);
+}
+
+/** alpha: records the context item the request had before ("(none)"), then sets it and SKIP. */
+const CONTEXT_LIBRARY = `export function alpha(h) {
   h.setArgument("before", h.getOptionalContext("mark") ?? "(none)");
   h.setContext("mark", h.getArgument("id"));
   h.setStatus(NextStep.SKIP);
@@ -22,9 +29,8 @@ export function alpha(h) {
 }`;
 
 test("a synchronous request's handle goes to the next request emptied: no arguments, status, context or subject", async () => {
-  const dir = scratchDir();
   const bed = testBed();
-  await bed.manager.loadLibraries([writeLibrary(dir, "ctx.mjs", CONTEXT_LIBRARY)]);
+  await bed.manager.loadLibraries([library("ctx.mjs", CONTEXT_LIBRARY)]);
   const first = bed.manager.createCalloutHandle();
   first.subject = "query 1";
   first.setArgument("id", "one");
@@ -69,13 +75,9 @@ test("arguments keep the order they were set in; a deleted one set again comes l
 });
 
 test("a handle whose request went asynchronous is not handed to another request", async () => {
-  const dir = scratchDir();
-  const lib = writeLibrary(
-    dir,
+  const lib = library(
     "async.mjs",
-    `import { HOOKS_VERSION } from "nestor/hooks";
-     export const version = () => HOOKS_VERSION;
-     export async function alpha(h) { h.setArgument("done", true); return 0; }`,
+    `export async function alpha(h) { h.setArgument("done", true); return 0; }`,
   );
   const bed = testBed();
   await bed.manager.loadLibraries([lib]);
@@ -90,13 +92,9 @@ test("a handle whose request went asynchronous is not handed to another request"
 });
 
 test("a callout abandoned after its timeout that wakes up later cannot touch a later request", async () => {
-  const dir = scratchDir();
-  const lib = writeLibrary(
-    dir,
+  const lib = library(
     "late.mjs",
-    `import { HOOKS_VERSION, NextStep } from "nestor/hooks";
-     export const version = () => HOOKS_VERSION;
-     export async function alpha(h) {
+    `export async function alpha(h) {
        if (h.getArgument("late") !== true) return 0;
        await new Promise((r) => setTimeout(r, 120));
        h.setStatus(NextStep.SKIP); // far too late: its request has ended
@@ -120,14 +118,7 @@ test("a callout abandoned after its timeout that wakes up later cannot touch a l
 });
 
 test("a handle whose query went into a parking lot is not handed to another request", async () => {
-  const dir = scratchDir();
-  const lib = writeLibrary(
-    dir,
-    "lot.mjs",
-    `import { HOOKS_VERSION } from "nestor/hooks";
-     export const version = () => HOOKS_VERSION;
-     export function alpha(h) { h.getParkingLotHandle(); return 0; }`,
-  );
+  const lib = library("lot.mjs", `export function alpha(h) { h.getParkingLotHandle(); return 0; }`);
   const bed = testBed();
   await bed.manager.loadLibraries([lib]);
   const gen = bed.manager.callouts;
