@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "nestor_net",
-      "sources": ["src/addon.cc", "src/udp_socket.cc", "src/interfaces.cc", "src/errors.cc", "src/raw_sender.cc", "src/packet_socket.cc", "src/unix_dgram.cc"],
+      "sources": ["src/addon.cc", "src/udp_socket.cc", "src/interfaces.cc", "src/errors.cc", "src/raw_sender.cc", "src/packet_socket.cc", "src/unix_dgram.cc", "src/batch_socket.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -18,8 +18,6 @@ namespace {
 
 // Room for one IP_PKTINFO or IPV6_PKTINFO message and anything else the kernel adds.
 constexpr size_t kControlSize = 128;
-constexpr int kMaxBatch = 1024;
-constexpr int kMaxEintrRetries = 16;
 
 bool IsLinkScoped(const in6_addr& a) {
   return IN6_IS_ADDR_LINKLOCAL(&a) || IN6_IS_ADDR_MC_LINKLOCAL(&a) ||
@@ -36,36 +34,28 @@ unsigned ParseScope(const std::string& scope) {
 }  // namespace
 
 Napi::Function UdpSocket::Define(Napi::Env env) {
-  return DefineClass(env, "UdpSocket",
-                     {
-                         InstanceMethod("setReuseAddr", &UdpSocket::SetReuseAddr),
-                         InstanceMethod("setBroadcast", &UdpSocket::SetBroadcast),
-                         InstanceMethod("bindToDevice", &UdpSocket::BindToDevice),
-                         InstanceMethod("setRecvBufferSize", &UdpSocket::SetRecvBufferSize),
-                         InstanceMethod("discardInput", &UdpSocket::DiscardInput),
-                         InstanceMethod("bind", &UdpSocket::Bind),
-                         InstanceMethod("localAddress", &UdpSocket::LocalAddress),
-                         InstanceMethod("joinGroup", &UdpSocket::JoinGroup),
-                         InstanceMethod("start", &UdpSocket::Start),
-                         InstanceMethod("stop", &UdpSocket::Stop),
-                         InstanceMethod("setReadWindow", &UdpSocket::SetReadWindow),
-                         InstanceMethod("ref", &UdpSocket::JsRef),
-                         InstanceMethod("unref", &UdpSocket::JsUnref),
-                         InstanceMethod("send", &UdpSocket::Send),
-                         InstanceMethod("sendBatch", &UdpSocket::SendBatch),
-                         InstanceMethod("close", &UdpSocket::Close),
-                     });
+  return DefineSocket(env, "UdpSocket",
+                      {
+                          InstanceMethod("setReuseAddr", &UdpSocket::SetReuseAddr),
+                          InstanceMethod("setBroadcast", &UdpSocket::SetBroadcast),
+                          InstanceMethod("bindToDevice", &UdpSocket::BindToDevice),
+                          InstanceMethod("discardInput", &UdpSocket::DiscardInput),
+                          InstanceMethod("bind", &UdpSocket::Bind),
+                          InstanceMethod("localAddress", &UdpSocket::LocalAddress),
+                          InstanceMethod("joinGroup", &UdpSocket::JoinGroup),
+                          InstanceMethod("send", &UdpSocket::Send),
+                          InstanceMethod("sendBatch", &UdpSocket::SendBatch),
+                      });
 }
 
 // new UdpSocket(family: 4 | 6, batch: number, slot: number)
-UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocket>(info) {
+UdpSocket::UdpSocket(const Napi::CallbackInfo& info)
+    : BatchSocket<UdpSocket>(info, "NestorUdpSocket") {
   Napi::Env env = info.Env();
   int family = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
   if (family != 4 && family != 6) throw ArgError(env, "family must be 4 or 6");
-  batch_ = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
-  slot_ = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
-  if (batch_ < 1 || batch_ > kMaxBatch) throw ArgError(env, "batch must be 1..1024");
-  if (slot_ < 512 || slot_ > 65536) throw ArgError(env, "slot must be 512..65536 bytes");
+  SetBatch(env, info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0,
+           info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0);
   family_ = family == 4 ? AF_INET : AF_INET6;
 
   fd_ = socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -83,42 +73,8 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
     throw;
   }
 
-  // A worker's environment can go away while the socket is open: close it then.
-  napi_add_env_cleanup_hook(env, &UdpSocket::OnEnvCleanup, this);
-  cleanupHook_ = true;
-
-  slab_.resize(static_cast<size_t>(batch_) * slot_);
-  msgs_.resize(batch_);
-  iovs_.resize(batch_);
-  names_.resize(batch_);
-  controls_.resize(static_cast<size_t>(batch_) * kControlSize);
-  for (int i = 0; i < batch_; i++) {
-    iovs_[i].iov_base = slab_.data() + static_cast<size_t>(i) * slot_;
-    iovs_[i].iov_len = slot_;
-    msghdr& h = msgs_[i].msg_hdr;
-    std::memset(&h, 0, sizeof h);
-    h.msg_name = &names_[i];
-    h.msg_namelen = sizeof(sockaddr_storage);
-    h.msg_iov = &iovs_[i];
-    h.msg_iovlen = 1;
-    h.msg_control = controls_.data() + static_cast<size_t>(i) * kControlSize;
-    h.msg_controllen = kControlSize;
-  }
-}
-
-UdpSocket::~UdpSocket() {
-  if (cleanupHook_) napi_remove_env_cleanup_hook(Env(), &UdpSocket::OnEnvCleanup, this);
-  ReleaseHandle();
-}
-
-void UdpSocket::OnEnvCleanup(void* arg) {
-  auto* self = static_cast<UdpSocket*>(arg);
-  self->cleanupHook_ = false;
-  self->ReleaseHandle();
-}
-
-void UdpSocket::CheckOpen(Napi::Env env) const {
-  if (fd_ < 0) throw ErrnoError(env, EBADF, "socket", "socket is closed");
+  WatchEnvCleanup();
+  InitRing(slot_, kControlSize, true);
 }
 
 void UdpSocket::SetIntOption(Napi::Env env, int level, int name, int value, const char* what) {
@@ -137,14 +93,6 @@ Napi::Value UdpSocket::SetBroadcast(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
   SetIntOption(info.Env(), SOL_SOCKET, SO_BROADCAST, info[0].ToBoolean() ? 1 : 0, "SO_BROADCAST");
   return info.Env().Undefined();
-}
-
-Napi::Value UdpSocket::SetRecvBufferSize(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckOpen(env);
-  if (!info[0].IsNumber()) throw ArgError(env, "size must be a number");
-  SetIntOption(env, SOL_SOCKET, SO_RCVBUF, info[0].As<Napi::Number>().Int32Value(), "SO_RCVBUF");
-  return env.Undefined();
 }
 
 // The socket keeps its port (no ICMP port unreachable) but the kernel drops every datagram for
@@ -277,236 +225,58 @@ Napi::Value UdpSocket::JoinGroup(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// start(callback: (count, data, error) => void, meta: Int32Array)
-Napi::Value UdpSocket::Start(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckOpen(env);
-  if (!info[0].IsFunction()) throw ArgError(env, "callback must be a function");
-  if (!info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-      info[1].As<Napi::Int32Array>().ElementLength() < static_cast<size_t>(batch_) * kMetaWords) {
-    throw ArgError(env, "meta must be an Int32Array of batch * 16 elements");
-  }
-  callback_ = Napi::Persistent(info[0].As<Napi::Function>());
-  metaRef_ = Napi::Persistent(info[1].As<Napi::Int32Array>());
-  if (!asyncContext_) asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "NestorUdpSocket");
-  if (poll_ == nullptr) {
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no uv loop");
-    poll_ = new uv_poll_t;
-    int rc = uv_poll_init(loop, poll_, fd_);
-    if (rc != 0) {
-      delete poll_;
-      poll_ = nullptr;
-      throw ErrnoError(env, -rc, "uv_poll_init");
-    }
-    poll_->data = this;
-    if (!referenced_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-  }
-  window_.Cancel();
-  int rc = uv_poll_start(poll_, UV_READABLE, &UdpSocket::OnPoll);
-  if (rc != 0) throw ErrnoError(env, -rc, "uv_poll_start");
-  if (!polling_) {
-    polling_ = true;
-    Napi::ObjectWrap<UdpSocket>::Ref();  // a socket being read stays alive, as a dgram socket does
-  }
-  return env.Undefined();
-}
-
-Napi::Value UdpSocket::Stop(const Napi::CallbackInfo& info) {
-  window_.Cancel();
-  if (poll_ != nullptr) uv_poll_stop(poll_);
-  if (polling_) {
-    polling_ = false;
-    Napi::ObjectWrap<UdpSocket>::Unref();
-  }
-  return info.Env().Undefined();
-}
-
-// setReadWindow(ms): the receive window (read_window.h); 0 turns it off.
-Napi::Value UdpSocket::SetReadWindow(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) throw ArgError(env, "ms must be a number");
-  int ms = info[0].As<Napi::Number>().Int32Value();
-  if (ms < 0 || ms > 1000) throw ArgError(env, "ms must be between 0 and 1000");
-  window_.SetMs(static_cast<unsigned>(ms));
-  if (ms == 0) {
-    window_.Cancel();
-    if (polling_ && poll_ != nullptr) uv_poll_start(poll_, UV_READABLE, &UdpSocket::OnPoll);
-  }
-  return env.Undefined();
-}
-
-Napi::Value UdpSocket::JsRef(const Napi::CallbackInfo& info) {
-  referenced_ = true;
-  window_.SetRef(true);
-  if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
-  return info.Env().Undefined();
-}
-
-Napi::Value UdpSocket::JsUnref(const Napi::CallbackInfo& info) {
-  referenced_ = false;
-  window_.SetRef(false);
-  if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-  return info.Env().Undefined();
-}
-
-void UdpSocket::OnPoll(uv_poll_t* handle, int status, int events) {
-  auto* self = static_cast<UdpSocket*>(handle->data);
-  if (self == nullptr || self->fd_ < 0) return;
-  napi_env env = self->Env();
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  if (status < 0) {
-    // The descriptor itself failed (EBADF...): report once, do not spin on it.
-    self->StopPolling();
-    self->DeliverError(-status, "uv_poll");
-  } else if (self->Drain() > 0 && self->polling_ && self->fd_ >= 0) {
-    self->window_.AfterReadable(self->poll_, &UdpSocket::OnPoll);
-  }
-  napi_close_handle_scope(env, scope);
-}
-
-int UdpSocket::TimedRead(void* owner) {
-  auto* self = static_cast<UdpSocket*>(owner);
-  if (self->fd_ < 0 || !self->polling_) return -1;
-  napi_env env = self->Env();
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return -1;
-  int n = self->Drain();
-  napi_close_handle_scope(env, scope);
-  return self->fd_ < 0 || !self->polling_ ? -1 : n;
-}
-
-// Calls the JavaScript handler; never throws into libuv. An exception from the handler goes to
-// 'uncaughtException', as from any event callback. When JavaScript cannot run any more (worker
-// terminated, process exiting) the socket stops reading instead of aborting the process.
-void UdpSocket::Deliver(size_t argc, const napi_value* argv) {
-  napi_env env = Env();
-  napi_value recv;
-  napi_value fn;
-  napi_value result;
-  napi_status status = napi_get_reference_value(env, callback_, &fn);
-  napi_ref self = *static_cast<Napi::Reference<Napi::Object>*>(this);
-  if (status == napi_ok) status = napi_get_reference_value(env, self, &recv);
-  if (status == napi_ok && fn != nullptr && recv != nullptr) {
-    status = napi_make_callback(env, *asyncContext_, recv, fn, argc, argv, &result);
-    if (status == napi_ok) return;
-  }
-  bool pending = false;
-  napi_value exception;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
-      napi_get_and_clear_last_exception(env, &exception) == napi_ok) {
-    napi_valuetype type;
-    if (napi_typeof(env, exception, &type) == napi_ok && type != napi_undefined) {
-      napi_fatal_exception(env, exception);
-      return;
-    }
-  }
-  StopPolling();
-}
-
-void UdpSocket::DeliverError(int err, const char* syscall) {
-  napi_env env = Env();
-  napi_value argv[3];
-  try {
-    argv[2] = ErrnoError(Env(), err, syscall).Value();
-  } catch (const Napi::Error&) {
-    StopPolling();
-    return;
-  }
-  if (napi_create_uint32(env, 0, &argv[0]) != napi_ok || napi_get_undefined(env, &argv[1]) != napi_ok) {
-    StopPolling();
-    return;
-  }
-  Deliver(3, argv);
-}
-
-void UdpSocket::StopPolling() {
-  window_.Cancel();
-  if (poll_ != nullptr) uv_poll_stop(poll_);
-}
-
 // One recvmmsg() of up to batch_ datagrams, then one call into JavaScript.
 int UdpSocket::Drain() {
-  napi_env env = Env();
-  int n;
-  int retries = 0;
-  do {
-    n = recvmmsg(fd_, msgs_.data(), static_cast<unsigned>(batch_), MSG_DONTWAIT, nullptr);
-  } while (n < 0 && errno == EINTR && ++retries < kMaxEintrRetries);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    DeliverError(errno, "recvmmsg");
-    return -1;
-  }
-  if (n == 0) return 0;
-
+  int n = Receive();
+  if (n <= 0) return n;
   size_t total = 0;
   for (int i = 0; i < n; i++) total += msgs_[i].msg_len;
-  napi_value data;
-  void* outData = nullptr;
-  napi_value metaValue;
-  void* metaData = nullptr;
-  napi_value count;
-  if (napi_create_buffer(env, total, &outData, &data) != napi_ok ||
-      napi_get_reference_value(env, metaRef_, &metaValue) != napi_ok || metaValue == nullptr ||
-      napi_get_typedarray_info(env, metaValue, nullptr, nullptr, &metaData, nullptr, nullptr) !=
-          napi_ok ||
-      napi_create_uint32(env, static_cast<uint32_t>(n), &count) != napi_ok) {
-    StopPolling();
-    return -1;
-  }
-  auto* out = static_cast<uint8_t*>(outData);
-  auto* meta = static_cast<int32_t*>(metaData);
-  size_t offset = 0;
-  for (int i = 0; i < n; i++) {
-    msghdr& h = msgs_[i].msg_hdr;
-    size_t len = msgs_[i].msg_len;
-    std::memcpy(out + offset, iovs_[i].iov_base, len);
-    int32_t* m = meta + static_cast<size_t>(i) * kMetaWords;
-    std::memset(m, 0, kMetaWords * sizeof(int32_t));
-    m[kMetaOffset] = static_cast<int32_t>(offset);
-    m[kMetaLength] = static_cast<int32_t>(len);
-    int flags = kFlagNoPktinfo;
-    if (h.msg_flags & MSG_TRUNC) flags |= kFlagTruncated;
-    auto* src = reinterpret_cast<uint8_t*>(m + kMetaSrcAddr);
-    auto* dst = reinterpret_cast<uint8_t*>(m + kMetaDstAddr);
-    if (family_ == AF_INET) {
-      auto* sin = reinterpret_cast<sockaddr_in*>(&names_[i]);
-      m[kMetaSrcPort] = ntohs(sin->sin_port);
-      std::memcpy(src, &sin->sin_addr, 4);
-    } else {
-      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&names_[i]);
-      m[kMetaSrcPort] = ntohs(sin6->sin6_port);
-      m[kMetaScope] = static_cast<int32_t>(sin6->sin6_scope_id);
-      std::memcpy(src, &sin6->sin6_addr, 16);
-    }
-    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-        in_pktinfo pi;
-        std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-        m[kMetaIfindex] = pi.ipi_ifindex;
-        std::memcpy(dst, &pi.ipi_addr, 4);
-        flags &= ~kFlagNoPktinfo;
-      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-        in6_pktinfo pi;
-        std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-        m[kMetaIfindex] = static_cast<int32_t>(pi.ipi6_ifindex);
-        std::memcpy(dst, &pi.ipi6_addr, 16);
-        flags &= ~kFlagNoPktinfo;
+  bool delivered = DeliverBatch(total, n, [this, n](uint8_t* out, int32_t* meta) {
+    size_t offset = 0;
+    for (int i = 0; i < n; i++) {
+      msghdr& h = msgs_[i].msg_hdr;
+      size_t len = msgs_[i].msg_len;
+      std::memcpy(out + offset, iovs_[i].iov_base, len);
+      int32_t* m = meta + static_cast<size_t>(i) * kMetaWords;
+      std::memset(m, 0, kMetaWords * sizeof(int32_t));
+      m[kMetaOffset] = static_cast<int32_t>(offset);
+      m[kMetaLength] = static_cast<int32_t>(len);
+      int flags = kFlagNoPktinfo;
+      if (h.msg_flags & MSG_TRUNC) flags |= kFlagTruncated;
+      auto* src = reinterpret_cast<uint8_t*>(m + kMetaSrcAddr);
+      auto* dst = reinterpret_cast<uint8_t*>(m + kMetaDstAddr);
+      if (family_ == AF_INET) {
+        auto* sin = reinterpret_cast<sockaddr_in*>(&names_[i]);
+        m[kMetaSrcPort] = ntohs(sin->sin_port);
+        std::memcpy(src, &sin->sin_addr, 4);
+      } else {
+        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&names_[i]);
+        m[kMetaSrcPort] = ntohs(sin6->sin6_port);
+        m[kMetaScope] = static_cast<int32_t>(sin6->sin6_scope_id);
+        std::memcpy(src, &sin6->sin6_addr, 16);
       }
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          in_pktinfo pi;
+          std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+          m[kMetaIfindex] = pi.ipi_ifindex;
+          std::memcpy(dst, &pi.ipi_addr, 4);
+          flags &= ~kFlagNoPktinfo;
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo pi;
+          std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+          m[kMetaIfindex] = static_cast<int32_t>(pi.ipi6_ifindex);
+          std::memcpy(dst, &pi.ipi6_addr, 16);
+          flags &= ~kFlagNoPktinfo;
+        }
+      }
+      m[kMetaFlags] = flags;
+      offset += len;
+      // The kernel shortened these; the next recvmmsg() needs them whole again.
+      ResetSlot(i);
     }
-    m[kMetaFlags] = flags;
-    offset += len;
-    // The kernel shortened these; the next recvmmsg() needs them whole again.
-    h.msg_namelen = sizeof(sockaddr_storage);
-    h.msg_controllen = kControlSize;
-    h.msg_flags = 0;
-  }
-  napi_value argv[2] = {count, data};
-  Deliver(2, argv);
-  return n;
+  });
+  return delivered ? n : -1;
 }
 
 size_t UdpSocket::BuildPktinfo(Napi::Env env, const Napi::Value& src, unsigned ifindex,
@@ -652,33 +422,6 @@ Napi::Value UdpSocket::SendBatch(const Napi::CallbackInfo& info) {
   }
   if (failed) return failures;
   return env.Null();
-}
-
-void UdpSocket::ReleaseHandle() {
-  window_.Close();
-  if (poll_ != nullptr) {
-    poll_->data = nullptr;
-    // uv_close() takes the fd out of epoll at once; the handle memory goes in its callback.
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
-  }
-  if (fd_ >= 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
-}
-
-// Releases the port synchronously; the socket cannot be used afterwards. Idempotent.
-Napi::Value UdpSocket::Close(const Napi::CallbackInfo& info) {
-  ReleaseHandle();
-  if (polling_) {
-    polling_ = false;
-    Napi::ObjectWrap<UdpSocket>::Unref();
-  }
-  callback_.Reset();
-  metaRef_.Reset();
-  return info.Env().Undefined();
 }
 
 }  // namespace nestor

@@ -175,12 +175,12 @@ export class MetricsExporter {
     );
     const duration = this.metric(
       `${n}_duration_seconds`,
-      "Callout latency in seconds (an asynchronous one until it settles)",
+      "Callout latency in seconds (an asynchronous one until it settles; 1 call in 16 of a synchronous one under 10 us)",
       "histogram",
     );
     for (const c of m.all()) {
       const labels = { library: c.library, hook: c.hook };
-      calls.values.push({ labels, value: c.latency.count });
+      calls.values.push({ labels, value: c.calls });
       errors.values.push({ labels, value: c.errors });
       timeouts.values.push({ labels, value: c.timeouts });
       duration.values.push(...histogramValues(c.latency, labels, duration.name));

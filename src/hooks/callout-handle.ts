@@ -3,7 +3,10 @@
  * shared along the callouts of that hook, and each library's per-request context.
  *
  * One handle follows one request (one packet) through all its hook points: arguments and status
- * are per hook point, context lives until the request ends (release()).
+ * are per hook point, context lives until the request ends (release()). The handle belongs to
+ * the request: a callout must not keep it past the request's end (as in Kea, where the server
+ * drops it with the packet), since the manager hands a released handle, emptied, to a later
+ * request when nothing of the first one went asynchronous.
  *
  * The kind rule (the TypeScript form of Kea's "the type must match exactly"): argument and context
  * types are checked at compile time per hook point (HookArguments). At run time, setArgument() or
@@ -81,7 +84,14 @@ type ArgResult<K extends string, N extends string, T> =
 export class CalloutHandle<out K extends string = string> {
   /** The library generation this request started with; it keeps it to the end. */
   readonly manager: HandleManager;
-  private readonly args = new Map<string, unknown>();
+  /**
+   * The arguments as two parallel arrays, in the order they were set (what a Map keeps, without a
+   * hash table to clear and refill at every hook point: a point has a handful of arguments, found
+   * by a short scan). Slots past argCount are free; the arrays keep their length.
+   */
+  private readonly argNames: string[] = [];
+  private readonly argValues: unknown[] = [];
+  private argCount = 0;
   private status: number = NextStep.CONTINUE;
   private contexts: Map<number, Map<string, unknown>> | null = null;
   /** Index of the library whose callout is running; -1 outside callouts. */
@@ -105,6 +115,12 @@ export class CalloutHandle<out K extends string = string> {
   /** Set while context_create callouts are still running asynchronously. */
   pending: Promise<void> | null = null;
   released = false;
+  /**
+   * False once anything of this request went asynchronous (a callout's Promise, a parked wait,
+   * an asynchronous context callout): something may still hold the handle after the request
+   * ends, so the manager does not reuse it for another request.
+   */
+  reusable = true;
 
   constructor(manager: HandleManager) {
     this.manager = manager;
@@ -112,9 +128,22 @@ export class CalloutHandle<out K extends string = string> {
 
   // ---- arguments -------------------------------------------------------------------------
 
+  private argIndex(name: string): number {
+    const names = this.argNames;
+    for (let i = 0; i < this.argCount; i++) if (names[i] === name) return i;
+    return -1;
+  }
+
   setArgument<N extends string>(name: N, value: ArgValue<K, N>): this {
-    if (this.args.has(name)) checkKind(name, this.args.get(name), value);
-    this.args.set(name, value);
+    const i = this.argIndex(name);
+    if (i >= 0) {
+      checkKind(name, this.argValues[i], value);
+      this.argValues[i] = value;
+      return this;
+    }
+    const n = this.argCount++;
+    this.argNames[n] = name;
+    this.argValues[n] = value;
     return this;
   }
 
@@ -124,22 +153,31 @@ export class CalloutHandle<out K extends string = string> {
    */
   getArgument<T = never, N extends string = string>(name: N): ArgResult<K, N, T>;
   getArgument(name: string): unknown {
-    const value = this.args.get(name);
-    if (value === undefined && !this.args.has(name)) throw new NoSuchArgument(name);
-    return value;
+    const i = this.argIndex(name);
+    if (i < 0) throw new NoSuchArgument(name);
+    return this.argValues[i];
   }
 
   getArgumentNames(): string[] {
-    return [...this.args.keys()];
+    return this.argNames.slice(0, this.argCount);
   }
 
   /** Removes an argument; as in Kea, removing an absent name is not an error. */
   deleteArgument(name: string): void {
-    this.args.delete(name);
+    const i = this.argIndex(name);
+    if (i < 0) return;
+    const last = --this.argCount;
+    for (let j = i; j < last; j++) {
+      this.argNames[j] = this.argNames[j + 1]!;
+      this.argValues[j] = this.argValues[j + 1];
+    }
+    this.argValues[last] = undefined;
   }
 
   deleteAllArguments(): void {
-    this.args.clear();
+    // The values are let go of (the names are literals the server keeps anyway).
+    for (let i = 0; i < this.argCount; i++) this.argValues[i] = undefined;
+    this.argCount = 0;
   }
 
   /**
@@ -147,7 +185,7 @@ export class CalloutHandle<out K extends string = string> {
    * ScopedCalloutHandleState); context is kept.
    */
   prepare(): this {
-    this.args.clear();
+    this.deleteAllArguments();
     this.status = NextStep.CONTINUE;
     return this;
   }
@@ -268,9 +306,27 @@ export class CalloutHandle<out K extends string = string> {
 
   /** Called by the manager once context_destroy has run. */
   clearAll(): void {
-    this.args.clear();
+    this.deleteAllArguments();
     this.contexts = null;
     this.status = NextStep.CONTINUE;
+  }
+
+  /**
+   * Makes a released handle as new, for the manager to hand to the next request: only a handle
+   * whose request stayed synchronous (`reusable`), so nothing holds it any more.
+   */
+  renew(): void {
+    this.currentLibrary = -1;
+    this.currentHook = -1;
+    this.poisoned = false;
+    this.subject = null;
+    this.parkedBy = -1;
+    this.parking = null;
+    this.parkingHook = -1;
+    this.parkedEntry = null;
+    this.overLimit = false;
+    this.pending = null;
+    this.released = false;
   }
 }
 

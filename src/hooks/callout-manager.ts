@@ -28,6 +28,12 @@ import { QueryWaits } from "./query-waits.ts";
 import { CONTEXT_CREATE, CONTEXT_DESTROY, ServerHooks } from "./server-hooks.ts";
 import type { CalloutResult } from "./types.ts";
 
+/**
+ * Released handles a generation keeps for reuse: as many as the requests it usually has in
+ * flight at once (a batch of queries), so that a steady load allocates none.
+ */
+const SPARE_HANDLES = 256;
+
 export const PRE_LIBRARY_INDEX = 0;
 export const POST_LIBRARY_INDEX = 2_147_483_647;
 
@@ -86,6 +92,8 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   private readonly parkingLots = new Map<number, ParkingLot>();
   /** Handles created and not yet released. */
   activeHandles = 0;
+  /** Released handles of synchronous requests, handed to the next requests (at most SPARE_HANDLES). */
+  private readonly spare: CalloutHandle[] = [];
   private drained: (() => void) | null = null;
   retired = false;
 
@@ -204,7 +212,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
    * asynchronous the first callCallouts() waits for it.
    */
   createCalloutHandle<K extends string = string>(): CalloutHandle<K> {
-    const handle = new CalloutHandle<K>(this);
+    const handle = (this.spare.pop() as CalloutHandle<K> | undefined) ?? new CalloutHandle<K>(this);
     this.activeHandles++;
     const list = this.lists[CONTEXT_CREATE];
     if (list !== undefined && list !== null) {
@@ -249,27 +257,37 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     for (let i = from; i < list.length; i++) {
       const entry = list[i]!;
       handle.currentLibrary = entry.libraryIndex;
+      const counters = entry.counters;
       const before = handle.getStatus();
-      const start = performance.now();
+      // The clock is read only for the calls the histogram samples (callout-metrics.ts), and for
+      // every call while HOOKS_CALLOUT_CALLED is logged.
+      const timed = logged || counters.untimedLeft === 0;
+      const start = timed ? performance.now() : 0;
       let r: unknown;
       try {
         r = entry.fn(handle);
       } catch (err) {
-        entry.counters.observe(performance.now() - start);
+        if (timed) counters.observe(performance.now() - start);
+        else counters.untimed();
         this.calloutThrew(index, entry, handle, err, before);
         continue;
       }
       if (isThenable(r)) {
+        handle.reusable = false;
         if (this.waits.full(index)) return this.overLimit(index, entry, handle, r);
-        return this.resume(index, list, handle, i, r, start, before);
+        return this.resume(index, list, handle, i, r, timed ? start : performance.now(), before);
       }
-      const ms = performance.now() - start;
-      entry.counters.observe(ms);
+      if (timed) {
+        const ms = performance.now() - start;
+        counters.observe(ms);
+        if (logged) this.calloutTimed(index, entry, ms);
+      } else {
+        counters.untimed();
+      }
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
       if (before !== NextStep.PARK && handle.getStatus() === NextStep.PARK) {
         handle.parkedBy = entry.libraryIndex;
       }
-      if (logged) this.calloutTimed(index, entry, ms);
     }
     handle.currentLibrary = -1;
     handle.currentHook = -1;
@@ -289,11 +307,11 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     try {
       const r = await this.bounded(pending, index, entry);
       const ms = performance.now() - start;
-      entry.counters.observe(ms);
+      entry.counters.observeAsync(ms);
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
       if (this.logger.isEnabled("DEBUG", 55)) this.calloutTimed(index, entry, ms);
     } catch (err) {
-      entry.counters.observe(performance.now() - start);
+      entry.counters.observeAsync(performance.now() - start);
       handle.currentLibrary = entry.libraryIndex;
       this.calloutThrew(index, entry, handle, err, before);
     } finally {
@@ -449,6 +467,10 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   private finishHandle(handle: CalloutHandle): void {
     handle.clearAll();
     this.activeHandles--;
+    if (handle.reusable && this.spare.length < SPARE_HANDLES) {
+      handle.renew();
+      this.spare.push(handle);
+    }
     if (this.activeHandles === 0 && this.drained !== null) this.drained();
   }
 
@@ -534,6 +556,8 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   private parkNow(index: number, handle: CalloutHandle): ParkedQuery {
     let entry = handle.parkedEntry as ParkedQuery | null;
     if (entry === null) {
+      // The parking lot may hold on to the handle's query (and the entry to the handle).
+      handle.reusable = false;
       const obj = handle.parking!;
       const lot = this.getParkingLot(index);
       entry = new ParkedQuery(this, index, handle, obj, lot);
