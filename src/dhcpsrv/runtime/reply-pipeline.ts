@@ -103,13 +103,17 @@ export class ReplyPipeline<R extends { address: string }> {
     if (grants === undefined) return out;
     const kept: OutgoingPacket[] = [];
     for (let i = 0; i < out.length; i++) {
-      if (grants(replies[i]!, lost)) {
-        this.lostReplies++;
-        this.options.taken?.();
-        this.options.log.info(this.takenByPeer, replies[i]!.address);
-      } else kept.push(out[i]!);
+      if (grants(replies[i]!, lost)) this.heldBack(replies[i]!);
+      else kept.push(out[i]!);
     }
     return kept;
+  }
+
+  /** A reply whose lease another server committed first: not sent, logged and counted. */
+  private heldBack(reply: R): void {
+    this.lostReplies++;
+    this.options.taken?.();
+    this.options.log.info(this.takenByPeer, reply.address);
   }
 
   private sendAll(out: OutgoingPacket[]): void {
@@ -190,7 +194,7 @@ export class ReplyPipeline<R extends { address: string }> {
         flushed.then((lost) => {
           if (lost === false) return;
           if (lost.size > 0 && this.options.grants?.(reply, lost) === true) {
-            this.lostReplies++;
+            this.heldBack(reply);
             return;
           }
           this.sendOne(reply);

@@ -101,7 +101,7 @@ for (const [prefix, v] of [
     [`${prefix}_LEASE_WRITE_FAILED`]: "lease file write failed, %1 replies not sent: %2",
     [`${prefix}_SEND_FAILED`]: "sending a reply to %1 failed: %2",
     [`${prefix}_LEASE_TAKEN_BY_PEER`]:
-      "lease %1 was committed by another server sharing the lease database first: its reply is not sent",
+      "the reply to %1 is not sent: another server sharing the lease database committed its lease first",
     [`${prefix}_SHUTDOWN`]: "shutting down",
     [`${prefix}_SRV_CONFIGURED_FAIL`]: `${prefix.toLowerCase()}_srv_configured callout rejected the configuration: %1`,
     [`${prefix}_CONFIG_SET_FAIL`]: "new configuration refused, the running configuration stays: %1",
