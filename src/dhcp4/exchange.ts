@@ -20,6 +20,8 @@ import type { Dhcp4Stats } from "./stats4.ts";
 /** Where a reply goes: the socket layer sends `data` to `address:port` out of `iface`. */
 export interface Reply4 {
   data: Buffer;
+  /** The message type (DHCPACK...), for the statistics of replies not sent. */
+  type: number;
   address: string;
   port: number;
   iface: string;

@@ -26,6 +26,8 @@ export type Received6 = ReceivedDatagram;
 /** Where a reply goes: the socket layer sends `data` to `address:port` out of `ifindex`. */
 export interface Reply6 {
   data: Buffer;
+  /** The message type (REPLY...), for the statistics of replies not sent. */
+  type: number;
   address: string;
   port: number;
   iface: string;

@@ -72,6 +72,15 @@ export class PacketStats {
   }
 
   /**
+   * A reply counted by countSent that never left (its lease write failed, or another server
+   * committed its lease first): `pktN-sent` counts what was sent, as Kea's.
+   */
+  uncountSent(type: number): void {
+    this.sent.add(-1);
+    this.byType(this.sentByType, type)?.add(-1);
+  }
+
+  /**
    * A configuration installed: as Kea, the statistics of every subnet of the previous one are
    * removed (the caller creates those of the new one afresh, with one sample each), but for the
    * `kept` names (Kea 2.2 leaves subnet[id].v4-reservation-conflicts, even of a subnet gone);

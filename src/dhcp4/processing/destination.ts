@@ -62,6 +62,7 @@ export function destination(ex: Exchange4, r: Pkt4): Reply4 | null {
   r.localAddr = ex.serverId;
   return {
     data,
+    type: r.getType(),
     address,
     port,
     iface: q.iface,
@@ -87,6 +88,7 @@ function destination4o6(ex: Exchange4, q: Pkt4o6, r: Pkt4, data: Buffer): Reply4
   r.localAddr = ex.serverId;
   return {
     data: packIpc(r6),
+    type: r.getType(),
     address: q6.remoteAddr,
     port: q6.remotePort,
     iface: q.iface,

@@ -72,5 +72,12 @@ export function destination(ex: Exchange6, r: Pkt6): Reply6 | null {
   const address = q.remoteAddr;
   r.remoteAddr = address;
   r.remotePort = port;
-  return { data: r.getBuffer(), address, port, iface: q.iface, ifindex: q.ifindex };
+  return {
+    data: r.getBuffer(),
+    type: r.getType(),
+    address,
+    port,
+    iface: q.iface,
+    ifindex: q.ifindex,
+  };
 }

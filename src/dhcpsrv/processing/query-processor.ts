@@ -184,6 +184,11 @@ export class QueryProcessor<C extends ProcessedContext<C>, E extends ProcessedEx
     return this.runner.run(new Exchange(srv, query, this.hooks.callouts, now));
   }
 
+  /** A reply of this type was counted sent and did not leave (see PacketStats.uncountSent). */
+  replyNotSent(type: number): void {
+    this.srv.core.stats.uncountSent(type);
+  }
+
   /** What a configuration sets outside the context: statistics, class evaluation errors. */
   private configure(): void {
     const { model, leases, stats, core } = this.srv;

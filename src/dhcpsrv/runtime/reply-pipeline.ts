@@ -32,11 +32,13 @@ export interface PipelineOptions<R> {
   unsent?: (replies: number) => void;
   /** A reply not sent because another server committed its lease first (counted by the server). */
   taken?: () => void;
+  /** Each reply that was not sent (its lease write failed, or its lease was taken). */
+  notSent?: (reply: R) => void;
 }
 
 const NOTHING_LOST: LostLeases = new Set();
 
-export class ReplyPipeline<R extends { address: string }> {
+export class ReplyPipeline<R extends { address: string; type: number }> {
   private readonly options: PipelineOptions<R>;
   private readonly sendFailed: string;
   private readonly writeFailed: string;
@@ -87,11 +89,13 @@ export class ReplyPipeline<R extends { address: string }> {
     }
     const flushed = this.flushed(out.length);
     if (flushed === true) this.sendAll(out);
-    else if (flushed !== false) {
+    else if (flushed === false) this.notSent(replies);
+    else {
       // A database commit: the replies leave once it returns, those of leases lost excepted.
       this.track(
         flushed.then((lost) => {
-          if (lost === false || out.length === 0) return;
+          if (lost === false) return this.notSent(replies);
+          if (out.length === 0) return;
           this.sendAll(lost.size === 0 ? out : this.keep(out, replies, lost));
         }),
       );
@@ -109,9 +113,16 @@ export class ReplyPipeline<R extends { address: string }> {
     return kept;
   }
 
+  /** Replies that will not leave: counted back out of the sent statistics. */
+  private notSent(replies: readonly R[]): void {
+    const notSent = this.options.notSent;
+    if (notSent !== undefined) for (const r of replies) notSent(r);
+  }
+
   /** A reply whose lease another server committed first: not sent, logged and counted. */
   private heldBack(reply: R): void {
     this.lostReplies++;
+    this.options.notSent?.(reply);
     this.options.taken?.();
     this.options.log.info(this.takenByPeer, reply.address);
   }
@@ -189,10 +200,11 @@ export class ReplyPipeline<R extends { address: string }> {
     if (reply === null) return;
     const flushed = this.flushed(1);
     if (flushed === true) this.sendOne(reply);
-    else if (flushed !== false) {
+    else if (flushed === false) this.options.notSent?.(reply);
+    else {
       this.track(
         flushed.then((lost) => {
-          if (lost === false) return;
+          if (lost === false) return this.options.notSent?.(reply);
           if (lost.size > 0 && this.options.grants?.(reply, lost) === true) {
             this.heldBack(reply);
             return;

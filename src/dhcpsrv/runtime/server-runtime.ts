@@ -144,6 +144,14 @@ export interface LeaseStoreServerActions {
 export interface FamilyProcessing<M, R> {
   processQuery(q: Query): R | null | Promise<R | null>;
   getModel(): M;
+  /** A reply of this message type was counted sent and did not leave. */
+  replyNotSent(type: number): void;
+}
+
+/** What the runtime reads of a reply: where it goes, and its message type (statistics). */
+export interface RuntimeReply {
+  address: string;
+  type: number;
 }
 
 /** What the runtime needs of a family's lease reclaimer. */
@@ -162,7 +170,7 @@ export interface FamilyTypes {
   };
   store: RuntimeLeaseStore;
   processing: FamilyProcessing<FamilyTypes["model"], FamilyTypes["reply"]>;
-  reply: { address: string };
+  reply: RuntimeReply;
   hooks: { readonly [name: string]: number };
 }
 
@@ -174,7 +182,7 @@ export interface FamilyTypesOf<
   M extends FamilyTypes["model"],
   S extends RuntimeLeaseStore,
   P extends FamilyProcessing<M, R>,
-  R extends { address: string },
+  R extends RuntimeReply,
   H extends FamilyTypes["hooks"],
 > {
   family: F;
@@ -336,6 +344,7 @@ export class ServerRuntime<T extends FamilyTypes> {
       prefix: this.prefix,
       leases: () => this.leases,
       outgoing: (r) => adapter.outgoing(r),
+      notSent: (r) => this.srv.replyNotSent(r.type),
       // Nestor's counter: replies dropped because their leases could not be written.
       unsent: (n) => {
         this.writeDrops ??= this.stats.observe(`pkt${family}-lease-write-drop`);
