@@ -9,6 +9,8 @@ import type { Logger } from "../log/logger.ts";
 import type { ExpiredLeasesProcessing } from "../dhcpsrv/config/types.ts";
 import type { Lease6 } from "../dhcpsrv/leases/lease6.ts";
 import type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
+import { PgsqlLeaseStore6 } from "../dhcpsrv/leases/pgsql-lease-store6.ts";
+import { pgsqlReclaimer6 } from "../dhcpsrv/leases/pgsql-reclaim6.ts";
 import { LeaseReclaimer, type ReclaimTarget } from "../dhcpsrv/leases/reclaimer.ts";
 import type { Dhcp6Hooks } from "./hook-points.ts";
 import type { Dhcp6Stats } from "./stats6.ts";
@@ -26,7 +28,7 @@ export interface Reclaimer6Deps {
 export class Reclaimer6 extends LeaseReclaimer<Lease6> {
   constructor(deps: Reclaimer6Deps) {
     const { leases, hooks, hookIdx, stats, log, config } = deps;
-    const target: ReclaimTarget<Lease6> = {
+    const local: ReclaimTarget<Lease6> = {
       getExpired: (now, max) => leases.getExpiredLeases6(now, max),
       remove: (l) => void leases.deleteLease6(l),
       update: (l) => leases.updateLease6(l),
@@ -35,6 +37,10 @@ export class Reclaimer6 extends LeaseReclaimer<Lease6> {
       deleteExpiredReclaimed: (now, secs) => leases.deleteExpiredReclaimedLeases6(now, secs),
       leaseReclaimed: (l, declined) => stats.leaseReclaimed(l, declined),
     };
+    // A PostgreSQL lease database, maybe shared with other servers: each cycle claims its leases
+    // in the table (row locks that skip the other servers' claims).
+    const target =
+      leases instanceof PgsqlLeaseStore6 ? pgsqlReclaimer6(leases, log).target(local) : local;
     const points = {
       expire: hookIdx.lease6_expire,
       recover: hookIdx.lease6_recover,

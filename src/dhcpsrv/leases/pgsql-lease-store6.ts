@@ -104,7 +104,7 @@ WITH gone AS (
 )
 SELECT ${notifySql(NOTIFY_CHANNEL6, "$5", "address")} FROM gone`;
 
-const SELECT6 =
+export const SELECT6 =
   "SELECT address, duid, valid_lifetime, extract(epoch from expire)::bigint AS expire, " +
   "subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, " +
   "hwaddr, hwtype, hwaddr_source, state, user_context FROM lease6";
@@ -208,8 +208,8 @@ export class PgsqlLeaseStore6
     if (cur !== null) this.mem.deleteLease6(cur);
   }
 
-  /** The lease of an address whatever its type. */
-  private anyLease(address: string): Lease6 | null {
+  /** The lease of an address whatever its type (the table's key is the address alone). */
+  anyLease(address: string): Lease6 | null {
     for (const t of TYPES) {
       const l = this.mem.getLease6(t, address);
       if (l !== null) return l;
