@@ -26,7 +26,12 @@ import { statistic, waitForControl } from "./lib/control-client.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
 import { exchangeStats, perfdhcpStats } from "./lib/perfdhcp.ts";
-import { assertLease6Rows, perfdhcp6LoadArgs, perfServer6Config } from "./lib/perfdhcp6-load.ts";
+import {
+  assertLease6Rows,
+  perfdhcp6LoadArgs,
+  perfServer6Config,
+  waitForLinkLocal,
+} from "./lib/perfdhcp6-load.ts";
 
 const RATE = 200;
 const SECONDS = 10;
@@ -46,6 +51,9 @@ test(
       const sides = ["a", "b"].map((name, i) => {
         const serverNs = bed.namespace(`s${name}`);
         const perfNs = bed.namespace(`p${name}`);
+        // perfdhcp -6 needs its link-local address at once (no duplicate address detection).
+        bed.noDad(serverNs);
+        bed.noDad(perfNs);
         // Link-local and global addresses usable at once (no duplicate address detection).
         bed.noDad(serverNs);
         bed.noDad(perfNs);
@@ -76,6 +84,7 @@ test(
         await waitForControl(s.socket, server, 30_000);
         servers.push(server);
       }
+      for (const s of sides) await waitForLinkLocal(bed, s.perfNs, s.link.b);
       const perfs = sides.map((s, i) =>
         bed.spawn(
           `perfdhcp-${s.name}`,

@@ -21,7 +21,12 @@ import { statistic, waitForControl } from "./lib/control-client.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import { exchangeStats, perfdhcpStats } from "./lib/perfdhcp.ts";
-import { assertLease6Rows, perfdhcp6LoadArgs, perfServer6Config } from "./lib/perfdhcp6-load.ts";
+import {
+  assertLease6Rows,
+  perfdhcp6LoadArgs,
+  perfServer6Config,
+  waitForLinkLocal,
+} from "./lib/perfdhcp6-load.ts";
 
 const RATE = 100;
 
@@ -41,6 +46,9 @@ test(
       const db = pg.createKeaDatabase("kea6_outage");
       const serverNs = bed.namespace("srv");
       const perfNs = bed.namespace("perf");
+      // perfdhcp -6 needs its link-local address at once (no duplicate address detection).
+      bed.noDad(serverNs);
+      bed.noDad(perfNs);
       bed.noDad(serverNs);
       bed.noDad(perfNs);
       const link = bed.link(
@@ -75,6 +83,7 @@ test(
           "perfdhcp",
           perfdhcp6LoadArgs(link.b, { rate: RATE, seconds, seed: 5, duidTime }),
         );
+      await waitForLinkLocal(bed, perfNs, link.b);
       const perf = perfRun("perfdhcp-outage", 12, "1f5e1000");
       await new Promise((r) => setTimeout(r, 3_000));
       await pg.pause("immediate");

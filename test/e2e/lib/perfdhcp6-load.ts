@@ -98,3 +98,21 @@ export function assertLease6Rows(pg: PgKea, db: string, granted: number): void {
     assert.equal(clients, rows, `type ${type}: a client holds two, or a lease two clients`);
   }
 }
+
+/**
+ * Waits (at most 10 s) until `ifname` in `ns` has a usable link-local address (present, not
+ * tentative): perfdhcp -6 sends from it and refuses to start without one.
+ */
+export async function waitForLinkLocal(
+  bed: { exec(ns: string, cmd: string, args: readonly string[]): string },
+  ns: string,
+  ifname: string,
+): Promise<void> {
+  let shown = "";
+  for (let i = 0; i < 100; i++) {
+    shown = bed.exec(ns, "ip", ["-6", "addr", "show", "dev", ifname, "scope", "link"]);
+    if (/inet6 fe80/.test(shown) && !/tentative/.test(shown)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no usable link-local address on ${ifname} after 10 s:\n${shown}`);
+}
