@@ -3,7 +3,8 @@
  * lease store's add), in process, no sockets, for each allocator of `allocator` (iterative,
  * random, flq) in a /16 pool (65,534 addresses) filled to 0 %, 50 %, 90 % and 99 %.
  *
- *   node --expose-gc bench/allocation.ts [--allocations N] [--rounds R]   (npm run bench:alloc)
+ *   node --expose-gc bench/allocation.ts [--allocations N] [--rounds R] [--json FILE]
+ *   (npm run bench:alloc; --json writes the figures there too, for bench:targets)
  *
  * The fill is a random subset of the pool (as clients come and go, leases end up scattered), so
  * that the iterative and random allocators meet taken addresses as a full pool gives them; flq
@@ -22,6 +23,7 @@ import { Lease4 } from "../src/dhcpsrv/leases/lease4.ts";
 import { MemfileLeaseStore4 } from "../src/dhcpsrv/leases/memfile-lease-store4.ts";
 import { buildDhcp4Model } from "../src/dhcpsrv/model/cfg4.ts";
 import { HostStore4 } from "../src/dhcpsrv/model/host4.ts";
+import { writeSummary } from "./lib/summaries.ts";
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(name);
@@ -29,6 +31,8 @@ const arg = (name: string, def: number): number => {
 };
 const ALLOCATIONS = arg("--allocations", 300); // under the 655 free addresses at 99 %
 const ROUNDS = arg("--rounds", 5);
+const JSON_AT = process.argv.indexOf("--json");
+const JSON_FILE = JSON_AT > 0 ? process.argv[JSON_AT + 1] : undefined;
 const FILLS = [0, 0.5, 0.9, 0.99];
 const KINDS = ["iterative", "random", "flq"] as const;
 const FIRST = ipv4FromString("198.18.0.1");
@@ -160,3 +164,9 @@ for (const kind of KINDS) {
   const xs = results.get(kind)!;
   console.log(`${kind}: 99 % costs ${(xs[3]! / xs[0]!).toFixed(1)}x the empty pool`);
 }
+writeSummary(JSON_FILE, {
+  kind: "alloc",
+  date: new Date().toISOString(),
+  fills: FILLS,
+  us: Object.fromEntries(results),
+});

@@ -20,7 +20,9 @@
  * the lease store is flushed after each batch of 64 queries (and after each asynchronous query).
  * Logging is at INFO, the default, into a sink that drops the lines.
  *
- *   npm run bench:hooks [-- --queries N --clock wall|cpu]
+ *   npm run bench:hooks [-- --queries N --clock wall|cpu --json FILE]
+ *
+ * --json FILE writes the medians there too (bench/lib/summaries.ts), for bench:targets.
  *
  * A script, not a test: it prints nanoseconds per query, the median of several rounds (after a
  * warm-up round) and the best, and for (b)-(d) the ratio of the median to (a)'s.
@@ -53,11 +55,13 @@ import { HooksManager } from "../src/hooks/hooks-manager.ts";
 import { ServerHooks } from "../src/hooks/server-hooks.ts";
 import { LogManager } from "../src/log/logger.ts";
 import { StatsManager } from "../src/stats/stats-manager.ts";
+import { writeSummary } from "./lib/summaries.ts";
 
 const { values: args } = parseArgs({
   options: {
     queries: { type: "string", default: "10000" },
     clock: { type: "string", default: "wall" },
+    json: { type: "string" },
   },
 });
 /**
@@ -445,3 +449,11 @@ for (const c of cases(6)) beds6.push({ label: c.label, ...(await server6(c.libra
 const results6 = await measure(beds6, solicits, request6);
 report("DHCPv6 SOLICIT -> ADVERTISE", results6, "first");
 report("DHCPv6 REQUEST -> REPLY (after the ADVERTISE)", results6, "second");
+
+const summaryCases = (results: Result[]) =>
+  results.map((r) => ({ label: r.label, firstNs: median(r.first), requestNs: median(r.second) }));
+writeSummary(args.json, {
+  kind: "hooks",
+  date: new Date().toISOString(),
+  families: { "4": { cases: summaryCases(results4) }, "6": { cases: summaryCases(results6) } },
+});

@@ -27,7 +27,10 @@
  * (the addresses are only ever in the lease file and in the servers' memory, never on a wire).
  *
  *   npm run bench:memory [-- --family 4|6|both --leases4 N --leases6 N --fuzz N --warmup N
- *                            --rate N --large-mb N --clients N --no-build --only nestor|kea]
+ *                            --rate N --large-mb N --clients N --no-build --only nestor|kea
+ *                            --json FILE]
+ *
+ * --json FILE writes the figures there too (bench/lib/summaries.ts), for bench:targets.
  */
 import {
   createWriteStream,
@@ -45,6 +48,7 @@ import { parseArgs } from "node:util";
 
 import { TestBed } from "./lib/netns.ts";
 import { Processes, onPath, run, sleep, type Started } from "./lib/processes.ts";
+import { memorySummary, writeSummary, type MemoryFigures } from "./lib/summaries.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const CLIENT = join(ROOT, "bench/lib/memory-client.ts");
@@ -65,6 +69,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "no-build": { type: "boolean" },
     prefix: { type: "string", default: "nmb" },
+    json: { type: "string" },
   },
 });
 
@@ -561,6 +566,7 @@ async function main(): Promise<void> {
   console.log(
     `  fuzz: ${O.warmup} warm-up then ${O.fuzz} packets at ${O.rate}/s; large request ${O.largeMb} MB; ${O.clients} clients`,
   );
+  const summary: Record<string, Record<string, MemoryFigures>> = {};
   for (const family of O.families) {
     const file = join(dir, `leases${family}.csv`);
     const leases = await leaseFile(family, file);
@@ -572,7 +578,12 @@ async function main(): Promise<void> {
     }
     report(family, figs, base);
     rmSync(file, { force: true });
+    summary[family] = {};
+    for (const [name, f] of Object.entries(figs)) {
+      summary[family][name] = { ...f, rssEmpty: base[name as ServerName] ?? null };
+    }
   }
+  writeSummary(values.json, memorySummary(O, summary));
 }
 
 let failed = false;

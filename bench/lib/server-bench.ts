@@ -38,6 +38,7 @@ import {
   sleep,
   type Started,
 } from "./processes.ts";
+import { serverSummary, writeSummary } from "./summaries.ts";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const MAX_LOSS = 0.01;
@@ -100,6 +101,8 @@ export interface Options {
   variants: Variant[];
   /** --cpu-only: no highest-rate search; CPU per exchange at --fixed-rate only. */
   cpuOnly: boolean;
+  /** --json FILE: the summary's figures written there (bench/lib/summaries.ts). */
+  json?: string | undefined;
 }
 
 interface Step {
@@ -426,6 +429,7 @@ function parseOptions(spec: BenchSpec): Options {
       callouts: { type: "string" },
       fdatasync: { type: "boolean" },
       "cpu-only": { type: "boolean" },
+      json: { type: "string" },
     },
   });
   if (values.callouts !== undefined && values.callouts !== "all") {
@@ -475,6 +479,7 @@ function parseOptions(spec: BenchSpec): Options {
     prefix,
     variants,
     cpuOnly: values["cpu-only"] === true,
+    json: values.json,
   };
 }
 
@@ -603,6 +608,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(cpu, v, "Nestor")}`);
     if (profileText !== "") console.log(`Nestor's hot functions at ${fixed}/s:\n${profileText}`);
     console.log(`${line}\ntotal ${bench.elapsed().toFixed(0)} s`);
+    writeSummary(o.json, serverSummary(spec.family, fixed, max, cpu));
     return 0;
   } finally {
     await bench.procs.stopAll();

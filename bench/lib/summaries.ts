@@ -1,0 +1,121 @@
+/**
+ * The machine-readable summaries the benchmarks write with `--json FILE`, read by
+ * bench/targets.ts (`npm run bench:targets`), which runs them in sequence and prints one table of
+ * issue 19's targets. Each summary says which script wrote it (`kind`) and when; a figure that was
+ * not measured is absent (or null), never made up.
+ */
+import { writeFileSync } from "node:fs";
+
+/** Of bench:dhcp4 / bench:dhcp6 (bench/lib/server-bench.ts). Figures are medians over rounds. */
+export interface ServerSummary {
+  kind: "server";
+  family: 4 | 6;
+  date: string;
+  /** The rate of the CPU figures (exchanges/s). */
+  fixedRate: number;
+  /** Highest rate with under 1 % loss (exchanges/s), by server ("Nestor", "Kea", variants). */
+  maxRate: Record<string, number>;
+  /** Server CPU seconds per 1,000 completed exchanges at `fixedRate`, by server. */
+  cpuPer1000: Record<string, number>;
+}
+
+/** One server's figures in bench:memory (MiB and seconds). */
+export interface MemoryFigures {
+  leases: number;
+  startS: number;
+  rssLoaded: number;
+  /** RSS on an empty lease file; null when not measured. */
+  rssEmpty: number | null;
+  rssWarm: number;
+  rssFuzzed: number;
+  received: number;
+  largePeak: number;
+  largeAfter: number;
+  answered: number;
+  closed: number;
+  refused: number;
+}
+
+/** Of bench:memory (bench/memory.ts). */
+export interface MemorySummary {
+  kind: "memory";
+  date: string;
+  fuzz: number;
+  warmup: number;
+  largeMb: number;
+  clients: number;
+  /** By family ("4", "6"), then by server ("Nestor", "Kea"). */
+  families: Record<string, Record<string, MemoryFigures>>;
+}
+
+/** Of bench:alloc (bench/allocation.ts): median microseconds per allocation at each fill. */
+export interface AllocSummary {
+  kind: "alloc";
+  date: string;
+  /** Pool fill fractions, e.g. [0, 0.5, 0.9, 0.99]. */
+  fills: number[];
+  /** By allocator (iterative, random, flq): one figure per fill, in the order of `fills`. */
+  us: Record<string, number[]>;
+}
+
+/** Of bench:hooks (bench/hooks-dispatch.ts): median nanoseconds per query, in process. */
+export interface HooksSummary {
+  kind: "hooks";
+  date: string;
+  /** By family ("4", "6"): the first message (DISCOVER / SOLICIT) and the REQUEST after it. */
+  families: Record<string, { cases: { label: string; firstNs: number; requestNs: number }[] }>;
+}
+
+export type Summary = ServerSummary | MemorySummary | AllocSummary | HooksSummary;
+
+/** Writes a summary where `--json` asked (nothing when it was not given). */
+export function writeSummary(file: string | undefined, summary: Summary): void {
+  if (file === undefined) return;
+  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+/** The median of the figures of each name (names without any figure are left out). */
+export function medians(of: Record<string, readonly number[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, xs] of Object.entries(of)) {
+    const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+    if (s.length === 0) continue;
+    const m = s.length >> 1;
+    out[name] = s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  }
+  return out;
+}
+
+/** bench:dhcp4 / bench:dhcp6's summary from its rounds. */
+export function serverSummary(
+  family: 4 | 6,
+  fixedRate: number,
+  maxRate: Record<string, readonly number[]>,
+  cpuPer1000: Record<string, readonly number[]>,
+): ServerSummary {
+  return {
+    kind: "server",
+    family,
+    date: new Date().toISOString(),
+    fixedRate,
+    maxRate: medians(maxRate),
+    cpuPer1000: medians(cpuPer1000),
+  };
+}
+
+/** bench:memory's summary: its options and, by family and server, the figures measured. */
+export function memorySummary(
+  o: { fuzz: number; warmup: number; largeMb: number; clients: number },
+  families: Record<string, Record<string, MemoryFigures & { largeAnswer?: string }>>,
+): MemorySummary {
+  const out: MemorySummary["families"] = {};
+  for (const [family, servers] of Object.entries(families)) {
+    out[family] = {};
+    for (const [name, f] of Object.entries(servers)) {
+      const figures: MemoryFigures & { largeAnswer?: string } = { ...f };
+      delete figures.largeAnswer;
+      out[family][name] = figures;
+    }
+  }
+  return { kind: "memory", date: new Date().toISOString(), ...o, families: out };
+}

@@ -1,0 +1,310 @@
+/**
+ * Issue 19's targets, read from the summaries the benchmarks write with `--json`
+ * (bench/lib/summaries.ts): one row per target and family with Nestor's figure, Kea's, the
+ * ratio, the goal and whether it is met. Pure functions (bench/targets.ts runs the scripts);
+ * test/unit/bench/targets-table.test.ts feeds them recorded summaries.
+ *
+ * A verdict is "met" or "not met" only when the run measured what the target names; "missing"
+ * when a script did not give the figure (it failed or was not run), "n/a" when the run was
+ * smaller than the target (fewer fuzzed packets, a smaller control request, fewer clients or
+ * too few leases to project to 1,000,000), "info" for figures the issue asks to show without a
+ * bound (the cost of fdatasync, the other allocators, the in-process hook dispatch).
+ */
+import type {
+  AllocSummary,
+  HooksSummary,
+  MemoryFigures,
+  MemorySummary,
+  ServerSummary,
+} from "./summaries.ts";
+
+export interface Summaries {
+  dhcp4?: ServerSummary | undefined;
+  dhcp6?: ServerSummary | undefined;
+  memory?: MemorySummary | undefined;
+  alloc?: AllocSummary | undefined;
+  hooks?: HooksSummary | undefined;
+}
+
+export type Verdict = "met" | "not met" | "missing" | "n/a" | "info";
+
+export interface TargetRow {
+  target: string;
+  nestor: number | null;
+  kea: number | null;
+  /** Nestor's figure over Kea's, or over Nestor's own without the feature (`ratioTo`). */
+  ratio: number | null;
+  ratioTo: "Kea" | "Nestor";
+  /** Digits shown for the figures. */
+  digits: number;
+  goal: string;
+  verdict: Verdict;
+  note: string;
+}
+
+/** Leases the targets name; below PROJECT_FROM leases a run says nothing about them. */
+export const TARGET_LEASES = 1_000_000;
+export const PROJECT_FROM = 100_000;
+
+function ratioOf(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a == null || b == null || !Number.isFinite(a / b) || b === 0) return null;
+  return a / b;
+}
+
+function verdict(figure: number | null, ok: (x: number) => boolean): Verdict {
+  return figure === null ? "missing" : ok(figure) ? "met" : "not met";
+}
+
+function row(
+  r: Omit<TargetRow, "ratio" | "ratioTo" | "digits" | "note"> &
+    Partial<Pick<TargetRow, "ratio" | "ratioTo" | "digits" | "note">>,
+): TargetRow {
+  return {
+    ratio: ratioOf(r.nestor, r.kea),
+    ratioTo: "Kea",
+    digits: 2,
+    note: "",
+    ...r,
+  };
+}
+
+function serverRows(f: 4 | 6, s: ServerSummary | undefined): TargetRow[] {
+  const cpu = s?.cpuPer1000 ?? {};
+  const max = s?.maxRate ?? {};
+  const rate = s?.fixedRate ?? 4000;
+  const cpuRatio = ratioOf(cpu.Nestor, cpu.Kea);
+  const maxRatio = ratioOf(max.Nestor, max.Kea);
+  const callouts = ratioOf(cpu["Nestor+callouts"], cpu.Nestor);
+  const shown = (x: number | undefined): Verdict => (x === undefined ? "missing" : "info");
+  return [
+    row({
+      target: `v${f} server CPU s per 1,000 exchanges at ${rate}/s`,
+      nestor: cpu.Nestor ?? null,
+      kea: cpu.Kea ?? null,
+      digits: 3,
+      goal: "ratio <= 0.5",
+      verdict: verdict(cpuRatio, (x) => x <= 0.5),
+    }),
+    row({
+      target: `v${f} highest rate under 1 % loss (/s)`,
+      nestor: max.Nestor ?? null,
+      kea: max.Kea ?? null,
+      digits: 0,
+      goal: "ratio >= 1.5",
+      verdict: verdict(maxRatio, (x) => x >= 1.5),
+    }),
+    row({
+      target: `v${f} CPU with a sync callout on every hook point`,
+      nestor: cpu["Nestor+callouts"] ?? null,
+      kea: null,
+      ratio: callouts,
+      ratioTo: "Nestor",
+      digits: 3,
+      goal: "<= 1.05 x Nestor without",
+      verdict: verdict(callouts, (x) => x <= 1.05),
+    }),
+    row({
+      target: `v${f} CPU s per 1,000 with fdatasync`,
+      nestor: cpu["Nestor+fdatasync"] ?? null,
+      kea: cpu.Kea ?? null,
+      digits: 3,
+      goal: "cost shown",
+      verdict: shown(cpu["Nestor+fdatasync"]),
+      note:
+        cpu["Nestor+fdatasync"] !== undefined && cpu.Nestor !== undefined
+          ? `${(cpu["Nestor+fdatasync"] / cpu.Nestor).toFixed(2)} x Nestor without`
+          : "",
+    }),
+    row({
+      target: `v${f} highest rate with fdatasync (/s)`,
+      nestor: max["Nestor+fdatasync"] ?? null,
+      kea: max.Kea ?? null,
+      digits: 0,
+      goal: "cost shown",
+      verdict: shown(max["Nestor+fdatasync"]),
+    }),
+  ];
+}
+
+/** A figure at 1,000,000 leases: as measured, or projected linearly from at least PROJECT_FROM. */
+function atMillion(
+  x: MemoryFigures | undefined,
+  figure: (x: MemoryFigures) => number | null,
+  base: (x: MemoryFigures) => number,
+): number | null {
+  if (x === undefined) return null;
+  const v = figure(x);
+  if (v === null || x.leases >= TARGET_LEASES) return v;
+  if (x.leases < PROJECT_FROM) return null;
+  return base(x) + ((v - base(x)) * TARGET_LEASES) / x.leases;
+}
+
+function memoryRows(f: 4 | 6, m: MemorySummary | undefined): TargetRow[] {
+  const fam = m?.families[String(f)];
+  const N = fam?.Nestor;
+  const K = fam?.Kea;
+  const leases = (N ?? K)?.leases ?? 0;
+  const scaled = leases > 0 && leases < TARGET_LEASES;
+  const tooFew = leases > 0 && leases < PROJECT_FROM;
+  const leaseNote = tooFew
+    ? `${leases} leases: too few to project`
+    : scaled
+      ? `projected from ${leases} leases`
+      : "";
+  // Start time projected as if all of it grew with the leases (an upper bound).
+  const start = (x: MemoryFigures | undefined) =>
+    atMillion(
+      x,
+      (y) => y.startS,
+      () => 0,
+    );
+  const rss = (x: MemoryFigures | undefined) =>
+    atMillion(
+      x,
+      (y) => y.rssLoaded,
+      (y) => y.rssEmpty ?? NaN,
+    );
+  const bounded = (figure: number | null, enough: boolean, ok: (x: number) => boolean): Verdict =>
+    figure === null ? (tooFew ? "n/a" : "missing") : enough ? verdict(figure, ok) : "n/a";
+  const sized = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
+  // Without a summary the labels name the targets' own sizes.
+  const fuzz = m?.fuzz ?? 1_000_000;
+  const largeMb = m?.largeMb ?? 10;
+  const clients = m?.clients ?? 200;
+  const growth = (x: MemoryFigures | undefined) => (x ? x.rssFuzzed - x.rssWarm : null);
+  const nStart = sized(start(N));
+  const nRss = sized(rss(N));
+  return [
+    row({
+      target: `v${f} start to first answer, 10^6 leases (s)`,
+      nestor: nStart,
+      kea: sized(start(K)),
+      goal: "< 3 s",
+      verdict: bounded(nStart, true, (x) => x < 3),
+      note: leaseNote === "" ? "" : `${leaseNote} (all of the time scaled)`,
+    }),
+    row({
+      target: `v${f} RSS with 10^6 leases (MiB)`,
+      nestor: nRss,
+      kea: sized(rss(K)),
+      digits: 0,
+      goal: "< 300 MiB",
+      verdict: bounded(nRss, true, (x) => x < 300),
+      note: leaseNote,
+    }),
+    row({
+      target: `v${f} RSS growth over ${fuzz} fuzzed packets (MiB)`,
+      nestor: growth(N),
+      kea: growth(K),
+      digits: 1,
+      goal: "< 10 MiB over 10^6",
+      verdict:
+        growth(N) === null ? "missing" : fuzz >= 1e6 ? verdict(growth(N), (x) => x < 10) : "n/a",
+      note: m ? `after ${m.warmup} of warm-up` : "",
+    }),
+    row({
+      target: `v${f} RSS rise, ${largeMb} MB control request (MiB)`,
+      nestor: N?.largePeak ?? null,
+      kea: K?.largePeak ?? null,
+      digits: 0,
+      goal: "< 100 MiB for 10 MB",
+      verdict:
+        N === undefined ? "missing" : largeMb >= 10 ? verdict(N.largePeak, (x) => x < 100) : "n/a",
+      note: "peak (VmHWM)",
+    }),
+    row({
+      target: `v${f} of ${clients} concurrent control clients, answered`,
+      nestor: N?.answered ?? null,
+      kea: K?.answered ?? null,
+      digits: 0,
+      goal: "all 200",
+      verdict:
+        N === undefined
+          ? "missing"
+          : clients >= 200
+            ? verdict(N.answered, (x) => x === clients)
+            : "n/a",
+    }),
+  ];
+}
+
+function allocRows(a: AllocSummary | undefined): TargetRow[] {
+  const last = a === undefined ? -1 : a.fills.length - 1;
+  const full = a === undefined ? "99" : String(Math.round(a.fills[last]! * 100));
+  const kinds = a === undefined ? ["flq"] : Object.keys(a.us);
+  return kinds.map((kind) => {
+    const xs = a?.us[kind];
+    const r = xs === undefined ? null : ratioOf(xs[last], xs[0]);
+    return row({
+      target: `allocation, ${kind}: ${full} % full / empty pool`,
+      nestor: r,
+      kea: null,
+      ratio: null,
+      goal: kind === "flq" ? "flat: <= 1.5" : "shown",
+      verdict: kind === "flq" ? verdict(r, (x) => x <= 1.5) : r === null ? "missing" : "info",
+      note: xs === undefined ? "" : `${xs[0]!.toFixed(2)} -> ${xs[last]!.toFixed(2)} us`,
+    });
+  });
+}
+
+function hooksRows(h: HooksSummary | undefined): TargetRow[] {
+  return (["4", "6"] as const).map((f) => {
+    const cases = h?.families[f]?.cases ?? [];
+    const none = cases.find((c) => c.label.startsWith("(a)"));
+    const all = cases.find((c) => c.label.startsWith("(b)"));
+    const r = ratioOf(all?.firstNs, none?.firstNs);
+    return row({
+      target: `v${f} in process: sync callout on every point (ns)`,
+      nestor: all?.firstNs ?? null,
+      kea: null,
+      ratio: r,
+      ratioTo: "Nestor",
+      digits: 0,
+      goal: "(real path above)",
+      verdict: r === null ? "missing" : "info",
+      note: none === undefined ? "" : `${none.firstNs.toFixed(0)} ns without`,
+    });
+  });
+}
+
+/** Every target of issue 19, in the issue's order, from whatever summaries there are. */
+export function targetRows(s: Summaries): TargetRow[] {
+  return [
+    ...serverRows(4, s.dhcp4),
+    ...serverRows(6, s.dhcp6),
+    ...memoryRows(4, s.memory),
+    ...memoryRows(6, s.memory),
+    ...allocRows(s.alloc),
+    ...hooksRows(s.hooks),
+  ];
+}
+
+/** The rows as a fixed-width text table. */
+export function formatTargets(rows: readonly TargetRow[]): string {
+  const fig = (x: number | null, d: number) => (x === null ? "-" : x.toFixed(d));
+  const cells = rows.map((r) => [
+    r.target,
+    fig(r.nestor, r.digits),
+    fig(r.kea, r.digits),
+    r.ratio === null ? "-" : `${r.ratio.toFixed(2)}${r.ratioTo === "Nestor" ? " of N." : ""}`,
+    r.goal,
+    r.verdict,
+    r.note,
+  ]);
+  const head = ["target", "Nestor", "Kea 2.2", "ratio", "goal", "verdict", "note"];
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => (i >= 1 && i <= 3 ? x.padStart(width[i]!) : x.padEnd(width[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(head), ...cells.map(line)].join("\n");
+}
+
+/** "n of m targets met", over the rows with a bound (met or not met). */
+export function tally(rows: readonly TargetRow[]): string {
+  const judged = rows.filter((r) => r.verdict === "met" || r.verdict === "not met");
+  const met = judged.filter((r) => r.verdict === "met").length;
+  const missing = rows.filter((r) => r.verdict === "missing").length;
+  return `${met} of ${judged.length} targets met${missing > 0 ? `; ${missing} figure(s) missing` : ""}`;
+}
