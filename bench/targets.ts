@@ -14,6 +14,8 @@
  * --quick: a short run that proves the chain (one round of each, small lease files, 2,000
  * fuzzed packets): its figures are no measurement, and the targets it cannot judge say "n/a".
  * --keep DIR: the summaries are written there (else a temporary directory, removed).
+ * --prefix P (default tgt): the network namespaces are named P4-*, P6-* and Pm-*, apart from
+ * those of a bench:dhcp4/6 or bench:memory run on their own.
  * Without --quick a run takes about an hour on a 2-CPU machine.
  */
 import { spawn } from "node:child_process";
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "no-build": { type: "boolean" },
     keep: { type: "string" },
+    prefix: { type: "string", default: "tgt" },
     seconds: { type: "string" },
     repeats: { type: "string" },
     "cpu-seconds": { type: "string" },
@@ -87,6 +90,9 @@ function pass(...names: string[]): string[] {
   });
 }
 
+const prefix = values.prefix!;
+if (!/^[a-z][a-z0-9]{0,8}$/.test(prefix)) throw new Error("--prefix: 1-9 [a-z0-9], a letter first");
+
 const only = values.only === undefined ? [...SCRIPTS] : values.only.split(",");
 for (const s of only) {
   if (!(SCRIPTS as readonly string[]).includes(s)) {
@@ -108,14 +114,16 @@ function command(script: Script, json: string): string[] {
   ];
   switch (script) {
     case "dhcp4":
-      return [join(ROOT, "bench/dhcp4.ts"), ...server, "--json", json];
+      return [join(ROOT, "bench/dhcp4.ts"), ...server, "--prefix", `${prefix}4`, "--json", json];
     case "dhcp6":
-      return [join(ROOT, "bench/dhcp6.ts"), ...server, "--json", json];
+      return [join(ROOT, "bench/dhcp6.ts"), ...server, "--prefix", `${prefix}6`, "--json", json];
     case "memory":
       return [
         join(ROOT, "bench/memory.ts"),
         "--no-build",
         ...pass("leases4", "leases6", "fuzz", "warmup", "large-mb", "clients"),
+        "--prefix",
+        `${prefix}m`,
         "--json",
         json,
       ];
