@@ -196,6 +196,8 @@ function memoryRows(f: 4 | 6, m: MemorySummary | undefined): TargetRow[] {
       target: `v${f} RSS growth over ${fuzz} fuzzed packets (MiB)`,
       nestor: growth(N),
       kea: growth(K),
+      // A ratio to a growth under 1 MiB (Kea's is 0 to 0.1) says nothing.
+      ratio: Math.abs(growth(K) ?? 0) >= 1 ? ratioOf(growth(N), growth(K)) : null,
       digits: 1,
       goal: "< 10 MiB over 10^6",
       verdict:
