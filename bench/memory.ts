@@ -28,7 +28,11 @@
  *
  *   npm run bench:memory [-- --family 4|6|both --leases4 N --leases6 N --fuzz N --warmup N
  *                            --rate N --large-mb N --clients N --no-build --only nestor|kea
- *                            --json FILE]
+ *                            --json FILE --gc-trace]
+ *
+ * --gc-trace starts Nestor with `node --trace-gc` and prints, beside each fuzz RSS figure, V8's
+ * heap after its last collection (used and committed) and the full collections in between: what
+ * RSS holds beyond the live heap.
  *
  * --json FILE writes the figures there too (bench/lib/summaries.ts), for bench:targets.
  */
@@ -70,6 +74,7 @@ const { values } = parseArgs({
     "no-build": { type: "boolean" },
     prefix: { type: "string", default: "nmb" },
     json: { type: "string" },
+    "gc-trace": { type: "boolean" },
   },
 });
 
@@ -264,18 +269,49 @@ function serverPid(p: Started): number {
   return p.pid;
 }
 
-function startServer(name: ServerName, family: Family, cfg: string): Started {
+function startServer(name: ServerName, family: Family, cfg: string, traceGc = false): Started {
   const env = { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir };
   if (name === "Kea") {
     const [cmd, args] = bed.exec(bed.serverNs, `kea-dhcp${family}`, ["-c", cfg]);
     return procs.start(cmd, args, { env });
   }
   const [cmd, args] = bed.exec(bed.serverNs, process.execPath, [
+    ...(traceGc ? ["--trace-gc"] : []),
     join(ROOT, `dist/cli/nestor-dhcp${family}.js`),
     "-c",
     cfg,
   ]);
   return procs.start(cmd, args, { env });
+}
+
+/** What `node --trace-gc` said last: the heap after the collection, and full collections so far. */
+interface GcWatch {
+  used: number;
+  committed: number;
+  full: number;
+}
+
+/** Follows a server's `--trace-gc` lines on its stdout. */
+function watchGc(server: Started): GcWatch {
+  const w: GcWatch = { used: NaN, committed: NaN, full: 0 };
+  for (const stream of [server.child.stdout, server.child.stderr]) {
+    let partial = "";
+    stream?.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) read(line);
+    });
+  }
+  function read(line: string): void {
+    const m = /: (Scavenge|Mark-Compact)[^:]*? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/.exec(
+      line,
+    );
+    if (m === null) return;
+    w.used = Number(m[2]);
+    w.committed = Number(m[3]);
+    if (m[1] === "Mark-Compact") w.full++;
+  }
+  return w;
 }
 
 function clientRun(args: string[], timeoutMs: number): string {
@@ -342,6 +378,10 @@ interface Figures {
   answered: number;
   closed: number;
   refused: number;
+  /** With --gc-trace (Nestor): V8's heap after its last collection (MB), and full collections. */
+  heapWarm: number | null;
+  heapFuzzed: number | null;
+  fullGcs: number | null;
 }
 
 async function concurrent(socket: string, n: number) {
@@ -375,7 +415,9 @@ async function measure(
   rmSync(`${live}.2`, { force: true });
   writeFileSync(cfg, JSON.stringify(config(family, live, socket), null, 2));
   const t0 = Date.now();
-  const server = startServer(name, family, cfg);
+  const traceGc = name === "Nestor" && values["gc-trace"] === true;
+  const server = startServer(name, family, cfg, traceGc);
+  const gcs = traceGc ? watchGc(server) : null;
   try {
     const server6 = family === 4 ? bed.serverAddress : ALL_SERVERS;
     const fuzzTo = family === 4 ? bed.serverAddress : SERVER6;
@@ -400,12 +442,14 @@ async function measure(
     );
     await sleep(2000);
     const rssWarm = status(pid, "VmRSS");
+    const gcWarm = gcs === null ? null : { ...gcs };
     clientRun(
       ["fuzz", String(family), fuzzTo, String(O.fuzz), String(O.rate), "1", String(O.warmup)],
       fuzzMs(O.fuzz),
     );
     await sleep(2000);
     const rssFuzzed = status(pid, "VmRSS");
+    const gcFuzzed = gcs === null ? null : { ...gcs };
     // A server too busy to answer the control channel in time is reported, not fatal.
     const st = await statistics(socket, family).catch(() => ({
       received: NaN,
@@ -417,6 +461,13 @@ async function measure(
       ` fuzz ${rssWarm.toFixed(0)} -> ${rssFuzzed.toFixed(0)} MiB (${received} received, ` +
         `${st.assigned} assigned, ${st.names} statistics);`,
     );
+    if (gcWarm !== null && gcFuzzed !== null) {
+      process.stdout.write(
+        ` V8 heap after its last collection ${gcWarm.used} -> ${gcFuzzed.used} MB ` +
+          `(committed ${gcWarm.committed} -> ${gcFuzzed.committed} MB), ` +
+          `${gcFuzzed.full - gcWarm.full} full collection(s) during the fuzz;`,
+      );
+    }
 
     // (c) one large control command
     const big = `{ "command": "bench-no-such-command", "arguments": { "blob": "${"x".repeat(O.largeMb * 1024 * 1024)}" } }`;
@@ -441,6 +492,9 @@ async function measure(
       ...{ leases, startS, rssLoaded, rssWarm, rssFuzzed, received },
       ...{ largeAfter, largePeak, largeAnswer },
       ...{ answered: c.answered, closed: c.closed, refused: c.refused },
+      heapWarm: gcWarm?.used ?? null,
+      heapFuzzed: gcFuzzed?.used ?? null,
+      fullGcs: gcWarm && gcFuzzed ? gcFuzzed.full - gcWarm.full : null,
     };
   } finally {
     const code = await procs.stop(server, 10_000);
@@ -531,6 +585,10 @@ function report(
   line("RSS after fuzz warm-up (MiB)", (x) => x.rssWarm, 0, "");
   line(`RSS growth over ${O.fuzz} fuzzed (MiB)`, (x) => x.rssFuzzed - x.rssWarm, 1, "< 10 MiB");
   line("  packets the server counted", (x) => x.received, 0, "");
+  if (N?.heapWarm != null) {
+    row("  V8 heap after last collection (MB)", `${N.heapWarm} -> ${N.heapFuzzed}`, "-", "-", "");
+    row("  full collections during the fuzz", String(N.fullGcs), "-", "-", "");
+  }
   line(`${O.largeMb} MB control request: peak rise (MiB)`, (x) => x.largePeak, 0, "< 100 MiB");
   line(`  rise once answered (MiB)`, (x) => x.largeAfter, 0, "");
   line(`${O.clients} concurrent clients answered`, (x) => x.answered, 0, `all ${O.clients}`);

@@ -121,6 +121,7 @@ function command(script: Script, json: string): string[] {
       return [
         join(ROOT, "bench/memory.ts"),
         "--no-build",
+        "--gc-trace",
         ...pass("leases4", "leases6", "fuzz", "warmup", "large-mb", "clients"),
         "--prefix",
         `${prefix}m`,

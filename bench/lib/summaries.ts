@@ -34,6 +34,11 @@ export interface MemoryFigures {
   answered: number;
   closed: number;
   refused: number;
+  /** With bench:memory --gc-trace (Nestor only): V8's heap after its last collection before the
+   *  RSS after warm-up and after the fuzz (MB), and the full collections in between. */
+  heapWarm?: number | null;
+  heapFuzzed?: number | null;
+  fullGcs?: number | null;
 }
 
 /** Of bench:memory (bench/memory.ts). */
@@ -117,5 +122,11 @@ export function memorySummary(
       out[family][name] = figures;
     }
   }
-  return { kind: "memory", date: new Date().toISOString(), ...o, families: out };
+  const { fuzz, warmup, largeMb, clients } = o;
+  return {
+    kind: "memory",
+    date: new Date().toISOString(),
+    ...{ fuzz, warmup, largeMb, clients },
+    families: out,
+  };
 }

@@ -139,6 +139,12 @@ function atMillion(
   return base(x) + ((v - base(x)) * TARGET_LEASES) / x.leases;
 }
 
+/** With bench:memory --gc-trace: what V8's heap did over the fuzz (used after collections). */
+function heapNote(x: MemoryFigures | undefined): string {
+  if (x?.heapWarm == null || x.heapFuzzed == null) return "";
+  return `; V8 heap ${x.heapWarm} -> ${x.heapFuzzed} MB, ${x.fullGcs ?? "?"} full GC(s)`;
+}
+
 function memoryRows(f: 4 | 6, m: MemorySummary | undefined): TargetRow[] {
   const fam = m?.families[String(f)];
   const N = fam?.Nestor;
@@ -202,7 +208,7 @@ function memoryRows(f: 4 | 6, m: MemorySummary | undefined): TargetRow[] {
       goal: "< 10 MiB over 10^6",
       verdict:
         growth(N) === null ? "missing" : fuzz >= 1e6 ? verdict(growth(N), (x) => x < 10) : "n/a",
-      note: m ? `after ${m.warmup} of warm-up` : "",
+      note: m === undefined ? "" : `after ${m.warmup} of warm-up${heapNote(N)}`,
     }),
     row({
       target: `v${f} RSS rise, ${largeMb} MB control request (MiB)`,
