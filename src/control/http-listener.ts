@@ -110,9 +110,14 @@ export class HttpListener {
     const credentials = readCredentials(s, baseDir);
     const handler = (req: IncomingMessage, res: ServerResponse) =>
       handle(req, res, { mgr, limits, credentials, serviceName, log, probes });
+    // An idle connection is closed silently by the socket's idle timeout (setTimeout below).
+    // Node's request and headers timeouts (which answer 408) come later, for a request that
+    // keeps trickling in: equal to the idle timeout, the two raced, and under load an idle
+    // connection was sometimes answered 408 instead of closed.
+    const requestTimeoutMs = limits.idleTimeoutMs + Math.max(1000, limits.idleTimeoutMs);
     const timeouts = {
-      requestTimeout: limits.idleTimeoutMs,
-      headersTimeout: limits.idleTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
       keepAliveTimeout: limits.idleTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, limits.idleTimeoutMs),
     };
