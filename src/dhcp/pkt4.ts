@@ -234,7 +234,8 @@ export class Pkt4 extends Pkt {
     checkUint(type, 8, "message type");
     const existing = retrieve(this.options, DHO.DHCP_MESSAGE_TYPE, false);
     const def = getStdOptionDefs().get("dhcp4", DHO.DHCP_MESSAGE_TYPE)!;
-    const opt = def.optionFactory(Buffer.from([type]));
+    // One uint8 always fits the definition: no wire checks to run on it.
+    const opt = def.instantiate(Buffer.from([type]));
     if (existing === undefined) this.options.unshift(opt);
     else this.options[this.options.indexOf(existing)] = opt;
   }
