@@ -240,6 +240,22 @@ export class Pkt4 extends Pkt {
     else this.options[this.options.indexOf(existing)] = opt;
   }
 
+  /**
+   * The codes of the deferred options the packet holds (isDeferred), each once, in the order of
+   * their first instance; null when there are none (the packet's option list read in place).
+   */
+  deferredCodes(): number[] | null {
+    const opts = this.options;
+    let codes: number[] | null = null;
+    for (let i = 0; i < opts.length; i++) {
+      const c = opts[i]!.type;
+      if (!isDeferred(c)) continue;
+      codes ??= [];
+      if (!codes.includes(c)) codes.push(c);
+    }
+    return codes;
+  }
+
   /** "DHCPDISCOVER", ... (Kea's getName()). */
   getName(): string {
     return dhcp4TypeName(this.getType());
