@@ -214,14 +214,31 @@ export function teeTimes(s: Subnet4, valid: number): [number, number] {
   return [t1, t2];
 }
 
+/**
+ * The 4-byte payloads of the options every response carries (lease time, T1, T2, subnet mask,
+ * server identifier), one Buffer per value shared by the responses: an option's payload is
+ * never written in place (Option.getData), as the configured options' are shared too. Bounded:
+ * emptied when it holds too many values (adaptive lease times, many server addresses).
+ */
+const UINT32_PAYLOADS = new Map<number, Buffer>();
+const UINT32_PAYLOADS_MAX = 1024;
+
+function uint32Payload(value: number): Buffer {
+  const v = value >>> 0;
+  let d = UINT32_PAYLOADS.get(v);
+  if (d === undefined) {
+    if (UINT32_PAYLOADS.size >= UINT32_PAYLOADS_MAX) UINT32_PAYLOADS.clear();
+    d = Buffer.alloc(4);
+    d.writeUInt32BE(v, 0);
+    UINT32_PAYLOADS.set(v, d);
+  }
+  return d;
+}
+
 function uint32Option(code: number, value: number): Option {
-  const d = Buffer.allocUnsafe(4);
-  d.writeUInt32BE(value >>> 0, 0);
-  return new Option(4, code, d);
+  return new Option(4, code, uint32Payload(value));
 }
 
 function addressOption(code: number, addr: string): Option {
-  const d = Buffer.allocUnsafe(4);
-  d.writeUInt32BE(addr === "" ? 0 : ipv4FromString(addr), 0);
-  return new Option(4, code, d);
+  return new Option(4, code, uint32Payload(addr === "" ? 0 : ipv4FromString(addr)));
 }
