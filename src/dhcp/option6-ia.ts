@@ -9,11 +9,32 @@ function stdDef6(code: number): OptionDefinition {
   return getStdOptionDefs().get("dhcp6", code)!;
 }
 
-function u32(v: number): number[] {
-  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+/** `v` when it is a uint32; BadValue otherwise. */
+function checkedU32(v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new BadValue(`${v} is not a valid uint32 value`);
+  }
+  return v;
 }
 
-/** Base for the fixed-layout v6 options: setters rewrite bytes in a private copy. */
+/** `text` written at d[off..off+16]; BadValue when it is not an IPv6 address. */
+function writeAddress(d: Buffer, off: number, text: string): void {
+  if (!tryParseIPv6(text, d, off)) throw new BadValue(`'${text}' is not a valid IPv6 address`);
+}
+
+/** `len` when it is a prefix length; BadValue otherwise. */
+function checkedPrefixLength(len: number): number {
+  if (!Number.isInteger(len) || len < 0 || len > 128) {
+    throw new BadValue(`prefix length ${len} is out of range 0..128`);
+  }
+  return len;
+}
+
+/**
+ * Base for the fixed-layout v6 options: setters rewrite bytes in a private copy (the payload
+ * may be a view into a received packet, or a Buffer getData() handed out); the create()
+ * factories write their fresh payload once, with the setters' checks.
+ */
 abstract class FixedOption6 extends OptionCustom {
   constructor(def: OptionDefinition, data: Uint8Array) {
     super(def, 6, data);
@@ -24,9 +45,7 @@ abstract class FixedOption6 extends OptionCustom {
   }
 
   protected setU32At(off: number, v: number): void {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-      throw new BadValue(`${v} is not a valid uint32 value`);
-    }
+    checkedU32(v);
     const d = Buffer.from(this.data);
     writeU32(d, off, v);
     this.data = d;
@@ -34,7 +53,7 @@ abstract class FixedOption6 extends OptionCustom {
 
   protected setAddressAt(off: number, text: string): void {
     const d = Buffer.from(this.data);
-    if (!tryParseIPv6(text, d, off)) throw new BadValue(`'${text}' is not a valid IPv6 address`);
+    writeAddress(d, off, text);
     this.data = d;
   }
 }
@@ -43,13 +62,13 @@ abstract class FixedOption6 extends OptionCustom {
 export class Option6IA extends FixedOption6 {
   /** A new IA_NA (3), IA_TA (4) or IA_PD (25). */
   static create(code: 3 | 4 | 25, iaid: number, t1 = 0, t2 = 0): Option6IA {
-    const ia = new Option6IA(stdDef6(code), Buffer.alloc(code === 4 ? 4 : 12));
-    ia.setIAID(iaid);
+    const d = Buffer.alloc(code === 4 ? 4 : 12);
+    writeU32(d, 0, checkedU32(iaid));
     if (code !== 4) {
-      ia.setT1(t1);
-      ia.setT2(t2);
+      writeU32(d, 4, checkedU32(t1));
+      writeU32(d, 8, checkedU32(t2));
     }
-    return ia;
+    return new Option6IA(stdDef6(code), d);
   }
 
   getIAID(): number {
@@ -94,14 +113,11 @@ export class Option6IA extends FixedOption6 {
 /** IAADDR (5): address, preferred and valid lifetimes. */
 export class Option6IAAddr extends FixedOption6 {
   static create(address: string, preferred: number, valid: number): Option6IAAddr {
-    const a = new Option6IAAddr(
-      stdDef6(5),
-      Buffer.from([...new Array<number>(16).fill(0), ...u32(0), ...u32(0)]),
-    );
-    a.setAddress(address);
-    a.setPreferred(preferred);
-    a.setValid(valid);
-    return a;
+    const d = Buffer.alloc(24);
+    writeAddress(d, 0, address);
+    writeU32(d, 16, checkedU32(preferred));
+    writeU32(d, 20, checkedU32(valid));
+    return new Option6IAAddr(stdDef6(5), d);
   }
 
   getAddress(): string {
@@ -138,12 +154,12 @@ export class Option6IAAddr extends FixedOption6 {
 /** IAPREFIX (26): preferred and valid lifetimes, prefix length and prefix. */
 export class Option6IAPrefix extends FixedOption6 {
   static create(prefix: string, length: number, preferred: number, valid: number): Option6IAPrefix {
-    const a = new Option6IAPrefix(stdDef6(26), Buffer.alloc(25));
-    a.setAddress(prefix);
-    a.setLength(length);
-    a.setPreferred(preferred);
-    a.setValid(valid);
-    return a;
+    const d = Buffer.alloc(25);
+    writeAddress(d, 9, prefix);
+    d[8] = checkedPrefixLength(length);
+    writeU32(d, 0, checkedU32(preferred));
+    writeU32(d, 4, checkedU32(valid));
+    return new Option6IAPrefix(stdDef6(26), d);
   }
 
   getPreferred(): number {
@@ -167,9 +183,7 @@ export class Option6IAPrefix extends FixedOption6 {
   }
 
   setLength(len: number): void {
-    if (!Number.isInteger(len) || len < 0 || len > 128) {
-      throw new BadValue(`prefix length ${len} is out of range 0..128`);
-    }
+    checkedPrefixLength(len);
     const d = Buffer.from(this.data);
     d[8] = len;
     this.data = d;

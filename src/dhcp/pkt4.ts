@@ -234,9 +234,26 @@ export class Pkt4 extends Pkt {
     checkUint(type, 8, "message type");
     const existing = retrieve(this.options, DHO.DHCP_MESSAGE_TYPE, false);
     const def = getStdOptionDefs().get("dhcp4", DHO.DHCP_MESSAGE_TYPE)!;
-    const opt = def.optionFactory(Buffer.from([type]));
+    // One uint8 always fits the definition: no wire checks to run on it.
+    const opt = def.instantiate(Buffer.from([type]));
     if (existing === undefined) this.options.unshift(opt);
     else this.options[this.options.indexOf(existing)] = opt;
+  }
+
+  /**
+   * The codes of the deferred options the packet holds (isDeferred), each once, in the order of
+   * their first instance; null when there are none (the packet's option list read in place).
+   */
+  deferredCodes(): number[] | null {
+    const opts = this.options;
+    let codes: number[] | null = null;
+    for (let i = 0; i < opts.length; i++) {
+      const c = opts[i]!.type;
+      if (!isDeferred(c)) continue;
+      codes ??= [];
+      if (!codes.includes(c)) codes.push(c);
+    }
+    return codes;
   }
 
   /** "DHCPDISCOVER", ... (Kea's getName()). */

@@ -20,7 +20,7 @@ import type { Dhcp4Stats } from "./stats4.ts";
 /** Where a reply goes: the socket layer sends `data` to `address:port` out of `iface`. */
 export interface Reply4 {
   data: Buffer;
-  /** The message type (DHCPACK...), for the statistics of replies not sent. */
+  /** The message type (DHCPACK...) after pkt4_send: the sent statistics count it when it leaves. */
   type: number;
   address: string;
   port: number;

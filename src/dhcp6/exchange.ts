@@ -26,7 +26,7 @@ export type Received6 = ReceivedDatagram;
 /** Where a reply goes: the socket layer sends `data` to `address:port` out of `ifindex`. */
 export interface Reply6 {
   data: Buffer;
-  /** The message type (REPLY...), for the statistics of replies not sent. */
+  /** The message type (REPLY...) after pkt6_send: the sent statistics count it when it leaves. */
   type: number;
   address: string;
   port: number;

@@ -66,18 +66,10 @@ export class PacketStats {
     (this.byType(this.receivedByType, type) ?? this.unknownReceived).add(1);
   }
 
+  /** A reply of this message type left (`pktN-sent`, `pktN-<type>-sent`). */
   countSent(type: number): void {
     this.sent.add(1);
     this.byType(this.sentByType, type)?.add(1);
-  }
-
-  /**
-   * A reply counted by countSent that never left (its lease write failed, or another server
-   * committed its lease first): `pktN-sent` counts what was sent, as Kea's.
-   */
-  uncountSent(type: number): void {
-    this.sent.add(-1);
-    this.byType(this.sentByType, type)?.add(-1);
   }
 
   /**

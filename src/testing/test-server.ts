@@ -39,14 +39,19 @@ interface PacketClass<P> {
   parse(wire: Buffer): P;
 }
 
+/** A reply as the family's processQuery returns it. */
+interface Reply {
+  data: Uint8Array;
+  type: number;
+  address: string;
+  port: number;
+}
+
 /** The family's processing and lease store, as exchange() drives them. */
 interface Processing {
-  processQuery(
-    rx: ReceivedDatagram,
-  ):
-    | { data: Uint8Array; address: string; port: number }
-    | null
-    | Promise<{ data: Uint8Array; address: string; port: number } | null>;
+  processQuery(rx: ReceivedDatagram): Reply | null | Promise<Reply | null>;
+  /** The reply left: the sent statistics (the server's reply pipeline calls it on sending). */
+  replySent(type: number): void;
 }
 
 export interface TestServerOptions {
@@ -148,6 +153,7 @@ export abstract class TestServerBase<F extends Family> {
     });
     leases.flush();
     if (reply === null) return null;
+    srv.replySent(reply.type);
     const wire = Buffer.from(reply.data);
     return { wire, pkt: Packet.parse(wire), address: reply.address, port: reply.port };
   }

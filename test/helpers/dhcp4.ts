@@ -132,10 +132,14 @@ export function received(data: Buffer, from = "0.0.0.0", to = "255.255.255.255")
   };
 }
 
-/** Runs one query through the server, flushes the lease store, and parses the reply. */
+/**
+ * Runs one query through the server, flushes the lease store, sends the reply (counted sent, as
+ * the server's reply pipeline counts it) and parses it.
+ */
 export async function exchange(bed: Server4Bed, data: Buffer, from?: string, to?: string) {
   const reply: Reply4 | null = await bed.srv.processQuery(received(data, from, to));
   bed.leases.flush();
+  if (reply !== null) bed.srv.replySent(reply.type);
   return reply === null ? null : { reply, pkt: Pkt4.parse(reply.data) };
 }
 

@@ -175,7 +175,10 @@ export interface Exchanged6 {
   pkt: Pkt6;
 }
 
-/** Runs one query through the server, flushes the lease store, and parses the reply. */
+/**
+ * Runs one query through the server, flushes the lease store, sends the reply (counted sent, as
+ * the server's reply pipeline counts it) and parses it.
+ */
 export async function exchange6(
   bed: Server6Bed,
   data: Buffer,
@@ -184,6 +187,7 @@ export async function exchange6(
 ): Promise<Exchanged6 | null> {
   const reply: Reply6 | null = await bed.srv.processQuery(received6(data, from, to));
   bed.leases.flush();
+  if (reply !== null) bed.srv.replySent(reply.type);
   return reply === null ? null : { reply, pkt: Pkt6.parse(reply.data) };
 }
 

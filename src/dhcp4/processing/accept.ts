@@ -3,7 +3,7 @@
  * FQDN option, the vendor class), and Kea's accept(): which queries a server answers.
  */
 import { DHCPMessageType, DHO, RAI } from "../../dhcp/constants.ts";
-import { ipv4ToString } from "../../dhcp/ioaddress.ts";
+import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import type { Pkt } from "../../dhcp/pkt.ts";
 import type { Pkt4 } from "../../dhcp/pkt4.ts";
 import { parseFqdn4 } from "../../dhcpsrv/processing/client-name.ts";
@@ -50,6 +50,8 @@ export function accept(ex: Exchange4): void {
   const sid = q.getOption(DHO.DHCP_SERVER_IDENTIFIER);
   if (sid !== undefined && type !== DHCPDISCOVER && type !== DHCPINFORM) {
     const d = sid.getData();
+    // Compared as numbers first: the text is made only for another server's identifier.
+    if (d.length === 4 && d.readUInt32BE(0) === tryParseIPv4(ex.serverId)) return;
     const text = d.length === 4 ? ipv4ToString(d.readUInt32BE(0)) : "";
     if (text !== ex.serverId && !isOurAddress(ex, text) && !isOverride(q, d)) {
       return core.drop(

@@ -11,19 +11,11 @@
  */
 import { getLastResortOptionDefs } from "../../dhcp/std-option-defs.ts";
 import type { Option } from "../../dhcp/option.ts";
-import { isDeferred } from "../../dhcp/pkt4.ts";
 import type { Exchange4 } from "../exchange.ts";
 
 export function deferredUnpack(ex: Exchange4): void {
   const q = ex.query;
-  const opts = q.getNonCopiedOptions();
-  let codes: number[] | null = null;
-  for (let i = 0; i < opts.length; i++) {
-    const c = opts[i]!.getType();
-    if (!isDeferred(c)) continue;
-    codes ??= [];
-    if (!codes.includes(c)) codes.push(c);
-  }
+  const codes = q.deferredCodes();
   if (codes === null) return;
   const model = ex.srv.model;
   for (const code of codes) {

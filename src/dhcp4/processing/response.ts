@@ -4,7 +4,7 @@
  * options from the most specific level that has them.
  */
 import { BOOTREPLY, DHCPMessageType, DHO } from "../../dhcp/constants.ts";
-import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
+import { ipv4FromString } from "../../dhcp/ioaddress.ts";
 import { Option } from "../../dhcp/option.ts";
 import { Pkt4 } from "../../dhcp/pkt4.ts";
 import { Pkt4o6 } from "../../dhcp/pkt4o6.ts";
@@ -66,8 +66,10 @@ function leaseResponse(ex: Exchange4, type: number): void {
     const ascii = name.code === 12 || (name.flags & FQDN_E) === 0;
     resp.addOption(new Option(4, name.code, answerData(name, ascii)));
   }
-  requiredClassify(ex, ipv4FromString(lease.address));
-  appendLeaseOptions(ex, resp, lease);
+  // The lease's address as a number, once: the pool's required classes, yiaddr, the option levels.
+  const address = ipv4FromString(lease.address);
+  requiredClassify(ex, address);
+  appendLeaseOptions(ex, resp, lease, address);
   ex.response = resp;
   // At INFO, as Kea: one line per lease offered or given (the label is built only if written).
   const leaseLog = ex.srv.core.leaseLog;
@@ -112,7 +114,7 @@ export function makeResponse(ex: Exchange4, type: number): Pkt4 {
   r.setOp(BOOTREPLY);
   r.setHWAddr(q.getHWAddr());
   r.setFlags(q.getFlags());
-  r.giaddr = q.giaddr;
+  r.giaddrInt = q.giaddrInt;
   r.setHops(q.getHops());
   r.iface = q.iface;
   r.ifindex = q.ifindex;
@@ -143,9 +145,9 @@ function subOptionsByCode(rai: Option): Option {
   return copy;
 }
 
-function appendLeaseOptions(ex: Exchange4, r: Pkt4, lease: Lease4): void {
+function appendLeaseOptions(ex: Exchange4, r: Pkt4, lease: Lease4, address: number): void {
   const subnet = ex.subnet!;
-  r.yiaddr = lease.address;
+  r.yiaddrInt = address;
   if (ex.query.getType() === DHCPREQUEST && ex.query.ciaddrInt !== 0) r.ciaddr = ex.query.ciaddr;
   const host = ex.host;
   // Kea's setFixedFields: the reservation's, else the first class's, else the subnet's.
@@ -161,8 +163,8 @@ function appendLeaseOptions(ex: Exchange4, r: Pkt4, lease: Lease4): void {
   const [t1, t2] = teeTimes(subnet, lease.validLifetime);
   if (t1 > 0) r.addOption(uint32Option(DHO.DHCP_RENEWAL_TIME, t1));
   if (t2 > 0) r.addOption(uint32Option(DHO.DHCP_REBINDING_TIME, t2));
-  r.addOption(addressOption(DHO.SUBNET_MASK, ipv4ToString(subnet.mask)));
-  const levels = levelsOf(ex);
+  r.addOption(uint32Option(DHO.SUBNET_MASK, subnet.mask));
+  const levels = levelsOf(ex, address);
   appendConfiguredOptions(ex, r, levels);
   for (const code of BASIC_OPTIONS) addConfiguredOption(r, levels, code, ex.query.classes);
 }
@@ -188,12 +190,13 @@ function appendConfiguredOptions(ex: Exchange4, r: Pkt4, levels: readonly CfgOpt
   }
 }
 
-/** The option levels of this response; the pool is the one of the lease picked, if any. */
-function levelsOf(ex: Exchange4): CfgOption[] {
+/**
+ * The option levels of this response; the pool is the one of the lease picked (at `address`,
+ * 0 when none).
+ */
+function levelsOf(ex: Exchange4, address = 0): CfgOption[] {
   const s = ex.subnet;
-  const lease = ex.pick?.lease;
-  const pool =
-    s === null || lease === undefined ? undefined : s.poolFor(ipv4FromString(lease.address));
+  const pool = s === null || address === 0 ? undefined : s.poolFor(address);
   const model = ex.srv.model;
   return optionLevels(ex.query, ex.host, pool, s, model.classes, model.globalOptions);
 }
@@ -211,14 +214,31 @@ export function teeTimes(s: Subnet4, valid: number): [number, number] {
   return [t1, t2];
 }
 
+/**
+ * The 4-byte payloads of the options every response carries (lease time, T1, T2, subnet mask,
+ * server identifier), one Buffer per value shared by the responses: an option's payload is
+ * never written in place (Option.getData), as the configured options' are shared too. Bounded:
+ * emptied when it holds too many values (adaptive lease times, many server addresses).
+ */
+const UINT32_PAYLOADS = new Map<number, Buffer>();
+const UINT32_PAYLOADS_MAX = 1024;
+
+function uint32Payload(value: number): Buffer {
+  const v = value >>> 0;
+  let d = UINT32_PAYLOADS.get(v);
+  if (d === undefined) {
+    if (UINT32_PAYLOADS.size >= UINT32_PAYLOADS_MAX) UINT32_PAYLOADS.clear();
+    d = Buffer.alloc(4);
+    d.writeUInt32BE(v, 0);
+    UINT32_PAYLOADS.set(v, d);
+  }
+  return d;
+}
+
 function uint32Option(code: number, value: number): Option {
-  const d = Buffer.allocUnsafe(4);
-  d.writeUInt32BE(value >>> 0, 0);
-  return new Option(4, code, d);
+  return new Option(4, code, uint32Payload(value));
 }
 
 function addressOption(code: number, addr: string): Option {
-  const d = Buffer.allocUnsafe(4);
-  d.writeUInt32BE(addr === "" ? 0 : ipv4FromString(addr), 0);
-  return new Option(4, code, d);
+  return new Option(4, code, uint32Payload(addr === "" ? 0 : ipv4FromString(addr)));
 }

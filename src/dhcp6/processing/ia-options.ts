@@ -8,7 +8,7 @@ import { type Option6IA, Option6IAAddr, Option6IAPrefix } from "../../dhcp/optio
 import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts";
 import type { Hint6 } from "../../dhcpsrv/alloc/alloc-engine6.ts";
 import { LeaseType6, type Lease6 } from "../../dhcpsrv/leases/lease6.ts";
-import { type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
+import { type Subnet6, bytesToBig } from "../../dhcpsrv/model/subnet6.ts";
 import type { IaWork } from "../exchange.ts";
 
 const { IA_PD } = LeaseType6;
@@ -174,10 +174,15 @@ export function addPdExcludes(w: IaWork, s: Subnet6): void {
   for (const o of w.rsp.getOptions()) {
     if (!(o instanceof Option6IAPrefix) || o.getValid() === 0) continue;
     if (o.getOption(D6O.PD_EXCLUDE) !== undefined) continue;
-    const pool = s.pdPoolFor(ipv6ToBig(o.getAddress()), o.getLength());
+    const pool = s.pdPoolFor(addressNumber(o), o.getLength());
     if (pool === undefined || pool.excludedLen === 0) continue;
     o.addOption(pdExcludeOption(o.getLength(), pool.excludedPrefix, pool.excludedLen));
   }
+}
+
+/** The address or prefix of an IAADDR or IAPREFIX as a number, read from its bytes (no text). */
+export function addressNumber(o: Option6IAAddr | Option6IAPrefix): bigint {
+  return bytesToBig(o.getData(), o instanceof Option6IAAddr ? 0 : 9);
 }
 
 export function leaseText(lease: Lease6): string {

@@ -10,7 +10,7 @@ import { Option6StatusCode, StatusCode } from "../../dhcp/option6-status-code.ts
 import { Pkt6 } from "../../dhcp/pkt6.ts";
 import type { CfgOption } from "../../dhcpsrv/model/cfg-option.ts";
 import { LeaseType6 } from "../../dhcpsrv/leases/lease6.ts";
-import { type PdPool6, type Pool6, type Subnet6, ipv6ToBig } from "../../dhcpsrv/model/subnet6.ts";
+import type { PdPool6, Pool6, Subnet6 } from "../../dhcpsrv/model/subnet6.ts";
 import {
   ClientNameParams,
   answerData,
@@ -25,7 +25,7 @@ import {
   vendorOptionOf,
 } from "../../dhcpsrv/processing/option-levels.ts";
 import { type Exchange6, IaWork } from "../exchange.ts";
-import { addPdExcludes, hintsOf, setTeeTimes } from "./ia-options.ts";
+import { addPdExcludes, addressNumber, hintsOf, setTeeTimes } from "./ia-options.ts";
 
 const { IA_NA, IA_PD } = LeaseType6;
 
@@ -253,9 +253,9 @@ function appendVendorOptions(
 
 /** The pool of an address or prefix granted (valid lifetime above 0), if the option is one. */
 function poolOf(s: Subnet6, o: unknown): Pool6 | PdPool6 | undefined {
-  if (o instanceof Option6IAAddr && o.getValid() > 0) return s.poolFor(ipv6ToBig(o.getAddress()));
+  if (o instanceof Option6IAAddr && o.getValid() > 0) return s.poolFor(addressNumber(o));
   if (o instanceof Option6IAPrefix && o.getValid() > 0)
-    return s.pdPoolFor(ipv6ToBig(o.getAddress()), o.getLength());
+    return s.pdPoolFor(addressNumber(o), o.getLength());
   return undefined;
 }
 

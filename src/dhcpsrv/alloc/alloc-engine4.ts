@@ -216,8 +216,11 @@ export class AllocEngine4 {
     } else if (reserved !== 0) {
       req = reserved;
     }
+    // The store's lease of the requested address, looked up once (nothing changes it until the
+    // pick is made).
+    let existing: Lease4 | null = null;
     if (req !== 0) {
-      const existing = this.leases.getLease4(req);
+      existing = this.leases.getLease4(req);
       if (
         existing !== null &&
         !this.expired(existing, ctx.now) &&
@@ -246,9 +249,8 @@ export class AllocEngine4 {
     }
     if (req !== 0) {
       // The address is taken unless a lease of it is still running (Kea's allocateOrReuseLease4).
-      const existing = this.leases.getLease4(req);
       if (existing !== null && !this.expired(existing, ctx.now)) return null;
-      return this.make(ctx, req, own);
+      return this.make(ctx, req, own, existing);
     }
     const free = this.nextFreeInNetwork(ctx, own);
     return free === 0 ? null : this.make(ctx, free, own);
@@ -392,9 +394,14 @@ export class AllocEngine4 {
     return 0;
   }
 
-  private make(ctx: ClientContext4, addr: number, own: Lease4 | null): Pick4 {
+  /** `previous`: the store's lease of `addr` when the caller has just looked it up. */
+  private make(
+    ctx: ClientContext4,
+    addr: number,
+    own: Lease4 | null,
+    previous: Lease4 | null = this.leases.getLease4(addr),
+  ): Pick4 {
     const address = ipv4ToString(addr);
-    const previous = this.leases.getLease4(addr);
     const renewing = own !== null && own.address === address;
     const lease = new Lease4({
       address,

@@ -225,11 +225,7 @@ export class QueryCore<E extends CoreExchange> {
 
   /** Ends the request (context_destroy) and returns the reply `destination` made, if any. */
   finish<R>(ex: E, reply: R | null): R | null | Promise<R | null> {
-    if (reply !== null) {
-      const r = ex.response!;
-      this.stats.countSent(r.getType());
-      if (this.log.isEnabled("DEBUG", DBG_BASIC)) this.logSend(ex, r);
-    }
+    if (reply !== null && this.log.isEnabled("DEBUG", DBG_BASIC)) this.logSend(ex, ex.response!);
     const done = ex.handle?.release();
     if (done !== undefined) return done.then(() => reply);
     return reply;

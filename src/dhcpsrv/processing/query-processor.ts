@@ -184,9 +184,13 @@ export class QueryProcessor<C extends ProcessedContext<C>, E extends ProcessedEx
     return this.runner.run(new Exchange(srv, query, this.hooks.callouts, now));
   }
 
-  /** A reply of this type was counted sent and did not leave (see PacketStats.uncountSent). */
-  replyNotSent(type: number): void {
-    this.srv.core.stats.uncountSent(type);
+  /**
+   * A reply of this message type left: `pktN-sent` and its per-type counter. Counted when the
+   * reply is sent (the reply pipeline), as Kea counts after sendPacket: a reply whose lease write
+   * failed, whose lease another server took or whose send failed is not counted.
+   */
+  replySent(type: number): void {
+    this.srv.core.stats.countSent(type);
   }
 
   /** What a configuration sets outside the context: statistics, class evaluation errors. */

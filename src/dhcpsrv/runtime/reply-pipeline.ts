@@ -32,8 +32,8 @@ export interface PipelineOptions<R> {
   unsent?: (replies: number) => void;
   /** A reply not sent because another server committed its lease first (counted by the server). */
   taken?: () => void;
-  /** Each reply that was not sent (its lease write failed, or its lease was taken). */
-  notSent?: (reply: R) => void;
+  /** Each reply that left (the sent statistics). */
+  sent?: (reply: R) => void;
 }
 
 const NOTHING_LOST: LostLeases = new Set();
@@ -88,57 +88,72 @@ export class ReplyPipeline<R extends { address: string; type: number }> {
       replies.push(r);
     }
     const flushed = this.flushed(out.length);
-    if (flushed === true) this.sendAll(out);
-    else if (flushed === false) this.notSent(replies);
-    else {
+    if (flushed === true) this.sendAll(out, replies);
+    else if (flushed !== false) {
       // A database commit: the replies leave once it returns, those of leases lost excepted.
       this.track(
         flushed.then((lost) => {
-          if (lost === false) return this.notSent(replies);
-          if (out.length === 0) return;
-          this.sendAll(lost.size === 0 ? out : this.keep(out, replies, lost));
+          if (lost === false || out.length === 0) return;
+          if (lost.size === 0) this.sendAll(out, replies);
+          else this.sendKept(out, replies, lost);
         }),
       );
     }
   }
 
-  private keep(out: OutgoingPacket[], replies: R[], lost: LostLeases): OutgoingPacket[] {
+  /** The replies of a batch but those granting a lease another server took (held back). */
+  private sendKept(out: OutgoingPacket[], replies: R[], lost: LostLeases): void {
     const grants = this.options.grants;
-    if (grants === undefined) return out;
-    const kept: OutgoingPacket[] = [];
+    if (grants === undefined) return this.sendAll(out, replies);
+    const keptOut: OutgoingPacket[] = [];
+    const kept: R[] = [];
     for (let i = 0; i < out.length; i++) {
       if (grants(replies[i]!, lost)) this.heldBack(replies[i]!);
-      else kept.push(out[i]!);
+      else {
+        keptOut.push(out[i]!);
+        kept.push(replies[i]!);
+      }
     }
-    return kept;
-  }
-
-  /** Replies that will not leave: counted back out of the sent statistics. */
-  private notSent(replies: readonly R[]): void {
-    const notSent = this.options.notSent;
-    if (notSent !== undefined) for (const r of replies) notSent(r);
+    this.sendAll(keptOut, kept);
   }
 
   /** A reply whose lease another server committed first: not sent, logged and counted. */
   private heldBack(reply: R): void {
     this.lostReplies++;
-    this.options.notSent?.(reply);
     this.options.taken?.();
     this.options.log.info(this.takenByPeer, reply.address);
   }
 
-  private sendAll(out: OutgoingPacket[]): void {
+  /** Sends `out` (made of `replies`, index for index); each one that left is counted sent. */
+  private sendAll(out: OutgoingPacket[], replies: R[]): void {
     if (out.length === 0) return;
     if (hasVia(out)) {
-      for (const o of out) if (o.via !== undefined) this.sendVia(o);
-      out = out.filter((o) => o.via === undefined);
-      if (out.length === 0) return;
+      const rest: OutgoingPacket[] = [];
+      const restReplies: R[] = [];
+      for (let i = 0; i < out.length; i++) {
+        const o = out[i]!;
+        if (o.via === undefined) {
+          rest.push(o);
+          restReplies.push(replies[i]!);
+        } else if (this.sendVia(o)) this.options.sent?.(replies[i]!);
+      }
+      if (rest.length === 0) return;
+      out = rest;
+      replies = restReplies;
     }
     const failures = this.options.iface.sendBatch(out);
-    if (failures !== null) {
-      for (const f of failures) {
-        this.options.log.warn(this.sendFailed, out[f.index]!.dstAddr, f.error.message);
-      }
+    const sent = this.options.sent;
+    if (failures === null) {
+      if (sent !== undefined) for (let i = 0; i < replies.length; i++) sent(replies[i]!);
+      return;
+    }
+    const failed = new Set<number>();
+    for (const f of failures) {
+      failed.add(f.index);
+      this.options.log.warn(this.sendFailed, out[f.index]!.dstAddr, f.error.message);
+    }
+    if (sent !== undefined) {
+      for (let i = 0; i < replies.length; i++) if (!failed.has(i)) sent(replies[i]!);
     }
   }
 
@@ -200,11 +215,10 @@ export class ReplyPipeline<R extends { address: string; type: number }> {
     if (reply === null) return;
     const flushed = this.flushed(1);
     if (flushed === true) this.sendOne(reply);
-    else if (flushed === false) this.options.notSent?.(reply);
-    else {
+    else if (flushed !== false) {
       this.track(
         flushed.then((lost) => {
-          if (lost === false) return this.options.notSent?.(reply);
+          if (lost === false) return;
           if (lost.size > 0 && this.options.grants?.(reply, lost) === true) {
             this.heldBack(reply);
             return;
@@ -218,23 +232,28 @@ export class ReplyPipeline<R extends { address: string; type: number }> {
   private sendOne(reply: R): void {
     try {
       const o = this.options.outgoing(reply);
-      if (o.via !== undefined) this.sendVia(o);
-      else this.options.iface.send(o);
+      if (o.via !== undefined) {
+        if (!this.sendVia(o)) return;
+      } else this.options.iface.send(o);
     } catch (e) {
       this.options.log.warn(
         this.sendFailed,
         reply.address,
         e instanceof Error ? e.message : String(e),
       );
+      return;
     }
+    this.options.sent?.(reply);
   }
 
-  /** A reply that leaves another way than the sockets (DHCPv4-over-DHCPv6). */
-  private sendVia(o: OutgoingPacket): void {
+  /** A reply that leaves another way than the sockets (DHCPv4-over-DHCPv6); true once sent. */
+  private sendVia(o: OutgoingPacket): boolean {
     try {
       o.via!(o.data);
+      return true;
     } catch (e) {
       this.options.log.warn(this.sendFailed, o.dstAddr, e instanceof Error ? e.message : String(e));
+      return false;
     }
   }
 

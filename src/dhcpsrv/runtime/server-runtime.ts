@@ -144,8 +144,8 @@ export interface LeaseStoreServerActions {
 export interface FamilyProcessing<M, R> {
   processQuery(q: Query): R | null | Promise<R | null>;
   getModel(): M;
-  /** A reply of this message type was counted sent and did not leave. */
-  replyNotSent(type: number): void;
+  /** A reply of this message type left (the sent statistics, counted at send as Kea's). */
+  replySent(type: number): void;
 }
 
 /** What the runtime reads of a reply: where it goes, and its message type (statistics). */
@@ -344,7 +344,7 @@ export class ServerRuntime<T extends FamilyTypes> {
       prefix: this.prefix,
       leases: () => this.leases,
       outgoing: (r) => adapter.outgoing(r),
-      notSent: (r) => this.srv.replyNotSent(r.type),
+      sent: (r) => this.srv.replySent(r.type),
       // Nestor's counter: replies dropped because their leases could not be written.
       unsent: (n) => {
         this.writeDrops ??= this.stats.observe(`pkt${family}-lease-write-drop`);

@@ -4,6 +4,7 @@ import type { IfaceManager } from "../../../../src/dhcpsrv/iface/iface-manager.t
 import type {
   OutgoingPacket,
   ReceivedPacket,
+  SendFailure,
 } from "../../../../src/dhcpsrv/iface/packet-socket.ts";
 import type { FlushResult, LostLeases } from "../../../../src/dhcpsrv/leases/lease-store.ts";
 import { ReplyPipeline } from "../../../../src/dhcpsrv/runtime/reply-pipeline.ts";
@@ -18,18 +19,22 @@ interface Reply {
 const ACK = 5;
 
 /**
- * A pipeline over a socket that records what it sends and a lease store whose flush the test
- * decides; `notSent` and `taken` record what the server would count.
+ * A pipeline over a socket that records what it sends (failing the sends to `failTo`) and a lease
+ * store whose flush the test decides; `counted` and `taken` record what the server would count.
  */
-function bed(flush: () => FlushResult) {
+function bed(flush: () => FlushResult, failTo = "") {
   const sent: string[] = [];
-  const notSent: string[] = [];
+  const counted: string[] = [];
   const logged: string[] = [];
   let taken = 0;
   const iface = {
     sendBatch(out: OutgoingPacket[]) {
-      for (const o of out) sent.push(o.dstAddr);
-      return null;
+      const failures: SendFailure[] = [];
+      out.forEach((o, index) => {
+        if (o.dstAddr === failTo) failures.push({ index, error: new Error("unreachable") });
+        else sent.push(o.dstAddr);
+      });
+      return failures.length === 0 ? null : failures;
     },
     send(o: OutgoingPacket) {
       sent.push(o.dstAddr);
@@ -47,7 +52,7 @@ function bed(flush: () => FlushResult) {
     leases: () => ({ pendingWrites: 1, flush }),
     outgoing: (r) => ({ data: new Uint8Array(1), dstAddr: r.address, dstPort: 68 }),
     grants: (r: Reply, lost: LostLeases) => lost.has(r.lease),
-    notSent: (r) => notSent.push(r.address),
+    sent: (r) => counted.push(r.address),
     taken: () => taken++,
   });
   const run = (replies: Reply[]) =>
@@ -55,29 +60,29 @@ function bed(flush: () => FlushResult) {
       replies.map((r) => ({ data: Buffer.from(r.address) }) as unknown as ReceivedPacket),
       (q) => replies.find((r) => r.address === q.data.toString())!,
     );
-  return { pipeline, run, sent, notSent, logged, taken: () => taken };
+  return { pipeline, run, sent, counted, logged, taken: () => taken };
 }
 
 const a: Reply = { address: "198.51.100.1", type: ACK, lease: "203.0.113.1" };
 const b: Reply = { address: "198.51.100.2", type: ACK, lease: "203.0.113.2" };
 
-describe("ReplyPipeline: replies that do not leave are handed back for the sent statistics", () => {
+describe("ReplyPipeline: the replies that leave, and only those, are counted sent", () => {
   it("a lease write that throws sends none of the batch's replies and reports each", () => {
     const t = bed(() => {
       throw new Error("disk full");
     });
     t.run([a, b]);
     assert.deepEqual(t.sent, []);
-    assert.deepEqual(t.notSent, [a.address, b.address]);
+    assert.deepEqual(t.counted, []);
     assert.deepEqual(t.logged, ["DHCP4_LEASE_WRITE_FAILED"]);
   });
 
-  it("a database commit that fails reports each reply once it has failed", async () => {
+  it("a database commit that fails sends and counts none of the batch's replies", async () => {
     const t = bed(() => Promise.reject(new Error("connection lost")));
     t.run([a, b]);
     await t.pipeline.drain();
     assert.deepEqual(t.sent, []);
-    assert.deepEqual(t.notSent, [a.address, b.address]);
+    assert.deepEqual(t.counted, []);
   });
 
   it("a reply whose lease another server committed first is held back, logged and counted", async () => {
@@ -85,16 +90,42 @@ describe("ReplyPipeline: replies that do not leave are handed back for the sent 
     t.run([a, b]);
     await t.pipeline.drain();
     assert.deepEqual(t.sent, [a.address]);
-    assert.deepEqual(t.notSent, [b.address]);
+    assert.deepEqual(t.counted, [a.address]);
     assert.equal(t.taken(), 1);
     assert.deepEqual(t.logged, ["DHCP4_LEASE_TAKEN_BY_PEER"]);
   });
 
-  it("a commit that succeeds sends every reply and reports none", async () => {
+  it("a commit that succeeds sends and counts every reply", async () => {
     const t = bed(() => Promise.resolve(new Set<string>()));
     t.run([a, b]);
     await t.pipeline.drain();
     assert.deepEqual(t.sent, [a.address, b.address]);
-    assert.deepEqual(t.notSent, []);
+    assert.deepEqual(t.counted, [a.address, b.address]);
+  });
+
+  it("a lease file write sends and counts every reply of the batch", () => {
+    const t = bed(() => undefined);
+    t.run([a, b]);
+    assert.deepEqual(t.sent, [a.address, b.address]);
+    assert.deepEqual(t.counted, [a.address, b.address]);
+  });
+
+  it("a reply whose send fails is logged and not counted; the others are", () => {
+    const t = bed(() => undefined, a.address);
+    t.run([a, b]);
+    assert.deepEqual(t.sent, [b.address]);
+    assert.deepEqual(t.counted, [b.address]);
+    assert.deepEqual(t.logged, ["DHCP4_SEND_FAILED"]);
+  });
+
+  it("a reply that finishes after an asynchronous callout is counted when it is sent", async () => {
+    const t = bed(() => undefined);
+    t.pipeline.run([{ data: Buffer.from(a.address) } as unknown as ReceivedPacket], () =>
+      Promise.resolve(a),
+    );
+    assert.deepEqual(t.counted, [], "not before it left");
+    await t.pipeline.drain();
+    assert.deepEqual(t.sent, [a.address]);
+    assert.deepEqual(t.counted, [a.address]);
   });
 });
