@@ -348,10 +348,10 @@ export class AllocEngine4 {
    */
   private usableBy(ctx: ClientContext4, addr: number, own: Lease4 | null): boolean {
     if (this.reservedForOther(ctx, addr)) return false;
+    // The client's own running lease (a store lookup makes a fresh lease: compare addresses).
+    if (own !== null && addrOf(own) === addr && own.state !== LeaseState.DECLINED) return true;
     const lease = this.leases.getLease4(addr);
-    if (lease === null) return true;
-    if (own !== null && lease === own) return true;
-    return this.reusable(lease, ctx.now);
+    return lease === null || this.reusable(lease, ctx.now);
   }
 
   /**
