@@ -111,7 +111,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
       // Several servers on one database: each searches its pools from its own place.
       spreadWithPeers(store, SPREAD4, () => server.model, deps.model);
     }
-    this.processing = new Dhcp4Srv({
+    const srv = new Dhcp4Srv({
       ...deps,
       directResponse: () =>
         server.configuration["interfaces-config"]["dhcp-socket-type"] === "raw" &&
@@ -119,7 +119,11 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
       ifaceAddresses: (name) =>
         name === "" ? this.allAddresses : (this.addressesByIface.get(name) ?? []),
     });
-    return this.processing;
+    // A lease another server committed first was never granted here: counted back out.
+    if (store instanceof PgsqlLeaseStore4)
+      store.onLeasesLost = (lost) => srv.stats4.leasesLost(lost);
+    this.processing = srv;
+    return srv;
   }
 
   /**

@@ -147,12 +147,16 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
       // Several servers on one database: each searches its pools from its own place.
       spreadWithPeers(store, SPREAD6, () => server.model, deps.model);
     }
-    this.processing = new Dhcp6Srv({
+    const srv = new Dhcp6Srv({
       ...deps,
       serverDuid: this.duid,
       to4o6: (q) => server.dhcp4o6.send(packIpc(q)),
     });
-    return this.processing;
+    // A lease another server committed first was never granted here: counted back out.
+    if (store instanceof PgsqlLeaseStore6)
+      store.onLeasesLost = (lost) => srv.stats6.leasesLost(lost);
+    this.processing = srv;
+    return srv;
   }
 
   /**

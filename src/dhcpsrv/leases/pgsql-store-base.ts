@@ -183,6 +183,12 @@ export abstract class PgsqlStoreBase<
    * allocation cursors in their pools elsewhere).
    */
   onConflict: ((addresses: readonly K[]) => void) | null = null;
+  /**
+   * Called with this server's versions of the leases a commit found taken by another server,
+   * before the table's rows replace them in memory (the server counts them out of its
+   * statistics: it never granted them).
+   */
+  onLeasesLost: ((leases: readonly L[]) => void) | null = null;
   /** This store's name in its notifications (its own are ignored). */
   readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   /** The connection that LISTENs to the other servers' notifications. */
@@ -497,10 +503,12 @@ export abstract class PgsqlStoreBase<
       if (isConnectionError(err)) this.reconnect.lost();
       throw err;
     }
-    const lost = ups.filter((p) => !written.has(p.key)).map((p) => p.key);
-    if (lost.length === 0) return new Set();
+    const lostRows = ups.filter((p) => !written.has(p.key));
+    if (lostRows.length === 0) return new Set();
+    const lost = lostRows.map((p) => p.key);
     this.conflicts += lost.length;
     this.onConflict?.(lost);
+    this.onLeasesLost?.(lostRows.map((p) => p.lease!));
     await this.refresh(lost).catch(() => {});
     return this.lostOf(lost);
   }
