@@ -1,0 +1,77 @@
+/**
+ * The load both families' active/active tests put on two servers sharing one PostgreSQL lease
+ * database (pgsql-active-active.test.ts, pgsql6-active-active.test.ts): each server under its
+ * own perfdhcp (new clients of its own) for `seconds` at `rate`, side by side. Each server must
+ * have received at least 95 % of its perfdhcp's REQUESTs and answered at least 95 % of those by
+ * its own counters (what left: replies held back because the other server committed the lease
+ * first, or of a failed commit, are not sent); perfdhcp must have sent at least 75 % of the rate
+ * asked and completed at least 80 % of its exchanges (bounded more loosely: two perfdhcp, two
+ * servers and PostgreSQL share two CPUs, and a starved perfdhcp counts replies it did not read in
+ * time as drops).
+ */
+import assert from "node:assert/strict";
+
+import { statistic } from "./control-client.ts";
+import type { Proc } from "./netns.ts";
+import { exchangeStats, perfdhcpStats } from "./perfdhcp.ts";
+
+/** One server of the pair: its name, its control socket, its process. */
+export interface ActiveSide {
+  name: string;
+  socket: string;
+  server: Proc;
+}
+
+export interface ActiveActiveLoad {
+  family: 4 | 6;
+  rate: number;
+  seconds: number;
+  /** The perfdhcp of side `i` (its own clients). */
+  perf(side: ActiveSide, i: number): Proc;
+  /** perfdhcp's first exchange (DISCOVER-OFFER, SOLICIT-ADVERTISE) and its last. */
+  first: string;
+  last: string;
+  /** The server's counter of the replies to REQUESTs that left (pkt4-ack-sent, pkt6-reply-sent). */
+  repliesSent: string;
+}
+
+/** Runs both perfdhcp, checks each side's account; resolves with the exchanges completed. */
+export async function activeActiveLoad(
+  sides: readonly ActiveSide[],
+  load: ActiveActiveLoad,
+): Promise<number> {
+  const n = load.family;
+  const perfs = sides.map((s, i) => load.perf(s, i));
+  for (const p of perfs) {
+    assert.ok(
+      await p.waitExit((load.seconds + 60) * 1000),
+      `perfdhcp did not finish:\n${p.output}`,
+    );
+  }
+  let completedAll = 0;
+  for (const [i, p] of perfs.entries()) {
+    const side = sides[i]!;
+    const stats = perfdhcpStats(p.output);
+    const first = exchangeStats(stats, load.first, p.output);
+    const request = exchangeStats(stats, load.last, p.output);
+    const completed = request.received / first.sent;
+    // The server's own account: REQUESTs in, replies out, replies held back because the other
+    // server committed a lease first, replies of a failed commit.
+    const received = await statistic(side.socket, `pkt${n}-request-received`);
+    const sent = await statistic(side.socket, load.repliesSent);
+    const taken = await statistic(side.socket, `pkt${n}-lease-taken-drop`);
+    const failed = await statistic(side.socket, `pkt${n}-lease-write-drop`);
+    process.stdout.write(
+      `# server ${side.name}: ${first.sent} sent (${load.first}), ${request.received} completed (${load.last}) by perfdhcp (${(completed * 100).toFixed(1)} %); ` +
+        `the server: ${received} REQUESTs, ${sent} replies sent, ${taken} taken by the other server, ${failed} in failed commits\n`,
+    );
+    const context = `${side.name}: ${p.output}\n${side.server.output}`;
+    assert.ok(first.sent >= load.rate * load.seconds * 0.75, context);
+    assert.ok(received >= request.sent * 0.95, context);
+    // pkt*-sent counts what left: replies held back or of a failed commit are not in it.
+    assert.ok(sent >= received * 0.95, `${sent} replies sent for ${received} REQUESTs: ${context}`);
+    assert.ok(completed >= 0.8, context);
+    completedAll += request.received;
+  }
+  return completedAll;
+}
