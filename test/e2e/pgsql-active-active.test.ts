@@ -21,9 +21,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import { PgKea } from "../helpers/pg-kea.ts";
-import { waitForControl } from "./lib/control-client.ts";
-import { startNestor } from "./lib/nestor.ts";
-import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
+import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import { perfdhcp4Args } from "./lib/perfdhcp.ts";
 import { activeActiveLoad } from "./lib/pgsql-active-active-run.ts";
 
@@ -75,41 +73,26 @@ test(
         );
         return { name, serverNs, perfNs, link, file, socket };
       });
-      const servers: Proc[] = [];
-      for (const s of sides) {
-        const server = await startNestor(bed, s.serverNs, 4, s.file);
-        await waitForControl(s.socket, server, 30_000);
-        servers.push(server);
-      }
-      const acks = await activeActiveLoad(
-        sides.map((s, i) => ({ ...s, server: servers[i]! })),
-        {
-          family: 4,
-          rate: RATE,
-          seconds: SECONDS,
-          perf: (s, i) =>
-            bed.spawn(
-              `perfdhcp-${s.name}`,
-              sides[i]!.perfNs,
-              "perfdhcp",
-              // Each perfdhcp its own clients: its own base MAC address (-b), the last bytes random.
-              [
-                ...perfdhcp4Args(sides[i]!.link.b, {
-                  rate: RATE,
-                  seconds: SECONDS,
-                  clients: 4_294_967_295,
-                  seed: 11 + i,
-                }).slice(0, -1),
-                "-b",
-                `mac=02:0${i + 1}:00:00:00:00`,
-                "all",
-              ],
-            ),
-          first: "DISCOVER-OFFER",
-          last: "REQUEST-ACK",
-          repliesSent: "pkt4-ack-sent",
-        },
-      );
+      const { completed: acks, servers } = await activeActiveLoad(bed, sides, {
+        family: 4,
+        rate: RATE,
+        seconds: SECONDS,
+        // Each perfdhcp its own clients: its own base MAC address (-b), the last bytes random.
+        perfArgs: (iface, i) => [
+          ...perfdhcp4Args(iface, {
+            rate: RATE,
+            seconds: SECONDS,
+            clients: 4_294_967_295,
+            seed: 11 + i,
+          }).slice(0, -1),
+          "-b",
+          `mac=02:0${i + 1}:00:00:00:00`,
+          "all",
+        ],
+        first: "DISCOVER-OFFER",
+        last: "REQUEST-ACK",
+        repliesSent: "pkt4-ack-sent",
+      });
       for (const s of servers) await s.stop();
       // Every ACK's lease in the table, each address once (the primary key), each client once.
       const [rows, clients] = pg

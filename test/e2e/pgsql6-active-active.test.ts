@@ -21,9 +21,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import { PgKea } from "../helpers/pg-kea.ts";
-import { waitForControl } from "./lib/control-client.ts";
-import { startNestor } from "./lib/nestor.ts";
-import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
+import { requirePrerequisites, TestBed } from "./lib/netns.ts";
 import { activeActiveLoad } from "./lib/pgsql-active-active-run.ts";
 import {
   assertLease6Rows,
@@ -77,37 +75,23 @@ test(
         );
         return { name, serverNs, perfNs, link, file, socket };
       });
-      const servers: Proc[] = [];
-      for (const s of sides) {
-        const server = await startNestor(bed, s.serverNs, 6, s.file);
-        await waitForControl(s.socket, server, 30_000);
-        servers.push(server);
-      }
-      for (const s of sides) await waitForLinkLocal(bed, s.perfNs, s.link.b);
-      const replies = await activeActiveLoad(
-        sides.map((s, i) => ({ ...s, server: servers[i]! })),
-        {
-          family: 6,
-          rate: RATE,
-          seconds: SECONDS,
-          perf: (s, i) =>
-            bed.spawn(
-              `perfdhcp-${s.name}`,
-              sides[i]!.perfNs,
-              "perfdhcp",
-              // Each perfdhcp its own clients.
-              perfdhcp6LoadArgs(sides[i]!.link.b, {
-                rate: RATE,
-                seconds: SECONDS,
-                seed: 11 + i,
-                duidTime: `${i + 1}f5e1000`,
-              }),
-            ),
-          first: "SOLICIT-ADVERTISE",
-          last: "REQUEST-REPLY",
-          repliesSent: "pkt6-reply-sent",
-        },
-      );
+      const { completed: replies, servers } = await activeActiveLoad(bed, sides, {
+        family: 6,
+        rate: RATE,
+        seconds: SECONDS,
+        // Each perfdhcp its own clients.
+        perfArgs: (iface, i) =>
+          perfdhcp6LoadArgs(iface, {
+            rate: RATE,
+            seconds: SECONDS,
+            seed: 11 + i,
+            duidTime: `${i + 1}f5e1000`,
+          }),
+        ready: (s) => waitForLinkLocal(bed, s.perfNs, s.link.b),
+        first: "SOLICIT-ADVERTISE",
+        last: "REQUEST-REPLY",
+        repliesSent: "pkt6-reply-sent",
+      });
       for (const s of servers) await s.stop();
       // Every REPLY's address and prefix in the table, each once, each client one of each.
       assertLease6Rows(pg, db.name, replies);

@@ -11,23 +11,30 @@
  */
 import assert from "node:assert/strict";
 
-import { statistic } from "./control-client.ts";
-import type { Proc } from "./netns.ts";
+import { statistic, waitForControl } from "./control-client.ts";
+import { startNestor } from "./nestor.ts";
+import type { Proc, TestBed } from "./netns.ts";
 import { exchangeStats, perfdhcpStats } from "./perfdhcp.ts";
 
-/** One server of the pair: its name, its control socket, its process. */
+/** One side of the pair: its server's namespace, configuration and control socket, its perfdhcp's. */
 export interface ActiveSide {
   name: string;
+  serverNs: string;
+  perfNs: string;
+  /** The link between them: `a` the server's interface, `b` perfdhcp's. */
+  link: { a: string; b: string };
+  file: string;
   socket: string;
-  server: Proc;
 }
 
 export interface ActiveActiveLoad {
   family: 4 | 6;
   rate: number;
   seconds: number;
-  /** The perfdhcp of side `i` (its own clients). */
-  perf(side: ActiveSide, i: number): Proc;
+  /** The arguments of side `i`'s perfdhcp (its own clients) on its interface. */
+  perfArgs(iface: string, i: number): string[];
+  /** Waited for once both servers are up, before the load (a link-local address, say). */
+  ready?(side: ActiveSide): Promise<void>;
   /** perfdhcp's first exchange (DISCOVER-OFFER, SOLICIT-ADVERTISE) and its last. */
   first: string;
   last: string;
@@ -35,13 +42,26 @@ export interface ActiveActiveLoad {
   repliesSent: string;
 }
 
-/** Runs both perfdhcp, checks each side's account; resolves with the exchanges completed. */
+/**
+ * Starts a Nestor server on each side, runs both perfdhcp, checks each side's account; resolves
+ * with the exchanges completed and the servers (still running).
+ */
 export async function activeActiveLoad(
+  bed: TestBed,
   sides: readonly ActiveSide[],
   load: ActiveActiveLoad,
-): Promise<number> {
+): Promise<{ completed: number; servers: Proc[] }> {
   const n = load.family;
-  const perfs = sides.map((s, i) => load.perf(s, i));
+  const servers: Proc[] = [];
+  for (const s of sides) {
+    const server = await startNestor(bed, s.serverNs, n, s.file);
+    await waitForControl(s.socket, server, 30_000);
+    servers.push(server);
+  }
+  for (const s of sides) await load.ready?.(s);
+  const perfs = sides.map((s, i) =>
+    bed.spawn(`perfdhcp-${s.name}`, s.perfNs, "perfdhcp", load.perfArgs(s.link.b, i)),
+  );
   for (const p of perfs) {
     assert.ok(
       await p.waitExit((load.seconds + 60) * 1000),
@@ -65,7 +85,7 @@ export async function activeActiveLoad(
       `# server ${side.name}: ${first.sent} sent (${load.first}), ${request.received} completed (${load.last}) by perfdhcp (${(completed * 100).toFixed(1)} %); ` +
         `the server: ${received} REQUESTs, ${sent} replies sent, ${taken} taken by the other server, ${failed} in failed commits\n`,
     );
-    const context = `${side.name}: ${p.output}\n${side.server.output}`;
+    const context = `${side.name}: ${p.output}\n${servers[i]!.output}`;
     assert.ok(first.sent >= load.rate * load.seconds * 0.75, context);
     assert.ok(received >= request.sent * 0.95, context);
     // pkt*-sent counts what left: replies held back or of a failed commit are not in it.
@@ -73,5 +93,5 @@ export async function activeActiveLoad(
     assert.ok(completed >= 0.8, context);
     completedAll += request.received;
   }
-  return completedAll;
+  return { completed: completedAll, servers };
 }
