@@ -24,6 +24,9 @@ import { Dhcp4ServerAccess } from "./server-access.ts";
 import { query4o6, systemIfindex } from "../dhcpsrv/iface/dhcp4o6-ipc.ts";
 import type { Pkt4o6 } from "../dhcp/pkt4o6.ts";
 import { defineMessages } from "../log/logger.ts";
+import type { Pool4 } from "../dhcpsrv/model/subnet4.ts";
+import { spreadCursors, spreadWithPeers } from "../dhcpsrv/alloc/spread-cursors.ts";
+import type { CursorSpreading } from "../dhcpsrv/alloc/spread-cursors.ts";
 
 defineMessages({
   DHCP4_DHCP4O6_RECEIVE_FAIL: "failed to receive DHCPv4o6 packet: %1",
@@ -45,35 +48,19 @@ export class Dhcp4Server extends ServerRuntime<Dhcp4Types> {
 }
 
 /**
- * Active/active on one lease database: two servers that searched their pools from the same
- * place would offer the same free addresses at the same moments, and one of each pair of
- * REQUESTs would lose at commit. A server that knows another shares the database starts its
- * iterative search at a random place in each pool instead; the leases the others write reach
- * it by notification, so it skips them as its own.
+ * Active/active on one lease database (src/dhcpsrv/alloc/spread-cursors.ts): the iterative
+ * search of each address pool starts at a random place once another server shares the database.
  */
-function spreadCursors(model: Dhcp4Model): void {
-  for (const subnet of model.subnets) {
-    for (const pool of subnet.pools) spreadCursor(pool);
-  }
-}
-
-function spreadCursor(pool: { start: number; end: number; cursor: number }): void {
-  const size = pool.end - pool.start + 1;
-  pool.cursor = pool.start - 1 + Math.floor(Math.random() * size);
-}
-
-/**
- * A commit lost addresses to another server: their two searches have met (the one behind skips
- * the other's leases up to the same next free address), and from there both would offer the same
- * addresses at the same moments. The pools of the lost addresses start again elsewhere.
- */
-function spreadAfterConflict(model: Dhcp4Model, addresses: readonly number[]): void {
-  for (const subnet of model.subnets) {
-    for (const pool of subnet.pools) {
-      if (addresses.some((a) => a >= pool.start && a <= pool.end)) spreadCursor(pool);
-    }
-  }
-}
+const SPREAD4: CursorSpreading<Dhcp4Model, Pool4, number> = {
+  *pools(model) {
+    for (const subnet of model.subnets) yield* subnet.pools;
+  },
+  holds: (pool, address) => address >= pool.start && address <= pool.end,
+  spread(pool) {
+    const size = pool.end - pool.start + 1;
+    pool.cursor = pool.start - 1 + Math.floor(Math.random() * size);
+  },
+};
 
 class Family4 implements FamilyAdapter<Dhcp4Types> {
   readonly family = 4;
@@ -122,11 +109,9 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
     this.pgStore = store instanceof PgsqlLeaseStore4 ? store : null;
     if (store instanceof PgsqlLeaseStore4) {
       // Several servers on one database: each searches its pools from its own place.
-      store.onPeer = () => spreadCursors(server.model);
-      store.onConflict = (lost) => spreadAfterConflict(server.model, lost);
-      if (store.peerSeen) spreadCursors(deps.model);
+      spreadWithPeers(store, SPREAD4, () => server.model, deps.model);
     }
-    this.processing = new Dhcp4Srv({
+    const srv = new Dhcp4Srv({
       ...deps,
       directResponse: () =>
         server.configuration["interfaces-config"]["dhcp-socket-type"] === "raw" &&
@@ -134,7 +119,11 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
       ifaceAddresses: (name) =>
         name === "" ? this.allAddresses : (this.addressesByIface.get(name) ?? []),
     });
-    return this.processing;
+    // A lease another server committed first was never granted here: counted back out.
+    if (store instanceof PgsqlLeaseStore4)
+      store.onLeasesLost = (lost) => srv.stats4.leasesLost(lost);
+    this.processing = srv;
+    return srv;
   }
 
   /**
@@ -175,7 +164,7 @@ class Family4 implements FamilyAdapter<Dhcp4Types> {
 
   reconfigure(srv: Dhcp4Srv, model: Dhcp4Model): void {
     srv.setModel(model);
-    if (this.pgStore?.peerSeen === true) spreadCursors(model);
+    if (this.pgStore?.peerSeen === true) spreadCursors(SPREAD4, model);
   }
 
   createReclaimer(deps: ReclaimerDeps<Dhcp4Types>): Reclaimer4 {

@@ -38,6 +38,8 @@ import type { Pkt6 } from "../dhcp/pkt6.ts";
 import { DHCPv6MessageType } from "../dhcp/constants.ts";
 import { NextStep } from "../hooks/next-step.ts";
 import { response4o6Port } from "./processing/send.ts";
+import { spreadCursors, spreadWithPeers } from "../dhcpsrv/alloc/spread-cursors.ts";
+import type { CursorSpreading } from "../dhcpsrv/alloc/spread-cursors.ts";
 
 export { DEFAULT_DATA_DIR, VERSION } from "../dhcpsrv/runtime/server-runtime.ts";
 export type Dhcp6ServerOptions = ServerOptions;
@@ -68,31 +70,31 @@ export class Dhcp6Server extends ServerRuntime<Dhcp6Types> {
 }
 
 /**
- * Active/active on one lease database (as nestor-dhcp4, src/dhcp4/server.ts): a server that knows
- * another shares the database starts its iterative search at a random place in each address and
- * prefix pool, and moves the search of a pool where a commit lost a lease to the other server.
+ * Active/active on one lease database (src/dhcpsrv/alloc/spread-cursors.ts): the iterative
+ * search of each address and prefix pool starts at a random place once another server shares
+ * the database.
  */
-function spreadCursors(model: Dhcp6Model, only: readonly string[] | null = null): void {
-  const lost = only?.map((a) => ipv6ToBig(a)) ?? null;
-  for (const subnet of model.subnets) {
-    for (const pool of [...subnet.pools, ...subnet.pdPools]) {
-      if (lost === null || lost.some((a) => pool.inRange(a))) spreadCursor(pool);
+const SPREAD6: CursorSpreading<Dhcp6Model, Pool6 | PdPool6, string> = {
+  *pools(model) {
+    for (const subnet of model.subnets) {
+      yield* subnet.pools;
+      yield* subnet.pdPools;
     }
-  }
-}
-
-function spreadCursor(pool: Pool6 | PdPool6): void {
-  // A random step among the first 2^53 of the pool (a /64 has more than a double can count).
-  const size = pool.capacity < 1n << 53n ? Number(pool.capacity) : 2 ** 53;
-  const step = BigInt(Math.floor(Math.random() * size));
-  if (pool.type === LeaseType6.IA_PD) {
-    const pd = pool as PdPool6;
-    pd.cursor = step === 0n ? pd.last : pd.prefix + (step - 1n) * pd.step;
-  } else {
-    const p = pool as Pool6;
-    p.cursor = step === 0n ? p.end : p.start + step - 1n;
-  }
-}
+  },
+  holds: (pool, address) => pool.inRange(ipv6ToBig(address)),
+  spread(pool) {
+    // A random step among the first 2^53 of the pool (a /64 has more than a double can count).
+    const size = pool.capacity < 1n << 53n ? Number(pool.capacity) : 2 ** 53;
+    const step = BigInt(Math.floor(Math.random() * size));
+    if (pool.type === LeaseType6.IA_PD) {
+      const pd = pool as PdPool6;
+      pd.cursor = step === 0n ? pd.last : pd.prefix + (step - 1n) * pd.step;
+    } else {
+      const p = pool as Pool6;
+      p.cursor = step === 0n ? p.end : p.start + step - 1n;
+    }
+  },
+};
 
 class Family6 implements FamilyAdapter<Dhcp6Types> {
   readonly family = 6;
@@ -143,16 +145,18 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
     this.pgStore = store instanceof PgsqlLeaseStore6 ? store : null;
     if (store instanceof PgsqlLeaseStore6) {
       // Several servers on one database: each searches its pools from its own place.
-      store.onPeer = () => spreadCursors(server.model);
-      store.onConflict = (lost) => spreadCursors(server.model, lost);
-      if (store.peerSeen) spreadCursors(deps.model);
+      spreadWithPeers(store, SPREAD6, () => server.model, deps.model);
     }
-    this.processing = new Dhcp6Srv({
+    const srv = new Dhcp6Srv({
       ...deps,
       serverDuid: this.duid,
       to4o6: (q) => server.dhcp4o6.send(packIpc(q)),
     });
-    return this.processing;
+    // A lease another server committed first was never granted here: counted back out.
+    if (store instanceof PgsqlLeaseStore6)
+      store.onLeasesLost = (lost) => srv.stats6.leasesLost(lost);
+    this.processing = srv;
+    return srv;
   }
 
   /**
@@ -225,7 +229,7 @@ class Family6 implements FamilyAdapter<Dhcp6Types> {
 
   reconfigure(srv: Dhcp6Srv, model: Dhcp6Model): void {
     srv.setModel(model, this.duid);
-    if (this.pgStore?.peerSeen === true) spreadCursors(model);
+    if (this.pgStore?.peerSeen === true) spreadCursors(SPREAD6, model);
   }
 
   createReclaimer(deps: ReclaimerDeps<Dhcp6Types>): Reclaimer6 {

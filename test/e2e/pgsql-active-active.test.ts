@@ -21,10 +21,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import { PgKea } from "../helpers/pg-kea.ts";
-import { statistic, waitForControl } from "./lib/control-client.ts";
-import { startNestor } from "./lib/nestor.ts";
-import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
-import { exchangeStats, perfdhcp4Args, perfdhcpStats } from "./lib/perfdhcp.ts";
+import { requirePrerequisites, TestBed } from "./lib/netns.ts";
+import { perfdhcp4Args } from "./lib/perfdhcp.ts";
+import { activeActiveLoad } from "./lib/pgsql-active-active-run.ts";
 
 const RATE = 200;
 const SECONDS = 10;
@@ -74,63 +73,26 @@ test(
         );
         return { name, serverNs, perfNs, link, file, socket };
       });
-      const servers: Proc[] = [];
-      for (const s of sides) {
-        const server = await startNestor(bed, s.serverNs, 4, s.file);
-        await waitForControl(s.socket, server, 30_000);
-        servers.push(server);
-      }
-      const perfs = sides.map((s, i) =>
-        bed.spawn(
-          `perfdhcp-${s.name}`,
-          s.perfNs,
-          "perfdhcp",
-          // Each perfdhcp its own clients: its own base MAC address (-b), the last bytes random.
-          [
-            ...perfdhcp4Args(s.link.b, {
-              rate: RATE,
-              seconds: SECONDS,
-              clients: 4_294_967_295,
-              seed: 11 + i,
-            }).slice(0, -1),
-            "-b",
-            `mac=02:0${i + 1}:00:00:00:00`,
-            "all",
-          ],
-        ),
-      );
-      for (const p of perfs) {
-        assert.ok(await p.waitExit((SECONDS + 60) * 1000), `perfdhcp did not finish:\n${p.output}`);
-      }
-      let acks = 0;
-      for (const [i, p] of perfs.entries()) {
-        const side = sides[i]!;
-        const stats = perfdhcpStats(p.output);
-        const discover = exchangeStats(stats, "DISCOVER-OFFER", p.output);
-        const request = exchangeStats(stats, "REQUEST-ACK", p.output);
-        const completed = request.received / discover.sent;
-        // The server's own account: REQUESTs in, ACKs out, replies held back because the other
-        // server committed the lease first, replies of a failed commit.
-        const received = await statistic(side.socket, "pkt4-request-received");
-        const acked = await statistic(side.socket, "pkt4-ack-sent");
-        const taken = await statistic(side.socket, "pkt4-lease-taken-drop");
-        const failed = await statistic(side.socket, "pkt4-lease-write-drop");
-        process.stdout.write(
-          `# server ${side.name}: ${discover.sent} DISCOVERs, ${request.received} ACKs read by perfdhcp (${(completed * 100).toFixed(1)} %); ` +
-            `the server: ${received} REQUESTs, ${acked} ACKs, ${taken} taken by the other server, ${failed} in failed commits\n`,
-        );
-        const context = `${side.name}: ${p.output}\n${servers[i]!.output}`;
-        assert.ok(discover.sent >= RATE * SECONDS * 0.75, context);
-        assert.ok(received >= request.sent * 0.95, context);
-        // pkt*-sent counts what left: replies held back or of a failed commit are not in it.
-        const sent = acked;
-        assert.ok(
-          sent >= received * 0.95,
-          `${sent} ACKs sent for ${received} REQUESTs: ${context}`,
-        );
-        assert.ok(completed >= 0.8, context);
-        acks += request.received;
-      }
+      const { completed: acks, servers } = await activeActiveLoad(bed, sides, {
+        family: 4,
+        rate: RATE,
+        seconds: SECONDS,
+        // Each perfdhcp its own clients: its own base MAC address (-b), the last bytes random.
+        perfArgs: (iface, i) => [
+          ...perfdhcp4Args(iface, {
+            rate: RATE,
+            seconds: SECONDS,
+            clients: 4_294_967_295,
+            seed: 11 + i,
+          }).slice(0, -1),
+          "-b",
+          `mac=02:0${i + 1}:00:00:00:00`,
+          "all",
+        ],
+        first: "DISCOVER-OFFER",
+        last: "REQUEST-ACK",
+        repliesSent: "pkt4-ack-sent",
+      });
       for (const s of servers) await s.stop();
       // Every ACK's lease in the table, each address once (the primary key), each client once.
       const [rows, clients] = pg

@@ -18,13 +18,13 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { PgKea } from "../helpers/pg-kea.ts";
-import { controlCommand, statistic, waitForControl } from "./lib/control-client.ts";
+import { statistic, waitForControl } from "./lib/control-client.ts";
 import { keaPrerequisite, requireKeaHookLibrary, serverRelayLink, startKea } from "./lib/kea.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
+import { allLeases, relayQueries, sharedLeaseDatabase } from "./lib/pgsql-kea-shared.ts";
 import type { Answer4, Query4 } from "./lib/relay4-queries.ts";
 
 const GIADDR = "198.51.100.254";
@@ -44,14 +44,6 @@ const selecting = (m: string, addr: string): Query4 => ({
     [54, ipHex(SERVER)],
   ],
 });
-
-type Lease = Record<string, unknown>;
-
-async function allLeases(socket: string): Promise<Lease[]> {
-  const a = await controlCommand(socket, { command: "lease4-get-all" });
-  const leases = ((a.arguments as { leases?: Lease[] } | undefined)?.leases ?? []).slice();
-  return leases.sort((x, y) => String(x["ip-address"]).localeCompare(String(y["ip-address"])));
-}
 
 test(
   "Kea 2.2 and Nestor serve from one PostgreSQL lease database, each seeing the other's leases",
@@ -73,13 +65,7 @@ test(
           {
             Dhcp4: {
               "interfaces-config": { interfaces: [serverIf], "dhcp-socket-type": "udp" },
-              "lease-database": {
-                ...db.keaConfig(),
-                "connect-timeout": 10,
-                "max-reconnect-tries": 3,
-                "reconnect-wait-time": 1000,
-                "on-fail": "stop-retry-exit",
-              },
+              "lease-database": sharedLeaseDatabase(db),
               "control-socket": { "socket-type": "unix", "socket-name": socket },
               "hooks-libraries": [{ library: leaseCmds }],
               "valid-lifetime": 4000,
@@ -100,22 +86,9 @@ test(
           2,
         ),
       );
-      const relay = fileURLToPath(new URL("./lib/relay4-queries.ts", import.meta.url));
-      const send = async (name: string, queries: Query4[]): Promise<(Answer4 | null)[]> => {
-        const file = join(bed.dir, `${name}.json`);
-        writeFileSync(file, JSON.stringify(queries));
-        const agent = bed.spawn(`relay-${name}`, relayNs, process.execPath, [
-          relay,
-          GIADDR,
-          SERVER,
-          file,
-        ]);
-        if (!(await agent.waitExit(60_000)) || agent.exitCode !== 0) {
-          await agent.stop();
-          throw new Error(`relay4-queries failed (${agent.exitCode}):\n${agent.output}`);
-        }
-        return JSON.parse(agent.output) as (Answer4 | null)[];
-      };
+      const relay = { bed, family: 4 as const, relayNs, relayAddress: GIADDR, server: SERVER };
+      const send = (name: string, queries: Query4[]) =>
+        relayQueries<Query4, Answer4>(relay, name, queries);
       const ready = async (server: Proc) => waitForControl(socket, server, 30_000);
 
       // 1. Kea serves three clients.
@@ -135,7 +108,7 @@ test(
         ],
         kea.output,
       );
-      const byKea = await allLeases(socket);
+      const byKea = await allLeases(socket, 4);
       assert.equal(byKea.length, 3);
       await kea.stop();
 
@@ -143,7 +116,7 @@ test(
       const nestor = await startNestor(bed, serverNs, 4, config);
       await ready(nestor);
       assert.match(nestor.output, /DHCPSRV_PGSQL_DB .*name=kea_shared/);
-      assert.deepEqual(await allLeases(socket), byKea, "Nestor reads Kea's rows field by field");
+      assert.deepEqual(await allLeases(socket, 4), byKea, "Nestor reads Kea's rows field by field");
       assert.equal(await statistic(socket, "subnet[1].assigned-addresses"), 3);
       const nestorAnswers = await send("nestor", [
         { type: DISCOVER, mac: mac(2) }, // Kea's client: its address from Kea's lease
@@ -163,7 +136,7 @@ test(
         ],
         nestor.output,
       );
-      const byNestor = await allLeases(socket);
+      const byNestor = await allLeases(socket, 4);
       assert.equal(byNestor.length, 5);
       assert.equal(await statistic(socket, "subnet[1].assigned-addresses"), 5);
       await nestor.stop();
@@ -172,7 +145,11 @@ test(
       // 3. Kea again: it sees what Nestor wrote, exactly.
       kea = await startKea(bed, serverNs, 4, config);
       await ready(kea);
-      assert.deepEqual(await allLeases(socket), byNestor, "Kea reads Nestor's rows field by field");
+      assert.deepEqual(
+        await allLeases(socket, 4),
+        byNestor,
+        "Kea reads Nestor's rows field by field",
+      );
       assert.equal(await statistic(socket, "subnet[1].assigned-addresses"), 5);
       await kea.stop();
     } finally {

@@ -16,16 +16,13 @@
  *
  * Needs root, iproute2, perfdhcp and kea-admin (kea-admin), postgresql.
  */
-import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
 import { PgKea } from "../helpers/pg-kea.ts";
-import { statistic, waitForControl } from "./lib/control-client.ts";
-import { startNestor } from "./lib/nestor.ts";
-import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
-import { exchangeStats, perfdhcpStats } from "./lib/perfdhcp.ts";
+import { requirePrerequisites, TestBed } from "./lib/netns.ts";
+import { activeActiveLoad } from "./lib/pgsql-active-active-run.ts";
 import {
   assertLease6Rows,
   perfdhcp6LoadArgs,
@@ -78,59 +75,23 @@ test(
         );
         return { name, serverNs, perfNs, link, file, socket };
       });
-      const servers: Proc[] = [];
-      for (const s of sides) {
-        const server = await startNestor(bed, s.serverNs, 6, s.file);
-        await waitForControl(s.socket, server, 30_000);
-        servers.push(server);
-      }
-      for (const s of sides) await waitForLinkLocal(bed, s.perfNs, s.link.b);
-      const perfs = sides.map((s, i) =>
-        bed.spawn(
-          `perfdhcp-${s.name}`,
-          s.perfNs,
-          "perfdhcp",
-          // Each perfdhcp its own clients.
-          perfdhcp6LoadArgs(s.link.b, {
+      const { completed: replies, servers } = await activeActiveLoad(bed, sides, {
+        family: 6,
+        rate: RATE,
+        seconds: SECONDS,
+        // Each perfdhcp its own clients.
+        perfArgs: (iface, i) =>
+          perfdhcp6LoadArgs(iface, {
             rate: RATE,
             seconds: SECONDS,
             seed: 11 + i,
             duidTime: `${i + 1}f5e1000`,
           }),
-        ),
-      );
-      for (const p of perfs) {
-        assert.ok(await p.waitExit((SECONDS + 60) * 1000), `perfdhcp did not finish:\n${p.output}`);
-      }
-      let replies = 0;
-      for (const [i, p] of perfs.entries()) {
-        const side = sides[i]!;
-        const stats = perfdhcpStats(p.output);
-        const solicit = exchangeStats(stats, "SOLICIT-ADVERTISE", p.output);
-        const request = exchangeStats(stats, "REQUEST-REPLY", p.output);
-        const completed = request.received / solicit.sent;
-        // The server's own account: REQUESTs in, REPLYs out, replies held back because the other
-        // server committed a lease first, replies of a failed commit.
-        const received = await statistic(side.socket, "pkt6-request-received");
-        const replied = await statistic(side.socket, "pkt6-reply-sent");
-        const taken = await statistic(side.socket, "pkt6-lease-taken-drop");
-        const failed = await statistic(side.socket, "pkt6-lease-write-drop");
-        process.stdout.write(
-          `# server ${side.name}: ${solicit.sent} SOLICITs, ${request.received} REPLYs read by perfdhcp (${(completed * 100).toFixed(1)} %); ` +
-            `the server: ${received} REQUESTs, ${replied} REPLYs, ${taken} taken by the other server, ${failed} in failed commits\n`,
-        );
-        const context = `${side.name}: ${p.output}\n${servers[i]!.output}`;
-        assert.ok(solicit.sent >= RATE * SECONDS * 0.75, context);
-        assert.ok(received >= request.sent * 0.95, context);
-        // pkt*-sent counts what left: replies held back or of a failed commit are not in it.
-        const sent = replied;
-        assert.ok(
-          sent >= received * 0.95,
-          `${sent} REPLYs sent for ${received} REQUESTs: ${context}`,
-        );
-        assert.ok(completed >= 0.8, context);
-        replies += request.received;
-      }
+        ready: (s) => waitForLinkLocal(bed, s.perfNs, s.link.b),
+        first: "SOLICIT-ADVERTISE",
+        last: "REQUEST-REPLY",
+        repliesSent: "pkt6-reply-sent",
+      });
       for (const s of servers) await s.stop();
       // Every REPLY's address and prefix in the table, each once, each client one of each.
       assertLease6Rows(pg, db.name, replies);

@@ -22,13 +22,13 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { PgKea } from "../helpers/pg-kea.ts";
 import { controlCommand, statistic, waitForControl } from "./lib/control-client.ts";
 import { keaPrerequisite, requireKeaHookLibrary, serverRelayLink, startKea } from "./lib/kea.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed, type Proc } from "./lib/netns.ts";
+import { allLeases, relayQueries, sharedLeaseDatabase } from "./lib/pgsql-kea-shared.ts";
 import type { Answer6, Query6 } from "./lib/relay6-queries.ts";
 
 const RELAY = "2001:db8:1::1";
@@ -47,14 +47,6 @@ const exchange = (n: number): Query6[] => {
     { type: REQUEST, duid: duid(n), ias, serverId: true },
   ];
 };
-
-type Lease = Record<string, unknown>;
-
-async function allLeases(socket: string): Promise<Lease[]> {
-  const a = await controlCommand(socket, { command: "lease6-get-all" });
-  const leases = ((a.arguments as { leases?: Lease[] } | undefined)?.leases ?? []).slice();
-  return leases.sort((x, y) => String(x["ip-address"]).localeCompare(String(y["ip-address"])));
-}
 
 /** "<address> <preferred> <valid>" of each IA of a REPLY, in order. */
 const granted = (a: Answer6 | null) => [a?.type, ...(a?.ias.map((ia) => ia.leases[0]) ?? [])];
@@ -79,13 +71,7 @@ test(
           {
             Dhcp6: {
               "interfaces-config": { interfaces: [`${serverIf}/${SERVER}`] },
-              "lease-database": {
-                ...db.keaConfig(),
-                "connect-timeout": 10,
-                "max-reconnect-tries": 3,
-                "reconnect-wait-time": 1000,
-                "on-fail": "stop-retry-exit",
-              },
+              "lease-database": sharedLeaseDatabase(db),
               "server-id": {
                 type: "EN",
                 "enterprise-id": 2495,
@@ -113,22 +99,9 @@ test(
           2,
         ),
       );
-      const relay = fileURLToPath(new URL("./lib/relay6-queries.ts", import.meta.url));
-      const send = async (name: string, queries: Query6[]): Promise<(Answer6 | null)[]> => {
-        const file = join(bed.dir, `${name}.json`);
-        writeFileSync(file, JSON.stringify(queries));
-        const agent = bed.spawn(`relay-${name}`, relayNs, process.execPath, [
-          relay,
-          RELAY,
-          SERVER,
-          file,
-        ]);
-        if (!(await agent.waitExit(60_000)) || agent.exitCode !== 0) {
-          await agent.stop();
-          throw new Error(`relay6-queries failed (${agent.exitCode}):\n${agent.output}`);
-        }
-        return JSON.parse(agent.output) as (Answer6 | null)[];
-      };
+      const relay = { bed, family: 6 as const, relayNs, relayAddress: RELAY, server: SERVER };
+      const send = (name: string, queries: Query6[]) =>
+        relayQueries<Query6, Answer6>(relay, name, queries);
       const ready = async (server: Proc) => waitForControl(socket, server, 30_000);
       const counts = async () => [
         await statistic(socket, "subnet[1].assigned-nas"),
@@ -157,7 +130,7 @@ test(
         },
       });
       assert.equal(infinite.result, 0, JSON.stringify(infinite));
-      const byKea = await allLeases(socket);
+      const byKea = await allLeases(socket, 6);
       assert.equal(byKea.length, 7, JSON.stringify(byKea));
       assert.deepEqual(byKea.map((l) => l["type"]).sort(), [
         "IA_NA",
@@ -174,7 +147,7 @@ test(
       const nestor = await startNestor(bed, serverNs, 6, config);
       await ready(nestor);
       assert.match(nestor.output, /DHCPSRV_PGSQL_DB .*name=kea6_shared/);
-      assert.deepEqual(await allLeases(socket), byKea, "Nestor reads Kea's rows field by field");
+      assert.deepEqual(await allLeases(socket, 6), byKea, "Nestor reads Kea's rows field by field");
       assert.deepEqual(await counts(), [4, 3], "statistics recounted from the database");
       const client2 = byKea.filter((l) => l["duid"] === duid(2).replace(/(..)(?!$)/g, "$1:"));
       assert.equal(client2.length, 2, JSON.stringify(byKea));
@@ -193,7 +166,7 @@ test(
         [ADVERTISE, REPLY, ADVERTISE, REPLY, ADVERTISE, REPLY],
         nestor.output,
       );
-      const byNestor = await allLeases(socket);
+      const byNestor = await allLeases(socket, 6);
       assert.equal(byNestor.length, 11, JSON.stringify(byNestor));
       // Each address and prefix once (the new clients got ones no one held).
       assert.equal(new Set(byNestor.map((l) => l["ip-address"])).size, 11);
@@ -239,7 +212,7 @@ test(
       const reloaded = await controlCommand(socket, { command: "config-reload" });
       assert.equal(reloaded.result, 0, JSON.stringify(reloaded));
       assert.deepEqual(await counts(), [7, 5], "statistics recounted after the reconfiguration");
-      const byNestorNow = await allLeases(socket);
+      const byNestorNow = await allLeases(socket, 6);
       process.stdout.write(
         `# infinite leases: ${pg.psql("SELECT address, extract(epoch from expire)::bigint, valid_lifetime FROM lease6 WHERE valid_lifetime = 4294967295 ORDER BY address", db.name).replaceAll("\n", "; ")}\n`,
       );
@@ -254,7 +227,7 @@ test(
       kea = await startKea(bed, serverNs, 6, config);
       await ready(kea);
       assert.deepEqual(
-        await allLeases(socket),
+        await allLeases(socket, 6),
         byNestorNow,
         "Kea reads Nestor's rows field by field",
       );

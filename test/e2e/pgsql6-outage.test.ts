@@ -11,16 +11,15 @@
  *
  * Needs root, iproute2, perfdhcp and kea-admin (kea-admin), postgresql.
  */
-import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
 import { PgKea } from "../helpers/pg-kea.ts";
-import { statistic, waitForControl } from "./lib/control-client.ts";
+import { waitForControl } from "./lib/control-client.ts";
 import { startNestor } from "./lib/nestor.ts";
 import { requirePrerequisites, TestBed } from "./lib/netns.ts";
-import { exchangeStats, perfdhcpStats } from "./lib/perfdhcp.ts";
+import { outageUnderLoad } from "./lib/pgsql-outage-run.ts";
 import {
   assertLease6Rows,
   perfdhcp6LoadArgs,
@@ -75,48 +74,24 @@ test(
       );
       const server = await startNestor(bed, serverNs, 6, file);
       await waitForControl(socket, server, 30_000);
-      // Each run its own clients.
-      const perfRun = (name: string, seconds: number, duidTime: string) =>
-        bed.spawn(
-          name,
-          perfNs,
-          "perfdhcp",
-          perfdhcp6LoadArgs(link.b, { rate: RATE, seconds, seed: 5, duidTime }),
-        );
       await waitForLinkLocal(bed, perfNs, link.b);
-      const perf = perfRun("perfdhcp-outage", 12, "1f5e1000");
-      await new Promise((r) => setTimeout(r, 3_000));
-      await pg.pause("immediate");
-      await new Promise((r) => setTimeout(r, 4_000));
-      await pg.resume();
-      assert.ok(await perf.waitExit(120_000), `perfdhcp did not finish:\n${perf.output}`);
-      await server.waitForOutput(/DHCP6_DB_RECONNECT_SUCCEEDED/, 60_000);
-      assert.match(server.output, /DHCP6_DB_RECONNECT_LOST_CONNECTION/);
-      assert.match(server.output, /DHCPSRV_PGSQL_LEASE_DB_RECONNECT_ATTEMPT_SCHEDULE/);
-      const during = perfdhcpStats(perf.output);
-      const replies1 = exchangeStats(during, "REQUEST-REPLY", perf.output).received;
-      const sent1 = exchangeStats(during, "SOLICIT-ADVERTISE", perf.output).sent;
-      process.stdout.write(`# during the outage run: ${sent1} SOLICITs, ${replies1} REPLYs\n`);
-      assert.ok(replies1 < sent1, "the outage cost some exchanges");
-      assert.ok(replies1 > 0);
-      // The queries of the outage were dropped and counted: the service was off while
-      // reconnecting (stop-retry-exit), or their commit failed.
-      const disabled = await statistic(socket, "pkt6-service-disabled");
-      const writeDrops = await statistic(socket, "pkt6-lease-write-drop");
-      process.stdout.write(
-        `# pkt6-service-disabled ${disabled}, pkt6-lease-write-drop ${writeDrops}\n`,
-      );
-      assert.ok(disabled + writeDrops > 0);
-      // Service resumed by itself.
-      const after = perfRun("perfdhcp-after", 3, "2f5e1000");
-      assert.ok(await after.waitExit(120_000), `perfdhcp did not finish:\n${after.output}`);
-      const stats2 = perfdhcpStats(after.output);
-      const replies2 = exchangeStats(stats2, "REQUEST-REPLY", after.output).received;
-      const sent2 = exchangeStats(stats2, "SOLICIT-ADVERTISE", after.output).sent;
-      assert.ok(replies2 >= sent2 * 0.95, after.output);
+      const duidTimes = ["1f5e1000", "2f5e1000"];
+      const replies = await outageUnderLoad(pg, server, socket, {
+        family: 6,
+        // Each run its own clients.
+        perfRun: (name, seconds, run) =>
+          bed.spawn(
+            name,
+            perfNs,
+            "perfdhcp",
+            perfdhcp6LoadArgs(link.b, { rate: RATE, seconds, seed: 5, duidTime: duidTimes[run]! }),
+          ),
+        first: "SOLICIT-ADVERTISE",
+        last: "REQUEST-REPLY",
+      });
       await server.stop();
       // No granted lease missing: an address and a prefix per REPLY, each once.
-      assertLease6Rows(pg, db.name, replies1 + replies2);
+      assertLease6Rows(pg, db.name, replies);
     } finally {
       await bed.close();
       await pg.stop();

@@ -31,10 +31,11 @@ import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
 import type { LeaseStatsRow, LeaseStore4, LostLeases } from "./lease-store4.ts";
 import { MemfileLeaseStore4 } from "./memfile-lease-store4.ts";
 import {
-  MAX_DB_TIME,
+  dbExpire,
   notifySql,
   type PendingRow,
   PgsqlStoreBase,
+  type PgsqlStoreNames,
   type PgsqlStoreOptions,
   userContextOf,
 } from "./pgsql-store-base.ts";
@@ -53,8 +54,13 @@ interface Pending extends PendingRow<number, Lease4> {
  * wrote ("<server token> <address>,<address>..." or "<token> *" for a large batch: read all).
  */
 export const NOTIFY_CHANNEL = "nestor_lease4";
-/** The application name of the listening connections (how servers find each other). */
-const LISTEN_APPLICATION = "nestor-lease4-listen";
+/** The names on the database: channel, listening connections (how servers find each other). */
+const NAMES4: PgsqlStoreNames = {
+  channel: NOTIFY_CHANNEL,
+  listenApplication: "nestor-lease4-listen",
+  applicationName: "nestor-dhcp4",
+  family: 4,
+};
 
 const COLUMNS =
   "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context";
@@ -132,41 +138,25 @@ export function leaseFromRow4(row: Record<string, unknown>): Lease4 {
   return lease;
 }
 
-/** Kea 2.2's `expire`: cltt + valid lifetime, and cltt itself for an infinite lease. */
-function expireOf(lease: Lease4): number {
-  if (lease.validLifetime === INFINITY_LFT) return Math.min(lease.cltt, MAX_DB_TIME);
-  return Math.min(lease.cltt + lease.validLifetime, MAX_DB_TIME);
-}
-
 function hwOf(lease: Lease4 | null): Buffer | null {
   const hw = lease?.hwaddr;
   return hw === null || hw === undefined || hw.hwaddr.length === 0 ? null : hw.hwaddr;
 }
 
 export class PgsqlLeaseStore4
-  extends PgsqlStoreBase<number, Lease4, Pending>
+  extends PgsqlStoreBase<number, Lease4, Pending, MemfileLeaseStore4>
   implements LeaseStore4
 {
-  private readonly mem: MemfileLeaseStore4;
-
   private constructor(db: DbAccess, options: PgsqlStoreOptions) {
-    super(db, options, {
-      channel: NOTIFY_CHANNEL,
-      listenApplication: LISTEN_APPLICATION,
-      applicationName: "nestor-dhcp4",
-      family: 4,
-    });
-    this.mem = MemfileLeaseStore4.open({ persist: false });
+    super(db, options, NAMES4, MemfileLeaseStore4.open({ persist: false }));
   }
 
   /**
    * Opens the database: connects, checks Kea's schema version (13.0) and loads every lease4 row
    * into memory. Throws when the database cannot be reached or its schema is not Kea 2.2's.
    */
-  static async open(db: DbAccess, options: PgsqlStoreOptions = {}): Promise<PgsqlLeaseStore4> {
-    const store = new PgsqlLeaseStore4(db, options);
-    await store.start(options.logger);
-    return store;
+  static open(db: DbAccess, options: PgsqlStoreOptions = {}): Promise<PgsqlLeaseStore4> {
+    return new PgsqlLeaseStore4(db, options).started(options);
   }
 
   protected readonly selectAll = SELECT;
@@ -203,15 +193,8 @@ export class PgsqlLeaseStore4
     return new Set(keys.map((a) => ipv4ToString(a)));
   }
 
-  protected closeMemory(): Promise<void> {
-    return this.mem.close();
-  }
-
   // ---- lookups: the in-memory copy -------------------------------------------------------
 
-  get size(): number {
-    return this.mem.size;
-  }
   getLease4(address: string | number): Lease4 | null {
     return this.mem.getLease4(address);
   }
@@ -322,7 +305,7 @@ function upsertParams(ups: Pending[]): unknown[] {
     cols[1]!.push(hwOf(l) ?? EMPTY);
     cols[2]!.push(l.clientId ?? EMPTY);
     cols[3]!.push(l.validLifetime);
-    cols[4]!.push(expireOf(l));
+    cols[4]!.push(dbExpire(l));
     cols[5]!.push(l.subnetId);
     cols[6]!.push(l.fqdnFwd);
     cols[7]!.push(l.fqdnRev);

@@ -32,10 +32,11 @@ import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
 import { INFINITY_LFT, Lease6, LeaseState } from "./lease6.ts";
 import { MemfileLeaseStore6 } from "./memfile-lease-store6.ts";
 import {
-  MAX_DB_TIME,
+  dbExpire,
   notifySql,
   type PendingRow,
   PgsqlStoreBase,
+  type PgsqlStoreNames,
   type PgsqlStoreOptions,
   userContextOf,
 } from "./pgsql-store-base.ts";
@@ -50,7 +51,13 @@ interface Pending6 extends PendingRow<string, Lease6> {
 
 /** The channel on which Nestor servers sharing the lease6 table tell each other what they wrote. */
 export const NOTIFY_CHANNEL6 = "nestor_lease6";
-const LISTEN_APPLICATION6 = "nestor-lease6-listen";
+/** The names on the database: channel, listening connections (how servers find each other). */
+const NAMES6: PgsqlStoreNames = {
+  channel: NOTIFY_CHANNEL6,
+  listenApplication: "nestor-lease6-listen",
+  applicationName: "nestor-dhcp6",
+  family: 6,
+};
 
 /**
  * The condition under which this server may overwrite (or delete) the row `l`: an infinite
@@ -142,39 +149,23 @@ export function leaseFromRow6(row: Record<string, unknown>): Lease6 {
   return lease;
 }
 
-/** Kea 2.2's `expire`: cltt + valid lifetime, and cltt itself for an infinite lease. */
-function expireOf(lease: Lease6): number {
-  if (lease.validLifetime === INFINITY_LFT) return Math.min(lease.cltt, MAX_DB_TIME);
-  return Math.min(lease.cltt + lease.validLifetime, MAX_DB_TIME);
-}
-
 const EMPTY = Buffer.alloc(0);
 const TYPES = [0, 1, 2];
 
 export class PgsqlLeaseStore6
-  extends PgsqlStoreBase<string, Lease6, Pending6>
+  extends PgsqlStoreBase<string, Lease6, Pending6, MemfileLeaseStore6>
   implements LeaseStore6
 {
-  private readonly mem: MemfileLeaseStore6;
-
   private constructor(db: DbAccess, options: PgsqlStoreOptions) {
-    super(db, options, {
-      channel: NOTIFY_CHANNEL6,
-      listenApplication: LISTEN_APPLICATION6,
-      applicationName: "nestor-dhcp6",
-      family: 6,
-    });
-    this.mem = MemfileLeaseStore6.open({ persist: false });
+    super(db, options, NAMES6, MemfileLeaseStore6.open({ persist: false }));
   }
 
   /**
    * Opens the database: connects, checks Kea's schema version (13.0) and loads every lease6 row
    * into memory. Throws when the database cannot be reached or its schema is not Kea 2.2's.
    */
-  static async open(db: DbAccess, options: PgsqlStoreOptions = {}): Promise<PgsqlLeaseStore6> {
-    const store = new PgsqlLeaseStore6(db, options);
-    await store.start(options.logger);
-    return store;
+  static open(db: DbAccess, options: PgsqlStoreOptions = {}): Promise<PgsqlLeaseStore6> {
+    return new PgsqlLeaseStore6(db, options).started(options);
   }
 
   protected readonly selectAll = SELECT6;
@@ -225,15 +216,8 @@ export class PgsqlLeaseStore6
     return new Set(keys);
   }
 
-  protected closeMemory(): Promise<void> {
-    return this.mem.close();
-  }
-
   // ---- lookups: the in-memory copy -------------------------------------------------------
 
-  get size(): number {
-    return this.mem.size;
-  }
   getLease6(type: number, address: string): Lease6 | null {
     return this.mem.getLease6(type, address);
   }
@@ -350,7 +334,7 @@ function upsertParams6(ups: Pending6[]): unknown[] {
     cols[0]!.push(p.key);
     cols[1]!.push(l.duid);
     cols[2]!.push(l.validLifetime);
-    cols[3]!.push(expireOf(l));
+    cols[3]!.push(dbExpire(l));
     cols[4]!.push(l.subnetId);
     cols[5]!.push(l.preferredLifetime);
     cols[6]!.push(l.type);

@@ -30,6 +30,7 @@ import {
   describeDbAccess,
   pgPoolConfig,
 } from "../db/db-access.ts";
+import { INFINITY_LFT } from "./lease.ts";
 import type { LostLeases } from "./lease-store.ts";
 
 /** Kea's largest database time (2038-01-19 03:14:07 UTC): no `expire` is written beyond it. */
@@ -59,6 +60,18 @@ export interface PgsqlStoreNames {
   /** The pool's application name when the options give none. */
   applicationName: string;
   family: 4 | 6;
+}
+
+/** The in-memory store a family's leases live in (an in-memory memfile store). */
+export interface MemoryLeases {
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+/** Kea 2.2's `expire`: cltt + valid lifetime, and cltt itself for an infinite lease. */
+export function dbExpire(lease: { readonly cltt: number; readonly validLifetime: number }): number {
+  if (lease.validLifetime === INFINITY_LFT) return Math.min(lease.cltt, MAX_DB_TIME);
+  return Math.min(lease.cltt + lease.validLifetime, MAX_DB_TIME);
 }
 
 /** One queued row: the lease to store (null: delete); the family adds what it knew before. */
@@ -130,9 +143,16 @@ async function inTransaction<T>(
   }
 }
 
-export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
+export abstract class PgsqlStoreBase<
+  K,
+  L,
+  P extends PendingRow<K, L>,
+  M extends MemoryLeases = MemoryLeases,
+> {
   readonly persist = true;
   readonly db: DbAccess;
+  /** The leases in memory (every lookup reads them). */
+  protected readonly mem: M;
   private readonly pool: pg.Pool;
   private readonly reconnect: DbReconnectControl;
   private readonly names: PgsqlStoreNames;
@@ -163,6 +183,12 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
    * allocation cursors in their pools elsewhere).
    */
   onConflict: ((addresses: readonly K[]) => void) | null = null;
+  /**
+   * Called with this server's versions of the leases a commit found taken by another server,
+   * before the table's rows replace them in memory (the server counts them out of its
+   * statistics: it never granted them).
+   */
+  onLeasesLost: ((leases: readonly L[]) => void) | null = null;
   /** This store's name in its notifications (its own are ignored). */
   readonly token = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   /** The connection that LISTENs to the other servers' notifications. */
@@ -172,9 +198,10 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
   private reloadWanted = false;
   private refreshing: Promise<void> | null = null;
 
-  protected constructor(db: DbAccess, options: PgsqlStoreOptions, names: PgsqlStoreNames) {
+  protected constructor(db: DbAccess, options: PgsqlStoreOptions, names: PgsqlStoreNames, mem: M) {
     this.db = db;
     this.names = names;
+    this.mem = mem;
     this.pool = new pg.Pool(
       pgPoolConfig(db, {
         max: options.poolSize ?? 3,
@@ -204,11 +231,16 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
   }
 
   /**
-   * Connects, checks Kea's schema version (13.0), listens and loads the table; on failure the
-   * connections are closed and the error thrown (the database cannot be reached, or its schema
-   * is not Kea 2.2's).
+   * A family's `open`: the new store connected, Kea's schema version (13.0) checked, listening,
+   * the table loaded; on failure the connections are closed and the error thrown (the database
+   * cannot be reached, or its schema is not Kea 2.2's).
    */
-  protected async start(logger: Logger | undefined): Promise<void> {
+  protected async started(options: PgsqlStoreOptions): Promise<this> {
+    await this.start(options.logger);
+    return this;
+  }
+
+  private async start(logger: Logger | undefined): Promise<void> {
     logger?.info("DHCPSRV_PGSQL_DB", describeDbAccess(this.db));
     try {
       await checkSchemaVersion(this.pool, this.db);
@@ -249,8 +281,10 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
   protected abstract keyOfText(text: string): K;
   /** The addresses lost to another server, as `flush()` reports them. */
   protected abstract lostOf(keys: readonly K[]): LostLeases;
-  /** Releases the in-memory store at close. */
-  protected abstract closeMemory(): Promise<void>;
+  /** How many leases are in memory. */
+  get size(): number {
+    return this.mem.size;
+  }
 
   /** Rows of the table the in-memory store could not hold (at the last reload). */
   badRows = 0;
@@ -469,10 +503,12 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
       if (isConnectionError(err)) this.reconnect.lost();
       throw err;
     }
-    const lost = ups.filter((p) => !written.has(p.key)).map((p) => p.key);
-    if (lost.length === 0) return new Set();
+    const lostRows = ups.filter((p) => !written.has(p.key));
+    if (lostRows.length === 0) return new Set();
+    const lost = lostRows.map((p) => p.key);
     this.conflicts += lost.length;
     this.onConflict?.(lost);
+    this.onLeasesLost?.(lostRows.map((p) => p.lease!));
     await this.refresh(lost).catch(() => {});
     return this.lostOf(lost);
   }
@@ -488,7 +524,7 @@ export abstract class PgsqlStoreBase<K, L, P extends PendingRow<K, L>> {
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => {});
-    await this.closeMemory();
+    await this.mem.close();
     await this.pool.end().catch(() => {});
   }
 }

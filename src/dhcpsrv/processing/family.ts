@@ -71,7 +71,12 @@ export function familyRules(
 
 /** What the shared steps read of a family's server context (Srv4, Srv6). */
 export interface FamilyContext<E extends FamilyExchange<E>> {
-  readonly model: { readonly subnets: readonly object[]; readonly classes: ClientClasses | null };
+  readonly model: {
+    readonly subnets: readonly object[];
+    /** The same subnets by id (a callout's subnet is checked against it: one lookup). */
+    readonly subnetsById: ReadonlyMap<number, object>;
+    readonly classes: ClientClasses | null;
+  };
   readonly core: QueryCore<E>;
   readonly family: FamilyRules;
 }
@@ -212,7 +217,10 @@ export function afterPktSend<E extends FamilyExchange<E>>(
 
 /**
  * subnetN_select: SKIP = no subnet; DROP = drop the packet; else the subnet a callout left in
- * its argument when it is one of the configuration's (or none), else the one selected.
+ * its argument when it is one of the configuration's (or none), else the one selected. A subnet
+ * of the configuration is the one its id names there (one lookup, not a search of the list); any
+ * other object (a copy, a subnet of an earlier configuration) is ignored: the server holds no
+ * pools, leases or statistics for it.
  */
 export function afterSubnetSelect<E extends FamilyExchange<E>>(
   ex: E,
@@ -226,8 +234,11 @@ export function afterSubnetSelect<E extends FamilyExchange<E>>(
     return;
   }
   if (ex.handle === null || !ex.gen.calloutsPresent(point.index)) return;
-  const chosen = ex.handle.getArgument(family.args.subnet as never) as object | null;
-  if (chosen === null || model.subnets.includes(chosen)) ex.subnet = chosen;
+  const chosen = ex.handle.getArgument(family.args.subnet as never) as { id?: unknown } | null;
+  if (chosen === null) ex.subnet = null;
+  else if (typeof chosen.id === "number" && model.subnetsById.get(chosen.id) === chosen) {
+    ex.subnet = chosen;
+  }
 }
 
 /** parked-packet-limit reached at a hook point: the query is dropped and counted (Kea). */

@@ -299,6 +299,25 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
     this.poolOf(lease)?.assigned.add(-1);
   }
 
+  /**
+   * Leases this server assigned (or held) that another server committed first (a database
+   * shared active/active): their replies are not sent, and they no longer count here.
+   */
+  leasesLost(leases: readonly L[]): void {
+    for (const lease of leases) {
+      const state = lease.state;
+      if (state !== LeaseState.DEFAULT && state !== LeaseState.DECLINED) continue;
+      this.sub(lease.subnetId, this.assigned(lease)).add(-1);
+      const pool = this.poolOf(lease);
+      pool?.assigned.add(-1);
+      if (state === LeaseState.DECLINED) {
+        this.sub(lease.subnetId, "declined-addresses").add(-1);
+        this.global("declined-addresses").add(-1);
+        pool?.declined?.add(-1);
+      }
+    }
+  }
+
   leaseDeclined(lease: L): void {
     this.sub(lease.subnetId, "declined-addresses").add(1);
     this.global("declined-addresses").add(1);

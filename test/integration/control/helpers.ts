@@ -16,6 +16,7 @@ import {
 import type { ControlAnswer, JsonObject } from "../../../src/hooks/types.ts";
 import { LogManager } from "../../../src/log/logger.ts";
 import { Relay4, clientQuery } from "../../helpers/relay4.ts";
+import { startForRelay } from "../../helpers/relayed-start.ts";
 
 export const FIXTURES = fileURLToPath(new URL("../../fixtures/control-hooks/", import.meta.url));
 
@@ -66,18 +67,9 @@ export async function startBed(
   writeFileSync(file, JSON.stringify({ Dhcp4: body4(extra) }, null, 2));
   const relay = await Relay4.open();
   const logs = new LogManager("nestor-dhcp4");
-  let server: Dhcp4Server;
-  try {
-    server = await Dhcp4Server.start({
-      configFile: file,
-      serverPort: 0,
-      clientPort: relay.port,
-      logs,
-    });
-  } catch (e) {
-    relay.close();
-    throw e;
-  }
+  const server = await startForRelay(relay, () =>
+    Dhcp4Server.start({ configFile: file, serverPort: 0, clientPort: relay.port, logs }),
+  );
   const shutdowns: number[] = [];
   const channel = await ControlChannel.start(server, {
     onShutdown: (v) => shutdowns.push(v),

@@ -9,6 +9,7 @@ import { DHCPMessageType as T, DHO } from "../../../src/dhcp/constants.ts";
 import { Dhcp4Server } from "../../../src/dhcp4/server.ts";
 import { LogManager } from "../../../src/log/logger.ts";
 import { Relay4, clientQuery } from "../../helpers/relay4.ts";
+import { startForRelay } from "../../helpers/relayed-start.ts";
 
 const TUTORIAL = fileURLToPath(
   new URL("../../../examples/hooks/tutorial/tutorial.ts", import.meta.url),
@@ -43,9 +44,12 @@ function writeConfig(
   return file;
 }
 
+/** The server for the relay's client port; a refused configuration closes the relay and throws. */
 async function start(file: string, relay: Relay4) {
   const logs = new LogManager("nestor-dhcp4");
-  return Dhcp4Server.start({ configFile: file, serverPort: 0, clientPort: relay.port, logs });
+  return startForRelay(relay, () =>
+    Dhcp4Server.start({ configFile: file, serverPort: 0, clientPort: relay.port, logs }),
+  );
 }
 
 async function dora(server: Dhcp4Server, relay: Relay4, mac: string) {
@@ -59,6 +63,20 @@ async function dora(server: Dhcp4Server, relay: Relay4, mac: string) {
   assert.ok(ack, "no ACK");
   return ack;
 }
+
+test("a refused configuration fails the start at once with the server's error, and closes the relay (no open socket keeps the file's process alive)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp4-"));
+  const relay = await Relay4.open();
+  const closed = new Promise<boolean>((resolve) => {
+    relay.socket.once("close", () => resolve(true));
+    setTimeout(() => resolve(false), 5_000).unref();
+  });
+  await assert.rejects(
+    start(writeConfig(dir, { "valid-lifetime": "forever" }), relay),
+    (e: Error) => /valid-lifetime/.test(e.message) && e.message.includes("kea-dhcp4.conf"),
+  );
+  assert.equal(await closed, true, "the relay's socket was closed");
+});
 
 test("a relayed client gets a lease over loopback, and the lease is on disk when the ACK arrives", async () => {
   const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp4-"));

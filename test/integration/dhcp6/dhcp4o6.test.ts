@@ -19,6 +19,7 @@ import { LogManager } from "../../../src/log/logger.ts";
 import { Relay6 } from "../../helpers/relay6.ts";
 import { packIpc, unpackIpc } from "../../../src/dhcpsrv/iface/dhcp4o6-ipc.ts";
 import { freePortPair } from "../../helpers/ipc-ports.ts";
+import { startForRelay } from "../../helpers/relayed-start.ts";
 
 const MAC = Buffer.from("0a0b0c0d0e0f", "hex");
 
@@ -118,7 +119,9 @@ async function withPair(
   const { v4, v6 } = configs(dir, port, hooks);
   const relay = await Relay6.open();
   const logs6 = new LogManager("nestor-dhcp6");
-  const server6 = await Dhcp6Server.start({ configFile: v6, serverPort: 0, logs: logs6 });
+  const server6 = await startForRelay(relay, () =>
+    Dhcp6Server.start({ configFile: v6, serverPort: 0, logs: logs6 }),
+  );
   const logs4 = new LogManager("nestor-dhcp4");
   let server4: Dhcp4Server | null = null;
   try {

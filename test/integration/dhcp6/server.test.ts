@@ -14,6 +14,7 @@ import { SERVER_ID_FILE } from "../../../src/dhcp6/server-id.ts";
 import { LogManager } from "../../../src/log/logger.ts";
 import { CLIENT_DUID, M, ia, iasOf, leasesIn, statusOf } from "../../helpers/dhcp6.ts";
 import { Relay6 } from "../../helpers/relay6.ts";
+import { startForRelay } from "../../helpers/relayed-start.ts";
 
 const CLI = fileURLToPath(new URL("../../../src/cli/nestor-dhcp6.ts", import.meta.url));
 const LIB = fileURLToPath(new URL("../../fixtures/dhcp6-hooks/set-status.ts", import.meta.url));
@@ -69,7 +70,7 @@ async function withServer(
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp6-"));
   const relay = await Relay6.open();
-  const server = await start(writeConfig(dir, extra));
+  const server = await startForRelay(relay, () => start(writeConfig(dir, extra)));
   try {
     await body(server, relay, dir);
   } finally {
@@ -167,7 +168,7 @@ test("leases survive a restart", async () => {
   const dir = mkdtempSync(join(tmpdir(), "nestor-dhcp6-"));
   const file = writeConfig(dir);
   const relay = await Relay6.open();
-  let server = await start(file);
+  let server = await startForRelay(relay, () => start(file));
   try {
     const adv = await relay.ask(server.port, message(M.DHCPV6_SOLICIT, null));
     const sid = adv!.getOption(D6O.SERVERID)!.getData();

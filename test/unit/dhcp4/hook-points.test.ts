@@ -69,6 +69,28 @@ test("subnet4_select gets query4, subnet4 and subnet4collection; SKIP means no s
   assert.deepEqual(takeTrace(), ["subnet4_select query4,subnet4,subnet4collection"]);
 });
 
+test("subnet4_select: a callout's choice of another configured subnet is the subnet used", async () => {
+  const two = config4({
+    subnet4: [
+      { id: 1, subnet: "198.51.100.0/24", pools: [{ pool: "198.51.100.10 - 198.51.100.12" }] },
+      { id: 2, subnet: "203.0.113.0/24", pools: [{ pool: "203.0.113.10 - 203.0.113.12" }] },
+    ],
+  });
+  const bed = await server4(two, [lib("subnet4_select", CONTINUE, "pick-last")]);
+  const offer = await exchange(bed, query4(T.DHCPDISCOVER, { giaddr: "198.51.100.254" }));
+  assert.equal(offer!.pkt.yiaddr, "203.0.113.10");
+});
+
+for (const action of ["copy-subnet", "unknown-subnet"]) {
+  test(`subnet4_select: a callout returning a subnet not in the configuration (${action}) leaves the server's selection`, async () => {
+    const bed = await server4(config4(), [lib("subnet4_select", CONTINUE, action)]);
+    const ack = await exchange(bed, REQUEST());
+    assert.equal(ack!.pkt.getType(), T.DHCPACK);
+    assert.equal(bed.leases.getLease4("198.51.100.10")!.subnetId, 1);
+    assert.equal(bed.stats.get("subnet[1].assigned-addresses")!.value, 1);
+  });
+}
+
 test("subnet4_select DROP drops the packet", async () => {
   const bed = await server4(config4({ authoritative: true }), [lib("subnet4_select", DROP)]);
   assert.equal(await exchange(bed, REQUEST()), null);

@@ -1,39 +1,23 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import pg from "pg";
+import { describe, it } from "node:test";
 import { HWAddr } from "../../../../src/dhcp/hwaddr.ts";
-import { parseDbAccess } from "../../../../src/dhcpsrv/db/db-access.ts";
 import { LeaseState } from "../../../../src/dhcpsrv/leases/lease4.ts";
 import { PgsqlLeaseStore4 } from "../../../../src/dhcpsrv/leases/pgsql-lease-store4.ts";
-import { type KeaDatabase, PgKea } from "../../../helpers/pg-kea.ts";
+import type { KeaDatabase } from "../../../helpers/pg-kea.ts";
+import {
+  commitsAfterOutage,
+  pgStoreBed,
+  refusesNonKeaSchema,
+  retriesStatConflict,
+} from "./pgsql-fixture.ts";
 import { lease, leaseSetText } from "./lease-helpers.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
 
 describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
-  let server: PgKea;
-  let n = 0;
-  before(async () => {
-    server = await PgKea.start();
-  });
-  after(async () => {
-    await server?.stop();
-  });
-
-  function freshDb(): KeaDatabase {
-    return server.createKeaDatabase(`leases4_${++n}`);
-  }
-
-  async function open(
-    t: { after(fn: () => Promise<void>): void },
-    db: KeaDatabase,
-    exit?: (code: number) => void,
-  ) {
-    const access = parseDbAccess({ ...db.keaConfig() }, "Dhcp4/lease-database");
-    const store = await PgsqlLeaseStore4.open(access, exit === undefined ? {} : { exit });
-    t.after(() => store.close());
-    return store;
-  }
+  const bed = pgStoreBed("leases4", 4, (access, options) => PgsqlLeaseStore4.open(access, options));
+  const freshDb = () => bed.freshDb();
+  const open = (t: { after(fn: () => Promise<void>): void }, db: KeaDatabase) => bed.open(t, db);
 
   it("commits a batch in one flush; another store opened later loads the same leases", async (t) => {
     const db = freshDb();
@@ -46,10 +30,10 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     const lost = await a.flush();
     assert.equal(lost.size, 0);
     assert.equal(a.pendingWrites, 0);
-    assert.equal(server.psql("SELECT count(*) FROM lease4", db.name), "2");
+    assert.equal(bed.server.psql("SELECT count(*) FROM lease4", db.name), "2");
     // Kea's columns: expire = cltt + valid_lifetime, address as a number.
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT address, encode(hwaddr,'hex'), encode(client_id,'hex'), valid_lifetime, extract(epoch from expire)::bigint, subnet_id, hostname, state FROM lease4 WHERE address = 3325256714",
         db.name,
       ),
@@ -57,7 +41,7 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     );
     // The lease statistics table Kea reads is kept by Kea's triggers.
     assert.equal(
-      server.psql("SELECT leases FROM lease4_stat WHERE subnet_id = 1 AND state = 0", db.name),
+      bed.server.psql("SELECT leases FROM lease4_stat WHERE subnet_id = 1 AND state = 0", db.name),
       "2",
     );
     const b = await open(t, db);
@@ -78,7 +62,7 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     assert.equal(a.deleteLease4(a.getLease4("198.51.100.21")!), true);
     await a.flush();
     assert.equal(
-      server.psql("SELECT hostname, extract(epoch from expire)::bigint FROM lease4", db.name),
+      bed.server.psql("SELECT hostname, extract(epoch from expire)::bigint FROM lease4", db.name),
       `renewed|${NOW + 100 + 3600}`,
     );
   });
@@ -98,7 +82,7 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     // B now holds A's lease for .30 in memory, and its own .31 is in the table.
     assert.equal(b.getLease4("198.51.100.30")?.hwaddr?.hwaddr.toString("hex"), "02aa00000001");
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT address - 3325256704, encode(hwaddr,'hex') FROM lease4 ORDER BY address",
         db.name,
       ),
@@ -118,43 +102,30 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     b.updateLease4(lease(30, { cltt: NOW, hwaddr: HWAddr.fromText("02:bb:00:00:00:03") }));
     assert.equal((await b.flush()).size, 0);
     assert.equal(
-      server.psql("SELECT encode(hwaddr,'hex') FROM lease4 WHERE address = 3325256734", db.name),
+      bed.server.psql(
+        "SELECT encode(hwaddr,'hex') FROM lease4 WHERE address = 3325256734",
+        db.name,
+      ),
       "02bb00000003",
     );
   });
 
-  it("a commit while the database is down fails; the rows stay queued and commit once it is back", async (t) => {
-    const db = freshDb();
-    const a = await open(t, db, () => {});
-    a.addLease4(lease(40, { cltt: NOW }));
-    await server.pause("immediate");
-    try {
-      await assert.rejects(a.flush());
-      assert.equal(a.commitFailures, 1);
-      assert.equal(a.pendingWrites, 1);
-    } finally {
-      await server.resume();
-    }
-    a.addLease4(lease(41, { cltt: NOW }));
-    // The pool may need a try or two to reconnect: bounded.
-    let ok = false;
-    for (let i = 0; i < 50 && !ok; i++) {
-      ok = await a.flush().then(
-        () => true,
-        () => false,
-      );
-      if (!ok) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(ok, "the commit succeeds once PostgreSQL is back");
-    assert.equal(server.psql("SELECT count(*) FROM lease4", db.name), "2");
-  });
+  it(
+    "a commit while the database is down fails; the rows stay queued and commit once it is back",
+    commitsAfterOutage(
+      bed,
+      "lease4",
+      (a) => a.addLease4(lease(40, { cltt: NOW })),
+      (a) => a.addLease4(lease(41, { cltt: NOW })),
+    ),
+  );
 
   it("reload() reads rows another program wrote (as at a reconfiguration)", async (t) => {
     const db = freshDb();
     const a = await open(t, db);
     assert.equal(a.size, 0);
     // A row as Kea 2.2 writes it: empty client_id and user_context, expire a timestamp.
-    server.psql(
+    bed.server.psql(
       `INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES (3325256754, '\\x020000000032', '', 3600, to_timestamp(${NOW + 3600}), 1, false, false, 'kea-host', 0, '')`,
       db.name,
     );
@@ -168,33 +139,17 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     assert.equal(a.countLeases4(1, LeaseState.DEFAULT), 1);
   });
 
-  it("a commit that meets another server's first insert into Kea's lease4_stat goes again and succeeds", async (t) => {
-    const db = freshDb();
-    const a = await open(t, db);
-    // Another server's transaction, not yet committed: the first lease of subnet 7, whose
-    // trigger inserts lease4_stat (7, 0).
-    const other = new pg.Client(server.connection(db.name));
-    await other.connect();
-    t.after(() => other.end());
-    await other.query("BEGIN");
-    await other.query(
+  it(
+    "a commit that meets another server's first insert into Kea's lease4_stat goes again and succeeds",
+    retriesStatConflict(
+      bed,
+      // Another server's transaction: the first lease of subnet 7, whose trigger inserts
+      // lease4_stat (7, 0).
       `INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES (3325256790, '\\x020000000050', '', 3600, to_timestamp(${NOW + 3600}), 7, false, false, '', 0, '')`,
-    );
-    // This store's commit: its trigger finds no row for (7, 0) either, inserts one and waits on
-    // the other's, which then commits: a unique violation in lease4_stat.
-    a.addLease4(lease(91, { cltt: NOW, subnetId: 7 }));
-    const flushed = a.flush();
-    await new Promise((r) => setTimeout(r, 300));
-    await other.query("COMMIT");
-    const lost = await flushed;
-    assert.equal(lost.size, 0, "no lease lost");
-    assert.equal(a.retries, 1, "the commit went a second time");
-    assert.equal(a.commitFailures, 0);
-    assert.equal(
-      server.psql("SELECT leases FROM lease4_stat WHERE subnet_id = 7 AND state = 0", db.name),
-      "2",
-    );
-  });
+      (a) => a.addLease4(lease(91, { cltt: NOW, subnetId: 7 })),
+      "SELECT leases FROM lease4_stat WHERE subnet_id = 7 AND state = 0",
+    ),
+  );
 
   it("an infinite lease is stored as Kea 2.2 stores it (expire = cltt) and is never taken as expired", async (t) => {
     const db = freshDb();
@@ -203,7 +158,7 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     a.addLease4(lease(60, { cltt: NOW - 7200, validLifetime: 0xffffffff }));
     await a.flush();
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT extract(epoch from expire)::bigint, valid_lifetime FROM lease4 WHERE address = 3325256764",
         db.name,
       ),
@@ -214,7 +169,7 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     assert.equal(c.getLease4("198.51.100.60")?.cltt, NOW - 7200);
     // A row written by a server that does not notify (Kea 2.2): its expire column is in the past,
     // yet the lease holds against a store that did not know it.
-    server.psql(
+    bed.server.psql(
       `INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES (3325256765, '\\x0200000000a1', '', 4294967295, to_timestamp(${NOW - 7200}), 1, false, false, '', 0, '')`,
       db.name,
     );
@@ -223,12 +178,8 @@ describe("PgsqlLeaseStore4 on Kea 2.2's lease4 table", () => {
     assert.equal(b.getLease4("198.51.100.61")?.hwaddr?.hwaddr.toString("hex"), "0200000000a1");
   });
 
-  it("refuses a database without Kea's schema", async () => {
-    server.psql("CREATE DATABASE not_kea");
-    const access = parseDbAccess(
-      { type: "postgresql", name: "not_kea", host: server.socketDir, user: "nestor" },
-      "Dhcp4/lease-database",
-    );
-    await assert.rejects(PgsqlLeaseStore4.open(access), /has no Kea schema/);
-  });
+  it(
+    "refuses a database without Kea's schema",
+    refusesNonKeaSchema(bed, 4, "not_kea", (access) => PgsqlLeaseStore4.open(access)),
+  );
 });

@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import pg from "pg";
+import { describe, it } from "node:test";
 import { HWAddr } from "../../../../src/dhcp/hwaddr.ts";
-import { parseDbAccess } from "../../../../src/dhcpsrv/db/db-access.ts";
 import { LeaseState, LeaseType6 } from "../../../../src/dhcpsrv/leases/lease6.ts";
 import { PgsqlLeaseStore6 } from "../../../../src/dhcpsrv/leases/pgsql-lease-store6.ts";
-import { type KeaDatabase, PgKea } from "../../../helpers/pg-kea.ts";
+import type { KeaDatabase } from "../../../helpers/pg-kea.ts";
+import {
+  commitsAfterOutage,
+  pgStoreBed,
+  refusesNonKeaSchema,
+  retriesStatConflict,
+} from "./pgsql-fixture.ts";
 import { duidOf, lease6, leaseSetText6, prefix6 } from "./lease6-helpers.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -13,29 +17,9 @@ const NA = LeaseType6.IA_NA;
 const PD = LeaseType6.IA_PD;
 
 describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
-  let server: PgKea;
-  let n = 0;
-  before(async () => {
-    server = await PgKea.start();
-  });
-  after(async () => {
-    await server?.stop();
-  });
-
-  function freshDb(): KeaDatabase {
-    return server.createKeaDatabase(`leases6_${++n}`);
-  }
-
-  async function open(
-    t: { after(fn: () => Promise<void>): void },
-    db: KeaDatabase,
-    exit?: (code: number) => void,
-  ) {
-    const access = parseDbAccess({ ...db.keaConfig() }, "Dhcp6/lease-database");
-    const store = await PgsqlLeaseStore6.open(access, exit === undefined ? {} : { exit });
-    t.after(() => store.close());
-    return store;
-  }
+  const bed = pgStoreBed("leases6", 6, (access, options) => PgsqlLeaseStore6.open(access, options));
+  const freshDb = () => bed.freshDb();
+  const open = (t: { after(fn: () => Promise<void>): void }, db: KeaDatabase) => bed.open(t, db);
 
   it("commits addresses and prefixes in one flush, in Kea's columns; another store loads the same leases", async (t) => {
     const db = freshDb();
@@ -57,7 +41,7 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     assert.equal(lost.size, 0);
     assert.equal(a.pendingWrites, 0);
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT address, encode(duid,'hex'), iaid, lease_type, prefix_len, pref_lifetime, valid_lifetime, extract(epoch from expire)::bigint, subnet_id, hostname, encode(hwaddr,'hex'), hwtype, hwaddr_source, state, user_context FROM lease6 ORDER BY address",
         db.name,
       ),
@@ -68,7 +52,7 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     );
     // Kea's triggers keep lease6_stat, per subnet, type and state.
     assert.equal(
-      server.psql("SELECT lease_type, leases FROM lease6_stat ORDER BY lease_type", db.name),
+      bed.server.psql("SELECT lease_type, leases FROM lease6_stat ORDER BY lease_type", db.name),
       "0|1\n2|1",
     );
     const b = await open(t, db);
@@ -93,14 +77,14 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     assert.equal(a.deleteLease6(a.getLease6(PD, "2001:db8:8:1500::")!), true);
     await a.flush();
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT address, hostname, extract(epoch from expire)::bigint FROM lease6",
         db.name,
       ),
       `2001:db8:1::14|renewed|${NOW + 100 + 3600}`,
     );
     assert.equal(
-      server.psql("SELECT lease_type, leases FROM lease6_stat ORDER BY lease_type", db.name),
+      bed.server.psql("SELECT lease_type, leases FROM lease6_stat ORDER BY lease_type", db.name),
       "0|1\n2|0",
     );
   });
@@ -133,7 +117,7 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
       duidOf(0x30).toString("hex"),
     );
     assert.equal(
-      server.psql("SELECT address, encode(duid,'hex') FROM lease6 ORDER BY address", db.name),
+      bed.server.psql("SELECT address, encode(duid,'hex') FROM lease6 ORDER BY address", db.name),
       [
         `2001:db8:1::30|${duidOf(0x30).toString("hex")}`,
         `2001:db8:1::31|${duidOf(0xb1).toString("hex")}`,
@@ -153,7 +137,7 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     b.updateLease6(lease6(0x30, { cltt: NOW, duid: duidOf(0xb3) }));
     assert.equal((await b.flush()).size, 0);
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT encode(duid,'hex') FROM lease6 WHERE address = '2001:db8:1::30'",
         db.name,
       ),
@@ -161,13 +145,13 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     );
     // A deletion of a lease the other server holds now is not done either.
     const mine = a.getLease6(PD, "2001:db8:8:3000::")!;
-    server.psql(
+    bed.server.psql(
       `UPDATE lease6 SET duid = '\\x0003000102000000ffff' WHERE address = '2001:db8:8:3000::'`,
       db.name,
     );
     a.deleteLease6(mine);
     await a.flush();
-    assert.equal(server.psql("SELECT count(*) FROM lease6 WHERE lease_type = 2", db.name), "1");
+    assert.equal(bed.server.psql("SELECT count(*) FROM lease6 WHERE lease_type = 2", db.name), "1");
   });
 
   it("an infinite lease is stored as Kea 2.2 stores it (expire = cltt) and is never taken as expired", async (t) => {
@@ -178,7 +162,7 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     a.addLease6(forever);
     await a.flush();
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT extract(epoch from expire)::bigint, valid_lifetime FROM lease6 WHERE address = '2001:db8:1::60'",
         db.name,
       ),
@@ -189,7 +173,7 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     assert.equal(c.getLease6(NA, "2001:db8:1::60")?.cltt, NOW - 7200);
     // A row written by a server that does not notify (Kea 2.2): its expire column is in the past,
     // yet the lease holds against a store that did not know it.
-    server.psql(
+    bed.server.psql(
       `INSERT INTO lease6 (address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, hwtype, hwaddr_source, state, user_context) VALUES ('2001:db8:1::61', '\\x000300010200000000a1', 4294967295, to_timestamp(${NOW - 7200}), 1, 3000, 0, 1, 128, false, false, '', '', 0, 0, 0, '')`,
       db.name,
     );
@@ -197,7 +181,7 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     assert.deepEqual([...(await b.flush())], ["2001:db8:1::61"]);
     assert.equal(b.getLease6(NA, "2001:db8:1::61")?.duid.toString("hex"), "000300010200000000a1");
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT encode(duid,'hex') FROM lease6 WHERE address = '2001:db8:1::61'",
         db.name,
       ),
@@ -205,30 +189,15 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     );
   });
 
-  it("a commit while the database is down fails; the rows stay queued and commit once it is back", async (t) => {
-    const db = freshDb();
-    const a = await open(t, db, () => {});
-    a.addLease6(lease6(40, { cltt: NOW }));
-    await server.pause("immediate");
-    try {
-      await assert.rejects(a.flush());
-      assert.equal(a.commitFailures, 1);
-      assert.equal(a.pendingWrites, 1);
-    } finally {
-      await server.resume();
-    }
-    a.addLease6(prefix6(0x41, { cltt: NOW }));
-    let ok = false;
-    for (let i = 0; i < 50 && !ok; i++) {
-      ok = await a.flush().then(
-        () => true,
-        () => false,
-      );
-      if (!ok) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(ok, "the commit succeeds once PostgreSQL is back");
-    assert.equal(server.psql("SELECT count(*) FROM lease6", db.name), "2");
-  });
+  it(
+    "a commit while the database is down fails; the rows stay queued and commit once it is back",
+    commitsAfterOutage(
+      bed,
+      "lease6",
+      (a) => a.addLease6(lease6(40, { cltt: NOW })),
+      (a) => a.addLease6(prefix6(0x41, { cltt: NOW })),
+    ),
+  );
 
   it("reload() reads rows as Kea 2.2 writes them (as at a reconfiguration)", async (t) => {
     const db = freshDb();
@@ -236,7 +205,7 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
     assert.equal(a.size, 0);
     // Rows as kea-dhcp6 2.2 writes them: an address with an empty hwaddr, type and source 0,
     // an empty user context, a negative IAID; a prefix with a hardware address.
-    server.psql(
+    bed.server.psql(
       `INSERT INTO lease6 (address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, hwtype, hwaddr_source, state, user_context) VALUES
        ('2001:db8:1::50', '\\x000300010200000000aa', 4000, to_timestamp(${NOW + 4000}), 1, 3000, 0, -16777216, 128, false, false, 'kea-host', '', 0, 0, 0, ''),
        ('2001:db8:8:5100::', '\\x000300010200000000ab', 4000, to_timestamp(${NOW + 4000}), 1, 3000, 2, 7, 56, false, false, '', '\\x0200000000ab', 1, 4, 0, '{ "ISC": { "x": 1 } }')`,
@@ -262,45 +231,24 @@ describe("PgsqlLeaseStore6 on Kea 2.2's lease6 table", () => {
       { subnetId: 1, type: PD, state: 0, count: 1 },
     ]);
     // A row deleted by another program disappears at the next reload.
-    server.psql("DELETE FROM lease6 WHERE lease_type = 2", db.name);
+    bed.server.psql("DELETE FROM lease6 WHERE lease_type = 2", db.name);
     assert.equal(await a.reload(), 1);
     assert.equal(a.getLease6(PD, "2001:db8:8:5100::"), null);
     assert.equal(a.countLeases6(1, PD, 0), 0);
   });
 
-  it("a commit that meets another server's first insert into Kea's lease6_stat goes again and succeeds", async (t) => {
-    const db = freshDb();
-    const a = await open(t, db);
-    const other = new pg.Client(server.connection(db.name));
-    await other.connect();
-    t.after(() => other.end());
-    await other.query("BEGIN");
-    await other.query(
+  it(
+    "a commit that meets another server's first insert into Kea's lease6_stat goes again and succeeds",
+    retriesStatConflict(
+      bed,
       `INSERT INTO lease6 (address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, hwtype, hwaddr_source, state, user_context) VALUES ('2001:db8:7::90', '\\x0003000102000000ff90', 3600, to_timestamp(${NOW + 3600}), 7, 3000, 0, 1, 128, false, false, '', '', 0, 0, 0, '')`,
-    );
-    a.addLease6(lease6(0x91, { cltt: NOW, subnetId: 7, address: "2001:db8:7::91" }));
-    const flushed = a.flush();
-    await new Promise((r) => setTimeout(r, 300));
-    await other.query("COMMIT");
-    const lost = await flushed;
-    assert.equal(lost.size, 0, "no lease lost");
-    assert.equal(a.retries, 1, "the commit went a second time");
-    assert.equal(a.commitFailures, 0);
-    assert.equal(
-      server.psql(
-        "SELECT leases FROM lease6_stat WHERE subnet_id = 7 AND lease_type = 0 AND state = 0",
-        db.name,
-      ),
-      "2",
-    );
-  });
+      (a) => a.addLease6(lease6(0x91, { cltt: NOW, subnetId: 7, address: "2001:db8:7::91" })),
+      "SELECT leases FROM lease6_stat WHERE subnet_id = 7 AND lease_type = 0 AND state = 0",
+    ),
+  );
 
-  it("refuses a database without Kea's schema", async () => {
-    server.psql("CREATE DATABASE not_kea6");
-    const access = parseDbAccess(
-      { type: "postgresql", name: "not_kea6", host: server.socketDir, user: "nestor" },
-      "Dhcp6/lease-database",
-    );
-    await assert.rejects(PgsqlLeaseStore6.open(access), /has no Kea schema/);
-  });
+  it(
+    "refuses a database without Kea's schema",
+    refusesNonKeaSchema(bed, 6, "not_kea6", (access) => PgsqlLeaseStore6.open(access)),
+  );
 });

@@ -4,20 +4,15 @@
  * reclaiming the same expired leases at the same time.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { registerDhcp4Hooks } from "../../../../src/dhcp4/hook-points.ts";
 import { Reclaimer4 } from "../../../../src/dhcp4/reclaimer.ts";
 import { Dhcp4Stats } from "../../../../src/dhcp4/stats4.ts";
 import type { ExpiredLeasesProcessing } from "../../../../src/dhcpsrv/config/types.ts";
-import { parseDbAccess } from "../../../../src/dhcpsrv/db/db-access.ts";
 import { type Lease4, LeaseState } from "../../../../src/dhcpsrv/leases/lease4.ts";
 import { PgsqlLeaseStore4 } from "../../../../src/dhcpsrv/leases/pgsql-lease-store4.ts";
 import { pgsqlReclaimer4 } from "../../../../src/dhcpsrv/leases/pgsql-reclaim4.ts";
-import { HooksManager } from "../../../../src/hooks/hooks-manager.ts";
-import { ServerHooks } from "../../../../src/hooks/server-hooks.ts";
-import { LogManager } from "../../../../src/log/logger.ts";
-import { StatsManager } from "../../../../src/stats/stats-manager.ts";
-import { type KeaDatabase, PgKea } from "../../../helpers/pg-kea.ts";
+import { pgStoreBed, recordingReclaimer, until } from "./pgsql-fixture.ts";
 import { lease } from "./lease-helpers.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -40,31 +35,13 @@ function reclaimerOf(
   config: ExpiredLeasesProcessing,
   onReclaimed?: (address: string) => void,
 ) {
-  const stats = new StatsManager();
-  const stats4 = new Dhcp4Stats(stats);
-  const reclaimed: string[] = [];
-  const counted = new Proxy(stats4, {
-    get(target, name, receiver) {
-      if (name !== "leaseReclaimed") return Reflect.get(target, name, receiver) as unknown;
-      return (l: { address: string }, declined: boolean) => {
-        reclaimed.push(l.address);
-        target.leaseReclaimed(l as never, declined);
-        onReclaimed?.(l.address);
-      };
-    },
-  });
-  const serverHooks = new ServerHooks();
-  const hookIdx = registerDhcp4Hooks(serverHooks);
-  const hooks = new HooksManager({ serverHooks, logManager: new LogManager("t") });
-  const reclaimer = new Reclaimer4({
-    leases: store,
-    hooks,
-    hookIdx,
-    stats: counted,
-    log: new LogManager("t").getLogger("x"),
+  return recordingReclaimer(
+    registerDhcp4Hooks,
+    (stats) => new Dhcp4Stats(stats),
+    (deps) => new Reclaimer4({ ...deps, leases: store }),
     config,
-  });
-  return { reclaimer, reclaimed, stat: (name: string) => stats.get(name)?.value ?? 0 };
+    onReclaimed,
+  );
 }
 
 /** Leases of addresses 198.51.100.<first..first+count-1>, expired 1000 s ago, each its client. */
@@ -75,34 +52,10 @@ function expiredLeases(first: number, count: number) {
 }
 
 describe("reclamation shared by two servers on one PostgreSQL lease database", () => {
-  let server: PgKea;
-  let n = 0;
-  before(async () => {
-    server = await PgKea.start();
-  });
-  after(async () => {
-    await server?.stop();
-  });
-
-  async function twoStores(t: { after(fn: () => Promise<void>): void }) {
-    const db: KeaDatabase = server.createKeaDatabase(`reclaim4_${++n}`);
-    const access = parseDbAccess({ ...db.keaConfig() }, "Dhcp4/lease-database");
-    // A lost connection must not end the test process (the reconnect policy's last resort).
-    const a = await PgsqlLeaseStore4.open(access, { exit: () => {} });
-    t.after(() => a.close());
-    const b = await PgsqlLeaseStore4.open(access, { exit: () => {} });
-    t.after(() => b.close());
-    return { db, a, b };
-  }
-
-  /** Waits (bounded) until the store's copy of the address satisfies the check. */
-  async function until(what: string, check: () => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!check()) {
-      assert.ok(Date.now() < deadline, `timed out waiting: ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const bed = pgStoreBed("reclaim4", 4, (access, options) =>
+    PgsqlLeaseStore4.open(access, options),
+  );
+  const twoStores = (t: { after(fn: () => Promise<void>): void }) => bed.twoStores(t);
 
   it("two servers reclaiming the same expired leases at once reclaim each exactly once", async (t) => {
     const { db, a, b } = await twoStores(t);
@@ -128,7 +81,7 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     assert.equal(ra.stat("subnet[1].reclaimed-leases"), ra.reclaimed.length);
     // The table: every row expired-reclaimed, names cleared; Kea's lease4_stat agrees.
     assert.equal(
-      server.psql(
+      bed.server.psql(
         `SELECT count(*), count(*) FILTER (WHERE state = 2 AND hostname = '') FROM lease4`,
         db.name,
       ),
@@ -136,7 +89,10 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     );
     // Kea's statistics table counts assigned (0) and declined (1) leases: none left.
     assert.equal(
-      server.psql("SELECT coalesce(sum(leases), 0) FROM lease4_stat WHERE subnet_id = 1", db.name),
+      bed.server.psql(
+        "SELECT coalesce(sum(leases), 0) FROM lease4_stat WHERE subnet_id = 1",
+        db.name,
+      ),
       "0",
     );
     // Both servers' memory: the reclaimer's own changes at once, the other's by notification.
@@ -178,7 +134,7 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     await until("b loaded the leases", () => b.size === 3);
     // .50: renewed in the table by a server that does not notify (Kea 2.2 sharing the database):
     // b's copy still shows it expired.
-    server.psql(
+    bed.server.psql(
       `UPDATE lease4 SET expire = to_timestamp(${NOW + 3600}), valid_lifetime = 3600 WHERE address = ${0xc6336432}`,
       db.name,
     );
@@ -193,7 +149,7 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     assert.deepEqual(rb.reclaimed, ["198.51.100.52"]);
     await b.flush();
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT address - 3325256704, state, extract(epoch from expire)::bigint FROM lease4 ORDER BY address",
         db.name,
       ),
@@ -220,7 +176,7 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     assert.deepEqual(ra.reclaimed, ["198.51.100.62", "198.51.100.60"]);
     await a.flush();
     assert.equal(
-      server.psql("SELECT address - 3325256704, state FROM lease4 ORDER BY address", db.name),
+      bed.server.psql("SELECT address - 3325256704, state FROM lease4 ORDER BY address", db.name),
       "60|2\n61|0\n62|2",
     );
     assert.equal(a.getLease4("198.51.100.61")!.state, LeaseState.DEFAULT);
@@ -237,7 +193,7 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     const ra = reclaimerOf(a, settings({ "flush-reclaimed-timer-wait-time": 0 }));
     assert.equal(await ra.reclaimer.reclaimOnce(), 4);
     assert.equal(ra.stat("reclaimed-declined-addresses"), 1);
-    assert.equal(server.psql("SELECT count(*) FROM lease4", db.name), "0");
+    assert.equal(bed.server.psql("SELECT count(*) FROM lease4", db.name), "0");
     assert.equal(a.size, 0);
     await until("b learned the removals", () => b.size === 0);
     const rb = reclaimerOf(b, settings({ "flush-reclaimed-timer-wait-time": 0 }));
@@ -251,12 +207,12 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
     const shared = pgsqlReclaimer4(a);
     // A fast shutdown (connections cut, transactions rolled back): the test server's
     // asynchronous commits are on disk then, as they would not be after a crash.
-    await server.pause("fast");
+    await bed.server.pause("fast");
     try {
       assert.deepEqual(await shared.claimExpired(NOW, 0), [], "nothing claimed, no exception");
       assert.equal(shared.failures, 1);
     } finally {
-      await server.resume();
+      await bed.server.resume();
     }
     // The pool may need a try or two to reconnect: bounded.
     let claimed: Lease4[] = [];
@@ -271,16 +227,16 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
       shared.record(l, r);
     }
     const failuresBefore = shared.failures;
-    await server.pause("fast");
+    await bed.server.pause("fast");
     try {
       await shared.commit();
       assert.equal(shared.failures, failuresBefore + 1);
       // Memory keeps what the table keeps: not reclaimed.
       assert.equal(a.getLease4("198.51.100.80")!.state, LeaseState.DEFAULT);
     } finally {
-      await server.resume();
+      await bed.server.resume();
     }
-    assert.equal(server.psql("SELECT count(*) FROM lease4 WHERE state = 0", db.name), "2");
+    assert.equal(bed.server.psql("SELECT count(*) FROM lease4 WHERE state = 0", db.name), "2");
     const ra = reclaimerOf(a, settings());
     let done = 0;
     for (let i = 0; i < 50 && done === 0; i++) {
@@ -288,6 +244,6 @@ describe("reclamation shared by two servers on one PostgreSQL lease database", (
       if (done === 0) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(done, 2);
-    assert.equal(server.psql("SELECT count(*) FROM lease4 WHERE state = 2", db.name), "2");
+    assert.equal(bed.server.psql("SELECT count(*) FROM lease4 WHERE state = 2", db.name), "2");
   });
 });

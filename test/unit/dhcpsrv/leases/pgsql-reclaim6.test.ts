@@ -4,19 +4,14 @@
  * (Reclaimer6, its own statistics), reclaiming the same expired addresses and prefixes at once.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { registerDhcp6Hooks } from "../../../../src/dhcp6/hook-points.ts";
 import { Reclaimer6 } from "../../../../src/dhcp6/reclaimer.ts";
 import { Dhcp6Stats } from "../../../../src/dhcp6/stats6.ts";
 import type { ExpiredLeasesProcessing } from "../../../../src/dhcpsrv/config/types.ts";
-import { parseDbAccess } from "../../../../src/dhcpsrv/db/db-access.ts";
 import { LeaseType6 } from "../../../../src/dhcpsrv/leases/lease6.ts";
 import { PgsqlLeaseStore6 } from "../../../../src/dhcpsrv/leases/pgsql-lease-store6.ts";
-import { HooksManager } from "../../../../src/hooks/hooks-manager.ts";
-import { ServerHooks } from "../../../../src/hooks/server-hooks.ts";
-import { LogManager } from "../../../../src/log/logger.ts";
-import { StatsManager } from "../../../../src/stats/stats-manager.ts";
-import { type KeaDatabase, PgKea } from "../../../helpers/pg-kea.ts";
+import { pgStoreBed, recordingReclaimer, until } from "./pgsql-fixture.ts";
 import { lease6, prefix6 } from "./lease6-helpers.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -32,59 +27,19 @@ const SETTINGS: ExpiredLeasesProcessing = {
 
 /** A server's reclamation: its reclaimer, its statistics, the addresses its cycles reclaimed. */
 function reclaimerOf(store: PgsqlLeaseStore6) {
-  const stats = new StatsManager();
-  const stats6 = new Dhcp6Stats(stats);
-  const reclaimed: string[] = [];
-  const counted = new Proxy(stats6, {
-    get(target, name, receiver) {
-      if (name !== "leaseReclaimed") return Reflect.get(target, name, receiver) as unknown;
-      return (l: { address: string }, declined: boolean) => {
-        reclaimed.push(l.address);
-        target.leaseReclaimed(l as never, declined);
-      };
-    },
-  });
-  const serverHooks = new ServerHooks();
-  const hookIdx = registerDhcp6Hooks(serverHooks);
-  const hooks = new HooksManager({ serverHooks, logManager: new LogManager("t") });
-  const reclaimer = new Reclaimer6({
-    leases: store,
-    hooks,
-    hookIdx,
-    stats: counted,
-    log: new LogManager("t").getLogger("x"),
-    config: SETTINGS,
-  });
-  return { reclaimer, reclaimed, stat: (name: string) => Number(stats.get(name)?.value ?? 0) };
+  return recordingReclaimer(
+    registerDhcp6Hooks,
+    (stats) => new Dhcp6Stats(stats),
+    (deps) => new Reclaimer6({ ...deps, leases: store }),
+    SETTINGS,
+  );
 }
 
 describe("DHCPv6 reclamation shared by two servers on one PostgreSQL lease database", () => {
-  let server: PgKea;
-  let n = 0;
-  before(async () => {
-    server = await PgKea.start();
-  });
-  after(async () => {
-    await server?.stop();
-  });
-
-  async function twoStores(t: { after(fn: () => Promise<void>): void }) {
-    const db: KeaDatabase = server.createKeaDatabase(`reclaim6_${++n}`);
-    const access = parseDbAccess({ ...db.keaConfig() }, "Dhcp6/lease-database");
-    const a = await PgsqlLeaseStore6.open(access, { exit: () => {} });
-    t.after(() => a.close());
-    const b = await PgsqlLeaseStore6.open(access, { exit: () => {} });
-    t.after(() => b.close());
-    return { db, a, b };
-  }
-
-  async function until(what: string, check: () => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!check()) {
-      assert.ok(Date.now() < deadline, `timed out waiting: ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const bed = pgStoreBed("reclaim6", 6, (access, options) =>
+    PgsqlLeaseStore6.open(access, options),
+  );
+  const twoStores = (t: { after(fn: () => Promise<void>): void }) => bed.twoStores(t);
 
   it("addresses and prefixes reclaimed at once by two servers are each reclaimed exactly once", async (t) => {
     const { db, a, b } = await twoStores(t);
@@ -115,7 +70,7 @@ describe("DHCPv6 reclamation shared by two servers on one PostgreSQL lease datab
       "the servers' statistics add up to the leases",
     );
     assert.equal(
-      server.psql(
+      bed.server.psql(
         "SELECT count(*), count(*) FILTER (WHERE state = 2 AND hostname = '') FROM lease6",
         db.name,
       ),
@@ -143,7 +98,7 @@ describe("DHCPv6 reclamation shared by two servers on one PostgreSQL lease datab
     await rb.reclaimer.reclaimOnce({});
     assert.deepEqual(rb.reclaimed, []);
     assert.equal(
-      server.psql(`SELECT state FROM lease6 WHERE address = '${l.address}'`, db.name),
+      bed.server.psql(`SELECT state FROM lease6 WHERE address = '${l.address}'`, db.name),
       "0",
     );
   });
