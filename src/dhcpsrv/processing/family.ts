@@ -225,7 +225,10 @@ export function afterSubnetSelect<E extends FamilyExchange<E>>(
     ex.subnet = null;
     return;
   }
-  if (ex.handle === null || !ex.gen.calloutsPresent(point.index)) return;
+  // No callout used the arguments: the subnet selected stands.
+  if (ex.handle === null || ex.handle.argumentsDeferred || !ex.gen.calloutsPresent(point.index)) {
+    return;
+  }
   const chosen = ex.handle.getArgument(family.args.subnet as never) as object | null;
   if (chosen === null || model.subnets.includes(chosen)) ex.subnet = chosen;
 }
