@@ -10,7 +10,10 @@
  *       lease6_select, pkt6_send, buffer6_send),
  *   (c) a library with one synchronous callout on pkt4_receive / pkt6_receive only,
  *   (d) a library with one asynchronous (`async`) callout on pkt4_receive / pkt6_receive; the
- *       query's promise is awaited before the next one, as a query finishes in the server.
+ *       query's promise is awaited before the next one, as a query finishes in the server,
+ *   (e) bench/hooks/callouts-all4.mjs / callouts-all6.mjs, what `bench:dhcp4 -- --callouts all`
+ *       loads: a callout on every hook point that returns at once without reading an argument
+ *       (the arguments of such a point are never made).
  *
  * Each case has its own server, built as the test helpers do (configuration text, model,
  * in-memory memfile lease store, hooks manager with the libraries written to a temp dir as .mjs
@@ -20,16 +23,25 @@
  * the lease store is flushed after each batch of 64 queries (and after each asynchronous query).
  * Logging is at INFO, the default, into a sink that drops the lines.
  *
+<<<<<<< HEAD
  *   npm run bench:hooks [-- --queries N --clock wall|cpu --json FILE]
  *
  * --json FILE writes the medians there too (bench/lib/summaries.ts), for bench:targets.
+=======
+ *   npm run bench:hooks [-- --queries N --rounds N --clock wall|cpu --case a|b|c|d|e]
+ *
+ * `--case` runs that one case alone: the cases of one process share the JIT's type feedback,
+ * which makes (a)'s code polymorphic as a server without callouts never is. Run `--case a` and
+ * `--case e` in turn, a few times, to compare them as on the real path (one server each).
+>>>>>>> wt/hooks
  *
  * A script, not a test: it prints nanoseconds per query, the median of several rounds (after a
  * warm-up round) and the best, and for (b)-(d) the ratio of the median to (a)'s.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { D6O, DHCPMessageType, DHCPv6MessageType, DHO } from "../src/dhcp/constants.ts";
@@ -61,7 +73,12 @@ const { values: args } = parseArgs({
   options: {
     queries: { type: "string", default: "10000" },
     clock: { type: "string", default: "wall" },
+<<<<<<< HEAD
     json: { type: "string" },
+=======
+    rounds: { type: "string", default: "5" },
+    case: { type: "string" },
+>>>>>>> wt/hooks
   },
 });
 /**
@@ -74,7 +91,16 @@ if (args.clock !== "cpu" && args.clock !== "wall") {
   process.exit(2);
 }
 const QUERIES = Number(args.queries);
-const ROUNDS = 5;
+const ROUNDS = Number(args.rounds);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 50) {
+  console.error("--rounds must be an integer from 1 to 50");
+  process.exit(2);
+}
+const ONLY = args.case;
+if (ONLY !== undefined && !["a", "b", "c", "d", "e"].includes(ONLY)) {
+  console.error(`--case must be one of a, b, c, d, e, not ${ONLY}`);
+  process.exit(2);
+}
 /** Rounds run: one warm-up round, not counted, then ROUNDS. */
 const RUNS = ROUNDS + 1;
 /** The reply pipeline's batch (recvmmsg) size: the lease store is flushed once per batch. */
@@ -141,7 +167,7 @@ interface Case {
 
 function cases(family: 4 | 6): Case[] {
   const points = family === 4 ? POINTS4 : POINTS6;
-  return [
+  const all: Case[] = [
     { label: "(a) 0 callouts (no library)", library: null },
     {
       label: `(b) 1 sync callout on each of ${points.length} points`,
@@ -149,7 +175,13 @@ function cases(family: 4 | 6): Case[] {
     },
     { label: `(c) 1 sync callout on pkt${family}_receive`, library: `receive${family}.mjs` },
     { label: `(d) 1 async callout on pkt${family}_receive`, library: `async${family}.mjs` },
+    {
+      label: "(e) 1 idle callout on every hook point",
+      library: fileURLToPath(new URL(`hooks/callouts-all${family}.mjs`, import.meta.url)),
+    },
   ];
+  if (ONLY === undefined) return all.slice(0, 4);
+  return all.filter((c) => c.label.startsWith(`(${ONLY})`));
 }
 
 // --- the servers, as test/helpers/dhcp4.ts and dhcp6.ts build them ----------------------------
@@ -204,7 +236,8 @@ function quietLogs(name: string): LogManager {
 
 async function loadLibrary(hooks: HooksManager, library: string | null): Promise<void> {
   if (library === null) return;
-  await hooks.loadLibraries(parseHooksLibraries([{ library: join(dir, library) }]));
+  const path = isAbsolute(library) ? library : join(dir, library);
+  await hooks.loadLibraries(parseHooksLibraries([{ library: path }]));
 }
 
 /** What both families' processing is built from: statistics, logs, hooks and the library. */

@@ -18,7 +18,8 @@
  *      per 1,000 completed exchanges at a fixed rate both sustain (--fixed-rate, or lower if one
  *      cannot), --cpu-repeats times each.
  *   3. With --profile (or by default when Nestor's rate is below Kea's): one fixed-rate run of
- *      Nestor under `node --cpu-prof`, and its hot functions.
+ *      Nestor under `node --cpu-prof`, and its hot functions; then the same for each variant
+ *      (--callouts all, --fdatasync), to compare the shares.
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -88,7 +89,10 @@ export interface Options {
   cpuSeconds: number;
   cpuRepeats: number;
   profile: "auto" | "yes" | "no" | "only";
-  /** Where to copy the .cpuprofile (for Chrome DevTools); it is deleted with the temp dir otherwise. */
+  /**
+   * Where to copy the .cpuprofile (for Chrome DevTools; a variant's: this name and ".<variant>");
+   * it is deleted with the temp dir otherwise.
+   */
   profileOut: string | undefined;
   build: boolean;
   budgetSeconds: number;
@@ -558,20 +562,26 @@ export async function runBench(spec: BenchSpec): Promise<number> {
       }
     }
 
-    // 3. Profile of Nestor at the fixed rate.
+    // 3. Profile of Nestor at the fixed rate (and of each variant, to compare the shares).
     const profile =
       o.profile === "yes" || o.profile === "only" || (o.profile === "auto" && maxN < maxK);
     let profileText = "";
     if (profile) {
-      const dir = join(bench.dir, "profile");
-      console.log(`\nprofiling Nestor (node --cpu-prof) at ${fixed}/s for ${o.cpuSeconds} s`);
-      const s = await bench.step("Nestor", fixed, o.cpuSeconds, dir);
-      bench.printStep("Nestor", s, "  (under the profiler)");
-      const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-      if (file === undefined) profileText = "  no .cpuprofile written\n";
-      else {
-        profileText = formatProfile(join(dir, file), s.window);
-        if (o.profileOut !== undefined) copyFileSync(join(dir, file), o.profileOut);
+      for (const name of ["Nestor", ...o.variants] as ServerName[]) {
+        const dir = join(bench.dir, `profile-${name.replace(/\W/g, "-")}`);
+        console.log(`\nprofiling ${name} (node --cpu-prof) at ${fixed}/s for ${o.cpuSeconds} s`);
+        const s = await bench.step(name, fixed, o.cpuSeconds, dir);
+        bench.printStep(name, s, "  (under the profiler)");
+        const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+        profileText += `${name}'s hot functions at ${fixed}/s:\n`;
+        if (file === undefined) profileText += "  no .cpuprofile written\n";
+        else {
+          profileText += `${formatProfile(join(dir, file), s.window)}\n`;
+          const out = o.profileOut;
+          if (out !== undefined) {
+            copyFileSync(join(dir, file), name === "Nestor" ? out : `${out}.${name}`);
+          }
+        }
       }
     }
 
@@ -579,7 +589,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     const line = "-".repeat(96);
     console.log(`\n${line}`);
     if (o.profile === "only") {
-      console.log(`Nestor's hot functions at ${fixed}/s:\n${profileText}`);
+      console.log(profileText);
       return 0;
     }
     const label = (n: ServerName) => (n === "Kea" ? "Kea 2.2" : n).padEnd(17);
@@ -606,7 +616,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
       console.log(`  ratio ${name}/Kea ${ratios(cpu, name, "Kea")}`);
     }
     for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(cpu, v, "Nestor")}`);
-    if (profileText !== "") console.log(`Nestor's hot functions at ${fixed}/s:\n${profileText}`);
+    if (profileText !== "") console.log(profileText);
     console.log(`${line}\ntotal ${bench.elapsed().toFixed(0)} s`);
     writeSummary(o.json, serverSummary(spec.family, fixed, max, cpu));
     return 0;
@@ -620,6 +630,9 @@ function fmtLoss(xs: readonly number[]): string {
   return xs.map((x) => `${(x * 100).toFixed(2)} %`).join(", ");
 }
 
+/** Where the hooks framework, the servers' hook dispatch and the bench's callouts are. */
+const HOOK_CODE = /^(dist\/hooks\/|dist\/dhcpsrv\/processing\/hook-point\.js|bench\/hooks\/)/;
+
 function formatProfile(file: string, window: TimeWindow): string {
   const p = summariseProfile(file, ROOT, window);
   const row = (f: { name: string; where: string; self: number; total: number }) =>
@@ -629,8 +642,10 @@ function formatProfile(file: string, window: TimeWindow): string {
     .filter((f) => f.where.startsWith("dist/") || f.where.startsWith("src/"))
     .sort((a, b) => b.total - a.total)
     .slice(0, 15);
+  const hooks = p.functions.filter((f) => HOOK_CODE.test(f.where)).reduce((a, f) => a + f.self, 0);
   return [
     `  ${p.busySamples} busy samples, idle ${(p.idleShare * 100).toFixed(0)} % of all, during the measured run; shares of busy samples`,
+    `  the hooks framework and the hook dispatch (dist/hooks/, hook-point.js, bench/hooks/): ${(hooks * 100).toFixed(1)} % self`,
     "  (V8 samples wall time while not idle: a native call's share holds its syscalls' kernel time",
     "  and any time the thread was preempted inside it, e.g. by the client a send woke up)",
     "  by self time:   self    total",

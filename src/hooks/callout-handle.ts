@@ -92,6 +92,13 @@ export class CalloutHandle<out K extends string = string> {
   private readonly argNames: string[] = [];
   private readonly argValues: unknown[] = [];
   private argCount = 0;
+  /**
+   * A hook point's arguments not made yet (deferArguments): the function that sets them and what
+   * it reads, run on the first use of any argument method. A callout that never looks at its
+   * arguments costs nothing for them.
+   */
+  private deferredSetup: ((h: CalloutHandle, source: never) => void) | null = null;
+  private deferredSource: unknown = null;
   private status: number = NextStep.CONTINUE;
   private contexts: Map<number, Map<string, unknown>> | null = null;
   /** Index of the library whose callout is running; -1 outside callouts. */
@@ -134,7 +141,33 @@ export class CalloutHandle<out K extends string = string> {
     return -1;
   }
 
+  /**
+   * The arguments of the hook point about to be called, set by `setup(this, source)` only when
+   * something first reads, sets, deletes or lists an argument (the server's own reading back
+   * included). The server calls it after prepare(), before the callouts; `setup` must read only
+   * what stays as it is while the callouts run (the packet's exchange: processing waits for
+   * them). `argumentsDeferred` tells the server, after the callouts, that none touched them.
+   */
+  deferArguments<S>(setup: (h: CalloutHandle, source: S) => void, source: S): void {
+    this.deferredSetup = setup as (h: CalloutHandle, source: never) => void;
+    this.deferredSource = source;
+  }
+
+  /** True while the arguments deferArguments() announced have not been made (nobody used them). */
+  get argumentsDeferred(): boolean {
+    return this.deferredSetup !== null;
+  }
+
+  private makeDeferred(): void {
+    const setup = this.deferredSetup!;
+    const source = this.deferredSource as never;
+    this.deferredSetup = null;
+    this.deferredSource = null;
+    setup(this, source);
+  }
+
   setArgument<N extends string>(name: N, value: ArgValue<K, N>): this {
+    if (this.deferredSetup !== null) this.makeDeferred();
     const i = this.argIndex(name);
     if (i >= 0) {
       checkKind(name, this.argValues[i], value);
@@ -153,17 +186,20 @@ export class CalloutHandle<out K extends string = string> {
    */
   getArgument<T = never, N extends string = string>(name: N): ArgResult<K, N, T>;
   getArgument(name: string): unknown {
+    if (this.deferredSetup !== null) this.makeDeferred();
     const i = this.argIndex(name);
     if (i < 0) throw new NoSuchArgument(name);
     return this.argValues[i];
   }
 
   getArgumentNames(): string[] {
+    if (this.deferredSetup !== null) this.makeDeferred();
     return this.argNames.slice(0, this.argCount);
   }
 
   /** Removes an argument; as in Kea, removing an absent name is not an error. */
   deleteArgument(name: string): void {
+    if (this.deferredSetup !== null) this.makeDeferred();
     const i = this.argIndex(name);
     if (i < 0) return;
     const last = --this.argCount;
@@ -175,6 +211,9 @@ export class CalloutHandle<out K extends string = string> {
   }
 
   deleteAllArguments(): void {
+    // Deferred arguments are simply never made.
+    this.deferredSetup = null;
+    this.deferredSource = null;
     // The values are let go of (the names are literals the server keeps anyway).
     for (let i = 0; i < this.argCount; i++) this.argValues[i] = undefined;
     this.argCount = 0;

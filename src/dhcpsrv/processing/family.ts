@@ -233,7 +233,10 @@ export function afterSubnetSelect<E extends FamilyExchange<E>>(
     ex.subnet = null;
     return;
   }
-  if (ex.handle === null || !ex.gen.calloutsPresent(point.index)) return;
+  // No callout used the arguments: the subnet selected stands.
+  if (ex.handle === null || ex.handle.argumentsDeferred || !ex.gen.calloutsPresent(point.index)) {
+    return;
+  }
   const chosen = ex.handle.getArgument(family.args.subnet as never) as { id?: unknown } | null;
   if (chosen === null) ex.subnet = null;
   else if (typeof chosen.id === "number" && model.subnetsById.get(chosen.id) === chosen) {

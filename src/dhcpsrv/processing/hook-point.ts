@@ -89,7 +89,8 @@ export function callHook<E extends HookedExchange>(
   }
   const h = (ex.handle ??= newHandle(ex));
   h.prepare();
-  point.setup(h, ex);
+  // Made when a callout (or the server's reading back) first uses an argument.
+  h.deferArguments(point.setup, ex);
   ex.query.setCopyRetrievedOptions(true);
   ex.response?.setCopyRetrievedOptions(true);
   if (point.parks) {
@@ -137,7 +138,8 @@ function parkDone<E extends HookedExchange>(
 
 /**
  * The value a callout left in argument `name` of `point` (a callout may replace a lease), or
- * `fallback` when the point had no callouts.
+ * `fallback` when the point had no callouts or none used its arguments: `fallback` must be the
+ * value the point's setup gives that argument.
  */
 export function argumentAfter<E extends HookedExchange, T>(
   ex: E,
@@ -146,6 +148,8 @@ export function argumentAfter<E extends HookedExchange, T>(
   fallback: T,
 ): T {
   if (ex.handle === null || !ex.gen.calloutsPresent(point.index)) return fallback;
+  // No callout used the arguments: `fallback` is the value the point's setup would have set.
+  if (ex.handle.argumentsDeferred) return fallback;
   const v = ex.handle.getArgument(name as never) as T | null;
   return v ?? fallback;
 }

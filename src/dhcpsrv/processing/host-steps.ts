@@ -199,7 +199,10 @@ export function afterHostIdentifier<E extends HostExchange<E, StepHost, unknown,
   point: HookPoint<E>,
 ): void {
   if (ex.handle === null || !ex.gen.calloutsPresent(point.index)) return;
-  ex.flexId = flexIdAfter(status, ex.handle.getArgument("id_value"));
+  // No callout used the arguments: id_value is still empty, so there is no flex-id.
+  ex.flexId = ex.handle.argumentsDeferred
+    ? null
+    : flexIdAfter(status, ex.handle.getArgument("id_value"));
 }
 
 const EMPTY = new Uint8Array(0);
