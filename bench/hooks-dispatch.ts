@@ -23,17 +23,12 @@
  * the lease store is flushed after each batch of 64 queries (and after each asynchronous query).
  * Logging is at INFO, the default, into a sink that drops the lines.
  *
-<<<<<<< HEAD
- *   npm run bench:hooks [-- --queries N --clock wall|cpu --json FILE]
- *
- * --json FILE writes the medians there too (bench/lib/summaries.ts), for bench:targets.
-=======
- *   npm run bench:hooks [-- --queries N --rounds N --clock wall|cpu --case a|b|c|d|e]
+ *   npm run bench:hooks [-- --queries N --rounds N --clock wall|cpu --case a|b|c|d|e --json FILE]
  *
  * `--case` runs that one case alone: the cases of one process share the JIT's type feedback,
  * which makes (a)'s code polymorphic as a server without callouts never is. Run `--case a` and
  * `--case e` in turn, a few times, to compare them as on the real path (one server each).
->>>>>>> wt/hooks
+ * --json FILE writes the medians there too (bench/lib/summaries.ts), for bench:targets.
  *
  * A script, not a test: it prints nanoseconds per query, the median of several rounds (after a
  * warm-up round) and the best, and for (b)-(d) the ratio of the median to (a)'s.
@@ -73,12 +68,9 @@ const { values: args } = parseArgs({
   options: {
     queries: { type: "string", default: "10000" },
     clock: { type: "string", default: "wall" },
-<<<<<<< HEAD
     json: { type: "string" },
-=======
     rounds: { type: "string", default: "5" },
     case: { type: "string" },
->>>>>>> wt/hooks
   },
 });
 /**
