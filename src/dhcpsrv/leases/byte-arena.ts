@@ -4,7 +4,8 @@
  * or replaced identifier leaves its bytes behind as garbage; once garbage is more than half of
  * the arena, `compact` copies the live slices into a new arena and moves the records' offsets.
  */
-import { type Column, grown } from "./record-table.ts";
+import type { RecordKeys, RecordProbe } from "./record-hash.ts";
+import { type Column, grown, hashBytes } from "./record-table.ts";
 
 /** `len` of a record that holds no identifier (null, not empty). */
 export const NONE = 0xffff;
@@ -114,5 +115,38 @@ export class ByteArena {
     this.bytes = next;
     this.used = at;
     this.garbage = 0;
+  }
+}
+
+/** A hash index's view of one identifier column: records keyed by their bytes. */
+export function arenaKeys(arena: ByteArena, refs: ByteRefs): RecordKeys {
+  return {
+    hashOf: (r) => hashBytes(arena.bytes, refs.off[r]!, refs.len[r]!),
+    sameKey: (a, b) =>
+      arena.equals(refs.off[a]!, refs.len[a]!, arena.bytes, refs.off[b]!, refs.len[b]!),
+  };
+}
+
+/** A lookup by identifier: whether record r's bytes in `refs` are the `len` bytes of `key`. */
+export class ArenaProbe implements RecordProbe {
+  key: Uint8Array = new Uint8Array(0);
+  len = 0;
+  private readonly arena: ByteArena;
+  private readonly refs: ByteRefs;
+
+  constructor(arena: ByteArena, refs: ByteRefs) {
+    this.arena = arena;
+    this.refs = refs;
+  }
+
+  /** Sets the key; returns its hash. */
+  set(key: Uint8Array): number {
+    this.key = key;
+    this.len = key.length;
+    return hashBytes(key, 0, key.length);
+  }
+
+  matches(r: number): boolean {
+    return this.arena.equals(this.refs.off[r]!, this.refs.len[r]!, this.key, 0, this.len);
   }
 }

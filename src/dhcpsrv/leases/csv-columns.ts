@@ -257,3 +257,25 @@ export function latin1Into(text: string, out: Uint8Array): number {
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return text.length;
 }
+
+/**
+ * The fields of a row from `start` to `end`: field i runs from fields[i] to fields[i + 1] - 1.
+ * Returns their number, or -1 when there are more than `max`.
+ */
+export function fieldsAt(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  fields: Int32Array,
+  max: number,
+): number {
+  let n = 0;
+  fields[0] = start;
+  for (let i = start; i < end; i++) {
+    if (b[i] !== 44) continue;
+    if (++n === max) return -1;
+    fields[n] = i + 1;
+  }
+  fields[++n] = end + 1;
+  return n;
+}

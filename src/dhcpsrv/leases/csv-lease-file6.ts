@@ -28,6 +28,7 @@ import { address6Key, address6OfKey } from "./address6-key.ts";
 import {
   boolAt,
   colonHexAt,
+  fieldsAt,
   latin1Into,
   latin1Of,
   uintAt,
@@ -385,14 +386,7 @@ function readPlain6(
   row: Lease6Row,
 ): boolean {
   const f = FIELDS;
-  let n = 0;
-  f[0] = start;
-  for (let i = start; i < end; i++) {
-    if (b[i] !== 44) continue;
-    if (n === LEASE6_COLUMNS.length) return false;
-    f[++n] = i + 1;
-  }
-  f[++n] = end + 1;
+  const n = fieldsAt(b, start, end, f, LEASE6_COLUMNS.length + 1);
   if (n < layout.knownCount || n > Math.max(layout.headerCount, LEASE6_COLUMNS.length)) {
     return false;
   }

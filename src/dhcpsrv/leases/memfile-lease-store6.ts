@@ -20,12 +20,11 @@
  * (record-lists.ts), the address order (record-order.ts) for pages, counts per subnet, type and
  * state, and the expiry heap for reclamation (record-heap.ts).
  */
-import fs from "node:fs";
 import { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
-import { ByteArena, ByteRefs } from "./byte-arena.ts";
+import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
   type Lease6FileLayout,
@@ -34,14 +33,7 @@ import {
   parseLease6Header,
   readLease6RowBytes,
 } from "./csv-lease-file6.ts";
-import {
-  type FileLoadReport,
-  type LeaseFileSet,
-  type LeaseRowSink,
-  type LoadOptions,
-  cleanupFilesToLoad,
-  readLeaseFileRows,
-} from "./lease-files.ts";
+import type { FileLoadReport, LeaseFileSet, LoadOptions } from "./lease-files.ts";
 import {
   type CheckedLease,
   JournaledLeaseStore,
@@ -54,6 +46,7 @@ import { INFINITY_LFT, Lease6, LeaseState } from "./lease6.ts";
 import type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
 import { RecordHashIndex, type RecordKeys, type RecordProbe } from "./record-hash.ts";
 import { RecordExpiryHeap } from "./record-heap.ts";
+import { loadRecords } from "./record-load.ts";
 import { RecordOrder } from "./record-order.ts";
 import { NameIndex, SubnetLists } from "./record-lists.ts";
 import {
@@ -84,20 +77,6 @@ class AddressProbe implements RecordProbe {
   }
   matches(r: number): boolean {
     return compareBytes(this.store.addr, r * 16, this.key, 0, 16) === 0;
-  }
-}
-
-/** A lookup's DUID: `len` bytes of `key`. */
-class DuidProbe implements RecordProbe {
-  key: Uint8Array = new Uint8Array(0);
-  len = 0;
-  private readonly store: { arena: ByteArena; duids: ByteRefs };
-  constructor(store: { arena: ByteArena; duids: ByteRefs }) {
-    this.store = store;
-  }
-  matches(r: number): boolean {
-    const { arena, duids } = this.store;
-    return arena.equals(duids.off[r]!, duids.len[r]!, this.key, 0, this.len);
   }
 }
 
@@ -164,7 +143,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private watcher: LeaseWatcher<Lease6> | null = null;
   private readonly row = new Lease6Row();
   private readonly addressProbe = new AddressProbe(this);
-  private readonly duidProbe = new DuidProbe(this);
+  private readonly duidProbe = new ArenaProbe(this.arena, this.duids);
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
     super(new LeaseJournal(config, hooks, 6, DEFAULT_LEASE_FILE6));
@@ -173,19 +152,8 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
       hashOf: (r) => hashBytes(this.addr, r * 16, 16),
       sameKey: (a, b) => compareBytes(this.addr, a * 16, this.addr, b * 16, 16) === 0,
     };
-    const duids: RecordKeys = {
-      hashOf: (r) => hashBytes(this.arena.bytes, this.duids.off[r]!, this.duids.len[r]!),
-      sameKey: (a, b) =>
-        this.arena.equals(
-          this.duids.off[a]!,
-          this.duids.len[a]!,
-          this.arena.bytes,
-          this.duids.off[b]!,
-          this.duids.len[b]!,
-        ),
-    };
     this.byAddress = new RecordHashIndex(addresses, false, INITIAL_RECORDS);
-    this.byDuid = new RecordHashIndex(duids, true, INITIAL_RECORDS);
+    this.byDuid = new RecordHashIndex(arenaKeys(this.arena, this.duids), true, INITIAL_RECORDS);
     this.byOrder = new RecordOrder((a, b) =>
       compareBytes(
         a < 0 ? this.pageKey : this.addr,
@@ -232,47 +200,30 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   // ---- loading -------------------------------------------------------------------------------
 
   /**
-   * Replays the files in Kea's order straight into records: each row's bytes into the columns,
-   * keyed by the address index alone (the other indexes are built once, after the check).
+   * Replays the files in Kea's order straight into records (record-load.ts): each row's bytes
+   * into the columns, keyed by the address index alone.
    */
   private load(
     set: LeaseFileSet,
     options: LoadOptions,
   ): { leases: LoadedLeases; reports: FileLoadReport[] } {
-    this.records.holdFreed();
-    // About how many leases come (a v6 row takes some 120 bytes): room for them at once instead
-    // of doubling through every size (untouched room costs no memory).
-    let bytes = 0;
-    const files = [...cleanupFilesToLoad(set), set.main];
-    for (const file of files) bytes += fileSize(file);
-    this.records.reserve(Math.ceil(bytes / 96));
-    this.byAddress.reserve(Math.ceil(bytes / 128));
     const row = this.row;
-    const sink: LeaseRowSink<Lease6FileLayout> = {
+    const view = new CheckedRecord(this);
+    return loadRecords(set, options, {
+      records: this.records,
+      addresses: this.byAddress,
+      bytesPerRow: 96, // a v6 row takes some 120 bytes
       parseHeader: parseLease6Header,
-      applyRow: (buf, start, end, layout) => {
+      applyRow: (buf, start, end, layout: Lease6FileLayout) => {
         readLease6RowBytes(buf, start, end, layout, row);
         this.loadRow(row);
       },
-    };
-    const reports: FileLoadReport[] = [];
-    for (const file of files) {
-      const report = readLeaseFileRows(file, options, sink);
-      if (report !== null) reports.push(report);
-    }
-    const view = new CheckedRecord(this);
-    const leases: LoadedLeases = {
-      size: 0,
-      retain: (check) => {
-        const { used, top } = this.records;
-        for (let r = 0; r < top; r++) {
-          view.r = r;
-          if (used[r] === 1 && !check(view)) this.drop(r);
-        }
+      view: (r) => {
+        view.r = r;
+        return view;
       },
-    };
-    Object.defineProperty(leases, "size", { get: () => this.byAddress.size });
-    return { leases, reports };
+      drop: (r) => this.drop(r),
+    });
   }
 
   /** One row of a lease file: replaces the lease of its address, or deletes it. */
@@ -340,10 +291,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   /** The first record of a DUID's chain; -1 when none. */
   private firstOfDuid(duid: Uint8Array): number {
-    const probe = this.duidProbe;
-    probe.key = duid;
-    probe.len = duid.length;
-    return this.byDuid.find(hashBytes(duid, 0, duid.length), probe);
+    return this.byDuid.find(this.duidProbe.set(duid), this.duidProbe);
   }
 
   getLeases6ByDuidIaid(type: number, duid: Uint8Array, iaid: number): Lease6[] {
@@ -662,14 +610,5 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   private append(row: string): void {
     this.journal.append(row);
-  }
-}
-
-/** A file's size in bytes; 0 when it cannot be read (the load then says why). */
-function fileSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
   }
 }

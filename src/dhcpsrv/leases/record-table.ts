@@ -102,15 +102,21 @@ export function compareBytes(a: Uint8Array, ao: number, b: Uint8Array, bo: numbe
 
 /**
  * `records` sorted by the `width` bytes each has in `keys` at record * `width` (big-endian
- * order), stable: a least-significant-byte-first radix sort, O(width * n), with the passes over
+ * order, or little-endian: a number column's bytes), stable: a least-significant-byte-first radix sort, O(width * n), with the passes over
  * a byte every record shares skipped.
  */
-export function radixSortRecords(records: Int32Array, keys: Uint8Array, width: number): Int32Array {
+export function radixSortRecords(
+  records: Int32Array,
+  keys: Uint8Array,
+  width: number,
+  littleEndian = false,
+): Int32Array {
   const n = records.length;
   let src: Int32Array = records;
   let dst: Int32Array = new Int32Array(n);
   const counts = new Int32Array(256);
-  for (let byte = width - 1; byte >= 0; byte--) {
+  for (let pass = 0; pass < width; pass++) {
+    const byte = littleEndian ? pass : width - 1 - pass;
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[keys[src[i]! * width + byte]!]!++;
     if (n === 0 || counts[keys[src[0]! * width + byte]!] === n) continue;

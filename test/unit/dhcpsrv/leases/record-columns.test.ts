@@ -274,6 +274,14 @@ describe("record order", () => {
       (a, b) => compareBytes(keys, a * 4, keys, b * 4, 4) || a - b,
     );
     assert.deepEqual(sorted, want);
+    const numbers = Uint32Array.from({ length: 500 }, () => next(2 ** 31) * 2 + next(2));
+    const bytes = new Uint8Array(numbers.buffer);
+    const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+    const byNumber = [...radixSortRecords(records, bytes, 4, little)];
+    assert.deepEqual(
+      byNumber,
+      [...Array(500).keys()].sort((a, b) => numbers[a]! - numbers[b]! || a - b),
+    );
   });
 });
 
