@@ -52,7 +52,12 @@ import { Dhcp4o6Ipc } from "../iface/dhcp4o6-ipc.ts";
 import { listInterfaces } from "../iface/interfaces.ts";
 import { loadNative } from "../iface/native.ts";
 import { checkDirectories, checkInterfacesExist } from "./config-checks.ts";
-import { leaseSanityCheck, type SanityLease, type SanitySubnet } from "./lease-sanity.ts";
+import {
+  leaseSanityCheck,
+  prefixCheck6,
+  type SanityLease,
+  type SanitySubnet,
+} from "./lease-sanity.ts";
 import { QueueStats } from "./queue-stats.ts";
 import "./start-failure.ts"; // DHCPn_CONFIG_LOAD_FAIL's text
 import { formatPosition } from "../config/errors.ts";
@@ -838,45 +843,6 @@ function withPrefixPools(subnets: readonly unknown[]): SanitySubnet<bigint>[] {
     id: s.id,
     inRange: (a: bigint) => s.inRange(a) || (s.pdPools ?? []).some((p) => p.inRange(a)),
   }));
-}
-
-/**
- * The quick form of the v6 lease check: true when the lease's address bytes (given by a store
- * kept as columns) are in the prefix of the subnet its subnet-id names, or of one of its prefix
- * pools. False sends the lease to the full check.
- */
-function prefixCheck6(subnets: readonly unknown[]): (lease: SanityLease) => boolean {
-  type Prefixed = { prefix: bigint; prefixLen: number };
-  const byId = new Map<number, Uint8Array[]>();
-  for (const s of subnets as (Prefixed & { id: number; pdPools?: Prefixed[] })[]) {
-    const prefixes = [s, ...(s.pdPools ?? [])].map((p) => {
-      const bytes = Buffer.from(p.prefix.toString(16).padStart(32, "0"), "hex");
-      const out = new Uint8Array(17);
-      out.set(bytes);
-      out[16] = p.prefixLen;
-      return out;
-    });
-    byId.set(s.id, prefixes);
-  }
-  return (lease) => {
-    const bytes = lease.addressBytes;
-    const prefixes = byId.get(lease.subnetId);
-    if (bytes === undefined || prefixes === undefined) return false;
-    const at = lease.addressOffset ?? 0;
-    for (const p of prefixes) if (inPrefix(bytes, at, p)) return true;
-    return false;
-  };
-}
-
-/** Whether the 16 bytes of `b` at `at` are in `p` (16 bytes of prefix, then its length). */
-function inPrefix(b: Uint8Array, at: number, p: Uint8Array): boolean {
-  const len = p[16]!;
-  const whole = len >> 3;
-  for (let i = 0; i < whole; i++) if (b[at + i] !== p[i]) return false;
-  const rest = len & 7;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return (b[at + whole]! & mask) === p[whole];
 }
 
 /** A v6 address as the subnets' inRange takes it. */
