@@ -52,7 +52,7 @@ import { RecordExpiryHeap } from "./record-heap.ts";
 import { NameIndex, SubnetLists } from "./record-lists.ts";
 import { RecordOrder } from "./record-order.ts";
 import { loadRecords } from "./record-load.ts";
-import { RecordAllocator, grown, radixSortRecords } from "./record-table.ts";
+import { RecordAllocator, SmallColumn, grown, radixSortRecords } from "./record-table.ts";
 
 export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
 export { DEFAULT_LFC_INTERVAL } from "./lease-journal.ts";
@@ -113,10 +113,10 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   private hwtype = new Uint16Array(INITIAL_RECORDS);
   private valid = new Uint32Array(INITIAL_RECORDS);
   private cltt = new Float64Array(INITIAL_RECORDS);
-  private pool = new Uint32Array(INITIAL_RECORDS);
+  private readonly pool = new SmallColumn(INITIAL_RECORDS);
   /** fqdnFwd | fqdnRev << 1 */
   private bits = new Uint8Array(INITIAL_RECORDS);
-  private state = new Uint32Array(INITIAL_RECORDS);
+  private readonly state = new SmallColumn(INITIAL_RECORDS);
   /** Bumped on every change and on removal: older expiry heap entries become stale. */
   private version = new Int32Array(INITIAL_RECORDS);
   /** As stored: only records with a hostname. */
@@ -188,9 +188,9 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.hwtype = grown(this.hwtype, cap);
     this.valid = grown(this.valid, cap);
     this.cltt = grown(this.cltt, cap);
-    this.pool = grown(this.pool, cap);
+    this.pool.grow(cap);
     this.bits = grown(this.bits, cap);
-    this.state = grown(this.state, cap);
+    this.state.grow(cap);
     this.version = grown(this.version, cap);
     this.byHwAddr.growRecords(cap);
     this.byClientId.growRecords(cap);
@@ -392,10 +392,10 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
       validLifetime: this.valid[r]!,
       cltt: this.cltt[r]!,
       subnetId: this.subnet[r]!,
-      poolId: this.pool[r]!,
+      poolId: this.pool.get(r),
       fqdnFwd: (bits & FWD) !== 0,
       fqdnRev: (bits & REV) !== 0,
-      state: this.state[r]!,
+      state: this.state.get(r),
       userContext: this.contexts.get(r) ?? null,
     });
     lease.hostname = this.hostnames.get(r) ?? ""; // as stored: the constructor would lower-case it
@@ -465,7 +465,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     for (let r = 0; r < top; r++) {
       if (
         used[r] === 1 &&
-        this.state[r] === LeaseState.EXPIRED_RECLAIMED &&
+        this.state.get(r) === LeaseState.EXPIRED_RECLAIMED &&
         this.cltt[r]! + this.valid[r]! < now - secs
       ) {
         doomed.push(r);
@@ -525,9 +525,9 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.valid[r] = row.validLifetime;
     this.cltt[r] = row.cltt;
     this.subnet[r] = row.subnetId;
-    this.pool[r] = row.poolId;
+    this.pool.set(r, row.poolId);
     this.bits[r] = (row.fqdnFwd ? FWD : 0) | (row.fqdnRev ? REV : 0);
-    this.state[r] = row.state;
+    this.state.set(r, row.state);
     if (row.hostname === "") this.hostnames.delete(r);
     else this.hostnames.set(r, row.hostname);
     if (row.userContext === null) this.contexts.delete(r);
@@ -540,6 +540,8 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.version[r] = (this.version[r]! + 1) | 0;
     this.arena.clear(this.hws, r);
     this.arena.clear(this.cids, r);
+    this.state.set(r, 0);
+    this.pool.set(r, 0);
     this.hostnames.delete(r);
     this.contexts.delete(r);
     this.records.release(r);
@@ -579,7 +581,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   /** When a record is due for reclamation; null when never (infinite, or already reclaimed). */
   private expiryOf(r: number): number | null {
-    if (this.state[r] === LeaseState.EXPIRED_RECLAIMED) return null;
+    if (this.state.get(r) === LeaseState.EXPIRED_RECLAIMED) return null;
     const valid = this.valid[r]!;
     return valid === INFINITY_LFT ? null : this.cltt[r]! + valid;
   }
@@ -602,7 +604,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   private count(r: number, delta: number): void {
     const subnetId = this.subnet[r]!;
-    const state = this.state[r]!;
+    const state = this.state.get(r);
     let perState = this.counts.get(subnetId);
     if (perState === undefined) this.counts.set(subnetId, (perState = []));
     perState[state] = (perState[state] ?? 0) + delta;

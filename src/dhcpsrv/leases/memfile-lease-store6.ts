@@ -51,6 +51,7 @@ import { RecordOrder } from "./record-order.ts";
 import { NameIndex, SubnetLists } from "./record-lists.ts";
 import {
   RecordAllocator,
+  SmallColumn,
   compareBytes,
   grown,
   hashBytes,
@@ -113,14 +114,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   readonly duids = new ByteRefs(INITIAL_RECORDS);
   private readonly hws = new ByteRefs(INITIAL_RECORDS);
   private hwtype = new Uint16Array(INITIAL_RECORDS);
-  private hwsrc = new Uint32Array(INITIAL_RECORDS);
+  private readonly hwsrc = new SmallColumn(INITIAL_RECORDS);
   private iaid = new Uint32Array(INITIAL_RECORDS);
   private pref = new Uint32Array(INITIAL_RECORDS);
   private valid = new Uint32Array(INITIAL_RECORDS);
   private cltt = new Float64Array(INITIAL_RECORDS);
-  private pool = new Uint32Array(INITIAL_RECORDS);
+  private readonly pool = new SmallColumn(INITIAL_RECORDS);
   private bits = new Uint32Array(INITIAL_RECORDS);
-  private state = new Uint32Array(INITIAL_RECORDS);
+  private readonly state = new SmallColumn(INITIAL_RECORDS);
   /** Bumped on every change and on removal: older expiry heap entries become stale. */
   private version = new Int32Array(INITIAL_RECORDS);
   /** As stored (not lower-cased): only records with a hostname. */
@@ -184,14 +185,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     this.duids.grow(cap);
     this.hws.grow(cap);
     this.hwtype = grown(this.hwtype, cap);
-    this.hwsrc = grown(this.hwsrc, cap);
+    this.hwsrc.grow(cap);
     this.iaid = grown(this.iaid, cap);
     this.pref = grown(this.pref, cap);
     this.valid = grown(this.valid, cap);
     this.cltt = grown(this.cltt, cap);
-    this.pool = grown(this.pool, cap);
+    this.pool.grow(cap);
     this.bits = grown(this.bits, cap);
-    this.state = grown(this.state, cap);
+    this.state.grow(cap);
     this.version = grown(this.version, cap);
     this.byDuid.growRecords(cap);
     this.bySubnet.growRecords(cap);
@@ -392,12 +393,12 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
       validLifetime: this.valid[r]!,
       cltt: this.cltt[r]!,
       subnetId: this.subnet[r]!,
-      poolId: this.pool[r]!,
+      poolId: this.pool.get(r),
       fqdnFwd: (bits & FWD) !== 0,
       fqdnRev: (bits & REV) !== 0,
       hwaddr: hw === null ? null : new HWAddr(hw, this.hwtype[r]!),
-      hwaddrSource: this.hwsrc[r]!,
-      state: this.state[r]!,
+      hwaddrSource: this.hwsrc.get(r),
+      state: this.state.get(r),
       userContext: this.contexts.get(r) ?? null,
     });
     lease.hostname = this.hostnames.get(r) ?? ""; // as stored: the constructor would lower-case it
@@ -469,7 +470,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     for (let r = 0; r < top; r++) {
       if (
         used[r] === 1 &&
-        this.state[r] === LeaseState.EXPIRED_RECLAIMED &&
+        this.state.get(r) === LeaseState.EXPIRED_RECLAIMED &&
         this.cltt[r]! + this.valid[r]! < now - secs
       ) {
         doomed.push(r);
@@ -513,19 +514,19 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     this.arena.set(this.duids, r, row.duid, 0, row.duidLen);
     this.arena.set(this.hws, r, row.hw, 0, row.hwLen);
     this.hwtype[r] = row.hwtype;
-    this.hwsrc[r] = row.hwaddrSource;
+    this.hwsrc.set(r, row.hwaddrSource);
     this.iaid[r] = row.iaid;
     this.pref[r] = row.preferredLifetime;
     this.valid[r] = row.validLifetime;
     this.cltt[r] = row.cltt;
     this.subnet[r] = row.subnetId;
-    this.pool[r] = row.poolId;
+    this.pool.set(r, row.poolId);
     this.bits[r] =
       (row.type & 3) |
       ((row.prefixLen & 0xff) << 2) |
       (row.fqdnFwd ? FWD : 0) |
       (row.fqdnRev ? REV : 0);
-    this.state[r] = row.state;
+    this.state.set(r, row.state);
     if (row.hostname === "") this.hostnames.delete(r);
     else this.hostnames.set(r, row.hostname);
     if (row.userContext === null) this.contexts.delete(r);
@@ -538,6 +539,9 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     this.version[r] = (this.version[r]! + 1) | 0;
     this.arena.clear(this.duids, r);
     this.arena.clear(this.hws, r);
+    this.state.set(r, 0);
+    this.pool.set(r, 0);
+    this.hwsrc.set(r, 0);
     this.hostnames.delete(r);
     this.contexts.delete(r);
     this.records.release(r);
@@ -575,7 +579,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   /** When a record is due for reclamation; null when never (infinite, or already reclaimed). */
   private expiryOf(r: number): number | null {
-    if (this.state[r] === LeaseState.EXPIRED_RECLAIMED) return null;
+    if (this.state.get(r) === LeaseState.EXPIRED_RECLAIMED) return null;
     const valid = this.valid[r]!;
     return valid === INFINITY_LFT ? null : this.cltt[r]! + valid;
   }
@@ -599,7 +603,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private count(r: number, delta: number): void {
     const subnetId = this.subnet[r]!;
     const type = this.bits[r]! & 3;
-    const state = this.state[r]!;
+    const state = this.state.get(r);
     let perType = this.counts.get(subnetId);
     if (perType === undefined) this.counts.set(subnetId, (perType = []));
     const perState = (perType[type] ??= []);

@@ -20,14 +20,17 @@ export class RecordOrder {
     this.compare = compare;
   }
 
-  /** Replaces the contents with `sorted` (records already in order): half-full blocks. */
+  /**
+   * Replaces the contents with `sorted` (records already in order): blocks 7/8 full, room for
+   * some inserts before a block splits.
+   */
   rebuildSorted(sorted: Int32Array): void {
     this.blocks = [];
     this.lens = [];
-    const half = MAX_BLOCK >> 1;
-    for (let i = 0; i < sorted.length; i += half) {
+    const fill = MAX_BLOCK - (MAX_BLOCK >> 3);
+    for (let i = 0; i < sorted.length; i += fill) {
       const block = new Int32Array(MAX_BLOCK);
-      const part = sorted.subarray(i, i + half);
+      const part = sorted.subarray(i, i + fill);
       block.set(part);
       this.blocks.push(block);
       this.lens.push(part.length);

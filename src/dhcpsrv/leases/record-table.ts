@@ -136,3 +136,37 @@ export function radixSortRecords(
   }
   return src;
 }
+
+const BIG = 255;
+
+/**
+ * A column of unsigned numbers nearly always below 255 (a lease's state, pool id, hardware
+ * address source): one byte per record, the rare larger values in a map of their records.
+ */
+export class SmallColumn {
+  private bytes: Uint8Array;
+  private readonly big = new Map<number, number>();
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+  }
+
+  grow(capacity: number): void {
+    this.bytes = grown(this.bytes, capacity);
+  }
+
+  get(r: number): number {
+    const b = this.bytes[r]!;
+    return b === BIG ? this.big.get(r)! : b;
+  }
+
+  set(r: number, v: number): void {
+    if (this.bytes[r] === BIG) this.big.delete(r);
+    if (v < BIG) {
+      this.bytes[r] = v;
+    } else {
+      this.bytes[r] = BIG;
+      this.big.set(r, v);
+    }
+  }
+}

@@ -18,6 +18,7 @@ import { NameIndex, SubnetLists } from "../../../../src/dhcpsrv/leases/record-li
 import { RecordOrder } from "../../../../src/dhcpsrv/leases/record-order.ts";
 import {
   RecordAllocator,
+  SmallColumn,
   compareBytes,
   radixSortRecords,
 } from "../../../../src/dhcpsrv/leases/record-table.ts";
@@ -411,5 +412,21 @@ describe("v6 lease file row read in place", () => {
       }
     }
     assert.ok(bad >= 2 * 13, `${bad} bad rows refused`);
+  });
+});
+
+describe("small column", () => {
+  it("keeps every value: bytes below 255, the rest beside them, through changes", () => {
+    const col = new SmallColumn(4);
+    const want = [0, 254, 255, 0xffffffff, 7];
+    col.grow(8);
+    want.forEach((v, r) => col.set(r, v));
+    assert.deepEqual(
+      want.map((_, r) => col.get(r)),
+      want,
+    );
+    col.set(3, 1); // a large value replaced by a small one
+    col.set(1, 70000);
+    assert.deepEqual([col.get(1), col.get(3)], [70000, 1]);
   });
 });
