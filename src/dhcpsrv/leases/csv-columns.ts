@@ -209,3 +209,73 @@ export function keaJsonText(v: JsonValue): string {
   }
   return s + " }";
 }
+
+// ---- columns read in place from a lease file's bytes (the stores' loading) ---------------------
+// Each returns -1 when the field is not in the plain form Kea writes: the caller then reads the
+// row as text (the readers above), which accept every form and give the reason of a bad one.
+
+/** Decimal digits from `s` to `e` (1 to 16 of them) at most `max`; else -1. */
+export function uintAt(b: Uint8Array, s: number, e: number, max: number): number {
+  const len = e - s;
+  if (len <= 0 || len > 16) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i]! - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v > max ? -1 : v;
+}
+
+/** 1 or 0 for a field "1" or "0"; else -1. */
+export function boolAt(b: Uint8Array, s: number, e: number): number {
+  if (e !== s + 1) return -1;
+  const c = b[s]!;
+  return c === 49 ? 1 : c === 48 ? 0 : -1;
+}
+
+/**
+ * Kea's colon hex ("0a:1b") from `s` to `e` into `out` from 0: the number of bytes (at most
+ * `max`), else -1 (another form, or too long).
+ */
+export function colonHexAt(b: Uint8Array, s: number, e: number, out: Uint8Array, max: number) {
+  const n = e - s;
+  if (n % 3 !== 2) return -1;
+  const len = (n + 1) / 3;
+  if (len > max || len > out.length) return -1;
+  for (let i = s, j = 0; i < e; i += 3, j++) {
+    const hi = hexDigit(b[i]!);
+    const lo = hexDigit(b[i + 1]!);
+    if (hi < 0 || lo < 0 || (i + 2 < e && b[i + 2] !== 58)) return -1;
+    out[j] = hi * 16 + lo;
+  }
+  return len;
+}
+
+/** A latin1 string's bytes into `out` from 0 (one byte per character); returns the length. */
+export function latin1Into(text: string, out: Uint8Array): number {
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return text.length;
+}
+
+/**
+ * The fields of a row from `start` to `end`: field i runs from fields[i] to fields[i + 1] - 1.
+ * Returns their number, or -1 when there are more than `max`.
+ */
+export function fieldsAt(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  fields: Int32Array,
+  max: number,
+): number {
+  let n = 0;
+  fields[0] = start;
+  for (let i = start; i < end; i++) {
+    if (b[i] !== 44) continue;
+    if (++n === max) return -1;
+    fields[n] = i + 1;
+  }
+  fields[++n] = end + 1;
+  return n;
+}

@@ -26,8 +26,14 @@ import { HType, HWAddr, MAX_HWADDR_LEN } from "../../dhcp/hwaddr.ts";
 import { ipv4ToString, toColonHex, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import {
+  boolAt,
+  colonHexAt,
   decodeHexLatin1,
   escapeField,
+  fieldsAt,
+  latin1Into,
+  latin1Of,
+  uintAt,
   keaJsonText,
   readBool,
   readText,
@@ -238,4 +244,171 @@ function readClientId(text: string): string {
     throw new LeaseRowError(`client identifier of ${bytes.length} bytes is too long`);
   }
   return bytes;
+}
+
+/**
+ * One lease as the memfile store files it, reused from row to row: the address as an unsigned
+ * number, the hardware address's and client id's bytes (in this row's buffers, or a caller's
+ * lease's own), the other fields as numbers. No object is made for a row in Kea's plain form.
+ */
+export class Lease4Row {
+  address = 0;
+  /** The row's own buffers (`hw` and `cid` may be a caller's lease's). */
+  readonly hwBuf = new Uint8Array(MAX_HWADDR_LEN);
+  readonly cidBuf = new Uint8Array(MAX_CLIENT_ID_LEN);
+  hw: Uint8Array = this.hwBuf;
+  /** -1 without a hardware address. */
+  hwLen = -1;
+  hwtype = 0;
+  cid: Uint8Array = this.cidBuf;
+  /** 0 without a client id. */
+  cidLen = 0;
+  validLifetime = 0;
+  cltt = 0;
+  subnetId = 0;
+  fqdnFwd = false;
+  fqdnRev = false;
+  hostname = "";
+  state = 0;
+  userContext: JsonObject | null = null;
+  poolId = 0;
+
+  /** The values of a row read as text (readLease4Row). */
+  fromValues(v: Lease4Values): void {
+    this.address = v.key >>> 0;
+    this.hw = this.hwBuf;
+    this.hwLen = v.hw === null ? -1 : latin1Into(v.hw, this.hw);
+    this.cid = this.cidBuf;
+    this.cidLen = latin1Into(v.cid, this.cid);
+    this.setFields(v);
+    this.hwtype = v.hwtype;
+  }
+
+  /** A caller's lease (its address already in `address`); its identifiers are its own. */
+  fromLease(lease: Lease4, userContext: JsonObject | null): void {
+    const hw = lease.hwaddr;
+    this.hw = hw === null ? this.hwBuf : hw.hwaddr;
+    this.hwLen = hw === null ? -1 : hw.hwaddr.length;
+    this.hwtype = hw === null ? 0 : hw.htype;
+    this.cid = lease.clientId ?? this.cidBuf;
+    this.cidLen = lease.clientId === null ? 0 : lease.clientId.length;
+    this.setFields(lease);
+    this.userContext = userContext;
+  }
+
+  private setFields(v: Lease4Values | Lease4): void {
+    this.validLifetime = v.validLifetime;
+    this.cltt = v.cltt;
+    this.subnetId = v.subnetId;
+    this.fqdnFwd = v.fqdnFwd;
+    this.fqdnRev = v.fqdnRev;
+    this.hostname = v.hostname;
+    this.state = v.state;
+    this.userContext = v.userContext;
+    this.poolId = v.poolId;
+  }
+}
+
+const FIELDS4 = new Int32Array(LEASE4_COLUMNS.length + 2);
+
+/**
+ * As readLease4Row, from the row's bytes (`buf` from `start` to `end`, no line feed) into `row`:
+ * numbers and hex are read in place. A row not in the plain form Kea writes is read as text by
+ * readLease4Row, which gives the reason of a bad one. Throws LeaseRowError.
+ */
+export function readLease4RowBytes(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  layout: Lease4FileLayout,
+  row: Lease4Row,
+): void {
+  let e = end;
+  if (e > start && buf[e - 1] === 13) e--;
+  if (!readPlain4(buf, start, e, layout, row)) {
+    row.fromValues(readLease4Row(latin1Of(buf.subarray(start, end)), layout));
+  }
+}
+
+function readPlain4(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  layout: Lease4FileLayout,
+  row: Lease4Row,
+): boolean {
+  const f = FIELDS4;
+  const n = fieldsAt(b, start, end, f, LEASE4_COLUMNS.length + 1);
+  if (n < layout.knownCount || n > Math.max(layout.headerCount, LEASE4_COLUMNS.length)) {
+    return false;
+  }
+  const address = ipv4At(b, f[0]!, f[1]! - 1);
+  if (address < 0) return false;
+  row.hw = row.hwBuf;
+  let hwLen = -1;
+  if (f[2]! - 1 > f[1]!) {
+    hwLen = colonHexAt(b, f[1]!, f[2]! - 1, row.hw, MAX_HWADDR_LEN);
+    if (hwLen <= 0) return false;
+  }
+  row.cid = row.cidBuf;
+  let cidLen = 0;
+  if (f[3]! - 1 > f[2]!) {
+    cidLen = colonHexAt(b, f[2]!, f[3]! - 1, row.cid, MAX_CLIENT_ID_LEN);
+    if (cidLen <= 0) return false;
+  }
+  const valid = uintAt(b, f[3]!, f[4]! - 1, 0xffffffff);
+  const expire = uintAt(b, f[4]!, f[5]! - 1, Number.MAX_SAFE_INTEGER);
+  const subnetId = uintAt(b, f[5]!, f[6]! - 1, 0xffffffff);
+  const fwd = boolAt(b, f[6]!, f[7]! - 1);
+  const rev = boolAt(b, f[7]!, f[8]! - 1);
+  if (valid < 0 || expire < 0 || subnetId < 0 || fwd < 0 || rev < 0) return false;
+  const hs = f[8]!;
+  const he = f[9]! - 1;
+  const hostname = he === hs ? "" : asciiLower(readText(latin1Of(b.subarray(hs, he))));
+  const state = n > COL_STATE ? uintAt(b, f[COL_STATE]!, f[COL_STATE + 1]! - 1, 0xffffffff) : 0;
+  const poolId =
+    n > COL_POOL_ID ? uintAt(b, f[COL_POOL_ID]!, f[COL_POOL_ID + 1]! - 1, 0xffffffff) : 0;
+  if (state < 0 || poolId < 0) return false;
+  if (hwLen < 0 && cidLen === 0 && state !== LeaseState.DECLINED) return false;
+  const cs = n > COL_USER_CONTEXT ? f[COL_USER_CONTEXT]! : 0;
+  const ce = n > COL_USER_CONTEXT ? f[COL_USER_CONTEXT + 1]! - 1 : 0;
+  row.userContext = ce === cs ? null : readUserContext(latin1Of(b.subarray(cs, ce)));
+  row.address = address;
+  row.hwLen = hwLen;
+  row.hwtype = hwLen < 0 ? 0 : HType.ETHER;
+  row.cidLen = cidLen;
+  row.validLifetime = valid;
+  row.cltt = expire - valid;
+  row.subnetId = subnetId;
+  row.fqdnFwd = fwd === 1;
+  row.fqdnRev = rev === 1;
+  row.hostname = hostname;
+  row.state = state;
+  row.poolId = poolId;
+  return true;
+}
+
+/** A dotted quad (1 to 3 digits, each at most 255) from `s` to `e` as a number; else -1. */
+function ipv4At(b: Uint8Array, s: number, e: number): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9 || (digits > 0 && part === 0)) return -1;
+      part = part * 10 + d;
+      if (++digits > 3 || part > 255) return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
 }

@@ -26,6 +26,12 @@ import { toColonHex } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { address6Key, address6OfKey } from "./address6-key.ts";
 import {
+  boolAt,
+  colonHexAt,
+  fieldsAt,
+  latin1Into,
+  latin1Of,
+  uintAt,
   decodeHexLatin1,
   escapeField,
   readBool,
@@ -273,4 +279,230 @@ function readHWAddr(text: string): string | null {
   if (text === "") return null;
   const bytes = decodeHexLatin1(text);
   return bytes === null || bytes.length === 0 || bytes.length > MAX_HWADDR_LEN ? null : bytes;
+}
+
+/**
+ * One lease as the memfile store files it, reused from row to row: the address's 16 bytes, the
+ * DUID's and hardware address's bytes (in this row's buffers, or a caller's lease's own), and
+ * the other fields as numbers. No object is made for a row read in Kea's plain form.
+ */
+export class Lease6Row {
+  readonly addr = new Uint8Array(16);
+  duid: Uint8Array = new Uint8Array(MAX_DUID_LEN);
+  duidLen = 0;
+  hw: Uint8Array = new Uint8Array(MAX_HWADDR_LEN);
+  /** -1 without a hardware address. */
+  hwLen = -1;
+  hwtype = 0;
+  hwaddrSource = 0;
+  validLifetime = 0;
+  cltt = 0;
+  subnetId = 0;
+  preferredLifetime = 0;
+  type = 0;
+  iaid = 0;
+  prefixLen = 0;
+  fqdnFwd = false;
+  fqdnRev = false;
+  hostname = "";
+  state = 0;
+  userContext: JsonObject | null = null;
+  poolId = 0;
+  /** The row's own buffers (`duid` and `hw` may be a caller's lease's). */
+  readonly duidBuf = this.duid;
+  readonly hwBuf = this.hw;
+
+  /** The values of a row read as text (readLease6Row). */
+  fromValues(v: Lease6Values): void {
+    const a = this.addr;
+    for (let i = 0; i < 16; i++) a[i] = v.key.charCodeAt(i);
+    this.duid = this.duidBuf;
+    this.duidLen = latin1Into(v.duid, this.duid);
+    this.hw = this.hwBuf;
+    this.hwLen = v.hw === null ? -1 : latin1Into(v.hw, this.hw);
+    this.setFields(v);
+  }
+
+  /** A caller's lease (its address already in `addr`); its DUID and hwaddr bytes are its own. */
+  fromLease(lease: Lease6, userContext: JsonObject | null): void {
+    this.duid = lease.duid;
+    this.duidLen = lease.duid.length;
+    const hw = lease.hwaddr;
+    this.hw = hw === null ? this.hwBuf : hw.hwaddr;
+    this.hwLen = hw === null ? -1 : hw.hwaddr.length;
+    this.setFields(lease);
+    this.hwtype = hw === null ? 0 : hw.htype;
+    this.userContext = userContext;
+  }
+
+  private setFields(v: Lease6Values | Lease6): void {
+    this.hwtype = "hwtype" in v ? v.hwtype : 0;
+    this.hwaddrSource = v.hwaddrSource;
+    this.validLifetime = v.validLifetime;
+    this.cltt = v.cltt;
+    this.subnetId = v.subnetId;
+    this.preferredLifetime = v.preferredLifetime;
+    this.type = v.type;
+    this.iaid = v.iaid;
+    this.prefixLen = v.prefixLen;
+    this.fqdnFwd = v.fqdnFwd;
+    this.fqdnRev = v.fqdnRev;
+    this.hostname = v.hostname;
+    this.state = v.state;
+    this.userContext = v.userContext;
+    this.poolId = v.poolId;
+  }
+}
+
+/** Field starts of the row being read: field i is from FIELDS[i] to FIELDS[i + 1] - 1. */
+const FIELDS = new Int32Array(LEASE6_COLUMNS.length + 2);
+const GROUPS = new Uint16Array(8);
+
+/**
+ * As readLease6Row, from the row's bytes (`buf` from `start` to `end`, no line feed) into `row`:
+ * numbers and hex are read in place. A row not in the plain form Kea writes (another spelling of
+ * an address or of hex, a bad field) is read as text by readLease6Row, which gives the reason of
+ * a bad one. Throws LeaseRowError.
+ */
+export function readLease6RowBytes(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  layout: Lease6FileLayout,
+  row: Lease6Row,
+): void {
+  let e = end;
+  if (e > start && buf[e - 1] === 13) e--;
+  if (!readPlain6(buf, start, e, layout, row)) {
+    row.fromValues(readLease6Row(latin1Of(buf.subarray(start, end)), layout));
+  }
+}
+
+function readPlain6(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  layout: Lease6FileLayout,
+  row: Lease6Row,
+): boolean {
+  const f = FIELDS;
+  const n = fieldsAt(b, start, end, f, LEASE6_COLUMNS.length + 1);
+  if (n < layout.knownCount || n > Math.max(layout.headerCount, LEASE6_COLUMNS.length)) {
+    return false;
+  }
+  if (!ipv6At(b, f[0]!, f[1]! - 1, row.addr)) return false;
+  row.duid = row.duidBuf;
+  const duidLen = colonHexAt(b, f[1]!, f[2]! - 1, row.duid, MAX_DUID_LEN);
+  if (duidLen <= 0) return false;
+  row.duidLen = duidLen;
+  const valid = uintAt(b, f[2]!, f[3]! - 1, 0xffffffff);
+  const expire = uintAt(b, f[3]!, f[4]! - 1, Number.MAX_SAFE_INTEGER);
+  const subnetId = uintAt(b, f[4]!, f[5]! - 1, 0xffffffff);
+  const pref = uintAt(b, f[5]!, f[6]! - 1, 0xffffffff);
+  const type = uintAt(b, f[6]!, f[7]! - 1, MAX_LEASE_TYPE);
+  const iaid = uintAt(b, f[7]!, f[8]! - 1, 0xffffffff);
+  const prefixLen = uintAt(b, f[8]!, f[9]! - 1, 128);
+  const fwd = boolAt(b, f[9]!, f[10]! - 1);
+  const rev = boolAt(b, f[10]!, f[11]! - 1);
+  if (valid < 0 || expire < 0 || subnetId < 0 || pref < 0 || iaid < 0) return false;
+  if (type < 0 || prefixLen < 0 || fwd < 0 || rev < 0) return false;
+  const hs = f[11]!;
+  const he = f[12]! - 1;
+  const hostname = he === hs ? "" : readText(latin1Of(b.subarray(hs, he)));
+  row.hw = row.hwBuf;
+  let hwLen = -1;
+  let hwtype = 0;
+  let hwaddrSource = 0;
+  if (n > COL_HWADDR && f[COL_HWADDR + 1]! - 1 > f[COL_HWADDR]!) {
+    hwLen = colonHexAt(b, f[COL_HWADDR]!, f[COL_HWADDR + 1]! - 1, row.hw, MAX_HWADDR_LEN);
+    if (hwLen <= 0) return false;
+    const ts = n > COL_HWTYPE ? f[COL_HWTYPE]! : 0;
+    const te = n > COL_HWTYPE ? f[COL_HWTYPE + 1]! - 1 : 0;
+    hwtype = te === ts ? HType.ETHER : uintAt(b, ts, te, 0xffff);
+    const ss = n > COL_HWADDR_SOURCE ? f[COL_HWADDR_SOURCE]! : 0;
+    const se = n > COL_HWADDR_SOURCE ? f[COL_HWADDR_SOURCE + 1]! - 1 : 0;
+    hwaddrSource = se === ss ? 0 : uintAt(b, ss, se, 0xffffffff);
+    if (hwtype < 0 || hwaddrSource < 0) return false;
+  }
+  const state = n > COL_STATE ? uintAt(b, f[COL_STATE]!, f[COL_STATE + 1]! - 1, 0xffffffff) : 0;
+  if (state < 0) return false;
+  if (duidLen === 1 && row.duid[0] === 0 && state !== LeaseState.DECLINED) return false;
+  const cs = n > COL_USER_CONTEXT ? f[COL_USER_CONTEXT]! : 0;
+  const ce = n > COL_USER_CONTEXT ? f[COL_USER_CONTEXT + 1]! - 1 : 0;
+  const userContext = ce === cs ? null : readUserContext(latin1Of(b.subarray(cs, ce)));
+  const poolId =
+    n > COL_POOL_ID ? uintAt(b, f[COL_POOL_ID]!, f[COL_POOL_ID + 1]! - 1, 0xffffffff) : 0;
+  if (poolId < 0) return false;
+  row.hwLen = hwLen;
+  row.hwtype = hwtype;
+  row.hwaddrSource = hwaddrSource;
+  row.validLifetime = valid;
+  row.cltt = expire - valid;
+  row.subnetId = subnetId;
+  row.preferredLifetime = pref;
+  row.type = type;
+  row.iaid = iaid;
+  row.prefixLen = prefixLen;
+  row.fqdnFwd = fwd === 1;
+  row.fqdnRev = rev === 1;
+  row.hostname = hostname;
+  row.state = state;
+  row.userContext = userContext;
+  row.poolId = poolId;
+  return true;
+}
+
+function hexAt(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * An IPv6 address in hex groups (with at most one "::", no dotted IPv4 tail) from `s` to `e`
+ * into `out`; false for any other text (the caller reads the row as text).
+ */
+function ipv6At(b: Uint8Array, s: number, e: number, out: Uint8Array): boolean {
+  if (e - s < 2 || e - s > 39) return false;
+  const g = GROUPS;
+  let groups = 0;
+  let gap = -1;
+  let i = s;
+  if (b[i] === 58) {
+    if (b[i + 1] !== 58) return false;
+    gap = 0;
+    i += 2;
+  }
+  while (i < e) {
+    let v = 0;
+    let digits = 0;
+    for (; i < e && digits < 5; i++, digits++) {
+      const d = hexAt(b[i]!);
+      if (d < 0) break;
+      v = v * 16 + d;
+    }
+    if (digits === 0 || digits > 4 || groups === 8) return false;
+    g[groups++] = v;
+    if (i === e) break;
+    if (b[i] !== 58) return false;
+    i++;
+    if (i < e && b[i] === 58) {
+      if (gap >= 0) return false;
+      gap = groups;
+      i++;
+    } else if (i === e) {
+      return false;
+    }
+  }
+  if (gap < 0 ? groups !== 8 : groups > 7) return false;
+  const zeros = gap < 0 ? 0 : 8 - groups;
+  let k = 0;
+  for (let j = 0; j <= groups; j++) {
+    if (j === gap) for (let z = 0; z < zeros; z++, k += 2) out[k] = out[k + 1] = 0;
+    if (j === groups) break;
+    out[k++] = g[j]! >> 8;
+    out[k++] = g[j]! & 0xff;
+  }
+  return true;
 }

@@ -109,18 +109,52 @@ export interface LeaseRowCodec<K, L, Layout extends { readonly needsConversion: 
 const READ_CHUNK = 1 << 19;
 
 /**
+ * What reading a lease file row by row needs of its format and its destination: the header's
+ * parser, and what to do with each row, handed over as bytes of the read buffer (no text made
+ * for it unless the sink makes one).
+ */
+export interface LeaseRowSink<Layout extends { readonly needsConversion: boolean }> {
+  parseHeader(line: string, file: string): Layout;
+  /**
+   * Applies the row in `buf` from `start` to `end` (its line feed excluded, a carriage return
+   * kept); throws (a LeaseRowError) when the row is bad.
+   */
+  applyRow(buf: Buffer, start: number, end: number, layout: Layout): void;
+}
+
+/**
  * Replays one file of any format into `storage` (key -> lease); returns null when the file does
  * not exist; an empty file holds no leases (Kea recreates it). Throws LeaseFileFormatError.
- *
- * The file is read READ_CHUNK bytes at a time and its rows are replayed as they come, so a large
- * file costs a chunk of memory on top of its leases, not the file's size twice over (its bytes
- * and their text).
  */
 export function replayLeaseFile<K, L, Layout extends { readonly needsConversion: boolean }>(
   file: string,
   storage: Map<K, L>,
   options: LoadOptions,
   codec: LeaseRowCodec<K, L, Layout>,
+): FileLoadReport | null {
+  return readLeaseFileRows(file, options, {
+    parseHeader: codec.parseHeader,
+    applyRow: (buf, start, end, layout) => {
+      const lease = codec.parseRow(buf.toString("latin1", start, end), layout);
+      const key = codec.keyOf(lease);
+      if (codec.isDeletion(lease)) storage.delete(key);
+      else storage.set(key, lease);
+    },
+  });
+}
+
+/**
+ * Reads one lease file row by row into `sink`; returns null when the file does not exist; an
+ * empty file holds no leases (Kea recreates it). Bad rows are counted and reported, blank lines
+ * skipped. Throws LeaseFileFormatError.
+ *
+ * The file is read READ_CHUNK bytes at a time and its rows are handed over as they come, as
+ * bytes of the read buffer, so a large file costs a buffer of memory on top of its leases.
+ */
+export function readLeaseFileRows<Layout extends { readonly needsConversion: boolean }>(
+  file: string,
+  options: LoadOptions,
+  sink: LeaseRowSink<Layout>,
 ): FileLoadReport | null {
   const started = performance.now();
   let fd: number;
@@ -147,15 +181,15 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
   let line = 0;
   let bytesTotal = 0;
 
-  /** One line (without its line feed); `endOffset`: the file offset just past it. */
-  const replayLine = (row: string, endOffset: number): void => {
+  /** One line of `buf` (without its line feed); `endOffset`: the file offset just past it. */
+  const replayLine = (buf: Buffer, start: number, end: number, endOffset: number): void => {
     line++;
     if (layout === null) {
-      layout = codec.parseHeader(row, file);
+      layout = sink.parseHeader(buf.toString("latin1", start, end), file);
       report.needsConversion = layout.needsConversion;
       return;
     }
-    if (row === "" || row === "\r") return; // Kea skips blank lines
+    if (end === start || (end === start + 1 && buf[start] === 0x0d)) return; // Kea skips blanks
     report.rows++;
     if (onProgress !== undefined && report.rows >= nextCheck) {
       nextCheck = report.rows + ROWS_PER_CLOCK_CHECK;
@@ -166,9 +200,8 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
         onProgress({ file, rows: report.rows, bytesRead: endOffset, bytesTotal, elapsedMs });
       }
     }
-    let lease: L;
     try {
-      lease = codec.parseRow(row, layout);
+      sink.applyRow(buf, start, end, layout);
     } catch (err) {
       report.rowErrors++;
       options.onRowError?.(file, line, (err as Error).message);
@@ -178,11 +211,7 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
           `more than ${options.maxRowErrors} bad rows (max-row-errors); last at line ${line}`,
         );
       }
-      return;
     }
-    const key = codec.keyOf(lease);
-    if (codec.isDeletion(lease)) storage.delete(key);
-    else storage.set(key, lease);
   };
 
   try {
@@ -193,37 +222,44 @@ export function replayLeaseFile<K, L, Layout extends { readonly needsConversion:
         cause: err,
       });
     }
-    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(bytesTotal, 1)));
-    /** The start of a line not yet complete, and the file offset it starts at. */
-    let carry = "";
-    let carryOffset = 0;
-    let offset = 0;
+    let buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(bytesTotal, 1)));
+    /** Bytes of `buf` holding file data, and the file offset of buf[0]. */
+    let have = 0;
+    let base = 0;
     let lastByte = 0x0a;
     for (;;) {
+      if (have === buf.length) {
+        // A line longer than the buffer: a larger one.
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
       let n: number;
       try {
-        n = fs.readSync(fd, buf, 0, buf.length, null);
+        n = fs.readSync(fd, buf, have, buf.length - have, null);
       } catch (err) {
         throw new LeaseFileFormatError(file, `cannot read: ${(err as Error).message}`, {
           cause: err,
         });
       }
       if (n === 0) break;
-      lastByte = buf[n - 1]!;
-      const chunk = buf.toString("latin1", 0, n);
-      const text = carry === "" ? chunk : carry + chunk;
-      const base = carry === "" ? offset : carryOffset;
-      offset += n;
+      const scanFrom = have;
+      have += n;
+      lastByte = buf[have - 1]!;
       let start = 0;
-      for (let eol = text.indexOf("\n"); eol >= 0; eol = text.indexOf("\n", start)) {
-        replayLine(text.slice(start, eol), base + eol + 1);
+      for (let eol = buf.indexOf(0x0a, scanFrom); eol >= 0 && eol < have;) {
+        replayLine(buf, start, eol, base + eol + 1);
         start = eol + 1;
+        eol = buf.indexOf(0x0a, start);
       }
-      carry = start === 0 ? text : text.slice(start);
-      carryOffset = base + start;
+      if (start > 0) {
+        buf.copy(buf, 0, start, have);
+        have -= start;
+        base += start;
+      }
     }
     report.endsWithNewline = lastByte === 0x0a;
-    if (carry !== "") replayLine(carry, offset);
+    if (have > 0) replayLine(buf, 0, have, base + have);
   } finally {
     fs.closeSync(fd);
   }

@@ -93,7 +93,7 @@ export interface MemfileHooks {
    * `sanity-checks.lease-checks` (src/dhcpsrv/runtime/lease-sanity.ts): each lease loaded goes
    * through it; it may change the lease's subnet id, and false drops the lease.
    */
-  checkLease?: (lease: { readonly address: string; subnetId: number }) => boolean;
+  checkLease?: (lease: CheckedLease) => boolean;
   /** Test seam: called before each rotation step on the event loop (throwing fails it). */
   beforeRotationStep?: BeforeStep;
   /**
@@ -124,11 +124,30 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-/** Loads a file set: the surviving leases by key, and a report per file. */
-export type LeaseFileLoader<K, L> = (
+/**
+ * What the load's sanity check reads of a lease: its address (text) and subnet id, which it may
+ * change; a store kept as columns also gives the address's bytes (v6: 16 of them at
+ * `addressOffset` of `addressBytes`), which a check may read instead of the text.
+ */
+export interface CheckedLease {
+  readonly address: string;
+  subnetId: number;
+  readonly addressBytes?: Uint8Array;
+  readonly addressOffset?: number;
+}
+
+/** The leases a store loaded, as the sanity check goes through them. */
+export interface LoadedLeases {
+  readonly size: number;
+  /** Keeps the leases `check` passes (it may change their subnet id), drops the others. */
+  retain(check: (lease: CheckedLease) => boolean): void;
+}
+
+/** Loads a file set: the surviving leases (by key, or a store's own), and a report per file. */
+export type LeaseFileLoader<T> = (
   set: LeaseFileSet,
   options: LoadOptions & { onRowError: (file: string, line: number, reason: string) => void },
-) => { leases: Map<K, L>; reports: FileLoadReport[] };
+) => { leases: T; reports: FileLoadReport[] };
 
 export class LeaseJournal {
   readonly persist: boolean;
@@ -184,7 +203,10 @@ export class LeaseJournal {
    * LeaseFileInUse when another process has the file open (`<name>.nestor.pid`). The lock is
    * held until close(); stores of one process share it (tests open a file more than once).
    */
-  open<K, L>(load: LeaseFileLoader<K, L>, take: (leases: Map<K, L>) => void): void {
+  open<T extends Map<unknown, unknown> | LoadedLeases>(
+    load: LeaseFileLoader<T>,
+    take: (leases: T) => void,
+  ): void {
     const set = this.files;
     if (set === null) return;
     try {
@@ -209,10 +231,10 @@ export class LeaseJournal {
     releaseProcessLock(this.files.owner);
   }
 
-  private load<K, L>(
+  private load<T extends Map<unknown, unknown> | LoadedLeases>(
     set: LeaseFileSet,
-    load: LeaseFileLoader<K, L>,
-    take: (leases: Map<K, L>) => void,
+    load: LeaseFileLoader<T>,
+    take: (leases: T) => void,
   ): void {
     const log = this.hooks.logger;
     log?.info(
@@ -254,8 +276,12 @@ export class LeaseJournal {
     }
     const check = this.hooks.checkLease;
     if (check !== undefined) {
-      for (const [key, lease] of leases) {
-        if (!check(lease as { address: string; subnetId: number })) leases.delete(key);
+      if (leases instanceof Map) {
+        for (const [key, lease] of leases) {
+          if (!check(lease as CheckedLease)) leases.delete(key);
+        }
+      } else {
+        leases.retain(check);
       }
     }
     const loaded = leases.size;

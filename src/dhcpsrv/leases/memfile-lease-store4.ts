@@ -13,291 +13,162 @@
  * Kea 2.2's (an older Kea, or Kea 3's `pool_id`) is converted by a cleanup at start-up, as Kea
  * does; Nestor never appends its rows below another header. Writes are group-committed (see
  * lease-store.ts): `flush()` appends everything queued with one write.
+ *
+ * The leases are records of columns, as in the v6 store (memfile-lease-store6.ts): typed arrays
+ * indexed by record number, the hardware addresses and client ids slices of a byte arena. The
+ * indexes hold record numbers: by address (a hash of the address), by hardware address and by
+ * client id (each a hash of the identifier's bytes, the leases of one identifier chained in the
+ * order they were filed, whatever their subnet; a lookup in one subnet takes the first of that
+ * subnet), by hostname, each subnet's leases in Kea's order, the address order, the counts per
+ * subnet and state, and the expiry heap.
  */
 import { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
+import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
+import { ownedContext } from "./csv-columns.ts";
 import {
   type Lease4FileLayout,
-  type Lease4Values,
+  Lease4Row,
   formatLease4Row,
   parseLease4Header,
-  readLease4Row,
+  readLease4RowBytes,
 } from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
-import { latin1Of, ownedContext } from "./csv-columns.ts";
-import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
-import { SortedIndex } from "./sorted-index.ts";
-import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
+import { type FileLoadReport, type LeaseFileSet, type LoadOptions } from "./lease-files.ts";
 import {
-  type FileLoadReport,
-  type LeaseFileSet,
-  type LeaseRowCodec,
-  type LoadOptions,
-  loadLeaseFiles,
-} from "./lease-files.ts";
-import {
+  type CheckedLease,
   JournaledLeaseStore,
   LeaseJournal,
+  type LoadedLeases,
   type MemfileConfig,
   type MemfileHooks,
 } from "./lease-journal.ts";
 import { type LeaseStatsRow, type LeaseStore4, NoSuchLease } from "./lease-store4.ts";
 import type { LeaseWatcher } from "./lease-store.ts";
+import { RecordHashIndex, type RecordProbe } from "./record-hash.ts";
+import { RecordExpiryHeap } from "./record-heap.ts";
+import { NameIndex, SubnetLists } from "./record-lists.ts";
+import { RecordOrder } from "./record-order.ts";
+import { loadRecords } from "./record-load.ts";
+import { RecordAllocator, SmallColumn, grown, radixSortRecords } from "./record-table.ts";
 
 export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
 export { DEFAULT_LFC_INTERVAL } from "./lease-journal.ts";
 export type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
 
-/**
- * The store's record of a lease: its fields as numbers and flat strings, no Lease4, no Buffer
- * and no HWAddr per lease. Leases are made from it when asked (leaseOf), as Kea's memfile hands
- * out copies. The record is what every index files: its hardware address, client id and
- * hostname are the index keys.
- */
-class Entry {
-  /** addressKey() of the lease's address. */
-  readonly key: number;
-  /** The hardware address's bytes as latin1 (one character per byte); null without one. */
-  hw: string | null;
-  /** The client identifier's bytes as latin1; "" when none. */
-  cid: string;
-  /** As stored: "" when none. */
-  hostname: string;
-  userContext: JsonObject | null;
-  validLifetime: number;
-  cltt: number;
-  subnetId: number;
-  poolId: number;
-  /** fqdnFwd | fqdnRev << 1 | htype << 2. */
-  bits: number;
-  state: number;
-  /** Bumped on every change and on removal: older expiry queue entries become stale. */
-  version = 0;
+const FWD = 1;
+const REV = 2;
+const INITIAL_RECORDS = 1024;
 
-  constructor(v: Lease4Values) {
-    this.key = v.key;
-    this.hw = v.hw;
-    this.cid = v.cid;
-    this.hostname = v.hostname;
-    this.userContext = v.userContext;
-    this.validLifetime = v.validLifetime;
-    this.cltt = v.cltt;
-    this.subnetId = v.subnetId;
-    this.poolId = v.poolId;
-    this.bits = (v.fqdnFwd ? 1 : 0) | (v.fqdnRev ? 2 : 0) | ((v.hwtype & 0xffff) << 2);
-    this.state = v.state;
+/** A 32-bit mix of an address: the address index's hash. */
+function hashAddress(a: number): number {
+  return Math.imul(a ^ (a >>> 16), 0x45d9f3b) >>> 0;
+}
+
+/** A lookup's address. */
+class AddressProbe implements RecordProbe {
+  address = 0;
+  private readonly store: { addr: Uint32Array };
+  constructor(store: { addr: Uint32Array }) {
+    this.store = store;
   }
-
-  /** The hardware address index's key: "" when none. */
-  get hwKey(): string {
-    return this.hw ?? "";
+  matches(r: number): boolean {
+    return this.store.addr[r] === this.address;
   }
+}
 
-  /** The address text; for the sanity checks at load. */
+/** The load's sanity check sees each record through this one object. */
+class CheckedRecord implements CheckedLease {
+  r = 0;
+  private readonly store: MemfileLeaseStore4;
+  constructor(store: MemfileLeaseStore4) {
+    this.store = store;
+  }
   get address(): string {
-    return ipv4ToString(this.key >>> 0);
+    return ipv4ToString(this.store.addr[this.r]!);
   }
-
-  get expire(): number {
-    return this.cltt + this.validLifetime;
+  get subnetId(): number {
+    return this.store.subnet[this.r]!;
   }
-}
-
-/** A caller's lease as a record's values, with a user context the store owns. */
-function valuesOf(lease: Lease4, key: number): Lease4Values {
-  const hw = lease.hwaddr;
-  return {
-    key,
-    hw: hw === null ? null : latin1Of(hw.hwaddr),
-    hwtype: hw === null ? 0 : hw.htype,
-    cid: lease.clientId === null ? "" : latin1Of(lease.clientId),
-    validLifetime: lease.validLifetime,
-    cltt: lease.cltt,
-    subnetId: lease.subnetId,
-    fqdnFwd: lease.fqdnFwd,
-    fqdnRev: lease.fqdnRev,
-    hostname: lease.hostname,
-    state: lease.state,
-    userContext: ownedContext(lease.userContext),
-    poolId: lease.poolId,
-  };
-}
-
-/** A new Lease4 holding the record's values (its user context is the record's, not a copy). */
-function leaseOf(e: Entry): Lease4 {
-  const bits = e.bits;
-  const lease = new Lease4({
-    address: ipv4ToString(e.key >>> 0),
-    hwaddr: e.hw === null ? null : new HWAddr(Buffer.from(e.hw, "latin1"), bits >>> 2),
-    clientId: e.cid === "" ? null : Buffer.from(e.cid, "latin1"),
-    validLifetime: e.validLifetime,
-    cltt: e.cltt,
-    subnetId: e.subnetId,
-    poolId: e.poolId,
-    fqdnFwd: (bits & 1) !== 0,
-    fqdnRev: (bits & 2) !== 0,
-    state: e.state,
-    userContext: e.userContext,
-  });
-  lease.hostname = e.hostname; // as stored: the constructor would lower-case it
-  return lease;
-}
-
-/** Copies a changed lease's values (`next`, a record of the same address) into its entry. */
-function assign(e: Entry, next: Entry): void {
-  e.hw = next.hw;
-  e.cid = next.cid;
-  e.hostname = next.hostname;
-  e.userContext = next.userContext;
-  e.validLifetime = next.validLifetime;
-  e.cltt = next.cltt;
-  e.subnetId = next.subnetId;
-  e.poolId = next.poolId;
-  e.bits = next.bits;
-  e.state = next.state;
-  e.version++;
-}
-
-/** Lease file rows straight into records: no Lease4, no Buffer per row. */
-const ENTRY4_CODEC: LeaseRowCodec<number, Entry, Lease4FileLayout> = {
-  parseHeader: parseLease4Header,
-  parseRow: (row, layout) => new Entry(readLease4Row(row, layout)),
-  keyOf: (e) => e.key,
-  isDeletion: (e) => e.validLifetime === 0,
-};
-
-function loadEntries4(
-  set: LeaseFileSet,
-  options: LoadOptions,
-): { leases: Map<number, Entry>; reports: FileLoadReport[] } {
-  return loadLeaseFiles(set, options, ENTRY4_CODEC);
-}
-
-type Bucket = Entry | Entry[];
-
-/**
- * An index keyed by subnet id then by the hex of an identifier (hardware address or client id):
- * flat strings from Buffer#toString, no concatenated key to hash on every lookup.
- */
-type SubnetIndex = Map<number, Map<string, Bucket>>;
-
-function bucketAdd(index: SubnetIndex, subnetId: number, key: string, e: Entry): void {
-  if (key === "") return;
-  let map = index.get(subnetId);
-  if (map === undefined) index.set(subnetId, (map = new Map()));
-  const cur = map.get(key);
-  if (cur === undefined) map.set(key, e);
-  else if (cur instanceof Entry) map.set(key, [cur, e]);
-  else cur.push(e);
-}
-
-function bucketRemove(index: SubnetIndex, subnetId: number, key: string, e: Entry): void {
-  if (key === "") return;
-  const map = index.get(subnetId);
-  const cur = map?.get(key);
-  if (cur === e) {
-    map!.delete(key);
-  } else if (Array.isArray(cur)) {
-    const i = cur.indexOf(e);
-    if (i >= 0) cur.splice(i, 1);
-    if (cur.length === 1) map!.set(key, cur[0]!);
+  set subnetId(id: number) {
+    this.store.subnet[this.r] = id;
   }
 }
 
-function plainAdd(index: Map<string, Bucket>, key: string, e: Entry): void {
-  if (key === "") return;
-  const cur = index.get(key);
-  if (cur === undefined) index.set(key, e);
-  else if (cur instanceof Entry) index.set(key, [cur, e]);
-  else cur.push(e);
-}
-
-function plainRemove(index: Map<string, Bucket>, key: string, e: Entry): void {
-  if (key === "") return;
-  const cur = index.get(key);
-  if (cur === e) {
-    index.delete(key);
-  } else if (Array.isArray(cur)) {
-    const i = cur.indexOf(e);
-    if (i >= 0) cur.splice(i, 1);
-    if (cur.length === 1) index.set(key, cur[0]!);
-  }
-}
-
-/**
- * Every lease of one identifier in every subnet: subnet by subnet in id order, as Kea. Read from
- * the per-subnet index (a lease_cmds query, not the packet path): no second index to keep up.
- */
-function inSubnetOrder(index: SubnetIndex, key: string): Lease4[] {
-  const ids: number[] = [];
-  for (const [id, map] of index) if (map.has(key)) ids.push(id);
-  if (ids.length > 1) ids.sort((a, b) => a - b);
-  const out: Lease4[] = [];
-  for (const id of ids) for (const l of bucketAll(index.get(id)!.get(key))) out.push(l);
-  return out;
-}
-
-/** The unsigned address: the order of the page queries. */
-function orderKey(e: Entry): number {
-  return e.key >>> 0;
-}
-
-function compareNumbers(a: number, b: number): number {
-  return a - b;
-}
-
-function bucketOf(index: SubnetIndex, subnetId: number, bytes: Uint8Array): Bucket | undefined {
-  return index.get(subnetId)?.get(latin1Of(bytes));
-}
-
-function bucketFirst(b: Bucket | undefined): Lease4 | null {
-  if (b === undefined) return null;
-  return leaseOf(b instanceof Entry ? b : b[0]!);
-}
-
-function bucketAll(b: Bucket | undefined): Lease4[] {
-  if (b === undefined) return [];
-  return b instanceof Entry ? [leaseOf(b)] : b.map(leaseOf);
-}
-
-/** When a lease is due for reclamation; null when never (infinite, or already reclaimed). */
-function expiryOf(e: Entry): number | null {
-  if (e.state === LeaseState.EXPIRED_RECLAIMED) return null;
-  return e.validLifetime === INFINITY_LFT ? null : e.expire;
-}
-
-/**
- * The address as a signed 32-bit number: a small integer to V8, which a Map hashes faster than
- * an unsigned number above 2^31. NaN (never a key) for text that is not an address.
- */
-function addressKey(address: string | number): number {
-  if (typeof address === "number") return address | 0;
-  const n = tryParseIPv4(address);
-  return n < 0 ? Number.NaN : n | 0;
+/** The address of a lookup (text or number) as an unsigned number; -1 when not an address. */
+function addressOf(address: string | number): number {
+  return typeof address === "number" ? address >>> 0 : tryParseIPv4(address);
 }
 
 export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStore4 {
-  private watcher: LeaseWatcher<Lease4> | null = null;
-  private byAddress = new Map<number, Entry>();
-  private readonly byHwAddr: SubnetIndex = new Map();
-  private readonly byClientId: SubnetIndex = new Map();
-  private readonly byHostname = new Map<string, Bucket>();
-  private readonly bySubnet = new Map<number, Set<Entry>>();
-  private readonly byOrder = new SortedIndex<number, Entry>(orderKey, compareNumbers);
+  // ---- the columns ---------------------------------------------------------------------------
+  /** The address as an unsigned number. */
+  addr = new Uint32Array(INITIAL_RECORDS);
+  subnet = new Uint32Array(INITIAL_RECORDS);
+  private readonly arena = new ByteArena();
+  private readonly hws = new ByteRefs(INITIAL_RECORDS);
+  private readonly cids = new ByteRefs(INITIAL_RECORDS);
+  private hwtype = new Uint16Array(INITIAL_RECORDS);
+  private valid = new Uint32Array(INITIAL_RECORDS);
+  private cltt = new Float64Array(INITIAL_RECORDS);
+  private readonly pool = new SmallColumn(INITIAL_RECORDS);
+  /** fqdnFwd | fqdnRev << 1 */
+  private bits = new Uint8Array(INITIAL_RECORDS);
+  private readonly state = new SmallColumn(INITIAL_RECORDS);
+  /** Bumped on every change and on removal: older expiry heap entries become stale. */
+  private version = new Int32Array(INITIAL_RECORDS);
+  /** As stored: only records with a hostname. */
+  private readonly hostnames = new Map<number, string>();
+  private readonly contexts = new Map<number, JsonObject>();
+  private readonly records: RecordAllocator;
+
+  // ---- indexes -------------------------------------------------------------------------------
+  private readonly byAddress: RecordHashIndex;
+  /** Records with a hardware address of at least one byte. */
+  private readonly byHwAddr: RecordHashIndex;
+  /** Records with a client id of at least one byte. */
+  private readonly byClientId: RecordHashIndex;
+  private readonly byHostname = new NameIndex();
+  private readonly bySubnet = new SubnetLists(INITIAL_RECORDS);
+  /** The address order; record -1 stands for `pageKey`. */
+  private readonly byOrder: RecordOrder;
+  private pageKey = 0;
+  /** subnet id -> state -> count */
   private readonly counts = new Map<number, number[]>();
-  private readonly expiry = new LeaseExpiryQueue<Entry>();
+  private readonly expiry = new RecordExpiryHeap();
+
+  private watcher: LeaseWatcher<Lease4> | null = null;
+  private readonly row = new Lease4Row();
+  private readonly addressProbe = new AddressProbe(this);
+  private readonly hwProbe: ArenaProbe;
+  private readonly cidProbe: ArenaProbe;
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
     super(new LeaseJournal(config, hooks, 4, DEFAULT_LEASE_FILE4));
-    this.journal.open(loadEntries4, (entries) => {
-      // The loaded map is the address index; the other indexes are filed in its order.
-      this.byAddress = entries;
-      for (const e of entries.values()) this.fileOthers(e);
-      this.expiry.rebuild(entries.values(), expiryOf);
-      this.byOrder.rebuild(entries.values());
+    this.records = new RecordAllocator(INITIAL_RECORDS, (cap) => this.growColumns(cap));
+    this.byAddress = new RecordHashIndex(
+      {
+        hashOf: (r) => hashAddress(this.addr[r]!),
+        sameKey: (a, b) => this.addr[a] === this.addr[b],
+      },
+      false,
+      INITIAL_RECORDS,
+    );
+    this.byHwAddr = new RecordHashIndex(arenaKeys(this.arena, this.hws), true, INITIAL_RECORDS);
+    this.byClientId = new RecordHashIndex(arenaKeys(this.arena, this.cids), true, INITIAL_RECORDS);
+    this.hwProbe = new ArenaProbe(this.arena, this.hws);
+    this.cidProbe = new ArenaProbe(this.arena, this.cids);
+    this.byOrder = new RecordOrder((a, b) => {
+      const x = a < 0 ? this.pageKey : this.addr[a]!;
+      const y = b < 0 ? this.pageKey : this.addr[b]!;
+      return x < y ? -1 : x > y ? 1 : 0;
     });
+    this.journal.open(
+      (set, options) => this.load(set, options),
+      () => this.indexLoaded(),
+    );
   }
 
   /**
@@ -309,69 +180,190 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     return new MemfileLeaseStore4(config, hooks);
   }
 
+  private growColumns(cap: number): void {
+    this.addr = grown(this.addr, cap);
+    this.subnet = grown(this.subnet, cap);
+    this.hws.grow(cap);
+    this.cids.grow(cap);
+    this.hwtype = grown(this.hwtype, cap);
+    this.valid = grown(this.valid, cap);
+    this.cltt = grown(this.cltt, cap);
+    this.pool.grow(cap);
+    this.bits = grown(this.bits, cap);
+    this.state.grow(cap);
+    this.version = grown(this.version, cap);
+    this.byHwAddr.growRecords(cap);
+    this.byClientId.growRecords(cap);
+    this.bySubnet.growRecords(cap);
+  }
+
+  // ---- loading -------------------------------------------------------------------------------
+
+  /**
+   * Replays the files in Kea's order straight into records (record-table.ts's loadRecords):
+   * each row's bytes into the columns, keyed by the address index alone.
+   */
+  private load(
+    set: LeaseFileSet,
+    options: LoadOptions,
+  ): { leases: LoadedLeases; reports: FileLoadReport[] } {
+    const row = this.row;
+    const view = new CheckedRecord(this);
+    return loadRecords(set, options, {
+      records: this.records,
+      addresses: this.byAddress,
+      bytesPerRow: 48, // a v4 row takes some 60 bytes
+      parseHeader: parseLease4Header,
+      applyRow: (buf, start, end, layout: Lease4FileLayout) => {
+        readLease4RowBytes(buf, start, end, layout, row);
+        this.loadRow(row);
+      },
+      view: (r) => {
+        view.r = r;
+        return view;
+      },
+      drop: (r) => this.drop(r),
+    });
+  }
+
+  /** One row of a lease file: replaces the lease of its address, or deletes it. */
+  private loadRow(row: Lease4Row): void {
+    const r = this.findAddress(row.address);
+    if (row.validLifetime === 0) {
+      if (r >= 0) this.drop(r);
+    } else if (r >= 0) {
+      this.assign(r, row);
+    } else {
+      const n = this.records.alloc();
+      this.assign(n, row);
+      this.byAddress.insert(n);
+    }
+  }
+
+  /** A loaded record taken out again (a deletion row, the sanity check). */
+  private drop(r: number): void {
+    this.byAddress.remove(r);
+    this.clear(r);
+  }
+
+  /** Files the loaded records in the other indexes, in the order they were first loaded. */
+  private indexLoaded(): void {
+    const { used, top } = this.records;
+    this.records.reuse();
+    const live = new Int32Array(this.byAddress.size);
+    let n = 0;
+    for (let r = 0; r < top; r++) {
+      if (used[r] === 0) continue;
+      live[n++] = r;
+      this.fileOthers(r);
+    }
+    this.rebuildExpiry();
+    const bytes = new Uint8Array(this.addr.buffer, this.addr.byteOffset, this.addr.byteLength);
+    const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+    this.byOrder.rebuildSorted(radixSortRecords(live, bytes, 4, little));
+  }
+
   // ---- lookups -------------------------------------------------------------------------------
+  // Every lease handed out is a new Lease4 made from the store's record (as Kea's copies).
 
   get size(): number {
     return this.byAddress.size;
   }
 
   getLease4(address: string | number): Lease4 | null {
-    const e = this.byAddress.get(addressKey(address));
-    return e === undefined ? null : leaseOf(e);
+    const a = addressOf(address);
+    const r = a < 0 ? -1 : this.findAddress(a);
+    return r < 0 ? null : this.leaseOf(r);
+  }
+
+  private findAddress(address: number): number {
+    this.addressProbe.address = address;
+    return this.byAddress.find(hashAddress(address), this.addressProbe);
   }
 
   getLease4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId: number): Lease4 | null {
-    return bucketFirst(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
+    const r = this.firstIn(this.byHwAddr, this.hwProbe, hwBytes(hwaddr), subnetId);
+    return r < 0 ? null : this.leaseOf(r);
   }
 
   getLeases4ByHwAddr(hwaddr: HWAddr | Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return inSubnetOrder(this.byHwAddr, latin1Of(hwBytes(hwaddr)));
-    return bucketAll(bucketOf(this.byHwAddr, subnetId, hwBytes(hwaddr)));
+    return this.allOf(this.byHwAddr, this.hwProbe, hwBytes(hwaddr), subnetId);
   }
 
   getLease4ByClientId(clientId: Uint8Array, subnetId: number): Lease4 | null {
-    return bucketFirst(bucketOf(this.byClientId, subnetId, clientId));
+    const r = this.firstIn(this.byClientId, this.cidProbe, clientId, subnetId);
+    return r < 0 ? null : this.leaseOf(r);
   }
 
   getLeases4ByClientId(clientId: Uint8Array, subnetId?: number): Lease4[] {
-    if (subnetId === undefined) return inSubnetOrder(this.byClientId, latin1Of(clientId));
-    return bucketAll(bucketOf(this.byClientId, subnetId, clientId));
+    return this.allOf(this.byClientId, this.cidProbe, clientId, subnetId);
+  }
+
+  /** The first record filed under an identifier in one subnet; -1 when none. */
+  private firstIn(
+    index: RecordHashIndex,
+    probe: ArenaProbe,
+    key: Uint8Array,
+    subnetId: number,
+  ): number {
+    if (key.length === 0) return -1;
+    const next = index.next;
+    for (let r = index.find(probe.set(key), probe); r >= 0; r = next[r]!) {
+      if (this.subnet[r] === subnetId) return r;
+    }
+    return -1;
+  }
+
+  /**
+   * The leases of an identifier in one subnet, in the order they were filed; without a subnet,
+   * subnet by subnet in id order, as Kea.
+   */
+  private allOf(
+    index: RecordHashIndex,
+    probe: ArenaProbe,
+    key: Uint8Array,
+    subnetId: number | undefined,
+  ): Lease4[] {
+    if (key.length === 0) return [];
+    const found: number[] = [];
+    const next = index.next;
+    for (let r = index.find(probe.set(key), probe); r >= 0; r = next[r]!) {
+      if (subnetId === undefined || this.subnet[r] === subnetId) found.push(r);
+    }
+    if (subnetId === undefined) found.sort((a, b) => this.subnet[a]! - this.subnet[b]!); // stable
+    return found.map((r) => this.leaseOf(r));
   }
 
   getLeases4ByHostname(hostname: string): Lease4[] {
-    return bucketAll(this.byHostname.get(hostname));
+    return this.byHostname.records(hostname).map((r) => this.leaseOf(r));
   }
 
   getLeases4Page(after: string | number | null, limit: number): Lease4[] {
     let from: number | null = null;
     if (after !== null) {
-      const key = addressKey(after);
-      if (Number.isNaN(key))
-        throw new InvalidOperation(`'${String(after)}' is not an IPv4 address`);
-      from = key >>> 0;
+      const a = addressOf(after);
+      if (a < 0) throw new InvalidOperation(`'${String(after)}' is not an IPv4 address`);
+      this.pageKey = a;
+      from = -1;
     }
-    return this.byOrder.page(from, limit).map(leaseOf);
+    return this.byOrder.page(from, limit).map((r) => this.leaseOf(r));
   }
 
   getLeases4BySubnet(subnetId: number): Lease4[] {
-    const set = this.bySubnet.get(subnetId);
-    return set === undefined ? [] : Array.from(set, leaseOf);
+    return Array.from(this.bySubnet.records(subnetId), (r) => this.leaseOf(r));
   }
 
   *eachLease4InSubnet(subnetId: number): IterableIterator<Lease4> {
-    const set = this.bySubnet.get(subnetId);
-    if (set !== undefined) for (const e of set) yield leaseOf(e);
+    for (const r of this.bySubnet.records(subnetId)) yield this.leaseOf(r);
   }
 
   getAllLeases4(): Lease4[] {
-    return Array.from(this.byOrder.values(), leaseOf);
+    return Array.from(this.byOrder.values(), (r) => this.leaseOf(r));
   }
 
   getExpiredLeases4(now: number, max: number): Lease4[] {
-    if (this.expiry.length > 2 * this.byAddress.size + 1024) {
-      this.expiry.rebuild(this.byAddress.values(), expiryOf); // drop the stale entries
-    }
-    return this.expiry.expired(now, max).map(leaseOf);
+    if (this.expiry.length > 2 * this.size + 1024) this.rebuildExpiry(); // drop stale entries
+    return this.expiry.expired(now, max, this.version).map((r) => this.leaseOf(r));
   }
 
   countLeases4(subnetId: number, state: number): number {
@@ -388,6 +380,28 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     return rows.sort((a, b) => a.subnetId - b.subnetId || a.state - b.state);
   }
 
+  /** A new Lease4 holding record `r`'s values (its user context is the record's, not a copy). */
+  private leaseOf(r: number): Lease4 {
+    const bits = this.bits[r]!;
+    const hw = this.arena.copy(this.hws, r);
+    const cid = this.arena.copy(this.cids, r);
+    const lease = new Lease4({
+      address: ipv4ToString(this.addr[r]!),
+      hwaddr: hw === null ? null : new HWAddr(hw, this.hwtype[r]!),
+      clientId: cid === null || cid.length === 0 ? null : cid,
+      validLifetime: this.valid[r]!,
+      cltt: this.cltt[r]!,
+      subnetId: this.subnet[r]!,
+      poolId: this.pool.get(r),
+      fqdnFwd: (bits & FWD) !== 0,
+      fqdnRev: (bits & REV) !== 0,
+      state: this.state.get(r),
+      userContext: this.contexts.get(r) ?? null,
+    });
+    lease.hostname = this.hostnames.get(r) ?? ""; // as stored: the constructor would lower-case it
+    return lease;
+  }
+
   // ---- changes -------------------------------------------------------------------------------
 
   /**
@@ -399,124 +413,198 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   }
 
   addLease4(lease: Lease4): boolean {
-    const key = checkLease(lease);
-    if (this.byAddress.has(key)) return false;
-    const e = new Entry(valuesOf(lease, key));
-    this.insert(e);
-    this.fileExpiry(e);
-    this.written(e);
+    const row = this.rowOf(lease);
+    if (this.findAddress(row.address) >= 0) return false;
+    const r = this.records.alloc();
+    this.assign(r, row);
+    this.byAddress.insert(r);
+    this.fileOthers(r);
+    this.byOrder.insert(r);
+    this.fileExpiry(r);
+    this.written(r);
     return true;
   }
 
   updateLease4(lease: Lease4): void {
-    const key = checkLease(lease);
-    const e = this.byAddress.get(key);
-    if (e === undefined) throw new NoSuchLease(lease.address);
-    const next = new Entry(valuesOf(lease, key));
-    if (next.hw === e.hw && next.cid === e.cid && next.subnetId === e.subnetId) {
-      // A renewal: same client, same subnet; only the state count (and the name) may move.
-      this.count(e.subnetId, e.state, -1);
-      if (next.hostname !== e.hostname) {
-        plainRemove(this.byHostname, e.hostname, e);
-        plainAdd(this.byHostname, next.hostname, e);
-      }
-      assign(e, next);
-      this.count(e.subnetId, e.state, 1);
-    } else {
-      this.refile(e, next);
+    const row = this.rowOf(lease);
+    const r = this.findAddress(row.address);
+    if (r < 0) throw new NoSuchLease(lease.address);
+    const oldSubnet = this.subnet[r]!;
+    const moved = row.subnetId !== oldSubnet;
+    // A lease filed again under a changed identifier (or subnet) goes after the others of it.
+    const newHw = moved || !this.sameBytes(this.hws, r, row.hw, row.hwLen);
+    const newCid = moved || !this.sameBytes(this.cids, r, row.cid, row.cidLen || -1);
+    const oldName = this.hostnames.get(r) ?? "";
+    this.count(r, -1);
+    if (newHw) this.unfileUnder(this.byHwAddr, this.hws, r);
+    if (newCid) this.unfileUnder(this.byClientId, this.cids, r);
+    if (row.hostname !== oldName) {
+      this.byHostname.remove(oldName, r);
+      this.byHostname.add(row.hostname, r);
     }
-    this.fileExpiry(e);
-    this.written(e);
+    if (moved) this.bySubnet.move(r, oldSubnet, row.subnetId);
+    this.assign(r, row);
+    if (newHw) this.fileUnder(this.byHwAddr, this.hws, r);
+    if (newCid) this.fileUnder(this.byClientId, this.cids, r);
+    this.count(r, 1);
+    this.fileExpiry(r);
+    this.written(r);
   }
 
   deleteLease4(lease: Lease4): boolean {
-    const e = this.byAddress.get(addressKey(lease.address));
-    if (e === undefined) return false;
-    this.remove(e);
+    const a = addressOf(lease.address);
+    const r = a < 0 ? -1 : this.findAddress(a);
+    if (r < 0) return false;
+    this.remove(r);
     return true;
   }
 
   deleteExpiredReclaimedLeases4(now: number, secs: number): number {
-    const doomed: Entry[] = [];
-    for (const e of this.byAddress.values()) {
-      if (e.state === LeaseState.EXPIRED_RECLAIMED && e.expire < now - secs) doomed.push(e);
+    const doomed: number[] = [];
+    const { used, top } = this.records;
+    for (let r = 0; r < top; r++) {
+      if (
+        used[r] === 1 &&
+        this.state.get(r) === LeaseState.EXPIRED_RECLAIMED &&
+        this.cltt[r]! + this.valid[r]! < now - secs
+      ) {
+        doomed.push(r);
+      }
     }
-    for (const e of doomed) this.remove(e);
+    for (const r of doomed) this.remove(r);
     return doomed.length;
   }
 
-  /** Files a new entry in every index. */
-  private insert(e: Entry): void {
-    this.byAddress.set(e.key, e);
-    this.fileOthers(e);
-    this.byOrder.insert(e);
+  /** Whether record r's identifier in `refs` is `len` bytes of `bytes` (-1: none). */
+  private sameBytes(refs: ByteRefs, r: number, bytes: Uint8Array, len: number): boolean {
+    const have = refs.len[r]!;
+    if (len < 0 || have === 0xffff) return len < 0 && have === 0xffff;
+    return this.arena.equals(refs.off[r]!, have, bytes, 0, len);
   }
 
-  /** Files an entry in every index but the address index and the address order. */
-  private fileOthers(e: Entry): void {
-    bucketAdd(this.byHwAddr, e.subnetId, e.hwKey, e);
-    bucketAdd(this.byClientId, e.subnetId, e.cid, e);
-    plainAdd(this.byHostname, e.hostname, e);
-    addToSubnet(this.bySubnet, e.subnetId, e);
-    this.count(e.subnetId, e.state, 1);
+  /** Files record r under its identifier in `refs` when it has one of at least one byte. */
+  private fileUnder(index: RecordHashIndex, refs: ByteRefs, r: number): void {
+    const len = refs.len[r]!;
+    if (len !== 0 && len !== 0xffff) index.insert(r);
+  }
+
+  private unfileUnder(index: RecordHashIndex, refs: ByteRefs, r: number): void {
+    const len = refs.len[r]!;
+    if (len !== 0 && len !== 0xffff) index.remove(r);
   }
 
   /**
-   * Files a changed lease again under its new keys, in place: the address order is untouched and
-   * the subnet's order moves as Kea's does (subnet-order.ts).
+   * A caller's lease as the store's scratch row (its identifiers as they are, a copy of its user
+   * context), once checked as a lease file could hold it.
    */
-  private refile(e: Entry, next: Entry): void {
-    const sid = next.subnetId;
-    if (next.hw !== e.hw || sid !== e.subnetId) {
-      bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
-      bucketAdd(this.byHwAddr, sid, next.hwKey, e);
+  private rowOf(lease: Lease4): Lease4Row {
+    const row = this.row;
+    const a = tryParseIPv4(lease.address);
+    if (a < 0) throw new InvalidOperation(`'${lease.address}' is not an IPv4 address`);
+    if (lease.validLifetime <= 0) {
+      // In the lease file a row with valid_lifetime 0 deletes the lease.
+      throw new InvalidOperation(`lease ${lease.address} has no valid lifetime`);
     }
-    if (next.cid !== e.cid || sid !== e.subnetId) {
-      bucketRemove(this.byClientId, e.subnetId, e.cid, e);
-      bucketAdd(this.byClientId, sid, next.cid, e);
+    const noHw = lease.hwaddr === null || lease.hwaddr.hwaddr.length === 0;
+    if (noHw && lease.clientId === null && lease.state !== LeaseState.DECLINED) {
+      throw new InvalidOperation(
+        `lease ${lease.address} has neither hardware address nor client id and is not declined`,
+      );
     }
-    if (next.hostname !== e.hostname) {
-      plainRemove(this.byHostname, e.hostname, e);
-      plainAdd(this.byHostname, next.hostname, e);
-    }
-    this.count(e.subnetId, e.state, -1);
-    if (sid !== e.subnetId) moveToSubnet(this.bySubnet, e, e.subnetId, sid);
-    assign(e, next);
-    this.count(sid, e.state, 1);
+    row.address = a;
+    row.fromLease(lease, ownedContext(lease.userContext));
+    return row;
   }
 
-  /** Takes an entry out of every index, writes its deletion row and tells the watcher. */
-  private remove(e: Entry): void {
-    e.version++;
-    this.byAddress.delete(e.key);
-    bucketRemove(this.byHwAddr, e.subnetId, e.hwKey, e);
-    bucketRemove(this.byClientId, e.subnetId, e.cid, e);
-    plainRemove(this.byHostname, e.hostname, e);
-    this.byOrder.remove(e);
-    this.bySubnet.get(e.subnetId)?.delete(e);
-    this.count(e.subnetId, e.state, -1);
-    const lease = leaseOf(e);
+  /** Writes a row's values into record `r` (its address included); bumps its version. */
+  private assign(r: number, row: Lease4Row): void {
+    this.addr[r] = row.address;
+    this.arena.set(this.hws, r, row.hw, 0, row.hwLen);
+    this.arena.set(this.cids, r, row.cid, 0, row.cidLen === 0 ? -1 : row.cidLen);
+    this.hwtype[r] = row.hwtype;
+    this.valid[r] = row.validLifetime;
+    this.cltt[r] = row.cltt;
+    this.subnet[r] = row.subnetId;
+    this.pool.set(r, row.poolId);
+    this.bits[r] = (row.fqdnFwd ? FWD : 0) | (row.fqdnRev ? REV : 0);
+    this.state.set(r, row.state);
+    if (row.hostname === "") this.hostnames.delete(r);
+    else this.hostnames.set(r, row.hostname);
+    if (row.userContext === null) this.contexts.delete(r);
+    else this.contexts.set(r, row.userContext);
+    this.version[r] = (this.version[r]! + 1) | 0;
+  }
+
+  /** Record `r` holds nothing any more and may be handed out again. */
+  private clear(r: number): void {
+    this.version[r] = (this.version[r]! + 1) | 0;
+    this.arena.clear(this.hws, r);
+    this.arena.clear(this.cids, r);
+    this.state.set(r, 0);
+    this.pool.set(r, 0);
+    this.hostnames.delete(r);
+    this.contexts.delete(r);
+    this.records.release(r);
+    this.arena.compactIfWasteful([this.hws, this.cids], this.records.used, this.records.top);
+  }
+
+  /** Files a record in every index but the address index and the address order. */
+  private fileOthers(r: number): void {
+    this.fileUnder(this.byHwAddr, this.hws, r);
+    this.fileUnder(this.byClientId, this.cids, r);
+    this.byHostname.add(this.hostnames.get(r) ?? "", r);
+    this.bySubnet.add(this.subnet[r]!, r);
+    this.count(r, 1);
+  }
+
+  /** Takes a record out of every index, writes its deletion row and tells the watcher. */
+  private remove(r: number): void {
+    this.byAddress.remove(r);
+    this.unfileUnder(this.byHwAddr, this.hws, r);
+    this.unfileUnder(this.byClientId, this.cids, r);
+    this.byHostname.remove(this.hostnames.get(r) ?? "", r);
+    this.byOrder.remove(r);
+    this.bySubnet.remove(this.subnet[r]!, r);
+    this.count(r, -1);
+    const lease = this.leaseOf(r);
+    this.clear(r);
     this.append(formatLease4Row(lease, 0));
     this.watcher?.(lease, false);
   }
 
   /** After an add or an update: the lease file row, and the watcher. */
-  private written(e: Entry): void {
-    const lease = leaseOf(e);
+  private written(r: number): void {
+    const lease = this.leaseOf(r);
     this.append(formatLease4Row(lease));
     this.watcher?.(lease, true);
   }
 
-  private fileExpiry(e: Entry): void {
-    const expire = expiryOf(e);
-    if (expire !== null) this.expiry.push(expire, e);
-    // Without reclamation queries stale entries would pile up: bound them here too.
-    if (this.expiry.length > 4 * this.byAddress.size + 4096) {
-      this.expiry.rebuild(this.byAddress.values(), expiryOf);
-    }
+  /** When a record is due for reclamation; null when never (infinite, or already reclaimed). */
+  private expiryOf(r: number): number | null {
+    if (this.state.get(r) === LeaseState.EXPIRED_RECLAIMED) return null;
+    const valid = this.valid[r]!;
+    return valid === INFINITY_LFT ? null : this.cltt[r]! + valid;
   }
 
-  private count(subnetId: number, state: number, delta: number): void {
+  private fileExpiry(r: number): void {
+    const expire = this.expiryOf(r);
+    if (expire !== null) this.expiry.push(expire, r, this.version[r]!);
+    // Without reclamation queries stale entries would pile up: bound them here too.
+    if (this.expiry.length > 4 * this.size + 4096) this.rebuildExpiry();
+  }
+
+  private rebuildExpiry(): void {
+    const used = this.records.used;
+    this.expiry.rebuild(
+      this.records.top,
+      (r) => (used[r] === 1 ? this.expiryOf(r) : null),
+      this.version,
+    );
+  }
+
+  private count(r: number, delta: number): void {
+    const subnetId = this.subnet[r]!;
+    const state = this.state.get(r);
     let perState = this.counts.get(subnetId);
     if (perState === undefined) this.counts.set(subnetId, (perState = []));
     perState[state] = (perState[state] ?? 0) + delta;
@@ -531,21 +619,4 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
 function hwBytes(hwaddr: HWAddr | Uint8Array): Uint8Array {
   return hwaddr instanceof Uint8Array ? hwaddr : hwaddr.hwaddr;
-}
-
-/** Refuses leases a lease file could not hold; returns the address key. */
-function checkLease(lease: Lease4): number {
-  const key = addressKey(lease.address);
-  if (Number.isNaN(key)) throw new InvalidOperation(`'${lease.address}' is not an IPv4 address`);
-  if (lease.validLifetime <= 0) {
-    // In the lease file a row with valid_lifetime 0 deletes the lease.
-    throw new InvalidOperation(`lease ${lease.address} has no valid lifetime`);
-  }
-  const noHw = lease.hwaddr === null || lease.hwaddr.hwaddr.length === 0;
-  if (noHw && lease.clientId === null && lease.state !== LeaseState.DECLINED) {
-    throw new InvalidOperation(
-      `lease ${lease.address} has neither hardware address nor client id and is not declined`,
-    );
-  }
-  return key;
 }

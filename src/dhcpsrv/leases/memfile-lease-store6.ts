@@ -8,38 +8,55 @@
  * (default file /var/lib/nestor/kea-leases6.csv), the same replay order (lease-files6.ts), the
  * same crash-safe cleanup protocol (lfc.ts, universe 6).
  *
- * Indexes: by address (unique, as in Kea: an address has one lease whatever its type; keyed
- * by the address's 16 bytes, address6-key.ts, which also give the address order), by DUID
- * (its bytes as latin1 text; the IA lookups filter a client's few leases by type and IAID), by subnet, counts per
- * subnet, type and state, and the expiry queue for reclamation.
+ * The leases are records of columns (struct of arrays, record-table.ts): each field a typed array
+ * indexed by the record's number, the DUIDs and hardware addresses slices of a byte arena
+ * (byte-arena.ts), hostnames and user contexts in maps of the few records that have one. A
+ * Lease6 is made from a record only when asked, as Kea's memfile hands out copies.
+ *
+ * Indexes, all of record numbers: by address (unique, as in Kea: an address has one lease
+ * whatever its type; an open-addressing hash of its 16 bytes, record-hash.ts), by DUID (the
+ * records of one DUID chained in the order they were filed; the IA lookups filter a client's
+ * few leases by type and IAID), by hostname, each subnet's records in Kea's order
+ * (record-lists.ts), the address order (record-order.ts) for pages, counts per subnet, type and
+ * state, and the expiry heap for reclamation (record-heap.ts).
  */
 import { HWAddr } from "../../dhcp/hwaddr.ts";
+import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
-import { address6Key, address6OfKey } from "./address6-key.ts";
-import { latin1Of, ownedContext } from "./csv-columns.ts";
+import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
+import { ownedContext } from "./csv-columns.ts";
 import {
   type Lease6FileLayout,
-  type Lease6Values,
+  Lease6Row,
   formatLease6Row,
   parseLease6Header,
-  readLease6Row,
+  readLease6RowBytes,
 } from "./csv-lease-file6.ts";
-import { LeaseExpiryQueue } from "./lease-expiry-queue.ts";
-import { SortedIndex } from "./sorted-index.ts";
-import { addToSubnet, moveToSubnet } from "./subnet-order.ts";
+import type { FileLoadReport, LeaseFileSet, LoadOptions } from "./lease-files.ts";
 import {
-  type FileLoadReport,
-  type LeaseFileSet,
-  type LeaseRowCodec,
-  type LoadOptions,
-  loadLeaseFiles,
-} from "./lease-files.ts";
-import { JournaledLeaseStore, LeaseJournal } from "./lease-journal.ts";
+  type CheckedLease,
+  JournaledLeaseStore,
+  LeaseJournal,
+  type LoadedLeases,
+} from "./lease-journal.ts";
 import { NoSuchLease, type LeaseWatcher } from "./lease-store.ts";
 import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
 import { INFINITY_LFT, Lease6, LeaseState } from "./lease6.ts";
 import type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
+import { RecordHashIndex, type RecordKeys, type RecordProbe } from "./record-hash.ts";
+import { RecordExpiryHeap } from "./record-heap.ts";
+import { loadRecords } from "./record-load.ts";
+import { RecordOrder } from "./record-order.ts";
+import { NameIndex, SubnetLists } from "./record-lists.ts";
+import {
+  RecordAllocator,
+  SmallColumn,
+  compareBytes,
+  grown,
+  hashBytes,
+  radixSortRecords,
+} from "./record-table.ts";
 
 export type { MemfileConfig, MemfileHooks };
 
@@ -47,194 +64,110 @@ export type { MemfileConfig, MemfileHooks };
 
 export const DEFAULT_LEASE_FILE6 = "/var/lib/nestor/kea-leases6.csv";
 
-/**
- * The store's record of a lease: its fields as numbers and flat strings, no Lease6, no Buffer
- * and no HWAddr per lease (a Lease6 with its Buffers, HWAddr and address text took about 3 times
- * the bytes). Leases are made from it when asked (leaseOf), as Kea's memfile hands out copies.
- * The record is also what every index files: its key, DUID and hostname are the index keys.
- */
-class Entry {
-  /** address6Key() of the address: the address index's key and the address order. */
-  readonly key: string;
-  /** The DUID's bytes as a latin1 string (one character per byte): the DUID index's key. */
-  duid: string;
-  /** The hardware address's bytes as latin1, null without one ("" for an empty one). */
-  hw: string | null;
-  /** As stored: "" when none. */
-  hostname: string;
-  userContext: JsonObject | null;
-  iaid: number;
-  preferredLifetime: number;
-  validLifetime: number;
-  cltt: number;
-  subnetId: number;
-  poolId: number;
-  /** type | prefixLen << 2 | fqdnFwd << 10 | fqdnRev << 11 | hwtype << 12  */
-  bits: number;
-  hwaddrSource: number;
-  state: number;
-  /** Bumped on every change and on removal: older expiry queue entries become stale. */
-  version = 0;
+/** bits: type | prefixLen << 2 | fqdnFwd << 10 | fqdnRev << 11 */
+const FWD = 1 << 10;
+const REV = 1 << 11;
+const INITIAL_RECORDS = 1024;
 
-  constructor(v: Lease6Values) {
-    this.key = v.key;
-    this.duid = v.duid;
-    this.hw = v.hw;
-    this.hostname = v.hostname;
-    this.userContext = v.userContext;
-    this.iaid = v.iaid;
-    this.preferredLifetime = v.preferredLifetime;
-    this.validLifetime = v.validLifetime;
-    this.cltt = v.cltt;
-    this.subnetId = v.subnetId;
-    this.poolId = v.poolId;
-    this.bits =
-      (v.type & 3) |
-      ((v.prefixLen & 0xff) << 2) |
-      (v.fqdnFwd ? 1 << 10 : 0) |
-      (v.fqdnRev ? 1 << 11 : 0) |
-      ((v.hwtype & 0xffff) << 12);
-    this.hwaddrSource = v.hwaddrSource;
-    this.state = v.state;
+/** A lookup's address: 16 bytes of `key` (a scratch, or a row's). */
+class AddressProbe implements RecordProbe {
+  key: Uint8Array = new Uint8Array(16);
+  private readonly store: { addr: Uint8Array };
+  constructor(store: { addr: Uint8Array }) {
+    this.store = store;
   }
-
-  get type(): number {
-    return this.bits & 3;
+  matches(r: number): boolean {
+    return compareBytes(this.store.addr, r * 16, this.key, 0, 16) === 0;
   }
+}
 
-  /** The address text (RFC 5952); for the sanity checks at load. */
+/** The load's sanity check sees each record through this one object. */
+class CheckedRecord implements CheckedLease {
+  r = 0;
+  private readonly store: MemfileLeaseStore6;
+  constructor(store: MemfileLeaseStore6) {
+    this.store = store;
+  }
   get address(): string {
-    return address6OfKey(this.key);
+    return ipv6ToString(this.store.addr, this.r * 16);
   }
-
-  get expire(): number {
-    return this.cltt + this.validLifetime;
+  get subnetId(): number {
+    return this.store.subnet[this.r]!;
   }
-}
-
-/** A caller's lease as a record's values, with a user context the store owns. */
-function valuesOf(lease: Lease6, key: string): Lease6Values {
-  const hw = lease.hwaddr;
-  return {
-    key,
-    duid: latin1Of(lease.duid),
-    hw: hw === null ? null : latin1Of(hw.hwaddr),
-    hwtype: hw === null ? 0 : hw.htype,
-    hwaddrSource: lease.hwaddrSource,
-    validLifetime: lease.validLifetime,
-    cltt: lease.cltt,
-    subnetId: lease.subnetId,
-    preferredLifetime: lease.preferredLifetime,
-    type: lease.type,
-    iaid: lease.iaid,
-    prefixLen: lease.prefixLen,
-    fqdnFwd: lease.fqdnFwd,
-    fqdnRev: lease.fqdnRev,
-    hostname: lease.hostname,
-    state: lease.state,
-    userContext: ownedContext(lease.userContext),
-    poolId: lease.poolId,
-  };
-}
-
-/** A new Lease6 holding the record's values (its user context is the record's, not a copy). */
-function leaseOf(e: Entry): Lease6 {
-  const bits = e.bits;
-  const lease = new Lease6({
-    address: address6OfKey(e.key),
-    type: bits & 3,
-    prefixLen: (bits >>> 2) & 0xff,
-    duid: Buffer.from(e.duid, "latin1"),
-    iaid: e.iaid,
-    preferredLifetime: e.preferredLifetime,
-    validLifetime: e.validLifetime,
-    cltt: e.cltt,
-    subnetId: e.subnetId,
-    poolId: e.poolId,
-    fqdnFwd: (bits & (1 << 10)) !== 0,
-    fqdnRev: (bits & (1 << 11)) !== 0,
-    hwaddr: e.hw === null ? null : new HWAddr(Buffer.from(e.hw, "latin1"), bits >>> 12),
-    hwaddrSource: e.hwaddrSource,
-    state: e.state,
-    userContext: e.userContext,
-  });
-  lease.hostname = e.hostname; // as stored: the constructor would lower-case it
-  return lease;
-}
-
-/** Lease file rows straight into records: no Lease6, no Buffer per row. */
-const ENTRY6_CODEC: LeaseRowCodec<string, Entry, Lease6FileLayout> = {
-  parseHeader: parseLease6Header,
-  parseRow: (row, layout) => new Entry(readLease6Row(row, layout)),
-  keyOf: (e) => e.key,
-  isDeletion: (e) => e.validLifetime === 0,
-};
-
-function loadEntries6(
-  set: LeaseFileSet,
-  options: LoadOptions,
-): { leases: Map<string, Entry>; reports: FileLoadReport[] } {
-  return loadLeaseFiles(set, options, ENTRY6_CODEC);
-}
-
-/** When a lease is due for reclamation; null when never (infinite, or already reclaimed). */
-function expiryOf(e: Entry): number | null {
-  if (e.state === LeaseState.EXPIRED_RECLAIMED) return null;
-  return e.validLifetime === INFINITY_LFT ? null : e.expire;
-}
-
-function orderOf(e: Entry): string {
-  return e.key;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** A name's leases: one entry, or an array of them in the order they were filed. */
-type Bucket = Entry | Entry[];
-
-function bucketAdd(index: Map<string, Bucket>, key: string, e: Entry): void {
-  if (key === "") return;
-  const cur = index.get(key);
-  if (cur === undefined) index.set(key, e);
-  else if (cur instanceof Entry) index.set(key, [cur, e]);
-  else cur.push(e);
-}
-
-function bucketRemove(index: Map<string, Bucket>, key: string, e: Entry): void {
-  if (key === "") return;
-  const cur = index.get(key);
-  if (cur === e) {
-    index.delete(key);
-  } else if (Array.isArray(cur)) {
-    const i = cur.indexOf(e);
-    if (i >= 0) cur.splice(i, 1);
-    if (cur.length === 1) index.set(key, cur[0]!);
+  set subnetId(id: number) {
+    this.store.subnet[this.r] = id;
+  }
+  get addressBytes(): Uint8Array {
+    return this.store.addr;
+  }
+  get addressOffset(): number {
+    return this.r * 16;
   }
 }
 
 export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStore6 {
-  private watcher: LeaseWatcher<Lease6> | null = null;
-  private byAddress = new Map<string, Entry>();
-  /** A client's one lease, or a Set of its leases (most clients hold one or two). */
-  private readonly byDuid = new Map<string, Entry | Set<Entry>>();
-  private readonly byHostname = new Map<string, Bucket>();
-  private readonly bySubnet = new Map<number, Set<Entry>>();
-  private readonly byOrder = new SortedIndex<string, Entry>(orderOf, compareText);
+  // ---- the columns (internal: read by the index helpers of this module) ----------------------
+  /** The address's (or prefix's) 16 bytes at r * 16. */
+  addr = new Uint8Array(INITIAL_RECORDS * 16);
+  subnet = new Uint32Array(INITIAL_RECORDS);
+  readonly arena = new ByteArena();
+  readonly duids = new ByteRefs(INITIAL_RECORDS);
+  private readonly hws = new ByteRefs(INITIAL_RECORDS);
+  private hwtype = new Uint16Array(INITIAL_RECORDS);
+  private readonly hwsrc = new SmallColumn(INITIAL_RECORDS);
+  private iaid = new Uint32Array(INITIAL_RECORDS);
+  private pref = new Uint32Array(INITIAL_RECORDS);
+  private valid = new Uint32Array(INITIAL_RECORDS);
+  private cltt = new Float64Array(INITIAL_RECORDS);
+  private readonly pool = new SmallColumn(INITIAL_RECORDS);
+  private bits = new Uint32Array(INITIAL_RECORDS);
+  private readonly state = new SmallColumn(INITIAL_RECORDS);
+  /** Bumped on every change and on removal: older expiry heap entries become stale. */
+  private version = new Int32Array(INITIAL_RECORDS);
+  /** As stored (not lower-cased): only records with a hostname. */
+  private readonly hostnames = new Map<number, string>();
+  private readonly contexts = new Map<number, JsonObject>();
+  private readonly records: RecordAllocator;
+
+  // ---- indexes -------------------------------------------------------------------------------
+  private readonly byAddress: RecordHashIndex;
+  private readonly byDuid: RecordHashIndex;
+  private readonly byHostname = new NameIndex();
+  private readonly bySubnet = new SubnetLists(INITIAL_RECORDS);
+  /** The address order; record -1 stands for `pageKey`. */
+  private readonly byOrder: RecordOrder;
+  private readonly pageKey = new Uint8Array(16);
   /** subnet id -> lease type -> state -> count */
   private readonly counts = new Map<number, number[][]>();
-  private readonly expiry = new LeaseExpiryQueue<Entry>();
+  private readonly expiry = new RecordExpiryHeap();
+
+  private watcher: LeaseWatcher<Lease6> | null = null;
+  private readonly row = new Lease6Row();
+  private readonly addressProbe = new AddressProbe(this);
+  private readonly duidProbe = new ArenaProbe(this.arena, this.duids);
 
   private constructor(config: MemfileConfig, hooks: MemfileHooks) {
     super(new LeaseJournal(config, hooks, 6, DEFAULT_LEASE_FILE6));
-    this.journal.open(loadEntries6, (entries) => {
-      // The loaded map is the address index; the other indexes are filed in its order.
-      this.byAddress = entries;
-      for (const e of entries.values()) this.fileOthers(e);
-      this.expiry.rebuild(entries.values(), expiryOf);
-      this.byOrder.rebuild(entries.values());
-    });
+    this.records = new RecordAllocator(INITIAL_RECORDS, (cap) => this.growColumns(cap));
+    const addresses: RecordKeys = {
+      hashOf: (r) => hashBytes(this.addr, r * 16, 16),
+      sameKey: (a, b) => compareBytes(this.addr, a * 16, this.addr, b * 16, 16) === 0,
+    };
+    this.byAddress = new RecordHashIndex(addresses, false, INITIAL_RECORDS);
+    this.byDuid = new RecordHashIndex(arenaKeys(this.arena, this.duids), true, INITIAL_RECORDS);
+    this.byOrder = new RecordOrder((a, b) =>
+      compareBytes(
+        a < 0 ? this.pageKey : this.addr,
+        a < 0 ? 0 : a * 16,
+        b < 0 ? this.pageKey : this.addr,
+        b < 0 ? 0 : b * 16,
+        16,
+      ),
+    );
+    this.journal.open(
+      (set, options) => this.load(set, options),
+      () => this.indexLoaded(),
+    );
   }
 
   /**
@@ -246,6 +179,90 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     return new MemfileLeaseStore6(config, hooks);
   }
 
+  private growColumns(cap: number): void {
+    this.addr = grown(this.addr, cap, 16);
+    this.subnet = grown(this.subnet, cap);
+    this.duids.grow(cap);
+    this.hws.grow(cap);
+    this.hwtype = grown(this.hwtype, cap);
+    this.hwsrc.grow(cap);
+    this.iaid = grown(this.iaid, cap);
+    this.pref = grown(this.pref, cap);
+    this.valid = grown(this.valid, cap);
+    this.cltt = grown(this.cltt, cap);
+    this.pool.grow(cap);
+    this.bits = grown(this.bits, cap);
+    this.state.grow(cap);
+    this.version = grown(this.version, cap);
+    this.byDuid.growRecords(cap);
+    this.bySubnet.growRecords(cap);
+  }
+
+  // ---- loading -------------------------------------------------------------------------------
+
+  /**
+   * Replays the files in Kea's order straight into records (record-load.ts): each row's bytes
+   * into the columns, keyed by the address index alone.
+   */
+  private load(
+    set: LeaseFileSet,
+    options: LoadOptions,
+  ): { leases: LoadedLeases; reports: FileLoadReport[] } {
+    const row = this.row;
+    const view = new CheckedRecord(this);
+    return loadRecords(set, options, {
+      records: this.records,
+      addresses: this.byAddress,
+      bytesPerRow: 96, // a v6 row takes some 120 bytes
+      parseHeader: parseLease6Header,
+      applyRow: (buf, start, end, layout: Lease6FileLayout) => {
+        readLease6RowBytes(buf, start, end, layout, row);
+        this.loadRow(row);
+      },
+      view: (r) => {
+        view.r = r;
+        return view;
+      },
+      drop: (r) => this.drop(r),
+    });
+  }
+
+  /** One row of a lease file: replaces the lease of its address, or deletes it. */
+  private loadRow(row: Lease6Row): void {
+    const r = this.findAddress(row.addr);
+    if (row.validLifetime === 0) {
+      if (r >= 0) this.drop(r);
+    } else if (r >= 0) {
+      this.assign(r, row);
+    } else {
+      const n = this.records.alloc();
+      this.assign(n, row);
+      this.byAddress.insert(n);
+    }
+  }
+
+  /** A loaded record taken out again (a deletion row, the sanity check). */
+  private drop(r: number): void {
+    this.byAddress.remove(r);
+    this.clear(r);
+  }
+
+  /** Files the loaded records in the other indexes, in the order they were first loaded. */
+  private indexLoaded(): void {
+    const { used, top } = this.records;
+    this.records.reuse();
+    this.byDuid.reserve(this.byAddress.size);
+    const live = new Int32Array(this.byAddress.size);
+    let n = 0;
+    for (let r = 0; r < top; r++) {
+      if (used[r] === 0) continue;
+      live[n++] = r;
+      this.fileOthers(r);
+    }
+    this.expiry.rebuild(top, (r) => (used[r] === 1 ? this.expiryOf(r) : null), this.version);
+    this.byOrder.rebuildSorted(radixSortRecords(live, this.addr, 16));
+  }
+
   // ---- lookups -------------------------------------------------------------------------------
   // Every lease handed out is a new Lease6 made from the store's record (as Kea's copies).
 
@@ -254,14 +271,28 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   }
 
   getLease6(type: number, address: string): Lease6 | null {
-    const e = this.entryOf(address);
-    return e !== undefined && e.type === type ? leaseOf(e) : null;
+    const r = this.recordOf(address);
+    return r >= 0 && (this.bits[r]! & 3) === type ? this.leaseOf(r) : null;
   }
 
-  /** The entry of an address, whatever its spelling. */
-  private entryOf(address: string): Entry | undefined {
-    const key = address6Key(address);
-    return key === null ? undefined : this.byAddress.get(key);
+  /** The record of an address, whatever its spelling; -1 when none. */
+  private recordOf(address: string): number {
+    const key = this.addressProbe.key;
+    return tryParseIPv6(address, key) ? this.findAddress(key) : -1;
+  }
+
+  private findAddress(bytes: Uint8Array): number {
+    const probe = this.addressProbe;
+    const scratch = probe.key;
+    probe.key = bytes;
+    const r = this.byAddress.find(hashBytes(bytes, 0, 16), probe);
+    probe.key = scratch;
+    return r;
+  }
+
+  /** The first record of a DUID's chain; -1 when none. */
+  private firstOfDuid(duid: Uint8Array): number {
+    return this.byDuid.find(this.duidProbe.set(duid), this.duidProbe);
   }
 
   getLeases6ByDuidIaid(type: number, duid: Uint8Array, iaid: number): Lease6[] {
@@ -280,55 +311,56 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   /** A client's leases of one type and IAID, in one subnet (subnetId -1: in any). */
   private ofClient(type: number, duid: Uint8Array, iaid: number, subnetId: number): Lease6[] {
     const out: Lease6[] = [];
-    const b = this.byDuid.get(latin1Of(duid));
-    if (b instanceof Entry) {
-      if (matches(b, type, iaid, subnetId)) out.push(leaseOf(b));
-    } else if (b !== undefined) {
-      for (const e of b) if (matches(e, type, iaid, subnetId)) out.push(leaseOf(e));
+    const next = this.byDuid.next;
+    for (let r = this.firstOfDuid(duid); r >= 0; r = next[r]!) {
+      if (
+        (this.bits[r]! & 3) === type &&
+        this.iaid[r] === iaid &&
+        (subnetId < 0 || this.subnet[r] === subnetId)
+      ) {
+        out.push(this.leaseOf(r));
+      }
     }
     return out;
   }
 
   getLeases6ByDuid(duid: Uint8Array): Lease6[] {
-    const b = this.byDuid.get(latin1Of(duid));
-    if (b === undefined) return [];
-    return b instanceof Entry ? [leaseOf(b)] : Array.from(b, leaseOf);
+    const out: Lease6[] = [];
+    const next = this.byDuid.next;
+    for (let r = this.firstOfDuid(duid); r >= 0; r = next[r]!) out.push(this.leaseOf(r));
+    return out;
   }
 
   getLeases6BySubnet(subnetId: number): Lease6[] {
-    const set = this.bySubnet.get(subnetId);
-    return set === undefined ? [] : Array.from(set, leaseOf);
+    return Array.from(this.bySubnet.records(subnetId), (r) => this.leaseOf(r));
   }
 
   *eachLease6InSubnet(subnetId: number): IterableIterator<Lease6> {
-    const set = this.bySubnet.get(subnetId);
-    if (set !== undefined) for (const e of set) yield leaseOf(e);
+    for (const r of this.bySubnet.records(subnetId)) yield this.leaseOf(r);
   }
 
   getAllLeases6(): Lease6[] {
-    return Array.from(this.byOrder.values(), leaseOf);
+    return Array.from(this.byOrder.values(), (r) => this.leaseOf(r));
   }
 
   getLeases6ByHostname(hostname: string): Lease6[] {
-    const b = this.byHostname.get(hostname);
-    if (b === undefined) return [];
-    return b instanceof Entry ? [leaseOf(b)] : b.map(leaseOf);
+    return this.byHostname.records(hostname).map((r) => this.leaseOf(r));
   }
 
   getLeases6Page(after: string | null, limit: number): Lease6[] {
-    let from: string | null = null;
+    let from: number | null = null;
     if (after !== null) {
-      from = address6Key(after);
-      if (from === null) throw new InvalidOperation(`'${after}' is not an IPv6 address`);
+      if (!tryParseIPv6(after, this.pageKey)) {
+        throw new InvalidOperation(`'${after}' is not an IPv6 address`);
+      }
+      from = -1;
     }
-    return this.byOrder.page(from, limit).map(leaseOf);
+    return this.byOrder.page(from, limit).map((r) => this.leaseOf(r));
   }
 
   getExpiredLeases6(now: number, max: number): Lease6[] {
-    if (this.expiry.length > 2 * this.byAddress.size + 1024) {
-      this.expiry.rebuild(this.byAddress.values(), expiryOf); // drop the stale entries
-    }
-    return this.expiry.expired(now, max).map(leaseOf);
+    if (this.expiry.length > 2 * this.size + 1024) this.rebuildExpiry(); // drop stale entries
+    return this.expiry.expired(now, max, this.version).map((r) => this.leaseOf(r));
   }
 
   countLeases6(subnetId: number, type: number, state: number): number {
@@ -347,6 +379,32 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     return rows.sort((a, b) => a.subnetId - b.subnetId || a.type - b.type || a.state - b.state);
   }
 
+  /** A new Lease6 holding record `r`'s values (its user context is the record's, not a copy). */
+  private leaseOf(r: number): Lease6 {
+    const bits = this.bits[r]!;
+    const hw = this.arena.copy(this.hws, r);
+    const lease = new Lease6({
+      address: ipv6ToString(this.addr, r * 16),
+      type: bits & 3,
+      prefixLen: (bits >>> 2) & 0xff,
+      duid: this.arena.copy(this.duids, r)!,
+      iaid: this.iaid[r]!,
+      preferredLifetime: this.pref[r]!,
+      validLifetime: this.valid[r]!,
+      cltt: this.cltt[r]!,
+      subnetId: this.subnet[r]!,
+      poolId: this.pool.get(r),
+      fqdnFwd: (bits & FWD) !== 0,
+      fqdnRev: (bits & REV) !== 0,
+      hwaddr: hw === null ? null : new HWAddr(hw, this.hwtype[r]!),
+      hwaddrSource: this.hwsrc.get(r),
+      state: this.state.get(r),
+      userContext: this.contexts.get(r) ?? null,
+    });
+    lease.hostname = this.hostnames.get(r) ?? ""; // as stored: the constructor would lower-case it
+    return lease;
+  }
+
   // ---- changes -------------------------------------------------------------------------------
 
   /**
@@ -358,141 +416,198 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   }
 
   addLease6(lease: Lease6): boolean {
-    const key = checkLease(lease);
-    if (this.byAddress.has(key)) return false;
-    const e = new Entry(valuesOf(lease, key));
-    this.insert(e);
-    this.fileExpiry(e);
-    this.written(e);
+    const row = this.rowOf(lease);
+    if (this.findAddress(row.addr) >= 0) return false;
+    const r = this.records.alloc();
+    this.assign(r, row);
+    this.byAddress.insert(r);
+    this.fileOthers(r);
+    this.byOrder.insert(r);
+    this.fileExpiry(r);
+    this.written(r);
     return true;
   }
 
   updateLease6(lease: Lease6): void {
-    const e = this.entryOf(lease.address);
-    if (e === undefined) throw new NoSuchLease(lease.address);
-    checkLease(lease, e.key);
-    const next = new Entry(valuesOf(lease, e.key));
-    if (next.duid === e.duid && next.subnetId === e.subnetId && next.type === e.type) {
-      // A renewal: same client, subnet and type; only the state count (and the name) may move.
-      this.count(e, -1);
-      if (next.hostname !== e.hostname) {
-        bucketRemove(this.byHostname, e.hostname, e);
-        bucketAdd(this.byHostname, next.hostname, e);
-      }
-      assign(e, next);
-      this.count(e, 1);
-    } else {
-      this.refile(e, next);
+    const r = this.recordOf(lease.address);
+    if (r < 0) throw new NoSuchLease(lease.address);
+    const row = this.rowOf(lease);
+    const sameDuid = this.arena.equals(
+      this.duids.off[r]!,
+      this.duids.len[r]!,
+      row.duid,
+      0,
+      row.duidLen,
+    );
+    const oldName = this.hostnames.get(r) ?? "";
+    const oldSubnet = this.subnet[r]!;
+    this.count(r, -1);
+    if (!sameDuid) this.byDuid.remove(r); // filed again under its new DUID once assigned
+    if (row.hostname !== oldName) {
+      this.byHostname.remove(oldName, r);
+      this.byHostname.add(row.hostname, r);
     }
-    this.fileExpiry(e);
-    this.written(e);
+    // A renewal (same client, subnet and type) keeps its places; a change of subnet moves it
+    // as Kea's ordered index does (record-lists.ts).
+    if (row.subnetId !== oldSubnet) this.bySubnet.move(r, oldSubnet, row.subnetId);
+    this.assign(r, row);
+    if (!sameDuid) this.byDuid.insert(r);
+    this.count(r, 1);
+    this.fileExpiry(r);
+    this.written(r);
   }
 
   deleteLease6(lease: Lease6): boolean {
-    const e = this.entryOf(lease.address);
-    if (e === undefined) return false;
-    this.remove(e);
+    const r = this.recordOf(lease.address);
+    if (r < 0) return false;
+    this.remove(r);
     return true;
   }
 
   deleteExpiredReclaimedLeases6(now: number, secs: number): number {
-    const doomed: Entry[] = [];
-    for (const e of this.byAddress.values()) {
-      if (e.state === LeaseState.EXPIRED_RECLAIMED && e.expire < now - secs) doomed.push(e);
+    const doomed: number[] = [];
+    const { used, top } = this.records;
+    for (let r = 0; r < top; r++) {
+      if (
+        used[r] === 1 &&
+        this.state.get(r) === LeaseState.EXPIRED_RECLAIMED &&
+        this.cltt[r]! + this.valid[r]! < now - secs
+      ) {
+        doomed.push(r);
+      }
     }
-    for (const e of doomed) this.remove(e);
+    for (const r of doomed) this.remove(r);
     return doomed.length;
   }
 
-  /** Files a new entry in every index. */
-  private insert(e: Entry): void {
-    this.byAddress.set(e.key, e);
-    this.fileOthers(e);
-    this.byOrder.insert(e);
-  }
-
-  /** Files an entry in every index but the address index and the address order. */
-  private fileOthers(e: Entry): void {
-    bucketAdd(this.byHostname, e.hostname, e);
-    this.fileDuid(e);
-    addToSubnet(this.bySubnet, e.subnetId, e);
-    this.count(e, 1);
-  }
-
   /**
-   * Files a changed lease again under its new keys, in place: the address order is untouched and
-   * the subnet's order moves as Kea's does (subnet-order.ts).
+   * A caller's lease as the store's scratch row (its address's bytes, its DUID and hardware
+   * address as they are, a copy of its user context), once checked as a lease file could hold it.
    */
-  private refile(e: Entry, next: Entry): void {
-    if (next.duid !== e.duid) {
-      this.unfileDuid(e);
-      e.duid = next.duid;
-      this.fileDuid(e);
+  private rowOf(lease: Lease6): Lease6Row {
+    const row = this.row;
+    if (!tryParseIPv6(lease.address, row.addr)) {
+      throw new InvalidOperation(`'${lease.address}' is not an IPv6 address`);
     }
-    if (next.hostname !== e.hostname) {
-      bucketRemove(this.byHostname, e.hostname, e);
-      bucketAdd(this.byHostname, next.hostname, e);
+    const name = (): string => ipv6ToString(row.addr);
+    if (lease.validLifetime <= 0) {
+      // In the lease file a row with valid_lifetime 0 deletes the lease.
+      throw new InvalidOperation(`lease ${name()} has no valid lifetime`);
     }
-    this.count(e, -1);
-    if (next.subnetId !== e.subnetId) {
-      moveToSubnet(this.bySubnet, e, e.subnetId, next.subnetId);
+    if (lease.type !== 0 && lease.type !== 1 && lease.type !== 2) {
+      throw new InvalidOperation(`lease ${name()} has an unknown type ${lease.type}`);
     }
-    assign(e, next);
-    this.count(e, 1);
+    if (!Number.isInteger(lease.prefixLen) || lease.prefixLen < 0 || lease.prefixLen > 128) {
+      throw new InvalidOperation(`lease ${name()} has a bad prefix length ${lease.prefixLen}`);
+    }
+    if (lease.duid.length === 0) throw new InvalidOperation(`lease ${name()} has no DUID`);
+    if (lease.hasEmptyDuid() && lease.state !== LeaseState.DECLINED) {
+      throw new InvalidOperation(`lease ${name()} has the empty DUID and is not declined`);
+    }
+    row.fromLease(lease, ownedContext(lease.userContext));
+    return row;
   }
 
-  private fileDuid(e: Entry): void {
-    const client = this.byDuid.get(e.duid);
-    if (client === undefined) this.byDuid.set(e.duid, e);
-    else if (client instanceof Entry) this.byDuid.set(e.duid, new Set([client, e]));
-    else client.add(e);
+  /** Writes a row's values into record `r` (its address included); bumps its version. */
+  private assign(r: number, row: Lease6Row): void {
+    this.addr.set(row.addr, r * 16);
+    this.arena.set(this.duids, r, row.duid, 0, row.duidLen);
+    this.arena.set(this.hws, r, row.hw, 0, row.hwLen);
+    this.hwtype[r] = row.hwtype;
+    this.hwsrc.set(r, row.hwaddrSource);
+    this.iaid[r] = row.iaid;
+    this.pref[r] = row.preferredLifetime;
+    this.valid[r] = row.validLifetime;
+    this.cltt[r] = row.cltt;
+    this.subnet[r] = row.subnetId;
+    this.pool.set(r, row.poolId);
+    this.bits[r] =
+      (row.type & 3) |
+      ((row.prefixLen & 0xff) << 2) |
+      (row.fqdnFwd ? FWD : 0) |
+      (row.fqdnRev ? REV : 0);
+    this.state.set(r, row.state);
+    if (row.hostname === "") this.hostnames.delete(r);
+    else this.hostnames.set(r, row.hostname);
+    if (row.userContext === null) this.contexts.delete(r);
+    else this.contexts.set(r, row.userContext);
+    this.version[r] = (this.version[r]! + 1) | 0;
   }
 
-  private unfileDuid(e: Entry): void {
-    const client = this.byDuid.get(e.duid);
-    if (client === e) {
-      this.byDuid.delete(e.duid);
-    } else if (client instanceof Set) {
-      client.delete(e);
-      if (client.size === 1) this.byDuid.set(e.duid, client.values().next().value!);
-    }
+  /** Record `r` holds nothing any more and may be handed out again. */
+  private clear(r: number): void {
+    this.version[r] = (this.version[r]! + 1) | 0;
+    this.arena.clear(this.duids, r);
+    this.arena.clear(this.hws, r);
+    this.state.set(r, 0);
+    this.pool.set(r, 0);
+    this.hwsrc.set(r, 0);
+    this.hostnames.delete(r);
+    this.contexts.delete(r);
+    this.records.release(r);
+    this.arena.compactIfWasteful([this.duids, this.hws], this.records.used, this.records.top);
   }
 
-  /** Takes an entry out of every index, writes its deletion row and tells the watcher. */
-  private remove(e: Entry): void {
-    e.version++;
-    this.byAddress.delete(e.key);
-    this.unfileDuid(e);
-    bucketRemove(this.byHostname, e.hostname, e);
-    this.byOrder.remove(e);
-    this.bySubnet.get(e.subnetId)?.delete(e);
-    this.count(e, -1);
-    const lease = leaseOf(e);
+  /** Files a record in every index but the address index and the address order. */
+  private fileOthers(r: number): void {
+    this.byHostname.add(this.hostnames.get(r) ?? "", r);
+    this.byDuid.insert(r);
+    this.bySubnet.add(this.subnet[r]!, r);
+    this.count(r, 1);
+  }
+
+  /** Takes a record out of every index, writes its deletion row and tells the watcher. */
+  private remove(r: number): void {
+    this.byAddress.remove(r);
+    this.byDuid.remove(r);
+    this.byHostname.remove(this.hostnames.get(r) ?? "", r);
+    this.byOrder.remove(r);
+    this.bySubnet.remove(this.subnet[r]!, r);
+    this.count(r, -1);
+    const lease = this.leaseOf(r);
+    this.clear(r);
     this.append(formatLease6Row(lease, true));
     this.watcher?.(lease, false);
   }
 
   /** After an add or an update: the lease file row, and the watcher. */
-  private written(e: Entry): void {
-    const lease = leaseOf(e);
+  private written(r: number): void {
+    const lease = this.leaseOf(r);
     this.append(formatLease6Row(lease));
     this.watcher?.(lease, true);
   }
 
-  private fileExpiry(e: Entry): void {
-    const expire = expiryOf(e);
-    if (expire !== null) this.expiry.push(expire, e);
-    // Without reclamation queries stale entries would pile up: bound them here too.
-    if (this.expiry.length > 4 * this.byAddress.size + 4096) {
-      this.expiry.rebuild(this.byAddress.values(), expiryOf);
-    }
+  /** When a record is due for reclamation; null when never (infinite, or already reclaimed). */
+  private expiryOf(r: number): number | null {
+    if (this.state.get(r) === LeaseState.EXPIRED_RECLAIMED) return null;
+    const valid = this.valid[r]!;
+    return valid === INFINITY_LFT ? null : this.cltt[r]! + valid;
   }
 
-  private count(e: Entry, delta: number): void {
-    let perType = this.counts.get(e.subnetId);
-    if (perType === undefined) this.counts.set(e.subnetId, (perType = []));
-    const perState = (perType[e.type] ??= []);
-    perState[e.state] = (perState[e.state] ?? 0) + delta;
+  private fileExpiry(r: number): void {
+    const expire = this.expiryOf(r);
+    if (expire !== null) this.expiry.push(expire, r, this.version[r]!);
+    // Without reclamation queries stale entries would pile up: bound them here too.
+    if (this.expiry.length > 4 * this.size + 4096) this.rebuildExpiry();
+  }
+
+  private rebuildExpiry(): void {
+    const used = this.records.used;
+    this.expiry.rebuild(
+      this.records.top,
+      (r) => (used[r] === 1 ? this.expiryOf(r) : null),
+      this.version,
+    );
+  }
+
+  private count(r: number, delta: number): void {
+    const subnetId = this.subnet[r]!;
+    const type = this.bits[r]! & 3;
+    const state = this.state.get(r);
+    let perType = this.counts.get(subnetId);
+    if (perType === undefined) this.counts.set(subnetId, (perType = []));
+    const perState = (perType[type] ??= []);
+    perState[state] = (perState[state] ?? 0) + delta;
   }
 
   // ---- lease file --------------------------------------------------------------------------
@@ -500,55 +615,4 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private append(row: string): void {
     this.journal.append(row);
   }
-}
-
-function matches(e: Entry, type: number, iaid: number, subnetId: number): boolean {
-  return e.type === type && e.iaid === iaid && (subnetId < 0 || e.subnetId === subnetId);
-}
-
-/** Copies a changed lease's values (`next`, a record of the same address) into its entry. */
-function assign(e: Entry, next: Entry): void {
-  e.duid = next.duid;
-  e.hw = next.hw;
-  e.hostname = next.hostname;
-  e.userContext = next.userContext;
-  e.iaid = next.iaid;
-  e.preferredLifetime = next.preferredLifetime;
-  e.validLifetime = next.validLifetime;
-  e.cltt = next.cltt;
-  e.subnetId = next.subnetId;
-  e.poolId = next.poolId;
-  e.bits = next.bits;
-  e.hwaddrSource = next.hwaddrSource;
-  e.state = next.state;
-  e.version++;
-}
-
-/**
- * Refuses leases a lease file could not hold; returns the address's key (`known` when the caller
- * has already found it).
- */
-function checkLease(lease: Lease6, known: string | null = null): string {
-  const key = known ?? address6Key(lease.address);
-  if (key === null) throw new InvalidOperation(`'${lease.address}' is not an IPv6 address`);
-  if (lease.validLifetime <= 0) {
-    // In the lease file a row with valid_lifetime 0 deletes the lease.
-    throw new InvalidOperation(`lease ${address6OfKey(key)} has no valid lifetime`);
-  }
-  if (lease.type !== 0 && lease.type !== 1 && lease.type !== 2) {
-    throw new InvalidOperation(`lease ${address6OfKey(key)} has an unknown type ${lease.type}`);
-  }
-  if (!Number.isInteger(lease.prefixLen) || lease.prefixLen < 0 || lease.prefixLen > 128) {
-    throw new InvalidOperation(
-      `lease ${address6OfKey(key)} has a bad prefix length ${lease.prefixLen}`,
-    );
-  }
-  if (lease.duid.length === 0)
-    throw new InvalidOperation(`lease ${address6OfKey(key)} has no DUID`);
-  if (lease.hasEmptyDuid() && lease.state !== LeaseState.DECLINED) {
-    throw new InvalidOperation(
-      `lease ${address6OfKey(key)} has the empty DUID and is not declined`,
-    );
-  }
-  return key;
 }

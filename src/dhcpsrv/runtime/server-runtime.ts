@@ -52,7 +52,12 @@ import { Dhcp4o6Ipc } from "../iface/dhcp4o6-ipc.ts";
 import { listInterfaces } from "../iface/interfaces.ts";
 import { loadNative } from "../iface/native.ts";
 import { checkDirectories, checkInterfacesExist } from "./config-checks.ts";
-import { leaseSanityCheck, type SanityLease, type SanitySubnet } from "./lease-sanity.ts";
+import {
+  leaseSanityCheck,
+  prefixCheck6,
+  type SanityLease,
+  type SanitySubnet,
+} from "./lease-sanity.ts";
 import { QueueStats } from "./queue-stats.ts";
 import "./start-failure.ts"; // DHCPn_CONFIG_LOAD_FAIL's text
 import { formatPosition } from "../config/errors.ts";
@@ -751,7 +756,13 @@ export class ServerRuntime<T extends FamilyTypes> {
     const checkLease =
       family === 4
         ? leaseSanityCheck(mode, subnets as readonly SanitySubnet<number>[], ipv4FromString, logger)
-        : leaseSanityCheck(mode, withPrefixPools(model.subnets), ipv6Number, logger);
+        : leaseSanityCheck(
+            mode,
+            withPrefixPools(model.subnets),
+            ipv6Number,
+            logger,
+            prefixCheck6(model.subnets),
+          );
     return this.adapter.openLeases(
       { ...db, name: path },
       checkLease === null ? { logger } : { logger, checkLease },

@@ -6,6 +6,7 @@ import { ipv4FromString } from "../../../../src/dhcp/ioaddress.ts";
 import { LogManager } from "../../../../src/log/logger.ts";
 import {
   leaseSanityCheck,
+  prefixCheck6,
   type LeaseCheckMode,
   type SanitySubnet,
 } from "../../../../src/dhcpsrv/runtime/lease-sanity.ts";
@@ -87,4 +88,52 @@ test("del drops every lease that fails", () => {
     "DHCPSRV_LEASE_SANITY_FAIL_DISCARD",
     "DHCPSRV_LEASE_SANITY_FAIL_DISCARD",
   ]);
+});
+
+test("v6 quick check: a lease whose address bytes are in its subnet's prefix, or a pd-pool's", () => {
+  const subnets = [
+    { id: 1, prefix: 0x20010db8000100000000000000000000n, prefixLen: 64, pdPools: [] },
+    {
+      id: 2,
+      prefix: 0x20010db8000200000000000000000000n,
+      prefixLen: 48,
+      pdPools: [{ prefix: 0x20010db8ff0000000000000000000000n, prefixLen: 36 }],
+    },
+  ];
+  const quick = prefixCheck6(subnets);
+  const at = (text: string, subnetId: number) => {
+    const bytes = new Uint8Array(32);
+    bytes.set(Buffer.from(text.replace(/:/g, ""), "hex"), 16); // at offset 16, as in a column
+    return { address: text, subnetId, addressBytes: bytes, addressOffset: 16 };
+  };
+  assert.equal(quick(at("20010db8000100000000000000000001", 1)), true);
+  assert.equal(quick(at("20010db8000100010000000000000001", 1)), false, "outside the /64");
+  assert.equal(quick(at("20010db8000100000000000000000001", 2)), false, "another subnet's");
+  assert.equal(quick(at("20010db8000200ff0000000000000000", 2)), true);
+  assert.equal(quick(at("20010db8ff0fff000000000000000000", 2)), true, "in the pd-pool's /36");
+  assert.equal(quick(at("20010db8ef0000000000000000000000", 2)), false, "outside the /36");
+  assert.equal(quick(at("20010db8000100000000000000000001", 9)), false, "unknown subnet-id");
+  assert.equal(quick({ address: "2001:db8:1::1", subnetId: 1 }), false, "no bytes: full check");
+});
+
+test("a lease the quick check passes is kept without its address text being read", () => {
+  const logs = new LogManager("nestor-dhcp6");
+  let parsed = 0;
+  const check = leaseSanityCheck(
+    "del",
+    [{ id: 1, inRange: () => false }],
+    () => parsed++,
+    logs.getLogger("dhcpsrv"),
+    (l) => l.subnetId === 1,
+  )!;
+  const sane = {
+    get address(): string {
+      throw new Error("read");
+    },
+    subnetId: 1,
+  };
+  assert.equal(check(sane), true);
+  assert.equal(parsed, 0);
+  assert.equal(check({ address: "2001:db8::1", subnetId: 2 }), false, "the rest: the full check");
+  assert.equal(parsed, 1);
 });
