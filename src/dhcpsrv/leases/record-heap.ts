@@ -1,5 +1,5 @@
 /**
- * The expiration index of a store kept as columns: lease-expiry-queue.ts's binary min-heap of
+ * The expiration index of a store kept as columns: a binary min-heap of
  * (expire, record, version), in typed arrays. A record's version (a column of its store) changes
  * whenever the record changes or is removed, which makes its older heap entries stale; stale
  * entries are dropped when they reach the top, and the heap is rebuilt from the live records when

@@ -1,6 +1,6 @@
 /**
- * The address order of a store kept as columns: sorted-index.ts's list of sorted blocks, with
- * record numbers in Int32Array blocks (no array of a million references for the collector to
+ * The address order of a store kept as columns: a list of sorted blocks, the addresses in order
+ * as record numbers in Int32Array blocks (no array of a million references for the collector to
  * copy), compared by the store (`compare(a, b)` of two records; a store may give a record number
  * of its own, such as -1, to a key that is no record, for `page`).
  *
