@@ -132,7 +132,8 @@ function dumpScript(dir: string, extra = ""): string {
   return script(
     dir,
     "dump.sh",
-    `/bin/cat /proc/$$/environ > "${dir}/out/$(/bin/date +%s%N).$1.$#"\n${extra}`,
+    // Written aside then renamed into out/: a run is never read half written.
+    `/bin/cat /proc/$$/environ > "${dir}/run.$$" && /bin/mv "${dir}/run.$$" "${dir}/out/$(/bin/date +%s%N).$1.$#"\n${extra}`,
   );
 }
 

@@ -15,7 +15,12 @@ export interface ScriptRun {
 /** Writes the recording script to `file` (executable); its runs go to the directory `out`. */
 export function writeEnvScript(file: string, out: string): void {
   mkdirSync(out, { recursive: true });
-  writeFileSync(file, `#!/bin/sh\n/bin/cat /proc/$$/environ > "${out}/$(/bin/date +%s%N).$1.$#"\n`);
+  // Written beside `out`, then renamed into it: a run is never read half written.
+  writeFileSync(
+    file,
+    `#!/bin/sh\n/bin/cat /proc/$$/environ > "${out}.run.$$" && ` +
+      `/bin/mv "${out}.run.$$" "${out}/$(/bin/date +%s%N).$1.$#"\n`,
+  );
   chmodSync(file, 0o755);
 }
 
