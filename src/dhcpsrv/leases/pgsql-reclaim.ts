@@ -37,8 +37,33 @@ defineMessages({
   DHCPSRV_PGSQL_RECLAIM_FAILED: "reclamation of expired leases in the lease database failed: %1",
 });
 
+/** A lease of either family, as the claim reads it. */
+export interface ClaimableLease extends ReclaimableLease {
+  userContext: object | null;
+  isExpired(now: number): boolean;
+}
+
+/** The columns a reclaimed lease changes, the same in Kea's lease4 and lease6, and their SQL types. */
+const RECLAIMED_COLUMNS = ["state", "hostname", "fqdn_fwd", "fqdn_rev", "user_context"];
+const RECLAIMED_TYPES = ["bigint", "varchar", "boolean", "boolean", "text"];
+
+function reclaimedValues(l: ClaimableLease): unknown[] {
+  return [
+    l.state,
+    l.hostname,
+    l.fqdnFwd,
+    l.fqdnRev,
+    l.userContext === null ? "" : JSON.stringify(l.userContext),
+  ];
+}
+
+/** Whether this server's own copy shows the lease alive (renewed here). */
+function aliveAt(l: ClaimableLease, now: number): boolean {
+  return l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(now);
+}
+
 /** What the claim needs of a family's table. */
-export interface TableSpec<L extends ReclaimableLease> {
+export interface TableSpec<L extends ClaimableLease> {
   /** "lease4", "lease6". */
   table: string;
   /** The store's "SELECT <columns> FROM <table>" (the columns fromRow reads). */
@@ -49,13 +74,6 @@ export interface TableSpec<L extends ReclaimableLease> {
   channel: string;
   fromRow(row: Record<string, unknown>): L;
   keyOf(lease: L): number | string;
-  /** The values of the columns a reclaimed lease changes, for `UPDATE ... SET`. */
-  reclaimedColumns: readonly string[];
-  reclaimedValues(lease: L): unknown[];
-  /** The SQL types of those columns, for unnest(). */
-  reclaimedTypes: readonly string[];
-  /** Whether this server's own copy shows the lease alive (renewed here). */
-  aliveAt(lease: L, now: number): boolean;
 }
 
 /** What the claim needs of the store. */
@@ -69,7 +87,7 @@ export interface ClaimStore<L> {
 }
 
 /** One cycle's claim: a transaction holding the row locks of the claimed leases. */
-class Claim<L extends ReclaimableLease> {
+class Claim<L extends ClaimableLease> {
   readonly changes = new Map<number | string, L | null>();
   readonly client: pg.PoolClient;
   constructor(client: pg.PoolClient) {
@@ -87,7 +105,7 @@ class Claim<L extends ReclaimableLease> {
 
 function ignore(): void {}
 
-export class PgsqlReclaimer<L extends ReclaimableLease> {
+export class PgsqlReclaimer<L extends ClaimableLease> {
   private readonly spec: TableSpec<L>;
   private readonly store: ClaimStore<L>;
   private readonly log: Logger | undefined;
@@ -153,7 +171,7 @@ export class PgsqlReclaimer<L extends ReclaimableLease> {
   untouched(lease: L, now: number): boolean {
     const key = this.spec.keyOf(lease);
     const mine = this.store.current(key);
-    return !this.store.changing(key) && (mine === null || !this.spec.aliveAt(mine, now));
+    return !this.store.changing(key) && (mine === null || !aliveAt(mine, now));
   }
 
   /** The reclaimed lease of a claimed row (null: removed), written by `commit()`. */
@@ -176,10 +194,10 @@ export class PgsqlReclaimer<L extends ReclaimableLease> {
       if (lease === null) removed.push(key);
       else updated.push(lease);
     }
-    const cols = this.spec.reclaimedColumns;
+    const cols = RECLAIMED_COLUMNS;
     const values: unknown[][] = cols.map(() => []);
     for (const l of updated) {
-      this.spec.reclaimedValues(l).forEach((v, i) => values[i]!.push(v));
+      reclaimedValues(l).forEach((v, i) => values[i]!.push(v));
     }
     const n = cols.length;
     let broken = false;
@@ -187,7 +205,7 @@ export class PgsqlReclaimer<L extends ReclaimableLease> {
       if (claim.changes.size > 0) {
         await claim.client.query(
           `WITH v AS (SELECT * FROM unnest($1::${keyArray}, ${cols
-            .map((_, i) => `$${i + 2}::${this.spec.reclaimedTypes[i]}[]`)
+            .map((_, i) => `$${i + 2}::${RECLAIMED_TYPES[i]}[]`)
             .join(", ")}) AS t(key, ${cols.join(", ")})),
           upd AS (UPDATE ${table} l SET ${cols.map((c) => `${c} = v.${c}`).join(", ")}
             FROM v WHERE l.address = v.key RETURNING l.address),

@@ -3,7 +3,7 @@
  */
 import { ipv4FromString } from "../../dhcp/ioaddress.ts";
 import type { Logger } from "../../log/logger.ts";
-import { type Lease4, LeaseState } from "./lease4.ts";
+import type { Lease4 } from "./lease4.ts";
 import {
   leaseFromRow4,
   NOTIFY_CHANNEL,
@@ -20,16 +20,6 @@ export const LEASE4_TABLE: TableSpec<Lease4> = {
   channel: NOTIFY_CHANNEL,
   fromRow: leaseFromRow4,
   keyOf: (l) => ipv4FromString(l.address),
-  reclaimedColumns: ["state", "hostname", "fqdn_fwd", "fqdn_rev", "user_context"],
-  reclaimedTypes: ["bigint", "varchar", "boolean", "boolean", "text"],
-  reclaimedValues: (l) => [
-    l.state,
-    l.hostname,
-    l.fqdnFwd,
-    l.fqdnRev,
-    l.userContext === null ? "" : JSON.stringify(l.userContext),
-  ],
-  aliveAt: (l, now) => l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(now),
 };
 
 /** Shared reclamation on a v4 PostgreSQL store. */

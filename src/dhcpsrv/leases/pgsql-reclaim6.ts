@@ -3,7 +3,7 @@
  * and prefixes, keyed by their address as Kea 2.2's table is.
  */
 import type { Logger } from "../../log/logger.ts";
-import { type Lease6, LeaseState } from "./lease6.ts";
+import type { Lease6 } from "./lease6.ts";
 import {
   leaseFromRow6,
   NOTIFY_CHANNEL6,
@@ -20,16 +20,6 @@ export const LEASE6_TABLE: TableSpec<Lease6> = {
   channel: NOTIFY_CHANNEL6,
   fromRow: leaseFromRow6,
   keyOf: (l) => l.address,
-  reclaimedColumns: ["state", "hostname", "fqdn_fwd", "fqdn_rev", "user_context"],
-  reclaimedTypes: ["bigint", "varchar", "boolean", "boolean", "text"],
-  reclaimedValues: (l) => [
-    l.state,
-    l.hostname,
-    l.fqdnFwd,
-    l.fqdnRev,
-    l.userContext === null ? "" : JSON.stringify(l.userContext),
-  ],
-  aliveAt: (l, now) => l.state !== LeaseState.EXPIRED_RECLAIMED && !l.isExpired(now),
 };
 
 /** Shared reclamation on a v6 PostgreSQL store. */
