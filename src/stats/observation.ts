@@ -4,8 +4,11 @@
  * kept by count (default 20) or by age (seconds), one limit at a time as in Kea.
  *
  * Hot path: the servers hold Observation objects and call add(1); samples live in a ring of
- * preallocated arrays, so an update costs two array writes and a clock read.
+ * preallocated arrays, so an update costs two array writes and a clock read (none while a
+ * batch holds the sample clock: sample-clock.ts).
  */
+import { sampleNow } from "./sample-clock.ts";
+
 export const StatType = {
   INTEGER: "integer",
   BIG_INTEGER: "big-integer",
@@ -144,7 +147,7 @@ export class Observation {
   private record(value: StatValue): void {
     this.head = (this.head + 1) % this.maxCount;
     this.values[this.head] = value;
-    this.times[this.head] = Date.now();
+    this.times[this.head] = sampleNow();
     if (this.count < this.maxCount) this.count++;
   }
 

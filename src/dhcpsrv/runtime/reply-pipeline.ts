@@ -7,6 +7,7 @@
  */
 import type { Logger } from "../../log/logger.ts";
 import { BATCH_BUCKETS, Histogram, LATENCY_BUCKETS } from "../../stats/histogram.ts";
+import { holdSampleClock, releaseSampleClock } from "../../stats/sample-clock.ts";
 import type { IfaceManager } from "../iface/iface-manager.ts";
 import type { OutgoingPacket, ReceivedPacket } from "../iface/packet-socket.ts";
 import type { ReceivedDatagram } from "../processing/exchange-rules.ts";
@@ -61,8 +62,23 @@ export class ReplyPipeline<R extends { address: string; type: number }> {
     this.takenByPeer = `${options.prefix}_LEASE_TAKEN_BY_PEER`;
   }
 
-  /** One batch: process every query, one lease append, then every reply. */
+  /**
+   * One batch: process every query, one lease append, then every reply. The statistics updated
+   * meanwhile are stamped with one clock read (src/stats/sample-clock.ts).
+   */
   run(
+    packets: readonly ReceivedPacket[],
+    process: (q: Query) => R | null | Promise<R | null>,
+  ): void {
+    holdSampleClock();
+    try {
+      this.runBatch(packets, process);
+    } finally {
+      releaseSampleClock();
+    }
+  }
+
+  private runBatch(
     packets: readonly ReceivedPacket[],
     process: (q: Query) => R | null | Promise<R | null>,
   ): void {

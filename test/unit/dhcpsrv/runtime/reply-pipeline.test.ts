@@ -9,6 +9,7 @@ import type {
 import type { FlushResult, LostLeases } from "../../../../src/dhcpsrv/leases/lease-store.ts";
 import { ReplyPipeline } from "../../../../src/dhcpsrv/runtime/reply-pipeline.ts";
 import type { Logger } from "../../../../src/log/logger.ts";
+import { StatsManager } from "../../../../src/stats/stats-manager.ts";
 
 interface Reply {
   address: string;
@@ -127,5 +128,71 @@ describe("ReplyPipeline: the replies that leave, and only those, are counted sen
     await t.pipeline.drain();
     assert.deepEqual(t.sent, [a.address]);
     assert.deepEqual(t.counted, [a.address]);
+  });
+});
+
+describe("ReplyPipeline: the statistics of a batch are stamped with one clock read", () => {
+  it("every sample recorded while a batch is processed and sent has the batch's time; updates after it read the clock", (t) => {
+    let clock = Date.UTC(2026, 0, 1);
+    let reads = 0;
+    t.mock.method(Date, "now", () => {
+      reads++;
+      clock += 1000;
+      return clock;
+    });
+    const stats = new StatsManager();
+    const received = stats.observe("pkt4-received");
+    const sentStat = stats.observe("pkt4-sent");
+    const before = reads;
+    const pipeline = new ReplyPipeline<Reply>({
+      iface: { sendBatch: () => null } as unknown as IfaceManager,
+      log: {} as Logger,
+      prefix: "DHCP4",
+      leases: () => ({ pendingWrites: 0, flush: () => undefined }),
+      outgoing: (r) => ({ data: new Uint8Array(1), dstAddr: r.address, dstPort: 68 }),
+      sent: () => sentStat.add(1),
+    });
+    const replies = [a, b, { ...a, address: "198.51.100.3" }];
+    pipeline.run(
+      replies.map((r) => ({ data: Buffer.from(r.address) }) as unknown as ReceivedPacket),
+      (q) => {
+        received.add(1);
+        received.add(1);
+        return replies.find((r) => r.address === q.data.toString())!;
+      },
+    );
+    assert.equal(reads - before, 1, "one clock read for the batch's nine updates");
+    assert.equal(received.getSamples()[0]![0], 6);
+    assert.equal(sentStat.getSamples()[0]![0], 3);
+    const batchTime = received.getSamples()[0]![1];
+    for (const s of received.getSamples().slice(0, 6)) assert.equal(s[1], batchTime);
+    for (const s of sentStat.getSamples().slice(0, 3)) assert.equal(s[1], batchTime);
+    const r0 = reads;
+    received.add(1);
+    assert.equal(reads - r0, 1, "outside a batch each update reads the clock");
+    assert.notEqual(received.getSamples()[0]![1], batchTime);
+  });
+
+  it("a batch whose processing throws leaves the clock released", (t) => {
+    let reads = 0;
+    t.mock.method(Date, "now", () => ++reads * 1000);
+    const stats = new StatsManager();
+    const o = stats.observe("pkt4-received");
+    const pipeline = new ReplyPipeline<Reply>({
+      iface: { sendBatch: () => null } as unknown as IfaceManager,
+      log: {} as Logger,
+      prefix: "DHCP4",
+      leases: () => ({ pendingWrites: 0, flush: () => undefined }),
+      outgoing: (r) => ({ data: new Uint8Array(1), dstAddr: r.address, dstPort: 68 }),
+    });
+    assert.throws(() =>
+      pipeline.run([{ data: Buffer.alloc(1) } as unknown as ReceivedPacket], () => {
+        throw new Error("bug");
+      }),
+    );
+    const r0 = reads;
+    o.add(1);
+    o.add(1);
+    assert.equal(reads - r0, 2);
   });
 });
