@@ -18,6 +18,8 @@
  * the shared ones in family.ts, v6's own next to their steps (IA_POINTS, RELEASE_POINTS).
  */
 import { carryCursors } from "../dhcpsrv/alloc/allocator-state.ts";
+import { D6O } from "../dhcp/constants.ts";
+import { Option } from "../dhcp/option.ts";
 import { Pkt6 } from "../dhcp/pkt6.ts";
 import type { HooksManager } from "../hooks/hooks-manager.ts";
 import { defineMessages, type LogManager } from "../log/logger.ts";
@@ -114,7 +116,7 @@ function context6(deps: Dhcp6SrvDeps): Srv6 {
   const stats = new Dhcp6Stats(deps.stats);
   engine.setPoolUsage(stats);
   return firstContext(RULES6, deps, engine, stats, points6(deps.hookIdx), {
-    serverDuid: deps.serverDuid,
+    ...serverId(deps.serverDuid),
     to4o6: deps.to4o6 ?? noIpc,
   });
 }
@@ -177,13 +179,18 @@ export class Dhcp6Srv extends QueryProcessor<Srv6, Exchange6, Reply6> {
   /** Installs a new configuration model (after a successful reload), and a new DUID if given. */
   setModel(model: Dhcp6Model, serverDuid?: Buffer): void {
     carryCursors(pdPools(this.context.model), pdPools(model));
-    this.reconfigure(model, serverDuid === undefined ? undefined : { serverDuid });
+    this.reconfigure(model, serverDuid === undefined ? undefined : serverId(serverDuid));
   }
 
   /** Kea's selectSubnet6 for a query (src/dhcp6/processing/select.ts). */
   findSubnet(q: Pkt6): Subnet6 | null {
     return findSubnet(this.context.model, q);
   }
+}
+
+/** The server's DUID and the server identifier option of its responses. */
+function serverId(serverDuid: Buffer): { serverDuid: Buffer; serverIdOption: Option } {
+  return { serverDuid, serverIdOption: new Option(6, D6O.SERVERID, serverDuid) };
 }
 
 function noIpc(): void {

@@ -9,6 +9,7 @@ import { QueryExchange } from "../dhcpsrv/processing/query-exchange.ts";
 import type { ServerContext } from "../dhcpsrv/processing/query-processor.ts";
 import type { HWAddr } from "../dhcp/hwaddr.ts";
 import { toColonHex } from "../dhcp/ioaddress.ts";
+import type { Option } from "../dhcp/option.ts";
 import type { Option6IA } from "../dhcp/option6-ia.ts";
 import type { Pkt6 } from "../dhcp/pkt6.ts";
 import type { AllocEngine6, ClientContext6, Hint6, Pick6 } from "../dhcpsrv/alloc/alloc-engine6.ts";
@@ -56,6 +57,8 @@ export interface Srv6 extends ServerContext<
 > {
   /** The server's DUID (option 2). */
   readonly serverDuid: Buffer;
+  /** Option 2 with that DUID: one object for every response (options are never written in place). */
+  readonly serverIdOption: Option;
   /** DHCPv4-over-DHCPv6: hands a DHCPV4-QUERY to the DHCPv4 server; throws when it cannot. */
   readonly to4o6: (query: Pkt6) => void;
 }

@@ -215,30 +215,31 @@ export function teeTimes(s: Subnet4, valid: number): [number, number] {
 }
 
 /**
- * The 4-byte payloads of the options every response carries (lease time, T1, T2, subnet mask,
- * server identifier), one Buffer per value shared by the responses: an option's payload is
- * never written in place (Option.getData), as the configured options' are shared too. Bounded:
- * emptied when it holds too many values (adaptive lease times, many server addresses).
+ * The options every response carries with a 4-byte value (lease time, T1, T2, subnet mask,
+ * server identifier): one Option per code and value, shared by the responses, as the configured
+ * options are shared. An option of a response is never written in place: the server replaces
+ * options rather than changing them, and a callout gets a copy of what it retrieves (copy on
+ * retrieve). Bounded: emptied when it holds too many values (adaptive lease times, many server
+ * addresses).
  */
-const UINT32_PAYLOADS = new Map<number, Buffer>();
-const UINT32_PAYLOADS_MAX = 1024;
-
-function uint32Payload(value: number): Buffer {
-  const v = value >>> 0;
-  let d = UINT32_PAYLOADS.get(v);
-  if (d === undefined) {
-    if (UINT32_PAYLOADS.size >= UINT32_PAYLOADS_MAX) UINT32_PAYLOADS.clear();
-    d = Buffer.alloc(4);
-    d.writeUInt32BE(v, 0);
-    UINT32_PAYLOADS.set(v, d);
-  }
-  return d;
-}
+const UINT32_OPTIONS = new Map<number, Option>();
+const UINT32_OPTIONS_MAX = 1024;
 
 function uint32Option(code: number, value: number): Option {
-  return new Option(4, code, uint32Payload(value));
+  const v = value >>> 0;
+  // code (8 bits) above the value (32 bits): an exact key below 2^53.
+  const key = code * 0x100000000 + v;
+  let o = UINT32_OPTIONS.get(key);
+  if (o === undefined) {
+    if (UINT32_OPTIONS.size >= UINT32_OPTIONS_MAX) UINT32_OPTIONS.clear();
+    const d = Buffer.alloc(4);
+    d.writeUInt32BE(v, 0);
+    o = new Option(4, code, d);
+    UINT32_OPTIONS.set(key, o);
+  }
+  return o;
 }
 
 function addressOption(code: number, addr: string): Option {
-  return new Option(4, code, uint32Payload(addr === "" ? 0 : ipv4FromString(addr)));
+  return uint32Option(code, addr === "" ? 0 : ipv4FromString(addr));
 }

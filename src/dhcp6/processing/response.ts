@@ -39,7 +39,7 @@ export function buildResponse(ex: Exchange6): void {
   r.ifindex = q.ifindex;
   const cid = q.getNonCopiedOption(D6O.CLIENTID);
   if (cid !== undefined) r.addOption(cid);
-  r.addOption(new Option(6, D6O.SERVERID, ex.srv.serverDuid));
+  r.addOption(ex.srv.serverIdOption);
   ex.response = r;
   if (ex.useMulticast) {
     r.addOption(Option6StatusCode.create(StatusCode.UseMulticast, "Please use multicast"));
