@@ -131,6 +131,18 @@ describe("ReplyPipeline: the replies that leave, and only those, are counted sen
   });
 });
 
+/** A pipeline whose sends all succeed and whose store has nothing to write. */
+function quietPipeline(sent?: () => void): ReplyPipeline<Reply> {
+  return new ReplyPipeline<Reply>({
+    iface: { sendBatch: () => null } as unknown as IfaceManager,
+    log: {} as Logger,
+    prefix: "DHCP4",
+    leases: () => ({ pendingWrites: 0, flush: () => undefined }),
+    outgoing: (r) => ({ data: new Uint8Array(1), dstAddr: r.address, dstPort: 68 }),
+    sent,
+  });
+}
+
 describe("ReplyPipeline: the statistics of a batch are stamped with one clock read", () => {
   it("every sample recorded while a batch is processed and sent has the batch's time; updates after it read the clock", (t) => {
     let clock = Date.UTC(2026, 0, 1);
@@ -144,14 +156,7 @@ describe("ReplyPipeline: the statistics of a batch are stamped with one clock re
     const received = stats.observe("pkt4-received");
     const sentStat = stats.observe("pkt4-sent");
     const before = reads;
-    const pipeline = new ReplyPipeline<Reply>({
-      iface: { sendBatch: () => null } as unknown as IfaceManager,
-      log: {} as Logger,
-      prefix: "DHCP4",
-      leases: () => ({ pendingWrites: 0, flush: () => undefined }),
-      outgoing: (r) => ({ data: new Uint8Array(1), dstAddr: r.address, dstPort: 68 }),
-      sent: () => sentStat.add(1),
-    });
+    const pipeline = quietPipeline(() => sentStat.add(1));
     const replies = [a, b, { ...a, address: "198.51.100.3" }];
     pipeline.run(
       replies.map((r) => ({ data: Buffer.from(r.address) }) as unknown as ReceivedPacket),
@@ -178,13 +183,7 @@ describe("ReplyPipeline: the statistics of a batch are stamped with one clock re
     t.mock.method(Date, "now", () => ++reads * 1000);
     const stats = new StatsManager();
     const o = stats.observe("pkt4-received");
-    const pipeline = new ReplyPipeline<Reply>({
-      iface: { sendBatch: () => null } as unknown as IfaceManager,
-      log: {} as Logger,
-      prefix: "DHCP4",
-      leases: () => ({ pendingWrites: 0, flush: () => undefined }),
-      outgoing: (r) => ({ data: new Uint8Array(1), dstAddr: r.address, dstPort: 68 }),
-    });
+    const pipeline = quietPipeline();
     assert.throws(() =>
       pipeline.run([{ data: Buffer.alloc(1) } as unknown as ReceivedPacket], () => {
         throw new Error("bug");
