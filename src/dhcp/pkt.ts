@@ -36,7 +36,28 @@ export abstract class Pkt {
   readonly classes: Set<string>;
   /** Slot for the server's per-packet callout handle (created on first use by the server). */
   calloutHandle: unknown;
+  /**
+   * The options as objects, in wire order (for a received packet, once `wire` is null: before
+   * that, the objects made so far are in `made`).
+   */
   protected options: Option[];
+  /**
+   * A received packet's options before they are made into objects: [code, start, length] per
+   * option in wire order, the payload at wireBuf[start..start+length); start -1 - k for the
+   * option the parser made itself, early[k]. Most of a query's options are only read, some
+   * never: an option becomes an object when something asks for it by code (getOption,
+   * getOptions(code)), and the whole list when anything lists, adds, removes or packs the
+   * options. Null once the list is made, and for a packet built locally.
+   */
+  private wire: number[] | null;
+  /** The objects the parser made (see `wire`); null when it made none. */
+  private early: Option[] | null;
+  /** By entry of `wire`: the object made for it so far (undefined while not made); null until
+   *  the first is made. */
+  private made: (Option | undefined)[] | null;
+  /** The bytes `wire` points into and the definitions to read them with, as at unpack(). */
+  protected wireBuf: Buffer;
+  protected wireDefs: OptionDefLookup;
   protected bufferOut: Buffer;
   protected copyRetrievedOptions: boolean;
 
@@ -55,6 +76,11 @@ export abstract class Pkt {
     this.classes = new Set();
     this.calloutHandle = null;
     this.options = [];
+    this.wire = null;
+    this.early = null;
+    this.made = null;
+    this.wireBuf = EMPTY_OUT;
+    this.wireDefs = defs;
     this.bufferOut = EMPTY_OUT;
     this.copyRetrievedOptions = false;
   }
@@ -142,33 +168,156 @@ export abstract class Pkt {
     return this.copyRetrievedOptions;
   }
 
+  /**
+   * A received packet's options as bytes of `buf` (see `wire`), to be read with `defs`, and the
+   * objects the parser made. Replaces the option list. `wire` and `early` may be the parser's
+   * scratch: the packet keeps copies of their exact size.
+   */
+  protected setWireOptions(
+    buf: Buffer,
+    defs: OptionDefLookup,
+    wire: readonly number[],
+    early: readonly Option[],
+  ): void {
+    this.options = [];
+    this.wire = wire.slice();
+    this.early = early.length === 0 ? null : early.slice();
+    this.made = null;
+    this.wireBuf = buf;
+    this.wireDefs = defs;
+  }
+
+  /** Makes the option object of a `wire` entry from wireBuf (the family's parser, wireDefs). */
+  protected abstract makeOption(code: number, start: number, length: number): Option;
+
+  /** The option list, every option an object (made now for those still as bytes). */
+  protected optionList(): Option[] {
+    const wire = this.wire;
+    if (wire !== null) {
+      const n = wire.length / 3;
+      const list = new Array<Option>(n);
+      for (let i = 0; i < n; i++) list[i] = this.madeAt(i);
+      this.options = list;
+      this.wire = null;
+      this.early = null;
+      this.made = null;
+    }
+    return this.options;
+  }
+
+  /** The object of `wire` entry i, made now if it was not. */
+  private madeAt(i: number): Option {
+    const wire = this.wire!;
+    const made = (this.made ??= new Array<Option | undefined>(wire.length / 3));
+    let o = made[i];
+    if (o === undefined) {
+      const start = wire[3 * i + 1]!;
+      o =
+        start < 0
+          ? this.early![-1 - start]!
+          : this.makeOption(wire[3 * i]!, start, wire[3 * i + 2]!);
+      made[i] = o;
+    }
+    return o;
+  }
+
+  /** Entry index of the first option with this code while it is still bytes, else -1. */
+  private bytesEntry(code: number): number {
+    const wire = this.wire;
+    if (wire === null) return -1;
+    for (let i = 0; i < wire.length; i += 3) {
+      if (wire[i] !== code) continue;
+      return wire[i + 1]! >= 0 && this.made?.[i / 3] === undefined ? i / 3 : -1;
+    }
+    return -1;
+  }
+
+  /**
+   * Where the payload of the first option with this code is in wireBuf while that option is
+   * still bytes (its start); -1 when it is an object or absent.
+   */
+  protected wireStart(code: number): number {
+    const i = this.bytesEntry(code);
+    return i < 0 ? -1 : this.wire![3 * i + 1]!;
+  }
+
+  /**
+   * The payload of the first option with this code: a view of the received bytes while it is
+   * still bytes (no object made for it), else its object's getData(); undefined when absent.
+   */
+  protected payload(code: number): Buffer | undefined {
+    const i = this.bytesEntry(code);
+    if (i < 0) return this.find(code, false)?.getData();
+    const start = this.wire![3 * i + 1]!;
+    return this.wireBuf.subarray(start, start + this.wire![3 * i + 2]!);
+  }
+
+  /** The codes of the options still as bytes, in wire order (null when none are). */
+  protected wireCodes(): readonly number[] | null {
+    return this.wire;
+  }
+
+  /** First option with this code, made from the bytes if need be; with `copy`, a deep copy put
+   *  in its place (copy-on-retrieve). */
+  private find(code: number, copy: boolean): Option | undefined {
+    const wire = this.wire;
+    if (wire === null) return retrieve(this.options, code, copy);
+    for (let i = 0; i < wire.length; i += 3) {
+      if (wire[i] !== code) continue;
+      const o = this.madeAt(i / 3);
+      if (!copy) return o;
+      const c = o.clone();
+      this.made![i / 3] = c;
+      return c;
+    }
+    return undefined;
+  }
+
+  private findAll(code: number | undefined, copy: boolean): Option[] {
+    const wire = this.wire;
+    if (wire === null || code === undefined) return retrieveAll(this.optionList(), code, copy);
+    let count = 0;
+    for (let i = 0; i < wire.length; i += 3) if (wire[i] === code) count++;
+    const out = new Array<Option>(count);
+    for (let i = 0, k = 0; k < count; i += 3) {
+      if (wire[i] !== code) continue;
+      let o = this.madeAt(i / 3);
+      if (copy) {
+        o = o.clone();
+        this.made![i / 3] = o;
+      }
+      out[k++] = o;
+    }
+    return out;
+  }
+
   /** First option with this code, or undefined. */
   getOption(code: number): Option | undefined {
-    return retrieve(this.options, code, this.copyRetrievedOptions);
+    return this.find(code, this.copyRetrievedOptions);
   }
 
   /** All options (or all with one code), in wire order. Copies them when copying is on. */
   getOptions(code?: number): Option[] {
-    return retrieveAll(this.options, code, this.copyRetrievedOptions);
+    return this.findAll(code, this.copyRetrievedOptions);
   }
 
   /** The option in the packet itself, never a copy (for the server's own reads). */
   getNonCopiedOption(code: number): Option | undefined {
-    return retrieve(this.options, code, false);
+    return this.find(code, false);
   }
 
   getNonCopiedOptions(code?: number): Option[] {
-    return retrieveAll(this.options, code, false);
+    return this.findAll(code, false);
   }
 
   /** Adds an option at the end; DHCPv4 packs options in the order they were added. */
   addOption(opt: Option): void {
-    this.options.push(opt);
+    this.optionList().push(opt);
   }
 
   /** Removes the first option with this code; returns whether one was removed. */
   delOption(code: number): boolean {
-    const opts = this.options;
+    const opts = this.optionList();
     for (let i = 0; i < opts.length; i++) {
       if (opts[i]!.type === code) {
         opts.splice(i, 1);
@@ -180,8 +329,9 @@ export abstract class Pkt {
 
   /** Removes every option with this code; returns how many were removed. */
   delAllOptions(code: number): number {
-    const before = this.options.length;
-    this.options = this.options.filter((o) => o.type !== code);
+    const opts = this.optionList();
+    const before = opts.length;
+    this.options = opts.filter((o) => o.type !== code);
     return before - this.options.length;
   }
 
@@ -207,8 +357,9 @@ export abstract class Pkt {
   }
 
   protected optionsToText(): string {
-    if (this.options.length === 0) return "";
-    return "\noptions:\n" + this.options.map((o) => o.toText(2)).join("\n");
+    const opts = this.optionList();
+    if (opts.length === 0) return "";
+    return "\noptions:\n" + opts.map((o) => o.toText(2)).join("\n");
   }
 }
 

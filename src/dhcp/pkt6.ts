@@ -14,7 +14,7 @@ import { DUID } from "./duid.ts";
 import { ipv6FromString, ipv6ToString } from "./ioaddress.ts";
 import { copyBytes } from "./option.ts";
 import type { Option } from "./option.ts";
-import { createOption, unpackOptions } from "./libdhcp.ts";
+import { createOption, makeOption, unpackOptions } from "./libdhcp.ts";
 import type { OptionDefLookup } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
@@ -110,6 +110,10 @@ export class RelayInfo {
 }
 
 const EMPTY = Buffer.alloc(0);
+// The parser's scratch for a packet's options (setWireOptions copies them): unpack() is
+// synchronous, so one pair serves every packet.
+const WIRE: number[] = [];
+const EARLY: Option[] = [];
 
 export class Pkt6 extends Pkt {
   msgType: number;
@@ -155,7 +159,11 @@ export class Pkt6 extends Pkt {
         }
         this.msgType = type;
         this.transid = (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        this.options = unpackOptions(6, "dhcp6", b, p + 4, end, defs, 0);
+        WIRE.length = 0;
+        EARLY.length = 0;
+        unpackOptions(6, "dhcp6", b, p + 4, end, defs, 0, WIRE, EARLY);
+        this.setWireOptions(b, defs, WIRE, EARLY);
+        EARLY.length = 0;
         this.relayInfo = relays;
         return;
       }
@@ -200,12 +208,18 @@ export class Pkt6 extends Pkt {
     }
   }
 
+  protected makeOption(code: number, start: number, length: number): Option {
+    const defs = this.wireDefs;
+    const def = defs.get("dhcp6", code, 6);
+    return makeOption(6, code, def, this.wireBuf, start, start + length, defs, 0);
+  }
+
   /** Builds the wire form (with relay layers), stores it for getBuffer() and returns it. */
   pack(): Buffer {
     checkUint(this.transid, 24, "transaction id");
     const sizes = new Array<number>(this.relayInfo.length + 1);
     let inner = 4;
-    for (const o of this.options) inner += o.len();
+    for (const o of this.optionList()) inner += o.len();
     sizes[this.relayInfo.length] = inner;
     for (let i = this.relayInfo.length - 1; i >= 0; i--) {
       let n = 34 + 4 + sizes[i + 1]!;
@@ -227,7 +241,7 @@ export class Pkt6 extends Pkt {
       out[off + 2] = (this.transid >>> 8) & 255;
       out[off + 3] = this.transid & 255;
       off += 4;
-      for (const o of this.options) off = o.packInto(out, off);
+      for (const o of this.optionList()) off = o.packInto(out, off);
       return off;
     }
     const r = this.relayInfo[level]!;
@@ -266,9 +280,8 @@ export class Pkt6 extends Pkt {
 
   /** The client DUID from option 1, or null when absent or malformed. */
   getClientId(): DUID | null {
-    const o = retrieve(this.options, D6O.CLIENTID, false);
-    if (o === undefined) return null;
-    const d = o.getData();
+    const d = this.payload(D6O.CLIENTID);
+    if (d === undefined) return null;
     return d.length >= 3 && d.length <= 130 ? new DUID(d) : null;
   }
 
