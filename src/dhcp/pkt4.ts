@@ -33,7 +33,7 @@ import { BadValue, PacketParseError } from "./errors.ts";
 import { HWAddr } from "./hwaddr.ts";
 import { ClientId } from "./duid.ts";
 import { ipv4FromString, ipv4ToString, readU32, toHex, writeU32 } from "./ioaddress.ts";
-import { Option, toBuffer } from "./option.ts";
+import { Option, copyBytes, toBuffer } from "./option.ts";
 import { canWait, createOption, makeOption } from "./libdhcp.ts";
 import type { OptionDefLookup } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
@@ -77,6 +77,9 @@ export class Pkt4 extends Pkt {
   // The chaddr, sname and file fields; null: still in `wireBuf` (a received packet's), where
   // pack() copies them from and a view is made only when something asks for the field.
   private chaddrB: Buffer | null;
+  /** With chaddrB null: the hardware address setHWAddr gave (chaddr is it zero-padded), or null
+   *  for the received bytes. */
+  private hwBytes: Uint8Array | null;
   private snameB: Buffer | null;
   private fileB: Buffer | null;
   private hwaddrCache: HWAddr | null;
@@ -99,6 +102,7 @@ export class Pkt4 extends Pkt {
     this.siaddrN = 0;
     this.giaddrN = 0;
     this.chaddrB = ZERO_CHADDR;
+    this.hwBytes = null;
     this.snameB = ZERO_SNAME;
     this.fileB = ZERO_FILE;
     this.hwaddrCache = null;
@@ -141,6 +145,7 @@ export class Pkt4 extends Pkt {
     this.siaddrN = readU32(b, 20);
     this.giaddrN = readU32(b, 24);
     this.chaddrB = null;
+    this.hwBytes = null;
     this.snameB = null;
     this.fileB = null;
     this.hwaddrCache = null;
@@ -218,8 +223,11 @@ export class Pkt4 extends Pkt {
     writeU32(out, 20, this.siaddrN);
     writeU32(out, 24, this.giaddrN);
     const raw = this.wireBuf;
-    if (this.chaddrB === null) raw.copy(out, 28, 28, 28 + MAX_CHADDR_LEN);
-    else this.chaddrB.copy(out, 28);
+    if (this.chaddrB !== null) this.chaddrB.copy(out, 28);
+    else if (this.hwBytes !== null) {
+      const end = copyBytes(this.hwBytes, out, 28);
+      out.fill(0, end, 28 + MAX_CHADDR_LEN);
+    } else raw.copy(out, 28, 28, 28 + MAX_CHADDR_LEN);
     if (this.snameB === null) raw.copy(out, SNAME_OFF, SNAME_OFF, SNAME_OFF + MAX_SNAME_LEN);
     else this.snameB.copy(out, SNAME_OFF);
     if (this.fileB === null) raw.copy(out, FILE_OFF, FILE_OFF, FILE_OFF + MAX_FILE_LEN);
@@ -250,8 +258,9 @@ export class Pkt4 extends Pkt {
     const opts = this.optionList();
     const existing = retrieve(opts, DHO.DHCP_MESSAGE_TYPE, false);
     const def = getStdOptionDefs().get("dhcp4", DHO.DHCP_MESSAGE_TYPE)!;
-    // One uint8 always fits the definition: no wire checks to run on it.
-    const opt = def.instantiate(Buffer.from([type]));
+    // One uint8 always fits the definition: no wire checks to run on it. The payload is shared
+    // by every option 53 of this type (an option's payload is never written in place).
+    const opt = def.instantiate((TYPE_PAYLOADS[type] ??= Buffer.from([type])));
     if (existing === undefined) opts.unshift(opt);
     else opts[opts.indexOf(existing)] = opt;
   }
@@ -437,7 +446,14 @@ export class Pkt4 extends Pkt {
 
   /** The 16-byte chaddr field as sent. */
   getChaddr(): Buffer {
-    return (this.chaddrB ??= this.wireBuf.subarray(28, 28 + MAX_CHADDR_LEN));
+    if (this.chaddrB === null) {
+      if (this.hwBytes === null) this.chaddrB = this.wireBuf.subarray(28, 28 + MAX_CHADDR_LEN);
+      else {
+        this.chaddrB = Buffer.alloc(MAX_CHADDR_LEN);
+        this.chaddrB.set(this.hwBytes);
+      }
+    }
+    return this.chaddrB;
   }
 
   /** The client hardware address: htype and the first hlen bytes of chaddr (at most 16). */
@@ -445,7 +461,11 @@ export class Pkt4 extends Pkt {
     if (this.hwaddrCache === null) {
       const len = Math.min(this.hlen, MAX_CHADDR_LEN);
       const bytes =
-        this.chaddrB === null ? this.wireBuf.subarray(28, 28 + len) : this.chaddrB.subarray(0, len);
+        this.chaddrB !== null
+          ? this.chaddrB.subarray(0, len)
+          : this.hwBytes !== null
+            ? this.hwBytes.subarray(0, len)
+            : this.wireBuf.subarray(28, 28 + len);
       this.hwaddrCache = new HWAddr(bytes, this.htype);
     }
     return this.hwaddrCache;
@@ -483,7 +503,8 @@ export class Pkt4 extends Pkt {
     this.remoteHw = hw;
   }
 
-  /** Sets htype, hlen and chaddr (zero-padded to 16 bytes). */
+  /** Sets htype, hlen and chaddr (zero-padded to 16 bytes). The packet keeps the HWAddr's bytes
+   *  (do not change them in place afterwards, as for an option's payload). */
   setHWAddr(hw: HWAddr): void;
   setHWAddr(htype: number, mac: Uint8Array): void;
   setHWAddr(a: HWAddr | number, mac?: Uint8Array): void {
@@ -493,11 +514,12 @@ export class Pkt4 extends Pkt {
       throw new BadValue(`hardware address of ${bytes.length} bytes exceeds 16`);
     }
     checkUint(htype, 8, "htype");
-    const ch = Buffer.alloc(MAX_CHADDR_LEN);
-    ch.set(bytes);
     this.htype = htype;
     this.hlen = bytes.length;
-    this.chaddrB = ch;
+    // An HWAddr's bytes are its own (its constructor copies them): read when the packet packs,
+    // as an option's payload is. Bytes given apart are copied.
+    this.hwBytes = typeof a === "number" ? Buffer.from(bytes) : bytes;
+    this.chaddrB = null;
     this.hwaddrCache = null;
   }
 
@@ -564,6 +586,9 @@ const EMPTY = Buffer.alloc(0);
 const ZERO_CHADDR = Buffer.alloc(MAX_CHADDR_LEN);
 const ZERO_SNAME = Buffer.alloc(MAX_SNAME_LEN);
 const ZERO_FILE = Buffer.alloc(MAX_FILE_LEN);
+/** The payload of option 53 by message type, made on first use. */
+const TYPE_PAYLOADS: (Buffer | undefined)[] = new Array<Buffer | undefined>(256);
+
 /** A packet without options. */
 const NO_WIRE: readonly number[] = [];
 const NO_EARLY: readonly Option[] = [];

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PacketParseError } from "../../../src/dhcp/errors.ts";
+import { HWAddr } from "../../../src/dhcp/hwaddr.ts";
 import { Option } from "../../../src/dhcp/option.ts";
 import { OptionDefinition } from "../../../src/dhcp/option-definition.ts";
 import type { OptionDefLookup } from "../../../src/dhcp/option-definition.ts";
@@ -167,4 +168,36 @@ test("a packet unpacked again reads its new bytes", () => {
   assert.equal(p.getType(), 3);
   assert.equal(p.getOption(12), undefined);
   assert.equal(p.getClientId(), null);
+});
+
+test("a built packet's chaddr is the hardware address given, zero-padded, in every form", () => {
+  const p = Pkt4.create(2, 7);
+  const mac = Buffer.from([2, 0, 0, 0, 0, 9]);
+  p.setHWAddr(1, mac);
+  mac[5] = 0xff; // bytes given apart are copied
+  assert.deepEqual(p.getChaddr(), Buffer.from([2, 0, 0, 0, 0, 9, ...Buffer.alloc(10)]));
+  const q = Pkt4.create(2, 7);
+  q.setHWAddr(new HWAddr(Buffer.from([2, 0, 0, 0, 0, 8]), 6));
+  const wire = Pkt4.parse(q.pack());
+  assert.equal(wire.htype, 6);
+  assert.equal(wire.hlen, 6);
+  assert.deepEqual(wire.getChaddr(), Buffer.from([2, 0, 0, 0, 0, 8, ...Buffer.alloc(10)]));
+  assert.equal(q.getHWAddr().toText(), "hwtype=6 02:00:00:00:00:08");
+  // A longer address, then a shorter one: no byte of the first is left behind.
+  const r = Pkt4.parse(DISCOVER);
+  r.setHWAddr(1, Buffer.from([0xaa, 0xbb]));
+  assert.deepEqual(
+    Pkt4.parse(r.pack()).getChaddr(),
+    Buffer.from([0xaa, 0xbb, ...Buffer.alloc(14)]),
+  );
+});
+
+test("option 53 set on several packets keeps each packet's own type", () => {
+  const offer = Pkt4.create(2, 1);
+  const ack = Pkt4.create(5, 1);
+  const offer2 = Pkt4.create(2, 2);
+  assert.deepEqual([offer.getType(), ack.getType(), offer2.getType()], [2, 5, 2]);
+  offer2.setType(6);
+  assert.deepEqual([offer.getType(), offer2.getType()], [2, 6]);
+  assert.equal(Pkt4.parse(offer2.pack()).getType(), 6);
 });
