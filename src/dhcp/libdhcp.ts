@@ -19,6 +19,12 @@ import { Option6StatusCode } from "./option6-status-code.ts";
 
 export { vendorSpace };
 
+/** What a parser enters a packet's options into (Pkt's `wire` and `slots`). */
+export interface WireScratch {
+  readonly wire: number[];
+  readonly slots: (Option | OptionDefinition | undefined)[];
+}
+
 /** Sub-options nested deeper than this are refused (bounds recursion on hostile input). */
 export const MAX_OPTION_DEPTH = 32;
 
@@ -30,9 +36,9 @@ export const VENDOR_ENCAPSULATED_OPTION_SPACE = "vendor-encapsulated-options-spa
  * Parses the options in buf[start..end) of an option space. In "dhcp4" (and, as Kea does, in
  * the space of option 43) code 0 is PAD and code 255 is END, after which parsing stops.
  *
- * DHCPv6 with `wire` (a packet's own options, see Pkt's `wire`): the options canWait allows are
- * only entered there ([code, start, length]); the others are made now into `out` (returned),
- * entered with start -1 - their index there.
+ * DHCPv6 with `lazy` (a packet's own options, see Pkt's `wire` and `slots`): every option is
+ * entered there instead; the options canWait allows stay bytes (their slot: their definition),
+ * the others are made now (their slot: the object; start -1).
  */
 export function unpackOptions(
   universe: UniverseValue,
@@ -42,12 +48,12 @@ export function unpackOptions(
   end: number,
   defs: OptionDefLookup,
   depth: number,
-  wire?: number[],
-  out: Option[] = [],
+  lazy?: WireScratch,
 ): Option[] {
   if (depth > MAX_OPTION_DEPTH) {
     throw new PacketParseError(start, `options nested deeper than ${MAX_OPTION_DEPTH} levels`);
   }
+  const out: Option[] = [];
   let p = start;
   if (universe === 6) {
     while (p < end) {
@@ -59,14 +65,16 @@ export function unpackOptions(
       if (p + 4 + len > end) {
         throw new PacketParseError(p, `option ${code} length ${len} runs past ${where(depth)}`);
       }
-      if (wire === undefined) {
+      if (lazy === undefined) {
         createOption(6, space, code, buf, p + 4, p + 4 + len, defs, depth, out);
       } else {
         const def = defs.get(space, code, 6);
-        if (canWait(def)) wire.push(code, p + 4, len);
-        else {
-          wire.push(code, -1 - out.length, len);
-          out.push(makeOption(6, code, def, buf, p + 4, p + 4 + len, defs, depth));
+        if (canWait(def)) {
+          lazy.wire.push(code, p + 4, len);
+          lazy.slots.push(def);
+        } else {
+          lazy.wire.push(code, -1, len);
+          lazy.slots.push(makeOption(6, code, def, buf, p + 4, p + 4 + len, defs, depth));
         }
       }
       p += 4 + len;

@@ -3,9 +3,8 @@
  * transport details and copy-on-retrieve of options for callouts.
  */
 import { BadValue } from "./errors.ts";
-import type { Option } from "./option.ts";
-import type { OptionDefLookup } from "./option-definition.ts";
-import { toBuffer } from "./option.ts";
+import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
+import { Option, toBuffer } from "./option.ts";
 
 export abstract class Pkt {
   /**
@@ -38,23 +37,23 @@ export abstract class Pkt {
   calloutHandle: unknown;
   /**
    * The options as objects, in wire order (for a received packet, once `wire` is null: before
-   * that, the objects made so far are in `made`).
+   * that, the objects made so far are in `slots`).
    */
   protected options: Option[];
   /**
    * A received packet's options before they are made into objects: [code, start, length] per
-   * option in wire order, the payload at wireBuf[start..start+length); start -1 - k for the
-   * option the parser made itself, early[k]. Most of a query's options are only read, some
-   * never: an option becomes an object when something asks for it by code (getOption,
-   * getOptions(code)), and the whole list when anything lists, adds, removes or packs the
-   * options. Null once the list is made, and for a packet built locally.
+   * option in wire order, the payload at wireBuf[start..start+length) (start -1 for an option the
+   * parser made itself). Most of a query's options are only read, some never: an option becomes
+   * an object when something asks for it by code (getOption, getOptions(code)), and the whole
+   * list when anything lists, adds, removes or packs the options. Null once the list is made,
+   * and for a packet built locally.
    */
   private wire: number[] | null;
-  /** The objects the parser made (see `wire`); null when it made none. */
-  private early: Option[] | null;
-  /** By entry of `wire`: the object made for it so far (undefined while not made); null until
-   *  the first is made. */
-  private made: (Option | undefined)[] | null;
+  /**
+   * By entry of `wire`: its object once made (by the parser, or on first use), before that the
+   * definition the parser found for it (undefined: none, or a v4 deferred option, made plain).
+   */
+  private slots: (Option | OptionDefinition | undefined)[] | null;
   /** The bytes `wire` points into and the definitions to read them with, as at unpack(). */
   protected wireBuf: Buffer;
   protected wireDefs: OptionDefLookup;
@@ -77,8 +76,7 @@ export abstract class Pkt {
     this.calloutHandle = null;
     this.options = [];
     this.wire = null;
-    this.early = null;
-    this.made = null;
+    this.slots = null;
     this.wireBuf = EMPTY_OUT;
     this.wireDefs = defs;
     this.bufferOut = EMPTY_OUT;
@@ -169,55 +167,53 @@ export abstract class Pkt {
   }
 
   /**
-   * A received packet's options as bytes of `buf` (see `wire`), to be read with `defs`, and the
-   * objects the parser made. Replaces the option list. `wire` and `early` may be the parser's
-   * scratch: the packet keeps copies of their exact size.
+   * A received packet's options as bytes of `buf` (see `wire` and `slots`), to be read with
+   * `defs`. Replaces the option list. `wire` and `slots` may be the parser's scratch: the packet
+   * keeps copies of their exact size.
    */
   protected setWireOptions(
     buf: Buffer,
     defs: OptionDefLookup,
     wire: readonly number[],
-    early: readonly Option[],
+    slots: readonly (Option | OptionDefinition | undefined)[],
   ): void {
     this.options = [];
     this.wire = wire.slice();
-    this.early = early.length === 0 ? null : early.slice();
-    this.made = null;
+    this.slots = slots.slice();
     this.wireBuf = buf;
     this.wireDefs = defs;
   }
 
-  /** Makes the option object of a `wire` entry from wireBuf (the family's parser, wireDefs). */
-  protected abstract makeOption(code: number, start: number, length: number): Option;
+  /** Makes the option object of a `wire` entry from wireBuf, with the definition found for it. */
+  protected abstract makeOption(
+    code: number,
+    start: number,
+    length: number,
+    def: OptionDefinition | undefined,
+  ): Option;
 
   /** The option list, every option an object (made now for those still as bytes). */
   protected optionList(): Option[] {
     const wire = this.wire;
     if (wire !== null) {
-      const n = wire.length / 3;
+      const n = this.slots!.length;
       const list = new Array<Option>(n);
       for (let i = 0; i < n; i++) list[i] = this.madeAt(i);
       this.options = list;
       this.wire = null;
-      this.early = null;
-      this.made = null;
+      this.slots = null;
     }
     return this.options;
   }
 
   /** The object of `wire` entry i, made now if it was not. */
   private madeAt(i: number): Option {
+    const slots = this.slots!;
+    const s = slots[i];
+    if (s instanceof Option) return s;
     const wire = this.wire!;
-    const made = (this.made ??= new Array<Option | undefined>(wire.length / 3));
-    let o = made[i];
-    if (o === undefined) {
-      const start = wire[3 * i + 1]!;
-      o =
-        start < 0
-          ? this.early![-1 - start]!
-          : this.makeOption(wire[3 * i]!, start, wire[3 * i + 2]!);
-      made[i] = o;
-    }
+    const o = this.makeOption(wire[3 * i]!, wire[3 * i + 1]!, wire[3 * i + 2]!, s);
+    slots[i] = o;
     return o;
   }
 
@@ -225,9 +221,10 @@ export abstract class Pkt {
   private bytesEntry(code: number): number {
     const wire = this.wire;
     if (wire === null) return -1;
-    for (let i = 0; i < wire.length; i += 3) {
-      if (wire[i] !== code) continue;
-      return wire[i + 1]! >= 0 && this.made?.[i / 3] === undefined ? i / 3 : -1;
+    const n = this.slots!.length;
+    for (let k = 0; k < n; k++) {
+      if (wire[3 * k] !== code) continue;
+      return this.slots![k] instanceof Option ? -1 : k;
     }
     return -1;
   }
@@ -262,12 +259,13 @@ export abstract class Pkt {
   private find(code: number, copy: boolean): Option | undefined {
     const wire = this.wire;
     if (wire === null) return retrieve(this.options, code, copy);
-    for (let i = 0; i < wire.length; i += 3) {
-      if (wire[i] !== code) continue;
-      const o = this.madeAt(i / 3);
+    const n = this.slots!.length;
+    for (let k = 0; k < n; k++) {
+      if (wire[3 * k] !== code) continue;
+      const o = this.madeAt(k);
       if (!copy) return o;
       const c = o.clone();
-      this.made![i / 3] = c;
+      this.slots![k] = c;
       return c;
     }
     return undefined;
@@ -277,16 +275,17 @@ export abstract class Pkt {
     const wire = this.wire;
     if (wire === null || code === undefined) return retrieveAll(this.optionList(), code, copy);
     let count = 0;
-    for (let i = 0; i < wire.length; i += 3) if (wire[i] === code) count++;
+    const n = this.slots!.length;
+    for (let k = 0; k < n; k++) if (wire[3 * k] === code) count++;
     const out = new Array<Option>(count);
-    for (let i = 0, k = 0; k < count; i += 3) {
-      if (wire[i] !== code) continue;
-      let o = this.madeAt(i / 3);
+    for (let k = 0, j = 0; j < count; k++) {
+      if (wire[3 * k] !== code) continue;
+      let o = this.madeAt(k);
       if (copy) {
         o = o.clone();
-        this.made![i / 3] = o;
+        this.slots![k] = o;
       }
-      out[k++] = o;
+      out[j++] = o;
     }
     return out;
   }

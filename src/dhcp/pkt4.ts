@@ -35,7 +35,7 @@ import { ClientId } from "./duid.ts";
 import { ipv4FromString, ipv4ToString, readU32, toHex, writeU32 } from "./ioaddress.ts";
 import { Option, copyBytes, toBuffer } from "./option.ts";
 import { canWait, createOption, makeOption } from "./libdhcp.ts";
-import type { OptionDefLookup } from "./option-definition.ts";
+import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
 import {
@@ -149,7 +149,7 @@ export class Pkt4 extends Pkt {
     this.snameB = null;
     this.fileB = null;
     this.hwaddrCache = null;
-    this.setWireOptions(b, this.optionDefs, NO_WIRE, NO_EARLY);
+    this.setWireOptions(b, this.optionDefs, NO_WIRE, NO_SLOTS);
     if (n === DHCPV4_PKT_HDR_LEN) return; // BOOTP without vendor extensions
     if (n < OPTIONS_OFF) {
       throw new PacketParseError(COOKIE_OFF, `truncated magic cookie: ${n - COOKIE_OFF} bytes`);
@@ -174,17 +174,20 @@ export class Pkt4 extends Pkt {
       if (overload & 2) this.snameB = ZERO_SNAME;
     }
     WIRE.length = 0;
-    EARLY.length = 0;
+    SLOTS.length = 0;
     buildOptions(b, this.optionDefs, overload !== 0);
-    this.setWireOptions(b, this.optionDefs, WIRE, EARLY);
-    EARLY.length = 0;
+    this.setWireOptions(b, this.optionDefs, WIRE, SLOTS);
+    SLOTS.length = 0;
   }
 
-  protected makeOption(code: number, start: number, length: number): Option {
-    const b = this.wireBuf;
-    if (isDeferred(code)) return new Option(4, code, b.subarray(start, start + length));
-    const defs = this.wireDefs;
-    return makeOption(4, code, defs.get("dhcp4", code, 4), b, start, start + length, defs, 0);
+  protected makeOption(
+    code: number,
+    start: number,
+    length: number,
+    def: OptionDefinition | undefined,
+  ): Option {
+    // A deferred option has no definition here: kept as bytes (isDeferred).
+    return makeOption(4, code, def, this.wireBuf, start, start + length, this.wireDefs, 0);
   }
 
   /** The value of a well-formed option 52 among the scanned options, else 0. */
@@ -591,11 +594,11 @@ const TYPE_PAYLOADS: (Buffer | undefined)[] = new Array<Buffer | undefined>(256)
 
 /** A packet without options. */
 const NO_WIRE: readonly number[] = [];
-const NO_EARLY: readonly Option[] = [];
+const NO_SLOTS: readonly Option[] = [];
 // The parser's scratch for a packet's options (setWireOptions copies them): unpack() is
 // synchronous, so one pair serves every packet.
 const WIRE: number[] = [];
-const EARLY: Option[] = [];
+const SLOTS: (Option | OptionDefinition | undefined)[] = [];
 
 /** `codes` with `code` added when it is deferred (isDeferred) and not there yet. */
 function addDeferred(codes: number[] | null, code: number): number[] | null {
@@ -676,8 +679,8 @@ export function isDeferred(code: number): boolean {
 /**
  * Turns the scan table into option entries in WIRE ([code, start, length] each; see Pkt's
  * `wire`), joining repeated codes (RFC 3396). Options that may stay bytes (deferred ones, and
- * those canWait allows) are only entered; the parser makes the others, and joined ones, now
- * into EARLY, entered with start -1 - their index there.
+ * those canWait allows) are only entered, with their definition in SLOTS (none for deferred
+ * ones); the parser makes the others, and joined ones, now: their object in SLOTS, start -1.
  */
 function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): void {
   let dup = false;
@@ -696,8 +699,10 @@ function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): 
         throw new PacketParseError(start - 2, `option 53 (message type) must be one byte`);
       }
       if (!dup || seen[code] === 1) {
-        if (isDeferred(code) || canWait(defs.get("dhcp4", code, 4))) {
+        const def = isDeferred(code) ? undefined : defs.get("dhcp4", code, 4);
+        if (def === undefined || canWait(def)) {
           WIRE.push(code, start, len);
+          SLOTS.push(def);
         } else {
           enterMade(createOptions(b, start, start + len, code, defs), len);
         }
@@ -732,8 +737,8 @@ function createOptions(b: Buffer, start: number, end: number, code: number, defs
 /** Enters options the parser made (see buildOptions). */
 function enterMade(list: Option[], len: number): void {
   for (const o of list) {
-    WIRE.push(o.type, -1 - EARLY.length, len);
-    EARLY.push(o);
+    WIRE.push(o.type, -1, len);
+    SLOTS.push(o);
   }
 }
 

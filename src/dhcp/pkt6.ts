@@ -15,7 +15,8 @@ import { ipv6FromString, ipv6ToString } from "./ioaddress.ts";
 import { copyBytes } from "./option.ts";
 import type { Option } from "./option.ts";
 import { createOption, makeOption, unpackOptions } from "./libdhcp.ts";
-import type { OptionDefLookup } from "./option-definition.ts";
+import type { WireScratch } from "./libdhcp.ts";
+import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
 import { D6O, DHCPv6MessageType, HOP_COUNT_LIMIT, dhcp6TypeName } from "./constants.ts";
@@ -110,10 +111,11 @@ export class RelayInfo {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The relay layer sizes of a message without relays (packLevel reads none). */
+const NO_SIZES: number[] = [];
 // The parser's scratch for a packet's options (setWireOptions copies them): unpack() is
 // synchronous, so one pair serves every packet.
-const WIRE: number[] = [];
-const EARLY: Option[] = [];
+const SCRATCH: WireScratch = { wire: [], slots: [] };
 
 export class Pkt6 extends Pkt {
   msgType: number;
@@ -159,11 +161,11 @@ export class Pkt6 extends Pkt {
         }
         this.msgType = type;
         this.transid = (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        WIRE.length = 0;
-        EARLY.length = 0;
-        unpackOptions(6, "dhcp6", b, p + 4, end, defs, 0, WIRE, EARLY);
-        this.setWireOptions(b, defs, WIRE, EARLY);
-        EARLY.length = 0;
+        SCRATCH.wire.length = 0;
+        SCRATCH.slots.length = 0;
+        unpackOptions(6, "dhcp6", b, p + 4, end, defs, 0, SCRATCH);
+        this.setWireOptions(b, defs, SCRATCH.wire, SCRATCH.slots);
+        SCRATCH.slots.length = 0;
         this.relayInfo = relays;
         return;
       }
@@ -208,22 +210,33 @@ export class Pkt6 extends Pkt {
     }
   }
 
-  protected makeOption(code: number, start: number, length: number): Option {
-    const defs = this.wireDefs;
-    const def = defs.get("dhcp6", code, 6);
-    return makeOption(6, code, def, this.wireBuf, start, start + length, defs, 0);
+  protected makeOption(
+    code: number,
+    start: number,
+    length: number,
+    def: OptionDefinition | undefined,
+  ): Option {
+    return makeOption(6, code, def, this.wireBuf, start, start + length, this.wireDefs, 0);
   }
 
   /** Builds the wire form (with relay layers), stores it for getBuffer() and returns it. */
   pack(): Buffer {
     checkUint(this.transid, 24, "transaction id");
-    const sizes = new Array<number>(this.relayInfo.length + 1);
+    const opts = this.optionList();
     let inner = 4;
-    for (const o of this.optionList()) inner += o.len();
+    for (let i = 0; i < opts.length; i++) inner += opts[i]!.len();
+    if (this.relayInfo.length === 0) {
+      const out = Buffer.allocUnsafe(inner);
+      this.packLevel(out, 0, 0, NO_SIZES);
+      this.bufferOut = out;
+      return out;
+    }
+    const sizes = new Array<number>(this.relayInfo.length + 1);
     sizes[this.relayInfo.length] = inner;
     for (let i = this.relayInfo.length - 1; i >= 0; i--) {
       let n = 34 + 4 + sizes[i + 1]!;
-      for (const o of this.relayInfo[i]!.options) n += o.len();
+      const ro = this.relayInfo[i]!.options;
+      for (let k = 0; k < ro.length; k++) n += ro[k]!.len();
       if (sizes[i + 1]! > 65535)
         throw new BadValue(`relayed message of ${sizes[i + 1]} bytes is too long`);
       sizes[i] = n;
@@ -241,7 +254,8 @@ export class Pkt6 extends Pkt {
       out[off + 2] = (this.transid >>> 8) & 255;
       out[off + 3] = this.transid & 255;
       off += 4;
-      for (const o of this.optionList()) off = o.packInto(out, off);
+      const opts = this.optionList();
+      for (let i = 0; i < opts.length; i++) off = opts[i]!.packInto(out, off);
       return off;
     }
     const r = this.relayInfo[level]!;
