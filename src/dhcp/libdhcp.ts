@@ -19,10 +19,34 @@ import { Option6StatusCode } from "./option6-status-code.ts";
 
 export { vendorSpace };
 
-/** What a parser enters a packet's options into (Pkt's `wire` and `slots`). */
+/**
+ * What a parser enters a packet's options into (Pkt's `wire` and `slots`): one per parser, kept
+ * from packet to packet (parsing is synchronous), `count` entries used; Pkt.setWireOptions copies
+ * them out and empties it.
+ */
 export interface WireScratch {
   readonly wire: number[];
   readonly slots: (Option | OptionDefinition | undefined)[];
+  count: number;
+}
+
+export function newWireScratch(): WireScratch {
+  return { wire: [], slots: [], count: 0 };
+}
+
+/** Enters one option: its code, where its payload is (start -1: made), and its slot. */
+export function enterWire(
+  s: WireScratch,
+  code: number,
+  start: number,
+  length: number,
+  slot: Option | OptionDefinition | undefined,
+): void {
+  const k = s.count++;
+  s.wire[3 * k] = code;
+  s.wire[3 * k + 1] = start;
+  s.wire[3 * k + 2] = length;
+  s.slots[k] = slot;
 }
 
 /** Sub-options nested deeper than this are refused (bounds recursion on hostile input). */
@@ -69,12 +93,10 @@ export function unpackOptions(
         createOption(6, space, code, buf, p + 4, p + 4 + len, defs, depth, out);
       } else {
         const def = defs.get(space, code, 6);
-        if (canWait(def)) {
-          lazy.wire.push(code, p + 4, len);
-          lazy.slots.push(def);
-        } else {
-          lazy.wire.push(code, -1, len);
-          lazy.slots.push(makeOption(6, code, def, buf, p + 4, p + 4 + len, defs, depth));
+        if (canWait(def)) enterWire(lazy, code, p + 4, len, def);
+        else {
+          const o = makeOption(6, code, def, buf, p + 4, p + 4 + len, defs, depth);
+          enterWire(lazy, code, -1, len, o);
         }
       }
       p += 4 + len;

@@ -5,6 +5,7 @@
 import { BadValue } from "./errors.ts";
 import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
 import { Option, toBuffer } from "./option.ts";
+import type { WireScratch } from "./libdhcp.ts";
 
 export abstract class Pkt {
   /**
@@ -168,18 +169,16 @@ export abstract class Pkt {
 
   /**
    * A received packet's options as bytes of `buf` (see `wire` and `slots`), to be read with
-   * `defs`. Replaces the option list. `wire` and `slots` may be the parser's scratch: the packet
-   * keeps copies of their exact size.
+   * `defs`, from the parser's scratch: the packet keeps copies of the entries' exact size, and
+   * the scratch is emptied.
    */
-  protected setWireOptions(
-    buf: Buffer,
-    defs: OptionDefLookup,
-    wire: readonly number[],
-    slots: readonly (Option | OptionDefinition | undefined)[],
-  ): void {
+  protected setWireOptions(buf: Buffer, defs: OptionDefLookup, scratch: WireScratch): void {
+    const n = scratch.count;
     this.options = [];
-    this.wire = wire.slice();
-    this.slots = slots.slice();
+    this.wire = scratch.wire.slice(0, 3 * n);
+    this.slots = scratch.slots.slice(0, n);
+    for (let k = 0; k < n; k++) scratch.slots[k] = undefined;
+    scratch.count = 0;
     this.wireBuf = buf;
     this.wireDefs = defs;
   }

@@ -34,7 +34,7 @@ import { HWAddr } from "./hwaddr.ts";
 import { ClientId } from "./duid.ts";
 import { ipv4FromString, ipv4ToString, readU32, toHex, writeU32 } from "./ioaddress.ts";
 import { Option, copyBytes, toBuffer } from "./option.ts";
-import { canWait, createOption, makeOption } from "./libdhcp.ts";
+import { canWait, createOption, enterWire, makeOption, newWireScratch } from "./libdhcp.ts";
 import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
@@ -149,7 +149,8 @@ export class Pkt4 extends Pkt {
     this.snameB = null;
     this.fileB = null;
     this.hwaddrCache = null;
-    this.setWireOptions(b, this.optionDefs, NO_WIRE, NO_SLOTS);
+    SCRATCH.count = 0;
+    this.setWireOptions(b, this.optionDefs, SCRATCH);
     if (n === DHCPV4_PKT_HDR_LEN) return; // BOOTP without vendor extensions
     if (n < OPTIONS_OFF) {
       throw new PacketParseError(COOKIE_OFF, `truncated magic cookie: ${n - COOKIE_OFF} bytes`);
@@ -162,6 +163,7 @@ export class Pkt4 extends Pkt {
       );
     }
     scanCount = 0;
+    SCRATCH.count = 0;
     scanOptions(b, OPTIONS_OFF, n, true, "end of buffer");
     const overload = this.findOverload(b);
     if (overload !== 0) {
@@ -173,11 +175,8 @@ export class Pkt4 extends Pkt {
       if (overload & 1) this.fileB = ZERO_FILE;
       if (overload & 2) this.snameB = ZERO_SNAME;
     }
-    WIRE.length = 0;
-    SLOTS.length = 0;
     buildOptions(b, this.optionDefs, overload !== 0);
-    this.setWireOptions(b, this.optionDefs, WIRE, SLOTS);
-    SLOTS.length = 0;
+    this.setWireOptions(b, this.optionDefs, SCRATCH);
   }
 
   protected makeOption(
@@ -593,12 +592,9 @@ const ZERO_FILE = Buffer.alloc(MAX_FILE_LEN);
 const TYPE_PAYLOADS: (Buffer | undefined)[] = new Array<Buffer | undefined>(256);
 
 /** A packet without options. */
-const NO_WIRE: readonly number[] = [];
-const NO_SLOTS: readonly Option[] = [];
 // The parser's scratch for a packet's options (setWireOptions copies them): unpack() is
 // synchronous, so one pair serves every packet.
-const WIRE: number[] = [];
-const SLOTS: (Option | OptionDefinition | undefined)[] = [];
+const SCRATCH = newWireScratch();
 
 /** `codes` with `code` added when it is deferred (isDeferred) and not there yet. */
 function addDeferred(codes: number[] | null, code: number): number[] | null {
@@ -677,10 +673,10 @@ export function isDeferred(code: number): boolean {
 }
 
 /**
- * Turns the scan table into option entries in WIRE ([code, start, length] each; see Pkt's
+ * Turns the scan table into option entries in SCRATCH ([code, start, length] each; see Pkt's
  * `wire`), joining repeated codes (RFC 3396). Options that may stay bytes (deferred ones, and
- * those canWait allows) are only entered, with their definition in SLOTS (none for deferred
- * ones); the parser makes the others, and joined ones, now: their object in SLOTS, start -1.
+ * those canWait allows) are only entered, with their definition as slot (none for deferred
+ * ones); the parser makes the others, and joined ones, now: their object as slot, start -1.
  */
 function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): void {
   let dup = false;
@@ -701,8 +697,7 @@ function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): 
       if (!dup || seen[code] === 1) {
         const def = isDeferred(code) ? undefined : defs.get("dhcp4", code, 4);
         if (def === undefined || canWait(def)) {
-          WIRE.push(code, start, len);
-          SLOTS.push(def);
+          enterWire(SCRATCH, code, start, len, def);
         } else {
           enterMade(createOptions(b, start, start + len, code, defs), len);
         }
@@ -737,8 +732,7 @@ function createOptions(b: Buffer, start: number, end: number, code: number, defs
 /** Enters options the parser made (see buildOptions). */
 function enterMade(list: Option[], len: number): void {
   for (const o of list) {
-    WIRE.push(o.type, -1, len);
-    SLOTS.push(o);
+    enterWire(SCRATCH, o.type, -1, len, o);
   }
 }
 

@@ -14,8 +14,7 @@ import { DUID } from "./duid.ts";
 import { ipv6FromString, ipv6ToString } from "./ioaddress.ts";
 import { copyBytes } from "./option.ts";
 import type { Option } from "./option.ts";
-import { createOption, makeOption, unpackOptions } from "./libdhcp.ts";
-import type { WireScratch } from "./libdhcp.ts";
+import { createOption, makeOption, newWireScratch, unpackOptions } from "./libdhcp.ts";
 import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
@@ -115,7 +114,7 @@ const EMPTY = Buffer.alloc(0);
 const NO_SIZES: number[] = [];
 // The parser's scratch for a packet's options (setWireOptions copies them): unpack() is
 // synchronous, so one pair serves every packet.
-const SCRATCH: WireScratch = { wire: [], slots: [] };
+const SCRATCH = newWireScratch();
 
 export class Pkt6 extends Pkt {
   msgType: number;
@@ -161,11 +160,9 @@ export class Pkt6 extends Pkt {
         }
         this.msgType = type;
         this.transid = (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        SCRATCH.wire.length = 0;
-        SCRATCH.slots.length = 0;
+        SCRATCH.count = 0;
         unpackOptions(6, "dhcp6", b, p + 4, end, defs, 0, SCRATCH);
-        this.setWireOptions(b, defs, SCRATCH.wire, SCRATCH.slots);
-        SCRATCH.slots.length = 0;
+        this.setWireOptions(b, defs, SCRATCH);
         this.relayInfo = relays;
         return;
       }

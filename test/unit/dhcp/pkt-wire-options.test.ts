@@ -201,3 +201,23 @@ test("option 53 set on several packets keeps each packet's own type", () => {
   assert.deepEqual([offer.getType(), offer2.getType()], [2, 6]);
   assert.equal(Pkt4.parse(offer2.pack()).getType(), 6);
 });
+
+test("a packet refused while its options were entered leaves nothing to the next one", () => {
+  // v4: option 12 entered, then option 82's sub-option runs past its end.
+  assert.throws(() => Pkt4.parse(dhcp4([53, 1, 1, 12, 1, 0x61, 82, 3, 1, 5, 0x61, 255])));
+  assert.deepEqual(
+    Pkt4.parse(dhcp4([53, 1, 3, 255]))
+      .getOptions()
+      .map((o) => o.type),
+    [53],
+  );
+  // v6: ELAPSED_TIME entered, then an IA_NA whose sub-option runs past its end.
+  const badIa = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 30, 1, 2];
+  assert.throws(() => Pkt6.parse(dhcp6(1, 1, [...opt6(8, [0, 1]), ...opt6(3, badIa)])));
+  assert.deepEqual(
+    Pkt6.parse(dhcp6(1, 2, opt6(6, [0, 23])))
+      .getOptions()
+      .map((o) => o.type),
+    [6],
+  );
+});
