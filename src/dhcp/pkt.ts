@@ -5,7 +5,9 @@
 import { BadValue } from "./errors.ts";
 import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
 import { Option, toBuffer } from "./option.ts";
+import { makeOption } from "./libdhcp.ts";
 import type { WireScratch } from "./libdhcp.ts";
+import type { UniverseValue } from "./option.ts";
 
 export abstract class Pkt {
   /**
@@ -55,9 +57,11 @@ export abstract class Pkt {
    * definition the parser found for it (undefined: none, or a v4 deferred option, made plain).
    */
   private slots: (Option | OptionDefinition | undefined)[] | null;
-  /** The bytes `wire` points into and the definitions to read them with, as at unpack(). */
+  /** The bytes `wire` points into, the definitions to read them with and their universe, as at
+   *  unpack(). */
   protected wireBuf: Buffer;
-  protected wireDefs: OptionDefLookup;
+  private wireDefs: OptionDefLookup;
+  private wireUniverse: UniverseValue;
   protected bufferOut: Buffer;
   protected copyRetrievedOptions: boolean;
 
@@ -80,6 +84,7 @@ export abstract class Pkt {
     this.slots = null;
     this.wireBuf = EMPTY_OUT;
     this.wireDefs = defs;
+    this.wireUniverse = 4;
     this.bufferOut = EMPTY_OUT;
     this.copyRetrievedOptions = false;
   }
@@ -172,7 +177,12 @@ export abstract class Pkt {
    * `defs`, from the parser's scratch: the packet keeps copies of the entries' exact size, and
    * the scratch is emptied.
    */
-  protected setWireOptions(buf: Buffer, defs: OptionDefLookup, scratch: WireScratch): void {
+  protected setWireOptions(
+    universe: UniverseValue,
+    buf: Buffer,
+    defs: OptionDefLookup,
+    scratch: WireScratch,
+  ): void {
     const n = scratch.count;
     this.options = [];
     this.wire = scratch.wire.slice(0, 3 * n);
@@ -181,15 +191,8 @@ export abstract class Pkt {
     scratch.count = 0;
     this.wireBuf = buf;
     this.wireDefs = defs;
+    this.wireUniverse = universe;
   }
-
-  /** Makes the option object of a `wire` entry from wireBuf, with the definition found for it. */
-  protected abstract makeOption(
-    code: number,
-    start: number,
-    length: number,
-    def: OptionDefinition | undefined,
-  ): Option;
 
   /** The option list, every option an object (made now for those still as bytes). */
   protected optionList(): Option[] {
@@ -210,8 +213,20 @@ export abstract class Pkt {
     const slots = this.slots!;
     const s = slots[i];
     if (s instanceof Option) return s;
+    // Made with the definition the parser found (none for a v4 deferred option: kept as bytes).
     const wire = this.wire!;
-    const o = this.makeOption(wire[3 * i]!, wire[3 * i + 1]!, wire[3 * i + 2]!, s);
+    const start = wire[3 * i + 1]!;
+    const end = start + wire[3 * i + 2]!;
+    const o = makeOption(
+      this.wireUniverse,
+      wire[3 * i]!,
+      s,
+      this.wireBuf,
+      start,
+      end,
+      this.wireDefs,
+      0,
+    );
     slots[i] = o;
     return o;
   }
@@ -248,7 +263,8 @@ export abstract class Pkt {
     return this.wireBuf.subarray(start, start + this.wire![3 * i + 2]!);
   }
 
-  /** The codes of the options still as bytes, in wire order (null when none are). */
+  /** The `wire` entries (the codes every third number, made options' included), in wire order;
+   *  null once the option list is made. */
   protected wireCodes(): readonly number[] | null {
     return this.wire;
   }

@@ -34,8 +34,8 @@ import { HWAddr } from "./hwaddr.ts";
 import { ClientId } from "./duid.ts";
 import { ipv4FromString, ipv4ToString, readU32, toHex, writeU32 } from "./ioaddress.ts";
 import { Option, copyBytes, toBuffer } from "./option.ts";
-import { canWait, createOption, enterWire, makeOption, newWireScratch } from "./libdhcp.ts";
-import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
+import { canWait, createOption, enterWire, newWireScratch } from "./libdhcp.ts";
+import type { OptionDefLookup } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
 import {
@@ -150,7 +150,7 @@ export class Pkt4 extends Pkt {
     this.fileB = null;
     this.hwaddrCache = null;
     SCRATCH.count = 0;
-    this.setWireOptions(b, this.optionDefs, SCRATCH);
+    this.setWireOptions(4, b, this.optionDefs, SCRATCH);
     if (n === DHCPV4_PKT_HDR_LEN) return; // BOOTP without vendor extensions
     if (n < OPTIONS_OFF) {
       throw new PacketParseError(COOKIE_OFF, `truncated magic cookie: ${n - COOKIE_OFF} bytes`);
@@ -176,17 +176,7 @@ export class Pkt4 extends Pkt {
       if (overload & 2) this.snameB = ZERO_SNAME;
     }
     buildOptions(b, this.optionDefs, overload !== 0);
-    this.setWireOptions(b, this.optionDefs, SCRATCH);
-  }
-
-  protected makeOption(
-    code: number,
-    start: number,
-    length: number,
-    def: OptionDefinition | undefined,
-  ): Option {
-    // A deferred option has no definition here: kept as bytes (isDeferred).
-    return makeOption(4, code, def, this.wireBuf, start, start + length, this.wireDefs, 0);
+    this.setWireOptions(4, b, this.optionDefs, SCRATCH);
   }
 
   /** The value of a well-formed option 52 among the scanned options, else 0. */

@@ -14,8 +14,8 @@ import { DUID } from "./duid.ts";
 import { ipv6FromString, ipv6ToString } from "./ioaddress.ts";
 import { copyBytes } from "./option.ts";
 import type { Option } from "./option.ts";
-import { createOption, makeOption, newWireScratch, unpackOptions } from "./libdhcp.ts";
-import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
+import { createOption, newWireScratch, unpackOptions } from "./libdhcp.ts";
+import type { OptionDefLookup } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
 import { D6O, DHCPv6MessageType, HOP_COUNT_LIMIT, dhcp6TypeName } from "./constants.ts";
@@ -162,7 +162,7 @@ export class Pkt6 extends Pkt {
         this.transid = (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
         SCRATCH.count = 0;
         unpackOptions(6, "dhcp6", b, p + 4, end, defs, 0, SCRATCH);
-        this.setWireOptions(b, defs, SCRATCH);
+        this.setWireOptions(6, b, defs, SCRATCH);
         this.relayInfo = relays;
         return;
       }
@@ -205,15 +205,6 @@ export class Pkt6 extends Pkt {
       p = msgStart;
       end = msgEnd;
     }
-  }
-
-  protected makeOption(
-    code: number,
-    start: number,
-    length: number,
-    def: OptionDefinition | undefined,
-  ): Option {
-    return makeOption(6, code, def, this.wireBuf, start, start + length, this.wireDefs, 0);
   }
 
   /** Builds the wire form (with relay layers), stores it for getBuffer() and returns it. */
