@@ -29,7 +29,7 @@ export class Option {
     this.universe = universe;
     this.type = type;
     this.data = data === undefined ? EMPTY : toBuffer(data);
-    this.options = [];
+    this.options = NO_OPTIONS;
     this.encapsulatedSpace = "";
   }
 
@@ -167,7 +167,8 @@ export class Option {
     return undefined;
   }
 
-  /** All sub-options (the live list: use addOption/delOption to change it), or those of one code. */
+  /** All sub-options (the live list, read-only: use addOption/delOption to change it), or those
+   *  of one code. */
   getOptions(code?: number): Option[] {
     if (code === undefined) return this.options;
     return this.options.filter((o) => o.type === code);
@@ -177,7 +178,8 @@ export class Option {
     if (opt.universe !== this.universe) {
       throw new BadValue(`cannot add a DHCPv${opt.universe} option to a DHCPv${this.universe} one`);
     }
-    this.options.push(opt);
+    if (this.options === NO_OPTIONS) this.options = [opt];
+    else this.options.push(opt);
   }
 
   /** Removes the first sub-option with this code; returns whether one was removed. */
@@ -211,7 +213,7 @@ export class Option {
 
   protected copySubOptionsTo(target: Option): void {
     target.encapsulatedSpace = this.encapsulatedSpace;
-    target.options = this.options.map((o) => o.clone());
+    target.options = this.options.length === 0 ? NO_OPTIONS : this.options.map((o) => o.clone());
   }
 
   /** The payload as text: colon hex for a plain option, values for defined kinds. */
@@ -248,6 +250,13 @@ export class Option {
 }
 
 export const EMPTY = Buffer.alloc(0);
+
+/**
+ * The sub-option list of every option without sub-options, until one is added (most options
+ * have none: one list for all of them instead of one each). Frozen: getOptions() hands it out,
+ * and the list is changed through addOption/delOption only.
+ */
+const NO_OPTIONS = Object.freeze([]) as unknown as Option[];
 
 /** Copies src into out at off; returns the offset after it. A loop beats a native call for
  * the few bytes most options carry. */

@@ -3,9 +3,11 @@
  * transport details and copy-on-retrieve of options for callouts.
  */
 import { BadValue } from "./errors.ts";
-import type { Option } from "./option.ts";
-import type { OptionDefLookup } from "./option-definition.ts";
-import { toBuffer } from "./option.ts";
+import type { OptionDefLookup, OptionDefinition } from "./option-definition.ts";
+import { Option, toBuffer } from "./option.ts";
+import { makeOption } from "./libdhcp.ts";
+import type { WireScratch } from "./libdhcp.ts";
+import type { UniverseValue } from "./option.ts";
 
 export abstract class Pkt {
   /**
@@ -36,7 +38,30 @@ export abstract class Pkt {
   readonly classes: Set<string>;
   /** Slot for the server's per-packet callout handle (created on first use by the server). */
   calloutHandle: unknown;
+  /**
+   * The options as objects, in wire order (for a received packet, once `wire` is null: before
+   * that, the objects made so far are in `slots`).
+   */
   protected options: Option[];
+  /**
+   * A received packet's options before they are made into objects: [code, start, length] per
+   * option in wire order, the payload at wireBuf[start..start+length) (start -1 for an option the
+   * parser made itself). Most of a query's options are only read, some never: an option becomes
+   * an object when something asks for it by code (getOption, getOptions(code)), and the whole
+   * list when anything lists, adds, removes or packs the options. Null once the list is made,
+   * and for a packet built locally.
+   */
+  private wire: number[] | null;
+  /**
+   * By entry of `wire`: its object once made (by the parser, or on first use), before that the
+   * definition the parser found for it (undefined: none, or a v4 deferred option, made plain).
+   */
+  private slots: (Option | OptionDefinition | undefined)[] | null;
+  /** The bytes `wire` points into, the definitions to read them with and their universe, as at
+   *  unpack(). */
+  protected wireBuf: Buffer;
+  private wireDefs: OptionDefLookup;
+  private wireUniverse: UniverseValue;
   protected bufferOut: Buffer;
   protected copyRetrievedOptions: boolean;
 
@@ -55,6 +80,11 @@ export abstract class Pkt {
     this.classes = new Set();
     this.calloutHandle = null;
     this.options = [];
+    this.wire = null;
+    this.slots = null;
+    this.wireBuf = EMPTY_OUT;
+    this.wireDefs = defs;
+    this.wireUniverse = 4;
     this.bufferOut = EMPTY_OUT;
     this.copyRetrievedOptions = false;
   }
@@ -142,33 +172,166 @@ export abstract class Pkt {
     return this.copyRetrievedOptions;
   }
 
+  /**
+   * A received packet's options as bytes of `buf` (see `wire` and `slots`), to be read with
+   * `defs`, from the parser's scratch: the packet keeps copies of the entries' exact size, and
+   * the scratch is emptied.
+   */
+  protected setWireOptions(
+    universe: UniverseValue,
+    buf: Buffer,
+    defs: OptionDefLookup,
+    scratch: WireScratch,
+  ): void {
+    const n = scratch.count;
+    this.options = [];
+    this.wire = scratch.wire.slice(0, 3 * n);
+    this.slots = scratch.slots.slice(0, n);
+    for (let k = 0; k < n; k++) scratch.slots[k] = undefined;
+    scratch.count = 0;
+    this.wireBuf = buf;
+    this.wireDefs = defs;
+    this.wireUniverse = universe;
+  }
+
+  /** The option list, every option an object (made now for those still as bytes). */
+  protected optionList(): Option[] {
+    const wire = this.wire;
+    if (wire !== null) {
+      const n = this.slots!.length;
+      const list = new Array<Option>(n);
+      for (let i = 0; i < n; i++) list[i] = this.madeAt(i);
+      this.options = list;
+      this.wire = null;
+      this.slots = null;
+    }
+    return this.options;
+  }
+
+  /** The object of `wire` entry i, made now if it was not. */
+  private madeAt(i: number): Option {
+    const slots = this.slots!;
+    const s = slots[i];
+    if (s instanceof Option) return s;
+    // Made with the definition the parser found (none for a v4 deferred option: kept as bytes).
+    const wire = this.wire!;
+    const start = wire[3 * i + 1]!;
+    const end = start + wire[3 * i + 2]!;
+    const o = makeOption(
+      this.wireUniverse,
+      wire[3 * i]!,
+      s,
+      this.wireBuf,
+      start,
+      end,
+      this.wireDefs,
+      0,
+    );
+    slots[i] = o;
+    return o;
+  }
+
+  /** Entry index of the first option with this code while it is still bytes, else -1. */
+  private bytesEntry(code: number): number {
+    const wire = this.wire;
+    if (wire === null) return -1;
+    const n = this.slots!.length;
+    for (let k = 0; k < n; k++) {
+      if (wire[3 * k] !== code) continue;
+      return this.slots![k] instanceof Option ? -1 : k;
+    }
+    return -1;
+  }
+
+  /**
+   * Where the payload of the first option with this code is in wireBuf while that option is
+   * still bytes (its start); -1 when it is an object or absent.
+   */
+  protected wireStart(code: number): number {
+    const i = this.bytesEntry(code);
+    return i < 0 ? -1 : this.wire![3 * i + 1]!;
+  }
+
+  /**
+   * The payload of the first option with this code: a view of the received bytes while it is
+   * still bytes (no object made for it), else its object's getData(); undefined when absent.
+   */
+  protected payload(code: number): Buffer | undefined {
+    const i = this.bytesEntry(code);
+    if (i < 0) return this.find(code, false)?.getData();
+    const start = this.wire![3 * i + 1]!;
+    return this.wireBuf.subarray(start, start + this.wire![3 * i + 2]!);
+  }
+
+  /** The `wire` entries (the codes every third number, made options' included), in wire order;
+   *  null once the option list is made. */
+  protected wireCodes(): readonly number[] | null {
+    return this.wire;
+  }
+
+  /** First option with this code, made from the bytes if need be; with `copy`, a deep copy put
+   *  in its place (copy-on-retrieve). */
+  private find(code: number, copy: boolean): Option | undefined {
+    const wire = this.wire;
+    if (wire === null) return retrieve(this.options, code, copy);
+    const n = this.slots!.length;
+    for (let k = 0; k < n; k++) {
+      if (wire[3 * k] !== code) continue;
+      const o = this.madeAt(k);
+      if (!copy) return o;
+      const c = o.clone();
+      this.slots![k] = c;
+      return c;
+    }
+    return undefined;
+  }
+
+  private findAll(code: number | undefined, copy: boolean): Option[] {
+    const wire = this.wire;
+    if (wire === null || code === undefined) return retrieveAll(this.optionList(), code, copy);
+    let count = 0;
+    const n = this.slots!.length;
+    for (let k = 0; k < n; k++) if (wire[3 * k] === code) count++;
+    const out = new Array<Option>(count);
+    for (let k = 0, j = 0; j < count; k++) {
+      if (wire[3 * k] !== code) continue;
+      let o = this.madeAt(k);
+      if (copy) {
+        o = o.clone();
+        this.slots![k] = o;
+      }
+      out[j++] = o;
+    }
+    return out;
+  }
+
   /** First option with this code, or undefined. */
   getOption(code: number): Option | undefined {
-    return retrieve(this.options, code, this.copyRetrievedOptions);
+    return this.find(code, this.copyRetrievedOptions);
   }
 
   /** All options (or all with one code), in wire order. Copies them when copying is on. */
   getOptions(code?: number): Option[] {
-    return retrieveAll(this.options, code, this.copyRetrievedOptions);
+    return this.findAll(code, this.copyRetrievedOptions);
   }
 
   /** The option in the packet itself, never a copy (for the server's own reads). */
   getNonCopiedOption(code: number): Option | undefined {
-    return retrieve(this.options, code, false);
+    return this.find(code, false);
   }
 
   getNonCopiedOptions(code?: number): Option[] {
-    return retrieveAll(this.options, code, false);
+    return this.findAll(code, false);
   }
 
   /** Adds an option at the end; DHCPv4 packs options in the order they were added. */
   addOption(opt: Option): void {
-    this.options.push(opt);
+    this.optionList().push(opt);
   }
 
   /** Removes the first option with this code; returns whether one was removed. */
   delOption(code: number): boolean {
-    const opts = this.options;
+    const opts = this.optionList();
     for (let i = 0; i < opts.length; i++) {
       if (opts[i]!.type === code) {
         opts.splice(i, 1);
@@ -180,8 +343,9 @@ export abstract class Pkt {
 
   /** Removes every option with this code; returns how many were removed. */
   delAllOptions(code: number): number {
-    const before = this.options.length;
-    this.options = this.options.filter((o) => o.type !== code);
+    const opts = this.optionList();
+    const before = opts.length;
+    this.options = opts.filter((o) => o.type !== code);
     return before - this.options.length;
   }
 
@@ -207,8 +371,9 @@ export abstract class Pkt {
   }
 
   protected optionsToText(): string {
-    if (this.options.length === 0) return "";
-    return "\noptions:\n" + this.options.map((o) => o.toText(2)).join("\n");
+    const opts = this.optionList();
+    if (opts.length === 0) return "";
+    return "\noptions:\n" + opts.map((o) => o.toText(2)).join("\n");
   }
 }
 

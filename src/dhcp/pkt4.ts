@@ -33,8 +33,8 @@ import { BadValue, PacketParseError } from "./errors.ts";
 import { HWAddr } from "./hwaddr.ts";
 import { ClientId } from "./duid.ts";
 import { ipv4FromString, ipv4ToString, readU32, toHex, writeU32 } from "./ioaddress.ts";
-import { Option, toBuffer } from "./option.ts";
-import { createOption } from "./libdhcp.ts";
+import { Option, copyBytes, toBuffer } from "./option.ts";
+import { canWait, createOption, enterWire, newWireScratch } from "./libdhcp.ts";
 import type { OptionDefLookup } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
@@ -74,9 +74,14 @@ export class Pkt4 extends Pkt {
   private yiaddrN: number;
   private siaddrN: number;
   private giaddrN: number;
-  private chaddrB: Buffer;
-  private snameB: Buffer;
-  private fileB: Buffer;
+  // The chaddr, sname and file fields; null: still in `wireBuf` (a received packet's), where
+  // pack() copies them from and a view is made only when something asks for the field.
+  private chaddrB: Buffer | null;
+  /** With chaddrB null: the hardware address setHWAddr gave (chaddr is it zero-padded), or null
+   *  for the received bytes. */
+  private hwBytes: Uint8Array | null;
+  private snameB: Buffer | null;
+  private fileB: Buffer | null;
   private hwaddrCache: HWAddr | null;
   /** Kea's local and remote hardware addresses: set explicitly, or read from `link` when
    *  undefined (built on first use). */
@@ -97,6 +102,7 @@ export class Pkt4 extends Pkt {
     this.siaddrN = 0;
     this.giaddrN = 0;
     this.chaddrB = ZERO_CHADDR;
+    this.hwBytes = null;
     this.snameB = ZERO_SNAME;
     this.fileB = ZERO_FILE;
     this.hwaddrCache = null;
@@ -138,11 +144,13 @@ export class Pkt4 extends Pkt {
     this.yiaddrN = readU32(b, 16);
     this.siaddrN = readU32(b, 20);
     this.giaddrN = readU32(b, 24);
-    this.chaddrB = b.subarray(28, 28 + MAX_CHADDR_LEN);
-    this.snameB = b.subarray(SNAME_OFF, SNAME_OFF + MAX_SNAME_LEN);
-    this.fileB = b.subarray(FILE_OFF, FILE_OFF + MAX_FILE_LEN);
+    this.chaddrB = null;
+    this.hwBytes = null;
+    this.snameB = null;
+    this.fileB = null;
     this.hwaddrCache = null;
-    this.options = [];
+    SCRATCH.count = 0;
+    this.setWireOptions(4, b, this.optionDefs, SCRATCH);
     if (n === DHCPV4_PKT_HDR_LEN) return; // BOOTP without vendor extensions
     if (n < OPTIONS_OFF) {
       throw new PacketParseError(COOKIE_OFF, `truncated magic cookie: ${n - COOKIE_OFF} bytes`);
@@ -155,6 +163,7 @@ export class Pkt4 extends Pkt {
       );
     }
     scanCount = 0;
+    SCRATCH.count = 0;
     scanOptions(b, OPTIONS_OFF, n, true, "end of buffer");
     const overload = this.findOverload(b);
     if (overload !== 0) {
@@ -166,7 +175,8 @@ export class Pkt4 extends Pkt {
       if (overload & 1) this.fileB = ZERO_FILE;
       if (overload & 2) this.snameB = ZERO_SNAME;
     }
-    this.options = buildOptions(b, this.optionDefs, overload !== 0);
+    buildOptions(b, this.optionDefs, overload !== 0);
+    this.setWireOptions(4, b, this.optionDefs, SCRATCH);
   }
 
   /** The value of a well-formed option 52 among the scanned options, else 0. */
@@ -186,7 +196,7 @@ export class Pkt4 extends Pkt {
    */
   pack(minSize = 0): Buffer {
     let optLen = 1; // END
-    const opts = this.options;
+    const opts = this.optionList();
     for (let i = 0; i < opts.length; i++) optLen += opts[i]!.len();
     const total = Math.max(OPTIONS_OFF + optLen, minSize);
     // Pooled and not zeroed (Buffer.alloc costs ~10x more); every byte is written below.
@@ -204,9 +214,16 @@ export class Pkt4 extends Pkt {
     writeU32(out, 16, this.yiaddrN);
     writeU32(out, 20, this.siaddrN);
     writeU32(out, 24, this.giaddrN);
-    this.chaddrB.copy(out, 28);
-    this.snameB.copy(out, SNAME_OFF);
-    this.fileB.copy(out, FILE_OFF);
+    const raw = this.wireBuf;
+    if (this.chaddrB !== null) this.chaddrB.copy(out, 28);
+    else if (this.hwBytes !== null) {
+      const end = copyBytes(this.hwBytes, out, 28);
+      out.fill(0, end, 28 + MAX_CHADDR_LEN);
+    } else raw.copy(out, 28, 28, 28 + MAX_CHADDR_LEN);
+    if (this.snameB === null) raw.copy(out, SNAME_OFF, SNAME_OFF, SNAME_OFF + MAX_SNAME_LEN);
+    else this.snameB.copy(out, SNAME_OFF);
+    if (this.fileB === null) raw.copy(out, FILE_OFF, FILE_OFF, FILE_OFF + MAX_FILE_LEN);
+    else this.fileB.copy(out, FILE_OFF);
     writeU32(out, COOKIE_OFF, DHCP_OPTIONS_COOKIE);
     let off = OPTIONS_OFF;
     for (let i = 0; i < opts.length; i++) off = opts[i]!.packInto(out, off);
@@ -218,26 +235,26 @@ export class Pkt4 extends Pkt {
 
   /** Message type from option 53; DHCP_NOTYPE (0) when absent, as for BOOTP. */
   getType(): number {
-    const opts = this.options;
-    for (let i = 0; i < opts.length; i++) {
-      const o = opts[i]!;
-      if (o.type === DHO.DHCP_MESSAGE_TYPE) {
-        const d = o.getData();
-        return d.length > 0 ? d[0]! : DHCPMessageType.DHCP_NOTYPE;
-      }
-    }
-    return DHCPMessageType.DHCP_NOTYPE;
+    // Still bytes: one byte, as unpack() checked.
+    const at = this.wireStart(DHO.DHCP_MESSAGE_TYPE);
+    if (at >= 0) return this.wireBuf[at]!;
+    const o = this.getNonCopiedOption(DHO.DHCP_MESSAGE_TYPE);
+    if (o === undefined) return DHCPMessageType.DHCP_NOTYPE;
+    const d = o.getData();
+    return d.length > 0 ? d[0]! : DHCPMessageType.DHCP_NOTYPE;
   }
 
   /** Sets option 53 (added first if missing). */
   setType(type: number): void {
     checkUint(type, 8, "message type");
-    const existing = retrieve(this.options, DHO.DHCP_MESSAGE_TYPE, false);
+    const opts = this.optionList();
+    const existing = retrieve(opts, DHO.DHCP_MESSAGE_TYPE, false);
     const def = getStdOptionDefs().get("dhcp4", DHO.DHCP_MESSAGE_TYPE)!;
-    // One uint8 always fits the definition: no wire checks to run on it.
-    const opt = def.instantiate(Buffer.from([type]));
-    if (existing === undefined) this.options.unshift(opt);
-    else this.options[this.options.indexOf(existing)] = opt;
+    // One uint8 always fits the definition: no wire checks to run on it. The payload is shared
+    // by every option 53 of this type (an option's payload is never written in place).
+    const opt = def.instantiate((TYPE_PAYLOADS[type] ??= Buffer.from([type])));
+    if (existing === undefined) opts.unshift(opt);
+    else opts[opts.indexOf(existing)] = opt;
   }
 
   /**
@@ -245,13 +262,13 @@ export class Pkt4 extends Pkt {
    * their first instance; null when there are none (the packet's option list read in place).
    */
   deferredCodes(): number[] | null {
-    const opts = this.options;
+    const wire = this.wireCodes();
     let codes: number[] | null = null;
-    for (let i = 0; i < opts.length; i++) {
-      const c = opts[i]!.type;
-      if (!isDeferred(c)) continue;
-      codes ??= [];
-      if (!codes.includes(c)) codes.push(c);
+    if (wire !== null) {
+      for (let i = 0; i < wire.length; i += 3) codes = addDeferred(codes, wire[i]!);
+    } else {
+      const opts = this.options;
+      for (let i = 0; i < opts.length; i++) codes = addDeferred(codes, opts[i]!.type);
     }
     return codes;
   }
@@ -271,7 +288,7 @@ export class Pkt4 extends Pkt {
     if (opt.type === 0 || opt.type === 255) {
       throw new BadValue(`option code ${opt.type} is PAD/END and cannot be added`);
     }
-    const opts = this.options;
+    const opts = this.optionList();
     if (opt.type !== DHO.VIVCO_SUBOPTIONS && opt.type !== DHO.VIVSO_SUBOPTIONS) {
       if (retrieve(opts, opt.type, false) !== undefined) {
         throw new BadValue(`option ${opt.type} is already present in this message`);
@@ -421,6 +438,13 @@ export class Pkt4 extends Pkt {
 
   /** The 16-byte chaddr field as sent. */
   getChaddr(): Buffer {
+    if (this.chaddrB === null) {
+      if (this.hwBytes === null) this.chaddrB = this.wireBuf.subarray(28, 28 + MAX_CHADDR_LEN);
+      else {
+        this.chaddrB = Buffer.alloc(MAX_CHADDR_LEN);
+        this.chaddrB.set(this.hwBytes);
+      }
+    }
     return this.chaddrB;
   }
 
@@ -428,7 +452,13 @@ export class Pkt4 extends Pkt {
   getHWAddr(): HWAddr {
     if (this.hwaddrCache === null) {
       const len = Math.min(this.hlen, MAX_CHADDR_LEN);
-      this.hwaddrCache = new HWAddr(this.chaddrB.subarray(0, len), this.htype);
+      const bytes =
+        this.chaddrB !== null
+          ? this.chaddrB.subarray(0, len)
+          : this.hwBytes !== null
+            ? this.hwBytes.subarray(0, len)
+            : this.wireBuf.subarray(28, 28 + len);
+      this.hwaddrCache = new HWAddr(bytes, this.htype);
     }
     return this.hwaddrCache;
   }
@@ -465,7 +495,8 @@ export class Pkt4 extends Pkt {
     this.remoteHw = hw;
   }
 
-  /** Sets htype, hlen and chaddr (zero-padded to 16 bytes). */
+  /** Sets htype, hlen and chaddr (zero-padded to 16 bytes). The packet keeps the HWAddr's bytes
+   *  (do not change them in place afterwards, as for an option's payload). */
   setHWAddr(hw: HWAddr): void;
   setHWAddr(htype: number, mac: Uint8Array): void;
   setHWAddr(a: HWAddr | number, mac?: Uint8Array): void {
@@ -475,17 +506,18 @@ export class Pkt4 extends Pkt {
       throw new BadValue(`hardware address of ${bytes.length} bytes exceeds 16`);
     }
     checkUint(htype, 8, "htype");
-    const ch = Buffer.alloc(MAX_CHADDR_LEN);
-    ch.set(bytes);
     this.htype = htype;
     this.hlen = bytes.length;
-    this.chaddrB = ch;
+    // An HWAddr's bytes are its own (its constructor copies them): read when the packet packs,
+    // as an option's payload is. Bytes given apart are copied.
+    this.hwBytes = typeof a === "number" ? Buffer.from(bytes) : bytes;
+    this.chaddrB = null;
     this.hwaddrCache = null;
   }
 
   /** Server host name field: text up to the first NUL. */
   get sname(): string {
-    return fieldText(this.snameB);
+    return fieldText(this.getSname());
   }
   set sname(s: string) {
     this.snameB = fieldBytes(toBuffer(Buffer.from(s, "latin1")), MAX_SNAME_LEN, "sname");
@@ -493,20 +525,20 @@ export class Pkt4 extends Pkt {
 
   /** Boot file name field: text up to the first NUL. */
   get file(): string {
-    return fieldText(this.fileB);
+    return fieldText(this.getFile());
   }
   set file(s: string) {
     this.fileB = fieldBytes(toBuffer(Buffer.from(s, "latin1")), MAX_FILE_LEN, "file");
   }
 
   getSname(): Buffer {
-    return this.snameB;
+    return (this.snameB ??= this.wireBuf.subarray(SNAME_OFF, SNAME_OFF + MAX_SNAME_LEN));
   }
   setSname(b: Uint8Array): void {
     this.snameB = fieldBytes(toBuffer(b), MAX_SNAME_LEN, "sname");
   }
   getFile(): Buffer {
-    return this.fileB;
+    return (this.fileB ??= this.wireBuf.subarray(FILE_OFF, FILE_OFF + MAX_FILE_LEN));
   }
   setFile(b: Uint8Array): void {
     this.fileB = fieldBytes(toBuffer(b), MAX_FILE_LEN, "file");
@@ -514,9 +546,8 @@ export class Pkt4 extends Pkt {
 
   /** Client identifier from option 61, or null when absent or shorter than 2 bytes. */
   getClientId(): ClientId | null {
-    const o = retrieve(this.options, DHO.DHCP_CLIENT_IDENTIFIER, false);
-    if (o === undefined) return null;
-    const d = o.getData();
+    const d = this.payload(DHO.DHCP_CLIENT_IDENTIFIER);
+    if (d === undefined) return null;
     return d.length >= 2 && d.length <= 255 ? new ClientId(d) : null;
   }
 
@@ -537,7 +568,7 @@ export class Pkt4 extends Pkt {
       `trans_id=0x${this.transid.toString(16)}, op=${this.op}, htype=${this.htype}, ` +
       `hlen=${this.hlen}, hops=${this.hops}, secs=${this.secs}, flags=0x${this.flags.toString(16)}, ` +
       `ciaddr=${this.ciaddr}, yiaddr=${this.yiaddr}, siaddr=${this.siaddr}, ` +
-      `giaddr=${this.giaddr}, chaddr=${toHex(this.chaddrB, 0, Math.min(this.hlen, 16))}` +
+      `giaddr=${this.giaddr}, chaddr=${toHex(this.getChaddr(), 0, Math.min(this.hlen, 16))}` +
       this.optionsToText()
     );
   }
@@ -547,6 +578,21 @@ const EMPTY = Buffer.alloc(0);
 const ZERO_CHADDR = Buffer.alloc(MAX_CHADDR_LEN);
 const ZERO_SNAME = Buffer.alloc(MAX_SNAME_LEN);
 const ZERO_FILE = Buffer.alloc(MAX_FILE_LEN);
+/** The payload of option 53 by message type, made on first use. */
+const TYPE_PAYLOADS: (Buffer | undefined)[] = new Array<Buffer | undefined>(256);
+
+/** A packet without options. */
+// The parser's scratch for a packet's options (setWireOptions copies them): unpack() is
+// synchronous, so one pair serves every packet.
+const SCRATCH = newWireScratch();
+
+/** `codes` with `code` added when it is deferred (isDeferred) and not there yet. */
+function addDeferred(codes: number[] | null, code: number): number[] | null {
+  if (!isDeferred(code)) return codes;
+  if (codes === null) return [code];
+  if (!codes.includes(code)) codes.push(code);
+  return codes;
+}
 
 function isReplyType(t: number): boolean {
   return (
@@ -616,15 +662,19 @@ export function isDeferred(code: number): boolean {
   return code === DHO.VENDOR_ENCAPSULATED_OPTIONS || (code >= 224 && code <= 254);
 }
 
-/** Turns the scan table into options, joining repeated codes (RFC 3396). */
-function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): Option[] {
+/**
+ * Turns the scan table into option entries in SCRATCH ([code, start, length] each; see Pkt's
+ * `wire`), joining repeated codes (RFC 3396). Options that may stay bytes (deferred ones, and
+ * those canWait allows) are only entered, with their definition as slot (none for deferred
+ * ones); the parser makes the others, and joined ones, now: their object as slot, start -1.
+ */
+function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): void {
   let dup = false;
   for (let i = 0; i < scanCount; i++) {
     const c = scan[3 * i]!;
     if (seen[c]! > 0) dup = true;
     if (seen[c]! < 255) seen[c]!++;
   }
-  const out: Option[] = [];
   try {
     for (let i = 0; i < scanCount; i++) {
       const code = scan[3 * i]!;
@@ -635,25 +685,45 @@ function buildOptions(b: Buffer, defs: OptionDefLookup, dropOverload: boolean): 
         throw new PacketParseError(start - 2, `option 53 (message type) must be one byte`);
       }
       if (!dup || seen[code] === 1) {
-        if (isDeferred(code)) out.push(new Option(4, code, b.subarray(start, start + len)));
-        else createOption(4, "dhcp4", code, b, start, start + len, defs, 0, out);
+        const def = isDeferred(code) ? undefined : defs.get("dhcp4", code, 4);
+        if (def === undefined || canWait(def)) {
+          enterWire(SCRATCH, code, start, len, def);
+        } else {
+          enterMade(createOptions(b, start, start + len, code, defs), len);
+        }
       } else if (seen[code] !== 0) {
         const joined = joinInstances(b, code, i);
+        let out: Option[];
         try {
-          if (isDeferred(code)) out.push(new Option(4, code, joined));
-          else createOption(4, "dhcp4", code, joined, 0, joined.length, defs, 0, out);
+          out = isDeferred(code)
+            ? [new Option(4, code, joined)]
+            : createOptions(joined, 0, joined.length, code, defs);
         } catch (e) {
           // Offsets inside the joined copy mean nothing to the sender: point at the first part.
           if (!(e instanceof PacketParseError)) throw e;
           throw new PacketParseError(start - 2, `in option ${code} joined from parts: ${e.reason}`);
         }
+        enterMade(out, joined.length);
         seen[code] = 0; // later instances were consumed by the join
       }
     }
   } finally {
     for (let i = 0; i < scanCount; i++) seen[scan[3 * i]!] = 0;
   }
+}
+
+/** The option(s) of one TLV (several for an option 125 with several enterprises). */
+function createOptions(b: Buffer, start: number, end: number, code: number, defs: OptionDefLookup) {
+  const out: Option[] = [];
+  createOption(4, "dhcp4", code, b, start, end, defs, 0, out);
   return out;
+}
+
+/** Enters options the parser made (see buildOptions). */
+function enterMade(list: Option[], len: number): void {
+  for (const o of list) {
+    enterWire(SCRATCH, o.type, -1, len, o);
+  }
 }
 
 function joinInstances(b: Buffer, code: number, from: number): Buffer {

@@ -14,7 +14,7 @@ import { DUID } from "./duid.ts";
 import { ipv6FromString, ipv6ToString } from "./ioaddress.ts";
 import { copyBytes } from "./option.ts";
 import type { Option } from "./option.ts";
-import { createOption, unpackOptions } from "./libdhcp.ts";
+import { createOption, newWireScratch, unpackOptions } from "./libdhcp.ts";
 import type { OptionDefLookup } from "./option-definition.ts";
 import { getStdOptionDefs } from "./std-option-defs.ts";
 import { Pkt, checkUint, retrieve } from "./pkt.ts";
@@ -110,6 +110,11 @@ export class RelayInfo {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The relay layer sizes of a message without relays (packLevel reads none). */
+const NO_SIZES: number[] = [];
+// The parser's scratch for a packet's options (setWireOptions copies them): unpack() is
+// synchronous, so one pair serves every packet.
+const SCRATCH = newWireScratch();
 
 export class Pkt6 extends Pkt {
   msgType: number;
@@ -155,7 +160,9 @@ export class Pkt6 extends Pkt {
         }
         this.msgType = type;
         this.transid = (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        this.options = unpackOptions(6, "dhcp6", b, p + 4, end, defs, 0);
+        SCRATCH.count = 0;
+        unpackOptions(6, "dhcp6", b, p + 4, end, defs, 0, SCRATCH);
+        this.setWireOptions(6, b, defs, SCRATCH);
         this.relayInfo = relays;
         return;
       }
@@ -203,13 +210,21 @@ export class Pkt6 extends Pkt {
   /** Builds the wire form (with relay layers), stores it for getBuffer() and returns it. */
   pack(): Buffer {
     checkUint(this.transid, 24, "transaction id");
-    const sizes = new Array<number>(this.relayInfo.length + 1);
+    const opts = this.optionList();
     let inner = 4;
-    for (const o of this.options) inner += o.len();
+    for (let i = 0; i < opts.length; i++) inner += opts[i]!.len();
+    if (this.relayInfo.length === 0) {
+      const out = Buffer.allocUnsafe(inner);
+      this.packLevel(out, 0, 0, NO_SIZES);
+      this.bufferOut = out;
+      return out;
+    }
+    const sizes = new Array<number>(this.relayInfo.length + 1);
     sizes[this.relayInfo.length] = inner;
     for (let i = this.relayInfo.length - 1; i >= 0; i--) {
       let n = 34 + 4 + sizes[i + 1]!;
-      for (const o of this.relayInfo[i]!.options) n += o.len();
+      const ro = this.relayInfo[i]!.options;
+      for (let k = 0; k < ro.length; k++) n += ro[k]!.len();
       if (sizes[i + 1]! > 65535)
         throw new BadValue(`relayed message of ${sizes[i + 1]} bytes is too long`);
       sizes[i] = n;
@@ -227,7 +242,8 @@ export class Pkt6 extends Pkt {
       out[off + 2] = (this.transid >>> 8) & 255;
       out[off + 3] = this.transid & 255;
       off += 4;
-      for (const o of this.options) off = o.packInto(out, off);
+      const opts = this.optionList();
+      for (let i = 0; i < opts.length; i++) off = opts[i]!.packInto(out, off);
       return off;
     }
     const r = this.relayInfo[level]!;
@@ -266,9 +282,8 @@ export class Pkt6 extends Pkt {
 
   /** The client DUID from option 1, or null when absent or malformed. */
   getClientId(): DUID | null {
-    const o = retrieve(this.options, D6O.CLIENTID, false);
-    if (o === undefined) return null;
-    const d = o.getData();
+    const d = this.payload(D6O.CLIENTID);
+    if (d === undefined) return null;
     return d.length >= 3 && d.length <= 130 ? new DUID(d) : null;
   }
 

@@ -48,17 +48,21 @@ export function buildResponse(ex: Exchange6): void {
   if (ex.rapidCommit) r.addOption(new Option(6, D6O.RAPID_COMMIT));
   const qt = q.getType();
   if (qt === M.DHCPV6_CONFIRM || qt === M.DHCPV6_INFORMATION_REQUEST) return;
-  for (const opt of q.getNonCopiedOptions()) {
-    if (!(opt instanceof Option6IA)) continue;
-    const code = opt.getType();
-    if (code !== D6O.IA_NA && code !== D6O.IA_PD) continue;
-    // DECLINE is about addresses only (RFC 8415 section 18.3.8).
+  // The IA_NAs, then the IA_PDs (DECLINE is about addresses only, RFC 8415 section 18.3.8),
+  // each in the query's order, as Kea walks the query's options (by code); read by code, the
+  // query's other options are not made into objects for it.
+  for (const code of IA_CODES) {
     if (code === D6O.IA_PD && qt === M.DHCPV6_DECLINE) continue;
-    const rsp = Option6IA.create(code, opt.getIAID());
-    r.addOption(rsp);
-    ex.ias.push(new IaWork(opt, code === D6O.IA_PD ? IA_PD : IA_NA, rsp, hintsOf(opt)));
+    for (const opt of q.getNonCopiedOptions(code)) {
+      if (!(opt instanceof Option6IA)) continue;
+      const rsp = Option6IA.create(code, opt.getIAID());
+      r.addOption(rsp);
+      ex.ias.push(new IaWork(opt, code === D6O.IA_PD ? IA_PD : IA_NA, rsp, hintsOf(opt)));
+    }
   }
 }
+
+const IA_CODES = [D6O.IA_NA, D6O.IA_PD] as const;
 
 /**
  * Kea's processClientFqdn, before the leases: option 39 answered (SOLICIT, REQUEST, RENEW,
