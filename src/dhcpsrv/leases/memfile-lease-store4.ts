@@ -26,14 +26,14 @@ import { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
-import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
+import { ArenaProbe, ByteArena, ByteRefs, NONE, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
   type Lease4FileLayout,
   Lease4Row,
-  formatLease4Row,
   parseLease4Header,
   readLease4RowBytes,
+  writeLease4Fields,
 } from "./csv-lease-file4.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
 import { type FileLoadReport, type LeaseFileSet, type LoadOptions } from "./lease-files.ts";
@@ -566,17 +566,16 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.byOrder.remove(r);
     this.bySubnet.remove(this.subnet[r]!, r);
     this.count(r, -1);
-    const lease = this.leaseOf(r);
+    const lease = this.watcher === null ? null : this.leaseOf(r);
+    this.writeRow(r, 0);
     this.clear(r);
-    this.append(formatLease4Row(lease, 0));
-    this.watcher?.(lease, false);
+    if (lease !== null) this.watcher!(lease, false);
   }
 
   /** After an add or an update: the lease file row, and the watcher. */
   private written(r: number): void {
-    const lease = this.leaseOf(r);
-    this.append(formatLease4Row(lease));
-    this.watcher?.(lease, true);
+    this.writeRow(r, this.valid[r]!);
+    if (this.watcher !== null) this.watcher(this.leaseOf(r), true);
   }
 
   /** When a record is due for reclamation; null when never (infinite, or already reclaimed). */
@@ -612,8 +611,36 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   // ---- lease file --------------------------------------------------------------------------
 
-  private append(row: string): void {
-    this.journal.append(row);
+  /**
+   * Record r's lease file row (`validLifetime` 0: its deletion row), written from the columns
+   * into the journal's batch: no Lease and no string but the rare hostname and user context.
+   */
+  private writeRow(r: number, validLifetime: number): void {
+    const w = this.journal.rowBuffer();
+    if (w === null) return;
+    const bytes = this.arena.bytes;
+    const hwLen = this.hws.len[r]!;
+    const cidLen = this.cids.len[r]!;
+    const bits = this.bits[r]!;
+    w.ipv4(this.addr[r]!);
+    writeLease4Fields(
+      w,
+      bytes,
+      this.hws.off[r]!,
+      hwLen === NONE ? 0 : hwLen,
+      bytes,
+      this.cids.off[r]!,
+      cidLen === NONE ? 0 : cidLen,
+      validLifetime,
+      this.cltt[r]!,
+      this.subnet[r]!,
+      (bits & FWD) !== 0,
+      (bits & REV) !== 0,
+      this.hostnames.get(r) ?? "",
+      this.state.get(r),
+      this.contexts.get(r) ?? null,
+    );
+    this.journal.rowQueued();
   }
 }
 

@@ -24,14 +24,14 @@ import { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
-import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
+import { ArenaProbe, ByteArena, ByteRefs, NONE, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
   type Lease6FileLayout,
   Lease6Row,
-  formatLease6Row,
   parseLease6Header,
   readLease6RowBytes,
+  writeLease6Fields,
 } from "./csv-lease-file6.ts";
 import type { FileLoadReport, LeaseFileSet, LoadOptions } from "./lease-files.ts";
 import {
@@ -564,17 +564,16 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     this.byOrder.remove(r);
     this.bySubnet.remove(this.subnet[r]!, r);
     this.count(r, -1);
-    const lease = this.leaseOf(r);
+    const lease = this.watcher === null ? null : this.leaseOf(r);
+    this.writeRow(r, true);
     this.clear(r);
-    this.append(formatLease6Row(lease, true));
-    this.watcher?.(lease, false);
+    if (lease !== null) this.watcher!(lease, false);
   }
 
   /** After an add or an update: the lease file row, and the watcher. */
   private written(r: number): void {
-    const lease = this.leaseOf(r);
-    this.append(formatLease6Row(lease));
-    this.watcher?.(lease, true);
+    this.writeRow(r, false);
+    if (this.watcher !== null) this.watcher(this.leaseOf(r), true);
   }
 
   /** When a record is due for reclamation; null when never (infinite, or already reclaimed). */
@@ -612,7 +611,41 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   // ---- lease file --------------------------------------------------------------------------
 
-  private append(row: string): void {
-    this.journal.append(row);
+  /**
+   * Record r's lease file row (`deletion`: lifetimes 0), written from the columns into the
+   * journal's batch: no Lease and no string but the rare hostname and user context.
+   */
+  private writeRow(r: number, deletion: boolean): void {
+    const w = this.journal.rowBuffer();
+    if (w === null) return;
+    const bytes = this.arena.bytes;
+    const duidLen = this.duids.len[r]!;
+    const hwLen = this.hws.len[r]!;
+    const bits = this.bits[r]!;
+    w.ipv6(this.addr, r * 16);
+    writeLease6Fields(
+      w,
+      bytes,
+      this.duids.off[r]!,
+      duidLen === NONE ? 0 : duidLen,
+      deletion ? 0 : this.valid[r]!,
+      this.cltt[r]!,
+      this.subnet[r]!,
+      deletion ? 0 : this.pref[r]!,
+      bits & 3,
+      this.iaid[r]!,
+      (bits >>> 2) & 0xff,
+      (bits & FWD) !== 0,
+      (bits & REV) !== 0,
+      this.hostnames.get(r) ?? "",
+      bytes,
+      this.hws.off[r]!,
+      hwLen === NONE ? 0 : hwLen,
+      this.hwtype[r]!,
+      this.hwsrc.get(r),
+      this.state.get(r),
+      this.contexts.get(r) ?? null,
+    );
+    this.journal.rowQueued();
   }
 }
