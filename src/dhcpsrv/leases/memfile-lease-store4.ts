@@ -35,7 +35,7 @@ import {
   readLease4RowBytes,
   writeLease4Fields,
 } from "./csv-lease-file4.ts";
-import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
+import { INFINITY_LFT, Lease4, type Lease4Init, LeaseState } from "./lease4.ts";
 import { type FileLoadReport, type LeaseFileSet, type LoadOptions } from "./lease-files.ts";
 import {
   type CheckedLease,
@@ -141,6 +141,22 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   private watcher: LeaseWatcher<Lease4> | null = null;
   private readonly row = new Lease4Row();
+  private lastAddress = -1;
+  /** The values of the lease leaseOf makes (read by Lease4's constructor, then let go). */
+  private readonly init: Required<Omit<Lease4Init, "hostname">> = {
+    address: "",
+    hwaddr: null,
+    clientId: null,
+    validLifetime: 0,
+    cltt: 0,
+    subnetId: 0,
+    poolId: 0,
+    fqdnFwd: false,
+    fqdnRev: false,
+    state: 0,
+    userContext: null,
+  };
+  private lastAddressText = "";
   private readonly addressProbe = new AddressProbe(this);
   private readonly hwProbe: ArenaProbe;
   private readonly cidProbe: ArenaProbe;
@@ -380,24 +396,41 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     return rows.sort((a, b) => a.subnetId - b.subnetId || a.state - b.state);
   }
 
+  /**
+   * An address's text: the last one is kept, as a query looks up and writes one address several
+   * times (the text is immutable, so leases share it).
+   */
+  private addressText(a: number): string {
+    if (a !== this.lastAddress) {
+      this.lastAddress = a;
+      this.lastAddressText = ipv4ToString(a);
+    }
+    return this.lastAddressText;
+  }
+
   /** A new Lease4 holding record `r`'s values (its user context is the record's, not a copy). */
   private leaseOf(r: number): Lease4 {
     const bits = this.bits[r]!;
-    const hw = this.arena.copy(this.hws, r);
-    const cid = this.arena.copy(this.cids, r);
-    const lease = new Lease4({
-      address: ipv4ToString(this.addr[r]!),
-      hwaddr: hw === null ? null : new HWAddr(hw, this.hwtype[r]!),
-      clientId: cid === null || cid.length === 0 ? null : cid,
-      validLifetime: this.valid[r]!,
-      cltt: this.cltt[r]!,
-      subnetId: this.subnet[r]!,
-      poolId: this.pool.get(r),
-      fqdnFwd: (bits & FWD) !== 0,
-      fqdnRev: (bits & REV) !== 0,
-      state: this.state.get(r),
-      userContext: this.contexts.get(r) ?? null,
-    });
+    // Each scratch is copied by its constructor before the next one is made.
+    const hw = this.arena.scratch(this.hws, r);
+    const hwaddr = hw === null ? null : new HWAddr(hw, this.hwtype[r]!);
+    const cid = this.arena.scratch(this.cids, r);
+    const init = this.init;
+    init.address = this.addressText(this.addr[r]!);
+    init.hwaddr = hwaddr;
+    init.clientId = cid === null || cid.length === 0 ? null : cid;
+    init.validLifetime = this.valid[r]!;
+    init.cltt = this.cltt[r]!;
+    init.subnetId = this.subnet[r]!;
+    init.poolId = this.pool.get(r);
+    init.fqdnFwd = (bits & FWD) !== 0;
+    init.fqdnRev = (bits & REV) !== 0;
+    init.state = this.state.get(r);
+    init.userContext = this.contexts.get(r) ?? null;
+    const lease = new Lease4(init);
+    init.hwaddr = null;
+    init.clientId = null;
+    init.userContext = null;
     lease.hostname = this.hostnames.get(r) ?? ""; // as stored: the constructor would lower-case it
     return lease;
   }

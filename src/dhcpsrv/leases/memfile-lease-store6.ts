@@ -42,7 +42,7 @@ import {
 } from "./lease-journal.ts";
 import { NoSuchLease, type LeaseWatcher } from "./lease-store.ts";
 import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
-import { INFINITY_LFT, Lease6, LeaseState } from "./lease6.ts";
+import { INFINITY_LFT, Lease6, type Lease6Init, LeaseState } from "./lease6.ts";
 import type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
 import { RecordHashIndex, type RecordKeys, type RecordProbe } from "./record-hash.ts";
 import { RecordExpiryHeap } from "./record-heap.ts";
@@ -143,6 +143,27 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   private watcher: LeaseWatcher<Lease6> | null = null;
   private readonly row = new Lease6Row();
+  private readonly lastAddress = new Uint8Array(16);
+  private lastAddressText = "";
+  /** The values of the lease leaseOf makes (read by Lease6's constructor, then let go). */
+  private readonly init: Required<Omit<Lease6Init, "hostname">> = {
+    address: "",
+    type: 0,
+    prefixLen: 128,
+    duid: new Uint8Array(0),
+    iaid: 0,
+    preferredLifetime: 0,
+    validLifetime: 0,
+    cltt: 0,
+    subnetId: 0,
+    poolId: 0,
+    fqdnFwd: false,
+    fqdnRev: false,
+    hwaddr: null,
+    hwaddrSource: 0,
+    state: 0,
+    userContext: null,
+  };
   private readonly addressProbe = new AddressProbe(this);
   private readonly duidProbe = new ArenaProbe(this.arena, this.duids);
 
@@ -379,28 +400,45 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     return rows.sort((a, b) => a.subnetId - b.subnetId || a.type - b.type || a.state - b.state);
   }
 
+  /**
+   * Record r's address as text: the last one is kept, as a query looks up and writes one address
+   * several times (the text is immutable, so leases share it).
+   */
+  private addressText(r: number): string {
+    const last = this.lastAddress;
+    if (this.lastAddressText === "" || compareBytes(this.addr, r * 16, last, 0, 16) !== 0) {
+      for (let i = 0; i < 16; i++) last[i] = this.addr[r * 16 + i]!;
+      this.lastAddressText = ipv6ToString(last);
+    }
+    return this.lastAddressText;
+  }
+
   /** A new Lease6 holding record `r`'s values (its user context is the record's, not a copy). */
   private leaseOf(r: number): Lease6 {
     const bits = this.bits[r]!;
-    const hw = this.arena.copy(this.hws, r);
-    const lease = new Lease6({
-      address: ipv6ToString(this.addr, r * 16),
-      type: bits & 3,
-      prefixLen: (bits >>> 2) & 0xff,
-      duid: this.arena.copy(this.duids, r)!,
-      iaid: this.iaid[r]!,
-      preferredLifetime: this.pref[r]!,
-      validLifetime: this.valid[r]!,
-      cltt: this.cltt[r]!,
-      subnetId: this.subnet[r]!,
-      poolId: this.pool.get(r),
-      fqdnFwd: (bits & FWD) !== 0,
-      fqdnRev: (bits & REV) !== 0,
-      hwaddr: hw === null ? null : new HWAddr(hw, this.hwtype[r]!),
-      hwaddrSource: this.hwsrc.get(r),
-      state: this.state.get(r),
-      userContext: this.contexts.get(r) ?? null,
-    });
+    // Each scratch is copied by its constructor before the next one is made.
+    const hw = this.arena.scratch(this.hws, r);
+    const hwaddr = hw === null ? null : new HWAddr(hw, this.hwtype[r]!);
+    const init = this.init;
+    init.address = this.addressText(r);
+    init.type = bits & 3;
+    init.prefixLen = (bits >>> 2) & 0xff;
+    init.duid = this.arena.scratch(this.duids, r)!;
+    init.iaid = this.iaid[r]!;
+    init.preferredLifetime = this.pref[r]!;
+    init.validLifetime = this.valid[r]!;
+    init.cltt = this.cltt[r]!;
+    init.subnetId = this.subnet[r]!;
+    init.poolId = this.pool.get(r);
+    init.fqdnFwd = (bits & FWD) !== 0;
+    init.fqdnRev = (bits & REV) !== 0;
+    init.hwaddr = hwaddr;
+    init.hwaddrSource = this.hwsrc.get(r);
+    init.state = this.state.get(r);
+    init.userContext = this.contexts.get(r) ?? null;
+    const lease = new Lease6(init);
+    init.hwaddr = null;
+    init.userContext = null;
     lease.hostname = this.hostnames.get(r) ?? ""; // as stored: the constructor would lower-case it
     return lease;
   }
