@@ -41,7 +41,7 @@ import {
   type LoadedLeases,
 } from "./lease-journal.ts";
 import { NoSuchLease, type LeaseWatcher } from "./lease-store.ts";
-import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
+import type { LeaseCursor6, LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
 import { INFINITY_LFT, Lease6, type Lease6Init, LeaseState } from "./lease6.ts";
 import type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
 import { RecordHashIndex, type RecordKeys, type RecordProbe } from "./record-hash.ts";
@@ -81,8 +81,11 @@ class AddressProbe implements RecordProbe {
   }
 }
 
-/** The load's sanity check sees each record through this one object. */
-class CheckedRecord implements CheckedLease {
+/**
+ * One record seen through an object, without a Lease: the load's sanity check and the statistics'
+ * recount see each record through one of these.
+ */
+class CheckedRecord implements CheckedLease, LeaseCursor6 {
   r = 0;
   private readonly store: MemfileLeaseStore6;
   constructor(store: MemfileLeaseStore6) {
@@ -103,6 +106,18 @@ class CheckedRecord implements CheckedLease {
   get addressOffset(): number {
     return this.r * 16;
   }
+  get type(): number {
+    return this.store.bits[this.r]! & 3;
+  }
+  get prefixLen(): number {
+    return (this.store.bits[this.r]! >>> 2) & 0xff;
+  }
+  get state(): number {
+    return this.store.state.get(this.r);
+  }
+  get poolId(): number {
+    return this.store.pool.get(this.r);
+  }
 }
 
 export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStore6 {
@@ -119,9 +134,9 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private pref = new Uint32Array(INITIAL_RECORDS);
   private valid = new Uint32Array(INITIAL_RECORDS);
   private cltt = new Float64Array(INITIAL_RECORDS);
-  private readonly pool = new SmallColumn(INITIAL_RECORDS);
-  private bits = new Uint32Array(INITIAL_RECORDS);
-  private readonly state = new SmallColumn(INITIAL_RECORDS);
+  readonly pool = new SmallColumn(INITIAL_RECORDS);
+  bits = new Uint32Array(INITIAL_RECORDS);
+  readonly state = new SmallColumn(INITIAL_RECORDS);
   /** Bumped on every change and on removal: older expiry heap entries become stale. */
   private version = new Int32Array(INITIAL_RECORDS);
   /** As stored (not lower-cased): only records with a hostname. */
@@ -358,6 +373,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   *eachLease6InSubnet(subnetId: number): IterableIterator<Lease6> {
     for (const r of this.bySubnet.records(subnetId)) yield this.leaseOf(r);
+  }
+
+  visitLeases6InSubnet(subnetId: number, visit: (lease: LeaseCursor6) => void): void {
+    const cursor = new CheckedRecord(this);
+    for (const r of this.bySubnet.records(subnetId)) {
+      cursor.r = r;
+      visit(cursor);
+    }
   }
 
   getAllLeases6(): Lease6[] {
