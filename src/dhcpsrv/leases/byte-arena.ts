@@ -27,6 +27,12 @@ export class ByteRefs {
     this.off = grown(this.off, capacity);
     this.len = grown(this.len, capacity);
   }
+
+  /** How many bytes record r holds (0 for none). */
+  bytesOf(r: number): number {
+    const len = this.len[r]!;
+    return len === NONE ? 0 : len;
+  }
 }
 
 const MIN_COMPACT = 1 << 16;

@@ -29,12 +29,10 @@ import {
   boolAt,
   colonHexAt,
   decodeHexLatin1,
-  escapeField,
   fieldsAt,
   latin1Into,
   latin1Of,
   uintAt,
-  keaJsonText,
   readBool,
   readText,
   readUint,
@@ -43,7 +41,7 @@ import {
 } from "./csv-columns.ts";
 import { Lease4, LeaseState, asciiLower } from "./lease4.ts";
 import { LeaseFileFormatError, LeaseRowError } from "./lease-store4.ts";
-import { RowBytes } from "./row-bytes.ts";
+import * as out from "./row-bytes.ts";
 
 export { escapeField, keaJsonText, unescapeField } from "./csv-columns.ts";
 
@@ -117,11 +115,9 @@ export function parseLease4Header(line: string, file = ""): Lease4FileLayout {
  * deletion row of the lease (Kea writes the lease with valid_lifetime 0, so expire = cltt).
  */
 export function formatLease4Row(lease: Lease4, validLifetime = lease.validLifetime): string {
-  const w = FORMAT_SCRATCH;
-  w.clear();
-  w.text(lease.address);
-  const hw = lease.hwaddr === null ? EMPTY : lease.hwaddr.hwaddr;
-  const cid = lease.clientId ?? EMPTY;
+  const w = out.rowScratch(lease.address);
+  const hw = lease.hwaddr === null ? out.NO_BYTES : lease.hwaddr.hwaddr;
+  const cid = lease.clientId ?? out.NO_BYTES;
   writeLease4Fields(
     w,
     hw,
@@ -142,15 +138,12 @@ export function formatLease4Row(lease: Lease4, validLifetime = lease.validLifeti
   return w.toString();
 }
 
-const EMPTY = new Uint8Array(0);
-const FORMAT_SCRATCH = new RowBytes(512);
-
 /**
  * A row's columns after its address, through its line feed, in the Kea 2.2 layout, as bytes:
  * what the memfile store writes from its columns into the batch of the group commit.
  */
 export function writeLease4Fields(
-  w: RowBytes,
+  w: out.RowBytes,
   hw: Uint8Array,
   hwOff: number,
   hwLen: number,
@@ -170,22 +163,9 @@ export function writeLease4Fields(
   w.colonHex(hw, hwOff, hwLen);
   w.comma();
   w.colonHex(cid, cidOff, cidLen);
-  w.comma();
-  w.number(validLifetime);
-  w.comma();
-  w.number(cltt + validLifetime);
-  w.comma();
-  w.number(subnetId);
-  w.comma();
-  w.flag(fqdnFwd);
-  w.comma();
-  w.flag(fqdnRev);
-  w.comma();
-  if (hostname !== "") w.text(escapeField(hostname));
-  w.comma();
-  w.number(state);
-  w.comma();
-  if (userContext !== null) w.text(escapeField(keaJsonText(userContext)));
+  out.writeLifetimes(w, validLifetime, cltt, subnetId);
+  out.writeDns(w, fqdnFwd, fqdnRev, hostname);
+  out.writeStateContext(w, state, userContext);
   w.newline();
 }
 

@@ -32,17 +32,15 @@ import {
   latin1Of,
   uintAt,
   decodeHexLatin1,
-  escapeField,
   readBool,
   readText,
   readUint,
   readUserContext,
   stripCR,
 } from "./csv-columns.ts";
-import { keaJsonText } from "./csv-columns.ts";
 import { LeaseFileFormatError, LeaseRowError } from "./lease-store.ts";
 import { Lease6, LeaseState } from "./lease6.ts";
-import { RowBytes } from "./row-bytes.ts";
+import * as out from "./row-bytes.ts";
 
 /** Every v6 column Kea has defined, in file order. */
 export const LEASE6_COLUMNS = [
@@ -125,11 +123,9 @@ export function parseLease6Header(line: string, file = ""): Lease6FileLayout {
  * deletes the lease: valid and preferred lifetimes 0, so expire = cltt.
  */
 export function formatLease6Row(lease: Lease6, deletion = false): string {
-  const w = FORMAT_SCRATCH;
-  w.clear();
-  w.text(lease.address);
+  const w = out.rowScratch(lease.address);
   const hw = lease.hwaddr;
-  const hwBytes = hw === null ? EMPTY : hw.hwaddr;
+  const hwBytes = hw === null ? out.NO_BYTES : hw.hwaddr;
   writeLease6Fields(
     w,
     lease.duid,
@@ -156,16 +152,13 @@ export function formatLease6Row(lease: Lease6, deletion = false): string {
   return w.toString();
 }
 
-const EMPTY = new Uint8Array(0);
-const FORMAT_SCRATCH = new RowBytes(512);
-
 /**
  * A row's columns after its address, through its line feed, in the Kea 2.2 layout, as bytes:
  * what the memfile store writes from its columns into the batch of the group commit. The
  * hardware type and source are written only with a hardware address of at least one byte.
  */
 export function writeLease6Fields(
-  w: RowBytes,
+  w: out.RowBytes,
   duid: Uint8Array,
   duidOff: number,
   duidLen: number,
@@ -189,12 +182,7 @@ export function writeLease6Fields(
 ): void {
   w.comma();
   w.colonHex(duid, duidOff, duidLen);
-  w.comma();
-  w.number(validLifetime);
-  w.comma();
-  w.number(cltt + validLifetime);
-  w.comma();
-  w.number(subnetId);
+  out.writeLifetimes(w, validLifetime, cltt, subnetId);
   w.comma();
   w.number(preferredLifetime);
   w.comma();
@@ -203,18 +191,10 @@ export function writeLease6Fields(
   w.number(iaid);
   w.comma();
   w.number(prefixLen);
-  w.comma();
-  w.flag(fqdnFwd);
-  w.comma();
-  w.flag(fqdnRev);
-  w.comma();
-  if (hostname !== "") w.text(escapeField(hostname));
+  out.writeDns(w, fqdnFwd, fqdnRev, hostname);
   w.comma();
   w.colonHex(hw, hwOff, hwLen);
-  w.comma();
-  w.number(state);
-  w.comma();
-  if (userContext !== null) w.text(escapeField(keaJsonText(userContext)));
+  out.writeStateContext(w, state, userContext);
   w.comma();
   if (hwLen > 0) {
     w.number(hwtype);

@@ -528,6 +528,20 @@ export abstract class JournaledLeaseStore {
     this.journal.flush();
   }
 
+  /**
+   * Queues record r's lease file row (`deletion`: the row that deletes it), written in place
+   * into the journal's batch by `writeRowBytes`; nothing when not persistent.
+   */
+  protected queueRow(r: number, deletion: boolean): void {
+    const w = this.journal.rowBuffer();
+    if (w === null) return;
+    this.writeRowBytes(w, r, deletion);
+    this.journal.rowQueued();
+  }
+
+  /** Record r's row, its line feed included, from the store's columns. */
+  protected abstract writeRowBytes(w: RowBytes, r: number, deletion: boolean): void;
+
   /** Starts a lease file cleanup now (see LeaseJournal.runCleanup). */
   runCleanup(): Promise<LfcResult> | null {
     return this.journal.runCleanup();

@@ -26,7 +26,7 @@ import { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv4ToString, tryParseIPv4 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
-import { ArenaProbe, ByteArena, ByteRefs, NONE, arenaKeys } from "./byte-arena.ts";
+import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
   type Lease4FileLayout,
@@ -48,11 +48,18 @@ import {
 import { type LeaseStatsRow, type LeaseStore4, NoSuchLease } from "./lease-store4.ts";
 import type { LeaseWatcher } from "./lease-store.ts";
 import { RecordHashIndex, type RecordProbe } from "./record-hash.ts";
+import type { RowBytes } from "./row-bytes.ts";
 import { RecordExpiryHeap } from "./record-heap.ts";
 import { NameIndex, SubnetLists } from "./record-lists.ts";
 import { RecordOrder } from "./record-order.ts";
 import { loadRecords } from "./record-load.ts";
-import { RecordAllocator, SmallColumn, grown, radixSortRecords } from "./record-table.ts";
+import {
+  RecordAllocator,
+  SmallColumn,
+  grown,
+  radixSortRecords,
+  takeCommon,
+} from "./record-table.ts";
 
 export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
 export { DEFAULT_LFC_INTERVAL } from "./lease-journal.ts";
@@ -111,17 +118,17 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   private readonly hws = new ByteRefs(INITIAL_RECORDS);
   private readonly cids = new ByteRefs(INITIAL_RECORDS);
   private hwtype = new Uint16Array(INITIAL_RECORDS);
-  private valid = new Uint32Array(INITIAL_RECORDS);
-  private cltt = new Float64Array(INITIAL_RECORDS);
-  private readonly pool = new SmallColumn(INITIAL_RECORDS);
+  valid = new Uint32Array(INITIAL_RECORDS);
+  cltt = new Float64Array(INITIAL_RECORDS);
+  readonly pool = new SmallColumn(INITIAL_RECORDS);
   /** fqdnFwd | fqdnRev << 1 */
   private bits = new Uint8Array(INITIAL_RECORDS);
-  private readonly state = new SmallColumn(INITIAL_RECORDS);
+  readonly state = new SmallColumn(INITIAL_RECORDS);
   /** Bumped on every change and on removal: older expiry heap entries become stale. */
   private version = new Int32Array(INITIAL_RECORDS);
   /** As stored: only records with a hostname. */
   private readonly hostnames = new Map<number, string>();
-  private readonly contexts = new Map<number, JsonObject>();
+  readonly contexts = new Map<number, JsonObject>();
   private readonly records: RecordAllocator;
 
   // ---- indexes -------------------------------------------------------------------------------
@@ -143,19 +150,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   private readonly row = new Lease4Row();
   private lastAddress = -1;
   /** The values of the lease leaseOf makes (read by Lease4's constructor, then let go). */
-  private readonly init: Required<Omit<Lease4Init, "hostname">> = {
-    address: "",
-    hwaddr: null,
-    clientId: null,
-    validLifetime: 0,
-    cltt: 0,
-    subnetId: 0,
-    poolId: 0,
-    fqdnFwd: false,
-    fqdnRev: false,
-    state: 0,
-    userContext: null,
-  };
+  private readonly init: Lease4Init = { address: "", validLifetime: 0, cltt: 0, subnetId: 0 };
   private lastAddressText = "";
   private readonly addressProbe = new AddressProbe(this);
   private readonly hwProbe: ArenaProbe;
@@ -419,14 +414,7 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     init.address = this.addressText(this.addr[r]!);
     init.hwaddr = hwaddr;
     init.clientId = cid === null || cid.length === 0 ? null : cid;
-    init.validLifetime = this.valid[r]!;
-    init.cltt = this.cltt[r]!;
-    init.subnetId = this.subnet[r]!;
-    init.poolId = this.pool.get(r);
-    init.fqdnFwd = (bits & FWD) !== 0;
-    init.fqdnRev = (bits & REV) !== 0;
-    init.state = this.state.get(r);
-    init.userContext = this.contexts.get(r) ?? null;
+    takeCommon(init, this, r, (bits & FWD) !== 0, (bits & REV) !== 0);
     const lease = new Lease4(init);
     init.hwaddr = null;
     init.clientId = null;
@@ -600,14 +588,14 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.bySubnet.remove(this.subnet[r]!, r);
     this.count(r, -1);
     const lease = this.watcher === null ? null : this.leaseOf(r);
-    this.writeRow(r, 0);
+    this.queueRow(r, true);
     this.clear(r);
     if (lease !== null) this.watcher!(lease, false);
   }
 
   /** After an add or an update: the lease file row, and the watcher. */
   private written(r: number): void {
-    this.writeRow(r, this.valid[r]!);
+    this.queueRow(r, false);
     if (this.watcher !== null) this.watcher(this.leaseOf(r), true);
   }
 
@@ -644,27 +632,18 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   // ---- lease file --------------------------------------------------------------------------
 
-  /**
-   * Record r's lease file row (`validLifetime` 0: its deletion row), written from the columns
-   * into the journal's batch: no Lease and no string but the rare hostname and user context.
-   */
-  private writeRow(r: number, validLifetime: number): void {
-    const w = this.journal.rowBuffer();
-    if (w === null) return;
-    const bytes = this.arena.bytes;
-    const hwLen = this.hws.len[r]!;
-    const cidLen = this.cids.len[r]!;
+  protected writeRowBytes(w: RowBytes, r: number, deletion: boolean): void {
     const bits = this.bits[r]!;
     w.ipv4(this.addr[r]!);
     writeLease4Fields(
       w,
-      bytes,
+      this.arena.bytes,
       this.hws.off[r]!,
-      hwLen === NONE ? 0 : hwLen,
-      bytes,
+      this.hws.bytesOf(r),
+      this.arena.bytes,
       this.cids.off[r]!,
-      cidLen === NONE ? 0 : cidLen,
-      validLifetime,
+      this.cids.bytesOf(r),
+      deletion ? 0 : this.valid[r]!,
       this.cltt[r]!,
       this.subnet[r]!,
       (bits & FWD) !== 0,
@@ -673,7 +652,6 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
       this.state.get(r),
       this.contexts.get(r) ?? null,
     );
-    this.journal.rowQueued();
   }
 }
 

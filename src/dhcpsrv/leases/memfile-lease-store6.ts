@@ -24,7 +24,7 @@ import { HWAddr } from "../../dhcp/hwaddr.ts";
 import { ipv6ToString, tryParseIPv6 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { InvalidOperation } from "../../util/errors.ts";
-import { ArenaProbe, ByteArena, ByteRefs, NONE, arenaKeys } from "./byte-arena.ts";
+import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
   type Lease6FileLayout,
@@ -46,6 +46,7 @@ import { INFINITY_LFT, Lease6, type Lease6Init, LeaseState } from "./lease6.ts";
 import type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
 import { RecordHashIndex, type RecordKeys, type RecordProbe } from "./record-hash.ts";
 import { RecordExpiryHeap } from "./record-heap.ts";
+import type { RowBytes } from "./row-bytes.ts";
 import { loadRecords } from "./record-load.ts";
 import { RecordOrder } from "./record-order.ts";
 import { NameIndex, SubnetLists } from "./record-lists.ts";
@@ -56,6 +57,7 @@ import {
   grown,
   hashBytes,
   radixSortRecords,
+  takeCommon,
 } from "./record-table.ts";
 
 export type { MemfileConfig, MemfileHooks };
@@ -132,8 +134,8 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private readonly hwsrc = new SmallColumn(INITIAL_RECORDS);
   private iaid = new Uint32Array(INITIAL_RECORDS);
   private pref = new Uint32Array(INITIAL_RECORDS);
-  private valid = new Uint32Array(INITIAL_RECORDS);
-  private cltt = new Float64Array(INITIAL_RECORDS);
+  valid = new Uint32Array(INITIAL_RECORDS);
+  cltt = new Float64Array(INITIAL_RECORDS);
   readonly pool = new SmallColumn(INITIAL_RECORDS);
   bits = new Uint32Array(INITIAL_RECORDS);
   readonly state = new SmallColumn(INITIAL_RECORDS);
@@ -141,7 +143,7 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private version = new Int32Array(INITIAL_RECORDS);
   /** As stored (not lower-cased): only records with a hostname. */
   private readonly hostnames = new Map<number, string>();
-  private readonly contexts = new Map<number, JsonObject>();
+  readonly contexts = new Map<number, JsonObject>();
   private readonly records: RecordAllocator;
 
   // ---- indexes -------------------------------------------------------------------------------
@@ -161,24 +163,16 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private readonly lastAddress = new Uint8Array(16);
   private lastAddressText = "";
   /** The values of the lease leaseOf makes (read by Lease6's constructor, then let go). */
-  private readonly init: Required<Omit<Lease6Init, "hostname">> = {
+  private readonly init: Lease6Init = {
     address: "",
-    type: 0,
-    prefixLen: 128,
     duid: new Uint8Array(0),
     iaid: 0,
     preferredLifetime: 0,
     validLifetime: 0,
     cltt: 0,
     subnetId: 0,
-    poolId: 0,
-    fqdnFwd: false,
-    fqdnRev: false,
-    hwaddr: null,
-    hwaddrSource: 0,
-    state: 0,
-    userContext: null,
   };
+
   private readonly addressProbe = new AddressProbe(this);
   private readonly duidProbe = new ArenaProbe(this.arena, this.duids);
 
@@ -449,16 +443,9 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     init.duid = this.arena.scratch(this.duids, r)!;
     init.iaid = this.iaid[r]!;
     init.preferredLifetime = this.pref[r]!;
-    init.validLifetime = this.valid[r]!;
-    init.cltt = this.cltt[r]!;
-    init.subnetId = this.subnet[r]!;
-    init.poolId = this.pool.get(r);
-    init.fqdnFwd = (bits & FWD) !== 0;
-    init.fqdnRev = (bits & REV) !== 0;
     init.hwaddr = hwaddr;
     init.hwaddrSource = this.hwsrc.get(r);
-    init.state = this.state.get(r);
-    init.userContext = this.contexts.get(r) ?? null;
+    takeCommon(init, this, r, (bits & FWD) !== 0, (bits & REV) !== 0);
     const lease = new Lease6(init);
     init.hwaddr = null;
     init.userContext = null;
@@ -626,14 +613,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     this.bySubnet.remove(this.subnet[r]!, r);
     this.count(r, -1);
     const lease = this.watcher === null ? null : this.leaseOf(r);
-    this.writeRow(r, true);
+    this.queueRow(r, true);
     this.clear(r);
     if (lease !== null) this.watcher!(lease, false);
   }
 
   /** After an add or an update: the lease file row, and the watcher. */
   private written(r: number): void {
-    this.writeRow(r, false);
+    this.queueRow(r, false);
     if (this.watcher !== null) this.watcher(this.leaseOf(r), true);
   }
 
@@ -672,23 +659,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   // ---- lease file --------------------------------------------------------------------------
 
-  /**
-   * Record r's lease file row (`deletion`: lifetimes 0), written from the columns into the
-   * journal's batch: no Lease and no string but the rare hostname and user context.
-   */
-  private writeRow(r: number, deletion: boolean): void {
-    const w = this.journal.rowBuffer();
-    if (w === null) return;
-    const bytes = this.arena.bytes;
-    const duidLen = this.duids.len[r]!;
-    const hwLen = this.hws.len[r]!;
+  protected writeRowBytes(w: RowBytes, r: number, deletion: boolean): void {
     const bits = this.bits[r]!;
     w.ipv6(this.addr, r * 16);
     writeLease6Fields(
       w,
-      bytes,
+      this.arena.bytes,
       this.duids.off[r]!,
-      duidLen === NONE ? 0 : duidLen,
+      this.duids.bytesOf(r),
       deletion ? 0 : this.valid[r]!,
       this.cltt[r]!,
       this.subnet[r]!,
@@ -699,14 +677,13 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
       (bits & FWD) !== 0,
       (bits & REV) !== 0,
       this.hostnames.get(r) ?? "",
-      bytes,
+      this.arena.bytes,
       this.hws.off[r]!,
-      hwLen === NONE ? 0 : hwLen,
+      this.hws.bytesOf(r),
       this.hwtype[r]!,
       this.hwsrc.get(r),
       this.state.get(r),
       this.contexts.get(r) ?? null,
     );
-    this.journal.rowQueued();
   }
 }

@@ -5,6 +5,8 @@
  * journal's buffer, and the group commit hands its bytes to one write: no string per field,
  * per row or per batch.
  */
+import type { JsonObject } from "../../hooks/types.ts";
+import { escapeField, keaJsonText } from "./csv-columns.ts";
 
 const HEX_DIGITS = new Uint8Array([
   48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102,
@@ -178,4 +180,47 @@ export class RowBytes {
     this.ensure(s.length * 3);
     this.length += this.buf.write(s, this.length, "utf8");
   }
+}
+
+/** `,valid,expire,subnet`: the lifetime columns both families write in this order. */
+export function writeLifetimes(w: RowBytes, valid: number, cltt: number, subnetId: number): void {
+  w.comma();
+  w.number(valid);
+  w.comma();
+  w.number(cltt + valid);
+  w.comma();
+  w.number(subnetId);
+}
+
+/** `,fqdn_fwd,fqdn_rev,hostname` (the hostname escaped). */
+export function writeDns(w: RowBytes, fwd: boolean, rev: boolean, hostname: string): void {
+  w.comma();
+  w.flag(fwd);
+  w.comma();
+  w.flag(rev);
+  w.comma();
+  if (hostname !== "") w.text(escapeField(hostname));
+}
+
+/** `,state,user_context` (the context as Kea's JSON text, escaped). */
+export function writeStateContext(w: RowBytes, state: number, ctx: JsonObject | null): void {
+  w.comma();
+  w.number(state);
+  w.comma();
+  if (ctx !== null) w.text(escapeField(keaJsonText(ctx)));
+}
+
+/** No bytes: the identifier a row writes as an empty field. */
+export const NO_BYTES = new Uint8Array(0);
+
+const SCRATCH = new RowBytes(512);
+
+/**
+ * A row as text (the lease file cleanup, tests): a shared scratch holding the row's address, for
+ * the family's field writer; its toString() is the row. Overwritten by the next call.
+ */
+export function rowScratch(address: string): RowBytes {
+  SCRATCH.clear();
+  SCRATCH.text(address);
+  return SCRATCH;
 }
