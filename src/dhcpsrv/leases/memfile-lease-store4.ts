@@ -29,7 +29,6 @@ import { InvalidOperation } from "../../util/errors.ts";
 import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
-  type Lease4FileLayout,
   Lease4Row,
   parseLease4Header,
   readLease4RowBytes,
@@ -218,43 +217,19 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     set: LeaseFileSet,
     options: LoadOptions,
   ): { leases: LoadedLeases; reports: FileLoadReport[] } {
-    const row = this.row;
     const view = new CheckedRecord(this);
     return loadRecords(set, options, {
       records: this.records,
       addresses: this.byAddress,
       bytesPerRow: 48, // a v4 row takes some 60 bytes
       parseHeader: parseLease4Header,
-      applyRow: (buf, start, end, layout: Lease4FileLayout) => {
-        readLease4RowBytes(buf, start, end, layout, row);
-        this.loadRow(row);
-      },
-      view: (r) => {
-        view.r = r;
-        return view;
-      },
-      drop: (r) => this.drop(r),
+      row: this.row,
+      readRow: readLease4RowBytes,
+      find: (row) => this.findAddress(row.address),
+      assign: (r, row) => this.assign(r, row),
+      clear: (r) => this.clear(r),
+      view: (r) => ((view.r = r), view),
     });
-  }
-
-  /** One row of a lease file: replaces the lease of its address, or deletes it. */
-  private loadRow(row: Lease4Row): void {
-    const r = this.findAddress(row.address);
-    if (row.validLifetime === 0) {
-      if (r >= 0) this.drop(r);
-    } else if (r >= 0) {
-      this.assign(r, row);
-    } else {
-      const n = this.records.alloc();
-      this.assign(n, row);
-      this.byAddress.insert(n);
-    }
-  }
-
-  /** A loaded record taken out again (a deletion row, the sanity check). */
-  private drop(r: number): void {
-    this.byAddress.remove(r);
-    this.clear(r);
   }
 
   /** Files the loaded records in the other indexes, in the order they were first loaded. */

@@ -27,7 +27,6 @@ import { InvalidOperation } from "../../util/errors.ts";
 import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
-  type Lease6FileLayout,
   Lease6Row,
   parseLease6Header,
   readLease6RowBytes,
@@ -238,43 +237,19 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     set: LeaseFileSet,
     options: LoadOptions,
   ): { leases: LoadedLeases; reports: FileLoadReport[] } {
-    const row = this.row;
     const view = new CheckedRecord(this);
     return loadRecords(set, options, {
       records: this.records,
       addresses: this.byAddress,
       bytesPerRow: 96, // a v6 row takes some 120 bytes
       parseHeader: parseLease6Header,
-      applyRow: (buf, start, end, layout: Lease6FileLayout) => {
-        readLease6RowBytes(buf, start, end, layout, row);
-        this.loadRow(row);
-      },
-      view: (r) => {
-        view.r = r;
-        return view;
-      },
-      drop: (r) => this.drop(r),
+      row: this.row,
+      readRow: readLease6RowBytes,
+      find: (row) => this.findAddress(row.addr),
+      assign: (r, row) => this.assign(r, row),
+      clear: (r) => this.clear(r),
+      view: (r) => ((view.r = r), view),
     });
-  }
-
-  /** One row of a lease file: replaces the lease of its address, or deletes it. */
-  private loadRow(row: Lease6Row): void {
-    const r = this.findAddress(row.addr);
-    if (row.validLifetime === 0) {
-      if (r >= 0) this.drop(r);
-    } else if (r >= 0) {
-      this.assign(r, row);
-    } else {
-      const n = this.records.alloc();
-      this.assign(n, row);
-      this.byAddress.insert(n);
-    }
-  }
-
-  /** A loaded record taken out again (a deletion row, the sanity check). */
-  private drop(r: number): void {
-    this.byAddress.remove(r);
-    this.clear(r);
   }
 
   /** Files the loaded records in the other indexes, in the order they were first loaded. */
