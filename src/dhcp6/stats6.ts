@@ -7,7 +7,7 @@
  */
 import { DHCPv6MessageType as M } from "../dhcp/constants.ts";
 import type { Dhcp6Model } from "../dhcpsrv/model/cfg6.ts";
-import { LeaseType6, type Lease6 } from "../dhcpsrv/leases/lease6.ts";
+import { LeaseState, LeaseType6, type Lease6 } from "../dhcpsrv/leases/lease6.ts";
 import type { LeaseStore6 } from "../dhcpsrv/leases/lease-store6.ts";
 import {
   LeaseStats,
@@ -16,6 +16,7 @@ import {
   type PoolStatsSpec,
 } from "../dhcpsrv/runtime/lease-stats.ts";
 import type { PdPool6, Pool6 } from "../dhcpsrv/model/subnet6.ts";
+import { poolOfBytes6 } from "../dhcpsrv/model/pool-bytes6.ts";
 import type { StatsManager } from "../stats/stats-manager.ts";
 
 const RECEIVED: Record<number, string> = {
@@ -109,6 +110,20 @@ export class Dhcp6Stats extends LeaseStats<Lease6> {
         return pool.type === LeaseType6.IA_PD ? subnet.pools.length + pool.id : pool.id;
       },
       leases: (id) => leases.eachLease6InSubnet?.(id) ?? leases.getLeases6BySubnet(id),
+      countLeases:
+        leases.visitLeases6InSubnet === undefined
+          ? undefined
+          : (subnet, count) => {
+              const poolOf = poolOfBytes6(subnet);
+              leases.visitLeases6InSubnet!(subnet.id, (l) => {
+                const state = l.state;
+                if (state !== LeaseState.DEFAULT && state !== LeaseState.DECLINED) return;
+                count(
+                  poolOf(l.type, l.addressBytes, l.addressOffset, l.prefixLen, l.poolId),
+                  state,
+                );
+              });
+            },
     });
   }
 }

@@ -27,6 +27,12 @@ export class ByteRefs {
     this.off = grown(this.off, capacity);
     this.len = grown(this.len, capacity);
   }
+
+  /** How many bytes record r holds (0 for none). */
+  bytesOf(r: number): number {
+    const len = this.len[r]!;
+    return len === NONE ? 0 : len;
+  }
 }
 
 const MIN_COMPACT = 1 << 16;
@@ -85,12 +91,31 @@ export class ByteArena {
     refs.len[r] = NONE;
   }
 
-  /** A copy of the bytes record `r` of `refs` holds (a caller's own Buffer); null for none. */
-  copy(refs: ByteRefs, r: number): Buffer | null {
+  /**
+   * The bytes record `r` of `refs` holds, null for none, in a scratch array of exactly their
+   * length that the next call overwrites: for a constructor that copies them (Lease4, Lease6 and
+   * HWAddr each copy once), so that making a lease from a record makes one array per identifier.
+   */
+  scratch(refs: ByteRefs, r: number): Uint8Array | null {
     const len = refs.len[r]!;
     if (len === NONE) return null;
+    const view = this.scratchOf(len);
+    const b = this.bytes;
     const off = refs.off[r]!;
-    return Buffer.from(this.bytes.subarray(off, off + len));
+    for (let i = 0; i < len; i++) view[i] = b[off + i]!;
+    return view;
+  }
+
+  /** One view per length of one scratch buffer, made on first use. */
+  private readonly views: Uint8Array[] = [];
+  private scratchBuffer = new Uint8Array(256);
+
+  private scratchOf(len: number): Uint8Array {
+    if (len > this.scratchBuffer.length) {
+      this.scratchBuffer = new Uint8Array(Math.max(len, 2 * this.scratchBuffer.length));
+      this.views.length = 0;
+    }
+    return (this.views[len] ??= this.scratchBuffer.subarray(0, len));
   }
 
   /**

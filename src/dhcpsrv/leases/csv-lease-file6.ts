@@ -22,7 +22,6 @@
  *   lease, so unlike v4 it is not lower-cased on load.
  */
 import { HType, HWAddr, MAX_HWADDR_LEN } from "../../dhcp/hwaddr.ts";
-import { toColonHex } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { address6Key, address6OfKey } from "./address6-key.ts";
 import {
@@ -33,16 +32,15 @@ import {
   latin1Of,
   uintAt,
   decodeHexLatin1,
-  escapeField,
   readBool,
   readText,
   readUint,
   readUserContext,
   stripCR,
 } from "./csv-columns.ts";
-import { keaJsonText } from "./csv-columns.ts";
 import { LeaseFileFormatError, LeaseRowError } from "./lease-store.ts";
 import { Lease6, LeaseState } from "./lease6.ts";
+import * as out from "./row-bytes.ts";
 
 /** Every v6 column Kea has defined, in file order. */
 export const LEASE6_COLUMNS = [
@@ -125,19 +123,87 @@ export function parseLease6Header(line: string, file = ""): Lease6FileLayout {
  * deletes the lease: valid and preferred lifetimes 0, so expire = cltt.
  */
 export function formatLease6Row(lease: Lease6, deletion = false): string {
-  const valid = deletion ? 0 : lease.validLifetime;
-  const pref = deletion ? 0 : lease.preferredLifetime;
-  const host = lease.hostname === "" ? "" : escapeField(lease.hostname);
-  const ctx = lease.userContext === null ? "" : escapeField(keaJsonText(lease.userContext));
+  const w = out.rowScratch(lease.address);
   const hw = lease.hwaddr;
-  const hasHw = hw !== null && hw.hwaddr.length > 0;
-  const hwText = hasHw ? toColonHex(hw.hwaddr) : "";
-  const hwTail = hasHw ? `${hw.htype},${lease.hwaddrSource}` : ",";
-  return (
-    `${lease.address},${toColonHex(lease.duid)},${valid},${lease.cltt + valid},` +
-    `${lease.subnetId},${pref},${lease.type},${lease.iaid},${lease.prefixLen},` +
-    `${lease.fqdnFwd ? 1 : 0},${lease.fqdnRev ? 1 : 0},${host},${hwText},${lease.state},${ctx},${hwTail}\n`
+  const hwBytes = hw === null ? out.NO_BYTES : hw.hwaddr;
+  writeLease6Fields(
+    w,
+    lease.duid,
+    0,
+    lease.duid.length,
+    deletion ? 0 : lease.validLifetime,
+    lease.cltt,
+    lease.subnetId,
+    deletion ? 0 : lease.preferredLifetime,
+    lease.type,
+    lease.iaid,
+    lease.prefixLen,
+    lease.fqdnFwd,
+    lease.fqdnRev,
+    lease.hostname,
+    hwBytes,
+    0,
+    hwBytes.length,
+    hw === null ? 0 : hw.htype,
+    lease.hwaddrSource,
+    lease.state,
+    lease.userContext,
   );
+  return w.toString();
+}
+
+/**
+ * A row's columns after its address, through its line feed, in the Kea 2.2 layout, as bytes:
+ * what the memfile store writes from its columns into the batch of the group commit. The
+ * hardware type and source are written only with a hardware address of at least one byte.
+ */
+export function writeLease6Fields(
+  w: out.RowBytes,
+  duid: Uint8Array,
+  duidOff: number,
+  duidLen: number,
+  validLifetime: number,
+  cltt: number,
+  subnetId: number,
+  preferredLifetime: number,
+  type: number,
+  iaid: number,
+  prefixLen: number,
+  fqdnFwd: boolean,
+  fqdnRev: boolean,
+  hostname: string,
+  hw: Uint8Array,
+  hwOff: number,
+  hwLen: number,
+  hwtype: number,
+  hwaddrSource: number,
+  state: number,
+  userContext: JsonObject | null,
+): void {
+  w.comma();
+  w.colonHex(duid, duidOff, duidLen);
+  out.writeLifetimes(w, validLifetime, cltt, subnetId);
+  w.comma();
+  w.number(preferredLifetime);
+  w.comma();
+  w.number(type);
+  w.comma();
+  w.number(iaid);
+  w.comma();
+  w.number(prefixLen);
+  out.writeDns(w, fqdnFwd, fqdnRev, hostname);
+  w.comma();
+  w.colonHex(hw, hwOff, hwLen);
+  out.writeStateContext(w, state, userContext);
+  w.comma();
+  if (hwLen > 0) {
+    w.number(hwtype);
+    w.comma();
+    w.number(hwaddrSource);
+  } else {
+    w.comma();
+  }
+  w.newline();
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   leaseFileSet,
 } from "./lease-files.ts";
 import { LeaseFileFormatError, LeaseFileWriteError } from "./lease-store4.ts";
+import { RowBytes } from "./row-bytes.ts";
 import {
   type LeaseUniverse,
   type BeforeStep,
@@ -169,9 +170,12 @@ export class LeaseJournal {
   private readonly writer: (fd: number, b: Uint8Array, off: number, len: number) => number;
   private readonly syncer: ((fd: number) => void) | null;
   private fd = -1;
-  private queue: string[] = [];
+  /**
+   * The batch: the bytes of every row queued since the last flush, after those a failed write
+   * left (the buffer is kept from batch to batch).
+   */
+  private readonly batch = new RowBytes();
   private queuedRows = 0;
-  private unwritten: Buffer | null = null;
   private cleanup: Promise<LfcResult> | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** This journal holds the lease file's lock (`<name>.nestor.pid`). */
@@ -344,9 +348,24 @@ export class LeaseJournal {
 
   /** Queues one row (nothing when not persistent). */
   append(row: string): void {
-    if (!this.persist) return;
+    const w = this.rowBuffer();
+    if (w === null) return;
+    w.text(row);
+    this.rowQueued();
+  }
+
+  /**
+   * The batch to write one row into, in place (null when not persistent): the caller writes the
+   * row's bytes, its line feed included, then calls rowQueued().
+   */
+  rowBuffer(): RowBytes | null {
+    if (!this.persist) return null;
     if (this.closed) throw new InvalidOperation("the lease store is closed");
-    this.queue.push(row);
+    return this.batch;
+  }
+
+  /** One more row is in the batch (after rowBuffer()). */
+  rowQueued(): void {
     this.queuedRows++;
   }
 
@@ -356,17 +375,18 @@ export class LeaseJournal {
 
   flush(): void {
     if (this.queuedRows === 0) return;
-    let buf = Buffer.from(this.queue.join(""), "utf8");
-    this.queue = [];
-    if (this.unwritten !== null) buf = Buffer.concat([this.unwritten, buf]);
+    const batch = this.batch;
+    const buf = batch.buf;
+    const len = batch.length;
     let off = 0;
     try {
-      while (off < buf.length) off += this.writer(this.fd, buf, off, buf.length - off);
+      while (off < len) off += this.writer(this.fd, buf, off, len - off);
     } catch (err) {
-      this.unwritten = buf.subarray(off);
-      throw new LeaseFileWriteError(this.file, buf.length - off, { cause: err });
+      // The bytes that reached the file are never written again; the rest go first next time.
+      batch.consume(off);
+      throw new LeaseFileWriteError(this.file, len - off, { cause: err });
     }
-    this.unwritten = null;
+    batch.clear();
     this.queuedRows = 0;
     if (this.syncer !== null) {
       try {
@@ -507,6 +527,20 @@ export abstract class JournaledLeaseStore {
   flush(): void {
     this.journal.flush();
   }
+
+  /**
+   * Queues record r's lease file row (`deletion`: the row that deletes it), written in place
+   * into the journal's batch by `writeRowBytes`; nothing when not persistent.
+   */
+  protected queueRow(r: number, deletion: boolean): void {
+    const w = this.journal.rowBuffer();
+    if (w === null) return;
+    this.writeRowBytes(w, r, deletion);
+    this.journal.rowQueued();
+  }
+
+  /** Record r's row, its line feed included, from the store's columns. */
+  protected abstract writeRowBytes(w: RowBytes, r: number, deletion: boolean): void;
 
   /** Starts a lease file cleanup now (see LeaseJournal.runCleanup). */
   runCleanup(): Promise<LfcResult> | null {

@@ -12,6 +12,16 @@
 import type { FlushResult, LeaseStatsRow, LeaseWatcher } from "./lease-store.ts";
 import type { Lease6 } from "./lease6.ts";
 
+/** A lease as `visitLeases6InSubnet` shows it: its address as 16 bytes at `addressOffset`. */
+export interface LeaseCursor6 {
+  readonly type: number;
+  readonly state: number;
+  readonly prefixLen: number;
+  readonly poolId: number;
+  readonly addressBytes: Uint8Array;
+  readonly addressOffset: number;
+}
+
 export interface LeaseStore6 {
   /** False for an in-memory store (memfile `persist: false`): `flush()` then does nothing. */
   readonly persist: boolean;
@@ -38,6 +48,12 @@ export interface LeaseStore6 {
    * Optional: without it, callers use getLeases6BySubnet.
    */
   eachLease6InSubnet?(subnetId: number): Iterable<Lease6>;
+  /**
+   * Every lease of a subnet seen through one cursor over the store's columns, no Lease made (the
+   * statistics' recount at configuration): the cursor holds the lease visited during the call
+   * only. Optional: a store kept as columns has it.
+   */
+  visitLeases6InSubnet?(subnetId: number, visit: (lease: LeaseCursor6) => void): void;
   /** Every lease, in address order. */
   getAllLeases6(): Lease6[];
   /** Every lease whose hostname is exactly this one (leases hold lower-cased names), indexed. */

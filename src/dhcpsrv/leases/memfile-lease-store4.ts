@@ -29,13 +29,12 @@ import { InvalidOperation } from "../../util/errors.ts";
 import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
-  type Lease4FileLayout,
   Lease4Row,
-  formatLease4Row,
   parseLease4Header,
   readLease4RowBytes,
+  writeLease4Fields,
 } from "./csv-lease-file4.ts";
-import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
+import { INFINITY_LFT, Lease4, type Lease4Init, LeaseState } from "./lease4.ts";
 import { type FileLoadReport, type LeaseFileSet, type LoadOptions } from "./lease-files.ts";
 import {
   type CheckedLease,
@@ -48,11 +47,18 @@ import {
 import { type LeaseStatsRow, type LeaseStore4, NoSuchLease } from "./lease-store4.ts";
 import type { LeaseWatcher } from "./lease-store.ts";
 import { RecordHashIndex, type RecordProbe } from "./record-hash.ts";
+import type { RowBytes } from "./row-bytes.ts";
 import { RecordExpiryHeap } from "./record-heap.ts";
 import { NameIndex, SubnetLists } from "./record-lists.ts";
 import { RecordOrder } from "./record-order.ts";
 import { loadRecords } from "./record-load.ts";
-import { RecordAllocator, SmallColumn, grown, radixSortRecords } from "./record-table.ts";
+import {
+  RecordAllocator,
+  SmallColumn,
+  grown,
+  radixSortRecords,
+  takeCommon,
+} from "./record-table.ts";
 
 export const DEFAULT_LEASE_FILE4 = "/var/lib/nestor/kea-leases4.csv";
 export { DEFAULT_LFC_INTERVAL } from "./lease-journal.ts";
@@ -111,17 +117,17 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
   private readonly hws = new ByteRefs(INITIAL_RECORDS);
   private readonly cids = new ByteRefs(INITIAL_RECORDS);
   private hwtype = new Uint16Array(INITIAL_RECORDS);
-  private valid = new Uint32Array(INITIAL_RECORDS);
-  private cltt = new Float64Array(INITIAL_RECORDS);
-  private readonly pool = new SmallColumn(INITIAL_RECORDS);
+  valid = new Uint32Array(INITIAL_RECORDS);
+  cltt = new Float64Array(INITIAL_RECORDS);
+  readonly pool = new SmallColumn(INITIAL_RECORDS);
   /** fqdnFwd | fqdnRev << 1 */
   private bits = new Uint8Array(INITIAL_RECORDS);
-  private readonly state = new SmallColumn(INITIAL_RECORDS);
+  readonly state = new SmallColumn(INITIAL_RECORDS);
   /** Bumped on every change and on removal: older expiry heap entries become stale. */
   private version = new Int32Array(INITIAL_RECORDS);
   /** As stored: only records with a hostname. */
   private readonly hostnames = new Map<number, string>();
-  private readonly contexts = new Map<number, JsonObject>();
+  readonly contexts = new Map<number, JsonObject>();
   private readonly records: RecordAllocator;
 
   // ---- indexes -------------------------------------------------------------------------------
@@ -141,6 +147,10 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   private watcher: LeaseWatcher<Lease4> | null = null;
   private readonly row = new Lease4Row();
+  private lastAddress = -1;
+  /** The values of the lease leaseOf makes (read by Lease4's constructor, then let go). */
+  private readonly init: Lease4Init = { address: "", validLifetime: 0, cltt: 0, subnetId: 0 };
+  private lastAddressText = "";
   private readonly addressProbe = new AddressProbe(this);
   private readonly hwProbe: ArenaProbe;
   private readonly cidProbe: ArenaProbe;
@@ -207,43 +217,19 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     set: LeaseFileSet,
     options: LoadOptions,
   ): { leases: LoadedLeases; reports: FileLoadReport[] } {
-    const row = this.row;
     const view = new CheckedRecord(this);
     return loadRecords(set, options, {
       records: this.records,
       addresses: this.byAddress,
       bytesPerRow: 48, // a v4 row takes some 60 bytes
       parseHeader: parseLease4Header,
-      applyRow: (buf, start, end, layout: Lease4FileLayout) => {
-        readLease4RowBytes(buf, start, end, layout, row);
-        this.loadRow(row);
-      },
-      view: (r) => {
-        view.r = r;
-        return view;
-      },
-      drop: (r) => this.drop(r),
+      row: this.row,
+      readRow: readLease4RowBytes,
+      find: (row) => this.findAddress(row.address),
+      assign: (r, row) => this.assign(r, row),
+      clear: (r) => this.clear(r),
+      view: (r) => ((view.r = r), view),
     });
-  }
-
-  /** One row of a lease file: replaces the lease of its address, or deletes it. */
-  private loadRow(row: Lease4Row): void {
-    const r = this.findAddress(row.address);
-    if (row.validLifetime === 0) {
-      if (r >= 0) this.drop(r);
-    } else if (r >= 0) {
-      this.assign(r, row);
-    } else {
-      const n = this.records.alloc();
-      this.assign(n, row);
-      this.byAddress.insert(n);
-    }
-  }
-
-  /** A loaded record taken out again (a deletion row, the sanity check). */
-  private drop(r: number): void {
-    this.byAddress.remove(r);
-    this.clear(r);
   }
 
   /** Files the loaded records in the other indexes, in the order they were first loaded. */
@@ -380,24 +366,34 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     return rows.sort((a, b) => a.subnetId - b.subnetId || a.state - b.state);
   }
 
+  /**
+   * An address's text: the last one is kept, as a query looks up and writes one address several
+   * times (the text is immutable, so leases share it).
+   */
+  private addressText(a: number): string {
+    if (a !== this.lastAddress) {
+      this.lastAddress = a;
+      this.lastAddressText = ipv4ToString(a);
+    }
+    return this.lastAddressText;
+  }
+
   /** A new Lease4 holding record `r`'s values (its user context is the record's, not a copy). */
   private leaseOf(r: number): Lease4 {
     const bits = this.bits[r]!;
-    const hw = this.arena.copy(this.hws, r);
-    const cid = this.arena.copy(this.cids, r);
-    const lease = new Lease4({
-      address: ipv4ToString(this.addr[r]!),
-      hwaddr: hw === null ? null : new HWAddr(hw, this.hwtype[r]!),
-      clientId: cid === null || cid.length === 0 ? null : cid,
-      validLifetime: this.valid[r]!,
-      cltt: this.cltt[r]!,
-      subnetId: this.subnet[r]!,
-      poolId: this.pool.get(r),
-      fqdnFwd: (bits & FWD) !== 0,
-      fqdnRev: (bits & REV) !== 0,
-      state: this.state.get(r),
-      userContext: this.contexts.get(r) ?? null,
-    });
+    // Each scratch is copied by its constructor before the next one is made.
+    const hw = this.arena.scratch(this.hws, r);
+    const hwaddr = hw === null ? null : new HWAddr(hw, this.hwtype[r]!);
+    const cid = this.arena.scratch(this.cids, r);
+    const init = this.init;
+    init.address = this.addressText(this.addr[r]!);
+    init.hwaddr = hwaddr;
+    init.clientId = cid === null || cid.length === 0 ? null : cid;
+    takeCommon(init, this, r, (bits & FWD) !== 0, (bits & REV) !== 0);
+    const lease = new Lease4(init);
+    init.hwaddr = null;
+    init.clientId = null;
+    init.userContext = null;
     lease.hostname = this.hostnames.get(r) ?? ""; // as stored: the constructor would lower-case it
     return lease;
   }
@@ -566,17 +562,16 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
     this.byOrder.remove(r);
     this.bySubnet.remove(this.subnet[r]!, r);
     this.count(r, -1);
-    const lease = this.leaseOf(r);
+    const lease = this.watcher === null ? null : this.leaseOf(r);
+    this.queueRow(r, true);
     this.clear(r);
-    this.append(formatLease4Row(lease, 0));
-    this.watcher?.(lease, false);
+    if (lease !== null) this.watcher!(lease, false);
   }
 
   /** After an add or an update: the lease file row, and the watcher. */
   private written(r: number): void {
-    const lease = this.leaseOf(r);
-    this.append(formatLease4Row(lease));
-    this.watcher?.(lease, true);
+    this.queueRow(r, false);
+    if (this.watcher !== null) this.watcher(this.leaseOf(r), true);
   }
 
   /** When a record is due for reclamation; null when never (infinite, or already reclaimed). */
@@ -612,8 +607,26 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   // ---- lease file --------------------------------------------------------------------------
 
-  private append(row: string): void {
-    this.journal.append(row);
+  protected writeRowBytes(w: RowBytes, r: number, deletion: boolean): void {
+    const bits = this.bits[r]!;
+    w.ipv4(this.addr[r]!);
+    writeLease4Fields(
+      w,
+      this.arena.bytes,
+      this.hws.off[r]!,
+      this.hws.bytesOf(r),
+      this.arena.bytes,
+      this.cids.off[r]!,
+      this.cids.bytesOf(r),
+      deletion ? 0 : this.valid[r]!,
+      this.cltt[r]!,
+      this.subnet[r]!,
+      (bits & FWD) !== 0,
+      (bits & REV) !== 0,
+      this.hostnames.get(r) ?? "",
+      this.state.get(r),
+      this.contexts.get(r) ?? null,
+    );
   }
 }
 

@@ -27,11 +27,10 @@ import { InvalidOperation } from "../../util/errors.ts";
 import { ArenaProbe, ByteArena, ByteRefs, arenaKeys } from "./byte-arena.ts";
 import { ownedContext } from "./csv-columns.ts";
 import {
-  type Lease6FileLayout,
   Lease6Row,
-  formatLease6Row,
   parseLease6Header,
   readLease6RowBytes,
+  writeLease6Fields,
 } from "./csv-lease-file6.ts";
 import type { FileLoadReport, LeaseFileSet, LoadOptions } from "./lease-files.ts";
 import {
@@ -41,11 +40,12 @@ import {
   type LoadedLeases,
 } from "./lease-journal.ts";
 import { NoSuchLease, type LeaseWatcher } from "./lease-store.ts";
-import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
-import { INFINITY_LFT, Lease6, LeaseState } from "./lease6.ts";
+import type { LeaseCursor6, LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
+import { INFINITY_LFT, Lease6, type Lease6Init, LeaseState } from "./lease6.ts";
 import type { MemfileConfig, MemfileHooks } from "./lease-journal.ts";
 import { RecordHashIndex, type RecordKeys, type RecordProbe } from "./record-hash.ts";
 import { RecordExpiryHeap } from "./record-heap.ts";
+import type { RowBytes } from "./row-bytes.ts";
 import { loadRecords } from "./record-load.ts";
 import { RecordOrder } from "./record-order.ts";
 import { NameIndex, SubnetLists } from "./record-lists.ts";
@@ -56,6 +56,7 @@ import {
   grown,
   hashBytes,
   radixSortRecords,
+  takeCommon,
 } from "./record-table.ts";
 
 export type { MemfileConfig, MemfileHooks };
@@ -81,8 +82,11 @@ class AddressProbe implements RecordProbe {
   }
 }
 
-/** The load's sanity check sees each record through this one object. */
-class CheckedRecord implements CheckedLease {
+/**
+ * One record seen through an object, without a Lease: the load's sanity check and the statistics'
+ * recount see each record through one of these.
+ */
+class CheckedRecord implements CheckedLease, LeaseCursor6 {
   r = 0;
   private readonly store: MemfileLeaseStore6;
   constructor(store: MemfileLeaseStore6) {
@@ -103,6 +107,18 @@ class CheckedRecord implements CheckedLease {
   get addressOffset(): number {
     return this.r * 16;
   }
+  get type(): number {
+    return this.store.bits[this.r]! & 3;
+  }
+  get prefixLen(): number {
+    return (this.store.bits[this.r]! >>> 2) & 0xff;
+  }
+  get state(): number {
+    return this.store.state.get(this.r);
+  }
+  get poolId(): number {
+    return this.store.pool.get(this.r);
+  }
 }
 
 export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStore6 {
@@ -117,16 +133,16 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
   private readonly hwsrc = new SmallColumn(INITIAL_RECORDS);
   private iaid = new Uint32Array(INITIAL_RECORDS);
   private pref = new Uint32Array(INITIAL_RECORDS);
-  private valid = new Uint32Array(INITIAL_RECORDS);
-  private cltt = new Float64Array(INITIAL_RECORDS);
-  private readonly pool = new SmallColumn(INITIAL_RECORDS);
-  private bits = new Uint32Array(INITIAL_RECORDS);
-  private readonly state = new SmallColumn(INITIAL_RECORDS);
+  valid = new Uint32Array(INITIAL_RECORDS);
+  cltt = new Float64Array(INITIAL_RECORDS);
+  readonly pool = new SmallColumn(INITIAL_RECORDS);
+  bits = new Uint32Array(INITIAL_RECORDS);
+  readonly state = new SmallColumn(INITIAL_RECORDS);
   /** Bumped on every change and on removal: older expiry heap entries become stale. */
   private version = new Int32Array(INITIAL_RECORDS);
   /** As stored (not lower-cased): only records with a hostname. */
   private readonly hostnames = new Map<number, string>();
-  private readonly contexts = new Map<number, JsonObject>();
+  readonly contexts = new Map<number, JsonObject>();
   private readonly records: RecordAllocator;
 
   // ---- indexes -------------------------------------------------------------------------------
@@ -143,6 +159,19 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   private watcher: LeaseWatcher<Lease6> | null = null;
   private readonly row = new Lease6Row();
+  private readonly lastAddress = new Uint8Array(16);
+  private lastAddressText = "";
+  /** The values of the lease leaseOf makes (read by Lease6's constructor, then let go). */
+  private readonly init: Lease6Init = {
+    address: "",
+    duid: new Uint8Array(0),
+    iaid: 0,
+    preferredLifetime: 0,
+    validLifetime: 0,
+    cltt: 0,
+    subnetId: 0,
+  };
+
   private readonly addressProbe = new AddressProbe(this);
   private readonly duidProbe = new ArenaProbe(this.arena, this.duids);
 
@@ -208,43 +237,19 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     set: LeaseFileSet,
     options: LoadOptions,
   ): { leases: LoadedLeases; reports: FileLoadReport[] } {
-    const row = this.row;
     const view = new CheckedRecord(this);
     return loadRecords(set, options, {
       records: this.records,
       addresses: this.byAddress,
       bytesPerRow: 96, // a v6 row takes some 120 bytes
       parseHeader: parseLease6Header,
-      applyRow: (buf, start, end, layout: Lease6FileLayout) => {
-        readLease6RowBytes(buf, start, end, layout, row);
-        this.loadRow(row);
-      },
-      view: (r) => {
-        view.r = r;
-        return view;
-      },
-      drop: (r) => this.drop(r),
+      row: this.row,
+      readRow: readLease6RowBytes,
+      find: (row) => this.findAddress(row.addr),
+      assign: (r, row) => this.assign(r, row),
+      clear: (r) => this.clear(r),
+      view: (r) => ((view.r = r), view),
     });
-  }
-
-  /** One row of a lease file: replaces the lease of its address, or deletes it. */
-  private loadRow(row: Lease6Row): void {
-    const r = this.findAddress(row.addr);
-    if (row.validLifetime === 0) {
-      if (r >= 0) this.drop(r);
-    } else if (r >= 0) {
-      this.assign(r, row);
-    } else {
-      const n = this.records.alloc();
-      this.assign(n, row);
-      this.byAddress.insert(n);
-    }
-  }
-
-  /** A loaded record taken out again (a deletion row, the sanity check). */
-  private drop(r: number): void {
-    this.byAddress.remove(r);
-    this.clear(r);
   }
 
   /** Files the loaded records in the other indexes, in the order they were first loaded. */
@@ -339,6 +344,14 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     for (const r of this.bySubnet.records(subnetId)) yield this.leaseOf(r);
   }
 
+  visitLeases6InSubnet(subnetId: number, visit: (lease: LeaseCursor6) => void): void {
+    const cursor = new CheckedRecord(this);
+    for (const r of this.bySubnet.records(subnetId)) {
+      cursor.r = r;
+      visit(cursor);
+    }
+  }
+
   getAllLeases6(): Lease6[] {
     return Array.from(this.byOrder.values(), (r) => this.leaseOf(r));
   }
@@ -379,28 +392,38 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     return rows.sort((a, b) => a.subnetId - b.subnetId || a.type - b.type || a.state - b.state);
   }
 
+  /**
+   * Record r's address as text: the last one is kept, as a query looks up and writes one address
+   * several times (the text is immutable, so leases share it).
+   */
+  private addressText(r: number): string {
+    const last = this.lastAddress;
+    if (this.lastAddressText === "" || compareBytes(this.addr, r * 16, last, 0, 16) !== 0) {
+      for (let i = 0; i < 16; i++) last[i] = this.addr[r * 16 + i]!;
+      this.lastAddressText = ipv6ToString(last);
+    }
+    return this.lastAddressText;
+  }
+
   /** A new Lease6 holding record `r`'s values (its user context is the record's, not a copy). */
   private leaseOf(r: number): Lease6 {
     const bits = this.bits[r]!;
-    const hw = this.arena.copy(this.hws, r);
-    const lease = new Lease6({
-      address: ipv6ToString(this.addr, r * 16),
-      type: bits & 3,
-      prefixLen: (bits >>> 2) & 0xff,
-      duid: this.arena.copy(this.duids, r)!,
-      iaid: this.iaid[r]!,
-      preferredLifetime: this.pref[r]!,
-      validLifetime: this.valid[r]!,
-      cltt: this.cltt[r]!,
-      subnetId: this.subnet[r]!,
-      poolId: this.pool.get(r),
-      fqdnFwd: (bits & FWD) !== 0,
-      fqdnRev: (bits & REV) !== 0,
-      hwaddr: hw === null ? null : new HWAddr(hw, this.hwtype[r]!),
-      hwaddrSource: this.hwsrc.get(r),
-      state: this.state.get(r),
-      userContext: this.contexts.get(r) ?? null,
-    });
+    // Each scratch is copied by its constructor before the next one is made.
+    const hw = this.arena.scratch(this.hws, r);
+    const hwaddr = hw === null ? null : new HWAddr(hw, this.hwtype[r]!);
+    const init = this.init;
+    init.address = this.addressText(r);
+    init.type = bits & 3;
+    init.prefixLen = (bits >>> 2) & 0xff;
+    init.duid = this.arena.scratch(this.duids, r)!;
+    init.iaid = this.iaid[r]!;
+    init.preferredLifetime = this.pref[r]!;
+    init.hwaddr = hwaddr;
+    init.hwaddrSource = this.hwsrc.get(r);
+    takeCommon(init, this, r, (bits & FWD) !== 0, (bits & REV) !== 0);
+    const lease = new Lease6(init);
+    init.hwaddr = null;
+    init.userContext = null;
     lease.hostname = this.hostnames.get(r) ?? ""; // as stored: the constructor would lower-case it
     return lease;
   }
@@ -564,17 +587,16 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
     this.byOrder.remove(r);
     this.bySubnet.remove(this.subnet[r]!, r);
     this.count(r, -1);
-    const lease = this.leaseOf(r);
+    const lease = this.watcher === null ? null : this.leaseOf(r);
+    this.queueRow(r, true);
     this.clear(r);
-    this.append(formatLease6Row(lease, true));
-    this.watcher?.(lease, false);
+    if (lease !== null) this.watcher!(lease, false);
   }
 
   /** After an add or an update: the lease file row, and the watcher. */
   private written(r: number): void {
-    const lease = this.leaseOf(r);
-    this.append(formatLease6Row(lease));
-    this.watcher?.(lease, true);
+    this.queueRow(r, false);
+    if (this.watcher !== null) this.watcher(this.leaseOf(r), true);
   }
 
   /** When a record is due for reclamation; null when never (infinite, or already reclaimed). */
@@ -612,7 +634,31 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   // ---- lease file --------------------------------------------------------------------------
 
-  private append(row: string): void {
-    this.journal.append(row);
+  protected writeRowBytes(w: RowBytes, r: number, deletion: boolean): void {
+    const bits = this.bits[r]!;
+    w.ipv6(this.addr, r * 16);
+    writeLease6Fields(
+      w,
+      this.arena.bytes,
+      this.duids.off[r]!,
+      this.duids.bytesOf(r),
+      deletion ? 0 : this.valid[r]!,
+      this.cltt[r]!,
+      this.subnet[r]!,
+      deletion ? 0 : this.pref[r]!,
+      bits & 3,
+      this.iaid[r]!,
+      (bits >>> 2) & 0xff,
+      (bits & FWD) !== 0,
+      (bits & REV) !== 0,
+      this.hostnames.get(r) ?? "",
+      this.arena.bytes,
+      this.hws.off[r]!,
+      this.hws.bytesOf(r),
+      this.hwtype[r]!,
+      this.hwsrc.get(r),
+      this.state.get(r),
+      this.contexts.get(r) ?? null,
+    );
   }
 }

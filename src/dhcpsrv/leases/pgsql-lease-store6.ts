@@ -28,7 +28,7 @@ import type { JsonObject } from "../../hooks/types.ts";
 import type { DbAccess } from "../db/db-access.ts";
 import { address6Key, address6OfKey } from "./address6-key.ts";
 import type { LostLeases } from "./lease-store.ts";
-import type { LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
+import type { LeaseCursor6, LeaseStats6Row, LeaseStore6 } from "./lease-store6.ts";
 import { INFINITY_LFT, Lease6, LeaseState } from "./lease6.ts";
 import { MemfileLeaseStore6 } from "./memfile-lease-store6.ts";
 import {
@@ -241,6 +241,10 @@ export class PgsqlLeaseStore6
 
   eachLease6InSubnet(subnetId: number): Iterable<Lease6> {
     return this.mem.eachLease6InSubnet(subnetId);
+  }
+
+  visitLeases6InSubnet(subnetId: number, visit: (lease: LeaseCursor6) => void): void {
+    this.mem.visitLeases6InSubnet(subnetId, visit);
   }
   getAllLeases6(): Lease6[] {
     return this.mem.getAllLeases6();

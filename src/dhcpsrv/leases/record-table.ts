@@ -7,6 +7,8 @@
  * next unused one, doubling the capacity (and telling the owner, which grows its columns) when
  * all are used. `grown` copies a column into a larger one.
  */
+import type { JsonObject } from "../../hooks/types.ts";
+import type { Lease4Init } from "./lease4.ts";
 
 export type Column = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array | Int8Array;
 
@@ -169,4 +171,38 @@ export class SmallColumn {
       this.big.set(r, v);
     }
   }
+}
+
+/** The columns both memfile stores keep under the same names (read by `takeCommon`). */
+export interface CommonColumns {
+  readonly valid: Uint32Array;
+  readonly cltt: Float64Array;
+  readonly subnet: Uint32Array;
+  readonly pool: SmallColumn;
+  readonly state: SmallColumn;
+  readonly contexts: ReadonlyMap<number, JsonObject>;
+}
+
+/** What both families' lease constructors take from those columns (the same in Lease6Init). */
+export type CommonInit = Pick<
+  Lease4Init,
+  "validLifetime" | "cltt" | "subnetId" | "poolId" | "fqdnFwd" | "fqdnRev" | "state" | "userContext"
+>;
+
+/** Record r's common values into a lease's init (its user context the record's own). */
+export function takeCommon(
+  init: CommonInit,
+  c: CommonColumns,
+  r: number,
+  fwd: boolean,
+  rev: boolean,
+): void {
+  init.validLifetime = c.valid[r]!;
+  init.cltt = c.cltt[r]!;
+  init.subnetId = c.subnet[r]!;
+  init.poolId = c.pool.get(r);
+  init.fqdnFwd = fwd;
+  init.fqdnRev = rev;
+  init.state = c.state.get(r);
+  init.userContext = c.contexts.get(r) ?? null;
 }

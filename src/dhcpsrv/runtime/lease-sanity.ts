@@ -13,6 +13,7 @@
  * the server holds), as in Kea. Message IDs are Kea's.
  */
 import { defineMessages, type Logger } from "../../log/logger.ts";
+import { inPrefixBytes, prefixBytes } from "../model/pool-bytes6.ts";
 
 defineMessages({
   DHCPSRV_LEASE_SANITY_FAIL: "the lease %1 with subnet-id %2 failed the subnet-id check (%3)",
@@ -89,36 +90,17 @@ export function prefixCheck6(subnets: readonly unknown[]): (lease: SanityLease) 
   type Prefixed = { prefix: bigint; prefixLen: number };
   const byId = new Map<number, Uint8Array[]>();
   for (const s of subnets as (Prefixed & { id: number; pdPools?: Prefixed[] })[]) {
-    const prefixes = [s, ...(s.pdPools ?? [])].map((p) => {
-      const bytes = Buffer.from(p.prefix.toString(16).padStart(32, "0"), "hex");
-      const out = new Uint8Array(17);
-      out.set(bytes);
-      // The prefix's bits past its length are not compared: zero them.
-      const whole = p.prefixLen >> 3;
-      if (whole < 16) out[whole]! &= (0xff << (8 - (p.prefixLen & 7))) & 0xff;
-      out.fill(0, whole + 1, 16);
-      out[16] = p.prefixLen;
-      return out;
-    });
-    byId.set(s.id, prefixes);
+    byId.set(
+      s.id,
+      [s, ...(s.pdPools ?? [])].map((p) => prefixBytes(p.prefix, p.prefixLen)),
+    );
   }
   return (lease) => {
     const bytes = lease.addressBytes;
     const prefixes = byId.get(lease.subnetId);
     if (bytes === undefined || prefixes === undefined) return false;
     const at = lease.addressOffset ?? 0;
-    for (const p of prefixes) if (inPrefix(bytes, at, p)) return true;
+    for (const p of prefixes) if (inPrefixBytes(bytes, at, p)) return true;
     return false;
   };
-}
-
-/** Whether the 16 bytes of `b` at `at` are in `p` (16 bytes of prefix, then its length). */
-function inPrefix(b: Uint8Array, at: number, p: Uint8Array): boolean {
-  const len = p[16]!;
-  const whole = len >> 3;
-  for (let i = 0; i < whole; i++) if (b[at + i] !== p[i]) return false;
-  const rest = len & 7;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return (b[at + whole]! & mask) === p[whole];
 }

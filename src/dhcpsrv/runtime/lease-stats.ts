@@ -64,6 +64,12 @@ export interface PoolLocator<S, L> {
   locate(subnet: S, lease: L): number;
   /** Every lease of the subnet, for the recount. */
   leases(subnetId: number): Iterable<L>;
+  /**
+   * The recount without leases, when the store allows it: calls `count` with the pool index
+   * (as `locate` gives it) and the state of each lease of the subnet. Used instead of `leases`
+   * and `locate` when present.
+   */
+  countLeases?(subnet: S, count: (pool: number, state: number) => void): void;
 }
 
 /** The counters of one pool (or of the pools sharing its pool-id), resolved once per configuration. */
@@ -210,14 +216,24 @@ export class LeaseStats<L extends CountedLease> extends PacketStats {
     });
     const assigned = new Map<PoolCounters, number>();
     const declined = new Map<PoolCounters, number>();
-    for (const lease of locator.leases(subnet.id)) {
-      const state = lease.state;
-      if (state !== LeaseState.DEFAULT && state !== LeaseState.DECLINED) continue;
-      const c = counters[locator.locate(subnet, lease)];
-      if (c === undefined) continue;
+    const count = (pool: number, state: number): void => {
+      if (state !== LeaseState.DEFAULT && state !== LeaseState.DECLINED) return;
+      const c = counters[pool];
+      if (c === undefined) return;
       assigned.set(c, (assigned.get(c) ?? 0) + 1);
       if (state === LeaseState.DECLINED && c.declined !== null) {
         declined.set(c, (declined.get(c) ?? 0) + 1);
+      }
+    };
+    if (locator.countLeases !== undefined) {
+      locator.countLeases(subnet, count);
+    } else {
+      for (const lease of locator.leases(subnet.id)) {
+        const state = lease.state;
+        // The pool is looked for only for a lease that counts.
+        if (state === LeaseState.DEFAULT || state === LeaseState.DECLINED) {
+          count(locator.locate(subnet, lease), state);
+        }
       }
     }
     for (const [c, n] of assigned) c.assigned.add(n);
