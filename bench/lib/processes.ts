@@ -87,6 +87,14 @@ export function run(
   return r.stdout ?? "";
 }
 
+/**
+ * `command args` run at scheduling priority `nice` (-20 to 19; 0 leaves it as it is): `nice`
+ * execs the command, so the PID started is the command's.
+ */
+export function niced(nice: number, command: string, args: readonly string[]): [string, string[]] {
+  return nice === 0 ? [command, [...args]] : ["nice", ["-n", String(nice), command, ...args]];
+}
+
 /** Whether `command` is on PATH. */
 export function onPath(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).status === 0;

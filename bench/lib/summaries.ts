@@ -27,9 +27,9 @@ export interface ServerSummary {
   maxRate: Record<string, number>;
   /** Server CPU seconds per 1,000 completed exchanges at `fixedRate`, by server. */
   cpuPer1000: Record<string, number>;
-  /** Seconds of each CPU run, and the rounds rejected for drops (absent in older summaries). */
+  /** Seconds of each CPU run, and the runs left out for drops (absent in older summaries). */
   cpuSeconds?: number;
-  rejectedRounds?: number;
+  rejectedRuns?: number;
   /**
    * CPU per exchange of one server over another's in the same round, by "A/B" ("Nestor/Kea",
    * "Nestor+callouts/Nestor"...): the figure the targets are judged on when present.

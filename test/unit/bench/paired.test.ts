@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  fewestPairs,
   formatSpread,
   median,
   pairedRatios,
@@ -47,6 +48,23 @@ test("ratios are paired within each round, not taken between medians", () => {
   assert.deepEqual(pairedRatios([{ Nestor: 1, Kea: 0 }], "Nestor", "Kea"), [], "no ratio to zero");
 });
 
+test("a pair counts the rounds where both its runs were clean; rounds go on for the fewest", () => {
+  // Kea's run of round 2 was left out for drops: Nestor/Kea has 2 pairs, callouts/Nestor 3.
+  const rounds: Round[] = [
+    { Kea: 0.08, Nestor: 0.04, "Nestor+callouts": 0.041 },
+    { Nestor: 0.041, "Nestor+callouts": 0.042 },
+    { Kea: 0.079, Nestor: 0.04, "Nestor+callouts": 0.0405 },
+  ];
+  const pairs: [string, string][] = [
+    ["Nestor", "Kea"],
+    ["Nestor+callouts", "Nestor"],
+  ];
+  assert.equal(pairedRatios(rounds, "Nestor", "Kea").length, 2);
+  assert.equal(pairedRatios(rounds, "Nestor+callouts", "Nestor").length, 3);
+  assert.equal(fewestPairs(rounds, pairs), 2);
+  assert.equal(fewestPairs([], pairs), 0);
+});
+
 test("median and spread of paired ratios: range, interquartile range, counts", () => {
   const s = spreadOf([1.1, 0.9, 1.0, 1.02, 0.98]);
   assert.equal(s.n, 5);
@@ -78,9 +96,9 @@ function counts(o: Partial<RunCounts> = {}, server: Partial<RunCounts["server"]>
 test("a run is clean when the server received and answered every query", () => {
   assert.deepEqual(runProblems(counts()), []);
   // Replies perfdhcp did not read (in flight at its end, or dropped at its own socket) cost the
-  // server the same: counted, accepted up to 1 % of the exchanges.
-  const unread = counts({ completed: 11_900, rcvbufDrops: { server: 0, client: 90 } });
-  assert.equal(repliesUnread(unread), 100);
+  // server the same: counted, accepted up to 5 % of the exchanges.
+  const unread = counts({ completed: 11_500, rcvbufDrops: { server: 0, client: 480 } });
+  assert.equal(repliesUnread(unread), 500);
   assert.deepEqual(runProblems(unread), []);
 });
 
@@ -102,8 +120,8 @@ test("a run with drops, unanswered queries or missing statistics is rejected, wi
     /the server's receive buffer dropped 3 queries/,
   );
   assert.match(
-    runProblems(counts({ completed: 11_800 })).join(),
-    /200 replies never read by perfdhcp \(over 1 %\)/,
+    runProblems(counts({ completed: 11_300 })).join(),
+    /700 replies never read by perfdhcp \(over 5 %\)/,
   );
   assert.match(
     runProblems(
