@@ -26,9 +26,11 @@
  *      is used by nothing here, as virtual machines rarely expose it (the report says whether
  *      `perf stat -e instructions` works). Each run's counts are checked: the server's own
  *      statistics over the run (statistic-get-all on the control socket both servers are given)
- *      must show every query perfdhcp sent received and answered, and the kernel must have
- *      dropped no datagram; a round with a run that is not clean is rejected and run again (at
- *      most as many times as rounds were asked for), never averaged in.
+ *      must show every query perfdhcp sent received and answered, and the server's socket must
+ *      have dropped none; a run that is not clean is left out of its round, never averaged in, a
+ *      pair counts only the rounds where both its runs were clean, and rounds go on until every
+ *      pair has --cpu-repeats (at most twice as many rounds). The servers and perfdhcp run at
+ *      --nice (-10 by default), ahead of the machine's other work.
  *   3. With --profile (or by default when Nestor's rate is below Kea's): one fixed-rate run of
  *      Nestor under `node --cpu-prof`, and its hot functions; then the same for each variant
  *      (--callouts all, --fdatasync), to compare the shares.
