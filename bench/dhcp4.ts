@@ -28,10 +28,10 @@
  * --cpu-only skips the highest-rate search: only CPU per 1,000 exchanges at --fixed-rate, which
  * stays meaningful on a machine busy with other work (the highest rate does not).
  *
- *   npm run bench:dhcp4 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 8
- *                           --cpu-repeats 3 --profile --no-build --socket-type raw|udp
+ *   npm run bench:dhcp4 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 10
+ *                           --cpu-repeats 5 --nice -10 --profile --no-build --socket-type raw|udp
  *                           --prefix r4b --callouts all --fdatasync --cpu-only]
- *   npm run bench:dhcp4 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
+ *   npm run bench:dhcp4 -- --profile-only [--fixed-rate 4000 --cpu-seconds 10 --profile-out F]
  */
 import { main } from "./lib/server-bench.ts";
 

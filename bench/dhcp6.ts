@@ -27,10 +27,10 @@
  * --callouts all and --fdatasync add Nestor variants as in bench:dhcp4 (the library is
  * bench/hooks/callouts-all6.mjs).
  *
- *   npm run bench:dhcp6 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 8
- *                           --cpu-repeats 3 --profile --no-build --budget 600 --prefix p6b
+ *   npm run bench:dhcp6 [-- --seconds 4 --repeats 3 --fixed-rate 4000 --cpu-seconds 10
+ *                           --cpu-repeats 5 --nice -10 --profile --no-build --budget 600 --prefix p6b
  *                           --callouts all --fdatasync --cpu-only]
- *   npm run bench:dhcp6 -- --profile-only [--fixed-rate 4000 --cpu-seconds 8 --profile-out F]
+ *   npm run bench:dhcp6 -- --profile-only [--fixed-rate 4000 --cpu-seconds 10 --profile-out F]
  */
 import { main } from "./lib/server-bench.ts";
 

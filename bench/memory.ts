@@ -44,12 +44,12 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
+import { control } from "./lib/control.ts";
 import { TestBed } from "./lib/netns.ts";
 import { Processes, onPath, run, sleep, type Started } from "./lib/processes.ts";
 import { memorySummary, writeSummary, type MemoryFigures } from "./lib/summaries.ts";
@@ -317,38 +317,6 @@ function watchGc(server: Started): GcWatch {
 function clientRun(args: string[], timeoutMs: number): string {
   const [cmd, a] = bed.exec(bed.clientNs, process.execPath, [CLIENT, ...args]);
   return run(cmd, a, false, timeoutMs);
-}
-
-function control(socket: string, text: string, timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolveAnswer, reject) => {
-    const sock = createConnection(socket);
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error("no answer"));
-    }, timeoutMs);
-    sock.on("connect", () => sock.write(text));
-    sock.on("data", (d: Buffer) => {
-      chunks.push(d);
-      const s = Buffer.concat(chunks).toString("utf8");
-      try {
-        JSON.parse(s);
-        clearTimeout(timer);
-        sock.destroy();
-        resolveAnswer(s);
-      } catch {
-        // not complete yet
-      }
-    });
-    sock.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    sock.on("close", () => {
-      clearTimeout(timer);
-      reject(new Error(`closed without a complete answer (${Buffer.concat(chunks).length} bytes)`));
-    });
-  });
 }
 
 /** Of statistic-get-all: packets received, leases in subnet 1, and how many statistics. */

@@ -17,6 +17,11 @@
  * --prefix P (default tgt): the network namespaces are named P4-*, P6-* and Pm-*, apart from
  * those of a bench:dhcp4/6 or bench:memory run on their own.
  * Without --quick a run takes about an hour on a 2-CPU machine.
+ *
+ * The CPU rows (Nestor over Kea, and Nestor with a callout on every hook point over Nestor) are
+ * judged on the median of the ratios paired within each clean round of bench:dhcp4/6 (their
+ * `paired` figures: bench/lib/paired.ts), with bench:dhcp4/6's own defaults for the CPU rounds
+ * unless --cpu-seconds / --cpu-repeats are given.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -13,7 +13,7 @@
  * REQUEST-REPLY (v6).
  */
 import type { TestBed } from "./netns.ts";
-import type { Processes } from "./processes.ts";
+import { niced, type Processes } from "./processes.ts";
 
 export type Family = 4 | 6;
 
@@ -23,6 +23,8 @@ export interface PerfdhcpRun {
   /** Distinct simulated clients (-R): large, so that nearly every exchange is a new client. */
   clients: number;
   seed: number;
+  /** Scheduling priority (processes.ts `niced`); 0 or absent: as it is. */
+  nice?: number;
 }
 
 export interface PerfdhcpResult {
@@ -72,7 +74,7 @@ export async function runPerfdhcp(
     // v6: no server argument, so perfdhcp sends to ff02::1:2 on the -l interface.
     ...(family === 4 ? [bed.serverAddress] : []),
   ];
-  const [cmd, argv] = bed.exec(bed.clientNs, "perfdhcp", args);
+  const [cmd, argv] = bed.exec(bed.clientNs, ...niced(job.nice ?? 0, "perfdhcp", args));
   const p = procs.start(cmd, argv);
   const timer = setTimeout(() => void procs.stop(p, 2000), (job.seconds + 20) * 1000);
   const exitCode = await p.exited;

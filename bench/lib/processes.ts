@@ -3,7 +3,7 @@
  * reaped, so clean-up never signals a PID the kernel may have handed to someone else.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 
 export interface Started {
   child: ChildProcess;
@@ -87,6 +87,14 @@ export function run(
   return r.stdout ?? "";
 }
 
+/**
+ * `command args` run at scheduling priority `nice` (-20 to 19; 0 leaves it as it is): `nice`
+ * execs the command, so the PID started is the command's.
+ */
+export function niced(nice: number, command: string, args: readonly string[]): [string, string[]] {
+  return nice === 0 ? [command, [...args]] : ["nice", ["-n", String(nice), command, ...args]];
+}
+
 /** Whether `command` is on PATH. */
 export function onPath(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).status === 0;
@@ -105,6 +113,52 @@ export function cpuTimes(pid: number): CpuTimes {
   // The command name is in parentheses and may hold spaces: fields count from after it.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK };
+}
+
+/**
+ * What the scheduler counted for a process, summed over its threads (/proc/<pid>/task/<tid>/): the
+ * nanoseconds it ran on a CPU (schedstat's first field: exact, unlike the tick-sampled
+ * utime/stime, and excluding the time it waited for a CPU), and its context switches. A thread
+ * that ended between two readings takes its counts with it: the servers' threads live as long
+ * as the process.
+ */
+export interface SchedCounts {
+  runNs: number;
+  voluntarySwitches: number;
+  involuntarySwitches: number;
+}
+
+export function schedCounts(pid: number): SchedCounts {
+  const out: SchedCounts = { runNs: 0, voluntarySwitches: 0, involuntarySwitches: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let schedstat: string;
+    let status: string;
+    try {
+      schedstat = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8");
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+    } catch {
+      continue; // the thread ended while being read
+    }
+    out.runNs += Number(schedstat.split(" ")[0]);
+    out.voluntarySwitches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    out.involuntarySwitches += Number(
+      /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0,
+    );
+  }
+  return out;
+}
+
+/**
+ * Whether `perf stat` can count hardware instructions of a process on this machine (a virtual
+ * machine often exposes no hardware counters: perf then says "<not supported>").
+ */
+export function instructionsCountable(): boolean {
+  if (!onPath("perf")) return false;
+  const r = spawnSync("perf", ["stat", "-x", ",", "-e", "instructions", "--", "true"], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  return r.status === 0 && /^\d+,/m.test(r.stderr ?? "");
 }
 
 /** Seconds the whole machine's CPUs were busy (not idle or waiting), from /proc/stat. */

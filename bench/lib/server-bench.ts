@@ -14,32 +14,72 @@
  *      and perfdhcp must have kept up with the asked rate): a few doubling steps up from
  *      --start-rate, then bisection; a near miss (under 5 % loss) is run once more and the
  *      better run counts; repeated --repeats times per server, alternating servers.
- *   2. CPU seconds of the server process (utime + stime of all its threads, /proc/<pid>/stat)
- *      per 1,000 completed exchanges at a fixed rate both sustain (--fixed-rate, or lower if one
- *      cannot), --cpu-repeats times each.
+ *   2. CPU seconds of the server process per 1,000 exchanges it completed, at a fixed rate both
+ *      sustain (--fixed-rate, or lower if one cannot), in --cpu-repeats clean rounds: a round runs
+ *      every server once, one right after the other, in an order reversed from round to round
+ *      (Kea, Nestor, Nestor+callouts; then Nestor+callouts, Nestor, Kea), and the ratios (Nestor
+ *      over Kea, a variant over Nestor) are taken within each round and reported as the median
+ *      of those paired ratios with their spread (bench/lib/paired.ts), so that the machine's
+ *      drift over the run cancels. CPU is the scheduler's run time of all the server's threads
+ *      (/proc/<pid>/task/<tid>/schedstat: nanoseconds on a CPU, not the 10 ms ticks of
+ *      utime/stime, and not the time spent waiting for a CPU); the hardware instruction counter
+ *      is used by nothing here, as virtual machines rarely expose it (the report says whether
+ *      `perf stat -e instructions` works). Each run's counts are checked: the server's own
+ *      statistics over the run (statistic-get-all on the control socket both servers are given)
+ *      must show every query perfdhcp sent received and answered, and the server's socket must
+ *      have dropped none; a run that is not clean is left out of its round, never averaged in, a
+ *      pair counts only the rounds where both its runs were clean, and rounds go on until every
+ *      pair has --cpu-repeats (at most twice as many rounds). The servers and perfdhcp run at
+ *      --nice (-10 by default), ahead of the machine's other work.
  *   3. With --profile (or by default when Nestor's rate is below Kea's): one fixed-rate run of
  *      Nestor under `node --cpu-prof`, and its hot functions; then the same for each variant
  *      (--callouts all, --fdatasync), to compare the shares.
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 
+import { control } from "./control.ts";
 import { summariseProfile, type TimeWindow } from "./cpuprofile.ts";
 import { TestBed, type TestBedOptions } from "./netns.ts";
 import { MESSAGES, lossOf, runPerfdhcp, type Family, type PerfdhcpResult } from "./perfdhcp.ts";
 import {
+  KEPT_UP,
+  fewestPairs,
+  formatSpread,
+  median,
+  pairedRatios,
+  repliesUnread,
+  roundOrder,
+  runProblems,
+  spreadOf,
+  type Round,
+  type RunCounts,
+} from "./paired.ts";
+import {
   Processes,
   cpuTimes,
+  instructionsCountable,
   machineBusySeconds,
   onPath,
+  niced,
   run,
+  schedCounts,
   sleep,
+  type SchedCounts,
   type Started,
 } from "./processes.ts";
-import { serverSummary, writeSummary } from "./summaries.ts";
+import { serverSummary, writeSummary, type PairedFigure } from "./summaries.ts";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const MAX_LOSS = 0.01;
@@ -107,6 +147,13 @@ export interface Options {
   cpuOnly: boolean;
   /** --json FILE: the summary's figures written there (bench/lib/summaries.ts). */
   json?: string | undefined;
+  /**
+   * --nice N: the scheduling priority of both servers and perfdhcp (default -10; 0 leaves them as
+   * they are). On a machine shared with other work, a server preempted for longer than its
+   * receive buffer lasts drops queries and its round is rejected; ahead of the other work, the
+   * measured processes keep their CPU, and the CPU time they use is not changed by it.
+   */
+  nice: number;
 }
 
 interface Step {
@@ -116,9 +163,17 @@ interface Step {
   pass: boolean;
   /** perfdhcp started at least 97 % of the exchanges asked for. */
   keptUp: boolean;
-  /** Server CPU seconds during the measured run, and the part spent in the kernel. */
+  /**
+   * Server CPU seconds during the measured run (the scheduler's run time of all its threads,
+   * /proc/<pid>/task/<tid>/schedstat), the part spent in the kernel (share of utime/stime ticks,
+   * /proc/<pid>/stat), and its context switches.
+   */
   cpu: number;
   cpuSystem: number;
+  switches: { voluntary: number; involuntary: number };
+  /** perfdhcp's counts and the server's statistics over the run, to tell a clean run. */
+  counts: RunCounts;
+  problems: string[];
   elapsed: number;
   machineBusy: number;
   /**
@@ -138,6 +193,8 @@ class Bench {
   /** The configuration file of each Nestor variant (Kea and Nestor read `config`). */
   readonly variantConfigs = new Map<Variant, string>();
   readonly leaseFile: string;
+  /** Both servers' control socket: the statistics before and after each measured run. */
+  readonly socket: string;
   private readonly started = Date.now();
   private seed = 1;
   /** Waiting for a quiet machine is bounded over the whole run too. */
@@ -154,6 +211,7 @@ class Bench {
     this.dir = mkdtempSync(join(tmpdir(), `${bed.prefix}-`));
     this.config = join(this.dir, `dhcp${spec.family}.json`);
     this.leaseFile = join(this.dir, spec.leaseFileName);
+    this.socket = join(this.dir, "control.sock");
   }
 
   elapsed(): number {
@@ -169,7 +227,11 @@ class Bench {
       iface: this.bed.serverIface,
       leaseFile: this.leaseFile,
       socketType: this.o.socketType,
-    });
+    }) as Record<string, Record<string, unknown>>;
+    config[`Dhcp${this.spec.family}`]!["control-socket"] = {
+      "socket-type": "unix",
+      "socket-name": this.socket,
+    };
     writeFileSync(this.config, `${JSON.stringify(config, null, 2)}\n`);
     for (const v of this.o.variants) {
       const file = join(this.dir, `dhcp${this.spec.family}-${v.slice("Nestor+".length)}.json`);
@@ -185,10 +247,10 @@ class Bench {
     rmSync(this.leaseFile, { force: true });
     rmSync(`${this.leaseFile}.2`, { force: true });
     if (name === "Kea") {
-      const [cmd, args] = this.bed.exec(this.bed.serverNs, this.spec.kea.command, [
-        "-c",
-        this.config,
-      ]);
+      const [cmd, args] = this.bed.exec(
+        this.bed.serverNs,
+        ...niced(this.o.nice, this.spec.kea.command, ["-c", this.config]),
+      );
       return this.procs.start(cmd, args, {
         env: { ...process.env, KEA_PIDFILE_DIR: this.dir, KEA_LOCKFILE_DIR: this.dir },
       });
@@ -199,17 +261,23 @@ class Bench {
         ? []
         : ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", "250"];
     const config = name === "Nestor" ? this.config : this.variantConfigs.get(name)!;
-    const [cmd, args] = this.bed.exec(this.bed.serverNs, process.execPath, [
-      ...prof,
-      join(ROOT, this.spec.nestorCli),
-      "-c",
-      config,
-    ]);
+    const [cmd, args] = this.bed.exec(
+      this.bed.serverNs,
+      ...niced(this.o.nice, process.execPath, [
+        ...prof,
+        join(ROOT, this.spec.nestorCli),
+        "-c",
+        config,
+      ]),
+    );
     return this.procs.start(cmd, args);
   }
 
   private perfdhcp(rate: number, seconds: number, clients: number, seed: number) {
-    return runPerfdhcp(this.bed, this.procs, this.spec.family, { rate, seconds, clients, seed });
+    const nice = this.o.nice;
+    return runPerfdhcp(this.bed, this.procs, this.spec.family, {
+      ...{ rate, seconds, clients, seed, nice },
+    });
   }
 
   /** Waits until the server completes one exchange (at most ~10 s). */
@@ -256,27 +324,47 @@ class Bench {
       await this.perfdhcp(Math.min(rate, WARMUP_RATE), 1, CLIENTS, seed + 100_000);
       const srvDrops0 = this.bed.udpRcvbufErrors(this.bed.serverNs);
       const cliDrops0 = this.bed.udpRcvbufErrors(this.bed.clientNs);
+      const stats0 = await this.statistics();
       const cpu0 = cpuTimes(server.pid);
+      const sched0 = schedCounts(server.pid);
       const busy0 = machineBusySeconds();
       const t0 = performance.now();
       const fromUs = monotonicUs();
       const result = await this.perfdhcp(rate, seconds, CLIENTS, seed);
       const window = { fromUs, toUs: monotonicUs() };
       const elapsed = (performance.now() - t0) / 1000;
+      const sched1 = schedCounts(server.pid);
       const cpu1 = cpuTimes(server.pid);
-      const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
-      const cpuSystem = cpu1.system - cpu0.system;
+      const stats1 = await this.statistics();
+      const cpu = (sched1.runNs - sched0.runNs) / 1e9;
+      const ticks = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+      const cpuSystem = ticks > 0 ? (cpu * (cpu1.system - cpu0.system)) / ticks : 0;
+      const switches = switchesBetween(sched0, sched1);
       const machineBusy = (machineBusySeconds() - busy0) / elapsed;
       const rcvbufDrops = {
         server: this.bed.udpRcvbufErrors(this.bed.serverNs) - srvDrops0,
         client: this.bed.udpRcvbufErrors(this.bed.clientNs) - cliDrops0,
       };
       const loss = lossOf(result);
-      const keptUp = result.started >= 0.97 * rate * seconds;
+      const keptUp = result.started >= KEPT_UP * rate * seconds;
       const pass = loss < MAX_LOSS && keptUp;
+      const counts: RunCounts = {
+        asked: rate * seconds,
+        ...result,
+        server:
+          stats0 === null || stats1 === null
+            ? null
+            : {
+                received: stats1.received - stats0.received,
+                firstSent: stats1.firstSent - stats0.firstSent,
+                doneSent: stats1.doneSent - stats0.doneSent,
+              },
+        rcvbufDrops,
+      };
+      const problems = runProblems(counts);
       return {
         ...{ rate, result, loss, pass, keptUp, cpu, cpuSystem, elapsed, machineBusy, window },
-        rcvbufDrops,
+        ...{ rcvbufDrops, switches, counts, problems },
       };
     } finally {
       const code = await this.procs.stop(server);
@@ -286,19 +374,48 @@ class Bench {
     }
   }
 
-  printStep(name: ServerName, s: Step, note = ""): void {
+  /** The server's packet counters (statistic-get-all over the control socket), or null. */
+  private async statistics(): Promise<{
+    received: number;
+    firstSent: number;
+    doneSent: number;
+  } | null> {
+    const f = this.spec.family;
+    const [first, done] = f === 4 ? ["offer", "ack"] : ["advertise", "reply"];
+    try {
+      const answer = JSON.parse(
+        await control(this.socket, '{ "command": "statistic-get-all" }', 10_000),
+      ) as { arguments?: Record<string, [number, string][]> };
+      const value = (name: string) => answer.arguments?.[name]?.[0]?.[0] ?? 0;
+      return {
+        received: value(`pkt${f}-received`),
+        firstSent: value(`pkt${f}-${first}-sent`),
+        doneSent: value(`pkt${f}-${done}-sent`),
+      };
+    } catch {
+      return null;
+    }
+  }
+
+  printStep(name: ServerName, s: Step, note = "", showProblems = false): void {
     const r = s.result;
     const m = MESSAGES[this.spec.family];
     const verdict = s.pass ? "pass" : s.keptUp ? "FAIL" : "FAIL*";
-    const usPerExchange = (s.cpu * 1e6) / Math.max(r.completed, 1);
+    const usPerExchange = (s.cpu * 1e6) / Math.max(exchanges(s), 1);
     console.log(
       `  ${name.padEnd(6)} ${String(s.rate).padStart(6)}/s  ${m.start} ${String(r.started).padStart(6)}` +
         `  ${m.done} ${String(r.completed).padStart(6)}  loss ${(s.loss * 100).toFixed(2).padStart(6)} %` +
         `  ${verdict.padEnd(5)}  server CPU ${(s.cpu / s.elapsed).toFixed(2)}` +
-        ` (${usPerExchange.toFixed(0).padStart(3)} us/exchange,` +
-        ` ${((s.cpuSystem / Math.max(s.cpu, 1e-9)) * 100).toFixed(0).padStart(2)} % kernel)` +
+        ` (${usPerExchange.toFixed(1).padStart(5)} us/exchange,` +
+        ` ${((s.cpuSystem / Math.max(s.cpu, 1e-9)) * 100).toFixed(0).padStart(2)} % kernel,` +
+        ` ${((s.switches.voluntary + s.switches.involuntary) / Math.max(exchanges(s), 1)).toFixed(2)}` +
+        ` switches/exchange, ${s.switches.involuntary} involuntary)` +
         `  machine busy ${s.machineBusy.toFixed(2)}/${cpus().length}` +
-        `  rcvbuf drops ${s.rcvbufDrops.server}/${s.rcvbufDrops.client}${note}`,
+        `  rcvbuf drops ${s.rcvbufDrops.server}/${s.rcvbufDrops.client}` +
+        `  unread replies ${repliesUnread(s.counts)}${note}` +
+        (showProblems && s.problems.length > 0
+          ? `\n      not clean: ${s.problems.join("; ")}`
+          : ""),
     );
   }
 
@@ -360,18 +477,33 @@ function variantConfig(config: unknown, v: Variant, family: Family): unknown {
   return copy;
 }
 
+/**
+ * Exchanges the server handled in a run: half the queries it received when its statistics could
+ * be read (replies perfdhcp did not read cost the server the same), else perfdhcp's count.
+ */
+function exchanges(s: Step): number {
+  const received = s.counts.server?.received;
+  return received === undefined ? s.result.completed : received / 2;
+}
+
+/** The 1, 5 and 15 minute load averages (/proc/loadavg), for the report. */
+function loadAverage(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+}
+
+function switchesBetween(a: SchedCounts, b: SchedCounts) {
+  return {
+    voluntary: b.voluntarySwitches - a.voluntarySwitches,
+    involuntary: b.involuntarySwitches - a.involuntarySwitches,
+  };
+}
+
 function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
 function round100(x: number): number {
   return Math.max(100, Math.round(x / 100) * 100);
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function spread(xs: readonly number[], digits = 0): string {
@@ -420,8 +552,8 @@ function parseOptions(spec: BenchSpec): Options {
       "max-rate": { type: "string", default: String(spec.defaults.maxRate) },
       "bisect-steps": { type: "string", default: "4" },
       "fixed-rate": { type: "string", default: "4000" },
-      "cpu-seconds": { type: "string", default: "8" },
-      "cpu-repeats": { type: "string", default: "3" },
+      "cpu-seconds": { type: "string", default: "10" },
+      "cpu-repeats": { type: "string", default: "5" },
       profile: { type: "boolean" },
       "no-profile": { type: "boolean" },
       "profile-only": { type: "boolean" },
@@ -434,6 +566,7 @@ function parseOptions(spec: BenchSpec): Options {
       fdatasync: { type: "boolean" },
       "cpu-only": { type: "boolean" },
       json: { type: "string" },
+      nice: { type: "string", default: "-10" },
     },
   });
   if (values.callouts !== undefined && values.callouts !== "all") {
@@ -467,7 +600,7 @@ function parseOptions(spec: BenchSpec): Options {
     bisectSteps: int(values["bisect-steps"], 0, 8),
     fixedRate: int(values["fixed-rate"], 200, 20_000),
     cpuSeconds: int(values["cpu-seconds"], 2, 30),
-    cpuRepeats: int(values["cpu-repeats"], 1, 5),
+    cpuRepeats: int(values["cpu-repeats"], 1, 15),
     profile:
       values["profile-only"] === true
         ? "only"
@@ -484,6 +617,7 @@ function parseOptions(spec: BenchSpec): Options {
     variants,
     cpuOnly: values["cpu-only"] === true,
     json: values.json,
+    nice: int(values.nice, -20, 19),
   };
 }
 
@@ -509,7 +643,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     bench.writeConfig();
     console.log(
       `perfdhcp -${spec.family} from ${bench.bed.clientNs} against each server in ` +
-        `${bench.bed.serverNs}; same configuration (${spec.configSummary}` +
+        `${bench.bed.serverNs}; same configuration (${spec.configSummary}, a unix control socket` +
         `${spec.family === 4 ? `, dhcp-socket-type ${o.socketType}` : ""})`,
     );
     console.log(
@@ -544,22 +678,55 @@ export async function runBench(spec: BenchSpec): Promise<number> {
       o.profile === "only" || o.cpuOnly || both >= o.fixedRate
         ? o.fixedRate
         : Math.max(200, Math.floor((both * 0.9) / 500) * 500 || 200);
+    // Rounds of every server in alternating order. A run that was not clean (a query the server
+    // did not receive or answer, by perfdhcp's counts and the server's statistics) is left out of
+    // its round; a pair of servers counts the rounds where both runs were clean, and rounds go on
+    // until every pair has --cpu-repeats of them, at most twice as many rounds as asked.
     const cpu = perServer();
     const cpuLoss = perServer();
     const kernel = perServer();
+    const clean: Round[] = [];
+    let rejected = 0;
     const cpuRounds = o.profile === "only" ? 0 : o.cpuRepeats;
-    if (cpuRounds > 0) console.log(`\nCPU at ${fixed}/s for ${o.cpuSeconds} s`);
-    for (let r = 0; r < cpuRounds; r++) {
-      const order = r % 2 === 0 ? servers : [...servers].reverse();
-      for (const name of order) {
-        if (r > 0 && bench.overBudget()) break;
+    const pairs: [ServerName, ServerName][] = [
+      ...servers.slice(1).map((n): [ServerName, ServerName] => [n, "Kea"]),
+      ...o.variants.map((v): [ServerName, ServerName] => [v, "Nestor"]),
+    ];
+    if (cpuRounds > 0) {
+      console.log(
+        `\nCPU at ${fixed}/s for ${o.cpuSeconds} s, ${cpuRounds} clean pair(s) of ` +
+          `${pairs.map((p) => p.join("/")).join(", ")}, servers in alternating order; CPU = the ` +
+          `scheduler's run time of the server's threads; hardware instruction counts: ` +
+          `${instructionsCountable() ? "available (not used)" : "not exposed on this machine"}; ` +
+          `${o.nice === 0 ? "default priority" : `servers and perfdhcp at nice ${o.nice}`}; ` +
+          `load average ${loadAverage()}`,
+      );
+    }
+    for (let r = 0; fewestPairs(clean, pairs) < cpuRounds && r < 2 * cpuRounds; r++) {
+      // The budget stops the rounds only once three pairs are clean: fewer say little.
+      if (fewestPairs(clean, pairs) >= Math.min(3, cpuRounds) && bench.overBudget()) break;
+      const round: Record<string, number> = {};
+      console.log(`  round ${r + 1}`);
+      for (const name of roundOrder(servers, r)) {
         const s = await bench.step(name, fixed, o.cpuSeconds);
-        const per1000 = s.cpu / (s.result.completed / 1000);
-        bench.printStep(name, s, `  => ${per1000.toFixed(3)} CPU s / 1,000`);
+        const per1000 = s.cpu / (exchanges(s) / 1000);
+        bench.printStep(name, s, `  => ${per1000.toFixed(4)} CPU s / 1,000`, true);
+        if (s.problems.length > 0) {
+          rejected++;
+          console.log(`      ${name}'s run left out of round ${r + 1} (not clean)`);
+          continue;
+        }
+        round[name] = per1000;
         cpu[name].push(per1000);
         cpuLoss[name].push(s.loss);
         kernel[name].push(s.cpuSystem / s.cpu);
       }
+      clean.push(round);
+    }
+    const paired: Record<string, PairedFigure> = {};
+    for (const [a, b] of pairs) {
+      const ratios = pairedRatios(clean, a, b);
+      if (ratios.length > 0) paired[`${a}/${b}`] = { ratios, ...spreadOf(ratios) };
     }
 
     // 3. Profile of Nestor at the fixed rate (and of each variant, to compare the shares).
@@ -605,20 +772,29 @@ export async function runBench(spec: BenchSpec): Promise<number> {
       }
       for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(max, v, "Nestor")}`);
     }
-    console.log(`CPU seconds per 1,000 exchanges at ${fixed}/s:`);
+    console.log(
+      `CPU seconds per 1,000 exchanges at ${fixed}/s, ${clean.length} clean round(s) of ` +
+        `${o.cpuSeconds} s (${rejected} run(s) left out for drops), load average now ${loadAverage()}:`,
+    );
     for (const name of servers) {
       console.log(
-        `  ${label(name)}${spread(cpu[name], 3)}` +
+        `  ${label(name)}${spread(cpu[name], 4)}` +
           `  in kernel ${(median(kernel[name]) * 100).toFixed(0)} %  loss ${fmtLoss(cpuLoss[name])}`,
       );
     }
-    for (const name of servers.slice(1)) {
-      console.log(`  ratio ${name}/Kea ${ratios(cpu, name, "Kea")}`);
+    console.log("  paired ratios (within each round): median (min-max, interquartile, range)");
+    for (const [key, p] of Object.entries(paired)) {
+      console.log(`  ${key.padEnd(24)}${formatSpread(p)}`);
+      console.log(`  ${"".padEnd(24)}per round: ${p.ratios.map((x) => x.toFixed(3)).join(", ")}`);
     }
-    for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(cpu, v, "Nestor")}`);
     if (profileText !== "") console.log(profileText);
     console.log(`${line}\ntotal ${bench.elapsed().toFixed(0)} s`);
-    writeSummary(o.json, serverSummary(spec.family, fixed, max, cpu));
+    writeSummary(o.json, {
+      ...serverSummary(spec.family, fixed, max, cpu),
+      cpuSeconds: o.cpuSeconds,
+      rejectedRuns: rejected,
+      paired,
+    });
     return 0;
   } finally {
     await bench.procs.stopAll();

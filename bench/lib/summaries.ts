@@ -6,6 +6,16 @@
  */
 import { writeFileSync } from "node:fs";
 
+import type { Spread } from "./paired.ts";
+
+/**
+ * The ratio of two servers' CPU per exchange taken within each clean round (bench/lib/paired.ts),
+ * in round order, with their median and spread.
+ */
+export interface PairedFigure extends Spread {
+  ratios: number[];
+}
+
 /** Of bench:dhcp4 / bench:dhcp6 (bench/lib/server-bench.ts). Figures are medians over rounds. */
 export interface ServerSummary {
   kind: "server";
@@ -17,6 +27,14 @@ export interface ServerSummary {
   maxRate: Record<string, number>;
   /** Server CPU seconds per 1,000 completed exchanges at `fixedRate`, by server. */
   cpuPer1000: Record<string, number>;
+  /** Seconds of each CPU run, and the runs left out for drops (absent in older summaries). */
+  cpuSeconds?: number;
+  rejectedRuns?: number;
+  /**
+   * CPU per exchange of one server over another's in the same round, by "A/B" ("Nestor/Kea",
+   * "Nestor+callouts/Nestor"...): the figure the targets are judged on when present.
+   */
+  paired?: Record<string, PairedFigure>;
 }
 
 /** One server's figures in bench:memory (MiB and seconds). */
