@@ -34,6 +34,9 @@
  *   3. With --profile (or by default when Nestor's rate is below Kea's): one fixed-rate run of
  *      Nestor under `node --cpu-prof`, and its hot functions; then the same for each variant
  *      (--callouts all, --fdatasync), to compare the shares.
+ * With --baseline DIR, another built checkout of Nestor runs as "Nestor@baseline" in every step and
+ * round beside this one, on the same configuration: a change's before and after in one sitting,
+ * its ratio (Nestor/Nestor@baseline) paired within each round like the others.
  */
 import {
   copyFileSync,
@@ -95,7 +98,7 @@ const WARMUP_RATE = 2000;
  * (--callouts all: a hook library with a trivial synchronous callout on every hook point;
  * --fdatasync: `lease-database` `"sync": "fdatasync"`), each on its own configuration file.
  */
-type ServerName = "Nestor" | "Kea" | "Nestor+callouts" | "Nestor+fdatasync";
+type ServerName = "Nestor" | "Kea" | "Nestor+callouts" | "Nestor+fdatasync" | "Nestor@baseline";
 type Variant = Exclude<ServerName, "Nestor" | "Kea">;
 
 /** What differs between the v4 and the v6 benchmark. */
@@ -141,8 +144,14 @@ export interface Options {
   /** --prefix: the bed's names start with it instead of the spec's, so that two runs on one
    *  machine do not remove each other's namespaces. */
   prefix: string | undefined;
-  /** Nestor's variants measured beside Nestor and Kea (--callouts all, --fdatasync). */
+  /** Nestor's variants measured beside Nestor and Kea (--callouts all, --fdatasync, --baseline). */
   variants: Variant[];
+  /**
+   * --baseline DIR: another checkout of Nestor, built (its dist/ and native addon), run as
+   * "Nestor@baseline" on the same configuration in the same rounds: a change's before and after
+   * paired within each round, so that the machine's drift cancels.
+   */
+  baseline?: string | undefined;
   /** --cpu-only: no highest-rate search; CPU per exchange at --fixed-rate only. */
   cpuOnly: boolean;
   /** --json FILE: the summary's figures written there (bench/lib/summaries.ts). */
@@ -265,7 +274,7 @@ class Bench {
       this.bed.serverNs,
       ...niced(this.o.nice, process.execPath, [
         ...prof,
-        join(ROOT, this.spec.nestorCli),
+        join(name === "Nestor@baseline" ? this.o.baseline! : ROOT, this.spec.nestorCli),
         "-c",
         config,
       ]),
@@ -469,6 +478,7 @@ class Bench {
 function variantConfig(config: unknown, v: Variant, family: Family): unknown {
   const copy = structuredClone(config) as Record<string, Record<string, unknown>>;
   const top = copy[`Dhcp${family}`]!;
+  if (v === "Nestor@baseline") return copy;
   if (v === "Nestor+callouts") {
     top["hooks-libraries"] = [{ library: join(ROOT, `bench/hooks/callouts-all${family}.mjs`) }];
   } else {
@@ -538,8 +548,10 @@ function preflight(spec: BenchSpec, o: Options): void {
   if (!existsSync(join(ROOT, spec.nestorCli))) {
     throw new Error(`${spec.nestorCli} missing: npm run build`);
   }
-  if (!existsSync(join(ROOT, "native/build/Release/nestor_net.node"))) {
-    console.log("WARNING: native addon not built; Nestor falls back to node:dgram sockets");
+  for (const root of o.baseline === undefined ? [ROOT] : [ROOT, o.baseline]) {
+    if (!existsSync(join(root, "native/build/Release/nestor_net.node"))) {
+      console.log(`WARNING: native addon not built in ${root}; Nestor falls back to node:dgram`);
+    }
   }
 }
 
@@ -566,6 +578,7 @@ function parseOptions(spec: BenchSpec): Options {
       fdatasync: { type: "boolean" },
       "cpu-only": { type: "boolean" },
       json: { type: "string" },
+      baseline: { type: "string" },
       nice: { type: "string", default: "-10" },
     },
   });
@@ -577,6 +590,15 @@ function parseOptions(spec: BenchSpec): Options {
   const variants: Variant[] = [];
   if (values.callouts === "all") variants.push("Nestor+callouts");
   if (values.fdatasync === true) variants.push("Nestor+fdatasync");
+  const baseline = values.baseline === undefined ? undefined : resolve(values.baseline);
+  if (baseline !== undefined) {
+    if (!existsSync(join(baseline, spec.nestorCli))) {
+      throw new Error(
+        `--baseline ${baseline}: no ${spec.nestorCli} there (run npm ci or npm run build in it)`,
+      );
+    }
+    variants.push("Nestor@baseline");
+  }
   const prefix = values.prefix;
   if (prefix !== undefined && !/^[a-z][a-z0-9]{0,9}$/.test(prefix)) {
     throw new Error(`--prefix must be 1 to 10 lower-case letters and digits, not ${prefix}`);
@@ -617,6 +639,7 @@ function parseOptions(spec: BenchSpec): Options {
     variants,
     cpuOnly: values["cpu-only"] === true,
     json: values.json,
+    baseline,
     nice: int(values.nice, -20, 19),
   };
 }
@@ -690,7 +713,9 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     const cpuRounds = o.profile === "only" ? 0 : o.cpuRepeats;
     const pairs: [ServerName, ServerName][] = [
       ...servers.slice(1).map((n): [ServerName, ServerName] => [n, "Kea"]),
-      ...o.variants.map((v): [ServerName, ServerName] => [v, "Nestor"]),
+      ...o.variants.map((v): [ServerName, ServerName] =>
+        v === "Nestor@baseline" ? ["Nestor", v] : [v, "Nestor"],
+      ),
     ];
     if (cpuRounds > 0) {
       console.log(
@@ -770,7 +795,11 @@ export async function runBench(spec: BenchSpec): Promise<number> {
       for (const name of servers.slice(1)) {
         console.log(`  ratio ${name}/Kea ${ratios(max, name, "Kea")}`);
       }
-      for (const v of o.variants) console.log(`  ratio ${v}/Nestor ${ratios(max, v, "Nestor")}`);
+      for (const v of o.variants) {
+        if (v === "Nestor@baseline") {
+          console.log(`  ratio Nestor/${v} ${ratios(max, "Nestor", v)}`);
+        } else console.log(`  ratio ${v}/Nestor ${ratios(max, v, "Nestor")}`);
+      }
     }
     console.log(
       `CPU seconds per 1,000 exchanges at ${fixed}/s, ${clean.length} clean round(s) of ` +
