@@ -4,7 +4,7 @@
  * the servers' `processQuery`, without sockets.
  *
  *   npm run bench:packet [-- --family 4|6 --exchanges N --rounds R --top K --alloc-only
- *                            --cpu-only --json FILE]
+ *                            --cpu-only --callouts all --json FILE]
  *
  * The packets are perfdhcp's (captured from perfdhcp 2.2): a relayed DISCOVER with options 53, 55
  * (1, 28, 2, 3, 15, 6, 12) and 61, then a REQUEST adding 50 and 54; a SOLICIT with CLIENTID,
@@ -69,6 +69,7 @@ const { values: args } = parseArgs({
     "alloc-only": { type: "boolean", default: false },
     "cpu-only": { type: "boolean", default: false },
     json: { type: "string" },
+    callouts: { type: "string" },
   },
 });
 
@@ -98,6 +99,7 @@ if (!Number.isInteger(EXCHANGES) || EXCHANGES < 1 || EXCHANGES * SPANS > POOL4_S
   fail(`--exchanges: 1 to ${Math.floor(POOL4_SIZE / SPANS)} with ${ROUNDS} rounds`);
 }
 if (args["alloc-only"] && args["cpu-only"]) fail("--alloc-only and --cpu-only exclude each other");
+if (args.callouts !== undefined && args.callouts !== "all") fail('--callouts takes only "all"');
 
 /** One family's figures. */
 interface Figures {
@@ -214,10 +216,23 @@ interface Bed<Rx> {
   leases: { readonly pendingWrites: number; flush(): void };
 }
 
-function server4(): Bed<Received4> {
+/**
+ * --callouts all: bench:dhcpN's library of one trivial synchronous callout on every hook point
+ * (bench/hooks/callouts-allN.mjs), loaded as the server loads it: what the dispatch adds to an
+ * exchange, in bytes and CPU, against the same run without it.
+ */
+async function withCallouts(d: ReturnType<typeof deps>, family: 4 | 6): Promise<void> {
+  if (args.callouts !== "all") return;
+  const path = fileURLToPath(new URL(`hooks/callouts-all${family}.mjs`, import.meta.url));
+  await d.hooks.loadLibraries([{ library: path, path }]);
+}
+
+async function server4(): Promise<Bed<Received4>> {
   const leases = MemfileLeaseStore4.open({ name: join(leaseDir, "leases4.csv") });
+  const d = deps("nestor-dhcp4", registerDhcp4Hooks);
+  await withCallouts(d, 4);
   const srv = new Dhcp4Srv({
-    ...deps("nestor-dhcp4", registerDhcp4Hooks),
+    ...d,
     model: buildDhcp4Model(parseConfigText(configText(4), 4, "bench.json").config),
     leases,
     serverPort: 67,
@@ -227,10 +242,12 @@ function server4(): Bed<Received4> {
   return { process: (rx) => sync(srv.processQuery(rx))?.data ?? null, leases };
 }
 
-function server6(): Bed<Received6> {
+async function server6(): Promise<Bed<Received6>> {
   const leases = MemfileLeaseStore6.open({ name: join(leaseDir, "leases6.csv") });
+  const d = deps("nestor-dhcp6", registerDhcp6Hooks);
+  await withCallouts(d, 6);
   const srv = new Dhcp6Srv({
-    ...deps("nestor-dhcp6", registerDhcp6Hooks),
+    ...d,
     model: buildDhcp6Model(parseConfigText(configText(6), 6, "bench.json").config),
     leases,
     serverDuid: SERVER_DUID,
@@ -486,9 +503,9 @@ async function measure<Rx>(f: Family<Rx>): Promise<Figures> {
 const figures =
   FAMILY === 4
     ? await measure<Received4>({
-        bed: server4(),
+        bed: await server4(),
         first: (n) => query4(DHCPMessageType.DHCPDISCOVER, n),
         second: request4,
       })
-    : await measure<Received6>({ bed: server6(), first: solicit, second: request6 });
+    : await measure<Received6>({ bed: await server6(), first: solicit, second: request6 });
 if (args.json !== undefined) writeJson(args.json, [figures]);
