@@ -65,29 +65,42 @@ export function writeU32(buf: Uint8Array, off: number, v: number): void {
 
 const HEX = "0123456789abcdef";
 
-/** Formats 16 bytes at `off` as RFC 5952 text (longest zero run of 2+ groups compressed). */
-export function ipv6ToString(buf: Uint8Array, off = 0): string {
+/**
+ * RFC 5952's compressed run of the 16 bytes at `off`: the first longest run of two or more zero
+ * groups, as `(start << 4) | length` (a number: nothing allocated); -1 when there is none.
+ */
+export function ipv6ZeroRun(buf: Uint8Array, off = 0): number {
   let bestStart = -1;
   let bestLen = 0;
   let runStart = -1;
   for (let g = 0; g < 8; g++) {
-    const zero = buf[off + 2 * g] === 0 && buf[off + 2 * g + 1] === 0;
-    if (zero) {
+    if (buf[off + 2 * g] === 0 && buf[off + 2 * g + 1] === 0) {
       if (runStart < 0) runStart = g;
-      const len = g - runStart + 1;
-      if (len > bestLen) {
-        bestLen = len;
+      if (g - runStart + 1 > bestLen) {
+        bestLen = g - runStart + 1;
         bestStart = runStart;
       }
     } else {
       runStart = -1;
     }
   }
-  if (bestLen < 2) bestStart = -1;
-  // IPv4-mapped addresses keep their dotted tail, as every other tool prints them.
-  if (bestStart === 0 && bestLen === 5 && buf[off + 10] === 255 && buf[off + 11] === 255) {
-    return `::ffff:${ipv4ToString(readU32(buf, off + 12))}`;
-  }
+  return bestLen < 2 ? -1 : (bestStart << 4) | bestLen;
+}
+
+/**
+ * Whether the 16 bytes at `off`, of zero run `run` (ipv6ZeroRun), are an IPv4-mapped address
+ * (::ffff:a.b.c.d), written with its dotted tail as every other tool prints it.
+ */
+export function ipv6IsMapped(buf: Uint8Array, off: number, run: number): boolean {
+  return run === 5 && buf[off + 10] === 255 && buf[off + 11] === 255;
+}
+
+/** Formats 16 bytes at `off` as RFC 5952 text (longest zero run of 2+ groups compressed). */
+export function ipv6ToString(buf: Uint8Array, off = 0): string {
+  const run = ipv6ZeroRun(buf, off);
+  if (ipv6IsMapped(buf, off, run)) return `::ffff:${ipv4ToString(readU32(buf, off + 12))}`;
+  const bestStart = run < 0 ? -1 : run >> 4;
+  const bestLen = run & 15;
   let out = "";
   for (let g = 0; g < 8; g++) {
     if (g === bestStart) {

@@ -5,6 +5,7 @@
  * journal's buffer, and the group commit hands its bytes to one write: no string per field,
  * per row or per batch.
  */
+import { ipv6IsMapped, ipv6ZeroRun, readU32 } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { escapeField, keaJsonText } from "./csv-columns.ts";
 
@@ -116,31 +117,17 @@ export class RowBytes {
    * address keeps its dotted tail).
    */
   ipv6(b: Uint8Array, off: number): void {
-    let bestStart = -1;
-    let bestLen = 0;
-    let runStart = -1;
-    for (let g = 0; g < 8; g++) {
-      if (b[off + 2 * g] === 0 && b[off + 2 * g + 1] === 0) {
-        if (runStart < 0) runStart = g;
-        if (g - runStart + 1 > bestLen) {
-          bestLen = g - runStart + 1;
-          bestStart = runStart;
-        }
-      } else {
-        runStart = -1;
-      }
-    }
-    if (bestLen < 2) bestStart = -1;
+    const run = ipv6ZeroRun(b, off);
     this.ensure(41);
     const out = this.buf;
-    if (bestStart === 0 && bestLen === 5 && b[off + 10] === 255 && b[off + 11] === 255) {
+    if (ipv6IsMapped(b, off, run)) {
       out.write("::ffff:", this.length, "latin1");
       this.length += 7;
-      this.ipv4(
-        ((b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!) >>> 0,
-      );
+      this.ipv4(readU32(b, off + 12));
       return;
     }
+    const bestStart = run < 0 ? -1 : run >> 4;
+    const bestLen = run & 15;
     let at = this.length;
     for (let g = 0; g < 8; g++) {
       if (g === bestStart) {
