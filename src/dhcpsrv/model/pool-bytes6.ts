@@ -4,18 +4,7 @@
  * BigInt bounds; `Subnet6.poolOfLease` is the same rule on text.
  */
 import { LeaseType6 } from "../leases/lease6.ts";
-import type { Subnet6 } from "./subnet6.ts";
-
-/** A 128-bit number as its 16 bytes, most significant first. */
-export function bigToBytes16(n: bigint): Uint8Array {
-  const out = new Uint8Array(16);
-  let v = n;
-  for (let i = 15; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}
+import { bigToBytes16, type Subnet6 } from "./subnet6.ts";
 
 /**
  * A prefix as 17 bytes: its 16 bytes with the bits past its length zeroed, then its length (what

@@ -47,11 +47,22 @@ export function bytesToBig(b: Uint8Array, off: number): bigint {
   return (SCRATCH_VIEW.getBigUint64(0) << 64n) | SCRATCH_VIEW.getBigUint64(8);
 }
 
+/** A 128-bit number into SCRATCH's 16 bytes, as two 64-bit words. */
+function toScratch(n: bigint): void {
+  SCRATCH_VIEW.setBigUint64(0, n >> 64n);
+  SCRATCH_VIEW.setBigUint64(8, BigInt.asUintN(64, n));
+}
+
+/** A 128-bit number as its 16 bytes, most significant first (a new array). */
+export function bigToBytes16(n: bigint): Uint8Array {
+  toScratch(n);
+  return SCRATCH.slice();
+}
+
 /** RFC 5952 text of a 128-bit number. */
 export function bigToIpv6(n: bigint): string {
   if (n === lastCanonicalBig) return lastCanonicalText;
-  SCRATCH_VIEW.setBigUint64(0, n >> 64n);
-  SCRATCH_VIEW.setBigUint64(8, BigInt.asUintN(64, n));
+  toScratch(n);
   const text = ipv6ToString(SCRATCH);
   lastText = lastCanonicalText = text;
   lastBig = lastCanonicalBig = n;

@@ -12,7 +12,8 @@ import { Lease6, LeaseState } from "../../../src/dhcpsrv/leases/lease6.ts";
 import type { LeaseStore6 } from "../../../src/dhcpsrv/leases/lease-store6.ts";
 import { MemfileLeaseStore6 } from "../../../src/dhcpsrv/leases/memfile-lease-store6.ts";
 import { buildDhcp6Model } from "../../../src/dhcpsrv/model/cfg6.ts";
-import { bigToBytes16, poolOfBytes6 } from "../../../src/dhcpsrv/model/pool-bytes6.ts";
+import { poolOfBytes6 } from "../../../src/dhcpsrv/model/pool-bytes6.ts";
+import { bigToBytes16 } from "../../../src/dhcpsrv/model/subnet6.ts";
 import { StatsManager } from "../../../src/stats/stats-manager.ts";
 
 const CONFIG = `{ "Dhcp6": { "subnet6": [
