@@ -346,14 +346,6 @@ export class LeaseJournal {
 
   // ---- group commit --------------------------------------------------------------------------
 
-  /** Queues one row (nothing when not persistent). */
-  append(row: string): void {
-    const w = this.rowBuffer();
-    if (w === null) return;
-    w.text(row);
-    this.rowQueued();
-  }
-
   /**
    * The batch to write one row into, in place (null when not persistent): the caller writes the
    * row's bytes, its line feed included, then calls rowQueued().
