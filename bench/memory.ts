@@ -51,7 +51,7 @@ import { parseArgs } from "node:util";
 
 import { control } from "./lib/control.ts";
 import { TestBed } from "./lib/netns.ts";
-import { Processes, onPath, run, sleep, type Started } from "./lib/processes.ts";
+import { Processes, buildDist, onPath, run, sleep, type Started } from "./lib/processes.ts";
 import { memorySummary, writeSummary, type MemoryFigures } from "./lib/summaries.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -572,13 +572,7 @@ async function main(): Promise<void> {
       throw new Error(`${c} not found: install iproute2, kea-dhcp4-server, kea-dhcp6-server`);
   }
   if (!values["no-build"]) {
-    console.log("building dist/");
-    run(
-      process.execPath,
-      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")],
-      true,
-      300_000,
-    );
+    buildDist(ROOT);
   }
   if (!existsSync(join(ROOT, "dist/cli/nestor-dhcp4.js")))
     throw new Error("dist/ missing: npm run build");

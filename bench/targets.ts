@@ -30,7 +30,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-import { run } from "./lib/processes.ts";
+import { buildDist, run } from "./lib/processes.ts";
 import type { Summary } from "./lib/summaries.ts";
 import { formatTargets, tally, targetRows, type Summaries } from "./lib/targets-table.ts";
 
@@ -166,13 +166,7 @@ async function main(): Promise<number> {
     );
   }
   if (values["no-build"] !== true) {
-    console.log("building dist/");
-    run(
-      process.execPath,
-      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")],
-      true,
-      300_000,
-    );
+    buildDist(ROOT);
   }
   const dir = values.keep ?? mkdtempSync(join(tmpdir(), "nestor-bench-targets-"));
   mkdirSync(dir, { recursive: true });

@@ -71,12 +71,12 @@ import {
 } from "./paired.ts";
 import {
   Processes,
+  buildDist,
   cpuTimes,
   instructionsCountable,
   machineBusySeconds,
   onPath,
   niced,
-  run,
   schedCounts,
   sleep,
   type SchedCounts,
@@ -534,17 +534,7 @@ function preflight(spec: BenchSpec, o: Options): void {
       throw new Error(`${cmd} not found: install iproute2, kea-admin and ${spec.kea.package}`);
     }
   }
-  if (o.build) {
-    console.log("building dist/ (tsc -p tsconfig.build.json)");
-    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
-    try {
-      run(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json")], false, 300_000);
-    } catch (e) {
-      // tsc still emits on type errors; a half-finished file elsewhere should not stop a run.
-      const why = e instanceof Error ? e.message.split("\n").slice(0, 4).join("\n") : String(e);
-      console.log(`WARNING: the build reported errors; benchmarking what it emitted:\n${why}`);
-    }
-  }
+  if (o.build) buildDist(ROOT);
   if (!existsSync(join(ROOT, spec.nestorCli))) {
     throw new Error(`${spec.nestorCli} missing: npm run build`);
   }
