@@ -30,10 +30,18 @@ export class CommandMgr {
   private readonly handlers = new Map<string, CommandHandler>();
   private readonly log: Logger;
   private readonly processedIndex: number;
+  private readonly flushLogs: (() => Promise<void>) | null;
 
-  constructor(hooks: HooksManager, log: Logger) {
+  /**
+   * `flushLogs`, when given, is awaited before each answer is handed back, so that the lines a
+   * command logged (a reload's DYNAMIC_RECONFIGURATION_SUCCESS, say) are written before its
+   * answer leaves, as Kea's synchronous logging orders them. It is bounded by the outputs
+   * themselves (a stuck output is given up on after a few seconds).
+   */
+  constructor(hooks: HooksManager, log: Logger, flushLogs?: () => Promise<void>) {
     this.hooks = hooks;
     this.log = log;
+    this.flushLogs = flushLogs ?? null;
     this.processedIndex = registerControlHooks(hooks.serverHooks);
     this.registerCommand("list-commands", () => createAnswer(0, undefined, this.commands()));
   }
@@ -61,8 +69,9 @@ export class CommandMgr {
       return createAnswer(CONTROL_RESULT_ERROR, e instanceof Error ? e.message : String(e));
     }
     this.log.debug(0, "COMMAND_RECEIVED", command.command);
-    const answer = await this.handleCommand(command);
-    return this.commandProcessed(command, answer);
+    const answer = await this.commandProcessed(command, await this.handleCommand(command));
+    if (this.flushLogs !== null) await this.flushLogs();
+    return answer;
   }
 
   private async handleCommand(command: ControlCommand): Promise<ControlAnswer> {

@@ -52,7 +52,7 @@ export class ControlChannel {
       readiness: () => server.readiness?.() ?? { ready: true, reason: "serving" },
       metrics: new MetricsExporter(server),
     };
-    this.mgr = new CommandMgr(server.hooks, this.log);
+    this.mgr = new CommandMgr(server.hooks, this.log, () => server.logs.flush());
     this.state = registerServerCommands(this.mgr, server, {
       onShutdown: options.onShutdown,
       checkConfig: (body) => checkSockets(socketsOf(body), dirname(resolve(server.configFile))),
