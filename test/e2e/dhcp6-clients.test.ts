@@ -438,9 +438,10 @@ test(
         await server.stop();
         assert.equal(server.exitCode, 0, `nestor-dhcp6 stopped cleanly:\n${server.output}`);
         server = await startServer6(bed, serverNs, config);
-        assert.match(
-          server.output,
+        // (waited for, bounded: log lines reach the pipe asynchronously)
+        await server.waitForOutput(
           new RegExp(`DHCPSRV_MEMFILE_LEASE_FILE_LOAD .*leases6\\.csv: ${rows} rows, 0 discarded`),
+          5_000,
         );
         // ...and knows them: the same clients again (same seed, same DUIDs) get exactly their
         // address and prefix back, and nothing leased before the restart goes to anyone else.
