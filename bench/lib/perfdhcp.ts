@@ -25,6 +25,8 @@ export interface PerfdhcpRun {
   seed: number;
   /** Scheduling priority (processes.ts `niced`); 0 or absent: as it is. */
   nice?: number;
+  /** The one CPU perfdhcp runs on (processes.ts `niced`); absent: any. */
+  cpu?: number | undefined;
 }
 
 export interface PerfdhcpResult {
@@ -74,7 +76,7 @@ export async function runPerfdhcp(
     // v6: no server argument, so perfdhcp sends to ff02::1:2 on the -l interface.
     ...(family === 4 ? [bed.serverAddress] : []),
   ];
-  const [cmd, argv] = bed.exec(bed.clientNs, ...niced(job.nice ?? 0, "perfdhcp", args));
+  const [cmd, argv] = bed.exec(bed.clientNs, ...niced(job.nice ?? 0, "perfdhcp", args, job.cpu));
   const p = procs.start(cmd, argv);
   const timer = setTimeout(() => void procs.stop(p, 2000), (job.seconds + 20) * 1000);
   const exitCode = await p.exited;

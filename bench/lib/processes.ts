@@ -104,11 +104,19 @@ export function buildDist(root: string): void {
 }
 
 /**
- * `command args` run at scheduling priority `nice` (-20 to 19; 0 leaves it as it is): `nice`
- * execs the command, so the PID started is the command's.
+ * `command args` run at scheduling priority `nice` (-20 to 19; 0 leaves it as it is) and, when
+ * `cpu` is given, on that CPU only (`taskset -c`, every thread of the process): `nice` and
+ * `taskset` exec the command, so the PID started is the command's.
  */
-export function niced(nice: number, command: string, args: readonly string[]): [string, string[]] {
-  return nice === 0 ? [command, [...args]] : ["nice", ["-n", String(nice), command, ...args]];
+export function niced(
+  nice: number,
+  command: string,
+  args: readonly string[],
+  cpu?: number,
+): [string, string[]] {
+  const run: [string, string[]] =
+    nice === 0 ? [command, [...args]] : ["nice", ["-n", String(nice), command, ...args]];
+  return cpu === undefined ? run : ["taskset", ["-c", String(cpu), run[0], ...run[1]]];
 }
 
 /** Whether `command` is on PATH. */

@@ -6,7 +6,7 @@
  *
  * Each measurement waits (at most 10 s, 150 s in all) for the machine to be nearly idle, so that
  * it does not start inside someone else's burst of work; starts the server afresh with an empty
- * lease file; waits until it answers; warms it up for 1 s; then runs perfdhcp at a fixed rate for
+ * lease file; waits until it answers; warms it up (--warmup, 1 s by default); then runs perfdhcp at a fixed rate for
  * a few seconds with ~1e6 simulated clients (nearly every exchange allocates a new lease). One
  * server runs at a time.
  *
@@ -30,7 +30,8 @@
  *      have dropped none; a run that is not clean is left out of its round, never averaged in, a
  *      pair counts only the rounds where both its runs were clean, and rounds go on until every
  *      pair has --cpu-repeats (at most twice as many rounds). The servers and perfdhcp run at
- *      --nice (-10 by default), ahead of the machine's other work.
+ *      --nice (-10 by default), ahead of the machine's other work; with --pin, each server on
+ *      CPU 1 and perfdhcp on CPU 0.
  *   3. With --profile (or by default when Nestor's rate is below Kea's): one fixed-rate run of
  *      Nestor under `node --cpu-prof`, and its hot functions; then the same for each variant
  *      (--callouts all, --fdatasync), to compare the shares.
@@ -47,7 +48,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -131,6 +132,11 @@ export interface Options {
   fixedRate: number;
   cpuSeconds: number;
   cpuRepeats: number;
+  /**
+   * --warmup S: seconds of perfdhcp at min(rate, 2,000/s) before each measured run (default 1),
+   * unmeasured: the JIT's compilations and the heap's first growth happen there.
+   */
+  warmupSeconds: number;
   profile: "auto" | "yes" | "no" | "only";
   /**
    * Where to copy the .cpuprofile (for Chrome DevTools; a variant's: this name and ".<variant>");
@@ -163,6 +169,12 @@ export interface Options {
    * measured processes keep their CPU, and the CPU time they use is not changed by it.
    */
   nice: number;
+  /**
+   * --pin: each server (every thread of it) on CPU 1 and perfdhcp on CPU 0 (`taskset`), so that
+   * neither preempts the other and a server's caches stay its own; both servers alike. Null: no
+   * pinning (the default; the machine needs two CPUs for it).
+   */
+  pin: { server: number; client: number } | null;
 }
 
 interface Step {
@@ -258,7 +270,7 @@ class Bench {
     if (name === "Kea") {
       const [cmd, args] = this.bed.exec(
         this.bed.serverNs,
-        ...niced(this.o.nice, this.spec.kea.command, ["-c", this.config]),
+        ...niced(this.o.nice, this.spec.kea.command, ["-c", this.config], this.o.pin?.server),
       );
       return this.procs.start(cmd, args, {
         env: { ...process.env, KEA_PIDFILE_DIR: this.dir, KEA_LOCKFILE_DIR: this.dir },
@@ -272,20 +284,26 @@ class Bench {
     const config = name === "Nestor" ? this.config : this.variantConfigs.get(name)!;
     const [cmd, args] = this.bed.exec(
       this.bed.serverNs,
-      ...niced(this.o.nice, process.execPath, [
-        ...prof,
-        join(name === "Nestor@baseline" ? this.o.baseline! : ROOT, this.spec.nestorCli),
-        "-c",
-        config,
-      ]),
+      ...niced(
+        this.o.nice,
+        process.execPath,
+        [
+          ...prof,
+          join(name === "Nestor@baseline" ? this.o.baseline! : ROOT, this.spec.nestorCli),
+          "-c",
+          config,
+        ],
+        this.o.pin?.server,
+      ),
     );
     return this.procs.start(cmd, args);
   }
 
   private perfdhcp(rate: number, seconds: number, clients: number, seed: number) {
     const nice = this.o.nice;
+    const cpu = this.o.pin?.client;
     return runPerfdhcp(this.bed, this.procs, this.spec.family, {
-      ...{ rate, seconds, clients, seed, nice },
+      ...{ rate, seconds, clients, seed, nice, cpu },
     });
   }
 
@@ -330,7 +348,12 @@ class Bench {
     try {
       await this.ready(name, server);
       const seed = this.seed++;
-      await this.perfdhcp(Math.min(rate, WARMUP_RATE), 1, CLIENTS, seed + 100_000);
+      await this.perfdhcp(
+        Math.min(rate, WARMUP_RATE),
+        this.o.warmupSeconds,
+        CLIENTS,
+        seed + 100_000,
+      );
       const srvDrops0 = this.bed.udpRcvbufErrors(this.bed.serverNs);
       const cliDrops0 = this.bed.udpRcvbufErrors(this.bed.clientNs);
       const stats0 = await this.statistics();
@@ -555,6 +578,7 @@ function parseOptions(spec: BenchSpec): Options {
       "bisect-steps": { type: "string", default: "4" },
       "fixed-rate": { type: "string", default: "4000" },
       "cpu-seconds": { type: "string", default: "10" },
+      warmup: { type: "string", default: "1" },
       "cpu-repeats": { type: "string", default: "5" },
       profile: { type: "boolean" },
       "no-profile": { type: "boolean" },
@@ -570,6 +594,7 @@ function parseOptions(spec: BenchSpec): Options {
       json: { type: "string" },
       baseline: { type: "string" },
       nice: { type: "string", default: "-10" },
+      pin: { type: "boolean" },
     },
   });
   if (values.callouts !== undefined && values.callouts !== "all") {
@@ -600,6 +625,7 @@ function parseOptions(spec: BenchSpec): Options {
   const int = (v: string, lo: number, hi: number) =>
     Math.min(Math.max(Math.round(Number(v)), lo), hi);
   const seconds = int(values.seconds, 1, 30);
+  const warmupSeconds = int(values.warmup, 1, 10);
   return {
     seconds,
     repeats: int(values.repeats, 1, 5),
@@ -607,12 +633,13 @@ function parseOptions(spec: BenchSpec): Options {
     // Every step must fit in the pool: warm-up plus the measured run.
     maxRate: Math.min(
       int(values["max-rate"], 200, 50_000),
-      round100((spec.poolSize * 0.9) / (seconds + 1)),
+      round100((spec.poolSize * 0.9) / (seconds + warmupSeconds)),
     ),
     bisectSteps: int(values["bisect-steps"], 0, 8),
     fixedRate: int(values["fixed-rate"], 200, 20_000),
     cpuSeconds: int(values["cpu-seconds"], 2, 30),
     cpuRepeats: int(values["cpu-repeats"], 1, 15),
+    warmupSeconds,
     profile:
       values["profile-only"] === true
         ? "only"
@@ -631,7 +658,15 @@ function parseOptions(spec: BenchSpec): Options {
     json: values.json,
     baseline,
     nice: int(values.nice, -20, 19),
+    pin: values.pin === true ? pinning() : null,
   };
+}
+
+/** --pin's CPUs: the server on 1, perfdhcp on 0; refused on a machine with one CPU. */
+function pinning(): { server: number; client: number } {
+  if (availableParallelism() < 2) throw new Error("--pin needs at least two CPUs");
+  if (!onPath("taskset")) throw new Error("--pin needs taskset (util-linux)");
+  return { server: 1, client: 0 };
 }
 
 /** Runs the whole benchmark of `spec` and prints its report; resolves with the exit code. */
@@ -660,7 +695,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
         `${spec.family === 4 ? `, dhcp-socket-type ${o.socketType}` : ""})`,
     );
     console.log(
-      `steps of ${o.seconds} s after 1 s warm-up, fresh server and empty lease file each; ` +
+      `steps of ${o.seconds} s after ${o.warmupSeconds} s warm-up, fresh server and empty lease file each; ` +
         `pass = under ${MAX_LOSS * 100} % loss (${m.start}s without their ${m.done}) and perfdhcp kept ` +
         `up (FAIL* = it did not); rcvbuf drops = datagrams the kernel dropped at a full receive ` +
         `buffer, server/perfdhcp`,
@@ -714,6 +749,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
           `scheduler's run time of the server's threads; hardware instruction counts: ` +
           `${instructionsCountable() ? "available (not used)" : "not exposed on this machine"}; ` +
           `${o.nice === 0 ? "default priority" : `servers and perfdhcp at nice ${o.nice}`}; ` +
+          `${o.pin === null ? "" : `servers on CPU ${o.pin.server}, perfdhcp on CPU ${o.pin.client}; `}` +
           `load average ${loadAverage()}`,
       );
     }
