@@ -95,6 +95,9 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   /** Released handles of synchronous requests, handed to the next requests (at most SPARE_HANDLES). */
   private readonly spare: CalloutHandle[] = [];
   private drained: (() => void) | null = null;
+  /** The logging configuration timingLogged() last saw, and what it answered. */
+  private logSeen = -1;
+  private logTimed = false;
   retired = false;
 
   constructor(options: CalloutManagerOptions) {
@@ -239,6 +242,18 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     return this.run(index, list, handle, 0);
   }
 
+  /**
+   * callCallouts() for a handle the server has just prepared (prepareDeferred: status CONTINUE):
+   * the hook points of a packet.
+   */
+  callPrepared(index: number, handle: CalloutHandle): void | Promise<void> {
+    const list = this.lists[index];
+    if (handle.pending !== null || list === undefined || list === null) {
+      return this.callCallouts(index, handle);
+    }
+    return this.run(index, list, handle, 0);
+  }
+
   /** Calls the handlers of a command; each sees (and may replace) the previous "response". */
   callCommandHandlers(command: string, handle: CalloutHandle): void | Promise<void> {
     const index = this.serverHooks.findIndex(ServerHooks.commandToHookName(command));
@@ -252,13 +267,15 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     handle: CalloutHandle,
     from: number,
   ): void | Promise<void> {
-    const logged = this.logger.isEnabled("DEBUG", 55);
+    const logged = this.timingLogged();
     handle.currentHook = index;
+    // The status each callout starts with (for PARK and for a failure's "continue"): the one the
+    // previous callout left, read once per callout.
+    let before = handle.getStatus();
     for (let i = from; i < list.length; i++) {
       const entry = list[i]!;
       handle.currentLibrary = entry.libraryIndex;
       const counters = entry.counters;
-      const before = handle.getStatus();
       // The clock is read only for the calls the histogram samples (callout-metrics.ts), and for
       // every call while HOOKS_CALLOUT_CALLED is logged.
       const timed = logged || counters.untimedLeft === 0;
@@ -270,9 +287,10 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
         if (timed) counters.observe(performance.now() - start);
         else counters.untimed();
         this.calloutThrew(index, entry, handle, err, before);
+        before = handle.getStatus();
         continue;
       }
-      if (isThenable(r)) {
+      if (r !== undefined && r !== 0 && isThenable(r)) {
         handle.reusable = false;
         if (this.waits.full(index)) return this.overLimit(index, entry, handle, r);
         return this.resume(index, list, handle, i, r, timed ? start : performance.now(), before);
@@ -285,12 +303,25 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
         counters.untimed();
       }
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
-      if (before !== NextStep.PARK && handle.getStatus() === NextStep.PARK) {
-        handle.parkedBy = entry.libraryIndex;
-      }
+      const after = handle.getStatus();
+      if (after === NextStep.PARK && before !== NextStep.PARK) handle.parkedBy = entry.libraryIndex;
+      before = after;
     }
     handle.currentLibrary = -1;
     handle.currentHook = -1;
+  }
+
+  /**
+   * Whether HOOKS_CALLOUT_CALLED (DEBUG 55) is logged: asked of the logger again only when the
+   * logging configuration changed since the last call.
+   */
+  private timingLogged(): boolean {
+    const version = this.logger.configVersion;
+    if (version !== this.logSeen) {
+      this.logTimed = this.logger.isEnabled("DEBUG", 55);
+      this.logSeen = version;
+    }
+    return this.logTimed;
   }
 
   private async resume(
@@ -309,7 +340,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
       const ms = performance.now() - start;
       entry.counters.observeAsync(ms);
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
-      if (this.logger.isEnabled("DEBUG", 55)) this.calloutTimed(index, entry, ms);
+      if (this.timingLogged()) this.calloutTimed(index, entry, ms);
     } catch (err) {
       entry.counters.observeAsync(performance.now() - start);
       handle.currentLibrary = entry.libraryIndex;
