@@ -95,9 +95,6 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   /** Released handles of synchronous requests, handed to the next requests (at most SPARE_HANDLES). */
   private readonly spare: CalloutHandle[] = [];
   private drained: (() => void) | null = null;
-  /** The logging configuration timingLogged() last saw, and what it answered. */
-  private logSeen = -1;
-  private logTimed = false;
   retired = false;
 
   constructor(options: CalloutManagerOptions) {
@@ -267,7 +264,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     handle: CalloutHandle,
     from: number,
   ): void | Promise<void> {
-    const logged = this.timingLogged();
+    const logged = this.logger.isEnabled("DEBUG", 55);
     handle.currentHook = index;
     // The status each callout starts with (for PARK and for a failure's "continue"): the one the
     // previous callout left, read once per callout.
@@ -311,19 +308,6 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     handle.currentHook = -1;
   }
 
-  /**
-   * Whether HOOKS_CALLOUT_CALLED (DEBUG 55) is logged: asked of the logger again only when the
-   * logging configuration changed since the last call.
-   */
-  private timingLogged(): boolean {
-    const version = this.logger.configVersion;
-    if (version !== this.logSeen) {
-      this.logTimed = this.logger.isEnabled("DEBUG", 55);
-      this.logSeen = version;
-    }
-    return this.logTimed;
-  }
-
   private async resume(
     index: number,
     list: readonly CalloutEntry[],
@@ -340,7 +324,7 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
       const ms = performance.now() - start;
       entry.counters.observeAsync(ms);
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
-      if (this.timingLogged()) this.calloutTimed(index, entry, ms);
+      if (this.logger.isEnabled("DEBUG", 55)) this.calloutTimed(index, entry, ms);
     } catch (err) {
       entry.counters.observeAsync(performance.now() - start);
       handle.currentLibrary = entry.libraryIndex;

@@ -204,14 +204,6 @@ export class Logger {
     return this.suffix === "" ? this.manager.rootName : `${this.manager.rootName}.${this.suffix}`;
   }
 
-  /**
-   * Changes whenever the logging configuration changes (and with it, maybe, this logger's
-   * effective severity): a caller may keep an isEnabled() answer while this stays the same.
-   */
-  get configVersion(): number {
-    return this.manager.version;
-  }
-
   private effective(): Effective {
     if (this.seen !== this.manager.version) {
       this.eff = this.manager.resolve(this.name);
