@@ -220,6 +220,20 @@ export class CalloutHandle<out K extends string = string> {
   }
 
   /**
+   * prepare() then deferArguments(setup, source) in one call: what the server does before every
+   * hook point it calls (the arguments of the previous point let go of, the status CONTINUE, the
+   * new point's arguments made on first use).
+   */
+  prepareDeferred<S>(setup: (h: CalloutHandle, source: S) => void, source: S): void {
+    const values = this.argValues;
+    for (let i = 0; i < this.argCount; i++) values[i] = undefined;
+    this.argCount = 0;
+    this.deferredSetup = setup as (h: CalloutHandle, source: never) => void;
+    this.deferredSource = source;
+    this.status = NextStep.CONTINUE;
+  }
+
+  /**
    * Clears the arguments and the status before the server sets up a hook point (Kea's
    * ScopedCalloutHandleState); context is kept.
    */

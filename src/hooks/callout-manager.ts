@@ -239,6 +239,18 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
     return this.run(index, list, handle, 0);
   }
 
+  /**
+   * callCallouts() for a handle the server has just prepared (prepareDeferred: status CONTINUE):
+   * the hook points of a packet.
+   */
+  callPrepared(index: number, handle: CalloutHandle): void | Promise<void> {
+    const list = this.lists[index];
+    if (handle.pending !== null || list === undefined || list === null) {
+      return this.callCallouts(index, handle);
+    }
+    return this.run(index, list, handle, 0);
+  }
+
   /** Calls the handlers of a command; each sees (and may replace) the previous "response". */
   callCommandHandlers(command: string, handle: CalloutHandle): void | Promise<void> {
     const index = this.serverHooks.findIndex(ServerHooks.commandToHookName(command));
@@ -254,11 +266,13 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
   ): void | Promise<void> {
     const logged = this.logger.isEnabled("DEBUG", 55);
     handle.currentHook = index;
+    // The status each callout starts with (for PARK and for a failure's "continue"): the one the
+    // previous callout left, read once per callout.
+    let before = handle.getStatus();
     for (let i = from; i < list.length; i++) {
       const entry = list[i]!;
       handle.currentLibrary = entry.libraryIndex;
       const counters = entry.counters;
-      const before = handle.getStatus();
       // The clock is read only for the calls the histogram samples (callout-metrics.ts), and for
       // every call while HOOKS_CALLOUT_CALLED is logged.
       const timed = logged || counters.untimedLeft === 0;
@@ -270,9 +284,10 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
         if (timed) counters.observe(performance.now() - start);
         else counters.untimed();
         this.calloutThrew(index, entry, handle, err, before);
+        before = handle.getStatus();
         continue;
       }
-      if (isThenable(r)) {
+      if (r !== undefined && r !== 0 && isThenable(r)) {
         handle.reusable = false;
         if (this.waits.full(index)) return this.overLimit(index, entry, handle, r);
         return this.resume(index, list, handle, i, r, timed ? start : performance.now(), before);
@@ -285,9 +300,9 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
         counters.untimed();
       }
       if (r !== undefined && r !== 0) this.calloutFailed(index, entry, r);
-      if (before !== NextStep.PARK && handle.getStatus() === NextStep.PARK) {
-        handle.parkedBy = entry.libraryIndex;
-      }
+      const after = handle.getStatus();
+      if (after === NextStep.PARK && before !== NextStep.PARK) handle.parkedBy = entry.libraryIndex;
+      before = after;
     }
     handle.currentLibrary = -1;
     handle.currentHook = -1;

@@ -88,9 +88,9 @@ export function callHook<E extends HookedExchange>(
     return;
   }
   const h = (ex.handle ??= newHandle(ex));
-  h.prepare();
-  // Made when a callout (or the server's reading back) first uses an argument.
-  h.deferArguments(point.setup, ex);
+  // Arguments cleared, status CONTINUE; the new ones made when a callout (or the server's
+  // reading back) first uses an argument.
+  h.prepareDeferred(point.setup, ex);
   ex.query.setCopyRetrievedOptions(true);
   ex.response?.setCopyRetrievedOptions(true);
   if (point.parks) {
@@ -101,7 +101,7 @@ export function callHook<E extends HookedExchange>(
     }
     return s.then((status) => parkDone(ex, point, h, status));
   }
-  const p = gen.callCallouts(point.index, h);
+  const p = gen.callPrepared(point.index, h);
   if (p === undefined) {
     hookDone(ex, point, h);
     return;

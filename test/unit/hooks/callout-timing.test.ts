@@ -94,6 +94,30 @@ test("while HOOKS_CALLOUT_CALLED is logged (DEBUG 55) every call is timed and lo
   await bed.manager.unloadLibraries();
 });
 
+test("HOOKS_CALLOUT_CALLED follows a logging reconfiguration made while the libraries stay loaded", async () => {
+  const bed = testBed();
+  const lines: string[] = [];
+  const logAt = (severity: "INFO" | "DEBUG") =>
+    bed.logManager.configure([
+      { name: "nestor-test", severity, debuglevel: 55, outputs: [(l) => lines.push(l)] },
+    ]);
+  logAt("INFO");
+  await bed.manager.loadLibraries([
+    writeLibrary(scratchDir(), "relog.mjs", `${HEADER}export const alpha = () => 0;`),
+  ]);
+  const called = () => lines.filter((l) => l.includes("HOOKS_CALLOUT_CALLED")).length;
+  callMany(bed, 5);
+  assert.equal(called(), 0, "not logged at INFO");
+  logAt("DEBUG");
+  callMany(bed, 5);
+  assert.equal(called(), 5, "every call logged once DEBUG 55 is configured");
+  logAt("INFO");
+  callMany(bed, 5);
+  assert.equal(called(), 5, "no longer logged once back at INFO");
+  assert.equal(countersOf(bed.manager, "relog.mjs").calls, 15);
+  await bed.manager.unloadLibraries();
+});
+
 test("the counters' sampling: 15 untimed calls after a fast one, none after a slow or asynchronous one", () => {
   const c = new CalloutCounters("lib", "alpha");
   assert.equal(c.untimedLeft, 0, "the first call is timed");

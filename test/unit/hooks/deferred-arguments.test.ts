@@ -19,6 +19,7 @@ import type { JsonObject } from "../../../src/hooks/types.ts";
 import { config4, exchange, query4, SERVER_ADDR, server4, T } from "../../helpers/dhcp4.ts";
 import { config6, exchange6, iasOf, M, query6, server6 } from "../../helpers/dhcp6.ts";
 import { scratchDir, testBed } from "../../helpers/hooks.ts";
+import { NextStep } from "../../../src/hooks/next-step.ts";
 
 const HEADER = `import { HOOKS_VERSION } from "nestor/hooks";
 export const version = () => HOOKS_VERSION;
@@ -214,4 +215,27 @@ test("v6: idle callouts change nothing; a later callout's replacement lease6 is 
   const reply = (await exchange6(bed, request))!.pkt;
   assert.equal(address6(reply), "2001:db8:1::10");
   assert.equal(bed.leases.getLease6(LeaseType6.IA_NA, "2001:db8:1::10")?.validLifetime, 2345);
+});
+
+test("prepareDeferred: the previous point's arguments and status gone, the new ones made on first use", () => {
+  const bed = testBed();
+  const h = bed.manager.createCalloutHandle();
+  h.setArgument("old", 1);
+  h.setStatus(NextStep.SKIP);
+  let made = 0;
+  h.prepareDeferred(
+    (handle: CalloutHandle, source: { v: string }) => {
+      made++;
+      handle.setArgument("query", source.v);
+    },
+    { v: "q1" },
+  );
+  assert.equal(h.getStatus(), NextStep.CONTINUE);
+  assert.equal(h.argumentsDeferred, true);
+  assert.equal(made, 0, "nothing made before a use");
+  assert.deepEqual(h.getArgumentNames(), ["query"]);
+  assert.equal(h.getArgument("query"), "q1");
+  assert.throws(() => h.getArgument("old"), NoSuchArgument);
+  assert.equal(made, 1);
+  h.release();
 });
