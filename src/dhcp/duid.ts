@@ -1,5 +1,6 @@
 /** Client identifiers: DHCPv6 DUID (RFC 8415 section 11, RFC 6355) and DHCPv4 client-id. */
 import { BadValue } from "./errors.ts";
+import { copyBytes } from "../util/bytes.ts";
 import { HWAddr } from "./hwaddr.ts";
 import { decodeFormattedHex, readU32, toColonHex, toHex } from "./ioaddress.ts";
 
@@ -40,7 +41,7 @@ export class DUID {
         `DUID of ${bytes.length} bytes is outside ${MIN_DUID_LEN}..${MAX_DUID_LEN} bytes`,
       );
     }
-    this.duid = Buffer.from(bytes);
+    this.duid = copyBytes(bytes);
   }
 
   static fromText(text: string): DUID {

@@ -1,5 +1,6 @@
 /** Hardware (link-layer) address: hardware type plus address bytes, as in Kea's HWAddr. */
 import { BadValue } from "./errors.ts";
+import { copyBytes } from "../util/bytes.ts";
 import { decodeFormattedHex, toColonHex } from "./ioaddress.ts";
 
 /** Hardware types used on the wire (IANA ARP parameters). */
@@ -25,7 +26,7 @@ export class HWAddr {
       throw new BadValue(`hardware address of ${hwaddr.length} bytes exceeds ${MAX_HWADDR_LEN}`);
     }
     this.htype = htype;
-    this.hwaddr = Buffer.from(hwaddr);
+    this.hwaddr = copyBytes(hwaddr);
   }
 
   /** Parses "00:11:22:33:44:55" (or any hex form Kea accepts). */

@@ -125,8 +125,27 @@ function hexVal(c: number): number {
 /** The groups of the address being parsed (tryParseIPv6 allocates nothing on its way). */
 const GROUPS = new Uint16Array(8);
 
+/**
+ * The last text parsed and its bytes: a query parses the same address text several times (the
+ * allocator's candidate looked up, its lease written and put in the reply), usually the very same
+ * string. Starts as "::", whose bytes are all zero.
+ */
+let lastParsedText = "::";
+const LAST_PARSED = new Uint8Array(16);
+
 /** Parses IPv6 text into `out` at `off`; returns false when the text is not an IPv6 address. */
 export function tryParseIPv6(s: string, out: Uint8Array, off = 0): boolean {
+  if (s === lastParsedText) {
+    for (let i = 0; i < 16; i++) out[off + i] = LAST_PARSED[i]!;
+    return true;
+  }
+  if (!parseIPv6(s, out, off)) return false;
+  for (let i = 0; i < 16; i++) LAST_PARSED[i] = out[off + i]!;
+  lastParsedText = s;
+  return true;
+}
+
+function parseIPv6(s: string, out: Uint8Array, off: number): boolean {
   const len = s.length;
   if (len < 2 || len > 45) return false;
   let n = 0;

@@ -1,5 +1,6 @@
 /** DHCPv6 identity associations (IA_NA, IA_TA, IA_PD) and the addresses and prefixes inside. */
 import { BadValue } from "./errors.ts";
+import { copyBytes } from "../util/bytes.ts";
 import { ipv6ToString, readU32, tryParseIPv6, writeU32 } from "./ioaddress.ts";
 import { OptionCustom } from "./option-custom.ts";
 import type { OptionDefinition } from "./option-definition.ts";
@@ -46,13 +47,13 @@ abstract class FixedOption6 extends OptionCustom {
 
   protected setU32At(off: number, v: number): void {
     checkedU32(v);
-    const d = Buffer.from(this.data);
+    const d = copyBytes(this.data);
     writeU32(d, off, v);
     this.data = d;
   }
 
   protected setAddressAt(off: number, text: string): void {
-    const d = Buffer.from(this.data);
+    const d = copyBytes(this.data);
     writeAddress(d, off, text);
     this.data = d;
   }
@@ -184,7 +185,7 @@ export class Option6IAPrefix extends FixedOption6 {
 
   setLength(len: number): void {
     checkedPrefixLength(len);
-    const d = Buffer.from(this.data);
+    const d = copyBytes(this.data);
     d[8] = len;
     this.data = d;
   }

@@ -320,6 +320,15 @@ export abstract class Pkt {
     return this.find(code, false);
   }
 
+  /**
+   * The payload of the first option with this code, never a copy, for the server's own reads: a
+   * view of the received bytes while the option is still bytes (no object is made for it), else
+   * its object's getData(); undefined when absent. Do not modify it in place.
+   */
+  getNonCopiedOptionData(code: number): Buffer | undefined {
+    return this.payload(code);
+  }
+
   getNonCopiedOptions(code?: number): Option[] {
     return this.findAll(code, false);
   }

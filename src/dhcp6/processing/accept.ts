@@ -93,10 +93,10 @@ function refusal(ex: Exchange6, q: Pkt6, type: number): string | null {
   } else if (!CLIENT_ID_OPTIONAL.has(type)) {
     return `${q.getName()} without a client identifier`;
   }
-  const sid = q.getNonCopiedOption(D6O.SERVERID);
+  const sid = q.getNonCopiedOptionData(D6O.SERVERID);
   if (sid !== undefined) {
     if (SERVER_ID_FORBIDDEN.has(type)) return `${q.getName()} with a server identifier`;
-    if (!sid.getData().equals(ex.srv.serverDuid)) {
+    if (!sid.equals(ex.srv.serverDuid)) {
       return "server identifier is not ours (the client chose another server)";
     }
   } else if (SERVER_ID_MANDATORY.has(type)) {

@@ -195,7 +195,7 @@ function appendRequestedOptions(ex: Exchange6, r: Pkt6): void {
   // The pool of the first address or prefix given (ADVERTISE included).
   const pool = s === null ? undefined : firstPool(ex, s);
   const levels = optionLevels(q, ex.host, pool, s, model.classes, model.globalOptions);
-  const oro = q.getNonCopiedOption(D6O.ORO)?.getData();
+  const oro = q.getNonCopiedOptionData(D6O.ORO);
   if (oro !== undefined) {
     for (let i = 0; i + 1 < oro.length; i += 2) {
       addConfiguredOption(r, levels, (oro[i]! << 8) | oro[i + 1]!, classes);
@@ -215,7 +215,7 @@ const PD_EXCLUDE_MESSAGES: ReadonlySet<number> = new Set([
 
 /** Whether the query's ORO lists `code`. */
 function requestedInOro(q: Pkt6, code: number): boolean {
-  const oro = q.getNonCopiedOption(D6O.ORO)?.getData();
+  const oro = q.getNonCopiedOptionData(D6O.ORO);
   if (oro === undefined) return false;
   for (let i = 0; i + 1 < oro.length; i += 2)
     if (((oro[i]! << 8) | oro[i + 1]!) === code) return true;
@@ -249,7 +249,7 @@ function appendVendorOptions(
     if (request !== undefined) vendorId = request.getVendorId();
   }
   if (vendorId === 0) {
-    const vc = q.getNonCopiedOption(D6O.VENDOR_CLASS)?.getData();
+    const vc = q.getNonCopiedOptionData(D6O.VENDOR_CLASS);
     if (vc !== undefined && vc.length >= 4) vendorId = vc.readUInt32BE(0);
   }
   if (vendorId !== 0) addVendorOptions(r, levels, 6, vendorId, request, classes);

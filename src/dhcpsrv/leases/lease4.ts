@@ -6,6 +6,7 @@
  * a lease handed to the store can be changed by the caller afterwards without touching the store.
  */
 import { HWAddr } from "../../dhcp/hwaddr.ts";
+import { copyBytes } from "../../util/bytes.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 
 import { INFINITY_LFT, LeaseState } from "./lease.ts";
@@ -57,7 +58,7 @@ export class Lease4 {
     this.clientId =
       init.clientId === undefined || init.clientId === null || init.clientId.length === 0
         ? null
-        : Buffer.from(init.clientId);
+        : copyBytes(init.clientId);
     this.validLifetime = init.validLifetime;
     this.cltt = init.cltt;
     this.subnetId = init.subnetId;

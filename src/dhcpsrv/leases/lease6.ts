@@ -9,6 +9,7 @@
  * "empty DUID", the single byte 00, which is shorter than any DUID a client may send.
  */
 import { HWAddr } from "../../dhcp/hwaddr.ts";
+import { copyBytes } from "../../util/bytes.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import { INFINITY_LFT, LeaseState } from "./lease.ts";
 
@@ -97,7 +98,7 @@ export class Lease6 {
     this.address = init.address;
     this.type = init.type ?? LeaseType6.IA_NA;
     this.prefixLen = init.prefixLen ?? 128;
-    this.duid = Buffer.from(init.duid);
+    this.duid = copyBytes(init.duid);
     this.iaid = init.iaid;
     this.preferredLifetime = init.preferredLifetime;
     this.validLifetime = init.validLifetime;

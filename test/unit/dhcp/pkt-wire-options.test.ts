@@ -221,3 +221,34 @@ test("a packet refused while its options were entered leaves nothing to the next
     [6],
   );
 });
+
+test("getNonCopiedOptionData reads a payload from the bytes, else from the option made or added", () => {
+  const def = name6();
+  const bytes = dhcp6(3, 0x123456, [
+    ...opt6(1, [0, 3, 0, 1, 2, 3, 4, 5, 6, 7]),
+    ...opt6(900, [0x78, 0x79]),
+    ...opt6(900, [0x7a]),
+  ]);
+  const p = Pkt6.parse(bytes, withDef(def));
+  p.setCopyRetrievedOptions(true);
+  assert.deepEqual([...p.getNonCopiedOptionData(900)!], [0x78, 0x79], "the first of the code");
+  assert.equal(def.made, 0, "no object made for the read");
+  assert.equal(p.getNonCopiedOptionData(2), undefined);
+  // Made (by a read), then changed through the object: the object's payload is read.
+  p.getNonCopiedOption(900)!.setData(Buffer.from([0x41]));
+  assert.equal(def.made, 1);
+  assert.deepEqual([...p.getNonCopiedOptionData(900)!], [0x41]);
+  // Once the list is made (a callout listing the options), then the option deleted and another
+  // added: the added one is read.
+  assert.equal(p.getOptions().length, 3);
+  p.delOption(900);
+  assert.deepEqual([...p.getNonCopiedOptionData(900)!], [0x7a]);
+  p.delOption(900);
+  assert.equal(p.getNonCopiedOptionData(900), undefined);
+  p.addOption(new Option(6, 900, Buffer.from([1, 2, 3])));
+  assert.deepEqual([...p.getNonCopiedOptionData(900)!], [1, 2, 3]);
+  assert.deepEqual(
+    p.pack(),
+    dhcp6(3, 0x123456, [...opt6(1, [0, 3, 0, 1, 2, 3, 4, 5, 6, 7]), ...opt6(900, [1, 2, 3])]),
+  );
+});

@@ -12,6 +12,7 @@ import {
   ipv6ToString,
   isIPv4,
   isIPv6,
+  tryParseIPv6,
 } from "../../../src/dhcp/ioaddress.ts";
 
 test("HWAddr prints as Kea does, with and without the hardware type", () => {
@@ -117,4 +118,29 @@ test("hex text decodes in each form Kea's configuration accepts", () => {
   assert.deepEqual([...decodeFormattedHex("0a 0b")!], [10, 11]);
   assert.equal(decodeFormattedHex("0a::0b"), null);
   assert.equal(decodeFormattedHex("xyz"), null);
+});
+
+test("IPv6 text parsed again, at any offset, gives its own bytes (the last parse is reused)", () => {
+  const text = "2001:db8:1::7";
+  const a = new Uint8Array(16);
+  assert.equal(tryParseIPv6(text, a), true);
+  const b = new Uint8Array(20).fill(0xee);
+  assert.equal(tryParseIPv6(text, b, 3), true);
+  assert.deepEqual([...b.subarray(3, 19)], [...a]);
+  assert.deepEqual([b[0], b[1], b[2], b[19]], [0xee, 0xee, 0xee, 0xee]);
+  // Another spelling of the same address, then another address, then the first again.
+  const c = new Uint8Array(16);
+  assert.equal(tryParseIPv6("2001:0db8:0001:0:0:0:0:0007", c), true);
+  assert.deepEqual([...c], [...a]);
+  assert.equal(tryParseIPv6("2001:db8:1::8", c), true);
+  assert.equal(c[15], 8);
+  assert.equal(tryParseIPv6(text, c), true);
+  assert.deepEqual([...c], [...a]);
+  // A refused text leaves nothing behind for the next one.
+  assert.equal(tryParseIPv6("2001:db8:1::7::", c), false);
+  assert.equal(tryParseIPv6("", c), false);
+  assert.equal(tryParseIPv6("::", c), true);
+  assert.deepEqual([...c], new Array(16).fill(0));
+  assert.equal(tryParseIPv6("::", b, 4), true);
+  assert.deepEqual([...b.subarray(4, 20)], new Array(16).fill(0));
 });
