@@ -175,7 +175,7 @@ export class MetricsExporter {
     );
     const duration = this.metric(
       `${n}_duration_seconds`,
-      "Callout latency in seconds (an asynchronous one until it settles; 1 call in 16 of a synchronous one under 10 us)",
+      "Callout latency in seconds (an asynchronous one until it settles; 1 call in 64 of a synchronous one under 10 us)",
       "histogram",
     );
     for (const c of m.all()) {
