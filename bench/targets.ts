@@ -6,7 +6,7 @@
  * (bench/lib/targets-table.ts). Root, as the scripts it runs; a script that fails leaves its
  * figures "missing" and the others still run. Each script's own report is printed as it runs.
  *
- *   npm run bench:targets [-- --quick --only dhcp4,dhcp6,memory,alloc,hooks --no-build
+ *   npm run bench:targets [-- --quick --pin --only dhcp4,dhcp6,memory,alloc,hooks --no-build
  *                             --seconds N --repeats N --cpu-seconds N --cpu-repeats N
  *                             --leases4 N --leases6 N --fuzz N --warmup N --large-mb N
  *                             --clients N --queries N --allocations N --rounds N --keep DIR]
@@ -14,6 +14,7 @@
  * --quick: a short run that proves the chain (one round of each, small lease files, 2,000
  * fuzzed packets): its figures are no measurement, and the targets it cannot judge say "n/a".
  * --keep DIR: the summaries are written there (else a temporary directory, removed).
+ * --pin: bench:dhcp4/6 run each server on CPU 1 and perfdhcp on CPU 0 (their --pin).
  * --prefix P (default tgt): the network namespaces are named P4-*, P6-* and Pm-*, apart from
  * those of a bench:dhcp4/6 or bench:memory run on their own.
  * Without --quick a run takes about an hour on a 2-CPU machine.
@@ -41,6 +42,7 @@ type Script = (typeof SCRIPTS)[number];
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean" },
+    pin: { type: "boolean" },
     only: { type: "string" },
     "no-build": { type: "boolean" },
     keep: { type: "string" },
@@ -113,6 +115,7 @@ function command(script: Script, json: string): string[] {
     "--callouts",
     "all",
     "--fdatasync",
+    ...(values.pin === true ? ["--pin"] : []),
     ...pass("seconds", "repeats", "cpu-seconds", "cpu-repeats"),
     // A quick run's search starts low and stops early.
     ...(values.quick === true ? ["--start-rate", "1000", "--bisect-steps", "0"] : []),
