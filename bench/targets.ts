@@ -17,7 +17,7 @@
  * --pin: bench:dhcp4/6 run each server on CPU 1 and perfdhcp on CPU 0 (their --pin).
  * --prefix P (default tgt): the network namespaces are named P4-*, P6-* and Pm-*, apart from
  * those of a bench:dhcp4/6 or bench:memory run on their own.
- * Without --quick a run takes about an hour on a 2-CPU machine.
+ * Without --quick a run takes some 35 minutes on a 2-CPU machine (33 on 2026-12-07).
  *
  * The CPU rows (Nestor over Kea, and Nestor with a callout on every hook point over Nestor) are
  * judged on the median of the ratios paired within each clean round of bench:dhcp4/6 (their
