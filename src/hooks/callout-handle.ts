@@ -225,12 +225,8 @@ export class CalloutHandle<out K extends string = string> {
    * new point's arguments made on first use).
    */
   prepareDeferred<S>(setup: (h: CalloutHandle, source: S) => void, source: S): void {
-    const values = this.argValues;
-    for (let i = 0; i < this.argCount; i++) values[i] = undefined;
-    this.argCount = 0;
-    this.deferredSetup = setup as (h: CalloutHandle, source: never) => void;
-    this.deferredSource = source;
-    this.status = NextStep.CONTINUE;
+    this.prepare();
+    this.deferArguments(setup, source);
   }
 
   /**

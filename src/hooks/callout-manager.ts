@@ -228,26 +228,23 @@ export class CalloutManager implements HandleManager, CalloutRegistry {
    * callout was synchronous, a Promise when one of them returned one.
    */
   callCallouts(index: number, handle: CalloutHandle): void | Promise<void> {
+    handle.setStatus(NextStep.CONTINUE);
+    return this.callPrepared(index, handle);
+  }
+
+  /**
+   * callCallouts() for a handle whose status the caller has just set to CONTINUE (the server's
+   * prepareDeferred before each hook point of a packet). A handle whose context_create callouts
+   * are still running waits for them, then starts again from CONTINUE.
+   */
+  callPrepared(index: number, handle: CalloutHandle): void | Promise<void> {
     if (handle.pending !== null) {
       const wait = handle.pending;
       handle.pending = null;
       return wait.then(() => this.callCallouts(index, handle));
     }
-    handle.setStatus(NextStep.CONTINUE);
     const list = this.lists[index];
     if (list === undefined || list === null) return;
-    return this.run(index, list, handle, 0);
-  }
-
-  /**
-   * callCallouts() for a handle the server has just prepared (prepareDeferred: status CONTINUE):
-   * the hook points of a packet.
-   */
-  callPrepared(index: number, handle: CalloutHandle): void | Promise<void> {
-    const list = this.lists[index];
-    if (handle.pending !== null || list === undefined || list === null) {
-      return this.callCallouts(index, handle);
-    }
     return this.run(index, list, handle, 0);
   }
 
