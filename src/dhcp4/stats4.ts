@@ -6,7 +6,7 @@
  */
 import { DHCPMessageType } from "../dhcp/constants.ts";
 import type { Dhcp4Model } from "../dhcpsrv/model/cfg4.ts";
-import type { Lease4 } from "../dhcpsrv/leases/lease4.ts";
+import { LeaseState, type Lease4 } from "../dhcpsrv/leases/lease4.ts";
 import type { LeaseStore4 } from "../dhcpsrv/leases/lease-store4.ts";
 import {
   LeaseStats,
@@ -85,6 +85,17 @@ export class Dhcp4Stats extends LeaseStats<Lease4> {
         pools: (subnet) => subnet.pools.map(poolStats),
         locate: (subnet, lease) => subnet.poolOfAddress(lease.address, lease.poolId)?.id ?? -1,
         leases: (id) => leases.eachLease4InSubnet?.(id) ?? leases.getLeases4BySubnet(id),
+        // Without a Lease4 made for each (a load of many leases would leave them all as garbage).
+        countLeases:
+          leases.visitLeases4InSubnet === undefined
+            ? undefined
+            : (subnet, count) => {
+                leases.visitLeases4InSubnet!(subnet.id, (l) => {
+                  const state = l.state;
+                  if (state !== LeaseState.DEFAULT && state !== LeaseState.DECLINED) return;
+                  count(subnet.poolOfNumber(l.addressNumber, l.poolId)?.id ?? -1, state);
+                });
+              },
       },
     );
   }

@@ -29,6 +29,13 @@ export {
   NoSuchLease,
 } from "./lease-store.ts";
 
+/** A lease as `visitLeases4InSubnet` shows it: its address as an unsigned 32-bit number. */
+export interface LeaseCursor4 {
+  readonly addressNumber: number;
+  readonly state: number;
+  readonly poolId: number;
+}
+
 export interface LeaseStore4 {
   /** False for an in-memory store (memfile `persist: false`): `flush()` then does nothing. */
   readonly persist: boolean;
@@ -63,6 +70,12 @@ export interface LeaseStore4 {
    * Optional: without it, callers use getLeases4BySubnet.
    */
   eachLease4InSubnet?(subnetId: number): Iterable<Lease4>;
+  /**
+   * Every lease of a subnet seen through one cursor over the store's columns, no Lease made (the
+   * statistics' recount at configuration): the cursor holds the lease visited during the call
+   * only. Optional: a store kept as columns has it.
+   */
+  visitLeases4InSubnet?(subnetId: number, visit: (lease: LeaseCursor4) => void): void;
   /** Every lease, in address order. */
   getAllLeases4(): Lease4[];
   /**

@@ -44,7 +44,12 @@ import {
   type MemfileConfig,
   type MemfileHooks,
 } from "./lease-journal.ts";
-import { type LeaseStatsRow, type LeaseStore4, NoSuchLease } from "./lease-store4.ts";
+import {
+  type LeaseCursor4,
+  type LeaseStatsRow,
+  type LeaseStore4,
+  NoSuchLease,
+} from "./lease-store4.ts";
 import type { LeaseWatcher } from "./lease-store.ts";
 import { RecordHashIndex, type RecordProbe } from "./record-hash.ts";
 import type { RowBytes } from "./row-bytes.ts";
@@ -85,8 +90,10 @@ class AddressProbe implements RecordProbe {
   }
 }
 
-/** The load's sanity check sees each record through this one object. */
-class CheckedRecord implements CheckedLease {
+/**
+ * The load's sanity check, and the statistics' recount, see each record through this one object.
+ */
+class CheckedRecord implements CheckedLease, LeaseCursor4 {
   r = 0;
   private readonly store: MemfileLeaseStore4;
   constructor(store: MemfileLeaseStore4) {
@@ -100,6 +107,15 @@ class CheckedRecord implements CheckedLease {
   }
   set subnetId(id: number) {
     this.store.subnet[this.r] = id;
+  }
+  get addressNumber(): number {
+    return this.store.addr[this.r]!;
+  }
+  get state(): number {
+    return this.store.state.get(this.r);
+  }
+  get poolId(): number {
+    return this.store.pool.get(this.r);
   }
 }
 
@@ -341,6 +357,14 @@ export class MemfileLeaseStore4 extends JournaledLeaseStore implements LeaseStor
 
   *eachLease4InSubnet(subnetId: number): IterableIterator<Lease4> {
     for (const r of this.bySubnet.records(subnetId)) yield this.leaseOf(r);
+  }
+
+  visitLeases4InSubnet(subnetId: number, visit: (lease: LeaseCursor4) => void): void {
+    const cursor = new CheckedRecord(this);
+    this.bySubnet.each(subnetId, (r) => {
+      cursor.r = r;
+      visit(cursor);
+    });
   }
 
   getAllLeases4(): Lease4[] {

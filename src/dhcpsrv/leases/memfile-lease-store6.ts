@@ -346,10 +346,10 @@ export class MemfileLeaseStore6 extends JournaledLeaseStore implements LeaseStor
 
   visitLeases6InSubnet(subnetId: number, visit: (lease: LeaseCursor6) => void): void {
     const cursor = new CheckedRecord(this);
-    for (const r of this.bySubnet.records(subnetId)) {
+    this.bySubnet.each(subnetId, (r) => {
       cursor.r = r;
       visit(cursor);
-    }
+    });
   }
 
   getAllLeases6(): Lease6[] {

@@ -28,7 +28,7 @@ import { ipv4FromString, ipv4ToString } from "../../dhcp/ioaddress.ts";
 import type { JsonObject } from "../../hooks/types.ts";
 import type { DbAccess } from "../db/db-access.ts";
 import { INFINITY_LFT, Lease4, LeaseState } from "./lease4.ts";
-import type { LeaseStatsRow, LeaseStore4, LostLeases } from "./lease-store4.ts";
+import type { LeaseCursor4, LeaseStatsRow, LeaseStore4, LostLeases } from "./lease-store4.ts";
 import { MemfileLeaseStore4 } from "./memfile-lease-store4.ts";
 import {
   dbExpire,
@@ -222,6 +222,9 @@ export class PgsqlLeaseStore4
 
   eachLease4InSubnet(subnetId: number): Iterable<Lease4> {
     return this.mem.eachLease4InSubnet(subnetId);
+  }
+  visitLeases4InSubnet(subnetId: number, visit: (lease: LeaseCursor4) => void): void {
+    this.mem.visitLeases4InSubnet(subnetId, visit);
   }
   getAllLeases4(): Lease4[] {
     return this.mem.getAllLeases4();

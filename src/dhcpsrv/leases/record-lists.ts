@@ -89,6 +89,17 @@ export class SubnetLists {
     }
   }
 
+  /** `records(id)` without an iterator: calls `visit` with each record in turn. */
+  each(id: number, visit: (r: number) => void): void {
+    const list = this.lists.get(id);
+    if (list === undefined) return;
+    for (let r = list.head; r >= 0;) {
+      const n = this.next[r]!;
+      visit(r);
+      r = n;
+    }
+  }
+
   size(id: number): number {
     return this.lists.get(id)?.size ?? 0;
   }

@@ -223,7 +223,11 @@ export class Subnet4 {
    */
   poolOfAddress(address: string, hint = 0): Pool4 | undefined {
     const addr = tryParseIPv4(address);
-    if (addr < 0) return undefined;
+    return addr < 0 ? undefined : this.poolOfNumber(addr, hint);
+  }
+
+  /** poolOfAddress for an address as an unsigned 32-bit number. */
+  poolOfNumber(addr: number, hint = 0): Pool4 | undefined {
     const guess = this.pools[hint];
     if (guess !== undefined && guess.inRange(addr)) return guess;
     return this.poolFor(addr);

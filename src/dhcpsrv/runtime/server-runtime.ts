@@ -54,6 +54,7 @@ import { loadNative } from "../iface/native.ts";
 import { checkDirectories, checkInterfacesExist } from "./config-checks.ts";
 import {
   leaseSanityCheck,
+  numberCheck4,
   prefixCheck6,
   type SanityLease,
   type SanitySubnet,
@@ -755,7 +756,13 @@ export class ServerRuntime<T extends FamilyTypes> {
     const subnets = model.subnets as readonly SanitySubnet<never>[];
     const checkLease =
       family === 4
-        ? leaseSanityCheck(mode, subnets as readonly SanitySubnet<number>[], ipv4FromString, logger)
+        ? leaseSanityCheck(
+            mode,
+            subnets as readonly SanitySubnet<number>[],
+            ipv4FromString,
+            logger,
+            numberCheck4(subnets as readonly SanitySubnet<number>[]),
+          )
         : leaseSanityCheck(
             mode,
             withPrefixPools(model.subnets),

@@ -6,6 +6,7 @@ import { ipv4FromString } from "../../../../src/dhcp/ioaddress.ts";
 import { LogManager } from "../../../../src/log/logger.ts";
 import {
   leaseSanityCheck,
+  numberCheck4,
   prefixCheck6,
   type LeaseCheckMode,
   type SanitySubnet,
@@ -136,4 +137,32 @@ test("a lease the quick check passes is kept without its address text being read
   assert.equal(parsed, 0);
   assert.equal(check({ address: "2001:db8::1", subnetId: 2 }), false, "the rest: the full check");
   assert.equal(parsed, 1);
+});
+
+test("v4 quick check: a lease whose address number is in the subnet its subnet-id names", () => {
+  const quick = numberCheck4(SUBNETS);
+  const at = (text: string, subnetId: number) => ({
+    address: text,
+    subnetId,
+    addressNumber: ipv4FromString(text),
+  });
+  assert.equal(quick(at("198.51.100.10", 1)), true);
+  assert.equal(quick(at("198.51.100.255", 1)), true);
+  assert.equal(quick(at("203.0.113.10", 1)), false, "another subnet's: the full check");
+  assert.equal(quick(at("203.0.113.10", 2)), true);
+  assert.equal(quick(at("198.18.0.10", 2)), false, "in no subnet");
+  assert.equal(quick(at("198.51.100.10", 9)), false, "unknown subnet-id");
+  assert.equal(quick({ address: "198.51.100.10", subnetId: 1 }), false, "no number: full check");
+  // With the check, each mode still decides the leases the quick form sends on.
+  const logs = new LogManager("nestor-dhcp4");
+  const check = leaseSanityCheck("fix-del", SUBNETS, ipv4FromString, logs.getLogger("x"), quick)!;
+  const moved = at("203.0.113.10", 1);
+  const kept = [at("198.51.100.10", 1), moved, at("198.18.0.10", 2)].filter((l) => check(l));
+  assert.deepEqual(
+    kept.map((l) => [l.address, l.subnetId]),
+    [
+      ["198.51.100.10", 1],
+      ["203.0.113.10", 2],
+    ],
+  );
 });
