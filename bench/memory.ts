@@ -22,12 +22,20 @@
  *
  * The v4 lease count: 1,000,000 distinct IPv4 addresses do not fit in the address ranges this
  * project's tests and benchmarks may use (198.18.0.0/15 holds 131,072), so the default v4 file
- * holds --leases4 (120,000) leases of that pool, and the per-lease cost and a linear projection
- * to 1,000,000 are printed; `--lease4-prefix` takes a larger prefix for a bed where one is free
- * (the addresses are only ever in the lease file and in the servers' memory, never on a wire).
+ * holds --leases4 (120,000) leases of that pool, and the figures at 1,000,000 are projected;
+ * `--lease4-prefix` takes a larger prefix for a bed where one is free (the addresses are only
+ * ever in the lease file and in the servers' memory, never on a wire).
+ *
+ * The projection: below 10^6 leases, each server is also started on the first 1/P, 2/P... of
+ * the lease file (P = --points, 4 by default: 30,000, 60,000, 90,000 and 120,000 v4 leases), and
+ * the line fitted through the start times and RSS at those counts gives the cost of each further
+ * lease and the figures at 10^6. The cost per lease above the empty server is printed too; it
+ * overstates, since the first leases cost more than the next ones (Nestor's young generation,
+ * filled once by the load's garbage; tables made once).
  *
  *   npm run bench:memory [-- --family 4|6|both --leases4 N --leases6 N --fuzz N --warmup N
- *                            --rate N --large-mb N --clients N --no-build --only nestor|kea
+ *                            --rate N --large-mb N --clients N --points P --no-build
+ *                            --only nestor|kea
  *                            --json FILE --gc-trace]
  *
  * --gc-trace starts Nestor with `node --trace-gc` and prints, beside each fuzz RSS figure, V8's
@@ -52,7 +60,13 @@ import { parseArgs } from "node:util";
 import { control } from "./lib/control.ts";
 import { TestBed } from "./lib/netns.ts";
 import { Processes, buildDist, onPath, run, sleep, type Started } from "./lib/processes.ts";
-import { memorySummary, writeSummary, type MemoryFigures } from "./lib/summaries.ts";
+import {
+  linearFit,
+  memorySummary,
+  writeSummary,
+  type LoadPoint,
+  type MemoryFigures,
+} from "./lib/summaries.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const CLIENT = join(ROOT, "bench/lib/memory-client.ts");
@@ -70,6 +84,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "20000" },
     "large-mb": { type: "string", default: "10" },
     clients: { type: "string", default: "200" },
+    points: { type: "string", default: "4" },
     only: { type: "string" },
     "no-build": { type: "boolean" },
     prefix: { type: "string", default: "nmb" },
@@ -95,6 +110,7 @@ const O = {
   rate: int("rate", 100, 1_000_000),
   largeMb: int("large-mb", 1, 1024),
   clients: int("clients", 1, 10_000),
+  points: int("points", 1, 20),
   servers: (values.only === "nestor"
     ? ["Nestor"]
     : values.only === "kea"
@@ -176,11 +192,18 @@ const V4_HEADER =
 const V6_HEADER =
   "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid,prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context,hwtype,hwaddr_source";
 
-async function leaseFile(family: Family, path: string): Promise<number> {
+/** The lease count of the family's file (v4: no more than its prefix holds below the pool). */
+function leaseCount(family: Family): number {
+  return family === 4
+    ? Math.min(O.leases4, parsePrefix4(values["lease4-prefix"]!).size - 1000)
+    : O.leases6;
+}
+
+/** Writes the family's lease file, of `count` leases: the first `count` of the full file. */
+async function leaseFile(family: Family, path: string, count: number): Promise<number> {
   const expire = Math.floor(Date.now() / 1000) + 86_400;
   if (family === 4) {
-    const { base, size } = parsePrefix4(values["lease4-prefix"]!);
-    const count = Math.min(O.leases4, size - 1000);
+    const { base } = parsePrefix4(values["lease4-prefix"]!);
     // From .1 on; the last 1000 addresses of the prefix are the pool.
     await writeLines(path, V4_HEADER, count, (i) => {
       const mac = hex(0x020000000000 + i, 6);
@@ -188,13 +211,13 @@ async function leaseFile(family: Family, path: string): Promise<number> {
     });
     return count;
   }
-  await writeLines(path, V6_HEADER, O.leases6, (i) => {
+  await writeLines(path, V6_HEADER, count, (i) => {
     const hi = Math.floor(i / 65536);
     const lo = i % 65536;
     const mac = hex(0x020000000000 + i, 6);
     return `2001:db8::1:${hi.toString(16)}:${lo.toString(16)},00:03:00:01:${mac},86400,${expire},1,43200,0,${i},128,0,0,,${mac},0,,1,2`;
   });
-  return O.leases6;
+  return count;
 }
 
 function config(family: Family, leaseFile: string, socket: string): unknown {
@@ -472,29 +495,49 @@ async function measure(
   }
 }
 
-/** RSS of a server started on an empty lease file (for the per-lease cost). */
-async function baseline(name: ServerName, family: Family): Promise<number> {
-  const cfg = join(dir, `${name}-${family}-empty.json`);
-  const live = join(dir, `${name}-${family}-empty.csv`);
+/**
+ * A server started on a copy of `leaseFile` (null: an empty one): the time to its first answer
+ * and its RSS a second later, as `measure` takes them. The empty server's RSS gives the cost per
+ * lease; the smaller lease files give the points of the projection to 10^6 leases.
+ */
+async function loaded(
+  name: ServerName,
+  family: Family,
+  leaseFile: string | null,
+  tag: string,
+): Promise<{ startS: number; rss: number }> {
+  const cfg = join(dir, `${name}-${family}-${tag}.json`);
+  const live = join(dir, `${name}-${family}-${tag}.csv`);
   rmSync(live, { force: true });
+  rmSync(`${live}.2`, { force: true });
+  if (leaseFile !== null) run("cp", [leaseFile, live]);
   writeFileSync(
     cfg,
-    JSON.stringify(config(family, live, join(dir, `${name}-${family}-e.sock`)), null, 2),
+    JSON.stringify(config(family, live, join(dir, `${name}-${family}-${tag}.sock`)), null, 2),
   );
+  const t0 = Date.now();
   const server = startServer(name, family, cfg);
   try {
     const to = family === 4 ? bed.serverAddress : ALL_SERVERS;
     const out = clientRun(["probe", String(family), to, ...relayArgs(family), "60000"], 90_000);
-    if (!/answer/.test(out)) {
+    const m = /answer (\d+)/.exec(out);
+    if (m === null) {
       throw new Error(
-        `${name} never answered on an empty lease file:\n${server.output().slice(-2000)}`,
+        `${name} never answered on ${leaseFile ?? "an empty lease file"}:\n${server.output().slice(-2000)}`,
       );
     }
+    const startS = (Number(m[1]) - t0) / 1000;
     await sleep(1000);
-    return status(server.pid, "VmRSS");
+    return { startS, rss: status(server.pid, "VmRSS") };
   } finally {
     await procs.stop(server, 10_000);
+    rmSync(live, { force: true });
   }
+}
+
+/** RSS of a server started on an empty lease file (for the per-lease cost). */
+async function baseline(name: ServerName, family: Family): Promise<number> {
+  return (await loaded(name, family, null, "empty")).rss;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,6 +556,7 @@ function report(
   family: Family,
   figs: Partial<Record<ServerName, Figures>>,
   base: Partial<Record<ServerName, number>>,
+  points: Partial<Record<ServerName, LoadPoint[]>>,
 ) {
   const N = figs.Nestor;
   const K = figs.Kea;
@@ -547,8 +591,35 @@ function report(
     if (leases < 1_000_000) {
       const proj = (n: ServerName, x: Figures | undefined) =>
         x === undefined ? "-" : ((b(n) ?? NaN) + (per(n)(x) * 1e6) / 1024 / 1024).toFixed(0);
-      row("RSS projected to 1,000,000 (MiB)", proj("Nestor", N), proj("Kea", K), "-", "< 300 MiB");
+      row("  projected to 10^6 from it (MiB)", proj("Nestor", N), proj("Kea", K), "-", "");
     }
+  }
+  // The line through the figures at several lease counts: the cost of each further lease.
+  const fits = (n: ServerName) => {
+    const p = points[n] ?? [];
+    return {
+      rss: linearFit(p.map((q) => [q.leases, q.rss] as const)),
+      start: linearFit(p.map((q) => [q.leases, q.startS] as const)),
+    };
+  };
+  const fN = fits("Nestor");
+  const fK = fits("Kea");
+  if (fN.rss !== null || fK.rss !== null) {
+    const counts = (points.Nestor ?? points.Kea ?? []).map((q) => q.leases).join(", ");
+    console.log(`  the line through ${counts} leases:`);
+    const perLease = (f: ReturnType<typeof fits>) =>
+      f.rss === null ? "-" : ((f.rss.slope * 1024 * 1024) | 0).toString();
+    row(
+      "  bytes per further lease",
+      perLease(fN),
+      perLease(fK),
+      fN.rss && fK.rss ? ratio(fN.rss.slope, fK.rss.slope) : "-",
+      "",
+    );
+    const at = (f: { intercept: number; slope: number } | null, d: number) =>
+      f === null ? "-" : (f.intercept + f.slope * 1e6).toFixed(d);
+    row("  RSS at 10^6 on the line (MiB)", at(fN.rss, 0), at(fK.rss, 0), "-", "< 300 MiB");
+    row("  start at 10^6 on the line (s)", at(fN.start, 2), at(fK.start, 2), "-", "< 3 s");
   }
   line("RSS after fuzz warm-up (MiB)", (x) => x.rssWarm, 0, "");
   line(`RSS growth over ${O.fuzz} fuzzed (MiB)`, (x) => x.rssFuzzed - x.rssWarm, 1, "< 10 MiB");
@@ -589,18 +660,48 @@ async function main(): Promise<void> {
   const summary: Record<string, Record<string, MemoryFigures>> = {};
   for (const family of O.families) {
     const file = join(dir, `leases${family}.csv`);
-    const leases = await leaseFile(family, file);
+    const leases = await leaseFile(family, file, leaseCount(family));
+    // Below 10^6 leases, smaller files too: the line through their figures is what the
+    // projection to 10^6 follows (the first leases cost more than the next ones: the young
+    // generation the load's garbage fills, tables made once).
+    const smaller: { leases: number; file: string }[] = [];
+    if (leases < 1_000_000 && O.points > 1) {
+      for (let k = 1; k < O.points; k++) {
+        const n = Math.round((leases * k) / O.points);
+        const f = join(dir, `leases${family}-${n}.csv`);
+        await leaseFile(family, f, n);
+        smaller.push({ leases: n, file: f });
+      }
+    }
     const figs: Partial<Record<ServerName, Figures>> = {};
     const base: Partial<Record<ServerName, number>> = {};
+    const points: Partial<Record<ServerName, LoadPoint[]>> = {};
     for (const name of O.servers) {
       base[name] = await baseline(name, family);
-      figs[name] = await measure(name, family, leases, file);
+      const pts: LoadPoint[] = [];
+      for (const x of smaller) {
+        const p = await loaded(name, family, x.file, String(x.leases));
+        pts.push({ leases: x.leases, ...p });
+        console.log(
+          `  ${name} v${family}: ${x.leases} leases: first answer ${p.startS.toFixed(2)} s, ` +
+            `RSS ${p.rss.toFixed(0)} MiB`,
+        );
+      }
+      const f = await measure(name, family, leases, file);
+      figs[name] = f;
+      if (pts.length > 0) points[name] = [...pts, { leases, startS: f.startS, rss: f.rssLoaded }];
     }
-    report(family, figs, base);
+    report(family, figs, base, points);
     rmSync(file, { force: true });
+    for (const x of smaller) rmSync(x.file, { force: true });
     summary[family] = {};
     for (const [name, f] of Object.entries(figs)) {
-      summary[family][name] = { ...f, rssEmpty: base[name as ServerName] ?? null };
+      const pts = points[name as ServerName];
+      summary[family][name] = {
+        ...f,
+        rssEmpty: base[name as ServerName] ?? null,
+        ...(pts === undefined ? {} : { points: pts }),
+      };
     }
   }
   writeSummary(values.json, memorySummary(O, summary));

@@ -52,11 +52,51 @@ export interface MemoryFigures {
   answered: number;
   closed: number;
   refused: number;
+  /**
+   * Below 10^6 leases: the start time and RSS at smaller lease counts too (the last one the
+   * measured count itself), from which the figures at 10^6 are projected by a fitted line.
+   */
+  points?: LoadPoint[];
   /** With bench:memory --gc-trace (Nestor only): V8's heap after its last collection before the
    *  RSS after warm-up and after the fuzz (MB), and the full collections in between. */
   heapWarm?: number | null;
   heapFuzzed?: number | null;
   fullGcs?: number | null;
+}
+
+/** A server started on a lease file of `leases` leases: time to its first answer, RSS then. */
+export interface LoadPoint {
+  leases: number;
+  startS: number;
+  rss: number;
+}
+
+/**
+ * The least-squares line through points (x, y): y = intercept + slope * x. Null with fewer than
+ * two distinct x.
+ */
+export function linearFit(
+  points: readonly (readonly [number, number])[],
+): { intercept: number; slope: number } | null {
+  const n = points.length;
+  if (n < 2) return null;
+  let sx = 0;
+  let sy = 0;
+  for (const [x, y] of points) {
+    sx += x;
+    sy += y;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const [x, y] of points) {
+    sxx += (x - mx) * (x - mx);
+    sxy += (x - mx) * (y - my);
+  }
+  if (sxx === 0) return null;
+  const slope = sxy / sxx;
+  return { intercept: my - slope * mx, slope };
 }
 
 /** Of bench:memory (bench/memory.ts). */

@@ -10,13 +10,15 @@
  * too few leases to project to 1,000,000), "info" for figures the issue asks to show without a
  * bound (the cost of fdatasync, the other allocators, the in-process hook dispatch).
  */
-import type {
-  AllocSummary,
-  HooksSummary,
-  MemoryFigures,
-  MemorySummary,
-  PairedFigure,
-  ServerSummary,
+import {
+  linearFit,
+  type AllocSummary,
+  type HooksSummary,
+  type LoadPoint,
+  type MemoryFigures,
+  type MemorySummary,
+  type PairedFigure,
+  type ServerSummary,
 } from "./summaries.ts";
 
 export interface Summaries {
@@ -146,17 +148,37 @@ function pairedNote(p: PairedFigure): string {
   );
 }
 
-/** A figure at 1,000,000 leases: as measured, or projected linearly from at least PROJECT_FROM. */
+/**
+ * A figure at 1,000,000 leases: as measured; or, below that, projected by the line fitted
+ * through the figures at the run's lease counts (`points`, bench:memory's smaller lease files),
+ * or when there are none, linearly from `base` (the figure with no lease) through the measured
+ * count, which charges all that grows with the first leases to every lease (an upper bound).
+ */
 function atMillion(
   x: MemoryFigures | undefined,
   figure: (x: MemoryFigures) => number | null,
   base: (x: MemoryFigures) => number,
+  ofPoint: (p: LoadPoint) => number,
 ): number | null {
   if (x === undefined) return null;
   const v = figure(x);
   if (v === null || x.leases >= TARGET_LEASES) return v;
   if (x.leases < PROJECT_FROM) return null;
+  const fit = linearFit((x.points ?? []).map((p) => [p.leases, ofPoint(p)] as const));
+  if (fit !== null) return fit.intercept + fit.slope * TARGET_LEASES;
   return base(x) + ((v - base(x)) * TARGET_LEASES) / x.leases;
+}
+
+/** How a figure at 10^6 leases was had: "" (measured), or how it was projected. */
+function projectionNote(x: MemoryFigures | undefined): string {
+  if (x === undefined || x.leases >= TARGET_LEASES) return "";
+  if (x.leases < PROJECT_FROM) return `${x.leases} leases: too few to project`;
+  const pts = x.points ?? [];
+  if (linearFit(pts.map((p) => [p.leases, p.rss] as const)) === null) {
+    return `projected from ${x.leases} leases`;
+  }
+  const counts = pts.map((p) => p.leases);
+  return `projected by a line fitted at ${pts.length} lease counts (${Math.min(...counts)}-${Math.max(...counts)})`;
 }
 
 /** With bench:memory --gc-trace: what V8's heap did over the fuzz (used after collections). */
@@ -170,25 +192,22 @@ function memoryRows(f: 4 | 6, m: MemorySummary | undefined): TargetRow[] {
   const N = fam?.Nestor;
   const K = fam?.Kea;
   const leases = (N ?? K)?.leases ?? 0;
-  const scaled = leases > 0 && leases < TARGET_LEASES;
   const tooFew = leases > 0 && leases < PROJECT_FROM;
-  const leaseNote = tooFew
-    ? `${leases} leases: too few to project`
-    : scaled
-      ? `projected from ${leases} leases`
-      : "";
-  // Start time projected as if all of it grew with the leases (an upper bound).
+  const leaseNote = projectionNote(N ?? K);
+  const fitted = (N ?? K)?.points !== undefined && (N ?? K)!.points!.length >= 2;
   const start = (x: MemoryFigures | undefined) =>
     atMillion(
       x,
       (y) => y.startS,
       () => 0,
+      (p) => p.startS,
     );
   const rss = (x: MemoryFigures | undefined) =>
     atMillion(
       x,
       (y) => y.rssLoaded,
       (y) => y.rssEmpty ?? NaN,
+      (p) => p.rss,
     );
   const bounded = (figure: number | null, enough: boolean, ok: (x: number) => boolean): Verdict =>
     figure === null ? (tooFew ? "n/a" : "missing") : enough ? verdict(figure, ok) : "n/a";
@@ -207,7 +226,8 @@ function memoryRows(f: 4 | 6, m: MemorySummary | undefined): TargetRow[] {
       kea: sized(start(K)),
       goal: "< 3 s",
       verdict: bounded(nStart, true, (x) => x < 3),
-      note: leaseNote === "" ? "" : `${leaseNote} (all of the time scaled)`,
+      // Without points, the start time is scaled whole, as if all of it grew with the leases.
+      note: leaseNote === "" || fitted ? leaseNote : `${leaseNote} (all of the time scaled)`,
     }),
     row({
       target: `v${f} RSS with 10^6 leases (MiB)`,

@@ -150,6 +150,36 @@ test("with 120,000 v4 leases RSS and start time are projected to 10^6", () => {
   assert.equal(find(rows, "v6 start").verdict, "met");
 });
 
+test("with points at several lease counts, the figures at 10^6 follow the line fitted through them", () => {
+  // RSS 140 MiB + 1 MiB per 3,000 leases, start 0.48 s + 0.02 s per 30,000 leases: at 10^6,
+  // 473.3 MiB and 1.147 s, where the line from the empty server through 120,000 would say more.
+  const points = [30_000, 60_000, 90_000, 120_000].map((n) => ({
+    leases: n,
+    startS: 0.48 + (0.02 * n) / 30_000,
+    rss: 140 + n / 3000,
+  }));
+  const fitted: MemorySummary = {
+    ...memory,
+    families: {
+      "4": {
+        Nestor: figures({ leases: 120_000, startS: 0.56, rssLoaded: 180, rssEmpty: 100, points }),
+        Kea: figures({ leases: 120_000, startS: 1.2, rssLoaded: 90, rssEmpty: 20 }),
+      },
+    },
+  };
+  const rows = targetRows({ memory: fitted });
+  const rss = find(rows, "v4 RSS with 10^6");
+  assert.ok(Math.abs(rss.nestor! - (140 + 1e6 / 3000)) < 1e-6);
+  assert.equal(rss.verdict, "not met");
+  assert.match(rss.note, /fitted at 4 lease counts \(30000-120000\)/);
+  // Kea has no points: projected from its empty server, as before.
+  assert.ok(Math.abs(rss.kea! - (20 + (70 * 1e6) / 120_000)) < 1e-6);
+  const start = find(rows, "v4 start");
+  assert.ok(Math.abs(start.nestor! - (0.48 + 0.02 * (1e6 / 30_000))) < 1e-9);
+  assert.equal(start.verdict, "met");
+  assert.doesNotMatch(start.note, /all of the time scaled/);
+});
+
 test("a run smaller than the targets says n/a instead of met", () => {
   const small: MemorySummary = {
     ...memory,
