@@ -59,7 +59,15 @@ import { parseArgs } from "node:util";
 
 import { control } from "./lib/control.ts";
 import { TestBed } from "./lib/netns.ts";
-import { Processes, buildDist, onPath, run, sleep, type Started } from "./lib/processes.ts";
+import {
+  Processes,
+  buildDist,
+  entryNodeOptions,
+  onPath,
+  run,
+  sleep,
+  type Started,
+} from "./lib/processes.ts";
 import {
   linearFit,
   memorySummary,
@@ -298,9 +306,12 @@ function startServer(name: ServerName, family: Family, cfg: string, traceGc = fa
     const [cmd, args] = bed.exec(bed.serverNs, `kea-dhcp${family}`, ["-c", cfg]);
     return procs.start(cmd, args, { env });
   }
+  const entry = join(ROOT, `dist/cli/nestor-dhcp${family}.js`);
   const [cmd, args] = bed.exec(bed.serverNs, process.execPath, [
+    // The options of the entry's first line, as the installed command starts.
+    ...entryNodeOptions(entry),
     ...(traceGc ? ["--trace-gc"] : []),
-    join(ROOT, `dist/cli/nestor-dhcp${family}.js`),
+    entry,
     "-c",
     cfg,
   ]);

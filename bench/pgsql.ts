@@ -27,7 +27,13 @@ import { parseArgs } from "node:util";
 import { PgKea } from "../test/helpers/pg-kea.ts";
 import { TestBed } from "./lib/netns.ts";
 import { parseReport, type PerfdhcpResult, lossOf } from "./lib/perfdhcp.ts";
-import { machineBusySeconds, Processes, sleep, type Started } from "./lib/processes.ts";
+import {
+  entryNodeOptions,
+  machineBusySeconds,
+  Processes,
+  sleep,
+  type Started,
+} from "./lib/processes.ts";
 import { ROOT } from "./lib/server-bench.ts";
 
 const { values: opts } = parseArgs({
@@ -104,8 +110,10 @@ async function startServer(who: "kea" | "nestor", bed: TestBed, file: string): P
     }
     return p;
   }
+  const entry = join(ROOT, "dist/cli/nestor-dhcp4.js");
   const [cmd, args] = bed.exec(bed.serverNs, process.execPath, [
-    join(ROOT, "dist/cli/nestor-dhcp4.js"),
+    ...entryNodeOptions(entry),
+    entry,
     "-c",
     file,
   ]);

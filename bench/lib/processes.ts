@@ -108,6 +108,16 @@ export function buildDist(root: string): void {
  * `cpu` is given, on that CPU only (`taskset -c`, every thread of the process): `nice` and
  * `taskset` exec the command, so the PID started is the command's.
  */
+/**
+ * The Node.js options a command's first line gives it (`#!/usr/bin/env -S node OPTIONS`), so
+ * that a benchmark that starts `node ENTRY` runs the server as the installed command runs.
+ */
+export function entryNodeOptions(entry: string): string[] {
+  const first = readFileSync(entry, "utf8").split("\n", 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(first);
+  return m === null ? [] : m[1]!.trim().split(/\s+/);
+}
+
 export function niced(
   nice: number,
   command: string,

@@ -74,6 +74,7 @@ import {
   Processes,
   buildDist,
   cpuTimes,
+  entryNodeOptions,
   instructionsCountable,
   machineBusySeconds,
   onPath,
@@ -83,7 +84,7 @@ import {
   type SchedCounts,
   type Started,
 } from "./processes.ts";
-import { serverSummary, writeSummary, type PairedFigure } from "./summaries.ts";
+import { serverSummary, writeSummary, type FailedStep, type PairedFigure } from "./summaries.ts";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const MAX_LOSS = 0.01;
@@ -282,17 +283,14 @@ class Bench {
         ? []
         : ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", "250"];
     const config = name === "Nestor" ? this.config : this.variantConfigs.get(name)!;
+    const entry = join(name === "Nestor@baseline" ? this.o.baseline! : ROOT, this.spec.nestorCli);
     const [cmd, args] = this.bed.exec(
       this.bed.serverNs,
       ...niced(
         this.o.nice,
         process.execPath,
-        [
-          ...prof,
-          join(name === "Nestor@baseline" ? this.o.baseline! : ROOT, this.spec.nestorCli),
-          "-c",
-          config,
-        ],
+        // The options of the entry's first line, as the installed command starts.
+        [...entryNodeOptions(entry), ...prof, entry, "-c", config],
         this.o.pin?.server,
       ),
     );
@@ -455,42 +453,59 @@ class Bench {
    * Whether `name` sustains `rate`. A near miss (under 5 % loss) is run once more and the better
    * of the two counts: on a shared 2-core machine a burst of someone else's work can sink one run.
    */
-  private async sustains(name: ServerName, rate: number): Promise<boolean> {
+  private async sustains(name: ServerName, rate: number): Promise<Step> {
     const s = await this.step(name, rate, this.o.seconds);
     this.printStep(name, s);
-    if (s.pass || s.loss >= RETRY_BELOW_LOSS || this.overBudget()) return s.pass;
+    if (s.pass || s.loss >= RETRY_BELOW_LOSS || this.overBudget()) return s;
     const again = await this.step(name, rate, this.o.seconds);
     this.printStep(name, again, "  (again)");
-    return again.pass;
+    return again;
   }
 
-  /** Highest rate with under 1 % loss: doubling steps up, then bisection; bounded. */
-  async maxRate(name: ServerName): Promise<number> {
+  /**
+   * Highest rate with under 1 % loss: doubling steps up, then bisection; bounded. With it, what
+   * the server did at the lowest rate that failed (null when none did): whether the server or
+   * the bed was the limit.
+   */
+  async maxRate(name: ServerName): Promise<{ rate: number; failed: FailedStep | null }> {
     const { startRate, maxRate, bisectSteps } = this.o;
     let lo = 0;
     let hi = Infinity;
+    let failed: FailedStep | null = null;
+    const fail = (s: Step) => {
+      hi = s.rate;
+      failed = {
+        rate: s.rate,
+        serverCpu: s.cpu / s.elapsed,
+        serverDrops: s.rcvbufDrops.server,
+        clientDrops: s.rcvbufDrops.client,
+        loss: s.loss,
+      };
+    };
     let rate = startRate;
     for (let i = 0; i < 6; i++) {
-      if (await this.sustains(name, rate)) {
+      const s = await this.sustains(name, rate);
+      if (s.pass) {
         lo = rate;
-        if (rate >= maxRate) return lo;
+        if (rate >= maxRate) return { rate: lo, failed };
         if (hi !== Infinity) break;
         rate = Math.min(rate * 2, maxRate);
       } else {
-        hi = rate;
+        fail(s);
         if (lo > 0) break;
         rate = round100(rate / 2);
-        if (rate < 200) return 0;
+        if (rate < 200) return { rate: 0, failed };
       }
     }
     for (let i = 0; i < bisectSteps && hi - lo > Math.max(100, 0.05 * lo); i++) {
       if (this.overBudget()) break;
       const mid = round100((lo + hi) / 2);
       if (mid <= lo || mid >= hi) break;
-      if (await this.sustains(name, mid)) lo = mid;
-      else hi = mid;
+      const s = await this.sustains(name, mid);
+      if (s.pass) lo = mid;
+      else fail(s);
     }
-    return lo;
+    return { rate: lo, failed };
   }
 }
 
@@ -706,14 +721,19 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     const perServer = () =>
       Object.fromEntries(servers.map((n) => [n, [] as number[]])) as Record<ServerName, number[]>;
     const max = perServer();
+    const failedAt = Object.fromEntries(servers.map((n) => [n, [] as FailedStep[]])) as Record<
+      ServerName,
+      FailedStep[]
+    >;
     const rounds = o.profile === "only" || o.cpuOnly ? 0 : o.repeats;
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? servers : [...servers].reverse();
       for (const name of order) {
         if (r > 0 && bench.overBudget()) break;
         console.log(`\nmax rate, ${name}, round ${r + 1}`);
-        const rate = await bench.maxRate(name);
+        const { rate, failed } = await bench.maxRate(name);
         max[name].push(rate);
+        if (failed !== null) failedAt[name].push(failed);
         console.log(`  => ${name}: ${rate}/s`);
       }
     }
@@ -818,6 +838,22 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     if (!o.cpuOnly) {
       console.log(`highest rate with under 1 % loss (exchanges/s), ${o.repeats} round(s) each:`);
       for (const name of servers) console.log(`  ${label(name)}${spread(max[name])}`);
+      console.log(
+        "  at the lowest rate that failed, per round: server CPU, rcvbuf drops server/perfdhcp",
+      );
+      for (const name of servers) {
+        const f = failedAt[name];
+        if (f.length === 0) continue;
+        console.log(
+          `  ${label(name)}` +
+            f
+              .map(
+                (x) =>
+                  `${x.rate}/s: CPU ${x.serverCpu.toFixed(2)}, drops ${x.serverDrops}/${x.clientDrops}`,
+              )
+              .join("; "),
+        );
+      }
       for (const name of servers.slice(1)) {
         console.log(`  ratio ${name}/Kea ${ratios(max, name, "Kea")}`);
       }
@@ -849,6 +885,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
       cpuSeconds: o.cpuSeconds,
       rejectedRuns: rejected,
       paired,
+      failedAt,
     });
     return 0;
   } finally {

@@ -35,6 +35,24 @@ export interface ServerSummary {
    * "Nestor+callouts/Nestor"...): the figure the targets are judged on when present.
    */
   paired?: Record<string, PairedFigure>;
+  /**
+   * By server, one per round of the rate search: what the server did at the lowest rate that
+   * failed (absent in older summaries).
+   */
+  failedAt?: Record<string, FailedStep[]>;
+}
+
+/**
+ * A failing step of the highest-rate search: the server's CPU (seconds per second of the run)
+ * and the datagrams the kernel dropped at a full receive buffer, at the server's socket (queries
+ * it never read) and at perfdhcp's (replies perfdhcp never read).
+ */
+export interface FailedStep {
+  rate: number;
+  serverCpu: number;
+  serverDrops: number;
+  clientDrops: number;
+  loss: number;
 }
 
 /** One server's figures in bench:memory (MiB and seconds). */

@@ -82,6 +82,39 @@ test("highest rate 1.2x Kea's is not the 1.5x asked", () => {
   assert.equal(r.verdict, "not met");
 });
 
+test("a rate that failed with the server under 0.9 CPU and no drop at its socket is the bed's limit", () => {
+  const step = (rate: number, serverCpu: number, serverDrops: number) => ({
+    ...{ rate, serverCpu, serverDrops, clientDrops: 700, loss: 0.03 },
+  });
+  const bed = targetRows({
+    dhcp4: { ...dhcp4, failedAt: { Nestor: [step(12_500, 0.52, 0), step(13_000, 0.55, 0)] } },
+  });
+  const r = find(bed, "v4 highest rate under");
+  assert.equal(r.verdict, "bed limit");
+  assert.match(r.note, /12500\/s with 0\.52 CPU, drops 0\/700; 13000\/s with 0\.55 CPU/);
+  assert.match(tally([r]), /^0 of 1 targets met; 1 not met at the bed's limit/);
+  // One round where the server was busy, or dropped queries itself: the server's own limit.
+  for (const failed of [
+    [step(12_500, 0.52, 0), step(12_500, 0.97, 0)],
+    [step(12_500, 0.52, 0), step(12_500, 0.6, 12)],
+  ]) {
+    const own = find(
+      targetRows({ dhcp4: { ...dhcp4, failedAt: { Nestor: failed } } }),
+      "v4 highest",
+    );
+    assert.equal(own.verdict, "not met");
+  }
+  // A rate at 1.5 x Kea's is met whatever the bed did.
+  const fast = targetRows({
+    dhcp4: {
+      ...dhcp4,
+      maxRate: { ...dhcp4.maxRate, Nestor: 15_000 },
+      failedAt: { Nestor: [step(15_500, 0.5, 0)] },
+    },
+  });
+  assert.equal(find(fast, "v4 highest rate under").verdict, "met");
+});
+
 test("hook dispatch on the real path is judged against Nestor without callouts", () => {
   const r = find(targetRows({ dhcp4 }), "v4 CPU with a sync callout");
   assert.equal(r.ratioTo, "Nestor");
