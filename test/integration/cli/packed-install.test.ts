@@ -162,6 +162,12 @@ test(
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.match(out, /DHCPSRV_IFACE_LISTEN listening on lo .* with native sockets/, out);
+      // The command's first line gives Node.js its options (env execs node: the same PID).
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      assert.ok(
+        argv.includes("--max-semi-space-size=4"),
+        `the installed server runs without its young-generation bound: ${argv.join(" ")}`,
+      );
       assert.doesNotMatch(out, /npm run/, "an installed copy's banner names npm scripts");
       assert.match(out, /perfdhcp -4 -l 127\.0\.0\.1 /);
 
