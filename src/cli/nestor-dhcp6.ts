@@ -8,8 +8,9 @@
  * The first line starts Node.js with a young generation of at most 4 MiB a semi-space (V8's
  * default is 16 MiB here): a server's garbage is short-lived packets, and a smaller young
  * generation keeps RSS from growing for minutes under load until V8 has grown it to its
- * largest (README, "Memory"). V8 reads the flag only at start, hence the line; a command
- * started otherwise (`node dist/cli/nestor-dhcp6.js`) runs with V8's default.
+ * largest (README, "Start-up garbage and the young generation"). V8 reads the flag only at
+ * start, hence the line; a command started otherwise (`node dist/cli/nestor-dhcp6.js`) runs
+ * with V8's default.
  */
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
