@@ -15,6 +15,7 @@ import type { LeaseStore4 } from "../../../src/dhcpsrv/leases/lease-store4.ts";
 import { MemfileLeaseStore4 } from "../../../src/dhcpsrv/leases/memfile-lease-store4.ts";
 import { buildDhcp4Model } from "../../../src/dhcpsrv/model/cfg4.ts";
 import { StatsManager } from "../../../src/stats/stats-manager.ts";
+import { seededRandom } from "../../helpers/random.ts";
 
 const CONFIG = `{ "Dhcp4": { "subnet4": [
   { "id": 1, "subnet": "198.51.100.0/24",
@@ -30,19 +31,10 @@ function model() {
   return buildDhcp4Model(config, "kea.conf", source);
 }
 
-/** A small deterministic generator. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 test("the v4 recount from the store's columns counts every pool and subnet as the leases would, without making one", () => {
   const m = model();
   const store = MemfileLeaseStore4.open({ persist: false });
-  const next = random(11);
+  const next = seededRandom(11);
   const base1 = ipv4FromString("198.51.100.0");
   const base2 = ipv4FromString("203.0.113.0");
   // Every address of both subnets (in pools, between them, at their edges), in random states and

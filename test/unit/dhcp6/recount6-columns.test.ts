@@ -15,6 +15,7 @@ import { buildDhcp6Model } from "../../../src/dhcpsrv/model/cfg6.ts";
 import { poolOfBytes6 } from "../../../src/dhcpsrv/model/pool-bytes6.ts";
 import { bigToBytes16 } from "../../../src/dhcpsrv/model/subnet6.ts";
 import { StatsManager } from "../../../src/stats/stats-manager.ts";
+import { seededRandom } from "../../helpers/random.ts";
 
 const CONFIG = `{ "Dhcp6": { "subnet6": [
   { "id": 1, "subnet": "2001:db8:1::/64",
@@ -30,15 +31,6 @@ const CONFIG = `{ "Dhcp6": { "subnet6": [
 function model() {
   const { config, source } = parseConfigText(CONFIG, 6, "kea.conf");
   return buildDhcp6Model(config, "kea.conf", source);
-}
-
-/** A small deterministic generator. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 /** Addresses and prefixes around every pool's edges, and random ones in the subnets. */
@@ -91,7 +83,7 @@ function candidates(next: () => number): { type: number; address: string; len: n
 
 describe("the v6 recount from the store's columns", () => {
   it("finds each lease's pool on its bytes as poolOfLease does on its text, hint first", () => {
-    const next = random(19);
+    const next = seededRandom(19);
     for (const subnet of model().subnets) {
       const poolOf = poolOfBytes6(subnet);
       for (const c of candidates(next)) {
@@ -117,7 +109,7 @@ describe("the v6 recount from the store's columns", () => {
   it("counts every pool as the leases would, without making one", () => {
     const m = model();
     const store = MemfileLeaseStore6.open({ persist: false });
-    const next = random(7);
+    const next = seededRandom(7);
     let n = 0;
     const inPools = Array.from({ length: 256 }, (_, i) => [
       { type: 0, address: `2001:db8:1::1${i.toString(16).padStart(2, "0")}`, len: 128 },

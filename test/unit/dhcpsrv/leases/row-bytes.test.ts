@@ -20,6 +20,7 @@ import { MemfileLeaseStore6 } from "../../../../src/dhcpsrv/leases/memfile-lease
 import { RowBytes } from "../../../../src/dhcpsrv/leases/row-bytes.ts";
 import { HEADER_2_2, tempDir } from "./lease-helpers.ts";
 import { HEADER6_2_2 } from "./lease6-helpers.ts";
+import { seededRandom } from "../../../helpers/random.ts";
 
 /** Kea's v4 row as text (csv_lease_file4.cc's column order and encodings). */
 function oracle4(l: Lease4, valid = l.validLifetime): string {
@@ -49,15 +50,6 @@ function oracle6(l: Lease6, deletion = false): string {
   );
 }
 
-/** A small deterministic generator (the same cases on every run). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 const HOSTNAMES = [
   "",
   "host.example.org",
@@ -78,7 +70,7 @@ function bytes(n: number, next: () => number): Buffer {
 
 describe("lease file rows as bytes", () => {
   it("write IPv6 addresses as ipv6ToString does: zero runs, IPv4-mapped, every group width", () => {
-    const next = random(6);
+    const next = seededRandom(6);
     const cases: Uint8Array[] = [
       new Uint8Array(16),
       Uint8Array.from([...new Array(15).fill(0), 1]),
@@ -131,7 +123,7 @@ describe("lease file rows as bytes", () => {
     const file = path.join(tempDir(t), "l4.csv");
     const s = MemfileLeaseStore4.open({ name: file, "lfc-interval": 0 });
     t.after(() => s.close());
-    const next = random(4);
+    const next = seededRandom(4);
     const expected: string[] = [];
     const live: Lease4[] = [];
     for (let i = 0; i < 600; i++) {
@@ -178,7 +170,7 @@ describe("lease file rows as bytes", () => {
     const file = path.join(tempDir(t), "l6.csv");
     const s = MemfileLeaseStore6.open({ name: file, "lfc-interval": 0 });
     t.after(() => s.close());
-    const next = random(66);
+    const next = seededRandom(66);
     const expected: string[] = [];
     const live: Lease6[] = [];
     for (let i = 0; i < 600; i++) {
