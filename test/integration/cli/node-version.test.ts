@@ -88,12 +88,25 @@ for (const entry of [
   );
 }
 
-test("the npm scripts that run sources go through src/cli/node-check.mjs", () => {
+test("the npm scripts that run sources go through src/cli/node-check.mjs, the servers with their commands' Node.js options", () => {
   const scripts: Record<string, string> = JSON.parse(
     readFileSync(join(ROOT, "package.json"), "utf8"),
   ).scripts;
   for (const name of ["start", "start:dhcp6", "try:dhcp4", "try:dhcp6", "ctl"]) {
-    assert.match(scripts[name] ?? "", /^node src\/cli\/node-check\.mjs \S+\.ts\b/, name);
+    assert.match(scripts[name] ?? "", /^node (?:--\S+ )*src\/cli\/node-check\.mjs \S+\.ts\b/, name);
+  }
+  // npm start runs a server as its installed command does: with its first line's options.
+  for (const [name, entry] of [
+    ["start", "src/cli/nestor-dhcp4.ts"],
+    ["start:dhcp6", "src/cli/nestor-dhcp6.ts"],
+  ] as const) {
+    const first = readFileSync(join(ROOT, entry), "utf8").split("\n", 1)[0]!;
+    const options = /^#!\/usr\/bin\/env -S node (.+)$/.exec(first)?.[1];
+    assert.ok(options !== undefined, `${entry} gives Node.js no options: ${first}`);
+    assert.ok(
+      (scripts[name] ?? "").startsWith(`node ${options} src/cli/node-check.mjs ${entry} `),
+      `${name} runs ${entry} without ${options}: ${scripts[name]}`,
+    );
   }
 });
 

@@ -25,7 +25,7 @@ const VERSION = (
   JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }
 ).version;
 
-/** The installed commands start with `#!/usr/bin/env node`: this Node.js first in PATH. */
+/** The installed commands start with `#!/usr/bin/env -S node ...`: this Node.js first in PATH. */
 const ENV = {
   ...process.env,
   PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
