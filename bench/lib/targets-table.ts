@@ -195,19 +195,22 @@ function atMillion(
   const v = figure(x);
   if (v === null || x.leases >= TARGET_LEASES) return v;
   if (x.leases < PROJECT_FROM) return null;
-  const fit = linearFit((x.points ?? []).map((p) => [p.leases, ofPoint(p)] as const));
+  const fit = lineOf(x, ofPoint);
   if (fit !== null) return fit.intercept + fit.slope * TARGET_LEASES;
   return base(x) + ((v - base(x)) * TARGET_LEASES) / x.leases;
+}
+
+/** The line through a run's points (null without two lease counts to fit it to). */
+function lineOf(x: MemoryFigures | undefined, ofPoint: (p: LoadPoint) => number) {
+  return linearFit((x?.points ?? []).map((p) => [p.leases, ofPoint(p)] as const));
 }
 
 /** How a figure at 10^6 leases was had: "" (measured), or how it was projected. */
 function projectionNote(x: MemoryFigures | undefined): string {
   if (x === undefined || x.leases >= TARGET_LEASES) return "";
   if (x.leases < PROJECT_FROM) return `${x.leases} leases: too few to project`;
-  const pts = x.points ?? [];
-  if (linearFit(pts.map((p) => [p.leases, p.rss] as const)) === null) {
-    return `projected from ${x.leases} leases`;
-  }
+  if (lineOf(x, (p) => p.rss) === null) return `projected from ${x.leases} leases`;
+  const pts = x.points!;
   const counts = pts.map((p) => p.leases);
   return `projected by a line fitted at ${pts.length} lease counts (${Math.min(...counts)}-${Math.max(...counts)})`;
 }
@@ -225,7 +228,7 @@ function memoryRows(f: 4 | 6, m: MemorySummary | undefined): TargetRow[] {
   const leases = (N ?? K)?.leases ?? 0;
   const tooFew = leases > 0 && leases < PROJECT_FROM;
   const leaseNote = projectionNote(N ?? K);
-  const fitted = (N ?? K)?.points !== undefined && (N ?? K)!.points!.length >= 2;
+  const fitted = lineOf(N ?? K, (p) => p.startS) !== null;
   const start = (x: MemoryFigures | undefined) =>
     atMillion(
       x,
