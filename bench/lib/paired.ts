@@ -161,9 +161,16 @@ export function formatSpread(s: Spread, digits = 2): string {
 }
 
 /**
- * The order of the servers in round `r` (from 0): as given in even rounds, reversed in odd ones,
- * so that each server is as often before as after its partner and a steady drift cancels.
+ * The order of the servers in round `r` (from 0): a rotation of the list, as it is in even rounds
+ * and reversed in odd ones, the rotation moving on by one every two rounds. Each server is as
+ * often before as after each other one (a steady drift cancels in the pairs), and over 2n rounds
+ * each of n servers takes every place equally often. Reversal alone kept the middle one of three
+ * in the middle in every round, so whatever a place costs more or less than the others was
+ * charged to that server alone.
  */
 export function roundOrder<T>(servers: readonly T[], r: number): T[] {
-  return r % 2 === 0 ? [...servers] : [...servers].reverse();
+  const n = servers.length;
+  const k = n === 0 ? 0 : Math.floor(r / 2) % n;
+  const rotated = [...servers.slice(k), ...servers.slice(0, k)];
+  return r % 2 === 0 ? rotated : rotated.reverse();
 }

@@ -727,7 +727,7 @@ export async function runBench(spec: BenchSpec): Promise<number> {
     >;
     const rounds = o.profile === "only" || o.cpuOnly ? 0 : o.repeats;
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? servers : [...servers].reverse();
+      const order = roundOrder(servers, r);
       for (const name of order) {
         if (r > 0 && bench.overBudget()) break;
         console.log(`\nmax rate, ${name}, round ${r + 1}`);

@@ -21,12 +21,33 @@ import {
 import type { ServerSummary } from "../../../bench/lib/summaries.ts";
 import { targetRows } from "../../../bench/lib/targets-table.ts";
 
-test("servers alternate order from one round to the next, so that drift cancels in pairs", () => {
+test("servers alternate order from one round to the next, and every server takes every place", () => {
   const s = ["Kea", "Nestor", "Nestor+callouts"];
   assert.deepEqual(roundOrder(s, 0), ["Kea", "Nestor", "Nestor+callouts"]);
   assert.deepEqual(roundOrder(s, 1), ["Nestor+callouts", "Nestor", "Kea"]);
-  assert.deepEqual(roundOrder(s, 2), s);
+  assert.deepEqual(roundOrder(s, 2), ["Nestor", "Nestor+callouts", "Kea"]);
+  assert.deepEqual(roundOrder(s, 3), ["Kea", "Nestor+callouts", "Nestor"]);
   assert.deepEqual(s, ["Kea", "Nestor", "Nestor+callouts"], "the list given is not reordered");
+  for (const servers of [["A", "B"], s, ["A", "B", "C", "D"]]) {
+    const n = servers.length;
+    const orders = Array.from({ length: 2 * n }, (_, r) => roundOrder(servers, r));
+    for (const name of servers) {
+      // every place equally often over 2n rounds
+      const places = orders.map((o) => o.indexOf(name)).sort((a, b) => a - b);
+      const expected = Array.from({ length: n }, (_, i) => [i, i]).flat();
+      assert.deepEqual(places, expected, `${name}'s places among ${n}`);
+      // before and after each other server equally often, in every two rounds
+      for (const other of servers) {
+        if (other === name) continue;
+        for (let r = 0; r < 2 * n; r += 2) {
+          const before = [orders[r]!, orders[r + 1]!].filter(
+            (o) => o.indexOf(name) < o.indexOf(other),
+          ).length;
+          assert.equal(before, 1, `${name} before ${other} in rounds ${r + 1}-${r + 2}`);
+        }
+      }
+    }
+  }
 });
 
 test("ratios are paired within each round, not taken between medians", () => {
