@@ -28,7 +28,6 @@ void BatchReceiver::SetBatch(Napi::Env env, int batch, int slot) {
   if (slot < 512 || slot > 65536) throw ArgError(env, "slot must be 512..65536 bytes");
   batch_ = batch;
   slot_ = slot;
-  window_.SetFull(batch);
 }
 
 void BatchReceiver::InitRing(size_t slotBytes, size_t controlSize, bool withNames) {
@@ -176,11 +175,8 @@ void BatchReceiver::OnPoll(uv_poll_t* handle, int status, int events) {
     // The descriptor itself failed (EBADF...): report once, do not spin on it.
     self->StopPolling();
     self->DeliverError(-status, "uv_poll");
-  } else {
-    int n = self->Drain();
-    if (n > 0 && self->polling_ && self->fd_ >= 0) {
-      self->window_.AfterReadable(self->poll_, &BatchReceiver::OnPoll, n);
-    }
+  } else if (self->Drain() > 0 && self->polling_ && self->fd_ >= 0) {
+    self->window_.AfterReadable(self->poll_, &BatchReceiver::OnPoll);
   }
   napi_close_handle_scope(self->env_, scope);
 }

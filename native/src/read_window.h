@@ -12,11 +12,7 @@ namespace nestor {
 // server then answers them with one sendmmsg() and writes their leases with one write()),
 // instead of all of that once per datagram. An idle socket costs nothing, and no datagram waits
 // more than the window (DHCP clients wait seconds). ms = 0: off, every readable event is read
-// at once. A read that fills the whole batch leaves datagrams waiting: the socket then goes
-// back to its descriptor, which is still readable, and reads the next batch in the same
-// event-loop turn's poll phase rather than a window later, so a backlog drains at the speed the
-// server handles batches (one batch per turn, between the other callbacks of the turn: the
-// lease writes' completions still run) and not at one batch per window.
+// at once.
 class ReadWindow {
  public:
   // Reads one batch for the owner: the datagrams read (0 when none was waiting), or -1 when the
@@ -28,14 +24,11 @@ class ReadWindow {
   ReadWindow& operator=(const ReadWindow&) = delete;
 
   void SetMs(unsigned ms) { ms_ = ms; }
-  // The owner's batch: a read of this many datagrams is full.
-  void SetFull(int full) { full_ = full; }
 
-  // After a readable event was read (`n` datagrams): stop watching the descriptor and read
-  // again on the timer. Does nothing when the window is off or the read was full (the
-  // descriptor, still readable, gives the next batch at once).
-  void AfterReadable(uv_poll_t* poll, uv_poll_cb onPoll, int n) {
-    if (ms_ == 0 || poll == nullptr || n >= full_) return;
+  // After a readable event was read: stop watching the descriptor and read again on the timer.
+  // Does nothing when the window is off.
+  void AfterReadable(uv_poll_t* poll, uv_poll_cb onPoll) {
+    if (ms_ == 0 || poll == nullptr) return;
     if (timer_ == nullptr) {
       timer_ = new uv_timer_t;
       if (uv_timer_init(poll->loop, timer_) != 0) {
@@ -80,7 +73,7 @@ class ReadWindow {
     if (self == nullptr) return;
     int n = self->read_(self->owner_);
     if (n < 0 || self->timer_ == nullptr) return;
-    if (n > 0 && n < self->full_) {
+    if (n > 0) {
       uv_timer_start(self->timer_, &ReadWindow::OnTimer, self->ms_, 0);
     } else if (self->poll_ != nullptr) {
       uv_poll_start(self->poll_, UV_READABLE, self->onPoll_);
@@ -90,7 +83,6 @@ class ReadWindow {
   void* owner_;
   Read read_;
   unsigned ms_ = 0;
-  int full_ = 1 << 30;
   bool referenced_ = true;
   uv_timer_t* timer_ = nullptr;
   uv_poll_t* poll_ = nullptr;
