@@ -151,10 +151,18 @@ Napi::Value BatchReceiver::SetRecvBufferSize(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   if (!info[0].IsNumber()) throw ArgError(env, "size must be a number");
   int size = info[0].As<Napi::Number>().Int32Value();
-  if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0) {
+  // SO_RCVBUFFORCE (CAP_NET_ADMIN, as a DHCP server run as root has) is not capped at
+  // net.core.rmem_max, which is 208 KiB on many systems; without the capability, SO_RCVBUF.
+  if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0 &&
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0) {
     throw ErrnoError(env, errno, "setsockopt", "SO_RCVBUF");
   }
-  return env.Undefined();
+  // The size in force: the kernel doubles what it was given (for its bookkeeping), and caps
+  // SO_RCVBUF at rmem_max.
+  int got = 0;
+  socklen_t len = sizeof got;
+  if (getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &got, &len) != 0) got = 0;
+  return Napi::Number::New(env, got);
 }
 
 bool BatchReceiver::CloseReading() {

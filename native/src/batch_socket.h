@@ -69,6 +69,7 @@ class BatchReceiver {
   Napi::Value SetReadWindow(const Napi::CallbackInfo& info);
   Napi::Value JsRef(const Napi::CallbackInfo& info);
   Napi::Value JsUnref(const Napi::CallbackInfo& info);
+  // setRecvBufferSize(bytes): SO_RCVBUFFORCE, else SO_RCVBUF; returns the size in force.
   Napi::Value SetRecvBufferSize(const Napi::CallbackInfo& info);
   // Releases the descriptor and the handler; true when it was being read.
   bool CloseReading();

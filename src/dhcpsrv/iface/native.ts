@@ -11,7 +11,9 @@ export interface NativeUdpSocket {
   setReuseAddr(on: boolean): void;
   setBroadcast(on: boolean): void;
   bindToDevice(name: string): void;
-  setRecvBufferSize(bytes: number): void;
+  /** SO_RCVBUFFORCE when permitted (CAP_NET_ADMIN), else SO_RCVBUF (capped at
+   *  net.core.rmem_max); returns the size in force, which the kernel doubles. */
+  setRecvBufferSize(bytes: number): number;
   /** Keeps the port but drops every datagram in the kernel (queries come through raw sockets). */
   discardInput(): void;
   bind(address: string, port: number): void;
@@ -89,7 +91,8 @@ export interface RawDatagram4 {
 /** Receives one port's IPv4/UDP frames on one interface through AF_PACKET, filtered in the
  *  kernel by a BPF program (native/src/packet_socket.h). Needs CAP_NET_RAW. */
 export interface NativePacketSocket4 {
-  setRecvBufferSize(bytes: number): void;
+  /** As NativeUdpSocket.setRecvBufferSize. */
+  setRecvBufferSize(bytes: number): number;
   /** As NativeUdpSocket.start; each payload in `data` is followed by the frame's Ethernet
    *  destination and source addresses (LINK_BYTES). */
   start(
