@@ -131,7 +131,7 @@ const LOG_DEBUG_DETAIL = 50;
 /** 4 MiB: perfdhcp's bursts at 16,000-24,000 v6 queries/s overflowed 1 MiB (2 MiB in force)
  *  while the server still had CPU to spare; the memory is the kernel's, used only while
  *  datagrams wait. */
-const DEFAULT_RECV_BUFFER = 4 << 20;
+export const DEFAULT_RECV_BUFFER = 4 << 20;
 /** One millisecond: a steady load is read in batches; no client waits noticeably longer. */
 export const DEFAULT_READ_WINDOW_MS = 1;
 

@@ -47,6 +47,7 @@ export class NativePacketSocket implements PacketSocket {
 
   private readonly binding: NativeBinding;
   private readonly batchSize: number;
+  private recvBufferInForce: number | null = null;
   private readonly slotSize: number;
   private readonly meta: Int32Array;
   private readonly metaBytes: Uint8Array;
@@ -81,7 +82,9 @@ export class NativePacketSocket implements PacketSocket {
     try {
       sock.setReuseAddr(options.reuseAddr ?? true);
       if (this.family === 4) sock.setBroadcast(options.broadcast ?? true);
-      if (options.recvBufferSize !== undefined) sock.setRecvBufferSize(options.recvBufferSize);
+      if (options.recvBufferSize !== undefined) {
+        this.recvBufferInForce = sock.setRecvBufferSize(options.recvBufferSize);
+      }
       if (options.device !== undefined) sock.bindToDevice(options.device);
       sock.bind(options.address, options.port);
       for (const m of options.memberships ?? []) sock.joinGroup(m.group, m.ifindex);
@@ -118,6 +121,12 @@ export class NativePacketSocket implements PacketSocket {
 
   sendBatch(packets: readonly OutgoingPacket[]): SendFailure[] | null {
     return this.open_().sendBatch(packets);
+  }
+
+  /** The receive buffer the kernel gave (twice what was asked, when not capped), or null when
+   *  the socket kept the kernel's default. */
+  receiveBufferBytes(): number | null {
+    return this.recvBufferInForce;
   }
 
   localPort(): number {
