@@ -43,6 +43,7 @@ export class DgramPacketSocket implements PacketSocket {
   private handler: BatchHandler = ignoreBatch;
   private errorHandler: ErrorHandler = ignoreError;
   private referenced = true;
+  private recvBufferInForce: number | null = null;
 
   constructor(family: Family, options: DgramSocketOptions = {}) {
     this.family = family;
@@ -76,6 +77,7 @@ export class DgramPacketSocket implements PacketSocket {
           if (this.family === 4) socket.setBroadcast(options.broadcast ?? true);
           if (options.recvBufferSize !== undefined) {
             socket.setRecvBufferSize(options.recvBufferSize);
+            this.recvBufferInForce = socket.getRecvBufferSize();
           }
           for (const m of options.memberships ?? []) {
             socket.addMembership(m.group, m.ifname === undefined ? undefined : `::%${m.ifname}`);
@@ -93,6 +95,10 @@ export class DgramPacketSocket implements PacketSocket {
         resolve();
       });
     });
+  }
+
+  receiveBufferBytes(): number | null {
+    return this.recvBufferInForce;
   }
 
   onBatch(handler: BatchHandler): void {

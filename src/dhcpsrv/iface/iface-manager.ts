@@ -67,6 +67,10 @@ defineMessages({
     "cannot open raw sockets (%1): receiving through UDP sockets instead, so queries' hardware " +
     "addresses are unknown, replies to clients without an address are broadcast and replies " +
     "to a renewing client's ciaddr need ARP",
+  DHCPSRV_IFACE_RECV_BUFFER_CAPPED:
+    "the kernel gave the server's sockets a receive buffer of %1 bytes of the %2 asked for " +
+    "(net.core.rmem_max, without CAP_NET_ADMIN): a burst of queries may overflow it; raise " +
+    "net.core.rmem_max to %2",
   DHCPSRV_IFACE_RAW_NO_ETHERNET:
     "interface %1 has no Ethernet address: raw sockets need one, receiving through UDP sockets",
 });
@@ -490,6 +494,15 @@ export class IfaceManager {
     return this.options.readWindowMs ?? readWindowFromEnv() ?? DEFAULT_READ_WINDOW_MS;
   }
 
+  /** Warns when net.core.rmem_max capped the receive buffer (the kernel gives twice what it
+   *  is asked for when it does not). */
+  private checkRecvBuffer(socket: PacketSocket): void {
+    const asked = this.recvBufferSize();
+    const got = socket.receiveBufferBytes();
+    if (asked === undefined || got === null || got >= 2 * asked) return;
+    this.log.warn("DHCPSRV_IFACE_RECV_BUFFER_CAPPED", got / 2, asked);
+  }
+
   private recvBufferSize(): number | undefined {
     const size = this.options.recvBufferSize ?? DEFAULT_RECV_BUFFER;
     return size > 0 ? size : undefined;
@@ -529,6 +542,7 @@ export class IfaceManager {
           if (boundPort === 0) boundPort = socket.localPort();
           this.adopt(s, socket);
         }
+        if (sockets.length > 0) this.checkRecvBuffer(sockets[0]);
         this.perDevice = true;
         this.kindUsed = "native";
         return;
@@ -548,6 +562,7 @@ export class IfaceManager {
       recvBufferSize: this.recvBufferSize(),
       readWindowMs: this.readWindowMs(),
     });
+    this.checkRecvBuffer(socket);
     for (const s of selections) this.adopt(s, socket, false);
     this.sockets = [socket];
     socket.onBatch(this.onSharedBatch);
@@ -579,6 +594,7 @@ export class IfaceManager {
       recvBufferSize: this.recvBufferSize(),
       readWindowMs: this.readWindowMs(),
     });
+    this.checkRecvBuffer(socket);
     for (const s of selections) this.adopt(s, socket, false);
     this.sockets = [socket];
     socket.onBatch(this.onSharedBatch);

@@ -123,8 +123,6 @@ export class NativePacketSocket implements PacketSocket {
     return this.open_().sendBatch(packets);
   }
 
-  /** The receive buffer the kernel gave (twice what was asked, when not capped), or null when
-   *  the socket kept the kernel's default. */
   receiveBufferBytes(): number | null {
     return this.recvBufferInForce;
   }

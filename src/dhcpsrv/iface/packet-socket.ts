@@ -107,6 +107,9 @@ export interface PacketSocket {
   sendBatch(packets: readonly OutgoingPacket[]): SendFailure[] | null;
   /** The bound port (useful after open with port 0). */
   localPort(): number;
+  /** The receive buffer the kernel gave (twice what was asked, when net.core.rmem_max did not
+   *  cap it), or null when the socket kept the kernel's default. */
+  receiveBufferBytes(): number | null;
   /** Whether the socket keeps the process alive (as dgram's ref/unref). */
   setReferenced(referenced: boolean): void;
   /** Stops receiving and releases the port at once. Idempotent. */

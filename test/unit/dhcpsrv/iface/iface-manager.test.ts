@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
 
 import {
@@ -204,6 +205,21 @@ test("node:dgram fallback: the arrival interface is the only one configured", as
   const [p] = (await got).packets;
   assert.equal(p.ifname, "lo");
   assert.equal(p.ifindex, requireNative().nameToIndex("lo"));
+});
+
+test("a receive buffer capped by net.core.rmem_max is reported with what to raise", async () => {
+  // node:dgram sets SO_RCVBUF, which the kernel caps at rmem_max even for root: ask for more.
+  const rmemMax = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+  const lines: string[] = [];
+  const m = manager({ backend: "dgram", recvBufferSize: 2 * rmemMax }, lines);
+  await m.open({ interfaces: ["lo"] });
+  const warning = lines.find((l) => l.includes("DHCPSRV_IFACE_RECV_BUFFER_CAPPED")) ?? "";
+  assert.ok(warning.includes("WARN"), lines.join("\n"));
+  assert.ok(warning.includes(`${rmemMax} bytes of the ${2 * rmemMax} asked for`), warning);
+  // The default, set where it fits, says nothing.
+  const quiet: string[] = [];
+  await manager({ backend: "dgram", recvBufferSize: rmemMax }, quiet).open({ interfaces: ["lo"] });
+  assert.ok(!quiet.some((l) => l.includes("DHCPSRV_IFACE_RECV_BUFFER_CAPPED")), quiet.join("\n"));
 });
 
 test("node:dgram fallback with two interfaces warns that the arrival interface is unknown", async () => {
