@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
+import { DEFAULT_RECV_BUFFER } from "../../src/dhcpsrv/iface/iface-manager.ts";
 import { CLIENT_PREREQUISITES, Udhcpc } from "./lib/clients.ts";
 import { CLIENT6_PREREQUISITES, Dhclient6 } from "./lib/clients6.ts";
 import { CLI } from "./lib/nestor.ts";
@@ -96,6 +97,17 @@ function maskOf(caps: readonly string[]): bigint {
   return mask;
 }
 
+/**
+ * The server's output without the one warning these capabilities may bring: without
+ * CAP_NET_ADMIN the kernel caps the sockets' receive buffer at net.core.rmem_max, and the server
+ * says so when that is below what it asks for (contrib/systemd/README.md says how to raise it).
+ */
+function unexpected(output: string): string {
+  const rmemMax = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+  if (rmemMax >= DEFAULT_RECV_BUFFER) return output;
+  return output.replace(/^.*DHCPSRV_IFACE_RECV_BUFFER_CAPPED.*$/gm, "");
+}
+
 test("the units run as a system user with CAP_NET_BIND_SERVICE and CAP_NET_RAW only", () => {
   for (const family of [4, 6] as const) {
     const caps = unitCapabilities(family);
@@ -127,7 +139,7 @@ test(
       });
       const server = await startWithCapabilities(bed, serverNs, 4, config.file, ambient);
       assert.equal(effectiveCapabilities(server.child.pid!), maskOf(ambient), server.output);
-      assert.doesNotMatch(server.output, /fall(s|ing)? back|WARN/i, server.output);
+      assert.doesNotMatch(unexpected(server.output), /fall(s|ing)? back|WARN/i, server.output);
 
       new Udhcpc(bed, clientNs, clientIf);
       const address = await addressOn(bed, clientNs, clientIf, "198.51.100.");
