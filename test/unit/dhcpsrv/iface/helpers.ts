@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 
 import { loadNative, type NativeBinding } from "../../../../src/dhcpsrv/iface/native.ts";
 import type { PacketSocket, ReceivedPacket } from "../../../../src/dhcpsrv/iface/packet-socket.ts";
@@ -51,4 +52,9 @@ export function settle(ms = 150): Promise<void> {
 
 export function payloads(n: number, prefix = "dhcp"): Buffer[] {
   return Array.from({ length: n }, (_, i) => Buffer.from(`${prefix}-${i}`));
+}
+
+/** net.core.rmem_max: the most SO_RCVBUF gives without CAP_NET_ADMIN (the kernel doubles it). */
+export function rmemMax(): number {
+  return Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
 }

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
 
 import {
@@ -11,7 +10,7 @@ import { NativePacketSocket } from "../../../../src/dhcpsrv/iface/native-socket.
 import type { PacketSocket } from "../../../../src/dhcpsrv/iface/packet-socket.ts";
 import { LogManager } from "../../../../src/log/logger.ts";
 import { ConfigError } from "../../../../src/util/errors.ts";
-import { collect, requireNative, settle } from "./helpers.ts";
+import { collect, requireNative, settle, rmemMax as rmemMaxNow } from "./helpers.ts";
 
 const managers: IfaceManager[] = [];
 const sockets: PacketSocket[] = [];
@@ -209,7 +208,7 @@ test("node:dgram fallback: the arrival interface is the only one configured", as
 
 test("a receive buffer capped by net.core.rmem_max is reported with what to raise", async () => {
   // node:dgram sets SO_RCVBUF, which the kernel caps at rmem_max even for root: ask for more.
-  const rmemMax = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+  const rmemMax = rmemMaxNow();
   const lines: string[] = [];
   const m = manager({ backend: "dgram", recvBufferSize: 2 * rmemMax }, lines);
   await m.open({ interfaces: ["lo"] });
