@@ -5,9 +5,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, extname, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import semver from "semver";
 import { defineMessages, type Logger } from "../log/logger.ts";
 import type { HookLibraryConfig } from "./config.ts";
@@ -317,6 +318,8 @@ function validatorOf(config: HookLibraryConfig, schema: unknown): ValidateFuncti
   if (v === undefined) {
     // Formats are not checked (ajv-formats is not part of the server); unknown keywords such as
     // "description" or "examples" are allowed so that schemas can document themselves.
+    // ajv is loaded on the first such schema: a server whose libraries declare none never loads it.
+    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
     const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
     try {
       v = ajv.compile(schema);

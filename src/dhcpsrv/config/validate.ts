@@ -5,7 +5,9 @@
  * and column, the key path in Kea's style and the reason; warnings come back with the config.
  */
 
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { dhcp4Schema } from "./dhcp4-schema.ts";
 import { dhcp6Schema } from "./dhcp6-schema.ts";
 import { ConfigFileError, makeWarning, type ConfigWarning, type SourcePosition } from "./errors.ts";
@@ -22,6 +24,7 @@ import {
   type PathSegment,
 } from "./kea-json.ts";
 import type { IgnoredSpec, Schema, UnsupportedSpec } from "./schema-common.ts";
+import { addSchemaKeywords, VALIDATOR_OPTIONS, type SchemaContext } from "./schema-keywords.ts";
 import { checkSecurityPolicy } from "./security.ts";
 import { checkSemantics } from "./semantics.ts";
 import { ConfigSource, Reporter } from "./source.ts";
@@ -93,62 +96,86 @@ function isMap(v: JsonValue | undefined): v is JsonMap {
 // ---------------------------------------------------------------------------------------------
 // ajv
 
-/** Paths of `x-ignored` keys seen during the current (synchronous) validation run. */
-let ignoredSeen: { pointer: string; spec: IgnoredSpec }[] = [];
-/** The document being validated, for keywords that look at how a value was written. */
-let current: { doc: KeaDocument; body: JsonValue; prefix: KeyPath } | undefined;
+/**
+ * The family's validator: the one `npm run build` compiled ahead of time (validate4.cjs /
+ * validate6.cjs next to this file in dist/, scripts/build-validators.ts) when it was compiled
+ * from this very schema, else one compiled now (running from the sources, as the tests do).
+ * Compiling takes some 0.3 s and leaves some 20 MB of garbage behind at start.
+ */
+const validators = new Map<Family, ValidateFunction>();
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** The name of the ahead-of-time validator of a family, next to validate.js. */
+export function precompiledName(family: Family): string {
+  return `validate${family}.cjs`;
 }
 
-const validators = new Map<Family, ValidateFunction>();
+/** What ties a compiled validator to the schema it was compiled from. */
+export function schemaDigest(family: Family): string {
+  const schema = family === 4 ? dhcp4Schema : dhcp6Schema;
+  return createHash("sha256").update(JSON.stringify(schema)).digest("hex");
+}
+
+interface Precompiled {
+  readonly validate: ValidateFunction;
+  readonly schemaDigest: string;
+}
+
+function precompiled(family: Family): ValidateFunction | undefined {
+  const require = createRequire(import.meta.url);
+  let mod: Precompiled;
+  try {
+    mod = require(`./${precompiledName(family)}`) as Precompiled;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined;
+    throw err;
+  }
+  return mod.schemaDigest === schemaDigest(family) ? mod.validate : undefined;
+}
 
 function validatorFor(family: Family): ValidateFunction {
   let v = validators.get(family);
   if (v === undefined) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
-    ajv.addKeyword({
-      keyword: "x-unsupported",
-      schemaType: "object",
-      validate: (spec: UnsupportedSpec, data: unknown) =>
-        spec.allowed !== undefined && deepEqual(data, spec.allowed),
-    });
-    // A note for the key list (scripts/config-key-list.ts): refused by the semantic checks.
-    ajv.addKeyword("x-refused");
-    ajv.addKeyword({
-      keyword: "x-ignored",
-      schemaType: "object",
-      validate: (
-        spec: IgnoredSpec,
-        data: unknown,
-        _parent: unknown,
-        cxt?: { instancePath: string },
-      ) => {
-        if (cxt !== undefined && !deepEqual(data, spec.default)) {
-          ignoredSeen.push({ pointer: cxt.instancePath, spec });
-        }
-        return true;
-      },
-    });
-    ajv.addKeyword({
-      keyword: "x-integer",
-      schemaType: "boolean",
-      validate: (
-        _on: boolean,
-        _data: unknown,
-        _parent: unknown,
-        cxt?: { instancePath: string },
-      ) => {
-        if (current === undefined || cxt === undefined) return true;
-        const path = [...current.prefix, ...pointerToPath(current.body, cxt.instancePath)];
-        return !current.doc.positions.writtenAsFloat(path);
-      },
-    });
-    v = ajv.compile(family === 4 ? dhcp4Schema : dhcp6Schema);
+    v = precompiled(family) ?? compileValidator(family).validate;
     validators.set(family, v);
   }
   return v;
+}
+
+/** Compiles the family's validator now; `source` keeps its code for scripts/build-validators.ts. */
+export function compileValidator(
+  family: Family,
+  source = false,
+): { ajv: Ajv; validate: ValidateFunction } {
+  // ajv is loaded only here: a server started from dist/ does not need it for its configuration.
+  const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+  const ajv = new Ajv({ ...VALIDATOR_OPTIONS, code: { source } });
+  addSchemaKeywords(ajv);
+  return { ajv, validate: ajv.compile(family === 4 ? dhcp4Schema : dhcp6Schema) };
+}
+
+/** Answers the generated code's questions about one document (schema-keywords.ts). */
+class DocumentContext implements SchemaContext {
+  readonly ignoredSeen: { pointer: string; spec: IgnoredSpec }[] = [];
+  private readonly body: JsonValue;
+  private readonly prefix: KeyPath;
+  private readonly doc: KeaDocument;
+
+  constructor(body: JsonValue, prefix: KeyPath, doc: KeaDocument) {
+    this.body = body;
+    this.prefix = prefix;
+    this.doc = doc;
+  }
+
+  ignored(pointer: string, spec: unknown): void {
+    this.ignoredSeen.push({ pointer, spec: spec as IgnoredSpec });
+  }
+
+  writtenAsFloat(pointer: string): boolean {
+    return this.doc.positions.writtenAsFloat([
+      ...this.prefix,
+      ...pointerToPath(this.body, pointer),
+    ]);
+  }
 }
 
 function runSchema(
@@ -159,16 +186,8 @@ function runSchema(
   warnings: ConfigWarning[],
 ): void {
   const validate = validatorFor(family);
-  ignoredSeen = [];
-  current = { doc, body, prefix };
-  let ok: boolean;
-  try {
-    ok = validate(body) as boolean;
-  } finally {
-    current = undefined;
-  }
-  const seen = ignoredSeen;
-  ignoredSeen = [];
+  const context = new DocumentContext(body, prefix, doc);
+  const ok = validate.call(context, body) as boolean;
   if (!ok) {
     const errors = (validate.errors ?? []).map((e) => translate(e, body, prefix, doc));
     errors.sort((a, b) => compare(a.position, b.position, doc.files));
@@ -177,7 +196,7 @@ function runSchema(
       throw new ConfigFileError(first.reason, formatKeyPath(first.path), first.position);
     }
   }
-  for (const { pointer, spec } of seen) {
+  for (const { pointer, spec } of context.ignoredSeen) {
     const path = [...prefix, ...pointerToPath(body, pointer)];
     const key = contextName(path);
     warnings.push(
