@@ -15,11 +15,17 @@
  * - string statistics are left out (Prometheus values are numbers).
  * Nestor's own series are `nestor_*` (docs/control-channel.md lists them).
  */
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { createRequire } from "node:module";
+import type { Registry } from "prom-client";
 
 type MetricType = "counter" | "gauge" | "histogram";
 import type { Histogram } from "../stats/histogram.ts";
 import type { ControlledServer } from "./controlled-server.ts";
+
+/** prom-client, loaded on the first scrape: a server nobody scrapes never loads it. */
+function promClient(): typeof import("prom-client") {
+  return createRequire(import.meta.url)("prom-client") as typeof import("prom-client");
+}
 
 interface Value {
   value: number;
@@ -107,12 +113,13 @@ export class MetricsExporter {
   }
 
   get contentType(): string {
-    return Registry.PROMETHEUS_CONTENT_TYPE;
+    return promClient().Registry.PROMETHEUS_CONTENT_TYPE;
   }
 
   /** The exposition text, computed now. The registry is made on the first scrape. */
   async scrape(): Promise<string> {
     if (this.registry === null) {
+      const { Registry, collectDefaultMetrics } = promClient();
       this.registry = new Registry();
       collectDefaultMetrics({ register: this.registry });
     }

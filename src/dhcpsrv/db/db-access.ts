@@ -10,8 +10,18 @@
  *
  * The messages are Kea's IDs (dhcpsrv, dhcp4, dhcp6 message files) with Nestor's wording.
  */
+import { createRequire } from "node:module";
+import type pg from "pg";
 import { defineMessages, type Logger } from "../../log/logger.ts";
 import { ConfigError, NestorError } from "../../util/errors.ts";
+
+/**
+ * The pg client library, loaded on first use: a server with no PostgreSQL database (the memfile
+ * default) never loads it, which keeps it out of the start's time and memory.
+ */
+export function pgLibrary(): typeof pg {
+  return createRequire(import.meta.url)("pg") as typeof pg;
+}
 
 defineMessages({
   DHCPSRV_PGSQL_DB: "opening PostgreSQL lease database: %1",

@@ -20,11 +20,10 @@
  * subnet, and the reservations holding an address (or prefix) in the query's subnet, which the
  * allocation engine checks its candidates against. Both through one prepared statement.
  */
-import { Pool } from "pg";
 import { canonicalIPv6 } from "../../dhcp/ioaddress.ts";
 import type { OptionDefLookup } from "../../dhcp/option-definition.ts";
 import { optionFromConfig, type OptionDescriptor } from "../../dhcp/option-data.ts";
-import { checkSchemaVersion, pgPoolConfig, type DbAccess } from "../db/db-access.ts";
+import { checkSchemaVersion, pgLibrary, pgPoolConfig, type DbAccess } from "../db/db-access.ts";
 import { CfgOption } from "../model/cfg-option.ts";
 import { IdentifierType, type HostIdentifier, type HostSource } from "../model/host.ts";
 import { Host4, HostStore4 } from "../model/host4.ts";
@@ -345,7 +344,7 @@ export async function openPgsqlHostSource(
   db: DbAccess,
   defs: OptionDefLookup,
 ): Promise<{ source: PgsqlHostSource4 | PgsqlHostSource6; ping: () => Promise<void> }> {
-  const pool = new Pool(
+  const pool = new (pgLibrary().Pool)(
     pgPoolConfig(db, { max: 4, applicationName: `nestor-dhcp${family}-hosts` }),
   );
   // An idle connection the server drops is an error event of the pool: the next query opens a

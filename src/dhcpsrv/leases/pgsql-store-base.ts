@@ -21,13 +21,14 @@
  * conflict with another server's transaction (deadlock, serialization, a unique violation in
  * Kea's statistics tables) runs the same batch once more.
  */
-import pg from "pg";
+import type pg from "pg";
 import type { Logger } from "../../log/logger.ts";
 import {
   checkSchemaVersion,
   type DbAccess,
   DbReconnectControl,
   describeDbAccess,
+  pgLibrary,
   pgPoolConfig,
 } from "../db/db-access.ts";
 import { INFINITY_LFT } from "./lease.ts";
@@ -202,7 +203,7 @@ export abstract class PgsqlStoreBase<
     this.db = db;
     this.names = names;
     this.mem = mem;
-    this.pool = new pg.Pool(
+    this.pool = new (pgLibrary().Pool)(
       pgPoolConfig(db, {
         max: options.poolSize ?? 3,
         applicationName: options.applicationName ?? names.applicationName,
@@ -362,7 +363,9 @@ export abstract class PgsqlStoreBase<
     if (old !== null) await old.end().catch(() => {});
     if (this.closed) return;
     const { channel, listenApplication } = this.names;
-    const client = new pg.Client(pgPoolConfig(this.db, { applicationName: listenApplication }));
+    const client = new (pgLibrary().Client)(
+      pgPoolConfig(this.db, { applicationName: listenApplication }),
+    );
     client.on("error", () => {
       if (this.listener === client) this.reconnect.lost();
     });
