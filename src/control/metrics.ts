@@ -15,16 +15,16 @@
  * - string statistics are left out (Prometheus values are numbers).
  * Nestor's own series are `nestor_*` (docs/control-channel.md lists them).
  */
-import { createRequire } from "node:module";
 import type { Registry } from "prom-client";
 
 type MetricType = "counter" | "gauge" | "histogram";
 import type { Histogram } from "../stats/histogram.ts";
 import type { ControlledServer } from "./controlled-server.ts";
+import { loadPackage } from "../util/load-package.ts";
 
 /** prom-client, loaded on the first scrape: a server nobody scrapes never loads it. */
 function promClient(): typeof import("prom-client") {
-  return createRequire(import.meta.url)("prom-client") as typeof import("prom-client");
+  return loadPackage<typeof import("prom-client")>("prom-client");
 }
 
 interface Value {

@@ -5,7 +5,6 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, extname, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ErrorObject, ValidateFunction } from "ajv";
@@ -14,6 +13,7 @@ import { defineMessages, type Logger } from "../log/logger.ts";
 import type { HookLibraryConfig } from "./config.ts";
 import type { CalloutManager } from "./callout-manager.ts";
 import { LibraryLoadError } from "./errors.ts";
+import { loadPackage } from "../util/load-package.ts";
 import type { LibraryHandle } from "./library-handle.ts";
 import { GENERATION_PARAM, installResolver } from "./resolver.ts";
 import type { Callout } from "./callout-handle.ts";
@@ -319,7 +319,7 @@ function validatorOf(config: HookLibraryConfig, schema: unknown): ValidateFuncti
     // Formats are not checked (ajv-formats is not part of the server); unknown keywords such as
     // "description" or "examples" are allowed so that schemas can document themselves.
     // ajv is loaded on the first such schema: a server whose libraries declare none never loads it.
-    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+    const { Ajv } = loadPackage<typeof import("ajv")>("ajv");
     const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
     try {
       v = ajv.compile(schema);

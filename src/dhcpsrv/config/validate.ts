@@ -29,6 +29,7 @@ import { checkSecurityPolicy } from "./security.ts";
 import { checkSemantics } from "./semantics.ts";
 import { ConfigSource, Reporter } from "./source.ts";
 import type { ConfigOf, Family } from "./types.ts";
+import { loadPackage } from "../../util/load-package.ts";
 
 export interface LoadedConfig<F extends Family> {
   readonly config: ConfigOf<F>;
@@ -147,7 +148,7 @@ export function compileValidator(
   source = false,
 ): { ajv: Ajv; validate: ValidateFunction } {
   // ajv is loaded only here: a server started from dist/ does not need it for its configuration.
-  const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+  const { Ajv } = loadPackage<typeof import("ajv")>("ajv");
   const ajv = new Ajv({ ...VALIDATOR_OPTIONS, code: { source } });
   addSchemaKeywords(ajv);
   return { ajv, validate: ajv.compile(family === 4 ? dhcp4Schema : dhcp6Schema) };

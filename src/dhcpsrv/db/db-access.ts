@@ -10,17 +10,17 @@
  *
  * The messages are Kea's IDs (dhcpsrv, dhcp4, dhcp6 message files) with Nestor's wording.
  */
-import { createRequire } from "node:module";
 import type pg from "pg";
 import { defineMessages, type Logger } from "../../log/logger.ts";
 import { ConfigError, NestorError } from "../../util/errors.ts";
+import { loadPackage } from "../../util/load-package.ts";
 
 /**
  * The pg client library, loaded on first use: a server with no PostgreSQL database (the memfile
  * default) never loads it, which keeps it out of the start's time and memory.
  */
 export function pgLibrary(): typeof pg {
-  return createRequire(import.meta.url)("pg") as typeof pg;
+  return loadPackage<typeof pg>("pg");
 }
 
 defineMessages({
