@@ -154,31 +154,6 @@ export function compileValidator(
   return { ajv, validate: ajv.compile(family === 4 ? dhcp4Schema : dhcp6Schema) };
 }
 
-/** Answers the generated code's questions about one document (schema-keywords.ts). */
-class DocumentContext implements SchemaContext {
-  readonly ignoredSeen: { pointer: string; spec: IgnoredSpec }[] = [];
-  private readonly body: JsonValue;
-  private readonly prefix: KeyPath;
-  private readonly doc: KeaDocument;
-
-  constructor(body: JsonValue, prefix: KeyPath, doc: KeaDocument) {
-    this.body = body;
-    this.prefix = prefix;
-    this.doc = doc;
-  }
-
-  ignored(pointer: string, spec: unknown): void {
-    this.ignoredSeen.push({ pointer, spec: spec as IgnoredSpec });
-  }
-
-  writtenAsFloat(pointer: string): boolean {
-    return this.doc.positions.writtenAsFloat([
-      ...this.prefix,
-      ...pointerToPath(this.body, pointer),
-    ]);
-  }
-}
-
 function runSchema(
   body: JsonValue,
   prefix: KeyPath,
@@ -187,7 +162,13 @@ function runSchema(
   warnings: ConfigWarning[],
 ): void {
   const validate = validatorFor(family);
-  const context = new DocumentContext(body, prefix, doc);
+  const ignoredSeen: { pointer: string; spec: IgnoredSpec }[] = [];
+  // What the generated code asks about this document (schema-keywords.ts).
+  const context: SchemaContext = {
+    ignored: (pointer, spec) => void ignoredSeen.push({ pointer, spec: spec as IgnoredSpec }),
+    writtenAsFloat: (pointer) =>
+      doc.positions.writtenAsFloat([...prefix, ...pointerToPath(body, pointer)]),
+  };
   const ok = validate.call(context, body) as boolean;
   if (!ok) {
     const errors = (validate.errors ?? []).map((e) => translate(e, body, prefix, doc));
@@ -197,7 +178,7 @@ function runSchema(
       throw new ConfigFileError(first.reason, formatKeyPath(first.path), first.position);
     }
   }
-  for (const { pointer, spec } of context.ignoredSeen) {
+  for (const { pointer, spec } of ignoredSeen) {
     const path = [...prefix, ...pointerToPath(body, pointer)];
     const key = contextName(path);
     warnings.push(

@@ -40,12 +40,11 @@ function files(family: 4 | 6): { name: string; text: string }[] {
     .sort()) {
     out.push({ name, text: readFileSync(join(dir, name), "utf8") });
   }
-  for (const name of [`config-get-dhcp${family}.json`]) {
-    out.push({
-      name,
-      text: readFileSync(join(ROOT, "test/fixtures/config/kea-2.2", name), "utf8"),
-    });
-  }
+  const configGet = `config-get-dhcp${family}.json`;
+  out.push({
+    name: configGet,
+    text: readFileSync(join(ROOT, "test/fixtures/config/kea-2.2", configGet), "utf8"),
+  });
   const example = `examples/nestor-dhcp${family}.json`;
   out.push({ name: example, text: readFileSync(join(ROOT, example), "utf8") });
   return out;
