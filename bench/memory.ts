@@ -36,7 +36,11 @@
  *   npm run bench:memory [-- --family 4|6|both --leases4 N --leases6 N --fuzz N --warmup N
  *                            --rate N --large-mb N --clients N --points P --no-build
  *                            --only nestor|kea
- *                            --json FILE --gc-trace]
+ *                            --fuzz-steps S --json FILE --gc-trace]
+ *
+ * The fuzz runs in S parts (10 by default), Nestor's or Kea's RSS read after each: the series
+ * shows whether RSS keeps growing with the packets or levels off once the process has reached
+ * its working size (V8's heap grows in steps until its collections settle).
  *
  * --gc-trace starts Nestor with `node --trace-gc` and prints, beside each fuzz RSS figure, V8's
  * heap after its last collection (used and committed) and the full collections in between: what
@@ -52,10 +56,11 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 
 import { control } from "./lib/control.ts";
 import { TestBed } from "./lib/netns.ts";
@@ -78,6 +83,7 @@ import {
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const CLIENT = join(ROOT, "bench/lib/memory-client.ts");
+const execFileAsync = promisify(execFile);
 type Family = 4 | 6;
 type ServerName = "Nestor" | "Kea";
 
@@ -98,6 +104,7 @@ const { values } = parseArgs({
     prefix: { type: "string", default: "nmb" },
     json: { type: "string" },
     "gc-trace": { type: "boolean" },
+    "fuzz-steps": { type: "string", default: "10" },
   },
 });
 
@@ -119,6 +126,7 @@ const O = {
   largeMb: int("large-mb", 1, 1024),
   clients: int("clients", 1, 10_000),
   points: int("points", 1, 20),
+  fuzzSteps: int("fuzz-steps", 1, 1000),
   servers: (values.only === "nestor"
     ? ["Nestor"]
     : values.only === "kea"
@@ -353,6 +361,18 @@ function clientRun(args: string[], timeoutMs: number): string {
   return run(cmd, a, false, timeoutMs);
 }
 
+/**
+ * The client run while this process goes on reading the server's output. A server logs a WARN
+ * line for many fuzzed packets; with this process blocked in a synchronous run, nobody read the
+ * pipe of its stderr: Kea then blocked in write(2) and stopped reading packets, and Nestor held
+ * the lines it could not write. Neither is what a server whose log is read does.
+ */
+async function clientRunAsync(args: string[], timeoutMs: number): Promise<string> {
+  const [cmd, a] = bed.exec(bed.clientNs, process.execPath, [CLIENT, ...args]);
+  const { stdout } = await execFileAsync(cmd, a, { encoding: "utf8", timeout: timeoutMs });
+  return stdout;
+}
+
 /** Of statistic-get-all: packets received, leases in subnet 1, and how many statistics. */
 async function statistics(socket: string, family: Family) {
   const a = JSON.parse(await control(socket, '{ "command": "statistic-get-all" }')) as {
@@ -373,6 +393,7 @@ interface Figures {
   rssLoaded: number;
   rssWarm: number;
   rssFuzzed: number;
+  rssSeries: number[];
   received: number;
   largeAfter: number;
   largePeak: number;
@@ -438,17 +459,32 @@ async function measure(
     );
 
     const fuzzMs = (n: number) => Math.max(60_000, (n / O.rate) * 4000);
-    clientRun(
+    await clientRunAsync(
       ["fuzz", String(family), fuzzTo, String(O.warmup), String(O.rate), "1", "0"],
       fuzzMs(O.warmup),
     );
     await sleep(2000);
     const rssWarm = status(pid, "VmRSS");
     const gcWarm = gcs === null ? null : { ...gcs };
-    clientRun(
-      ["fuzz", String(family), fuzzTo, String(O.fuzz), String(O.rate), "1", String(O.warmup)],
-      fuzzMs(O.fuzz),
-    );
+    // The fuzz in --fuzz-steps parts, RSS read after each: where it levels off shows.
+    const rssSeries: number[] = [];
+    for (let step = 0, sent = 0; step < O.fuzzSteps; step++) {
+      const count = Math.round((O.fuzz * (step + 1)) / O.fuzzSteps) - sent;
+      await clientRunAsync(
+        [
+          "fuzz",
+          String(family),
+          fuzzTo,
+          String(count),
+          String(O.rate),
+          "1",
+          String(O.warmup + sent),
+        ],
+        fuzzMs(count),
+      );
+      sent += count;
+      rssSeries.push(status(pid, "VmRSS"));
+    }
     await sleep(2000);
     const rssFuzzed = status(pid, "VmRSS");
     const gcFuzzed = gcs === null ? null : { ...gcs };
@@ -460,7 +496,9 @@ async function measure(
     }));
     const received = st.received;
     process.stdout.write(
-      ` fuzz ${rssWarm.toFixed(0)} -> ${rssFuzzed.toFixed(0)} MiB (${received} received, ` +
+      ` fuzz ${rssWarm.toFixed(0)} -> ${rssFuzzed.toFixed(0)} MiB ` +
+        `(after each of ${O.fuzzSteps} parts: ${rssSeries.map((r) => r.toFixed(0)).join(" ")}; ` +
+        `${received} received, ` +
         `${st.assigned} assigned, ${st.names} statistics);`,
     );
     if (gcWarm !== null && gcFuzzed !== null) {
@@ -491,7 +529,7 @@ async function measure(
     const c = await concurrent(socket, O.clients);
     console.log(` clients ${c.answered}/${O.clients} answered`);
     return {
-      ...{ leases, startS, rssLoaded, rssWarm, rssFuzzed, received },
+      ...{ leases, startS, rssLoaded, rssWarm, rssFuzzed, rssSeries, received },
       ...{ largeAfter, largePeak, largeAnswer },
       ...{ answered: c.answered, closed: c.closed, refused: c.refused },
       heapWarm: gcWarm?.used ?? null,
@@ -634,6 +672,16 @@ function report(
   }
   line("RSS after fuzz warm-up (MiB)", (x) => x.rssWarm, 0, "");
   line(`RSS growth over ${O.fuzz} fuzzed (MiB)`, (x) => x.rssFuzzed - x.rssWarm, 1, "< 10 MiB");
+  if (O.fuzzSteps > 1) {
+    // From the reading at the middle of the fuzz to the last one, as bench:targets notes it.
+    const half = Math.floor(O.fuzzSteps / 2) - 1;
+    line(
+      "  of it over the second half (MiB)",
+      (x) => x.rssSeries[x.rssSeries.length - 1]! - x.rssSeries[half]!,
+      1,
+      "",
+    );
+  }
   line("  packets the server counted", (x) => x.received, 0, "");
   if (N?.heapWarm != null) {
     row("  V8 heap after last collection (MB)", `${N.heapWarm} -> ${N.heapFuzzed}`, "-", "-", "");

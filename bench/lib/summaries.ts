@@ -64,6 +64,9 @@ export interface MemoryFigures {
   rssEmpty: number | null;
   rssWarm: number;
   rssFuzzed: number;
+  /** RSS after each part of the fuzz (bench:memory --fuzz-steps), the last one before the wait
+   *  that precedes `rssFuzzed`; absent from summaries written before it was measured. */
+  rssSeries?: number[];
   received: number;
   largePeak: number;
   largeAfter: number;

@@ -215,6 +215,19 @@ function projectionNote(x: MemoryFigures | undefined): string {
   return `projected by a line fitted at ${pts.length} lease counts (${Math.min(...counts)}-${Math.max(...counts)})`;
 }
 
+/**
+ * Of the RSS read after each part of the fuzz: how much it moved over the second half (from the
+ * reading at the middle of the fuzz to the last one). Near 0 while the whole growth is larger,
+ * RSS levelled off: a working size reached, not growth with the packets.
+ */
+function secondHalfNote(x: MemoryFigures | undefined): string {
+  const s = x?.rssSeries;
+  if (s === undefined || s.length < 2) return "";
+  const mid = s[Math.floor(s.length / 2) - 1]!;
+  const d = s[s.length - 1]! - mid;
+  return `; second half of the fuzz ${d >= 0 ? "+" : ""}${d.toFixed(1)} MiB`;
+}
+
 /** With bench:memory --gc-trace: what V8's heap did over the fuzz (used after collections). */
 function heapNote(x: MemoryFigures | undefined): string {
   if (x?.heapWarm == null || x.heapFuzzed == null) return "";
@@ -282,7 +295,7 @@ function memoryRows(f: 4 | 6, m: MemorySummary | undefined): TargetRow[] {
       goal: "< 10 MiB over 10^6",
       verdict:
         growth(N) === null ? "missing" : fuzz >= 1e6 ? verdict(growth(N), (x) => x < 10) : "n/a",
-      note: m === undefined ? "" : `after ${m.warmup} of warm-up${heapNote(N)}`,
+      note: m === undefined ? "" : `after ${m.warmup} of warm-up${secondHalfNote(N)}${heapNote(N)}`,
     }),
     row({
       target: `v${f} RSS rise, ${largeMb} MB control request (MiB)`,
