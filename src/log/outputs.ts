@@ -7,6 +7,11 @@
  * asynchronous writes, issued at once when `flush` is true (Kea's default) and gathered by size
  * or every second when it is false. Everything queued is written synchronously by flushAll():
  * at process exit, after a FATAL message and when the server stops.
+ *
+ * What an output holds is bounded: while QUEUE_LIMIT bytes wait (a pipe nobody reads, a stalled
+ * log collector), further lines are dropped and counted, and the output says how many once it
+ * takes lines again. Kea blocks in write(2) instead, and stops answering; an unbounded queue
+ * would grow the server's memory for as long as the output stalls.
  */
 import { fstatSync, openSync, renameSync, unlinkSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,6 +24,9 @@ import {
   type Layout,
   type LogEvent,
 } from "./pattern.ts";
+
+/** Bytes an output may hold waiting for its stream or file; beyond, lines are dropped. */
+export const QUEUE_LIMIT = 16 * 1024 * 1024;
 
 // sonic-boom is CommonJS: its class is the module itself.
 const SonicBoomClass = sonicBoom as unknown as typeof SonicBoom;
@@ -149,6 +157,8 @@ class StreamSink implements Sink {
   protected readonly label: string;
   /** The output failed: its lines are dropped. */
   protected broken = false;
+  /** Lines dropped since the output last took one, QUEUE_LIMIT bytes waiting. */
+  protected dropped = 0;
 
   constructor(fd: number, layout: Layout, flush: boolean, label: string) {
     this.layout = layout;
@@ -159,8 +169,11 @@ class StreamSink implements Sink {
 
   protected open(fd: number): SonicBoom {
     const boom = new SonicBoomClass(
-      this.flush ? { fd, minLength: 0 } : { fd, minLength: 8192, periodicFlush: 1000 },
+      this.flush
+        ? { fd, minLength: 0, maxLength: QUEUE_LIMIT }
+        : { fd, minLength: 8192, periodicFlush: 1000, maxLength: QUEUE_LIMIT },
     );
+    boom.on("drop", () => this.dropped++);
     // A failing output (disk full, closed pipe) must never take the server down: it is said
     // once on stderr (unless stderr is what fails) and the output drops its lines from then on.
     boom.on("error", (e: Error) => {
@@ -188,7 +201,20 @@ class StreamSink implements Sink {
   }
 
   protected append(line: string): void {
-    if (!this.broken) this.boom.write(line);
+    if (this.broken) return;
+    if (this.dropped > 0) this.sayDropped();
+    this.boom.write(line);
+  }
+
+  /** Once half the queue has been written, the count of the lines dropped goes first. */
+  protected sayDropped(): void {
+    if ((this.boom as unknown as BoomState)._len > QUEUE_LIMIT / 2) return;
+    const n = this.dropped;
+    this.dropped = 0;
+    this.boom.write(
+      `nestor: ${n} log line${n === 1 ? "" : "s"} dropped: the output ${this.label} ` +
+        `did not take them (${QUEUE_LIMIT / 1048576} MiB were waiting)\n`,
+    );
   }
 
   flushSync(): void {
@@ -231,6 +257,7 @@ class FileSink extends StreamSink {
 
   protected override append(line: string): void {
     if (this.broken) return;
+    if (this.dropped > 0) this.sayDropped();
     this.boom.write(line);
     if (this.maxsize === 0) return;
     this.size += Buffer.byteLength(line);

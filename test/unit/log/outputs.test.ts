@@ -54,6 +54,53 @@ test("logging to a pipe nobody reads does not stop the caller, and no line is lo
   lines.forEach((l, i) => assert.ok(l.includes(` PIPE_LINE ${i} z`), l.slice(0, 80)));
 });
 
+test("a pipe nobody reads holds at most 16 MiB: later lines are dropped and counted, then said", async () => {
+  // 24 MB of lines to a pipe this process does not read: a queue without bound would hold them
+  // all for as long as the reader stalls. The lines past the limit are dropped; once the pipe is
+  // read again, the next line is preceded by the count of those dropped.
+  const script = `
+    import { LogManager } from ${JSON.stringify(LOGGER)};
+    const logs = new LogManager("nestor-dhcp4");
+    logs.configure([{ name: "nestor-dhcp4", outputs: ["stdout"] }]);
+    const log = logs.getLogger("dhcp4");
+    for (let i = 0; i < 12000; i++) log.info("PIPE_LINE", i, "z".repeat(2000));
+    process.stderr.write("logged\\n");
+    await logs.flush();
+    log.info("PIPE_LINE", "after", "the stall");
+    await logs.flush();
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.pause();
+  let err = "";
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  const exited = once(child, "exit");
+  for (let i = 0; i < 800 && !err.includes("logged"); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.equal(err, "logged\n", "the logging loop ended while the pipe was full");
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stdout.resume();
+  const [code] = (await exited) as [number | null];
+  await new Promise((r) => setImmediate(r));
+  assert.equal(code, 0);
+  const lines = out.trimEnd().split("\n");
+  const notice = lines.at(-2)!;
+  const m =
+    /^nestor: (\d+) log lines dropped: the output stdout did not take them \(16 MiB were waiting\)$/.exec(
+      notice,
+    );
+  assert.ok(m !== null, notice.slice(0, 120));
+  const kept = lines.slice(0, -2);
+  // Each line is some 2,050 bytes: 16 MiB holds about 8,180 of them, the pipe some more.
+  assert.ok(kept.length > 7000 && kept.length < 10_000, String(kept.length));
+  kept.forEach((l, i) => assert.ok(l.includes(` PIPE_LINE ${i} z`), l.slice(0, 80)));
+  assert.equal(kept.length + Number(m[1]), 12_000, "every line written or counted");
+  assert.match(lines.at(-1)!, / PIPE_LINE after the stall$/);
+});
+
 test("a file output's lines are on disk once the writes drain", async () => {
   const file = join(dir, "async.log");
   const logs = new LogManager("nestor-dhcp4");
