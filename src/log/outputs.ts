@@ -13,7 +13,7 @@
  * takes lines again. Kea blocks in write(2) instead, and stops answering; an unbounded queue
  * would grow the server's memory for as long as the output stalls.
  */
-import { fstatSync, openSync, renameSync, unlinkSync } from "node:fs";
+import { fstatSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import sonicBoom, { type SonicBoom } from "sonic-boom";
@@ -27,6 +27,13 @@ import {
 
 /** Bytes an output may hold waiting for its stream or file; beyond, lines are dropped. */
 export const QUEUE_LIMIT = 16 * 1024 * 1024;
+
+function droppedNotice(n: number, label: string): string {
+  return (
+    `nestor: ${n} log line${n === 1 ? "" : "s"} dropped: the output ${label} ` +
+    `did not take them (${QUEUE_LIMIT / 1048576} MiB were waiting)\n`
+  );
+}
 
 // sonic-boom is CommonJS: its class is the module itself.
 const SonicBoomClass = sonicBoom as unknown as typeof SonicBoom;
@@ -159,6 +166,8 @@ class StreamSink implements Sink {
   protected broken = false;
   /** Lines dropped since the output last took one, QUEUE_LIMIT bytes waiting. */
   protected dropped = 0;
+  /** The descriptor the current writer writes to. */
+  private outFd = -1;
 
   constructor(fd: number, layout: Layout, flush: boolean, label: string) {
     this.layout = layout;
@@ -168,6 +177,7 @@ class StreamSink implements Sink {
   }
 
   protected open(fd: number): SonicBoom {
+    this.outFd = fd;
     const boom = new SonicBoomClass(
       this.flush
         ? { fd, minLength: 0, maxLength: QUEUE_LIMIT }
@@ -211,16 +221,20 @@ class StreamSink implements Sink {
     if ((this.boom as unknown as BoomState)._len > QUEUE_LIMIT / 2) return;
     const n = this.dropped;
     this.dropped = 0;
-    this.boom.write(
-      `nestor: ${n} log line${n === 1 ? "" : "s"} dropped: the output ${this.label} ` +
-        `did not take them (${QUEUE_LIMIT / 1048576} MiB were waiting)\n`,
-    );
+    this.boom.write(droppedNotice(n, this.label));
   }
 
   flushSync(): void {
     if (this.broken) return;
     try {
       this.boom.flushSync();
+      // At exit no later line would say it: the count goes last, written here and now (a
+      // write() would start an asynchronous write that the exit may not wait for).
+      if (this.dropped > 0) {
+        const n = this.dropped;
+        this.dropped = 0;
+        writeSync(this.outFd, droppedNotice(n, this.label));
+      }
     } catch {
       // nothing more can be done for this output
     }

@@ -101,6 +101,41 @@ test("a pipe nobody reads holds at most 16 MiB: later lines are dropped and coun
   assert.match(lines.at(-1)!, / PIPE_LINE after the stall$/);
 });
 
+test("lines dropped at a stalled pipe are counted at exit too, with no later line to say it", async () => {
+  const script = `
+    import { LogManager } from ${JSON.stringify(LOGGER)};
+    const logs = new LogManager("nestor-dhcp4");
+    logs.configure([{ name: "nestor-dhcp4", outputs: ["stdout"] }]);
+    const log = logs.getLogger("dhcp4");
+    for (let i = 0; i < 12000; i++) log.info("PIPE_LINE", i, "z".repeat(2000));
+    process.stderr.write("logged\\n");
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.pause();
+  let err = "";
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  const exited = once(child, "exit");
+  for (let i = 0; i < 800 && !err.includes("logged"); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.equal(err, "logged\n");
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stdout.resume();
+  const [code] = (await exited) as [number | null];
+  await new Promise((r) => setImmediate(r));
+  assert.equal(code, 0);
+  const lines = out.trimEnd().split("\n");
+  // Written by the exit's synchronous flush; a write still in flight may land after it.
+  const notices = lines.filter((l) => l.startsWith("nestor: "));
+  assert.equal(notices.length, 1, lines.at(-1)!.slice(0, 120));
+  const m = /^nestor: (\d+) log lines dropped: the output stdout/.exec(notices[0]!);
+  assert.ok(m !== null, notices[0]);
+  assert.equal(lines.length - 1 + Number(m[1]), 12_000, "every line written or counted");
+});
+
 test("a file output's lines are on disk once the writes drain", async () => {
   const file = join(dir, "async.log");
   const logs = new LogManager("nestor-dhcp4");
