@@ -20,17 +20,18 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 defineMessages({ TEST_LINE: "line %1 of the test %2" });
 
-test("logging to a pipe nobody reads does not stop the caller, and no line is lost", async () => {
-  // The child logs 2 MB to its stdout, a pipe this process does not read yet: writes in the
-  // caller would block (or lose lines) once the pipe holds 64 KB.
+/**
+ * Runs `body` in a child where `log` logs to stdout (a LogManager `logs` of "nestor-dhcp4"), a
+ * pipe this process does not read until the child says "logged" on stderr, then reads it all.
+ * The child's exit code, and its stdout as lines.
+ */
+async function throughStalledPipe(body: string): Promise<{ code: number | null; lines: string[] }> {
   const script = `
     import { LogManager } from ${JSON.stringify(LOGGER)};
     const logs = new LogManager("nestor-dhcp4");
     logs.configure([{ name: "nestor-dhcp4", outputs: ["stdout"] }]);
     const log = logs.getLogger("dhcp4");
-    for (let i = 0; i < 2000; i++) log.info("PIPE_LINE", i, "z".repeat(1000));
-    process.stderr.write("logged\\n");
-    await logs.flush();
+    ${body}
   `;
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -39,7 +40,7 @@ test("logging to a pipe nobody reads does not stop the caller, and no line is lo
   let err = "";
   child.stderr.on("data", (c: Buffer) => (err += c.toString()));
   const exited = once(child, "exit");
-  for (let i = 0; i < 400 && !err.includes("logged"); i++) {
+  for (let i = 0; i < 800 && !err.includes("logged"); i++) {
     await new Promise((r) => setTimeout(r, 25));
   }
   assert.equal(err, "logged\n", "the logging loop ended while the pipe was full");
@@ -48,92 +49,63 @@ test("logging to a pipe nobody reads does not stop the caller, and no line is lo
   child.stdout.resume();
   const [code] = (await exited) as [number | null];
   await new Promise((r) => setImmediate(r));
+  return { code, lines: out.trimEnd().split("\n") };
+}
+
+test("logging to a pipe nobody reads does not stop the caller, and no line is lost", async () => {
+  // 2 MB to a pipe not read yet: writes in the caller would block (or lose lines) once the pipe
+  // holds 64 KB.
+  const { code, lines } = await throughStalledPipe(`
+    for (let i = 0; i < 2000; i++) log.info("PIPE_LINE", i, "z".repeat(1000));
+    process.stderr.write("logged\\n");
+    await logs.flush();
+  `);
   assert.equal(code, 0);
-  const lines = out.trimEnd().split("\n");
   assert.equal(lines.length, 2000);
   lines.forEach((l, i) => assert.ok(l.includes(` PIPE_LINE ${i} z`), l.slice(0, 80)));
 });
 
+/** The count in the line that says how many lines were dropped, or null if `line` is not it. */
+function droppedCount(line: string): number | null {
+  const m =
+    /^nestor: (\d+) log lines dropped: the output stdout did not take them \(16 MiB were waiting\)$/.exec(
+      line,
+    );
+  return m === null ? null : Number(m[1]);
+}
+
 test("a pipe nobody reads holds at most 16 MiB: later lines are dropped and counted, then said", async () => {
-  // 24 MB of lines to a pipe this process does not read: a queue without bound would hold them
-  // all for as long as the reader stalls. The lines past the limit are dropped; once the pipe is
-  // read again, the next line is preceded by the count of those dropped.
-  const script = `
-    import { LogManager } from ${JSON.stringify(LOGGER)};
-    const logs = new LogManager("nestor-dhcp4");
-    logs.configure([{ name: "nestor-dhcp4", outputs: ["stdout"] }]);
-    const log = logs.getLogger("dhcp4");
+  // 24 MB of lines to a pipe not read: a queue without bound would hold them all for as long as
+  // the reader stalls. The lines past the limit are dropped; once the pipe is read again, the
+  // next line is preceded by the count of those dropped.
+  const { code, lines } = await throughStalledPipe(`
     for (let i = 0; i < 12000; i++) log.info("PIPE_LINE", i, "z".repeat(2000));
     process.stderr.write("logged\\n");
     await logs.flush();
     log.info("PIPE_LINE", "after", "the stall");
     await logs.flush();
-  `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout.pause();
-  let err = "";
-  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const exited = once(child, "exit");
-  for (let i = 0; i < 800 && !err.includes("logged"); i++) {
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.equal(err, "logged\n", "the logging loop ended while the pipe was full");
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stdout.resume();
-  const [code] = (await exited) as [number | null];
-  await new Promise((r) => setImmediate(r));
+  `);
   assert.equal(code, 0);
-  const lines = out.trimEnd().split("\n");
-  const notice = lines.at(-2)!;
-  const m =
-    /^nestor: (\d+) log lines dropped: the output stdout did not take them \(16 MiB were waiting\)$/.exec(
-      notice,
-    );
-  assert.ok(m !== null, notice.slice(0, 120));
+  const dropped = droppedCount(lines.at(-2)!);
+  assert.ok(dropped !== null, lines.at(-2)!.slice(0, 120));
   const kept = lines.slice(0, -2);
   // Each line is some 2,050 bytes: 16 MiB holds about 8,180 of them, the pipe some more.
   assert.ok(kept.length > 7000 && kept.length < 10_000, String(kept.length));
   kept.forEach((l, i) => assert.ok(l.includes(` PIPE_LINE ${i} z`), l.slice(0, 80)));
-  assert.equal(kept.length + Number(m[1]), 12_000, "every line written or counted");
+  assert.equal(kept.length + dropped, 12_000, "every line written or counted");
   assert.match(lines.at(-1)!, / PIPE_LINE after the stall$/);
 });
 
 test("lines dropped at a stalled pipe are counted at exit too, with no later line to say it", async () => {
-  const script = `
-    import { LogManager } from ${JSON.stringify(LOGGER)};
-    const logs = new LogManager("nestor-dhcp4");
-    logs.configure([{ name: "nestor-dhcp4", outputs: ["stdout"] }]);
-    const log = logs.getLogger("dhcp4");
+  const { code, lines } = await throughStalledPipe(`
     for (let i = 0; i < 12000; i++) log.info("PIPE_LINE", i, "z".repeat(2000));
     process.stderr.write("logged\\n");
-  `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout.pause();
-  let err = "";
-  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const exited = once(child, "exit");
-  for (let i = 0; i < 800 && !err.includes("logged"); i++) {
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.equal(err, "logged\n");
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stdout.resume();
-  const [code] = (await exited) as [number | null];
-  await new Promise((r) => setImmediate(r));
+  `);
   assert.equal(code, 0);
-  const lines = out.trimEnd().split("\n");
   // Written by the exit's synchronous flush; a write still in flight may land after it.
-  const notices = lines.filter((l) => l.startsWith("nestor: "));
-  assert.equal(notices.length, 1, lines.at(-1)!.slice(0, 120));
-  const m = /^nestor: (\d+) log lines dropped: the output stdout/.exec(notices[0]!);
-  assert.ok(m !== null, notices[0]);
-  assert.equal(lines.length - 1 + Number(m[1]), 12_000, "every line written or counted");
+  const counts = lines.map(droppedCount).filter((n) => n !== null);
+  assert.equal(counts.length, 1, lines.at(-1)!.slice(0, 120));
+  assert.equal(lines.length - 1 + counts[0]!, 12_000, "every line written or counted");
 });
 
 test("a file output's lines are on disk once the writes drain", async () => {
