@@ -356,18 +356,13 @@ function watchGc(server: Started): GcWatch {
   return w;
 }
 
-function clientRun(args: string[], timeoutMs: number): string {
-  const [cmd, a] = bed.exec(bed.clientNs, process.execPath, [CLIENT, ...args]);
-  return run(cmd, a, false, timeoutMs);
-}
-
 /**
- * The client run while this process goes on reading the server's output. A server logs a WARN
+ * A client run in the client namespace, while this process goes on reading the server's output. A server logs a WARN
  * line for many fuzzed packets; with this process blocked in a synchronous run, nobody read the
  * pipe of its stderr: Kea then blocked in write(2) and stopped reading packets, and Nestor held
  * the lines it could not write. Neither is what a server whose log is read does.
  */
-async function clientRunAsync(args: string[], timeoutMs: number): Promise<string> {
+async function clientRun(args: string[], timeoutMs: number): Promise<string> {
   const [cmd, a] = bed.exec(bed.clientNs, process.execPath, [CLIENT, ...args]);
   const { stdout } = await execFileAsync(cmd, a, { encoding: "utf8", timeout: timeoutMs });
   return stdout;
@@ -444,7 +439,7 @@ async function measure(
   try {
     const server6 = family === 4 ? bed.serverAddress : ALL_SERVERS;
     const fuzzTo = family === 4 ? bed.serverAddress : SERVER6;
-    const out = clientRun(
+    const out = await clientRun(
       ["probe", String(family), server6, ...relayArgs(family), "120000"],
       150_000,
     );
@@ -459,7 +454,7 @@ async function measure(
     );
 
     const fuzzMs = (n: number) => Math.max(60_000, (n / O.rate) * 4000);
-    await clientRunAsync(
+    await clientRun(
       ["fuzz", String(family), fuzzTo, String(O.warmup), String(O.rate), "1", "0"],
       fuzzMs(O.warmup),
     );
@@ -470,7 +465,7 @@ async function measure(
     const rssSeries: number[] = [];
     for (let step = 0, sent = 0; step < O.fuzzSteps; step++) {
       const count = Math.round((O.fuzz * (step + 1)) / O.fuzzSteps) - sent;
-      await clientRunAsync(
+      await clientRun(
         [
           "fuzz",
           String(family),
@@ -568,7 +563,10 @@ async function loaded(
   const server = startServer(name, family, cfg);
   try {
     const to = family === 4 ? bed.serverAddress : ALL_SERVERS;
-    const out = clientRun(["probe", String(family), to, ...relayArgs(family), "60000"], 90_000);
+    const out = await clientRun(
+      ["probe", String(family), to, ...relayArgs(family), "60000"],
+      90_000,
+    );
     const m = /answer (\d+)/.exec(out);
     if (m === null) {
       throw new Error(

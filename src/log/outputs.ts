@@ -165,7 +165,7 @@ class StreamSink implements Sink {
   /** The output failed: its lines are dropped. */
   protected broken = false;
   /** Lines dropped since the output last took one, QUEUE_LIMIT bytes waiting. */
-  protected dropped = 0;
+  private dropped = 0;
   /** The descriptor the current writer writes to. */
   private outFd = -1;
 
@@ -217,7 +217,7 @@ class StreamSink implements Sink {
   }
 
   /** Once half the queue has been written, the count of the lines dropped goes first. */
-  protected sayDropped(): void {
+  private sayDropped(): void {
     if ((this.boom as unknown as BoomState)._len > QUEUE_LIMIT / 2) return;
     const n = this.dropped;
     this.dropped = 0;
@@ -253,7 +253,6 @@ class ConsoleSink extends StreamSink {}
 
 class FileSink extends StreamSink {
   private readonly path: string;
-  private fd: number;
   private size: number;
   private readonly maxsize: number;
   private readonly maxver: number;
@@ -262,7 +261,6 @@ class FileSink extends StreamSink {
     const fd = openSync(path, "a");
     super(fd, layout, spec.flush ?? true, path);
     this.path = path;
-    this.fd = fd;
     this.size = fstatSync(fd).size;
     const maxsize = spec.maxsize ?? DEFAULT_MAXSIZE;
     this.maxsize = maxsize < MIN_ROTATE_SIZE ? 0 : maxsize;
@@ -270,10 +268,8 @@ class FileSink extends StreamSink {
   }
 
   protected override append(line: string): void {
-    if (this.broken) return;
-    if (this.dropped > 0) this.sayDropped();
-    this.boom.write(line);
-    if (this.maxsize === 0) return;
+    super.append(line);
+    if (this.broken || this.maxsize === 0) return;
     this.size += Buffer.byteLength(line);
     if (this.size > this.maxsize) this.rotate();
   }
@@ -281,6 +277,7 @@ class FileSink extends StreamSink {
   /** log4cplus's rollover: drop file.<maxver>, shift file.<i> to file.<i+1>, file to file.1. */
   private rotate(): void {
     const old = this.boom;
+    let fd: number;
     try {
       try {
         unlinkSync(`${this.path}.${this.maxver}`);
@@ -295,14 +292,14 @@ class FileSink extends StreamSink {
         }
       }
       renameSync(this.path, `${this.path}.1`);
-      this.fd = openSync(this.path, "a");
+      fd = openSync(this.path, "a");
     } catch {
       // Cannot rotate (directory gone, permissions): keep appending to the file we have.
       this.size = 0;
       return;
     }
     this.size = 0;
-    this.boom = this.open(this.fd);
+    this.boom = this.open(fd);
     // What the old writer still holds lands in the renamed file, in order; then it closes.
     endBoom(old);
   }
